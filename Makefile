@@ -1,0 +1,40 @@
+# The two commands of the README: `make synth` and `make test`. Everything installs itself.
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+CDK      := node_modules/.bin/cdk
+PROJECT  ?= examples/factory-floor
+OUT      ?= cdk.out
+TF_OUT   ?= cdktf.out
+
+# Quiet, offline-friendly CDK and jsii.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install synth test lint clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: install
+	$(CDK) synth --quiet --no-notices -o $(OUT) -c project=$(PROJECT) -c tf_outdir=$(TF_OUT)
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/python -m compileall -q cdk_app constructs_lib runtime
+	$(BIN)/cfn-lint $(OUT)/*.template.json
+
+clean:
+	rm -rf $(OUT) $(TF_OUT) .pytest_cache

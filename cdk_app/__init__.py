@@ -1,0 +1,1 @@
+"""Application layer: project config, topology and stack assembly."""

@@ -1,0 +1,52 @@
+"""Function code bundles, staged once per synth and shared by every function of a cloud.
+
+Staging copies exactly the files a function needs, so asset hashes change only when that code
+changes (adding a device's processor does not touch the other layers' bundles).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdk_app.config.model import ProjectConfig
+
+RUNTIME_ROOT = Path(__file__).resolve().parent.parent / "runtime"
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+
+
+@dataclass(frozen=True)
+class Bundles:
+    """Directories ready to be used as function code assets."""
+
+    runtime: Path  # runtime/core + one cloud's handlers
+    processing: Path  # runtime + the project's processors and event rules (L2)
+
+
+def stage_bundles(config: ProjectConfig, staging_dir: Path, cloud: str) -> Bundles:
+    """Write the code bundles for `cloud` (the runtime subpackage name, e.g. "aws") under staging_dir."""
+    runtime_dir = staging_dir / f"{cloud}-runtime"
+    processing_dir = staging_dir / f"{cloud}-processing"
+    for target in (runtime_dir, processing_dir):
+        if target.exists():
+            shutil.rmtree(target)
+        _copy_runtime(target, cloud)
+    project_dir = processing_dir / "project"
+    for device_id, source in config.processor_files:
+        destination = project_dir / "processors" / device_id / "process.py"
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+    events = config.root / "config_events.json"
+    project_dir.mkdir(parents=True, exist_ok=True)
+    if config.flags.use_event_checking and events.is_file():
+        shutil.copyfile(events, project_dir / "config_events.json")
+    return Bundles(runtime=runtime_dir, processing=processing_dir)
+
+
+def _copy_runtime(target: Path, cloud: str) -> None:
+    package = target / "runtime"
+    package.mkdir(parents=True)
+    shutil.copyfile(RUNTIME_ROOT / "__init__.py", package / "__init__.py")
+    for sub in ("core", cloud):
+        shutil.copytree(RUNTIME_ROOT / sub, package / sub, ignore=_IGNORE)

@@ -1,0 +1,173 @@
+"""Typed, immutable view of a project. Everything downstream reads these, never the JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Provider(str, Enum):
+    AWS = "aws"
+    AZURE = "azure"
+    GOOGLE = "google"
+
+
+class Layer(str, Enum):
+    """The seven placeable layers, valued by their stack-name suffix."""
+
+    L1 = "l1"
+    L2 = "l2"
+    L3_HOT = "l3-hot"
+    L3_COLD = "l3-cold"
+    L3_ARCHIVE = "l3-archive"
+    L4 = "l4"
+    L5 = "l5"
+
+    @property
+    def config_key(self) -> str:
+        return {
+            Layer.L1: "layer_1_provider",
+            Layer.L2: "layer_2_provider",
+            Layer.L3_HOT: "layer_3_hot_provider",
+            Layer.L3_COLD: "layer_3_cold_provider",
+            Layer.L3_ARCHIVE: "layer_3_archive_provider",
+            Layer.L4: "layer_4_provider",
+            Layer.L5: "layer_5_provider",
+        }[self]
+
+
+DATA_TYPES = ("STRING", "DOUBLE", "INTEGER", "BOOLEAN", "LONG")
+
+
+class ActionType(str, Enum):
+    LAMBDA = "lambda"
+    FUNCTION = "function"
+    STEP_FUNCTION = "step_function"
+    LOGIC_APP = "logic_app"
+    WORKFLOW = "workflow"
+
+    @property
+    def is_workflow(self) -> bool:
+        return self in (ActionType.STEP_FUNCTION, ActionType.LOGIC_APP, ActionType.WORKFLOW)
+
+
+@dataclass(frozen=True)
+class TwinSettings:
+    digital_twin_name: str
+    hot_storage_size_in_days: int
+    cold_storage_size_in_days: int
+    mode: str  # DEBUG or PRODUCTION
+
+    @property
+    def debug(self) -> bool:
+        return self.mode == "DEBUG"
+
+
+@dataclass(frozen=True)
+class Providers:
+    """Where each layer runs, after defaults and aliases are applied."""
+
+    by_layer: tuple[tuple[Layer, Provider], ...]
+
+    def __getitem__(self, layer: Layer) -> Provider:
+        return dict(self.by_layer)[layer]
+
+    @classmethod
+    def of(cls, mapping: dict[Layer, Provider]) -> "Providers":
+        return cls(tuple((layer, mapping[layer]) for layer in Layer))
+
+
+@dataclass(frozen=True)
+class DeviceProperty:
+    name: str
+    data_type: str
+    init_value: object = None
+
+
+@dataclass(frozen=True)
+class ConstProperty:
+    name: str
+    data_type: str
+    value: object
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    properties: tuple[DeviceProperty, ...]
+    const_properties: tuple[ConstProperty, ...] = ()
+
+    @property
+    def schema(self) -> tuple:
+        """The shape TwinMaker cares about: devices with equal schemas share a component type."""
+        return (
+            tuple((p.name, p.data_type) for p in self.properties),
+            tuple((c.name, c.data_type) for c in self.const_properties),
+        )
+
+
+@dataclass(frozen=True)
+class HierarchyComponent:
+    name: str
+    iot_device_id: str | None = None
+    component_type_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HierarchyEntity:
+    id: str
+    children: tuple["HierarchyEntity", ...] = ()
+    components: tuple[HierarchyComponent, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventFeedback:
+    type: str
+    iot_device_id: str
+    payload: object
+
+
+@dataclass(frozen=True)
+class EventAction:
+    type: ActionType
+    function_name: str
+    function_name_b: str | None = None
+    auto_deploy: bool = True
+    feedback: EventFeedback | None = None
+
+
+@dataclass(frozen=True)
+class EventRule:
+    condition: str
+    action: EventAction
+
+
+@dataclass(frozen=True)
+class OptimizationFlags:
+    use_event_checking: bool = False
+    trigger_notification_workflow: bool = False
+    return_feedback_to_device: bool = False
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """The whole validated project; `root` is kept so later stages can bundle user code."""
+
+    root: Path
+    twin: TwinSettings
+    providers: Providers
+    devices: tuple[Device, ...]
+    hierarchy: tuple[HierarchyEntity, ...] = ()
+    events: tuple[EventRule, ...] = ()
+    flags: OptimizationFlags = field(default_factory=OptimizationFlags)
+    processor_files: tuple[tuple[str, Path], ...] = ()
+    action_dirs: tuple[tuple[str, Path], ...] = ()
+    state_machine_file: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.twin.digital_twin_name
+
+    def device(self, device_id: str) -> Device:
+        return next(d for d in self.devices if d.id == device_id)

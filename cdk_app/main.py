@@ -1,0 +1,125 @@
+"""Entry point of `cdk synth`: project files → config → topology → stacks → both apps synthesized.
+
+CloudFormation goes to the CDK outdir (`CDK_OUTDIR`, set by the CDK CLI), Terraform JSON to
+`cdktf.out/` (context `tf_outdir`). Bad project files produce one report and exit code 1 before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import aws_cdk as cdk
+
+from cdk_app.bundles import stage_bundles
+from cdk_app.config import ProjectConfigError, load_project
+from cdk_app.config.model import Layer, ProjectConfig, Provider
+from cdk_app.stacks.context import LayerContext
+from cdk_app.summary import (
+    StackSummary,
+    cloudformation_resource_count,
+    render_mermaid,
+    render_table,
+    terraform_resource_count,
+)
+from cdk_app.topology import Topology, plan
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PROJECT = REPO_ROOT / "examples" / "factory-floor"
+DEFAULT_REGION = "eu-central-1"
+
+
+@dataclass(frozen=True)
+class SynthSettings:
+    """Everything the run takes from context and environment, resolved once."""
+
+    project: Path
+    tf_outdir: Path
+    region: str
+    account: str | None
+    azure_location: str
+    gcp_project: str | None
+    gcp_region: str
+
+    @classmethod
+    def from_app(cls, app: cdk.App) -> "SynthSettings":
+        def ctx(key: str, default: str | None = None) -> str | None:
+            value = app.node.try_get_context(key)
+            return default if value in (None, "") else str(value)
+
+        # The CDK CLI overwrites CDK_DEFAULT_REGION, so the region comes from context or AWS_REGION.
+        return cls(
+            project=Path(ctx("project", str(DEFAULT_PROJECT))),
+            tf_outdir=Path(ctx("tf_outdir", "cdktf.out")),
+            region=ctx("region") or os.environ.get("AWS_REGION") or DEFAULT_REGION,
+            account=ctx("account") or os.environ.get("CDK_DEFAULT_ACCOUNT"),
+            azure_location=ctx("azure_location", "westeurope"),
+            gcp_project=ctx("gcp_project"),
+            gcp_region=ctx("gcp_region", "europe-west1"),
+        )
+
+
+def main() -> int:
+    app = cdk.App()
+    settings = SynthSettings.from_app(app)
+    try:
+        config = load_project(settings.project)
+    except ProjectConfigError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
+    topology = plan(config.name, config.providers)
+    summaries = synthesize(app, config, topology, settings)
+    print(render_table(summaries, topology), file=sys.stderr)
+    diagram = Path(app.outdir) / "topology.md"
+    diagram.write_text(render_mermaid(topology), encoding="utf-8")
+    print(f"\ntopology diagram: {diagram}", file=sys.stderr)
+    return 0
+
+
+def synthesize(
+    app: cdk.App, config: ProjectConfig, topology: Topology, settings: SynthSettings
+) -> list[StackSummary]:
+    """Build every layer's stack on its cloud and synthesize both apps; return one row per stack."""
+    from cdk_app.stacks.aws import build_aws_stacks
+
+    env = cdk.Environment(account=settings.account, region=settings.region)
+    bundles = stage_bundles(config, Path(app.outdir) / ".bundles", "aws")
+    aws_stacks = build_aws_stacks(app, config, topology, env, bundles)
+    terrain_layers = [layer for layer in Layer if topology.cloud(layer) is not Provider.AWS]
+    if terrain_layers:
+        _synth_terrain(config, topology, settings, terrain_layers)
+    assembly = app.synth()
+
+    rows = {}
+    for layer, stack in aws_stacks.items():
+        template = assembly.get_stack_by_name(stack.stack_name).template
+        rows[layer] = StackSummary(
+            stack.stack_name,
+            Provider.AWS,
+            cloudformation_resource_count(template),
+            str(Path(app.outdir) / f"{stack.stack_name}.template.json"),
+        )
+    for layer in terrain_layers:
+        name = topology.stack_name(layer)
+        stack_json = settings.tf_outdir / "stacks" / name / "cdk.tf.json"
+        rows[layer] = StackSummary(name, topology.cloud(layer), terraform_resource_count(stack_json), str(stack_json))
+    return [rows[layer] for layer in topology.deploy_order]
+
+
+def _synth_terrain(config: ProjectConfig, topology: Topology, settings: SynthSettings, layers: list[Layer]) -> None:
+    import cdktn
+
+    from cdk_app.stacks.terrain.azure import AzureLayerStack
+    from cdk_app.stacks.terrain.gcp import GcpLayerStack
+
+    tf_app = cdktn.App(outdir=str(settings.tf_outdir), stack_traces=False)
+    for layer in layers:
+        ctx = LayerContext(config, topology, layer)
+        if topology.cloud(layer) is Provider.AZURE:
+            AzureLayerStack(tf_app, ctx, location=settings.azure_location)
+        else:
+            GcpLayerStack(tf_app, ctx, project=settings.gcp_project, region=settings.gcp_region)
+    tf_app.synth()

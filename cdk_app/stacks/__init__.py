@@ -1,0 +1,1 @@
+"""One stack per placed layer: CloudFormation on AWS, CDK Terrain elsewhere."""

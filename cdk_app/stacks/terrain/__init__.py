@@ -1,0 +1,1 @@
+"""CDK Terrain (Terraform) stacks for layers placed on Azure or Google Cloud."""

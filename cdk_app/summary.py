@@ -1,0 +1,84 @@
+"""What a person checks before deploying: stacks per cloud, resource counts, bridges, a diagram."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdk_app.config.model import Layer, Provider
+from cdk_app.topology import Topology
+
+CLOUD_TITLES = {Provider.AWS: "AWS", Provider.AZURE: "Azure", Provider.GOOGLE: "Google Cloud"}
+LAYER_LABELS = {
+    Layer.L1: "L1 ingestion",
+    Layer.L2: "L2 processing",
+    Layer.L3_HOT: "L3 hot",
+    Layer.L3_COLD: "L3 cold",
+    Layer.L3_ARCHIVE: "L3 archive",
+    Layer.L4: "L4 twin",
+    Layer.L5: "L5 dashboards",
+}
+# The data path drawn between neighbouring layers when they share a cloud.
+DATA_PATH = (
+    (Layer.L1, Layer.L2),
+    (Layer.L2, Layer.L3_HOT),
+    (Layer.L3_HOT, Layer.L3_COLD),
+    (Layer.L3_COLD, Layer.L3_ARCHIVE),
+    (Layer.L3_HOT, Layer.L4),
+    (Layer.L4, Layer.L5),
+)
+
+
+@dataclass(frozen=True)
+class StackSummary:
+    name: str
+    cloud: Provider
+    resources: int
+    output: str  # where the synthesized file is
+
+
+def cloudformation_resource_count(template: dict) -> int:
+    return len(template.get("Resources", {}))
+
+
+def terraform_resource_count(stack_json: Path) -> int:
+    document = json.loads(stack_json.read_text(encoding="utf-8"))
+    return sum(len(by_name) for by_name in document.get("resource", {}).values())
+
+
+def render_table(stacks: list[StackSummary], topology: Topology) -> str:
+    width = max([len("stack")] + [len(s.name) for s in stacks])
+    lines = [f"{'stack':<{width}}  {'cloud':<12}  {'resources':>9}  output"]
+    lines += [f"{s.name:<{width}}  {CLOUD_TITLES[s.cloud]:<12}  {s.resources:>9}  {s.output}" for s in stacks]
+    if topology.bridges:
+        lines.append("")
+        lines.append("bridges (receiver deployed first):")
+        for b in topology.bridges:
+            lines.append(
+                f"  {b.connection_id}: {b.label} "
+                f"({topology.stack_name(b.sender_layer)} → {topology.stack_name(b.receiver_layer)})"
+            )
+    else:
+        lines.append("")
+        lines.append("bridges: none (neighbouring layers share a cloud)")
+    return "\n".join(lines)
+
+
+def render_mermaid(topology: Topology) -> str:
+    """Layers as nodes grouped by cloud; bridges as labelled dotted edges."""
+    node = {layer: layer.value.replace("-", "_") for layer in Layer}
+    lines = [f"# Topology of {topology.twin_name}", "", "```mermaid", "flowchart LR"]
+    for cloud in topology.clouds:
+        lines.append(f'  subgraph {cloud.value}["{CLOUD_TITLES[cloud]}"]')
+        for layer in topology.layers_on(cloud):
+            lines.append(f'    {node[layer]}["{LAYER_LABELS[layer]}<br/>{topology.stack_name(layer)}"]')
+        lines.append("  end")
+    for source, target in DATA_PATH:
+        if topology.cloud(source) is topology.cloud(target):
+            lines.append(f"  {node[source]} --> {node[target]}")
+    for b in topology.bridges:
+        lines.append(f'  {node[b.sender_layer]} -. "{b.connection_id}" .-> {node[b.receiver_layer]}')
+    lines.append("```")
+    lines.append("")
+    return "\n".join(lines)

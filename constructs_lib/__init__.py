@@ -1,0 +1,1 @@
+"""Reusable constructs: aws/ (aws-cdk-lib), azure/ and gcp/ (CDK Terrain)."""

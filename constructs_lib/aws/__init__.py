@@ -1,0 +1,1 @@
+"""AWS constructs, one per file, grouped by layer."""

@@ -1,0 +1,1 @@
+"""AWS Lambda handlers: adapt Lambda events to the core (handler strings `runtime.aws.<module>.handler`)."""

@@ -1,0 +1,1 @@
+"""Cloud-neutral runtime logic (stdlib only), packaged into every cloud's functions."""

@@ -1,0 +1,30 @@
+"""Multi-cloud digital twin on AWS CDK and CDK Terrain."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="multicloud-digital-twin",
+    version="0.1.0",
+    description="Deploys a five-layer digital twin across AWS, Azure and Google Cloud from one cdk synth.",
+    python_requires=">=3.11",
+    packages=find_packages(include=["cdk_app", "cdk_app.*", "constructs_lib", "constructs_lib.*", "runtime", "runtime.*"]),
+    install_requires=[
+        "aws-cdk-lib==2.275.0",
+        "constructs==10.7.2",  # cdktn caps constructs<10.8
+        "cdktn==0.24.0",
+        "cdktn-provider-aws==25.8.1",
+        "cdktn-provider-azurerm==18.9.0",
+        "cdktn-provider-google==21.1.0",
+        "cdktn-provider-random==15.0.1",
+        "boto3==1.44.8",
+    ],
+    extras_require={
+        "dev": [
+            "pytest==9.2.0",
+            "syrupy==7.0.1",
+            "moto[all]==5.2.5",
+            "cfn-lint==1.58.0",
+            "cdk-nag==3.0.2",
+        ],
+    },
+)
