@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import cx_api
 
 from cdk_app.bundles import stage_bundles
 from cdk_app.config import ProjectConfigError, load_project
@@ -71,18 +72,23 @@ def main() -> int:
         print(error.report(), file=sys.stderr)
         return 1
     topology = plan(config.name, config.providers)
-    summaries = synthesize(app, config, topology, settings)
-    print(render_table(summaries, topology), file=sys.stderr)
+    result = synthesize(app, config, topology, settings)
+    print(render_table(result.summaries, topology), file=sys.stderr)
     diagram = Path(app.outdir) / "topology.md"
     diagram.write_text(render_mermaid(topology), encoding="utf-8")
     print(f"\ntopology diagram: {diagram}", file=sys.stderr)
     return 0
 
 
-def synthesize(
-    app: cdk.App, config: ProjectConfig, topology: Topology, settings: SynthSettings
-) -> list[StackSummary]:
-    """Build every layer's stack on its cloud and synthesize both apps; return one row per stack."""
+@dataclass(frozen=True)
+class SynthResult:
+    summaries: list[StackSummary]  # one row per stack, in deploy order
+    aws_stacks: dict  # Layer -> AWS stack construct (for tests and cdk-nag)
+    assembly: cx_api.CloudAssembly
+
+
+def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings: SynthSettings) -> SynthResult:
+    """Build every layer's stack on its cloud and synthesize both apps."""
     from cdk_app.stacks.aws import build_aws_stacks
 
     env = cdk.Environment(account=settings.account, region=settings.region)
@@ -106,7 +112,7 @@ def synthesize(
         name = topology.stack_name(layer)
         stack_json = settings.tf_outdir / "stacks" / name / "cdk.tf.json"
         rows[layer] = StackSummary(name, topology.cloud(layer), terraform_resource_count(stack_json), str(stack_json))
-    return [rows[layer] for layer in topology.deploy_order]
+    return SynthResult([rows[layer] for layer in topology.deploy_order], aws_stacks, assembly)
 
 
 def _synth_terrain(config: ProjectConfig, topology: Topology, settings: SynthSettings, layers: list[Layer]) -> None:

@@ -1,0 +1,18 @@
+"""Names in the connection registry, shared by every cloud's stacks (DESIGN §4).
+
+Receivers publish their endpoint URL to SSM Parameter Store and their token to Secrets Manager
+under these names; senders on any cloud read them from the same place.
+"""
+
+from __future__ import annotations
+
+URL_KEY = "url"
+LAST_ENTRY_URL_KEY = "last-entry-url"
+
+
+def url_parameter_name(twin_name: str, connection_id: str, key: str = URL_KEY) -> str:
+    return f"/{twin_name}/inter-cloud/{connection_id}/{key}"
+
+
+def token_secret_name(twin_name: str, connection_id: str) -> str:
+    return f"{twin_name}/inter-cloud/{connection_id}/token"

@@ -1,0 +1,22 @@
+"""Every handler's environment starts here: LOG_LEVEL applied, problems collected."""
+
+from __future__ import annotations
+
+import logging
+
+from runtime.core.config import Environment, one_of
+
+SOURCE_CLOUD = "aws"
+
+
+def handler_environment() -> Environment:
+    """An Environment with the common LOG_LEVEL read and applied; the handler adds its own."""
+    env = Environment()
+    logging.getLogger().setLevel(env.optional("LOG_LEVEL", "INFO", parse=one_of("DEBUG", "INFO")) or "INFO")
+    return env
+
+
+def project_bundle_dir(env: Environment) -> Path:
+    """PROJECT_BUNDLE_DIR, by default the `project/` folder next to the handler code."""
+    default = Path(os.environ.get("LAMBDA_TASK_ROOT", ".")) / "project"
+    return Path(env.optional("PROJECT_BUNDLE_DIR", default))

@@ -1,0 +1,43 @@
+"""Lambda Function URL events (payload format 2.0) ↔ the core receiver."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from runtime.aws.secrets import get_secret
+from runtime.core.receiver import InboundRequest, Response, error, handle_inbound
+
+logger = logging.getLogger(__name__)
+
+
+def is_http_event(event: Any) -> bool:
+    """Function URL events carry `requestContext.http`; direct invokes (TwinMaker) do not."""
+    return isinstance(event, Mapping) and isinstance(event.get("requestContext"), Mapping) and "http" in event["requestContext"]
+
+
+def inbound_request(event: Mapping[str, Any]) -> InboundRequest:
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    return InboundRequest(headers=event.get("headers") or {}, body=raw)
+
+
+def http_response(response: Response) -> dict[str, Any]:
+    return {
+        "statusCode": response.status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(response.body),
+    }
+
+
+def serve(event: Mapping[str, Any], token_secret_name: str | None, handle: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """Answer a Function URL request with the core receiver; no secret configured means 401."""
+    try:
+        expected = get_secret(token_secret_name) if token_secret_name else ""
+    except Exception:
+        logger.exception("cannot read the inbound token secret")
+        return http_response(error(500, "internal_error", "the receiver failed; retry later"))
+    return http_response(handle_inbound(inbound_request(event), expected, handle))

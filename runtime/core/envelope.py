@@ -1,0 +1,73 @@
+"""The telemetry envelope every bridge carries (DESIGN §5).
+
+`{source_cloud, target_layer, message_type, timestamp, trace_id, payload}`; the payload is one
+record or a list of records.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from runtime.core.errors import InvalidInput
+from runtime.core.telemetry import as_records, format_timestamp
+
+TELEMETRY = "telemetry"
+# `target_layer` values: the layer whose receiver the envelope is addressed to.
+PROCESSING_LAYER = "L2"
+HOT_STORAGE_LAYER = "L3_hot"
+FIELDS = ("source_cloud", "target_layer", "message_type", "timestamp", "trace_id", "payload")
+
+
+class EnvelopeError(InvalidInput):
+    code = "invalid_envelope"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    source_cloud: str
+    target_layer: str
+    message_type: str
+    timestamp: str
+    trace_id: str
+    payload: Any
+
+    @property
+    def records(self) -> list[Any]:
+        return as_records(self.payload)
+
+
+def build_envelope(
+    payload: Any, source_cloud: str, target_layer: str, message_type: str = TELEMETRY, now: datetime | None = None
+) -> dict[str, Any]:
+    return {
+        "source_cloud": source_cloud,
+        "target_layer": target_layer,
+        "message_type": message_type,
+        "timestamp": format_timestamp(now or datetime.now(timezone.utc)),
+        "trace_id": uuid.uuid4().hex,
+        "payload": payload,
+    }
+
+
+def parse_envelope(body: Any, target_layer: str) -> Envelope:
+    """Validate a received envelope addressed to `target_layer`."""
+    if not isinstance(body, Mapping):
+        raise EnvelopeError("the body must be a JSON envelope object")
+    missing = [name for name in FIELDS if body.get(name) in (None, "")]
+    if missing:
+        raise EnvelopeError(f"envelope is missing {', '.join(missing)}")
+    if body["target_layer"] != target_layer:
+        raise EnvelopeError(f"envelope is for {body['target_layer']!r}, this receiver serves {target_layer!r}")
+    if not isinstance(body["payload"], (Mapping, list)) or body["payload"] == []:
+        raise EnvelopeError("payload must be a record or a non-empty list of records")
+    return Envelope(**{name: body[name] for name in FIELDS})
+
+
+def chunks(records: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    if size <= 0:
+        raise ValueError("chunk size must be positive")
+    return [records[start : start + size] for start in range(0, len(records), size)]

@@ -1,0 +1,80 @@
+"""The receiving side of a bridge: token check, size limit, JSON body, status codes (DESIGN §5).
+
+Cloud handlers turn their HTTP event into an `InboundRequest`, call `handle_inbound` and turn
+the `Response` back; 401 missing/wrong token, 413 too large, 400 bad input, 500 failure.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.core.errors import InvalidInput
+
+TOKEN_HEADER = "X-Inter-Cloud-Token"
+# The smallest request limit of the platforms we run on (Lambda Function URLs: 6 MB).
+MAX_BODY_BYTES = 6 * 1024 * 1024
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InboundRequest:
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: dict[str, Any]
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive header lookup (platforms disagree on header case)."""
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)
+
+
+def token_matches(headers: Mapping[str, str], expected: str) -> bool:
+    """Constant-time comparison; an empty expected token accepts nothing."""
+    presented = header(headers, TOKEN_HEADER)
+    if not expected or not presented:
+        return False
+    return hmac.compare_digest(presented.encode(), expected.encode())
+
+
+def receipt(trace_id: str | None, count: int) -> dict[str, Any]:
+    return {"status": "received", "trace_id": trace_id, "count": count}
+
+
+def error(status: int, code: str, message: str) -> Response:
+    return Response(status, {"error": {"code": code, "message": message}})
+
+
+def handle_inbound(
+    request: InboundRequest, expected_token: str, handle: Callable[[Any], dict[str, Any]]
+) -> Response:
+    """Authenticate and parse the request, then answer with `handle(json_body)`.
+
+    `handle` raises InvalidInput for bad input (400); any other exception is a 500.
+    """
+    if not token_matches(request.headers, expected_token):
+        return error(401, "unauthorized", f"missing or invalid {TOKEN_HEADER} header")
+    if len(request.body) > MAX_BODY_BYTES:
+        return error(413, "too_large", f"body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return error(400, "invalid_json", "the body is not valid JSON")
+    try:
+        return Response(200, handle(body))
+    except InvalidInput as exc:
+        return error(400, exc.code, str(exc))
+    except Exception:
+        logger.exception("request failed")
+        return error(500, "internal_error", "the receiver failed; retry later")
