@@ -183,7 +183,7 @@ def _providers(raw: Any, errors: _Collector) -> Providers | None:
     ):
         if layer not in chosen and fallback in chosen:
             chosen[layer] = chosen[fallback]
-    for layer, service in ((Layer.L4, "a managed digital twin service"), (Layer.L5, "a managed Grafana service")):
+    for layer, service in ((Layer.L4, "managed digital twin service"), (Layer.L5, "managed Grafana service")):
         if chosen.get(layer) is Provider.GOOGLE:
             source = "" if layer.config_key in raw else " (defaulted from another layer; set it explicitly)"
             errors.add(

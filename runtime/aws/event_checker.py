@@ -2,35 +2,78 @@
 
 Actions: `lambda` async-invokes `<ACTION_FUNCTION_PREFIX><functionName>` with
 `{"rule", "record"}`; `step_function` starts WORKFLOW_ARN with
-`{InputData, LambdaAArn, LambdaBArn}`; a rule's `feedback` goes to the feedback function
-(when device feedback is enabled, i.e. FEEDBACK_FUNCTION_NAME is set).
+`{InputData, LambdaAArn, LambdaBArn}`. A rule's `action.feedback` goes to the feedback function
+when device feedback is enabled (FEEDBACK_FUNCTION_NAME set).
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from runtime.aws import clients
-from runtime.aws.environment import handler_environment
+from runtime.aws.environment import handler_environment, project_bundle_dir
 from runtime.aws.lambda_invoke import invoke_async, sibling_function_arn
+from runtime.core.config import ConfigurationError
 from runtime.core.events import EventRule, load_rules
 from runtime.core.telemetry import as_records, normalize_record
 
-logger = logging.getLogger(__name__)
-
-
-def _read_rules(bundle_dir: Path) -> list[EventRule]:
-    return load_rules(json.loads((bundle_dir / "config_events.json").read_text()))
-
+ACTION_FIELDS = {"lambda": ("functionName",), "step_function": ("functionName", "functionNameB")}
 
 _env = handler_environment()
-PROJECT_BUNDLE_DIR = Path(_env.optional("PROJECT_BUNDLE_DIR", os.path.join(os.environ.get("LAMBDA_TASK_ROOT", ""), "project")))
+PROJECT_BUNDLE_DIR = project_bundle_dir(_env)
 ACTION_FUNCTION_PREFIX = _env.required("ACTION_FUNCTION_PREFIX")
 WORKFLOW_ARN = _env.optional("WORKFLOW_ARN")
 FEEDBACK_FUNCTION_NAME = _env.optional("FEEDBACK_FUNCTION_NAME")
-RULES = _env.optional("PROJECT_BUNDLE_DIR", _read_rules(PROJECT_BUNDLE_DIR), parse=lambda _: _read_rules(PROJECT_BUNDLE_DIR))
 _env.check()
+
+
+def _load_rules(path: Path) -> list[EventRule]:
+    """The rules, checked against this deployment at cold start (a bad rule is a deploy bug)."""
+    try:
+        rules = load_rules(json.loads(path.read_text()))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError([f"cannot use {path}: {exc}"]) from exc
+    problems = []
+    for index, rule in enumerate(rules):
+        fields = ACTION_FIELDS.get(rule.action["type"])
+        if fields is None:
+            problems.append(f"rule {index}: action type {rule.action['type']!r} is not one of {', '.join(ACTION_FIELDS)}")
+        elif any(not isinstance(rule.action.get(field), str) for field in fields):
+            problems.append(f"rule {index}: a {rule.action['type']} action needs {', '.join(fields)}")
+        elif rule.action["type"] == "step_function" and not WORKFLOW_ARN:
+            problems.append(f"rule {index}: a step_function action needs WORKFLOW_ARN")
+    if problems:
+        raise ConfigurationError(problems)
+    return rules
+
+
+RULES = _load_rules(PROJECT_BUNDLE_DIR / "config_events.json")
+
+
+def handler(event: Any, context: Any) -> dict[str, int]:
+    fired = 0
+    for record in (normalize_record(raw) for raw in as_records(event)):
+        for rule in RULES:
+            if rule.condition.holds(record):
+                _run_action(rule, record, context)
+                fired += 1
+    return {"fired": fired}
+
+
+def _run_action(rule: EventRule, record: dict[str, Any], context: Any) -> None:
+    action, data = rule.action, {"rule": rule.definition, "record": record}
+    if action["type"] == "lambda":
+        invoke_async(ACTION_FUNCTION_PREFIX + action["functionName"], data)
+    else:
+        workflow_input = {
+            "InputData": data,
+            "LambdaAArn": sibling_function_arn(context, ACTION_FUNCTION_PREFIX + action["functionName"]),
+            "LambdaBArn": sibling_function_arn(context, ACTION_FUNCTION_PREFIX + action["functionNameB"]),
+        }
+        clients.client("stepfunctions").start_execution(stateMachineArn=WORKFLOW_ARN, input=json.dumps(workflow_input))
+    feedback = action.get("feedback")
+    if feedback and FEEDBACK_FUNCTION_NAME:
+        device_id = feedback.get("iotDeviceId") or feedback.get("device_id") or record["device_id"]
+        invoke_async(FEEDBACK_FUNCTION_NAME, {"device_id": device_id, "payload": feedback.get("payload"), "rule": rule.definition})

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
-from runtime.aws.environment import handler_environment
+from runtime.aws.environment import handler_environment, project_bundle_dir
 from runtime.aws.lambda_invoke import invoke_async
 from runtime.core.processors import ProcessorRunner
 
 _env = handler_environment()
 PERSISTER_FUNCTION_NAME = _env.required("PERSISTER_FUNCTION_NAME")
-PROJECT_BUNDLE_DIR = Path(_env.optional("PROJECT_BUNDLE_DIR", os.path.join(os.environ.get("LAMBDA_TASK_ROOT", ""), "project")))
+PROJECT_BUNDLE_DIR = project_bundle_dir(_env)
 _env.check()
 
 _runner = ProcessorRunner(PROJECT_BUNDLE_DIR)

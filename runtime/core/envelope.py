@@ -7,13 +7,14 @@ record or a list of records.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from runtime.core.errors import InvalidInput
-from runtime.core.telemetry import as_records, format_timestamp
+from runtime.core.receiver import receipt
+from runtime.core.telemetry import as_records, format_timestamp, normalize_record
 
 TELEMETRY = "telemetry"
 # `target_layer` values: the layer whose receiver the envelope is addressed to.
@@ -71,3 +72,15 @@ def chunks(records: Sequence[Any], size: int) -> list[Sequence[Any]]:
     if size <= 0:
         raise ValueError("chunk size must be positive")
     return [records[start : start + size] for start in range(0, len(records), size)]
+
+
+def records_receiver(target_layer: str, deliver: Callable[[list[dict[str, Any]]], None]) -> Callable[[Any], dict[str, Any]]:
+    """A `handle_inbound` handler: envelope → normalised records → `deliver` → receipt."""
+
+    def handle(body: Any) -> dict[str, Any]:
+        envelope = parse_envelope(body, target_layer)
+        records = [normalize_record(raw) for raw in envelope.records]
+        deliver(records)
+        return receipt(envelope.trace_id, len(records))
+
+    return handle

@@ -1,0 +1,6 @@
+"""L4: TwinMaker `dataReader` for every component type, routed to the local or remote hot reader."""
+
+from runtime.aws.twin_connector import TwinDataConnector
+from runtime.core.twinmaker import DATA_READER
+
+handler = TwinDataConnector(DATA_READER).handle

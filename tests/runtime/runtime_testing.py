@@ -1,0 +1,150 @@
+"""Test doubles and constants of the runtime tests (imported by conftest.py and test modules)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+TOKEN = "test-token-0123456789"
+TOKEN_SECRET_NAME = "twin/inter-cloud/test/token"
+HOT_TABLE = "twin-hot"
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
+
+
+class FakeLambda:
+    """The Lambda API at the boto3 boundary: invokes of routed functions run in-process."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Callable[..., Any]] = {}
+        self.calls: list[tuple[str, str, Any]] = []
+
+    def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803
+        event = json.loads(Payload)
+        self.calls.append((FunctionName, InvocationType, event))
+        handler = self.routes.get(FunctionName)
+        result = handler(event, LambdaContext(FunctionName)) if handler else None
+        if InvocationType == "Event":
+            return {"StatusCode": 202}
+        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(result).encode())}
+
+    def events_for(self, function_name: str) -> list[Any]:
+        return [event for name, _, event in self.calls if name == function_name]
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+Reply = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class LoopbackServer:
+    """A threaded HTTP/1.1 server on 127.0.0.1; `respond` answers every POST."""
+
+    respond: Callable[[RecordedRequest], Reply]
+    requests: list[RecordedRequest] = field(default_factory=list)
+
+    def start(self) -> LoopbackServer:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                request = RecordedRequest(self.path, dict(self.headers.items()), body)
+                owner.requests.append(request)
+                status, headers, payload = owner.respond(request)
+                self.send_response(status)
+                for name, value in {"Content-Length": str(len(payload)), **headers}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def function_url(handler: Callable[..., dict[str, Any]], name: str = "receiver") -> Callable[[RecordedRequest], Reply]:
+    """Serve a Lambda handler as its Function URL would: HTTP request → payload 2.0 event."""
+
+    def respond(request: RecordedRequest) -> Reply:
+        path, _, query = request.path.partition("?")
+        event = {
+            "version": "2.0",
+            "rawPath": path,
+            "rawQueryString": query,
+            "headers": {key.lower(): value for key, value in request.headers.items()},
+            "requestContext": {"http": {"method": "POST", "path": path}},
+            "body": base64.b64encode(request.body).decode(),
+            "isBase64Encoded": True,
+        }
+        result = handler(event, LambdaContext(name))
+        return result["statusCode"], result.get("headers", {}), result["body"].encode()
+
+    return respond
+
+
+def json_reply(status: int, body: Any, **headers: str) -> Reply:
+    return status, {"Content-Type": "application/json", **headers}, json.dumps(body).encode()
+
+
+
+
+def twinmaker_request(device_id: str = "d1", types: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+    """A TwinMaker connector request for `types` ({property: dataType}) of one device's component."""
+    types = types or {"temperature": "DOUBLE"}
+    properties = {name: {"definition": {"dataType": {"type": kind}, "isTimeSeries": True}} for name, kind in types.items()}
+    properties["iotDeviceId"] = {"definition": {"dataType": {"type": "STRING"}}, "value": {"stringValue": device_id}}
+    return {
+        "workspaceId": "twin-ws",
+        "entityId": "room-1",
+        "componentName": "sensor",
+        "selectedProperties": list(types),
+        "properties": properties,
+        **extra,
+    }
+
+
+def history_request(device_id: str = "d1", types: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+    """A `dataReader` request over all of 2026-01-01."""
+    window = {"startTime": "2026-01-01T00:00:00Z", "endTime": "2026-01-01T23:59:59Z"}
+    return twinmaker_request(device_id, types, **{**window, **extra})
+
+
+def record(device_id: str = "d1", second: int = 0, **values: Any) -> dict[str, Any]:
+    """A canonical record at 2026-01-01T10:00:<second>."""
+    return {"device_id": device_id, "timestamp": f"2026-01-01T10:00:{second:02d}.000Z", **values}
