@@ -18,7 +18,6 @@ from aws_cdk import cx_api
 from cdk_app.bundles import stage_bundles
 from cdk_app.config import ProjectConfigError, load_project
 from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.stacks.context import LayerContext
 from cdk_app.summary import (
     StackSummary,
     cloudformation_resource_count,
@@ -92,11 +91,13 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
     from cdk_app.stacks.aws import build_aws_stacks
 
     env = cdk.Environment(account=settings.account, region=settings.region)
-    bundles = stage_bundles(config, Path(app.outdir) / ".bundles", "aws")
-    aws_stacks = build_aws_stacks(app, config, topology, env, bundles)
+    staging_dir = Path(app.outdir) / ".bundles"
+    aws_stacks = {}
+    if topology.layers_on(Provider.AWS):
+        aws_stacks = build_aws_stacks(app, config, topology, env, stage_bundles(config, staging_dir, "aws"))
     terrain_layers = [layer for layer in Layer if topology.cloud(layer) is not Provider.AWS]
     if terrain_layers:
-        _synth_terrain(config, topology, settings, terrain_layers)
+        _synth_terrain(config, topology, settings, staging_dir)
     assembly = app.synth()
 
     rows = {}
@@ -115,17 +116,18 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
     return SynthResult([rows[layer] for layer in topology.deploy_order], aws_stacks, assembly)
 
 
-def _synth_terrain(config: ProjectConfig, topology: Topology, settings: SynthSettings, layers: list[Layer]) -> None:
+def _synth_terrain(config: ProjectConfig, topology: Topology, settings: SynthSettings, staging_dir: Path) -> None:
     import cdktn
 
-    from cdk_app.stacks.terrain.azure import AzureLayerStack
-    from cdk_app.stacks.terrain.gcp import GcpLayerStack
+    from cdk_app.stacks.terrain import TerrainSettings, build_terrain_stacks
 
     tf_app = cdktn.App(outdir=str(settings.tf_outdir), stack_traces=False)
-    for layer in layers:
-        ctx = LayerContext(config, topology, layer)
-        if topology.cloud(layer) is Provider.AZURE:
-            AzureLayerStack(tf_app, ctx, location=settings.azure_location)
-        else:
-            GcpLayerStack(tf_app, ctx, project=settings.gcp_project, region=settings.gcp_region)
+    terrain_settings = TerrainSettings(
+        aws_region=settings.region,
+        azure_location=settings.azure_location,
+        gcp_project=settings.gcp_project,
+        gcp_region=settings.gcp_region,
+        staging_dir=staging_dir,
+    )
+    build_terrain_stacks(tf_app, config, topology, terrain_settings)
     tf_app.synth()

@@ -1,0 +1,180 @@
+"""`make bench`: synth time, memory and template sizes at 10-5,000 devices, and bridge throughput.
+
+Each synth runs `app.py` in a fresh process (as `cdk synth` does) while a sampler sums the resident
+memory of the whole process tree (Python plus the jsii Node.js child). Results go to
+bench/results.md, which the README shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.bridge import BridgeResult, measure_bridge  # noqa: E402
+from bench.projects import TOPOLOGIES, write_project  # noqa: E402
+
+DEFAULT_SIZES = (10, 100, 1000, 5000)
+RESULTS = REPO / "bench" / "results.md"
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    devices: int
+    topology: str
+    wall_seconds: float
+    peak_rss_mb: float
+    stacks: int
+    largest_stack_resources: int
+    largest_template_kb: float
+    total_resources: int
+
+
+def _tree_rss_kb(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/status") as status:
+                vmrss = next((line for line in status if line.startswith("VmRSS:")), "VmRSS: 0 kB")
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(vmrss.split()[1])
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, ()))
+    return total
+
+
+def _run_sampled(command: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(process.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    return wall, peak / 1024, subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def measure_synth(devices: int, topology: str, workdir: Path) -> SynthResult:
+    project = write_project(workdir / "project", devices, TOPOLOGIES[topology])
+    outdir, tf_outdir = workdir / "cdk.out", workdir / "cdktf.out"
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(outdir),
+        "CDK_CONTEXT_JSON": json.dumps({"project": str(project), "tf_outdir": str(tf_outdir)}),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    wall, peak_mb, completed = _run_sampled([sys.executable, "app.py"], env)
+    if completed.returncode != 0:
+        raise SystemExit(f"synth of {devices} devices ({topology}) failed:\n{completed.stderr[-4000:]}")
+    counts: list[tuple[int, int]] = []  # (resources, bytes) per template, nested stacks included
+    for template in outdir.glob("*.template.json"):
+        document = json.loads(template.read_text())
+        counts.append((len(document.get("Resources", {})), template.stat().st_size))
+    for stack_json in tf_outdir.glob("stacks/*/cdk.tf.json"):
+        document = json.loads(stack_json.read_text())
+        resources = sum(len(v) for v in document.get("resource", {}).values())
+        counts.append((resources, stack_json.stat().st_size))
+    return SynthResult(
+        devices=devices,
+        topology=topology,
+        wall_seconds=wall,
+        peak_rss_mb=peak_mb,
+        stacks=len(counts),
+        largest_stack_resources=max(c[0] for c in counts),
+        largest_template_kb=max(c[1] for c in counts) / 1024,
+        total_resources=sum(c[0] for c in counts),
+    )
+
+
+def render(results: list[SynthResult], bridge: BridgeResult | None) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {os.cpu_count()} cores; jsii cache warm; each synth in a fresh process (`python app.py`).",
+        "Stacks and resources count nested stacks and Terraform stacks individually.",
+        "",
+        "| devices | topology | wall s | peak RSS MB | stacks | largest stack resources | largest template KB | total resources |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.devices:,} | {r.topology} | {r.wall_seconds:.1f} | {r.peak_rss_mb:,.0f} | {r.stacks} | "
+            f"{r.largest_stack_resources} | {r.largest_template_kb:,.0f} | {r.total_resources:,} |"
+        )
+    for topology in sorted({r.topology for r in results}):
+        rows = sorted((r for r in results if r.topology == topology), key=lambda r: r.devices)
+        if len(rows) >= 2 and rows[-1].devices > rows[0].devices:
+            slope = (rows[-1].wall_seconds - rows[0].wall_seconds) / (rows[-1].devices - rows[0].devices) * 100
+            lines.append("")
+            lines.append(
+                f"{topology}: {slope:.2f} s per 100 additional devices "
+                f"({rows[0].devices:,} → {rows[-1].devices:,} devices)."
+            )
+    if bridge is not None:
+        lines += ["", "## Bridge throughput (connector → ingestion, loopback HTTP)", "", bridge.markdown()]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
+    parser.add_argument("--topologies", nargs="+", default=sorted(TOPOLOGIES), choices=sorted(TOPOLOGIES))
+    parser.add_argument("--records", type=int, default=20_000, help="records sent per bridge mode")
+    parser.add_argument("--no-bridge", action="store_true")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    results = []
+    for topology in args.topologies:
+        for devices in args.sizes:
+            with tempfile.TemporaryDirectory(prefix="dt-bench-") as workdir:
+                result = measure_synth(devices, topology, Path(workdir))
+            print(
+                f"{devices:>6} devices {topology:<8} {result.wall_seconds:6.1f} s "
+                f"{result.peak_rss_mb:7.0f} MB  largest stack {result.largest_stack_resources} resources",
+                file=sys.stderr,
+            )
+            results.append(result)
+    bridge = None if args.no_bridge else measure_bridge(args.records)
+    if bridge is not None:
+        print(bridge.markdown(), file=sys.stderr)
+    args.output.write_text(render(results, bridge), encoding="utf-8")
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
