@@ -13,7 +13,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install synth test lint clean
+.PHONY: install synth test lint bench deploy diff destroy clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -35,6 +35,13 @@ test: install
 lint: install
 	$(BIN)/python -m compileall -q cdk_app constructs_lib runtime
 	$(BIN)/cfn-lint $(OUT)/*.template.json
+
+bench: install
+	$(BIN)/python bench/run.py
+
+# Deploy order comes from the topology (receivers before senders); DRY_RUN=1 prints the plan only.
+deploy diff destroy: install
+	$(BIN)/python -m cdk_app $@ --project $(PROJECT) --out $(OUT) --tf-out $(TF_OUT) --cdk $(CDK) $(if $(DRY_RUN),--dry-run)
 
 clean:
 	rm -rf $(OUT) $(TF_OUT) .pytest_cache

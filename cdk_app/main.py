@@ -18,6 +18,7 @@ from aws_cdk import cx_api
 from cdk_app.bundles import stage_bundles
 from cdk_app.config import ProjectConfigError, load_project
 from cdk_app.config.model import Layer, ProjectConfig, Provider
+from cdk_app.paths import DEFAULT_PROJECT
 from cdk_app.summary import (
     StackSummary,
     cloudformation_resource_count,
@@ -27,8 +28,6 @@ from cdk_app.summary import (
 )
 from cdk_app.topology import Topology, plan
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PROJECT = REPO_ROOT / "examples" / "factory-floor"
 DEFAULT_REGION = "eu-central-1"
 
 

@@ -1,0 +1,117 @@
+"""Deploy plans: order from the topology, the right tool per cloud, resume and failure handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cdk_app.__main__ import main as cli
+from cdk_app.config.model import Layer, Provider, Providers
+from cdk_app.deploy import (
+    Action,
+    MissingToolError,
+    PlanSettings,
+    Step,
+    StepFailedError,
+    find_terraform,
+    plan_steps,
+    run_steps,
+)
+from cdk_app.topology import plan
+
+SETTINGS = PlanSettings(project="proj", cdk="cdk", terraform="terraform")
+MIXED = {
+    Layer.L1: Provider.AWS,
+    Layer.L2: Provider.AZURE,
+    Layer.L3_HOT: Provider.GOOGLE,
+    Layer.L3_COLD: Provider.GOOGLE,
+    Layer.L3_ARCHIVE: Provider.AZURE,
+    Layer.L4: Provider.AWS,
+    Layer.L5: Provider.AZURE,
+}
+
+
+def topology(mapping: dict[Layer, Provider]):
+    return plan("twin", Providers.of(mapping))
+
+
+def stacks_in_order(steps: list[Step]) -> list[str]:
+    order: list[str] = []
+    for step in steps[1:]:
+        if step.stack not in order:
+            order.append(step.stack)
+    return order
+
+
+def test_single_cloud_deploy_is_cdk_only_receivers_first():
+    steps = plan_steps(topology(dict.fromkeys(Layer, Provider.AWS)), Action.DEPLOY, SETTINGS)
+    assert steps[0].command[:2] == ("cdk", "synth")
+    assert stacks_in_order(steps) == [
+        "twin-l3-archive", "twin-l3-cold", "twin-l3-hot", "twin-l2", "twin-l1", "twin-l4", "twin-l5",
+    ]
+    assert all(s.command[:2] == ("cdk", "deploy") and "--exclusively" in s.command for s in steps[1:])
+
+
+def test_mixed_deploy_uses_terraform_in_stack_dirs_and_receivers_precede_senders():
+    topo = topology(MIXED)
+    steps = plan_steps(topo, Action.DEPLOY, SETTINGS)
+    by_stack = {s.stack: s for s in steps[1:]}
+    assert by_stack["twin-l1"].command[:2] == ("cdk", "deploy")
+    terraform_l2 = [s for s in steps if s.stack == "twin-l2"]
+    assert [s.command[:2] for s in terraform_l2] == [("terraform", "init"), ("terraform", "apply")]
+    assert terraform_l2[0].cwd == "cdktf.out/stacks/twin-l2"
+    order = stacks_in_order(steps)
+    for bridge in topo.bridges:
+        receiver, sender = topo.stack_name(bridge.receiver_layer), topo.stack_name(bridge.sender_layer)
+        assert order.index(receiver) < order.index(sender), bridge.connection_id
+
+
+def test_destroy_runs_in_reverse_order():
+    deploy = stacks_in_order(plan_steps(topology(MIXED), Action.DEPLOY, SETTINGS))
+    destroy_steps = plan_steps(topology(MIXED), Action.DESTROY, SETTINGS)
+    assert stacks_in_order(destroy_steps) == list(reversed(deploy))
+    assert ("terraform", "destroy", "-input=false", "-auto-approve") in [s.command for s in destroy_steps]
+
+
+def test_diff_plans_without_changing_anything():
+    commands = [s.command[:2] for s in plan_steps(topology(MIXED), Action.DIFF, SETTINGS)[1:]]
+    assert set(commands) <= {("cdk", "diff"), ("terraform", "init"), ("terraform", "plan")}
+
+
+def test_missing_terraform_names_both_tools():
+    with pytest.raises(MissingToolError, match="terraform.*tofu"):
+        find_terraform(which=lambda tool: None)
+    assert find_terraform(which=lambda tool: "/usr/bin/tofu" if tool == "tofu" else None) == "tofu"
+
+
+def test_failed_step_stops_the_run_and_a_rerun_resumes(tmp_path: Path):
+    steps = plan_steps(topology(MIXED), Action.DEPLOY, SETTINGS)
+    state = tmp_path / "state.json"
+    ran: list[Step] = []
+    failing = steps[4]
+
+    def flaky(step: Step) -> int:
+        ran.append(step)
+        return 1 if step == failing else 0
+
+    with pytest.raises(StepFailedError, match=f"stack {failing.stack}: .*failed with exit code 1"):
+        run_steps(steps, state, runner=flaky, echo=lambda line: None)
+    assert ran == steps[:5]  # nothing after the failure ran
+
+    ran.clear()
+    run_steps(steps, state, runner=lambda step: ran.append(step) or 0, echo=lambda line: None)
+    assert ran == [steps[0], *steps[4:]]  # synth again, then resume at the failed step
+    assert not state.exists()
+
+
+def test_cli_dry_run_prints_the_ordered_plan(capsys):
+    assert cli(["deploy", "--dry-run"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("# deploy factory-floor: 8 steps")
+    assert "factory-floor-l3-archive" in out[2] and "factory-floor-l5" in out[-1]
+
+
+def test_cli_reports_bad_project_without_traceback(tmp_path: Path, capsys):
+    assert cli(["deploy", "--dry-run", "--project", str(tmp_path)]) == 1
+    assert "config.json" in capsys.readouterr().err
