@@ -19,6 +19,7 @@ from cdk_app.bundles import stage_bundles
 from cdk_app.config import ProjectConfigError, load_project
 from cdk_app.config.model import Layer, ProjectConfig, Provider
 from cdk_app.paths import DEFAULT_PROJECT
+from cdk_app.stacks.terrain.backend import BackendSettings
 from cdk_app.summary import (
     StackSummary,
     cloudformation_resource_count,
@@ -42,6 +43,7 @@ class SynthSettings:
     azure_location: str
     gcp_project: str | None
     gcp_region: str
+    tf_backend: BackendSettings
 
     @classmethod
     def from_app(cls, app: cdk.App) -> "SynthSettings":
@@ -58,6 +60,13 @@ class SynthSettings:
             azure_location=ctx("azure_location", "westeurope"),
             gcp_project=ctx("gcp_project"),
             gcp_region=ctx("gcp_region", "europe-west1"),
+            tf_backend=BackendSettings(
+                kind=ctx("tf_backend", "auto"),
+                bucket=ctx("tf_state_bucket"),
+                storage_account=ctx("tf_state_storage_account"),
+                container=ctx("tf_state_container", "tfstate"),
+                resource_group=ctx("tf_state_resource_group"),
+            ),
         )
 
 
@@ -120,13 +129,19 @@ def _synth_terrain(config: ProjectConfig, topology: Topology, settings: SynthSet
 
     from cdk_app.stacks.terrain import TerrainSettings, build_terrain_stacks
 
-    tf_app = cdktn.App(outdir=str(settings.tf_outdir), stack_traces=False)
+    # Terraform/OpenTofu ≥ 1.10: S3-native state locking, the default backend's lock.
+    tf_app = cdktn.App(
+        outdir=str(settings.tf_outdir),
+        stack_traces=False,
+        context={"targetVersions": {"terraform": ">=1.10.0", "opentofu": ">=1.10.0"}},
+    )
     terrain_settings = TerrainSettings(
         aws_region=settings.region,
         azure_location=settings.azure_location,
         gcp_project=settings.gcp_project,
         gcp_region=settings.gcp_region,
         staging_dir=staging_dir,
+        backend=settings.tf_backend,
     )
     build_terrain_stacks(tf_app, config, topology, terrain_settings)
     tf_app.synth()

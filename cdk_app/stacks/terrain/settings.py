@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cdk_app.stacks.terrain.backend import BackendSettings
+
 
 @dataclass(frozen=True)
 class TerrainSettings:
@@ -13,3 +15,4 @@ class TerrainSettings:
     gcp_project: str | None
     gcp_region: str
     staging_dir: Path  # where function code bundles are staged (cdk_app.bundles.stage_bundles)
+    backend: BackendSettings = BackendSettings()
