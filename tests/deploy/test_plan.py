@@ -48,7 +48,7 @@ def test_single_cloud_deploy_is_cdk_only_receivers_first():
     steps = plan_steps(topology(dict.fromkeys(Layer, Provider.AWS)), Action.DEPLOY, SETTINGS)
     assert steps[0].command[:2] == ("cdk", "synth")
     assert stacks_in_order(steps) == [
-        "twin-l3-archive", "twin-l3-cold", "twin-l3-hot", "twin-l2", "twin-l1", "twin-l4", "twin-l5",
+        "twin-l3-archive", "twin-l3-cold", "twin-l3-hot", "twin-l4", "twin-l2", "twin-l1", "twin-l5",
     ]
     assert all(s.command[:2] == ("cdk", "deploy") and "--exclusively" in s.command for s in steps[1:])
 
