@@ -7,18 +7,22 @@ anything is written.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import cx_api
+from constructs import Construct
 
 from cdk_app.bundles import stage_bundles
 from cdk_app.config import ProjectConfigError, load_project
 from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.paths import DEFAULT_PROJECT
+from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
+from cdk_app.pipeline import PipelineSettings
 from cdk_app.stacks.terrain.backend import BackendSettings
 from cdk_app.summary import (
     StackSummary,
@@ -44,6 +48,7 @@ class SynthSettings:
     gcp_project: str | None
     gcp_region: str
     tf_backend: BackendSettings
+    pipeline: PipelineSettings | None = None  # context pipeline=true adds <twin>-pipeline
 
     @classmethod
     def from_app(cls, app: cdk.App) -> "SynthSettings":
@@ -67,14 +72,42 @@ class SynthSettings:
                 container=ctx("tf_state_container", "tfstate"),
                 resource_group=ctx("tf_state_resource_group"),
             ),
+            pipeline=_pipeline_settings(ctx),
         )
+
+
+class SettingsError(ValueError):
+    """Context that cannot be used; reported like a project problem, without a traceback."""
+
+
+def _pipeline_settings(ctx: Callable[..., str | None]) -> PipelineSettings | None:
+    if (ctx("pipeline") or "false").lower() not in ("true", "1", "yes"):
+        return None
+    missing = [key for key in ("repository", "connection_arn") if not ctx(key)]
+    if missing:
+        raise SettingsError(
+            "context pipeline=true also needs " + " and ".join(f"-c {key}=..." for key in missing)
+            + " (repository as owner/name, connection_arn of a CodeConnections connection)"
+        )
+    project = ctx("project", str(DEFAULT_PROJECT))
+    return PipelineSettings(
+        repository=ctx("repository"),
+        branch=ctx("branch", "main"),
+        connection_arn=ctx("connection_arn"),
+        # The pipeline checks out the repository: the project path must be relative to it.
+        project=os.path.relpath(project, REPO_ROOT) if os.path.isabs(project) else project,
+        tf_state_bucket=ctx("tf_state_bucket") or "",
+    )
 
 
 def main() -> int:
     app = cdk.App()
-    settings = SynthSettings.from_app(app)
     try:
+        settings = SynthSettings.from_app(app)
         config = load_project(settings.project)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except ProjectConfigError as error:
         print(error.report(), file=sys.stderr)
         return 1
@@ -100,9 +133,20 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
 
     env = cdk.Environment(account=settings.account, region=settings.region)
     staging_dir = Path(app.outdir) / ".bundles"
-    aws_stacks = {}
+    aws_stacks: dict = {}
     if topology.layers_on(Provider.AWS):
-        aws_stacks = build_aws_stacks(app, config, topology, env, stage_bundles(config, staging_dir, "aws"))
+        bundles = stage_bundles(config, staging_dir, "aws")
+
+        def build(scope: Construct) -> dict:
+            aws_stacks.update(build_aws_stacks(scope, config, topology, env, bundles))
+            return aws_stacks
+
+        if settings.pipeline is not None:
+            from cdk_app.pipeline import PipelineStack
+
+            PipelineStack(app, config, topology, settings.pipeline, env=env, build_aws_stacks=build)
+        else:
+            build(app)
     terrain_layers = [layer for layer in Layer if topology.cloud(layer) is not Provider.AWS]
     if terrain_layers:
         _synth_terrain(config, topology, settings, staging_dir)
@@ -110,13 +154,10 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
 
     rows = {}
     for layer, stack in aws_stacks.items():
-        template = assembly.get_stack_by_name(stack.stack_name).template
-        rows[layer] = StackSummary(
-            stack.stack_name,
-            Provider.AWS,
-            cloudformation_resource_count(template),
-            str(Path(app.outdir) / f"{stack.stack_name}.template.json"),
-        )
+        # Inside a pipeline stage the template sits in the stage's own assembly directory.
+        template_path = Path(cdk.Stage.of(stack).outdir) / stack.template_file
+        template = json.loads(template_path.read_text(encoding="utf-8"))
+        rows[layer] = StackSummary(stack.stack_name, Provider.AWS, cloudformation_resource_count(template), str(template_path))
     for layer in terrain_layers:
         name = topology.stack_name(layer)
         stack_json = settings.tf_outdir / "stacks" / name / "cdk.tf.json"

@@ -49,7 +49,9 @@ class Bridge:
 
 # Deploy order follows the data backwards: every stack is deployed after the stacks it calls or
 # references (receivers before senders, table before persister, processor before dispatcher).
-DEPLOY_ORDER = (Layer.L3_ARCHIVE, Layer.L3_COLD, Layer.L3_HOT, Layer.L2, Layer.L1, Layer.L4, Layer.L5)
+# L4 comes before L2: it calls the L3 hot reader, and with Azure Digital Twins it receives the
+# persister's twin updates (L2 → L4 bridge), so it must exist before L2.
+DEPLOY_ORDER = (Layer.L3_ARCHIVE, Layer.L3_COLD, Layer.L3_HOT, Layer.L4, Layer.L2, Layer.L1, Layer.L5)
 
 
 @dataclass(frozen=True)

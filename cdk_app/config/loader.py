@@ -74,20 +74,25 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
 
     twin = _twin_settings(_read(root, "config.json", errors, required=True), errors)
     providers = _providers(_read(root, "config_providers.json", errors, required=True), errors)
-    devices = _devices(_read(root, "config_iot_devices.json", errors, required=True), errors)
-    device_ids = {d.id for d in devices}
+    devices_raw = _read(root, "config_iot_devices.json", errors, required=True)
+    devices = _devices(devices_raw, errors)
+    # None when the devices file itself is unusable: references to devices are then not checked,
+    # so one missing file is one problem, not one per reference.
+    device_ids = {d.id for d in devices} if isinstance(devices_raw, list) and devices_raw else None
     hierarchy_raw = _read(root, "config_hierarchy.json", errors, required=True)
     hierarchy = _hierarchy(hierarchy_raw, device_ids, twin, errors)
     flags = _flags(_read(root, "config_optimization.json", errors, required=False), errors)
-    events = _events(_read(root, "config_events.json", errors, required=False), device_ids, errors)
+    # (index in the file, rule): later checks name the rule by its position in config_events.json.
+    indexed_events = _events(_read(root, "config_events.json", errors, required=False), device_ids, errors)
+    events = tuple(rule for _, rule in indexed_events)
     processors = _processor_files(root, device_ids, errors)
 
     action_dirs: tuple[tuple[str, Path], ...] = ()
     state_machine: Path | None = None
     if providers is not None:
-        _check_flag_dependencies(flags, events, providers, errors)
+        _check_flag_dependencies(flags, indexed_events, providers, errors)
         if flags.use_event_checking:
-            action_dirs = _action_dirs(root, events, providers[Layer.L2], errors)
+            action_dirs = _action_dirs(root, indexed_events, providers[Layer.L2], errors)
         if flags.trigger_notification_workflow:
             state_machine = _state_machine(root, providers[Layer.L2], errors)
 
@@ -121,6 +126,11 @@ def _read(root: Path, name: str, errors: _Collector, *, required: bool) -> Any:
         return None
 
 
+def _known_device(device_id: Any, device_ids: set[str] | None) -> bool:
+    """A device reference is a string naming a device (any string when the device list is unusable)."""
+    return isinstance(device_id, str) and (device_ids is None or device_id in device_ids)
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -134,7 +144,7 @@ def _twin_settings(raw: Any, errors: _Collector) -> TwinSettings | None:
         return None
     before = len(errors.problems)
     name = raw.get("digital_twin_name")
-    if not isinstance(name, str) or not NAME_RE.match(name) or len(name) > MAX_TWIN_NAME:
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name) or len(name) > MAX_TWIN_NAME:
         errors.add(
             file,
             "$.digital_twin_name",
@@ -181,11 +191,11 @@ def _providers(raw: Any, errors: _Collector) -> Providers | None:
         (Layer.L4, Layer.L3_HOT),
         (Layer.L5, Layer.L4),
     ):
-        if layer not in chosen and fallback in chosen:
+        if layer not in chosen and raw.get(layer.config_key) is None and fallback in chosen:
             chosen[layer] = chosen[fallback]
     for layer, service in ((Layer.L4, "managed digital twin service"), (Layer.L5, "managed Grafana service")):
         if chosen.get(layer) is Provider.GOOGLE:
-            source = "" if layer.config_key in raw else " (defaulted from another layer; set it explicitly)"
+            source = "" if raw.get(layer.config_key) is not None else " (defaulted from another layer; set it explicitly)"
             errors.add(
                 file,
                 f"$.{layer.config_key}",
@@ -211,7 +221,7 @@ def _devices(raw: Any, errors: _Collector) -> tuple[Device, ...]:
             errors.add(file, path, "a device object with id and properties")
             continue
         device_id = item.get("id")
-        if not isinstance(device_id, str) or not NAME_RE.match(device_id):
+        if not isinstance(device_id, str) or not NAME_RE.fullmatch(device_id):
             errors.add(file, f"{path}.id", f"a device id matching {NAME_RE.pattern} (got {device_id!r})")
             device_id = None
         elif device_id in seen:
@@ -230,7 +240,7 @@ def _devices(raw: Any, errors: _Collector) -> tuple[Device, ...]:
 
 def _property_name(entry: dict, path: str, file: str, errors: _Collector) -> str | None:
     name = entry.get("name")
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         errors.add(file, f"{path}.name", f"a property name matching {NAME_RE.pattern} (got {name!r})")
         return None
     if name in RESERVED_PROPERTY_NAMES:
@@ -282,7 +292,7 @@ def _const_properties(item: dict, path: str, file: str, errors: _Collector) -> t
 
 
 def _hierarchy(
-    raw: Any, device_ids: set[str], twin: TwinSettings | None, errors: _Collector
+    raw: Any, device_ids: set[str] | None, twin: TwinSettings | None, errors: _Collector
 ) -> tuple[HierarchyEntity, ...]:
     file = "config_hierarchy.json"
     if raw is None:
@@ -295,7 +305,7 @@ def _hierarchy(
 
     def component(node: dict, path: str) -> HierarchyComponent | None:
         name = node.get("name")
-        if not isinstance(name, str) or not NAME_RE.match(name):
+        if not isinstance(name, str) or not NAME_RE.fullmatch(name):
             errors.add(file, f"{path}.name", f"a component name matching {NAME_RE.pattern} (got {name!r})")
             return None
         device_id, type_id = node.get("iotDeviceId"), node.get("componentTypeId")
@@ -304,7 +314,7 @@ def _hierarchy(
         if device_id is None:
             errors.add(file, f"{path}.iotDeviceId", "the id of a device in config_iot_devices.json")
             return None
-        if device_id not in device_ids:
+        if not _known_device(device_id, device_ids):
             errors.add(file, f"{path}.iotDeviceId", f"a device of config_iot_devices.json (no device {device_id!r})")
             return None
         return HierarchyComponent(name, device_id, type_id)
@@ -314,7 +324,7 @@ def _hierarchy(
             errors.add(file, f"{path}.type", '"entity" (components must sit under an entity)')
             return None
         entity_id = node.get("id")
-        if not isinstance(entity_id, str) or not NAME_RE.match(entity_id):
+        if not isinstance(entity_id, str) or not NAME_RE.fullmatch(entity_id):
             errors.add(file, f"{path}.id", f"an entity id matching {NAME_RE.pattern} (got {entity_id!r})")
             return None
         if entity_id in seen:
@@ -351,7 +361,8 @@ def _flags(raw: Any, errors: _Collector) -> OptimizationFlags:
     file = "config_optimization.json"
     if raw is None:
         return OptimizationFlags()
-    params = raw.get("result", {}).get("inputParamsUsed", {}) if isinstance(raw, dict) else None
+    result = raw.get("result", {}) if isinstance(raw, dict) else None
+    params = result.get("inputParamsUsed", {}) if isinstance(result, dict) else None
     if not isinstance(params, dict):
         errors.add(file, "$.result.inputParamsUsed", "an object of feature flags")
         return OptimizationFlags()
@@ -371,7 +382,7 @@ def _flags(raw: Any, errors: _Collector) -> OptimizationFlags:
     return OptimizationFlags(**values)
 
 
-def _events(raw: Any, device_ids: set[str], errors: _Collector) -> tuple[EventRule, ...]:
+def _events(raw: Any, device_ids: set[str] | None, errors: _Collector) -> tuple[tuple[int, EventRule], ...]:
     file = "config_events.json"
     if raw is None:
         return ()
@@ -392,11 +403,11 @@ def _events(raw: Any, device_ids: set[str], errors: _Collector) -> tuple[EventRu
             condition = None
         action = _action(item.get("action"), f"{path}.action", device_ids, errors)
         if condition and action:
-            rules.append(EventRule(condition, action))
+            rules.append((i, EventRule(condition, action)))
     return tuple(rules)
 
 
-def _action(raw: Any, path: str, device_ids: set[str], errors: _Collector) -> EventAction | None:
+def _action(raw: Any, path: str, device_ids: set[str] | None, errors: _Collector) -> EventAction | None:
     file = "config_events.json"
     if not isinstance(raw, dict):
         errors.add(file, path, "an action object {type, functionName, ...}")
@@ -408,11 +419,11 @@ def _action(raw: Any, path: str, device_ids: set[str], errors: _Collector) -> Ev
         errors.add(file, f"{path}.type", f"one of {', '.join(t.value for t in ActionType)} (got {raw.get('type')!r})")
         action_type = None
     function_name = raw.get("functionName")
-    if not isinstance(function_name, str) or not NAME_RE.match(function_name):
+    if not isinstance(function_name, str) or not NAME_RE.fullmatch(function_name):
         errors.add(file, f"{path}.functionName", f"a function name matching {NAME_RE.pattern}")
     function_b = raw.get("functionNameB")
     if action_type is not None and action_type.is_workflow and (
-        not isinstance(function_b, str) or not NAME_RE.match(function_b)
+        not isinstance(function_b, str) or not NAME_RE.fullmatch(function_b)
     ):
         errors.add(file, f"{path}.functionNameB", f"the second function of the {action_type.value} workflow")
     auto_deploy = raw.get("autoDeploy", True)
@@ -424,9 +435,9 @@ def _action(raw: Any, path: str, device_ids: set[str], errors: _Collector) -> Ev
         fb_device = fb.get("iotDeviceId", fb.get("device_id")) if isinstance(fb, dict) else None
         if not isinstance(fb, dict) or "payload" not in fb:
             errors.add(file, f"{path}.feedback.payload", "the message to send back to the device")
-        if fb_device not in device_ids:
+        if not _known_device(fb_device, device_ids):
             errors.add(file, f"{path}.feedback.iotDeviceId", f"a device of config_iot_devices.json (got {fb_device!r})")
-        if isinstance(fb, dict) and "payload" in fb and fb_device in device_ids:
+        elif isinstance(fb, dict) and "payload" in fb:
             feedback = EventFeedback(str(fb.get("type", "mqtt")), fb_device, fb["payload"])
     if len(errors.problems) > before or action_type is None:
         return None
@@ -434,7 +445,7 @@ def _action(raw: Any, path: str, device_ids: set[str], errors: _Collector) -> Ev
 
 
 def _check_flag_dependencies(
-    flags: OptimizationFlags, events: tuple[EventRule, ...], providers: Providers, errors: _Collector
+    flags: OptimizationFlags, events: tuple[tuple[int, EventRule], ...], providers: Providers, errors: _Collector
 ) -> None:
     file = "config_optimization.json"
     if flags.trigger_notification_workflow and not flags.use_event_checking:
@@ -442,7 +453,7 @@ def _check_flag_dependencies(
     if flags.return_feedback_to_device and not flags.use_event_checking:
         errors.add(file, "$.result.inputParamsUsed.returnFeedbackToDevice", "useEventChecking to be true as well")
     l2 = providers[Layer.L2]
-    for i, rule in enumerate(events):
+    for i, rule in events:
         action_type = rule.action.type
         if not action_type.is_workflow:
             continue
@@ -454,9 +465,11 @@ def _check_flag_dependencies(
             errors.add("config_events.json", path, "triggerNotificationWorkflow to be true in config_optimization.json")
 
 
-def _action_dirs(root: Path, events: tuple[EventRule, ...], l2: Provider, errors: _Collector) -> tuple[tuple[str, Path], ...]:
+def _action_dirs(
+    root: Path, events: tuple[tuple[int, EventRule], ...], l2: Provider, errors: _Collector
+) -> tuple[tuple[str, Path], ...]:
     found: dict[str, Path] = {}
-    for i, rule in enumerate(events):
+    for i, rule in events:
         action = rule.action
         names = [action.function_name] + ([action.function_name_b] if action.type.is_workflow else [])
         if not action.auto_deploy or action.type not in (ActionType.LAMBDA, ActionType.FUNCTION, *WORKFLOW_ACTION_PROVIDER):
@@ -493,7 +506,7 @@ def _state_machine(root: Path, l2: Provider, errors: _Collector) -> Path | None:
     return path
 
 
-def _processor_files(root: Path, device_ids: set[str], errors: _Collector) -> tuple[tuple[str, Path], ...]:
+def _processor_files(root: Path, device_ids: set[str] | None, errors: _Collector) -> tuple[tuple[str, Path], ...]:
     folder = root / "processors"
     if not folder.is_dir():
         return ()
@@ -502,7 +515,7 @@ def _processor_files(root: Path, device_ids: set[str], errors: _Collector) -> tu
         if not entry.is_dir() or entry.name.startswith((".", "__")):
             continue
         relative = f"processors/{entry.name}/process.py"
-        if entry.name not in device_ids:
+        if not _known_device(entry.name, device_ids):
             errors.add(relative, "$", f"a folder named after a device of config_iot_devices.json (no device {entry.name!r})")
             continue
         source = entry / "process.py"

@@ -48,7 +48,9 @@ class DynamoHotStore:
         return Page([from_dynamodb(item) for item in response["Items"]], encode_cursor(last_key) if last_key else None)
 
     def latest(self, device_id: str) -> dict[str, Any] | None:
-        response = self._table.query(KeyConditionExpression=Key("device_id").eq(device_id), ScanIndexForward=False, Limit=1)
+        response = self._table.query(
+            KeyConditionExpression=Key("device_id").eq(device_id), ScanIndexForward=False, Limit=1
+        )
         return from_dynamodb(response["Items"][0]) if response["Items"] else None
 
     @property

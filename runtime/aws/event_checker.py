@@ -39,7 +39,9 @@ def _load_rules(path: Path) -> list[EventRule]:
     for index, rule in enumerate(rules):
         fields = ACTION_FIELDS.get(rule.action["type"])
         if fields is None:
-            problems.append(f"rule {index}: action type {rule.action['type']!r} is not one of {', '.join(ACTION_FIELDS)}")
+            problems.append(
+                f"rule {index}: action type {rule.action['type']!r} is not one of {', '.join(ACTION_FIELDS)}"
+            )
         elif any(not isinstance(rule.action.get(field), str) for field in fields):
             problems.append(f"rule {index}: a {rule.action['type']} action needs {', '.join(fields)}")
         elif rule.action["type"] == "step_function" and not WORKFLOW_ARN:
@@ -76,4 +78,7 @@ def _run_action(rule: EventRule, record: dict[str, Any], context: Any) -> None:
     feedback = action.get("feedback")
     if feedback and FEEDBACK_FUNCTION_NAME:
         device_id = feedback.get("iotDeviceId") or feedback.get("device_id") or record["device_id"]
-        invoke_async(FEEDBACK_FUNCTION_NAME, {"device_id": device_id, "payload": feedback.get("payload"), "rule": rule.definition})
+        invoke_async(
+            FEEDBACK_FUNCTION_NAME,
+            {"device_id": device_id, "payload": feedback.get("payload"), "rule": rule.definition},
+        )

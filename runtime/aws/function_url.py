@@ -16,7 +16,11 @@ logger = logging.getLogger(__name__)
 
 def is_http_event(event: Any) -> bool:
     """Function URL events carry `requestContext.http`; direct invokes (TwinMaker) do not."""
-    return isinstance(event, Mapping) and isinstance(event.get("requestContext"), Mapping) and "http" in event["requestContext"]
+    return (
+        isinstance(event, Mapping)
+        and isinstance(event.get("requestContext"), Mapping)
+        and "http" in event["requestContext"]
+    )
 
 
 def inbound_request(event: Mapping[str, Any]) -> InboundRequest:
@@ -33,7 +37,9 @@ def http_response(response: Response) -> dict[str, Any]:
     }
 
 
-def serve(event: Mapping[str, Any], token_secret_name: str | None, handle: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+def serve(
+    event: Mapping[str, Any], token_secret_name: str | None, handle: Callable[[Any], dict[str, Any]]
+) -> dict[str, Any]:
     """Answer a Function URL request with the core receiver; no secret configured means 401."""
     try:
         expected = get_secret(token_secret_name) if token_secret_name else ""

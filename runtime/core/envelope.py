@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from runtime.core.errors import InvalidInput
@@ -48,7 +48,7 @@ def build_envelope(
         "source_cloud": source_cloud,
         "target_layer": target_layer,
         "message_type": message_type,
-        "timestamp": format_timestamp(now or datetime.now(timezone.utc)),
+        "timestamp": format_timestamp(now or datetime.now(UTC)),
         "trace_id": uuid.uuid4().hex,
         "payload": payload,
     }
@@ -74,7 +74,9 @@ def chunks(records: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [records[start : start + size] for start in range(0, len(records), size)]
 
 
-def records_receiver(target_layer: str, deliver: Callable[[list[dict[str, Any]]], None]) -> Callable[[Any], dict[str, Any]]:
+def records_receiver(
+    target_layer: str, deliver: Callable[[list[dict[str, Any]]], None]
+) -> Callable[[Any], dict[str, Any]]:
     """A `handle_inbound` handler: envelope → normalised records → `deliver` → receipt."""
 
     def handle(body: Any) -> dict[str, Any]:

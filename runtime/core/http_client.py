@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -95,7 +95,7 @@ class InterCloudClient:
                 failure = f"{type(exc).__name__}: {exc}"
             else:
                 if 200 <= status < 300:
-                    return json.loads(payload) if payload else None
+                    return self._decoded(status, payload)
                 failure = f"HTTP {status}{_error_code(payload)}"
                 if status != 429 and status < 500:
                     raise DeliveryError(f"POST {self.label} was refused: {failure}", status)
@@ -106,6 +106,12 @@ class InterCloudClient:
             logger.warning("POST %s attempt %d failed (%s); retrying in %.2fs", self.label, attempt, failure, delay)
             self._sleep(delay)
         raise DeliveryError(f"POST {self.label} failed after {attempt} attempt(s): {failure}", status)
+
+    def _decoded(self, status: int, payload: bytes) -> Any:
+        try:
+            return json.loads(payload) if payload else None
+        except ValueError as exc:
+            raise DeliveryError(f"POST {self.label} answered {status} with a body that is not JSON", status) from exc
 
     def _checked_token(self) -> str:
         token = self._token()
@@ -193,7 +199,7 @@ def _retry_after(value: str | None) -> float:
     except ValueError:
         pass
     try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
         return 0.0
 

@@ -81,7 +81,9 @@ def _payload(source_cloud: Any, device_id: Any, records: Sequence[Mapping[str, A
     if normalized[0]["timestamp"][:10] != normalized[-1]["timestamp"][:10]:
         raise MoverPayloadError("a payload holds records of one UTC day")
     start, end = normalized[0]["timestamp"], normalized[-1]["timestamp"]
-    return MoverPayload(source_cloud, device_id, start, end, object_key(device_id, start, end, len(normalized)), normalized)
+    return MoverPayload(
+        source_cloud, device_id, start, end, object_key(device_id, start, end, len(normalized)), normalized
+    )
 
 
 def _compact(timestamp: str) -> str:

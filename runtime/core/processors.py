@@ -33,7 +33,9 @@ class ProcessorRunner:
             output = self._processor(record["device_id"])(record)
             for item in as_records(output):
                 if not isinstance(item, Mapping):
-                    raise TypeError(f"the processor of {record['device_id']} returned {type(item).__name__}, not a record")
+                    raise TypeError(
+                        f"the processor of {record['device_id']} returned {type(item).__name__}, not a record"
+                    )
                 results.append(normalize_record({**_keys(record), **item}))
         return results
 

@@ -56,9 +56,7 @@ def error(status: int, code: str, message: str) -> Response:
     return Response(status, {"error": {"code": code, "message": message}})
 
 
-def handle_inbound(
-    request: InboundRequest, expected_token: str, handle: Callable[[Any], dict[str, Any]]
-) -> Response:
+def handle_inbound(request: InboundRequest, expected_token: str, handle: Callable[[Any], dict[str, Any]]) -> Response:
     """Authenticate and parse the request, then answer with `handle(json_body)`.
 
     `handle` raises InvalidInput for bad input (400); any other exception is a 500.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from runtime.core.errors import InvalidInput
@@ -39,15 +39,15 @@ def parse_timestamp(value: Any) -> datetime:
     try:
         if isinstance(value, str):
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-            return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
         seconds = value / 1000 if abs(value) >= _EPOCH_MS_THRESHOLD else value
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        return datetime.fromtimestamp(seconds, tz=UTC)
     except (ValueError, OverflowError, OSError) as exc:
         raise TelemetryError(f"unreadable timestamp {value!r}: {exc}") from exc
 
 
 def format_timestamp(moment: datetime) -> str:
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
@@ -69,7 +69,7 @@ def normalize_record(raw: Any, device_id: str | None = None, now: datetime | Non
         raise TelemetryError(f"a record must be a JSON object, got {type(raw).__name__}")
     identifier = validate_device_id(device_id if device_id is not None else find_device_id(raw))
     moment = next((raw[key] for key in TIMESTAMP_KEYS if raw.get(key) not in (None, "")), None)
-    timestamp = format_timestamp(now or datetime.now(timezone.utc)) if moment is None else normalize_timestamp(moment)
+    timestamp = format_timestamp(now or datetime.now(UTC)) if moment is None else normalize_timestamp(moment)
     properties = {key: value for key, value in raw.items() if key not in DEVICE_ID_KEYS + TIMESTAMP_KEYS}
     return {"device_id": identifier, "timestamp": timestamp, **properties}
 

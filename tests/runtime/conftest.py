@@ -6,28 +6,44 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from moto import mock_aws
 
-# The runtime is deployed as a bare package; make it importable without installing the project.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from moto import mock_aws  # noqa: E402
-
-from runtime.aws import bridge, clients, secrets  # noqa: E402
-from runtime.core.http_client import RetryPolicy  # noqa: E402
-from runtime_testing import (  # noqa: E402
-    HOT_TABLE, REGION, TOKEN, TOKEN_SECRET_NAME, FakeLambda, LoopbackServer, Reply, RecordedRequest,
+from runtime.aws import bridge, clients, secrets
+from runtime.core.http_client import RetryPolicy
+from tests.runtime.runtime_testing import (
+    HOT_TABLE,
+    REGION,
+    TOKEN,
+    TOKEN_SECRET_NAME,
+    FakeLambda,
+    LoopbackServer,
+    RecordedRequest,
+    Reply,
 )
 
 HANDLER_VARIABLES = (
-    "TWIN_NAME", "LOG_LEVEL", "TARGET_FUNCTION_NAME", "PERSISTER_FUNCTION_NAME", "PROJECT_BUNDLE_DIR",
-    "HOT_TABLE_NAME", "HOT_RETENTION_DAYS", "REMOTE_URL", "REMOTE_TOKEN_SECRET", "EVENT_CHECKER_FUNCTION_NAME",
-    "ACTION_FUNCTION_PREFIX", "WORKFLOW_ARN", "FEEDBACK_FUNCTION_NAME", "INBOUND_TOKEN_SECRET",
-    "COLD_BUCKET_NAME", "ARCHIVE_BUCKET_NAME", "PROCESSOR_FUNCTION_NAME", "LOCAL_READER_FUNCTION_NAME",
+    "TWIN_NAME",
+    "LOG_LEVEL",
+    "TARGET_FUNCTION_NAME",
+    "PERSISTER_FUNCTION_NAME",
+    "PROJECT_BUNDLE_DIR",
+    "HOT_TABLE_NAME",
+    "HOT_RETENTION_DAYS",
+    "REMOTE_URL",
+    "REMOTE_TOKEN_SECRET",
+    "EVENT_CHECKER_FUNCTION_NAME",
+    "ACTION_FUNCTION_PREFIX",
+    "WORKFLOW_ARN",
+    "FEEDBACK_FUNCTION_NAME",
+    "INBOUND_TOKEN_SECRET",
+    "COLD_BUCKET_NAME",
+    "ARCHIVE_BUCKET_NAME",
+    "PROCESSOR_FUNCTION_NAME",
+    "LOCAL_READER_FUNCTION_NAME",
 )
 FAST_RETRIES = RetryPolicy(max_attempts=3, initial_delay=0.01, max_delay=0.05, deadline=3.0, timeout=2.0)
 
@@ -36,8 +52,11 @@ FAST_RETRIES = RetryPolicy(max_attempts=3, initial_delay=0.01, max_delay=0.05, d
 def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake AWS credentials, no handler variables, tiny bridge backoffs, no cached secrets."""
     for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)
     for name in HANDLER_VARIABLES:
@@ -49,19 +68,23 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def aws() -> Any:
     """moto for every AWS API; clients are recreated inside the mock."""
+    caches = (clients.client, clients.dynamodb_table)  # captured before any test patches them
     with mock_aws():
-        clients.client.cache_clear()
-        clients.dynamodb_table.cache_clear()
+        for cache in caches:
+            cache.cache_clear()
         yield
-        clients.client.cache_clear()
-        clients.dynamodb_table.cache_clear()
+        for cache in caches:
+            cache.cache_clear()
 
 
 @pytest.fixture
 def hot_table(aws: Any) -> str:
     clients.client("dynamodb").create_table(
         TableName=HOT_TABLE,
-        KeySchema=[{"AttributeName": "device_id", "KeyType": "HASH"}, {"AttributeName": "timestamp", "KeyType": "RANGE"}],
+        KeySchema=[
+            {"AttributeName": "device_id", "KeyType": "HASH"},
+            {"AttributeName": "timestamp", "KeyType": "RANGE"},
+        ],
         AttributeDefinitions=[
             {"AttributeName": "device_id", "AttributeType": "S"},
             {"AttributeName": "timestamp", "AttributeType": "S"},
@@ -96,7 +119,7 @@ def load_handler(monkeypatch: pytest.MonkeyPatch) -> Callable[..., ModuleType]:
 
 
 @pytest.fixture
-def fake_lambda(monkeypatch: pytest.MonkeyPatch) -> FakeLambda:
+def fake_lambda(monkeypatch: pytest.MonkeyPatch, aws: Any) -> FakeLambda:
     fake, real = FakeLambda(), clients.client
     monkeypatch.setattr(clients, "client", lambda service: fake if service == "lambda" else real(service))
     return fake

@@ -1,7 +1,8 @@
 """The behaviour every HotStore adapter must show (DynamoDB, Cosmos DB, Firestore, in-memory).
 
-Subclass `HotStoreContract` in a `test_*.py` module and give it a `store` fixture that returns
-an empty store; every test below then runs against that adapter.
+Subclass `HotStoreContract` (from `tests.runtime.hot_store_contract`) in a `test_*.py` module
+and give it a `store` fixture that returns an empty store; every test below then runs against
+that adapter.
 """
 
 from __future__ import annotations
@@ -77,8 +78,15 @@ class HotStoreContract:
         assert [r["temperature"] for r in read_all(store, "d1", limit=100)] == [20.0, 99.5]
 
     def test_values_keep_their_json_types(self, store: HotStore) -> None:
-        value = {"device_id": "d1", "timestamp": stamp(0), "count": 7, "ratio": 0.25, "on": True, "label": "x",
-                 "nested": {"a": [1, 2.5]}}
+        value = {
+            "device_id": "d1",
+            "timestamp": stamp(0),
+            "count": 7,
+            "ratio": 0.25,
+            "on": True,
+            "label": "x",
+            "nested": {"a": [1, 2.5]},
+        }
         store.put([value])
         assert store.latest("d1") == value
 

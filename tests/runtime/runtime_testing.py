@@ -34,7 +34,7 @@ class FakeLambda:
         self.routes: dict[str, Callable[..., Any]] = {}
         self.calls: list[tuple[str, str, Any]] = []
 
-    def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803
+    def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:
         event = json.loads(Payload)
         self.calls.append((FunctionName, InvocationType, event))
         handler = self.routes.get(FunctionName)
@@ -55,14 +55,16 @@ class RecordedRequest:
 
 
 Reply = tuple[int, dict[str, str], bytes]
+# A responder returning None drops the connection without answering (a network failure).
 
 
 @dataclass
 class LoopbackServer:
     """A threaded HTTP/1.1 server on 127.0.0.1; `respond` answers every POST."""
 
-    respond: Callable[[RecordedRequest], Reply]
+    respond: Callable[[RecordedRequest], Reply | None]
     requests: list[RecordedRequest] = field(default_factory=list)
+    close_after_reply: bool = False  # drop the connection silently after each reply
 
     def start(self) -> LoopbackServer:
         owner = self
@@ -71,22 +73,27 @@ class LoopbackServer:
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 request = RecordedRequest(self.path, dict(self.headers.items()), body)
                 owner.requests.append(request)
-                status, headers, payload = owner.respond(request)
+                reply = owner.respond(request)
+                if reply is None:
+                    self.close_connection = True
+                    return
+                status, headers, payload = reply
                 self.send_response(status)
                 for name, value in {"Content-Length": str(len(payload)), **headers}.items():
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
+                self.close_connection = owner.close_after_reply
 
             def log_message(self, *args: Any) -> None:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
         return self
 
     @property
@@ -98,21 +105,27 @@ class LoopbackServer:
         self._server.server_close()
 
 
+def function_url_event(
+    body: bytes, headers: dict[str, str], path: str = "/", base64_encoded: bool = True
+) -> dict[str, Any]:
+    """A Lambda Function URL event (payload format 2.0) for a POST."""
+    path, _, query = path.partition("?")
+    return {
+        "version": "2.0",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {key.lower(): value for key, value in headers.items()},
+        "requestContext": {"http": {"method": "POST", "path": path}},
+        "body": base64.b64encode(body).decode() if base64_encoded else body.decode(),
+        "isBase64Encoded": base64_encoded,
+    }
+
+
 def function_url(handler: Callable[..., dict[str, Any]], name: str = "receiver") -> Callable[[RecordedRequest], Reply]:
     """Serve a Lambda handler as its Function URL would: HTTP request → payload 2.0 event."""
 
     def respond(request: RecordedRequest) -> Reply:
-        path, _, query = request.path.partition("?")
-        event = {
-            "version": "2.0",
-            "rawPath": path,
-            "rawQueryString": query,
-            "headers": {key.lower(): value for key, value in request.headers.items()},
-            "requestContext": {"http": {"method": "POST", "path": path}},
-            "body": base64.b64encode(request.body).decode(),
-            "isBase64Encoded": True,
-        }
-        result = handler(event, LambdaContext(name))
+        result = handler(function_url_event(request.body, request.headers, request.path), LambdaContext(name))
         return result["statusCode"], result.get("headers", {}), result["body"].encode()
 
     return respond
@@ -122,12 +135,12 @@ def json_reply(status: int, body: Any, **headers: str) -> Reply:
     return status, {"Content-Type": "application/json", **headers}, json.dumps(body).encode()
 
 
-
-
 def twinmaker_request(device_id: str = "d1", types: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
     """A TwinMaker connector request for `types` ({property: dataType}) of one device's component."""
     types = types or {"temperature": "DOUBLE"}
-    properties = {name: {"definition": {"dataType": {"type": kind}, "isTimeSeries": True}} for name, kind in types.items()}
+    properties = {
+        name: {"definition": {"dataType": {"type": kind}, "isTimeSeries": True}} for name, kind in types.items()
+    }
     properties["iotDeviceId"] = {"definition": {"dataType": {"type": "STRING"}}, "value": {"stringValue": device_id}}
     return {
         "workspaceId": "twin-ws",

@@ -1,11 +1,15 @@
 import pytest
-from memory_hot_store import InMemoryHotStore
-from runtime_testing import record
 
 from runtime.core.reader import LatestQuery, RangeQuery, ReaderQueryError
+from tests.runtime.memory_hot_store import InMemoryHotStore
+from tests.runtime.runtime_testing import record
 
-QUERY = {"device_id": "d1", "properties": ["temperature"], "start_time": "2026-01-01T00:00:00Z",
-         "end_time": "2026-01-01T23:59:59Z"}
+QUERY = {
+    "device_id": "d1",
+    "properties": ["temperature"],
+    "start_time": "2026-01-01T00:00:00Z",
+    "end_time": "2026-01-01T23:59:59Z",
+}
 
 
 @pytest.fixture

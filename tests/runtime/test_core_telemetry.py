@@ -1,10 +1,10 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from runtime.core.telemetry import TelemetryError, normalize_record, normalize_timestamp
 
-NOW = datetime(2026, 3, 4, 5, 6, 7, 890000, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("key", ["device_id", "iotDeviceId", "deviceId", "IoTDeviceId"])

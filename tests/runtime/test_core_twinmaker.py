@@ -1,8 +1,8 @@
 import pytest
-from runtime_testing import history_request, twinmaker_request
 
 from runtime.core import twinmaker
 from runtime.core.reader import LatestQuery, RangeQuery
+from tests.runtime.runtime_testing import history_request, twinmaker_request
 
 TYPES = {"temperature": "DOUBLE", "count": "INTEGER", "total": "LONG", "on": "BOOLEAN", "label": "STRING"}
 
@@ -10,8 +10,13 @@ TYPES = {"temperature": "DOUBLE", "count": "INTEGER", "total": "LONG", "on": "BO
 def test_data_reader_request_becomes_a_range_query() -> None:
     request = history_request(types=TYPES, maxResults=10, orderByTime="DESCENDING", nextToken="abc")
     assert twinmaker.range_query(request) == RangeQuery(
-        device_id="d1", properties=tuple(TYPES), start_time="2026-01-01T00:00:00.000Z",
-        end_time="2026-01-01T23:59:59.000Z", max_results=10, next_token="abc", order="DESCENDING",
+        device_id="d1",
+        properties=tuple(TYPES),
+        start_time="2026-01-01T00:00:00.000Z",
+        end_time="2026-01-01T23:59:59.000Z",
+        max_results=10,
+        next_token="abc",
+        order="DESCENDING",
     )
 
 
@@ -45,8 +50,10 @@ def test_bad_requests_raise(request_change: dict, message: str) -> None:
 def test_range_response_is_typed_from_the_property_definitions() -> None:
     answer = {
         "items": [
-            {"timestamp": "2026-01-01T10:00:00.000Z",
-             "values": {"temperature": 21, "count": 3.0, "total": 2**40, "on": "true", "label": {"a": 1}}},
+            {
+                "timestamp": "2026-01-01T10:00:00.000Z",
+                "values": {"temperature": 21, "count": 3.0, "total": 2**40, "on": "true", "label": {"a": 1}},
+            },
             {"timestamp": "2026-01-01T10:00:01.000Z", "values": {"temperature": 21.5}},
         ],
         "next_token": "next",
@@ -62,7 +69,10 @@ def test_range_response_is_typed_from_the_property_definitions() -> None:
     assert by_name["on"]["values"][0]["value"] == {"booleanValue": True}
     assert by_name["label"]["values"][0]["value"] == {"stringValue": '{"a": 1}'}
     assert by_name["temperature"]["entityPropertyReference"] == {
-        "entityId": "room-1", "componentName": "sensor", "propertyName": "temperature"}
+        "entityId": "room-1",
+        "componentName": "sensor",
+        "propertyName": "temperature",
+    }
     assert response["nextToken"] == "next"
 
 
@@ -75,8 +85,13 @@ def test_unconvertible_values_are_skipped_and_empty_answers_have_no_values() -> 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(True, {"booleanValue": True}), (7, {"integerValue": 7}), (2**40, {"longValue": 2**40}),
-     (1.5, {"doubleValue": 1.5}), ("x", {"stringValue": "x"})],
+    [
+        (True, {"booleanValue": True}),
+        (7, {"integerValue": 7}),
+        (2**40, {"longValue": 2**40}),
+        (1.5, {"doubleValue": 1.5}),
+        ("x", {"stringValue": "x"}),
+    ],
 )
 def test_undeclared_types_are_inferred(value: object, expected: dict) -> None:
     assert twinmaker.typed_value(value, None) == expected

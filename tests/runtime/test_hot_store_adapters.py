@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hot_store_contract import HotStoreContract
-from memory_hot_store import InMemoryHotStore
 
 from runtime.aws import clients
 from runtime.aws.dynamodb_store import DynamoHotStore
+from tests.runtime.hot_store_contract import HotStoreContract
+from tests.runtime.memory_hot_store import InMemoryHotStore
 
 
 class TestInMemoryHotStore(HotStoreContract):

@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment
+from aws_cdk import Environment
+from constructs import Construct
 
 from cdk_app.bundles import Bundles
 from cdk_app.config.model import Layer, ProjectConfig, Provider
 from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.stacks.aws.l1 import L1Stack
+from cdk_app.stacks.aws.l2 import L2Stack
+from cdk_app.stacks.aws.l3_archive import L3ArchiveStack
+from cdk_app.stacks.aws.l3_cold import L3ColdStack
+from cdk_app.stacks.aws.l3_hot import L3HotStack
+from cdk_app.stacks.aws.l4 import L4Stack
+from cdk_app.stacks.aws.l5 import L5Stack
 from cdk_app.stacks.context import LayerContext
 from cdk_app.topology import Topology
 
 STACK_CLASSES: dict[Layer, type[AwsLayerStack]] = {layer: AwsLayerStack for layer in Layer}
+STACK_CLASSES[Layer.L3_ARCHIVE] = L3ArchiveStack
+STACK_CLASSES[Layer.L3_COLD] = L3ColdStack
+STACK_CLASSES[Layer.L3_HOT] = L3HotStack
+STACK_CLASSES[Layer.L4] = L4Stack
+STACK_CLASSES[Layer.L5] = L5Stack
+STACK_CLASSES[Layer.L2] = L2Stack
+STACK_CLASSES[Layer.L1] = L1Stack
 
 
 def build_aws_stacks(
-    app: App, config: ProjectConfig, topology: Topology, env: Environment, bundles: Bundles
+    scope: Construct, config: ProjectConfig, topology: Topology, env: Environment, bundles: Bundles
 ) -> dict[Layer, AwsLayerStack]:
+    """Build the AWS stacks under `scope` (the app, or a pipeline stage).
+
+    Each stack also depends on the AWS stack before it in deploy order, so `cdk deploy --all` and
+    the pipeline keep the topology's order even where no reference links two stacks (a Terraform
+    stack may sit between them).
+    """
     built: dict[Layer, AwsLayerStack] = {}
+    previous: AwsLayerStack | None = None
     for layer in topology.deploy_order:
         if topology.cloud(layer) is Provider.AWS:
             ctx = LayerContext(config, topology, layer)
-            built[layer] = STACK_CLASSES[layer](app, ctx, env=env, bundles=bundles, built=dict(built))
+            stack = STACK_CLASSES[layer](scope, ctx, env=env, bundles=bundles, built=dict(built))
+            if previous is not None:
+                stack.add_stack_dependency(previous, "deploy order of the twin's topology")
+            built[layer] = previous = stack
     return built

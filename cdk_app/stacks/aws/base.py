@@ -37,6 +37,7 @@ class AwsLayerStack(Stack):
         super().__init__(
             scope,
             ctx.stack_name,
+            stack_name=ctx.stack_name,  # also inside a pipeline stage, where ids get prefixed
             env=env,
             description=f"Digital twin {ctx.twin}: {LAYER_TITLES[ctx.layer]}",
         )

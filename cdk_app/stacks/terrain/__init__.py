@@ -6,15 +6,31 @@ from cdktn import App, TerraformStack
 
 from cdk_app.config.model import Layer, ProjectConfig, Provider
 from cdk_app.stacks.context import LayerContext
-from cdk_app.stacks.terrain.azure import AzureLayerStack
+from cdk_app.stacks.terrain.azure_l1 import AzureIngestionStack
+from cdk_app.stacks.terrain.azure_l2 import AzureProcessingStack
+from cdk_app.stacks.terrain.azure_l3 import AzureArchiveStack, AzureColdStack, AzureHotStack
+from cdk_app.stacks.terrain.azure_l4 import AzureTwinStack
+from cdk_app.stacks.terrain.azure_l5 import AzureDashboardStack
 from cdk_app.stacks.terrain.backend import configure_backend, resolve_kind
-from cdk_app.stacks.terrain.gcp import GcpLayerStack
+from cdk_app.stacks.terrain.gcp_l1 import GcpL1Stack
+from cdk_app.stacks.terrain.gcp_l2 import GcpL2Stack
+from cdk_app.stacks.terrain.gcp_l3 import GcpL3ArchiveStack, GcpL3ColdStack, GcpL3HotStack
 from cdk_app.stacks.terrain.settings import TerrainSettings
 from cdk_app.topology import Topology
 
 STACK_CLASSES: dict[tuple[Provider, Layer], type[TerraformStack]] = {
-    **{(Provider.AZURE, layer): AzureLayerStack for layer in Layer},
-    **{(Provider.GOOGLE, layer): GcpLayerStack for layer in Layer if layer not in (Layer.L4, Layer.L5)},
+    (Provider.AZURE, Layer.L1): AzureIngestionStack,
+    (Provider.AZURE, Layer.L2): AzureProcessingStack,
+    (Provider.AZURE, Layer.L3_HOT): AzureHotStack,
+    (Provider.AZURE, Layer.L3_COLD): AzureColdStack,
+    (Provider.AZURE, Layer.L3_ARCHIVE): AzureArchiveStack,
+    (Provider.AZURE, Layer.L4): AzureTwinStack,
+    (Provider.AZURE, Layer.L5): AzureDashboardStack,
+    (Provider.GOOGLE, Layer.L1): GcpL1Stack,
+    (Provider.GOOGLE, Layer.L2): GcpL2Stack,
+    (Provider.GOOGLE, Layer.L3_HOT): GcpL3HotStack,
+    (Provider.GOOGLE, Layer.L3_COLD): GcpL3ColdStack,
+    (Provider.GOOGLE, Layer.L3_ARCHIVE): GcpL3ArchiveStack,
 }
 
 

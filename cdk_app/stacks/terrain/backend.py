@@ -25,6 +25,10 @@ class BackendSettings:
     resource_group: str | None = None  # azurerm; default <twin>-tfstate-rg
 
 
+def default_bucket(twin: str) -> str:
+    return f"{twin.lower().replace('_', '-')}-tfstate"
+
+
 def resolve_kind(requested: str, clouds: tuple[Provider, ...]) -> str:
     if requested not in BACKENDS:
         raise ValueError(f"context tf_backend must be one of {', '.join(BACKENDS)} (got {requested!r})")
@@ -39,10 +43,9 @@ def configure_backend(
     stack: TerraformStack, kind: str, settings: BackendSettings, twin: str, stack_name: str, aws_region: str
 ) -> None:
     key = f"{stack_name}.tfstate"
-    default_bucket = f"{twin.lower().replace('_', '-')}-tfstate"
     if kind == "s3":
         # use_lockfile: S3-native state locking (Terraform ≥ 1.10), no DynamoDB table needed.
-        S3Backend(stack, bucket=settings.bucket or default_bucket, key=key, region=aws_region, encrypt=True, use_lockfile=True)
+        S3Backend(stack, bucket=settings.bucket or default_bucket(twin), key=key, region=aws_region, encrypt=True, use_lockfile=True)
     elif kind == "azurerm":
         account = settings.storage_account or (re.sub(r"[^a-z0-9]", "", twin.lower())[:17] + "tfstate")
         AzurermBackend(
@@ -54,6 +57,6 @@ def configure_backend(
             use_azuread_auth=True,
         )
     elif kind == "gcs":
-        GcsBackend(stack, bucket=settings.bucket or default_bucket, prefix=stack_name)
+        GcsBackend(stack, bucket=settings.bucket or default_bucket(twin), prefix=stack_name)
     else:
         LocalBackend(stack, path=f"terraform.{stack_name}.tfstate")

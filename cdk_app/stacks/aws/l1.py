@@ -1,0 +1,74 @@
+"""L1 ingestion on AWS: device identities, the fleet's telemetry rule and the dispatcher.
+
+The dispatcher invokes the L2 processor directly when L2 is on AWS; otherwise it hands records to
+the Connector, which sends them over the L1→L2 bridge to the other cloud's Ingestion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Environment
+from constructs import Construct
+
+from cdk_app.bundles import Bundles
+from cdk_app.config.model import Layer
+from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.stacks.context import LayerContext
+from cdk_app.topology import Bridge, BridgeKind
+from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
+from constructs_lib.aws.l1_device_fleet import DeviceFleet, DeviceFleetProps
+from constructs_lib.aws.l1_telemetry_rule import TelemetryRule, TelemetryRuleProps
+from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+
+
+class L1Stack(AwsLayerStack):
+    """Exposes `devices`, `dispatcher`, `connector` (None when L2 is on AWS) and `telemetry_rule`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        ctx: LayerContext,
+        *,
+        env: Environment,
+        bundles: Bundles,
+        built: Mapping[Layer, AwsLayerStack],
+    ) -> None:
+        super().__init__(scope, ctx, env=env, bundles=bundles, built=built)
+        config = ctx.config
+        self.devices = DeviceFleet(
+            self, "Devices", DeviceFleetProps(ctx.twin, tuple(d.id for d in config.devices), config.twin.debug)
+        )
+        bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)
+        self.connector = self._connector(bridge) if bridge else None
+        target = self.connector.function if self.connector else built[Layer.L2].processor
+        self.dispatcher = self._function(
+            "Dispatcher", "dispatcher", {"TARGET_FUNCTION_NAME": target.function_name}, "IoT telemetry → L2"
+        )
+        target.grant_invoke_latest_version(self.dispatcher.function)
+        self.telemetry_rule = TelemetryRule(
+            self, "TelemetryRule", TelemetryRuleProps(ctx.twin, self.dispatcher.function, config.twin.debug)
+        )
+
+    def _connector(self, bridge: Bridge) -> TwinFunction:
+        connector = self._function("Connector", "connector", {}, f"L1 → {bridge.receiver_cloud.value} L2 Ingestion")
+        sender = InterCloudSender(self, "L2Bridge", InterCloudSenderProps(self.ctx.twin, bridge.connection_id))
+        sender.attach(connector.function)
+        return connector
+
+    def _function(self, id: str, module: str, environment: dict[str, str], purpose: str) -> TwinFunction:
+        """An asynchronously invoked function of this layer (IoT and the dispatcher invoke async)."""
+        return TwinFunction(
+            self,
+            id,
+            TwinFunctionProps(
+                twin_name=self.ctx.twin,
+                role_name=module,
+                bundle=self.bundles.runtime,
+                handler_module=module,
+                environment=environment,
+                debug=self.ctx.config.twin.debug,
+                async_failure_queue=True,
+                description=f"{self.ctx.twin} {module}: {purpose}",
+            ),
+        )

@@ -1,0 +1,111 @@
+"""L2 processing on AWS: one processor for every device, the persister and event checking.
+
+The processor runs each device's user code from the processing bundle (one function, not one per
+device, so adding a device adds no function). The persister writes to the hot table directly when
+L3 hot is on AWS and over the L2→L3 hot bridge otherwise. When L1 is on another cloud, the
+Ingestion endpoint receives its telemetry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Environment
+from constructs import Construct
+
+from cdk_app.bundles import Bundles
+from cdk_app.config.model import Layer
+from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.stacks.context import LayerContext
+from cdk_app.topology import BridgeKind
+from constructs_lib.aws.l2_event_checker import EventChecker, EventCheckerProps
+from constructs_lib.aws.l2_ingestion import Ingestion, IngestionProps
+from constructs_lib.aws.l2_persister import Persister, PersisterProps
+from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+
+
+class L2Stack(AwsLayerStack):
+    """Exposes the functions `processor`, `persister` and `ingestion` (None when L1 is on AWS), and
+    `event_checker` (EventChecker, None without event checking)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        ctx: LayerContext,
+        *,
+        env: Environment,
+        bundles: Bundles,
+        built: Mapping[Layer, AwsLayerStack],
+    ) -> None:
+        super().__init__(scope, ctx, env=env, bundles=bundles, built=built)
+        config, topology = ctx.config, ctx.topology
+        debug = config.twin.debug
+        self.event_checker = self._event_checker() if config.flags.use_event_checking else None
+
+        hot_bridge = topology.bridge(BridgeKind.L2_TO_HOT)
+        self.persister = Persister(
+            self,
+            "Persister",
+            PersisterProps(
+                twin_name=ctx.twin,
+                bundle=bundles.runtime,
+                hot_retention_days=config.twin.hot_storage_size_in_days,
+                hot_table=None if hot_bridge else built[Layer.L3_HOT].table,
+                remote_connection_id=hot_bridge.connection_id if hot_bridge else None,
+                event_checker=self.event_checker.function if self.event_checker else None,
+                debug=debug,
+            ),
+        ).function
+
+        self.processor = TwinFunction(
+            self,
+            "Processor",
+            TwinFunctionProps(
+                twin_name=ctx.twin,
+                role_name="processor",
+                bundle=bundles.processing,
+                handler_module="processor",
+                environment={"PERSISTER_FUNCTION_NAME": self.persister.function_name},
+                debug=debug,
+                async_failure_queue=True,
+                description=f"{ctx.twin} processor: each device's process.py → persister",
+            ),
+        ).function
+        self.persister.grant_invoke_latest_version(self.processor)
+
+        l1_bridge = topology.bridge(BridgeKind.L1_TO_L2)
+        self.ingestion = (
+            Ingestion(
+                self,
+                "Ingestion",
+                IngestionProps(ctx.twin, bundles.runtime, l1_bridge.connection_id, self.processor, debug),
+            ).function
+            if l1_bridge
+            else None
+        )
+
+    def _event_checker(self) -> EventChecker:
+        config = self.ctx.config
+        invoked, workflow = [], []
+        for rule in config.events:
+            action = rule.action
+            if action.type.is_workflow:
+                workflow += [action.function_name, *filter(None, [action.function_name_b])]
+            else:
+                invoked.append(action.function_name)
+        return EventChecker(
+            self,
+            "EventChecking",
+            EventCheckerProps(
+                twin_name=self.ctx.twin,
+                bundle=self.bundles.processing,
+                invoked_actions=tuple(dict.fromkeys(invoked)),
+                workflow_actions=tuple(dict.fromkeys(workflow)),
+                action_dirs=config.action_dirs,
+                workflow_definition_file=(
+                    config.state_machine_file if config.flags.trigger_notification_workflow else None
+                ),
+                device_feedback=config.flags.return_feedback_to_device,
+                debug=config.twin.debug,
+            ),
+        )

@@ -1,0 +1,54 @@
+"""L3 archive on AWS: the oldest data, in `DEEP_ARCHIVE`, kept for good."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_s3 as s3
+
+from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.topology import BridgeKind
+from constructs_lib.aws.l3_hardened_bucket import HardenedBucket, HardenedBucketProps
+from constructs_lib.aws.l3_mover_writer import MoverWriter, MoverWriterProps
+
+
+class L3ArchiveStack(AwsLayerStack):
+    """Exposes `bucket`.
+
+    With cold on AWS the bucket is the destination of the cold bucket's S3 Replication (which
+    needs versioning here too, and writes `DEEP_ARCHIVE`); with cold elsewhere the archive writer
+    receives the remote cold→archive mover's payloads and writes `DEEP_ARCHIVE` itself.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        twin, debug = self.ctx.twin, self.ctx.config.twin.debug
+        bridge_from_cold = self.ctx.topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
+        replicated_into = bridge_from_cold is None
+        self.bucket = HardenedBucket(
+            self,
+            "Archive",
+            HardenedBucketProps(
+                debug=debug,
+                versioned=replicated_into,
+                # A re-written cold object replicates as a new version; the replaced one goes.
+                lifecycle_rules=(
+                    (s3.LifecycleRule(id="RemoveReplacedVersions", noncurrent_version_expiration=Duration.days(1)),)
+                    if replicated_into
+                    else ()
+                ),
+            ),
+        ).bucket
+        if bridge_from_cold:
+            MoverWriter(
+                self,
+                "ArchiveWriter",
+                MoverWriterProps(
+                    twin_name=twin,
+                    bundle=self.bundles.runtime,
+                    role_name="archive-writer",
+                    bucket=self.bucket,
+                    bucket_variable="ARCHIVE_BUCKET_NAME",
+                    connection_id=bridge_from_cold.connection_id,
+                    debug=debug,
+                ),
+            )

@@ -1,0 +1,41 @@
+"""L3 cold on AWS: older data in `STANDARD_IA`, archived by S3 Replication when archive is on AWS."""
+
+from __future__ import annotations
+
+from cdk_app.config.model import Layer
+from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.topology import BridgeKind
+from constructs_lib.aws.l3_cold_storage import ColdStorage, ColdStorageProps
+from constructs_lib.aws.l3_mover_writer import MoverWriter, MoverWriterProps
+
+
+class L3ColdStack(AwsLayerStack):
+    """Exposes `bucket`. Hot on another cloud adds the cold writer (receiver of the hot→cold bridge)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        twin, settings = self.ctx.twin, self.ctx.config.twin
+        topology = self.ctx.topology
+        archive = self.built[Layer.L3_ARCHIVE].bucket if not topology.has(BridgeKind.COLD_TO_ARCHIVE) else None
+        self.bucket = ColdStorage(
+            self,
+            "Cold",
+            ColdStorageProps(
+                cold_storage_days=settings.cold_storage_size_in_days, debug=settings.debug, archive_bucket=archive
+            ),
+        ).bucket
+        bridge_from_hot = topology.bridge(BridgeKind.HOT_TO_COLD)
+        if bridge_from_hot:
+            MoverWriter(
+                self,
+                "ColdWriter",
+                MoverWriterProps(
+                    twin_name=twin,
+                    bundle=self.bundles.runtime,
+                    role_name="cold-writer",
+                    bucket=self.bucket,
+                    bucket_variable="COLD_BUCKET_NAME",
+                    connection_id=bridge_from_hot.connection_id,
+                    debug=settings.debug,
+                ),
+            )

@@ -1,0 +1,75 @@
+"""L3 hot on AWS: the DynamoDB hot table, its readers, and the way out to cold storage."""
+
+from __future__ import annotations
+
+from cdk_app.config.model import Layer
+from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.topology import BridgeKind
+from constructs_lib.aws.inter_cloud_receiver import InterCloudReceiver, InterCloudReceiverProps
+from constructs_lib.aws.l3_hot_readers import HotReaders, HotReadersProps
+from constructs_lib.aws.l3_hot_table import HotTable, HotTableProps
+from constructs_lib.aws.l3_hot_to_cold_mover import HotToColdMover, HotToColdMoverProps
+from constructs_lib.aws.l3_hot_writer import HotWriter, HotWriterProps
+from constructs_lib.registry import LAST_ENTRY_URL_KEY, URL_KEY
+
+
+class L3HotStack(AwsLayerStack):
+    """Exposes `table`, `hot_reader` and `hot_reader_last_entry` (Lambda functions).
+
+    Bridges received here: the hot writer (L2 elsewhere) and Function URLs on both readers (L4
+    elsewhere). Bridge sent from here: the hot→cold mover in remote mode (cold elsewhere).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        twin, settings = self.ctx.twin, self.ctx.config.twin
+        topology, bundle = self.ctx.topology, self.bundles.runtime
+        hot_table = HotTable(self, "Hot", HotTableProps(twin_name=twin, debug=settings.debug))
+        self.table = hot_table.table
+        readers = HotReaders(
+            self, "Readers", HotReadersProps(twin_name=twin, bundle=bundle, hot_table=hot_table, debug=settings.debug)
+        )
+        self.hot_reader = readers.hot_reader.function
+        self.hot_reader_last_entry = readers.last_entry_reader.function
+
+        bridge_to_cold = topology.bridge(BridgeKind.HOT_TO_COLD)
+        HotToColdMover(
+            self,
+            "HotToCold",
+            HotToColdMoverProps(
+                twin_name=twin,
+                bundle=bundle,
+                hot_table=hot_table,
+                debug=settings.debug,
+                cold_bucket=None if bridge_to_cold else self.built[Layer.L3_COLD].bucket,
+                remote_connection_id=bridge_to_cold.connection_id if bridge_to_cold else None,
+            ),
+        )
+
+        bridge_from_l2 = topology.bridge(BridgeKind.L2_TO_HOT)
+        if bridge_from_l2:
+            HotWriter(
+                self,
+                "HotWriter",
+                HotWriterProps(
+                    twin_name=twin,
+                    bundle=bundle,
+                    hot_table=hot_table,
+                    retention_days=settings.hot_storage_size_in_days,
+                    connection_id=bridge_from_l2.connection_id,
+                    debug=settings.debug,
+                ),
+            )
+
+        bridge_to_l4 = topology.bridge(BridgeKind.HOT_TO_L4_READER)
+        if bridge_to_l4:
+            InterCloudReceiver(
+                self,
+                "ReaderEndpoints",
+                InterCloudReceiverProps(
+                    twin_name=twin,
+                    connection_id=bridge_to_l4.connection_id,
+                    endpoints=((URL_KEY, self.hot_reader), (LAST_ENTRY_URL_KEY, self.hot_reader_last_entry)),
+                    debug=settings.debug,
+                ),
+            )

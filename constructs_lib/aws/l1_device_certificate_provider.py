@@ -1,0 +1,118 @@
+"""The one custom-resource provider that issues device certificates for every device shard.
+
+A single provider (not one per device or shard) keeps the function count flat as the fleet grows;
+its handler (l1_device_certificates_handler/) writes each private key to Secrets Manager and
+returns only the certificate ARN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from constructs_lib.aws.twin_function import RUNTIME
+
+HANDLER_DIR = Path(__file__).resolve().parent / "l1_device_certificates_handler"
+
+
+def device_secret_name(twin_name: str, device_id: str) -> str:
+    return f"{twin_name}/devices/{device_id}/credentials"
+
+
+@dataclass(frozen=True)
+class DeviceCertificateProviderProps:
+    twin_name: str
+    debug: bool = False
+
+
+class DeviceCertificateProvider(Construct):
+    """Exposes `service_token` (for the per-device custom resources) and `handler`."""
+
+    def __init__(self, scope: Construct, id: str, props: DeviceCertificateProviderProps) -> None:
+        super().__init__(scope, id)
+        name = f"{props.twin_name}-device-certificates"
+        retention = logs.RetentionDays.ONE_WEEK if props.debug else logs.RetentionDays.THREE_MONTHS
+        removal = RemovalPolicy.DESTROY if props.debug else RemovalPolicy.RETAIN
+        self.handler = lambda_.Function(
+            self,
+            "Handler",
+            function_name=name,
+            description=f"{props.twin_name}: issues device certificates, keys go to Secrets Manager only",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["**/__pycache__", "**/*.pyc"]),
+            handler="index.handler",
+            timeout=Duration.minutes(2),
+            log_group=logs.LogGroup(
+                self, "Logs", log_group_name=f"/aws/lambda/{name}", retention=retention, removal_policy=removal
+            ),
+        )
+        # Region and account as pseudo parameters, so the acknowledged findings read the same everywhere.
+        certificates = f"arn:{Aws.PARTITION}:iot:{Aws.REGION}:{Aws.ACCOUNT_ID}:cert/*"
+        secret_names = f"{device_secret_name(props.twin_name, '*')}-??????"  # -??????: the name suffix
+        device_secrets = f"arn:{Aws.PARTITION}:secretsmanager:{Aws.REGION}:{Aws.ACCOUNT_ID}:secret:{secret_names}"
+        self.handler.add_to_role_policy(iam.PolicyStatement(actions=["iot:CreateKeysAndCertificate"], resources=["*"]))
+        self.handler.add_to_role_policy(
+            iam.PolicyStatement(actions=["iot:UpdateCertificate", "iot:DeleteCertificate"], resources=[certificates])
+        )
+        self.handler.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "secretsmanager:CreateSecret",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:DeleteSecret",
+                    "secretsmanager:TagResource",
+                ],
+                resources=[device_secrets],
+            )
+        )
+        provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=self.handler,
+            log_group=logs.LogGroup(self, "ProviderLogs", retention=retention, removal_policy=removal),
+        )
+        self.service_token = provider.service_token
+        account = "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>"
+        Validations.of(self.handler).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="iot:CreateKeysAndCertificate has no resource-level permissions; it is the only action on *",
+            ),
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::{account.format(service='iot')}:cert/*]",
+                reason="certificate ids are made by IoT at create time; only update/delete are allowed on them",
+            ),
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::{account.format(service='secretsmanager')}:secret:{secret_names}]",
+                reason="one handler serves every device, so it may write any of the twin's device credential secrets",
+            ),
+            *_PINNED_LAMBDA_FINDINGS,
+        )
+        handler_logical_id = Stack.of(self).get_logical_id(self.handler.node.default_child)
+        Validations.of(provider).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::<{handler_logical_id}.Arn>:*]",
+                reason="CDK's provider framework may invoke only this handler (any version, hence :*)",
+            ),
+            *_PINNED_LAMBDA_FINDINGS,
+        )
+
+
+_PINNED_LAMBDA_FINDINGS = (
+    Acknowledgment(
+        id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        reason="grants only CreateLogGroup/CreateLogStream/PutLogEvents; each function's log group is made here",
+    ),
+    Acknowledgment(
+        id="AwsSolutions-L1",
+        reason="the handler uses the twin functions' pinned runtime; the provider framework's runtime is CDK's choice",
+    ),
+)

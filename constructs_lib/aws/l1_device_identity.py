@@ -1,0 +1,85 @@
+"""One device's identity in IoT Core: thing, certificate and a policy scoped to its own topics.
+
+The policy lets the device connect only as itself and use only its telemetry and feedback topics
+(the predecessor granted `iot:*` on `*`). Thing and policy are attached to the certificate with
+CloudFormation's own attachment resources, so CloudFormation detaches them before the certificate
+is deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import ArnFormat, CustomResource, Stack
+from aws_cdk import aws_iot as iot
+from constructs import Construct
+
+from constructs_lib.aws.l1_device_certificate_provider import device_secret_name
+
+CERTIFICATE_RESOURCE_TYPE = "Custom::DeviceCertificate"
+
+
+def telemetry_topic(twin_name: str, device_id: str) -> str:
+    return f"dt/{twin_name}/{device_id}/telemetry"
+
+
+def feedback_topic(twin_name: str, device_id: str) -> str:
+    return f"dt/{twin_name}/{device_id}/feedback"
+
+
+@dataclass(frozen=True)
+class DeviceIdentityProps:
+    twin_name: str
+    device_id: str
+    certificate_service_token: str  # DeviceCertificateProvider.service_token
+
+
+class DeviceIdentity(Construct):
+    """Exposes `thing`, `policy` and `certificate_arn`."""
+
+    def __init__(self, scope: Construct, id: str, props: DeviceIdentityProps) -> None:
+        super().__init__(scope, id)
+        name = f"{props.twin_name}-{props.device_id}"
+        self.thing = iot.CfnThing(self, "Thing", thing_name=name)
+        self.policy = iot.CfnPolicy(self, "Policy", policy_name=name, policy_document=self._policy_document(props))
+        certificate = CustomResource(
+            self,
+            "Certificate",
+            service_token=props.certificate_service_token,
+            resource_type=CERTIFICATE_RESOURCE_TYPE,
+            properties={
+                "DeviceId": props.device_id,
+                "SecretName": device_secret_name(props.twin_name, props.device_id),
+                "Tags": {"digital-twin": props.twin_name, "device": props.device_id},
+            },
+        )
+        self.certificate_arn = certificate.get_att_string("CertificateArn")
+        iot.CfnPolicyPrincipalAttachment(
+            self, "PolicyAttachment", policy_name=self.policy.ref, principal=self.certificate_arn
+        )
+        iot.CfnThingPrincipalAttachment(
+            self, "ThingAttachment", thing_name=self.thing.ref, principal=self.certificate_arn
+        )
+
+    def _policy_document(self, props: DeviceIdentityProps) -> dict:
+        stack = Stack.of(self)
+
+        def arn(resource: str, name: str) -> str:
+            return stack.format_arn(
+                service="iot", resource=resource, resource_name=name, arn_format=ArnFormat.SLASH_RESOURCE_NAME
+            )
+
+        feedback = feedback_topic(props.twin_name, props.device_id)
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "iot:Connect", "Resource": arn("client", props.device_id)},
+                {
+                    "Effect": "Allow",
+                    "Action": "iot:Publish",
+                    "Resource": arn("topic", telemetry_topic(props.twin_name, props.device_id)),
+                },
+                {"Effect": "Allow", "Action": "iot:Subscribe", "Resource": arn("topicfilter", feedback)},
+                {"Effect": "Allow", "Action": "iot:Receive", "Resource": arn("topic", feedback)},
+            ],
+        }

@@ -1,0 +1,76 @@
+"""The persister: stores processed records in the hot tier, then hands them to the event checker.
+
+Local mode (hot table on AWS) writes straight to DynamoDB; remote mode (hot tier on another
+cloud) posts to that cloud's hot writer over the L2→L3 hot bridge. Exactly one mode per twin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
+from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+
+
+@dataclass(frozen=True)
+class PersisterProps:
+    twin_name: str
+    bundle: Path
+    hot_retention_days: int
+    hot_table: dynamodb.ITable | None = None  # local mode
+    remote_connection_id: str | None = None  # remote mode: the L2→L3 hot bridge
+    event_checker: lambda_.IFunction | None = None
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.hot_table is None) == (self.remote_connection_id is None):
+            raise ValueError("a persister needs exactly one of hot_table and remote_connection_id")
+
+
+class Persister(Construct):
+    """Exposes `function` and `sender` (the bridge sender in remote mode, else None)."""
+
+    def __init__(self, scope: Construct, id: str, props: PersisterProps) -> None:
+        super().__init__(scope, id)
+        environment = {}
+        if props.hot_table is not None:
+            environment = {
+                "HOT_TABLE_NAME": props.hot_table.table_name,
+                "HOT_RETENTION_DAYS": str(props.hot_retention_days),
+            }
+        if props.event_checker is not None:
+            environment["EVENT_CHECKER_FUNCTION_NAME"] = props.event_checker.function_name
+        self.function = TwinFunction(
+            self,
+            "Persister",
+            TwinFunctionProps(
+                twin_name=props.twin_name,
+                role_name="persister",
+                bundle=props.bundle,
+                handler_module="persister",
+                environment=environment,
+                debug=props.debug,
+                async_failure_queue=True,
+                description=f"{props.twin_name} persister: processed records → hot storage",
+            ),
+        ).function
+        self.sender: InterCloudSender | None = None
+        if props.hot_table is not None:
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["dynamodb:PutItem", "dynamodb:BatchWriteItem"], resources=[props.hot_table.table_arn]
+                )
+            )
+        else:
+            self.sender = InterCloudSender(
+                self, "HotBridge", InterCloudSenderProps(props.twin_name, props.remote_connection_id)
+            )
+            self.sender.attach(self.function)
+        if props.event_checker is not None:
+            props.event_checker.grant_invoke_latest_version(self.function)

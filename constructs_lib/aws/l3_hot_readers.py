@@ -1,0 +1,53 @@
+"""The two read paths into the hot table: a time-range reader and a last-entry reader.
+
+TwinMaker invokes them directly (`dataReader`, `attributePropertyValueReaderByEntity`) when L4 is on
+AWS; otherwise the L3 hot stack puts Function URLs in front of them for the remote twin. They only
+need Query/GetItem: the device id arrives in TwinMaker's request (`iotDeviceId`), so no TwinMaker
+permission is needed on this side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from constructs import Construct
+
+from constructs_lib.aws.l3_hot_table import HotTable
+from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+
+
+@dataclass(frozen=True)
+class HotReadersProps:
+    twin_name: str
+    bundle: Path
+    hot_table: HotTable
+    debug: bool
+
+
+class HotReaders(Construct):
+    """Exposes `hot_reader` and `last_entry_reader` (TwinFunctions)."""
+
+    def __init__(self, scope: Construct, id: str, props: HotReadersProps) -> None:
+        super().__init__(scope, id)
+        self.hot_reader = self._reader("HotReader", "hot-reader", "hot_reader", "time-range reads", props)
+        self.last_entry_reader = self._reader(
+            "LastEntryReader", "hot-reader-last-entry", "hot_reader_last_entry", "newest record", props
+        )
+
+    def _reader(self, id: str, role_name: str, module: str, purpose: str, props: HotReadersProps) -> TwinFunction:
+        reader = TwinFunction(
+            self,
+            id,
+            TwinFunctionProps(
+                twin_name=props.twin_name,
+                role_name=role_name,
+                bundle=props.bundle,
+                handler_module=module,
+                environment={"HOT_TABLE_NAME": props.hot_table.table.table_name},
+                debug=props.debug,
+                description=f"{props.twin_name} L3 hot reader: {purpose}",
+            ),
+        )
+        props.hot_table.grant_read_records(reader.function)
+        return reader

@@ -1,0 +1,117 @@
+"""Hot→cold: the hot table's TTL expiries, streamed to a function that writes them to cold storage.
+
+The event source mapping keeps only deletions made by DynamoDB's TTL process (`REMOVE` by the
+service principal), so items deleted by anyone else are never archived. Large batches and a
+batching window make few, large cold objects (one per device and day per batch), which keeps S3
+request and minimum-size costs down. A failing batch is bisected to isolate the bad record; what
+still fails lands in a queue instead of blocking the stream.
+
+Local mode (cold on AWS) writes to the cold bucket with `s3:PutObject` only; remote mode (cold on
+another cloud) posts mover payloads to that cloud's cold writer through the connection registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
+from constructs_lib.aws.l3_hot_table import HotTable
+from constructs_lib.aws.l3_wildcard_acknowledgment import acknowledge_wildcard_resources
+from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+
+BATCH_SIZE = 1000
+BATCHING_WINDOW = Duration.minutes(5)  # the longest window DynamoDB stream mappings allow
+DYNAMODB_TTL_PRINCIPAL = "dynamodb.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class HotToColdMoverProps:
+    twin_name: str
+    bundle: Path
+    hot_table: HotTable
+    debug: bool
+    # Exactly one destination: the cold bucket on AWS, or the bridge to the remote cold writer.
+    cold_bucket: s3.IBucket | None = None
+    remote_connection_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.cold_bucket is None) == (self.remote_connection_id is None):
+            raise ValueError("hot→cold mover needs exactly one of cold_bucket or remote_connection_id")
+
+
+class HotToColdMover(Construct):
+    """Exposes `mover` (TwinFunction) and `failed_batches` (queue of batches that kept failing)."""
+
+    def __init__(self, scope: Construct, id: str, props: HotToColdMoverProps) -> None:
+        super().__init__(scope, id)
+        environment = {"COLD_BUCKET_NAME": props.cold_bucket.bucket_name} if props.cold_bucket else {}
+        self.mover = TwinFunction(
+            self,
+            "Mover",
+            TwinFunctionProps(
+                twin_name=props.twin_name,
+                role_name="hot-to-cold",
+                bundle=props.bundle,
+                handler_module="hot_to_cold",
+                environment=environment,
+                debug=props.debug,
+                memory_mb=512,
+                timeout_seconds=300,
+                description=f"{props.twin_name} L3 hot→cold mover: TTL-expired items to cold storage",
+            ),
+        )
+        function = self.mover.function
+        if props.cold_bucket:
+            cold_objects = props.cold_bucket.arn_for_objects("*")
+            iam.Grant.add_to_principal(grantee=function, actions=["s3:PutObject"], resource_arns=[cold_objects])
+            acknowledge_wildcard_resources(
+                function, [cold_objects], "object keys are per device and day, written as expired items arrive"
+            )
+        else:
+            InterCloudSender(
+                self, "ColdWriter", InterCloudSenderProps(props.twin_name, props.remote_connection_id)
+            ).attach(function)
+
+        self.failed_batches = sqs.Queue(
+            self,
+            "FailedBatches",
+            queue_name=f"{props.twin_name}-hot-to-cold-failed",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            removal_policy=RemovalPolicy.DESTROY if props.debug else RemovalPolicy.RETAIN,
+        )
+        Validations.of(self.failed_batches).acknowledge(
+            Acknowledgment(id="AwsSolutions-SQS3", reason="this queue is itself the failure destination of the stream mapping")
+        )
+        function.add_event_source(
+            event_sources.DynamoEventSource(
+                props.hot_table.table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=BATCH_SIZE,
+                max_batching_window=BATCHING_WINDOW,
+                bisect_batch_on_error=True,
+                retry_attempts=5,
+                on_failure=event_sources.SqsDlq(self.failed_batches),
+                filters=[
+                    lambda_.FilterCriteria.filter(
+                        {
+                            "eventName": lambda_.FilterRule.is_equal("REMOVE"),
+                            "userIdentity": {
+                                "type": lambda_.FilterRule.is_equal("Service"),
+                                "principalId": lambda_.FilterRule.is_equal(DYNAMODB_TTL_PRINCIPAL),
+                            },
+                        }
+                    )
+                ],
+            )
+        )

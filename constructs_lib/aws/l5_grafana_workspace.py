@@ -1,0 +1,91 @@
+"""Amazon Managed Grafana workspace of the twin, reading the twin's TwinMaker workspace only.
+
+Customer-managed permissions: the workspace role gets read verbs on this twin's TwinMaker
+workspace (and its entities, component types and scenes) and read access to the TwinMaker
+bucket where scenes live, nothing else. When the twin model is not on AWS (L4 on Azure) there is
+nothing on AWS for Grafana to read: the workspace and its role are still created, with no
+permissions, and dashboards use data sources of the other cloud.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import aws_grafana as grafana
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from constructs_lib.aws.l3_wildcard_acknowledgment import acknowledge_wildcard_resources
+
+GRAFANA_PRINCIPAL = "grafana.amazonaws.com"
+GRAFANA_VERSION = "10.4"
+READ_VERBS = ("iottwinmaker:Get*", "iottwinmaker:List*")
+
+
+@dataclass(frozen=True)
+class TwinMakerSource:
+    workspace_arn: str
+    bucket: s3.IBucket
+
+
+@dataclass(frozen=True)
+class GrafanaWorkspaceProps:
+    twin_name: str
+    twinmaker: TwinMakerSource | None  # None when L4 is not on AWS
+
+
+class GrafanaWorkspace(Construct):
+    """Exposes `workspace` (CfnWorkspace) and `role`."""
+
+    def __init__(self, scope: Construct, id: str, props: GrafanaWorkspaceProps) -> None:
+        super().__init__(scope, id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            description=f"Amazon Managed Grafana of {props.twin_name}: reads the twin's TwinMaker workspace",
+            assumed_by=iam.ServicePrincipal(
+                GRAFANA_PRINCIPAL, conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
+            ),
+        )
+        if props.twinmaker:
+            self._allow_reading(props.twinmaker)
+        self.workspace = grafana.CfnWorkspace(
+            self,
+            "Workspace",
+            name=props.twin_name,
+            description=f"Dashboards of digital twin {props.twin_name}",
+            account_access_type="CURRENT_ACCOUNT",
+            authentication_providers=["AWS_SSO"],
+            permission_type="CUSTOMER_MANAGED",
+            role_arn=self.role.role_arn,
+            grafana_version=GRAFANA_VERSION,
+            plugin_admin_enabled=True,
+        )
+
+    def _allow_reading(self, source: TwinMakerSource) -> None:
+        workspace_children = f"{source.workspace_arn}/*"
+        scene_objects = source.bucket.arn_for_objects("*")
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[*READ_VERBS, "iottwinmaker:ExecuteQuery"], resources=[source.workspace_arn, workspace_children]
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:GetBucketLocation", "s3:ListBucket"], resources=[source.bucket.bucket_arn])
+        )
+        self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[scene_objects]))
+        for verb in READ_VERBS:
+            Validations.of(self.role).acknowledge(
+                Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Action::{verb}]",
+                    reason="read-only verbs of TwinMaker, and only on this twin's workspace and its children",
+                )
+            )
+        acknowledge_wildcard_resources(
+            self.role,
+            [workspace_children, scene_objects],
+            "entities, component types and scenes of this twin's workspace, and its scene objects: "
+            "what the TwinMaker data source of Grafana reads",
+        )

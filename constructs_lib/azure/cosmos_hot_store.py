@@ -1,0 +1,97 @@
+"""L3 hot on Azure: a serverless Cosmos DB container keyed like every hot store (DESIGN §6).
+
+Why these settings: partition key `/device_id` keeps a device's history in one logical partition
+(every reader query is single-partition); serverless bills per request and costs nothing idle;
+local (key) authentication is off, so only Entra identities with a data-plane role get in.
+TTL: the container's default TTL is the hot retention plus a grace period; the hot→cold mover
+moves records older than the retention first, the TTL is the backstop (Cosmos TTL deletes do not
+reach the change feed, so expiry alone could not feed the cold tier).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from constructs_lib.azure import roles
+from constructs_lib.azure.naming import AzureNames
+
+CONTAINER = "hot"
+PARTITION_KEY = "/device_id"
+MOVER_GRACE_DAYS = 2
+
+
+@dataclass(frozen=True)
+class CosmosHotStoreProps:
+    names: AzureNames
+    location: str
+    resource_group_name: str
+    retention_days: int
+    tags: tuple[tuple[str, str], ...] = ()
+
+
+class CosmosHotStore(Construct):
+    """Exposes `account`, `database_name`, `container_name`, `endpoint`; `grant(...)` adds data-plane roles."""
+
+    def __init__(self, scope: Construct, id: str, props: CosmosHotStoreProps) -> None:
+        super().__init__(scope, id)
+        from cdktn_provider_azurerm.cosmosdb_account import CosmosdbAccount
+        from cdktn_provider_azurerm.cosmosdb_sql_container import CosmosdbSqlContainer
+        from cdktn_provider_azurerm.cosmosdb_sql_database import CosmosdbSqlDatabase
+
+        self._resource_group_name = props.resource_group_name
+        self.account = CosmosdbAccount(
+            self,
+            "Account",
+            name=props.names.global_name("cosmos", 44),
+            location=props.location,
+            resource_group_name=props.resource_group_name,
+            offer_type="Standard",
+            kind="GlobalDocumentDB",
+            consistency_policy={"consistency_level": "Session"},
+            geo_location=[{"location": props.location, "failoverPriority": 0}],
+            capabilities=[{"name": "EnableServerless"}],
+            local_authentication_enabled=False,
+            access_key_metadata_writes_enabled=False,
+            minimal_tls_version="Tls12",
+            tags=dict(props.tags),
+        )
+        database = CosmosdbSqlDatabase(
+            self, "Database", name="twin", resource_group_name=props.resource_group_name,
+            account_name=self.account.name,
+        )
+        self.container = CosmosdbSqlContainer(
+            self,
+            "Container",
+            name=CONTAINER,
+            resource_group_name=props.resource_group_name,
+            account_name=self.account.name,
+            database_name=database.name,
+            partition_key_paths=[PARTITION_KEY],
+            partition_key_version=2,
+            default_ttl=(props.retention_days + MOVER_GRACE_DAYS) * 86400,
+            indexing_policy={
+                "indexing_mode": "consistent",
+                "included_path": [{"path": "/device_id/?"}, {"path": "/timestamp/?"}],
+                "excluded_path": [{"path": "/*"}],
+            },
+        )
+        self.database_name = database.name
+        self.container_name = CONTAINER
+        self.endpoint = self.account.endpoint
+
+    def grant(self, scope: Construct, id: str, principal_id: str, *, write: bool) -> None:
+        """Data-plane access for `principal_id` (Built-in Data Contributor or Reader), account-wide."""
+        from cdktn_provider_azurerm.cosmosdb_sql_role_assignment import CosmosdbSqlRoleAssignment
+
+        role = roles.COSMOS_DATA_CONTRIBUTOR_ID if write else roles.COSMOS_DATA_READER_ID
+        CosmosdbSqlRoleAssignment(
+            scope,
+            id,
+            resource_group_name=self._resource_group_name,
+            account_name=self.account.name,
+            role_definition_id=f"{self.account.id}/sqlRoleDefinitions/{role}",
+            principal_id=principal_id,
+            scope=self.account.id,
+        )

@@ -1,0 +1,61 @@
+"""L2 on Azure: the notification workflow (Logic App) of `triggerNotificationWorkflow`.
+
+Why native azurerm resources: the user's `state_machines/azure_logic_app.json` holds a Logic Apps
+definition (`definition.triggers`, `definition.actions`); its HTTP `manual` trigger becomes an
+`azurerm_logic_app_trigger_http_request` and each action an `azurerm_logic_app_action_custom`, so
+no ARM template deployment is needed (the predecessor used one). The trigger's callback URL
+carries a SAS signature: it goes to the layer's Key Vault, never into an app setting.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from constructs import Construct
+
+from constructs_lib.azure.naming import AzureNames
+
+
+@dataclass(frozen=True)
+class EventWorkflowProps:
+    names: AzureNames
+    location: str
+    resource_group_name: str
+    definition_json: str  # the `definition` object of azure_logic_app.json, as JSON text
+    identity_id: str  # the L2 identity: the workflow calls the L2 functions as this identity
+    tags: tuple[tuple[str, str], ...] = ()
+
+
+class EventWorkflow(Construct):
+    """Exposes `workflow` and `callback_url` (a Terraform reference; store it as a secret)."""
+
+    def __init__(self, scope: Construct, id: str, props: EventWorkflowProps) -> None:
+        super().__init__(scope, id)
+        from cdktn_provider_azurerm.logic_app_action_custom import LogicAppActionCustom
+        from cdktn_provider_azurerm.logic_app_trigger_http_request import LogicAppTriggerHttpRequest
+        from cdktn_provider_azurerm.logic_app_workflow import LogicAppWorkflow
+
+        definition: dict[str, Any] = json.loads(props.definition_json)
+        self.workflow = LogicAppWorkflow(
+            self,
+            "Workflow",
+            name=props.names.plain("event-workflow", 43),
+            location=props.location,
+            resource_group_name=props.resource_group_name,
+            identity={"type": "UserAssigned", "identity_ids": [props.identity_id]},
+            tags=dict(props.tags),
+        )
+        triggers = definition.get("triggers") or {}
+        name, trigger = next(iter(triggers.items()), ("manual", {}))
+        schema = (trigger.get("inputs") or {}).get("schema") or {"type": "object"}
+        self.trigger = LogicAppTriggerHttpRequest(
+            self, "Trigger", name=name, logic_app_id=self.workflow.id, method="POST", schema=json.dumps(schema)
+        )
+        for action_name, action in (definition.get("actions") or {}).items():
+            LogicAppActionCustom(
+                self, f"Action-{action_name}", name=action_name, logic_app_id=self.workflow.id,
+                body=json.dumps(action, sort_keys=True),
+            )
+        self.callback_url = self.trigger.callback_url

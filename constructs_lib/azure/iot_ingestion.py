@@ -1,0 +1,103 @@
+"""L1 on Azure: IoT Hub, and its device-telemetry events delivered to the dispatcher's queue.
+
+Why Event Grid → Storage queue (not → function endpoint): an Event Grid subscription to a function
+endpoint is validated against the running function when it is created, which made the predecessor
+sleep 180 s for the code to be indexed. A queue endpoint needs nothing running, Event Grid retries
+delivery for 24 h and dead-letters to a blob container, and the queue keeps events while the
+dispatcher is being deployed or failing (poison queue after 5 tries).
+
+Device identities are data-plane objects (no azurerm resource): the L1 stack writes a devices
+manifest next to its cdk.tf.json and docs/azure.md gives the `az iot hub device-identity` step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from constructs_lib.azure import roles
+from constructs_lib.azure.naming import AzureNames
+
+TELEMETRY_EVENT = "Microsoft.Devices.DeviceTelemetry"
+DEAD_LETTER_CONTAINER = "telemetry-deadletter"
+
+
+@dataclass(frozen=True)
+class IotIngestionProps:
+    names: AzureNames
+    location: str
+    resource_group_name: str
+    queue_storage_account_id: str  # the dispatcher's host storage account
+    queue_name: str
+    sku: str = "S1"
+    tags: tuple[tuple[str, str], ...] = ()
+
+
+class IotIngestion(Construct):
+    """Exposes `hub`, `system_topic` and `subscription`."""
+
+    def __init__(self, scope: Construct, id: str, props: IotIngestionProps) -> None:
+        super().__init__(scope, id)
+        from cdktn_provider_azurerm.eventgrid_system_topic import EventgridSystemTopic
+        from cdktn_provider_azurerm.eventgrid_system_topic_event_subscription import (
+            EventgridSystemTopicEventSubscription,
+        )
+        from cdktn_provider_azurerm.iothub import Iothub
+        from cdktn_provider_azurerm.storage_container import StorageContainer
+
+        tags = dict(props.tags)
+        self.hub = Iothub(
+            self,
+            "Hub",
+            name=props.names.global_name("iothub", 50),
+            location=props.location,
+            resource_group_name=props.resource_group_name,
+            sku={"name": props.sku, "capacity": 1},
+            min_tls_version="1.2",
+            tags=tags,
+        )
+        self.system_topic = EventgridSystemTopic(
+            self,
+            "Events",
+            name=props.names.plain("iothub-events"),
+            location=props.location,
+            resource_group_name=props.resource_group_name,
+            source_resource_id=self.hub.id,
+            topic_type="Microsoft.Devices.IoTHubs",
+            identity={"type": "SystemAssigned"},
+            tags=tags,
+        )
+        dead_letters = StorageContainer(
+            self, "DeadLetters", name=DEAD_LETTER_CONTAINER, storage_account_id=props.queue_storage_account_id,
+            container_access_type="private",
+        )
+        principal = self.system_topic.identity.principal_id
+        grants = [
+            roles.grant(self, "TopicSendsToQueue", role=roles.QUEUE_MESSAGE_SENDER, principal_id=principal,
+                        resource_id=props.queue_storage_account_id),
+            roles.grant(self, "TopicDeadLetters", role=roles.BLOB_DATA_CONTRIBUTOR, principal_id=principal,
+                        resource_id=dead_letters.id),
+        ]
+        self.subscription = EventgridSystemTopicEventSubscription(
+            self,
+            "Telemetry",
+            name=props.names.plain("telemetry"),
+            resource_group_name=props.resource_group_name,
+            system_topic=self.system_topic.name,
+            included_event_types=[TELEMETRY_EVENT],
+            event_delivery_schema="EventGridSchema",
+            delivery_identity={"type": "SystemAssigned"},
+            dead_letter_identity={"type": "SystemAssigned"},
+            storage_queue_endpoint={
+                "storage_account_id": props.queue_storage_account_id,
+                "queue_name": props.queue_name,
+                "queue_message_time_to_live_in_seconds": 7 * 86400,
+            },
+            storage_blob_dead_letter_destination={
+                "storage_account_id": props.queue_storage_account_id,
+                "storage_blob_container_name": DEAD_LETTER_CONTAINER,
+            },
+            retry_policy={"max_delivery_attempts": 30, "event_time_to_live": 1440},
+            depends_on=grants,
+        )

@@ -1,0 +1,76 @@
+"""The resource group, managed identity and (in DEBUG) logging workspace of one Azure layer.
+
+Why one resource group per layer stack (`<twin>-<layer>-rg`): every layer is its own Terraform
+stack with its own state, deployed and destroyed on its own; a group owned by one stack and
+borrowed by the others would make destroying that stack fail (non-empty group) or delete the
+other layers' resources. The `digital-twin` tag on every group finds the whole twin.
+
+Why one user-assigned identity per layer: the layer's functions and services act as this
+identity, and each grant names it, so a layer gets only the roles its own code needs and the
+principal exists before the function app (grants and app are created in one apply).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from constructs_lib.azure.naming import AzureNames
+
+LOG_RETENTION_DAYS = 30  # the Log Analytics minimum for PerGB2018
+
+
+@dataclass(frozen=True)
+class LayerFoundationProps:
+    names: AzureNames
+    location: str
+    tags: tuple[tuple[str, str], ...]
+    observability: bool  # DEBUG mode: Log Analytics + Application Insights
+
+
+class LayerFoundation(Construct):
+    """Exposes `resource_group`, `identity` and `app_insights` (None unless observability)."""
+
+    def __init__(self, scope: Construct, id: str, props: LayerFoundationProps) -> None:
+        super().__init__(scope, id)
+        from cdktn_provider_azurerm.application_insights import ApplicationInsights
+        from cdktn_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace
+        from cdktn_provider_azurerm.resource_group import ResourceGroup
+        from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
+
+        names, tags = props.names, dict(props.tags)
+        self.location = props.location
+        self.resource_group = ResourceGroup(
+            self, "ResourceGroup", name=names.resource_group(), location=props.location, tags=tags
+        )
+        self.identity = UserAssignedIdentity(
+            self,
+            "Identity",
+            name=names.plain("id"),
+            location=props.location,
+            resource_group_name=self.resource_group.name,
+            tags=tags,
+        )
+        self.app_insights = None
+        if props.observability:
+            workspace = LogAnalyticsWorkspace(
+                self,
+                "Logs",
+                name=names.plain("logs"),
+                location=props.location,
+                resource_group_name=self.resource_group.name,
+                sku="PerGB2018",
+                retention_in_days=LOG_RETENTION_DAYS,
+                tags=tags,
+            )
+            self.app_insights = ApplicationInsights(
+                self,
+                "Insights",
+                name=names.plain("insights"),
+                location=props.location,
+                resource_group_name=self.resource_group.name,
+                workspace_id=workspace.id,
+                application_type="other",
+                tags=tags,
+            )

@@ -1,0 +1,1 @@
+"""Google Cloud constructs (CDK Terrain): one construct per file, frozen dataclass props."""

@@ -1,0 +1,12 @@
+"""Event action 'log-incident': an HTTP Cloud Function called with {"rule", "record"} (ID-token authenticated)."""
+
+import json
+
+import functions_framework
+
+
+@functions_framework.http
+def main(request):
+    event = request.get_json(silent=True) or {}
+    print(json.dumps({"action": "log-incident", "event": event}))
+    return {"handled": True, "action": "log-incident"}

@@ -1,0 +1,1 @@
+"""One blueprint per function; `runtime/azure/function_app.py` registers those named in DT_FUNCTIONS."""

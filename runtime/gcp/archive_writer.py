@@ -1,0 +1,5 @@
+"""L3 cold → archive bridge receiver (public URL): mover payload → one GCS object (bucket class ARCHIVE)."""
+
+from runtime.gcp.object_storage import MoverWriter
+
+handler = MoverWriter("ARCHIVE_BUCKET_NAME").handle

@@ -1,0 +1,5 @@
+"""L3 hot → cold bridge receiver (public URL): mover payload → one GCS object (bucket class NEARLINE)."""
+
+from runtime.gcp.object_storage import MoverWriter
+
+handler = MoverWriter("COLD_BUCKET_NAME").handle

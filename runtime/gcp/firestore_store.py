@@ -1,0 +1,110 @@
+"""The hot store on Firestore: one document per record, id `<device_id>_<timestamp>`.
+
+Fields are the record's (`device_id`, `timestamp`, properties) plus `ttl`, a timestamp the
+Firestore TTL policy acts on: the record's time + retention + a grace period, so the scheduled
+mover normally takes a record before TTL would delete it. Writes overwrite by document id, so a
+retried delivery stores nothing twice. Range reads need the composite indexes of
+constructs_lib.gcp.firestore_hot_store (device_id ASC + timestamp ASC/DESC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from runtime.core.reader import Page, ReaderQueryError, decode_cursor, encode_cursor
+from runtime.core.telemetry import parse_timestamp
+
+TTL_FIELD = "ttl"
+# Days past the hot window before TTL deletes a record the mover has not taken (mover outages).
+TTL_GRACE_DAYS = 7
+BATCH_LIMIT = 500  # Firestore's limit of writes per batch
+ASCENDING, DESCENDING = "ASCENDING", "DESCENDING"
+
+
+def document_id(record: Mapping[str, Any]) -> str:
+    return f"{record['device_id']}_{record['timestamp']}"
+
+
+def field_filter(field: str, op: str, value: Any) -> Any:
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    return FieldFilter(field, op, value)
+
+
+class FirestoreHotStore:
+    def __init__(self, client: Any, collection: str, retention_days: int | None = None) -> None:
+        """`retention_days` is needed only to write."""
+        self._client, self._collection, self._retention_days = client, collection, retention_days
+
+    @property
+    def _documents(self) -> Any:
+        return self._client.collection(self._collection)
+
+    def put(self, records: Sequence[Mapping[str, Any]]) -> None:
+        if self._retention_days is None:
+            raise RuntimeError("this store was opened read-only (no retention days)")
+        for start in range(0, len(records), BATCH_LIMIT):
+            batch = self._client.batch()
+            for record in records[start : start + BATCH_LIMIT]:
+                batch.set(self._documents.document(document_id(record)), self._document(record))
+            batch.commit()
+
+    def query_range(
+        self, device_id: str, start: str, end: str, limit: int, cursor: str | None, ascending: bool
+    ) -> Page:
+        query = (
+            self._documents.where(filter=field_filter("device_id", "==", device_id))
+            .where(filter=field_filter("timestamp", ">=", start))
+            .where(filter=field_filter("timestamp", "<=", end))
+            .order_by("timestamp", direction=ASCENDING if ascending else DESCENDING)
+        )
+        if cursor:
+            query = query.start_after({"timestamp": _position(cursor, device_id)})
+        found = [from_document(snapshot.to_dict()) for snapshot in query.limit(limit + 1).stream()]
+        page = found[:limit]
+        more = len(found) > limit
+        next_cursor = encode_cursor({"device_id": device_id, "timestamp": page[-1]["timestamp"]}) if more else None
+        return Page(page, next_cursor)
+
+    def latest(self, device_id: str) -> dict[str, Any] | None:
+        query = (
+            self._documents.where(filter=field_filter("device_id", "==", device_id))
+            .order_by("timestamp", direction=DESCENDING)
+            .limit(1)
+        )
+        found = [from_document(snapshot.to_dict()) for snapshot in query.stream()]
+        return found[0] if found else None
+
+    def older_than(self, cutoff: str, limit: int) -> list[dict[str, Any]]:
+        """The oldest records of every device with a timestamp before `cutoff` (for the mover)."""
+        query = (
+            self._documents.where(filter=field_filter("timestamp", "<", cutoff))
+            .order_by("timestamp", direction=ASCENDING)
+            .limit(limit)
+        )
+        return [from_document(snapshot.to_dict()) for snapshot in query.stream()]
+
+    def delete(self, records: Sequence[Mapping[str, Any]]) -> None:
+        for start in range(0, len(records), BATCH_LIMIT):
+            batch = self._client.batch()
+            for record in records[start : start + BATCH_LIMIT]:
+                batch.delete(self._documents.document(document_id(record)))
+            batch.commit()
+
+    def _document(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        expires = parse_timestamp(record["timestamp"]) + timedelta(days=self._retention_days + TTL_GRACE_DAYS)
+        return {**record, TTL_FIELD: expires}
+
+
+def from_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored document as a plain record (the TTL field dropped)."""
+    return {key: value for key, value in document.items() if key != TTL_FIELD}
+
+
+def _position(cursor: str, device_id: str) -> str:
+    position = decode_cursor(cursor)
+    if not isinstance(position, dict) or position.get("device_id") != device_id or not isinstance(position.get("timestamp"), str):
+        raise ReaderQueryError("next_token does not belong to this query")
+    return position["timestamp"]

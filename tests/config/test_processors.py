@@ -1,0 +1,67 @@
+"""processors/<device id>/process.py: only for known devices, valid Python, a process function."""
+
+from __future__ import annotations
+
+import pytest
+
+from cdk_app.config import load_project
+from tests.config.helpers import only_problem
+
+
+def write_processor(project, device, source):
+    folder = project / "processors" / device
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "process.py").write_text(source, encoding="utf-8")
+
+
+def test_processor_for_an_unknown_device(make_project):
+    project = make_project()
+    write_processor(project, "ghost-01", "def process(event):\n    return event\n")
+    problem = only_problem(project)
+    assert (problem.file, problem.path) == ("processors/ghost-01/process.py", "$")
+    assert "ghost-01" in problem.expected
+
+
+def test_processor_with_a_syntax_error(make_project):
+    project = make_project()
+    write_processor(project, "air-quality-01", '"""Doc."""\n\ndef process(event)\n    return event\n')
+    problem = only_problem(project)
+    assert (problem.file, problem.path) == ("processors/air-quality-01/process.py", "line 3")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def handler(event):\n    return event\n",
+        "process = lambda event: event\n",
+        "class P:\n    def process(self, event):\n        return event\n",
+        "",
+    ],
+    ids=["other-name", "lambda", "method", "empty"],
+)
+def test_processor_without_a_process_function(make_project, source):
+    project = make_project()
+    write_processor(project, "press-01", source)
+    problem = only_problem(project)
+    assert (problem.file, problem.path) == ("processors/press-01/process.py", "$")
+
+
+def test_processor_folder_without_process_py(make_project):
+    project = make_project()
+    (project / "processors" / "air-quality-01").mkdir()
+    problem = only_problem(project)
+    assert (problem.file, problem.path) == ("processors/air-quality-01/process.py", "$")
+
+
+def test_a_device_without_a_processor_uses_the_default(make_project):
+    project = make_project()
+    config = load_project(project)
+    assert "air-quality-01" not in dict(config.processor_files)
+    assert dict(config.processor_files)["press-01"] == project / "processors" / "press-01" / "process.py"
+
+
+def test_hidden_and_cache_folders_are_ignored(make_project):
+    project = make_project()
+    (project / "processors" / "__pycache__").mkdir()
+    (project / "processors" / ".git").mkdir()
+    load_project(project)

@@ -1,0 +1,1 @@
+"""Runtime tests: core logic, AWS handlers under moto, bridges over loopback HTTP."""

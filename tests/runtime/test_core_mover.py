@@ -1,0 +1,57 @@
+import pytest
+
+from runtime.core import mover
+from runtime.core.mover import MoverPayloadError, build_payloads, object_key, parse_payload
+from tests.runtime.runtime_testing import record
+
+
+def test_object_key_layout() -> None:
+    key = object_key("d1", "2026-01-02T03:04:05.678Z", "2026-01-02T23:59:59.000Z", 42)
+    assert key == "d1/2026/01/02/20260102T030405678Z_20260102T235959000Z_42.json"
+
+
+def test_payloads_group_per_device_and_day() -> None:
+    late = {"device_id": "d1", "timestamp": "2026-01-02T00:00:01.000Z", "t": 3}
+    payloads = build_payloads([record("d2", 5, t=9), late, record("d1", 2, t=2), record("d1", 1, t=1)], "aws")
+    assert [(p.device_id, len(p.records)) for p in payloads] == [("d1", 2), ("d1", 1), ("d2", 1)]
+    first = payloads[0].to_dict()
+    assert first == {
+        "schema": "dt.mover.v1",
+        "source_cloud": "aws",
+        "device_id": "d1",
+        "start_timestamp": "2026-01-01T10:00:01.000Z",
+        "end_timestamp": "2026-01-01T10:00:02.000Z",
+        "object_key": "d1/2026/01/01/20260101T100001000Z_20260101T100002000Z_2.json",
+        "records": [record("d1", 1, t=1), record("d1", 2, t=2)],
+    }
+
+
+def test_large_groups_are_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mover, "MAX_RECORDS_PER_OBJECT", 2)
+    payloads = build_payloads([record(second=s) for s in range(5)], "aws")
+    assert [len(p.records) for p in payloads] == [2, 2, 1]
+    assert len({p.object_key for p in payloads}) == 3
+
+
+def test_parse_accepts_what_build_produces() -> None:
+    (payload,) = build_payloads([record(second=1), record(second=2)], "gcp")
+    assert parse_payload(payload.to_dict()) == payload
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"schema": "v0"}, "schema"),
+        ({"records": []}, "non-empty"),
+        ({"object_key": "elsewhere/x.json"}, "object_key does not match"),
+        ({"device_id": "d2"}, "belong to the payload's device_id"),
+        ({"end_timestamp": "2026-01-01T10:00:09.000Z"}, "end_timestamp does not match"),
+        ({"source_cloud": ""}, "source_cloud"),
+        ({"records": [record(second=1), {"device_id": "d1", "timestamp": "2026-01-05T00:00:00Z"}]}, "one UTC day"),
+        ({"records": [{"timestamp": "x"}]}, "bad record"),
+    ],
+)
+def test_parse_rejects_inconsistent_payloads(change: dict, message: str) -> None:
+    (payload,) = build_payloads([record(second=1), record(second=2)], "aws")
+    with pytest.raises(MoverPayloadError, match=message):
+        parse_payload({**payload.to_dict(), **change})

@@ -1,0 +1,214 @@
+"""End to end through the real entry point: `python app.py` as the CDK CLI runs it.
+
+Three subprocess runs (a bad project, the all-AWS example, a multi-cloud variant), each shared by
+the tests of its module-scoped fixture; plus two in-process synths for stack placement.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cdk_app.config.model import Layer
+from tests.conftest import ALL_AWS, EXAMPLE, REPO, WITHOUT_EVENTS, write_project
+
+TWIN = "factory-floor"
+LAYER_SUFFIXES = ["l1", "l2", "l3-hot", "l3-cold", "l3-archive", "l4", "l5"]
+STACKS = [f"{TWIN}-{suffix}" for suffix in LAYER_SUFFIXES]
+TERRAFORM_PROVIDER = {"azure": "azurerm", "google": "google"}
+MULTI_CLOUD = {
+    "layer_1_provider": "aws",
+    "layer_2_provider": "azure",
+    "layer_3_hot_provider": "google",
+    "layer_3_cold_provider": "google",
+    "layer_3_archive_provider": "azure",
+    "layer_4_provider": "aws",
+    "layer_5_provider": "aws",
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stderr: str
+    out: Path
+    tf: Path
+
+    def template(self, stack: str) -> Path:
+        return self.out / f"{stack}.template.json"
+
+    def terraform(self, stack: str) -> Path:
+        return self.tf / "stacks" / stack / "cdk.tf.json"
+
+    def stack_environments(self) -> dict[str, str]:
+        """Top-level CloudFormation stacks of the cloud assembly (nested stacks are not listed) -> env."""
+        manifest = json.loads((self.out / "manifest.json").read_text())
+        return {
+            name: artifact["environment"]
+            for name, artifact in manifest["artifacts"].items()
+            if artifact["type"] == "aws:cloudformation:stack"
+        }
+
+    def cloudformation_stacks(self) -> set[str]:
+        stacks = set(self.stack_environments())
+        assert all(self.template(stack).is_file() for stack in stacks)
+        return stacks
+
+    def terraform_stacks(self) -> set[str]:
+        return {p.parent.name for p in self.tf.glob("stacks/*/cdk.tf.json")}
+
+
+def run_app(project: Path, workdir: Path, **env: str) -> Run:
+    out, tf = workdir / "out", workdir / "tf"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+    clean.update(
+        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+        CDK_CONTEXT_JSON=json.dumps({"project": str(project), "tf_outdir": str(tf)}),
+        CDK_OUTDIR=str(out),
+        **env,
+    )
+    done = subprocess.run(
+        [sys.executable, "app.py"], cwd=REPO, env=clean, capture_output=True, text=True, timeout=600
+    )
+    return Run(done.returncode, done.stderr, out, tf)
+
+
+def providers_by_stack(providers: dict) -> dict[str, str]:
+    return {f"{TWIN}-{layer.value}": providers[layer.config_key] for layer in Layer}
+
+
+# --- (a) a bad project ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bad_run(tmp_path_factory) -> Run:
+    workdir = tmp_path_factory.mktemp("bad")
+    devices = json.loads((EXAMPLE / "config_iot_devices.json").read_text())
+    devices.append({"id": "press-01", "properties": []})
+    project = write_project(
+        workdir / "project", {**ALL_AWS, "layer_4_provider": "google"}, config_iot_devices=devices
+    )
+    return run_app(project, workdir)
+
+
+def test_bad_project_exits_1_with_one_report_naming_file_and_path(bad_run):
+    assert bad_run.returncode == 1
+    assert "has 2 problems:" in bad_run.stderr
+    assert "config_iot_devices.json $[4].id: " in bad_run.stderr
+    assert "config_providers.json $.layer_4_provider: " in bad_run.stderr
+    assert "Traceback" not in bad_run.stderr
+
+
+def test_bad_project_writes_nothing(bad_run):
+    assert not bad_run.tf.exists()
+    assert not bad_run.out.exists(), f"partial output: {sorted(p.name for p in bad_run.out.iterdir())}"
+
+
+# --- (b) the all-AWS example ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def aws_run(tmp_path_factory) -> Run:
+    return run_app(EXAMPLE, tmp_path_factory.mktemp("aws"))
+
+
+def test_all_aws_example_synthesizes_seven_cloudformation_stacks(aws_run):
+    assert aws_run.returncode == 0, aws_run.stderr[-3000:]
+    assert aws_run.cloudformation_stacks() == set(STACKS)
+    for stack in STACKS:
+        assert isinstance(json.loads(aws_run.template(stack).read_text()), dict)
+    assert not aws_run.tf.exists() or aws_run.terraform_stacks() == set()
+
+
+def test_all_aws_example_prints_the_summary_table(aws_run):
+    lines = aws_run.stderr.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split() == ["stack", "cloud", "resources", "output"])
+    rows = lines[header + 1 : header + 8]
+    assert {row.split()[0] for row in rows} == set(STACKS)
+    for row in rows:
+        name, cloud, count, output = row.split()
+        assert cloud == "AWS" and count.isdigit()
+        assert output == str(aws_run.template(name))
+    assert "bridges: none (neighbouring layers share a cloud)" in aws_run.stderr
+    assert "Traceback" not in aws_run.stderr
+
+
+def test_all_aws_example_writes_the_topology_diagram(aws_run):
+    diagram = (aws_run.out / "topology.md").read_text()
+    assert "```mermaid\nflowchart LR\n" in diagram
+    assert 'subgraph aws["AWS"]' in diagram
+    assert f"topology diagram: {aws_run.out / 'topology.md'}" in aws_run.stderr
+
+
+# --- (c) a multi-cloud variant -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def multi_run(tmp_path_factory) -> Run:
+    workdir = tmp_path_factory.mktemp("multi")
+    project = write_project(workdir / "project", MULTI_CLOUD, **WITHOUT_EVENTS)
+    return run_app(project, workdir, AWS_REGION="ap-southeast-2", CDK_DEFAULT_REGION="us-east-1")
+
+
+def test_multi_cloud_puts_each_stack_on_its_side(multi_run):
+    assert multi_run.returncode == 0, multi_run.stderr[-3000:]
+    clouds = providers_by_stack(MULTI_CLOUD)
+    assert multi_run.cloudformation_stacks() == {s for s, c in clouds.items() if c == "aws"}
+    assert multi_run.terraform_stacks() == {s for s, c in clouds.items() if c != "aws"}
+
+
+def test_multi_cloud_terraform_stacks_use_their_clouds_provider(multi_run):
+    for stack, cloud in providers_by_stack(MULTI_CLOUD).items():
+        if cloud != "aws":
+            document = json.loads(multi_run.terraform(stack).read_text())
+            assert TERRAFORM_PROVIDER[cloud] in document["provider"], stack
+
+
+def test_multi_cloud_region_comes_from_aws_region(multi_run):
+    environments = multi_run.stack_environments()
+    assert set(environments) == {f"{TWIN}-l1", f"{TWIN}-l4", f"{TWIN}-l5"}
+    assert all(env.endswith("/ap-southeast-2") for env in environments.values()), environments
+
+
+def test_multi_cloud_summary_lists_the_bridges(multi_run):
+    for connection_id in ("aws_l1_to_azure_l2", "azure_l2_to_google_l3_hot", "google_l3_cold_to_azure_l3_archive",
+                          "google_l3_to_aws_l4_hot_reader"):
+        assert f"  {connection_id}: " in multi_run.stderr
+    assert "Google Cloud" in multi_run.stderr and "Azure" in multi_run.stderr
+
+
+# --- stack placement for more combinations (in-process, cached per session) ----------------------
+
+PLACEMENTS = [
+    pytest.param(
+        {"layer_1_provider": "google", "layer_2_provider": "google", "layer_3_hot_provider": "azure",
+         "layer_3_cold_provider": "aws", "layer_3_archive_provider": "google", "layer_4_provider": "azure",
+         "layer_5_provider": "azure"},
+        WITHOUT_EVENTS,
+        id="google-front-azure-twin",
+    ),
+    pytest.param(
+        {"layer_1_provider": "azure", "layer_2_provider": "aws", "layer_3_hot_provider": "aws",
+         "layer_3_cold_provider": "azure", "layer_3_archive_provider": "aws", "layer_4_provider": "azure",
+         "layer_5_provider": "aws"},
+        {},
+        id="aws-core-azure-edges",
+    ),
+]
+
+
+@pytest.mark.parametrize("providers, overrides", PLACEMENTS)
+def test_stack_placement(synth_project, providers, overrides):
+    synthesized = synth_project(providers, **overrides)
+    clouds = providers_by_stack(providers)
+    assert {s.stack_name for s in synthesized.assembly.stacks} == {s for s, c in clouds.items() if c == "aws"}
+    on_terraform = {p.parent.name for p in synthesized.tf_outdir.glob("stacks/*/cdk.tf.json")}
+    assert on_terraform == {s for s, c in clouds.items() if c != "aws"}
+    for stack in on_terraform:
+        assert TERRAFORM_PROVIDER[clouds[stack]] in synthesized.terraform(stack)["provider"], stack

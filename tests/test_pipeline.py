@@ -1,0 +1,114 @@
+"""The delivery pipeline: self-mutating, pinned CLI, AWS stacks and Terraform steps in topology order."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from cdk_app.config import load_project
+from cdk_app.main import SettingsError, SynthSettings, synthesize
+from cdk_app.pipeline import CDK_CLI_VERSION
+from cdk_app.topology import plan
+from tests.conftest import WITHOUT_EVENTS, write_project
+
+MIXED = {
+    "layer_1_provider": "aws",
+    "layer_2_provider": "azure",
+    "layer_3_hot_provider": "aws",
+    "layer_3_cold_provider": "google",
+    "layer_4_provider": "aws",
+}
+PIPELINE_CONTEXT = {
+    "pipeline": "true",
+    "repository": "acme/twin-infra",
+    "branch": "main",
+    "connection_arn": "arn:aws:codeconnections:eu-central-1:111111111111:connection/abc",
+    "account": "111111111111",
+    "region": "eu-central-1",
+}
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("pipeline")
+    project = write_project(workdir / "project", MIXED, **WITHOUT_EVENTS)
+    app = cdk.App(
+        outdir=str(workdir / "cdk.out"),
+        context={**PIPELINE_CONTEXT, "project": str(project), "tf_outdir": str(workdir / "cdktf.out")},
+    )
+    config = load_project(project)
+    result = synthesize(app, config, plan(config.name, config.providers), SynthSettings.from_app(app))
+    template = result.assembly.get_stack_by_name("factory-floor-pipeline").template
+    return template, result
+
+
+def actions_in_order(template: dict) -> list[str]:
+    pipeline = next(r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline")
+    names = []
+    for stage in pipeline["Properties"]["Stages"]:
+        for action in sorted(stage["Actions"], key=lambda a: a.get("RunOrder", 1)):
+            names.append(f'{stage["Name"]}/{action["Name"]}')
+    return names
+
+
+def test_pipeline_self_mutates_with_the_pinned_cli(pipeline):
+    template, _ = pipeline
+    names = actions_in_order(template)
+    assert any(name.startswith("UpdatePipeline/SelfMutate") for name in names)
+    projects = json.dumps(Template.from_json(template).find_resources("AWS::CodeBuild::Project"))
+    assert f"aws-cdk@{CDK_CLI_VERSION}" in projects
+
+
+def test_terraform_steps_run_between_aws_stacks_in_topology_order(pipeline):
+    template, result = pipeline
+    names = [n.split("/", 1)[1] for n in actions_in_order(template) if n.startswith("Twin/")]
+
+    def first(fragment: str) -> int:
+        return next(i for i, n in enumerate(names) if fragment in n)
+
+    # deploy order: l3-archive(google) l3-cold(google) l3-hot(aws) l4(aws) l2(azure) l1(aws) l5(aws)
+    assert first("Terraform-factory-floor-l3-archive") < first("Terraform-factory-floor-l3-cold")
+    assert first("Terraform-factory-floor-l3-cold") < first("factory-floor-l3-hot.Deploy")
+    assert first("factory-floor-l3-hot.Deploy") < first("factory-floor-l4.Deploy")
+    assert first("factory-floor-l4.Deploy") < first("Terraform-factory-floor-l2")
+    assert first("Terraform-factory-floor-l2") < first("factory-floor-l1.Deploy")
+    assert first("factory-floor-l1.Deploy") < first("factory-floor-l5.Deploy")
+
+
+def test_cloud_credentials_come_from_secrets_manager_not_the_template(pipeline):
+    template, _ = pipeline
+    Template.from_json(template).has_resource_properties(
+        "AWS::CodeBuild::Project",
+        {
+            "Environment": Match.object_like(
+                {
+                    "EnvironmentVariables": Match.array_with(
+                        [
+                            {
+                                "Name": "ARM_CLIENT_SECRET",
+                                "Type": "SECRETS_MANAGER",
+                                "Value": "factory-floor/pipeline/azure:ARM_CLIENT_SECRET",
+                            }
+                        ]
+                    )
+                }
+            )
+        },
+    )
+
+
+def test_publishes_assets_one_job_at_a_time(pipeline):
+    template, _ = pipeline
+    pipeline_resource = next(r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline")
+    assets = [s for s in pipeline_resource["Properties"]["Stages"] if s["Name"] == "Assets"]
+    assert assets and len(assets[0]["Actions"]) == 1  # one action publishes all file assets
+
+
+def test_pipeline_needs_repository_and_connection():
+    app = cdk.App(context={"pipeline": "true"})
+    with pytest.raises(SettingsError, match="repository.*connection_arn"):
+        SynthSettings.from_app(app)
+

@@ -1,0 +1,148 @@
+"""render_table and render_mermaid on planned topologies (pure: no synth)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cdk_app.config.model import Layer, Provider, Providers
+from cdk_app.summary import StackSummary, render_mermaid, render_table
+from cdk_app.topology import plan
+
+TWIN = "demo"
+ALL_AWS = ("aws",) * 7
+# l1 aws, l2 azure, hot google, cold google, archive azure, l4 aws, l5 aws
+MIXED = ("aws", "azure", "google", "google", "azure", "aws", "aws")
+MIXED_BRIDGES = {
+    # connection id: (sender node, receiver node)
+    "aws_l1_to_azure_l2": ("l1", "l2"),
+    "azure_l2_to_google_l3_hot": ("l2", "l3_hot"),
+    "google_l3_cold_to_azure_l3_archive": ("l3_cold", "l3_archive"),
+    "google_l3_to_aws_l4_hot_reader": ("l4", "l3_hot"),
+}
+TITLES = {"aws": "AWS", "azure": "Azure", "google": "Google Cloud"}
+
+
+def topology(combo):
+    return plan(TWIN, Providers.of({layer: Provider(value) for layer, value in zip(Layer, combo)}))
+
+
+def rows(topo):
+    return [
+        StackSummary(topo.stack_name(layer), topo.cloud(layer), 3 + i, f"out/{topo.stack_name(layer)}.json")
+        for i, layer in enumerate(topo.deploy_order)
+    ]
+
+
+def subgraphs(diagram: str) -> dict[str, tuple[str, set[str]]]:
+    """cloud id -> (title, node ids declared inside its subgraph)."""
+    found, current = {}, None
+    for line in diagram.splitlines():
+        if m := re.fullmatch(r'\s*subgraph (\w+)\["([^"]+)"\]', line):
+            current = m.group(1)
+            found[current] = (m.group(2), set())
+        elif line.strip() == "end":
+            current = None
+        elif current and (m := re.fullmatch(r'\s*(\w+)\[".*"\]', line)):
+            found[current][1].add(m.group(1))
+    return found
+
+
+def edges(diagram: str) -> tuple[set[tuple[str, str]], dict[str, tuple[str, str]]]:
+    """(solid edges as (a, b), dotted labelled edges as label -> (a, b))."""
+    solid = {tuple(m.groups()) for m in re.finditer(r"^\s*(\w+) --> (\w+)$", diagram, re.M)}
+    dotted_edge = re.compile(r'^\s*(\w+) -\. "([^"]+)" \.-> (\w+)$', re.M)
+    dotted = {m.group(2): (m.group(1), m.group(3)) for m in dotted_edge.finditer(diagram)}
+    return solid, dotted
+
+
+# --- table ---------------------------------------------------------------------------------------
+
+
+def test_table_has_one_row_per_stack_in_the_given_order():
+    topo = topology(MIXED)
+    lines = render_table(rows(topo), topo).splitlines()
+    assert lines[0].split() == ["stack", "cloud", "resources", "output"]
+    body = lines[1:8]
+    for line, row in zip(body, rows(topo)):
+        assert line.startswith(row.name + " ")
+        assert line.endswith(f" {row.output}")
+        assert f" {TITLES[row.cloud.value]} " in line
+        assert re.search(rf"\s{row.resources}\s", line)
+
+
+def test_table_columns_line_up():
+    topo = topology(MIXED)
+    header, *body = render_table(rows(topo), topo).splitlines()[:8]
+    column = header.index("cloud")
+    for line, row in zip(body, rows(topo)):
+        assert line[column:].startswith(TITLES[row.cloud.value] + " "), line
+
+
+def test_table_lists_each_bridge_with_its_connection_id_and_stacks():
+    topo = topology(MIXED)
+    text = render_table(rows(topo), topo)
+    assert "bridges (receiver deployed first):" in text
+    for cid, (sender, receiver) in MIXED_BRIDGES.items():
+        sender_stack = f"{TWIN}-{sender.replace('_', '-')}"
+        receiver_stack = f"{TWIN}-{receiver.replace('_', '-')}"
+        line = next(line for line in text.splitlines() if line.strip().startswith(cid + ":"))
+        assert line.endswith(f"({sender_stack} → {receiver_stack})"), line
+    assert "bridges: none" not in text
+
+
+@pytest.mark.parametrize("cloud", ["aws", "azure"])
+def test_table_says_none_for_a_single_cloud_twin(cloud):
+    topo = topology((cloud,) * 7)
+    text = render_table(rows(topo), topo)
+    assert text.splitlines()[-1] == "bridges: none (neighbouring layers share a cloud)"
+    assert "receiver deployed first" not in text
+
+
+# --- mermaid -------------------------------------------------------------------------------------
+
+
+def test_mermaid_is_a_fenced_flowchart_with_a_title():
+    lines = render_mermaid(topology(MIXED)).splitlines()
+    assert lines[0] == f"# Topology of {TWIN}"
+    assert lines[2:4] == ["```mermaid", "flowchart LR"]
+    assert lines[-1] == "```"
+
+
+def test_mermaid_groups_nodes_by_cloud():
+    groups = subgraphs(render_mermaid(topology(MIXED)))
+    assert groups == {
+        "aws": ("AWS", {"l1", "l4", "l5"}),
+        "azure": ("Azure", {"l2", "l3_archive"}),
+        "google": ("Google Cloud", {"l3_hot", "l3_cold"}),
+    }
+
+
+def test_mermaid_nodes_show_layer_and_stack_name():
+    diagram = render_mermaid(topology(MIXED))
+    assert f'l3_hot["L3 hot<br/>{TWIN}-l3-hot"]' in diagram
+    assert f'l1["L1 ingestion<br/>{TWIN}-l1"]' in diagram
+
+
+def test_mermaid_draws_bridges_as_labelled_dotted_edges():
+    solid, dotted = edges(render_mermaid(topology(MIXED)))
+    assert dotted == MIXED_BRIDGES
+    # solid arrows only join layers on the same cloud
+    assert solid == {("l3_hot", "l3_cold"), ("l4", "l5")}
+
+
+def test_mermaid_single_cloud_has_one_group_and_only_native_edges():
+    diagram = render_mermaid(topology(ALL_AWS))
+    groups = subgraphs(diagram)
+    assert list(groups) == ["aws"]
+    assert groups["aws"][1] == {"l1", "l2", "l3_hot", "l3_cold", "l3_archive", "l4", "l5"}
+    solid, dotted = edges(diagram)
+    assert dotted == {}
+    assert solid == {("l1", "l2"), ("l2", "l3_hot"), ("l3_hot", "l3_cold"), ("l3_cold", "l3_archive"),
+                     ("l3_hot", "l4"), ("l4", "l5")}
+
+
+def test_mermaid_shows_the_twin_update_bridge():
+    _, dotted = edges(render_mermaid(topology(("aws",) * 5 + ("azure", "azure"))))
+    assert dotted == {"aws_l2_to_azure_l4_twin_update": ("l2", "l4"), "aws_l3_to_azure_l4_hot_reader": ("l4", "l3_hot")}
