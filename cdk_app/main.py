@@ -101,15 +101,16 @@ def _pipeline_settings(ctx: Callable[..., str | None]) -> PipelineSettings | Non
 
 
 def main() -> int:
-    app = cdk.App()
+    requested_outdir = os.environ.get("CDK_OUTDIR")
+    preexisting = requested_outdir is not None and Path(requested_outdir).exists()
+    app = cdk.App()  # creates CDK_OUTDIR right away
     try:
         settings = SynthSettings.from_app(app)
         config = load_project(settings.project)
-    except SettingsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except ProjectConfigError as error:
-        print(error.report(), file=sys.stderr)
+    except (SettingsError, ProjectConfigError) as error:
+        print(error.report() if isinstance(error, ProjectConfigError) else f"error: {error}", file=sys.stderr)
+        if requested_outdir and not preexisting:
+            _remove_if_empty(Path(requested_outdir))  # bad input writes nothing
         return 1
     topology = plan(config.name, config.providers)
     result = synthesize(app, config, topology, settings)
@@ -118,6 +119,13 @@ def main() -> int:
     diagram.write_text(render_mermaid(topology), encoding="utf-8")
     print(f"\ntopology diagram: {diagram}", file=sys.stderr)
     return 0
+
+
+def _remove_if_empty(directory: Path) -> None:
+    try:
+        directory.rmdir()
+    except OSError:
+        pass  # not empty or already gone: leave it
 
 
 @dataclass(frozen=True)

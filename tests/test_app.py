@@ -40,6 +40,10 @@ class Run:
     out: Path
     tf: Path
 
+    def succeeded(self) -> "Run":
+        assert self.returncode == 0, f"app.py exited {self.returncode}:\n{self.stderr[-3000:]}"
+        return self
+
     def template(self, stack: str) -> Path:
         return self.out / f"{stack}.template.json"
 
@@ -119,15 +123,14 @@ def aws_run(tmp_path_factory) -> Run:
 
 
 def test_all_aws_example_synthesizes_seven_cloudformation_stacks(aws_run):
-    assert aws_run.returncode == 0, aws_run.stderr[-3000:]
-    assert aws_run.cloudformation_stacks() == set(STACKS)
+    assert aws_run.succeeded().cloudformation_stacks() == set(STACKS)
     for stack in STACKS:
         assert isinstance(json.loads(aws_run.template(stack).read_text()), dict)
     assert not aws_run.tf.exists() or aws_run.terraform_stacks() == set()
 
 
 def test_all_aws_example_prints_the_summary_table(aws_run):
-    lines = aws_run.stderr.splitlines()
+    lines = aws_run.succeeded().stderr.splitlines()
     header = next(i for i, line in enumerate(lines) if line.split() == ["stack", "cloud", "resources", "output"])
     rows = lines[header + 1 : header + 8]
     assert {row.split()[0] for row in rows} == set(STACKS)
@@ -140,7 +143,7 @@ def test_all_aws_example_prints_the_summary_table(aws_run):
 
 
 def test_all_aws_example_writes_the_topology_diagram(aws_run):
-    diagram = (aws_run.out / "topology.md").read_text()
+    diagram = (aws_run.succeeded().out / "topology.md").read_text()
     assert "```mermaid\nflowchart LR\n" in diagram
     assert 'subgraph aws["AWS"]' in diagram
     assert f"topology diagram: {aws_run.out / 'topology.md'}" in aws_run.stderr
@@ -157,13 +160,14 @@ def multi_run(tmp_path_factory) -> Run:
 
 
 def test_multi_cloud_puts_each_stack_on_its_side(multi_run):
-    assert multi_run.returncode == 0, multi_run.stderr[-3000:]
+    multi_run.succeeded()
     clouds = providers_by_stack(MULTI_CLOUD)
     assert multi_run.cloudformation_stacks() == {s for s, c in clouds.items() if c == "aws"}
     assert multi_run.terraform_stacks() == {s for s, c in clouds.items() if c != "aws"}
 
 
 def test_multi_cloud_terraform_stacks_use_their_clouds_provider(multi_run):
+    multi_run.succeeded()
     for stack, cloud in providers_by_stack(MULTI_CLOUD).items():
         if cloud != "aws":
             document = json.loads(multi_run.terraform(stack).read_text())
@@ -171,12 +175,13 @@ def test_multi_cloud_terraform_stacks_use_their_clouds_provider(multi_run):
 
 
 def test_multi_cloud_region_comes_from_aws_region(multi_run):
-    environments = multi_run.stack_environments()
+    environments = multi_run.succeeded().stack_environments()
     assert set(environments) == {f"{TWIN}-l1", f"{TWIN}-l4", f"{TWIN}-l5"}
     assert all(env.endswith("/ap-southeast-2") for env in environments.values()), environments
 
 
 def test_multi_cloud_summary_lists_the_bridges(multi_run):
+    multi_run.succeeded()
     for connection_id in ("aws_l1_to_azure_l2", "azure_l2_to_google_l3_hot", "google_l3_cold_to_azure_l3_archive",
                           "google_l3_to_aws_l4_hot_reader"):
         assert f"  {connection_id}: " in multi_run.stderr
