@@ -20,6 +20,17 @@ from constructs import Construct
 from constructs_lib.aws.twin_function import RUNTIME
 
 HANDLER_DIR = Path(__file__).resolve().parent / "l1_device_certificates_handler"
+# Findings that follow from using plain Lambda functions here (handler and provider framework).
+_PINNED_LAMBDA_FINDINGS = (
+    Acknowledgment(
+        id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        reason="grants only CreateLogGroup/CreateLogStream/PutLogEvents; each function's log group is made here",
+    ),
+    Acknowledgment(
+        id="AwsSolutions-L1",
+        reason="the handler uses the twin functions' pinned runtime; the provider framework's runtime is CDK's choice",
+    ),
+)
 
 
 def device_secret_name(twin_name: str, device_id: str) -> str:
@@ -104,15 +115,3 @@ class DeviceCertificateProvider(Construct):
             ),
             *_PINNED_LAMBDA_FINDINGS,
         )
-
-
-_PINNED_LAMBDA_FINDINGS = (
-    Acknowledgment(
-        id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-        reason="grants only CreateLogGroup/CreateLogStream/PutLogEvents; each function's log group is made here",
-    ),
-    Acknowledgment(
-        id="AwsSolutions-L1",
-        reason="the handler uses the twin functions' pinned runtime; the provider framework's runtime is CDK's choice",
-    ),
-)

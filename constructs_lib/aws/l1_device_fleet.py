@@ -1,15 +1,13 @@
 """Every device's identity, spread over nested stacks, with one shared certificate provider.
 
-Shard assignment: a device goes to shard `sha256(device_id) mod shard_count`, where
-`shard_count` is the smallest power of two that gives about TARGET_DEVICES_PER_SHARD devices per
-shard (doubled further if a hash bucket would still exceed MAX_DEVICES_PER_SHARD). Adding or
-removing a device therefore never moves another device, except when the fleet crosses a power of
-two: then shard i splits into i and i + old_count, and about half of the devices move once.
-Moving recreates a device's identity (new certificate), and because thing and policy names are
-fixed CloudFormation cannot create the new copy before deleting the old one: deploy such a
-growth step after removing the moved devices, or accept their re-provisioning in two deploys.
-Sorted chunks were rejected: inserting one id would shift every later device.
-"""
+Shard assignment: a device goes to shard `sha256(device_id) mod shard_count`, where `shard_count`
+is the smallest power of two giving about TARGET_DEVICES_PER_SHARD devices per shard (doubled
+again if a shard would exceed MAX_DEVICES_PER_SHARD). Adding or removing a device never moves
+another one, except when the fleet crosses a power of two: then each shard i splits into i and
+i + old_count and about half of the devices move once. A moved device's identity is recreated in
+its new shard (new certificate); since thing and policy names are fixed, such a growth step must
+be deployed in two steps (remove the moving devices, then add them back). Sorted chunks were
+rejected: inserting one id would shift every later device."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Stack
+from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_iottwinmaker as twinmaker
 from aws_cdk import aws_lambda as lambda_
@@ -22,6 +22,7 @@ from constructs_lib.aws.l3_hardened_bucket import HardenedBucket, HardenedBucket
 from constructs_lib.aws.l3_wildcard_acknowledgment import acknowledge_wildcard_resources
 
 TWINMAKER_PRINCIPAL = "iottwinmaker.amazonaws.com"
+BUCKET_METADATA_READS = "s3:GetBucket*"
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,15 @@ class TwinMakerWorkspace(Construct):
                 TWINMAKER_PRINCIPAL, conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
             ),
         )
+        # The bucket-level verbs of TwinMaker's documented workspace-role policy, on its own bucket only.
         self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetBucketLocation", "s3:ListBucket"], resources=[self.bucket.bucket_arn]
+            iam.PolicyStatement(actions=[BUCKET_METADATA_READS, "s3:ListBucket"], resources=[self.bucket.bucket_arn])
+        )
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Action::{BUCKET_METADATA_READS}]",
+                reason="read-only bucket metadata of the workspace's own bucket, as TwinMaker's documented "
+                "workspace role policy grants it",
             )
         )
         objects = self.bucket.arn_for_objects("*")

@@ -8,7 +8,32 @@ from aws_cdk import Stack
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint
 
+from tests.conftest import EXAMPLE
+
 LINT_REGION = "eu-central-1"
+TWIN = "factory-floor"  # the example's twin
+
+# Variants shared by the layer tests (the session cache synthesizes each provider map once).
+# Same providers as tests/deploy: L1 on AWS sends to L2 on Azure.
+L2_ON_AZURE = {"layer_1_provider": "aws", "layer_2_provider": "azure", "layer_3_hot_provider": "google", "layer_4_provider": "aws"}
+# Many devices and the hot tier on Azure: sharding, one processor, the persister's remote mode.
+LARGE_FLEET_REMOTE_HOT = {
+    "layer_1_provider": "aws",
+    "layer_2_provider": "aws",
+    "layer_3_hot_provider": "azure",
+    "layer_3_cold_provider": "aws",
+    "layer_3_archive_provider": "aws",
+    "layer_4_provider": "aws",
+    "layer_5_provider": "aws",
+}
+EXTRA_DEVICES = 116
+
+
+def large_fleet_devices() -> list[dict]:
+    """The example's devices plus EXTRA_DEVICES simple sensors (config_iot_devices override)."""
+    devices = json.loads((EXAMPLE / "config_iot_devices.json").read_text())
+    extra = [{"id": f"sensor-{n:03d}", "properties": [{"name": "level", "dataType": "DOUBLE"}]} for n in range(EXTRA_DEVICES)]
+    return devices + extra
 
 
 def unacknowledged_nag_findings(stack: Stack) -> list[str]:

@@ -10,39 +10,23 @@ from aws_cdk.assertions import Match, Template
 from cdk_app.config.model import Layer
 from constructs_lib.aws.l1_device_fleet import MAX_DEVICES_PER_SHARD, assign_shards
 from tests.aws import (
+    L2_ON_AZURE,
+    LARGE_FLEET_REMOTE_HOT,
+    TWIN,
     cfn_lint_errors,
     functions_by_name,
+    large_fleet_devices,
     policy_statements_of,
     resources_of_type,
     unacknowledged_nag_findings,
 )
-from tests.conftest import EXAMPLE, WITHOUT_EVENTS
+from tests.conftest import WITHOUT_EVENTS
 from tests.snapshot_utils import asset_hash_matcher
 
-TWIN = "factory-floor"
 L1, L2 = f"{TWIN}-l1", f"{TWIN}-l2"
 CONNECTOR = f"{TWIN}-connector"
-# Same providers as tests/deploy, so the session cache synthesizes this variant once.
-L2_ON_AZURE = {"layer_1_provider": "aws", "layer_2_provider": "azure", "layer_3_hot_provider": "google", "layer_4_provider": "aws"}
 CONNECTION_ID = "aws_l1_to_azure_l2"
-# Many devices and the hot tier on Azure: sharding, one processor, the persister's remote mode.
-LARGE_FLEET_REMOTE_HOT = {
-    "layer_1_provider": "aws",
-    "layer_2_provider": "aws",
-    "layer_3_hot_provider": "azure",
-    "layer_3_cold_provider": "aws",
-    "layer_3_archive_provider": "aws",
-    "layer_4_provider": "aws",
-    "layer_5_provider": "aws",
-}
-EXTRA_DEVICES = 116
 KEY_MARKERS = ("PRIVATE KEY", "BEGIN RSA", "-----BEGIN")
-
-
-def large_fleet_devices() -> list[dict]:
-    devices = json.loads((EXAMPLE / "config_iot_devices.json").read_text())
-    extra = [{"id": f"sensor-{n:03d}", "properties": [{"name": "level", "dataType": "DOUBLE"}]} for n in range(EXTRA_DEVICES)]
-    return devices + extra
 
 
 @pytest.fixture(scope="module")
@@ -273,9 +257,7 @@ def test_destroy_l1_removes_connector_when_multicloud(l2_on_azure, example):
     single_cloud = example.template(L1)
     assert CONNECTOR not in functions_by_name(single_cloud)
     assert CONNECTION_ID not in json.dumps(single_cloud)
-    assert "Parameters" not in single_cloud or not any(
-        p["Type"].startswith("AWS::SSM::Parameter::Value") for p in single_cloud["Parameters"].values()
-    )
+    assert not any("/inter-cloud/" in str(p.get("Default")) for p in single_cloud.get("Parameters", {}).values())
 
 
 def test_no_token_in_l1_templates_or_environment(l2_on_azure):
@@ -301,3 +283,43 @@ def test_l1_templates_pass_cfn_lint(request, variant):
     synthesized = request.getfixturevalue(variant)
     templates = [synthesized.template(L1), shard_templates(synthesized)[0]]
     assert [error for template in templates for error in cfn_lint_errors(template)] == []
+
+
+# --- the certificate custom resource's handler (moto) ------------------------------------------------------
+
+
+@pytest.fixture
+def certificate_handler(monkeypatch):
+    import importlib
+
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(variable, "testing")
+    with mock_aws():
+        handler = importlib.import_module("constructs_lib.aws.l1_device_certificates_handler.index")
+        yield importlib.reload(handler)  # boto3 clients made inside the mock
+
+
+def test_certificate_handler_keeps_the_key_in_secrets_manager_only(certificate_handler):
+    props = {"DeviceId": "press-01", "SecretName": f"{TWIN}/devices/press-01/credentials", "Tags": {"device": "press-01"}}
+    created = certificate_handler.handler({"RequestType": "Create", "ResourceProperties": props}, None)
+    assert not any(marker in json.dumps(created) for marker in KEY_MARKERS)
+    certificate_id = created["Data"]["CertificateId"]
+    assert created["PhysicalResourceId"] == created["Data"]["CertificateArn"]
+    stored = json.loads(certificate_handler.secrets.get_secret_value(SecretId=props["SecretName"])["SecretString"])
+    assert "PRIVATE KEY" in stored["private_key"] and stored["certificate_arn"] == created["PhysicalResourceId"]
+    described = certificate_handler.iot.describe_certificate(certificateId=certificate_id)
+    assert described["certificateDescription"]["status"] == "ACTIVE"
+
+    unchanged = {"RequestType": "Update", "PhysicalResourceId": created["PhysicalResourceId"],
+                 "ResourceProperties": props, "OldResourceProperties": props}
+    assert certificate_handler.handler(unchanged, None)["PhysicalResourceId"] == created["PhysicalResourceId"]
+
+    deleted = {"RequestType": "Delete", "PhysicalResourceId": created["PhysicalResourceId"], "ResourceProperties": props}
+    certificate_handler.handler(deleted, None)
+    assert certificate_handler.iot.list_certificates()["certificates"] == []
+    with pytest.raises(certificate_handler.secrets.exceptions.ResourceNotFoundException):
+        certificate_handler.secrets.get_secret_value(SecretId=props["SecretName"])
+    certificate_handler.handler(deleted, None)  # deleting again (e.g. after a failed create) is harmless

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aws_cdk import Environment
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from cdk_app.bundles import Bundles
@@ -23,7 +24,8 @@ from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 
 
 class L1Stack(AwsLayerStack):
-    """Exposes `devices`, `dispatcher`, `connector` (None when L2 is on AWS) and `telemetry_rule`."""
+    """Exposes `devices` (DeviceFleet), `telemetry_rule`, and the functions `dispatcher` and
+    `connector` (None when L2 is on AWS)."""
 
     def __init__(
         self,
@@ -41,22 +43,22 @@ class L1Stack(AwsLayerStack):
         )
         bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)
         self.connector = self._connector(bridge) if bridge else None
-        target = self.connector.function if self.connector else built[Layer.L2].processor
+        target = self.connector or built[Layer.L2].processor
         self.dispatcher = self._function(
             "Dispatcher", "dispatcher", {"TARGET_FUNCTION_NAME": target.function_name}, "IoT telemetry → L2"
         )
-        target.grant_invoke_latest_version(self.dispatcher.function)
+        target.grant_invoke_latest_version(self.dispatcher)
         self.telemetry_rule = TelemetryRule(
-            self, "TelemetryRule", TelemetryRuleProps(ctx.twin, self.dispatcher.function, config.twin.debug)
+            self, "TelemetryRule", TelemetryRuleProps(ctx.twin, self.dispatcher, config.twin.debug)
         )
 
-    def _connector(self, bridge: Bridge) -> TwinFunction:
+    def _connector(self, bridge: Bridge) -> lambda_.Function:
         connector = self._function("Connector", "connector", {}, f"L1 → {bridge.receiver_cloud.value} L2 Ingestion")
         sender = InterCloudSender(self, "L2Bridge", InterCloudSenderProps(self.ctx.twin, bridge.connection_id))
-        sender.attach(connector.function)
+        sender.attach(connector)
         return connector
 
-    def _function(self, id: str, module: str, environment: dict[str, str], purpose: str) -> TwinFunction:
+    def _function(self, id: str, module: str, environment: dict[str, str], purpose: str) -> lambda_.Function:
         """An asynchronously invoked function of this layer (IoT and the dispatcher invoke async)."""
         return TwinFunction(
             self,
@@ -71,4 +73,4 @@ class L1Stack(AwsLayerStack):
                 async_failure_queue=True,
                 description=f"{self.ctx.twin} {module}: {purpose}",
             ),
-        )
+        ).function

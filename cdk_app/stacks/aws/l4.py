@@ -12,7 +12,7 @@ from constructs_lib.aws.l4_twinmaker_workspace import TwinMakerWorkspace, TwinMa
 
 
 class L4Stack(AwsLayerStack):
-    """Exposes `workspace_id`, `workspace_arn` and `bucket` (the TwinMaker bucket).
+    """Exposes `workspace_id`, `workspace_arn`, `bucket` (the TwinMaker bucket) and `entities`.
 
     Component types read the hot store through the hot readers of the L3 hot stack when hot is on
     AWS, or through the Digital Twin Data Connector of this stack when it is on another cloud.
@@ -58,7 +58,7 @@ class L4Stack(AwsLayerStack):
             ),
         )
         component_types.node.add_dependency(twin_workspace.workspace)
-        TwinEntities(
+        self.entities = TwinEntities(
             self,
             "Entities",
             TwinEntitiesProps(
