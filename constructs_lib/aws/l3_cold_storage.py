@@ -12,8 +12,9 @@ writes one object per device and day per batch to keep request and minimum-size 
 Replication needs versioning on both buckets; expiring a versioned object leaves a delete marker
 (not replicated, so the archive copy stays), which the second rule cleans up with the old version.
 
-When archive is on another cloud, a cold→archive mover would be needed; the runtime has no such
-handler yet, so the cold copy is kept (never expired) rather than lost.
+When archive is on another cloud, the cold→archive forwarder (l3_cold_to_archive_forwarder) sends
+each new object to the remote archive writer on arrival, the same archive-on-write behaviour, and
+the cold copy expires after the same window (unversioned: no replication).
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ class ColdStorageProps:
     cold_storage_days: int
     debug: bool
     archive_bucket: s3.IBucket | None = None  # set when archive is on AWS too
+    archived_remotely: bool = False  # archive on another cloud, fed by the cold→archive forwarder
+
+    def __post_init__(self) -> None:
+        if self.archive_bucket is not None and self.archived_remotely:
+            raise ValueError("cold storage is archived either on AWS (archive_bucket) or remotely, not both")
 
 
 class ColdStorage(Construct):
@@ -60,6 +66,10 @@ class ColdStorage(Construct):
                     noncurrent_version_expiration=Duration.days(1),
                 ),
                 s3.LifecycleRule(id="RemoveExpiredDeleteMarkers", expired_object_delete_marker=True),
+            )
+        elif props.archived_remotely:
+            lifecycle_rules = (
+                s3.LifecycleRule(id="ExpireAfterColdWindow", expiration=Duration.days(props.cold_storage_days)),
             )
         self.bucket = HardenedBucket(
             self,

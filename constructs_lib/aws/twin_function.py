@@ -17,6 +17,10 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
+# cdk-nag's finding id for the managed log-writing policy CDK gives every Lambda role.
+BASIC_EXECUTION_FINDING = (
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
+)
 CODE_EXCLUDES = ["**/__pycache__", "**/*.pyc"]
 
 
@@ -92,7 +96,7 @@ class TwinFunction(Construct):
         # cdk-nag findings that follow from the choices above, made once for every twin function.
         Validations.of(self.function).acknowledge(
             Acknowledgment(
-                id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                id=BASIC_EXECUTION_FINDING,
                 reason="grants only CreateLogGroup/CreateLogStream/PutLogEvents; the log group itself is made here "
                 "with bounded retention",
             ),

@@ -249,10 +249,31 @@ def test_cold_and_archive_stacks_expose_their_buckets(example):
         assert stack.resolve(stack.bucket.bucket_name) == {"Ref": bucket_logical_id(example.template(stack.stack_name))}
 
 
-def test_cold_keeps_its_objects_when_archive_is_on_another_cloud(hot_elsewhere):
-    (bucket,) = resources_of_type(hot_elsewhere.template(COLD), "AWS::S3::Bucket").values()
+def test_cold_archives_on_write_to_another_cloud_then_expires(hot_elsewhere):
+    template = hot_elsewhere.template(COLD)
+    (bucket,) = resources_of_type(template, "AWS::S3::Bucket").values()
     assert "ReplicationConfiguration" not in bucket["Properties"]
-    assert "LifecycleConfiguration" not in bucket["Properties"]
+    assert bucket["Properties"]["LifecycleConfiguration"]["Rules"] == [
+        {"ExpirationInDays": 90, "Id": "ExpireAfterColdWindow", "Status": "Enabled"}
+    ]
+    forwarder = functions_by_name(template)[f"{TWIN}-cold-to-archive"]
+    assert forwarder["Handler"] == "runtime.aws.cold_to_archive.handler"
+    variables = forwarder["Environment"]["Variables"]
+    assert set(variables) >= {"COLD_BUCKET_NAME", "REMOTE_URL", "REMOTE_TOKEN_SECRET"}
+    assert variables["REMOTE_TOKEN_SECRET"] == f"{TWIN}/inter-cloud/aws_l3_cold_to_google_l3_archive/token"
+    parameters = template["Parameters"]
+    assert any(
+        p.get("Default") == f"/{TWIN}/inter-cloud/aws_l3_cold_to_google_l3_archive/url" for p in parameters.values()
+    )
+    (notification,) = resources_of_type(template, "Custom::S3BucketNotifications").values()
+    (config,) = notification["Properties"]["NotificationConfiguration"]["LambdaFunctionConfigurations"]
+    assert config["Events"] == ["s3:ObjectCreated:*"]
+    assert config["LambdaFunctionArn"] == {"Fn::GetAtt": [forwarder["id"], "Arn"]}
+
+
+def test_cold_to_archive_forwarder_exists_only_when_archive_is_elsewhere(example):
+    assert f"{TWIN}-cold-to-archive" not in functions_by_name(example.template(COLD))
+    assert not resources_of_type(example.template(COLD), "Custom::S3BucketNotifications")
 
 
 def test_production_mode_retains_the_hot_table_and_buckets_with_their_data():

@@ -6,24 +6,42 @@ from cdk_app.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.topology import BridgeKind
 from constructs_lib.aws.l3_cold_storage import ColdStorage, ColdStorageProps
+from constructs_lib.aws.l3_cold_to_archive_forwarder import ColdToArchiveForwarder, ColdToArchiveForwarderProps
 from constructs_lib.aws.l3_mover_writer import MoverWriter, MoverWriterProps
 
 
 class L3ColdStack(AwsLayerStack):
-    """Exposes `bucket`. Hot on another cloud adds the cold writer (receiver of the hot→cold bridge)."""
+    """Exposes `bucket`. Hot on another cloud adds the cold writer (receiver of the hot→cold bridge);
+    archive on another cloud adds the cold→archive forwarder (its sender)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         twin, settings = self.ctx.twin, self.ctx.config.twin
         topology = self.ctx.topology
-        archive = self.built[Layer.L3_ARCHIVE].bucket if not topology.has(BridgeKind.COLD_TO_ARCHIVE) else None
+        bridge_to_archive = topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
+        archive = None if bridge_to_archive else self.built[Layer.L3_ARCHIVE].bucket
         self.bucket = ColdStorage(
             self,
             "Cold",
             ColdStorageProps(
-                cold_storage_days=settings.cold_storage_size_in_days, debug=settings.debug, archive_bucket=archive
+                cold_storage_days=settings.cold_storage_size_in_days,
+                debug=settings.debug,
+                archive_bucket=archive,
+                archived_remotely=bridge_to_archive is not None,
             ),
         ).bucket
+        if bridge_to_archive:
+            ColdToArchiveForwarder(
+                self,
+                "ColdToArchive",
+                ColdToArchiveForwarderProps(
+                    twin_name=twin,
+                    bundle=self.bundles.runtime,
+                    cold_bucket=self.bucket,
+                    connection_id=bridge_to_archive.connection_id,
+                    debug=settings.debug,
+                ),
+            )
         bridge_from_hot = topology.bridge(BridgeKind.HOT_TO_COLD)
         if bridge_from_hot:
             MoverWriter(
