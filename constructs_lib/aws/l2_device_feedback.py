@@ -43,11 +43,12 @@ class DeviceFeedback(Construct):
             ),
         ).function
         # Region and account as pseudo parameters, so the acknowledged finding reads the same everywhere.
-        topics = f"arn:{Aws.PARTITION}:iot:{Aws.REGION}:{Aws.ACCOUNT_ID}:topic/{feedback_topic(props.twin_name, '*')}"
+        every_feedback_topic = f"topic/{feedback_topic(props.twin_name, '*')}"
+        topics = f"arn:{Aws.PARTITION}:iot:{Aws.REGION}:{Aws.ACCOUNT_ID}:{every_feedback_topic}"
         self.function.add_to_role_policy(iam.PolicyStatement(actions=["iot:Publish"], resources=[topics]))
         Validations.of(self.function).acknowledge(
             Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/{feedback_topic(props.twin_name, '*')}]",
+                id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:{every_feedback_topic}]",
                 reason="feedback may go to any device of the twin; the wildcard is the device level of the "
                 "twin's own feedback topics (one statement per device would outgrow the policy size limit)",
             )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -55,11 +54,4 @@ class Ingestion(Construct):
                 endpoints=((URL_KEY, self.function),),
                 debug=props.debug,
             ),
-        )
-        Validations.of(self.receiver.token_secret).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SMG4",
-                reason="the token is shared with a sender on another cloud that caches it; rotating it needs a "
-                "coordinated rollover on both clouds, which single-sided Secrets Manager rotation cannot do",
-            )
         )

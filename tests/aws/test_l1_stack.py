@@ -162,7 +162,8 @@ def test_topic_rule_sends_every_devices_telemetry_to_the_dispatcher(example):
     template = Template.from_json(example.template(L1))
     dispatcher_id = functions_by_name(example.template(L1))[f"{TWIN}-dispatcher"]["id"]
     (rule_id,) = template.find_resources("AWS::IoT::TopicRule")
-    (queue_id,) = template.find_resources("AWS::SQS::Queue", {"Properties": {"QueueName": f"{TWIN}-telemetry-rejected"}})
+    rejected = {"QueueName": f"{TWIN}-telemetry-rejected"}
+    (queue_id,) = template.find_resources("AWS::SQS::Queue", {"Properties": rejected})
     template.has_resource_properties(
         "AWS::IoT::TopicRule",
         {
@@ -175,7 +176,7 @@ def test_topic_rule_sends_every_devices_telemetry_to_the_dispatcher(example):
             },
         },
     )
-    template.has_resource_properties("AWS::SQS::Queue", {"QueueName": f"{TWIN}-telemetry-rejected", "SqsManagedSseEnabled": True})
+    template.has_resource_properties("AWS::SQS::Queue", {**rejected, "SqsManagedSseEnabled": True})
     template.has_resource_properties(
         "AWS::SQS::QueuePolicy",
         {
@@ -303,7 +304,7 @@ def certificate_handler(monkeypatch):
 
 
 def test_certificate_handler_keeps_the_key_in_secrets_manager_only(certificate_handler):
-    props = {"DeviceId": "press-01", "SecretName": f"{TWIN}/devices/press-01/credentials", "Tags": {"device": "press-01"}}
+    props = {"DeviceId": "press-01", "SecretName": f"{TWIN}/devices/press-01/credentials", "Tags": {"a": "b"}}
     created = certificate_handler.handler({"RequestType": "Create", "ResourceProperties": props}, None)
     assert not any(marker in json.dumps(created) for marker in KEY_MARKERS)
     certificate_id = created["Data"]["CertificateId"]
@@ -313,11 +314,12 @@ def test_certificate_handler_keeps_the_key_in_secrets_manager_only(certificate_h
     described = certificate_handler.iot.describe_certificate(certificateId=certificate_id)
     assert described["certificateDescription"]["status"] == "ACTIVE"
 
-    unchanged = {"RequestType": "Update", "PhysicalResourceId": created["PhysicalResourceId"],
-                 "ResourceProperties": props, "OldResourceProperties": props}
-    assert certificate_handler.handler(unchanged, None)["PhysicalResourceId"] == created["PhysicalResourceId"]
+    physical_id = created["PhysicalResourceId"]
+    unchanged = {"RequestType": "Update", "PhysicalResourceId": physical_id}
+    unchanged |= {"ResourceProperties": props, "OldResourceProperties": props}
+    assert certificate_handler.handler(unchanged, None)["PhysicalResourceId"] == physical_id
 
-    deleted = {"RequestType": "Delete", "PhysicalResourceId": created["PhysicalResourceId"], "ResourceProperties": props}
+    deleted = {"RequestType": "Delete", "PhysicalResourceId": physical_id, "ResourceProperties": props}
     certificate_handler.handler(deleted, None)
     assert certificate_handler.iot.list_certificates()["certificates"] == []
     with pytest.raises(certificate_handler.secrets.exceptions.ResourceNotFoundException):

@@ -107,20 +107,23 @@ def test_processor_runs_the_project_bundle_and_invokes_only_the_persister(exampl
 def test_persister_writes_only_to_the_hot_table(example):
     template = example.template(L2)
     environment = variables(template, PERSISTER)
-    assert environment["HOT_TABLE_NAME"]["Fn::ImportValue"].startswith(f"{HOT}:")
+    table_export = environment["HOT_TABLE_NAME"]["Fn::ImportValue"]  # <hot stack>:ExportsOutputRef<Table>…
+    assert table_export.startswith(f"{HOT}:ExportsOutputRef")
+    table = table_export.removeprefix(f"{HOT}:ExportsOutputRef")[:-8]  # without the export's hash
     assert environment["HOT_RETENTION_DAYS"] == str(example.config.twin.hot_storage_size_in_days)
-    dynamodb = [s for s in policy_statements_of(template, function(template, PERSISTER)["id"]) if "dynamodb" in json.dumps(s)]
+    statements = policy_statements_of(template, function(template, PERSISTER)["id"])
+    dynamodb = [statement for statement in statements if "dynamodb" in json.dumps(statement)]
     assert len(dynamodb) == 1
     assert sorted(dynamodb[0]["Action"]) == ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
-    assert dynamodb[0]["Resource"]["Fn::ImportValue"].startswith(f"{HOT}:")
-    assert "TableArn" in dynamodb[0]["Resource"]["Fn::ImportValue"] or "Arn" in dynamodb[0]["Resource"]["Fn::ImportValue"]
+    assert dynamodb[0]["Resource"]["Fn::ImportValue"].startswith(f"{HOT}:ExportsOutputFnGetAtt{table}Arn")
 
 
 def test_persister_sends_to_the_remote_hot_writer_when_hot_elsewhere(large_fleet):
     template = large_fleet.template(L2)
     environment = variables(template, PERSISTER)
     assert "HOT_TABLE_NAME" not in environment
-    assert template["Parameters"][environment["REMOTE_URL"]["Ref"]]["Default"] == f"/{TWIN}/inter-cloud/{HOT_CONNECTION}/url"
+    url_parameter = template["Parameters"][environment["REMOTE_URL"]["Ref"]]
+    assert url_parameter["Default"] == f"/{TWIN}/inter-cloud/{HOT_CONNECTION}/url"
     assert environment["REMOTE_TOKEN_SECRET"] == f"{TWIN}/inter-cloud/{HOT_CONNECTION}/token"
     assert "dynamodb" not in json.dumps(policy_statements_of(template, function(template, PERSISTER)["id"]))
 
@@ -149,7 +152,8 @@ def test_event_checker_may_start_only_its_rules_actions(example):
     assert environment["ACTION_FUNCTION_PREFIX"] == f"{TWIN}-action-"
     assert environment["WORKFLOW_ARN"] == {"Ref": workflow_id}
     assert environment["FEEDBACK_FUNCTION_NAME"] == {"Ref": function(template, f"{TWIN}-feedback")["id"]}
-    invoked = [json.dumps(s["Resource"]) for s in statements_with(template, f"{TWIN}-event-checker", "lambda:InvokeFunction")]
+    invocations = statements_with(template, f"{TWIN}-event-checker", "lambda:InvokeFunction")
+    invoked = [json.dumps(statement["Resource"]) for statement in invocations]
     assert any(f":function:{TWIN}-action-high-temperature-callback" in resource for resource in invoked)
     assert not any("notify-operator" in resource or "*" in resource for resource in invoked)
     (start,) = statements_with(template, f"{TWIN}-event-checker", "states:StartExecution")
