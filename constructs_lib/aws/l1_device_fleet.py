@@ -1,18 +1,17 @@
 """Every device's identity, spread over nested stacks, with one shared certificate provider.
 
-Shard assignment: a device goes to shard `sha256(device_id) mod shard_count`, where `shard_count`
-is the smallest power of two giving about TARGET_DEVICES_PER_SHARD devices per shard (doubled
-again if a shard would exceed MAX_DEVICES_PER_SHARD). Adding or removing a device never moves
-another one, except when the fleet crosses a power of two: then each shard i splits into i and
-i + old_count and about half of the devices move once. A moved device's identity is recreated in
-its new shard (new certificate); since thing and policy names are fixed, such a growth step must
-be deployed in two steps (remove the moving devices, then add them back). Sorted chunks were
-rejected: inserting one id would shift every later device."""
+Shard assignment: a device goes to slot `sha256(device_id) mod SHARD_SLOTS`, and every non-empty
+slot is one nested stack (`DeviceShard<slot>`). The slot count is fixed, so adding or removing a
+device never moves another one: no identity is ever recreated because the fleet grew (thing and
+policy names are fixed, so a move would need a two-step deploy). The price is many small shards
+for small fleets. With 128 slots and at most MAX_DEVICES_PER_SHARD devices per slot (90 × 5
+resources = 450), a fleet of about 7,000 devices fits; a fleet whose hashing overfills a slot is
+refused at synth with a clear error. Sorted chunks were rejected: inserting one id would shift
+every later device."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 
 from constructs import Construct
@@ -23,26 +22,29 @@ from constructs_lib.aws.l1_device_certificate_provider import (
 )
 from constructs_lib.aws.l1_device_shard import RESOURCES_PER_DEVICE, DeviceShard, DeviceShardProps
 
-TARGET_DEVICES_PER_SHARD = 50
+SHARD_SLOTS = 128
 MAX_DEVICES_PER_SHARD = 90
 CLOUDFORMATION_RESOURCE_LIMIT = 500
 assert MAX_DEVICES_PER_SHARD * RESOURCES_PER_DEVICE < CLOUDFORMATION_RESOURCE_LIMIT
 
 
-def shard_of(device_id: str, shard_count: int) -> int:
-    return int.from_bytes(hashlib.sha256(device_id.encode()).digest()[:8], "big") % shard_count
+def shard_of(device_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(device_id.encode()).digest()[:8], "big") % SHARD_SLOTS
 
 
-def assign_shards(device_ids: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    """Device ids per shard (index = shard number); see the module docstring for the rule."""
-    shard_count = 1 << max(0, math.ceil(math.log2(max(1, math.ceil(len(device_ids) / TARGET_DEVICES_PER_SHARD)))))
-    while True:
-        shards: list[list[str]] = [[] for _ in range(shard_count)]
-        for device_id in sorted(device_ids):
-            shards[shard_of(device_id, shard_count)].append(device_id)
-        if max(len(shard) for shard in shards) <= MAX_DEVICES_PER_SHARD:
-            return tuple(tuple(shard) for shard in shards)
-        shard_count *= 2
+def assign_shards(device_ids: tuple[str, ...]) -> dict[int, tuple[str, ...]]:
+    """Device ids per non-empty slot; see the module docstring for the rule."""
+    shards: dict[int, list[str]] = {}
+    for device_id in sorted(device_ids):
+        shards.setdefault(shard_of(device_id), []).append(device_id)
+    overfull = {slot: len(ids) for slot, ids in shards.items() if len(ids) > MAX_DEVICES_PER_SHARD}
+    if overfull:
+        raise ValueError(
+            f"{len(device_ids)} devices overfill device shard(s) {sorted(overfull)} (more than "
+            f"{MAX_DEVICES_PER_SHARD} devices each would exceed CloudFormation's resource limit); "
+            "split the fleet across twins"
+        )
+    return {slot: tuple(ids) for slot, ids in sorted(shards.items())}
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,5 @@ class DeviceFleet(Construct):
                 f"DeviceShard{index}",
                 DeviceShardProps(props.twin_name, device_ids, self.certificate_provider.service_token),
             )
-            for index, device_ids in enumerate(assign_shards(props.device_ids))
-            if device_ids
+            for index, device_ids in assign_shards(props.device_ids).items()
         )

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdktn import AssetType, TerraformAsset
-from cdktn_provider_google.storage_bucket import StorageBucket, StorageBucketSoftDeletePolicy
+from cdktn_provider_google.storage_bucket import (
+    StorageBucket,
+    StorageBucketLifecycleRule,
+    StorageBucketLifecycleRuleAction,
+    StorageBucketLifecycleRuleCondition,
+    StorageBucketSoftDeletePolicy,
+    StorageBucketVersioning,
+)
 from cdktn_provider_google.storage_bucket_object import StorageBucketObject
 from constructs import Construct
 
@@ -37,9 +44,16 @@ class FunctionSourceBucket(Construct):
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
             force_destroy=props.debug,
-            # Old archives are never read again: no soft-delete copies to pay for.
+            # Old archives are never read again: no soft-delete copies to pay for; versioning guards
+            # against an overwritten archive, and superseded versions go after a week.
             soft_delete_policy=StorageBucketSoftDeletePolicy(retention_duration_seconds=0),
-            versioning={"enabled": False},
+            versioning=StorageBucketVersioning(enabled=True),
+            lifecycle_rule=[
+                StorageBucketLifecycleRule(
+                    action=StorageBucketLifecycleRuleAction(type="Delete"),
+                    condition=StorageBucketLifecycleRuleCondition(days_since_noncurrent_time=7, with_state="ARCHIVED"),
+                )
+            ],
         )
 
     def add_archive(self, id: str, path: Path) -> StorageBucketObject:

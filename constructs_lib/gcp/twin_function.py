@@ -4,7 +4,8 @@ Every function runs as its layer's service account. Callers are granted `roles/r
 the function's Cloud Run service: the layer's own accounts for internal calls (IAM-authenticated
 HTTP with an ID token), or `allUsers` for bridge receivers, which other clouds call without
 Google credentials and which reject any request without the connection's token (checked in code,
-constant time). Ingress stays "all" for those; internal functions accept only authenticated calls.
+constant time). Functions triggered only by Google services of the project (Eventarc, Cloud
+Scheduler) also take internal traffic only.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ class TwinFunctionProps:
     max_instances: int = 10
     event_trigger: EventTrigger | None = None
     invokers: tuple[str, ...] = ()  # IAM members allowed to call; PUBLIC for bridge receivers
+    # Functions called only by Eventarc, Pub/Sub, Cloud Scheduler or Workflows of the project accept
+    # internal traffic only; functions called by other functions (their calls leave Google's
+    # network without a VPC connector) or by other clouds need "ALLOW_ALL" and rely on IAM/token.
+    internal_ingress_only: bool = False
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -90,7 +95,7 @@ class TwinFunction(Construct):
                 timeout_seconds=props.timeout_seconds,
                 min_instance_count=0,
                 max_instance_count=props.max_instances,
-                ingress_settings="ALLOW_ALL",
+                ingress_settings="ALLOW_INTERNAL_ONLY" if props.internal_ingress_only else "ALLOW_ALL",
                 all_traffic_on_latest_revision=True,
                 environment_variables=dict(props.environment) or None,
             ),

@@ -1,5 +1,6 @@
-"""L2: store records in Firestore (or send them to the hot writer on another cloud), then call
-the event checker with them."""
+"""L2: store records in Firestore (or send them to the hot writer on another cloud), update the
+twins when L4 is Azure Digital Twins (TWIN_UPDATE_URL: the ADT updater, envelope target "L4"),
+then call the event checker with them."""
 
 from __future__ import annotations
 
@@ -24,7 +25,11 @@ MODE, SETTINGS = _env.mode(
     remote={"REMOTE_URL": validate_url, "REMOTE_TOKEN_SECRET": str},
 )
 EVENT_CHECKER_URL = _env.optional("EVENT_CHECKER_URL", parse=validate_url)
+TWIN_UPDATE_URL = _env.optional("TWIN_UPDATE_URL", parse=validate_url)
+TWIN_UPDATE_TOKEN_SECRET = _env.required("TWIN_UPDATE_TOKEN_SECRET") if TWIN_UPDATE_URL else None
 _env.check()
+
+TWIN_LAYER = "L4"  # the envelope's target layer of the twin-update bridge (Azure's ADT updater)
 
 
 @functools.cache
@@ -34,9 +39,16 @@ def _sink() -> FirestoreHotStore | RecordSender:
     return record_sender(SETTINGS["REMOTE_URL"], SETTINGS["REMOTE_TOKEN_SECRET"], HOT_STORAGE_LAYER)
 
 
+@functools.cache
+def _twin_updates() -> RecordSender:
+    return record_sender(TWIN_UPDATE_URL, TWIN_UPDATE_TOKEN_SECRET, TWIN_LAYER)
+
+
 def persist(event: Any) -> dict[str, int]:
     records = [normalize_record(raw) for raw in as_records(event)]
     _sink().put(records)
+    if TWIN_UPDATE_URL and records:
+        _twin_updates().put(records)
     if EVENT_CHECKER_URL and records:
         internal.call(EVENT_CHECKER_URL, records)
     return {"count": len(records)}

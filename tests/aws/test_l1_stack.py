@@ -81,7 +81,9 @@ def test_device_policy_allows_only_the_devices_own_client_and_topics(example):
 
 
 def test_each_device_has_a_thing_and_a_certificate_attached_to_thing_and_policy(example):
-    template = Template.from_json(shard_templates(example)[0])
+    # Every shard's resources in one template: each device sits in the shard its id hashes to.
+    merged = {"Resources": {k: v for shard in shard_templates(example) for k, v in shard["Resources"].items()}}
+    template = Template.from_json(merged)
     for device in example.config.devices:
         template.has_resource_properties("AWS::IoT::Thing", {"ThingName": f"{TWIN}-{device.id}"})
         template.has_resource_properties(
@@ -145,14 +147,23 @@ def test_devices_are_sharded_below_the_resource_limit(large_fleet):
     assert len(large_fleet.template(L1)["Resources"]) < 500
 
 
-def test_shard_assignment_is_stable_when_a_device_is_added():
-    devices = tuple(f"device-{n}" for n in range(120))
+@pytest.mark.parametrize("fleet", [3, 120, 127, 128, 1000, 4999])
+def test_shard_assignment_is_stable_when_a_device_is_added(fleet):
+    devices = tuple(f"device-{n}" for n in range(fleet))
     before = assign_shards(devices)
     after = assign_shards((*devices, "device-new"))
-    assert len(before) == len(after)
-    for old, new in zip(before, after):
-        assert set(old) <= set(new)
-    assert max(len(shard) for shard in assign_shards(tuple(f"d{n}" for n in range(3000)))) <= MAX_DEVICES_PER_SHARD
+    moved = [d for slot, ids in before.items() for d in ids if d not in after.get(slot, ())]
+    assert moved == []  # no existing device changes shard, at any fleet size
+
+
+def test_five_thousand_devices_fit_the_shards():
+    shards = assign_shards(tuple(f"d{n}" for n in range(5000)))
+    assert max(len(ids) for ids in shards.values()) <= MAX_DEVICES_PER_SHARD
+
+
+def test_an_overfull_fleet_is_refused_with_a_clear_error():
+    with pytest.raises(ValueError, match="overfill device shard"):
+        assign_shards(tuple(f"d{n}" for n in range(20_000)))
 
 
 # --- telemetry rule and dispatcher --------------------------------------------------------------------

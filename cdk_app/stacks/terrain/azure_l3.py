@@ -5,7 +5,6 @@ from __future__ import annotations
 from cdk_app.config.model import Layer, Provider
 from cdk_app.stacks.terrain.azure import AzureLayerStack
 from cdk_app.topology import BridgeKind
-from constructs_lib.azure import roles
 from constructs_lib.azure.blob_tier_store import (
     ARCHIVE_CONTAINER,
     COLD_CONTAINER,
@@ -151,5 +150,3 @@ class AzureHotStack(AzureLayerStack):
     def grant_reader(self, scope, id: str, principal_id: str) -> None:
         self.hot_store.grant(scope, id, principal_id, write=False)
 
-
-__all__ = ["AzureArchiveStack", "AzureColdStack", "AzureHotStack", "roles"]

@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from cdktn import TerraformResource, TerraformStack
+from cdktn import Annotations, TerraformResource, TerraformStack
 from constructs import Construct
 
 from cdk_app.bundles import RUNTIME_ROOT, Bundles, stage_bundles
@@ -27,7 +27,9 @@ from constructs_lib.gcp.naming import bucket_name, resource_name, service_accoun
 from constructs_lib.gcp.project_apis import ProjectApis, ProjectApisProps
 from constructs_lib.gcp.token_secret import TokenSecret, TokenSecretProps
 from constructs_lib.gcp.twin_function import PUBLIC, EventTrigger, TwinFunction, TwinFunctionProps
-from constructs_lib.registry import URL_KEY
+# The Azure stacks' value object: both Terraform clouds publish the same shape (docs/terrain-bridges.md).
+from constructs_lib.azure.inter_cloud_endpoint import InterCloudEndpoint
+from constructs_lib.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 TOKEN_LENGTH = 48
 SOURCE_CLOUD = "google"
@@ -42,6 +44,8 @@ FUNCTION_APIS = (
     "logging.googleapis.com",
 )
 BASE_APIS = ("iam.googleapis.com", "cloudresourcemanager.googleapis.com")
+SECRET_API = "secretmanager.googleapis.com"
+SCHEDULER_API = "cloudscheduler.googleapis.com"
 
 _STAGED: dict[Path, Bundles] = {}
 
@@ -64,9 +68,9 @@ def gcp_bundles(config, staging_dir: Path) -> Bundles:
 class GcpLayerStack(TerraformStack):
     """A Terraform stack on Google Cloud for one layer; `built` holds the Terraform stacks deployed before it.
 
-    Subclasses set APIS and ROLE_NAME and implement `build()`. Every stack exposes
-    `inter_cloud_endpoints`: connection id (or `<connection id>/<registry key>` for extra URLs)
-    → (URL, token) of the receivers it owns, for Terraform stacks on other clouds.
+    Subclasses set APIS and implement `build()`. Every stack exposes `inter_cloud_endpoints`:
+    connection id → InterCloudEndpoint(connection_id, url, token, last_entry_url) of the receivers
+    it owns, read by Terraform stacks on other clouds (the Azure stacks' shape).
     """
 
     APIS: tuple[str, ...] = ()
@@ -98,13 +102,11 @@ class GcpLayerStack(TerraformStack):
         self.twin = ctx.twin
         self.debug = ctx.config.twin.debug
         self.region = settings.gcp_region
-        self.inter_cloud_endpoints: dict[str, tuple[str, str]] = {}
+        self.inter_cloud_endpoints: dict[str, InterCloudEndpoint] = {}
         self._aws_provider = None
         self._source: FunctionSourceBucket | None = None
         self._archives: dict[str, str] = {}
-        self.apis = ProjectApis(
-            self, "Apis", ProjectApisProps(services=BASE_APIS + self.APIS, project=settings.gcp_project)
-        )
+        self._apis_needed: set[str] = set(BASE_APIS + self.APIS)
         self.account = LayerServiceAccount(
             self,
             "LayerAccount",
@@ -116,6 +118,10 @@ class GcpLayerStack(TerraformStack):
             ),
         )
         self.build()
+        # Only the APIs this stack's resources use, known once the layer is built.
+        self.apis = ProjectApis(
+            self, "Apis", ProjectApisProps(services=tuple(sorted(self._apis_needed)), project=settings.gcp_project)
+        )
         self._wait_for_apis()
 
     # -- to be provided by the layer -------------------------------------------------------
@@ -125,6 +131,9 @@ class GcpLayerStack(TerraformStack):
 
     def build(self) -> None:
         """Create the layer's resources (subclasses)."""
+
+    def require_apis(self, *services: str) -> None:
+        self._apis_needed.update(services)
 
     # -- naming ----------------------------------------------------------------------------
 
@@ -170,12 +179,14 @@ class GcpLayerStack(TerraformStack):
         timeout_seconds: int = 60,
         max_instances: int = 10,
         description: str = "",
+        internal_ingress_only: bool = False,
     ) -> TwinFunction:
         """A twin function named `<twin>-<role>` running `runtime.gcp.<entry_point>` as the layer's account.
 
         `public` functions are bridge receivers (allUsers, token checked in code); others may be
         called only by this layer's account and `internal_callers`.
         """
+        self.require_apis(*FUNCTION_APIS)
         if source is not None:
             archive = self.archive(id, source)
         else:
@@ -202,6 +213,7 @@ class GcpLayerStack(TerraformStack):
                 max_instances=max_instances,
                 event_trigger=event_trigger,
                 invokers=invokers,
+                internal_ingress_only=internal_ingress_only,
             ),
         )
 
@@ -211,6 +223,7 @@ class GcpLayerStack(TerraformStack):
         """The token of a bridge this layer receives: generated here, readable by this layer only."""
         from cdktn_provider_random.password import Password
 
+        self.require_apis(SECRET_API)
         password = Password(self, f"Token-{bridge.connection_id}", length=TOKEN_LENGTH, special=False)
         secret = TokenSecret(
             self,
@@ -226,9 +239,10 @@ class GcpLayerStack(TerraformStack):
 
     def publish(self, bridge: Bridge, token: str, urls: tuple[tuple[str, str], ...]) -> None:
         """Make a receiver's URLs and token available to the sending cloud's stack."""
-        for key, url in urls:
-            label = bridge.connection_id if key == URL_KEY else f"{bridge.connection_id}/{key}"
-            self.inter_cloud_endpoints[label] = (url, token)
+        by_key = dict(urls)
+        self.inter_cloud_endpoints[bridge.connection_id] = InterCloudEndpoint(
+            connection_id=bridge.connection_id, url=by_key[URL_KEY], token=token, last_entry_url=by_key.get(LAST_ENTRY_URL_KEY)
+        )
         if bridge.sender_cloud is Provider.AWS:
             self.aws_provider()
             AwsRegistryEntry(
@@ -241,7 +255,18 @@ class GcpLayerStack(TerraformStack):
 
     def sender(self, bridge: Bridge, url_key: str = URL_KEY) -> dict[str, str]:
         """REMOTE_URL and REMOTE_TOKEN_SECRET of a bridge this layer sends on."""
-        if bridge.receiver_cloud is Provider.AWS:
+        endpoints = getattr(self.built.get(bridge.receiver_layer), "inter_cloud_endpoints", None) or {}
+        endpoint = endpoints.get(bridge.connection_id)
+        if bridge.receiver_cloud is not Provider.AWS and endpoint is not None:
+            # Terraform ↔ Terraform: CDK Terrain cross-stack references (docs/terrain-bridges.md).
+            url = endpoint.url if url_key == URL_KEY else getattr(endpoint, url_key.replace("-", "_"))
+            token = endpoint.token
+        else:
+            if bridge.receiver_cloud is not Provider.AWS:
+                Annotations.of(self).add_warning(
+                    f"the {bridge.receiver_cloud.value} stack of {bridge.receiver_layer.value} does not expose "
+                    f"inter_cloud_endpoints[{bridge.connection_id!r}]; reading it from the connection registry"
+                )
             self.aws_provider()
             lookup = AwsRegistryLookup(
                 self,
@@ -249,16 +274,7 @@ class GcpLayerStack(TerraformStack):
                 AwsRegistryLookupProps(twin_name=self.twin, connection_id=bridge.connection_id, url_keys=(url_key,)),
             )
             url, token = lookup.urls[url_key], lookup.token
-        else:
-            receiver = self.built.get(bridge.receiver_layer)
-            endpoints = getattr(receiver, "inter_cloud_endpoints", None)
-            label = bridge.connection_id if url_key == URL_KEY else f"{bridge.connection_id}/{url_key}"
-            if not endpoints or label not in endpoints:
-                raise RuntimeError(
-                    f"{self.ctx.stack_name}: the {bridge.receiver_cloud.value} stack of {bridge.receiver_layer.value} "
-                    f"does not expose inter_cloud_endpoints[{label!r}]"
-                )
-            url, token = endpoints[label]
+        self.require_apis(SECRET_API)
         secret = TokenSecret(
             self,
             f"TokenSecret-{bridge.connection_id}",

@@ -7,7 +7,7 @@ from cdktn_provider_google.pubsub_subscription_iam_member import PubsubSubscript
 from cdktn_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
 
 from cdk_app.config.model import Layer
-from cdk_app.stacks.terrain.gcp import FUNCTION_APIS, GcpLayerStack
+from cdk_app.stacks.terrain.gcp import GcpLayerStack
 from cdk_app.topology import BridgeKind
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.telemetry_topic import TelemetryTopic, TelemetryTopicProps
@@ -21,7 +21,7 @@ MAX_DELIVERY_AGE_SECONDS = 3600
 class GcpL1Stack(GcpLayerStack):
     """Exposes `telemetry` (topic, dead-letter topic, device publisher account) and `dispatcher`."""
 
-    APIS = FUNCTION_APIS + ("pubsub.googleapis.com", "eventarc.googleapis.com", "secretmanager.googleapis.com")
+    APIS = ("pubsub.googleapis.com", "eventarc.googleapis.com")
 
     def project_roles(self) -> tuple[ProjectRole, ...]:
         # The Eventarc trigger delivers as the layer's account (no resource-level binding exists).
@@ -76,6 +76,7 @@ class GcpL1Stack(GcpLayerStack):
                 retry=True,
             ),
             description="Normalises device telemetry from Pub/Sub and hands it to processing",
+            internal_ingress_only=True,  # called by Eventarc only
         )
         TerraformOutput(self, "telemetry_topic", value=self.telemetry.topic.id)
         TerraformOutput(self, "device_publisher_account", value=self.telemetry.publisher.email)

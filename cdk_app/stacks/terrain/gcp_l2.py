@@ -11,7 +11,7 @@ import json
 from cdktn_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
 
 from cdk_app.config.model import Layer
-from cdk_app.stacks.terrain.gcp import FUNCTION_APIS, GcpLayerStack
+from cdk_app.stacks.terrain.gcp import GcpLayerStack
 from cdk_app.topology import BridgeKind
 from constructs_lib.gcp.feedback_topic import FeedbackTopic, FeedbackTopicProps
 from constructs_lib.gcp.layer_service_account import ProjectRole
@@ -22,13 +22,7 @@ from constructs_lib.registry import URL_KEY
 class GcpL2Stack(GcpLayerStack):
     """Exposes `processor`, `persister`, and when enabled `event_checker`, `feedback_topic`, `workflow`."""
 
-    APIS = FUNCTION_APIS + (
-        "pubsub.googleapis.com",
-        "firestore.googleapis.com",
-        "secretmanager.googleapis.com",
-        "workflows.googleapis.com",
-        "workflowexecutions.googleapis.com",
-    )
+    APIS = ("pubsub.googleapis.com",)
 
     def project_roles(self) -> tuple[ProjectRole, ...]:
         roles = []
@@ -64,6 +58,7 @@ class GcpL2Stack(GcpLayerStack):
         hot_bridge = topology.bridge(BridgeKind.L2_TO_HOT)
         if hot_bridge is None:
             hot = self.built[Layer.L3_HOT]
+            self.require_apis("firestore.googleapis.com")
             persister_env = {
                 "HOT_DATABASE": hot.store.database_name,
                 "HOT_COLLECTION": hot.store.collection,
@@ -71,6 +66,11 @@ class GcpL2Stack(GcpLayerStack):
             }
         else:
             persister_env = self.sender(hot_bridge)
+        twin_bridge = topology.bridge(BridgeKind.L2_TO_TWIN_UPDATE)
+        if twin_bridge is not None:
+            remote = self.sender(twin_bridge)
+            persister_env["TWIN_UPDATE_URL"] = remote["REMOTE_URL"]
+            persister_env["TWIN_UPDATE_TOKEN_SECRET"] = remote["REMOTE_TOKEN_SECRET"]
         if self.event_checker is not None:
             persister_env["EVENT_CHECKER_URL"] = self.event_checker.url
         self.persister = self.function(
@@ -109,6 +109,7 @@ class GcpL2Stack(GcpLayerStack):
         }
         environment = {"ACTION_URLS": json.dumps({name: fn.url for name, fn in actions.items()}, sort_keys=True)}
         if self._workflow_enabled:
+            self.require_apis("workflows.googleapis.com", "workflowexecutions.googleapis.com")
             self.workflow = NotificationWorkflow(
                 self,
                 "Workflow",

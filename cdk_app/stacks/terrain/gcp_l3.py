@@ -11,7 +11,7 @@ from cdktn import TerraformOutput
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 
 from cdk_app.config.model import Layer, Provider
-from cdk_app.stacks.terrain.gcp import FUNCTION_APIS, GcpLayerStack
+from cdk_app.stacks.terrain.gcp import SCHEDULER_API, GcpLayerStack
 from cdk_app.topology import BridgeKind
 from constructs_lib.gcp.firestore_hot_store import FirestoreHotStore, FirestoreHotStoreProps
 from constructs_lib.gcp.layer_service_account import ProjectRole
@@ -27,7 +27,7 @@ MOVER_MEMORY, MOVER_TIMEOUT = "512M", 540
 class GcpL3HotStack(GcpLayerStack):
     """Exposes `store` (FirestoreHotStore), `hot_reader`, `hot_reader_last_entry`, `hot_writer`, `mover`."""
 
-    APIS = FUNCTION_APIS + ("firestore.googleapis.com", "secretmanager.googleapis.com", "cloudscheduler.googleapis.com")
+    APIS = ("firestore.googleapis.com", "storage.googleapis.com")
 
     def project_roles(self) -> tuple[ProjectRole, ...]:
         # Firestore has no resource-level IAM: the project role, limited to the twin's database
@@ -99,7 +99,9 @@ class GcpL3HotStack(GcpLayerStack):
             timeout_seconds=MOVER_TIMEOUT,
             max_instances=1,
             description="Moves records past the hot window to the cold tier",
+            internal_ingress_only=True,  # called by Cloud Scheduler only
         )
+        self.require_apis(SCHEDULER_API)
         MoverSchedule(
             self,
             "HotToColdSchedule",
@@ -113,7 +115,7 @@ class GcpL3HotStack(GcpLayerStack):
 class GcpL3ColdStack(GcpLayerStack):
     """Exposes `bucket` (TierBucket, NEARLINE), `cold_writer` and `mover` when they exist."""
 
-    APIS = FUNCTION_APIS + ("secretmanager.googleapis.com", "cloudscheduler.googleapis.com")
+    APIS = ("storage.googleapis.com",)
 
     def build(self) -> None:
         config, topology = self.ctx.config, self.ctx.topology
@@ -130,9 +132,12 @@ class GcpL3ColdStack(GcpLayerStack):
                 debug=self.debug,
             ),
         )
-        StorageBucketIamMember(self, "LayerMayUseObjects", bucket=self.bucket.name, role=OBJECT_USER, member=self.account.member)
-
         writer_bridge = topology.bridge(BridgeKind.HOT_TO_COLD)
+        archive_bridge = topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
+        if writer_bridge is not None or archive_bridge is not None:
+            # The writer and the mover run as the layer's account: objects of this bucket only.
+            StorageBucketIamMember(self, "LayerMayUseObjects", bucket=self.bucket.name, role=OBJECT_USER, member=self.account.member)
+
         if writer_bridge is not None:
             token, secret = self.receiver_token(writer_bridge)
             self.cold_writer = self.function(
@@ -144,7 +149,6 @@ class GcpL3ColdStack(GcpLayerStack):
             )
             self.publish(writer_bridge, token, ((URL_KEY, self.cold_writer.url),))
 
-        archive_bridge = topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
         if archive_bridge is not None:
             self.mover = self.function(
                 "ColdToArchive",
@@ -158,7 +162,9 @@ class GcpL3ColdStack(GcpLayerStack):
                 timeout_seconds=MOVER_TIMEOUT,
                 max_instances=1,
                 description="Moves cold objects past the cold window to the archive tier",
+                internal_ingress_only=True,  # called by Cloud Scheduler only
             )
+            self.require_apis(SCHEDULER_API)
             MoverSchedule(
                 self,
                 "ColdToArchiveSchedule",
@@ -172,7 +178,7 @@ class GcpL3ColdStack(GcpLayerStack):
 class GcpL3ArchiveStack(GcpLayerStack):
     """Exposes `bucket` (TierBucket, ARCHIVE) and `archive_writer` when the cold tier is elsewhere."""
 
-    APIS = FUNCTION_APIS + ("secretmanager.googleapis.com",)
+    APIS = ("storage.googleapis.com",)
 
     def build(self) -> None:
         self.archive_writer = None

@@ -4,7 +4,9 @@ The function's entry point is a handler module name of `runtime.gcp`; it is impo
 environment validated, when functions-framework loads the target at instance start.
 """
 
+import functools
 import importlib
+import types
 
 ENTRY_POINTS = (
     "dispatcher", "connector", "ingestion", "processor", "persister", "event_checker", "feedback",
@@ -16,4 +18,14 @@ ENTRY_POINTS = (
 def __getattr__(name):
     if name not in ENTRY_POINTS:
         raise AttributeError(name)
-    return importlib.import_module(f"runtime.gcp.{name}").handler
+    handler = importlib.import_module(f"runtime.gcp.{name}").handler
+    if isinstance(handler, types.FunctionType):
+        return handler
+
+    # functions-framework accepts plain functions only (some handlers are bound methods).
+    @functools.wraps(handler)
+    def entry(*args, **kwargs):
+        return handler(*args, **kwargs)
+
+    entry.__name__ = name
+    return entry

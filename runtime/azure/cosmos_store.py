@@ -1,0 +1,166 @@
+"""The hot store on Cosmos DB (container partitioned on /device_id, DESIGN §6) behind a small port.
+
+`CosmosHotStore` implements runtime.core.reader.HotStore over a `CosmosContainer` port whose two
+operations are an upsert and a single-partition query described by `CosmosQuery`. The real port
+(`CosmosRestContainer`) sends the query's SQL to the Cosmos REST API with an Entra ID token; the
+HotStore contract tests run the store over an in-memory port that evaluates the same
+`CosmosQuery`. Pagination is keyset-based (cursor = last timestamp), so cursors are ours, opaque,
+and checked against the device (a foreign cursor is rejected like on DynamoDB).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import formatdate
+from typing import Any, Protocol
+from urllib.parse import quote, urlsplit
+
+from runtime.azure import identity, rest
+from runtime.core.reader import Page, ReaderQueryError, decode_cursor, encode_cursor
+from runtime.core.telemetry import parse_timestamp
+
+SYSTEM_FIELDS = ("id", "ttl", "_rid", "_self", "_etag", "_attachments", "_ts", "_lsn")
+GRACE_SECONDS = 2 * 86400  # matches constructs_lib/azure/cosmos_hot_store.py MOVER_GRACE_DAYS
+
+
+@dataclass(frozen=True)
+class CosmosQuery:
+    """One single-partition query: records of `device_id` in [start, end], strictly after/before
+    `after` in the sort direction, at most `limit`; or (before set) every record older than it."""
+
+    device_id: str | None
+    start: str | None = None
+    end: str | None = None
+    after: str | None = None
+    ascending: bool = True
+    limit: int | None = None
+    before: str | None = None
+
+    def sql(self) -> tuple[str, list[dict[str, Any]]]:
+        clauses, parameters = [], []
+        def add(clause: str, name: str, value: Any) -> None:
+            clauses.append(clause)
+            parameters.append({"name": name, "value": value})
+        if self.device_id is not None:
+            add("c.device_id = @device", "@device", self.device_id)
+        if self.start is not None:
+            add("c.timestamp >= @start", "@start", self.start)
+        if self.end is not None:
+            add("c.timestamp <= @end", "@end", self.end)
+        if self.after is not None:
+            add(f"c.timestamp {'>' if self.ascending else '<'} @after", "@after", self.after)
+        if self.before is not None:
+            add("c.timestamp < @before", "@before", self.before)
+        top = f"TOP {int(self.limit)} " if self.limit else ""
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = f" ORDER BY c.timestamp {'ASC' if self.ascending else 'DESC'}" if self.device_id is not None else ""
+        return f"SELECT {top}* FROM c{where}{order}", parameters
+
+
+class CosmosContainer(Protocol):
+    def upsert(self, item: Mapping[str, Any]) -> None: ...
+
+    def query(self, query: CosmosQuery) -> list[dict[str, Any]]: ...
+
+    def delete(self, item_id: str, device_id: str) -> None: ...
+
+
+def item_id(record: Mapping[str, Any]) -> str:
+    """Cosmos ids may not contain / \\ ? #; device ids and timestamps never do."""
+    return f"{record['device_id']}_{record['timestamp']}"
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in item.items() if key not in SYSTEM_FIELDS}
+
+
+class CosmosHotStore:
+    def __init__(self, container: CosmosContainer, retention_days: int | None = None) -> None:
+        self._container, self._retention_days = container, retention_days
+
+    def put(self, records: Sequence[Mapping[str, Any]]) -> None:
+        for record in records:
+            self._container.upsert({**record, "id": item_id(record), **self._ttl(record)})
+
+    def _ttl(self, record: Mapping[str, Any]) -> dict[str, int]:
+        """Per-item TTL: retention (plus the mover's grace) counted from the record's own timestamp."""
+        if self._retention_days is None:
+            return {}
+        expires = parse_timestamp(record["timestamp"]).timestamp() + self._retention_days * 86400 + GRACE_SECONDS
+        return {"ttl": max(1, int(expires - time.time()))}
+
+    def query_range(self, device_id: str, start: str, end: str, limit: int, cursor: str | None, ascending: bool) -> Page:
+        after = None
+        if cursor:
+            position = decode_cursor(cursor)
+            if not isinstance(position, dict) or position.get("device_id") != device_id or not isinstance(
+                position.get("timestamp"), str
+            ):
+                raise ReaderQueryError("next_token does not belong to this query")
+            after = position["timestamp"]
+        items = self._container.query(CosmosQuery(device_id, start, end, after, ascending, limit + 1))
+        records = [from_item(item) for item in items[:limit]]
+        more = len(items) > limit
+        return Page(records, encode_cursor({"device_id": device_id, "timestamp": records[-1]["timestamp"]}) if more else None)
+
+    def latest(self, device_id: str) -> dict[str, Any] | None:
+        items = self._container.query(CosmosQuery(device_id, ascending=False, limit=1))
+        return from_item(items[0]) if items else None
+
+    def expired(self, before: str) -> list[dict[str, Any]]:
+        """Every record older than `before` (the hot→cold mover's cross-partition read)."""
+        return [from_item(item) for item in self._container.query(CosmosQuery(None, before=before))]
+
+    def remove(self, records: Sequence[Mapping[str, Any]]) -> None:
+        for record in records:
+            self._container.delete(item_id(record), record["device_id"])
+
+
+class CosmosRestContainer:
+    """The Cosmos DB SQL REST API with an Entra ID token (local/key auth is disabled on the account)."""
+
+    API_VERSION = "2018-12-31"
+
+    def __init__(self, endpoint: str, database: str, container: str) -> None:
+        self._endpoint = endpoint.rstrip("/")
+        self._link = f"dbs/{quote(database)}/colls/{quote(container)}"
+
+    def _headers(self, partition_key: str | None, **extra: str) -> dict[str, str]:
+        headers = {
+            "Authorization": quote(f"type=aad&ver=1.0&sig={identity.token(identity.COSMOS)}", safe=""),
+            "x-ms-version": self.API_VERSION,
+            "x-ms-date": formatdate(usegmt=True),
+            **extra,
+        }
+        if partition_key is not None:
+            headers["x-ms-documentdb-partitionkey"] = json.dumps([partition_key])
+        return headers
+
+    def upsert(self, item: Mapping[str, Any]) -> None:
+        headers = self._headers(item["device_id"], **{"Content-Type": "application/json",
+                                                      "x-ms-documentdb-is-upsert": "True"})
+        rest.checked("POST", f"{self._endpoint}/{self._link}/docs", headers, json.dumps(item).encode())
+
+    def delete(self, item_id: str, device_id: str) -> None:
+        rest.checked("DELETE", f"{self._endpoint}/{self._link}/docs/{quote(item_id)}", self._headers(device_id),
+                     allow=(404,))
+
+    def query(self, query: CosmosQuery) -> list[dict[str, Any]]:
+        text, parameters = query.sql()
+        body = json.dumps({"query": text, "parameters": parameters}).encode()
+        items, continuation = [], None
+        while True:
+            extra = {"Content-Type": "application/query+json", "x-ms-documentdb-isquery": "True"}
+            if query.device_id is None:
+                extra["x-ms-documentdb-query-enablecrosspartition"] = "True"
+            if continuation:
+                extra["x-ms-continuation"] = continuation
+            _, headers, payload = rest.checked("POST", f"{self._endpoint}/{self._link}/docs",
+                                               self._headers(query.device_id, **extra), body)
+            items += rest.json_body(payload)["Documents"]
+            continuation = headers.get("x-ms-continuation")
+            if not continuation or (query.limit and len(items) >= query.limit):
+                return items[: query.limit] if query.limit else items

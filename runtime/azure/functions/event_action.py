@@ -1,0 +1,61 @@
+"""L2: the project's event actions (`project/event_actions/<name>/action.py`, `main(event)`).
+
+Run from the `event-actions` queue (function actions of the event checker) or over HTTP
+(POST /api/event-actions/<name>, token-checked) when the notification workflow calls them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Callable
+from typing import Any
+
+import azure.functions as func
+
+from runtime.azure.environment import handler_environment, project_bundle_dir
+from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
+from runtime.azure.http import serve
+from runtime.core.errors import InvalidInput
+
+_env = handler_environment()
+PROJECT_BUNDLE_DIR = project_bundle_dir(_env)
+ACTION_TOKEN_SECRET = _env.optional("ACTION_TOKEN_SECRET")  # unset: every HTTP call gets 401
+_env.check()
+
+bp = func.Blueprint()
+_loaded: dict[str, Callable[[Any], Any]] = {}
+
+
+def action(name: str) -> Callable[[Any], Any]:
+    if name not in _loaded:
+        path = PROJECT_BUNDLE_DIR / "event_actions" / name / "action.py"
+        if not name.replace("-", "").replace("_", "").isalnum() or not path.is_file():
+            raise InvalidInput(f"no event action {name!r}", "unknown_action")
+        spec = importlib.util.spec_from_file_location(f"project_action_{name.replace('-', '_')}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _loaded[name] = module.main
+    return _loaded[name]
+
+
+def run_queued(message: func.QueueMessage) -> Any:
+    event = message_json(message)
+    return action(event["action"])({"rule": event.get("rule"), "record": event.get("record")})
+
+
+def run_http(req: func.HttpRequest) -> func.HttpResponse:
+    name = req.route_params.get("name", "")
+    return serve(req, ACTION_TOKEN_SECRET, lambda body: {"status": "done", "result": _jsonable(action(name)(body))})
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+bp.function_name("event_action")(
+    bp.queue_trigger(arg_name="message", queue_name="event-actions", connection=QUEUE_CONNECTION)(run_queued)
+)
+bp.function_name("event_action_http")(
+    bp.route(route="event-actions/{name}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)(run_http)
+)

@@ -1,0 +1,48 @@
+"""L2 → device: the rule's feedback becomes the device twin's desired property `feedback`.
+
+IoT Hub's service-side cloud-to-device messages need AMQP; a desired-property update is plain
+REST, reaches the device on its next connection too, and carries `{"message", "rule", "sent"}`.
+The hub's host name is published into this layer's vault by the L1 stack (deployed after L2).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+import azure.functions as func
+
+from runtime.azure import identity, rest
+from runtime.azure.environment import handler_environment
+from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
+from runtime.azure.keyvault import get_secret
+from runtime.core.telemetry import TelemetryError, format_timestamp, validate_device_id
+
+API_VERSION = "2021-04-12"
+
+_env = handler_environment()
+IOT_HUB_HOST_SECRET = _env.required("IOT_HUB_HOST_SECRET")
+_env.check()
+
+bp = func.Blueprint()
+
+
+def send_feedback(message: func.QueueMessage) -> str:
+    event = message_json(message)
+    if not isinstance(event, dict) or "payload" not in event:
+        raise TelemetryError("feedback needs {device_id, payload}")
+    device_id = validate_device_id(event.get("device_id"))
+    host = get_secret(IOT_HUB_HOST_SECRET)
+    patch = {"properties": {"desired": {"feedback": {
+        "message": event["payload"], "rule": (event.get("rule") or {}).get("condition"),
+        "sent": format_timestamp(datetime.now(timezone.utc)),
+    }}}}
+    rest.checked("PATCH", f"https://{host}/twins/{quote(device_id)}?api-version={API_VERSION}",
+                 {"Content-Type": "application/json", **identity.bearer(identity.IOT_HUB)}, json.dumps(patch).encode())
+    return device_id
+
+
+bp.function_name("feedback")(
+    bp.queue_trigger(arg_name="message", queue_name="feedback", connection=QUEUE_CONNECTION)(send_feedback)
+)

@@ -1,0 +1,67 @@
+"""The one HTTP helper of the Azure data-plane clients (Key Vault, queues, blobs, Cosmos, ADT, IoT Hub).
+
+Stdlib only, on purpose: the Azure Functions Python worker ships `azure-functions` and nothing else,
+so every SDK would have to be vendored into the package; these services' REST APIs are small.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+TIMEOUT = 15.0
+
+
+class AzureRestError(Exception):
+    """A non-2xx answer; `status` and the service's error `code` (bodies are not echoed whole)."""
+
+    def __init__(self, method: str, url: str, status: int, code: str | None) -> None:
+        parts = urlsplit(url)
+        super().__init__(f"{method} {parts.scheme}://{parts.netloc}{parts.path} → HTTP {status} {code or ''}".strip())
+        self.status, self.code = status, code
+
+
+def request(
+    method: str, url: str, headers: Mapping[str, str] | None = None, body: bytes | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    parts = urlsplit(url)
+    factory = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = factory(parts.hostname, parts.port, timeout=TIMEOUT)
+    try:
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection.request(method, target, body=body, headers=dict(headers or {}))
+        response = connection.getresponse()
+        payload = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, payload
+    finally:
+        connection.close()
+
+
+def checked(
+    method: str, url: str, headers: Mapping[str, str] | None = None, body: bytes | None = None,
+    allow: tuple[int, ...] = (),
+) -> tuple[int, dict[str, str], bytes]:
+    status, response_headers, payload = request(method, url, headers, body)
+    if not 200 <= status < 300 and status not in allow:
+        raise AzureRestError(method, url, status, _code(payload))
+    return status, response_headers, payload
+
+
+def json_body(payload: bytes) -> Any:
+    return json.loads(payload) if payload else None
+
+
+def _code(payload: bytes) -> str | None:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        text = payload.decode(errors="replace")
+        start = text.find("<Code>")
+        return text[start + 6 : text.find("</Code>")] if start >= 0 else None
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, dict):
+        return error.get("code")
+    return data.get("code") if isinstance(data, dict) else None

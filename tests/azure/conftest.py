@@ -1,0 +1,74 @@
+"""Azure test fixtures: the two Azure example projects and provider variants, synthesized once per session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, WITHOUT_EVENTS, Synthesized, synthesize_project
+
+AZURE_EXAMPLE = REPO / "examples" / "factory-floor-azure"
+MIXED_EXAMPLE = REPO / "examples" / "factory-floor-aws-azure"
+LAYER_KEYS = ("layer_1_provider", "layer_2_provider", "layer_3_hot_provider", "layer_3_cold_provider",
+              "layer_3_archive_provider", "layer_4_provider", "layer_5_provider")
+
+
+def providers(*clouds: str) -> dict[str, str]:
+    """providers("aws", "azure", ...) in the order L1, L2, hot, cold, archive, L4, L5."""
+    return dict(zip(LAYER_KEYS, clouds, strict=True))
+
+
+# Variants that, with the two examples, put every Azure bridge role (sender and receiver of
+# every bridge of DESIGN §4) on an Azure stack at least once.
+VARIANTS = {
+    # L1→L2 send, hot→cold recv, cold→archive send, L2→L4 twin recv, hot→L4 send
+    "az-l1-cold-l4": providers("azure", "aws", "aws", "azure", "aws", "azure", "azure"),
+    # L2→hot recv, L2→L4 twin recv
+    "az-storage-twin": providers("aws", "aws", "azure", "azure", "azure", "azure", "azure"),
+    # L2→hot send, hot→L4 send
+    "az-l1-l2-l4": providers("azure", "azure", "aws", "aws", "aws", "azure", "azure"),
+}
+
+_CACHE: dict[str, Synthesized] = {}
+
+
+def _synth(key: str, project: Path, tmp_path_factory) -> Synthesized:
+    if key not in _CACHE:
+        _CACHE[key] = synthesize_project(project, tmp_path_factory.mktemp(f"azure-{key}"))
+    return _CACHE[key]
+
+
+@pytest.fixture(scope="session")
+def azure_example(tmp_path_factory) -> Synthesized:
+    return _synth("example", AZURE_EXAMPLE, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def mixed_example(tmp_path_factory) -> Synthesized:
+    return _synth("mixed", MIXED_EXAMPLE, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def variant(tmp_path_factory):
+    """variant(name) -> Synthesized: the AWS example with VARIANTS[name] providers, no events."""
+
+    def run(name: str) -> Synthesized:
+        if name not in _CACHE:
+            from tests.conftest import write_project
+
+            workdir = tmp_path_factory.mktemp(f"azure-{name}")
+            project = write_project(workdir / "project", VARIANTS[name], **WITHOUT_EVENTS)
+            _CACHE[name] = synthesize_project(project, workdir)
+        return _CACHE[name]
+
+    return run
+
+
+def tf_text(synth: Synthesized, stack: str) -> str:
+    return json.dumps(synth.terraform(stack))
+
+
+def resources(synth: Synthesized, stack: str, kind: str) -> dict:
+    return synth.terraform(stack).get("resource", {}).get(kind, {})

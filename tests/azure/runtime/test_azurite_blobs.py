@@ -1,0 +1,140 @@
+"""Cold/archive blob paths against Azurite (the Storage emulator), started on 127.0.0.1.
+
+Uses node_modules/.bin/azurite-blob when package.json has it, else `npx --yes --package
+azurite@AZURITE_VERSION` (cached by npm after the first run). Skips with the reason when node is
+missing. Shared Key auth is used only here: the twin's accounts accept Entra ID tokens only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import azure.functions as func
+import pytest
+
+from runtime.azure.blob_storage import ARCHIVE, COOL, BlobContainer, shared_key
+from runtime.core.mover import build_payloads
+
+AZURITE_VERSION = "3.37.0"
+ACCOUNT = "devstoreaccount1"
+KEY = base64.b64encode(b"azure-twin-tests-" + b"k" * 47).decode()
+REPO = Path(__file__).resolve().parents[3]
+RECORDS = [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{i}.000Z", "t": i} for i in range(3)]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def azurite(tmp_path_factory):
+    local = REPO / "node_modules" / ".bin" / "azurite-blob"
+    if local.exists():
+        command = [str(local)]
+    elif shutil.which("npx"):
+        command = ["npx", "--yes", "--package", f"azurite@{AZURITE_VERSION}", "azurite-blob"]
+    else:
+        pytest.skip("Azurite needs Node.js (node/npx not found on PATH)")
+    port = _free_port()
+    env = {**os.environ, "AZURITE_ACCOUNTS": f"{ACCOUNT}:{KEY}"}
+    process = subprocess.Popen(
+        [*command, "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
+         str(tmp_path_factory.mktemp("azurite")), "--silent", "--skipApiVersionCheck", "--loose"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if process.poll() is not None:
+                pytest.skip("Azurite did not start (npm registry unreachable?)")
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.skip("Azurite did not start within 120 s")
+    yield f"http://127.0.0.1:{port}/{ACCOUNT}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def container(azurite, request):
+    name = request.node.name.lower().replace("_", "")[:40]
+    blob = BlobContainer(f"{azurite}/{name}", shared_key(ACCOUNT, KEY))
+    blob.create()
+    return blob
+
+
+def test_payloads_round_trip_at_their_tier(container):
+    payload = build_payloads(RECORDS, "aws")[0]
+    container.put_json(payload.object_key, payload.to_dict(), COOL)
+    container.put_json(payload.object_key, payload.to_dict(), COOL)  # a retried move overwrites
+    items = list(container.list())
+    assert [i.name for i in items] == [payload.object_key]
+    assert items[0].tier == COOL
+    assert container.get_json(payload.object_key)["records"] == RECORDS
+
+
+def test_cold_writer_stores_a_mover_payload(container, load_function):
+    from tests.azure.runtime.conftest import TOKEN
+
+    module = load_function("cold_writer", INBOUND_TOKEN_SECRET="inbound-token", COLD_CONTAINER_URL=container.url)
+    module.writer.container = BlobContainer(container.url, shared_key(ACCOUNT, KEY))
+    payload = build_payloads(RECORDS, "aws")[0].to_dict()
+    req = func.HttpRequest("POST", "https://app/api/cold-writer", headers={"X-Inter-Cloud-Token": TOKEN},
+                           body=json.dumps(payload).encode())
+    response = module.writer.handle(req)
+    assert response.status_code == 200 and json.loads(response.get_body())["count"] == 3
+    assert container.get_json(payload["object_key"])["device_id"] == "d1"
+    bad = func.HttpRequest("POST", "https://app/api/cold-writer", headers={"X-Inter-Cloud-Token": TOKEN},
+                           body=json.dumps({**payload, "object_key": "elsewhere.json"}).encode())
+    assert module.writer.handle(bad).status_code == 400
+
+
+def test_cold_to_archive_mover_sends_old_blobs_then_deletes_them(container, load_function):
+    module = load_function("cold_to_archive", COLD_CONTAINER_URL=container.url, COLD_RETENTION_DAYS=90,
+                           REMOTE_URL="https://archive.example/api/archive-writer", REMOTE_TOKEN_SECRET="t")
+    payload = build_payloads(RECORDS, "azure")[0]
+    container.put_json(payload.object_key, payload.to_dict(), COOL)
+
+    class Sent(list):
+        def post(self, body):
+            self.append(body)
+
+    sent = Sent()
+    assert module.move(now=datetime.now(timezone.utc), container=container, client=sent) == 0  # still young
+    later = datetime.now(timezone.utc) + timedelta(days=91)
+    assert module.move(now=later, container=container, client=sent) == 1
+    assert sent[0]["object_key"] == payload.object_key and not list(container.list())
+
+
+def test_archive_tier_is_accepted(container):
+    payload = build_payloads(RECORDS, "aws")[0]
+    container.put_json(payload.object_key, payload.to_dict(), ARCHIVE)
+    assert next(container.list()).tier == ARCHIVE
+
+
+def test_hot_to_cold_mover_writes_cool_blobs_then_removes_from_cosmos(container, load_function):
+    from runtime.azure.cosmos_store import CosmosHotStore
+    from tests.azure.runtime.memory_cosmos import InMemoryCosmosContainer
+
+    module = load_function("hot_to_cold", COSMOS_ENDPOINT="https://c", COSMOS_DATABASE="twin", COSMOS_CONTAINER="hot",
+                           HOT_RETENTION_DAYS=30, COLD_CONTAINER_URL=container.url)
+    store = CosmosHotStore(InMemoryCosmosContainer(), 30)
+    store.put(RECORDS + [{"device_id": "d2", "timestamp": "2026-03-01T00:00:00.000Z", "t": 9}])
+    moved = module.move(now=datetime(2026, 2, 15, tzinfo=timezone.utc), store=store, container=container)
+    assert moved == {"records": 3, "objects": 1}
+    [blob] = list(container.list())
+    assert blob.tier == COOL and blob.name.startswith("d1/2026/01/01/")
+    assert store.latest("d1") is None and store.latest("d2")["t"] == 9

@@ -1,0 +1,173 @@
+"""Every Azure layer synthesizes into a complete Terraform stack (all-Azure and mixed variants)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from cdktn import Testing as TfTesting
+
+from cdk_app.config.model import Layer
+from tests.azure.conftest import resources, tf_text
+
+TWIN = "factory-floor-az"
+LAYERS = ("l1", "l2", "l3-hot", "l3-cold", "l3-archive", "l4", "l5")
+
+
+def stack(layer: str, twin: str = TWIN) -> str:
+    return f"{twin}-{layer}"
+
+
+def has(text: str, kind: str, properties: dict) -> bool:
+    return TfTesting.to_have_resource_with_properties(text, kind, properties)
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_every_layer_has_its_group_identity_provider_and_remote_state(azure_example, layer):
+    tf = azure_example.terraform(stack(layer))
+    text = json.dumps(tf)
+    assert "azurerm" in tf["provider"] and "azurerm" in tf["terraform"]["backend"]
+    assert has(text, "azurerm_resource_group", {"name": f"{TWIN}-{layer}-rg", "location": "westeurope",
+                                                 "tags": {"digital-twin": TWIN, "digital-twin-layer": layer}})
+    assert has(text, "azurerm_user_assigned_identity", {"name": f"{TWIN}-{layer}-id"})
+    # DEBUG mode asks for logs: every layer gets Log Analytics + Application Insights.
+    assert has(text, "azurerm_log_analytics_workspace", {"sku": "PerGB2018", "retention_in_days": 30})
+
+
+def test_l1_iot_hub_events_reach_the_dispatcher_queue(azure_example):
+    text = tf_text(azure_example, stack("l1"))
+    assert has(text, "azurerm_iothub", {"sku": {"name": "S1", "capacity": 1}, "min_tls_version": "1.2"})
+    assert has(text, "azurerm_eventgrid_system_topic", {"topic_type": "Microsoft.Devices.IoTHubs"})
+    assert has(text, "azurerm_eventgrid_system_topic_event_subscription", {
+        "included_event_types": ["Microsoft.Devices.DeviceTelemetry"],
+        "storage_queue_endpoint": {"queue_name": "telemetry"},
+        "storage_blob_dead_letter_destination": {"storage_blob_container_name": "telemetry-deadletter"},
+    })
+    assert has(text, "azurerm_storage_queue", {"name": "telemetry"})
+    app = next(iter(resources(azure_example, stack("l1"), "azurerm_function_app_flex_consumption").values()))
+    assert app["app_settings"]["DT_FUNCTIONS"] == "dispatcher"
+    # L2 on Azure too: the dispatcher enqueues into L2's processor queue (cross-stack reference).
+    assert "terraform_remote_state" in app["app_settings"]["TARGET_QUEUE_URL"]
+    assert has(text, "azurerm_role_assignment", {"role_definition_name": "Storage Queue Data Message Sender"})
+    # Feedback on: L1 grants L2 device-twin updates and tells it the hub's host name.
+    assert has(text, "azurerm_role_assignment", {"role_definition_name": "IoT Hub Twin Contributor"})
+    assert has(text, "azurerm_key_vault_secret", {"name": "iot-hub-host"})
+
+
+def test_l1_writes_the_devices_manifest_for_the_deploy_step(azure_example):
+    manifest = json.loads((azure_example.tf_outdir / "stacks" / stack("l1") / "iot" / "devices.json").read_text())
+    assert [d["device_id"] for d in manifest["devices"]] == [d.id for d in azure_example.config.devices]
+    assert manifest["iot_hub_name"].startswith(f"{TWIN}-iothub-")
+    assert manifest["devices"][0]["init_values"] == {"temperature": 21.5}
+
+
+def test_l2_function_app_is_flex_consumption_python(azure_example):
+    text = tf_text(azure_example, stack("l2"))
+    assert has(text, "azurerm_service_plan", {"sku_name": "FC1", "os_type": "Linux"})
+    assert has(text, "azurerm_function_app_flex_consumption", {
+        "runtime_name": "python", "runtime_version": "3.11", "https_only": True,
+        "storage_authentication_type": "UserAssignedIdentity",
+        "identity": {"type": "UserAssigned"},
+    })
+    app = next(iter(resources(azure_example, stack("l2"), "azurerm_function_app_flex_consumption").values()))
+    assert app["app_settings"]["DT_FUNCTIONS"] == "processor,persister,event_checker,event_action,feedback"
+    assert app["zip_deploy_file"].startswith("assets/")
+    for queue in ("processor", "persister", "event-checker", "event-actions", "feedback"):
+        assert has(text, "azurerm_storage_queue", {"name": queue})
+    # The persister writes Cosmos (L3) and updates twins (L4), both deployed before L2.
+    assert has(text, "azurerm_cosmosdb_sql_role_assignment", {})
+    assert has(text, "azurerm_role_assignment", {"role_definition_name": "Azure Digital Twins Data Owner"})
+    assert "terraform_remote_state" in app["app_settings"]["ADT_URL"]
+
+
+def test_l2_logic_app_comes_from_the_projects_definition(azure_example):
+    text = tf_text(azure_example, stack("l2"))
+    assert has(text, "azurerm_logic_app_workflow", {"name": f"{TWIN}-l2-event-workflow"})
+    assert has(text, "azurerm_logic_app_trigger_http_request", {"name": "manual", "method": "POST"})
+    actions = resources(azure_example, stack("l2"), "azurerm_logic_app_action_custom")
+    assert sorted(a["name"] for a in actions.values()) == ["FunctionA", "FunctionB"]
+    # The callback URL (SAS-signed) goes to Key Vault, not to an app setting.
+    assert has(text, "azurerm_key_vault_secret", {"name": "event-workflow-url"})
+    app = next(iter(resources(azure_example, stack("l2"), "azurerm_function_app_flex_consumption").values()))
+    assert app["app_settings"]["WORKFLOW_URL_SECRET"] == "event-workflow-url"
+    assert not any("callback_url" in value for value in app["app_settings"].values())
+
+
+def test_l2_bundle_holds_processors_rules_and_azure_actions(azure_example):
+    staged = azure_example.outdir / ".bundles" / "azure-processing"
+    assert (staged / "function_app.py").is_file() and (staged / "host.json").is_file()
+    assert (staged / "project" / "processors" / "press-01" / "process.py").is_file()
+    assert (staged / "project" / "config_events.json").is_file()
+    assert (staged / "project" / "event_actions" / "notify-operator" / "action.py").is_file()
+    assert not (staged / "runtime" / "aws").exists()
+
+
+def test_l3_hot_is_serverless_cosmos_partitioned_by_device(azure_example):
+    text = tf_text(azure_example, stack("l3-hot"))
+    assert has(text, "azurerm_cosmosdb_account", {
+        "capabilities": [{"name": "EnableServerless"}], "local_authentication_enabled": False,
+        "consistency_policy": {"consistency_level": "Session"},
+    })
+    assert has(text, "azurerm_cosmosdb_sql_container", {
+        "partition_key_paths": ["/device_id"], "default_ttl": (30 + 2) * 86400,
+    })
+    app = next(iter(resources(azure_example, stack("l3-hot"), "azurerm_function_app_flex_consumption").values()))
+    assert app["app_settings"]["DT_FUNCTIONS"] == "hot_reader,hot_to_cold"
+    # Cold is on Azure: the mover writes blobs into the cold container (no bridge).
+    assert "COLD_CONTAINER_URL" in app["app_settings"] and "REMOTE_URL" not in app["app_settings"]
+    assert has(text, "azurerm_key_vault_secret", {"name": "dashboard-reader-token"})
+
+
+def test_l3_cold_and_archive_share_one_account_tiered_by_lifecycle(azure_example):
+    archive = tf_text(azure_example, stack("l3-archive"))
+    assert has(archive, "azurerm_storage_account", {"access_tier": "Cool", "shared_access_key_enabled": False,
+                                                    "min_tls_version": "TLS1_2"})
+    assert has(archive, "azurerm_storage_management_policy", {"rule": [{
+        "name": "cold-to-archive", "filters": {"prefix_match": ["cold/"], "blob_types": ["blockBlob"]},
+        "actions": {"base_blob": {"tier_to_archive_after_days_since_modification_greater_than": 90}},
+    }]})
+    cold = azure_example.terraform(stack("l3-cold"))
+    container = next(iter(cold["resource"]["azurerm_storage_container"].values()))
+    assert container["name"] == "cold" and "terraform_remote_state" in container["storage_account_id"]
+    assert "azurerm_function_app_flex_consumption" not in cold["resource"]  # no mover: native tiering
+
+
+def test_l4_digital_twins_and_generated_dtdl(azure_example):
+    text = tf_text(azure_example, stack("l4"))
+    assert has(text, "azurerm_digital_twins_instance", {"identity": {"type": "SystemAssigned"}})
+    folder = azure_example.tf_outdir / "stacks" / stack("l4") / "adt"
+    models = json.loads((folder / "models.json").read_text())
+    twins = json.loads((folder / "twins.json").read_text())
+    assert len(models) == len(azure_example.config.devices) + 1
+    assert all(re.fullmatch(r"dtmi:[A-Za-z0-9_:]+;1", m["@id"]) for m in models)
+    ids = {t["$dtId"] for t in twins["twins"]}
+    assert {d.id for d in azure_example.config.devices} <= ids and "plant-linz" in ids
+    assert {"$sourceId": "press-01-station", "$targetId": "press-01"}.items() <= next(
+        r for r in twins["relationships"] if r["$targetId"] == "press-01").items()
+
+
+def test_l5_grafana_reads_the_twin_only(azure_example):
+    text = tf_text(azure_example, stack("l5"))
+    assert has(text, "azurerm_dashboard_grafana", {"grafana_major_version": "11", "identity": {"type": "SystemAssigned"}})
+    assert has(text, "azurerm_role_assignment", {"role_definition_name": "Azure Digital Twins Data Reader"})
+    assert has(text, "azurerm_role_assignment", {"role_definition_name": "Grafana Admin"})
+    grants = resources(azure_example, stack("l5"), "azurerm_role_assignment").values()
+    assert not any(g["role_definition_name"] in ("Owner", "Contributor") for g in grants)
+    sources = json.loads((azure_example.tf_outdir / "stacks" / stack("l5") / "grafana" / "datasources.json").read_text())
+    assert sources["datasources"][0]["token_secret"] == "dashboard-reader-token"
+
+
+def test_global_names_follow_azure_rules(azure_example):
+    for layer in LAYERS:
+        tf = azure_example.terraform(stack(layer))
+        for account in tf["resource"].get("azurerm_storage_account", {}).values():
+            assert re.fullmatch(r"[a-z0-9]{3,24}", account["name"])
+        for vault in tf["resource"].get("azurerm_key_vault", {}).values():
+            assert re.fullmatch(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]", vault["name"])
+
+
+def test_layers_without_an_azure_twin_are_not_built(mixed_example):
+    stacks = {p.name for p in (mixed_example.tf_outdir / "stacks").iterdir()}
+    azure = {f"factory-floor-mix-{layer.value}" for layer in Layer if mixed_example.topology.cloud(layer).value == "azure"}
+    assert stacks == azure

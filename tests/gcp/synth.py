@@ -1,0 +1,98 @@
+"""Terraform-only synth of a project: the Google (and Azure) stacks without the CDK side.
+
+The AWS stacks are not needed to check the Google ones, and skipping their synth keeps these
+tests fast; results are cached per project variant for the session.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.conftest import REPO, WITHOUT_EVENTS, write_project
+
+GCP_EXAMPLE = REPO / "examples" / "factory-floor-gcp"
+GCP_PROJECT = "twin-project-1234"
+
+
+def providers(l1: str, l2: str, hot: str, cold: str, archive: str, l4: str = "aws", l5: str = "aws") -> dict[str, str]:
+    return {
+        "layer_1_provider": l1,
+        "layer_2_provider": l2,
+        "layer_3_hot_provider": hot,
+        "layer_3_cold_provider": cold,
+        "layer_3_archive_provider": archive,
+        "layer_4_provider": l4,
+        "layer_5_provider": l5,
+    }
+
+
+@dataclass(frozen=True)
+class TerraformSynth:
+    tf_outdir: Path
+    stacks: dict  # Layer -> TerraformStack
+    config: object
+    topology: object
+
+    def stack_json(self, stack_name: str) -> dict:
+        return json.loads(self.text(stack_name))
+
+    def text(self, stack_name: str) -> str:
+        return (self.tf_outdir / "stacks" / stack_name / "cdk.tf.json").read_text()
+
+    @property
+    def stack_names(self) -> list[str]:
+        return sorted(p.name for p in (self.tf_outdir / "stacks").iterdir())
+
+
+def synth_terraform(project: Path, workdir: Path) -> TerraformSynth:
+    import cdktn
+
+    from cdk_app.config import load_project
+    from cdk_app.stacks.terrain import TerrainSettings, build_terrain_stacks
+    from cdk_app.topology import plan
+
+    config = load_project(project)
+    topology = plan(config.name, config.providers)
+    tf_outdir = workdir / "cdktf.out"
+    # The same App settings as cdk_app.main._synth_terrain.
+    app = cdktn.App(
+        outdir=str(tf_outdir),
+        stack_traces=False,
+        context={"targetVersions": {"terraform": ">=1.10.0", "opentofu": ">=1.10.0"}},
+    )
+    settings = TerrainSettings(
+        aws_region="eu-central-1",
+        azure_location="westeurope",
+        gcp_project=GCP_PROJECT,
+        gcp_region="europe-west1",
+        staging_dir=workdir / "bundles",
+    )
+    stacks = build_terrain_stacks(app, config, topology, settings)
+    app.synth()
+    return TerraformSynth(tf_outdir, stacks, config, topology)
+
+
+VARIANTS = {
+    # The example: L1-L3 on Google, the twin and dashboards on AWS.
+    "example": (None, {}),
+    # Google L2 and cold between AWS layers: ingestion and cold writer receive, persister and
+    # cold→archive mover send.
+    "google-l2-and-cold": (providers("aws", "google", "aws", "google", "aws"), {}),
+    # Google L1, hot and archive around AWS L2 and cold: connector sends, hot writer and archive
+    # writer receive, hot→cold mover sends, hot readers serve the AWS twin.
+    "google-l1-hot-archive": (providers("google", "aws", "google", "aws", "google"), WITHOUT_EVENTS),
+    # Azure Digital Twins on top of Google L1-L3: Terraform ↔ Terraform cross-stack references.
+    "azure-twin": (providers("google", "google", "google", "google", "google", "azure", "azure"), {}),
+}
+_CACHE: dict[str, TerraformSynth] = {}
+
+
+def synth_variant(name: str, tmp_path_factory) -> TerraformSynth:
+    if name not in _CACHE:
+        provider_map, overrides = VARIANTS[name]
+        workdir = tmp_path_factory.mktemp(f"gcp-{name}")
+        project = write_project(workdir / "project", provider_map, base=GCP_EXAMPLE, **overrides)
+        _CACHE[name] = synth_terraform(project, workdir)
+    return _CACHE[name]
