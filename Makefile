@@ -17,6 +17,13 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 install: $(VENV)/.installed node_modules/.installed
 
+# checkov pins an old boto3, so it gets its own virtualenv; the Terraform scan tests use it.
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==3.2.469
+	touch $@
+
 $(VENV)/.installed: setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
@@ -29,7 +36,7 @@ node_modules/.installed: package.json package-lock.json
 synth: install
 	$(CDK) synth --quiet --no-notices -o $(OUT) -c project=$(PROJECT) -c tf_outdir=$(TF_OUT)
 
-test: install
+test: install $(CHECKOV_VENV)/.installed
 	$(BIN)/pytest
 
 lint: install

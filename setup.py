@@ -25,6 +25,16 @@ setup(
             "moto[all]==5.2.5",
             "cfn-lint==1.58.0",
             "cdk-nag==3.0.2",
+            # Azure Functions request objects for runtime/azure tests (the only Azure package it uses).
+            "azure-functions==1.26.0",
+            # Google Cloud runtime tests: the handlers' libraries, functions-framework and a GCS emulator.
+            "functions-framework==3.10.2",
+            "gcp-storage-emulator==2026.7.19",
+            "google-cloud-storage==3.17.1",
+            "google-cloud-firestore==2.34.1",
+            "google-cloud-pubsub==2.44.0",
+            "google-cloud-secret-manager==2.32.0",
+            "google-auth==2.63.0",
         ],
     },
 )

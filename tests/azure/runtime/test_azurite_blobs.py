@@ -65,7 +65,11 @@ def azurite(tmp_path_factory):
         pytest.skip("Azurite did not start within 120 s")
     yield f"http://127.0.0.1:{port}/{ACCOUNT}"
     process.terminate()
-    process.wait(timeout=10)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # Azurite may linger on SIGTERM while it flushes
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture
