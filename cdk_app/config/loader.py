@@ -39,6 +39,10 @@ MODES = ("DEBUG", "PRODUCTION")
 PROVIDER_ALIASES = {"aws": Provider.AWS, "azure": Provider.AZURE, "google": Provider.GOOGLE, "gcp": Provider.GOOGLE}
 RESERVED_PROPERTY_NAMES = ("iotDeviceId", "device_id", "timestamp", "ttl")
 MAX_COMPONENTS_PER_ENTITY = 10  # IoT TwinMaker default quota
+# Deployed action functions are named `<twin>-action-<functionName>`; the event checker finds
+# them by that name, so it must fit the shortest function-name limit (Cloud Functions: 63).
+ACTION_NAME_INFIX = "-action-"
+MAX_FUNCTION_NAME = 63
 # Code folders of user event actions, per L2 provider (predecessor layout).
 FUNCTION_DIRS = {Provider.AWS: "lambda_functions", Provider.AZURE: "azure_functions", Provider.GOOGLE: "cloud_functions"}
 # State-machine file and the keys that make it valid, per L2 provider (predecessor rule V12).
@@ -86,6 +90,8 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
     indexed_events = _events(_read(root, "config_events.json", errors, required=False), device_ids, errors)
     events = tuple(rule for _, rule in indexed_events)
     processors = _processor_files(root, device_ids, errors)
+    if twin is not None:
+        _check_action_name_lengths(twin.digital_twin_name, indexed_events, errors)
 
     action_dirs: tuple[tuple[str, Path], ...] = ()
     state_machine: Path | None = None
@@ -442,6 +448,22 @@ def _action(raw: Any, path: str, device_ids: set[str] | None, errors: _Collector
     if len(errors.problems) > before or action_type is None:
         return None
     return EventAction(action_type, function_name, function_b, auto_deploy, feedback)
+
+
+def _check_action_name_lengths(
+    twin_name: str, events: tuple[tuple[int, EventRule], ...], errors: _Collector
+) -> None:
+    budget = MAX_FUNCTION_NAME - len(twin_name) - len(ACTION_NAME_INFIX)
+    for i, rule in events:
+        action = rule.action
+        for key, name in (("functionName", action.function_name), ("functionNameB", action.function_name_b)):
+            if name is not None and len(name) > budget:
+                errors.add(
+                    "config_events.json",
+                    f"$[{i}].action.{key}",
+                    f"at most {budget} characters, so that {twin_name}{ACTION_NAME_INFIX}<name> fits the "
+                    f"{MAX_FUNCTION_NAME}-character function-name limit (got {len(name)})",
+                )
 
 
 def _check_flag_dependencies(

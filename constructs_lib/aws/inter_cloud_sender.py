@@ -35,7 +35,9 @@ class InterCloudSender(Construct):
             self, "Token", token_secret_name(props.twin_name, props.connection_id)
         )
 
-    def attach(self, function: lambda_.Function, url_variable: str = "REMOTE_URL") -> None:
+    def attach(
+        self, function: lambda_.Function, url_variable: str = "REMOTE_URL", token_variable: str = "REMOTE_TOKEN_SECRET"
+    ) -> None:
         function.add_environment(url_variable, self.url)
-        function.add_environment("REMOTE_TOKEN_SECRET", self.token_secret.secret_name)
+        function.add_environment(token_variable, self.token_secret.secret_name)
         self.token_secret.grant_read(function)

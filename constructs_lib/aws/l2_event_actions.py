@@ -7,7 +7,6 @@ deployed them unprefixed).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from constructs import Construct
 
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 
-LAMBDA_NAME_LIMIT = 64
 USER_HANDLER = "lambda_function.lambda_handler"
 
 
@@ -26,12 +24,8 @@ def action_function_prefix(twin_name: str) -> str:
 
 
 def action_function_name(twin_name: str, function_name: str) -> str:
-    """`<twin>-action-<functionName>`, cut to Lambda's 64 characters with a stable hash suffix."""
-    name = action_function_prefix(twin_name) + function_name
-    if len(name) <= LAMBDA_NAME_LIMIT:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[: LAMBDA_NAME_LIMIT - len(digest) - 1]}-{digest}"
+    """`<twin>-action-<functionName>`: project validation keeps it within the name limits."""
+    return action_function_prefix(twin_name) + function_name
 
 
 def action_function_arn(scope: Construct, twin_name: str, function_name: str) -> str:

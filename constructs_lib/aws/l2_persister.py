@@ -2,6 +2,8 @@
 
 Local mode (hot table on AWS) writes straight to DynamoDB; remote mode (hot tier on another
 cloud) posts to that cloud's hot writer over the L2→L3 hot bridge. Exactly one mode per twin.
+With the twin on Azure Digital Twins, the records also go to its ADT updater (the L2→L4
+twin-update bridge), which keeps the twins' live values current.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class PersisterProps:
     hot_table: dynamodb.ITable | None = None  # local mode
     remote_connection_id: str | None = None  # remote mode: the L2→L3 hot bridge
     event_checker: lambda_.IFunction | None = None
+    twin_update_connection_id: str | None = None  # the L2→L4 twin-update bridge, when L4 is Azure
     debug: bool = False
 
     def __post_init__(self) -> None:
@@ -72,5 +75,9 @@ class Persister(Construct):
                 self, "HotBridge", InterCloudSenderProps(props.twin_name, props.remote_connection_id)
             )
             self.sender.attach(self.function)
+        if props.twin_update_connection_id is not None:
+            InterCloudSender(
+                self, "TwinUpdateBridge", InterCloudSenderProps(props.twin_name, props.twin_update_connection_id)
+            ).attach(self.function, url_variable="TWIN_UPDATE_URL", token_variable="TWIN_UPDATE_TOKEN_SECRET")
         if props.event_checker is not None:
             props.event_checker.grant_invoke_latest_version(self.function)

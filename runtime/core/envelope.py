@@ -20,6 +20,7 @@ TELEMETRY = "telemetry"
 # `target_layer` values: the layer whose receiver the envelope is addressed to.
 PROCESSING_LAYER = "L2"
 HOT_STORAGE_LAYER = "L3_hot"
+TWIN_UPDATE_LAYER = "L4"  # the twin-update bridge (L2 → Azure Digital Twins' ADT updater)
 FIELDS = ("source_cloud", "target_layer", "message_type", "timestamp", "trace_id", "payload")
 
 

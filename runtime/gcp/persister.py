@@ -8,7 +8,7 @@ import functools
 from typing import Any
 
 from runtime.core.config import positive_int
-from runtime.core.envelope import HOT_STORAGE_LAYER
+from runtime.core.envelope import HOT_STORAGE_LAYER, TWIN_UPDATE_LAYER
 from runtime.core.http_client import validate_url
 from runtime.core.sender import RecordSender
 from runtime.core.telemetry import as_records, normalize_record
@@ -29,8 +29,6 @@ TWIN_UPDATE_URL = _env.optional("TWIN_UPDATE_URL", parse=validate_url)
 TWIN_UPDATE_TOKEN_SECRET = _env.required("TWIN_UPDATE_TOKEN_SECRET") if TWIN_UPDATE_URL else None
 _env.check()
 
-TWIN_LAYER = "L4"  # the envelope's target layer of the twin-update bridge (Azure's ADT updater)
-
 
 @functools.cache
 def _sink() -> FirestoreHotStore | RecordSender:
@@ -41,7 +39,7 @@ def _sink() -> FirestoreHotStore | RecordSender:
 
 @functools.cache
 def _twin_updates() -> RecordSender:
-    return record_sender(TWIN_UPDATE_URL, TWIN_UPDATE_TOKEN_SECRET, TWIN_LAYER)
+    return record_sender(TWIN_UPDATE_URL, TWIN_UPDATE_TOKEN_SECRET, TWIN_UPDATE_LAYER)
 
 
 def persist(event: Any) -> dict[str, int]:

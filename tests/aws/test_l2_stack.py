@@ -8,7 +8,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from cdk_app.config.model import Layer
-from constructs_lib.aws.l2_event_actions import LAMBDA_NAME_LIMIT, action_function_name
+from constructs_lib.aws.l2_event_actions import action_function_name
 from tests.aws import (
     L2_ON_AZURE,
     LARGE_FLEET_REMOTE_HOT,
@@ -168,10 +168,8 @@ def test_event_actions_are_deployed_from_the_users_code_with_the_twin_prefix(exa
         assert functions[f"{TWIN}-action-{action}"]["Handler"] == "lambda_function.lambda_handler"
 
 
-def test_action_function_names_fit_lambda_with_a_stable_hash():
-    long_name = "notify-the-operator-on-call-about-a-temperature-spike"
-    shortened = action_function_name(TWIN, long_name)
-    assert len(shortened) == LAMBDA_NAME_LIMIT and shortened == action_function_name(TWIN, long_name)
+def test_action_functions_are_named_where_the_event_checker_looks():
+    # The checker invokes ACTION_FUNCTION_PREFIX + functionName; too-long names are a config error.
     assert action_function_name(TWIN, "log-incident") == f"{TWIN}-action-log-incident"
 
 
@@ -267,3 +265,14 @@ def test_l2_has_no_unacknowledged_nag_findings(request, variant):
 @pytest.mark.parametrize("variant", ["example", "l1_on_azure"])
 def test_l2_template_passes_cfn_lint(request, variant):
     assert cfn_lint_errors(request.getfixturevalue(variant).template(L2)) == []
+
+
+def test_persister_updates_the_azure_twin_through_the_twin_update_bridge(example, l1_on_azure):
+    connection = "aws_l2_to_azure_l4_twin_update"
+    template = l1_on_azure.template(L2)
+    env = variables(template, f"{TWIN}-persister")
+    assert env["TWIN_UPDATE_TOKEN_SECRET"] == f"{TWIN}/inter-cloud/{connection}/token"
+    (parameter,) = [p for p in template["Parameters"].values() if p.get("Default") == f"/{TWIN}/inter-cloud/{connection}/url"]
+    assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+    assert "TWIN_UPDATE_URL" in env
+    assert "TWIN_UPDATE_URL" not in variables(example.template(L2), f"{TWIN}-persister")  # twin on AWS: no bridge

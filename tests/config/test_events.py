@@ -80,6 +80,16 @@ def test_action_without_a_valid_function_name(make_project, name):
     assert (problem.file, problem.path) == (FILE, "$[0].action.functionName")
 
 
+def test_action_names_must_fit_the_function_name_limit(make_project):
+    # factory-floor-action-<name> ≤ 63 characters leaves 42 for the name.
+    rules = events()
+    rules[0]["action"].update(functionName="x" * 42, autoDeploy=False)  # no code folders needed
+    rules[1]["action"].update(functionNameB="y" * 43, autoDeploy=False)
+    problem = only_problem(make_project(config_events=rules))
+    assert (problem.file, problem.path) == (FILE, "$[1].action.functionNameB")
+    assert "at most 42 characters" in problem.expected
+
+
 @pytest.mark.parametrize("action_type", [..., "sns", "Lambda"], ids=repr)
 def test_action_with_unknown_type(make_project, action_type):
     rules = events()

@@ -119,6 +119,27 @@ def test_persister_raises_when_the_remote_refuses(load_handler, serve, token_sec
         persister.handler(record())
 
 
+def test_persister_sends_twin_updates_when_the_twin_is_on_azure(load_handler, serve, token_secret, hot_table) -> None:
+    updater = serve(lambda request: json_reply(200, {"status": "received"}))
+    persister = load_handler(
+        "persister",
+        HOT_TABLE_NAME=hot_table,
+        HOT_RETENTION_DAYS=30,
+        TWIN_UPDATE_URL=updater.url,
+        TWIN_UPDATE_TOKEN_SECRET=token_secret,
+    )
+    persister.handler([record(second=1, t=1), record(second=2, t=2)])
+    assert len(stored_items(hot_table)) == 2  # stored first, then the twin is updated
+    (body,) = [json.loads(r.body) for r in updater.requests]
+    assert body["target_layer"] == "L4" and [r["t"] for r in body["payload"]] == [1, 2]
+    assert updater.requests[0].headers["X-Inter-Cloud-Token"] == TOKEN
+
+
+def test_persister_twin_update_url_needs_its_token_secret(load_handler, hot_table) -> None:
+    with pytest.raises(ConfigurationError, match="TWIN_UPDATE_TOKEN_SECRET"):
+        load_handler("persister", HOT_TABLE_NAME=hot_table, HOT_RETENTION_DAYS=30, TWIN_UPDATE_URL="https://adt.example")
+
+
 @pytest.mark.parametrize(
     ("variables", "problem"),
     [

@@ -43,6 +43,7 @@ class L2Stack(AwsLayerStack):
         self.event_checker = self._event_checker() if config.flags.use_event_checking else None
 
         hot_bridge = topology.bridge(BridgeKind.L2_TO_HOT)
+        twin_update = topology.bridge(BridgeKind.L2_TO_TWIN_UPDATE)
         self.persister = Persister(
             self,
             "Persister",
@@ -53,6 +54,7 @@ class L2Stack(AwsLayerStack):
                 hot_table=None if hot_bridge else built[Layer.L3_HOT].table,
                 remote_connection_id=hot_bridge.connection_id if hot_bridge else None,
                 event_checker=self.event_checker.function if self.event_checker else None,
+                twin_update_connection_id=twin_update.connection_id if twin_update else None,
                 debug=debug,
             ),
         ).function

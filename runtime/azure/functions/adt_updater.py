@@ -8,11 +8,8 @@ import azure.functions as func
 from runtime.azure.digital_twins import TwinUpdater
 from runtime.azure.environment import handler_environment
 from runtime.azure.http import serve
-from runtime.core.envelope import records_receiver
+from runtime.core.envelope import TWIN_UPDATE_LAYER, records_receiver
 from runtime.core.http_client import validate_url
-
-# The envelope's target layer for twin updates (the twin-update bridge of DESIGN §4).
-TWIN_LAYER = "L4"
 
 _env = handler_environment()
 UPDATER_TOKEN_SECRET = _env.required("UPDATER_TOKEN_SECRET")
@@ -20,7 +17,7 @@ ADT_URL = _env.required("ADT_URL", parse=validate_url)
 _env.check()
 
 bp = func.Blueprint()
-_receive = records_receiver(TWIN_LAYER, lambda records: TwinUpdater(ADT_URL).update(records))
+_receive = records_receiver(TWIN_UPDATE_LAYER, lambda records: TwinUpdater(ADT_URL).update(records))
 
 
 def update(req: func.HttpRequest) -> func.HttpResponse:

@@ -7,19 +7,14 @@ import importlib
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "runtime"))  # runtime_testing, hot_store_contract
-
-from runtime.azure import bridge, identity, keyvault  # noqa: E402
-from runtime.core.http_client import RetryPolicy  # noqa: E402
-from tests.azure.runtime.fake_azure import FakeAzure  # noqa: E402
+from runtime.azure import bridge, identity, keyvault
+from runtime.core.http_client import RetryPolicy
+from tests.azure.runtime.fake_azure import FakeAzure
 
 TOKEN = "azure-test-token-0123456789"
 VARIABLES = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from hot_store_contract import HotStoreContract
+from tests.runtime.hot_store_contract import HotStoreContract
 
 from runtime.azure.cosmos_store import CosmosHotStore, CosmosQuery, item_id
 from tests.azure.runtime.memory_cosmos import InMemoryCosmosContainer

@@ -11,7 +11,7 @@ import sys
 
 import azure.functions as func
 import pytest
-from runtime_testing import LoopbackServer, RecordedRequest, Reply, function_url
+from tests.runtime.runtime_testing import LoopbackServer, RecordedRequest, Reply, function_url
 
 from tests.azure.runtime.conftest import TOKEN
 

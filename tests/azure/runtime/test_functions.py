@@ -7,11 +7,11 @@ import json
 
 import azure.functions as func
 import pytest
-from runtime_testing import LoopbackServer, json_reply
+from tests.runtime.runtime_testing import LoopbackServer, json_reply
 
 from runtime.azure.cosmos_store import CosmosHotStore
 from runtime.core.config import ConfigurationError
-from runtime.core.envelope import build_envelope
+from runtime.core.envelope import TWIN_UPDATE_LAYER, build_envelope
 from tests.azure.runtime.conftest import TOKEN
 from tests.azure.runtime.memory_cosmos import InMemoryCosmosContainer
 
@@ -189,7 +189,7 @@ def test_adt_updater_patches_the_newest_record_per_device(load_function, fake_az
     from runtime.azure.digital_twins import TwinUpdater
     from runtime.core.envelope import records_receiver
 
-    module._receive = records_receiver(module.TWIN_LAYER, TwinUpdater(fake_azure.url).update)  # loopback: http
+    module._receive = records_receiver(TWIN_UPDATE_LAYER, TwinUpdater(fake_azure.url).update)  # loopback: http
     older = {**RECORD, "timestamp": "2026-01-01T09:00:00.000Z", "temperature": 1.0}
     status, body = answer(module.update(http(build_envelope([RECORD, older], "aws", "L4"))))
     assert status == 200 and body["count"] == 2
