@@ -112,7 +112,8 @@ class TwinComponentTypes(Construct):
                 shared.type_id,
                 workspace_id=props.workspace_id,
                 component_type_id=shared.type_id,
-                description=f"Telemetry schema shared by {len(shared.devices)} device(s) of {props.twin_name}",
+                # No device count here: adding a device must not touch the shared type.
+                description=f"Telemetry schema shared by the devices of {props.twin_name} with these properties",
                 property_definitions=self._property_definitions(shared),
                 functions=functions,
             )
