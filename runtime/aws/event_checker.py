@@ -16,7 +16,7 @@ from runtime.aws import clients
 from runtime.aws.environment import handler_environment, project_bundle_dir
 from runtime.aws.lambda_invoke import invoke_async, sibling_function_arn
 from runtime.core.config import ConfigurationError
-from runtime.core.events import EventRule, load_rules
+from runtime.core.events import EventRule, read_rules_file
 from runtime.core.telemetry import as_records, normalize_record
 
 ACTION_FIELDS = {"lambda": ("functionName",), "step_function": ("functionName", "functionNameB")}
@@ -31,10 +31,7 @@ _env.check()
 
 def _load_rules(path: Path) -> list[EventRule]:
     """The rules, checked against this deployment at cold start (a bad rule is a deploy bug)."""
-    try:
-        rules = load_rules(json.loads(path.read_text()))
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError([f"cannot use {path}: {exc}"]) from exc
+    rules = read_rules_file(path)
     problems = []
     for index, rule in enumerate(rules):
         fields = ACTION_FIELDS.get(rule.action["type"])

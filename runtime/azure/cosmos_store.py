@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any, Protocol
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from runtime.azure import identity, rest
 from runtime.core.reader import Page, ReaderQueryError, decode_cursor, encode_cursor

@@ -7,11 +7,15 @@ Importable without side effects: the project-config validator uses `parse_condit
 
 from __future__ import annotations
 
+import json
 import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from runtime.core.config import ConfigurationError
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {"<": operator.lt, ">": operator.gt, "==": operator.eq}
 _CONSTANT = re.compile(r"^(DOUBLE|INTEGER|STRING)\((.*)\)$")
@@ -89,6 +93,14 @@ class EventRule:
     condition: Condition
     action: Mapping[str, Any]
     definition: Mapping[str, Any]
+
+
+def read_rules_file(path: Path) -> list[EventRule]:
+    """The bundled config_events.json; an unreadable or invalid file is a deployment error."""
+    try:
+        return load_rules(json.loads(path.read_text()))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError([f"cannot use {path}: {exc}"]) from exc
 
 
 def load_rules(definitions: Any) -> list[EventRule]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.core.config import ConfigurationError
-from runtime.core.events import EventRule, load_rules
+from runtime.core.events import EventRule, read_rules_file
 from runtime.core.telemetry import as_records, normalize_record
 from runtime.gcp import identity, internal
 from runtime.gcp.environment import handler_environment, project_bundle_dir
@@ -41,10 +41,7 @@ _env.check()
 
 def _load_rules(path: Path) -> list[EventRule]:
     """The rules, checked against this deployment at cold start (a bad rule is a deploy bug)."""
-    try:
-        rules = load_rules(json.loads(path.read_text()))
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError([f"cannot use {path}: {exc}"]) from exc
+    rules = read_rules_file(path)
     problems = []
     for index, rule in enumerate(rules):
         action = rule.action

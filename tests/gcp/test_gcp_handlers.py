@@ -114,7 +114,6 @@ def test_dispatcher_forwards_pubsub_telemetry_with_an_id_token(gcp_runtime, serv
     old = (datetime.now(timezone.utc) - timedelta(hours=2)).isoformat()
     assert publish(b'{"t": 1}', old, device_id="press-01") == 200
     assert gcp_runtime.publisher.messages[-1][2]["dead_letter_reason"].startswith("undeliverable")
-    recorder_restart = None  # noqa: F841 - the stopped server is not restarted
 
 
 def test_event_checker_runs_functions_workflow_and_feedback(gcp_runtime, serve_function, recorder, monkeypatch) -> None:

@@ -7,7 +7,6 @@ with `{InputData, FunctionA_Url, FunctionB_Url, ActionToken}`; `feedback` → th
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
 from runtime.azure.keyvault import get_secret
 from runtime.azure.queues import QueueClient
 from runtime.core.config import ConfigurationError
-from runtime.core.events import EventRule, load_rules
+from runtime.core.events import EventRule, read_rules_file
 from runtime.core.telemetry import as_records, normalize_record
 
 QUEUE_ACTIONS = ("function", "lambda")
@@ -38,10 +37,7 @@ bp = func.Blueprint()
 
 
 def _load_rules(path: Path) -> list[EventRule]:
-    try:
-        rules = load_rules(json.loads(path.read_text()))
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError([f"cannot use {path}: {exc}"]) from exc
+    rules = read_rules_file(path)
     problems = []
     for index, rule in enumerate(rules):
         kind = rule.action["type"]
