@@ -10,20 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from constructs_lib.aws.log_group import log_group
+from constructs_lib.aws.nag import BASIC_EXECUTION_FINDING, acknowledge_wildcard_resources, wildcard_resource_finding
 from constructs_lib.aws.twin_function import RUNTIME
 
 HANDLER_DIR = Path(__file__).resolve().parent / "l1_device_certificates_handler"
 # Findings that follow from using plain Lambda functions here (handler and provider framework).
 _PINNED_LAMBDA_FINDINGS = (
     Acknowledgment(
-        id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        id=BASIC_EXECUTION_FINDING,
         reason="grants only CreateLogGroup/CreateLogStream/PutLogEvents; each function's log group is made here",
     ),
     Acknowledgment(
@@ -49,8 +50,6 @@ class DeviceCertificateProvider(Construct):
     def __init__(self, scope: Construct, id: str, props: DeviceCertificateProviderProps) -> None:
         super().__init__(scope, id)
         name = f"{props.twin_name}-device-certificates"
-        retention = logs.RetentionDays.ONE_WEEK if props.debug else logs.RetentionDays.THREE_MONTHS
-        removal = RemovalPolicy.DESTROY if props.debug else RemovalPolicy.RETAIN
         self.handler = lambda_.Function(
             self,
             "Handler",
@@ -61,11 +60,9 @@ class DeviceCertificateProvider(Construct):
             code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["**/__pycache__", "**/*.pyc"]),
             handler="index.handler",
             timeout=Duration.minutes(2),
-            log_group=logs.LogGroup(
-                self, "Logs", log_group_name=f"/aws/lambda/{name}", retention=retention, removal_policy=removal
-            ),
+            log_group=log_group(self, "Logs", debug=props.debug, name=f"/aws/lambda/{name}"),
         )
-        # Region and account as pseudo parameters, so the acknowledged findings read the same everywhere.
+        # Region and account as pseudo parameters, so the policy and its findings read the same everywhere.
         certificates = f"arn:{Aws.PARTITION}:iot:{Aws.REGION}:{Aws.ACCOUNT_ID}:cert/*"
         secret_names = f"{device_secret_name(props.twin_name, '*')}-??????"  # -??????: the name suffix
         device_secrets = f"arn:{Aws.PARTITION}:secretsmanager:{Aws.REGION}:{Aws.ACCOUNT_ID}:secret:{secret_names}"
@@ -88,30 +85,29 @@ class DeviceCertificateProvider(Construct):
             self,
             "Provider",
             on_event_handler=self.handler,
-            log_group=logs.LogGroup(self, "ProviderLogs", retention=retention, removal_policy=removal),
+            log_group=log_group(self, "ProviderLogs", debug=props.debug),
         )
         self.service_token = provider.service_token
-        account = "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>"
         Validations.of(self.handler).acknowledge(
             Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
+                id=wildcard_resource_finding("*"),
                 reason="iot:CreateKeysAndCertificate has no resource-level permissions; it is the only action on *",
-            ),
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::{account.format(service='iot')}:cert/*]",
-                reason="certificate ids are made by IoT at create time; only update/delete are allowed on them",
-            ),
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::{account.format(service='secretsmanager')}:secret:{secret_names}]",
-                reason="one handler serves every device, so it may write any of the twin's device credential secrets",
             ),
             *_PINNED_LAMBDA_FINDINGS,
         )
-        handler_logical_id = Stack.of(self).get_logical_id(self.handler.node.default_child)
-        Validations.of(provider).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::<{handler_logical_id}.Arn>:*]",
-                reason="CDK's provider framework may invoke only this handler (any version, hence :*)",
-            ),
-            *_PINNED_LAMBDA_FINDINGS,
+        acknowledge_wildcard_resources(
+            self.handler,
+            [certificates],
+            "certificate ids are made by IoT at create time; only update/delete are allowed on them",
+        )
+        acknowledge_wildcard_resources(
+            self.handler,
+            [device_secrets],
+            "one handler serves every device, so it may write any of the twin's device credential secrets",
+        )
+        Validations.of(provider).acknowledge(*_PINNED_LAMBDA_FINDINGS)
+        acknowledge_wildcard_resources(
+            provider,
+            [f"{self.handler.function_arn}:*"],
+            "CDK's provider framework may invoke only this handler (any version, hence :*)",
         )

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_iot as iot
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_lib.aws.failure_queue import failure_queue
 from constructs_lib.aws.l1_device_identity import telemetry_topic
 
 SQL_VERSION = "2016-03-23"
@@ -47,20 +47,12 @@ class TelemetryRule(Construct):
         rule_arn = stack.format_arn(
             service="iot", resource="rule", resource_name=rule_name, arn_format=ArnFormat.SLASH_RESOURCE_NAME
         )
-        self.error_queue = sqs.Queue(
+        self.error_queue = failure_queue(
             self,
             "Rejected",
             queue_name=f"{props.twin_name}-telemetry-rejected",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            removal_policy=RemovalPolicy.DESTROY if props.debug else RemovalPolicy.RETAIN,
-        )
-        Validations.of(self.error_queue).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SQS3",
-                reason="this queue is itself the dead-letter store of the topic rule's error action",
-            )
+            debug=props.debug,
+            serves_as="the dead-letter store of the topic rule's error action",
         )
         # Only this rule, in this account, may make IoT act with this role (confused-deputy guard).
         error_role = iam.Role(

@@ -60,7 +60,6 @@ class EventActions(Construct):
                     twin_name=props.twin_name,
                     role_name=action_function_name(props.twin_name, function_name)[role_prefix_length:],
                     bundle=code_dir,
-                    handler_module="lambda_function",
                     handler=USER_HANDLER,
                     debug=props.debug,
                     async_failure_queue=True,

@@ -66,7 +66,6 @@ class EventChecker(Construct):
                 twin_name=twin,
                 role_name="event-checker",
                 bundle=props.bundle,
-                handler_module="event_checker",
                 environment=environment,
                 debug=debug,
                 async_failure_queue=True,

@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
+
+from constructs_lib.aws.log_group import log_group
+from constructs_lib.aws.nag import wildcard_resource_finding
 
 
 @dataclass(frozen=True)
@@ -30,20 +32,14 @@ class EventWorkflow(Construct):
     def __init__(self, scope: Construct, id: str, props: EventWorkflowProps) -> None:
         super().__init__(scope, id)
         name = f"{props.twin_name}-event-workflow"
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"/aws/vendedlogs/states/{name}",
-            retention=logs.RetentionDays.ONE_WEEK if props.debug else logs.RetentionDays.THREE_MONTHS,
-            removal_policy=RemovalPolicy.DESTROY if props.debug else RemovalPolicy.RETAIN,
-        )
+        logs = log_group(self, "Logs", debug=props.debug, name=f"/aws/vendedlogs/states/{name}")
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
             state_machine_name=name,
             definition_body=sfn.DefinitionBody.from_file(str(props.definition_file)),
             # Execution data holds telemetry: logged in DEBUG only.
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=props.debug),
+            logs=sfn.LogOptions(destination=logs, level=sfn.LogLevel.ALL, include_execution_data=props.debug),
             tracing_enabled=True,
         )
         if props.action_function_arns:
@@ -52,7 +48,7 @@ class EventWorkflow(Construct):
             )
         Validations.of(self.state_machine).acknowledge(
             Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
+                id=wildcard_resource_finding("*"),
                 reason="log delivery (logs:*LogDelivery*, DescribeResourcePolicies/LogGroups) and X-Ray tracing "
                 "actions have no resource-level permissions",
             )

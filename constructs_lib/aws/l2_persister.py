@@ -17,6 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
+from constructs_lib.aws.l3_hot_table import WRITE_ACTIONS
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 
 
@@ -56,7 +57,6 @@ class Persister(Construct):
                 twin_name=props.twin_name,
                 role_name="persister",
                 bundle=props.bundle,
-                handler_module="persister",
                 environment=environment,
                 debug=props.debug,
                 async_failure_queue=True,
@@ -66,9 +66,7 @@ class Persister(Construct):
         self.sender: InterCloudSender | None = None
         if props.hot_table is not None:
             self.function.add_to_role_policy(
-                iam.PolicyStatement(
-                    actions=["dynamodb:PutItem", "dynamodb:BatchWriteItem"], resources=[props.hot_table.table_arn]
-                )
+                iam.PolicyStatement(actions=list(WRITE_ACTIONS), resources=[props.hot_table.table_arn])
             )
         else:
             self.sender = InterCloudSender(

@@ -26,7 +26,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib.aws.l3_hardened_bucket import HardenedBucket, HardenedBucketProps
-from constructs_lib.aws.l3_wildcard_acknowledgment import acknowledge_wildcard_resources
+from constructs_lib.aws.nag import acknowledge_wildcard_resources
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from aws_cdk import aws_s3_notifications as s3_notifications
 from constructs import Construct
 
 from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
-from constructs_lib.aws.l3_wildcard_acknowledgment import acknowledge_wildcard_resources
-from constructs_lib.aws.twin_function import BASIC_EXECUTION_FINDING, TwinFunction, TwinFunctionProps
+from constructs_lib.aws.nag import BASIC_EXECUTION_FINDING, acknowledge_wildcard_resources, wildcard_resource_finding
+from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,6 @@ class ColdToArchiveForwarder(Construct):
                 twin_name=props.twin_name,
                 role_name="cold-to-archive",
                 bundle=props.bundle,
-                handler_module="cold_to_archive",
                 environment={"COLD_BUCKET_NAME": props.cold_bucket.bucket_name},
                 debug=props.debug,
                 timeout_seconds=60,
@@ -72,7 +71,7 @@ class ColdToArchiveForwarder(Construct):
                 reason="CDK's bucket-notification handler writes only its own logs with this policy",
             ),
             Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
+                id=wildcard_resource_finding("*"),
                 reason="CDK's bucket-notification handler is granted s3:PutBucketNotification on any bucket by CDK",
             ),
         )

@@ -30,12 +30,10 @@ class HotReaders(Construct):
 
     def __init__(self, scope: Construct, id: str, props: HotReadersProps) -> None:
         super().__init__(scope, id)
-        self.hot_reader = self._reader("HotReader", "hot-reader", "hot_reader", "time-range reads", props)
-        self.last_entry_reader = self._reader(
-            "LastEntryReader", "hot-reader-last-entry", "hot_reader_last_entry", "newest record", props
-        )
+        self.hot_reader = self._reader("HotReader", "hot-reader", "time-range reads", props)
+        self.last_entry_reader = self._reader("LastEntryReader", "hot-reader-last-entry", "newest record", props)
 
-    def _reader(self, id: str, role_name: str, module: str, purpose: str, props: HotReadersProps) -> TwinFunction:
+    def _reader(self, id: str, role_name: str, purpose: str, props: HotReadersProps) -> TwinFunction:
         reader = TwinFunction(
             self,
             id,
@@ -43,7 +41,6 @@ class HotReaders(Construct):
                 twin_name=props.twin_name,
                 role_name=role_name,
                 bundle=props.bundle,
-                handler_module=module,
                 environment={"HOT_TABLE_NAME": props.hot_table.table.table_name},
                 debug=props.debug,
                 description=f"{props.twin_name} L3 hot reader: {purpose}",

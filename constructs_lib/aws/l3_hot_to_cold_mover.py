@@ -15,17 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_lib.aws.failure_queue import failure_queue
 from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
 from constructs_lib.aws.l3_hot_table import HotTable
-from constructs_lib.aws.l3_wildcard_acknowledgment import acknowledge_wildcard_resources
+from constructs_lib.aws.nag import acknowledge_wildcard_resources
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 
 BATCH_SIZE = 1000
@@ -61,7 +61,6 @@ class HotToColdMover(Construct):
                 twin_name=props.twin_name,
                 role_name="hot-to-cold",
                 bundle=props.bundle,
-                handler_module="hot_to_cold",
                 environment=environment,
                 debug=props.debug,
                 memory_mb=512,
@@ -81,17 +80,12 @@ class HotToColdMover(Construct):
                 self, "ColdWriter", InterCloudSenderProps(props.twin_name, props.remote_connection_id)
             ).attach(function)
 
-        self.failed_batches = sqs.Queue(
+        self.failed_batches = failure_queue(
             self,
             "FailedBatches",
             queue_name=f"{props.twin_name}-hot-to-cold-failed",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            removal_policy=RemovalPolicy.DESTROY if props.debug else RemovalPolicy.RETAIN,
-        )
-        Validations.of(self.failed_batches).acknowledge(
-            Acknowledgment(id="AwsSolutions-SQS3", reason="this queue is itself the failure destination of the stream mapping")
+            debug=props.debug,
+            serves_as="the failure destination of the stream mapping",
         )
         function.add_event_source(
             event_sources.DynamoEventSource(

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib.aws.inter_cloud_receiver import InterCloudReceiver, InterCloudReceiverProps
-from constructs_lib.aws.l3_wildcard_acknowledgment import acknowledge_wildcard_resources
-from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
-from constructs_lib.registry import URL_KEY
+from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
+from constructs_lib.aws.nag import acknowledge_wildcard_resources
 
 
 @dataclass(frozen=True)
@@ -30,37 +29,30 @@ class MoverWriterProps:
     debug: bool
 
 
-class MoverWriter(Construct):
-    """Exposes `writer` (TwinFunction) and `receiver` (its Function URL, token and registry entries)."""
+class MoverWriter(BridgeReceiverFunction):
+    """Exposes `function` and `receiver` (its Function URL, token and registry entries)."""
 
     def __init__(self, scope: Construct, id: str, props: MoverWriterProps) -> None:
-        super().__init__(scope, id)
-        self.writer = TwinFunction(
-            self,
-            "Writer",
-            TwinFunctionProps(
+        def put_objects(function: lambda_.Function) -> None:
+            objects = props.bucket.arn_for_objects("*")
+            iam.Grant.add_to_principal(grantee=function, actions=["s3:PutObject"], resource_arns=[objects])
+            acknowledge_wildcard_resources(
+                function, [objects], "object keys come from the mover payloads (per device and day)"
+            )
+
+        super().__init__(
+            scope,
+            id,
+            BridgeReceiverFunctionProps(
                 twin_name=props.twin_name,
-                role_name=props.role_name,
                 bundle=props.bundle,
-                handler_module=props.role_name.replace("-", "_"),
-                environment={props.bucket_variable: props.bucket.bucket_name},
-                debug=props.debug,
-                timeout_seconds=60,
-                description=f"{props.twin_name} {props.role_name}: mover payloads from the remote cloud",
-            ),
-        )
-        objects = props.bucket.arn_for_objects("*")
-        iam.Grant.add_to_principal(grantee=self.writer.function, actions=["s3:PutObject"], resource_arns=[objects])
-        acknowledge_wildcard_resources(
-            self.writer.function, [objects], "object keys come from the mover payloads (per device and day)"
-        )
-        self.receiver = InterCloudReceiver(
-            self,
-            "Endpoint",
-            InterCloudReceiverProps(
-                twin_name=props.twin_name,
                 connection_id=props.connection_id,
-                endpoints=((URL_KEY, self.writer.function),),
+                role_name=props.role_name,
+                function_id="Writer",
+                description=f"{props.twin_name} {props.role_name}: mover payloads from the remote cloud",
+                environment={props.bucket_variable: props.bucket.bucket_name},
+                grant=put_objects,
+                timeout_seconds=60,
                 debug=props.debug,
             ),
         )

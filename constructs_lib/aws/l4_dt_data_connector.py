@@ -47,7 +47,6 @@ class DigitalTwinDataConnector(Construct):
                 twin_name=props.twin_name,
                 role_name=role_name,
                 bundle=props.bundle,
-                handler_module=role_name.replace("-", "_"),
                 debug=props.debug,
                 description=f"{props.twin_name} Digital Twin Data Connector ({url_key}): TwinMaker → remote hot reader",
             ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_iottwinmaker as twinmaker
 from aws_cdk import aws_lambda as lambda_
@@ -19,7 +19,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib.aws.l3_hardened_bucket import HardenedBucket, HardenedBucketProps
-from constructs_lib.aws.l3_wildcard_acknowledgment import acknowledge_wildcard_resources
+from constructs_lib.aws.nag import acknowledge_wildcard_actions, acknowledge_wildcard_resources
 
 TWINMAKER_PRINCIPAL = "iottwinmaker.amazonaws.com"
 BUCKET_METADATA_READS = "s3:GetBucket*"
@@ -67,12 +67,11 @@ class TwinMakerWorkspace(Construct):
         self.role.add_to_policy(
             iam.PolicyStatement(actions=[BUCKET_METADATA_READS, "s3:ListBucket"], resources=[self.bucket.bucket_arn])
         )
-        Validations.of(self.role).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Action::{BUCKET_METADATA_READS}]",
-                reason="read-only bucket metadata of the workspace's own bucket, as TwinMaker's documented "
-                "workspace role policy grants it",
-            )
+        acknowledge_wildcard_actions(
+            self.role,
+            [BUCKET_METADATA_READS],
+            "read-only bucket metadata of the workspace's own bucket, as TwinMaker's documented "
+            "workspace role policy grants it",
         )
         objects = self.bucket.arn_for_objects("*")
         workspace_markers = self.bucket.arn_for_objects("DO_NOT_DELETE_WORKSPACE_*")

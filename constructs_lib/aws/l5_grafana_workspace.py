@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Stack
 from aws_cdk import aws_grafana as grafana
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib.aws.l3_wildcard_acknowledgment import acknowledge_wildcard_resources
+from constructs_lib.aws.nag import acknowledge_wildcard_actions, acknowledge_wildcard_resources
 
 GRAFANA_PRINCIPAL = "grafana.amazonaws.com"
 GRAFANA_VERSION = "10.4"
@@ -76,13 +76,11 @@ class GrafanaWorkspace(Construct):
             iam.PolicyStatement(actions=["s3:GetBucketLocation", "s3:ListBucket"], resources=[source.bucket.bucket_arn])
         )
         self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[scene_objects]))
-        for verb in READ_VERBS:
-            Validations.of(self.role).acknowledge(
-                Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Action::{verb}]",
-                    reason="read-only verbs of TwinMaker, and only on this twin's workspace and its children",
-                )
-            )
+        acknowledge_wildcard_actions(
+            self.role,
+            READ_VERBS,
+            "read-only verbs of TwinMaker, and only on this twin's workspace and its children",
+        )
         acknowledge_wildcard_resources(
             self.role,
             [workspace_children, scene_objects],

@@ -6,16 +6,10 @@ the Connector, which sends them over the L1→L2 bridge to the other cloud's Ing
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from aws_cdk import Environment
 from aws_cdk import aws_lambda as lambda_
-from constructs import Construct
 
-from cdk_app.bundles import Bundles
 from cdk_app.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
-from cdk_app.stacks.context import LayerContext
 from cdk_app.topology import Bridge, BridgeKind
 from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
 from constructs_lib.aws.l1_device_fleet import DeviceFleet, DeviceFleetProps
@@ -27,23 +21,15 @@ class L1Stack(AwsLayerStack):
     """Exposes `devices` (DeviceFleet), `telemetry_rule`, and the functions `dispatcher` and
     `connector` (None when L2 is on AWS)."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        ctx: LayerContext,
-        *,
-        env: Environment,
-        bundles: Bundles,
-        built: Mapping[Layer, AwsLayerStack],
-    ) -> None:
-        super().__init__(scope, ctx, env=env, bundles=bundles, built=built)
-        config = ctx.config
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        ctx, config = self.ctx, self.ctx.config
         self.devices = DeviceFleet(
             self, "Devices", DeviceFleetProps(ctx.twin, tuple(d.id for d in config.devices), config.twin.debug)
         )
         bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)
         self.connector = self._connector(bridge) if bridge else None
-        target = self.connector or built[Layer.L2].processor
+        target = self.connector or self.built[Layer.L2].processor
         self.dispatcher = self._function(
             "Dispatcher", "dispatcher", {"TARGET_FUNCTION_NAME": target.function_name}, "IoT telemetry → L2"
         )
@@ -58,19 +44,18 @@ class L1Stack(AwsLayerStack):
         sender.attach(connector)
         return connector
 
-    def _function(self, id: str, module: str, environment: dict[str, str], purpose: str) -> lambda_.Function:
+    def _function(self, id: str, role_name: str, environment: dict[str, str], purpose: str) -> lambda_.Function:
         """An asynchronously invoked function of this layer (IoT and the dispatcher invoke async)."""
         return TwinFunction(
             self,
             id,
             TwinFunctionProps(
                 twin_name=self.ctx.twin,
-                role_name=module,
+                role_name=role_name,
                 bundle=self.bundles.runtime,
-                handler_module=module,
                 environment=environment,
                 debug=self.ctx.config.twin.debug,
                 async_failure_queue=True,
-                description=f"{self.ctx.twin} {module}: {purpose}",
+                description=f"{self.ctx.twin} {role_name}: {purpose}",
             ),
         ).function

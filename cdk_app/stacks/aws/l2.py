@@ -8,18 +8,11 @@ Ingestion endpoint receives its telemetry.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from aws_cdk import Environment
-from constructs import Construct
-
-from cdk_app.bundles import Bundles
 from cdk_app.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
-from cdk_app.stacks.context import LayerContext
 from cdk_app.topology import BridgeKind
+from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
 from constructs_lib.aws.l2_event_checker import EventChecker, EventCheckerProps
-from constructs_lib.aws.l2_ingestion import Ingestion, IngestionProps
 from constructs_lib.aws.l2_persister import Persister, PersisterProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 
@@ -28,16 +21,9 @@ class L2Stack(AwsLayerStack):
     """Exposes the functions `processor`, `persister` and `ingestion` (None when L1 is on AWS), and
     `event_checker` (EventChecker, None without event checking)."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        ctx: LayerContext,
-        *,
-        env: Environment,
-        bundles: Bundles,
-        built: Mapping[Layer, AwsLayerStack],
-    ) -> None:
-        super().__init__(scope, ctx, env=env, bundles=bundles, built=built)
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        ctx, bundles, built = self.ctx, self.bundles, self.built
         config, topology = ctx.config, ctx.topology
         debug = config.twin.debug
         self.event_checker = self._event_checker() if config.flags.use_event_checking else None
@@ -66,7 +52,6 @@ class L2Stack(AwsLayerStack):
                 twin_name=ctx.twin,
                 role_name="processor",
                 bundle=bundles.processing,
-                handler_module="processor",
                 environment={"PERSISTER_FUNCTION_NAME": self.persister.function_name},
                 debug=debug,
                 async_failure_queue=True,
@@ -75,12 +60,23 @@ class L2Stack(AwsLayerStack):
         ).function
         self.persister.grant_invoke_latest_version(self.processor)
 
+        # The receiving end of the L1→L2 bridge: accepted records go to the processor asynchronously.
         l1_bridge = topology.bridge(BridgeKind.L1_TO_L2)
         self.ingestion = (
-            Ingestion(
+            BridgeReceiverFunction(
                 self,
                 "Ingestion",
-                IngestionProps(ctx.twin, bundles.runtime, l1_bridge.connection_id, self.processor, debug),
+                BridgeReceiverFunctionProps(
+                    twin_name=ctx.twin,
+                    bundle=bundles.runtime,
+                    connection_id=l1_bridge.connection_id,
+                    role_name="ingestion",
+                    function_id="Ingestion",
+                    description=f"{ctx.twin} ingestion: remote L1 telemetry → processor",
+                    environment={"PROCESSOR_FUNCTION_NAME": self.processor.function_name},
+                    grant=self.processor.grant_invoke_latest_version,
+                    debug=debug,
+                ),
             ).function
             if l1_bridge
             else None

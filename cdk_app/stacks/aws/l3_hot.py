@@ -5,11 +5,11 @@ from __future__ import annotations
 from cdk_app.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.topology import BridgeKind
+from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
 from constructs_lib.aws.inter_cloud_receiver import InterCloudReceiver, InterCloudReceiverProps
 from constructs_lib.aws.l3_hot_readers import HotReaders, HotReadersProps
 from constructs_lib.aws.l3_hot_table import HotTable, HotTableProps
 from constructs_lib.aws.l3_hot_to_cold_mover import HotToColdMover, HotToColdMoverProps
-from constructs_lib.aws.l3_hot_writer import HotWriter, HotWriterProps
 from constructs_lib.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 
@@ -46,17 +46,24 @@ class L3HotStack(AwsLayerStack):
             ),
         )
 
+        # With L2 on AWS the persister writes to the table itself; from elsewhere it posts here.
         bridge_from_l2 = topology.bridge(BridgeKind.L2_TO_HOT)
         if bridge_from_l2:
-            HotWriter(
+            BridgeReceiverFunction(
                 self,
                 "HotWriter",
-                HotWriterProps(
+                BridgeReceiverFunctionProps(
                     twin_name=twin,
                     bundle=bundle,
-                    hot_table=hot_table,
-                    retention_days=settings.hot_storage_size_in_days,
                     connection_id=bridge_from_l2.connection_id,
+                    role_name="hot-writer",
+                    function_id="Writer",
+                    description=f"{twin} L3 hot writer: records from the remote L2",
+                    environment={
+                        "HOT_TABLE_NAME": self.table.table_name,
+                        "HOT_RETENTION_DAYS": str(settings.hot_storage_size_in_days),
+                    },
+                    grant=hot_table.grant_write_records,
                     debug=settings.debug,
                 ),
             )
