@@ -35,6 +35,15 @@ setup(
             "google-cloud-pubsub==2.44.0",
             "google-cloud-secret-manager==2.32.0",
             "google-auth==2.63.0",
+            # The deploy extra's packages, for the simulator's broker tests and `make deploy`.
+            "paho-mqtt==2.2.0",
+            "azure-identity==1.27.0",
+        ],
+        # `python -m cdk_app post-deploy|simulate`: imported lazily, never by `make synth`.
+        "deploy": [
+            "paho-mqtt==2.2.0",  # simulator: MQTT to AWS IoT Core and Azure IoT Hub
+            "azure-identity==1.27.0",  # Azure post-deploy steps: Entra ID tokens for IoT Hub / Digital Twins REST
+            "google-cloud-pubsub==2.44.0",  # simulator: Pub/Sub on Google
         ],
     },
 )

@@ -3,6 +3,8 @@
 The plan is pure (topology → ordered steps) so `--dry-run` and the tests see exactly what a real
 run executes. Receivers deploy before senders (DESIGN §4); destroy runs the reverse. A failed step
 stops the run and names its stack and command; completed steps are recorded so a re-run resumes.
+A deploy runs each post-deploy step (cdk_app/post_deploy) right after the stack it needs, as one
+more command of the same plan.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from enum import Enum
 from pathlib import Path
 
 from cdk_app.config.model import Provider
+from cdk_app.post_deploy import PostDeployStep, steps_after
 from cdk_app.topology import Topology
 
 TERRAFORM_TOOLS = ("terraform", "tofu")
@@ -51,6 +54,7 @@ class PlanSettings:
     tf_outdir: str = "cdktf.out"
     cdk: str = "node_modules/.bin/cdk"
     terraform: str = "terraform"
+    python: str = "python3"  # runs the post-deploy steps (`python -m cdk_app post-deploy ...`)
 
 
 class MissingToolError(RuntimeError):
@@ -87,6 +91,8 @@ def plan_steps(topology: Topology, action: Action, settings: PlanSettings) -> li
             cwd = f"{settings.tf_outdir}/stacks/{stack}"
             steps.append(Step(stack, (settings.terraform, "init", "-input=false"), cwd))
             steps.append(Step(stack, _terraform_command(settings.terraform, action), cwd))
+        if action is Action.DEPLOY:
+            steps.extend(Step(stack, _post_deploy_command(settings, step)) for step in steps_after(topology, layer))
     return steps
 
 
@@ -97,6 +103,13 @@ def _cdk_command(settings: PlanSettings, action: Action, stack: str) -> tuple[st
     if action is Action.DIFF:
         return (settings.cdk, "diff", *app, "--exclusively", stack)
     return (settings.cdk, "destroy", *app, "--force", "--exclusively", stack)
+
+
+def _post_deploy_command(settings: PlanSettings, step: PostDeployStep) -> tuple[str, ...]:
+    command = (settings.python, "-m", "cdk_app", "post-deploy", step.name, "--project", settings.project)
+    if step.cloud is Provider.AWS:
+        return command
+    return (*command, "--tf-out", settings.tf_outdir, "--terraform", settings.terraform)
 
 
 def _terraform_command(terraform: str, action: Action) -> tuple[str, ...]:

@@ -12,6 +12,8 @@ from cdk_app.config import load_project
 from cdk_app.main import SettingsError, SynthSettings, synthesize
 from cdk_app.pipeline import CDK_CLI_VERSION
 from cdk_app.topology import plan
+from constructs_lib.aws.nag import flatten_reference
+from tests.aws import resources_of_type, unacknowledged_nag_findings
 from tests.conftest import WITHOUT_EVENTS, write_project
 
 MIXED = {
@@ -42,7 +44,7 @@ def pipeline(tmp_path_factory):
     config = load_project(project)
     result = synthesize(app, config, plan(config.name, config.providers), SynthSettings.from_app(app))
     template = result.assembly.get_stack_by_name("factory-floor-pipeline").template
-    return template, result
+    return template, result, app.node.find_child("factory-floor-pipeline")
 
 
 def actions_in_order(template: dict) -> list[str]:
@@ -55,7 +57,7 @@ def actions_in_order(template: dict) -> list[str]:
 
 
 def test_pipeline_self_mutates_with_the_pinned_cli(pipeline):
-    template, _ = pipeline
+    template, _, _ = pipeline
     names = actions_in_order(template)
     assert any(name.startswith("UpdatePipeline/SelfMutate") for name in names)
     projects = json.dumps(Template.from_json(template).find_resources("AWS::CodeBuild::Project"))
@@ -63,7 +65,7 @@ def test_pipeline_self_mutates_with_the_pinned_cli(pipeline):
 
 
 def test_terraform_steps_run_between_aws_stacks_in_topology_order(pipeline):
-    template, result = pipeline
+    template, result, _ = pipeline
     names = [n.split("/", 1)[1] for n in actions_in_order(template) if n.startswith("Twin/")]
 
     def first(fragment: str) -> int:
@@ -79,7 +81,7 @@ def test_terraform_steps_run_between_aws_stacks_in_topology_order(pipeline):
 
 
 def test_cloud_credentials_come_from_secrets_manager_not_the_template(pipeline):
-    template, _ = pipeline
+    template, _, _ = pipeline
     Template.from_json(template).has_resource_properties(
         "AWS::CodeBuild::Project",
         {
@@ -101,7 +103,7 @@ def test_cloud_credentials_come_from_secrets_manager_not_the_template(pipeline):
 
 
 def test_publishes_assets_one_job_at_a_time(pipeline):
-    template, _ = pipeline
+    template, _, _ = pipeline
     pipeline_resource = next(r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline")
     assets = [s for s in pipeline_resource["Properties"]["Stages"] if s["Name"] == "Assets"]
     assert assets and len(assets[0]["Actions"]) == 1  # one action publishes all file assets
@@ -112,3 +114,36 @@ def test_pipeline_needs_repository_and_connection():
     with pytest.raises(SettingsError, match="repository.*connection_arn"):
         SynthSettings.from_app(app)
 
+
+
+def test_no_unacknowledged_nag_finding_on_the_pipeline_stack(pipeline):
+    _, _, stack = pipeline
+    assert unacknowledged_nag_findings(stack) == []
+
+
+def test_every_build_encrypts_with_the_rotating_artifact_key_and_artifacts_are_logged(pipeline):
+    template, _, _ = pipeline
+    (key_id, key), = resources_of_type(template, "AWS::KMS::Key").items()
+    assert key["Properties"]["EnableKeyRotation"] is True
+    projects = resources_of_type(template, "AWS::CodeBuild::Project").values()
+    assert projects and all(p["Properties"]["EncryptionKey"] == {"Fn::GetAtt": [key_id, "Arn"]} for p in projects)
+    buckets = resources_of_type(template, "AWS::S3::Bucket").values()
+    artifacts = next(b for b in buckets if "LoggingConfiguration" in b["Properties"])
+    assert artifacts["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def test_a_terraform_step_may_touch_only_its_own_state_object_and_lock(pipeline):
+    template, _, _ = pipeline
+    statements = [
+        statement
+        for policy in resources_of_type(template, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "s3:PutObject" in statement["Action"] and "tfstate" in json.dumps(statement["Resource"])
+    ]
+    assert len(statements) == 3  # l3-archive, l3-cold and l2 are Terraform stacks here
+    l2 = next(s for s in statements if "factory-floor-l2" in json.dumps(s["Resource"]))
+    assert [flatten_reference(r) for r in l2["Resource"]] == [
+        "arn:<AWS::Partition>:s3:::factory-floor-tfstate/factory-floor-l2.tfstate",
+        "arn:<AWS::Partition>:s3:::factory-floor-tfstate/factory-floor-l2.tfstate.tflock",
+    ]

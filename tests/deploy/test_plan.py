@@ -36,6 +36,11 @@ def topology(mapping: dict[Layer, Provider]):
     return plan("twin", Providers.of(mapping))
 
 
+def iac_steps(steps: list[Step]) -> list[Step]:
+    """The cdk/terraform commands after the synth (without the post-deploy steps)."""
+    return [s for s in steps[1:] if "post-deploy" not in s.command]
+
+
 def stacks_in_order(steps: list[Step]) -> list[str]:
     order: list[str] = []
     for step in steps[1:]:
@@ -50,13 +55,14 @@ def test_single_cloud_deploy_is_cdk_only_receivers_first():
     assert stacks_in_order(steps) == [
         "twin-l3-archive", "twin-l3-cold", "twin-l3-hot", "twin-l4", "twin-l2", "twin-l1", "twin-l5",
     ]
-    assert all(s.command[:2] == ("cdk", "deploy") and "--exclusively" in s.command for s in steps[1:])
+    assert all(s.command[:2] == ("cdk", "deploy") and "--exclusively" in s.command for s in iac_steps(steps))
+    assert len(steps) == 1 + 7 + 1  # synth, one deploy per stack, the device certificates
 
 
 def test_mixed_deploy_uses_terraform_in_stack_dirs_and_receivers_precede_senders():
     topo = topology(MIXED)
     steps = plan_steps(topo, Action.DEPLOY, SETTINGS)
-    by_stack = {s.stack: s for s in steps[1:]}
+    by_stack = {s.stack: s for s in iac_steps(steps)}
     assert by_stack["twin-l1"].command[:2] == ("cdk", "deploy")
     terraform_l2 = [s for s in steps if s.stack == "twin-l2"]
     assert [s.command[:2] for s in terraform_l2] == [("terraform", "init"), ("terraform", "apply")]
@@ -108,8 +114,44 @@ def test_failed_step_stops_the_run_and_a_rerun_resumes(tmp_path: Path):
 def test_cli_dry_run_prints_the_ordered_plan(capsys):
     assert cli(["deploy", "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("# deploy factory-floor: 8 steps")
+    assert out[0].startswith("# deploy factory-floor: 9 steps")
     assert "factory-floor-l3-archive" in out[2] and "factory-floor-l5" in out[-1]
+    assert "[factory-floor-l1]" in out[-2] and "-m cdk_app post-deploy aws-device-certificates" in out[-2]
+
+
+def post_deploy_steps(steps: list[Step]) -> list[tuple[str, str]]:
+    return [(s.stack, s.command[4]) for s in steps if s.command[1:4] == ("-m", "cdk_app", "post-deploy")]
+
+
+def test_post_deploy_steps_follow_the_stack_they_need():
+    all_azure = plan_steps(topology(dict.fromkeys(Layer, Provider.AZURE)), Action.DEPLOY, SETTINGS)
+    assert post_deploy_steps(all_azure) == [("twin-l4", "azure-digital-twins"), ("twin-l1", "azure-device-identities")]
+    for stack, name in post_deploy_steps(all_azure):
+        index = next(i for i, s in enumerate(all_azure) if s.command[1:5] == ("-m", "cdk_app", "post-deploy", name))
+        assert all_azure[index - 1].command[:2] == ("terraform", "apply") and all_azure[index - 1].stack == stack
+        assert all_azure[index].command[-4:] == ("--tf-out", "cdktf.out", "--terraform", "terraform")
+    google_l1 = topology({**dict.fromkeys(Layer, Provider.AWS), Layer.L1: Provider.GOOGLE})
+    assert post_deploy_steps(plan_steps(google_l1, Action.DEPLOY, SETTINGS)) == [("twin-l1", "gcp-telemetry-topic")]
+    # MIXED: L1 on AWS, L4 on AWS: only the certificate download, right after `cdk deploy twin-l1`.
+    mixed = plan_steps(topology(MIXED), Action.DEPLOY, SETTINGS)
+    index = next(i for i, s in enumerate(mixed) if "post-deploy" in s.command)
+    assert mixed[index - 1].command[:2] == ("cdk", "deploy") and mixed[index - 1].command[-1] == "twin-l1"
+    assert mixed[index].command == ("python3", "-m", "cdk_app", "post-deploy", "aws-device-certificates", "--project", "proj")
+
+
+def test_diff_and_destroy_have_no_post_deploy_steps():
+    for action in (Action.DIFF, Action.DESTROY):
+        assert post_deploy_steps(plan_steps(topology(dict.fromkeys(Layer, Provider.AZURE)), action, SETTINGS)) == []
+
+
+def test_a_failed_post_deploy_step_resumes_without_redeploying_its_stack(tmp_path: Path):
+    steps = plan_steps(topology(dict.fromkeys(Layer, Provider.AZURE)), Action.DEPLOY, SETTINGS)
+    twins = next(s for s in steps if "azure-digital-twins" in s.command)
+    state, ran = tmp_path / "state.json", []
+    with pytest.raises(StepFailedError, match="stack twin-l4: .*post-deploy azure-digital-twins"):
+        run_steps(steps, state, runner=lambda step: 1 if step == twins else 0, echo=lambda line: None)
+    run_steps(steps, state, runner=lambda step: ran.append(step) or 0, echo=lambda line: None)
+    assert ran == [steps[0], *steps[steps.index(twins):]]  # synth, then from the failed step on
 
 
 def test_cli_reports_bad_project_without_traceback(tmp_path: Path, capsys):
