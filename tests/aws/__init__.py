@@ -46,9 +46,10 @@ def unacknowledged_nag_findings(stack: Stack) -> list[str]:
     ]
 
 
-def cfn_lint_errors(template: dict) -> list[str]:
+def cfn_lint_errors(template: dict, ignore: tuple[str, ...] = ()) -> list[str]:
     """cfn-lint errors (warnings and informational findings are not failures)."""
-    matches = lint(json.dumps(template), config=ManualArgs(regions=[LINT_REGION], ignore_checks=["W", "I"]))
+    checks = ["W", "I", *ignore]
+    matches = lint(json.dumps(template), config=ManualArgs(regions=[LINT_REGION], ignore_checks=checks))
     return [str(match) for match in matches]
 
 
