@@ -7,7 +7,6 @@ anything is written.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -164,8 +163,8 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
     for layer, stack in aws_stacks.items():
         # Inside a pipeline stage the template sits in the stage's own assembly directory.
         template_path = Path(cdk.Stage.of(stack).outdir) / stack.template_file
-        template = json.loads(template_path.read_text(encoding="utf-8"))
-        rows[layer] = StackSummary(stack.stack_name, Provider.AWS, cloudformation_resource_count(template), str(template_path))
+        resources, nested = cloudformation_resource_count(template_path)
+        rows[layer] = StackSummary(stack.stack_name, Provider.AWS, resources, str(template_path), nested)
     for layer in terrain_layers:
         name = topology.stack_name(layer)
         stack_json = settings.tf_outdir / "stacks" / name / "cdk.tf.json"

@@ -34,12 +34,21 @@ DATA_PATH = (
 class StackSummary:
     name: str
     cloud: Provider
-    resources: int
+    resources: int  # nested stacks' resources included
     output: str  # where the synthesized file is
+    nested_stacks: int = 0
 
 
-def cloudformation_resource_count(template: dict) -> int:
-    return len(template.get("Resources", {}))
+def cloudformation_resource_count(template_path: Path) -> tuple[int, int]:
+    """(resources, nested stacks) of a template and, recursively, the nested templates beside it."""
+    template = json.loads(template_path.read_text(encoding="utf-8"))
+    resources, nested = len(template.get("Resources", {})), 0
+    for resource in template.get("Resources", {}).values():
+        child = resource.get("Metadata", {}).get("aws:asset:path", "")
+        if resource["Type"] == "AWS::CloudFormation::Stack" and child.endswith(".template.json"):
+            child_resources, child_nested = cloudformation_resource_count(template_path.parent / child)
+            resources, nested = resources + child_resources, nested + 1 + child_nested
+    return resources, nested
 
 
 def terraform_resource_count(stack_json: Path) -> int:
@@ -50,7 +59,11 @@ def terraform_resource_count(stack_json: Path) -> int:
 def render_table(stacks: list[StackSummary], topology: Topology) -> str:
     width = max([len("stack")] + [len(s.name) for s in stacks])
     lines = [f"{'stack':<{width}}  {'cloud':<12}  {'resources':>9}  output"]
-    lines += [f"{s.name:<{width}}  {CLOUD_TITLES[s.cloud]:<12}  {s.resources:>9}  {s.output}" for s in stacks]
+    lines += [
+        f"{s.name:<{width}}  {CLOUD_TITLES[s.cloud]:<12}  {s.resources:>9}  {s.output}"
+        + (f" (+{s.nested_stacks} nested)" if s.nested_stacks else "")
+        for s in stacks
+    ]
     if topology.bridges:
         lines.append("")
         lines.append("bridges (receiver deployed first):")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import re
 
 import pytest
@@ -146,3 +148,15 @@ def test_mermaid_single_cloud_has_one_group_and_only_native_edges():
 def test_mermaid_shows_the_twin_update_bridge():
     _, dotted = edges(render_mermaid(topology(("aws",) * 5 + ("azure", "azure"))))
     assert dotted == {"aws_l2_to_azure_l4_twin_update": ("l2", "l4"), "aws_l3_to_azure_l4_hot_reader": ("l4", "l3_hot")}
+
+
+def test_resource_count_includes_nested_stacks(tmp_path):
+    from cdk_app.summary import cloudformation_resource_count
+
+    def write(name: str, resources: dict) -> None:
+        (tmp_path / name).write_text(json.dumps({"Resources": resources}))
+
+    nested = {"Type": "AWS::CloudFormation::Stack", "Metadata": {"aws:asset:path": "child.nested.template.json"}}
+    write("parent.template.json", {"Queue": {"Type": "AWS::SQS::Queue"}, "Child": nested})
+    write("child.nested.template.json", {f"Thing{i}": {"Type": "AWS::IoT::Thing"} for i in range(3)})
+    assert cloudformation_resource_count(tmp_path / "parent.template.json") == (5, 1)
