@@ -33,8 +33,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# app.py runs as the CDK CLI would run it (`cdk synth -c project=...` works too, for twins with at
+# least one AWS stack: the CLI refuses an assembly without any).
 synth: install
-	$(CDK) synth --quiet --no-notices -o $(OUT) -c project=$(PROJECT) -c tf_outdir=$(TF_OUT)
+	CDK_OUTDIR=$(OUT) CDK_CONTEXT_JSON='{"project": "$(PROJECT)", "tf_outdir": "$(TF_OUT)"}' $(BIN)/python app.py
 
 test: install $(CHECKOV_VENV)/.installed
 	$(BIN)/pytest

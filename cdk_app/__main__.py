@@ -17,7 +17,7 @@ from cdk_app.deploy import (
     plan_steps,
     run_steps,
 )
-from cdk_app.paths import DEFAULT_PROJECT
+from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
 from cdk_app.post_deploy import STEPS
 from cdk_app.topology import plan
 
@@ -82,7 +82,7 @@ def _run_plan(args: argparse.Namespace) -> int:
         except MissingToolError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-    settings = PlanSettings(args.project, args.out, args.tf_out, args.cdk, terraform, python=sys.executable)
+    settings = PlanSettings(args.project, args.out, args.tf_out, args.cdk, terraform, python=sys.executable, app=str(REPO_ROOT / "app.py"))
     steps = plan_steps(topology, action, settings)
     if args.dry_run:
         print(f"# {action.value} {config.name}: {len(steps)} steps, receivers before senders")

@@ -54,7 +54,8 @@ class PlanSettings:
     tf_outdir: str = "cdktf.out"
     cdk: str = "node_modules/.bin/cdk"
     terraform: str = "terraform"
-    python: str = "python3"  # runs the post-deploy steps (`python -m cdk_app post-deploy ...`)
+    python: str = "python3"  # runs app.py and the post-deploy steps (`python -m cdk_app post-deploy ...`)
+    app: str = "app.py"  # the CDK app's entry point
 
 
 class MissingToolError(RuntimeError):
@@ -78,10 +79,15 @@ def find_terraform(which: Callable[[str], str | None] = shutil.which) -> str:
     )
 
 
+def synth_step(settings: PlanSettings) -> Step:
+    """app.py itself, as the CDK CLI would run it: the CLI refuses a twin without AWS stacks."""
+    context = json.dumps({"project": settings.project, "tf_outdir": settings.tf_outdir})
+    return Step("*", ("env", f"CDK_OUTDIR={settings.outdir}", f"CDK_CONTEXT_JSON={context}", settings.python, settings.app))
+
+
 def plan_steps(topology: Topology, action: Action, settings: PlanSettings) -> list[Step]:
     """The ordered commands for `action`: one synth, then one or two commands per stack."""
-    context = ("-c", f"project={settings.project}", "-c", f"tf_outdir={settings.tf_outdir}")
-    steps = [Step("*", (settings.cdk, "synth", "--quiet", "-o", settings.outdir, *context))]
+    steps = [synth_step(settings)]
     layers = topology.deploy_order if action is not Action.DESTROY else tuple(reversed(topology.deploy_order))
     for layer in layers:
         stack = topology.stack_name(layer)

@@ -117,6 +117,12 @@ def main() -> int:
     diagram = Path(app.outdir) / "topology.md"
     diagram.write_text(render_mermaid(topology), encoding="utf-8")
     print(f"\ntopology diagram: {diagram}", file=sys.stderr)
+    if not topology.layers_on(Provider.AWS):
+        print(
+            "no AWS stacks: the Terraform stacks are complete; `cdk synth` will add "
+            "'This app contains no stacks' (use `make synth`, or `python app.py`)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -134,9 +140,22 @@ class SynthResult:
     assembly: cx_api.CloudAssembly
 
 
+# CDK feature flags, set by the app itself (not cdk.json) so `cdk synth`, `python app.py` and the
+# tests all synthesize the same templates.
+FEATURE_FLAGS = {
+    "@aws-cdk/aws-iam:minimizePolicies": True,
+    "@aws-cdk/aws-lambda:recognizeLayerVersion": True,
+    "@aws-cdk/aws-s3:createDefaultLoggingPolicy": True,
+    "@aws-cdk/core:defaultCrossStackReferences": "strong",
+}
+
+
 def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings: SynthSettings) -> SynthResult:
     """Build every layer's stack on its cloud and synthesize both apps."""
     from cdk_app.stacks.aws import build_aws_stacks
+
+    for flag, value in FEATURE_FLAGS.items():
+        app.node.set_context(flag, value)
 
     env = cdk.Environment(account=settings.account, region=settings.region)
     staging_dir = Path(app.outdir) / ".bundles"

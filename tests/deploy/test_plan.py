@@ -51,7 +51,13 @@ def stacks_in_order(steps: list[Step]) -> list[str]:
 
 def test_single_cloud_deploy_is_cdk_only_receivers_first():
     steps = plan_steps(topology(dict.fromkeys(Layer, Provider.AWS)), Action.DEPLOY, SETTINGS)
-    assert steps[0].command[:2] == ("cdk", "synth")
+    assert steps[0].command == (
+        "env",
+        "CDK_OUTDIR=cdk.out",
+        'CDK_CONTEXT_JSON={"project": "proj", "tf_outdir": "cdktf.out"}',
+        "python3",
+        "app.py",
+    )
     assert stacks_in_order(steps) == [
         "twin-l3-archive", "twin-l3-cold", "twin-l3-hot", "twin-l4", "twin-l2", "twin-l1", "twin-l5",
     ]
