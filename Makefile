@@ -35,8 +35,11 @@ node_modules/.installed: package.json package-lock.json
 
 # app.py runs as the CDK CLI would run it (`cdk synth -c project=...` works too, for twins with at
 # least one AWS stack: the CLI refuses an assembly without any).
+# CONTEXT adds context entries as JSON members, e.g. CONTEXT='"gcp_project": "p1", "region": "eu-west-1"'.
+comma := ,
 synth: install
-	CDK_OUTDIR=$(OUT) CDK_CONTEXT_JSON='{"project": "$(PROJECT)", "tf_outdir": "$(TF_OUT)"}' $(BIN)/python app.py
+	CDK_OUTDIR=$(OUT) CDK_CONTEXT_JSON='{"project": "$(PROJECT)", "tf_outdir": "$(TF_OUT)"$(if $(CONTEXT),$(comma) $(CONTEXT))}' \
+		$(BIN)/python app.py
 
 test: install $(CHECKOV_VENV)/.installed
 	$(BIN)/pytest
