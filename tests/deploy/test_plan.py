@@ -163,3 +163,32 @@ def test_a_failed_post_deploy_step_resumes_without_redeploying_its_stack(tmp_pat
 def test_cli_reports_bad_project_without_traceback(tmp_path: Path, capsys):
     assert cli(["deploy", "--dry-run", "--project", str(tmp_path)]) == 1
     assert "config.json" in capsys.readouterr().err
+
+
+EXAMPLES = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "examples").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_dry_run_plan_of_every_example_project(example, capsys):
+    """Every bundled project gets a plan: synth first, each stack once in topology order, the right
+    tool per cloud, receivers before senders, post-deploy steps after their stack."""
+    from cdk_app.config import load_project
+
+    project = Path(__file__).resolve().parents[2] / "examples" / example
+    config = load_project(project)
+    topo = plan(config.name, config.providers)
+    assert cli(["deploy", "--dry-run", "--project", str(project)]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert "app.py" in lines[0]
+    stacks = []
+    for line in lines[1:]:
+        stack = line.split("[", 1)[1].split("]", 1)[0]
+        if stack not in stacks:
+            stacks.append(stack)
+        tool_ok = "cdk deploy" in line or "post-deploy" in line
+        if topo.cloud(next(layer for layer in Layer if topo.stack_name(layer) == stack)) is not Provider.AWS:
+            tool_ok = "terraform" in line or "post-deploy" in line
+        assert tool_ok, line
+    assert stacks == [topo.stack_name(layer) for layer in topo.deploy_order]
+    for bridge in topo.bridges:
+        assert stacks.index(topo.stack_name(bridge.receiver_layer)) < stacks.index(topo.stack_name(bridge.sender_layer))
