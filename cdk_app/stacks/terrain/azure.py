@@ -23,7 +23,7 @@ from cdk_app.stacks.terrain.azure_bundle import azure_bundles
 from cdk_app.stacks.terrain.settings import TerrainSettings
 from cdk_app.topology import Bridge
 from constructs_lib.azure.function_host import FunctionHost, FunctionHostProps
-from constructs_lib.azure.inter_cloud_endpoint import InterCloudEndpoint
+from constructs_lib.inter_cloud_endpoint import InterCloudEndpoint
 from constructs_lib.azure.inter_cloud_receiver import InterCloudReceiver, InterCloudReceiverProps
 from constructs_lib.azure.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
 from constructs_lib.azure.layer_foundation import LayerFoundation, LayerFoundationProps
