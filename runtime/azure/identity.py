@@ -36,7 +36,9 @@ def managed_identity_token(resource: str) -> tuple[str, float]:
     query = {"resource": resource, "api-version": "2019-08-01"}
     if os.environ.get("AZURE_CLIENT_ID"):
         query["client_id"] = os.environ["AZURE_CLIENT_ID"]
-    _, _, payload = rest.checked("GET", f"{endpoint}?{urlencode(query)}", {"X-IDENTITY-HEADER": secret})
+    _, _, payload = rest.checked(
+        "GET", f"{endpoint}?{urlencode(query)}", {"X-IDENTITY-HEADER": secret}, platform_endpoint=True
+    )
     answer = rest.json_body(payload)
     return answer["access_token"], float(answer["expires_on"])
 

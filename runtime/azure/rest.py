@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from runtime.core.http_client import validate_url
+
 TIMEOUT = 15.0
 
 
@@ -25,8 +27,14 @@ class AzureRestError(Exception):
 
 
 def request(
-    method: str, url: str, headers: Mapping[str, str] | None = None, body: bytes | None = None
+    method: str, url: str, headers: Mapping[str, str] | None = None, body: bytes | None = None,
+    *, platform_endpoint: bool = False,
 ) -> tuple[int, dict[str, str], bytes]:
+    """One request. Every call carries a bearer token or a secret, so HTTPS only (plain http for
+    loopback, in tests); `platform_endpoint` exempts the managed-identity endpoint, which the
+    platform itself serves over plain http inside the sandbox (IDENTITY_ENDPOINT)."""
+    if not platform_endpoint:
+        validate_url(url)
     parts = urlsplit(url)
     factory = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = factory(parts.hostname, parts.port, timeout=TIMEOUT)
@@ -42,9 +50,9 @@ def request(
 
 def checked(
     method: str, url: str, headers: Mapping[str, str] | None = None, body: bytes | None = None,
-    allow: tuple[int, ...] = (),
+    allow: tuple[int, ...] = (), *, platform_endpoint: bool = False,
 ) -> tuple[int, dict[str, str], bytes]:
-    status, response_headers, payload = request(method, url, headers, body)
+    status, response_headers, payload = request(method, url, headers, body, platform_endpoint=platform_endpoint)
     if not 200 <= status < 300 and status not in allow:
         raise AzureRestError(method, url, status, _code(payload))
     return status, response_headers, payload
