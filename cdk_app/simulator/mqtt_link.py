@@ -21,6 +21,7 @@ SUBACK_FAILURE = 0x80
 
 @dataclass(frozen=True)
 class MqttSession:
+    device_id: str  # what the user sees in messages; the client id may differ (AWS: <twin>-<device>)
     host: str
     port: int
     client_id: str
@@ -125,4 +126,4 @@ class MqttLink:
         self._subscribed.set()
 
     def _on_message(self, client, userdata, message) -> None:
-        self._deliver(self._session.client_id, self._session.feedback_text(message.payload))
+        self._deliver(self._session.device_id, self._session.feedback_text(message.payload))

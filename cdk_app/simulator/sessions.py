@@ -1,7 +1,7 @@
 """Each MQTT cloud's device contract, as an MqttSession for one device.
 
-AWS IoT Core: client id = device id, X.509 client certificate, `dt/<twin>/<device>/telemetry` and
-`.../feedback` (the topics the device's IoT policy allows, constructs_lib/aws/l1_device_identity).
+AWS IoT Core: client id `<twin>-<device>` (the thing name), X.509 client certificate,
+`dt/<twin>/<device>/telemetry` and `.../feedback` (the topics the device's IoT policy allows, constructs_lib/aws/l1_device_identity).
 Azure IoT Hub (MQTT directly, no azure-iot-device: its 2.x line pins paho-mqtt < 2): username
 `<hub>/<device>/?api-version=…`, a SAS token as password, telemetry on `devices/<id>/messages/events/`
 with content type and encoding in the topic's property bag (else Event Grid delivers the body
@@ -17,7 +17,7 @@ from pathlib import Path
 from cdk_app.simulator.azure_sas import sas_token
 from cdk_app.simulator.config import DeviceCredentials, SimulatorConfig
 from cdk_app.simulator.mqtt_link import MqttSession
-from constructs_lib.aws.l1_device_identity import feedback_topic, telemetry_topic
+from constructs_lib.aws.l1_device_identity import client_id, feedback_topic, telemetry_topic
 
 IOT_HUB_API_VERSION = "2021-04-12"
 IOT_HUB_JSON_PROPERTIES = "$.ct=application%2Fjson&$.ce=utf-8"
@@ -28,9 +28,10 @@ SAS_LIFETIME_SECONDS = 3600
 def aws_session(config: SimulatorConfig, device: DeviceCredentials, auth_dir: Path) -> MqttSession:
     broker = config.mqtt
     return MqttSession(
+        device_id=device.device_id,
         host=broker.host,
         port=broker.port,
-        client_id=device.device_id,
+        client_id=client_id(config.twin, device.device_id),
         telemetry_topic=telemetry_topic(config.twin, device.device_id),
         feedback_topic=feedback_topic(config.twin, device.device_id),
         ca_file=_optional(auth_dir, broker.ca_file),
@@ -46,6 +47,7 @@ def azure_session(
     key = (auth_dir / device.shared_access_key).read_text(encoding="utf-8").strip()
     expires_at = int(time.time() if now is None else now) + SAS_LIFETIME_SECONDS
     return MqttSession(
+        device_id=device_id,
         host=broker.host,
         port=broker.port,
         client_id=device_id,

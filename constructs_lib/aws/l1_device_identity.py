@@ -1,6 +1,7 @@
 """One device's identity in IoT Core: thing, certificate and a policy scoped to its own topics.
 
-The policy lets the device connect only as itself and use only its telemetry and feedback topics
+The policy lets the device connect only as itself (client id `<twin>-<device>`) and use only its
+telemetry and feedback topics
 (the predecessor granted `iot:*` on `*`). Thing and policy are attached to the certificate with
 CloudFormation's own attachment resources, so CloudFormation detaches them before the certificate
 is deleted.
@@ -17,6 +18,12 @@ from constructs import Construct
 from constructs_lib.aws.l1_device_certificate_provider import device_secret_name
 
 CERTIFICATE_RESOURCE_TYPE = "Custom::DeviceCertificate"
+
+
+def client_id(twin_name: str, device_id: str) -> str:
+    """The device's MQTT client id, also its thing and policy name: the twin prefix keeps two twins
+    in one account from taking over each other's sessions when device ids repeat."""
+    return f"{twin_name}-{device_id}"
 
 
 def telemetry_topic(twin_name: str, device_id: str) -> str:
@@ -39,7 +46,7 @@ class DeviceIdentity(Construct):
 
     def __init__(self, scope: Construct, id: str, props: DeviceIdentityProps) -> None:
         super().__init__(scope, id)
-        name = f"{props.twin_name}-{props.device_id}"
+        name = client_id(props.twin_name, props.device_id)
         self.thing = iot.CfnThing(self, "Thing", thing_name=name)
         self.policy = iot.CfnPolicy(self, "Policy", policy_name=name, policy_document=self._policy_document(props))
         certificate = CustomResource(
@@ -73,7 +80,7 @@ class DeviceIdentity(Construct):
         return {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Action": "iot:Connect", "Resource": arn("client", props.device_id)},
+                {"Effect": "Allow", "Action": "iot:Connect", "Resource": arn("client", client_id(props.twin_name, props.device_id))},
                 {
                     "Effect": "Allow",
                     "Action": "iot:Publish",

@@ -72,7 +72,7 @@ def test_device_policy_allows_only_the_devices_own_client_and_topics(example):
             for statement in policy["PolicyDocument"]["Statement"]
         }
         assert granted == {
-            "iot:Connect": f":client/{device}",
+            "iot:Connect": f":client/{TWIN}-{device}",
             "iot:Publish": f":topic/dt/{TWIN}/{device}/telemetry",
             "iot:Subscribe": f":topicfilter/dt/{TWIN}/{device}/feedback",
             "iot:Receive": f":topic/dt/{TWIN}/{device}/feedback",

@@ -52,7 +52,8 @@ def test_aws_session_uses_the_device_policy_topics_and_its_certificate(tmp_path)
         mqtt=MqttBroker("abc-ats.iot.eu-central-1.amazonaws.com"),
     )
     session = aws_session(config, config.devices[0], tmp_path)
-    assert (session.client_id, session.port, session.ca_file) == ("d1", 8883, None)  # None: system trust store
+    # client id = the thing name <twin>-<device>; no CA file: the system trust store
+    assert (session.device_id, session.client_id, session.port, session.ca_file) == ("d1", "plant-d1", 8883, None)
     assert (session.telemetry_topic, session.feedback_topic) == ("dt/plant/d1/telemetry", "dt/plant/d1/feedback")
     assert session.certificate == str(tmp_path / "d1/c.crt") and session.username is None
 
