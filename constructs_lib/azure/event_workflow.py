@@ -2,9 +2,11 @@
 
 Why native azurerm resources: the user's `state_machines/azure_logic_app.json` holds a Logic Apps
 definition (`definition.triggers`, `definition.actions`); its HTTP `manual` trigger becomes an
-`azurerm_logic_app_trigger_http_request` and each action an `azurerm_logic_app_action_custom`, so
-no ARM template deployment is needed (the predecessor used one). The trigger's callback URL
-carries a SAS signature: it goes to the layer's Key Vault, never into an app setting.
+`azurerm_logic_app_trigger_custom` and each action an `azurerm_logic_app_action_custom`, so no ARM
+template deployment is needed (the predecessor used one). The trigger is a custom one because only
+that form can mark its inputs and outputs as secure data: the event checker's request carries the
+event-action token, which must not show in the run history. The trigger's callback URL carries a
+SAS signature: it goes to the layer's Key Vault, never into an app setting.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class EventWorkflow(Construct):
     def __init__(self, scope: Construct, id: str, props: EventWorkflowProps) -> None:
         super().__init__(scope, id)
         from cdktn_provider_azurerm.logic_app_action_custom import LogicAppActionCustom
-        from cdktn_provider_azurerm.logic_app_trigger_http_request import LogicAppTriggerHttpRequest
+        from cdktn_provider_azurerm.logic_app_trigger_custom import LogicAppTriggerCustom
         from cdktn_provider_azurerm.logic_app_workflow import LogicAppWorkflow
 
         definition: dict[str, Any] = json.loads(props.definition_json)
@@ -50,8 +52,14 @@ class EventWorkflow(Construct):
         triggers = definition.get("triggers") or {}
         name, trigger = next(iter(triggers.items()), ("manual", {}))
         schema = (trigger.get("inputs") or {}).get("schema") or {"type": "object"}
-        self.trigger = LogicAppTriggerHttpRequest(
-            self, "Trigger", name=name, logic_app_id=self.workflow.id, method="POST", schema=json.dumps(schema)
+        request_trigger = {
+            "type": "Request",
+            "kind": "Http",
+            "inputs": {"method": "POST", "schema": schema},
+            "runtimeConfiguration": {"secureData": {"properties": ["inputs", "outputs"]}},
+        }
+        self.trigger = LogicAppTriggerCustom(
+            self, "Trigger", name=name, logic_app_id=self.workflow.id, body=json.dumps(request_trigger, sort_keys=True)
         )
         for action_name, action in (definition.get("actions") or {}).items():
             LogicAppActionCustom(

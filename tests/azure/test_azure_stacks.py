@@ -84,7 +84,11 @@ def test_l2_function_app_is_flex_consumption_python(azure_example):
 def test_l2_logic_app_comes_from_the_projects_definition(azure_example):
     text = tf_text(azure_example, stack("l2"))
     assert has(text, "azurerm_logic_app_workflow", {"name": f"{TWIN}-l2-event-workflow"})
-    assert has(text, "azurerm_logic_app_trigger_http_request", {"name": "manual", "method": "POST"})
+    (trigger,) = resources(azure_example, stack("l2"), "azurerm_logic_app_trigger_custom").values()
+    body = json.loads(trigger["body"])
+    assert (trigger["name"], body["type"], body["inputs"]["method"]) == ("manual", "Request", "POST")
+    # The request carries the event-action token: run history must not show it.
+    assert body["runtimeConfiguration"]["secureData"]["properties"] == ["inputs", "outputs"]
     actions = resources(azure_example, stack("l2"), "azurerm_logic_app_action_custom")
     assert sorted(a["name"] for a in actions.values()) == ["FunctionA", "FunctionB"]
     # The callback URL (SAS-signed) goes to Key Vault, not to an app setting.
