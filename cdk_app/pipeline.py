@@ -53,6 +53,26 @@ class PipelineSettings:
     tf_state_bucket: str  # empty: the Terraform backend's default for the twin
 
 
+# HashiCorp's release-signing key (https://www.hashicorp.com/trust/security): the checksums file
+# must carry its signature before the binary's checksum is trusted.
+HASHICORP_KEY_FINGERPRINT = "C874011F0AB405110D02105534365D9472D7468F"
+
+
+def terraform_install_commands(version: str) -> list[str]:
+    """Download Terraform, verify the signed checksums, then the zip, then install it."""
+    base = f"https://releases.hashicorp.com/terraform/{version}/terraform_{version}"
+    return [
+        "cd /tmp",
+        f"curl -fsSLO {base}_linux_amd64.zip -O {base}_SHA256SUMS -O {base}_SHA256SUMS.sig",
+        "curl -fsSL https://www.hashicorp.com/.well-known/pgp-key.txt | gpg --batch --import",
+        f"gpg --batch --with-colons --fingerprint | grep -q '^fpr:*{HASHICORP_KEY_FINGERPRINT}:'",
+        f"gpg --batch --verify terraform_{version}_SHA256SUMS.sig terraform_{version}_SHA256SUMS",
+        f"grep ' terraform_{version}_linux_amd64.zip$' terraform_{version}_SHA256SUMS | sha256sum -c -",
+        f"unzip -o -d /usr/local/bin terraform_{version}_linux_amd64.zip",
+        "cd -",
+    ]
+
+
 def credentials_secret_name(twin: str, cloud: Provider) -> str:
     return f"{twin}/pipeline/{cloud.value}"
 
@@ -240,11 +260,7 @@ class PipelineStack(Stack):
         return pipelines.CodeBuildStep(
             f"Terraform-{stack}",
             input=synth,
-            install_commands=[
-                f"curl -fsSL -o /tmp/tf.zip https://releases.hashicorp.com/terraform/{TERRAFORM_VERSION}/"
-                f"terraform_{TERRAFORM_VERSION}_linux_amd64.zip",
-                "unzip -o -d /usr/local/bin /tmp/tf.zip",
-            ],
+            install_commands=terraform_install_commands(TERRAFORM_VERSION),
             commands=[
                 f"cd cdktf.out/stacks/{stack}",
                 "terraform init -input=false",

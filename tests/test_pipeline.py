@@ -154,3 +154,16 @@ def test_cfn_lint_reports_no_error_on_the_pipeline_template(pipeline):
     # E3703 flags CDK Pipelines' own `Fn::Join` role ARNs in action configurations ("prefer
     # Fn::Sub"): a style preference cfn-lint files under errors; CloudFormation accepts both.
     assert cfn_lint_errors(template, ignore=("E3703",)) == []
+
+
+def test_terraform_is_installed_only_after_its_signed_checksum_verifies(pipeline):
+    from cdk_app.pipeline import HASHICORP_KEY_FINGERPRINT, TERRAFORM_VERSION, terraform_install_commands
+
+    commands = terraform_install_commands(TERRAFORM_VERSION)
+    verify_signature = next(i for i, c in enumerate(commands) if c.startswith("gpg --batch --verify"))
+    verify_zip = next(i for i, c in enumerate(commands) if "sha256sum -c" in c)
+    install = next(i for i, c in enumerate(commands) if c.startswith("unzip"))
+    assert verify_signature < verify_zip < install
+    assert any(HASHICORP_KEY_FINGERPRINT in c for c in commands[:verify_signature])
+    projects = json.dumps(resources_of_type(pipeline[0], "AWS::CodeBuild::Project"))
+    assert "sha256sum -c" in projects  # the Terraform steps use these commands
