@@ -112,7 +112,11 @@ def main() -> int:
             _remove_if_empty(Path(requested_outdir))  # bad input writes nothing
         return 1
     topology = plan(config.name, config.providers)
-    result = synthesize(app, config, topology, settings)
+    try:
+        result = synthesize(app, config, topology, settings)
+    except ValueError as error:  # a limit the project exceeds (e.g. a device shard overfills)
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(render_table(result.summaries, topology), file=sys.stderr)
     diagram = Path(app.outdir) / "topology.md"
     diagram.write_text(render_mermaid(topology), encoding="utf-8")
