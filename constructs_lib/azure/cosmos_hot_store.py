@@ -80,9 +80,12 @@ class CosmosHotStore(Construct):
         self.database_name = database.name
         self.container_name = CONTAINER
         self.endpoint = self.account.endpoint
+        # The functions touch this one container only (runtime/azure/cosmos_store.py): data-plane
+        # roles are scoped to it, not to the account (references keep the grant after the container).
+        self.container_scope = f"{self.account.id}/dbs/{database.name}/colls/{self.container.name}"
 
     def grant(self, scope: Construct, id: str, principal_id: str, *, write: bool) -> None:
-        """Data-plane access for `principal_id` (Built-in Data Contributor or Reader), account-wide."""
+        """Data-plane access for `principal_id` (Built-in Data Contributor or Reader) on the hot container only."""
         from cdktn_provider_azurerm.cosmosdb_sql_role_assignment import CosmosdbSqlRoleAssignment
 
         role = roles.COSMOS_DATA_CONTRIBUTOR_ID if write else roles.COSMOS_DATA_READER_ID
@@ -93,5 +96,5 @@ class CosmosHotStore(Construct):
             account_name=self.account.name,
             role_definition_id=f"{self.account.id}/sqlRoleDefinitions/{role}",
             principal_id=principal_id,
-            scope=self.account.id,
+            scope=self.container_scope,
         )

@@ -30,6 +30,7 @@ class IotIngestionProps:
     resource_group_name: str
     queue_storage_account_id: str  # the dispatcher's host storage account
     queue_name: str
+    queue_id: str  # that queue's resource id: Event Grid may send to this queue only
     sku: str = "S1"
     tags: tuple[tuple[str, str], ...] = ()
 
@@ -75,7 +76,7 @@ class IotIngestion(Construct):
         principal = self.system_topic.identity.principal_id
         grants = [
             roles.grant(self, "TopicSendsToQueue", role=roles.QUEUE_MESSAGE_SENDER, principal_id=principal,
-                        resource_id=props.queue_storage_account_id),
+                        resource_id=props.queue_id),
             roles.grant(self, "TopicDeadLetters", role=roles.BLOB_DATA_CONTRIBUTOR, principal_id=principal,
                         resource_id=dead_letters.id),
         ]

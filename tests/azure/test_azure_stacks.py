@@ -123,6 +123,32 @@ def test_l3_hot_is_serverless_cosmos_partitioned_by_device(azure_example):
     assert has(text, "azurerm_key_vault_secret", {"name": "dashboard-reader-token"})
 
 
+def test_l1_event_grid_may_send_to_the_telemetry_queue_only(azure_example):
+    # Least privilege: the queue-sender role on the telemetry queue, not on the host storage account.
+    (queue,) = [key for key, q in resources(azure_example, stack("l1"), "azurerm_storage_queue").items()
+                if q["name"] == "telemetry"]
+    (grant,) = [g for g in resources(azure_example, stack("l1"), "azurerm_role_assignment").values()
+                if g["role_definition_name"] == "Storage Queue Data Message Sender"
+                and "azurerm_eventgrid_system_topic." in g["principal_id"]]
+    assert grant["scope"] == f"${{azurerm_storage_queue.{queue}.id}}"
+
+
+def test_cosmos_data_roles_are_scoped_to_the_hot_container(azure_example, mixed_example):
+    # The functions touch one container (runtime/azure/cosmos_store.py): no account-wide data role.
+    hot = azure_example.terraform(stack("l3-hot"))["resource"]
+    (account,), (database,), (container,) = (hot[kind] for kind in (
+        "azurerm_cosmosdb_account", "azurerm_cosmosdb_sql_database", "azurerm_cosmosdb_sql_container"))
+    (grant,) = hot["azurerm_cosmosdb_sql_role_assignment"].values()
+    assert grant["scope"] == (f"${{azurerm_cosmosdb_account.{account}.id}}/dbs/${{azurerm_cosmosdb_sql_database.{database}.name}}"
+                              f"/colls/${{azurerm_cosmosdb_sql_container.{container}.name}}")
+    # The L2 persister's grant (cross-stack) has the same container scope, in both examples.
+    for synth, twin in ((azure_example, TWIN), (mixed_example, "factory-floor-mix")):
+        for layer in ("l2", "l3-hot"):
+            for grant in resources(synth, stack(layer, twin), "azurerm_cosmosdb_sql_role_assignment").values():
+                assert re.fullmatch(r"\$\{[^}]*Hot_Account_[\w.]+id\}/dbs/\$\{[^}]*Hot_Database_[\w.]+name\}"
+                                    r"/colls/\$\{[^}]*Hot_Container_[\w.]+name\}", grant["scope"]), grant["scope"]
+
+
 def test_l3_cold_and_archive_share_one_account_tiered_by_lifecycle(azure_example):
     archive = tf_text(azure_example, stack("l3-archive"))
     assert has(archive, "azurerm_storage_account", {"access_tier": "Cool", "shared_access_key_enabled": False,

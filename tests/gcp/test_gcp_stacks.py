@@ -146,6 +146,18 @@ def test_l3_hot_firestore_readers_and_registry(example) -> None:
     )
 
 
+def test_hot_to_cold_mover_may_only_create_and_replace_cold_objects(example) -> None:
+    # Least privilege: upload + replace (a retried move rewrites its content-derived key), no read,
+    # list, metadata update or restore as roles/storage.objectUser would give.
+    tf = example.stack_json(f"{TWIN}-l3-hot")
+    (role_key, role), = tf["resource"]["google_project_iam_custom_role"].items()
+    assert sorted(role["permissions"]) == ["storage.objects.create", "storage.objects.delete"]
+    (binding,) = resources(tf, "google_storage_bucket_iam_member")
+    assert binding["bucket"].endswith("Cold_Bucket_191254C8name}")
+    assert binding["role"] == f"${{google_project_iam_custom_role.{role_key}.name}}"
+    assert binding["member"] == "${google_service_account.LayerAccount_0A55AAF9.member}"
+
+
 def test_cold_and_archive_tiers_change_class_natively(example) -> None:
     cold = example.text(f"{TWIN}-l3-cold")
     assert TfTesting.to_have_resource_with_properties(

@@ -36,6 +36,7 @@ class AzureIngestionStack(AzureLayerStack):
             "Iot",
             IotIngestionProps(self.names, self.location, self.resource_group.name,
                               queue_storage_account_id=host.storage_account.id, queue_name=TELEMETRY_QUEUE,
+                              queue_id=host.queue_ids[TELEMETRY_QUEUE],
                               tags=self.tags),
         )
         if processing is not None and processing.host is not None and "feedback" in _functions(processing):

@@ -8,6 +8,7 @@ lifecycle class change. Receivers (writers, readers) exist only where the sender
 from __future__ import annotations
 
 from cdktn import TerraformOutput
+from cdktn_provider_google.project_iam_custom_role import ProjectIamCustomRole
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 
 from cdk_app.config.model import Layer, Provider
@@ -21,6 +22,12 @@ from constructs_lib.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 HOT_COLLECTION = "hot-data"
 OBJECT_USER = "roles/storage.objectUser"  # create, read, overwrite, delete objects; no IAM changes
+# The hot→cold mover only uploads (runtime/gcp/object_storage.put_payload): it never reads or lists.
+# Its object keys are content-derived, so a retried move (delivered, but the Firestore delete
+# failed) uploads the same key again, and replacing an object needs storage.objects.delete too:
+# roles/storage.objectCreator alone would fail every retry with 403. No predefined role is exactly
+# create + delete, hence a custom role (no get, list, update or restore).
+COLD_OBJECT_WRITER_PERMISSIONS = ("storage.objects.create", "storage.objects.delete")
 MOVER_MEMORY, MOVER_TIMEOUT = "512M", 540
 
 
@@ -87,7 +94,16 @@ class GcpL3HotStack(GcpLayerStack):
         cold_bridge = topology.bridge(BridgeKind.HOT_TO_COLD)
         if cold_bridge is None:
             cold = self.built[Layer.L3_COLD]
-            StorageBucketIamMember(self, "MoverMayWriteCold", bucket=cold.bucket.name, role=OBJECT_USER, member=self.account.member)
+            writer = ProjectIamCustomRole(
+                self,
+                "ColdObjectWriterRole",
+                project=self.settings.gcp_project,
+                role_id=self.name("cold-object-writer", 64).replace("-", "_"),
+                title=f"{self.twin} hot-to-cold mover: write cold objects"[:100],
+                description="Upload and replace objects only: no read, list or metadata update",
+                permissions=list(COLD_OBJECT_WRITER_PERMISSIONS),
+            )
+            StorageBucketIamMember(self, "MoverMayWriteCold", bucket=cold.bucket.name, role=writer.name, member=self.account.member)
             mover_env = {"COLD_BUCKET_NAME": cold.bucket.name}
         else:
             mover_env = self.sender(cold_bridge)
