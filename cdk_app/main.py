@@ -7,6 +7,7 @@ anything is written.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -144,25 +145,26 @@ class SynthResult:
     assembly: cx_api.CloudAssembly
 
 
-# CDK feature flags, set by the app itself (not cdk.json) so `cdk synth`, `python app.py` and the
-# tests all synthesize the same templates.
-FEATURE_FLAGS = {
-    "@aws-cdk/aws-iam:minimizePolicies": True,
-    "@aws-cdk/aws-lambda:recognizeLayerVersion": True,
-    "@aws-cdk/aws-s3:createDefaultLoggingPolicy": True,
-    "@aws-cdk/core:defaultCrossStackReferences": "strong",
-}
+def feature_flags() -> dict:
+    """The CDK feature flags of cdk.json (the recommended set, where the CLI reads them).
+
+    The app sets them itself too, so `cdk synth`, `python app.py` from any directory and the tests
+    all synthesize the same templates from one list.
+    """
+    context = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    return {key: value for key, value in context.items() if key.startswith("@aws-cdk")}
 
 
 def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings: SynthSettings) -> SynthResult:
     """Build every layer's stack on its cloud and synthesize both apps."""
     from cdk_app.stacks.aws import build_aws_stacks
 
-    for flag, value in FEATURE_FLAGS.items():
+    for flag, value in feature_flags().items():
         app.node.set_context(flag, value)
 
     env = cdk.Environment(account=settings.account, region=settings.region)
-    staging_dir = Path(app.outdir) / ".bundles"
+    # Absolute: CDK Terrain resolves a relative asset path against a cdktf.json we do not have.
+    staging_dir = Path(app.outdir).resolve() / ".bundles"
     aws_stacks: dict = {}
     if topology.layers_on(Provider.AWS):
         bundles = stage_bundles(config, staging_dir, "aws")
@@ -200,6 +202,7 @@ def _synth_terrain(config: ProjectConfig, topology: Topology, settings: SynthSet
 
     from cdk_app.stacks.terrain import TerrainSettings, build_terrain_stacks
 
+    settings.tf_outdir.mkdir(parents=True, exist_ok=True)  # CDK Terrain creates only the last level
     # Terraform/OpenTofu ≥ 1.10: S3-native state locking, the default backend's lock.
     tf_app = cdktn.App(
         outdir=str(settings.tf_outdir),

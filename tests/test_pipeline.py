@@ -144,8 +144,8 @@ def test_a_terraform_step_may_touch_only_its_own_state_object_and_lock(pipeline)
     assert len(statements) == 3  # l3-archive, l3-cold and l2 are Terraform stacks here
     l2 = next(s for s in statements if "factory-floor-l2" in json.dumps(s["Resource"]))
     assert [flatten_reference(r) for r in l2["Resource"]] == [
-        "arn:<AWS::Partition>:s3:::factory-floor-tfstate/factory-floor-l2.tfstate",
-        "arn:<AWS::Partition>:s3:::factory-floor-tfstate/factory-floor-l2.tfstate.tflock",
+        "arn:aws:s3:::factory-floor-tfstate/factory-floor-l2.tfstate",
+        "arn:aws:s3:::factory-floor-tfstate/factory-floor-l2.tfstate.tflock",
     ]
 
 
