@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +20,8 @@ from constructs import Construct
 from cdk_app.bundles import stage_bundles
 from cdk_app.config import ProjectConfigError, load_project
 from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
-from cdk_app.pipeline import PipelineSettings
-from cdk_app.stacks.terrain.backend import BackendSettings
+from cdk_app.paths import REPO_ROOT
+from cdk_app.settings import SettingsError, SynthSettings
 from cdk_app.summary import (
     StackSummary,
     cloudformation_resource_count,
@@ -32,73 +30,6 @@ from cdk_app.summary import (
     terraform_resource_count,
 )
 from cdk_app.topology import Topology, plan
-
-DEFAULT_REGION = "eu-central-1"
-
-
-@dataclass(frozen=True)
-class SynthSettings:
-    """Everything the run takes from context and environment, resolved once."""
-
-    project: Path
-    tf_outdir: Path
-    region: str
-    account: str | None
-    azure_location: str
-    gcp_project: str | None
-    gcp_region: str
-    tf_backend: BackendSettings
-    pipeline: PipelineSettings | None = None  # context pipeline=true adds <twin>-pipeline
-
-    @classmethod
-    def from_app(cls, app: cdk.App) -> "SynthSettings":
-        def ctx(key: str, default: str | None = None) -> str | None:
-            value = app.node.try_get_context(key)
-            return default if value in (None, "") else str(value)
-
-        # The CDK CLI overwrites CDK_DEFAULT_REGION, so the region comes from context or AWS_REGION.
-        return cls(
-            project=Path(ctx("project", str(DEFAULT_PROJECT))),
-            tf_outdir=Path(ctx("tf_outdir", "cdktf.out")),
-            region=ctx("region") or os.environ.get("AWS_REGION") or DEFAULT_REGION,
-            account=ctx("account") or os.environ.get("CDK_DEFAULT_ACCOUNT"),
-            azure_location=ctx("azure_location", "westeurope"),
-            gcp_project=ctx("gcp_project"),
-            gcp_region=ctx("gcp_region", "europe-west1"),
-            tf_backend=BackendSettings(
-                kind=ctx("tf_backend", "auto"),
-                bucket=ctx("tf_state_bucket"),
-                storage_account=ctx("tf_state_storage_account"),
-                container=ctx("tf_state_container", "tfstate"),
-                resource_group=ctx("tf_state_resource_group"),
-            ),
-            pipeline=_pipeline_settings(ctx),
-        )
-
-
-class SettingsError(ValueError):
-    """Context that cannot be used; reported like a project problem, without a traceback."""
-
-
-def _pipeline_settings(ctx: Callable[..., str | None]) -> PipelineSettings | None:
-    if (ctx("pipeline") or "false").lower() not in ("true", "1", "yes"):
-        return None
-    missing = [key for key in ("repository", "connection_arn") if not ctx(key)]
-    if missing:
-        raise SettingsError(
-            "context pipeline=true also needs " + " and ".join(f"-c {key}=..." for key in missing)
-            + " (repository as owner/name, connection_arn of a CodeConnections connection)"
-        )
-    project = ctx("project", str(DEFAULT_PROJECT))
-    return PipelineSettings(
-        repository=ctx("repository"),
-        branch=ctx("branch", "main"),
-        connection_arn=ctx("connection_arn"),
-        # The pipeline checks out the repository: the project path must be relative to it.
-        project=os.path.relpath(project, REPO_ROOT) if os.path.isabs(project) else project,
-        tf_state_bucket=ctx("tf_state_bucket") or "",
-    )
-
 
 def main() -> int:
     requested_outdir = os.environ.get("CDK_OUTDIR")

@@ -9,7 +9,8 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from cdk_app.config import load_project
-from cdk_app.main import SettingsError, SynthSettings, synthesize
+from cdk_app.main import synthesize
+from cdk_app.settings import SettingsError, SynthSettings
 from cdk_app.pipeline import CDK_CLI_VERSION
 from cdk_app.topology import plan
 from constructs_lib.aws.nag import flatten_reference

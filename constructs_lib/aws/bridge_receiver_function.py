@@ -16,7 +16,7 @@ from constructs import Construct
 
 from constructs_lib.aws.inter_cloud_receiver import InterCloudReceiver, InterCloudReceiverProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
-from constructs_lib.registry import URL_KEY
+from twin_contract.registry import URL_KEY
 
 
 @dataclass(frozen=True)

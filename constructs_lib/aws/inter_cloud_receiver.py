@@ -14,7 +14,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib.registry import token_secret_name, url_parameter_name
+from twin_contract.registry import token_secret_name, url_parameter_name
 
 TOKEN_LENGTH = 48
 

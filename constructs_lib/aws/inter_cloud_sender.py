@@ -13,7 +13,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib.registry import URL_KEY, token_secret_name, url_parameter_name
+from twin_contract.registry import URL_KEY, token_secret_name, url_parameter_name
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from constructs import Construct
 
 from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
-from constructs_lib.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from constructs import Construct
 from constructs_lib.inter_cloud_endpoint import InterCloudEndpoint
 from constructs_lib.azure.inter_cloud_receiver import vault_secret_name
 from constructs_lib.azure.secret_vault import SecretVault
-from constructs_lib.registry import LAST_ENTRY_URL_KEY, URL_KEY, token_secret_name, url_parameter_name
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY, token_secret_name, url_parameter_name
 
 
 @dataclass(frozen=True)

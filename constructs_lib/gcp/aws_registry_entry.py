@@ -15,7 +15,7 @@ from cdktn_provider_aws.secretsmanager_secret_version import SecretsmanagerSecre
 from cdktn_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
-from constructs_lib.registry import token_secret_name, url_parameter_name
+from twin_contract.registry import token_secret_name, url_parameter_name
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from cdktn_provider_aws.data_aws_secretsmanager_secret_version import DataAwsSec
 from cdktn_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from constructs import Construct
 
-from constructs_lib.registry import URL_KEY, token_secret_name, url_parameter_name
+from twin_contract.registry import URL_KEY, token_secret_name, url_parameter_name
 
 
 @dataclass(frozen=True)

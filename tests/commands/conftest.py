@@ -74,4 +74,8 @@ def copy_repository(target: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def fresh_clone(tmp_path_factory) -> Path:
+    installed = REPO / ".venv" / ".installed"
+    if not installed.is_file() or installed.stat().st_mtime < (REPO / "setup.py").stat().st_mtime:
+        # make in the copy would reinstall into the shared .venv, pointing it at the copy.
+        pytest.fail("setup.py is newer than the installed .venv: run `make install` first")
     return copy_repository(tmp_path_factory.mktemp("clone") / "repo")

@@ -102,7 +102,7 @@ def readme_commands() -> list[str]:
 
 
 def subcommands() -> list[str]:
-    from cdk_app.__main__ import _parser
+    from twin_ops.cli import _parser
 
     return sorted(next(a for a in _parser()._actions if a.__class__.__name__ == "_SubParsersAction").choices)
 

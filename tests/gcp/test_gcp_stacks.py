@@ -14,7 +14,7 @@ from cdktn import Testing as TfTesting  # aliased: pytest would try to collect `
 
 from cdk_app.config.model import Layer, Provider
 from cdk_app.topology import BridgeKind
-from constructs_lib.registry import token_secret_name, url_parameter_name
+from twin_contract.registry import token_secret_name, url_parameter_name
 from syrupy.matchers import path_value
 
 # CDK Terrain asset hashes are 32 upper-case hex digits (tests.snapshot_utils masks CDK's 64).

@@ -10,7 +10,7 @@ from constructs_lib.aws.inter_cloud_receiver import InterCloudReceiver, InterClo
 from constructs_lib.aws.l3_hot_readers import HotReaders, HotReadersProps
 from constructs_lib.aws.l3_hot_table import HotTable, HotTableProps
 from constructs_lib.aws.l3_hot_to_cold_mover import HotToColdMover, HotToColdMoverProps
-from constructs_lib.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 
 class L3HotStack(AwsLayerStack):

@@ -29,7 +29,7 @@ from constructs_lib.azure.inter_cloud_sender import InterCloudSender, InterCloud
 from constructs_lib.azure.layer_foundation import LayerFoundation, LayerFoundationProps
 from constructs_lib.azure.naming import AzureNames
 from constructs_lib.azure.secret_vault import SecretVault, SecretVaultProps
-from constructs_lib.registry import URL_KEY
+from twin_contract.registry import URL_KEY
 
 
 class AzureLayerStack(TerraformStack):

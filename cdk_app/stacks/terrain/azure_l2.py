@@ -13,7 +13,7 @@ from cdk_app.stacks.terrain.azure import AzureLayerStack
 from cdk_app.topology import BridgeKind
 from constructs_lib.azure.event_workflow import EventWorkflow, EventWorkflowProps
 from constructs_lib.azure.inter_cloud_receiver import vault_secret_name
-from constructs_lib.registry import URL_KEY
+from twin_contract.registry import URL_KEY
 
 PROCESSOR_QUEUE = "processor"
 PERSISTER_QUEUE = "persister"

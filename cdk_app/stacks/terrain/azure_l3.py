@@ -15,7 +15,7 @@ from constructs_lib.azure.blob_tier_store import (
 )
 from constructs_lib.azure.cosmos_hot_store import CosmosHotStore, CosmosHotStoreProps
 from constructs_lib.azure.inter_cloud_receiver import vault_secret_name
-from constructs_lib.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 DASHBOARD_READER_SECRET = "dashboard-reader-token"
 

@@ -13,7 +13,7 @@ from cdk_app.topology import BridgeKind
 from constructs_lib.azure import dtdl
 from constructs_lib.azure.digital_twins import DigitalTwins, DigitalTwinsProps
 from constructs_lib.azure.inter_cloud_receiver import vault_secret_name
-from constructs_lib.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 MODELS_FILE = "adt/models.json"
 TWINS_FILE = "adt/twins.json"

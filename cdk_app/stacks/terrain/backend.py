@@ -7,22 +7,13 @@ each other's state, and a local backend would bake machine-local paths into the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from cdktn import AzurermBackend, GcsBackend, LocalBackend, S3Backend, TerraformStack
 
 from cdk_app.config.model import Provider
+from cdk_app.settings import BackendSettings
 
 BACKENDS = ("auto", "s3", "azurerm", "gcs", "local")
-
-
-@dataclass(frozen=True)
-class BackendSettings:
-    kind: str = "auto"  # auto: s3 when AWS hosts a layer, else azurerm when Azure does, else gcs
-    bucket: str | None = None  # s3 / gcs bucket; default <twin>-tfstate
-    storage_account: str | None = None  # azurerm; default <twin, alphanumerics>tfstate (≤ 24)
-    container: str = "tfstate"
-    resource_group: str | None = None  # azurerm; default <twin>-tfstate-rg
 
 
 def default_bucket(twin: str) -> str:

@@ -29,7 +29,7 @@ from constructs_lib.gcp.token_secret import TokenSecret, TokenSecretProps
 from constructs_lib.gcp.twin_function import PUBLIC, EventTrigger, TwinFunction, TwinFunctionProps
 # The Azure stacks' value object: both Terraform clouds publish the same shape (docs/terrain-bridges.md).
 from constructs_lib.inter_cloud_endpoint import InterCloudEndpoint
-from constructs_lib.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 TOKEN_LENGTH = 48
 SOURCE_CLOUD = "google"

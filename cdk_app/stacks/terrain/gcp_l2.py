@@ -16,7 +16,7 @@ from cdk_app.topology import BridgeKind
 from constructs_lib.gcp.feedback_topic import FeedbackTopic, FeedbackTopicProps
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.notification_workflow import NotificationWorkflow, NotificationWorkflowProps
-from constructs_lib.registry import URL_KEY
+from twin_contract.registry import URL_KEY
 
 
 class GcpL2Stack(GcpLayerStack):

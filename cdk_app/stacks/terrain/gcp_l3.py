@@ -18,7 +18,7 @@ from constructs_lib.gcp.firestore_hot_store import FirestoreHotStore, FirestoreH
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.mover_schedule import MoverSchedule, MoverScheduleProps
 from constructs_lib.gcp.tier_bucket import ClassChange, TierBucket, TierBucketProps
-from constructs_lib.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 HOT_COLLECTION = "hot-data"
 OBJECT_USER = "roles/storage.objectUser"  # create, read, overwrite, delete objects; no IAM changes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk_app.stacks.terrain.backend import BackendSettings
+from cdk_app.settings import BackendSettings
 
 
 @dataclass(frozen=True)

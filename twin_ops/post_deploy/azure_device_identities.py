@@ -16,10 +16,10 @@ from typing import Protocol
 from urllib.parse import quote
 
 from cdk_app.config.model import Provider
-from cdk_app.post_deploy import PostDeployError
-from cdk_app.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
-from cdk_app.post_deploy.azure_data_plane import AzureDataPlane
-from cdk_app.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
+from twin_ops.post_deploy import PostDeployError
+from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
+from twin_ops.post_deploy.azure_data_plane import AzureDataPlane
+from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
 
 REGISTRY_API_VERSION = "2021-04-12"
 IOT_HUB_DNS_SUFFIX = "azure-devices.net"  # Azure public cloud

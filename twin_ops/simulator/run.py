@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Protocol
 
 from cdk_app.config.model import Provider
-from cdk_app.simulator.config import DeviceCredentials, SimulatorConfig, auth_dir, read_config
-from cdk_app.simulator.errors import SimulatorError
-from cdk_app.simulator.payloads import load_payloads, messages_for, stamped
+from twin_ops.simulator.config import DeviceCredentials, SimulatorConfig, auth_dir, read_config
+from twin_ops.simulator.errors import SimulatorError
+from twin_ops.simulator.payloads import load_payloads, messages_for, stamped
 
 Deliver = Callable[[str, str], None]  # (device id, feedback text)
 
@@ -44,11 +44,11 @@ class SimulationRequest:
 def open_cloud_link(config: SimulatorConfig, device: DeviceCredentials, folder: Path, deliver: Deliver) -> DeviceLink:
     """The link of the cloud hosting L1 (imports its client library only when used)."""
     if config.cloud is Provider.GOOGLE:
-        from cdk_app.simulator.pubsub_link import PubSubLink
+        from twin_ops.simulator.pubsub_link import PubSubLink
 
         return PubSubLink(config.pubsub.topic, device.device_id, device.feedback_subscription, deliver)
-    from cdk_app.simulator.mqtt_link import MqttLink
-    from cdk_app.simulator.sessions import aws_session, azure_session
+    from twin_ops.simulator.mqtt_link import MqttLink
+    from twin_ops.simulator.sessions import aws_session, azure_session
 
     session = aws_session if config.cloud is Provider.AWS else azure_session
     return MqttLink(session(config, device, folder), deliver)

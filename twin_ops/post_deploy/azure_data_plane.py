@@ -1,6 +1,6 @@
 """The Azure boundary of the post-deploy steps: bearer-token JSON calls to one data-plane host.
 
-Plain REST over the repository's stdlib HTTP helper (runtime/azure/rest.py) with Entra ID tokens
+Plain REST over `http.client` (HTTPS only) with Entra ID tokens
 from azure-identity's DefaultAzureCredential (`az login`, ARM_*/AZURE_* service principals,
 managed identity: the deployer's own identity, as for Terraform). No service SDK: the IoT Hub
 one (azure-iot-hub 2.7.0) still depends on the deprecated uamqp and msrest, and the steps need
@@ -10,14 +10,14 @@ without a network.
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
-from cdk_app.post_deploy import PostDeployError
-from runtime.azure import rest
-from runtime.azure.rest import AzureRestError
+from twin_ops.post_deploy import PostDeployError
 
 IOT_HUB_SCOPE = "https://iothubs.azure.net/.default"
 DIGITAL_TWINS_SCOPE = "https://digitaltwins.azure.net/.default"
@@ -25,6 +25,30 @@ _REFRESH_MARGIN_SECONDS = 300
 
 Transport = Callable[[str, str, Mapping[str, str], bytes | None], tuple[int, dict[str, str], bytes]]
 TokenSource = Callable[[str], str]  # scope → access token
+
+
+class AzureRestError(PostDeployError):
+    """A non-2xx answer: method, host and path, status and the service's error code (never the
+    query string or the body, which may echo what was sent)."""
+
+    def __init__(self, method: str, url: str, status: int, code: str | None) -> None:
+        parts = urlsplit(url)
+        super().__init__(f"{method} {parts.scheme}://{parts.netloc}{parts.path} → HTTP {status} {code or ''}".strip())
+        self.status, self.code = status, code
+
+
+def https_request(method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> tuple[int, dict[str, str], bytes]:
+    """The default transport: every call carries a bearer token, so HTTPS only."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise PostDeployError(f"refusing a non-HTTPS data-plane URL: {parts.scheme}://{parts.netloc}")
+    connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=dict(headers))
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
 
 
 class EntraTokens:
@@ -56,7 +80,7 @@ class EntraTokens:
 
 
 class AzureDataPlane:
-    def __init__(self, host: str, scope: str, token: TokenSource, transport: Transport = rest.request) -> None:
+    def __init__(self, host: str, scope: str, token: TokenSource, transport: Transport = https_request) -> None:
         self._base, self._scope, self._token, self._transport = f"https://{host}", scope, token, transport
 
     def call(

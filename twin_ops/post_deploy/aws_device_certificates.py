@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdk_app.config.model import Provider
-from cdk_app.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
-from cdk_app.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
-from constructs_lib.aws.l1_device_certificate_provider import device_secret_name
+from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
+from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
+from twin_contract.devices import device_secret_name
 
 CERTIFICATE_FILE = "certificate.pem.crt"
 PRIVATE_KEY_FILE = "private.pem.key"

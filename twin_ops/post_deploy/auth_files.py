@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from cdk_app.simulator.config import CONFIG_FILE, SimulatorConfig, auth_dir
+from twin_ops.simulator.config import CONFIG_FILE, SimulatorConfig, auth_dir
 
 SELF_IGNORE = "# written by `python -m cdk_app post-deploy`: device credentials, never commit\n*\n"
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cdk_app.simulator.errors import SimulatorError
+from twin_ops.simulator.errors import SimulatorError
 
 MQTT_KEEPALIVE_SECONDS = 30
 SUBACK_FAILURE = 0x80

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-from cdk_app.post_deploy.azure_data_plane import AzureDataPlane
+from twin_ops.post_deploy.azure_data_plane import AzureDataPlane
 
 ADT_API_VERSION = "2023-10-31"
 MODELS_PER_REQUEST = 100

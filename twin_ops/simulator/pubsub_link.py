@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from cdk_app.simulator.errors import SimulatorError
+from twin_ops.simulator.errors import SimulatorError
 
 PUBLISH_TIMEOUT_SECONDS = 30.0
 

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cdk_app.config.model import Provider
-from cdk_app.simulator.errors import SimulatorError
+from twin_ops.simulator.errors import SimulatorError
 
 AUTH_DIR = "iot_devices_auth"
 CONFIG_FILE = "simulator.json"

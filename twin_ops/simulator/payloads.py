@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from itertools import cycle, islice
 from pathlib import Path
 
-from cdk_app.simulator.errors import SimulatorError
-from runtime.core.telemetry import format_timestamp
+from twin_ops.simulator.errors import SimulatorError
+from twin_contract.wire import format_timestamp
 
 PAYLOADS_FILE = Path("iot_device_simulator") / "payloads.json"
 

@@ -20,7 +20,7 @@ from enum import Enum
 from pathlib import Path
 
 from cdk_app.config.model import Provider
-from cdk_app.post_deploy import PostDeployStep, steps_after
+from twin_ops.post_deploy import PostDeployStep, steps_after
 from cdk_app.topology import Topology
 
 TERRAFORM_TOOLS = ("terraform", "tofu")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from cdk_app.config import load_project
 from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.post_deploy import STEPS, PostDeployError, PostDeployStep
-from cdk_app.simulator.config import auth_dir
+from twin_ops.post_deploy import STEPS, PostDeployError, PostDeployStep
+from twin_ops.simulator.config import auth_dir
 from cdk_app.topology import Topology, plan
 
 
@@ -39,9 +39,7 @@ def expected_errors() -> tuple[type[BaseException], ...]:
     """Failures reported as one line: the step's own, cloud refusals, missing files."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from runtime.azure.rest import AzureRestError
-
-    return PostDeployError, AzureRestError, BotoCoreError, ClientError, OSError
+    return PostDeployError, BotoCoreError, ClientError, OSError  # AzureRestError is a PostDeployError
 
 
 def _check_placement(step: PostDeployStep, topology: Topology) -> None:
@@ -62,7 +60,7 @@ def _stack_dir(request: PostDeployRequest, topology: Topology, layer: Layer) -> 
 def _aws_device_certificates(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
     import boto3
 
-    from cdk_app.post_deploy.aws_device_certificates import download_device_certificates
+    from twin_ops.post_deploy.aws_device_certificates import download_device_certificates
 
     region = request.region or os.environ.get("AWS_REGION") or _synth_default_region()
     session = boto3.Session(region_name=region)
@@ -77,14 +75,14 @@ def _aws_device_certificates(request: PostDeployRequest, config: ProjectConfig, 
 
 
 def _synth_default_region() -> str:
-    from cdk_app.main import DEFAULT_REGION  # the region `cdk synth` uses without context or AWS_REGION
+    from cdk_app.settings import DEFAULT_REGION  # the region `cdk synth` uses without context or AWS_REGION
 
     return DEFAULT_REGION
 
 
 def _azure_device_identities(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
-    from cdk_app.post_deploy.azure_data_plane import IOT_HUB_SCOPE, AzureDataPlane, EntraTokens
-    from cdk_app.post_deploy.azure_device_identities import IotHubRegistry, hub_host, read_manifest, register_devices
+    from twin_ops.post_deploy.azure_data_plane import IOT_HUB_SCOPE, AzureDataPlane, EntraTokens
+    from twin_ops.post_deploy.azure_device_identities import IotHubRegistry, hub_host, read_manifest, register_devices
 
     manifest = read_manifest(_stack_dir(request, topology, Layer.L1))
     registry = IotHubRegistry(AzureDataPlane(hub_host(manifest), IOT_HUB_SCOPE, EntraTokens()))
@@ -96,9 +94,9 @@ def _azure_device_identities(request: PostDeployRequest, config: ProjectConfig, 
 
 
 def _azure_digital_twins(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
-    from cdk_app.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane, EntraTokens
-    from cdk_app.post_deploy.azure_digital_twins import DigitalTwinsApi, read_files, upload
-    from cdk_app.post_deploy.terraform_state import StackState
+    from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane, EntraTokens
+    from twin_ops.post_deploy.azure_digital_twins import DigitalTwinsApi, read_files, upload
+    from twin_ops.post_deploy.terraform_state import StackState
 
     stack_dir = _stack_dir(request, topology, Layer.L4)
     models, twins = read_files(stack_dir)
@@ -108,8 +106,8 @@ def _azure_digital_twins(request: PostDeployRequest, config: ProjectConfig, topo
 
 
 def _gcp_telemetry_topic(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
-    from cdk_app.post_deploy.gcp_telemetry_topic import write_pubsub_target
-    from cdk_app.post_deploy.terraform_state import StackState
+    from twin_ops.post_deploy.gcp_telemetry_topic import write_pubsub_target
+    from twin_ops.post_deploy.terraform_state import StackState
 
     state = StackState.read(request.terraform, _stack_dir(request, topology, Layer.L1))
     with_feedback = topology.cloud(Layer.L2) is Provider.GOOGLE and config.flags.return_feedback_to_device

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cdk_app.post_deploy import PostDeployError
+from twin_ops.post_deploy import PostDeployError
 
 ShowJson = Callable[[str, Path], str]  # (terraform executable, stack dir) → `terraform show -json`
 

@@ -14,10 +14,10 @@ import json
 import time
 from pathlib import Path
 
-from cdk_app.simulator.azure_sas import sas_token
-from cdk_app.simulator.config import DeviceCredentials, SimulatorConfig
-from cdk_app.simulator.mqtt_link import MqttSession
-from constructs_lib.aws.l1_device_identity import client_id, feedback_topic, telemetry_topic
+from twin_ops.simulator.azure_sas import sas_token
+from twin_ops.simulator.config import DeviceCredentials, SimulatorConfig
+from twin_ops.simulator.mqtt_link import MqttSession
+from twin_contract.devices import client_id, feedback_topic, telemetry_topic
 
 IOT_HUB_API_VERSION = "2021-04-12"
 IOT_HUB_JSON_PROPERTIES = "$.ct=application%2Fjson&$.ce=utf-8"

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cdk_app.config.model import Provider
-from cdk_app.post_deploy.auth_files import prepare_auth_dir, write_simulator_config
-from cdk_app.post_deploy.terraform_state import StackState
-from cdk_app.simulator.config import DeviceCredentials, PubSubTopic, SimulatorConfig
+from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_simulator_config
+from twin_ops.post_deploy.terraform_state import StackState
+from twin_ops.simulator.config import DeviceCredentials, PubSubTopic, SimulatorConfig
 from constructs_lib.gcp.naming import resource_name
 
 TOPIC_OUTPUT = "telemetry_topic"
