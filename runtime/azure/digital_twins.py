@@ -14,7 +14,7 @@ from urllib.parse import quote
 from runtime.azure import identity, rest
 
 API_VERSION = "2023-10-31"
-METADATA = ("device_id", "timestamp")
+METADATA = ("device_id", "timestamp", "record_id")  # record fields, not twin properties
 
 
 def twin_patch(record: Mapping[str, Any]) -> list[dict[str, Any]]:
