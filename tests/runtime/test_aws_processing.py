@@ -218,3 +218,14 @@ def test_ingestion_invokes_the_processor_and_returns_a_receipt(ingestion: Any, f
 def test_ingestion_rejects_bad_requests(ingestion: Any, fake_lambda, body: Any, token: str, status: int) -> None:
     assert post(ingestion, body, token)["statusCode"] == status
     assert fake_lambda.calls == []
+
+
+def test_async_invokes_split_a_batch_that_exceeds_the_payload_limit(load_handler, fake_lambda) -> None:
+    """100 records of 30 KB (a full envelope) would be refused on every retry as one 3 MB invoke."""
+    from runtime.aws.lambda_invoke import MAX_ASYNC_PAYLOAD_BYTES, invoke_async
+
+    records = [record(second=s % 60, blob="x" * 30_000, n=s) for s in range(100)]
+    count = invoke_async("twin-processor", records)
+    payloads = [json.dumps(event).encode() for _, _, event in fake_lambda.calls]
+    assert count == len(payloads) > 1 and all(len(p) <= MAX_ASYNC_PAYLOAD_BYTES <= 256 * 1024 for p in payloads)
+    assert [r["n"] for _, _, event in fake_lambda.calls for r in event] == list(range(100))

@@ -176,3 +176,20 @@ def test_hot_to_cold_raises_so_the_stream_retries(load_handler, serve, token_sec
 def test_hot_to_cold_ignores_batches_without_expiries(load_handler, buckets: None) -> None:
     mover = load_handler("hot_to_cold", COLD_BUCKET_NAME=COLD)
     assert mover.handler({"Records": [stream_record(record(), event_name="INSERT")]}) == {"records": 0, "objects": 0}
+
+
+def test_a_function_url_body_that_cannot_be_decoded_is_400(hot_writer: Any, hot_table: str) -> None:
+    event = function_url_event(b"{}", {"x-inter-cloud-token": TOKEN})
+    event["body"] = "not base64 at all!"
+    response = hot_writer.handler(event)
+    assert response["statusCode"] == 400 and json.loads(response["body"])["error"]["code"] == "invalid_body"
+
+
+def test_the_hot_writer_keeps_readings_of_one_millisecond_apart(hot_writer: Any, hot_table: str) -> None:
+    """Two readings of a device in the same millisecond overwrote each other before record ids."""
+    first, second = {**record(second=1, t=1), "record_id": "a" * 32}, {**record(second=1, t=2), "record_id": "b" * 32}
+    assert post(hot_writer, build_envelope([first, second], "azure", "L3_hot"))[0] == 200
+    assert post(hot_writer, build_envelope([second], "azure", "L3_hot"))[0] == 200  # a replay in a new envelope
+    items = clients.dynamodb_table(hot_table).scan()["Items"]
+    assert sorted((item["timestamp"], int(item["t"])) for item in items) == [
+        (f"2026-01-01T10:00:01.000Z#{'a' * 32}", 1), (f"2026-01-01T10:00:01.000Z#{'b' * 32}", 2)]

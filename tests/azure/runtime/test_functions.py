@@ -247,3 +247,28 @@ def test_queue_messages_stay_under_the_size_limit(fake_azure):
     assert QueueClient(fake_azure.queue_url("big")).send(records) > 1
     assert sum(len(m) for m in fake_azure.queues["big"]) == 100
 
+
+
+def test_a_twin_update_digital_twins_refuses_is_bad_input_not_a_retry(load_function, fake_azure, monkeypatch):
+    from runtime.azure import digital_twins, rest
+
+    real = rest.checked
+
+    def refuse(method, url, headers=None, body=None, allow=(), **kwargs):
+        if method != "PATCH":
+            return real(method, url, headers, body, allow, **kwargs)
+        raise rest.AzureRestError(method, url, 400, "ValidationFailed")
+
+    monkeypatch.setattr(digital_twins.rest, "checked", refuse)
+    module = load_function("adt_updater", UPDATER_TOKEN_SECRET="inbound-token", ADT_URL="https://adt.example")
+    status, body = answer(module.update(http(build_envelope([RECORD], "aws", "L4"))))
+    assert status == 400 and body["error"]["code"] == "rejected_by_digital_twins"
+
+
+def test_azure_error_codes_are_shown_only_when_they_look_like_codes():
+    from runtime.azure import rest
+
+    assert rest._code(b'{"error": {"code": "SecretNotFound"}}') == "SecretNotFound"
+    assert rest._code(b'{"error": {"code": "x\\r\\nforged"}}') is None
+    assert rest._code(json.dumps({"error": {"code": "E" * 1_000_000}}).encode()) is None
+    assert rest._code(b"<Error><Code>BlobNotFound</Code></Error>") == "BlobNotFound"
