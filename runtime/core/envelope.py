@@ -6,6 +6,7 @@ record or a list of records.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -94,7 +95,9 @@ def records_receiver(
         envelope = parse_envelope(body, target_layer)
         records = [
             normalize_record(
-                raw, default_time=envelope.timestamp, default_id=envelope_record_id(envelope.trace_id, index)
+                raw,
+                default_time=envelope.timestamp,
+                default_id=functools.partial(envelope_record_id, envelope.trace_id, index),
             )
             for index, raw in enumerate(envelope.records)
         ]

@@ -14,9 +14,9 @@ queue; the twin's layers may sit on any cloud, so one rule serves them all, set 
 | top-level property names | not `id`, `ttl`, `record_id`, Cosmos system names | the stores' own fields |
 | text | valid Unicode (no lone surrogates) | UTF-8 everywhere |
 
-`parse_json` is the one JSON reader of bodies from outside: NaN, Infinity and numbers that
-overflow to infinity are refused, and nesting is bounded, so a hostile body is bad input (400)
-and never a RecursionError (500).
+`parse_json` is the one JSON reader of bodies from outside: NaN and Infinity are refused (a
+literal that overflows to infinity, 1e400, is refused with the record that holds it), and nesting
+is bounded, so a hostile body is bad input (400) and never a RecursionError (500).
 """
 
 from __future__ import annotations
@@ -48,9 +48,10 @@ class BodyError(InvalidInput):
 
 
 def parse_json(data: bytes | str) -> Any:
-    """Strict JSON: RFC 8259 numbers only (no NaN/Infinity, no overflow), bounded nesting."""
+    """Strict JSON: RFC 8259 numbers only (no NaN/Infinity), bounded nesting."""
     try:
-        value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
+        # Infinity from an overflowing literal (1e400) is refused where values are checked (records).
+        value = json.loads(data, parse_constant=_refuse_constant)
     except RecursionError:
         raise BodyError(f"the body nests deeper than {MAX_BODY_DEPTH} levels") from None
     except ValueError as exc:
@@ -60,39 +61,52 @@ def parse_json(data: bytes | str) -> Any:
     return value
 
 
-def check_properties(properties: Mapping[str, Any]) -> None:
-    """Raise LimitError unless every store can hold these properties (the record's own fields aside)."""
+def check_properties(properties: Mapping[str, Any]) -> int:
+    """Raise LimitError unless every store can hold these properties (the record's own fields
+    aside); returns an upper bound of their size as JSON, found on the same walk."""
     for name in properties:
         if name in RESERVED_NAMES:
             raise LimitError(f"property name {name!r} is reserved")
-    stack: list[tuple[Any, int, bool]] = [(value, 1, False) for value in properties.values()]
-    _check_names(properties)
+    bound = 0
+    stack: list[tuple[Any, int, bool]] = [(properties, 0, False)]
     while stack:
         value, depth, in_list = stack.pop()
-        if isinstance(value, bool) or value is None:
-            continue
-        if isinstance(value, int):
+        if isinstance(value, str):
+            bound += _text_bound(value)
+        elif value is None or isinstance(value, bool):
+            bound += 5
+        elif isinstance(value, int):
             if not INT_MIN <= value <= INT_MAX:
                 raise LimitError("integers must fit in 64 bits")
+            bound += 20
         elif isinstance(value, float):
             _check_float(value)
-        elif isinstance(value, str):
-            continue  # valid Unicode is checked by check_size's UTF-8 encoding
-        elif isinstance(value, (Mapping, list)):
+            bound += 24
+        elif isinstance(value, Mapping):
             if depth > MAX_VALUE_DEPTH:
                 raise LimitError(f"property values nest deeper than {MAX_VALUE_DEPTH} levels")
-            if isinstance(value, list):
-                if in_list:
-                    raise LimitError("a list may not directly hold a list")
-                stack.extend((item, depth + 1, True) for item in value)
-            else:
-                _check_names(value)
-                stack.extend((item, depth + 1, False) for item in value.values())
+            bound += 2
+            for name, child in value.items():
+                _check_name(name)
+                bound += _text_bound(name) + 2
+                stack.append((child, depth + 1, False))
+        elif isinstance(value, list):
+            if depth > MAX_VALUE_DEPTH:
+                raise LimitError(f"property values nest deeper than {MAX_VALUE_DEPTH} levels")
+            if in_list:
+                raise LimitError("a list may not directly hold a list")
+            bound += 2 + len(value)
+            stack.extend((item, depth + 1, True) for item in value)
         else:
             raise LimitError(f"unsupported value type {type(value).__name__}")
+    return bound
 
 
-def check_size(record: Mapping[str, Any]) -> None:
+def check_size(record: Mapping[str, Any], bound: int | None = None) -> None:
+    """Raise LimitError when the record is larger than MAX_RECORD_BYTES as compact JSON; a `bound`
+    (from check_properties, plus the record's own fields) within the limit settles it unmeasured."""
+    if bound is not None and bound <= MAX_RECORD_BYTES:
+        return
     try:
         size = len(json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode())
     except UnicodeEncodeError:
@@ -101,18 +115,26 @@ def check_size(record: Mapping[str, Any]) -> None:
         raise LimitError(f"a record may hold at most {MAX_RECORD_BYTES} bytes of JSON, this one {size}")
 
 
-def _check_names(mapping: Mapping[str, Any]) -> None:
-    for name in mapping:
-        if not isinstance(name, str) or not name:
-            raise LimitError("property names must be non-empty strings")
-        try:
-            size = len(name.encode())
-        except UnicodeEncodeError:
-            raise LimitError("text must be valid Unicode (no lone surrogates)") from None
-        if size > MAX_NAME_BYTES:
-            raise LimitError(f"property names may hold at most {MAX_NAME_BYTES} bytes")
-        if _FIRESTORE_RESERVED.fullmatch(name):
-            raise LimitError("property names of the form __name__ are reserved")
+def _text_bound(text: str) -> int:
+    """An upper bound of `text`'s size as a JSON string; LimitError for text UTF-8 cannot encode."""
+    if text.isascii():
+        if text.isprintable():
+            return len(text) + 2 + text.count('"') + text.count("\\")
+        return 6 * len(text) + 2  # control characters become \u00XX
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise LimitError("text must be valid Unicode (no lone surrogates)") from None
+    return 6 * len(text) + 2
+
+
+def _check_name(name: Any) -> None:
+    if not isinstance(name, str) or not name:
+        raise LimitError("property names must be non-empty strings")
+    if len(name) * 4 > MAX_NAME_BYTES and len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        raise LimitError(f"property names may hold at most {MAX_NAME_BYTES} bytes")
+    if name.startswith("__") and _FIRESTORE_RESERVED.fullmatch(name):
+        raise LimitError("property names of the form __name__ are reserved")
 
 
 def _check_float(value: float) -> None:
@@ -122,27 +144,22 @@ def _check_float(value: float) -> None:
 
 
 def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
+    """How deeply containers nest (iteratively: a recursive walk could itself overflow)."""
+    containers = (dict, list)
+    if not isinstance(value, containers):
+        return 0
+    deepest, stack = 1, [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in item)
+        deepest = max(deepest, depth)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, containers):
+                stack.append((child, depth + 1))
     return deepest
 
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError("a number overflows")
-    return value
 
 
 def _reason(exc: ValueError) -> str:

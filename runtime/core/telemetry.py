@@ -9,7 +9,7 @@ checked against what every store can hold (runtime.core.limits).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,7 +59,10 @@ def parse_timestamp(value: Any) -> datetime:
 
 def format_timestamp(moment: datetime) -> str:
     utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+        f".{utc.microsecond // 1000:03d}Z"
+    )
 
 
 def normalize_timestamp(value: Any) -> str:
@@ -72,14 +75,19 @@ def find_device_id(raw: Mapping[str, Any]) -> Any:
 
 
 def normalize_record(
-    raw: Any, device_id: str | None = None, *, default_time: Any = None, default_id: str | None = None
+    raw: Any,
+    device_id: str | None = None,
+    *,
+    default_time: Any = None,
+    default_id: str | Callable[[], str] | None = None,
 ) -> dict[str, Any]:
     """The record in canonical shape, checked against every store's limits.
 
     `device_id` (when given) overrides the body's id. A record without a timestamp takes
     `default_time` (the platform's receipt time at ingress, the envelope's time at a bridge
     receiver: both the same on every redelivery); without either it is bad input. A record
-    without a `record_id` takes `default_id`, else the identity a bare (device, time) key gave it.
+    without a `record_id` takes `default_id` (a value, or a function giving it: names are hashed
+    only for records that need them), else the identity a bare (device, time) key gave it.
     """
     if not isinstance(raw, Mapping):
         raise TelemetryError(f"a record must be a JSON object, got {type(raw).__name__}")
@@ -90,13 +98,14 @@ def normalize_record(
     timestamp = normalize_timestamp(moment)
     given_id = raw.get(RECORD_ID)
     if given_id in (None, ""):
-        record_id = default_id or legacy_record_id(identifier, timestamp)
+        given = default_id() if callable(default_id) else default_id
+        record_id = given or legacy_record_id(identifier, timestamp)
     else:
         record_id = validate_record_id(given_id)
     properties = {key: value for key, value in raw.items() if key not in _RECORD_KEYS}
-    limits.check_properties(properties)
+    bound = limits.check_properties(properties) + len(identifier) + len(timestamp) + len(record_id) + 48
     record = {"device_id": identifier, "timestamp": timestamp, RECORD_ID: record_id, **properties}
-    limits.check_size(record)
+    limits.check_size(record, bound)
     return record
 
 
