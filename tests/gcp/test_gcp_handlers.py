@@ -119,6 +119,30 @@ def test_dispatcher_forwards_pubsub_telemetry_with_an_id_token(gcp_runtime, serv
     assert gcp_runtime.publisher.messages[-1][2]["dead_letter_reason"].startswith("undeliverable")
 
 
+def test_dispatcher_gives_a_redelivered_message_the_same_record(gcp_runtime, serve_function, recorder) -> None:
+    """Pub/Sub redelivers with the same messageId and publishTime: a clockless device's reading is stored once."""
+    target = recorder()
+    dispatcher = serve_function("dispatcher", "cloudevent", TARGET_URL=target.url, DEAD_LETTER_TOPIC="projects/p/topics/dead")
+    data = base64.b64encode(b'{"temperature": 21.5, "record_id": "ffffffffffffffffffffffffffffffff"}').decode()
+
+    def deliver(message_id: str) -> None:
+        body = {"message": {"data": data, "attributes": {"device_id": "press-01"}, "messageId": message_id,
+                            "publishTime": "2026-01-01T10:00:05.123456Z"}, "subscription": "projects/p/subscriptions/e"}
+        request = urllib.request.Request(dispatcher.url, data=json.dumps(body).encode(), method="POST", headers={
+            "Content-Type": "application/json", "ce-id": message_id, "ce-specversion": "1.0",
+            "ce-source": "//pubsub.googleapis.com/projects/p/topics/t", "ce-type": "google.cloud.pubsub.topic.v1.messagePublished"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+
+    deliver("42")
+    deliver("42")
+    deliver("43")
+    first, again, other = (json.loads(request.body) for request in target.requests)
+    assert first == again == {"device_id": "press-01", "timestamp": "2026-01-01T10:00:05.123Z",
+                              "record_id": contract_id("google:42"), "temperature": 21.5}
+    assert other["record_id"] == contract_id("google:43")
+
+
 def test_event_checker_runs_functions_workflow_and_feedback(gcp_runtime, serve_function, recorder, monkeypatch) -> None:
     action = recorder()
     feedback = serve_function("feedback", FEEDBACK_TOPIC="projects/p/topics/feedback")
