@@ -86,6 +86,26 @@ def parse_payload(body: Any) -> MoverPayload:
     return expected
 
 
+def stored_payloads(document: Any) -> list[MoverPayload]:
+    """The payload(s) to forward for a stored cold object: its records, keyed by this contract.
+
+    An object written under this contract comes back as the same payload (the same key); one
+    written before record ids existed gets its records' legacy ids and a key of this contract, so
+    the cold → archive movers can still forward it instead of refusing it on every run.
+    """
+    if not isinstance(document, Mapping) or document.get("schema") != SCHEMA:
+        raise MoverPayloadError(f"the object is not a mover payload with schema {SCHEMA!r}")
+    if not isinstance(document.get("records"), list) or not document["records"]:
+        raise MoverPayloadError("records must be a non-empty list")
+    source_cloud = document.get("source_cloud")
+    if not isinstance(source_cloud, str) or not source_cloud:
+        raise MoverPayloadError("source_cloud is required")
+    try:
+        return build_payloads(document["records"], source_cloud)
+    except RecordError as exc:
+        raise MoverPayloadError(f"bad record: {exc}") from exc
+
+
 def _payload(source_cloud: Any, device_id: Any, records: Sequence[Mapping[str, Any]]) -> MoverPayload:
     normalized = _ordered(normalize_record(raw) for raw in records)
     if not isinstance(source_cloud, str) or not source_cloud:

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from runtime.core import mover
-from runtime.core.mover import MoverPayloadError, build_payloads, object_key, parse_payload
+from runtime.core.mover import MoverPayloadError, build_payloads, object_key, parse_payload, stored_payloads
 from tests.runtime.runtime_testing import cold_object_key, record, record_id
 
 
@@ -85,3 +85,15 @@ def test_parse_rejects_inconsistent_payloads(change: dict, message: str) -> None
     (payload,) = build_payloads([record(second=1), record(second=2)], "aws")
     with pytest.raises(MoverPayloadError, match=message):
         parse_payload({**payload.to_dict(), **change})
+
+
+def test_a_stored_object_comes_back_as_the_same_payload() -> None:
+    (payload,) = build_payloads([record(second=1), record(second=2)], "azure")
+    assert stored_payloads(json.loads(json.dumps(payload.to_dict()))) == [payload]
+
+
+@pytest.mark.parametrize("document", [[], {"schema": "v0"}, {"schema": "dt.mover.v1", "records": []},
+                                      {"schema": "dt.mover.v1", "source_cloud": "aws", "records": [{"ts": 1}]}])
+def test_a_stored_object_that_is_no_payload_is_refused(document) -> None:
+    with pytest.raises(MoverPayloadError):
+        stored_payloads(document)

@@ -143,3 +143,21 @@ def test_hot_to_cold_mover_writes_cool_blobs_then_removes_from_cosmos(container,
     [blob] = list(container.list())
     assert blob.tier == COOL and blob.name.startswith("d1/2026/01/01/")
     assert store.latest("d1") is None and store.latest("d2")["t"] == 9
+
+
+def test_cold_to_archive_leaves_a_blob_it_cannot_archive_and_moves_the_rest(container, load_function, caplog):
+    module = load_function("cold_to_archive", COLD_CONTAINER_URL=container.url, COLD_RETENTION_DAYS=90,
+                           REMOTE_URL="https://archive.example/api/archive-writer", REMOTE_TOKEN_SECRET="t")
+    payload = build_payloads(RECORDS, "azure")[0]
+    container.put_json("d0/broken.json", {"schema": "dt.mover.v1", "records": "none"}, COOL)
+    container.put_json(payload.object_key, payload.to_dict(), COOL)
+
+    class Sent(list):
+        def post(self, body):
+            self.append(body)
+
+    sent = Sent()
+    later = datetime.now(timezone.utc) + timedelta(days=91)
+    assert module.move(now=later, container=container, client=sent) == 1
+    assert [body["object_key"] for body in sent] == [payload.object_key]
+    assert [blob.name for blob in container.list()] == ["d0/broken.json"] and "cannot be archived" in caplog.text
