@@ -25,6 +25,10 @@ from tests.runtime.fuzz_bodies import (
     hostile_envelopes,
     hostile_mover_payloads,
     hostile_queries,
+    near_valid_envelopes,
+    near_valid_mover_payloads,
+    near_valid_queries,
+    with_poison_examples,
 )
 from tests.runtime.runtime_testing import LoopbackServer, json_reply
 
@@ -71,12 +75,12 @@ def front_doors(gcp_runtime, monkeypatch, processor) -> Callable[[str], Post]:
 
 
 SHAPES = {
-    "ingestion": hostile_envelopes("L2"),
-    "hot_writer": hostile_envelopes("L3_hot"),
-    "cold_writer": hostile_mover_payloads(),
-    "archive_writer": hostile_mover_payloads(),
-    "hot_reader": hostile_queries(),
-    "hot_reader_last_entry": hostile_queries(),
+    "ingestion": (hostile_envelopes("L2"), near_valid_envelopes("L2")),
+    "hot_writer": (hostile_envelopes("L3_hot"), near_valid_envelopes("L3_hot")),
+    "cold_writer": (hostile_mover_payloads(), near_valid_mover_payloads()),
+    "archive_writer": (hostile_mover_payloads(), near_valid_mover_payloads()),
+    "hot_reader": (hostile_queries(), near_valid_queries()),
+    "hot_reader_last_entry": (hostile_queries(), near_valid_queries()),
 }
 
 
@@ -87,7 +91,8 @@ def test_no_body_makes_a_google_front_door_fail_with_a_5xx(front_doors, request,
     post = front_doors(door)
 
     @fuzz_settings()
-    @given(body=hostile_bodies(SHAPES[door]))
+    @given(body=hostile_bodies(*SHAPES[door]))
+    @with_poison_examples
     def check(body: bytes) -> None:
         status, answer = post(body)
         assert status in ANSWERS, (status, answer)

@@ -14,13 +14,14 @@ many). Runs are derandomized, so a failure repeats; set `FUZZ_RANDOM=1` to explo
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, example, settings
 from hypothesis import strategies as st
 
 from runtime.core.envelope import build_envelope
@@ -127,18 +128,92 @@ POISON_TEXTS = [
 ]
 
 
-def hostile_bodies(shapes: st.SearchStrategy[Any]) -> st.SearchStrategy[bytes]:
-    """Bodies built from `shapes` (the front door's own format, broken), plus generic garbage."""
+def _maps(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+# Values and names some store cannot hold, each on its own in an otherwise valid record.
+POISON_VALUES = st.sampled_from([
+    1e200, -1e200, 1e-300, 5e-324, 2**63, -(2**63) - 1, 10**30, float("inf"), float("nan"), [[1], [2]],
+    _maps(17), {"": 1}, {"__x__": 1}, "\ud800", {"\udc00": 1}, "x" * (33 * 1024),
+])
+POISON_NAMES = st.sampled_from(["", "id", "ttl", "_rid", "_etag", "_ts", "__name__", "n" * 256, "\ud800"])
+GOOD_RECORDS = st.fixed_dictionaries({
+    "device_id": st.sampled_from(["d1", "d2"]),
+    "timestamp": st.sampled_from(["2026-01-01T10:00:00Z", 1767261600000]),
+    "record_id": st.sampled_from([f"{n:032x}" for n in range(3)]),
+    "v": st.integers(0, 9),
+})
+
+
+@st.composite
+def near_valid_records(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid record but for one thing a store cannot hold (or one broken identity field)."""
+    record = dict(draw(GOOD_RECORDS))
+    flaw = draw(st.sampled_from(["value", "name", "identity"]))
+    if flaw == "value":
+        record["p"] = draw(POISON_VALUES)
+    elif flaw == "name":
+        record[draw(POISON_NAMES)] = 1
+    else:
+        record[draw(st.sampled_from(["device_id", "timestamp", "record_id"]))] = draw(
+            st.sampled_from(["d1\n", "", "x" * 129, "1969-12-31T23:59:59Z", "A" * 32, "2026-01-01T10:00:00.000Z#x", 1e300])
+        )
+    return record
+
+
+@st.composite
+def near_valid_envelopes(draw: st.DrawFn, target_layer: str) -> dict[str, Any]:
+    records = draw(st.lists(GOOD_RECORDS, max_size=3)) + [draw(near_valid_records())]
+    return build_envelope(draw(st.permutations(records)), "fuzz", target_layer)
+
+
+@st.composite
+def near_valid_mover_payloads(draw: st.DrawFn) -> dict[str, Any]:
+    good = {"device_id": "d1", "timestamp": "2026-01-01T10:00:00.000Z", "record_id": "0" * 32}
+    flawed = {**draw(near_valid_records()), "device_id": "d1", "timestamp": "2026-01-01T10:00:01.000Z"}
+    return {"schema": "dt.mover.v1", "source_cloud": "fuzz", "device_id": "d1",
+            "start_timestamp": good["timestamp"], "end_timestamp": flawed["timestamp"],
+            "object_key": "d1/2026/01/01/x.json", "records": [good, flawed]}
+
+
+@st.composite
+def near_valid_queries(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid reader query but for its cursor or one field (a cursor of another range or device)."""
+    position = {"device_id": draw(st.sampled_from(["d1", "d2", 7])),
+                "timestamp": draw(st.one_of(st.sampled_from(["2026-01-01T10:00:00.000Z", "2030-01-01T00:00:00.000Z",
+                                                             "", "~", "2026-01-01T10:00:00.000Z#" + "f" * 32]),
+                                            st.text(max_size=30), st.integers()))}
+    token = base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+    query = {"device_id": "d1", "properties": ["v"], "start_time": "2026-01-01T00:00:00Z",
+             "end_time": "2026-01-01T12:00:00Z", "max_results": draw(st.sampled_from([1, 1000, 1001, 0, True, 2.5])),
+             "order": draw(st.sampled_from(["ASCENDING", "DESCENDING", "descending"])),
+             "next_token": draw(st.sampled_from([token, token[:-2], "%%", None]))}
+    return query
+
+
+def hostile_bodies(shapes: st.SearchStrategy[Any], near_valid: st.SearchStrategy[Any] | None = None) -> st.SearchStrategy[bytes]:
+    """Bodies built from `shapes` (the front door's own format, broken) and `near_valid` (its format,
+    valid but for one value no store can hold), plus generic garbage and known poison."""
 
     def encode(value: Any) -> bytes:
         return json.dumps(value, allow_nan=True).encode("utf-8", "surrogatepass")
 
-    return st.one_of(
-        shapes.map(encode),
-        JSON_VALUES.map(encode),
-        st.binary(max_size=64),
-        st.sampled_from(POISON_TEXTS).map(lambda text: text.encode("utf-8", "surrogatepass")),
-    )
+    branches = [shapes.map(encode), JSON_VALUES.map(encode), st.binary(max_size=64),
+                st.sampled_from(POISON_TEXTS).map(lambda text: text.encode("utf-8", "surrogatepass"))]
+    if near_valid is not None:
+        branches += [near_valid.map(encode)] * 2
+    return st.one_of(*branches)
+
+
+def with_poison_examples(test: Any) -> Any:
+    """Every known poison text, run on every front door besides the generated bodies."""
+    for text in POISON_TEXTS:
+        test = example(body=text.encode("utf-8", "surrogatepass"))(test)
+    return test
 
 
 # --- deliveries with colliding records ---------------------------------------------------------

@@ -22,6 +22,10 @@ from tests.runtime.fuzz_bodies import (
     hostile_envelopes,
     hostile_mover_payloads,
     hostile_queries,
+    near_valid_envelopes,
+    near_valid_mover_payloads,
+    near_valid_queries,
+    with_poison_examples,
 )
 from tests.runtime.runtime_testing import TOKEN, function_url_event
 
@@ -63,12 +67,12 @@ def front_doors(load_handler, hot_table: str, token_secret: str, fake_lambda) ->
 
 
 SHAPES = {
-    "ingestion": hostile_envelopes("L2"),
-    "hot_writer": hostile_envelopes("L3_hot"),
-    "cold_writer": hostile_mover_payloads(),
-    "archive_writer": hostile_mover_payloads(),
-    "hot_reader": hostile_queries(),
-    "hot_reader_last_entry": hostile_queries(),
+    "ingestion": (hostile_envelopes("L2"), near_valid_envelopes("L2")),
+    "hot_writer": (hostile_envelopes("L3_hot"), near_valid_envelopes("L3_hot")),
+    "cold_writer": (hostile_mover_payloads(), near_valid_mover_payloads()),
+    "archive_writer": (hostile_mover_payloads(), near_valid_mover_payloads()),
+    "hot_reader": (hostile_queries(), near_valid_queries()),
+    "hot_reader_last_entry": (hostile_queries(), near_valid_queries()),
 }
 
 
@@ -77,7 +81,8 @@ def test_no_body_makes_an_aws_front_door_fail_with_a_5xx(front_doors, door: str)
     handler = front_doors(door)
 
     @fuzz_settings()
-    @given(body=hostile_bodies(SHAPES[door]))
+    @given(body=hostile_bodies(*SHAPES[door]))
+    @with_poison_examples
     def check(body: bytes) -> None:
         status, answer = call(handler, body)
         assert status in ANSWERS, (status, answer)

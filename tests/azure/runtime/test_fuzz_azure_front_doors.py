@@ -26,6 +26,10 @@ from tests.runtime.fuzz_bodies import (
     hostile_envelopes,
     hostile_mover_payloads,
     hostile_queries,
+    near_valid_envelopes,
+    near_valid_mover_payloads,
+    near_valid_queries,
+    with_poison_examples,
 )
 from tests.runtime.runtime_testing import LoopbackServer, json_reply
 
@@ -97,15 +101,15 @@ def front_doors(load_function, fake_azure, reader_remote) -> Callable[[str], Cal
 
 
 SHAPES = {
-    "ingestion": hostile_envelopes("L2"),
-    "hot_writer": hostile_envelopes("L3_hot"),
-    "adt_updater": hostile_envelopes("L4"),
-    "cold_writer": hostile_mover_payloads(),
-    "archive_writer": hostile_mover_payloads(),
-    "hot_reader": hostile_queries(),
-    "hot_reader_last_entry": hostile_queries(),
-    "dt_data_connector": hostile_queries(),
-    "dt_data_connector_last_entry": hostile_queries(),
+    "ingestion": (hostile_envelopes("L2"), near_valid_envelopes("L2")),
+    "hot_writer": (hostile_envelopes("L3_hot"), near_valid_envelopes("L3_hot")),
+    "adt_updater": (hostile_envelopes("L4"), near_valid_envelopes("L4")),
+    "cold_writer": (hostile_mover_payloads(), near_valid_mover_payloads()),
+    "archive_writer": (hostile_mover_payloads(), near_valid_mover_payloads()),
+    "hot_reader": (hostile_queries(), near_valid_queries()),
+    "hot_reader_last_entry": (hostile_queries(), near_valid_queries()),
+    "dt_data_connector": (hostile_queries(), near_valid_queries()),
+    "dt_data_connector_last_entry": (hostile_queries(), near_valid_queries()),
 }
 
 
@@ -114,7 +118,8 @@ def test_no_body_makes_an_azure_front_door_fail_with_a_5xx(front_doors, door: st
     function = front_doors(door)
 
     @fuzz_settings()
-    @given(body=hostile_bodies(SHAPES[door]))
+    @given(body=hostile_bodies(*SHAPES[door]))
+    @with_poison_examples
     def check(body: bytes) -> None:
         status, answer = call(function, body)
         assert status in ANSWERS, (status, answer)
