@@ -33,7 +33,9 @@ class StorageError(RuntimeError):
 
 
 def account_url(account: str, service: str) -> str:
-    """`service`: queue or blob."""
+    """`service`: queue, blob, or cosmos (a Cosmos DB account's endpoint)."""
+    if service == "cosmos":
+        return f"https://{account}.documents.azure.com"
     return f"https://{account}.{service}.core.windows.net"
 
 

@@ -30,10 +30,12 @@ class AwsClients:
     session: Any  # boto3.Session
     _clients: dict[str, Any] = field(default_factory=dict)
 
-    def client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = self.session.client(service)
-        return self._clients[service]
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A client in the twin's region, or in `region` (e.g. the Terraform state bucket's)."""
+        key = f"{service}@{region or ''}"
+        if key not in self._clients:
+            self._clients[key] = self.session.client(service, region_name=region) if region else self.session.client(service)
+        return self._clients[key]
 
 
 @dataclass
@@ -47,6 +49,11 @@ class AzureClients:
 
     def blobs(self, account: str) -> BlobService:
         return BlobService(self.endpoint(account, "blob"), self.signer)
+
+    def cosmos(self, account: str, database: str, container: str) -> Any:
+        from twin_ops.status.hot import CosmosHot
+
+        return CosmosHot(self.endpoint(account, "cosmos"), database, container, self.tokens)
 
 
 @dataclass
@@ -70,9 +77,17 @@ class GoogleClients:
         return self._clients["publisher"]
 
     def firestore(self, database: str) -> Any:
-        from google.cloud import firestore
+        key = f"firestore:{database}"
+        if key not in self._clients:
+            from google.cloud import firestore
 
-        return firestore.Client(project=self.project, database=database, credentials=self.credentials)
+            self._clients[key] = firestore.Client(project=self.project, database=database, credentials=self.credentials)
+        return self._clients[key]
+
+    def storage(self) -> Any:
+        from google.cloud import storage
+
+        return storage.Client(project=self.project, credentials=self.credentials)
 
     def session(self) -> Any:
         """An authorized HTTP session (Cloud Monitoring REST)."""

@@ -58,7 +58,8 @@ def run_redrive(
     started_at = clock()
     totals = Outcome()
     troubles = False
-    echo(f"# redrive {twin}{' (dry run: nothing moves)' if dry_run else ''}: {len(destinations)} dead-letter destinations")
+    count = f"{len(destinations)} dead-letter destination{'' if len(destinations) == 1 else 's'}"
+    echo(f"# redrive {twin}{' (dry run: nothing moves)' if dry_run else ''}: {count}")
     for destination in destinations:
         try:
             clients = clouds.open(destination.cloud)
