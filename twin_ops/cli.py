@@ -201,7 +201,11 @@ def _run_redrive(args: argparse.Namespace) -> int:
     destinations = select(dead_letters(config, topology), Layer(args.layer) if args.layer else None)
     journal = Journal(Path(args.journal) if args.journal else REDRIVE_DIR / f"{config.name}.jsonl")
     clouds = real_clouds(_region(args), args.gcp_project)
-    return run_redrive(config.name, destinations, clouds, journal, dry_run=args.dry_run)
+    try:
+        return run_redrive(config.name, destinations, clouds, journal, dry_run=args.dry_run)
+    except KeyboardInterrupt:
+        print(f"interrupted: run the same command again to finish (journal {journal.path})", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
