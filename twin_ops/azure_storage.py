@@ -9,6 +9,7 @@ instead; plain http is allowed for loopback hosts only (the emulator).
 from __future__ import annotations
 
 import http.client
+import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ TIMEOUT = 30.0
 
 Signer = Callable[[str, str, dict[str, str]], dict[str, str]]  # (method, url, headers) → auth headers
 Transport = Callable[[str, str, Mapping[str, str], bytes | None], tuple[int, dict[str, str], bytes]]
+
+
+class AccountMissing(LookupError):
+    """The account's host name does not resolve: the account does not exist (its stack is not deployed)."""
 
 
 class StorageError(RuntimeError):
@@ -56,6 +61,8 @@ def http_request(method: str, url: str, headers: Mapping[str, str], body: bytes 
         connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=dict(headers))
         response = connection.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    except socket.gaierror as error:
+        raise AccountMissing(f"{parts.hostname} does not resolve") from error
     finally:
         connection.close()
 

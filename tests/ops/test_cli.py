@@ -95,3 +95,16 @@ def test_a_bad_project_is_reported_and_exits_1(tmp_path, capsys):
     assert main(["status", "--project", str(tmp_path)]) == 1
     assert main(["redrive", "--project", str(tmp_path), "--dry-run"]) == 1
     assert "config.json" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_a_redrive_says_how_to_finish_and_exits_130(monkeypatch, tmp_path, capsys):
+    import twin_ops.redrive.run as run
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "run_redrive", interrupted)
+    monkeypatch.chdir(tmp_path)
+    assert main(["redrive", "--project", str(REPO / "examples" / "factory-floor")]) == 130
+    assert capsys.readouterr().err == (
+        f"interrupted: run the same command again to finish (journal .dt-redrive/{TWIN}.jsonl)\n")

@@ -116,9 +116,15 @@ def test_interrupted_half_way_and_run_again_each_message_is_published_once(pubsu
 def test_run_redrive_over_the_google_example(pubsub, tmp_path):
     config = load_project(REPO / "examples" / "factory-floor-gcp")
     destinations = tuple(d for d in dead_letters(config, plan(config.name, config.providers)) if d.cloud is Provider.GOOGLE)
-    clients = SimpleNamespace(project=PROJECT, subscriber=lambda: pubsub, publisher=lambda: pubsub)
+    monitoring = SimpleNamespace(get=lambda url, params, timeout: SimpleNamespace(
+        raise_for_status=lambda: None,
+        json=lambda: {"timeSeries": [{"points": [{"value": {"int64Value": str(len(pubsub.messages))}}]}]}))
+    clients = SimpleNamespace(project=PROJECT, subscriber=lambda: pubsub, publisher=lambda: pubsub, session=lambda: monitoring)
+    clouds = Clouds({Provider.GOOGLE: lambda: clients})
     lines: list[str] = []
-    code = run_redrive(TWIN, destinations, Clouds({Provider.GOOGLE: lambda: clients}), Journal(tmp_path / "j"), echo=lines.append)
+    assert run_redrive(TWIN, destinations, clouds, Journal(tmp_path / "j"), dry_run=True, echo=lines.append) == 0
+    assert f"[l1] {TWIN}-telemetry-dead-letter-retained → {TWIN}-telemetry: 12 parked" in lines and pubsub.published == []
+    code = run_redrive(TWIN, destinations, clouds, Journal(tmp_path / "j"), echo=lines.append)
     assert code == 0
     assert f"[l1] {TWIN}-telemetry-dead-letter-retained → {TWIN}-telemetry: 12 moved" in lines
     assert sorted(pubsub.published) == expected()

@@ -273,3 +273,25 @@ def test_a_failing_check_is_reported_in_its_row_and_exit_code_1(aws_cloud, tmp_p
     assert code == 1
     assert "  press-01: error: PermissionError: dynamodb:Query denied" in lines
     assert "  air-quality-01: error: PermissionError: dynamodb:Query denied" in lines
+
+
+def test_an_azure_layer_whose_accounts_do_not_exist_is_not_deployed(tmp_path):
+    """Storage and Cosmos DB account names are DNS names: one that does not resolve was never deployed."""
+    from twin_ops.redrive.journal import Journal
+    from twin_ops.redrive.run import run_redrive
+
+    def nowhere(account: str, service: str) -> str:
+        return f"https://{account}.{service}.example.invalid"  # .invalid never resolves (RFC 2606)
+
+    clients = AzureClients(lambda m, u, h: {"Authorization": "Bearer t"}, tokens=lambda scope: "t", endpoint=nowhere)
+    clouds = Clouds({Provider.AZURE: lambda: clients})
+    code, lines = status(REPO / "examples" / "factory-floor-azure", clouds, tmp_path)
+    assert code == 0
+    assert f"  [l2] {AZURITE_ACCOUNTS[1]}/processor-poison → processor: not deployed ({AZURITE_ACCOUNTS[1]}.queue.example.invalid does not resolve)" in lines
+    assert any(line.startswith("  press-01: not deployed (") for line in lines)
+
+    config = load_project(REPO / "examples" / "factory-floor-azure")
+    out: list[str] = []
+    assert run_redrive(AZURE_TWIN, dead_letters(config, plan(config.name, config.providers)), clouds, Journal(tmp_path / "j"),
+                       echo=out.append) == 0
+    assert f"[l2] {AZURITE_ACCOUNTS[1]}/processor-poison → processor: not deployed ({AZURITE_ACCOUNTS[1]}.queue.example.invalid does not resolve)" in out

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twin_ops.redrive.engine import Deliver, Parked
@@ -17,8 +18,9 @@ DEAD_LETTER_ATTRIBUTES = ("dead_letter_reason",)
 
 
 class DeadLetterSubscription:
-    def __init__(self, subscriber: Any, subscription: str) -> None:
+    def __init__(self, subscriber: Any, subscription: str, count: Callable[[], int | None] = lambda: None) -> None:
         self.subscriber, self.subscription = subscriber, subscription  # projects/<p>/subscriptions/<name>
+        self._count = count  # Pub/Sub counts undelivered messages in Cloud Monitoring only
 
     def receive(self, limit: int) -> list[Parked]:
         from google.api_core.exceptions import DeadlineExceeded
@@ -54,7 +56,8 @@ class DeadLetterSubscription:
         })
 
     def depth(self) -> int | None:
-        return None  # Pub/Sub counts undelivered messages in Cloud Monitoring only (twin_ops.status)
+        """The newest Cloud Monitoring sample, None when there is none."""
+        return self._count()
 
 
 def to_topic(publisher: Any, topic: str) -> Deliver:

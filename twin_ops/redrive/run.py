@@ -36,8 +36,13 @@ def open_destination(destination: DeadLetter, clients: Any, twin: str) -> tuple[
         return azure.PoisonQueue(queues, d.source), azure.to_queue(queues, d.target)
     if d.kind is Kind.EVENT_GRID:
         return azure.EventGridDeadLetters(clients.blobs(d.account), d.source), azure.event_to_queue(clients.queues(d.account), d.target)
+    from twin_ops.status.pubsub_depth import undelivered_messages
+
     project = clients.project
-    subscription = gcp.DeadLetterSubscription(clients.subscriber(), f"projects/{project}/subscriptions/{d.source}")
+    subscription = gcp.DeadLetterSubscription(
+        clients.subscriber(), f"projects/{project}/subscriptions/{d.source}",
+        count=lambda: undelivered_messages(clients.session(), project, d.source),
+    )
     return subscription, gcp.to_topic(clients.publisher(), f"projects/{project}/topics/{d.target}")
 
 
@@ -67,16 +72,19 @@ def run_redrive(
             continue  # reported once, below
         try:
             source, deliver = open_destination(destination, clients, twin)
-            if source is None:
-                echo(f"{label(destination)}: not deployed")
-                continue
-            if dry_run:
-                depth = source.depth()
-                echo(f"{label(destination)}: {'?' if depth is None else depth} parked")
-                continue
+            depth = source.depth() if source is not None else None
+        except LookupError as missing:  # an Azure account that does not exist
+            echo(f"{label(destination)}: not deployed ({missing})")
+            continue
         except Exception as error:  # noqa: BLE001 - one destination's trouble does not stop the others
             echo(f"{label(destination)}: could not be read: {type(error).__name__}: {error}")
             troubles = True
+            continue
+        if source is None:
+            echo(f"{label(destination)}: not deployed")
+            continue
+        if dry_run:
+            echo(f"{label(destination)}: {'? (no Cloud Monitoring sample yet)' if depth is None else depth} parked")
             continue
         outcome = redrive(source, deliver, journal, destination.key, started_at)
         echo(f"{label(destination)}: {_summary(outcome)}")

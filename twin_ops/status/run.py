@@ -16,10 +16,10 @@ from cdk_app.config.model import Layer, ProjectConfig, Provider
 from cdk_app.topology import Topology
 from twin_contract import aws_names, azure_names, gcp_names
 from twin_ops.clouds import CLOUD_NAMES, CloudUnavailable, Clouds
-from twin_ops.dead_letters import DeadLetter, Kind
+from twin_ops.azure_storage import AccountMissing
+from twin_ops.dead_letters import DeadLetter
 from twin_ops.redrive.run import label, open_destination
 from twin_ops.status import hot, stacks
-from twin_ops.status.pubsub_depth import undelivered_messages
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_NO_CREDENTIALS = 0, 1, 3
 
@@ -35,6 +35,8 @@ class _Report:
             return f"not checked (no {CLOUD_NAMES[cloud]} credentials)"
         except hot.HotStoreMissing as missing:
             return f"{stacks.NOT_DEPLOYED} ({missing} does not exist)"
+        except AccountMissing as missing:
+            return f"{stacks.NOT_DEPLOYED} ({missing})"
         except Exception as error:  # noqa: BLE001 - one row's failure does not hide the others
             self.failed = True
             return f"error: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
@@ -94,11 +96,11 @@ def _terraform_state(report: _Report, tf_outdir: Path, stack: str) -> str:
 
 
 def _depth(destination: DeadLetter, clients: Any, twin: str) -> str:
-    if destination.kind is Kind.PUBSUB:
-        count = undelivered_messages(clients.session(), clients.project, destination.source)
-        return "unknown (no Cloud Monitoring sample in the last 10 minutes)" if count is None else str(count)
     source, _ = open_destination(destination, clients, twin)
-    return stacks.NOT_DEPLOYED if source is None else str(source.depth())
+    if source is None:
+        return stacks.NOT_DEPLOYED
+    count = source.depth()
+    return "unknown (no Cloud Monitoring sample in the last 10 minutes)" if count is None else str(count)
 
 
 def _hot_reader(twin: str, cloud: Provider) -> Callable[[Any, str], dict | None]:
