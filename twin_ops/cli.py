@@ -36,7 +36,7 @@ Each message is delivered before it is deleted and journaled in between, so a ru
 half-way and run again moves every message once. Messages parked after the run started are left
 for the next run. Exit codes: 0 everything parked at the start was moved, 1 some message was kept
 (its reason is printed) or a dead-letter store could not be read, 2 usage error, 3 a cloud had no
-credentials (its dead letters were not touched)."""
+credentials (its dead letters were not touched), 130 interrupted (run it again to finish)."""
 
 
 def main(argv: list[str] | None = None) -> int:
