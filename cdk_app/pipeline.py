@@ -19,7 +19,7 @@ from aws_cdk import pipelines
 from constructs import Construct
 
 from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.stacks.terrain.backend import default_bucket
+from cdk_app.stacks.terraform.backend import default_bucket
 from cdk_app.settings import PipelineSettings
 from cdk_app.topology import Topology
 from constructs_lib.aws.nag import (

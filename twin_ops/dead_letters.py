@@ -104,7 +104,7 @@ def _aws(layer: Layer, config: ProjectConfig, topology: Topology) -> list[DeadLe
 
 def _azure(layer: Layer, config: ProjectConfig, topology: Topology) -> list[DeadLetter]:
     flags = config.flags
-    account = azure_names.function_storage_account(azure_names.AzureNames(config.name, layer.value))
+    account = azure_names.function_storage_account(azure_names.AzureNames(config.name, layer.value, layer.code))
 
     def poison(queue: str) -> DeadLetter:
         return DeadLetter(layer, Provider.AZURE, Kind.AZURE_POISON, azure_names.poison_queue_name(queue), queue, account)

@@ -1,3 +1,3 @@
 """Azure names live in twin_contract.azure_names (the operator commands need them too)."""
 
-from twin_contract.azure_names import LAYER_CODES, AzureNames, stable_hash  # noqa: F401
+from twin_contract.azure_names import AzureNames, stable_hash  # noqa: F401

@@ -31,12 +31,13 @@ import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
 
+from cdk_app.config.model import Layer  # noqa: E402
 from tests.conftest import REPO  # noqa: E402
 from twin_contract.azure_names import AzureNames, function_storage_account  # noqa: E402
 
 AZURE_TWIN = "factory-floor-az"
 # The example Azure twin's Function App accounts, so the commands reach them under their own names.
-AZURITE_ACCOUNTS = tuple(function_storage_account(AzureNames(AZURE_TWIN, layer)) for layer in ("l1", "l2"))
+AZURITE_ACCOUNTS = tuple(function_storage_account(AzureNames(AZURE_TWIN, layer.value, layer.code)) for layer in (Layer.L1, Layer.L2))
 AZURITE_KEY = base64.b64encode(b"twin-ops-tests-" + b"k" * 49).decode()
 
 

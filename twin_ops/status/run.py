@@ -107,7 +107,7 @@ def _hot_reader(twin: str, cloud: Provider) -> Callable[[Any, str], dict | None]
     if cloud is Provider.AWS:
         return lambda c, device: hot.dynamodb_newest(c.client("dynamodb"), aws_names.hot_table_name(twin), device)
     if cloud is Provider.AZURE:
-        account = azure_names.cosmos_account_name(azure_names.AzureNames(twin, Layer.L3_HOT.value))
+        account = azure_names.cosmos_account_name(azure_names.AzureNames(twin, Layer.L3_HOT.value, Layer.L3_HOT.code))
         return lambda c, device: c.cosmos(account, azure_names.COSMOS_DATABASE, azure_names.COSMOS_CONTAINER).newest(device)
     database = gcp_names.hot_database_name(twin)
     return lambda c, device: hot.firestore_newest(c.firestore(database), gcp_names.HOT_COLLECTION, device)
