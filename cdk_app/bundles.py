@@ -1,7 +1,9 @@
 """Function code bundles, staged once per synth and shared by every function of a cloud.
 
 Staging copies exactly the files a function needs, so asset hashes change only when that code
-changes (adding a device's processor does not touch the other layers' bundles).
+changes (adding a device's processor does not touch the other layers' bundles). Project code is
+copied from the file lists the loader checked (cdk_app.config.files), never by walking the
+project again: a bundle holds no byte from outside the project.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class Bundles:
 
     runtime: Path  # runtime/core + one cloud's handlers
     processing: Path  # runtime + the project's processors and event rules (L2)
+    actions: tuple[tuple[str, Path], ...] = ()  # (functionName, staged copy of its code folder)
 
 
 def stage_bundles(config: ProjectConfig, staging_dir: Path, cloud: str) -> Bundles:
@@ -41,7 +44,23 @@ def stage_bundles(config: ProjectConfig, staging_dir: Path, cloud: str) -> Bundl
     project_dir.mkdir(parents=True, exist_ok=True)
     if config.flags.use_event_checking and events.is_file():
         shutil.copyfile(events, project_dir / "config_events.json")
-    return Bundles(runtime=runtime_dir, processing=processing_dir)
+    actions = []
+    for action in config.actions:
+        target = staging_dir / f"{cloud}-actions" / action.name
+        if target.exists():
+            shutil.rmtree(target)
+        stage_files(action.files, target)
+        actions.append((action.name, target))
+    return Bundles(runtime=runtime_dir, processing=processing_dir, actions=tuple(actions))
+
+
+def stage_files(files: tuple[tuple[str, Path], ...], target: Path) -> None:
+    """Copy checked (relative path, real source) pairs under target; links were resolved by the loader."""
+    target.mkdir(parents=True, exist_ok=True)
+    for relative, source in files:
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
 
 
 def _copy_runtime(target: Path, cloud: str) -> None:

@@ -17,6 +17,19 @@ class ConfigProblem:
         return f"{self.file} {self.path}: {self.expected}"
 
 
+class Problems:
+    """Accumulates problems; every check reports here instead of raising."""
+
+    def __init__(self) -> None:
+        self.problems: list[ConfigProblem] = []
+
+    def add(self, file: str, path: str, expected: str) -> None:
+        self.problems.append(ConfigProblem(file, path, expected))
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+
 class ProjectConfigError(Exception):
     """Raised once per load with every problem found, never with a partial list."""
 

@@ -12,9 +12,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.errors import ConfigProblem, ProjectConfigError
+from cdk_app.config.errors import Problems, ProjectConfigError
+from cdk_app.config.files import ProjectFiles
 from cdk_app.config.model import (
     DATA_TYPES,
+    ActionCode,
     ActionType,
     ConstProperty,
     Device,
@@ -58,14 +60,7 @@ WORKFLOW_ACTION_PROVIDER = {
 }
 
 
-class _Collector:
-    """Accumulates problems; every check reports here instead of raising."""
-
-    def __init__(self) -> None:
-        self.problems: list[ConfigProblem] = []
-
-    def add(self, file: str, path: str, expected: str) -> None:
-        self.problems.append(ConfigProblem(file, path, expected))
+_Collector = Problems
 
 
 def load_project(project_dir: str | Path) -> ProjectConfig:
@@ -75,38 +70,39 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
     if not root.is_dir():
         errors.add(str(root), "$", "a project folder containing config.json")
         raise ProjectConfigError(str(root), errors.problems)
+    files = ProjectFiles(root, errors)
 
-    twin = _twin_settings(_read(root, "config.json", errors, required=True), errors)
-    providers = _providers(_read(root, "config_providers.json", errors, required=True), errors)
-    devices_raw = _read(root, "config_iot_devices.json", errors, required=True)
+    twin = _twin_settings(_read(files, "config.json", required=True), errors)
+    providers = _providers(_read(files, "config_providers.json", required=True), errors)
+    devices_raw = _read(files, "config_iot_devices.json", required=True)
     devices = _devices(devices_raw, errors)
     # None when the devices file itself is unusable: references to devices are then not checked,
     # so one missing file is one problem, not one per reference.
     device_ids = {d.id for d in devices} if isinstance(devices_raw, list) and devices_raw else None
-    hierarchy_raw = _read(root, "config_hierarchy.json", errors, required=True)
+    hierarchy_raw = _read(files, "config_hierarchy.json", required=True)
     hierarchy = _hierarchy(hierarchy_raw, device_ids, twin, errors)
-    flags = _flags(_read(root, "config_optimization.json", errors, required=False), errors)
+    flags = _flags(_read(files, "config_optimization.json", required=False), errors)
     # (index in the file, rule): later checks name the rule by its position in config_events.json.
-    indexed_events = _events(_read(root, "config_events.json", errors, required=False), device_ids, errors)
+    indexed_events = _events(_read(files, "config_events.json", required=False), device_ids, errors)
     events = tuple(rule for _, rule in indexed_events)
-    processors = _processor_files(root, device_ids, errors)
+    processors = _processor_files(files, device_ids, errors)
     if twin is not None:
         _check_action_name_lengths(twin.digital_twin_name, indexed_events, errors)
 
-    action_dirs: tuple[tuple[str, Path], ...] = ()
+    actions: tuple[ActionCode, ...] = ()
     state_machine: Path | None = None
     if providers is not None:
         _check_flag_dependencies(flags, indexed_events, providers, errors)
         if flags.use_event_checking:
-            action_dirs = _action_dirs(root, indexed_events, providers[Layer.L2], errors)
+            actions = _actions(files, indexed_events, providers[Layer.L2], errors)
         if flags.trigger_notification_workflow:
-            state_machine = _state_machine(root, providers[Layer.L2], errors)
+            state_machine = _state_machine(files, providers[Layer.L2], errors)
 
     if errors.problems:
         raise ProjectConfigError(str(root), errors.problems)
     assert twin is not None and providers is not None
     return ProjectConfig(
-        root=root.resolve(),
+        root=files.root,
         twin=twin,
         providers=providers,
         devices=devices,
@@ -114,22 +110,39 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
         events=events,
         flags=flags,
         processor_files=processors,
-        action_dirs=action_dirs,
+        actions=actions,
         state_machine_file=state_machine,
     )
 
 
-def _read(root: Path, name: str, errors: _Collector, *, required: bool) -> Any:
-    path = root / name
-    if not path.is_file():
-        if required:
-            errors.add(name, "$", "the file to exist")
+def _read(files: ProjectFiles, name: str, *, required: bool) -> Any:
+    text = _read_text(files, name, required=required)
+    if text is None:
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        errors.add(name, "$", f"valid JSON ({exc})")
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        files.problems.add(name, "$", f"valid JSON ({exc})")
         return None
+
+
+def _read_text(files: ProjectFiles, name: str, *, required: bool, missing: str = "the file to exist") -> str | None:
+    entry = files.entry(name)
+    if entry is None:
+        return None
+    if entry.kind != "file":
+        if entry.kind == "folder":
+            files.problems.add(name, "$", "a file, not a folder")
+        elif required:
+            files.problems.add(name, "$", missing)
+        return None
+    try:
+        return entry.real.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        files.problems.add(name, "$", f"UTF-8 text ({exc})")
+    except OSError as exc:
+        files.problems.add(name, "$", f"a readable file ({exc.strerror or exc})")
+    return None
 
 
 def _known_device(device_id: Any, device_ids: set[str] | None) -> bool:
@@ -487,70 +500,80 @@ def _check_flag_dependencies(
             errors.add("config_events.json", path, "triggerNotificationWorkflow to be true in config_optimization.json")
 
 
-def _action_dirs(
-    root: Path, events: tuple[tuple[int, EventRule], ...], l2: Provider, errors: _Collector
-) -> tuple[tuple[str, Path], ...]:
-    found: dict[str, Path] = {}
+def _actions(
+    files: ProjectFiles, events: tuple[tuple[int, EventRule], ...], l2: Provider, errors: _Collector
+) -> tuple[ActionCode, ...]:
+    found: dict[str, ActionCode] = {}
     for i, rule in events:
         action = rule.action
         names = [action.function_name] + ([action.function_name_b] if action.type.is_workflow else [])
         if not action.auto_deploy or action.type not in (ActionType.LAMBDA, ActionType.FUNCTION, *WORKFLOW_ACTION_PROVIDER):
             continue
         for name in names:
-            folder = root / FUNCTION_DIRS[l2] / "event_actions" / name
-            if not folder.is_dir():
+            relative = f"{FUNCTION_DIRS[l2]}/event_actions/{name}"
+            if name in found:
+                continue
+            entry = files.entry(relative)
+            if entry is not None and entry.kind != "folder":
                 errors.add(
                     "config_events.json",
                     f"$[{i}].action",
-                    f"a code folder {folder.relative_to(root)}/ (useEventChecking deploys every action)",
+                    f"a code folder {relative}/ (useEventChecking deploys every action)",
                 )
-            else:
-                found[name] = folder
-    return tuple(sorted(found.items()))
+                continue
+            code = files.tree(relative) if entry is not None else None
+            if code is not None:
+                found[name] = ActionCode(name, entry.real, code)
+    return tuple(found[name] for name in sorted(found))
 
 
-def _state_machine(root: Path, l2: Provider, errors: _Collector) -> Path | None:
+def _state_machine(files: ProjectFiles, l2: Provider, errors: _Collector) -> Path | None:
     relative, keys = WORKFLOW_FILES[l2]
-    path = root / relative
     flag = "config_optimization.json"
-    if not path.is_file():
+    entry = files.entry(relative)
+    if entry is None:
+        return None
+    if entry.kind != "file":
         errors.add(flag, "$.result.inputParamsUsed.triggerNotificationWorkflow", f"the workflow file {relative}")
         return None
-    try:
-        definition = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        errors.add(relative, "$", f"valid JSON ({exc})")
+    definition = _read(files, relative, required=True)
+    if definition is None:
         return None
     missing = [k for k in keys if not isinstance(definition, dict) or k not in definition]
     if missing:
         errors.add(relative, "$", f"a workflow definition with {', '.join(keys)}")
         return None
-    return path
+    return entry.real
 
 
-def _processor_files(root: Path, device_ids: set[str] | None, errors: _Collector) -> tuple[tuple[str, Path], ...]:
-    folder = root / "processors"
-    if not folder.is_dir():
+def _processor_files(files: ProjectFiles, device_ids: set[str] | None, errors: _Collector) -> tuple[tuple[str, Path], ...]:
+    folder = files.entry("processors")
+    if folder is None or folder.kind != "folder":
         return ()
     found = []
-    for entry in sorted(folder.iterdir()):
-        if not entry.is_dir() or entry.name.startswith((".", "__")):
+    for name in files.children("processors"):
+        if name.startswith((".", "__")):
             continue
-        relative = f"processors/{entry.name}/process.py"
-        if not _known_device(entry.name, device_ids):
-            errors.add(relative, "$", f"a folder named after a device of config_iot_devices.json (no device {entry.name!r})")
+        entry = files.entry(f"processors/{name}")
+        if entry is None or entry.kind != "folder":
             continue
-        source = entry / "process.py"
-        if not source.is_file():
-            errors.add(relative, "$", "the file to exist")
+        relative = f"processors/{name}/process.py"
+        if not _known_device(name, device_ids):
+            errors.add(relative, "$", f"a folder named after a device of config_iot_devices.json (no device {name!r})")
+            continue
+        text = _read_text(files, relative, required=True)
+        if text is None:
             continue
         try:
-            tree = ast.parse(source.read_text(encoding="utf-8"), filename=relative)
+            tree = ast.parse(text, filename=relative)
         except SyntaxError as exc:
             errors.add(relative, f"line {exc.lineno}", f"valid Python ({exc.msg})")
+            continue
+        except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
+            errors.add(relative, "$", f"valid Python ({exc or type(exc).__name__})")
             continue
         if not any(isinstance(n, ast.FunctionDef) and n.name == "process" for n in tree.body):
             errors.add(relative, "$", "a top-level function process(event) -> event")
             continue
-        found.append((entry.name, source))
+        found.append((name, files.entry(relative).real))
     return tuple(found)

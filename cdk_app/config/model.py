@@ -151,6 +151,15 @@ class OptimizationFlags:
 
 
 @dataclass(frozen=True)
+class ActionCode:
+    """An auto-deployed event action's code: every file of its folder, checked to be inside the project."""
+
+    name: str  # the functionName
+    folder: Path  # the folder's real path
+    files: tuple[tuple[str, Path], ...]  # (path inside the folder, real path of the file)
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     """The whole validated project; `root` is kept so later stages can bundle user code."""
 
@@ -162,7 +171,7 @@ class ProjectConfig:
     events: tuple[EventRule, ...] = ()
     flags: OptimizationFlags = field(default_factory=OptimizationFlags)
     processor_files: tuple[tuple[str, Path], ...] = ()
-    action_dirs: tuple[tuple[str, Path], ...] = ()
+    actions: tuple[ActionCode, ...] = ()
     state_machine_file: Path | None = None
 
     @property

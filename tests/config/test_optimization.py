@@ -21,7 +21,7 @@ def test_flags_default_to_off_when_the_file_is_missing(make_project):
     config = load_project(project)
     assert not (config.flags.use_event_checking or config.flags.trigger_notification_workflow
                 or config.flags.return_feedback_to_device)
-    assert config.action_dirs == () and config.state_machine_file is None
+    assert config.actions == () and config.state_machine_file is None
 
 
 @pytest.mark.parametrize("flag", ["triggerNotificationWorkflow", "returnFeedbackToDevice"])
@@ -74,7 +74,7 @@ def test_event_checking_needs_each_actions_code_folder(make_project, rule, funct
 def test_action_code_is_not_needed_without_event_checking(make_project):
     project = make_project(config_optimization=flags(), config_events=example_json("config_events")[:1])
     shutil.rmtree(project / "lambda_functions")
-    assert load_project(project).action_dirs == ()
+    assert load_project(project).actions == ()
 
 
 def test_action_code_is_not_needed_when_not_auto_deployed(make_project):
@@ -82,7 +82,7 @@ def test_action_code_is_not_needed_when_not_auto_deployed(make_project):
     rules[0]["action"]["autoDeploy"] = False
     project = make_project(config_events=rules)
     shutil.rmtree(project / "lambda_functions" / "event_actions" / "high-temperature-callback")
-    assert [name for name, _ in load_project(project).action_dirs] == ["log-incident", "notify-operator"]
+    assert [action.name for action in load_project(project).actions] == ["log-incident", "notify-operator"]
 
 
 def test_workflow_needs_the_state_machine_file(make_project):
