@@ -24,7 +24,9 @@ class Problems:
         self.problems: list[ConfigProblem] = []
 
     def add(self, file: str, path: str, expected: str) -> None:
-        self.problems.append(ConfigProblem(file, path, expected))
+        problem = ConfigProblem(file, path, expected)
+        if problem not in self.problems[-8:]:  # one link under several actions is one problem
+            self.problems.append(problem)
 
     def __len__(self) -> int:
         return len(self.problems)

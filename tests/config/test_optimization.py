@@ -48,13 +48,14 @@ def test_integrate_error_handling_false_is_fine(make_project):
 
 
 @pytest.mark.parametrize(
-    "content",
-    [[], {"result": []}, {"result": None}, {"result": {"inputParamsUsed": []}}],
+    "content, path",
+    [([], "$"), ({"result": []}, "$.result"), ({"result": None}, "$.result"),
+     ({"result": {"inputParamsUsed": []}}, FLAGS)],
     ids=["array", "result-array", "result-null", "params-array"],
 )
-def test_malformed_flags_document_is_a_problem_not_a_crash(make_project, content):
+def test_malformed_flags_document_is_a_problem_not_a_crash(make_project, content, path):
     problem = only_problem(make_project(config_optimization=content, config_events=[]))
-    assert (problem.file, problem.path) == (FILE, FLAGS)
+    assert (problem.file, problem.path) == (FILE, path)
 
 
 @pytest.mark.parametrize(
@@ -100,7 +101,7 @@ def test_state_machine_needs_start_at_and_states(make_project, missing):
     del definition[missing]
     (project / STATE_MACHINE).write_text(json.dumps(definition))
     problem = only_problem(project)
-    assert (problem.file, problem.path) == (STATE_MACHINE, "$")
+    assert (problem.file, problem.path) == (STATE_MACHINE, f"$.{missing}")
 
 
 @pytest.mark.parametrize("text", ["{", "[]"], ids=["invalid-json", "array"])
