@@ -21,6 +21,7 @@ setup(
     extras_require={
         "dev": [
             "pytest==9.2.0",
+            "hypothesis==6.170.15",  # fuzzing of the project loader (tests/hostile)
             "syrupy==7.0.1",
             "moto[all]==5.2.5",
             "cfn-lint==1.58.0",
