@@ -71,16 +71,16 @@ def test_all_aws_with_a_digit_first_name_and_ids_at_their_limits(tmp_path, monke
 
 
 @pytest.mark.slow
-def test_three_clouds_with_a_predecessor_name(tmp_path, monkeypatch, capsys):
+def test_three_clouds_with_a_predecessor_name_of_30_characters(tmp_path, monkeypatch, capsys):
     project = Path(shutil.copytree(REPO / "examples" / "factory-floor-gcp", tmp_path / "project"))
     config = read(project, "config.json")
-    config["digital_twin_name"] = "Twin-Name_01"
+    config["digital_twin_name"] = "Twin-Name_01_of_the_old_plant"  # mapped: 30 characters
     del config["mode"]  # defaults to PRODUCTION, with a warning
     write(project, "config.json", config)
     write(project, "config_providers.json", {
-        "layer_1_provider": "google", "layer_2_provider": "google", "layer_3_hot_provider": "google",
-        "layer_3_cold_provider": "aws", "layer_3_archive_provider": "azure", "layer_4_provider": "azure",
-        "layer_5_provider": "azure",
+        "layer_1_provider": "google", "layer_2_provider": "google", "layer_3_hot_provider": "aws",
+        "layer_3_cold_provider": "azure", "layer_3_archive_provider": "aws", "layer_4_provider": "azure",
+        "layer_5_provider": "aws",
     })
     code, stderr = run_main(project, tmp_path, monkeypatch, capsys)
     assert code == 0, stderr[-3000:]
@@ -89,4 +89,5 @@ def test_three_clouds_with_a_predecessor_name(tmp_path, monkeypatch, capsys):
     assert "config.json $.mode: missing: PRODUCTION is used" in stderr
     names = stack_names(tmp_path)
     assert len(names) == 7 and all(STACK_NAME.fullmatch(name) for name in names)
-    assert all(name.startswith("Twin-Name-01-") for name in names)
+    twin = "Twin-Name-01-of-the-old-p-" + hashlib.sha256(b"Twin-Name_01_of_the_old_plant").hexdigest()[:4]
+    assert len(twin) == 30 and all(name.startswith(f"{twin}-l") for name in names)
