@@ -828,14 +828,15 @@ class _Loader:
                 code = self.files.tree(relative)
                 if code is None:
                     continue
-                if self._has_function(f"{relative}/{entry_file}", entry_function, dict(code).get(entry_file)):
+                missing = f"the action's code: {entry_file} defining {entry_function}()"
+                if self._has_function(f"{relative}/{entry_file}", entry_function, dict(code).get(entry_file), missing):
                     found[name] = ActionCode(name, entry.real, code)
         return tuple(found[name] for name in sorted(found))
 
-    def _has_function(self, relative: str, function: str, source: Path | None) -> bool:
+    def _has_function(self, relative: str, function: str, source: Path | None, missing: str) -> bool:
         """Whether the file exists, is Python and defines `function` at the top level (reported if not)."""
         if source is None:
-            self.problems.add(relative, "$", f"the action's code: {relative.rsplit('/', 1)[-1]} defining {function}()")
+            self.problems.add(relative, "$", missing)
             return False
         text = self._text(relative, required=True, limit=MAX_CODE_BYTES)
         if text is None:
@@ -887,7 +888,7 @@ class _Loader:
             source = self.files.entry(relative)
             if source is None:
                 continue
-            if self._has_function(relative, "process", source.real if source.kind == "file" else None):
+            if self._has_function(relative, "process", source.real if source.kind == "file" else None, "the file to exist"):
                 found.append((name, source.real))
         return tuple(found)
 
