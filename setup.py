@@ -7,7 +7,7 @@ setup(
     version="0.1.0",
     description="Deploys a five-layer digital twin across AWS, Azure and Google Cloud from one cdk synth.",
     python_requires=">=3.11",
-    packages=find_packages(include=["cdk_app", "cdk_app.*", "constructs_lib", "constructs_lib.*", "runtime", "runtime.*"]),
+    packages=find_packages(include=["cdk_app", "cdk_app.*", "constructs_lib", "constructs_lib.*", "runtime", "runtime.*", "twin_ops", "twin_ops.*", "twin_contract", "twin_contract.*"]),
     install_requires=[
         "aws-cdk-lib==2.275.0",
         "constructs==10.7.2",  # cdktn caps constructs<10.8

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +19,11 @@ import aws_cdk as cdk
 from aws_cdk import cx_api
 from constructs import Construct
 
-from cdk_app.bundles import stage_bundles
+from cdk_app.bundles import BundleStager
 from cdk_app.config import ConfigProblem, ProjectConfigError, load_project
 from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
-from cdk_app.pipeline import PipelineSettings
-from cdk_app.stacks.terrain.backend import BackendSettings
+from cdk_app.paths import REPO_ROOT
+from cdk_app.settings import SettingsError, SynthSettings
 from cdk_app.summary import (
     StackSummary,
     cloudformation_resource_count,
@@ -36,79 +34,6 @@ from cdk_app.summary import (
 )
 from cdk_app.topology import Topology, plan
 from constructs_lib.quota import QuotaExceeded
-
-DEFAULT_REGION = "eu-central-1"
-
-
-@dataclass(frozen=True)
-class SynthSettings:
-    """Everything the run takes from context and environment, resolved once."""
-
-    project: Path
-    tf_outdir: Path
-    region: str
-    account: str | None
-    azure_location: str
-    gcp_project: str | None
-    gcp_region: str
-    tf_backend: BackendSettings
-    pipeline: PipelineSettings | None = None  # context pipeline=true adds <twin>-pipeline
-
-    @classmethod
-    def from_app(cls, app: cdk.App) -> "SynthSettings":
-        return cls.from_context(app.node.try_get_context)
-
-    @classmethod
-    def from_context(cls, lookup: Callable[[str], object]) -> "SynthSettings":
-        """Settings from context (`lookup(key)`: the App's, or the CLI's before the App exists)."""
-
-        def ctx(key: str, default: str | None = None) -> str | None:
-            value = lookup(key)
-            return default if value in (None, "") else str(value)
-
-        # The CDK CLI overwrites CDK_DEFAULT_REGION, so the region comes from context or AWS_REGION.
-        return cls(
-            project=Path(ctx("project", str(DEFAULT_PROJECT))),
-            tf_outdir=Path(ctx("tf_outdir", "cdktf.out")),
-            region=ctx("region") or os.environ.get("AWS_REGION") or DEFAULT_REGION,
-            account=ctx("account") or os.environ.get("CDK_DEFAULT_ACCOUNT"),
-            azure_location=ctx("azure_location", "westeurope"),
-            gcp_project=ctx("gcp_project"),
-            gcp_region=ctx("gcp_region", "europe-west1"),
-            tf_backend=BackendSettings(
-                kind=ctx("tf_backend", "auto"),
-                bucket=ctx("tf_state_bucket"),
-                storage_account=ctx("tf_state_storage_account"),
-                container=ctx("tf_state_container", "tfstate"),
-                resource_group=ctx("tf_state_resource_group"),
-            ),
-            pipeline=_pipeline_settings(ctx),
-        )
-
-
-class SettingsError(ValueError):
-    """Context that cannot be used; reported like a project problem, without a traceback."""
-
-
-def _pipeline_settings(ctx: Callable[..., str | None]) -> PipelineSettings | None:
-    if (ctx("pipeline") or "false").lower() not in ("true", "1", "yes"):
-        return None
-    missing = [key for key in ("repository", "connection_arn") if not ctx(key)]
-    if missing:
-        raise SettingsError(
-            "context pipeline=true also needs " + " and ".join(f"-c {key}=..." for key in missing)
-            + " (repository as owner/name, connection_arn of a CodeConnections connection)"
-        )
-    project = ctx("project", str(DEFAULT_PROJECT))
-    return PipelineSettings(
-        repository=ctx("repository"),
-        branch=ctx("branch", "main"),
-        connection_arn=ctx("connection_arn"),
-        # The pipeline checks out the repository: the project path must be relative to it.
-        project=os.path.relpath(project, REPO_ROOT) if os.path.isabs(project) else project,
-        tf_state_bucket=ctx("tf_state_bucket") or "",
-    )
-
 
 # The project file that holds what a QuotaExceeded names.
 QUOTA_FILES = {"devices": "config_iot_devices.json", "device schemas": "config_iot_devices.json",
@@ -199,8 +124,10 @@ class _Output:
     """An output folder as it was before this run, so a failed run can take back what it wrote."""
 
     def __init__(self, folder: Path, existed: bool | None = None) -> None:
-        self.folder = folder
         self.existed = folder.exists() if existed is None else existed
+        while not self.existed and not folder.parent.exists() and folder.parent != folder:
+            folder = folder.parent  # a nested outdir: its missing parents are this run's too
+        self.folder = folder
         self.entries = set(os.listdir(folder)) if self.existed and folder.is_dir() else set()
 
 
@@ -227,28 +154,28 @@ class SynthResult:
     assembly: cx_api.CloudAssembly
 
 
-# CDK feature flags, set by the app itself (not cdk.json) so `cdk synth`, `python app.py` and the
-# tests all synthesize the same templates.
-FEATURE_FLAGS = {
-    "@aws-cdk/aws-iam:minimizePolicies": True,
-    "@aws-cdk/aws-lambda:recognizeLayerVersion": True,
-    "@aws-cdk/aws-s3:createDefaultLoggingPolicy": True,
-    "@aws-cdk/core:defaultCrossStackReferences": "strong",
-}
+def feature_flags() -> dict:
+    """The CDK feature flags of cdk.json (the recommended set, where the CLI reads them).
+
+    The app sets them itself too, so `cdk synth`, `python app.py` from any directory and the tests
+    all synthesize the same templates from one list.
+    """
+    context = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    return {key: value for key, value in context.items() if key.startswith("@aws-cdk")}
 
 
 def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings: SynthSettings) -> SynthResult:
     """Build every layer's stack on its cloud and synthesize both apps."""
     from cdk_app.stacks.aws import build_aws_stacks
 
-    for flag, value in FEATURE_FLAGS.items():
+    for flag, value in feature_flags().items():
         app.node.set_context(flag, value)
 
     env = cdk.Environment(account=settings.account, region=settings.region)
-    staging_dir = Path(app.outdir) / ".bundles"
+    # Absolute: CDK Terrain resolves a relative asset path against a cdktf.json we do not have.
+    bundles = BundleStager(config, Path(app.outdir).resolve() / ".bundles")
     aws_stacks: dict = {}
     if topology.layers_on(Provider.AWS):
-        bundles = stage_bundles(config, staging_dir, "aws")
 
         def build(scope: Construct) -> dict:
             aws_stacks.update(build_aws_stacks(scope, config, topology, env, bundles))
@@ -260,9 +187,9 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
             PipelineStack(app, config, topology, settings.pipeline, env=env, build_aws_stacks=build)
         else:
             build(app)
-    terrain_layers = [layer for layer in Layer if topology.cloud(layer) is not Provider.AWS]
-    if terrain_layers:
-        _synth_terrain(config, topology, settings, staging_dir)
+    terraform_layers = [layer for layer in Layer if topology.cloud(layer) is not Provider.AWS]
+    if terraform_layers:
+        _synth_terraform(config, topology, settings, bundles)
     assembly = app.synth()
 
     rows = {}
@@ -271,31 +198,32 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
         template_path = Path(cdk.Stage.of(stack).outdir) / stack.template_file
         resources, nested = cloudformation_resource_count(template_path)
         rows[layer] = StackSummary(stack.stack_name, Provider.AWS, resources, str(template_path), nested)
-    for layer in terrain_layers:
+    for layer in terraform_layers:
         name = topology.stack_name(layer)
         stack_json = settings.tf_outdir / "stacks" / name / "cdk.tf.json"
         rows[layer] = StackSummary(name, topology.cloud(layer), terraform_resource_count(stack_json), str(stack_json))
     return SynthResult([rows[layer] for layer in topology.deploy_order], aws_stacks, assembly)
 
 
-def _synth_terrain(config: ProjectConfig, topology: Topology, settings: SynthSettings, staging_dir: Path) -> None:
+def _synth_terraform(config: ProjectConfig, topology: Topology, settings: SynthSettings, bundles: BundleStager) -> None:
     import cdktn
 
-    from cdk_app.stacks.terrain import TerrainSettings, build_terrain_stacks
+    from cdk_app.stacks.terraform import build_terraform_stacks
+    from cdk_app.stacks.terraform.settings import TerraformSettings
 
+    settings.tf_outdir.mkdir(parents=True, exist_ok=True)  # CDK Terrain creates only the last level
     # Terraform/OpenTofu ≥ 1.10: S3-native state locking, the default backend's lock.
     tf_app = cdktn.App(
         outdir=str(settings.tf_outdir),
         stack_traces=False,
         context={"targetVersions": {"terraform": ">=1.10.0", "opentofu": ">=1.10.0"}},
     )
-    terrain_settings = TerrainSettings(
+    terraform_settings = TerraformSettings(
         aws_region=settings.region,
         azure_location=settings.azure_location,
         gcp_project=settings.gcp_project,
         gcp_region=settings.gcp_region,
-        staging_dir=staging_dir,
         backend=settings.tf_backend,
     )
-    build_terrain_stacks(tf_app, config, topology, terrain_settings)
+    build_terraform_stacks(tf_app, config, topology, terraform_settings, bundles)
     tf_app.synth()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from aws_cdk import Acknowledgment, Environment, Stack, Stage, Validations
 from aws_cdk import aws_codebuild as codebuild
@@ -20,14 +19,15 @@ from aws_cdk import pipelines
 from constructs import Construct
 
 from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.stacks.terrain.backend import default_bucket
+from cdk_app.stacks.terraform.backend import default_bucket
+from cdk_app.settings import PipelineSettings
 from cdk_app.topology import Topology
 from constructs_lib.aws.nag import (
     acknowledge_wildcard_actions,
     acknowledge_wildcard_resources,
     wildcard_resource_finding,
 )
-from constructs_lib.registry import token_secret_name, url_parameter_name
+from twin_contract.registry import token_secret_name, url_parameter_name
 
 CDK_CLI_VERSION = "2.1148.1"  # the version package.json pins
 TERRAFORM_VERSION = "1.10.5"
@@ -42,15 +42,6 @@ CLOUD_CREDENTIALS = {
 _GRANT_WILDCARD_ACTIONS = (
     "s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*", "kms:GenerateDataKey*", "kms:ReEncrypt*",
 )
-
-
-@dataclass(frozen=True)
-class PipelineSettings:
-    repository: str  # "owner/repo" of the CodeStar/CodeConnections connection
-    branch: str
-    connection_arn: str
-    project: str  # project folder inside the repository
-    tf_state_bucket: str  # empty: the Terraform backend's default for the twin
 
 
 # HashiCorp's release-signing key (https://www.hashicorp.com/trust/security): the checksums file

@@ -68,7 +68,8 @@ def synthesize_project(project: Path, workdir: Path) -> Synthesized:
     import aws_cdk as cdk
 
     from cdk_app.config import load_project
-    from cdk_app.main import SynthSettings, synthesize
+    from cdk_app.main import synthesize
+    from cdk_app.settings import SynthSettings
     from cdk_app.topology import plan
 
     outdir, tf_outdir = workdir / "cdk.out", workdir / "cdktf.out"

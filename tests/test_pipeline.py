@@ -9,7 +9,8 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from cdk_app.config import load_project
-from cdk_app.main import SettingsError, SynthSettings, synthesize
+from cdk_app.main import synthesize
+from cdk_app.settings import SettingsError, SynthSettings
 from cdk_app.pipeline import CDK_CLI_VERSION
 from cdk_app.topology import plan
 from constructs_lib.aws.nag import flatten_reference
@@ -144,8 +145,8 @@ def test_a_terraform_step_may_touch_only_its_own_state_object_and_lock(pipeline)
     assert len(statements) == 3  # l3-archive, l3-cold and l2 are Terraform stacks here
     l2 = next(s for s in statements if "factory-floor-l2" in json.dumps(s["Resource"]))
     assert [flatten_reference(r) for r in l2["Resource"]] == [
-        "arn:<AWS::Partition>:s3:::factory-floor-tfstate/factory-floor-l2.tfstate",
-        "arn:<AWS::Partition>:s3:::factory-floor-tfstate/factory-floor-l2.tfstate.tflock",
+        "arn:aws:s3:::factory-floor-tfstate/factory-floor-l2.tfstate",
+        "arn:aws:s3:::factory-floor-tfstate/factory-floor-l2.tfstate.tflock",
     ]
 
 

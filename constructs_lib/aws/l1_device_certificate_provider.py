@@ -19,6 +19,7 @@ from constructs import Construct
 from constructs_lib.aws.log_group import log_group
 from constructs_lib.aws.nag import BASIC_EXECUTION_FINDING, acknowledge_wildcard_resources, wildcard_resource_finding
 from constructs_lib.aws.twin_function import RUNTIME
+from twin_contract.devices import device_secret_name
 
 HANDLER_DIR = Path(__file__).resolve().parent / "l1_device_certificates_handler"
 # Findings that follow from using plain Lambda functions here (handler and provider framework).
@@ -32,10 +33,6 @@ _PINNED_LAMBDA_FINDINGS = (
         reason="the handler uses the twin functions' pinned runtime; the provider framework's runtime is CDK's choice",
     ),
 )
-
-
-def device_secret_name(twin_name: str, device_id: str) -> str:
-    return f"{twin_name}/devices/{device_id}/credentials"
 
 
 @dataclass(frozen=True)

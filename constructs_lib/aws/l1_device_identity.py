@@ -15,23 +15,9 @@ from aws_cdk import ArnFormat, CustomResource, Stack
 from aws_cdk import aws_iot as iot
 from constructs import Construct
 
-from constructs_lib.aws.l1_device_certificate_provider import device_secret_name
+from twin_contract.devices import client_id, device_secret_name, feedback_topic, telemetry_topic
 
 CERTIFICATE_RESOURCE_TYPE = "Custom::DeviceCertificate"
-
-
-def client_id(twin_name: str, device_id: str) -> str:
-    """The device's MQTT client id, also its thing and policy name: the twin prefix keeps two twins
-    in one account from taking over each other's sessions when device ids repeat."""
-    return f"{twin_name}-{device_id}"
-
-
-def telemetry_topic(twin_name: str, device_id: str) -> str:
-    return f"dt/{twin_name}/{device_id}/telemetry"
-
-
-def feedback_topic(twin_name: str, device_id: str) -> str:
-    return f"dt/{twin_name}/{device_id}/feedback"
 
 
 @dataclass(frozen=True)

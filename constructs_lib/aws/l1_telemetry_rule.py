@@ -16,7 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from constructs_lib.aws.failure_queue import failure_queue
-from constructs_lib.aws.l1_device_identity import telemetry_topic
+from twin_contract.devices import telemetry_topic
 
 SQL_VERSION = "2016-03-23"
 

@@ -13,7 +13,7 @@ from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_lib.aws.l1_device_identity import feedback_topic
+from twin_contract.devices import feedback_topic
 from constructs_lib.aws.nag import acknowledge_wildcard_resources
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 

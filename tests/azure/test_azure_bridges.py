@@ -10,7 +10,7 @@ import pytest
 
 from cdk_app.config.model import Provider
 from constructs_lib.azure.inter_cloud_receiver import vault_secret_name
-from constructs_lib.registry import token_secret_name, url_parameter_name
+from twin_contract.registry import token_secret_name, url_parameter_name
 from tests.azure.conftest import VARIANTS
 
 SYNTHS = ["example", "mixed", *VARIANTS]

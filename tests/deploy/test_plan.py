@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.__main__ import main as cli
+from twin_ops.cli import main as cli
 from cdk_app.config.model import Layer, Provider, Providers
-from cdk_app.deploy import (
+from twin_ops.deploy import (
     Action,
     MissingToolError,
     PlanSettings,

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from cdk_app.post_deploy.aws_device_certificates import download_device_certificates
-from cdk_app.simulator.config import read_config
+from twin_ops.post_deploy.aws_device_certificates import download_device_certificates
+from twin_ops.simulator.config import read_config
 
 REGION = "eu-central-1"
 TWIN = "factory-floor"

@@ -8,12 +8,12 @@ import stat
 import pytest
 
 from cdk_app.config import load_project
-from cdk_app.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, IOT_HUB_SCOPE, AzureDataPlane
-from cdk_app.post_deploy.azure_device_identities import DeviceKeyError, IotHubRegistry, register_devices
-from cdk_app.post_deploy.azure_digital_twins import DigitalTwinsApi, upload
-from cdk_app.simulator.config import read_config
+from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, IOT_HUB_SCOPE, AzureDataPlane
+from twin_ops.post_deploy.azure_device_identities import DeviceKeyError, IotHubRegistry, register_devices
+from twin_ops.post_deploy.azure_digital_twins import DigitalTwinsApi, upload
+from twin_ops.simulator.config import read_config
 from constructs_lib.azure import dtdl
-from runtime.azure.rest import AzureRestError
+from twin_ops.post_deploy.azure_data_plane import AzureRestError
 from tests.conftest import EXAMPLE
 from tests.deploy.azure_fakes import InMemoryGraph, InMemoryRegistry, RecordingTransport, token_for
 

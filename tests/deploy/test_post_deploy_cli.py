@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.__main__ import main as cli
-from cdk_app.post_deploy import STEP_NAMES
-from cdk_app.post_deploy.cli import RUNNERS
-from cdk_app.post_deploy.azure_digital_twins import twin_patch
-from cdk_app.post_deploy.terraform_state import StackState, TerraformStateError
-from cdk_app.simulator.config import read_config
+from twin_ops.cli import main as cli
+from twin_ops.post_deploy import STEP_NAMES
+from twin_ops.post_deploy.cli import RUNNERS
+from twin_ops.post_deploy.azure_digital_twins import twin_patch
+from twin_ops.post_deploy.terraform_state import StackState, TerraformStateError
+from twin_ops.simulator.config import read_config
 from tests.conftest import EXAMPLE, REPO
 
 GCP_TWIN = "factory-floor-gcp"

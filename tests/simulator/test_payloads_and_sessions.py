@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, unquote
 import pytest
 
 from cdk_app.config.model import Provider
-from cdk_app.simulator.azure_sas import sas_token
-from cdk_app.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
-from cdk_app.simulator.payloads import PayloadError, load_payloads, messages_for, stamped
-from cdk_app.simulator.sessions import aws_session, azure_session, desired_feedback
+from twin_ops.simulator.azure_sas import sas_token
+from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
+from twin_ops.simulator.payloads import PayloadError, load_payloads, messages_for, stamped
+from twin_ops.simulator.sessions import aws_session, azure_session, desired_feedback
 from tests.conftest import EXAMPLE
 
 KEY = base64.b64encode(bytes(range(32))).decode()

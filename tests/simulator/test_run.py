@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.__main__ import main as cli
+from twin_ops.cli import main as cli
 from cdk_app.config.model import Provider
-from cdk_app.post_deploy.auth_files import prepare_auth_dir, write_simulator_config
-from cdk_app.simulator.config import DeviceCredentials, MqttBroker, PubSubTopic, SimulatorConfig
-from cdk_app.simulator.errors import SimulatorError
-from cdk_app.simulator.mqtt_link import MqttLinkError
-from cdk_app.simulator.pubsub_link import PubSubLink, PubSubLinkError
-from cdk_app.simulator.run import SimulationRequest, simulate
+from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_simulator_config
+from twin_ops.simulator.config import DeviceCredentials, MqttBroker, PubSubTopic, SimulatorConfig
+from twin_ops.simulator.errors import SimulatorError
+from twin_ops.simulator.mqtt_link import MqttLinkError
+from twin_ops.simulator.pubsub_link import PubSubLink, PubSubLinkError
+from twin_ops.simulator.run import SimulationRequest, simulate
 from tests.conftest import EXAMPLE
 
 TOPIC = "projects/p1/topics/factory-floor-telemetry"

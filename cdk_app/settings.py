@@ -1,0 +1,103 @@
+"""Everything a synth takes from context and the environment, resolved and checked once.
+
+Kept free of CDK imports: the operator tooling reads the same defaults (the AWS region a synth
+uses) without loading aws-cdk-lib.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
+
+DEFAULT_REGION = "eu-central-1"
+
+ContextReader = Callable[[str], object]  # context key → value or None (cdk.App.node.try_get_context)
+
+
+class SettingsError(ValueError):
+    """Context that cannot be used; reported like a project problem, without a traceback."""
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    kind: str = "auto"  # auto: s3 when AWS hosts a layer, else azurerm when Azure does, else gcs
+    bucket: str | None = None  # s3 / gcs bucket; default <twin>-tfstate
+    storage_account: str | None = None  # azurerm; default <twin, alphanumerics>tfstate (≤ 24)
+    container: str = "tfstate"
+    resource_group: str | None = None  # azurerm; default <twin>-tfstate-rg
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    repository: str  # "owner/repo" of the CodeStar/CodeConnections connection
+    branch: str
+    connection_arn: str
+    project: str  # project folder inside the repository
+    tf_state_bucket: str  # empty: the Terraform backend's default for the twin
+
+
+@dataclass(frozen=True)
+class SynthSettings:
+    project: Path
+    tf_outdir: Path
+    region: str
+    account: str | None
+    azure_location: str
+    gcp_project: str | None
+    gcp_region: str
+    tf_backend: BackendSettings
+    pipeline: PipelineSettings | None = None  # context pipeline=true adds <twin>-pipeline
+
+    @classmethod
+    def from_context(cls, read: ContextReader) -> "SynthSettings":
+        def ctx(key: str, default: str | None = None) -> str | None:
+            value = read(key)
+            return default if value in (None, "") else str(value)
+
+        # The CDK CLI overwrites CDK_DEFAULT_REGION, so the region comes from context or AWS_REGION.
+        return cls(
+            project=Path(ctx("project", str(DEFAULT_PROJECT))),
+            tf_outdir=Path(ctx("tf_outdir", "cdktf.out")),
+            region=ctx("region") or os.environ.get("AWS_REGION") or DEFAULT_REGION,
+            account=ctx("account") or os.environ.get("CDK_DEFAULT_ACCOUNT"),
+            azure_location=ctx("azure_location", "westeurope"),
+            gcp_project=ctx("gcp_project"),
+            gcp_region=ctx("gcp_region", "europe-west1"),
+            tf_backend=BackendSettings(
+                kind=ctx("tf_backend", "auto"),
+                bucket=ctx("tf_state_bucket"),
+                storage_account=ctx("tf_state_storage_account"),
+                container=ctx("tf_state_container", "tfstate"),
+                resource_group=ctx("tf_state_resource_group"),
+            ),
+            pipeline=_pipeline_settings(ctx),
+        )
+
+    @classmethod
+    def from_app(cls, app) -> "SynthSettings":
+        """From a `cdk.App`'s context (the CLI's `-c`, CDK_CONTEXT_JSON, cdk.json)."""
+        return cls.from_context(app.node.try_get_context)
+
+
+def _pipeline_settings(ctx: Callable[..., str | None]) -> PipelineSettings | None:
+    if (ctx("pipeline") or "false").lower() not in ("true", "1", "yes"):
+        return None
+    missing = [key for key in ("repository", "connection_arn") if not ctx(key)]
+    if missing:
+        raise SettingsError(
+            "context pipeline=true also needs " + " and ".join(f"-c {key}=..." for key in missing)
+            + " (repository as owner/name, connection_arn of a CodeConnections connection)"
+        )
+    project = ctx("project", str(DEFAULT_PROJECT))
+    return PipelineSettings(
+        repository=ctx("repository") or "",
+        branch=ctx("branch", "main") or "main",
+        connection_arn=ctx("connection_arn") or "",
+        # The pipeline checks out the repository: the project path must be relative to it.
+        project=os.path.relpath(project, REPO_ROOT) if os.path.isabs(project) else project,
+        tf_state_bucket=ctx("tf_state_bucket") or "",
+    )

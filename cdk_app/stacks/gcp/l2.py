@@ -1,0 +1,158 @@
+"""L2 processing on Google: processor wrapper, persister, event checker, actions, feedback, workflow.
+
+Internal calls are HTTP with an ID token of the layer's account (`roles/run.invoker`); the
+ingestion receiver (when L1 is on another cloud) is public and checks the connection's token.
+"""
+
+from __future__ import annotations
+
+import json
+
+from cdk_app.config.model import Layer
+from cdk_app.stacks.gcp.base import GcpLayerStack
+from cdk_app.stacks.gcp.outputs import GcpHotOutputs, GcpProcessingOutputs
+from cdk_app.topology import BridgeKind
+from constructs_lib.gcp.feedback_topic import FeedbackTopic, FeedbackTopicProps
+from constructs_lib.gcp.grants import PUBSUB_PUBLISHER, grant_topic
+from constructs_lib.gcp.layer_service_account import ProjectRole
+from constructs_lib.gcp.notification_workflow import NotificationWorkflow, NotificationWorkflowProps
+from twin_contract.registry import URL_KEY
+
+
+class GcpL2Stack(GcpLayerStack):
+    """Holds `processor`, `persister`, and when enabled `event_checker`, `feedback_topic`, `workflow`."""
+
+    APIS = ("pubsub.googleapis.com",)
+
+    def project_roles(self) -> tuple[ProjectRole, ...]:
+        roles = []
+        if self.ctx.topology.cloud(Layer.L3_HOT) is self.ctx.topology.cloud(Layer.L2):
+            # Firestore has no resource-level IAM: the project role, limited to the twin's database.
+            roles.append(
+                ProjectRole(
+                    "roles/datastore.user",
+                    "hot-database-only",
+                    f'resource.name.endsWith("/databases/{self.name("hot")}")',
+                )
+            )
+        if self._workflow_enabled:
+            # Workflows has no resource-level IAM in Terraform: the project role, limited to this workflow.
+            suffix = f"/locations/{self.region}/workflows/{self.name('event-workflow')}"
+            roles.append(ProjectRole("roles/workflows.invoker", "notification-workflow-only", f'resource.name.endsWith("{suffix}")'))
+        return tuple(roles)
+
+    @property
+    def _workflow_enabled(self) -> bool:
+        config = self.ctx.config
+        return bool(config.flags.use_event_checking and config.flags.trigger_notification_workflow and config.state_machine_file)
+
+    def __init__(self, scope, ctx, **kwargs) -> None:
+        super().__init__(scope, ctx, **kwargs)
+        config, topology = ctx.config, ctx.topology
+        self.event_checker = None
+        self.feedback_topic = None
+        self.workflow = None
+        if config.flags.use_event_checking:
+            self._build_event_checking()
+
+        hot_bridge = topology.bridge(BridgeKind.L2_TO_HOT)
+        if hot_bridge is None:
+            hot = self.upstream(Layer.L3_HOT, GcpHotOutputs)
+            self.require_apis("firestore.googleapis.com")
+            persister_env = {
+                "HOT_DATABASE": hot.store.database_name,
+                "HOT_COLLECTION": hot.store.collection,
+                "HOT_RETENTION_DAYS": str(config.twin.hot_storage_size_in_days),
+            }
+        else:
+            persister_env = self.bridges.send(hot_bridge)
+        twin_bridge = topology.bridge(BridgeKind.L2_TO_TWIN_UPDATE)
+        if twin_bridge is not None:
+            persister_env.update(self.bridges.send(twin_bridge))
+        if self.event_checker is not None:
+            persister_env["EVENT_CHECKER_URL"] = self.event_checker.url
+        self.persister = self.function(
+            "Persister", "persister", environment=persister_env, description="Stores processed telemetry in the hot tier"
+        )
+        self.processor = self.function(
+            "Processor",
+            "processor",
+            processing=True,
+            environment={"PERSISTER_URL": self.persister.url},
+            description="Runs each device's processor from the project bundle",
+        )
+        ingestion_bridge = topology.bridge(BridgeKind.L1_TO_L2)
+        if ingestion_bridge is not None:
+            self.ingestion = self.function(
+                "Ingestion",
+                "ingestion",
+                public=True,
+                environment={
+                    "INBOUND_TOKEN_SECRET": self.bridges.inbound_token_secret(ingestion_bridge),
+                    "PROCESSOR_URL": self.processor.url,
+                },
+                description=f"Receives telemetry from {ingestion_bridge.sender_cloud.value} ({ingestion_bridge.connection_id})",
+            )
+            self.bridges.receive(ingestion_bridge, {URL_KEY: self.ingestion.url})
+        self.outputs = GcpProcessingOutputs(
+            processor=self.processor,
+            feedback_subscriptions={
+                device_id: subscription.name for device_id, subscription in self.feedback_topic.subscriptions.items()
+            } if self.feedback_topic is not None else {},
+            endpoints=dict(self.bridges.published),
+        )
+
+    def _build_event_checking(self) -> None:
+        config = self.ctx.config
+        actions = {
+            name: self.function(
+                f"Action-{name}",
+                f"event-action-{name}",
+                source=folder,
+                entry_point="main",
+                description=f"Event action {name} (project code)",
+            )
+            for name, folder in self.bundles.actions
+        }
+        environment = {"ACTION_URLS": json.dumps({name: fn.url for name, fn in actions.items()}, sort_keys=True)}
+        if self._workflow_enabled:
+            self.require_apis("workflows.googleapis.com", "workflowexecutions.googleapis.com")
+            self.workflow = NotificationWorkflow(
+                self,
+                "Workflow",
+                NotificationWorkflowProps(
+                    name=self.name("event-workflow"),
+                    region=self.region,
+                    definition=config.state_machine_file.read_text(encoding="utf-8"),
+                    service_account_email=self.account.email,
+                    debug=self.debug,
+                ),
+            )
+            environment["WORKFLOW_NAME"] = self.workflow.id
+        if config.flags.return_feedback_to_device:
+            self.feedback_topic = FeedbackTopic(
+                self,
+                "FeedbackTopic",
+                FeedbackTopicProps(
+                    topic_name=self.name("device-feedback"),
+                    device_ids=tuple(device.id for device in config.devices),
+                    subscription_prefix=self.name("device-feedback"),
+                ),
+            )
+            grant_topic(self, "FeedbackMayPublish", topic=self.feedback_topic.topic.id,
+                        role=PUBSUB_PUBLISHER, member=self.account.member)
+            self.feedback = self.function(
+                "FeedbackFunction",
+                "event-feedback",
+                entry_point="feedback",
+                environment={"FEEDBACK_TOPIC": self.feedback_topic.topic.id},
+                description="Publishes event feedback to the device's feedback subscription",
+            )
+            environment["FEEDBACK_URL"] = self.feedback.url
+        self.event_checker = self.function(
+            "EventChecker",
+            "event-checker",
+            processing=True,
+            environment=environment,
+            description="Evaluates the project's event rules and starts their actions",
+        )

@@ -1,0 +1,181 @@
+"""Every command the README shows runs as written in a fresh copy, or is listed here as needing a cloud.
+
+A new shell block line that this table does not know fails the test, so no command is silently
+skipped; a make target or repository file that a command names must exist even when the command
+itself needs a cloud.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.commands.conftest import REPO, Ran, run_shell
+
+pytestmark = pytest.mark.commands
+
+README = REPO / "README.md"
+# Placeholders the README uses for the reader's own paths, and what the test puts in their place.
+PROJECT_STAND_IN = "examples/factory-floor-aws-azure"
+MY_TWIN_STAND_IN = "examples/factory-floor-gcp"
+
+
+@dataclass(frozen=True)
+class Run:
+    """Runs without credentials; `outside` runs it from a directory outside the repository."""
+
+    outside: bool = False
+
+
+@dataclass(frozen=True)
+class NeedsCloud:
+    why: str
+
+
+@dataclass(frozen=True)
+class NotHere:
+    why: str
+
+
+DEPLOYS = NeedsCloud("deploys, diffs or destroys real stacks: AWS, Azure or Google credentials")
+COMMANDS = {
+    "make synth": Run(),
+    "make test": NotHere("the test suite itself"),
+    "make synth PROJECT=examples/factory-floor-azure": Run(),
+    "make synth PROJECT=examples/factory-floor-aws-azure": Run(),
+    "make synth PROJECT=examples/factory-floor-gcp": Run(),
+    "make synth PROJECT=path/to/project": Run(),
+    "make synth PROJECT=path/to/project OUT=build/cdk.out TF_OUT=build/cdktf.out CONTEXT='\"region\": \"eu-west-1\"'": Run(),
+    "CDK_CONTEXT_JSON='{\"project\": \"path/to/project\", \"tf_outdir\": \"build/cdktf.out\"}' CDK_OUTDIR=build/cdk.out .venv/bin/python app.py": Run(),
+    "PATH=.venv/bin:$PATH node_modules/.bin/cdk synth -c project=path/to/project": Run(),
+    "make -C path/to/repo synth PROJECT=$PWD/my-twin OUT=$PWD/cdk.out TF_OUT=$PWD/cdktf.out": Run(outside=True),
+    "make deploy PROJECT=path/to/project DRY_RUN=1": Run(),
+    "make deploy PROJECT=path/to/project": DEPLOYS,
+    "make diff PROJECT=path/to/project": DEPLOYS,
+    "make destroy PROJECT=path/to/project": DEPLOYS,
+    ".venv/bin/python -m cdk_app deploy --project path/to/project --dry-run": Run(),
+    ".venv/bin/python -m cdk_app --help": Run(),
+    ".venv/bin/python -m cdk_app simulate --project path/to/project --count 10": NeedsCloud(
+        "publishes to the deployed twin's IoT Core / IoT Hub / Pub/Sub"
+    ),
+}
+
+
+def shell_blocks(markdown: str) -> list[tuple[str, str]]:
+    """(language, body) of every fenced block."""
+    return re.findall(r"^```(\w*)\n(.*?)^```", markdown, flags=re.S | re.M)
+
+
+def commands_of(body: str) -> list[str]:
+    """Command lines of a shell block: continuations joined, comments and blank lines dropped."""
+    commands = []
+    for line in body.replace("\\\n", " ").splitlines():
+        tokens = shlex.shlex(line, posix=True, punctuation_chars=False)
+        tokens.whitespace_split = True
+        tokens.commenters = "#"
+        if not list(tokens):
+            continue
+        commands.append(_strip_comment(line).strip())
+    return commands
+
+
+def _strip_comment(line: str) -> str:
+    """The line up to a `#` that starts a comment (outside quotes, after whitespace)."""
+    quote = None
+    for index, char in enumerate(line):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1].isspace()):
+            return line[:index]
+    return line
+
+
+def readme_commands() -> list[str]:
+    return [command for language, body in shell_blocks(README.read_text()) if language == "sh" for command in commands_of(body)]
+
+
+def subcommands() -> list[str]:
+    from twin_ops.cli import _parser
+
+    return sorted(next(a for a in _parser()._actions if a.__class__.__name__ == "_SubParsersAction").choices)
+
+
+def make_targets() -> set[str]:
+    makefile = (REPO / "Makefile").read_text()
+    targets = set()
+    for line in makefile.splitlines():
+        match = re.match(r"^([A-Za-z][\w .-]*?):(?!=)", line)
+        if match:
+            targets.update(match.group(1).split())
+    return targets
+
+
+def test_every_readme_block_is_labelled():
+    unlabelled = [body.splitlines()[0] if body else "" for language, body in shell_blocks(README.read_text()) if not language]
+    assert unlabelled == [], "label each fenced block (sh for commands, text for output)"
+
+
+def test_every_readme_command_is_known_to_this_test():
+    unknown = [command for command in readme_commands() if command not in COMMANDS]
+    assert unknown == [], "add each new README command to COMMANDS: Run() or NeedsCloud(reason)"
+    stale = [command for command in COMMANDS if command not in readme_commands()]
+    assert stale == [], "the README no longer shows these commands"
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_named_targets_and_files_exist(command):
+    tokens = shlex.split(command.replace("$PWD/", ""))
+    if tokens[:1] == ["make"]:
+        target = next(t for t in tokens[1:] if "=" not in t and not t.startswith("-") and t != "path/to/repo")
+        assert target in make_targets(), f"make target {target!r}"
+    for token in tokens:
+        for path in re.findall(r"(?:\.venv|node_modules|examples|docs|bench)/[\w./-]+|\b[\w-]+\.py\b", token):
+            assert (REPO / path).exists(), f"{command}: {path} does not exist"
+
+
+@pytest.fixture(scope="module")
+def outside(tmp_path_factory, fresh_clone) -> Path:
+    """A working directory outside the repository holding the reader's own project `my-twin`."""
+    directory = tmp_path_factory.mktemp("elsewhere")
+    shutil.copytree(fresh_clone / MY_TWIN_STAND_IN, directory / "my-twin")
+    return directory
+
+
+def runnable(command: str, fresh_clone: Path) -> str:
+    return command.replace("path/to/project", PROJECT_STAND_IN).replace("path/to/repo", str(fresh_clone))
+
+
+def assert_synth_outputs_exist(ran: Ran, cwd: Path) -> None:
+    """Every stack row of the synth summary names a file that was written."""
+    rows = re.findall(r"^\S+\s+(?:AWS|Azure|Google Cloud)\s+\d+\s+(\S+)", ran.stderr, flags=re.M)
+    assert rows, ran.output[-3000:]
+    for output in rows:
+        assert (cwd / output).is_file(), output
+
+
+@pytest.mark.parametrize("command", [c for c, kind in COMMANDS.items() if isinstance(kind, Run)])
+def test_readme_command_runs_as_written(command, fresh_clone, outside):
+    kind = COMMANDS[command]
+    cwd = outside if kind.outside else fresh_clone
+    ran = run_shell(runnable(command, fresh_clone), cwd)
+    assert ran.returncode == 0, ran.output[-4000:]
+    assert "Traceback" not in ran.output
+    if "synth" in command or "app.py" in command:
+        assert_synth_outputs_exist(ran, cwd)
+    if "feature flags" in ran.output:
+        pytest.fail("the CDK CLI reports unconfigured feature flags:\n" + ran.output[-2000:])
+    if "--dry-run" in command or "DRY_RUN=1" in command:
+        assert re.search(r"^# deploy \S+: \d+ steps", ran.stdout, flags=re.M), ran.output
+
+
+@pytest.mark.parametrize("subcommand", subcommands())
+def test_every_subcommand_has_a_working_help(subcommand, fresh_clone):
+    ran = run_shell(f".venv/bin/python -m cdk_app {subcommand} --help", fresh_clone, timeout=120)
+    assert ran.returncode == 0 and ran.stdout.startswith("usage:"), ran.output

@@ -1,0 +1,6 @@
+"""Operator tooling: deploy plans, post-deploy steps and the device simulator.
+
+Apart from synthesis on purpose: it reads the validated project and its topology (`cdk_app.config`,
+`cdk_app.topology`) and the shared names of `twin_contract`, never the stacks, the construct
+library or the function runtime, so operating a twin never imports CDK or Terraform bindings.
+"""

@@ -1,0 +1,130 @@
+"""`python -m cdk_app deploy|diff|destroy|post-deploy|simulate` (run with `--help` for each)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cdk_app.config import ProjectConfigError, load_project
+from cdk_app.config.model import Provider
+from twin_ops.deploy import (
+    Action,
+    MissingToolError,
+    PlanSettings,
+    StepFailedError,
+    find_terraform,
+    plan_steps,
+    run_steps,
+)
+from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
+from twin_ops.post_deploy import STEPS
+from cdk_app.topology import plan
+
+STATE_DIR = Path(".dt-deploy")
+PROJECT_HELP = "project folder (default: the bundled example)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return args.handler(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cdk_app", description="Deploy and exercise a multi-cloud digital twin.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for action in Action:
+        command = commands.add_parser(action.value, help=f"{action.value} every stack in topology order")
+        command.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
+        command.add_argument("--out", default="cdk.out", help="CDK cloud assembly directory")
+        command.add_argument("--tf-out", default="cdktf.out", help="Terraform output directory")
+        command.add_argument("--cdk", default="node_modules/.bin/cdk", help="the CDK CLI to call")
+        command.add_argument("--dry-run", action="store_true", help="print the ordered commands without running them")
+        command.set_defaults(handler=_run_plan, action=action)
+
+    post_deploy = commands.add_parser("post-deploy", help="one post-deploy step (the deploy plan runs them all)")
+    post_deploy.add_argument("step", choices=[step.name for step in STEPS])
+    post_deploy.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
+    post_deploy.add_argument("--tf-out", default="cdktf.out", help="Terraform output directory")
+    post_deploy.add_argument("--terraform", default="terraform", help="terraform or tofu (reads deployed values)")
+    post_deploy.add_argument("--region", help="AWS region of the twin (default: AWS_REGION, else the synth default)")
+    post_deploy.set_defaults(handler=_run_post_deploy)
+
+    simulate = commands.add_parser("simulate", help="send the project's sample payloads from its devices")
+    simulate.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
+    simulate.add_argument("--device", help="only this device (default: every device with payloads)")
+    simulate.add_argument("--count", type=_positive, help="messages per device, cycling its payloads (default: each once)")
+    simulate.add_argument("--feedback-wait", type=float, default=5.0, help="seconds to listen for feedback (default 5)")
+    simulate.set_defaults(handler=_run_simulate)
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    try:
+        config = load_project(args.project)
+    except ProjectConfigError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
+    topology = plan(config.name, config.providers)
+    action: Action = args.action
+    needs_terraform = any(cloud is not Provider.AWS for cloud in topology.clouds)
+    terraform = "terraform"
+    if needs_terraform and not args.dry_run:
+        try:
+            terraform = find_terraform()
+        except MissingToolError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    settings = PlanSettings(args.project, args.out, args.tf_out, args.cdk, terraform, python=sys.executable, app=str(REPO_ROOT / "app.py"))
+    steps = plan_steps(topology, action, settings)
+    if args.dry_run:
+        print(f"# {action.value} {config.name}: {len(steps)} steps, receivers before senders")
+        for number, step in enumerate(steps, 1):
+            print(f"{number:>2}. [{step.stack}] {step.render()}")
+        return 0
+    try:
+        run_steps(steps, STATE_DIR / f"{config.name}-{action.value}.json")
+    except StepFailedError as error:
+        print(f"error: {error}; re-run the same command to resume after fixing it", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_post_deploy(args: argparse.Namespace) -> int:
+    from twin_ops.post_deploy.cli import PostDeployRequest, expected_errors, run_post_deploy
+
+    request = PostDeployRequest(args.step, Path(args.project), Path(args.tf_out), args.terraform, args.region)
+    try:
+        run_post_deploy(request)
+    except ProjectConfigError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
+    except expected_errors() as error:
+        print(f"error: post-deploy {args.step}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_simulate(args: argparse.Namespace) -> int:
+    from twin_ops.simulator.errors import SimulatorError
+    from twin_ops.simulator.run import SimulationRequest, simulate
+
+    request = SimulationRequest(Path(args.project), args.device, args.count, args.feedback_wait)
+    try:
+        sent = simulate(request)
+    except SimulatorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"# {sent} messages sent", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

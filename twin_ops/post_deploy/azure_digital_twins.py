@@ -1,0 +1,177 @@
+"""Azure L4: upload the generated DTDL models, twins and relationships to Azure Digital Twins.
+
+They are ADT data-plane objects (no azurerm resource); the L4 stack writes `adt/models.json` and
+`adt/twins.json` (constructs_lib/azure/dtdl.py). Idempotent, and safe on a live twin:
+- models are immutable in ADT: missing ones are created, existing ids are kept (a changed model
+  needs a new version in its DTMI);
+- a missing twin is created; an existing one is patched, never replaced, so live values written by
+  the persister survive: its model and declared (non-writable) properties are set to the file's,
+  writable (live) properties are only added when absent;
+- relationships are created when missing (their content is fixed by their id).
+The deployer needs "Azure Digital Twins Data Owner" on the instance.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote, urlsplit
+
+from twin_ops.post_deploy.azure_data_plane import AzureDataPlane
+
+ADT_API_VERSION = "2023-10-31"
+MODELS_PER_REQUEST = 100
+MODELS_FILE = Path("adt") / "models.json"  # next to the L4 stack's cdk.tf.json
+TWINS_FILE = Path("adt") / "twins.json"
+
+
+class TwinGraph(Protocol):
+    def model_ids(self) -> set[str]: ...
+
+    def create_models(self, models: list[dict]) -> None: ...
+
+    def get_twin(self, twin_id: str) -> dict | None: ...
+
+    def create_twin(self, twin_id: str, twin: dict) -> bool: ...  # False: it already existed
+
+    def patch_twin(self, twin_id: str, operations: list[dict]) -> None: ...
+
+    def create_relationship(self, relationship: dict) -> bool: ...  # False: it already existed
+
+
+class DigitalTwinsApi:
+    """The calls of the ADT data-plane REST API this step makes."""
+
+    def __init__(self, plane: AzureDataPlane) -> None:
+        self._plane = plane
+
+    def model_ids(self) -> set[str]:
+        ids: set[str] = set()
+        path: str | None = f"/models?api-version={ADT_API_VERSION}"
+        while path:
+            _, page = self._plane.call("GET", path)
+            ids.update(model["id"] for model in page.get("value", []))
+            next_link = page.get("nextLink")
+            path = _path_of(next_link) if next_link else None
+        return ids
+
+    def create_models(self, models: list[dict]) -> None:
+        self._plane.call("POST", f"/models?api-version={ADT_API_VERSION}", models)
+
+    def get_twin(self, twin_id: str) -> dict | None:
+        status, twin = self._plane.call("GET", self._twin(twin_id), allow=(404,))
+        return None if status == 404 else twin
+
+    def create_twin(self, twin_id: str, twin: dict) -> bool:
+        status, _ = self._plane.call("PUT", self._twin(twin_id), twin, headers={"If-None-Match": "*"}, allow=(412,))
+        return status != 412
+
+    def patch_twin(self, twin_id: str, operations: list[dict]) -> None:
+        self._plane.call(
+            "PATCH", self._twin(twin_id), operations, headers={"Content-Type": "application/json-patch+json"}
+        )
+
+    def create_relationship(self, relationship: dict) -> bool:
+        path = (
+            f"/digitaltwins/{quote(relationship['$sourceId'], safe='')}/relationships/"
+            f"{quote(relationship['$relationshipId'], safe='')}?api-version={ADT_API_VERSION}"
+        )
+        body = {"$targetId": relationship["$targetId"], "$relationshipName": relationship["$relationshipName"]}
+        status, _ = self._plane.call("PUT", path, body, headers={"If-None-Match": "*"}, allow=(412,))
+        return status != 412
+
+    @staticmethod
+    def _twin(twin_id: str) -> str:
+        return f"/digitaltwins/{quote(twin_id, safe='')}?api-version={ADT_API_VERSION}"
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    models_created: int
+    models_existing: int
+    twins_created: int
+    twins_updated: int
+    twins_unchanged: int
+    relationships_created: int
+    relationships_existing: int
+
+    def summary(self) -> str:
+        return (
+            f"models {self.models_created} created, {self.models_existing} existing; "
+            f"twins {self.twins_created} created, {self.twins_updated} updated, {self.twins_unchanged} unchanged; "
+            f"relationships {self.relationships_created} created, {self.relationships_existing} existing"
+        )
+
+
+def read_files(stack_dir: Path) -> tuple[list[dict], dict]:
+    models = json.loads((stack_dir / MODELS_FILE).read_text(encoding="utf-8"))
+    twins = json.loads((stack_dir / TWINS_FILE).read_text(encoding="utf-8"))
+    return models, twins
+
+
+def upload(models: list[dict], twins: dict, graph: TwinGraph) -> UploadResult:
+    existing_models = graph.model_ids()
+    missing = [model for model in models if model["@id"] not in existing_models]
+    for start in range(0, len(missing), MODELS_PER_REQUEST):
+        graph.create_models(missing[start : start + MODELS_PER_REQUEST])
+    declared = declared_properties(models)
+    created = updated = unchanged = 0
+    for twin in twins["twins"]:
+        twin_id = twin["$dtId"]
+        current = graph.get_twin(twin_id)
+        if current is None:
+            if graph.create_twin(twin_id, twin):
+                created += 1
+                continue
+            current = graph.get_twin(twin_id)  # created concurrently: bring it up to date instead
+        operations = twin_patch(twin, current, declared)
+        if operations:
+            graph.patch_twin(twin_id, operations)
+            updated += 1
+        else:
+            unchanged += 1
+    relationships = twins["relationships"]
+    new_relationships = sum(1 for relationship in relationships if graph.create_relationship(relationship))
+    return UploadResult(
+        len(missing), len(models) - len(missing), created, updated, unchanged,
+        new_relationships, len(relationships) - new_relationships,
+    )
+
+
+def declared_properties(models: list[dict]) -> dict[str, set[str]]:
+    """Per model id, its non-writable properties: set from the project, not by telemetry."""
+    return {
+        model["@id"]: {
+            content["name"]
+            for content in model.get("contents", [])
+            if content.get("@type") == "Property" and not content.get("writable", False)
+        }
+        for model in models
+    }
+
+
+def twin_patch(desired: dict, current: dict, declared: dict[str, set[str]]) -> list[dict[str, Any]]:
+    """JSON Patch bringing `current` to the file's model and declared values, keeping live values."""
+    model = desired["$metadata"]["$model"]
+    operations: list[dict[str, Any]] = []
+    if current.get("$metadata", {}).get("$model") != model:
+        operations.append({"op": "replace", "path": "/$metadata/$model", "value": model})
+    for name, value in desired.items():
+        if name.startswith("$"):
+            continue
+        if name not in current:
+            operations.append({"op": "add", "path": _pointer(name), "value": value})
+        elif name in declared.get(model, set()) and current[name] != value:
+            operations.append({"op": "replace", "path": _pointer(name), "value": value})
+    return operations
+
+
+def _pointer(name: str) -> str:
+    return "/" + name.replace("~", "~0").replace("/", "~1")
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -1,0 +1,128 @@
+"""`python -m cdk_app post-deploy <step> --project DIR`: run one step against the real clouds.
+
+Only this module builds real clients (boto3, Entra ID tokens, `terraform show`); the step modules
+get them injected, which is what their tests replace.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdk_app.config import load_project
+from cdk_app.config.model import Layer, ProjectConfig, Provider
+from twin_ops.post_deploy import STEPS, PostDeployError, PostDeployStep
+from twin_ops.simulator.config import auth_dir
+from cdk_app.topology import Topology, plan
+
+
+@dataclass(frozen=True)
+class PostDeployRequest:
+    step: str
+    project: Path
+    tf_outdir: Path = Path("cdktf.out")
+    terraform: str = "terraform"
+    region: str | None = None  # AWS; default AWS_REGION, else the synth default
+
+
+def run_post_deploy(request: PostDeployRequest, echo: Callable[[str], None] = print) -> None:
+    config = load_project(request.project)
+    topology = plan(config.name, config.providers)
+    step = next(s for s in STEPS if s.name == request.step)
+    _check_placement(step, topology)
+    echo(RUNNERS[step.name](request, config, topology))
+
+
+def expected_errors() -> tuple[type[BaseException], ...]:
+    """Failures reported as one line: the step's own, cloud refusals, missing files."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return PostDeployError, BotoCoreError, ClientError, OSError  # AzureRestError is a PostDeployError
+
+
+def _check_placement(step: PostDeployStep, topology: Topology) -> None:
+    cloud = topology.cloud(step.layer)
+    if cloud is not step.cloud:
+        raise PostDeployError(
+            f"{step.name} is for {step.layer.value} on {step.cloud.value}; this twin's {step.layer.value} is on {cloud.value}"
+        )
+
+
+def _stack_dir(request: PostDeployRequest, topology: Topology, layer: Layer) -> Path:
+    stack_dir = request.tf_outdir / "stacks" / topology.stack_name(layer)
+    if not stack_dir.is_dir():
+        raise PostDeployError(f"{stack_dir} is missing: synthesize and deploy first (`python -m cdk_app deploy`)")
+    return stack_dir
+
+
+def _aws_device_certificates(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    import boto3
+
+    from twin_ops.post_deploy.aws_device_certificates import download_device_certificates
+
+    region = request.region or os.environ.get("AWS_REGION") or _synth_default_region()
+    session = boto3.Session(region_name=region)
+    result = download_device_certificates(
+        request.project, config.name, [d.id for d in config.devices],
+        session.client("secretsmanager"), session.client("iot"),
+    )
+    return (
+        f"{len(config.devices)} device certificates in {auth_dir(request.project)} "
+        f"({len(result.updated)} written), endpoint {result.config.mqtt.host}"
+    )
+
+
+def _synth_default_region() -> str:
+    from cdk_app.settings import DEFAULT_REGION  # the region `cdk synth` uses without context or AWS_REGION
+
+    return DEFAULT_REGION
+
+
+def _azure_device_identities(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    from twin_ops.post_deploy.azure_data_plane import IOT_HUB_SCOPE, AzureDataPlane, EntraTokens
+    from twin_ops.post_deploy.azure_device_identities import IotHubRegistry, hub_host, read_manifest, register_devices
+
+    manifest = read_manifest(_stack_dir(request, topology, Layer.L1))
+    registry = IotHubRegistry(AzureDataPlane(hub_host(manifest), IOT_HUB_SCOPE, EntraTokens()))
+    result = register_devices(request.project, config.name, manifest, registry)
+    return (
+        f"IoT Hub {hub_host(manifest)}: {len(result.created)} devices registered, {len(result.existing)} already there; "
+        f"keys in {auth_dir(request.project)}"
+    )
+
+
+def _azure_digital_twins(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane, EntraTokens
+    from twin_ops.post_deploy.azure_digital_twins import DigitalTwinsApi, read_files, upload
+    from twin_ops.post_deploy.terraform_state import StackState
+
+    stack_dir = _stack_dir(request, topology, Layer.L4)
+    models, twins = read_files(stack_dir)
+    host = StackState.read(request.terraform, stack_dir).attribute("azurerm_digital_twins_instance", "host_name")
+    result = upload(models, twins, DigitalTwinsApi(AzureDataPlane(host, DIGITAL_TWINS_SCOPE, EntraTokens())))
+    return f"Azure Digital Twins {host}: {result.summary()}"
+
+
+def _gcp_telemetry_topic(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    from twin_ops.post_deploy.gcp_telemetry_topic import write_pubsub_target
+    from twin_ops.post_deploy.terraform_state import StackState
+
+    state = StackState.read(request.terraform, _stack_dir(request, topology, Layer.L1))
+    with_feedback = topology.cloud(Layer.L2) is Provider.GOOGLE and config.flags.return_feedback_to_device
+    target = write_pubsub_target(request.project, config.name, [d.id for d in config.devices], state, with_feedback)
+    return (
+        f"simulator target {target.pubsub.topic}. Devices publish as {target.pubsub.publisher_account}: create its key "
+        f"yourself (gcloud iam service-accounts keys create KEY.json --iam-account {target.pubsub.publisher_account}) "
+        "and set GOOGLE_APPLICATION_CREDENTIALS=KEY.json before `python -m cdk_app simulate`"
+    )
+
+
+# Each step's wiring to the real clouds; its result line is printed.
+RUNNERS: dict[str, Callable[[PostDeployRequest, ProjectConfig, Topology], str]] = {
+    "aws-device-certificates": _aws_device_certificates,
+    "azure-device-identities": _azure_device_identities,
+    "azure-digital-twins": _azure_digital_twins,
+    "gcp-telemetry-topic": _gcp_telemetry_topic,
+}
