@@ -21,25 +21,6 @@ FLAG_KEYS = {
     "returnFeedbackToDevice": "return_feedback_to_device",
 }
 MAX_CODE_BYTES = 1024 * 1024  # one processor or action entry file
-# Code folders of user event actions, per L2 provider (predecessor layout), and their entry file.
-FUNCTION_DIRS = {Provider.AWS: "lambda_functions", Provider.AZURE: "azure_functions", Provider.GOOGLE: "cloud_functions"}
-ACTION_ENTRY = {
-    Provider.AWS: ("lambda_function.py", "lambda_handler"),
-    Provider.AZURE: ("action.py", "main"),
-    Provider.GOOGLE: ("main.py", "main"),
-}
-# The action types each L2 cloud's event checker runs.
-ACTION_TYPES = {
-    Provider.AWS: (ActionType.LAMBDA, ActionType.STEP_FUNCTION),
-    Provider.AZURE: (ActionType.FUNCTION, ActionType.LAMBDA, ActionType.LOGIC_APP),
-    Provider.GOOGLE: (ActionType.FUNCTION, ActionType.LAMBDA, ActionType.WORKFLOW),
-}
-# State-machine file of each L2 provider (predecessor rule V12) and its size limit.
-WORKFLOW_FILES = {
-    Provider.AWS: ("state_machines/aws_step_function.json", 1024 * 1024),  # Step Functions: 1 MB
-    Provider.AZURE: ("state_machines/azure_logic_app.json", 1024 * 1024),
-    Provider.GOOGLE: ("state_machines/google_cloud_workflow.json", 128 * 1024),  # Workflows: 128 KB
-}
 # Files and folders of the predecessor's projects that this project does not read.
 IGNORED_FILES = {
     "config_credentials.json": "not read: credentials come from each cloud's standard chain (delete it: it holds secrets)",
@@ -97,6 +78,12 @@ def flags(ctx: LoadContext, raw: Any) -> OptimizationFlags:
     return OptimizationFlags(**values)
 
 
+def _cloud(provider: Provider):
+    from cdk_app.clouds import CLOUDS  # imported late: cdk_app.clouds imports the config model
+
+    return CLOUDS[provider]
+
+
 def check_flag_dependencies(ctx: LoadContext, flags: OptimizationFlags, events: tuple[tuple[int, EventRule], ...]) -> None:
     file = "config_optimization.json"
     if flags.trigger_notification_workflow and not flags.use_event_checking:
@@ -106,7 +93,7 @@ def check_flag_dependencies(ctx: LoadContext, flags: OptimizationFlags, events: 
     if events and not flags.use_event_checking:
         ctx.warnings.add("config_events.json", "$", "ignored: useEventChecking is not true in config_optimization.json")
     l2 = ctx.providers[Layer.L2]
-    allowed = ACTION_TYPES[l2]
+    allowed = _cloud(l2).action_types
     for i, rule in events:
         action_type = rule.action.type
         if action_type not in allowed:
@@ -121,19 +108,20 @@ def check_flag_dependencies(ctx: LoadContext, flags: OptimizationFlags, events: 
 
 def actions(ctx: LoadContext, events: tuple[tuple[int, EventRule], ...]) -> tuple[ActionCode, ...]:
     l2 = ctx.providers[Layer.L2]
-    entry_file, entry_function = ACTION_ENTRY[l2]
+    cloud = _cloud(l2)
+    entry_file, entry_function = cloud.action_entry
     found: dict[str, ActionCode] = {}
     checked: set[str] = set()
     for i, rule in events:
         action = rule.action
-        if not action.auto_deploy or action.type not in ACTION_TYPES[l2]:
+        if not action.auto_deploy or action.type not in cloud.action_types:
             continue
         names = [action.function_name] + ([action.function_name_b] if action.type.is_workflow else [])
         for name in names:
             if name in checked:
                 continue
             checked.add(name)
-            relative = f"{FUNCTION_DIRS[l2]}/event_actions/{name}"
+            relative = f"{cloud.functions_folder}/event_actions/{name}"
             entry = ctx.files.entry(relative)
             if entry is None:
                 continue
@@ -173,7 +161,8 @@ def has_function(ctx: LoadContext, relative: str, function: str, source: Path | 
 
 def state_machine(ctx: LoadContext) -> Path | None:
     l2 = ctx.providers[Layer.L2]
-    relative, limit = WORKFLOW_FILES[l2]
+    cloud = _cloud(l2)
+    relative, limit = f"state_machines/{cloud.workflow_file}", cloud.workflow_max_bytes
     entry = ctx.files.entry(relative)
     if entry is None:
         return None

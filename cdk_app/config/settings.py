@@ -10,7 +10,6 @@ from cdk_app.config.model import Layer, Provider, Providers, TwinSettings
 
 MODES = ("DEBUG", "PRODUCTION")
 DEFAULT_MODE = "PRODUCTION"  # a missing mode never chooses destroyable resources
-PROVIDER_ALIASES = {"aws": Provider.AWS, "azure": Provider.AZURE, "google": Provider.GOOGLE, "gcp": Provider.GOOGLE}
 MAX_HOT_DAYS = 24_855  # Cosmos DB TTL: seconds in a signed 32-bit integer
 MAX_COLD_DAYS = 99_999  # Azure Blob lifecycle rules
 
@@ -69,6 +68,8 @@ def twin_settings(ctx: LoadContext, raw: Any) -> TwinSettings | None:
 
 
 def providers(ctx: LoadContext, raw: Any) -> Providers | None:
+    from cdk_app.clouds import CLOUDS, provider_named  # imported late: cdk_app.clouds imports the config model
+
     file = "config_providers.json"
     if raw is None:
         return None
@@ -84,7 +85,7 @@ def providers(ctx: LoadContext, raw: Any) -> Providers | None:
             if layer in (Layer.L1, Layer.L2, Layer.L3_HOT):
                 ctx.add(file, (layer.config_key,), "a provider: aws, azure or google")
             continue
-        provider = PROVIDER_ALIASES.get(value.lower()) if isinstance(value, str) else None
+        provider = provider_named(value) if isinstance(value, str) else None
         if provider is None:
             ctx.add(file, (layer.config_key,), f"a provider: aws, azure or google (got {short(value)})")
             continue
@@ -98,10 +99,12 @@ def providers(ctx: LoadContext, raw: Any) -> Providers | None:
     ):
         if layer not in chosen and raw.get(layer.config_key) is None and fallback in chosen:
             chosen[layer] = chosen[fallback]
-    for layer, service in ((Layer.L4, "managed digital twin service"), (Layer.L5, "managed Grafana service")):
-        if chosen.get(layer) is Provider.GOOGLE:
+    for layer, provider in chosen.items():
+        why = CLOUDS[provider].why_not(layer)
+        if why is not None:
+            able = " or ".join(cloud.provider.value for cloud in CLOUDS.values() if layer in cloud.layers)
             source = "" if raw.get(layer.config_key) is not None else " (defaulted from another layer; set it explicitly)"
-            ctx.add(file, (layer.config_key,), f"aws or azure: Google Cloud offers no {service}{source}")
+            ctx.add(file, (layer.config_key,), f"{able}: {why}{source}")
     if len(ctx.problems) > before or len(chosen) != len(Layer):
         return None
     return Providers.of(chosen)
