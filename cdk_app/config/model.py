@@ -168,6 +168,19 @@ class OptimizationFlags:
 
 
 @dataclass(frozen=True)
+class UserSettings:
+    """config_user.json: the twin's administrator (Grafana admin, notification address)."""
+
+    admin_email: str  # "" = no administrator: nothing is provisioned
+    admin_first_name: str = ""
+    admin_last_name: str = ""
+
+    @property
+    def has_admin(self) -> bool:
+        return bool(self.admin_email)
+
+
+@dataclass(frozen=True)
 class ActionCode:
     """An auto-deployed event action's code: every file of its folder, checked to be inside the project."""
 
@@ -190,6 +203,7 @@ class ProjectConfig:
     processor_files: tuple[tuple[str, Path], ...] = ()
     actions: tuple[ActionCode, ...] = ()
     state_machine_file: Path | None = None
+    user: UserSettings | None = None  # config_user.json; None when the project has none
     # Keys and files of the predecessor's format that are accepted but not used, and names that
     # were mapped: printed with the synth summary.
     warnings: tuple[ConfigProblem, ...] = ()
