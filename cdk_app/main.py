@@ -187,7 +187,7 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
             PipelineStack(app, config, topology, settings.pipeline, env=env, build_aws_stacks=build)
         else:
             build(app)
-    terraform_layers = [layer for layer in Layer if topology.cloud(layer) is not Provider.AWS]
+    terraform_layers = [layer for layer in topology.layers if topology.cloud(layer) is not Provider.AWS]
     if terraform_layers:
         _synth_terraform(config, topology, settings, bundles)
     assembly = app.synth()

@@ -85,7 +85,7 @@ def render_mermaid(topology: Topology) -> str:
             lines.append(f'    {node[layer]}["{layer.title}<br/>{topology.stack_name(layer)}"]')
         lines.append("  end")
     for source, target in DATA_PATH:
-        if topology.cloud(source) is topology.cloud(target):
+        if topology.cloud(source) is not None and topology.cloud(source) is topology.cloud(target):
             lines.append(f"  {node[source]} --> {node[target]}")
     for b in topology.bridges:
         lines.append(f'  {node[b.sender_layer]} -. "{b.connection_id}" .-> {node[b.receiver_layer]}')

@@ -51,7 +51,8 @@ class BridgeSpec:
 
 
 def _differ(a: Layer, b: Layer) -> Callable[[Providers], bool]:
-    return lambda providers: providers[a] is not providers[b]
+    """Both layers are placed, on different clouds (a layer left out has no bridges)."""
+    return lambda providers: None not in (providers[a], providers[b]) and providers[a] is not providers[b]
 
 
 BRIDGES: tuple[BridgeSpec, ...] = (
@@ -142,8 +143,14 @@ class Topology:
     providers: Providers
     bridges: tuple[Bridge, ...]
 
-    def cloud(self, layer: Layer) -> Provider:
+    def cloud(self, layer: Layer) -> Provider | None:
+        """The layer's cloud; None for a layer the twin leaves out (provider "none")."""
         return self.providers[layer]
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        """The layers the twin has (each is one stack)."""
+        return self.providers.placed
 
     def stack_name(self, layer: Layer) -> str:
         return f"{self.twin_name}-{layer.value}"
@@ -169,7 +176,8 @@ class Topology:
 
     @property
     def deploy_order(self) -> tuple[Layer, ...]:
-        return DEPLOY_ORDER
+        """The twin's layers in DEPLOY_ORDER (layers left out have no stack)."""
+        return tuple(layer for layer in DEPLOY_ORDER if self.cloud(layer) is not None)
 
 
 def plan(twin_name: str, providers: Providers) -> Topology:

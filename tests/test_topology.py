@@ -159,3 +159,19 @@ def test_sender_and_receiver_lookups_match_the_bridges():
 )
 def test_spelled_out_examples(combo, ids):
     assert {b.connection_id for b in plan(TWIN, providers_of(combo)).bridges} == ids
+
+
+@pytest.mark.parametrize("l4, l5", [(None, None), ("aws", None), ("azure", None)])
+@pytest.mark.parametrize("hot", CLOUDS)
+def test_layers_left_out_have_no_stack_and_no_bridge(hot, l4, l5):
+    mapping = {Layer.L1: Provider.AWS, Layer.L2: Provider.AZURE, Layer.L3_HOT: Provider(hot),
+               Layer.L3_COLD: Provider(hot), Layer.L3_ARCHIVE: Provider(hot),
+               Layer.L4: Provider(l4) if l4 else None, Layer.L5: None}
+    topology = plan(TWIN, Providers.of(mapping))
+    left_out = {Layer.L5} | ({Layer.L4} if l4 is None else set())
+    assert set(topology.deploy_order) == set(Layer) - left_out
+    assert topology.layers == tuple(layer for layer in Layer if layer not in left_out)
+    assert not any(b.sender_layer in left_out or b.receiver_layer in left_out for b in topology.bridges)
+    if l4 is None:
+        assert not topology.has(BridgeKind.HOT_TO_L4_READER) and not topology.has(BridgeKind.L2_TO_TWIN_UPDATE)
+    assert all(topology.cloud(layer) is None for layer in left_out)

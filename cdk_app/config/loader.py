@@ -16,7 +16,7 @@ from pathlib import Path
 from cdk_app.config import devices, features, hierarchy, rules, settings, user
 from cdk_app.config.context import MAX_LARGE_JSON_BYTES, LoadContext
 from cdk_app.config.errors import Problems, ProjectConfigError
-from cdk_app.config.model import ActionCode, ProjectConfig
+from cdk_app.config.model import ActionCode, Layer, ProjectConfig
 
 
 def load_project(project_dir: str | Path) -> ProjectConfig:
@@ -37,7 +37,12 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
     ctx.devices = devices.devices(ctx, devices_raw)
     if isinstance(devices_raw, list) and devices_raw and len(devices_raw) <= devices.MAX_DEVICES:
         ctx.device_ids = {d.id for d in ctx.devices}
-    tree = hierarchy.hierarchy(ctx, ctx.document("config_hierarchy.json", required=True, limit=MAX_LARGE_JSON_BYTES))
+    if ctx.providers is not None and ctx.providers[Layer.L4] is None:
+        tree = ()  # no twin model: the hierarchy has no consumer
+        if ctx.files.entry("config_hierarchy.json") is not None and (ctx.files.root / "config_hierarchy.json").exists():
+            ctx.warn("config_hierarchy.json", (), "not read: layer_4_provider is none (no twin model)")
+    else:
+        tree = hierarchy.hierarchy(ctx, ctx.document("config_hierarchy.json", required=True, limit=MAX_LARGE_JSON_BYTES))
     flags = features.flags(ctx, ctx.document("config_optimization.json", required=False))
     # (index in the file, rule): later checks name the rule by its position in config_events.json.
     indexed_rules = rules.rules(ctx, ctx.document("config_events.json", required=False), flags)

@@ -81,18 +81,27 @@ class TwinSettings:
         return self.mode == "DEBUG"
 
 
+# Layers a twin may leave out (provider "none"): the twin model and the dashboards that read it.
+OPTIONAL_LAYERS = (Layer.L4, Layer.L5)
+
+
 @dataclass(frozen=True)
 class Providers:
-    """Where each layer runs, after defaults and aliases are applied."""
+    """Where each layer runs, after defaults and aliases are applied; None: the layer is left out."""
 
-    by_layer: tuple[tuple[Layer, Provider], ...]
+    by_layer: tuple[tuple[Layer, Provider | None], ...]
 
-    def __getitem__(self, layer: Layer) -> Provider:
+    def __getitem__(self, layer: Layer) -> Provider | None:
         return dict(self.by_layer)[layer]
 
+    @property
+    def placed(self) -> tuple[Layer, ...]:
+        """The layers the twin has, in Layer order."""
+        return tuple(layer for layer, provider in self.by_layer if provider is not None)
+
     @classmethod
-    def of(cls, mapping: dict[Layer, Provider]) -> "Providers":
-        return cls(tuple((layer, mapping[layer]) for layer in Layer))
+    def of(cls, mapping: dict[Layer, Provider | None]) -> "Providers":
+        return cls(tuple((layer, mapping.get(layer)) for layer in Layer))
 
 
 @dataclass(frozen=True)

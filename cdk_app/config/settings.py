@@ -6,12 +6,13 @@ from typing import Any
 
 from cdk_app.config import names as naming
 from cdk_app.config.context import LoadContext, is_int, short
-from cdk_app.config.model import Layer, Provider, Providers, TwinSettings
+from cdk_app.config.model import OPTIONAL_LAYERS, Layer, Provider, Providers, TwinSettings
 
 MODES = ("DEBUG", "PRODUCTION")
 DEFAULT_MODE = "PRODUCTION"  # a missing mode never chooses destroyable resources
 MAX_HOT_DAYS = 24_855  # Cosmos DB TTL: seconds in a signed 32-bit integer
 MAX_COLD_DAYS = 99_999  # Azure Blob lifecycle rules
+NONE = "none"  # the provider of a layer the twin leaves out (L4, L5)
 
 
 def twin_settings(ctx: LoadContext, raw: Any) -> TwinSettings | None:
@@ -78,16 +79,24 @@ def providers(ctx: LoadContext, raw: Any) -> Providers | None:
         return None
     before = len(ctx.problems)
     ctx.check_keys(raw, (), file, tuple(layer.config_key for layer in Layer))
-    chosen: dict[Layer, Provider] = {}
+    chosen: dict[Layer, Provider | None] = {}
     for layer in Layer:
         value = raw.get(layer.config_key)
+        expected = "a provider: aws, azure or google" + (", or none to leave the layer out" if layer in OPTIONAL_LAYERS else "")
         if value is None:
             if layer in (Layer.L1, Layer.L2, Layer.L3_HOT):
-                ctx.add(file, (layer.config_key,), "a provider: aws, azure or google")
+                ctx.add(file, (layer.config_key,), expected)
+            continue
+        if isinstance(value, str) and value.strip().lower() == NONE:
+            if layer not in OPTIONAL_LAYERS:
+                ctx.add(file, (layer.config_key,), f"{expected} (every twin ingests, processes and stores its data; "
+                        f"only {' and '.join(o.config_key for o in OPTIONAL_LAYERS)} may be none)")
+            else:
+                chosen[layer] = None
             continue
         provider = provider_named(value) if isinstance(value, str) else None
         if provider is None:
-            ctx.add(file, (layer.config_key,), f"a provider: aws, azure or google (got {short(value)})")
+            ctx.add(file, (layer.config_key,), f"{expected} (got {short(value)})")
             continue
         chosen[layer] = provider
     # Defaults follow the data: cold→hot, archive→cold, L4→hot, L5→L4.
@@ -99,12 +108,17 @@ def providers(ctx: LoadContext, raw: Any) -> Providers | None:
     ):
         if layer not in chosen and raw.get(layer.config_key) is None and fallback in chosen:
             chosen[layer] = chosen[fallback]
+    if chosen.get(Layer.L4, Provider.AWS) is None and chosen.get(Layer.L5) is not None:
+        ctx.add(file, (Layer.L5.config_key,), "none while layer_4_provider is none: the dashboards show the twin model")
     for layer, provider in chosen.items():
+        if provider is None:
+            continue
         why = CLOUDS[provider].why_not(layer)
         if why is not None:
             able = " or ".join(cloud.provider.value for cloud in CLOUDS.values() if layer in cloud.layers)
             source = "" if raw.get(layer.config_key) is not None else " (defaulted from another layer; set it explicitly)"
-            ctx.add(file, (layer.config_key,), f"{able}: {why}{source}")
+            leave_out = ", or none to leave the layer out" if layer in OPTIONAL_LAYERS else ""
+            ctx.add(file, (layer.config_key,), f"{able}{leave_out}: {why}{source}")
     if len(ctx.problems) > before or len(chosen) != len(Layer):
         return None
     return Providers.of(chosen)

@@ -128,3 +128,42 @@ def test_every_provider_mistake_is_reported(make_project):
         (FILE, "$.layer_5_provider"),  # defaulted from L4, so also Google
         (FILE, "$.extra"),
     }
+
+
+@pytest.mark.parametrize("value", ["none", "None", "NONE"])
+def test_l4_and_l5_may_be_left_out(make_project, value):
+    assert loaded(make_project, providers(layer_4_provider=value, layer_5_provider=value)) == {
+        **{layer: AWS for layer in Layer}, Layer.L4: None, Layer.L5: None,
+    }
+
+
+def test_l5_left_out_follows_an_l4_left_out(make_project):
+    mapping = loaded(make_project, providers(layer_4_provider="none", layer_5_provider=...))
+    assert mapping[Layer.L4] is None and mapping[Layer.L5] is None
+
+
+def test_dashboards_may_be_left_out_alone(make_project):
+    assert loaded(make_project, providers(layer_5_provider="none"))[Layer.L5] is None
+
+
+def test_dashboards_without_a_twin_model_are_refused(make_project):
+    problem = only_problem(make_project(providers(layer_4_provider="none"), **WITHOUT_EVENTS))
+    assert (problem.file, problem.path) == (FILE, "$.layer_5_provider")
+    assert "twin model" in problem.expected
+
+
+@pytest.mark.parametrize("key", ["layer_1_provider", "layer_2_provider", "layer_3_hot_provider",
+                                 "layer_3_cold_provider", "layer_3_archive_provider"])
+def test_data_layers_cannot_be_left_out(make_project, key):
+    problem = only_problem(make_project(providers(**{key: "none"})))
+    assert (problem.file, problem.path) == (FILE, f"$.{key}")
+    assert "only layer_4_provider and layer_5_provider may be none" in problem.expected
+
+
+def test_without_a_twin_model_the_hierarchy_is_not_needed(make_project):
+    project = make_project(providers(layer_4_provider="none", layer_5_provider="none"), **WITHOUT_EVENTS)
+    config = load_project(project)
+    assert config.hierarchy == ()
+    assert [(w.file, w.path) for w in config.warnings] == [("config_hierarchy.json", "$")]
+    (project / "config_hierarchy.json").unlink()
+    assert load_project(project).warnings == ()
