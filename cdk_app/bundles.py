@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cdk_app.clouds import CLOUDS
 from cdk_app.config.model import ProjectConfig, Provider
+from cdk_app.config.twin_info import TWIN_INFO_FILE, twin_info_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_ROOT = REPO_ROOT / "runtime"
@@ -44,6 +45,13 @@ class BundleStager:
         self._dir = staging_dir
         self._staged: dict[Provider, Bundles] = {}
 
+    def text_file(self, relative: str, text: str) -> Path:
+        """A generated file (e.g. an adapted workflow definition) staged as a file asset."""
+        path = self._dir / "files" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
     def for_cloud(self, cloud: Provider, finish: Finisher | None = None) -> Bundles:
         """The cloud's bundles; `finish` adds the cloud's own files the first time they are staged."""
         if cloud not in self._staged:
@@ -63,12 +71,14 @@ def stage_bundles(config: ProjectConfig, staging_dir: Path, cloud: str) -> Bundl
             shutil.rmtree(target)
         _copy_runtime(target, cloud)
     project_dir = processing_dir / "project"
-    for device_id, source in config.processor_files:
-        destination = project_dir / "processors" / device_id / "process.py"
+    for key, source in config.processor_files:  # the entry file keeps its name: it says how it is called
+        destination = project_dir / "processors" / key / source.name
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)
     events = config.root / "config_events.json"
     project_dir.mkdir(parents=True, exist_ok=True)
+    if config.processors_need_twin_info or any(a.needs_twin_info for a in config.actions):
+        (project_dir / TWIN_INFO_FILE).write_text(twin_info_json(config), encoding="utf-8")
     if config.flags.use_event_checking and events.is_file():
         shutil.copyfile(events, project_dir / "config_events.json")
     actions = []

@@ -47,6 +47,7 @@ class LoadContext:
         entry = self.files.entry(name)
         if entry is None:
             return None
+        self.files.use(name)
         if entry.kind == "folder":
             self.problems.add(name, "$", "a file, not a folder")
             return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cdk_app.config import devices, features, hierarchy, rules, settings, user
+from cdk_app.config import devices, features, hierarchy, rules, settings, user, user_code
 from cdk_app.config.context import MAX_LARGE_JSON_BYTES, LoadContext
 from cdk_app.config.errors import Problems, ProjectConfigError
 from cdk_app.config.model import ActionCode, Layer, ProjectConfig
@@ -46,21 +46,21 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
     flags = features.flags(ctx, ctx.document("config_optimization.json", required=False))
     # (index in the file, rule): later checks name the rule by its position in config_events.json.
     indexed_rules = rules.rules(ctx, ctx.document("config_events.json", required=False), flags)
-    processors = features.processor_files(ctx)
+    processors, processors_need_info = user_code.processors(ctx)
     actions: tuple[ActionCode, ...] = ()
-    state_machine: Path | None = None
+    workflow: tuple[Path, str] | None = None
     if ctx.providers is not None:
         features.check_flag_dependencies(ctx, flags, indexed_rules)
         if flags.use_event_checking:
-            actions = features.actions(ctx, indexed_rules)
+            actions = user_code.actions(ctx, indexed_rules)
         if flags.trigger_notification_workflow:
-            state_machine = features.state_machine(ctx)
+            workflow = features.state_machine(ctx)
     admin = user.user(ctx, ctx.document(user.FILE, required=False))
     features.note_ignored_files(ctx)
     if problems.problems:
         raise ProjectConfigError(str(root), problems.problems)
     assert ctx.twin is not None and ctx.providers is not None
-    return ProjectConfig(
+    config = ProjectConfig(
         root=ctx.files.root,
         twin=ctx.twin,
         providers=ctx.providers,
@@ -69,8 +69,15 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
         events=tuple(rule for _, rule in indexed_rules),
         flags=flags,
         processor_files=processors,
+        processors_need_twin_info=processors_need_info,
         actions=actions,
-        state_machine_file=state_machine,
+        state_machine_file=workflow[0] if workflow else None,
+        workflow_definition=workflow[1] if workflow else None,
         user=admin,
         warnings=tuple(ctx.warnings.problems),
     )
+    for problem in user_code.twin_info_problems(config):
+        problems.add(problem.file, problem.path, problem.expected)
+    if problems.problems:
+        raise ProjectConfigError(str(root), problems.problems)
+    return config

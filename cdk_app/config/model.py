@@ -196,6 +196,7 @@ class ActionCode:
     name: str  # the functionName
     folder: Path  # the folder's real path
     files: tuple[tuple[str, Path], ...]  # (path inside the folder, real path of the file)
+    needs_twin_info: bool = False  # its code reads DIGITAL_TWIN_INFO (the predecessor set it everywhere)
 
 
 @dataclass(frozen=True)
@@ -209,9 +210,12 @@ class ProjectConfig:
     hierarchy: tuple[HierarchyEntity, ...] = ()
     events: tuple[EventRule, ...] = ()
     flags: OptimizationFlags = field(default_factory=OptimizationFlags)
+    # (device id, or ".default" for devices without their own; the processor's entry file)
     processor_files: tuple[tuple[str, Path], ...] = ()
+    processors_need_twin_info: bool = False  # some processor reads DIGITAL_TWIN_INFO
     actions: tuple[ActionCode, ...] = ()
-    state_machine_file: Path | None = None
+    state_machine_file: Path | None = None  # the workflow file read (state_machines/...)
+    workflow_definition: str | None = None  # what is deployed: the file's text, or its adapted form
     user: UserSettings | None = None  # config_user.json; None when the project has none
     # Keys and files of the predecessor's format that are accepted but not used, and names that
     # were mapped: printed with the synth summary.

@@ -1,7 +1,7 @@
 """L2: evaluate the project's event rules against stored records and start their actions.
 
 Actions: `lambda` async-invokes `<ACTION_FUNCTION_PREFIX><functionName>` with
-`{"rule", "record"}`; `step_function` starts WORKFLOW_ARN with
+the action payload (twin_contract.workflow); `step_function` starts WORKFLOW_ARN with
 `{InputData, LambdaAArn, LambdaBArn}`. A rule's `action.feedback` goes to the feedback function
 when device feedback is enabled (FEEDBACK_FUNCTION_NAME set).
 """
@@ -18,6 +18,7 @@ from runtime.aws.lambda_invoke import invoke_async, sibling_function_arn
 from runtime.core.config import ConfigurationError
 from runtime.core.events import EventRule, read_rules_file
 from runtime.core.telemetry import as_records, normalize_record
+from twin_contract import workflow
 
 ACTION_FIELDS = {"lambda": ("functionName",), "step_function": ("functionName", "functionNameB")}
 
@@ -62,14 +63,14 @@ def handler(event: Any, context: Any) -> dict[str, int]:
 
 
 def _run_action(rule: EventRule, record: dict[str, Any], context: Any) -> None:
-    action, data = rule.action, {"rule": rule.definition, "record": record}
+    action, data = rule.action, workflow.action_payload(rule.definition, record)
     if action["type"] == "lambda":
         invoke_async(ACTION_FUNCTION_PREFIX + action["functionName"], data)
     else:
         workflow_input = {
-            "InputData": data,
-            "LambdaAArn": sibling_function_arn(context, ACTION_FUNCTION_PREFIX + action["functionName"]),
-            "LambdaBArn": sibling_function_arn(context, ACTION_FUNCTION_PREFIX + action["functionNameB"]),
+            workflow.INPUT_DATA: data,
+            workflow.LAMBDA_A_ARN: sibling_function_arn(context, ACTION_FUNCTION_PREFIX + action["functionName"]),
+            workflow.LAMBDA_B_ARN: sibling_function_arn(context, ACTION_FUNCTION_PREFIX + action["functionNameB"]),
         }
         clients.client("stepfunctions").start_execution(stateMachineArn=WORKFLOW_ARN, input=json.dumps(workflow_input))
     feedback = action.get("feedback")

@@ -1,8 +1,8 @@
 """L2: evaluate the project's event rules against stored records and start their actions.
 
 Actions: `function` (or `lambda`, the AWS name kept for portable projects) calls the action
-function's URL from ACTION_URLS with `{"rule", "record"}`; `workflow` starts WORKFLOW_NAME with
-`{InputData, FunctionAUrl, FunctionBUrl}`. A rule's `action.feedback` goes to FEEDBACK_URL
+function's URL from ACTION_URLS with the action payload; `workflow` starts WORKFLOW_NAME with
+`{InputData, FunctionA_URL, FunctionB_URL}` (twin_contract.workflow). A rule's `action.feedback` goes to FEEDBACK_URL
 when device feedback is enabled.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 from runtime.core.config import ConfigurationError
 from runtime.core.events import EventRule, read_rules_file
 from runtime.core.telemetry import as_records, normalize_record
+from twin_contract.workflow import action_payload, http_workflow_input
 from runtime.gcp import identity, internal
 from runtime.gcp.environment import handler_environment, project_bundle_dir
 from runtime.gcp.http_io import internal as serve_internal
@@ -78,17 +79,13 @@ def start_workflow(workflow: str, argument: dict[str, Any]) -> None:
 
 
 def _run_action(rule: EventRule, record: dict[str, Any]) -> None:
-    action, data = rule.action, {"rule": rule.definition, "record": record}
+    action, data = rule.action, action_payload(rule.definition, record)
     if action["type"] in FUNCTION_TYPES:
         internal.call(ACTION_URLS[action["functionName"]], data)
     else:
         start_workflow(
             WORKFLOW_NAME,
-            {
-                "InputData": data,
-                "FunctionAUrl": ACTION_URLS[action["functionName"]],
-                "FunctionBUrl": ACTION_URLS[action["functionNameB"]],
-            },
+            http_workflow_input(data, ACTION_URLS[action["functionName"]], ACTION_URLS[action["functionNameB"]]),
         )
     feedback = action.get("feedback")
     if feedback and FEEDBACK_URL:

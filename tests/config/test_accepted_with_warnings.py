@@ -93,7 +93,6 @@ def test_keys_the_predecessor_carries_are_warnings(make_project):
     project = make_project(config=config_json, config_events=rules, config_optimization=optimization)
     for name in ("config_credentials.json", "project_info.json", "config_inter_cloud.json"):
         (project / name).write_text(json.dumps({}))
-    (project / "lambda_functions" / "processors" / "press-01").mkdir(parents=True)
     config = load_project(project)
     assert {(w.file, w.path) for w in config.warnings} == {
         ("config.json", "$.observability"),
@@ -104,7 +103,6 @@ def test_keys_the_predecessor_carries_are_warnings(make_project):
         ("config_credentials.json", "$"),
         ("project_info.json", "$"),
         ("config_inter_cloud.json", "$"),
-        ("lambda_functions/processors", "$"),
     }
     credentials = next(w for w in config.warnings if w.file == "config_credentials.json")
     assert "not read" in credentials.expected

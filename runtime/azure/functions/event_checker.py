@@ -2,7 +2,7 @@
 
 `function`/`lambda` actions → the `event-actions` queue (`{"action", "rule", "record"}`);
 `logic_app` → POST to the workflow's trigger URL (a Key Vault secret: it carries a SAS signature)
-with `{InputData, FunctionA_Url, FunctionB_Url, ActionToken}`; `feedback` → the `feedback` queue.
+with `{InputData, FunctionA_URL, FunctionB_URL, ActionToken}` (twin_contract.workflow); `feedback` → the `feedback` queue.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from runtime.azure.queues import QueueClient
 from runtime.core.config import ConfigurationError
 from runtime.core.events import EventRule, read_rules_file
 from runtime.core.telemetry import as_records, normalize_record
+from twin_contract.workflow import ACTION_TOKEN, action_payload, http_workflow_input
 
 QUEUE_ACTIONS = ("function", "lambda")
 WORKFLOW_ACTIONS = ("logic_app",)
@@ -75,10 +76,9 @@ def _run(rule: EventRule, record: dict[str, Any]) -> None:
     else:
         workflow = remote_client(get_secret(WORKFLOW_URL_SECRET), ACTION_TOKEN_SECRET)
         workflow.post({
-            "InputData": data,
-            "FunctionA_Url": action_url(action["functionName"]),
-            "FunctionB_Url": action_url(action["functionNameB"]),
-            "ActionToken": get_secret(ACTION_TOKEN_SECRET),
+            **http_workflow_input(action_payload(rule.definition, record), action_url(action["functionName"]),
+                                  action_url(action["functionNameB"])),
+            ACTION_TOKEN: get_secret(ACTION_TOKEN_SECRET),
         })
     feedback = action.get("feedback")
     if feedback and FEEDBACK_QUEUE_URL:

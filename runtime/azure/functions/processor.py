@@ -9,6 +9,7 @@ import azure.functions as func
 from runtime.azure.environment import handler_environment, project_bundle_dir
 from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
 from runtime.azure.queues import QueueClient
+from runtime.azure.user_code import LOADERS
 from runtime.core.processors import ProcessorRunner
 
 _env = handler_environment()
@@ -17,7 +18,7 @@ PROJECT_BUNDLE_DIR = project_bundle_dir(_env)
 _env.check()
 
 bp = func.Blueprint()
-_runner = ProcessorRunner(PROJECT_BUNDLE_DIR)
+_runner = ProcessorRunner(PROJECT_BUNDLE_DIR, LOADERS)  # also the predecessor's function_app.py
 
 
 def process(message: func.QueueMessage) -> list[dict[str, Any]]:
