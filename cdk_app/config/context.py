@@ -30,6 +30,7 @@ class LoadContext:
         self.providers: Providers | None = None
         self.devices: tuple[Device, ...] = ()
         self.device_ids: set[str] | None = None  # None: the device list is unusable, references unchecked
+        self.flags_path = "$.result.inputParamsUsed"  # where config_optimization.json holds its flags
 
     def add(self, file: str, parts: tuple, expected: str) -> None:
         self.problems.add(file, json_path(parts), expected)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cdk_app.config.context import LoadContext, short
+from cdk_app.config.documents import json_path
 from cdk_app.config.model import EventRule, Layer, OptimizationFlags, Provider
 from cdk_app.config.workflows import load as load_workflow
 
@@ -19,6 +20,15 @@ FLAG_KEYS = {
     "triggerNotificationWorkflow": "trigger_notification_workflow",
     "returnFeedbackToDevice": "return_feedback_to_device",
 }
+OTHER_FLAGS = ("integrateErrorHandling", "needs3DModel")
+# The predecessor refuses `true` as well (its error-handling topology was never built). Here every
+# asynchronous step retries and then parks what still fails in a dead-letter store, from which
+# `redrive` sends it back: there is nothing for the flag to switch on.
+ERROR_HANDLING_REFUSED = (
+    "false: the predecessor's error-handling topology exists neither there (it refuses true too) nor here; "
+    "every asynchronous step here retries and parks what still fails in a dead-letter store (README: "
+    "Dead letters and redrive)"
+)
 # Files and folders of the predecessor's projects that this project does not read.
 IGNORED_FILES = {
     "config_credentials.json": "not read: credentials come from each cloud's standard chain (delete it: it holds secrets)",
@@ -38,9 +48,10 @@ def flags(ctx: LoadContext, raw: Any) -> OptimizationFlags:
     if not isinstance(raw, dict):
         ctx.add(file, (), 'an object {"result": {"inputParamsUsed": {...}}}')
         return OptimizationFlags()
-    if "result" not in raw and set(raw) & set(FLAG_KEYS):
-        # The predecessor's later versions also read flags from the top level.
-        ctx.warn(file, (), "flags read from the top level; their usual place is result.inputParamsUsed")
+    if "result" not in raw and set(raw) & {*FLAG_KEYS, *OTHER_FLAGS}:
+        # The predecessor's older flat form, which its later versions also read.
+        ctx.warn(file, (), "flags read from the top level (the predecessor's flat form); their usual place is "
+                 "result.inputParamsUsed (python -m cdk_app migrate moves them)")
         params, parts = raw, ()
     else:
         ctx.check_keys(raw, (), file, ("result",))
@@ -56,7 +67,8 @@ def flags(ctx: LoadContext, raw: Any) -> OptimizationFlags:
     if not isinstance(params, dict):
         ctx.add(file, parts, "an object of feature flags")
         return OptimizationFlags()
-    ctx.check_keys(params, parts, file, (*FLAG_KEYS, "integrateErrorHandling", "needs3DModel"))
+    ctx.flags_path = json_path(parts)
+    ctx.check_keys(params, parts, file, (*FLAG_KEYS, *OTHER_FLAGS))
     values = {}
     for key, attr in FLAG_KEYS.items():
         value = params.get(key, False)
@@ -64,14 +76,12 @@ def flags(ctx: LoadContext, raw: Any) -> OptimizationFlags:
             ctx.add(file, parts + (key,), f"true or false (got {short(value)})")
             value = False
         values[attr] = value
-    for key in ("integrateErrorHandling", "needs3DModel"):
+    for key in OTHER_FLAGS:
         if key in params and not isinstance(params[key], bool):
             ctx.add(file, parts + (key,), f"true or false (got {short(params[key])})")
     if params.get("integrateErrorHandling") is True:
-        ctx.add(file, parts + ("integrateErrorHandling",), "false: error-handling topologies are not supported")
-    if params.get("needs3DModel") is True:
-        ctx.warn(file, parts + ("needs3DModel",), "ignored: 3D scenes are not deployed")
-    return OptimizationFlags(**values)
+        ctx.add(file, parts + ("integrateErrorHandling",), ERROR_HANDLING_REFUSED)
+    return OptimizationFlags(**values, needs_3d_model=params.get("needs3DModel") is True)
 
 
 def _cloud(provider: Provider):
@@ -83,9 +93,9 @@ def _cloud(provider: Provider):
 def check_flag_dependencies(ctx: LoadContext, flags: OptimizationFlags, events: tuple[tuple[int, EventRule], ...]) -> None:
     file = "config_optimization.json"
     if flags.trigger_notification_workflow and not flags.use_event_checking:
-        ctx.problems.add(file, f"{FLAGS_PATH}.triggerNotificationWorkflow", "useEventChecking to be true as well")
+        ctx.problems.add(file, f"{ctx.flags_path}.triggerNotificationWorkflow", "useEventChecking to be true as well")
     if flags.return_feedback_to_device and not flags.use_event_checking:
-        ctx.problems.add(file, f"{FLAGS_PATH}.returnFeedbackToDevice", "useEventChecking to be true as well")
+        ctx.problems.add(file, f"{ctx.flags_path}.returnFeedbackToDevice", "useEventChecking to be true as well")
     if events and not flags.use_event_checking:
         ctx.warnings.add("config_events.json", "$", "ignored: useEventChecking is not true in config_optimization.json")
     l2 = ctx.providers[Layer.L2]

@@ -174,6 +174,7 @@ class OptimizationFlags:
     use_event_checking: bool = False
     trigger_notification_workflow: bool = False
     return_feedback_to_device: bool = False
+    needs_3d_model: bool = False  # deploy the 3D scene of scene_assets/ with the twin (L4)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from cdk_app.clouds import Cloud
 
 FLAGS_FILE = "config_optimization.json"
-FLAGS_PATH = "$.result.inputParamsUsed"
 
 STATE_TYPES = ("Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
 MAX_STATE_NAME = 80
@@ -232,7 +231,7 @@ def load(ctx: LoadContext, cloud: Cloud) -> tuple[Path, str] | None:
             found.append((relative, entry))
     if not found or found[0][1].kind != "file":
         names = " or ".join(f"state_machines/{name}" for name in cloud.workflow_files)
-        ctx.problems.add(FLAGS_FILE, f"{FLAGS_PATH}.triggerNotificationWorkflow", f"the workflow file {names}")
+        ctx.problems.add(FLAGS_FILE, f"{ctx.flags_path}.triggerNotificationWorkflow", f"the workflow file {names}")
         return None
     (relative, entry), others = found[0], found[1:]
     for other, _ in others:
