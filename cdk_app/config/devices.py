@@ -11,6 +11,7 @@ from typing import Any
 from cdk_app.config import names as naming
 from cdk_app.config.context import LoadContext, is_int, short
 from cdk_app.config.model import DATA_TYPES, ConstProperty, Device, DeviceProperty, Provider
+from twin_contract.dtdl import MAPPING_RULE, dtdl_name
 
 # Record fields every hot store writes itself (`id` is Cosmos DB's item id).
 RESERVED_PROPERTY_NAMES = ("iotDeviceId", "device_id", "timestamp", "ttl", "id")
@@ -86,7 +87,7 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
     return tuple(found)
 
 
-def _property_name(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str | None:
+def property_name(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str | None:
     name = entry.get("name")
     if not isinstance(name, str) or not naming.NAME.fullmatch(name) or len(name) > naming.MAX_PROPERTY_NAME:
         ctx.add(
@@ -103,7 +104,9 @@ def _property_name(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> st
             ctx.add(
                 file,
                 parts + ("name",),
-                f"a DTDL name matching {naming.DTDL_NAME.pattern} (it becomes an Azure Digital Twins property)",
+                f"a DTDL name matching {naming.DTDL_NAME.pattern} (it becomes an Azure Digital Twins property, and "
+                f"the model upload refuses other names): for example {dtdl_name(name)!r} ({MAPPING_RULE}; "
+                "python -m cdk_app migrate renames it)",
             )
             return None
         if name in DTDL_RESERVED_NAMES:
@@ -112,7 +115,7 @@ def _property_name(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> st
     return name
 
 
-def _data_type(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str | None:
+def property_data_type(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str | None:
     data_type = entry.get("dataType")
     if data_type not in DATA_TYPES:
         ctx.add(file, parts + ("dataType",), f"one of {', '.join(DATA_TYPES)} (got {short(data_type)})")
@@ -132,9 +135,9 @@ def _properties(ctx: LoadContext, item: dict, parts: tuple, file: str) -> tuple[
             ctx.add(file, here, "an object {name, dataType, initValue?}")
             continue
         ctx.check_keys(entry, here, file, ("name", "dataType", "initValue"))
-        name, data_type = _property_name(ctx, entry, here, file), _data_type(ctx, entry, here, file)
+        name, data_type = property_name(ctx, entry, here, file), property_data_type(ctx, entry, here, file)
         value = entry.get("initValue")
-        if data_type and value is not None and (problem := _value_problem(value, data_type)):
+        if data_type and value is not None and (problem := value_problem(value, data_type)):
             ctx.add(file, here + ("initValue",), problem)
         elif name and data_type:
             result.append(DeviceProperty(name, data_type, value))
@@ -153,9 +156,9 @@ def _const_properties(ctx: LoadContext, item: dict, parts: tuple, file: str) -> 
             ctx.add(file, here, "an object {name, dataType, value}")
             continue
         ctx.check_keys(entry, here, file, ("name", "dataType", "value"))
-        name, data_type = _property_name(ctx, entry, here, file), _data_type(ctx, entry, here, file)
+        name, data_type = property_name(ctx, entry, here, file), property_data_type(ctx, entry, here, file)
         value = entry["value"]
-        if data_type and (problem := _value_problem(value, data_type, constant=True)):
+        if data_type and (problem := value_problem(value, data_type, constant=True)):
             ctx.add(file, here + ("value",), problem)
         elif name and data_type:
             result.append(ConstProperty(name, data_type, value))
@@ -168,7 +171,7 @@ def _dtdl_model_id(device_id: str) -> str:
     return device_model_id("twin", device_id)
 
 
-def _value_problem(value: Any, data_type: str, *, constant: bool = False) -> str | None:
+def value_problem(value: Any, data_type: str, *, constant: bool = False) -> str | None:
     """Why `value` cannot be a `data_type` value, or None."""
     if data_type == "STRING":
         low = 1 if constant else 0

@@ -1,8 +1,5 @@
-"""config_optimization.json and the files its flags need: action code, the workflow, processors.
-
-Also the predecessor's files this project does not read: each becomes a warning, so a predecessor
-project loads and its author sees what is ignored.
-"""
+"""config_optimization.json: the feature flags (nested, or the predecessor's flat form), what they
+depend on, and the workflow file they need."""
 
 from __future__ import annotations
 
@@ -25,20 +22,10 @@ OTHER_FLAGS = ("integrateErrorHandling", "needs3DModel")
 # asynchronous step retries and then parks what still fails in a dead-letter store, from which
 # `redrive` sends it back: there is nothing for the flag to switch on.
 ERROR_HANDLING_REFUSED = (
-    "false: the predecessor's error-handling topology exists neither there (it refuses true too) nor here; "
-    "every asynchronous step here retries and parks what still fails in a dead-letter store (README: "
+    "false: error-handling topologies are not supported (the predecessor refuses true too); every "
+    "asynchronous step here retries and parks what still fails in a dead-letter store (README: "
     "Dead letters and redrive)"
 )
-# Files and folders of the predecessor's projects that this project does not read.
-IGNORED_FILES = {
-    "config_credentials.json": "not read: credentials come from each cloud's standard chain (delete it: it holds secrets)",
-    "config_inter_cloud.json": "not read: bridge URLs and tokens are created at deploy time",
-    "project_info.json": "not read (project metadata)",
-    "deployment_manifest.json": "not read",
-    "twin_hierarchy": "not read: the hierarchy comes from config_hierarchy.json",
-    "scene_assets": "not read: 3D scenes are not deployed",
-    "lambda_functions/event-feedback": "not read: device feedback is built in",
-}
 
 
 def flags(ctx: LoadContext, raw: Any) -> OptimizationFlags:
@@ -114,9 +101,3 @@ def check_flag_dependencies(ctx: LoadContext, flags: OptimizationFlags, events: 
 
 def state_machine(ctx: LoadContext) -> tuple[Path, str] | None:
     return load_workflow(ctx, _cloud(ctx.providers[Layer.L2]))
-
-
-def note_ignored_files(ctx: LoadContext) -> None:
-    for relative, why in IGNORED_FILES.items():
-        if (ctx.files.root / relative).exists() or (ctx.files.root / relative).is_symlink():
-            ctx.warnings.add(relative, "$", why)

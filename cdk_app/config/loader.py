@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cdk_app.config import devices, features, hierarchy, rules, settings, user, user_code
+from cdk_app.config import devices, features, hierarchy, inventory, rules, scenes, settings, user, user_code
 from cdk_app.config.context import MAX_LARGE_JSON_BYTES, LoadContext
 from cdk_app.config.errors import Problems, ProjectConfigError
 from cdk_app.config.model import ActionCode, Layer, ProjectConfig
@@ -37,12 +37,14 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
     ctx.devices = devices.devices(ctx, devices_raw)
     if isinstance(devices_raw, list) and devices_raw and len(devices_raw) <= devices.MAX_DEVICES:
         ctx.device_ids = {d.id for d in ctx.devices}
+    tree, dtdl_bundle = (), None
     if ctx.providers is not None and ctx.providers[Layer.L4] is None:
-        tree = ()  # no twin model: the hierarchy has no consumer
-        if ctx.files.entry("config_hierarchy.json") is not None and (ctx.files.root / "config_hierarchy.json").exists():
-            ctx.warn("config_hierarchy.json", (), "not read: layer_4_provider is none (no twin model)")
+        for name in (hierarchy.NATIVE, hierarchy.AWS_TREE, hierarchy.AZURE_DTDL):  # no twin model: no consumer
+            entry = ctx.files.entry(name)
+            if entry is not None and entry.kind != "missing":
+                ctx.warn(name, (), "not read: layer_4_provider is none (no twin model)")
     else:
-        tree = hierarchy.hierarchy(ctx, ctx.document("config_hierarchy.json", required=True, limit=MAX_LARGE_JSON_BYTES))
+        tree, dtdl_bundle = hierarchy.hierarchy(ctx)
     flags = features.flags(ctx, ctx.document("config_optimization.json", required=False))
     # (index in the file, rule): later checks name the rule by its position in config_events.json.
     indexed_rules = rules.rules(ctx, ctx.document("config_events.json", required=False), flags)
@@ -56,7 +58,8 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
         if flags.trigger_notification_workflow:
             workflow = features.state_machine(ctx)
     admin = user.user(ctx, ctx.document(user.FILE, required=False))
-    features.note_ignored_files(ctx)
+    scene = scenes.scene(ctx, flags.needs_3d_model) if ctx.providers is not None else None
+    inventory.note_unused_files(ctx, flags)
     if problems.problems:
         raise ProjectConfigError(str(root), problems.problems)
     assert ctx.twin is not None and ctx.providers is not None
@@ -66,6 +69,7 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
         providers=ctx.providers,
         devices=ctx.devices,
         hierarchy=tree,
+        dtdl=dtdl_bundle,
         events=tuple(rule for _, rule in indexed_rules),
         flags=flags,
         processor_files=processors,
@@ -74,6 +78,7 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
         state_machine_file=workflow[0] if workflow else None,
         workflow_definition=workflow[1] if workflow else None,
         user=admin,
+        scene=scene,
         warnings=tuple(ctx.warnings.problems),
     )
     for problem in user_code.twin_info_problems(config):

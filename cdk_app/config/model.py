@@ -138,6 +138,10 @@ class HierarchyComponent:
     name: str
     iot_device_id: str | None = None
     component_type_id: str | None = None
+    # The device's telemetry this component shows (checked against the device; empty: all of it)
+    # and constants of this component (added to, or overriding, the device's own).
+    properties: tuple[DeviceProperty, ...] = ()
+    const_properties: tuple[ConstProperty, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,30 @@ class HierarchyEntity:
     id: str
     children: tuple["HierarchyEntity", ...] = ()
     components: tuple[HierarchyComponent, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeviceTwinBinding:
+    """How a device's live values land on its Azure Digital Twins twin (`$dtId` = the device id)."""
+
+    device_id: str
+    model_id: str
+    properties: tuple[str, ...]  # telemetry properties the twin's model declares (patched)
+    last_update: bool  # the model declares `lastUpdate` (set to the record's timestamp)
+
+
+@dataclass(frozen=True)
+class DtdlBundle:
+    """twin_hierarchy/azure_hierarchy.json: the user's DTDL models, twins and relationships, checked
+    against DTDL v3 and deployed as given."""
+
+    models: tuple[dict, ...]
+    twins: tuple[dict, ...]
+    relationships: tuple[dict, ...]
+    bindings: tuple[DeviceTwinBinding, ...]  # devices whose twin is in the file
+
+    def binding(self, device_id: str) -> DeviceTwinBinding | None:
+        return next((b for b in self.bindings if b.device_id == device_id), None)
 
 
 @dataclass(frozen=True)
@@ -191,6 +219,16 @@ class UserSettings:
 
 
 @dataclass(frozen=True)
+class SceneAssets:
+    """scene_assets/<l4 cloud>/: the 3D scene deployed with the twin (needs3DModel)."""
+
+    cloud: Provider  # layer 4's
+    config_name: str  # scene.json (TwinMaker) or 3DScenesConfiguration.json (3D Scenes Studio)
+    document: dict  # the scene definition, parsed
+    files: tuple[tuple[str, Path], ...]  # the models and textures it shows: (name in the folder, real path)
+
+
+@dataclass(frozen=True)
 class ActionCode:
     """An auto-deployed event action's code: every file of its folder, checked to be inside the project."""
 
@@ -209,6 +247,7 @@ class ProjectConfig:
     providers: Providers
     devices: tuple[Device, ...]
     hierarchy: tuple[HierarchyEntity, ...] = ()
+    dtdl: DtdlBundle | None = None  # the user's DTDL (twin_hierarchy/azure_hierarchy.json), deployed when L4 is Azure
     events: tuple[EventRule, ...] = ()
     flags: OptimizationFlags = field(default_factory=OptimizationFlags)
     # (device id, or ".default" for devices without their own; the processor's entry file)
@@ -218,6 +257,7 @@ class ProjectConfig:
     state_machine_file: Path | None = None  # the workflow file read (state_machines/...)
     workflow_definition: str | None = None  # what is deployed: the file's text, or its adapted form
     user: UserSettings | None = None  # config_user.json; None when the project has none
+    scene: SceneAssets | None = None  # scene_assets/ when needs3DModel (and L4 is placed)
     # Keys and files of the predecessor's format that are accepted but not used, and names that
     # were mapped: printed with the synth summary.
     warnings: tuple[ConfigProblem, ...] = ()

@@ -92,7 +92,10 @@ def twin_entities(
     flat: list[TwinEntity] = []
     for entity in roots:
         components = tuple(
-            EntityComponent(c.name, device_id=c.iot_device_id, component_type_id=c.component_type_id)
+            EntityComponent(
+                c.name, device_id=c.iot_device_id, component_type_id=c.component_type_id,
+                constants=tuple((k.name, k.data_type, k.value) for k in c.const_properties),
+            )
             for c in entity.components
         )
         flat.append(TwinEntity(entity.id, parent_id, depth, components))

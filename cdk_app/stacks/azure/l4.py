@@ -3,15 +3,16 @@
 Live values: the persister updates twin `<device_id>` — directly when L2 is on Azure (L2 grants
 itself access, L4 being deployed first), through the ADT updater receiver when L2 is on another
 cloud (the L2→L4 twin-update bridge). History for dashboards comes from the hot reader, through
-the Digital Twin Data Connector here when L3 hot is on another cloud.
+the Digital Twin Data Connector here when L3 hot is on another cloud. The models and twins to
+upload: cdk_app/stacks/azure/twin_model.py.
 """
 
 from __future__ import annotations
 
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureTwinOutputs, DashboardSource
+from cdk_app.stacks.azure.twin_model import twin_model
 from cdk_app.topology import BridgeKind
-from constructs_lib.azure import dtdl
 from constructs_lib.azure.digital_twins import DigitalTwins, DigitalTwinsProps
 from constructs_lib.tokens import generated_token
 from twin_contract.registry import URL_KEY
@@ -46,10 +47,13 @@ class AzureTwinStack(AzureLayerStack):
                 self.names.global_name("func"), "dt-data-connector", self.names.key_vault(), DASHBOARD_CONNECTOR_SECRET
             )
         if functions:
-            host = self.add_function_host(tuple(functions), settings)
+            # The ADT updater reads which properties each twin declares from the processing bundle.
+            host = self.add_function_host(tuple(functions), settings, processing=update_bridge is not None)
             if update_bridge is not None:
                 self.bridges.receive(update_bridge, {URL_KEY: host.function_url("adt-updater")})
         config = self.config
-        self.write_deploy_file(MODELS_FILE, dtdl.models(config.name, config.devices))
-        self.write_deploy_file(TWINS_FILE, dtdl.twins(config.name, config.devices, config.hierarchy))
+        models, twin_graph = twin_model(config)
+        self.write_deploy_file(MODELS_FILE, models)
+        self.write_deploy_file(TWINS_FILE, twin_graph)
         self.outputs = self.layer_outputs(AzureTwinOutputs, twins=twins, dashboard=dashboard)
+
