@@ -52,6 +52,14 @@ class BundleStager:
         path.write_text(text, encoding="utf-8")
         return path
 
+    def files_dir(self, relative: str, files: tuple[tuple[str, Path], ...]) -> Path:
+        """Checked project files (e.g. a 3D scene's models) staged as one folder asset."""
+        target = self._dir / "files" / relative
+        if target.exists():
+            shutil.rmtree(target)
+        stage_files(files, target)
+        return target
+
     def for_cloud(self, cloud: Provider, finish: Finisher | None = None) -> Bundles:
         """The cloud's bundles; `finish` adds the cloud's own files the first time they are staged."""
         if cloud not in self._staged:

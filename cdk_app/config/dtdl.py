@@ -59,7 +59,8 @@ def _types(node: dict) -> list[str]:
     return [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
 
 
-def bundle(ctx: LoadContext, file: str, raw: Any) -> DtdlBundle | None:
+def bundle(ctx: LoadContext, file: str, raw: Any, deployed: bool = True) -> DtdlBundle | None:
+    """The checked bundle; `deployed`: uploaded to Azure Digital Twins (False: only read as a tree)."""
     if not isinstance(raw, dict):
         ctx.add(file, (), "a DTDL bundle {models, twins, relationships}")
         return None
@@ -68,7 +69,7 @@ def bundle(ctx: LoadContext, file: str, raw: Any) -> DtdlBundle | None:
     models = _models(ctx, file, raw.get("models"))
     twins = _twins(ctx, file, raw.get("twins", []), models)
     relationships = _relationships(ctx, file, raw.get("relationships", []), models, twins)
-    bindings = _bindings(ctx, file, models, twins)
+    bindings = _bindings(ctx, file, models, twins) if deployed else ()
     if len(ctx.problems) > before:
         return None
     return DtdlBundle(

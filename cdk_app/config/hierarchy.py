@@ -58,7 +58,7 @@ def hierarchy(ctx: LoadContext) -> tuple[tuple[HierarchyEntity, ...], DtdlBundle
     if raw is None:
         return (), None
     if chosen == AZURE_DTDL:
-        bundle = dtdl.bundle(ctx, chosen, raw)
+        bundle = dtdl.bundle(ctx, chosen, raw, deployed=l4 is Provider.AZURE)
         if bundle is None:
             return (), None
         tree = dtdl.tree_of(ctx, chosen, bundle)

@@ -18,7 +18,8 @@ from cdk_app.config.files import SKIPPED_NAMES, SKIPPED_SUFFIXES
 from cdk_app.config.model import Layer, OptimizationFlags
 
 MAX_LISTED = 20_000  # a project with more files is not walked further (and says so)
-TOOL_FILES = ("iot_devices_auth", "iot_device_simulator/payloads.json")
+# twin_ops: the post-deploy steps' output, the simulator's payloads (and their older place).
+TOOL_FILES = ("iot_devices_auth", "iot_device_simulator/payloads.json", "iot_device_simulator/aws/payloads.json")
 FEEDBACK = "not read: device feedback is built in (README: event feedback reaches the device without user code)"
 KNOWN = {
     "config_credentials.json": "not read: credentials come from each cloud's standard chain (delete it: it holds secrets)",
@@ -31,7 +32,7 @@ KNOWN = {
     "cloud_functions/event-feedback": FEEDBACK,
     "lambda_functions/processor_wrapper": "not read: the twin's processor function runs every device's code",
     "cloud_functions/processor_wrapper": "not read: the twin's processor function runs every device's code",
-    "iot_device_simulator/aws": "not read: the simulator reads iot_device_simulator/payloads.json",
+    "iot_device_simulator": "not read: the simulator reads iot_device_simulator/payloads.json",
 }
 
 
@@ -83,6 +84,11 @@ def _reason(ctx: LoadContext, relative: str, flags: OptimizationFlags) -> str:
         if top == cloud.functions_folder and l2 is not None and cloud.provider is not l2:
             return (f"not read: layer 2 runs on {CLOUDS[l2].title}; {cloud.functions_folder}/ is read when layer 2 is "
                     f"on {cloud.title}")
+    if top == "scene_assets" and "/" in relative:
+        l4 = ctx.providers[Layer.L4] if ctx.providers is not None else None
+        cloud = relative.split("/")[1]
+        if l4 is not None and cloud != l4.value and cloud in {c.provider.value for c in CLOUDS.values()}:
+            return f"not read: layer 4 is on {CLOUDS[l4].title}: scene_assets/{l4.value}/ is its scene"
     if top == "state_machines":
         if not flags.trigger_notification_workflow:
             return "not read: triggerNotificationWorkflow is not true in config_optimization.json"

@@ -95,14 +95,23 @@ def _azure_device_identities(request: PostDeployRequest, config: ProjectConfig, 
 
 def _azure_digital_twins(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
     from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane, EntraTokens
-    from twin_ops.post_deploy.azure_digital_twins import DigitalTwinsApi, read_files, upload
+    from twin_ops.post_deploy.azure_digital_twins import (
+        SCENES_DIR, SCENES_OUTPUT, BlobContainer, DigitalTwinsApi, read_files, scene_files, upload, upload_scene,
+    )
     from twin_ops.post_deploy.terraform_state import StackState
 
     stack_dir = _stack_dir(request, topology, Layer.L4)
     models, twins = read_files(stack_dir)
-    host = StackState.read(request.terraform, stack_dir).attribute("azurerm_digital_twins_instance", "host_name")
-    result = upload(models, twins, DigitalTwinsApi(AzureDataPlane(host, DIGITAL_TWINS_SCOPE, EntraTokens())))
-    return f"Azure Digital Twins {host}: {result.summary()}"
+    state = StackState.read(request.terraform, stack_dir)
+    host = state.attribute("azurerm_digital_twins_instance", "host_name")
+    tokens = EntraTokens()
+    result = upload(models, twins, DigitalTwinsApi(AzureDataPlane(host, DIGITAL_TWINS_SCOPE, tokens)))
+    line = f"Azure Digital Twins {host}: {result.summary()}"
+    if (stack_dir / SCENES_DIR).is_dir():
+        container_url = state.output(SCENES_OUTPUT)
+        count = upload_scene(scene_files(stack_dir, container_url), BlobContainer(container_url, tokens))
+        line += f"; 3D scene: {count} files in {container_url} (open it in 3D Scenes Studio)"
+    return line
 
 
 def _gcp_telemetry_topic(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
