@@ -85,7 +85,8 @@ def stage_bundles(config: ProjectConfig, staging_dir: Path, cloud: str) -> Bundl
         shutil.copyfile(source, destination)
     events = config.root / "config_events.json"
     project_dir.mkdir(parents=True, exist_ok=True)
-    if config.processors_need_twin_info or any(a.needs_twin_info for a in config.actions):
+    # Processors, and Azure's in-app actions, read it from here (AWS and Google actions from their environment).
+    if config.processors_need_twin_info or (cloud == "azure" and any(a.needs_twin_info for a in config.actions)):
         (project_dir / TWIN_INFO_FILE).write_text(twin_info_json(config), encoding="utf-8")
     if config.flags.use_event_checking and events.is_file():
         shutil.copyfile(events, project_dir / "config_events.json")

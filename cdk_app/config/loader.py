@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cdk_app.config import devices, features, hierarchy, inventory, rules, scenes, settings, user, user_code
+from cdk_app.config import devices, features, hierarchy, inventory, payloads, rules, scenes, settings, user, user_code
 from cdk_app.config.context import MAX_LARGE_JSON_BYTES, LoadContext
 from cdk_app.config.errors import Problems, ProjectConfigError
 from cdk_app.config.model import ActionCode, Layer, ProjectConfig
@@ -59,6 +59,7 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
             workflow = features.state_machine(ctx)
     admin = user.user(ctx, ctx.document(user.FILE, required=False))
     scene = scenes.scene(ctx, flags.needs_3d_model) if ctx.providers is not None else None
+    payloads.payloads(ctx)
     inventory.note_unused_files(ctx, flags)
     if problems.problems:
         raise ProjectConfigError(str(root), problems.problems)

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, DefaultStackSynthesizer, Fn, Stack, Token, Validations
 from aws_cdk import aws_iottwinmaker as twinmaker
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
+from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
 from constructs_lib.aws.nag import BASIC_EXECUTION_FINDING, acknowledge_wildcard_actions, acknowledge_wildcard_resources
@@ -64,7 +65,7 @@ class TwinScene(Construct):
             description=props.description or None,
         )
         self.scene.node.add_dependency(self.deployment)
-        _acknowledge_deployment(self, self.deployment)
+        _acknowledge_deployment(self, self.deployment, props.bucket)
 
 
 def _pointed_at(definition: Mapping[str, Any], bucket_name: str, model_file: Callable[[Any], str | None]) -> dict:
@@ -83,7 +84,7 @@ def _pointed_at(definition: Mapping[str, Any], bucket_name: str, model_file: Cal
     return {**definition, "nodes": nodes}
 
 
-def _acknowledge_deployment(scope: Construct, deployment: s3deploy.BucketDeployment) -> None:
+def _acknowledge_deployment(scope: Construct, deployment: s3deploy.BucketDeployment, bucket: s3.IBucket) -> None:
     """BucketDeployment's own handler: CDK's, with the permissions it needs to copy the assets."""
     role = deployment.handler_role
     Validations.of(role).acknowledge(
@@ -95,11 +96,22 @@ def _acknowledge_deployment(scope: Construct, deployment: s3deploy.BucketDeploym
     )
     stack = Stack.of(scope)
     acknowledge_wildcard_resources(
-        role, [deployment.deployed_bucket.arn_for_objects("*")],
-        "CDK's BucketDeployment writes the scene's files under scene_assets/ of the workspace bucket",
+        role, [bucket.arn_for_objects("*"), _asset_objects(stack)],
+        "CDK's BucketDeployment reads the scene's asset from the CDK asset bucket and writes it under "
+        "scene_assets/ of the workspace bucket",
     )
     for child in stack.node.children:
         if child.node.id.startswith("Custom::CDKBucketDeployment"):
             Validations.of(child).acknowledge(
                 Acknowledgment(id="AwsSolutions-L1", reason="CDK's BucketDeployment handler pins its own runtime"),
             )
+
+
+def _asset_objects(stack: Stack) -> str:
+    """The objects of the bootstrap asset bucket, as CDK writes their ARN into the handler's policy."""
+    region = stack.region
+    resolved = not Token.is_unresolved(region)
+    qualifier = getattr(stack.synthesizer, "bootstrap_qualifier", None) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
+    partition = RegionInfo.get(region).partition if resolved else stack.partition
+    bucket = Fn.sub(f"cdk-{qualifier}-assets-${{AWS::AccountId}}-{region if resolved else '${AWS::Region}'}")
+    return Fn.join("", [f"arn:{partition}:s3:::", bucket, "/*"])
