@@ -10,7 +10,8 @@ The others that exist are reported as not read. A tree read for Azure becomes ge
 DTDL read for AWS becomes a tree (cdk_app.config.dtdl.tree_of).
 
 A component shows one device: its `iotDeviceId`, else (as the predecessor derived it) a
-`componentTypeId` of `<twin>-<device id>`, else a component `name` that is a device id. Its
+`componentTypeId` of `<twin>-<device id>` (or `<device id>`, which the newer generation prefixed
+itself), else a component `name` that is a device id. Its
 `properties` (the device's telemetry it shows) and `constProperties` (its own constants) are
 typed and checked like the device's.
 """
@@ -39,7 +40,7 @@ TYPE_ID_NOT_USED = "not used: component types are shared per device schema (<twi
 
 def hierarchy(ctx: LoadContext) -> tuple[tuple[HierarchyEntity, ...], DtdlBundle | None]:
     l4 = ctx.l4()
-    order = ORDER.get(l4, (NATIVE,))
+    order = ORDER.get(l4, (NATIVE, AWS_TREE, AZURE_DTDL))  # layer 4's cloud unknown: check what exists
     present = []
     for name in order:
         entry = ctx.files.entry(name)
@@ -48,17 +49,21 @@ def hierarchy(ctx: LoadContext) -> tuple[tuple[HierarchyEntity, ...], DtdlBundle
         if entry.kind != "missing":
             present.append(name)
     if not present:
-        ctx.add(NATIVE, (), f"the file to exist (the hierarchy; or {' or '.join(o for o in order if o != NATIVE)})")
+        others = " or ".join(o for o in order if o != NATIVE)
+        ctx.add(NATIVE, (), f"the file to exist (the hierarchy; or {others})")
         return (), None
     chosen = present[0]
-    for other in present[1:]:
-        ctx.warn(other, (), f"not read: {chosen} is the hierarchy (with layer 4 on {l4.value if l4 else '?'}, "
-                 f"the first of {', '.join(order)})")
+    if l4 is not None:
+        for other in present[1:]:
+            ctx.warn(other, (), f"not read: {chosen} is the hierarchy (with layer 4 on {l4.value}, the first of "
+                     f"{', '.join(order)})")
     raw = ctx.document(chosen, required=True, limit=MAX_LARGE_JSON_BYTES)
     if raw is None:
         return (), None
     if chosen == AZURE_DTDL:
         bundle = dtdl.bundle(ctx, chosen, raw, deployed=l4 is Provider.AZURE)
+        if l4 is None:
+            return (), None
         if bundle is None:
             return (), None
         tree = dtdl.tree_of(ctx, chosen, bundle)
@@ -118,12 +123,14 @@ def tree_file(ctx: LoadContext, file: str, raw: Any) -> tuple[HierarchyEntity, .
         type_id_links = False
         if device_id is None and type_id is not None:
             device_id = next((type_id[len(p):] for p in prefixes if type_id.startswith(p)), None)  # <twin>-<device>
+            if device_id is None and ctx.device_ids and type_id in ctx.device_ids:
+                device_id = type_id  # the newer generation prefixed <twin>- itself
             type_id_links = device_id is not None
         if device_id is None and ctx.device_ids and name in ctx.device_ids:
             device_id = name  # the predecessor's TwinMaker step matched components to devices by name
         if device_id is None:
             ctx.add(file, parts + ("iotDeviceId",), "the device this component shows: iotDeviceId, a componentTypeId "
-                    "<twin>-<device id>, or a component name that is a device id of config_iot_devices.json")
+                    "<twin>-<device id> or <device id>, or a component name that is a device id of config_iot_devices.json")
             return None
         if not known_device(device_id, ctx.device_ids):
             ctx.add(file, parts + ("iotDeviceId",), f"a device of config_iot_devices.json (no device {short(device_id)})")
