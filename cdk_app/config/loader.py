@@ -31,7 +31,7 @@ from cdk_app.config.model import (
     Providers,
     TwinSettings,
 )
-from runtime.core.events import parse_condition
+from twin_contract.events import parse_condition
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 MAX_TWIN_NAME = 30

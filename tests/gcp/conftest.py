@@ -44,8 +44,8 @@ def gcp_runtime(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(clients, "secret_manager", lambda: state.secret_manager)
     monkeypatch.setattr(identity, "fetch_id_token", lambda audience: f"id-token-for-{audience}")
     monkeypatch.setattr(identity, "_id_tokens", {})
-    monkeypatch.setattr(secrets, "_cached", {})
-    monkeypatch.setattr(bridge, "RETRY_POLICY", FAST_RETRIES)
+    secrets.CACHE.clear()
+    monkeypatch.setattr(bridge.BRIDGES, "retry_policy", FAST_RETRIES)
     return state
 
 

@@ -46,8 +46,8 @@ def aws(monkeypatch):
     from runtime.aws import bridge, clients, secrets
     from tests.azure.runtime.conftest import FAST_RETRIES
 
-    monkeypatch.setattr(bridge, "RETRY_POLICY", FAST_RETRIES)
-    monkeypatch.setattr(secrets, "_cached", {})
+    monkeypatch.setattr(bridge.BRIDGES, "retry_policy", FAST_RETRIES)
+    secrets.CACHE.clear()
     with moto.mock_aws():
         clients.client.cache_clear()
         clients.dynamodb_table.cache_clear()
