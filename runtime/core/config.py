@@ -76,7 +76,7 @@ class Environment:
 
     def check(self) -> None:
         if self._problems:
-            raise ConfigurationError(self._problems)
+            raise ConfigurationError(list(dict.fromkeys(self._problems)))  # a setting two reads share, once
 
     def _parse(self, name: str, text: str, parse: Parser) -> Any:
         try:

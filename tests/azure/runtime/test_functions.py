@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 
 import azure.functions as func
@@ -113,8 +114,7 @@ def test_persister_writes_cosmos_locally(load_function, fake_azure):
     module = load_function("persister", COSMOS_ENDPOINT="https://c", COSMOS_DATABASE="twin", COSMOS_CONTAINER="hot",
                            HOT_RETENTION_DAYS=30)
     store = CosmosHotStore(InMemoryCosmosContainer(), 30)
-    module._sink.cache_clear()
-    module._sink = lambda: store
+    module.persister = dataclasses.replace(module.persister, store=store.put)
     module.persist(queued(RECORD))
     assert store.latest("d1") == RECORD
 
