@@ -17,8 +17,7 @@ from urllib.parse import unquote_plus
 
 from runtime.aws import clients
 from runtime.aws.bridge import BRIDGES
-from runtime.aws.environment import handler_environment
-from runtime.core.logs import runs_as
+from runtime.aws.environment import handler_environment, runs_as
 from runtime.core.moving import StoredObject, forward_objects
 from twin_contract import functions as s
 
@@ -28,7 +27,7 @@ _client = BRIDGES.remote_client(_env)
 _env.check()
 
 
-@runs_as(s.COLD_TO_ARCHIVE.name)
+@runs_as(s.COLD_TO_ARCHIVE)
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, int]:
     return {"forwarded": forward_objects(_created_objects(event), lambda payload: _client().post(payload))}
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.aws.bridge import BRIDGES
-from runtime.aws.environment import handler_environment
-from runtime.core.logs import runs_as
+from runtime.aws.environment import handler_environment, runs_as
 from runtime.core.telemetry import normalized_records
 from twin_contract.functions import CONNECTOR
 from twin_contract.wire import PROCESSING_LAYER
@@ -16,7 +15,7 @@ _sender = BRIDGES.remote_sender(_env, PROCESSING_LAYER)
 _env.check()
 
 
-@runs_as(CONNECTOR.name)
+@runs_as(CONNECTOR)
 def handler(event: Any, context: Any = None) -> dict[str, int]:
     records = normalized_records(event)
     _sender().put(records)

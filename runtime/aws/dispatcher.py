@@ -13,9 +13,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from runtime.aws.environment import handler_environment
+from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.lambda_invoke import invoke_async
-from runtime.core.logs import runs_as
 from runtime.core.record_identity import RECORD_ID, ingress_id
 from runtime.core.telemetry import TelemetryError, find_device_id, format_timestamp, normalize_record
 from twin_contract.functions import DISPATCHER, TARGET_FUNCTION_NAME as TARGET_SETTING
@@ -31,7 +30,7 @@ TARGET_FUNCTION_NAME = _env.required(TARGET_SETTING)
 _env.check()
 
 
-@runs_as(DISPATCHER.name)
+@runs_as(DISPATCHER)
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if not isinstance(event, dict) or not event.get(TOPIC_DEVICE_ID):
         raise TelemetryError(f"the IoT rule must add {TOPIC_DEVICE_ID} (topic(3))")

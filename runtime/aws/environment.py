@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-from runtime.core import config
+from runtime.core import config, logs
 from runtime.core.config import Environment
-from twin_contract.functions import AWS
+from runtime.core.logs import F
+from twin_contract.functions import AWS, FunctionRole
 
 SOURCE_CLOUD = AWS
 # At DEBUG the SDK logs whole response bodies (botocore logs GetSecretValue's SecretString, i.e.
@@ -23,3 +25,8 @@ def handler_environment() -> Environment:
 def project_bundle_dir(env: Environment) -> Path:
     """PROJECT_BUNDLE_DIR, by default the `project/` folder next to the handler code."""
     return config.project_bundle_dir(env, Path(os.environ.get("LAMBDA_TASK_ROOT", ".")) / "project")
+
+
+def runs_as(role: FunctionRole) -> Callable[[F], F]:
+    """A handler of `role` on this cloud: its log lines carry both (runtime.core.logs)."""
+    return logs.runs_as(role, SOURCE_CLOUD)

@@ -14,11 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from runtime.aws import clients
-from runtime.aws.environment import handler_environment, project_bundle_dir
+from runtime.aws.environment import handler_environment, project_bundle_dir, runs_as
 from runtime.aws.lambda_invoke import invoke_async, sibling_function_arn
 from runtime.core.event_checker import EventChecker, deployed_rules
 from runtime.core.events import EventRule
-from runtime.core.logs import runs_as
 from twin_contract import functions as s
 
 ACTION_FIELDS = {"lambda": ("functionName",), "step_function": ("functionName", "functionNameB")}
@@ -58,7 +57,7 @@ def _start(rule: EventRule, data: dict[str, Any], context: Any) -> None:
     clients.client("stepfunctions").start_execution(stateMachineArn=WORKFLOW_ARN, input=json.dumps(workflow_input))
 
 
-@runs_as(s.EVENT_CHECKER.name)
+@runs_as(s.EVENT_CHECKER)
 def handler(event: Any, context: Any) -> dict[str, int]:
     checker = EventChecker(
         RULES,

@@ -6,9 +6,8 @@ import json
 from typing import Any
 
 from runtime.aws import clients
-from runtime.aws.environment import handler_environment
+from runtime.aws.environment import handler_environment, runs_as
 from runtime.core.feedback import Feedback
-from runtime.core.logs import runs_as
 from twin_contract.devices import feedback_topic
 from twin_contract.functions import FEEDBACK, TWIN_NAME as TWIN_NAME_SETTING
 
@@ -17,7 +16,7 @@ TWIN_NAME = _env.required(TWIN_NAME_SETTING)
 _env.check()
 
 
-@runs_as(FEEDBACK.name)
+@runs_as(FEEDBACK)
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, str]:
     feedback = Feedback.parse(event)
     topic = feedback_topic(TWIN_NAME, feedback.device_id)

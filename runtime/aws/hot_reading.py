@@ -7,9 +7,8 @@ import logging
 from typing import Any
 
 from runtime.aws.dynamodb_store import DynamoHotStore
-from runtime.aws.environment import handler_environment
+from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.function_url import is_http_event, serve
-from runtime.core.logs import runs_as
 from runtime.core.twinmaker import Operation
 from twin_contract import functions as s
 
@@ -23,7 +22,7 @@ class HotReader:
         self._token_secret = env.optional(s.INBOUND_TOKEN_SECRET)  # unset: every HTTP call gets 401
         env.check()
         self._operation, self._store = operation, DynamoHotStore(table_name)
-        self.handle = runs_as(role.name)(self._handle)
+        self.handle = runs_as(role)(self._handle)
 
     def _handle(self, event: Any, context: Any = None) -> dict[str, Any]:
         if is_http_event(event):

@@ -12,10 +12,9 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from runtime.aws.bridge import BRIDGES
 from runtime.aws.dynamodb_store import from_dynamodb
-from runtime.aws.environment import SOURCE_CLOUD, handler_environment
+from runtime.aws.environment import SOURCE_CLOUD, handler_environment, runs_as
 from runtime.aws.object_storage import put_payload
 from runtime.core.http_client import validate_url
-from runtime.core.logs import runs_as
 from runtime.core.moving import move_records, payload_sink
 from twin_contract import functions as s
 
@@ -37,7 +36,7 @@ _deliver = payload_sink(
 )
 
 
-@runs_as(s.HOT_TO_COLD.name)
+@runs_as(s.HOT_TO_COLD)
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, int]:
     records = [_old_image(record) for record in event.get("Records", []) if is_ttl_expiry(record)]
     return {"records": len(records), "objects": move_records(records, SOURCE_CLOUD, _deliver)}

@@ -8,11 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.aws.dynamodb_store import DynamoHotStore
-from runtime.aws.environment import SOURCE_CLOUD, handler_environment
+from runtime.aws.environment import SOURCE_CLOUD, handler_environment, runs_as
 from runtime.aws.function_url import serve
 from runtime.core.config import positive_int
 from runtime.core.envelope import records_receiver
-from runtime.core.logs import runs_as
 from twin_contract import functions as s
 from twin_contract.wire import HOT_STORAGE_LAYER
 
@@ -25,6 +24,6 @@ _env.check()
 _receive = records_receiver(HOT_STORAGE_LAYER, DynamoHotStore(HOT_TABLE_NAME, HOT_RETENTION_DAYS).put, SOURCE_CLOUD)
 
 
-@runs_as(s.HOT_WRITER.name)
+@runs_as(s.HOT_WRITER)
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return serve(event, INBOUND_TOKEN_SECRET, _receive)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.aws.environment import SOURCE_CLOUD, handler_environment
+from runtime.aws.environment import SOURCE_CLOUD, handler_environment, runs_as
 from runtime.aws.function_url import serve
 from runtime.aws.lambda_invoke import invoke_async
 from runtime.core.envelope import records_receiver
-from runtime.core.logs import runs_as
 from twin_contract import functions as s
 from twin_contract.wire import PROCESSING_LAYER
 
@@ -22,6 +21,6 @@ _receive = records_receiver(
 )
 
 
-@runs_as(s.INGESTION.name)
+@runs_as(s.INGESTION)
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return serve(event, INBOUND_TOKEN_SECRET, _receive)

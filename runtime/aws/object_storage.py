@@ -6,9 +6,8 @@ import json
 from typing import Any
 
 from runtime.aws import clients
-from runtime.aws.environment import handler_environment
+from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.function_url import serve
-from runtime.core.logs import runs_as
 from runtime.core.mover import MoverPayload
 from runtime.core.moving import payload_receiver
 from twin_contract.functions import INBOUND_TOKEN_SECRET, FunctionRole
@@ -33,7 +32,7 @@ class MoverWriter:
         bucket = env.required(bucket_setting)
         env.check()
         self._receive = payload_receiver(lambda payload: put_payload(bucket, payload, storage_class))
-        self.handle = runs_as(role.name)(self._handle)
+        self.handle = runs_as(role)(self._handle)
 
     def _handle(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         return serve(event, self._token_secret, self._receive)

@@ -8,11 +8,10 @@ from typing import Any
 
 from runtime.aws.bridge import BRIDGES
 from runtime.aws.dynamodb_store import DynamoHotStore
-from runtime.aws.environment import handler_environment
+from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.lambda_invoke import invoke_async
 from runtime.core.config import positive_int
 from runtime.core.http_client import validate_url
-from runtime.core.logs import runs_as
 from runtime.core.persister import Persister
 from twin_contract import functions as s
 from twin_contract.wire import HOT_STORAGE_LAYER, TWIN_UPDATE_LAYER
@@ -34,6 +33,6 @@ persist = Persister(
 _env.check()
 
 
-@runs_as(s.PERSISTER.name)
+@runs_as(s.PERSISTER)
 def handler(event: Any, context: Any = None) -> dict[str, int]:
     return {"count": persist(event)}

@@ -12,10 +12,9 @@ import functools
 from typing import Any
 
 from runtime.aws.bridge import BRIDGES
-from runtime.aws.environment import handler_environment
+from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.lambda_invoke import invoke_sync
 from runtime.core.http_client import InterCloudClient, validate_url
-from runtime.core.logs import runs_as
 from runtime.core.twinmaker import Operation
 from twin_contract import functions as s
 
@@ -29,7 +28,7 @@ class TwinDataConnector:
         )
         env.check()
         self._operation = operation
-        self.handle = runs_as(role.name)(self._handle)
+        self.handle = runs_as(role)(self._handle)
 
     def _handle(self, event: Any, context: Any = None) -> dict[str, Any]:
         if self._mode == "local":

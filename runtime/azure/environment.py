@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from runtime.core import config
+from runtime.core import config, logs
 from runtime.core.config import Environment
-from twin_contract.functions import AZURE
+from runtime.core.logs import F
+from twin_contract.functions import AZURE, FunctionRole
 
 SOURCE_CLOUD = AZURE
 # The app root (/home/site/wwwroot): `runtime/` and `project/` sit side by side in the bundle.
@@ -19,3 +21,8 @@ def handler_environment() -> Environment:
 
 def project_bundle_dir(env: Environment) -> Path:
     return config.project_bundle_dir(env, APP_ROOT / "project")
+
+
+def runs_as(role: FunctionRole) -> Callable[[F], F]:
+    """A handler of `role` on this cloud: its log lines carry both (runtime.core.logs)."""
+    return logs.runs_as(role, SOURCE_CLOUD)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from runtime.core.sanitize import safe_text
+from twin_contract.functions import FunctionRole
 from twin_contract.wire import format_timestamp
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,13 +83,15 @@ def log_context(**fields: Any) -> Iterator[None]:
         _context.reset(token)
 
 
-def runs_as(role: str) -> Callable[[F], F]:
-    """Decorate a handler: every line it logs names its function role (one Azure app runs several)."""
+def runs_as(role: FunctionRole | str, cloud: str | None = None) -> Callable[[F], F]:
+    """Decorate a handler: every line it logs names its function role and cloud (one Azure app
+    runs several roles; one test process runs several clouds)."""
+    name = role if isinstance(role, str) else role.name
 
     def decorate(function: F) -> F:
         @functools.wraps(function)
         def run(*args: Any, **kwargs: Any) -> Any:
-            with log_context(function=role):
+            with log_context(function=name, cloud=cloud):
                 return function(*args, **kwargs)
 
         return run  # type: ignore[return-value]

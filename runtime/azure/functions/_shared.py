@@ -9,9 +9,9 @@ from typing import Any
 import azure.functions as func
 
 from runtime.azure.cosmos_store import CosmosHotStore, CosmosRestContainer
+from runtime.azure.environment import runs_as
 from runtime.azure.queues import decode_message
 from runtime.core.config import Environment, positive_int
-from runtime.core.logs import runs_as
 from twin_contract import functions as s
 
 QUEUE_CONNECTION = "DT_QUEUES"  # identity-based connection settings DT_QUEUES__* (function_host.py)
@@ -20,23 +20,27 @@ Handler = Callable[..., Any]
 
 
 def on_queue(bp: func.Blueprint, role: s.FunctionRole, queue: str) -> Callable[[Handler], Handler]:
-    """Register the decorated function for the messages of `queue` (argument `message`)."""
+    """Register the decorated function for the messages of `queue` (argument `message`); the
+    module keeps the registered function (it logs under its role)."""
 
     def register(handler: Handler) -> Handler:
         trigger = bp.queue_trigger(arg_name="message", queue_name=queue, connection=QUEUE_CONNECTION)
-        bp.function_name(role.name)(trigger(runs_as(role.name)(handler)))
-        return handler
+        registered = runs_as(role)(handler)
+        bp.function_name(role.name)(trigger(registered))
+        return registered
 
     return register
 
 
-def on_post(bp: func.Blueprint, name: str, route: str, role: s.FunctionRole | None = None) -> Callable[[Handler], Handler]:
-    """Register the decorated function as `POST /api/<route>` (anonymous: the bridge token guards it)."""
+def on_post(bp: func.Blueprint, role: s.FunctionRole, route: str, name: str | None = None) -> Callable[[Handler], Handler]:
+    """Register the decorated function as `POST /api/<route>` (anonymous: the bridge token guards
+    it), named `name` (default: the role's)."""
 
     def register(handler: Handler) -> Handler:
         route_trigger = bp.route(route=route, methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-        bp.function_name(name)(route_trigger(runs_as((role.name if role else name))(handler)))
-        return handler
+        registered = runs_as(role)(handler)
+        bp.function_name(name or role.name)(route_trigger(registered))
+        return registered
 
     return register
 
@@ -44,8 +48,9 @@ def on_post(bp: func.Blueprint, name: str, route: str, role: s.FunctionRole | No
 def on_schedule(bp: func.Blueprint, role: s.FunctionRole, schedule: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         trigger = bp.timer_trigger(arg_name="timer", schedule=schedule, run_on_startup=False)
-        bp.function_name(role.name)(trigger(runs_as(role.name)(handler)))
-        return handler
+        registered = runs_as(role)(handler)
+        bp.function_name(role.name)(trigger(registered))
+        return registered
 
     return register
 

@@ -46,7 +46,7 @@ def run_queued(message: func.QueueMessage) -> Any:
     return action(event["action"])({"rule": event.get("rule"), "record": event.get("record")})
 
 
-@on_post(bp, "event_action_http", "event-actions/{name}", s.EVENT_ACTION)
+@on_post(bp, s.EVENT_ACTION, "event-actions/{name}", name="event_action_http")
 def run_http(req: func.HttpRequest) -> func.HttpResponse:
     name = req.route_params.get("name", "")
     return serve(req, ACTION_TOKEN_SECRET, lambda body: {"status": "done", "result": _jsonable(action(name)(body))})
