@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from twin_contract.azure_names import (
+    EVENT_ACTIONS_QUEUE, EVENT_CHECKER_QUEUE, FEEDBACK_QUEUE, PERSISTER_QUEUE, PROCESSOR_QUEUE,
+)
 from twin_contract.registry import URL_KEY
 
 AWS, AZURE, GOOGLE = "aws", "azure", "google"
@@ -88,17 +91,10 @@ ARCHIVE_BUCKET_NAME = "ARCHIVE_BUCKET_NAME"
 COLD_CONTAINER_URL = "COLD_CONTAINER_URL"
 ARCHIVE_CONTAINER_URL = "ARCHIVE_CONTAINER_URL"
 
-# Azure: the app's Key Vault, the modules it runs, and its Storage queues (the function app host
-# adds `<QUEUE>_QUEUE_URL` for each queue it creates; queue triggers name the queue).
+# Azure: the app's Key Vault, the modules it runs, and the URLs of its Storage queues (the
+# function app host adds `<QUEUE>_QUEUE_URL` for each queue of twin_contract.azure_names it creates).
 KEY_VAULT_URI = "KEY_VAULT_URI"
 DT_FUNCTIONS = "DT_FUNCTIONS"
-TELEMETRY_QUEUE = "telemetry"
-CONNECTOR_QUEUE = "connector"
-PROCESSOR_QUEUE = "processor"
-PERSISTER_QUEUE = "persister"
-EVENT_CHECKER_QUEUE = "event-checker"
-EVENT_ACTIONS_QUEUE = "event-actions"
-FEEDBACK_QUEUE = "feedback"
 
 
 def queue_url_setting(queue: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import azure.functions as func
 
 from runtime.azure.blob_storage import BlobContainer, put_payload

@@ -17,9 +17,9 @@ from typing import Any
 from runtime.core.errors import InvalidInput
 from runtime.core.receiver import receipt
 from runtime.core.record_identity import envelope_record_id
-from runtime.core.telemetry import as_records, format_timestamp, normalize_record
+from runtime.core.telemetry import as_records, normalize_record
 from twin_contract.registry import connection_id
-from twin_contract.wire import ENVELOPE_CONNECTIONS, HOT_STORAGE_LAYER, PROCESSING_LAYER, TWIN_UPDATE_LAYER
+from twin_contract.wire import ENVELOPE_CONNECTIONS, format_timestamp
 
 TELEMETRY = "telemetry"
 FIELDS = ("source_cloud", "target_layer", "message_type", "timestamp", "trace_id", "payload")

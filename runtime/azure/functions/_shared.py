@@ -20,36 +20,27 @@ Handler = Callable[..., Any]
 
 
 def on_queue(bp: func.Blueprint, role: s.FunctionRole, queue: str) -> Callable[[Handler], Handler]:
-    """Register the decorated function for the messages of `queue` (argument `message`); the
-    module keeps the registered function (it logs under its role)."""
-
-    def register(handler: Handler) -> Handler:
-        trigger = bp.queue_trigger(arg_name="message", queue_name=queue, connection=QUEUE_CONNECTION)
-        registered = runs_as(role)(handler)
-        bp.function_name(role.name)(trigger(registered))
-        return registered
-
-    return register
+    """Register the decorated function for the messages of `queue` (argument `message`)."""
+    return _registered(bp, role, role.name, bp.queue_trigger(arg_name="message", queue_name=queue, connection=QUEUE_CONNECTION))
 
 
 def on_post(bp: func.Blueprint, role: s.FunctionRole, route: str, name: str | None = None) -> Callable[[Handler], Handler]:
     """Register the decorated function as `POST /api/<route>` (anonymous: the bridge token guards
     it), named `name` (default: the role's)."""
-
-    def register(handler: Handler) -> Handler:
-        route_trigger = bp.route(route=route, methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-        registered = runs_as(role)(handler)
-        bp.function_name(name or role.name)(route_trigger(registered))
-        return registered
-
-    return register
+    trigger = bp.route(route=route, methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+    return _registered(bp, role, name or role.name, trigger)
 
 
 def on_schedule(bp: func.Blueprint, role: s.FunctionRole, schedule: str) -> Callable[[Handler], Handler]:
+    return _registered(bp, role, role.name, bp.timer_trigger(arg_name="timer", schedule=schedule, run_on_startup=False))
+
+
+def _registered(bp: func.Blueprint, role: s.FunctionRole, name: str, trigger: Callable[[Handler], Any]) -> Callable[[Handler], Handler]:
+    """The module keeps the registered function: it logs under its role (runtime.core.logs)."""
+
     def register(handler: Handler) -> Handler:
-        trigger = bp.timer_trigger(arg_name="timer", schedule=schedule, run_on_startup=False)
         registered = runs_as(role)(handler)
-        bp.function_name(role.name)(trigger(registered))
+        bp.function_name(name)(trigger(registered))
         return registered
 
     return register

@@ -11,7 +11,8 @@ from runtime.azure.bridge import BRIDGES
 from runtime.azure.environment import handler_environment
 from runtime.azure.functions._shared import message_json, on_queue
 from runtime.core.telemetry import normalized_records
-from twin_contract.functions import CONNECTOR, CONNECTOR_QUEUE
+from twin_contract.azure_names import CONNECTOR_QUEUE
+from twin_contract.functions import CONNECTOR
 from twin_contract.wire import PROCESSING_LAYER
 
 _env = handler_environment()

@@ -25,6 +25,7 @@ from runtime.core.limits import parse_json
 from runtime.core.record_identity import RECORD_ID, ingress_id
 from runtime.core.telemetry import TelemetryError, find_device_id, format_timestamp, normalize_record
 from twin_contract import functions as s
+from twin_contract.azure_names import TELEMETRY_QUEUE
 
 DEVICE_ID_PROPERTY = "iothub-connection-device-id"
 ENQUEUED_TIME_PROPERTY = "iothub-enqueuedtime"
@@ -64,7 +65,7 @@ def record_from_event(event: Any) -> dict[str, Any]:
     )
 
 
-@on_queue(bp, s.DISPATCHER, s.TELEMETRY_QUEUE)
+@on_queue(bp, s.DISPATCHER, TELEMETRY_QUEUE)
 def dispatch(message: func.QueueMessage) -> dict[str, Any]:
     record = record_from_event(message_json(message))
     QueueClient(TARGET_QUEUE_URL).send(record)

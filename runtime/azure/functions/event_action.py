@@ -18,6 +18,7 @@ from runtime.azure.functions._shared import message_json, on_post, on_queue
 from runtime.azure.http import serve
 from runtime.core.errors import InvalidInput
 from twin_contract import functions as s
+from twin_contract.azure_names import EVENT_ACTIONS_QUEUE
 
 _env = handler_environment()
 PROJECT_BUNDLE_DIR = project_bundle_dir(_env)
@@ -40,7 +41,7 @@ def action(name: str) -> Callable[[Any], Any]:
     return _loaded[name]
 
 
-@on_queue(bp, s.EVENT_ACTION, s.EVENT_ACTIONS_QUEUE)
+@on_queue(bp, s.EVENT_ACTION, EVENT_ACTIONS_QUEUE)
 def run_queued(message: func.QueueMessage) -> Any:
     event = message_json(message)
     return action(event["action"])({"rule": event.get("rule"), "record": event.get("record")})

@@ -22,6 +22,7 @@ from runtime.azure.queues import QueueClient
 from runtime.core.event_checker import EventChecker, deployed_rules
 from runtime.core.events import EventRule
 from twin_contract import functions as s
+from twin_contract.azure_names import EVENT_CHECKER_QUEUE
 
 QUEUE_ACTIONS = ("function", "lambda")
 WORKFLOW_ACTIONS = ("logic_app",)
@@ -71,6 +72,6 @@ def _start(rule: EventRule, data: dict[str, Any]) -> None:
 checker = EventChecker(RULES, _start, QueueClient(FEEDBACK_QUEUE_URL).send if FEEDBACK_QUEUE_URL else None)
 
 
-@on_queue(bp, s.EVENT_CHECKER, s.EVENT_CHECKER_QUEUE)
+@on_queue(bp, s.EVENT_CHECKER, EVENT_CHECKER_QUEUE)
 def check(message: func.QueueMessage) -> int:
     return checker(message_json(message))

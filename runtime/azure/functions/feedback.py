@@ -19,6 +19,7 @@ from runtime.azure.functions._shared import message_json, on_queue
 from runtime.core.feedback import Feedback
 from runtime.core.telemetry import format_timestamp
 from twin_contract import functions as s
+from twin_contract.azure_names import FEEDBACK_QUEUE
 
 API_VERSION = "2021-04-12"
 
@@ -29,7 +30,7 @@ _env.check()
 bp = func.Blueprint()
 
 
-@on_queue(bp, s.FEEDBACK, s.FEEDBACK_QUEUE)
+@on_queue(bp, s.FEEDBACK, FEEDBACK_QUEUE)
 def send_feedback(message: func.QueueMessage) -> str:
     feedback = Feedback.parse(message_json(message))
     device_id = feedback.device_id

@@ -15,6 +15,7 @@ from runtime.core.config import positive_int
 from runtime.core.http_client import validate_url
 from runtime.core.persister import Persister
 from twin_contract import functions as s
+from twin_contract.azure_names import PERSISTER_QUEUE
 from twin_contract.wire import HOT_STORAGE_LAYER
 
 _env = handler_environment()
@@ -34,6 +35,6 @@ _env.check()
 bp = func.Blueprint()
 
 
-@on_queue(bp, s.PERSISTER, s.PERSISTER_QUEUE)
+@on_queue(bp, s.PERSISTER, PERSISTER_QUEUE)
 def persist(message: func.QueueMessage) -> int:
     return persister(message_json(message))

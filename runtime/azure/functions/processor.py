@@ -11,6 +11,7 @@ from runtime.azure.functions._shared import message_json, on_queue
 from runtime.azure.queues import QueueClient
 from runtime.core.processors import ProcessorRunner
 from twin_contract import functions as s
+from twin_contract.azure_names import PROCESSOR_QUEUE
 
 _env = handler_environment()
 PERSISTER_QUEUE_URL = _env.required(s.PERSISTER_QUEUE_URL)
@@ -21,6 +22,6 @@ bp = func.Blueprint()
 _runner = ProcessorRunner(PROJECT_BUNDLE_DIR)
 
 
-@on_queue(bp, s.PROCESSOR, s.PROCESSOR_QUEUE)
+@on_queue(bp, s.PROCESSOR, PROCESSOR_QUEUE)
 def process(message: func.QueueMessage) -> list[dict[str, Any]]:
     return _runner.run_and_send(message_json(message), QueueClient(PERSISTER_QUEUE_URL).send)

@@ -12,7 +12,8 @@ from tests.runtime.runtime_testing import LoopbackServer, contract_id, json_repl
 
 from runtime.azure.cosmos_store import CosmosHotStore
 from runtime.core.config import ConfigurationError
-from runtime.core.envelope import TWIN_UPDATE_LAYER, build_envelope
+from runtime.core.envelope import build_envelope
+from twin_contract.wire import TWIN_UPDATE_LAYER
 from tests.azure.runtime.conftest import TOKEN
 from tests.azure.runtime.memory_cosmos import InMemoryCosmosContainer
 
