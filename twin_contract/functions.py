@@ -117,6 +117,11 @@ class FunctionRole:
     name: str
     modules: tuple[tuple[str, str], ...]
 
+    @property
+    def route(self) -> str:
+        """Its HTTP route where it has one (Azure `POST /api/<route>`): `hot_writer` → `hot-writer`."""
+        return self.name.replace("_", "-")
+
     def module(self, cloud: str) -> str:
         try:
             return dict(self.modules)[cloud]

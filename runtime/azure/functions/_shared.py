@@ -24,10 +24,12 @@ def on_queue(bp: func.Blueprint, role: s.FunctionRole, queue: str) -> Callable[[
     return _registered(bp, role, role.name, bp.queue_trigger(arg_name="message", queue_name=queue, connection=QUEUE_CONNECTION))
 
 
-def on_post(bp: func.Blueprint, role: s.FunctionRole, route: str, name: str | None = None) -> Callable[[Handler], Handler]:
-    """Register the decorated function as `POST /api/<route>` (anonymous: the bridge token guards
-    it), named `name` (default: the role's)."""
-    trigger = bp.route(route=route, methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+def on_post(
+    bp: func.Blueprint, role: s.FunctionRole, route: str | None = None, name: str | None = None
+) -> Callable[[Handler], Handler]:
+    """Register the decorated function as `POST /api/<route>` (default: the role's route; anonymous:
+    the bridge token guards it), named `name` (default: the role's)."""
+    trigger = bp.route(route=route or role.route, methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
     return _registered(bp, role, name or role.name, trigger)
 
 

@@ -23,6 +23,6 @@ bp = func.Blueprint()
 _receive = records_receiver(TWIN_UPDATE_LAYER, lambda records: TwinUpdater(ADT_URL).update(records), SOURCE_CLOUD)
 
 
-@on_post(bp, s.ADT_UPDATER, "adt-updater")
+@on_post(bp, s.ADT_UPDATER)
 def update(req: func.HttpRequest) -> func.HttpResponse:
     return serve(req, UPDATER_TOKEN_SECRET, _receive)

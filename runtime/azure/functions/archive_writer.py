@@ -9,4 +9,4 @@ from twin_contract.functions import ARCHIVE_CONTAINER_URL, ARCHIVE_WRITER
 
 writer = MoverWriter(ARCHIVE_CONTAINER_URL, ARCHIVE)
 bp = func.Blueprint()
-on_post(bp, ARCHIVE_WRITER, "archive-writer")(writer.handle)
+on_post(bp, ARCHIVE_WRITER)(writer.handle)

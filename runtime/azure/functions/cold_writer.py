@@ -9,4 +9,4 @@ from twin_contract.functions import COLD_CONTAINER_URL, COLD_WRITER
 
 writer = MoverWriter(COLD_CONTAINER_URL, COOL)
 bp = func.Blueprint()
-on_post(bp, COLD_WRITER, "cold-writer")(writer.handle)
+on_post(bp, COLD_WRITER)(writer.handle)

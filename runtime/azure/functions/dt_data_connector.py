@@ -23,11 +23,11 @@ _env.check()
 bp = func.Blueprint()
 
 
-@on_post(bp, s.DT_DATA_CONNECTOR, "dt-data-connector")
+@on_post(bp, s.DT_DATA_CONNECTOR)
 def forward_range(req: func.HttpRequest) -> func.HttpResponse:
     return serve(req, INBOUND_TOKEN_SECRET, lambda body: _range_client().post(RangeQuery.from_dict(body).to_dict()))
 
 
-@on_post(bp, s.DT_DATA_CONNECTOR_LAST_ENTRY, "dt-data-connector-last-entry")
+@on_post(bp, s.DT_DATA_CONNECTOR_LAST_ENTRY)
 def forward_latest(req: func.HttpRequest) -> func.HttpResponse:
     return serve(req, INBOUND_TOKEN_SECRET, lambda body: _latest_client().post(LatestQuery.from_dict(body).to_dict()))

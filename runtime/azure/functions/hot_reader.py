@@ -19,11 +19,11 @@ _env.check()
 bp = func.Blueprint()
 
 
-@on_post(bp, s.HOT_READER, "hot-reader")
+@on_post(bp, s.HOT_READER)
 def read_range(req: func.HttpRequest) -> func.HttpResponse:
     return serve(req, INBOUND_TOKEN_SECRET, lambda body: RangeQuery.from_dict(body).answer(STORE))
 
 
-@on_post(bp, s.HOT_READER_LAST_ENTRY, "hot-reader-last-entry")
+@on_post(bp, s.HOT_READER_LAST_ENTRY)
 def read_latest(req: func.HttpRequest) -> func.HttpResponse:
     return serve(req, INBOUND_TOKEN_SECRET, lambda body: LatestQuery.from_dict(body).answer(STORE))

@@ -23,6 +23,6 @@ bp = func.Blueprint()
 _receive = records_receiver(HOT_STORAGE_LAYER, lambda records: STORE.put(records), SOURCE_CLOUD)
 
 
-@on_post(bp, s.HOT_WRITER, "hot-writer")
+@on_post(bp, s.HOT_WRITER)
 def write(req: func.HttpRequest) -> func.HttpResponse:
     return serve(req, WRITER_TOKEN_SECRET, _receive)

@@ -23,6 +23,6 @@ _receive = records_receiver(
 )
 
 
-@on_post(bp, s.INGESTION, "ingestion")
+@on_post(bp, s.INGESTION)
 def ingest(req: func.HttpRequest) -> func.HttpResponse:
     return serve(req, INBOUND_TOKEN_SECRET, _receive)
