@@ -74,7 +74,8 @@ def cursor_position(cursor: str, device_id: str, low: str, high: str) -> str:
         or not low <= position["timestamp"] <= high
     ):
         raise ReaderQueryError("next_token does not belong to this query")
-    return position["timestamp"]
+    key: str = position["timestamp"]
+    return key
 
 
 def next_cursor(device_id: str, records: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], str | None]:
