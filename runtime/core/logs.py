@@ -16,9 +16,10 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from runtime.core.sanitize import safe_text
@@ -30,7 +31,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 FIELDS = ("trace_id", "count", "connection", "source_cloud", "target_layer", "device_id")
 MAX_MESSAGE = 2000
 _QUERY = re.compile(r"(https?://[^\s?#]*)\?[^\s#]*")
-_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("log_context", default={})
+# Read-only mappings: log_context replaces the value, it never changes one in place.
+_context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar("log_context", default=MappingProxyType({}))
 
 
 class JsonFormatter(logging.Formatter):
@@ -76,7 +78,7 @@ def configure(cloud: str, level: str, quiet: Sequence[str] = ()) -> None:
 @contextmanager
 def log_context(**fields: Any) -> Iterator[None]:
     """Fields added to every line logged inside the block (this thread or task only)."""
-    token = _context.set({**_context.get(), **{k: v for k, v in fields.items() if v is not None}})
+    token = _context.set(MappingProxyType({**_context.get(), **{k: v for k, v in fields.items() if v is not None}}))
     try:
         yield
     finally:
