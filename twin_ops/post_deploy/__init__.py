@@ -17,17 +17,39 @@ from cdk_app.topology import Topology
 
 
 @dataclass(frozen=True)
+class AwsAccess:
+    """An AWS permission the step's code uses: the delivery pipeline grants exactly these to the
+    role that runs the step (its Terraform state and cloud credentials come on top)."""
+
+    actions: tuple[str, ...]
+    service: str  # the resource's ARN is arn:<partition>:<service>:<region>:<account>:<resource>
+    resource: str  # `{twin}` is the twin's name; "*" alone: the actions take no resource
+    why: str  # the reason for any wildcard, shown with the cdk-nag acknowledgment
+
+
+@dataclass(frozen=True)
 class PostDeployStep:
     name: str
     cloud: Provider  # the step runs when `layer` is placed on this cloud
     layer: Layer  # ... right after that layer's stack is deployed
     summary: str
+    aws_access: tuple[AwsAccess, ...] = ()
 
 
 STEPS = (
     PostDeployStep(
         "aws-device-certificates", Provider.AWS, Layer.L1,
         "download each device's certificate and key for the simulator",
+        aws_access=(
+            AwsAccess(
+                ("secretsmanager:GetSecretValue",), "secretsmanager", "secret:{twin}/devices/*/credentials-*",
+                "every device's credentials secret of this twin (one per device; Secrets Manager appends a random suffix)",
+            ),
+            AwsAccess(
+                ("iot:DescribeEndpoint",), "iot", "*",
+                "iot:DescribeEndpoint has no resource-level permissions (the account's iot:Data-ATS endpoint)",
+            ),
+        ),
     ),
     PostDeployStep(
         "azure-device-identities", Provider.AZURE, Layer.L1,
