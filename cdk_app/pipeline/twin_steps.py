@@ -105,7 +105,7 @@ class TwinStep:
 def terraform_step(scope: StepScope, cloud: Provider, plan: Sequence[Step], access: StateAccess) -> TwinStep:
     """`terraform init` + `apply` of one stack: its own state written (with its lock), the states
     it references read, the connection registry when the stack uses the AWS provider."""
-    statements = state_statements(scope.stack, access, write=True)
+    statements = state_statements(scope.stack, access, apply=True)
     wildcards: list[tuple[str, str]] = []
     if "aws" in access.providers:
         parameters, secrets = scope.registry_arns()
@@ -152,8 +152,8 @@ def post_deploy_step(
     if access is not None and init is not None:
         install = terraform_install_commands() + install
         commands = [init.render(), *commands]
-        statements += state_statements(scope.stack, access, write=False)
-        clouds |= set(access.clouds)
+        statements += state_statements(scope.stack, access, apply=False)
+        clouds |= {access.own.cloud} - {None}
     step = pipelines.CodeBuildStep(
         f"PostDeploy-{step_info.name}",
         input=scope.source,
@@ -167,10 +167,12 @@ def post_deploy_step(
     return TwinStep(step, wildcards)
 
 
-def state_statements(stack: Stack, access: StateAccess, *, write: bool) -> list[iam.PolicyStatement]:
-    """S3 state: list the buckets; the own object read+written and its lock (or only read); the
-    referenced states read. Other backends are reached with the cloud credentials instead."""
-    s3_states = [state for state in (access.own, *access.reads) if state.backend == "s3"]
+def state_statements(stack: Stack, access: StateAccess, *, apply: bool) -> list[iam.PolicyStatement]:
+    """S3 state. An apply: list the bucket, read and write the own object and its lock, read the
+    referenced states. A post-deploy step (`terraform show`): list the bucket, read the own object.
+    Other backends are reached with their cloud's credentials instead."""
+    own, reads = access.own, (access.reads if apply else ())
+    s3_states = [state for state in (own, *reads) if state.backend == "s3"]
     if not s3_states:
         return []
     bucket = lambda state: f"arn:{stack.partition}:s3:::{state.location}"  # noqa: E731
@@ -178,15 +180,15 @@ def state_statements(stack: Stack, access: StateAccess, *, write: bool) -> list[
     statements = [
         iam.PolicyStatement(actions=["s3:ListBucket"], resources=sorted({bucket(state) for state in s3_states}))
     ]
-    reads = [obj(state) for state in access.reads if state.backend == "s3"]
-    if access.own.backend == "s3":
-        if write:
-            statements.append(iam.PolicyStatement(actions=list(STATE_WRITE_ACTIONS), resources=[obj(access.own)]))
-            statements.append(iam.PolicyStatement(actions=list(LOCK_ACTIONS), resources=[obj(access.own, ".tflock")]))
+    read_only = [obj(state) for state in reads if state.backend == "s3"]
+    if own.backend == "s3":
+        if apply:
+            statements.append(iam.PolicyStatement(actions=list(STATE_WRITE_ACTIONS), resources=[obj(own)]))
+            statements.append(iam.PolicyStatement(actions=list(LOCK_ACTIONS), resources=[obj(own, ".tflock")]))
         else:
-            reads.insert(0, obj(access.own))
-    if reads:
-        statements.append(iam.PolicyStatement(actions=["s3:GetObject"], resources=reads))
+            read_only.insert(0, obj(own))
+    if read_only:
+        statements.append(iam.PolicyStatement(actions=["s3:GetObject"], resources=read_only))
     return statements
 
 
