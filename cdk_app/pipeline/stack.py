@@ -8,6 +8,7 @@ step is a CodeBuild step, and every item waits for the one before it (receivers 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from itertools import groupby
 from pathlib import Path
 
 from aws_cdk import Environment, Stack, Stage
@@ -92,34 +93,24 @@ class PipelineStack(Stack):
         self.pipeline.build_pipeline()
         acknowledge_pipeline_findings(self, self.pipeline, self.artifacts, self.twin_steps)
 
-    def _items(self, topology, project, scope_, states, aws_stacks) -> list:
-        """The plan's items in order: an AWS stack, or a pipeline step."""
-        items: list = []
+    def _items(self, topology: Topology, project: str, scope_: StepScope, states: dict, aws_stacks: dict) -> list:
+        """The plan as pipeline items in order: an AWS stack, or a step (a Terraform stack's
+        commands together, each post-deploy step alone)."""
+        items: list[Stack | pipelines.Step] = []
         plan = pipeline_plan(topology, project)
         layer_of = {topology.stack_name(layer): layer for layer in Layer}
-        index = 0
-        while index < len(plan):
-            step = plan[index]
-            if step.kind is StepKind.CDK:
-                items.append(aws_stacks[step.stack])
-                index += 1
-            elif step.kind is StepKind.TERRAFORM:
-                group = [s for s in plan[index:] if s.kind is StepKind.TERRAFORM and s.stack == step.stack]
-                twin_step = terraform_step(scope_, topology.cloud(layer_of[step.stack]), group, states[step.stack])
-                self._add_twin_step(items, twin_step)
-                index += len(group)
+        init_of = {s.stack: s for s in plan if s.kind is StepKind.TERRAFORM and s.command[1:2] == ("init",)}
+        for (kind, stack), group in groupby(plan, key=lambda s: (s.kind, s.stack)):
+            if kind is StepKind.CDK:
+                items.append(aws_stacks[stack])
+                continue
+            if kind is StepKind.TERRAFORM:
+                built = [terraform_step(scope_, topology.cloud(layer_of[stack]), list(group), states[stack])]
             else:
-                init = next(
-                    (s for s in plan if s.kind is StepKind.TERRAFORM and s.stack == step.stack and "init" in s.command), None
-                )
-                twin_step = post_deploy_step(scope_, step, init, states.get(step.stack))
-                self._add_twin_step(items, twin_step)
-                index += 1
+                built = [post_deploy_step(scope_, step, init_of.get(stack), states.get(stack)) for step in group]
+            self.twin_steps += built
+            items += [twin_step.step for twin_step in built]
         return items
-
-    def _add_twin_step(self, items: list, twin_step: TwinStep) -> None:
-        self.twin_steps.append(twin_step)
-        items.append(twin_step.step)
 
     def _add_in_order(self, stage: TwinStage | None, items: list) -> None:
         """Every item waits for the one before it: steps chain through step dependencies, a stack's

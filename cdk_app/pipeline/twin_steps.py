@@ -130,24 +130,20 @@ def terraform_step(scope: StepScope, cloud: Provider, plan: Sequence[Step], acce
     return TwinStep(step, tuple(wildcards))
 
 
-def post_deploy_step(
-    scope: StepScope, plan: Step, init: Step | None, access: StateAccess | None
-) -> TwinStep:
-    """One post-deploy step after its stack. On a Terraform stack it reads that stack's state
-    (`terraform init` in its directory first: the apply ran in another build)."""
-    step_info = plan.post_deploy
+def post_deploy_step(scope: StepScope, command: Step, init: Step | None, access: StateAccess | None) -> TwinStep:
+    """One post-deploy step after its stack, allowed what it declares. On a Terraform stack it
+    reads that stack's state (`terraform init` in its directory first: the apply ran in another build)."""
+    step_info = command.post_deploy
     assert step_info is not None
-    statements = [_aws_access_statement(scope, access_item) for access_item in step_info.aws_access]
-    wildcards = tuple(
-        (scope.arn(a.service, a.resource.format(twin=scope.twin)) if a.resource != "*" else "*", a.why)
-        for a in step_info.aws_access if "*" in a.resource
-    )
+    resources = [(item, _resource(scope, item)) for item in step_info.aws_access]
+    statements = [iam.PolicyStatement(actions=list(item.actions), resources=[arn]) for item, arn in resources]
+    wildcards = tuple((arn, item.why) for item, arn in resources if "*" in arn)
     install = [
         f"python3 -m venv {OPS_VENV}",
         f"{OPS_VENV}/bin/pip install --quiet --disable-pip-version-check "
         + " ".join(shlex.quote(r) for r in post_deploy_requirements()),
     ]
-    commands = [plan.render()]
+    commands = [command.render()]
     clouds = {step_info.cloud}
     if access is not None and init is not None:
         install = terraform_install_commands() + install
@@ -192,9 +188,8 @@ def state_statements(stack: Stack, access: StateAccess, *, apply: bool) -> list[
     return statements
 
 
-def _aws_access_statement(scope: StepScope, access: AwsAccess) -> iam.PolicyStatement:
-    resource = "*" if access.resource == "*" else scope.arn(access.service, access.resource.format(twin=scope.twin))
-    return iam.PolicyStatement(actions=list(access.actions), resources=[resource])
+def _resource(scope: StepScope, access: AwsAccess) -> str:
+    return "*" if access.resource == "*" else scope.arn(access.service, access.resource.format(twin=scope.twin))
 
 
 def _environment(twin: str, clouds: set[Provider], *, sdk: bool) -> codebuild.BuildEnvironment:
