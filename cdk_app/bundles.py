@@ -1,18 +1,24 @@
 """Function code bundles, staged once per synth and shared by every function of a cloud.
 
 Staging copies exactly the files a function needs, so asset hashes change only when that code
-changes (adding a device's processor does not touch the other layers' bundles).
+changes (adding a device's processor does not touch the other layers' bundles). One BundleStager
+belongs to one synth: it stages each cloud's bundles on first use and hands the same directories
+to every stack of that cloud afterwards.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk_app.config.model import ProjectConfig
+from cdk_app.clouds import CLOUDS
+from cdk_app.config.model import ProjectConfig, Provider
 
-RUNTIME_ROOT = Path(__file__).resolve().parent.parent / "runtime"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RUNTIME_ROOT = REPO_ROOT / "runtime"
+CONTRACT_ROOT = REPO_ROOT / "twin_contract"
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 
 
@@ -20,8 +26,29 @@ _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 class Bundles:
     """Directories ready to be used as function code assets."""
 
-    runtime: Path  # runtime/core + one cloud's handlers
+    runtime: Path  # runtime/core + one cloud's handlers + twin_contract
     processing: Path  # runtime + the project's processors and event rules (L2)
+
+
+Finisher = Callable[[Bundles, ProjectConfig], None]  # what a cloud's function host needs on top
+
+
+class BundleStager:
+    """Stages `<cloud>-runtime` and `<cloud>-processing` under `staging_dir`, once per cloud."""
+
+    def __init__(self, config: ProjectConfig, staging_dir: Path) -> None:
+        self._config = config
+        self._dir = staging_dir
+        self._staged: dict[Provider, Bundles] = {}
+
+    def for_cloud(self, cloud: Provider, finish: Finisher | None = None) -> Bundles:
+        """The cloud's bundles; `finish` adds the cloud's own files the first time they are staged."""
+        if cloud not in self._staged:
+            bundles = stage_bundles(self._config, self._dir, CLOUDS[cloud].runtime_package)
+            if finish is not None:
+                finish(bundles, self._config)
+            self._staged[cloud] = bundles
+        return self._staged[cloud]
 
 
 def stage_bundles(config: ProjectConfig, staging_dir: Path, cloud: str) -> Bundles:
@@ -50,3 +77,4 @@ def _copy_runtime(target: Path, cloud: str) -> None:
     shutil.copyfile(RUNTIME_ROOT / "__init__.py", package / "__init__.py")
     for sub in ("core", cloud):
         shutil.copytree(RUNTIME_ROOT / sub, package / sub, ignore=_IGNORE)
+    shutil.copytree(CONTRACT_ROOT, target / "twin_contract", ignore=_IGNORE)

@@ -17,7 +17,7 @@ import aws_cdk as cdk
 from aws_cdk import cx_api
 from constructs import Construct
 
-from cdk_app.bundles import stage_bundles
+from cdk_app.bundles import BundleStager
 from cdk_app.config import ProjectConfigError, load_project
 from cdk_app.config.model import Layer, ProjectConfig, Provider
 from cdk_app.paths import REPO_ROOT
@@ -95,16 +95,15 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
 
     env = cdk.Environment(account=settings.account, region=settings.region)
     # Absolute: CDK Terrain resolves a relative asset path against a cdktf.json we do not have.
-    staging_dir = Path(app.outdir).resolve() / ".bundles"
+    bundles = BundleStager(config, Path(app.outdir).resolve() / ".bundles")
     # Terraform first: the pipeline grants each Terraform step the state its written stack uses.
-    terrain_layers = [layer for layer in Layer if topology.cloud(layer) is not Provider.AWS]
-    if terrain_layers:
-        _synth_terrain(config, topology, settings, staging_dir)
+    terraform_layers = [layer for layer in Layer if topology.cloud(layer) is not Provider.AWS]
+    if terraform_layers:
+        _synth_terraform(config, topology, settings, bundles)
     aws_stacks: dict = {}
-    bundles = stage_bundles(config, staging_dir, "aws") if topology.layers_on(Provider.AWS) else None
 
     def build(scope: Construct) -> dict:
-        if bundles is not None:
+        if topology.layers_on(Provider.AWS):
             aws_stacks.update(build_aws_stacks(scope, config, topology, env, bundles))
         return aws_stacks
 
@@ -122,17 +121,18 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
         template_path = Path(cdk.Stage.of(stack).outdir) / stack.template_file
         resources, nested = cloudformation_resource_count(template_path)
         rows[layer] = StackSummary(stack.stack_name, Provider.AWS, resources, str(template_path), nested)
-    for layer in terrain_layers:
+    for layer in terraform_layers:
         name = topology.stack_name(layer)
         stack_json = settings.tf_outdir / "stacks" / name / "cdk.tf.json"
         rows[layer] = StackSummary(name, topology.cloud(layer), terraform_resource_count(stack_json), str(stack_json))
     return SynthResult([rows[layer] for layer in topology.deploy_order], aws_stacks, assembly)
 
 
-def _synth_terrain(config: ProjectConfig, topology: Topology, settings: SynthSettings, staging_dir: Path) -> None:
+def _synth_terraform(config: ProjectConfig, topology: Topology, settings: SynthSettings, bundles: BundleStager) -> None:
     import cdktn
 
-    from cdk_app.stacks.terrain import TerrainSettings, build_terrain_stacks
+    from cdk_app.stacks.terraform import build_terraform_stacks
+    from cdk_app.stacks.terraform.settings import TerraformSettings
 
     settings.tf_outdir.mkdir(parents=True, exist_ok=True)  # CDK Terrain creates only the last level
     # Terraform/OpenTofu ≥ 1.10: S3-native state locking, the default backend's lock.
@@ -141,13 +141,12 @@ def _synth_terrain(config: ProjectConfig, topology: Topology, settings: SynthSet
         stack_traces=False,
         context={"targetVersions": {"terraform": ">=1.10.0", "opentofu": ">=1.10.0"}},
     )
-    terrain_settings = TerrainSettings(
+    terraform_settings = TerraformSettings(
         aws_region=settings.region,
         azure_location=settings.azure_location,
         gcp_project=settings.gcp_project,
         gcp_region=settings.gcp_region,
-        staging_dir=staging_dir,
         backend=settings.tf_backend,
     )
-    build_terrain_stacks(tf_app, config, topology, terrain_settings)
+    build_terraform_stacks(tf_app, config, topology, terraform_settings, bundles)
     tf_app.synth()

@@ -6,19 +6,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from cdk_app.clouds import CLOUDS
 from cdk_app.config.model import Layer, Provider
 from cdk_app.topology import Topology
 
-CLOUD_TITLES = {Provider.AWS: "AWS", Provider.AZURE: "Azure", Provider.GOOGLE: "Google Cloud"}
-LAYER_LABELS = {
-    Layer.L1: "L1 ingestion",
-    Layer.L2: "L2 processing",
-    Layer.L3_HOT: "L3 hot",
-    Layer.L3_COLD: "L3 cold",
-    Layer.L3_ARCHIVE: "L3 archive",
-    Layer.L4: "L4 twin",
-    Layer.L5: "L5 dashboards",
-}
 # The data path drawn between neighbouring layers when they share a cloud.
 DATA_PATH = (
     (Layer.L1, Layer.L2),
@@ -60,7 +51,7 @@ def render_table(stacks: list[StackSummary], topology: Topology) -> str:
     width = max([len("stack")] + [len(s.name) for s in stacks])
     lines = [f"{'stack':<{width}}  {'cloud':<12}  {'resources':>9}  output"]
     lines += [
-        f"{s.name:<{width}}  {CLOUD_TITLES[s.cloud]:<12}  {s.resources:>9}  {s.output}"
+        f"{s.name:<{width}}  {CLOUDS[s.cloud].title:<12}  {s.resources:>9}  {s.output}"
         + (f" (+{s.nested_stacks} nested)" if s.nested_stacks else "")
         for s in stacks
     ]
@@ -83,9 +74,9 @@ def render_mermaid(topology: Topology) -> str:
     node = {layer: layer.value.replace("-", "_") for layer in Layer}
     lines = [f"# Topology of {topology.twin_name}", "", "```mermaid", "flowchart LR"]
     for cloud in topology.clouds:
-        lines.append(f'  subgraph {cloud.value}["{CLOUD_TITLES[cloud]}"]')
+        lines.append(f'  subgraph {cloud.value}["{CLOUDS[cloud].title}"]')
         for layer in topology.layers_on(cloud):
-            lines.append(f'    {node[layer]}["{LAYER_LABELS[layer]}<br/>{topology.stack_name(layer)}"]')
+            lines.append(f'    {node[layer]}["{layer.title}<br/>{topology.stack_name(layer)}"]')
         lines.append("  end")
     for source, target in DATA_PATH:
         if topology.cloud(source) is topology.cloud(target):

@@ -1,14 +1,18 @@
 """Who goes where: the only place that decides which stacks and bridges exist.
 
-A pure function of the providers; stacks and constructs only ask the topology.
+A pure function of the providers; stacks and constructs only ask the topology. Every bridge is
+one row of BRIDGES (docs/design.md, "Bridges"): adding a bridge is a row here, the receiving and
+sending code in the two layer stacks, and the runtime function on each side.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
 from cdk_app.config.model import Layer, Provider, Providers
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 
 class BridgeKind(str, Enum):
@@ -21,30 +25,108 @@ class BridgeKind(str, Enum):
 
 
 @dataclass(frozen=True)
-class Bridge:
-    """A cross-cloud connection. The receiver owns the endpoint and token; the sender calls it.
+class BridgeSpec:
+    """One kind of cross-cloud connection.
 
-    `sender_layer`/`receiver_layer` name the stacks that hold each side. For the hot-reader bridge
-    the L4 stack is the caller (sender of requests) while data flows from L3 hot to L4.
+    `source`/`target` are the layers the data leaves and enters (they name the connection id);
+    `sender`/`receiver` are the stacks that hold the calling side and the endpoint. They differ
+    for the hot-reader bridge, where L4 calls L3 hot and the data flows back.
     """
 
     kind: BridgeKind
-    sender_layer: Layer
+    label: str
+    source: Layer
+    target: Layer
+    sender: Layer
+    receiver: Layer
+    id_parts: tuple[str, str]  # the connection id's layer segments: <cloud>_<a>_to_<cloud>_<b>
+    exists: Callable[[Providers], bool]
+    endpoint_keys: tuple[str, ...] = (URL_KEY,)  # URLs the receiver publishes (registry keys)
+    # The sender's settings are <prefix>_URL (and _LAST_ENTRY_URL) and <prefix>_TOKEN_SECRET.
+    setting_prefix: str = "REMOTE"
+
+    def connection_id(self, providers: Providers) -> str:
+        left, right = self.id_parts
+        return f"{providers[self.source].value}_{left}_to_{providers[self.target].value}_{right}"
+
+
+def _differ(a: Layer, b: Layer) -> Callable[[Providers], bool]:
+    return lambda providers: providers[a] is not providers[b]
+
+
+BRIDGES: tuple[BridgeSpec, ...] = (
+    BridgeSpec(
+        BridgeKind.L1_TO_L2, "Connector → Ingestion",
+        Layer.L1, Layer.L2, Layer.L1, Layer.L2, ("l1", "l2"), _differ(Layer.L1, Layer.L2),
+    ),
+    BridgeSpec(
+        BridgeKind.L2_TO_HOT, "Persister → Hot writer",
+        Layer.L2, Layer.L3_HOT, Layer.L2, Layer.L3_HOT, ("l2", "l3_hot"), _differ(Layer.L2, Layer.L3_HOT),
+    ),
+    BridgeSpec(
+        BridgeKind.HOT_TO_COLD, "Hot→cold mover → Cold writer",
+        Layer.L3_HOT, Layer.L3_COLD, Layer.L3_HOT, Layer.L3_COLD, ("l3_hot", "l3_cold"),
+        _differ(Layer.L3_HOT, Layer.L3_COLD),
+    ),
+    BridgeSpec(
+        BridgeKind.COLD_TO_ARCHIVE, "Cold→archive mover → Archive writer",
+        Layer.L3_COLD, Layer.L3_ARCHIVE, Layer.L3_COLD, Layer.L3_ARCHIVE, ("l3_cold", "l3_archive"),
+        _differ(Layer.L3_COLD, Layer.L3_ARCHIVE),
+    ),
+    BridgeSpec(
+        BridgeKind.HOT_TO_L4_READER, "DT Data Connector → Hot reader",
+        Layer.L3_HOT, Layer.L4, Layer.L4, Layer.L3_HOT, ("l3", "l4_hot_reader"), _differ(Layer.L3_HOT, Layer.L4),
+        endpoint_keys=(URL_KEY, LAST_ENTRY_URL_KEY),
+    ),
+    # Azure Digital Twins holds live values, so the persister pushes them; TwinMaker pulls through
+    # the hot reader instead and needs no such bridge.
+    BridgeSpec(
+        BridgeKind.L2_TO_TWIN_UPDATE, "Persister → ADT updater",
+        Layer.L2, Layer.L4, Layer.L2, Layer.L4, ("l2", "l4_twin_update"),
+        lambda p: p[Layer.L4] is Provider.AZURE and p[Layer.L2] is not Provider.AZURE,
+        setting_prefix="TWIN_UPDATE",  # the persister also sends on L2 → L3 hot
+    ),
+)
+SPECS = {spec.kind: spec for spec in BRIDGES}
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """A cross-cloud connection of this twin. The receiver owns the endpoint and token; the sender calls it."""
+
+    spec: BridgeSpec
     sender_cloud: Provider
-    receiver_layer: Layer
     receiver_cloud: Provider
     connection_id: str
 
     @property
+    def kind(self) -> BridgeKind:
+        return self.spec.kind
+
+    @property
     def label(self) -> str:
-        return {
-            BridgeKind.L1_TO_L2: "Connector → Ingestion",
-            BridgeKind.L2_TO_HOT: "Persister → Hot writer",
-            BridgeKind.HOT_TO_COLD: "Hot→cold mover → Cold writer",
-            BridgeKind.COLD_TO_ARCHIVE: "Cold→archive mover → Archive writer",
-            BridgeKind.L2_TO_TWIN_UPDATE: "Persister → ADT updater",
-            BridgeKind.HOT_TO_L4_READER: "DT Data Connector → Hot reader",
-        }[self.kind]
+        return self.spec.label
+
+    @property
+    def sender_layer(self) -> Layer:
+        return self.spec.sender
+
+    @property
+    def receiver_layer(self) -> Layer:
+        return self.spec.receiver
+
+    @property
+    def endpoint_keys(self) -> tuple[str, ...]:
+        return self.spec.endpoint_keys
+
+    def url_setting(self, key: str = URL_KEY) -> str:
+        """The sender's setting that holds the receiver's URL of `key`: REMOTE_URL, REMOTE_LAST_ENTRY_URL, ..."""
+        return f"{self.spec.setting_prefix}_{key.upper().replace('-', '_')}"
+
+    @property
+    def token_setting(self) -> str:
+        """The sender's setting that names its copy of the token (a secret name, never the value)."""
+        return f"{self.spec.setting_prefix}_TOKEN_SECRET"
 
 
 # Deploy order follows the data backwards: every stack is deployed after the stacks it calls or
@@ -90,52 +172,11 @@ class Topology:
         return DEPLOY_ORDER
 
 
-def _connection_id(kind: BridgeKind, sender: Provider, receiver: Provider) -> str:
-    left, right = {
-        BridgeKind.L1_TO_L2: ("l1", "l2"),
-        BridgeKind.L2_TO_HOT: ("l2", "l3_hot"),
-        BridgeKind.HOT_TO_COLD: ("l3_hot", "l3_cold"),
-        BridgeKind.COLD_TO_ARCHIVE: ("l3_cold", "l3_archive"),
-        BridgeKind.L2_TO_TWIN_UPDATE: ("l2", "l4_twin_update"),
-        BridgeKind.HOT_TO_L4_READER: ("l3", "l4_hot_reader"),
-    }[kind]
-    return f"{sender.value}_{left}_to_{receiver.value}_{right}"
-
-
-# (kind, layer the data leaves, layer the data enters, sender layer, receiver layer)
-_EDGES = (
-    (BridgeKind.L1_TO_L2, Layer.L1, Layer.L2, Layer.L1, Layer.L2),
-    (BridgeKind.L2_TO_HOT, Layer.L2, Layer.L3_HOT, Layer.L2, Layer.L3_HOT),
-    (BridgeKind.HOT_TO_COLD, Layer.L3_HOT, Layer.L3_COLD, Layer.L3_HOT, Layer.L3_COLD),
-    (BridgeKind.COLD_TO_ARCHIVE, Layer.L3_COLD, Layer.L3_ARCHIVE, Layer.L3_COLD, Layer.L3_ARCHIVE),
-    (BridgeKind.HOT_TO_L4_READER, Layer.L3_HOT, Layer.L4, Layer.L4, Layer.L3_HOT),
-)
-
-
 def plan(twin_name: str, providers: Providers) -> Topology:
-    """Place every layer and derive the bridges of DESIGN §4 (one per differing neighbour pair)."""
-    bridges = []
-    for kind, source, target, sender, receiver in _EDGES:
-        if providers[source] is not providers[target]:
-            bridges.append(
-                Bridge(
-                    kind,
-                    sender,
-                    providers[sender],
-                    receiver,
-                    providers[receiver],
-                    _connection_id(kind, providers[source], providers[target]),
-                )
-            )
-    if providers[Layer.L4] is Provider.AZURE and providers[Layer.L2] is not Provider.AZURE:
-        bridges.append(
-            Bridge(
-                BridgeKind.L2_TO_TWIN_UPDATE,
-                Layer.L2,
-                providers[Layer.L2],
-                Layer.L4,
-                Provider.AZURE,
-                _connection_id(BridgeKind.L2_TO_TWIN_UPDATE, providers[Layer.L2], Provider.AZURE),
-            )
-        )
-    return Topology(twin_name, providers, tuple(bridges))
+    """Place every layer and derive the bridges that exist for these providers."""
+    bridges = tuple(
+        Bridge(spec, providers[spec.sender], providers[spec.receiver], spec.connection_id(providers))
+        for spec in BRIDGES
+        if spec.exists(providers)
+    )
+    return Topology(twin_name, providers, bridges)

@@ -123,7 +123,7 @@ def test_mermaid_groups_nodes_by_cloud():
 
 def test_mermaid_nodes_show_layer_and_stack_name():
     diagram = render_mermaid(topology(MIXED))
-    assert f'l3_hot["L3 hot<br/>{TWIN}-l3-hot"]' in diagram
+    assert f'l3_hot["L3 hot storage<br/>{TWIN}-l3-hot"]' in diagram
     assert f'l1["L1 ingestion<br/>{TWIN}-l1"]' in diagram
 
 

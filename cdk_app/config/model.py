@@ -26,15 +26,29 @@ class Layer(str, Enum):
 
     @property
     def config_key(self) -> str:
-        return {
-            Layer.L1: "layer_1_provider",
-            Layer.L2: "layer_2_provider",
-            Layer.L3_HOT: "layer_3_hot_provider",
-            Layer.L3_COLD: "layer_3_cold_provider",
-            Layer.L3_ARCHIVE: "layer_3_archive_provider",
-            Layer.L4: "layer_4_provider",
-            Layer.L5: "layer_5_provider",
-        }[self]
+        return _LAYER_INFO[self][0]
+
+    @property
+    def title(self) -> str:
+        """For people: stack descriptions, the synth summary, the topology diagram."""
+        return _LAYER_INFO[self][1]
+
+    @property
+    def code(self) -> str:
+        """Short code for names with tight length limits (Azure storage accounts: 24 characters)."""
+        return _LAYER_INFO[self][2]
+
+
+# layer → (config_providers.json key, title, short code)
+_LAYER_INFO = {
+    Layer.L1: ("layer_1_provider", "L1 ingestion", "l1"),
+    Layer.L2: ("layer_2_provider", "L2 processing", "l2"),
+    Layer.L3_HOT: ("layer_3_hot_provider", "L3 hot storage", "l3h"),
+    Layer.L3_COLD: ("layer_3_cold_provider", "L3 cold storage", "l3c"),
+    Layer.L3_ARCHIVE: ("layer_3_archive_provider", "L3 archive storage", "l3a"),
+    Layer.L4: ("layer_4_provider", "L4 digital twin", "l4"),
+    Layer.L5: ("layer_5_provider", "L5 dashboards", "l5"),
+}
 
 
 DATA_TYPES = ("STRING", "DOUBLE", "INTEGER", "BOOLEAN", "LONG")

@@ -1,8 +1,9 @@
 """The receiving end of a bridge on AWS: one twin function behind the connection's Function URL.
 
 Every receiver (the L2 Ingestion, the L3 hot writer, the cold and archive writers) is a twin
-function whose URL and token InterCloudReceiver publishes to the connection registry; they differ
-only in name, environment and what the function may do with what it receives (`grant`).
+function whose URL and token the stack's bridge endpoints publish (`receive`, given the function
+and this construct as the scope of its resources); receivers differ only in name, environment and
+what the function may do with what it receives (`grant`).
 """
 
 from __future__ import annotations
@@ -14,16 +15,15 @@ from pathlib import Path
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from constructs_lib.aws.inter_cloud_receiver import InterCloudReceiver, InterCloudReceiverProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
-from twin_contract.registry import URL_KEY
 
 
 @dataclass(frozen=True)
 class BridgeReceiverFunctionProps:
     twin_name: str
     bundle: Path
-    connection_id: str  # the bridge received here
+    # Publishes the function as the bridge's endpoint: (function, scope for the endpoint's resources).
+    receive: Callable[[lambda_.Function, Construct], object]
     role_name: str  # the function is <twin>-<role_name>, its handler the module of that name
     function_id: str  # construct id of the TwinFunction: each receiver keeps its own (logical ids)
     description: str
@@ -35,7 +35,7 @@ class BridgeReceiverFunctionProps:
 
 
 class BridgeReceiverFunction(Construct):
-    """Exposes `function` and `receiver` (its Function URL, token and registry entries)."""
+    """Exposes `function`."""
 
     def __init__(self, scope: Construct, id: str, props: BridgeReceiverFunctionProps) -> None:
         super().__init__(scope, id)
@@ -53,13 +53,4 @@ class BridgeReceiverFunction(Construct):
             ),
         ).function
         props.grant(self.function)
-        self.receiver = InterCloudReceiver(
-            self,
-            "Endpoint",
-            InterCloudReceiverProps(
-                twin_name=props.twin_name,
-                connection_id=props.connection_id,
-                endpoints=((URL_KEY, self.function),),
-                debug=props.debug,
-            ),
-        )
+        props.receive(self.function, self)

@@ -15,8 +15,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from twin_contract.registry import token_secret_name, url_parameter_name
-
-TOKEN_LENGTH = 48
+from twin_contract.wire import TOKEN_HEADER, TOKEN_LENGTH
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class InterCloudReceiver(Construct):
             self,
             "Token",
             secret_name=token_secret_name(props.twin_name, props.connection_id),
-            description=f"Inter-cloud token of {props.connection_id}; senders send it as X-Inter-Cloud-Token",
+            description=f"Inter-cloud token of {props.connection_id}; senders send it as {TOKEN_HEADER}",
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=TOKEN_LENGTH, exclude_punctuation=True
             ),

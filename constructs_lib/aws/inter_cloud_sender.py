@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
@@ -24,7 +23,7 @@ class InterCloudSenderProps:
 
 
 class InterCloudSender(Construct):
-    """Exposes `url` (deploy-time token) and `token_secret`; `attach` wires a function to them."""
+    """Exposes `url` (a deploy-time reference) and `token_secret` (the imported secret)."""
 
     def __init__(self, scope: Construct, id: str, props: InterCloudSenderProps) -> None:
         super().__init__(scope, id)
@@ -34,10 +33,3 @@ class InterCloudSender(Construct):
         self.token_secret = secretsmanager.Secret.from_secret_name_v2(
             self, "Token", token_secret_name(props.twin_name, props.connection_id)
         )
-
-    def attach(
-        self, function: lambda_.Function, url_variable: str = "REMOTE_URL", token_variable: str = "REMOTE_TOKEN_SECRET"
-    ) -> None:
-        function.add_environment(url_variable, self.url)
-        function.add_environment(token_variable, self.token_secret.secret_name)
-        self.token_secret.grant_read(function)

@@ -16,9 +16,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
 from constructs_lib.aws.l3_hot_table import WRITE_ACTIONS
-from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
 
 
 @dataclass(frozen=True)
@@ -27,18 +26,18 @@ class PersisterProps:
     bundle: Path
     hot_retention_days: int
     hot_table: dynamodb.ITable | None = None  # local mode
-    remote_connection_id: str | None = None  # remote mode: the L2→L3 hot bridge
+    remote_hot_writer: FunctionLink | None = None  # remote mode: sends on the L2→L3 hot bridge
     event_checker: lambda_.IFunction | None = None
-    twin_update_connection_id: str | None = None  # the L2→L4 twin-update bridge, when L4 is Azure
+    twin_updates: FunctionLink | None = None  # sends on the L2→L4 twin-update bridge (L4 on Azure)
     debug: bool = False
 
     def __post_init__(self) -> None:
-        if (self.hot_table is None) == (self.remote_connection_id is None):
-            raise ValueError("a persister needs exactly one of hot_table and remote_connection_id")
+        if (self.hot_table is None) == (self.remote_hot_writer is None):
+            raise ValueError("a persister needs exactly one of hot_table and remote_hot_writer")
 
 
 class Persister(Construct):
-    """Exposes `function` and `sender` (the bridge sender in remote mode, else None)."""
+    """Exposes `function`."""
 
     def __init__(self, scope: Construct, id: str, props: PersisterProps) -> None:
         super().__init__(scope, id)
@@ -63,19 +62,13 @@ class Persister(Construct):
                 description=f"{props.twin_name} persister: processed records → hot storage",
             ),
         ).function
-        self.sender: InterCloudSender | None = None
         if props.hot_table is not None:
             self.function.add_to_role_policy(
                 iam.PolicyStatement(actions=list(WRITE_ACTIONS), resources=[props.hot_table.table_arn])
             )
         else:
-            self.sender = InterCloudSender(
-                self, "HotBridge", InterCloudSenderProps(props.twin_name, props.remote_connection_id)
-            )
-            self.sender.attach(self.function)
-        if props.twin_update_connection_id is not None:
-            InterCloudSender(
-                self, "TwinUpdateBridge", InterCloudSenderProps(props.twin_name, props.twin_update_connection_id)
-            ).attach(self.function, url_variable="TWIN_UPDATE_URL", token_variable="TWIN_UPDATE_TOKEN_SECRET")
+            props.remote_hot_writer(self.function)
+        if props.twin_updates is not None:
+            props.twin_updates(self.function)
         if props.event_checker is not None:
             props.event_checker.grant_invoke_latest_version(self.function)

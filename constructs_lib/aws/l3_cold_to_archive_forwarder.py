@@ -16,9 +16,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3_notifications
 from constructs import Construct
 
-from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
 from constructs_lib.aws.nag import BASIC_EXECUTION_FINDING, acknowledge_wildcard_resources, wildcard_resource_finding
-from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class ColdToArchiveForwarderProps:
     twin_name: str
     bundle: Path
     cold_bucket: s3.Bucket
-    connection_id: str  # the cold→archive bridge
+    archive_writer: FunctionLink  # sends on the cold→archive bridge
     debug: bool
 
 
@@ -50,9 +49,7 @@ class ColdToArchiveForwarder(Construct):
             ),
         )
         function = self.forwarder.function
-        InterCloudSender(self, "ArchiveWriter", InterCloudSenderProps(props.twin_name, props.connection_id)).attach(
-            function
-        )
+        props.archive_writer(function)
         objects = props.cold_bucket.arn_for_objects("*")
         iam.Grant.add_to_principal(grantee=function, actions=["s3:GetObject"], resource_arns=[objects])
         acknowledge_wildcard_resources(function, [objects], "it reads whichever cold object S3 reports as new")

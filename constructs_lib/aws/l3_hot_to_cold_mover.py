@@ -23,10 +23,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib.aws.failure_queue import failure_queue
-from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
 from constructs_lib.aws.l3_hot_table import HotTable
 from constructs_lib.aws.nag import acknowledge_wildcard_resources
-from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
 
 BATCH_SIZE = 1000
 BATCHING_WINDOW = Duration.minutes(5)  # the longest window DynamoDB stream mappings allow
@@ -41,11 +40,11 @@ class HotToColdMoverProps:
     debug: bool
     # Exactly one destination: the cold bucket on AWS, or the bridge to the remote cold writer.
     cold_bucket: s3.IBucket | None = None
-    remote_connection_id: str | None = None
+    remote_cold_writer: FunctionLink | None = None  # sends on the hot→cold bridge
 
     def __post_init__(self) -> None:
-        if (self.cold_bucket is None) == (self.remote_connection_id is None):
-            raise ValueError("hot→cold mover needs exactly one of cold_bucket or remote_connection_id")
+        if (self.cold_bucket is None) == (self.remote_cold_writer is None):
+            raise ValueError("hot→cold mover needs exactly one of cold_bucket or remote_cold_writer")
 
 
 class HotToColdMover(Construct):
@@ -76,9 +75,7 @@ class HotToColdMover(Construct):
                 function, [cold_objects], "object keys are per device and day, written as expired items arrive"
             )
         else:
-            InterCloudSender(
-                self, "ColdWriter", InterCloudSenderProps(props.twin_name, props.remote_connection_id)
-            ).attach(function)
+            props.remote_cold_writer(function)
 
         self.failed_batches = failure_queue(
             self,

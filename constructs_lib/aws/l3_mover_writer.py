@@ -6,6 +6,7 @@ construct. The function may put objects and nothing else; the storage class is t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,12 +26,12 @@ class MoverWriterProps:
     role_name: str  # "cold-writer" or "archive-writer"; also the handler module with "_"
     bucket: s3.IBucket
     bucket_variable: str  # COLD_BUCKET_NAME or ARCHIVE_BUCKET_NAME (runtime contract)
-    connection_id: str
+    receive: Callable[[lambda_.Function, Construct], object]  # publishes the bridge endpoint
     debug: bool
 
 
 class MoverWriter(BridgeReceiverFunction):
-    """Exposes `function` and `receiver` (its Function URL, token and registry entries)."""
+    """Exposes `function`."""
 
     def __init__(self, scope: Construct, id: str, props: MoverWriterProps) -> None:
         def put_objects(function: lambda_.Function) -> None:
@@ -46,7 +47,7 @@ class MoverWriter(BridgeReceiverFunction):
             BridgeReceiverFunctionProps(
                 twin_name=props.twin_name,
                 bundle=props.bundle,
-                connection_id=props.connection_id,
+                receive=props.receive,
                 role_name=props.role_name,
                 function_id="Writer",
                 description=f"{props.twin_name} {props.role_name}: mover payloads from the remote cloud",

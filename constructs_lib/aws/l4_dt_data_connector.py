@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from collections.abc import Callable
+
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
@@ -23,7 +24,8 @@ from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 class DigitalTwinDataConnectorProps:
     twin_name: str
     bundle: Path
-    connection_id: str  # the hot-reader bridge
+    # Sends on the hot-reader bridge: (function, registry key of the endpoint it calls).
+    hot_reader: Callable[[lambda_.Function, str], object]
     debug: bool
 
 
@@ -51,7 +53,5 @@ class DigitalTwinDataConnector(Construct):
                 description=f"{props.twin_name} Digital Twin Data Connector ({url_key}): TwinMaker → remote hot reader",
             ),
         )
-        InterCloudSender(
-            connector, "HotReader", InterCloudSenderProps(props.twin_name, props.connection_id, url_key)
-        ).attach(connector.function)
+        props.hot_reader(connector.function, url_key)
         return connector.function

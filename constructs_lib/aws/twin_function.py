@@ -6,6 +6,7 @@ are decided once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from constructs_lib.aws.log_group import log_group
 from constructs_lib.aws.nag import BASIC_EXECUTION_FINDING, wildcard_resource_finding
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
+# Connects a function to something outside its construct (a bridge's sending side): the stack
+# gives it, the construct calls it once the function exists.
+FunctionLink = Callable[[lambda_.Function], object]
 CODE_EXCLUDES = ["**/__pycache__", "**/*.pyc"]
 
 

@@ -13,9 +13,39 @@ persister and the ADT updater patch twin `<device_id>` without any lookup.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from cdk_app.config.model import Device, HierarchyEntity
+# What the generator reads of a device and of the hierarchy: described here, structurally, so the
+# construct library does not depend on the application's config model.
+
+
+class _Property(Protocol):
+    name: str
+    data_type: str
+    init_value: object
+
+
+class _Constant(Protocol):
+    name: str
+    data_type: str
+    value: object
+
+
+class Device(Protocol):
+    id: str
+    properties: Sequence[_Property]
+    const_properties: Sequence[_Constant]
+
+
+class _Component(Protocol):
+    iot_device_id: str | None
+
+
+class HierarchyEntity(Protocol):
+    id: str
+    components: Sequence[_Component]
+    children: Sequence["HierarchyEntity"]
 
 DTDL_CONTEXT = "dtmi:dtdl:context;3"
 SCHEMAS = {"DOUBLE": "double", "INTEGER": "integer", "LONG": "long", "BOOLEAN": "boolean", "STRING": "string"}

@@ -12,18 +12,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-# Short layer codes for names with tight limits (storage accounts: 24 characters).
-LAYER_CODES = {
-    "l1": "l1",
-    "l2": "l2",
-    "l3-hot": "l3h",
-    "l3-cold": "l3c",
-    "l3-archive": "l3a",
-    "l4": "l4",
-    "l5": "l5",
-}
-
-
 def stable_hash(*parts: str, length: int = 6) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
@@ -44,14 +32,11 @@ class AzureNames:
 
     twin: str
     layer: str  # the stack suffix: l1, l2, l3-hot, ...
+    code: str  # the layer's short code for names limited to 24 characters: l1, l3h, ...
 
     @property
     def slug(self) -> str:
         return _slug(self.twin)
-
-    @property
-    def code(self) -> str:
-        return LAYER_CODES[self.layer]
 
     @property
     def suffix(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import zlib
 from collections import Counter
 
 import pytest
@@ -11,7 +10,7 @@ from aws_cdk.assertions import Match, Template
 
 from cdk_app.config.model import Layer, Provider
 from constructs_lib.aws.l4_component_types import TwinDevice, share_component_types
-from constructs_lib.aws.l4_entities import MAX_ENTITIES_PER_SHARD, SHARDS_PER_DEPTH, TwinEntity
+from constructs_lib.aws.l4_entities import MAX_ENTITIES_PER_SHARD, TwinEntity
 from tests.aws import (
     cfn_lint_errors,
     functions_by_name,
@@ -205,9 +204,11 @@ def test_entity_shards_wait_for_parents_and_component_types(example):
 
 def test_entity_shard_assignment_is_stable_and_spreads_thousands_below_the_limit():
     fleet = [TwinEntity(f"machine-{n:05d}", "hall", 2) for n in range(6000)]
-    assert fleet[17].shard == (2, zlib.crc32(b"machine-00017") % SHARDS_PER_DEPTH)
-    # Adding entities never moves the existing ones: the shard is a function of the entity alone.
-    assert [e.shard for e in fleet[:100]] == [TwinEntity(e.id, e.parent_id, e.depth).shard for e in fleet[:100]]
+    # Pinned by hand: a deployed entity's shard (its nested stack) must never change, whatever the
+    # fleet around it, so these stay as written even if the shard formula is ever refactored.
+    pinned = {"machine-00000": 12, "machine-00017": 14, "machine-05999": 12}
+    assert {e.id: e.shard for e in fleet if e.id in pinned} == {i: (2, shard) for i, shard in pinned.items()}
+    assert TwinEntity("press-01", None, 0).shard == (0, 5) and TwinEntity("hall", "plant", 1).shard == (1, 15)
     assert max(Counter(e.shard for e in fleet).values()) <= MAX_ENTITIES_PER_SHARD
 
 

@@ -50,9 +50,13 @@ def test_l1_iot_hub_events_reach_the_dispatcher_queue(azure_example):
     # L2 on Azure too: the dispatcher enqueues into L2's processor queue (cross-stack reference).
     assert "terraform_remote_state" in app["app_settings"]["TARGET_QUEUE_URL"]
     assert has(text, "azurerm_role_assignment", {"role_definition_name": "Storage Queue Data Message Sender"})
-    # Feedback on: L1 grants L2 device-twin updates and tells it the hub's host name.
+    # Feedback on: L1 grants L2 device-twin updates; it writes nothing into L2's resources.
     assert has(text, "azurerm_role_assignment", {"role_definition_name": "IoT Hub Twin Contributor"})
-    assert has(text, "azurerm_key_vault_secret", {"name": "iot-hub-host"})
+    assert resources(azure_example, stack("l1"), "azurerm_key_vault_secret") == {}
+    # L2 (deployed first) knows the hub's host: Azure serves a hub at <hub name>.azure-devices.net.
+    hub_name = next(iter(resources(azure_example, stack("l1"), "azurerm_iothub").values()))["name"]
+    l2_app = next(iter(resources(azure_example, stack("l2"), "azurerm_function_app_flex_consumption").values()))
+    assert l2_app["app_settings"]["IOT_HUB_HOST"] == f"{hub_name}.azure-devices.net"
 
 
 def test_l1_writes_the_devices_manifest_for_the_deploy_step(azure_example):

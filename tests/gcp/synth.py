@@ -50,7 +50,9 @@ def synth_terraform(project: Path, workdir: Path) -> TerraformSynth:
     import cdktn
 
     from cdk_app.config import load_project
-    from cdk_app.stacks.terrain import TerrainSettings, build_terrain_stacks
+    from cdk_app.bundles import BundleStager
+    from cdk_app.stacks.terraform import build_terraform_stacks
+    from cdk_app.stacks.terraform.settings import TerraformSettings
     from cdk_app.topology import plan
 
     config = load_project(project)
@@ -62,14 +64,10 @@ def synth_terraform(project: Path, workdir: Path) -> TerraformSynth:
         stack_traces=False,
         context={"targetVersions": {"terraform": ">=1.10.0", "opentofu": ">=1.10.0"}},
     )
-    settings = TerrainSettings(
-        aws_region="eu-central-1",
-        azure_location="westeurope",
-        gcp_project=GCP_PROJECT,
-        gcp_region="europe-west1",
-        staging_dir=workdir / "bundles",
+    settings = TerraformSettings(
+        aws_region="eu-central-1", azure_location="westeurope", gcp_project=GCP_PROJECT, gcp_region="europe-west1"
     )
-    stacks = build_terrain_stacks(app, config, topology, settings)
+    stacks = build_terraform_stacks(app, config, topology, settings, BundleStager(config, workdir / "bundles"))
     app.synth()
     return TerraformSynth(tf_outdir, stacks, config, topology)
 

@@ -240,7 +240,7 @@ def test_bridges_exist_exactly_where_the_topology_says(gcp_synth, variant: str) 
                 expected_published.add(url_parameter_name(TWIN, bridge.connection_id))
                 if bridge.kind is BridgeKind.HOT_TO_L4_READER:
                     expected_published.add(url_parameter_name(TWIN, bridge.connection_id, "last-entry-url"))
-            endpoint = synth.stacks[bridge.receiver_layer].inter_cloud_endpoints[bridge.connection_id]
+            endpoint = synth.stacks[bridge.receiver_layer].outputs.endpoints[bridge.connection_id]
             assert (endpoint.last_entry_url is not None) == (bridge.kind is BridgeKind.HOT_TO_L4_READER)
         if bridge.sender_cloud is Provider.GOOGLE and bridge.kind in senders:
             expected_senders.add(senders[bridge.kind])
@@ -290,16 +290,18 @@ def test_google_senders_copy_the_aws_token_into_their_own_secret(gcp_synth) -> N
 
 
 def test_l4_and_l5_on_google_stay_a_config_error() -> None:
-    from cdk_app.stacks.terrain import STACK_CLASSES
+    from cdk_app.clouds import CLOUDS
+    from cdk_app.stacks.gcp import STACKS
 
-    assert (Provider.GOOGLE, Layer.L4) not in STACK_CLASSES and (Provider.GOOGLE, Layer.L5) not in STACK_CLASSES
+    assert Layer.L4 not in STACKS and Layer.L5 not in STACKS
+    assert CLOUDS[Provider.GOOGLE].layers == (Layer.L1, Layer.L2, Layer.L3_HOT, Layer.L3_COLD, Layer.L3_ARCHIVE)
 
 
 def test_azure_twin_reads_google_readers_and_gets_twin_updates_by_cross_stack_reference(gcp_synth) -> None:
     synth = gcp_synth("azure-twin")
     hot = synth.stack_json(f"{TWIN}-l3-hot")
     assert "aws" not in hot.get("provider", {})  # no registry between two Terraform clouds
-    endpoint = synth.stacks[Layer.L3_HOT].inter_cloud_endpoints["google_l3_to_azure_l4_hot_reader"]
+    endpoint = synth.stacks[Layer.L3_HOT].outputs.endpoints["google_l3_to_azure_l4_hot_reader"]
     assert endpoint.url and endpoint.last_entry_url and endpoint.token
     l2 = synth.stack_json(f"{TWIN}-l2")
     persister = functions(l2)["persister"]

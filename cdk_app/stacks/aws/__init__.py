@@ -1,11 +1,11 @@
-"""AWS layer stacks (aws-cdk-lib), built in deploy order so later stacks can reference earlier ones."""
+"""AWS layer stacks (aws-cdk-lib), built in deploy order so later stacks can use earlier ones' outputs."""
 
 from __future__ import annotations
 
 from aws_cdk import Environment
 from constructs import Construct
 
-from cdk_app.bundles import Bundles
+from cdk_app.bundles import BundleStager
 from cdk_app.config.model import Layer, ProjectConfig, Provider
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.l1 import L1Stack
@@ -16,20 +16,22 @@ from cdk_app.stacks.aws.l3_hot import L3HotStack
 from cdk_app.stacks.aws.l4 import L4Stack
 from cdk_app.stacks.aws.l5 import L5Stack
 from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.outputs import BuiltLayers
 from cdk_app.topology import Topology
 
-STACK_CLASSES: dict[Layer, type[AwsLayerStack]] = {layer: AwsLayerStack for layer in Layer}
-STACK_CLASSES[Layer.L3_ARCHIVE] = L3ArchiveStack
-STACK_CLASSES[Layer.L3_COLD] = L3ColdStack
-STACK_CLASSES[Layer.L3_HOT] = L3HotStack
-STACK_CLASSES[Layer.L4] = L4Stack
-STACK_CLASSES[Layer.L5] = L5Stack
-STACK_CLASSES[Layer.L2] = L2Stack
-STACK_CLASSES[Layer.L1] = L1Stack
+STACKS: dict[Layer, type[AwsLayerStack]] = {
+    Layer.L1: L1Stack,
+    Layer.L2: L2Stack,
+    Layer.L3_HOT: L3HotStack,
+    Layer.L3_COLD: L3ColdStack,
+    Layer.L3_ARCHIVE: L3ArchiveStack,
+    Layer.L4: L4Stack,
+    Layer.L5: L5Stack,
+}
 
 
 def build_aws_stacks(
-    scope: Construct, config: ProjectConfig, topology: Topology, env: Environment, bundles: Bundles
+    scope: Construct, config: ProjectConfig, topology: Topology, env: Environment, bundles: BundleStager
 ) -> dict[Layer, AwsLayerStack]:
     """Build the AWS stacks under `scope` (the app, or a pipeline stage).
 
@@ -38,12 +40,13 @@ def build_aws_stacks(
     stack may sit between them).
     """
     built: dict[Layer, AwsLayerStack] = {}
+    upstream = BuiltLayers()
     previous: AwsLayerStack | None = None
     for layer in topology.deploy_order:
         if topology.cloud(layer) is Provider.AWS:
-            ctx = LayerContext(config, topology, layer)
-            stack = STACK_CLASSES[layer](scope, ctx, env=env, bundles=bundles, built=dict(built))
+            stack = STACKS[layer](scope, LayerContext(config, topology, layer, upstream, bundles), env=env)
             if previous is not None:
                 stack.add_stack_dependency(previous, "deploy order of the twin's topology")
             built[layer] = previous = stack
+            upstream = upstream.with_layer(layer, stack.outputs)
     return built

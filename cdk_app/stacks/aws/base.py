@@ -1,48 +1,31 @@
-"""Common base of the AWS layer stacks: naming, tags and the stacks built before this one."""
+"""Common base of the AWS layer stacks: naming, tags, bundles, bridge endpoints, typed outputs."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from aws_cdk import Environment, Stack, Tags
 from constructs import Construct
 
-from cdk_app.bundles import Bundles
-from cdk_app.config.model import Layer
+from cdk_app.config.model import Provider
+from cdk_app.stacks.aws.bridges import AwsBridgeEndpoints
 from cdk_app.stacks.context import LayerContext
-
-LAYER_TITLES = {
-    Layer.L1: "L1 ingestion",
-    Layer.L2: "L2 processing",
-    Layer.L3_HOT: "L3 hot storage",
-    Layer.L3_COLD: "L3 cold storage",
-    Layer.L3_ARCHIVE: "L3 archive storage",
-    Layer.L4: "L4 digital twin",
-    Layer.L5: "L5 dashboards",
-}
+from cdk_app.stacks.outputs import LayerOutputs
 
 
 class AwsLayerStack(Stack):
-    """One CloudFormation stack per layer; `built` holds the AWS stacks deployed before it."""
+    """One CloudFormation stack per layer. Subclasses build in `__init__` and set `outputs`."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        ctx: LayerContext,
-        *,
-        env: Environment,
-        bundles: Bundles,
-        built: Mapping[Layer, "AwsLayerStack"],
-    ) -> None:
+    outputs: LayerOutputs
+
+    def __init__(self, scope: Construct, ctx: LayerContext, *, env: Environment) -> None:
         super().__init__(
             scope,
             ctx.stack_name,
             stack_name=ctx.stack_name,  # also inside a pipeline stage, where ids get prefixed
             env=env,
-            description=f"Digital twin {ctx.twin}: {LAYER_TITLES[ctx.layer]}",
+            description=f"Digital twin {ctx.twin}: {ctx.layer.title}",
         )
         self.ctx = ctx
-        self.bundles = bundles
-        self.built = built
+        self.bundles = ctx.bundles.for_cloud(Provider.AWS)
+        self.bridges = AwsBridgeEndpoints(ctx)
         Tags.of(self).add("digital-twin", ctx.twin)
         Tags.of(self).add("digital-twin-layer", ctx.layer.value)

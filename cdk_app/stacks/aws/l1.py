@@ -10,38 +10,34 @@ from aws_cdk import aws_lambda as lambda_
 
 from cdk_app.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.stacks.aws.outputs import AwsIngestionOutputs, AwsProcessingOutputs
 from cdk_app.topology import Bridge, BridgeKind
-from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
 from constructs_lib.aws.l1_device_fleet import DeviceFleet, DeviceFleetProps
 from constructs_lib.aws.l1_telemetry_rule import TelemetryRule, TelemetryRuleProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 
 
 class L1Stack(AwsLayerStack):
-    """Exposes `devices` (DeviceFleet), `telemetry_rule`, and the functions `dispatcher` and
+    """Holds `devices` (DeviceFleet), `telemetry_rule`, and the functions `dispatcher` and
     `connector` (None when L2 is on AWS)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         ctx, config = self.ctx, self.ctx.config
-        self.devices = DeviceFleet(
-            self, "Devices", DeviceFleetProps(ctx.twin, tuple(d.id for d in config.devices), config.twin.debug)
-        )
+        self.devices = DeviceFleet(self, "Devices", DeviceFleetProps(ctx.twin, tuple(d.id for d in config.devices), ctx.debug))
         bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)
         self.connector = self._connector(bridge) if bridge else None
-        target = self.connector or self.built[Layer.L2].processor
+        target = self.connector or ctx.upstream.require(Layer.L2, AwsProcessingOutputs, ctx.stack_name).processor
         self.dispatcher = self._function(
             "Dispatcher", "dispatcher", {"TARGET_FUNCTION_NAME": target.function_name}, "IoT telemetry → L2"
         )
         target.grant_invoke_latest_version(self.dispatcher)
-        self.telemetry_rule = TelemetryRule(
-            self, "TelemetryRule", TelemetryRuleProps(ctx.twin, self.dispatcher, config.twin.debug)
-        )
+        self.telemetry_rule = TelemetryRule(self, "TelemetryRule", TelemetryRuleProps(ctx.twin, self.dispatcher, ctx.debug))
+        self.outputs = AwsIngestionOutputs()
 
     def _connector(self, bridge: Bridge) -> lambda_.Function:
         connector = self._function("Connector", "connector", {}, f"L1 → {bridge.receiver_cloud.value} L2 Ingestion")
-        sender = InterCloudSender(self, "L2Bridge", InterCloudSenderProps(self.ctx.twin, bridge.connection_id))
-        sender.attach(connector)
+        self.bridges.send(bridge, connector)
         return connector
 
     def _function(self, id: str, role_name: str, environment: dict[str, str], purpose: str) -> lambda_.Function:
@@ -54,7 +50,7 @@ class L1Stack(AwsLayerStack):
                 role_name=role_name,
                 bundle=self.bundles.runtime,
                 environment=environment,
-                debug=self.ctx.config.twin.debug,
+                debug=self.ctx.debug,
                 async_failure_queue=True,
                 description=f"{self.ctx.twin} {role_name}: {purpose}",
             ),

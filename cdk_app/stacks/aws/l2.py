@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from cdk_app.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.stacks.aws.outputs import AwsHotOutputs, AwsProcessingOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
 from constructs_lib.aws.l2_event_checker import EventChecker, EventCheckerProps
 from constructs_lib.aws.l2_persister import Persister, PersisterProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+from twin_contract.registry import URL_KEY
 
 
 class L2Stack(AwsLayerStack):
-    """Exposes the functions `processor`, `persister` and `ingestion` (None when L1 is on AWS), and
+    """Holds the functions `processor`, `persister` and `ingestion` (None when L1 is on AWS), and
     `event_checker` (EventChecker, None without event checking)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        ctx, bundles, built = self.ctx, self.bundles, self.built
+        ctx, bundles = self.ctx, self.bundles
         config, topology = ctx.config, ctx.topology
         debug = config.twin.debug
         self.event_checker = self._event_checker() if config.flags.use_event_checking else None
@@ -37,10 +39,10 @@ class L2Stack(AwsLayerStack):
                 twin_name=ctx.twin,
                 bundle=bundles.runtime,
                 hot_retention_days=config.twin.hot_storage_size_in_days,
-                hot_table=None if hot_bridge else built[Layer.L3_HOT].table,
-                remote_connection_id=hot_bridge.connection_id if hot_bridge else None,
+                hot_table=None if hot_bridge else ctx.upstream.require(Layer.L3_HOT, AwsHotOutputs, ctx.stack_name).table.table,
+                remote_hot_writer=self.bridges.sender_of(hot_bridge) if hot_bridge else None,
                 event_checker=self.event_checker.function if self.event_checker else None,
-                twin_update_connection_id=twin_update.connection_id if twin_update else None,
+                twin_updates=self.bridges.sender_of(twin_update) if twin_update else None,
                 debug=debug,
             ),
         ).function
@@ -69,7 +71,7 @@ class L2Stack(AwsLayerStack):
                 BridgeReceiverFunctionProps(
                     twin_name=ctx.twin,
                     bundle=bundles.runtime,
-                    connection_id=l1_bridge.connection_id,
+                    receive=lambda function, scope: self.bridges.receive(l1_bridge, {URL_KEY: function}, scope),
                     role_name="ingestion",
                     function_id="Ingestion",
                     description=f"{ctx.twin} ingestion: remote L1 telemetry → processor",
@@ -81,6 +83,7 @@ class L2Stack(AwsLayerStack):
             if l1_bridge
             else None
         )
+        self.outputs = AwsProcessingOutputs(processor=self.processor)
 
     def _event_checker(self) -> EventChecker:
         config = self.ctx.config

@@ -6,13 +6,15 @@ from aws_cdk import Duration
 from aws_cdk import aws_s3 as s3
 
 from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.stacks.aws.outputs import AwsArchiveOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.aws.l3_hardened_bucket import HardenedBucket, HardenedBucketProps
 from constructs_lib.aws.l3_mover_writer import MoverWriter, MoverWriterProps
+from twin_contract.registry import URL_KEY
 
 
 class L3ArchiveStack(AwsLayerStack):
-    """Exposes `bucket`.
+    """Holds `bucket`.
 
     With cold on AWS the bucket is the destination of the cold bucket's S3 Replication (which
     needs versioning here too, and writes `DEEP_ARCHIVE`); with cold elsewhere the archive writer
@@ -48,7 +50,8 @@ class L3ArchiveStack(AwsLayerStack):
                     role_name="archive-writer",
                     bucket=self.bucket,
                     bucket_variable="ARCHIVE_BUCKET_NAME",
-                    connection_id=bridge_from_cold.connection_id,
+                    receive=lambda function, scope: self.bridges.receive(bridge_from_cold, {URL_KEY: function}, scope),
                     debug=debug,
                 ),
             )
+        self.outputs = AwsArchiveOutputs(bucket=self.bucket)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from cdk_app.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.stacks.aws.outputs import AwsArchiveOutputs, AwsColdOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.aws.l3_cold_storage import ColdStorage, ColdStorageProps
 from constructs_lib.aws.l3_cold_to_archive_forwarder import ColdToArchiveForwarder, ColdToArchiveForwarderProps
 from constructs_lib.aws.l3_mover_writer import MoverWriter, MoverWriterProps
+from twin_contract.registry import URL_KEY
 
 
 class L3ColdStack(AwsLayerStack):
-    """Exposes `bucket`. Hot on another cloud adds the cold writer (receiver of the hot→cold bridge);
+    """Holds `bucket`. Hot on another cloud adds the cold writer (receiver of the hot→cold bridge);
     archive on another cloud adds the cold→archive forwarder (its sender)."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -19,7 +21,10 @@ class L3ColdStack(AwsLayerStack):
         twin, settings = self.ctx.twin, self.ctx.config.twin
         topology = self.ctx.topology
         bridge_to_archive = topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
-        archive = None if bridge_to_archive else self.built[Layer.L3_ARCHIVE].bucket
+        archive = (
+            None if bridge_to_archive
+            else self.ctx.upstream.require(Layer.L3_ARCHIVE, AwsArchiveOutputs, self.ctx.stack_name).bucket
+        )
         self.bucket = ColdStorage(
             self,
             "Cold",
@@ -38,7 +43,7 @@ class L3ColdStack(AwsLayerStack):
                     twin_name=twin,
                     bundle=self.bundles.runtime,
                     cold_bucket=self.bucket,
-                    connection_id=bridge_to_archive.connection_id,
+                    archive_writer=self.bridges.sender_of(bridge_to_archive),
                     debug=settings.debug,
                 ),
             )
@@ -53,7 +58,8 @@ class L3ColdStack(AwsLayerStack):
                     role_name="cold-writer",
                     bucket=self.bucket,
                     bucket_variable="COLD_BUCKET_NAME",
-                    connection_id=bridge_from_hot.connection_id,
+                    receive=lambda function, scope: self.bridges.receive(bridge_from_hot, {URL_KEY: function}, scope),
                     debug=settings.debug,
                 ),
             )
+        self.outputs = AwsColdOutputs(bucket=self.bucket)

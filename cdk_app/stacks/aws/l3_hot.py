@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from cdk_app.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.stacks.aws.outputs import AwsColdOutputs, AwsHotOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
-from constructs_lib.aws.inter_cloud_receiver import InterCloudReceiver, InterCloudReceiverProps
 from constructs_lib.aws.l3_hot_readers import HotReaders, HotReadersProps
 from constructs_lib.aws.l3_hot_table import HotTable, HotTableProps
 from constructs_lib.aws.l3_hot_to_cold_mover import HotToColdMover, HotToColdMoverProps
@@ -14,7 +14,7 @@ from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 
 class L3HotStack(AwsLayerStack):
-    """Exposes `table`, `hot_reader` and `hot_reader_last_entry` (Lambda functions).
+    """Holds `table`, `hot_reader` and `hot_reader_last_entry` (Lambda functions).
 
     Bridges received here: the hot writer (L2 elsewhere) and Function URLs on both readers (L4
     elsewhere). Bridge sent from here: the hot→cold mover in remote mode (cold elsewhere).
@@ -41,8 +41,8 @@ class L3HotStack(AwsLayerStack):
                 bundle=bundle,
                 hot_table=hot_table,
                 debug=settings.debug,
-                cold_bucket=None if bridge_to_cold else self.built[Layer.L3_COLD].bucket,
-                remote_connection_id=bridge_to_cold.connection_id if bridge_to_cold else None,
+                cold_bucket=None if bridge_to_cold else self.ctx.upstream.require(Layer.L3_COLD, AwsColdOutputs, self.ctx.stack_name).bucket,
+                remote_cold_writer=self.bridges.sender_of(bridge_to_cold) if bridge_to_cold else None,
             ),
         )
 
@@ -55,7 +55,7 @@ class L3HotStack(AwsLayerStack):
                 BridgeReceiverFunctionProps(
                     twin_name=twin,
                     bundle=bundle,
-                    connection_id=bridge_from_l2.connection_id,
+                    receive=lambda function, scope: self.bridges.receive(bridge_from_l2, {URL_KEY: function}, scope),
                     role_name="hot-writer",
                     function_id="Writer",
                     description=f"{twin} L3 hot writer: records from the remote L2",
@@ -70,13 +70,12 @@ class L3HotStack(AwsLayerStack):
 
         bridge_to_l4 = topology.bridge(BridgeKind.HOT_TO_L4_READER)
         if bridge_to_l4:
-            InterCloudReceiver(
+            self.bridges.receive(
+                bridge_to_l4,
+                {URL_KEY: self.hot_reader, LAST_ENTRY_URL_KEY: self.hot_reader_last_entry},
                 self,
                 "ReaderEndpoints",
-                InterCloudReceiverProps(
-                    twin_name=twin,
-                    connection_id=bridge_to_l4.connection_id,
-                    endpoints=((URL_KEY, self.hot_reader), (LAST_ENTRY_URL_KEY, self.hot_reader_last_entry)),
-                    debug=settings.debug,
-                ),
             )
+        self.outputs = AwsHotOutputs(
+            table=hot_table, hot_reader=self.hot_reader, hot_reader_last_entry=self.hot_reader_last_entry
+        )

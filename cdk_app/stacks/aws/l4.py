@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cdk_app.config.model import HierarchyEntity, Layer, ProjectConfig
 from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.stacks.aws.outputs import AwsHotOutputs, AwsTwinOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.aws.l4_component_types import TwinComponentTypes, TwinComponentTypesProps, TwinDevice
 from constructs_lib.aws.l4_dt_data_connector import DigitalTwinDataConnector, DigitalTwinDataConnectorProps
@@ -12,7 +13,7 @@ from constructs_lib.aws.l4_twinmaker_workspace import TwinMakerWorkspace, TwinMa
 
 
 class L4Stack(AwsLayerStack):
-    """Exposes `workspace_id`, `workspace_arn`, `bucket` (the TwinMaker bucket) and `entities`.
+    """Holds `workspace_id`, `workspace_arn`, `bucket` (the TwinMaker bucket) and `entities`.
 
     Component types read the hot store through the hot readers of the L3 hot stack when hot is on
     AWS, or through the Digital Twin Data Connector of this stack when it is on another cloud.
@@ -28,12 +29,15 @@ class L4Stack(AwsLayerStack):
                 self,
                 "DigitalTwinDataConnector",
                 DigitalTwinDataConnectorProps(
-                    twin_name=twin, bundle=self.bundles.runtime, connection_id=bridge_to_hot.connection_id, debug=debug
+                    twin_name=twin,
+                    bundle=self.bundles.runtime,
+                    hot_reader=lambda function, key: self.bridges.send(bridge_to_hot, function, key),
+                    debug=debug,
                 ),
             )
             data_reader, last_entry_reader = connector.data_reader, connector.last_entry_reader
         else:
-            hot = self.built[Layer.L3_HOT]
+            hot = self.ctx.upstream.require(Layer.L3_HOT, AwsHotOutputs, self.ctx.stack_name)
             data_reader, last_entry_reader = hot.hot_reader, hot.hot_reader_last_entry
 
         twin_workspace = TwinMakerWorkspace(
@@ -67,6 +71,7 @@ class L4Stack(AwsLayerStack):
                 component_types=component_types,
             ),
         )
+        self.outputs = AwsTwinOutputs(workspace_arn=self.workspace_arn, bucket=self.bucket)
 
 
 def twin_devices(config: ProjectConfig) -> tuple[TwinDevice, ...]:

@@ -2,7 +2,7 @@
 
 IoT Hub's service-side cloud-to-device messages need AMQP; a desired-property update is plain
 REST, reaches the device on its next connection too, and carries `{"message", "rule", "sent"}`.
-The hub's host name is published into this layer's vault by the L1 stack (deployed after L2).
+The hub's host name is an app setting: L2 knows it at synth, the hub's name being derived from the twin.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ import azure.functions as func
 from runtime.azure import identity, rest
 from runtime.azure.environment import handler_environment
 from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
-from runtime.azure.keyvault import get_secret
 from runtime.core.telemetry import TelemetryError, format_timestamp, validate_device_id
 
 API_VERSION = "2021-04-12"
 
 _env = handler_environment()
-IOT_HUB_HOST_SECRET = _env.required("IOT_HUB_HOST_SECRET")
+IOT_HUB_HOST = _env.required("IOT_HUB_HOST")
 _env.check()
 
 bp = func.Blueprint()
@@ -33,12 +32,11 @@ def send_feedback(message: func.QueueMessage) -> str:
     if not isinstance(event, dict) or "payload" not in event:
         raise TelemetryError("feedback needs {device_id, payload}")
     device_id = validate_device_id(event.get("device_id"))
-    host = get_secret(IOT_HUB_HOST_SECRET)
     patch = {"properties": {"desired": {"feedback": {
         "message": event["payload"], "rule": (event.get("rule") or {}).get("condition"),
         "sent": format_timestamp(datetime.now(timezone.utc)),
     }}}}
-    rest.checked("PATCH", f"https://{host}/twins/{quote(device_id)}?api-version={API_VERSION}",
+    rest.checked("PATCH", f"https://{IOT_HUB_HOST}/twins/{quote(device_id)}?api-version={API_VERSION}",
                  {"Content-Type": "application/json", **identity.bearer(identity.IOT_HUB)}, json.dumps(patch).encode())
     return device_id
 

@@ -173,8 +173,7 @@ def test_event_actions_run_from_the_queue_and_over_http(load_function, tmp_path)
 
 
 def test_feedback_sets_the_device_twins_desired_property(load_function, fake_azure, monkeypatch):
-    module = load_function("feedback", IOT_HUB_HOST_SECRET="iot-hub-host")
-    monkeypatch.setattr(module, "get_secret", {"iot-hub-host": "hub.example"}.get)
+    module = load_function("feedback", IOT_HUB_HOST="hub.example")
     calls = []
     monkeypatch.setattr(module.rest, "checked", lambda *args, **kwargs: calls.append(args))
     assert module.send_feedback(queued({"device_id": "d1", "payload": "slow down", "rule": {"condition": "c"}})) == "d1"

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import json
 
-from cdktn_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
-
 from cdk_app.config.model import Layer
-from cdk_app.stacks.terrain.gcp import GcpLayerStack
+from cdk_app.stacks.gcp.base import GcpLayerStack
+from cdk_app.stacks.gcp.outputs import GcpHotOutputs, GcpProcessingOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.gcp.feedback_topic import FeedbackTopic, FeedbackTopicProps
+from constructs_lib.gcp.grants import PUBSUB_PUBLISHER, grant_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.notification_workflow import NotificationWorkflow, NotificationWorkflowProps
 from twin_contract.registry import URL_KEY
 
 
 class GcpL2Stack(GcpLayerStack):
-    """Exposes `processor`, `persister`, and when enabled `event_checker`, `feedback_topic`, `workflow`."""
+    """Holds `processor`, `persister`, and when enabled `event_checker`, `feedback_topic`, `workflow`."""
 
     APIS = ("pubsub.googleapis.com",)
 
@@ -46,18 +46,18 @@ class GcpL2Stack(GcpLayerStack):
         config = self.ctx.config
         return bool(config.flags.use_event_checking and config.flags.trigger_notification_workflow and config.state_machine_file)
 
-    def build(self) -> None:
-        config, topology = self.ctx.config, self.ctx.topology
+    def __init__(self, scope, ctx, **kwargs) -> None:
+        super().__init__(scope, ctx, **kwargs)
+        config, topology = ctx.config, ctx.topology
         self.event_checker = None
         self.feedback_topic = None
         self.workflow = None
         if config.flags.use_event_checking:
             self._build_event_checking()
 
-        persister_env = {}
         hot_bridge = topology.bridge(BridgeKind.L2_TO_HOT)
         if hot_bridge is None:
-            hot = self.built[Layer.L3_HOT]
+            hot = self.upstream(Layer.L3_HOT, GcpHotOutputs)
             self.require_apis("firestore.googleapis.com")
             persister_env = {
                 "HOT_DATABASE": hot.store.database_name,
@@ -65,12 +65,10 @@ class GcpL2Stack(GcpLayerStack):
                 "HOT_RETENTION_DAYS": str(config.twin.hot_storage_size_in_days),
             }
         else:
-            persister_env = self.sender(hot_bridge)
+            persister_env = self.bridges.send(hot_bridge)
         twin_bridge = topology.bridge(BridgeKind.L2_TO_TWIN_UPDATE)
         if twin_bridge is not None:
-            remote = self.sender(twin_bridge)
-            persister_env["TWIN_UPDATE_URL"] = remote["REMOTE_URL"]
-            persister_env["TWIN_UPDATE_TOKEN_SECRET"] = remote["REMOTE_TOKEN_SECRET"]
+            persister_env.update(self.bridges.send(twin_bridge))
         if self.event_checker is not None:
             persister_env["EVENT_CHECKER_URL"] = self.event_checker.url
         self.persister = self.function(
@@ -85,15 +83,24 @@ class GcpL2Stack(GcpLayerStack):
         )
         ingestion_bridge = topology.bridge(BridgeKind.L1_TO_L2)
         if ingestion_bridge is not None:
-            token, secret = self.receiver_token(ingestion_bridge)
             self.ingestion = self.function(
                 "Ingestion",
                 "ingestion",
                 public=True,
-                environment={"INBOUND_TOKEN_SECRET": secret.name, "PROCESSOR_URL": self.processor.url},
+                environment={
+                    "INBOUND_TOKEN_SECRET": self.bridges.inbound_token_secret(ingestion_bridge),
+                    "PROCESSOR_URL": self.processor.url,
+                },
                 description=f"Receives telemetry from {ingestion_bridge.sender_cloud.value} ({ingestion_bridge.connection_id})",
             )
-            self.publish(ingestion_bridge, token, ((URL_KEY, self.ingestion.url),))
+            self.bridges.receive(ingestion_bridge, {URL_KEY: self.ingestion.url})
+        self.outputs = GcpProcessingOutputs(
+            processor=self.processor,
+            feedback_subscriptions={
+                device_id: subscription.name for device_id, subscription in self.feedback_topic.subscriptions.items()
+            } if self.feedback_topic is not None else {},
+            endpoints=dict(self.bridges.published),
+        )
 
     def _build_event_checking(self) -> None:
         config = self.ctx.config
@@ -132,13 +139,8 @@ class GcpL2Stack(GcpLayerStack):
                     subscription_prefix=self.name("device-feedback"),
                 ),
             )
-            PubsubTopicIamMember(
-                self,
-                "FeedbackMayPublish",
-                topic=self.feedback_topic.topic.id,
-                role="roles/pubsub.publisher",
-                member=self.account.member,
-            )
+            grant_topic(self, "FeedbackMayPublish", topic=self.feedback_topic.topic.id,
+                        role=PUBSUB_PUBLISHER, member=self.account.member)
             self.feedback = self.function(
                 "FeedbackFunction",
                 "event-feedback",

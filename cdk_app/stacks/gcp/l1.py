@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from cdktn import TerraformOutput
-from cdktn_provider_google.pubsub_subscription_iam_member import PubsubSubscriptionIamMember
-from cdktn_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
 
 from cdk_app.config.model import Layer
-from cdk_app.stacks.terrain.gcp import GcpLayerStack
+from cdk_app.stacks.gcp.base import GcpLayerStack
+from cdk_app.stacks.gcp.outputs import GcpIngestionOutputs, GcpProcessingOutputs
 from cdk_app.topology import BridgeKind
+from constructs_lib.gcp.grants import PUBSUB_PUBLISHER, PUBSUB_SUBSCRIBER, grant_subscription, grant_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
+from constructs_lib.gcp.naming import service_account_id
 from constructs_lib.gcp.telemetry_topic import TelemetryTopic, TelemetryTopicProps
 from constructs_lib.gcp.twin_function import EventTrigger, grant_invoke
 
@@ -19,7 +20,7 @@ MAX_DELIVERY_AGE_SECONDS = 3600
 
 
 class GcpL1Stack(GcpLayerStack):
-    """Exposes `telemetry` (topic, dead-letter topic, device publisher account) and `dispatcher`."""
+    """Holds `telemetry` (topic, dead-letter topic, device publisher account) and `dispatcher`."""
 
     APIS = ("pubsub.googleapis.com", "eventarc.googleapis.com")
 
@@ -27,37 +28,35 @@ class GcpL1Stack(GcpLayerStack):
         # The Eventarc trigger delivers as the layer's account (no resource-level binding exists).
         return (ProjectRole("roles/eventarc.eventReceiver"),)
 
-    def build(self) -> None:
-        topology = self.ctx.topology
+    def __init__(self, scope, ctx, **kwargs) -> None:
+        super().__init__(scope, ctx, **kwargs)
         self.telemetry = TelemetryTopic(
             self,
             "Telemetry",
             TelemetryTopicProps(
                 topic_name=self.name("telemetry"),
                 dead_letter_topic_name=self.name("telemetry-dead-letter"),
-                publisher_account_id=self.service_account_id("devices"),
+                publisher_account_id=service_account_id(self.twin, "devices"),
                 twin_name=self.twin,
             ),
         )
-        PubsubTopicIamMember(
-            self,
-            "DispatcherMayDeadLetter",
-            topic=self.telemetry.dead_letter_topic.id,
-            role="roles/pubsub.publisher",
-            member=self.account.member,
-        )
-        bridge = topology.bridge(BridgeKind.L1_TO_L2)
+        grant_topic(self, "DispatcherMayDeadLetter", topic=self.telemetry.dead_letter_topic.id,
+                    role=PUBSUB_PUBLISHER, member=self.account.member)
+        bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)
         if bridge is None:
-            processor = self.built[Layer.L2].processor
+            processing = self.upstream(Layer.L2, GcpProcessingOutputs)
             # L2 is deployed first; this stack grants its own account the right to call the processor.
-            grant_invoke(self, "MayInvokeProcessor", processor.service, self.region, self.account.member)
-            target_url = processor.url
-            self._grant_feedback_subscriptions()
+            grant_invoke(self, "MayInvokeProcessor", processing.processor.service, self.region, self.account.member)
+            target_url = processing.processor.url
+            # Devices (the publisher account) may pull their feedback when L2 on Google sends any.
+            for device_id, subscription in processing.feedback_subscriptions.items():
+                grant_subscription(self, f"DeviceMayPull-{device_id}", subscription=subscription,
+                                   role=PUBSUB_SUBSCRIBER, member=self.telemetry.publisher.member)
         else:
             self.connector = self.function(
                 "Connector",
                 "connector",
-                environment=self.sender(bridge),
+                environment=self.bridges.send(bridge),
                 description=f"Forwards telemetry to the ingestion on {bridge.receiver_cloud.value} ({bridge.connection_id})",
             )
             target_url = self.connector.url
@@ -80,22 +79,4 @@ class GcpL1Stack(GcpLayerStack):
         )
         TerraformOutput(self, "telemetry_topic", value=self.telemetry.topic.id)
         TerraformOutput(self, "device_publisher_account", value=self.telemetry.publisher.email)
-
-    def service_account_id(self, role: str) -> str:
-        from constructs_lib.gcp.naming import service_account_id
-
-        return service_account_id(self.twin, role)
-
-    def _grant_feedback_subscriptions(self) -> None:
-        """Devices (the publisher account) may pull their feedback when L2 on Google sends any."""
-        feedback = getattr(self.built[Layer.L2], "feedback_topic", None)
-        if feedback is None:
-            return
-        for device_id, subscription in feedback.subscriptions.items():
-            PubsubSubscriptionIamMember(
-                self,
-                f"DeviceMayPull-{device_id}",
-                subscription=subscription.name,
-                role="roles/pubsub.subscriber",
-                member=self.telemetry.publisher.member,
-            )
+        self.outputs = GcpIngestionOutputs(endpoints=dict(self.bridges.published))

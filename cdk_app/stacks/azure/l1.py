@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from cdk_app.config.model import Layer
-from cdk_app.stacks.terrain.azure import AzureLayerStack
-from cdk_app.stacks.terrain.azure_l2 import IOT_HUB_HOST_SECRET
+from cdk_app.stacks.azure.base import AzureLayerStack
+from cdk_app.stacks.azure.outputs import AzureIngestionOutputs, AzureProcessingOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.azure import roles
 from constructs_lib.azure.iot_ingestion import IotIngestion, IotIngestionProps
@@ -17,21 +17,21 @@ DEVICES_MANIFEST = "iot/devices.json"
 class AzureIngestionStack(AzureLayerStack):
     def __init__(self, scope, ctx, **kwargs) -> None:
         super().__init__(scope, ctx, **kwargs)
-        bridge = self.bridge(BridgeKind.L1_TO_L2)
+        bridge = self.topology.bridge(BridgeKind.L1_TO_L2)
         functions, queues, settings = ["dispatcher"], [TELEMETRY_QUEUE], {}
-        processing = self.built_azure(Layer.L2)
+        processing = None if bridge is not None else self.require(Layer.L2, AzureProcessingOutputs)
         if bridge is not None:
             functions.append("connector")
             queues.append(CONNECTOR_QUEUE)
-            settings.update(self.add_sender(bridge).settings())
+            settings.update(self.bridges.send(bridge))
         host = self.add_function_host(tuple(functions), settings, queues=tuple(queues))
-        if bridge is not None:
+        if processing is None:
             host.app.add_override("app_settings.TARGET_QUEUE_URL", host.queue_urls[CONNECTOR_QUEUE])
         else:  # L2 on Azure: the dispatcher enqueues straight into the processor's queue
             roles.grant(self, "DispatcherSendsToProcessor", role=roles.QUEUE_MESSAGE_SENDER,
                         principal_id=self.identity.principal_id, resource_id=processing.processor_queue_id)
             host.app.add_override("app_settings.TARGET_QUEUE_URL", processing.processor_queue_url)
-        self.ingestion = IotIngestion(
+        ingestion = IotIngestion(
             self,
             "Iot",
             IotIngestionProps(self.names, self.location, self.resource_group.name,
@@ -39,15 +39,12 @@ class AzureIngestionStack(AzureLayerStack):
                               queue_id=host.queue_ids[TELEMETRY_QUEUE],
                               tags=self.tags),
         )
-        if processing is not None and processing.host is not None and "feedback" in _functions(processing):
-            # L2 is deployed first: this stack tells it where the hub is and lets it update device twins.
+        if processing is not None and processing.sends_device_feedback:
+            # L2 is deployed first: the hub's owner lets L2's identity update device twins.
             roles.grant(self, "FeedbackUpdatesDeviceTwins", role=roles.IOT_HUB_TWIN_CONTRIBUTOR,
-                        principal_id=processing.identity.principal_id, resource_id=self.ingestion.hub.id)
-            processing.vault.secret(
-                self, "HubHostForL2", name=IOT_HUB_HOST_SECRET, value=self.ingestion.hub.hostname,
-                content_type="host name of the twin's IoT Hub (device feedback)",
-            )
+                        principal_id=processing.identity_principal_id, resource_id=ingestion.hub.id)
         self.write_deploy_file(DEVICES_MANIFEST, self.devices_manifest())
+        self.outputs = self.layer_outputs(AzureIngestionOutputs)
 
     def devices_manifest(self) -> dict:
         """What the post-deploy step registers (device identities are IoT Hub data-plane objects)."""
@@ -64,7 +61,3 @@ class AzureIngestionStack(AzureLayerStack):
                 for device in self.config.devices
             ],
         }
-
-
-def _functions(stack: AzureLayerStack) -> tuple[str, ...]:
-    return stack.host.functions if stack.host is not None else ()

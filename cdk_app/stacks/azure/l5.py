@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from cdk_app.config.model import Layer
-from cdk_app.stacks.terrain.azure import AzureLayerStack
-from cdk_app.stacks.terrain.azure_l3 import DASHBOARD_READER_SECRET
-from cdk_app.stacks.terrain.azure_l4 import DASHBOARD_CONNECTOR_SECRET
+from cdk_app.stacks.azure.base import AzureLayerStack
+from cdk_app.stacks.azure.outputs import AzureDashboardOutputs, AzureHotOutputs, AzureLayerOutputs, AzureTwinOutputs
 from constructs_lib.azure.managed_grafana import ManagedGrafana, ManagedGrafanaProps
+from twin_contract.wire import TOKEN_HEADER
 
 DATASOURCES_FILE = "grafana/datasources.json"
 
@@ -14,9 +14,9 @@ DATASOURCES_FILE = "grafana/datasources.json"
 class AzureDashboardStack(AzureLayerStack):
     def __init__(self, scope, ctx, **kwargs) -> None:
         super().__init__(scope, ctx, **kwargs)
-        twin = self.built_azure(Layer.L4)
+        twin = self.upstream(Layer.L4, AzureTwinOutputs)
         groups = tuple(
-            stack.resource_group.id for layer in Layer if (stack := self.built_azure(layer)) is not None
+            outputs.resource_group_id for layer in Layer if (outputs := self.upstream(layer, AzureLayerOutputs)) is not None
         )
         self.grafana = ManagedGrafana(
             self,
@@ -28,29 +28,26 @@ class AzureDashboardStack(AzureLayerStack):
             ),
         )
         self.write_deploy_file(DATASOURCES_FILE, self.datasources())
+        self.outputs = self.layer_outputs(AzureDashboardOutputs)
 
     def datasources(self) -> dict:
         """The hot-history data source the post-deploy step adds (docs/azure.md): the L4 Digital Twin
         Data Connector when L3 hot is elsewhere, else the Azure hot reader; the token header value
         is read from the named vault secret at deploy time, never written here."""
-        twin, hot = self.built_azure(Layer.L4), self.built_azure(Layer.L3_HOT)
-        if twin is not None and twin.reader_url is not None:
-            target = (twin, DASHBOARD_CONNECTOR_SECRET, "dt-data-connector")
-        elif hot is not None:
-            target = (hot, DASHBOARD_READER_SECRET, "hot-reader")
-        else:
+        twin, hot = self.upstream(Layer.L4, AzureTwinOutputs), self.upstream(Layer.L3_HOT, AzureHotOutputs)
+        source = (twin.dashboard if twin is not None else None) or (hot.dashboard if hot is not None else None)
+        if source is None:
             return {"datasources": []}
-        stack, secret, route = target
         return {
             "datasources": [
                 {
                     "name": f"{self.ctx.twin} hot history",
                     "type": "yesoreyeram-infinity-datasource",
-                    "function_app": stack.names.global_name("func"),
-                    "route": f"/api/{route}",
-                    "header": "X-Inter-Cloud-Token",
-                    "token_vault": stack.names.key_vault(),
-                    "token_secret": secret,
+                    "function_app": source.function_app,
+                    "route": f"/api/{source.route}",
+                    "header": TOKEN_HEADER,
+                    "token_vault": source.vault_name,
+                    "token_secret": source.token_secret,
                 }
             ]
         }

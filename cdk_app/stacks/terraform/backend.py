@@ -10,6 +10,7 @@ import re
 
 from cdktn import AzurermBackend, GcsBackend, LocalBackend, S3Backend, TerraformStack
 
+from cdk_app.clouds import CLOUDS
 from cdk_app.config.model import Provider
 from cdk_app.settings import BackendSettings
 
@@ -21,13 +22,14 @@ def default_bucket(twin: str) -> str:
 
 
 def resolve_kind(requested: str, clouds: tuple[Provider, ...]) -> str:
+    """`auto`: the state backend of the first cloud the twin uses, in the order AWS, Azure, Google
+    (AWS first: when it hosts a layer, its S3 also holds the connection registry's neighbour)."""
     if requested not in BACKENDS:
         raise ValueError(f"context tf_backend must be one of {', '.join(BACKENDS)} (got {requested!r})")
     if requested != "auto":
         return requested
-    if Provider.AWS in clouds:
-        return "s3"
-    return "azurerm" if Provider.AZURE in clouds else "gcs"
+    first = next(provider for provider in Provider if provider in clouds)
+    return CLOUDS[first].state_backend
 
 
 def configure_backend(

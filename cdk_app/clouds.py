@@ -1,0 +1,105 @@
+"""Each cloud described once: what a project may put there, and how a twin on it is built and run.
+
+Every cloud-dependent table of the project (config aliases and folders, the stacks that build a
+layer, the Terraform state backend, the credentials the pipeline needs, the post-deploy steps and
+the simulator's link) reads this description, so a new cloud is one entry here plus its stack
+package, its runtime handlers and its constructs (docs/design.md, "Adding a cloud").
+Stack classes and operator code are named by module path, not imported: describing a cloud must
+not load its provider bindings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdk_app.config.model import Layer, Provider
+
+
+@dataclass(frozen=True)
+class Cloud:
+    provider: Provider
+    title: str
+    aliases: tuple[str, ...]  # extra spellings accepted in config_providers.json
+    runtime_package: str  # runtime/<package>: the function handlers of this cloud
+    functions_folder: str  # the project folder with user code for functions on this cloud
+    workflow_file: str  # state_machines/<file> of the notification workflow when L2 is here
+    workflow_keys: tuple[str, ...]  # top-level keys the workflow definition must have
+    unsupported: tuple[tuple[Layer, str], ...]  # layers this cloud cannot host, and why
+    stacks_module: str  # module with STACKS: Layer → stack class
+    terraform: bool  # CDK Terrain (Terraform) stacks rather than CloudFormation
+    state_backend: str  # Terraform backend kind when this cloud holds the state
+    pipeline_credentials: tuple[str, ...]  # variables the pipeline's Terraform steps read from Secrets Manager
+    simulator_link: str  # how the device simulator reaches L1 on this cloud (twin_ops.simulator)
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        refused = {layer for layer, _ in self.unsupported}
+        return tuple(layer for layer in Layer if layer not in refused)
+
+    def why_not(self, layer: Layer) -> str | None:
+        return dict(self.unsupported).get(layer)
+
+
+CLOUDS: dict[Provider, Cloud] = {
+    Provider.AWS: Cloud(
+        provider=Provider.AWS,
+        title="AWS",
+        aliases=(),
+        runtime_package="aws",
+        functions_folder="lambda_functions",
+        workflow_file="aws_step_function.json",
+        workflow_keys=("StartAt", "States"),
+        unsupported=(),
+        stacks_module="cdk_app.stacks.aws",
+        terraform=False,
+        state_backend="s3",
+        pipeline_credentials=(),
+        simulator_link="mqtt-tls",
+    ),
+    Provider.AZURE: Cloud(
+        provider=Provider.AZURE,
+        title="Azure",
+        aliases=(),
+        runtime_package="azure",
+        functions_folder="azure_functions",
+        workflow_file="azure_logic_app.json",
+        workflow_keys=("definition",),
+        unsupported=(),
+        stacks_module="cdk_app.stacks.azure",
+        terraform=True,
+        state_backend="azurerm",
+        pipeline_credentials=("ARM_CLIENT_ID", "ARM_CLIENT_SECRET", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"),
+        simulator_link="iot-hub-mqtt",
+    ),
+    Provider.GOOGLE: Cloud(
+        provider=Provider.GOOGLE,
+        title="Google Cloud",
+        aliases=("gcp",),
+        runtime_package="gcp",
+        functions_folder="cloud_functions",
+        workflow_file="google_cloud_workflow.json",
+        workflow_keys=("main",),
+        unsupported=(
+            (Layer.L4, "Google Cloud offers no managed digital twin service"),
+            (Layer.L5, "Google Cloud offers no managed Grafana service"),
+        ),
+        stacks_module="cdk_app.stacks.gcp",
+        terraform=True,
+        state_backend="gcs",
+        pipeline_credentials=("GOOGLE_CREDENTIALS",),
+        simulator_link="pubsub",
+    ),
+}
+
+
+def cloud_of(provider: Provider) -> Cloud:
+    return CLOUDS[provider]
+
+
+def provider_named(text: str) -> Provider | None:
+    """The provider a config value names (its value or an alias, any case), or None."""
+    wanted = text.strip().lower()
+    return next(
+        (cloud.provider for cloud in CLOUDS.values() if wanted == cloud.provider.value or wanted in cloud.aliases),
+        None,
+    )

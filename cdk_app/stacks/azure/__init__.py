@@ -1,0 +1,23 @@
+"""Azure layer stacks (CDK Terrain), by layer."""
+
+from __future__ import annotations
+
+from cdk_app.config.model import Layer
+from cdk_app.stacks.azure.base import AzureLayerStack
+from cdk_app.stacks.azure.l1 import AzureIngestionStack
+from cdk_app.stacks.azure.l2 import AzureProcessingStack
+from cdk_app.stacks.azure.l3_archive import AzureArchiveStack
+from cdk_app.stacks.azure.l3_cold import AzureColdStack
+from cdk_app.stacks.azure.l3_hot import AzureHotStack
+from cdk_app.stacks.azure.l4 import AzureTwinStack
+from cdk_app.stacks.azure.l5 import AzureDashboardStack
+
+STACKS: dict[Layer, type[AzureLayerStack]] = {
+    Layer.L1: AzureIngestionStack,
+    Layer.L2: AzureProcessingStack,
+    Layer.L3_HOT: AzureHotStack,
+    Layer.L3_COLD: AzureColdStack,
+    Layer.L3_ARCHIVE: AzureArchiveStack,
+    Layer.L4: AzureTwinStack,
+    Layer.L5: AzureDashboardStack,
+}

@@ -1,0 +1,44 @@
+"""L3 cold on Azure: a `cold` container (Cool tier); its writer when the hot tier is elsewhere; the
+cold→archive mover when the archive tier is elsewhere. Both tiers on Azure: one account, tiering
+by the archive stack's lifecycle policy."""
+
+from __future__ import annotations
+
+from cdk_app.config.model import Layer
+from cdk_app.stacks.azure.base import AzureLayerStack
+from cdk_app.stacks.azure.outputs import AzureArchiveOutputs, AzureColdOutputs
+from cdk_app.topology import BridgeKind
+from constructs_lib.azure.blob_tier_store import COLD_CONTAINER, BlobTierStore, BlobTierStoreProps, blob_container, grant_writer
+from twin_contract.registry import URL_KEY
+
+
+class AzureColdStack(AzureLayerStack):
+    def __init__(self, scope, ctx, **kwargs) -> None:
+        super().__init__(scope, ctx, **kwargs)
+        archive = self.upstream(Layer.L3_ARCHIVE, AzureArchiveOutputs)
+        if archive is not None:
+            account_id, blob_endpoint = archive.account_id, archive.blob_endpoint
+        else:
+            self.store = BlobTierStore(
+                self, "Tiers", BlobTierStoreProps(self.names, self.location, self.resource_group.name, tags=self.tags)
+            )
+            account_id, blob_endpoint = self.store.account.id, self.store.blob_endpoint
+        container = blob_container(self, "Cold", account_id=account_id, name=COLD_CONTAINER)
+        container_url = f"{blob_endpoint}{COLD_CONTAINER}"
+        receiving = self.topology.bridge(BridgeKind.HOT_TO_COLD)
+        sending = self.topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
+        if receiving is not None or sending is not None:
+            grant_writer(self, "FunctionsCold", container_id=container.id, principal_id=self.identity.principal_id)
+            functions, settings = [], {"COLD_CONTAINER_URL": container_url}
+            if receiving is not None:
+                functions.append("cold_writer")
+                settings["INBOUND_TOKEN_SECRET"] = self.bridges.inbound_token_secret(receiving)
+            if sending is not None:
+                functions.append("cold_to_archive")
+                settings.update(self.bridges.send(sending))
+                settings["COLD_RETENTION_DAYS"] = str(self.config.twin.cold_storage_size_in_days)
+            host = self.add_function_host(tuple(functions), settings)
+            if receiving is not None:
+                self.bridges.receive(receiving, {URL_KEY: host.function_url("cold-writer")})
+        # Otherwise the hot tier's mover writes here directly and tiering is native.
+        self.outputs = self.layer_outputs(AzureColdOutputs, container_id=container.id, container_url=container_url)

@@ -1,0 +1,72 @@
+"""L3 hot on Azure: Cosmos DB, the hot readers, the hot→cold mover, and bridge receivers.
+
+Readers always check a token: the L3→L4 bridge token when L4 is elsewhere, otherwise a dashboard
+reader token (for Grafana on L5) generated here.
+"""
+
+from __future__ import annotations
+
+from cdk_app.config.model import Layer
+from cdk_app.stacks.azure.base import AzureLayerStack
+from cdk_app.stacks.azure.outputs import AzureColdOutputs, AzureHotOutputs, DashboardSource
+from cdk_app.topology import BridgeKind
+from constructs_lib.azure.blob_tier_store import grant_writer
+from constructs_lib.azure.cosmos_hot_store import CosmosHotStore, CosmosHotStoreProps
+from constructs_lib.tokens import generated_token
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
+
+DASHBOARD_READER_SECRET = "dashboard-reader-token"
+
+
+class AzureHotStack(AzureLayerStack):
+    def __init__(self, scope, ctx, **kwargs) -> None:
+        super().__init__(scope, ctx, **kwargs)
+        twin = self.config.twin
+        hot_store = CosmosHotStore(
+            self,
+            "Hot",
+            CosmosHotStoreProps(self.names, self.location, self.resource_group.name, twin.hot_storage_size_in_days,
+                                tags=self.tags),
+        )
+        hot_store.grant(self, "FunctionsCosmos", self.identity.principal_id, write=True)
+        settings = {
+            "COSMOS_ENDPOINT": hot_store.endpoint,
+            "COSMOS_DATABASE": hot_store.database_name,
+            "COSMOS_CONTAINER": hot_store.container_name,
+            "HOT_RETENTION_DAYS": str(twin.hot_storage_size_in_days),
+        }
+        functions = ["hot_reader", "hot_to_cold"]
+        reader_bridge = self.topology.bridge(BridgeKind.HOT_TO_L4_READER)
+        vault = self.ensure_vault()
+        if reader_bridge is not None:
+            reader_secret = settings["INBOUND_TOKEN_SECRET"] = self.bridges.inbound_token_secret(reader_bridge)
+        else:
+            token = generated_token(self, "DashboardReaderToken")
+            reader_secret = settings["INBOUND_TOKEN_SECRET"] = vault.secret(
+                self, "DashboardReaderSecret", name=DASHBOARD_READER_SECRET, value=token,
+                content_type="token of the hot reader for dashboards (L5)",
+            )
+        writer_bridge = self.topology.bridge(BridgeKind.L2_TO_HOT)
+        if writer_bridge is not None:
+            functions.append("hot_writer")
+            settings["WRITER_TOKEN_SECRET"] = self.bridges.inbound_token_secret(writer_bridge)
+        cold_bridge = self.topology.bridge(BridgeKind.HOT_TO_COLD)
+        if cold_bridge is not None:
+            settings.update(self.bridges.send(cold_bridge))
+        else:
+            cold = self.require(Layer.L3_COLD, AzureColdOutputs)
+            grant_writer(self, "MoverWritesCold", container_id=cold.container_id, principal_id=self.identity.principal_id)
+            settings["COLD_CONTAINER_URL"] = cold.container_url
+        host = self.add_function_host(tuple(functions), settings)
+        if reader_bridge is not None:
+            self.bridges.receive(
+                reader_bridge,
+                {URL_KEY: host.function_url("hot-reader"), LAST_ENTRY_URL_KEY: host.function_url("hot-reader-last-entry")},
+            )
+        if writer_bridge is not None:
+            self.bridges.receive(writer_bridge, {URL_KEY: host.function_url("hot-writer")})
+        self.outputs = self.layer_outputs(
+            AzureHotOutputs,
+            hot_store=hot_store,
+            dashboard=DashboardSource(self.names.global_name("func"), "hot-reader", self.names.key_vault(), reader_secret),
+        )

@@ -1,0 +1,55 @@
+"""L4 twin on Azure: Azure Digital Twins, generated DTDL files, ADT updater and DT Data Connector.
+
+Live values: the persister updates twin `<device_id>` — directly when L2 is on Azure (L2 grants
+itself access, L4 being deployed first), through the ADT updater receiver when L2 is on another
+cloud (the L2→L4 twin-update bridge). History for dashboards comes from the hot reader, through
+the Digital Twin Data Connector here when L3 hot is on another cloud.
+"""
+
+from __future__ import annotations
+
+from cdk_app.stacks.azure.base import AzureLayerStack
+from cdk_app.stacks.azure.outputs import AzureTwinOutputs, DashboardSource
+from cdk_app.topology import BridgeKind
+from constructs_lib.azure import dtdl
+from constructs_lib.azure.digital_twins import DigitalTwins, DigitalTwinsProps
+from constructs_lib.tokens import generated_token
+from twin_contract.registry import URL_KEY
+
+MODELS_FILE = "adt/models.json"
+TWINS_FILE = "adt/twins.json"
+DASHBOARD_CONNECTOR_SECRET = "dashboard-connector-token"
+
+
+class AzureTwinStack(AzureLayerStack):
+    def __init__(self, scope, ctx, **kwargs) -> None:
+        super().__init__(scope, ctx, **kwargs)
+        twins = DigitalTwins(self, "Twin", DigitalTwinsProps(self.names, self.location, self.resource_group.name, self.tags))
+        functions, settings = [], {}
+        update_bridge = self.topology.bridge(BridgeKind.L2_TO_TWIN_UPDATE)
+        if update_bridge is not None:
+            functions.append("adt_updater")
+            settings["ADT_URL"] = twins.url
+            settings["UPDATER_TOKEN_SECRET"] = self.bridges.inbound_token_secret(update_bridge)
+            twins.grant(self, "UpdaterUpdatesTwins", self.identity.principal_id, write=True)
+        reader_bridge = self.topology.bridge(BridgeKind.HOT_TO_L4_READER)
+        dashboard = None
+        if reader_bridge is not None:
+            functions.append("dt_data_connector")
+            settings.update(self.bridges.send(reader_bridge))
+            token = generated_token(self, "DashboardConnectorToken")
+            settings["INBOUND_TOKEN_SECRET"] = self.ensure_vault().secret(
+                self, "DashboardConnectorSecret", name=DASHBOARD_CONNECTOR_SECRET, value=token,
+                content_type="token of the Digital Twin Data Connector for dashboards (L5)",
+            )
+            dashboard = DashboardSource(
+                self.names.global_name("func"), "dt-data-connector", self.names.key_vault(), DASHBOARD_CONNECTOR_SECRET
+            )
+        if functions:
+            host = self.add_function_host(tuple(functions), settings)
+            if update_bridge is not None:
+                self.bridges.receive(update_bridge, {URL_KEY: host.function_url("adt-updater")})
+        config = self.config
+        self.write_deploy_file(MODELS_FILE, dtdl.models(config.name, config.devices))
+        self.write_deploy_file(TWINS_FILE, dtdl.twins(config.name, config.devices, config.hierarchy))
+        self.outputs = self.layer_outputs(AzureTwinOutputs, twins=twins, dashboard=dashboard)

@@ -1,0 +1,84 @@
+"""L3 cold on Google: a NEARLINE bucket; its writer when hot is elsewhere; the cold→archive mover
+when the archive is elsewhere. Archive on Google too: a native, in-place class change to ARCHIVE
+(lifecycle rules cannot move objects between buckets, and an in-place change needs no mover)."""
+
+from __future__ import annotations
+
+from cdktn import TerraformOutput
+
+from cdk_app.config.model import Layer, Provider
+from cdk_app.stacks.gcp.base import SCHEDULER_API, GcpLayerStack
+from cdk_app.stacks.gcp.l3_hot import MOVER_MEMORY, MOVER_TIMEOUT
+from cdk_app.stacks.gcp.outputs import GcpColdOutputs
+from cdk_app.topology import BridgeKind
+from constructs_lib.gcp.grants import OBJECT_USER, grant_bucket
+from constructs_lib.gcp.mover_schedule import MoverSchedule, MoverScheduleProps
+from constructs_lib.gcp.tier_bucket import ClassChange, TierBucket, TierBucketProps
+from twin_contract.registry import URL_KEY
+
+
+class GcpL3ColdStack(GcpLayerStack):
+    """Holds `bucket` (TierBucket, NEARLINE), `cold_writer` and `mover` when they exist."""
+
+    APIS = ("storage.googleapis.com",)
+
+    def __init__(self, scope, ctx, **kwargs) -> None:
+        super().__init__(scope, ctx, **kwargs)
+        config, topology = ctx.config, ctx.topology
+        self.cold_writer = self.mover = None
+        archive_here = topology.cloud(Layer.L3_ARCHIVE) is Provider.GOOGLE
+        self.bucket = TierBucket(
+            self,
+            "Cold",
+            TierBucketProps(
+                bucket_name=self.bucket_name("cold"),
+                location=self.region,
+                storage_class="NEARLINE",
+                class_changes=(ClassChange(config.twin.cold_storage_size_in_days, "ARCHIVE"),) if archive_here else (),
+                debug=self.debug,
+            ),
+        )
+        writer_bridge = topology.bridge(BridgeKind.HOT_TO_COLD)
+        archive_bridge = topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
+        if writer_bridge is not None or archive_bridge is not None:
+            # The writer and the mover run as the layer's account: objects of this bucket only.
+            grant_bucket(self, "LayerMayUseObjects", bucket=self.bucket.name, role=OBJECT_USER, member=self.account.member)
+
+        if writer_bridge is not None:
+            self.cold_writer = self.function(
+                "ColdWriter",
+                "cold-writer",
+                public=True,
+                environment={
+                    "COLD_BUCKET_NAME": self.bucket.name,
+                    "INBOUND_TOKEN_SECRET": self.bridges.inbound_token_secret(writer_bridge),
+                },
+                description=f"Stores mover payloads from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
+            )
+            self.bridges.receive(writer_bridge, {URL_KEY: self.cold_writer.url})
+
+        if archive_bridge is not None:
+            self.mover = self.function(
+                "ColdToArchive",
+                "cold-to-archive",
+                environment={
+                    "COLD_BUCKET_NAME": self.bucket.name,
+                    "COLD_RETENTION_DAYS": str(config.twin.cold_storage_size_in_days),
+                    **self.bridges.send(archive_bridge),
+                },
+                memory=MOVER_MEMORY,
+                timeout_seconds=MOVER_TIMEOUT,
+                max_instances=1,
+                description="Moves cold objects past the cold window to the archive tier",
+                internal_ingress_only=True,  # called by Cloud Scheduler only
+            )
+            self.require_apis(SCHEDULER_API)
+            MoverSchedule(
+                self,
+                "ColdToArchiveSchedule",
+                MoverScheduleProps(
+                    name=self.name("cold-to-archive"), region=self.region, target_url=self.mover.url, service_account_email=self.account.email
+                ),
+            )
+        TerraformOutput(self, "cold_bucket", value=self.bucket.name)
+        self.outputs = GcpColdOutputs(bucket_name=self.bucket.name, endpoints=dict(self.bridges.published))

@@ -1,0 +1,66 @@
+"""Typed outputs of a layer stack: what later stacks may use of it, and nothing else.
+
+A stack publishes one frozen dataclass (`outputs`); a stack deployed later asks `BuiltLayers` for
+the outputs of a layer by type. Reading an attribute of another stack object is not possible, so
+what crosses between stacks is written down here and in each cloud's `outputs` module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TypeVar
+
+from cdk_app.config.model import Layer
+from constructs_lib.inter_cloud_endpoint import InterCloudEndpoint
+
+
+class LayerWiringError(ValueError):
+    """A stack needs something of another layer that was not built: synth stops with the reason."""
+
+
+@dataclass(frozen=True)
+class LayerOutputs:
+    """Base of every layer's outputs. `endpoints`: the bridge receivers of a Terraform stack, for
+    senders on another Terraform cloud (CDK Terrain cross-stack references, docs/terrain-bridges.md)."""
+
+    endpoints: Mapping[str, InterCloudEndpoint] = field(default_factory=dict, kw_only=True)
+
+
+Outputs = TypeVar("Outputs", bound=LayerOutputs)
+
+
+class BuiltLayers:
+    """The outputs of the layers built so far, in deploy order; immutable once handed to a stack."""
+
+    def __init__(self, outputs: Mapping[Layer, LayerOutputs] | None = None) -> None:
+        self._outputs = MappingProxyType(dict(outputs or {}))
+
+    def with_layer(self, layer: Layer, outputs: LayerOutputs) -> "BuiltLayers":
+        return BuiltLayers({**self._outputs, layer: outputs})
+
+    def get(self, layer: Layer, kind: type[Outputs]) -> Outputs | None:
+        """The layer's outputs if it was built on the cloud whose outputs are `kind`, else None."""
+        outputs = self._outputs.get(layer)
+        return outputs if isinstance(outputs, kind) else None
+
+    def require(self, layer: Layer, kind: type[Outputs], needed_by: str) -> Outputs:
+        outputs = self.get(layer, kind)
+        if outputs is None:
+            raise LayerWiringError(
+                f"{needed_by} needs {layer.title} ({kind.__name__}), which is not built before it"
+            )
+        return outputs
+
+    def endpoint(self, layer: Layer, connection_id: str, needed_by: str) -> InterCloudEndpoint:
+        outputs = self._outputs.get(layer)
+        endpoint = outputs.endpoints.get(connection_id) if outputs is not None else None
+        if endpoint is None:
+            raise LayerWiringError(
+                f"{needed_by} sends on {connection_id}, but {layer.title} published no endpoint for it"
+            )
+        return endpoint
+
+    def __contains__(self, layer: Layer) -> bool:
+        return layer in self._outputs

@@ -1,0 +1,40 @@
+"""CDK Terrain (Terraform) stacks for layers placed on Azure or Google Cloud, built in deploy order.
+
+Each cloud's stack package is imported only when the twin has a layer on it (cdk_app/clouds.py
+names it), so an Azure-only twin never loads the Google provider bindings.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from cdktn import App
+
+from cdk_app.bundles import BundleStager
+from cdk_app.clouds import CLOUDS
+from cdk_app.config.model import Layer, ProjectConfig
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.outputs import BuiltLayers
+from cdk_app.stacks.terraform.backend import configure_backend, resolve_kind
+from cdk_app.stacks.terraform.base import TerraformLayerStack
+from cdk_app.stacks.terraform.settings import TerraformSettings
+from cdk_app.topology import Topology
+
+
+def build_terraform_stacks(
+    app: App, config: ProjectConfig, topology: Topology, settings: TerraformSettings, bundles: BundleStager
+) -> dict[Layer, TerraformLayerStack]:
+    built: dict[Layer, TerraformLayerStack] = {}
+    upstream = BuiltLayers()
+    backend = resolve_kind(settings.backend.kind, topology.clouds)
+    for layer in topology.deploy_order:
+        cloud = CLOUDS[topology.cloud(layer)]
+        if not cloud.terraform:
+            continue
+        stacks = importlib.import_module(cloud.stacks_module).STACKS
+        stack = stacks[layer](app, LayerContext(config, topology, layer, upstream, bundles), settings=settings)
+        stack.complete()
+        configure_backend(stack, backend, settings.backend, config.name, stack.ctx.stack_name, settings.aws_region)
+        built[layer] = stack
+        upstream = upstream.with_layer(layer, stack.outputs)
+    return built
