@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
@@ -32,21 +32,11 @@ class Action(str, Enum):
     DESTROY = "destroy"
 
 
-class StepKind(str, Enum):
-    SYNTH = "synth"
-    CDK = "cdk"
-    TERRAFORM = "terraform"
-    POST_DEPLOY = "post-deploy"
-
-
 @dataclass(frozen=True)
 class Step:
     stack: str  # the stack the step acts on ("*" for the synth step)
     command: tuple[str, ...]
     cwd: str = "."
-    # What runs it, for whoever executes the plan elsewhere (the delivery pipeline).
-    kind: StepKind = field(default=StepKind.CDK, kw_only=True)
-    post_deploy: PostDeployStep | None = field(default=None, kw_only=True)
 
     def render(self) -> str:
         prefix = f"(cd {shlex.quote(self.cwd)} && " if self.cwd != "." else ""
@@ -92,8 +82,7 @@ def find_terraform(which: Callable[[str], str | None] = shutil.which) -> str:
 def synth_step(settings: PlanSettings) -> Step:
     """app.py itself, as the CDK CLI would run it: the CLI refuses a twin without AWS stacks."""
     context = json.dumps({"project": settings.project, "tf_outdir": settings.tf_outdir})
-    command = ("env", f"CDK_OUTDIR={settings.outdir}", f"CDK_CONTEXT_JSON={context}", settings.python, settings.app)
-    return Step("*", command, kind=StepKind.SYNTH)
+    return Step("*", ("env", f"CDK_OUTDIR={settings.outdir}", f"CDK_CONTEXT_JSON={context}", settings.python, settings.app))
 
 
 def plan_steps(topology: Topology, action: Action, settings: PlanSettings) -> list[Step]:
@@ -103,16 +92,13 @@ def plan_steps(topology: Topology, action: Action, settings: PlanSettings) -> li
     for layer in layers:
         stack = topology.stack_name(layer)
         if topology.cloud(layer) is Provider.AWS:
-            steps.append(Step(stack, _cdk_command(settings, action, stack), kind=StepKind.CDK))
+            steps.append(Step(stack, _cdk_command(settings, action, stack)))
         else:
             cwd = f"{settings.tf_outdir}/stacks/{stack}"
-            steps.append(Step(stack, (settings.terraform, "init", "-input=false"), cwd, kind=StepKind.TERRAFORM))
-            steps.append(Step(stack, _terraform_command(settings.terraform, action), cwd, kind=StepKind.TERRAFORM))
+            steps.append(Step(stack, (settings.terraform, "init", "-input=false"), cwd))
+            steps.append(Step(stack, _terraform_command(settings.terraform, action), cwd))
         if action is Action.DEPLOY:
-            steps.extend(
-                Step(stack, _post_deploy_command(settings, step), kind=StepKind.POST_DEPLOY, post_deploy=step)
-                for step in steps_after(topology, layer)
-            )
+            steps.extend(Step(stack, _post_deploy_command(settings, step)) for step in steps_after(topology, layer))
     return steps
 
 

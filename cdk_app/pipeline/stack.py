@@ -1,15 +1,13 @@
-"""`<twin>-pipeline`: source → synth → self-mutate → the twin, one deploy plan step after another.
+"""`<twin>-pipeline`: source → synth → self-mutate → the twin, one deploy plan item after another.
 
-The twin's part follows the deploy plan of twin_ops.deploy exactly — the order of `make deploy`:
-AWS stacks deploy as a CDK Pipelines stage, each Terraform stack's init/apply and each post-deploy
-step is a CodeBuild step, and every item waits for the one before it (receivers before senders).
+The twin's part follows the order of `make deploy` (plan.py): AWS stacks deploy as a CDK
+Pipelines stage, each Terraform stack's init/apply and each post-deploy step is a CodeBuild step,
+and every item waits for the one before it (receivers before senders).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from itertools import groupby
-from pathlib import Path
 
 from aws_cdk import Environment, Stack, Stage
 from aws_cdk import aws_kms as kms
@@ -17,14 +15,14 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import pipelines
 from constructs import Construct
 
-from cdk_app.config.model import Layer, ProjectConfig, Provider
+from cdk_app.config.model import ProjectConfig, Provider
 from cdk_app.pipeline.nag import acknowledge_pipeline_findings
 from cdk_app.pipeline.state_access import read_state_access
-from cdk_app.pipeline.synth_step import CDK_CLI_VERSION, SYNTH_OUT, TF_OUTDIR, synth_step
-from cdk_app.pipeline.twin_steps import OPS_PYTHON, StepScope, TwinStep, post_deploy_step, terraform_step
+from cdk_app.pipeline.plan import deploy_items
+from cdk_app.pipeline.synth_step import CDK_CLI_VERSION, synth_step
+from cdk_app.pipeline.twin_steps import StepScope, TwinStep, post_deploy_step, terraform_step
 from cdk_app.settings import SynthSettings
 from cdk_app.topology import Topology
-from twin_ops.deploy import Action, PlanSettings, Step, StepKind, plan_steps
 
 
 class TwinStage(Stage):
@@ -33,12 +31,6 @@ class TwinStage(Stage):
     def __init__(self, scope: Construct, id: str, *, env: Environment, build: Callable[[Stage], Mapping]) -> None:
         super().__init__(scope, id, env=env)
         self.stacks = build(self)
-
-
-def pipeline_plan(topology: Topology, project: str) -> list[Step]:
-    """The deploy plan as the pipeline runs it: in a checkout, with the Synth step's output at cdk.out/."""
-    settings = PlanSettings(project=project, outdir=SYNTH_OUT, tf_outdir=TF_OUTDIR, python=OPS_PYTHON)
-    return plan_steps(topology, Action.DEPLOY, settings)[1:]  # the Synth step replaces the plan's synth
 
 
 class PipelineStack(Stack):
@@ -94,22 +86,19 @@ class PipelineStack(Stack):
         acknowledge_pipeline_findings(self, self.pipeline, self.artifacts, self.twin_steps)
 
     def _items(self, topology: Topology, project: str, scope_: StepScope, states: dict, aws_stacks: dict) -> list:
-        """The plan as pipeline items in order: an AWS stack, or a step (a Terraform stack's
-        commands together, each post-deploy step alone)."""
+        """The deploy order as pipeline items: an AWS stack, or a step (a Terraform stack's
+        init and apply together, each post-deploy step alone)."""
         items: list[Stack | pipelines.Step] = []
-        plan = pipeline_plan(topology, project)
-        layer_of = {topology.stack_name(layer): layer for layer in Layer}
-        init_of = {s.stack: s for s in plan if s.kind is StepKind.TERRAFORM and s.command[1:2] == ("init",)}
-        for (kind, stack), group in groupby(plan, key=lambda s: (s.kind, s.stack)):
-            if kind is StepKind.CDK:
-                items.append(aws_stacks[stack])
+        for item in deploy_items(topology):
+            if item.post_deploy is not None:
+                built = post_deploy_step(scope_, item, project, states.get(item.stack))
+            elif item.cloud is Provider.AWS:
+                items.append(aws_stacks[item.stack])
                 continue
-            if kind is StepKind.TERRAFORM:
-                built = [terraform_step(scope_, topology.cloud(layer_of[stack]), list(group), states[stack])]
             else:
-                built = [post_deploy_step(scope_, step, init_of.get(stack), states.get(stack)) for step in group]
-            self.twin_steps += built
-            items += [twin_step.step for twin_step in built]
+                built = terraform_step(scope_, item, states[item.stack])
+            self.twin_steps.append(built)
+            items.append(built.step)
         return items
 
     def _add_in_order(self, stage: TwinStage | None, items: list) -> None:

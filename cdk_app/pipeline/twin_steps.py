@@ -1,7 +1,6 @@
-"""The deploy plan's Terraform and post-deploy commands as pipeline steps, each with its own role.
+"""The deploy plan's Terraform and post-deploy items as pipeline steps, each with its own role.
 
-Every step runs the plan's commands verbatim (twin_ops.deploy renders them for the pipeline's
-layout) in a checkout of the repository with the Synth step's output at `cdk.out/`. Cloud
+Every step runs in a checkout of the repository with the Synth step's output at `cdk.out/`. Cloud
 credentials come from Secrets Manager at build time; the role allows the Terraform state objects
 the stack writes and reads (state_access) and, for post-deploy steps, what the step declares.
 """
@@ -11,7 +10,6 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import shlex
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Stack
@@ -19,27 +17,16 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 
+from cdk_app.clouds import CLOUDS, AwsAccess
 from cdk_app.config.model import Provider
+from cdk_app.pipeline.plan import PlanItem
 from cdk_app.pipeline.state_access import StateAccess
 from cdk_app.pipeline.synth_step import RUNTIME_VERSIONS, SYNTH_OUT, runtime_versions
 from cdk_app.pipeline.terraform import terraform_install_commands
 from twin_contract.registry import token_secret_name, url_parameter_name
-from twin_ops.deploy import Step
-from twin_ops.post_deploy import AwsAccess
 
 DISTRIBUTION = "multicloud-digital-twin"  # setup.py's name: its pins are the post-deploy steps' packages
-OPS_VENV = ".venv"
-OPS_PYTHON = f"{OPS_VENV}/bin/python"
-# Secrets Manager JSON keys of `<twin>/pipeline/<cloud>` → environment variables, per cloud:
-# Terraform reads ARM_* / GOOGLE_CREDENTIALS, azure-identity (the Azure post-deploy steps) AZURE_*.
-TERRAFORM_CREDENTIALS = {
-    Provider.AZURE: {name: name for name in ("ARM_CLIENT_ID", "ARM_CLIENT_SECRET", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID")},
-    Provider.GOOGLE: {"GOOGLE_CREDENTIALS": "GOOGLE_CREDENTIALS"},
-}
-SDK_CREDENTIALS = {
-    Provider.AZURE: {"AZURE_CLIENT_ID": "ARM_CLIENT_ID", "AZURE_CLIENT_SECRET": "ARM_CLIENT_SECRET", "AZURE_TENANT_ID": "ARM_TENANT_ID"},
-    Provider.GOOGLE: {},
-}
+OPS_VENV = ".venv"  # holds only the post-deploy steps' packages (plan.OPS_PYTHON runs them)
 REGISTRY_PARAMETER_ACTIONS = (
     "ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:ListTagsForResource",
 )
@@ -102,7 +89,7 @@ class TwinStep:
     wildcards: tuple[tuple[str, str], ...]  # (resource, reason)
 
 
-def terraform_step(scope: StepScope, cloud: Provider, plan: Sequence[Step], access: StateAccess) -> TwinStep:
+def terraform_step(scope: StepScope, item: PlanItem, access: StateAccess) -> TwinStep:
     """`terraform init` + `apply` of one stack: its own state written (with its lock), the states
     it references read, the connection registry when the stack uses the AWS provider."""
     statements = state_statements(scope.stack, access, apply=True)
@@ -123,40 +110,40 @@ def terraform_step(scope: StepScope, cloud: Provider, plan: Sequence[Step], acce
         input=scope.source,
         additional_inputs={SYNTH_OUT: scope.synth},
         install_commands=terraform_install_commands(),
-        commands=[s.render() for s in plan],
-        build_environment=_environment(scope.twin, {cloud, *access.clouds}, sdk=False),
+        commands=[item.terraform_init(), item.terraform_apply()],
+        build_environment=_environment(scope.twin, {item.cloud, *access.clouds}),
         role_policy_statements=statements,
     )
     return TwinStep(step, tuple(wildcards))
 
 
-def post_deploy_step(scope: StepScope, command: Step, init: Step | None, access: StateAccess | None) -> TwinStep:
+def post_deploy_step(scope: StepScope, item: PlanItem, project: str, access: StateAccess | None) -> TwinStep:
     """One post-deploy step after its stack, allowed what it declares. On a Terraform stack it
     reads that stack's state (`terraform init` in its directory first: the apply ran in another build)."""
-    step_info = command.post_deploy
-    assert step_info is not None
-    resources = [(item, _resource(scope, item)) for item in step_info.aws_access]
-    statements = [iam.PolicyStatement(actions=list(item.actions), resources=[arn]) for item, arn in resources]
-    wildcards = tuple((arn, item.why) for item, arn in resources if "*" in arn)
+    post_deploy = item.post_deploy
+    assert post_deploy is not None
+    resources = [(access_item, _resource(scope, access_item)) for access_item in post_deploy.aws_access]
+    statements = [iam.PolicyStatement(actions=list(a.actions), resources=[arn]) for a, arn in resources]
+    wildcards = tuple((arn, a.why) for a, arn in resources if "*" in arn)
     install = [
         f"python3 -m venv {OPS_VENV}",
         f"{OPS_VENV}/bin/pip install --quiet --disable-pip-version-check "
         + " ".join(shlex.quote(r) for r in post_deploy_requirements()),
     ]
-    commands = [command.render()]
-    clouds = {step_info.cloud}
-    if access is not None and init is not None:
+    commands = [item.post_deploy_command(project)]
+    clouds = {item.cloud}
+    if access is not None:
         install = terraform_install_commands() + install
-        commands = [init.render(), *commands]
+        commands = [item.terraform_init(), *commands]
         statements += state_statements(scope.stack, access, apply=False)
         clouds |= {access.own.cloud} - {None}
     step = pipelines.CodeBuildStep(
-        f"PostDeploy-{step_info.name}",
+        f"PostDeploy-{post_deploy.name}",
         input=scope.source,
         additional_inputs={SYNTH_OUT: scope.synth},
         install_commands=install,
         commands=commands,
-        build_environment=_environment(scope.twin, clouds, sdk=True),
+        build_environment=_environment(scope.twin, clouds, sdk=(item.cloud, post_deploy.environment)),
         role_policy_statements=statements,
         partial_build_spec=runtime_versions(python=RUNTIME_VERSIONS["python"]),
     )
@@ -192,15 +179,19 @@ def _resource(scope: StepScope, access: AwsAccess) -> str:
     return "*" if access.resource == "*" else scope.arn(access.service, access.resource.format(twin=scope.twin))
 
 
-def _environment(twin: str, clouds: set[Provider], *, sdk: bool) -> codebuild.BuildEnvironment:
-    """Each cloud's credentials as variables CodeBuild reads from `<twin>/pipeline/<cloud>` at build
-    time: never part of the template. AWS needs none (the build's own role)."""
-    variables = {}
-    for cloud in (c for c in Provider if c in clouds and c is not Provider.AWS):
-        names = {**TERRAFORM_CREDENTIALS[cloud], **(SDK_CREDENTIALS[cloud] if sdk else {})}
-        for variable, key in names.items():
-            variables[variable] = codebuild.BuildEnvironmentVariable(
-                type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER,
-                value=f"{credentials_secret_name(twin, cloud)}:{key}",
-            )
-    return codebuild.BuildEnvironment(environment_variables=variables)
+def _environment(
+    twin: str, clouds: set[Provider], sdk: tuple[Provider, tuple[tuple[str, str], ...]] | None = None
+) -> codebuild.BuildEnvironment:
+    """Each cloud's pipeline credentials (and the variables a step's SDK reads, from its cloud's
+    secret) as variables CodeBuild reads from `<twin>/pipeline/<cloud>` at build time: never part
+    of the template. AWS needs none (the build's own role)."""
+    names: dict[str, str] = {}  # variable → "<secret>:<key>"
+    for cloud in (c for c in Provider if c in clouds):
+        names.update({key: f"{credentials_secret_name(twin, cloud)}:{key}" for key in CLOUDS[cloud].pipeline_credentials})
+    if sdk is not None:
+        cloud, variables = sdk
+        names.update({variable: f"{credentials_secret_name(twin, cloud)}:{key}" for variable, key in variables})
+    return codebuild.BuildEnvironment(environment_variables={
+        variable: codebuild.BuildEnvironmentVariable(type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value=value)
+        for variable, value in names.items()
+    })

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_app.pipeline import pipeline_plan
 from tests.pipeline.synth import build_spec, pipeline_actions, project_of_action
-from twin_ops.deploy import StepKind
+from twin_ops.deploy import Action, PlanSettings, plan_steps
 
 CERTIFICATES = "PostDeploy-aws-device-certificates"
 EXPECTED = {
@@ -99,12 +98,26 @@ def test_terraform_and_post_deploy_commands_run_in_the_checkout_with_the_synth_o
     ]
 
 
-@pytest.mark.parametrize("twin", ["mixed", "no_aws", "gcp"])
-def test_each_step_runs_the_deploy_plans_commands_verbatim(twin, request):
+def local_plan(synth) -> list:
+    """`make deploy`'s plan for the same twin, laid out as the pipeline's checkout is."""
+    settings = PlanSettings(project=synth.example, outdir="cdk.out", tf_outdir="cdk.out/cdktf.out", python=".venv/bin/python")
+    return plan_steps(synth.topology, Action.DEPLOY, settings)[1:]  # the pipeline's Synth step replaces its synth
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_the_pipeline_runs_the_local_deploy_plan_in_its_order_with_its_commands(twin, request):
     synth = request.getfixturevalue(twin)
     commands = step_commands(synth.template)
-    for step in pipeline_plan(synth.topology, synth.example):
-        if step.kind is StepKind.TERRAFORM:
-            assert step.render() in commands[f"Terraform-{step.stack}"]
-        elif step.kind is StepKind.POST_DEPLOY:
-            assert commands[f"PostDeploy-{step.post_deploy.name}"][-1] == step.render()
+    order = []
+    for step in local_plan(synth):
+        if step.command[0] == "terraform":
+            name = f"Terraform-{step.stack}"
+            assert step.render() in commands[name]
+        elif "post-deploy" in step.command:
+            name = f"PostDeploy-{step.command[4]}"
+            assert commands[name][-1] == step.render()
+        else:
+            name = step.stack  # `cdk deploy --exclusively <stack>`: the stage's stack
+        if name not in order:
+            order.append(name)
+    assert order == [item for item in EXPECTED[twin] if item != "Approve"]

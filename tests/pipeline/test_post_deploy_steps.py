@@ -26,7 +26,8 @@ from constructs_lib.aws.nag import flatten_reference
 from tests.conftest import REPO
 from tests.pipeline.synth import ACCOUNT, build_spec, pipeline_actions, project_of_action, resources_of_type
 from twin_ops.cli import main as cli
-from twin_ops.post_deploy import STEPS
+from cdk_app.clouds import CLOUDS
+from cdk_app.config.model import Provider
 
 REGION = "eu-central-1"
 CDK_MODULES = ("aws_cdk", "cdktn", "constructs", "jsii", "cdk_nag")
@@ -153,9 +154,14 @@ def test_the_post_deploy_commands_load_no_cdk_library():
     assert done.stdout.strip() == "[]"
 
 
-def test_every_post_deploy_step_declares_no_aws_access_unless_it_runs_on_aws():
-    for post_deploy in STEPS:
-        if post_deploy.aws_access:
-            assert post_deploy.cloud.value == "aws", post_deploy.name
-        for access in post_deploy.aws_access:
-            assert access.why and access.actions, post_deploy.name
+def test_every_post_deploy_step_the_pipeline_runs_is_a_command_of_the_operator_tooling():
+    from twin_ops.post_deploy.cli import RUNNERS
+
+    assert sorted(step.name for cloud in CLOUDS.values() for step in cloud.post_deploy) == sorted(RUNNERS)
+
+
+def test_only_steps_on_aws_declare_aws_access_and_each_says_why():
+    for cloud in CLOUDS.values():
+        for step in cloud.post_deploy:
+            assert not step.aws_access or cloud.provider is Provider.AWS, step.name
+            assert all(access.why and access.actions for access in step.aws_access), step.name

@@ -12,19 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdk_app.clouds import CLOUDS
 from cdk_app.config.model import Layer, Provider
 from cdk_app.topology import Topology
-
-
-@dataclass(frozen=True)
-class AwsAccess:
-    """An AWS permission the step's code uses: the delivery pipeline grants exactly these to the
-    role that runs the step (its Terraform state and cloud credentials come on top)."""
-
-    actions: tuple[str, ...]
-    service: str  # the resource's ARN is arn:<partition>:<service>:<region>:<account>:<resource>
-    resource: str  # `{twin}` is the twin's name; "*" alone: the actions take no resource
-    why: str  # the reason for any wildcard, shown with the cdk-nag acknowledgment
 
 
 @dataclass(frozen=True)
@@ -33,36 +23,13 @@ class PostDeployStep:
     cloud: Provider  # the step runs when `layer` is placed on this cloud
     layer: Layer  # ... right after that layer's stack is deployed
     summary: str
-    aws_access: tuple[AwsAccess, ...] = ()
 
 
-STEPS = (
-    PostDeployStep(
-        "aws-device-certificates", Provider.AWS, Layer.L1,
-        "download each device's certificate and key for the simulator",
-        aws_access=(
-            AwsAccess(
-                ("secretsmanager:GetSecretValue",), "secretsmanager", "secret:{twin}/devices/*/credentials-*",
-                "every device's credentials secret of this twin (one per device; Secrets Manager appends a random suffix)",
-            ),
-            AwsAccess(
-                ("iot:DescribeEndpoint",), "iot", "*",
-                "iot:DescribeEndpoint has no resource-level permissions (the account's iot:Data-ATS endpoint)",
-            ),
-        ),
-    ),
-    PostDeployStep(
-        "azure-device-identities", Provider.AZURE, Layer.L1,
-        "register the devices in IoT Hub and keep their keys for the simulator",
-    ),
-    PostDeployStep(
-        "azure-digital-twins", Provider.AZURE, Layer.L4,
-        "upload the DTDL models, twins and relationships to Azure Digital Twins",
-    ),
-    PostDeployStep(
-        "gcp-telemetry-topic", Provider.GOOGLE, Layer.L1,
-        "write the simulator's Pub/Sub topic and feedback subscriptions",
-    ),
+# Each cloud lists its steps (cdk_app/clouds.py), which the delivery pipeline runs too.
+STEPS = tuple(
+    PostDeployStep(step.name, cloud.provider, step.layer, step.summary)
+    for cloud in CLOUDS.values()
+    for step in cloud.post_deploy
 )
 STEP_NAMES = tuple(step.name for step in STEPS)
 
