@@ -27,7 +27,13 @@ def telemetry_rule_name(twin_name: str) -> str:
 
 
 def telemetry_sql(twin_name: str) -> str:
-    return f"SELECT *, topic(3) AS topic_device_id FROM '{telemetry_topic(twin_name, '+')}'"
+    """The rule stamps each message once with an id and its receipt time (epoch ms): the Lambda
+    queue may deliver an event twice, and both copies must make the same record (record ids,
+    docs/runtime-contract.md)."""
+    return (
+        "SELECT *, topic(3) AS topic_device_id, newuuid() AS ingress_id, timestamp() AS ingress_time"
+        f" FROM '{telemetry_topic(twin_name, '+')}'"
+    )
 
 
 @dataclass(frozen=True)

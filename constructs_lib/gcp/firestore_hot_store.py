@@ -1,8 +1,9 @@
 """L3 hot on Google: a Firestore database (native mode) keyed like every hot store (DESIGN §6).
 
-Documents live in one collection, id `<device_id>_<timestamp>`, fields `device_id`,
-`timestamp` and the properties. The composite indexes serve the reader's queries (equality on
-`device_id`, range and order on `timestamp`, both directions). Firestore's TTL policy on the
+Documents live in one collection, id `<device_id>_<timestamp>_<record_id>`, fields `device_id`,
+`timestamp` (the storage key `<timestamp>#<record_id>`, docs/runtime-contract.md), `record_id` and
+the properties. The composite indexes serve the reader's queries (equality on `device_id`, range
+and order on `timestamp`, both directions). Firestore's TTL policy on the
 field `ttl` (a timestamp the writer sets) removes documents the mover has not taken; the `ttl`
 field is exempt from single-field indexing, as Firestore advises for TTL fields.
 """

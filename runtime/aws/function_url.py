@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -23,9 +24,13 @@ def is_http_event(event: Any) -> bool:
     )
 
 
-def inbound_request(event: Mapping[str, Any]) -> InboundRequest:
+def inbound_request(event: Mapping[str, Any]) -> InboundRequest | None:
+    """The request of a Function URL event; None when its body cannot be decoded."""
     body = event.get("body") or ""
-    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    try:
+        raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode()
+    except (binascii.Error, UnicodeEncodeError, TypeError, AttributeError):
+        return None
     return InboundRequest(headers=event.get("headers") or {}, body=raw)
 
 
@@ -46,4 +51,7 @@ def serve(
     except Exception:
         logger.exception("cannot read the inbound token secret")
         return http_response(error(500, "internal_error", "the receiver failed; retry later"))
-    return http_response(handle_inbound(inbound_request(event), expected, handle))
+    request = inbound_request(event)
+    if request is None:
+        return http_response(error(400, "invalid_body", "the body could not be decoded"))
+    return http_response(handle_inbound(request, expected, handle))

@@ -4,8 +4,11 @@
 operations are an upsert and a single-partition query described by `CosmosQuery`. The real port
 (`CosmosRestContainer`) sends the query's SQL to the Cosmos REST API with an Entra ID token; the
 HotStore contract tests run the store over an in-memory port that evaluates the same
-`CosmosQuery`. Pagination is keyset-based (cursor = last timestamp), so cursors are ours, opaque,
-and checked against the device (a foreign cursor is rejected like on DynamoDB).
+`CosmosQuery`. Items store the record's storage key `<timestamp>#<record_id>` in `timestamp`
+(the one indexed, ordered field besides the partition key), so readings of one millisecond stay
+apart and order totally; readers get the plain timestamp and `record_id` back. Pagination is
+keyset-based (cursor = last storage key), so cursors are ours, opaque, and checked against the
+device and range (a foreign cursor is rejected like on DynamoDB).
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from urllib.parse import quote
 
 from runtime.azure import identity, rest
 from runtime.core.reader import Page, ReaderQueryError, decode_cursor, encode_cursor
+from runtime.core.record_identity import RECORD_ID, key_range, legacy_record_id, split_storage_key, storage_key
 from runtime.core.telemetry import parse_timestamp
 
 SYSTEM_FIELDS = ("id", "ttl", "_rid", "_self", "_etag", "_attachments", "_ts", "_lsn")
 GRACE_SECONDS = 2 * 86400  # matches constructs_lib/azure/cosmos_hot_store.py MOVER_GRACE_DAYS
+MAX_TTL_SECONDS = 2**31 - 1  # Cosmos refuses a larger per-item ttl
 
 
 @dataclass(frozen=True)
@@ -69,12 +74,21 @@ class CosmosContainer(Protocol):
 
 
 def item_id(record: Mapping[str, Any]) -> str:
-    """Cosmos ids may not contain / \\ ? #; device ids and timestamps never do."""
+    """Cosmos ids may not contain / \\ ? #; device ids, timestamps and record ids never do."""
+    return f"{record['device_id']}_{record['timestamp']}_{record[RECORD_ID]}"
+
+
+def legacy_item_id(record: Mapping[str, Any]) -> str:
+    """The id of an item written before record ids existed."""
     return f"{record['device_id']}_{record['timestamp']}"
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in item.items() if key not in SYSTEM_FIELDS}
+    record = {key: value for key, value in item.items() if key not in SYSTEM_FIELDS}
+    record["timestamp"], record[RECORD_ID] = split_storage_key(
+        record["timestamp"], record["device_id"], record.get(RECORD_ID)
+    )
+    return record
 
 
 class CosmosHotStore:
@@ -83,28 +97,35 @@ class CosmosHotStore:
 
     def put(self, records: Sequence[Mapping[str, Any]]) -> None:
         for record in records:
-            self._container.upsert({**record, "id": item_id(record), **self._ttl(record)})
+            self._container.upsert(
+                {**record, "timestamp": storage_key(record), "id": item_id(record), **self._ttl(record)}
+            )
 
     def _ttl(self, record: Mapping[str, Any]) -> dict[str, int]:
         """Per-item TTL: retention (plus the mover's grace) counted from the record's own timestamp."""
         if self._retention_days is None:
             return {}
         expires = parse_timestamp(record["timestamp"]).timestamp() + self._retention_days * 86400 + GRACE_SECONDS
-        return {"ttl": max(1, int(expires - time.time()))}
+        return {"ttl": min(MAX_TTL_SECONDS, max(1, int(expires - time.time())))}
 
     def query_range(self, device_id: str, start: str, end: str, limit: int, cursor: str | None, ascending: bool) -> Page:
+        low, high = key_range(start, end)
         after = None
         if cursor:
             position = decode_cursor(cursor)
-            if not isinstance(position, dict) or position.get("device_id") != device_id or not isinstance(
-                position.get("timestamp"), str
+            if (
+                not isinstance(position, dict)
+                or position.get("device_id") != device_id
+                or not isinstance(position.get("timestamp"), str)
+                or not low <= position["timestamp"] <= high
             ):
                 raise ReaderQueryError("next_token does not belong to this query")
             after = position["timestamp"]
-        items = self._container.query(CosmosQuery(device_id, start, end, after, ascending, limit + 1))
+        items = self._container.query(CosmosQuery(device_id, low, high, after, ascending, limit + 1))
         records = [from_item(item) for item in items[:limit]]
         more = len(items) > limit
-        return Page(records, encode_cursor({"device_id": device_id, "timestamp": records[-1]["timestamp"]}) if more else None)
+        cursor = encode_cursor({"device_id": device_id, "timestamp": storage_key(records[-1])}) if more else None
+        return Page(records, cursor)
 
     def latest(self, device_id: str) -> dict[str, Any] | None:
         items = self._container.query(CosmosQuery(device_id, ascending=False, limit=1))
@@ -117,6 +138,8 @@ class CosmosHotStore:
     def remove(self, records: Sequence[Mapping[str, Any]]) -> None:
         for record in records:
             self._container.delete(item_id(record), record["device_id"])
+            if record[RECORD_ID] == legacy_record_id(record["device_id"], record["timestamp"]):
+                self._container.delete(legacy_item_id(record), record["device_id"])  # may predate record ids
 
 
 class CosmosRestContainer:

@@ -12,9 +12,10 @@ from typing import Any
 from urllib.parse import quote
 
 from runtime.azure import identity, rest
+from runtime.core.errors import InvalidInput
 
 API_VERSION = "2023-10-31"
-METADATA = ("device_id", "timestamp")
+METADATA = ("device_id", "timestamp", "record_id")  # record fields, not twin properties
 
 
 def twin_patch(record: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -42,6 +43,12 @@ class TwinUpdater:
         for record in latest_per_device(records):
             headers = {"Content-Type": "application/json-patch+json", **identity.bearer(identity.DIGITAL_TWINS)}
             url = f"{self._url}/digitaltwins/{quote(record['device_id'])}?api-version={API_VERSION}"
-            rest.checked("PATCH", url, headers, json.dumps(twin_patch(record)).encode())
+            try:
+                rest.checked("PATCH", url, headers, json.dumps(twin_patch(record)).encode())
+            except rest.AzureRestError as exc:
+                if exc.status == 400:  # the twin's model refuses the values: no retry will change that
+                    raise InvalidInput(f"Azure Digital Twins refused the update of {record['device_id']}: {exc.code}",
+                                       code="rejected_by_digital_twins") from None
+                raise
             count += 1
         return count

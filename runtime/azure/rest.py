@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from runtime.core.http_client import validate_url
+from runtime.core.sanitize import safe_code
 
 TIMEOUT = 15.0
 
@@ -63,13 +64,14 @@ def json_body(payload: bytes) -> Any:
 
 
 def _code(payload: bytes) -> str | None:
+    """The service's error code, when it is a short identifier (never the body itself)."""
     try:
         data = json.loads(payload)
-    except ValueError:
-        text = payload.decode(errors="replace")
+    except (ValueError, RecursionError):
+        text = payload[:65536].decode(errors="replace")
         start = text.find("<Code>")
-        return text[start + 6 : text.find("</Code>")] if start >= 0 else None
+        return safe_code(text[start + 6 : text.find("</Code>")]) if start >= 0 else None
     error = data.get("error") if isinstance(data, dict) else None
     if isinstance(error, dict):
-        return error.get("code")
-    return data.get("code") if isinstance(data, dict) else None
+        return safe_code(error.get("code"))
+    return safe_code(data.get("code")) if isinstance(data, dict) else None

@@ -6,6 +6,7 @@ record or a list of records.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 
 from runtime.core.errors import InvalidInput
 from runtime.core.receiver import receipt
+from runtime.core.record_identity import envelope_record_id
 from runtime.core.telemetry import as_records, format_timestamp, normalize_record
 
 TELEMETRY = "telemetry"
@@ -22,6 +24,8 @@ PROCESSING_LAYER = "L2"
 HOT_STORAGE_LAYER = "L3_hot"
 TWIN_UPDATE_LAYER = "L4"  # the twin-update bridge (L2 → Azure Digital Twins' ADT updater)
 FIELDS = ("source_cloud", "target_layer", "message_type", "timestamp", "trace_id", "payload")
+TEXT_FIELDS = FIELDS[:-1]
+MAX_FIELD_LENGTH = 128
 
 
 class EnvelopeError(InvalidInput):
@@ -62,6 +66,9 @@ def parse_envelope(body: Any, target_layer: str) -> Envelope:
     missing = [name for name in FIELDS if body.get(name) in (None, "")]
     if missing:
         raise EnvelopeError(f"envelope is missing {', '.join(missing)}")
+    bad = [name for name in TEXT_FIELDS if not isinstance(body[name], str) or len(body[name]) > MAX_FIELD_LENGTH]
+    if bad:
+        raise EnvelopeError(f"envelope fields {', '.join(bad)} must be strings of at most {MAX_FIELD_LENGTH} characters")
     if body["target_layer"] != target_layer:
         raise EnvelopeError(f"envelope is for {body['target_layer']!r}, this receiver serves {target_layer!r}")
     if not isinstance(body["payload"], (Mapping, list)) or body["payload"] == []:
@@ -78,11 +85,22 @@ def chunks(records: Sequence[Any], size: int) -> list[Sequence[Any]]:
 def records_receiver(
     target_layer: str, deliver: Callable[[list[dict[str, Any]]], None]
 ) -> Callable[[Any], dict[str, Any]]:
-    """A `handle_inbound` handler: envelope → normalised records → `deliver` → receipt."""
+    """A `handle_inbound` handler: envelope → normalised records → `deliver` → receipt.
+
+    A record sent without an id or a time gets them from the envelope (its trace id and index,
+    its timestamp): a replayed envelope yields the same records, so nothing is stored twice.
+    """
 
     def handle(body: Any) -> dict[str, Any]:
         envelope = parse_envelope(body, target_layer)
-        records = [normalize_record(raw) for raw in envelope.records]
+        records = [
+            normalize_record(
+                raw,
+                default_time=envelope.timestamp,
+                default_id=functools.partial(envelope_record_id, envelope.trace_id, index),
+            )
+            for index, raw in enumerate(envelope.records)
+        ]
         deliver(records)
         return receipt(envelope.trace_id, len(records))
 

@@ -1,4 +1,4 @@
-"""The one exception type that means "the caller sent bad input" (HTTP 400, never retried)."""
+"""The exception types that mean "the caller sent bad input" (HTTP 400, never retried)."""
 
 
 class InvalidInput(ValueError):
@@ -10,3 +10,9 @@ class InvalidInput(ValueError):
         super().__init__(message)
         if code:
             self.code = code
+
+
+class RecordError(InvalidInput):
+    """A record that no store can take: bad id, time, device id or properties."""
+
+    code = "invalid_record"

@@ -5,32 +5,47 @@ more than the request). Network errors, 5xx and 429 are retried with exponential
 jitter, honouring Retry-After, within a bounded number of attempts and a total deadline; other
 4xx are final. Failures raise DeliveryError so the platform's retry/dead-letter path keeps the
 data. Neither the token nor the URL's query string ever reaches a log or an exception.
+
+The receiver is not trusted with our time or memory: each attempt, from connect to the last
+byte of the answer, ends by its deadline (a receiver dripping one byte a second cannot hold the
+sender), answers are read up to a cap, and what the receiver says reaches logs and exceptions
+only through runtime.core.sanitize.
 """
 
 from __future__ import annotations
 
 import http.client
+import io
 import ipaddress
 import json
 import logging
+import math
 import random
+import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from runtime.core.errors import InvalidInput
+from runtime.core.limits import parse_json
 from runtime.core.receiver import TOKEN_HEADER
+from runtime.core.sanitize import safe_code, safe_text, url_secrets
 
 logger = logging.getLogger(__name__)
 
 Origin = tuple[str, str, int]
 # Errors of a pooled connection the server closed while it sat idle: resend on a new one.
 _STALE_CONNECTION_ERRORS = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+# Error answers are read only far enough to find their `error.code`.
+MAX_ERROR_BODY_BYTES = 64 * 1024
+# Header values must be visible ASCII: anything else would be mangled or refused by http.client.
+_TOKEN_CHARACTERS = frozenset(chr(code) for code in range(0x21, 0x7F))
 
 
 class DeliveryError(Exception):
@@ -47,7 +62,8 @@ class RetryPolicy:
     initial_delay: float = 0.2  # seconds before the 2nd attempt, doubled each time
     max_delay: float = 5.0
     deadline: float = 25.0  # seconds for all attempts and waits together
-    timeout: float = 10.0  # seconds per attempt (connect and each socket read)
+    timeout: float = 10.0  # seconds per attempt, from connect to the answer's last byte
+    max_response_bytes: int = 8 * 1024 * 1024  # a longer answer is refused, unread
 
 
 def validate_url(url: str) -> str:
@@ -77,26 +93,36 @@ class InterCloudClient:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         self._origin: Origin = (parts.scheme, parts.hostname or "", port)
         self._target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self.label = f"{parts.scheme}://{parts.hostname}:{port}{parts.path}"  # safe to log
+        self.label = safe_text(f"{parts.scheme}://{parts.hostname}:{port}{parts.path}")  # safe to log
+        self._url_secrets = url_secrets(url)
         self._token, self._policy = token, policy
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
 
     def post(self, body: Any) -> Any:
         """POST `body` as JSON; returns the decoded JSON answer (None when empty)."""
         data = json.dumps(body, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", TOKEN_HEADER: self._checked_token()}
+        token = self._checked_token()
+        headers = {"Content-Type": "application/json", TOKEN_HEADER: token}
+        secrets = (token, *self._url_secrets)
         policy, started = self._policy, self._clock()
         for attempt in range(1, policy.max_attempts + 1):
             remaining = policy.deadline - (self._clock() - started)
             status, wait = None, 0.0
             try:
-                status, response_headers, payload = self._exchange(data, headers, min(policy.timeout, remaining))
+                # The attempt's end, on the real clock the sockets use.
+                ends = time.monotonic() + max(0.0, min(policy.timeout, remaining))
+                status, response_headers, payload, complete = self._exchange(data, headers, ends)
             except (OSError, http.client.HTTPException) as exc:
-                failure = f"{type(exc).__name__}: {exc}"
+                failure = _describe(exc, secrets)
             else:
                 if 200 <= status < 300:
+                    if not complete:
+                        raise DeliveryError(
+                            f"POST {self.label} answered {status} with more than {policy.max_response_bytes} bytes",
+                            status,
+                        )
                     return self._decoded(status, payload)
-                failure = f"HTTP {status}{_error_code(payload)}"
+                failure = f"HTTP {status}{_error_code(payload, secrets)}"
                 if status != 429 and status < 500:
                     raise DeliveryError(f"POST {self.label} was refused: {failure}", status)
                 wait = _retry_after(response_headers.get("Retry-After"))
@@ -109,14 +135,15 @@ class InterCloudClient:
 
     def _decoded(self, status: int, payload: bytes) -> Any:
         try:
-            return json.loads(payload) if payload else None
-        except ValueError as exc:
-            raise DeliveryError(f"POST {self.label} answered {status} with a body that is not JSON", status) from exc
+            return parse_json(payload) if payload else None
+        except InvalidInput:
+            raise DeliveryError(f"POST {self.label} answered {status} with a body that is not JSON", status) from None
 
     def _checked_token(self) -> str:
         token = self._token()
-        # http.client would echo a malformed header value in its exception message.
-        if not token or any(char in token for char in "\r\n\0"):
+        # http.client would echo a malformed header value in its exception message, and encodes
+        # values as latin-1 (UnicodeEncodeError, quoting the character, for anything beyond).
+        if not isinstance(token, str) or not token or not set(token) <= _TOKEN_CHARACTERS:
             raise DeliveryError(f"the inter-cloud token for {self.label} is empty or malformed")
         return token
 
@@ -124,56 +151,99 @@ class InterCloudClient:
         ceiling = min(self._policy.max_delay, self._policy.initial_delay * 2 ** (attempt - 1))
         return ceiling * (0.5 + self._jitter() / 2)
 
-    def _exchange(self, data: bytes, headers: Mapping[str, str], timeout: float) -> tuple[int, Any, bytes]:
-        connection, reused = _POOL.acquire(self._origin, timeout)
+    def _exchange(self, data: bytes, headers: Mapping[str, str], ends: float) -> tuple[int, Any, bytes, bool]:
+        connection, reused = _POOL.acquire(self._origin)
         try:
-            return self._round_trip(connection, data, headers)
+            return self._round_trip(connection, data, headers, ends)
         except _STALE_CONNECTION_ERRORS:
             if not reused:
                 raise
-            return self._round_trip(_POOL.connect(self._origin, timeout), data, headers)
+            return self._round_trip(_POOL.connect(self._origin), data, headers, ends)
 
     def _round_trip(
-        self, connection: http.client.HTTPConnection, data: bytes, headers: Mapping[str, str]
-    ) -> tuple[int, Any, bytes]:
+        self, connection: _DeadlineConnection, data: bytes, headers: Mapping[str, str], ends: float
+    ) -> tuple[int, Any, bytes, bool]:
         try:
+            connection.timeout = _left(ends)
+            if connection.sock is None:
+                connection.connect()
+            connection.sock.settimeout(_left(ends))  # sendall: the timeout bounds the whole send
+            connection.ends = ends
             # A bytes body goes out in the same write as the headers (no Nagle/delayed-ACK stall).
             connection.request("POST", self._target, body=data, headers=dict(headers))
             response = connection.getresponse()
-            payload = response.read()
+            cap = self._policy.max_response_bytes if 200 <= response.status < 300 else MAX_ERROR_BODY_BYTES
+            payload, complete = _read_capped(response, cap)
         except BaseException:
             connection.close()
             raise
-        if response.will_close:
+        if response.will_close or not complete or not response.isclosed():
             connection.close()
         else:
             _POOL.release(self._origin, connection)
-        return response.status, response.headers, payload
+        return response.status, response.headers, payload, complete
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The response's socket reads, each given only the time left until the attempt ends."""
+
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, ends: float) -> None:
+        super().__init__()
+        self._raw, self._sock, self._ends = raw, sock, ends
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self._sock.settimeout(_left(self._ends))
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()  # releases the socket file's reference, as http.client expects
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    def __init__(self, sock: socket.socket, *args: Any, ends: float, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self.fp = io.BufferedReader(_DeadlineReader(self.fp.detach(), sock, ends))
+
+
+class _DeadlineConnection(http.client.HTTPConnection):
+    """An HTTP connection whose responses are read against `ends` (time.monotonic())."""
+
+    ends = math.inf
+
+    def response_class(self, sock: socket.socket, *args: Any, **kwargs: Any) -> _DeadlineResponse:
+        return _DeadlineResponse(sock, *args, ends=self.ends, **kwargs)
+
+
+class _DeadlineHTTPSConnection(_DeadlineConnection, http.client.HTTPSConnection):
+    pass
 
 
 class _ConnectionPool:
     """Idle keep-alive connections per origin; a connection serves one request at a time."""
 
     def __init__(self) -> None:
-        self._idle: dict[Origin, list[http.client.HTTPConnection]] = defaultdict(list)
+        self._idle: dict[Origin, list[_DeadlineConnection]] = defaultdict(list)
         self._lock = threading.Lock()
 
-    def acquire(self, origin: Origin, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
+    def acquire(self, origin: Origin) -> tuple[_DeadlineConnection, bool]:
         with self._lock:
             connection = self._idle[origin].pop() if self._idle[origin] else None
         if connection is None:
-            return self.connect(origin, timeout), False
-        connection.timeout = timeout
-        if connection.sock is not None:
-            connection.sock.settimeout(timeout)
+            return self.connect(origin), False
         return connection, True
 
-    def connect(self, origin: Origin, timeout: float) -> http.client.HTTPConnection:
+    def connect(self, origin: Origin) -> _DeadlineConnection:
+        """A new connection; it connects on first use, within the attempt's time."""
         scheme, host, port = origin
-        factory = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-        return factory(host, port, timeout=timeout)
+        factory = _DeadlineHTTPSConnection if scheme == "https" else _DeadlineConnection
+        return factory(host, port)
 
-    def release(self, origin: Origin, connection: http.client.HTTPConnection) -> None:
+    def release(self, origin: Origin, connection: _DeadlineConnection) -> None:
         with self._lock:
             self._idle[origin].append(connection)
 
@@ -204,9 +274,34 @@ def _retry_after(value: str | None) -> float:
         return 0.0
 
 
-def _error_code(payload: bytes) -> str:
-    """The receiver's `error.code`, when its body has one (bodies are never echoed whole)."""
+def _left(ends: float) -> float:
+    """Seconds until `ends`; TimeoutError once it has passed."""
+    left = ends - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the attempt ran out of time")
+    return left
+
+
+def _read_capped(response: http.client.HTTPResponse, cap: int) -> tuple[bytes, bool]:
+    """At most `cap` bytes of the body, and whether that was all of it."""
+    if response.length is not None and response.length > cap:
+        return b"", False
+    payload = response.read(cap + 1)
+    return (payload[:cap], False) if len(payload) > cap else (payload, True)
+
+
+def _describe(exc: BaseException, secrets: Sequence[str]) -> str:
+    """A failure in our words: http.client's messages quote what the receiver sent."""
+    if isinstance(exc, http.client.HTTPException):
+        return type(exc).__name__
+    return f"{type(exc).__name__}: {safe_text(str(exc), secrets, limit=120)}"
+
+
+def _error_code(payload: bytes, secrets: Sequence[str]) -> str:
+    """The receiver's `error.code`, when it is a short identifier (bodies are never echoed)."""
     try:
-        return f" ({json.loads(payload)['error']['code']})"
-    except (ValueError, KeyError, TypeError):
+        code = json.loads(payload)["error"]["code"]
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError):
         return ""
+    shown = safe_code(code, secrets)
+    return f" ({shown})" if shown else ""

@@ -3,6 +3,10 @@
 Modules are loaded by path once per device and cached for the life of the function instance.
 A device without a processor gets the default, which returns the record unchanged. Exceptions
 from user code propagate, so the platform's retries and dead-letter path apply.
+
+Record ids belong to the twin, not to user code: a single output keeps its input's id, and the
+outputs of a processor that splits one record into n > 1 get ids derived from the input's id and
+their position (runtime.core.record_identity), the same on every run.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from runtime.core.record_identity import RECORD_ID, fanout_record_id
 from runtime.core.telemetry import as_records, normalize_record, validate_device_id
 
 Process = Callable[[dict[str, Any]], Any]
@@ -30,13 +35,14 @@ class ProcessorRunner:
         """Process one record or a list; a processor may return a record or a list of records."""
         results = []
         for record in (normalize_record(raw) for raw in as_records(event)):
-            output = self._processor(record["device_id"])(record)
-            for item in as_records(output):
+            outputs = as_records(self._processor(record["device_id"])(dict(record)))
+            for index, item in enumerate(outputs):
                 if not isinstance(item, Mapping):
                     raise TypeError(
                         f"the processor of {record['device_id']} returned {type(item).__name__}, not a record"
                     )
-                results.append(normalize_record({**_keys(record), **item}))
+                record_id = record[RECORD_ID] if len(outputs) == 1 else fanout_record_id(record[RECORD_ID], index)
+                results.append(normalize_record({**_keys(record), **item, RECORD_ID: record_id}))
         return results
 
     def _processor(self, device_id: str) -> Process:

@@ -7,13 +7,13 @@ the `Response` back; 401 missing/wrong token, 413 too large, 400 bad input, 500 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from runtime.core.errors import InvalidInput
+from runtime.core.limits import parse_json
 
 TOKEN_HEADER = "X-Inter-Cloud-Token"
 # The smallest request limit of the platforms we run on (Lambda Function URLs: 6 MB).
@@ -45,7 +45,8 @@ def token_matches(headers: Mapping[str, str], expected: str) -> bool:
     presented = header(headers, TOKEN_HEADER)
     if not expected or not presented:
         return False
-    return hmac.compare_digest(presented.encode(), expected.encode())
+    # surrogatepass: a header decoded with stray surrogates is a wrong token, not a crash.
+    return hmac.compare_digest(presented.encode("utf-8", "surrogatepass"), expected.encode())
 
 
 def receipt(trace_id: str | None, count: int) -> dict[str, Any]:
@@ -59,17 +60,16 @@ def error(status: int, code: str, message: str) -> Response:
 def handle_inbound(request: InboundRequest, expected_token: str, handle: Callable[[Any], dict[str, Any]]) -> Response:
     """Authenticate and parse the request, then answer with `handle(json_body)`.
 
-    `handle` raises InvalidInput for bad input (400); any other exception is a 500.
+    `handle` raises InvalidInput for bad input (400); any other exception is a 500. A body that
+    can never succeed (not strict JSON, too deep, a record no store can hold) is a 400, so the
+    sender does not retry it into its dead-letter queue.
     """
     if not token_matches(request.headers, expected_token):
         return error(401, "unauthorized", f"missing or invalid {TOKEN_HEADER} header")
     if len(request.body) > MAX_BODY_BYTES:
         return error(413, "too_large", f"body exceeds {MAX_BODY_BYTES} bytes")
     try:
-        body = json.loads(request.body)
-    except ValueError:
-        return error(400, "invalid_json", "the body is not valid JSON")
-    try:
+        body = parse_json(request.body)
         return Response(200, handle(body))
     except InvalidInput as exc:
         return error(400, exc.code, str(exc))

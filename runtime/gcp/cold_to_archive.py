@@ -1,6 +1,7 @@
 """L3 cold → archive mover (Cloud Scheduler, daily; only when archive is on another cloud):
 cold objects older than the cold window are sent to the archive writer as they are (they are
-mover payloads already), then deleted from the cold bucket.
+mover payloads already), then deleted from the cold bucket. An object that can never be forwarded
+(not a valid payload) is logged at ERROR and left in cold, so it does not stop the run.
 
 When archive is on Google too, no code runs: the cold bucket's lifecycle rule changes the
 object's class to ARCHIVE (constructs_lib.gcp.tier_bucket).
@@ -10,19 +11,23 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from runtime.core.config import positive_int
+from runtime.core.errors import InvalidInput
 from runtime.core.http_client import InterCloudClient, validate_url
-from runtime.core.mover import parse_payload
+from runtime.core.mover import stored_payloads
 from runtime.gcp import clients
 from runtime.gcp.bridge import remote_client
 from runtime.gcp.environment import handler_environment
 from runtime.gcp.http_io import internal
 
 TIME_BUDGET_SECONDS = 480.0
+
+logger = logging.getLogger(__name__)
 
 _env = handler_environment()
 COLD_BUCKET_NAME = _env.required("COLD_BUCKET_NAME")
@@ -40,8 +45,13 @@ def move(_: Any = None, now: datetime | None = None, clock=time.monotonic) -> di
             break
         if blob.time_created is None or blob.time_created >= cutoff:
             continue
-        payload = parse_payload(json.loads(blob.download_as_bytes()))
-        _client().post(payload.to_dict())
+        try:
+            payloads = stored_payloads(json.loads(blob.download_as_bytes()))
+        except (InvalidInput, ValueError) as exc:
+            logger.error("cold object %r cannot be archived and stays in cold: %s", blob.name, exc)
+            continue
+        for payload in payloads:
+            _client().post(payload.to_dict())
         blob.delete()
         moved += 1
     return {"objects": moved}

@@ -1,19 +1,23 @@
-"""The hot store on Firestore: one document per record, id `<device_id>_<timestamp>`.
+"""The hot store on Firestore: one document per record, id `<device_id>_<timestamp>_<record_id>`.
 
-Fields are the record's (`device_id`, `timestamp`, properties) plus `ttl`, a timestamp the
-Firestore TTL policy acts on: the record's time + retention + a grace period, so the scheduled
-mover normally takes a record before TTL would delete it. Writes overwrite by document id, so a
-retried delivery stores nothing twice. Range reads need the composite indexes of
-constructs_lib.gcp.firestore_hot_store (device_id ASC + timestamp ASC/DESC).
+Fields are the record's (`device_id`, `record_id`, properties), `timestamp` holding the storage
+key `<timestamp>#<record_id>` (readings of one millisecond stay apart and order totally on the
+indexed field), plus `ttl`, a timestamp the Firestore TTL policy acts on: the record's time +
+retention + a grace period, so the scheduled mover normally takes a record before TTL would
+delete it. Writes overwrite by document id, so a retried delivery stores nothing twice. Range
+reads need the composite indexes of constructs_lib.gcp.firestore_hot_store (device_id ASC +
+timestamp ASC/DESC). Documents written before record ids existed (id `<device_id>_<timestamp>`,
+bare timestamp) read back the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from runtime.core.reader import Page, ReaderQueryError, decode_cursor, encode_cursor
+from runtime.core.record_identity import RECORD_ID, key_range, legacy_record_id, split_storage_key, storage_key
 from runtime.core.telemetry import parse_timestamp
 
 TTL_FIELD = "ttl"
@@ -24,6 +28,11 @@ ASCENDING, DESCENDING = "ASCENDING", "DESCENDING"
 
 
 def document_id(record: Mapping[str, Any]) -> str:
+    return f"{record['device_id']}_{record['timestamp']}_{record[RECORD_ID]}"
+
+
+def legacy_document_id(record: Mapping[str, Any]) -> str:
+    """The id of a document written before record ids existed."""
     return f"{record['device_id']}_{record['timestamp']}"
 
 
@@ -54,18 +63,19 @@ class FirestoreHotStore:
     def query_range(
         self, device_id: str, start: str, end: str, limit: int, cursor: str | None, ascending: bool
     ) -> Page:
+        low, high = key_range(start, end)
         query = (
             self._documents.where(filter=field_filter("device_id", "==", device_id))
-            .where(filter=field_filter("timestamp", ">=", start))
-            .where(filter=field_filter("timestamp", "<=", end))
+            .where(filter=field_filter("timestamp", ">=", low))
+            .where(filter=field_filter("timestamp", "<=", high))
             .order_by("timestamp", direction=ASCENDING if ascending else DESCENDING)
         )
         if cursor:
-            query = query.start_after({"timestamp": _position(cursor, device_id)})
+            query = query.start_after({"timestamp": _position(cursor, device_id, low, high)})
         found = [from_document(snapshot.to_dict()) for snapshot in query.limit(limit + 1).stream()]
         page = found[:limit]
         more = len(found) > limit
-        next_cursor = encode_cursor({"device_id": device_id, "timestamp": page[-1]["timestamp"]}) if more else None
+        next_cursor = encode_cursor({"device_id": device_id, "timestamp": storage_key(page[-1])}) if more else None
         return Page(page, next_cursor)
 
     def latest(self, device_id: str) -> dict[str, Any] | None:
@@ -87,24 +97,40 @@ class FirestoreHotStore:
         return [from_document(snapshot.to_dict()) for snapshot in query.stream()]
 
     def delete(self, records: Sequence[Mapping[str, Any]]) -> None:
-        for start in range(0, len(records), BATCH_LIMIT):
+        ids = [document_id(record) for record in records]
+        # A record with the identity of a bare (device, time) key may predate record ids.
+        ids += [legacy_document_id(r) for r in records if r[RECORD_ID] == legacy_record_id(r["device_id"], r["timestamp"])]
+        for start in range(0, len(ids), BATCH_LIMIT):
             batch = self._client.batch()
-            for record in records[start : start + BATCH_LIMIT]:
-                batch.delete(self._documents.document(document_id(record)))
+            for doc_id in ids[start : start + BATCH_LIMIT]:
+                batch.delete(self._documents.document(doc_id))
             batch.commit()
 
     def _document(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        expires = parse_timestamp(record["timestamp"]) + timedelta(days=self._retention_days + TTL_GRACE_DAYS)
-        return {**record, TTL_FIELD: expires}
+        moment = parse_timestamp(record["timestamp"])
+        try:
+            expires = moment + timedelta(days=self._retention_days + TTL_GRACE_DAYS)
+        except OverflowError:  # records dated near the year 9999
+            expires = datetime.max.replace(tzinfo=UTC)
+        return {**record, "timestamp": storage_key(record), TTL_FIELD: expires}
 
 
 def from_document(document: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored document as a plain record (the TTL field dropped)."""
-    return {key: value for key, value in document.items() if key != TTL_FIELD}
+    """A stored document as a plain record (storage key split, the TTL field dropped)."""
+    record = {key: value for key, value in document.items() if key != TTL_FIELD}
+    record["timestamp"], record[RECORD_ID] = split_storage_key(
+        record["timestamp"], record["device_id"], record.get(RECORD_ID)
+    )
+    return record
 
 
-def _position(cursor: str, device_id: str) -> str:
+def _position(cursor: str, device_id: str, low: str, high: str) -> str:
     position = decode_cursor(cursor)
-    if not isinstance(position, dict) or position.get("device_id") != device_id or not isinstance(position.get("timestamp"), str):
+    if (
+        not isinstance(position, dict)
+        or position.get("device_id") != device_id
+        or not isinstance(position.get("timestamp"), str)
+        or not low <= position["timestamp"] <= high
+    ):
         raise ReaderQueryError("next_token does not belong to this query")
     return position["timestamp"]

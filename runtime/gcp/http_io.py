@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from runtime.core.errors import InvalidInput
+from runtime.core.limits import parse_json
 from runtime.core.receiver import InboundRequest, Response, error, handle_inbound
 from runtime.gcp.secrets import get_secret
 
@@ -39,10 +40,7 @@ def internal(request: Any, handle: Callable[[Any], Any]) -> Answer:
     fails and the platform retries.
     """
     try:
-        body = json.loads(request.get_data(cache=False) or b"null")
-    except ValueError:
-        return answer(error(400, "invalid_json", "the body is not valid JSON"))
-    try:
+        body = parse_json(request.get_data(cache=False) or b"null")
         return json.dumps(handle(body)), 200, JSON
     except InvalidInput as exc:
         return answer(error(400, exc.code, str(exc)))

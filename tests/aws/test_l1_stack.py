@@ -180,7 +180,11 @@ def test_topic_rule_sends_every_devices_telemetry_to_the_dispatcher(example):
         {
             "RuleName": "factory_floor_telemetry",
             "TopicRulePayload": {
-                "Sql": f"SELECT *, topic(3) AS topic_device_id FROM 'dt/{TWIN}/+/telemetry'",
+                # The rule stamps every message once with an id and a receipt time (record identity).
+                "Sql": (
+                    "SELECT *, topic(3) AS topic_device_id, newuuid() AS ingress_id, timestamp() AS ingress_time"
+                    f" FROM 'dt/{TWIN}/+/telemetry'"
+                ),
                 "AwsIotSqlVersion": "2016-03-23",
                 "Actions": [{"Lambda": {"FunctionArn": {"Fn::GetAtt": [dispatcher_id, "Arn"]}}}],
                 "ErrorAction": {"Sqs": {"QueueUrl": {"Ref": queue_id}, "RoleArn": Match.any_value()}},

@@ -56,18 +56,21 @@ def load_aws(monkeypatch: pytest.MonkeyPatch):
 def test_aws_persister_writes_to_the_google_hot_writer(aws, load_aws, gcp_runtime, serve_function) -> None:
     writer = serve_function("hot_writer", INBOUND_TOKEN_SECRET=TOKEN_SECRET, HOT_RETENTION_DAYS=30, **STORE)
     persister = load_aws("persister", REMOTE_URL=writer.url, REMOTE_TOKEN_SECRET=AWS_TOKEN_SECRET)
-    records = [{"iotDeviceId": "d1", "timestamp": f"2026-01-01T10:00:0{s}Z", "temperature": 20 + s} for s in range(3)]
+    records = [{"iotDeviceId": "d1", "timestamp": f"2026-01-01T10:00:0{s}Z", "record_id": f"{s:032x}",
+                "temperature": 20 + s} for s in range(3)]
     assert persister.handler(records) == {"count": 3}
+    assert persister.handler(records) == {"count": 3}  # Lambda's retry of the same event
     docs = gcp_runtime.firestore.collection("hot-data").docs
-    assert sorted(docs) == [f"d1_2026-01-01T10:00:0{s}.000Z" for s in range(3)]
-    assert docs["d1_2026-01-01T10:00:02.000Z"]["temperature"] == 22
+    assert sorted(docs) == [f"d1_2026-01-01T10:00:0{s}.000Z_{s:032x}" for s in range(3)]
+    assert docs[f"d1_2026-01-01T10:00:02.000Z_{2:032x}"]["temperature"] == 22
 
 
 def test_aws_twin_connector_reads_the_google_hot_readers(aws, load_aws, gcp_runtime, serve_function) -> None:
     from runtime.gcp.firestore_store import FirestoreHotStore
 
     FirestoreHotStore(gcp_runtime.firestore, "hot-data", 30).put(
-        [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{s}.000Z", "temperature": 20.5 + s} for s in range(3)]
+        [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{s}.000Z", "record_id": f"{s:032x}", "temperature": 20.5 + s}
+         for s in range(3)]
     )
     reader = serve_function("hot_reader", INBOUND_TOKEN_SECRET=TOKEN_SECRET, **STORE)
     last = serve_function("hot_reader_last_entry", INBOUND_TOKEN_SECRET=TOKEN_SECRET, **STORE)
@@ -91,7 +94,8 @@ def test_google_mover_sends_to_the_aws_cold_writer(aws, load_aws, gcp_runtime, s
         monkeypatch.delenv(variable, raising=False)
     try:
         FirestoreHotStore(gcp_runtime.firestore, "hot-data", 1).put(
-            [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{s}.000Z", "temperature": s} for s in range(3)]
+            [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{s}.000Z", "record_id": f"{s:032x}", "temperature": s}
+             for s in range(3)]
         )
         gcp_runtime.secret_manager.values["projects/p/secrets/outbound"] = TOKEN
         mover = serve_function("hot_to_cold", HOT_RETENTION_DAYS=1, REMOTE_URL=receiver.url,

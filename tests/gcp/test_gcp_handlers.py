@@ -14,14 +14,15 @@ from runtime.core.envelope import HOT_STORAGE_LAYER, PROCESSING_LAYER, build_env
 from runtime.core.http_client import DeliveryError
 from runtime.core.mover import build_payloads
 from tests.gcp.gcp_runtime import TOKEN_SECRET
-from tests.runtime.runtime_testing import LoopbackServer, json_reply
+from tests.runtime.runtime_testing import LoopbackServer, cold_object_key, contract_id, json_reply
 
 EXAMPLE = "examples/factory-floor-gcp"
 STORE = {"HOT_DATABASE": "twin-hot", "HOT_COLLECTION": "hot-data"}
 
 
 def rec(device: str = "d1", second: int = 0, **values) -> dict:
-    return {"device_id": device, "timestamp": f"2026-01-01T10:00:{second:02d}.000Z", **values}
+    return {"device_id": device, "timestamp": f"2026-01-01T10:00:{second:02d}.000Z", "record_id": f"{second:032x}",
+            **values}
 
 
 @pytest.fixture
@@ -80,7 +81,8 @@ def test_ingestion_processor_persister_chain(gcp_runtime, serve_function) -> Non
     assert ingestion.client().post(envelope)["count"] == 1
     [stored] = gcp_runtime.firestore.collection("hot-data").docs.values()
     assert stored["device_id"] == "press-01" and stored["temperature"] == 100.0  # the device's processor ran
-    assert stored["timestamp"] == "2026-01-01T10:00:00.000Z"
+    rid = contract_id(f"{envelope['trace_id']}:0")  # sent without an id: the envelope's trace id and index
+    assert stored["timestamp"] == f"2026-01-01T10:00:00.000Z#{rid}" and stored["record_id"] == rid
 
 
 def test_dispatcher_forwards_pubsub_telemetry_with_an_id_token(gcp_runtime, serve_function, recorder) -> None:
@@ -102,7 +104,8 @@ def test_dispatcher_forwards_pubsub_telemetry_with_an_id_token(gcp_runtime, serv
     now = datetime.now(timezone.utc).isoformat()
     assert publish(b'{"device_id": "spoofed", "temperature": 21.5, "timestamp": 1767261600000}', now, device_id="press-01") == 200
     [forwarded] = target.requests
-    assert json.loads(forwarded.body) == {"device_id": "press-01", "timestamp": "2026-01-01T10:00:00.000Z", "temperature": 21.5}
+    assert json.loads(forwarded.body) == {"device_id": "press-01", "timestamp": "2026-01-01T10:00:00.000Z",
+                                          "record_id": contract_id("google:1"), "temperature": 21.5}
     assert forwarded.headers["Authorization"] == f"Bearer id-token-for-{target.url}"
     # Never deliverable: dead-lettered at once and acknowledged.
     assert publish(b"not json", now, device_id="press-01") == 200
@@ -114,6 +117,30 @@ def test_dispatcher_forwards_pubsub_telemetry_with_an_id_token(gcp_runtime, serv
     old = (datetime.now(timezone.utc) - timedelta(hours=2)).isoformat()
     assert publish(b'{"t": 1}', old, device_id="press-01") == 200
     assert gcp_runtime.publisher.messages[-1][2]["dead_letter_reason"].startswith("undeliverable")
+
+
+def test_dispatcher_gives_a_redelivered_message_the_same_record(gcp_runtime, serve_function, recorder) -> None:
+    """Pub/Sub redelivers with the same messageId and publishTime: a clockless device's reading is stored once."""
+    target = recorder()
+    dispatcher = serve_function("dispatcher", "cloudevent", TARGET_URL=target.url, DEAD_LETTER_TOPIC="projects/p/topics/dead")
+    data = base64.b64encode(b'{"temperature": 21.5, "record_id": "ffffffffffffffffffffffffffffffff"}').decode()
+
+    def deliver(message_id: str) -> None:
+        body = {"message": {"data": data, "attributes": {"device_id": "press-01"}, "messageId": message_id,
+                            "publishTime": "2026-01-01T10:00:05.123456Z"}, "subscription": "projects/p/subscriptions/e"}
+        request = urllib.request.Request(dispatcher.url, data=json.dumps(body).encode(), method="POST", headers={
+            "Content-Type": "application/json", "ce-id": message_id, "ce-specversion": "1.0",
+            "ce-source": "//pubsub.googleapis.com/projects/p/topics/t", "ce-type": "google.cloud.pubsub.topic.v1.messagePublished"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+
+    deliver("42")
+    deliver("42")
+    deliver("43")
+    first, again, other = (json.loads(request.body) for request in target.requests)
+    assert first == again == {"device_id": "press-01", "timestamp": "2026-01-01T10:00:05.123Z",
+                              "record_id": contract_id("google:42"), "temperature": 21.5}
+    assert other["record_id"] == contract_id("google:43")
 
 
 def test_event_checker_runs_functions_workflow_and_feedback(gcp_runtime, serve_function, recorder, monkeypatch) -> None:
@@ -169,14 +196,13 @@ def test_hot_to_cold_moves_expired_records_into_the_cold_bucket(gcp_runtime, ser
     storage_emulator.create_bucket("cold")
     store = FirestoreHotStore(gcp_runtime.firestore, "hot-data", 30)
     recent = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    store.put([rec("d1", s, t=s) for s in range(3)] + [rec("d2", 0, t=9), {"device_id": "d1", "timestamp": recent}])
+    store.put([rec("d1", s, t=s) for s in range(3)] + [rec("d2", 0, t=9), {**rec("d1", 9), "timestamp": recent}])
     mover = serve_function("hot_to_cold", HOT_RETENTION_DAYS=30, COLD_BUCKET_NAME="cold", **STORE)
     request = urllib.request.Request(mover.url, data=b"{}", method="POST", headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.loads(response.read()) == {"records": 4, "objects": 2}
     names = sorted(blob.name for blob in storage_emulator.list_blobs("cold"))
-    assert names == ["d1/2026/01/01/20260101T100000000Z_20260101T100002000Z_3.json",
-                     "d2/2026/01/01/20260101T100000000Z_20260101T100000000Z_1.json"]
+    assert names == [cold_object_key([rec("d1", s) for s in range(3)]), cold_object_key([rec("d2", 0)])]
     assert [r["timestamp"] for r in store.older_than("9999", 10)] == [recent]  # only the recent record is left
 
 

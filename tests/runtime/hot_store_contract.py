@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 
 from runtime.core.reader import HotStore, ReaderQueryError, encode_cursor
+from tests.runtime.runtime_testing import record_id
 
 START, END = "2026-01-01T00:00:00.000Z", "2026-01-01T23:59:59.999Z"
+# Two readings of one device in the same millisecond: ids in ascending order.
+TWIN_A, TWIN_B = "0" * 31 + "a", "f" * 31 + "b"
 
 
 def stamp(second: int) -> str:
@@ -21,7 +24,15 @@ def stamp(second: int) -> str:
 
 
 def records(device_id: str, seconds: range, **values: Any) -> list[dict[str, Any]]:
-    return [{"device_id": device_id, "timestamp": stamp(s), "temperature": 20.0 + s, **values} for s in seconds]
+    return [
+        {"device_id": device_id, "timestamp": stamp(s), "record_id": record_id(device_id, s), "temperature": 20.0 + s,
+         **values}
+        for s in seconds
+    ]
+
+
+def reading(second: int, rid: str, **values: Any) -> dict[str, Any]:
+    return {"device_id": "d1", "timestamp": stamp(second), "record_id": rid, **values}
 
 
 def read_all(store: HotStore, device_id: str, limit: int, ascending: bool = True) -> list[dict[str, Any]]:
@@ -81,6 +92,7 @@ class HotStoreContract:
         value = {
             "device_id": "d1",
             "timestamp": stamp(0),
+            "record_id": TWIN_A,
             "count": 7,
             "ratio": 0.25,
             "on": True,
@@ -99,3 +111,34 @@ class HotStoreContract:
         store.put(records("d1", range(3)))
         with pytest.raises(ReaderQueryError):
             store.query_range("d1", START, END, 10, cursor, True)
+
+    def test_a_replayed_put_stores_nothing_twice(self, store: HotStore) -> None:
+        batch = records("d1", range(3))
+        for _ in range(3):
+            store.put(batch)
+        assert read_all(store, "d1", limit=100) == batch
+
+    def test_readings_of_the_same_millisecond_both_survive_in_key_order(self, store: HotStore) -> None:
+        store.put([reading(1, TWIN_B, v=2), reading(1, TWIN_A, v=1), reading(0, TWIN_B, v=0)])
+        ascending = read_all(store, "d1", limit=100)
+        assert [(r["timestamp"], r["record_id"], r["v"]) for r in ascending] == [
+            (stamp(0), TWIN_B, 0), (stamp(1), TWIN_A, 1), (stamp(1), TWIN_B, 2)]
+        assert read_all(store, "d1", limit=100, ascending=False) == list(reversed(ascending))
+        assert store.latest("d1") == reading(1, TWIN_B, v=2)
+
+    @pytest.mark.parametrize("ascending", [True, False])
+    def test_pages_split_between_readings_of_one_millisecond_lose_none(self, store: HotStore, ascending: bool) -> None:
+        same = [reading(5, f"{n:032x}", n=n) for n in range(5)]
+        store.put(same)
+        assert read_all(store, "d1", limit=2, ascending=ascending) == (same if ascending else same[::-1])
+
+    def test_a_range_ending_on_a_reading_includes_every_reading_of_that_millisecond(self, store: HotStore) -> None:
+        store.put([reading(3, TWIN_A), reading(3, TWIN_B), reading(4, TWIN_A)])
+        page = store.query_range("d1", stamp(1), stamp(3), 100, None, True)
+        assert [r["record_id"] for r in page.records] == [TWIN_A, TWIN_B]
+
+    def test_a_cursor_outside_the_queried_range_is_rejected(self, store: HotStore) -> None:
+        store.put(records("d1", range(6)))
+        first = store.query_range("d1", stamp(0), stamp(5), 2, None, True)
+        with pytest.raises(ReaderQueryError):
+            store.query_range("d1", stamp(4), stamp(5), 2, first.cursor, True)

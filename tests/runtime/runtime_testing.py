@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import threading
+import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -158,6 +161,35 @@ def history_request(device_id: str = "d1", types: dict[str, str] | None = None, 
     return twinmaker_request(device_id, types, **{**window, **extra})
 
 
+# docs/runtime-contract.md "Record identity": ids are uuid5(<this namespace>, <name>) as 32 hex digits.
+RECORD_ID_NAMESPACE = uuid.UUID("1cb9fecd-413c-4951-a5f3-8620f77205c5")
+
+
+def contract_id(name: str) -> str:
+    """The record id the contract gives to `name` (e.g. "aws:<ingress id>", "<trace id>:<index>")."""
+    return uuid.uuid5(RECORD_ID_NAMESPACE, name).hex
+
+
+def record_id(*parts: object) -> str:
+    """A fixed, valid record id for test data (32 hex digits, any will do)."""
+    return f"{zlib.crc32(repr(parts).encode()):08x}" * 4
+
+
 def record(device_id: str = "d1", second: int = 0, **values: Any) -> dict[str, Any]:
-    """A canonical record at 2026-01-01T10:00:<second>."""
-    return {"device_id": device_id, "timestamp": f"2026-01-01T10:00:{second:02d}.000Z", **values}
+    """A canonical record at 2026-01-01T10:00:<second>, with a record id of its own."""
+    stamp = f"2026-01-01T10:00:{second:02d}.000Z"
+    return {"device_id": device_id, "timestamp": stamp, "record_id": record_id(device_id, stamp), **values}
+
+
+def cold_object_key(records: list[dict[str, Any]]) -> str:
+    """The object key the contract gives a mover payload of `records` (one device and day, in
+    time order): `<device>/<yyyy>/<mm>/<dd>/<start>_<end>_<n>_<digest>.json`, the digest being the
+    first 16 hex digits of SHA-256 over the record ids joined by `,`."""
+
+    def compact(stamp: str) -> str:
+        return stamp.replace("-", "").replace(":", "").replace(".", "")
+
+    first, last = records[0]["timestamp"], records[-1]["timestamp"]
+    digest = hashlib.sha256(",".join(r["record_id"] for r in records).encode()).hexdigest()[:16]
+    day = first[:10].replace("-", "/")
+    return f"{records[0]['device_id']}/{day}/{compact(first)}_{compact(last)}_{len(records)}_{digest}.json"

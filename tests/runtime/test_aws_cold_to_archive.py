@@ -9,7 +9,7 @@ from runtime.aws import clients
 from runtime.aws.object_storage import put_payload
 from runtime.core.http_client import DeliveryError
 from runtime.core.mover import build_payloads
-from tests.runtime.runtime_testing import TOKEN, function_url, json_reply, record
+from tests.runtime.runtime_testing import TOKEN, cold_object_key, contract_id, function_url, json_reply, record
 
 COLD, ARCHIVE = "twin-cold", "twin-archive"
 
@@ -77,3 +77,27 @@ def test_the_forwarder_needs_its_bucket_and_remote(load_handler):
 
     with pytest.raises(ConfigurationError, match="COLD_BUCKET_NAME"):
         load_handler("cold_to_archive")
+
+
+def test_objects_from_before_record_ids_are_forwarded_and_a_bad_one_does_not_block_the_rest(
+    load_handler, serve, token_secret, cold_object, caplog
+):
+    legacy_records = [{"device_id": "d2", "timestamp": "2026-01-01T10:00:0{}.000Z".format(s), "t": s} for s in (1, 2)]
+    legacy_key = "d2/2026/01/01/20260101T100001000Z_20260101T100002000Z_2.json"  # the old key layout
+    legacy = {"schema": "dt.mover.v1", "source_cloud": "aws", "device_id": "d2", "records": legacy_records,
+              "start_timestamp": legacy_records[0]["timestamp"], "end_timestamp": legacy_records[1]["timestamp"],
+              "object_key": legacy_key}
+    s3 = clients.client("s3")
+    s3.put_object(Bucket=COLD, Key=legacy_key, Body=json.dumps(legacy).encode())
+    s3.put_object(Bucket=COLD, Key="d3/broken.json", Body=b'{"schema": "dt.mover.v1", "records": "no"}')
+    server = serve(lambda request: json_reply(200, {"status": "received"}))
+    forwarder = load_handler(
+        "cold_to_archive", COLD_BUCKET_NAME=COLD, REMOTE_URL=server.url, REMOTE_TOKEN_SECRET=token_secret
+    )
+    events = {"Records": [created(legacy_key), created("d3/broken.json"), created(cold_object)]}
+    assert forwarder.handler(events) == {"forwarded": 2}
+    first, second = (json.loads(request.body) for request in server.requests)
+    with_ids = [{**r, "record_id": contract_id(f"d2:{r['timestamp']}")} for r in legacy_records]
+    assert first["records"] == with_ids and first["object_key"] == cold_object_key(with_ids)
+    assert second["object_key"] == cold_object
+    assert "d3/broken.json" in caplog.text and "cannot be archived" in caplog.text

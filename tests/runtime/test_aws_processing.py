@@ -11,7 +11,7 @@ from runtime.core.config import ConfigurationError
 from runtime.core.envelope import build_envelope
 from runtime.core.http_client import DeliveryError
 from runtime.core.telemetry import TelemetryError
-from tests.runtime.runtime_testing import TOKEN, function_url_event, json_reply, record
+from tests.runtime.runtime_testing import TOKEN, contract_id, function_url_event, json_reply, record
 
 
 def stored_items(table: str) -> list[dict]:
@@ -21,12 +21,26 @@ def stored_items(table: str) -> list[dict]:
 # dispatcher
 
 
+RULE_FIELDS = {"topic_device_id": "d1", "ingress_id": "6f1c9c6e-1b1c-4a5e-9d9e-0d6f2a1b3c4d", "ingress_time": 1767225605123}
+
+
 def test_dispatcher_normalises_and_invokes_the_target(load_handler, fake_lambda) -> None:
     dispatcher = load_handler("dispatcher", TARGET_FUNCTION_NAME="twin-processor")
-    dispatcher.handler({"iotDeviceId": "d1", "time": 1767225600000, "temperature": 21.5, "topic_device_id": "d1"})
-    assert fake_lambda.calls == [
-        ("twin-processor", "Event", {"device_id": "d1", "timestamp": "2026-01-01T00:00:00.000Z", "temperature": 21.5})
-    ]
+    dispatcher.handler({"iotDeviceId": "d1", "time": 1767225600000, "temperature": 21.5, **RULE_FIELDS})
+    expected = {"device_id": "d1", "timestamp": "2026-01-01T00:00:00.000Z",
+                "record_id": contract_id(f"aws:{RULE_FIELDS['ingress_id']}"), "temperature": 21.5}
+    assert fake_lambda.calls == [("twin-processor", "Event", expected)]
+
+
+def test_dispatcher_gives_the_same_message_the_same_record_on_every_delivery(load_handler, fake_lambda) -> None:
+    """Lambda's async queue may deliver an event twice; a clockless device gets the rule's time."""
+    dispatcher = load_handler("dispatcher", TARGET_FUNCTION_NAME="twin-processor")
+    event = {"temperature": 21.5, "record_id": "f" * 32, **RULE_FIELDS}  # a device's own id is not taken
+    first, second = dispatcher.handler(dict(event)), dispatcher.handler(dict(event))
+    assert first == second == {"device_id": "d1", "timestamp": "2026-01-01T00:00:05.123Z",
+                               "record_id": contract_id(f"aws:{RULE_FIELDS['ingress_id']}"), "temperature": 21.5}
+    other = dispatcher.handler({**event, "ingress_id": "another-message"})
+    assert other["record_id"] != first["record_id"] and other["timestamp"] == first["timestamp"]
 
 
 def test_dispatcher_trusts_the_topic_over_the_body(load_handler, fake_lambda, caplog) -> None:
@@ -88,12 +102,14 @@ def test_persister_writes_locally_then_invokes_the_event_checker(load_handler, f
     persister = load_handler(
         "persister", HOT_TABLE_NAME=hot_table, HOT_RETENTION_DAYS=30, EVENT_CHECKER_FUNCTION_NAME="twin-event-checker"
     )
-    persister.handler({"iotDeviceId": "d1", "time": "2026-01-01T00:00:00Z", "temperature": 21.5})
+    rid = "0123456789abcdef" * 2
+    persister.handler({"iotDeviceId": "d1", "time": "2026-01-01T00:00:00Z", "record_id": rid, "temperature": 21.5})
     (item,) = stored_items(hot_table)
     assert item["device_id"] == "d1" and float(item["temperature"]) == 21.5
+    assert item["timestamp"] == f"2026-01-01T00:00:00.000Z#{rid}" and item["record_id"] == rid
     assert int(item["ttl"]) == 1767225600 + 30 * 86400
     assert fake_lambda.events_for("twin-event-checker") == [
-        [{"device_id": "d1", "timestamp": "2026-01-01T00:00:00.000Z", "temperature": 21.5}]
+        [{"device_id": "d1", "timestamp": "2026-01-01T00:00:00.000Z", "record_id": rid, "temperature": 21.5}]
     ]
 
 
@@ -162,7 +178,9 @@ def test_connector_forwards_records_to_the_ingestion(load_handler, serve, token_
     assert connector.handler({"iotDeviceId": "d1", "ts": 0, "t": 1}) == {"count": 1}
     body = json.loads(server.requests[0].body)
     assert body["target_layer"] == "L2" and body["source_cloud"] == "aws"
-    assert body["payload"] == [{"device_id": "d1", "timestamp": "1970-01-01T00:00:00.000Z", "t": 1}]
+    # A record without an id (one written before ids existed) keeps the identity of its old key.
+    legacy = contract_id("d1:1970-01-01T00:00:00.000Z")
+    assert body["payload"] == [{"device_id": "d1", "timestamp": "1970-01-01T00:00:00.000Z", "record_id": legacy, "t": 1}]
 
 
 def test_connector_needs_an_https_url(load_handler) -> None:
@@ -200,3 +218,14 @@ def test_ingestion_invokes_the_processor_and_returns_a_receipt(ingestion: Any, f
 def test_ingestion_rejects_bad_requests(ingestion: Any, fake_lambda, body: Any, token: str, status: int) -> None:
     assert post(ingestion, body, token)["statusCode"] == status
     assert fake_lambda.calls == []
+
+
+def test_async_invokes_split_a_batch_that_exceeds_the_payload_limit(load_handler, fake_lambda) -> None:
+    """100 records of 30 KB (a full envelope) would be refused on every retry as one 3 MB invoke."""
+    from runtime.aws.lambda_invoke import MAX_ASYNC_PAYLOAD_BYTES, invoke_async
+
+    records = [record(second=s % 60, blob="x" * 30_000, n=s) for s in range(100)]
+    count = invoke_async("twin-processor", records)
+    payloads = [json.dumps(event).encode() for _, _, event in fake_lambda.calls]
+    assert count == len(payloads) > 1 and all(len(p) <= MAX_ASYNC_PAYLOAD_BYTES <= 256 * 1024 for p in payloads)
+    assert [r["n"] for _, _, event in fake_lambda.calls for r in event] == list(range(100))

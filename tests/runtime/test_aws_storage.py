@@ -10,7 +10,7 @@ from runtime.core.config import ConfigurationError
 from runtime.core.envelope import build_envelope
 from runtime.core.http_client import DeliveryError
 from runtime.core.mover import build_payloads
-from tests.runtime.runtime_testing import TOKEN, function_url_event, json_reply, record
+from tests.runtime.runtime_testing import TOKEN, cold_object_key, function_url_event, json_reply, record
 
 COLD, ARCHIVE = "twin-cold", "twin-archive"
 
@@ -117,8 +117,10 @@ def test_archive_writer_needs_its_bucket_and_token(load_handler) -> None:
 
 
 def stream_record(item: dict, event_name: str = "REMOVE", principal: str | None = "dynamodb.amazonaws.com") -> dict:
+    """The stream record of a hot table item (its sort key holds `<timestamp>#<record_id>`)."""
+    stored = {**item, "timestamp": f"{item['timestamp']}#{item['record_id']}"}
     image = {
-        key: ({"N": str(value)} if isinstance(value, (int, float)) else {"S": value}) for key, value in item.items()
+        key: ({"N": str(value)} if isinstance(value, (int, float)) else {"S": value}) for key, value in stored.items()
     }
     stream = {"eventName": event_name, "dynamodb": {"Keys": {}, "OldImage": image}}
     if principal:
@@ -143,9 +145,10 @@ def test_hot_to_cold_moves_only_ttl_expiries_grouped_per_device_and_day(load_han
     s3 = clients.client("s3")
     keys = sorted(entry["Key"] for entry in s3.list_objects_v2(Bucket=COLD)["Contents"])
     assert keys == [
-        "d1/2026/01/01/20260101T100001000Z_20260101T100002000Z_2.json",
-        "d2/2026/01/01/20260101T100003000Z_20260101T100003000Z_1.json",
+        cold_object_key([record(second=1), record(second=2)]),
+        cold_object_key([record("d2", 3)]),
     ]
+    assert keys[0].startswith("d1/2026/01/01/20260101T100001000Z_20260101T100002000Z_2_")
     d1 = s3.get_object(Bucket=COLD, Key=keys[0])
     assert d1["StorageClass"] == "STANDARD_IA"
     assert json.loads(d1["Body"].read())["records"] == [record(second=1, t=1), record(second=2, t=2.5)]
@@ -173,3 +176,20 @@ def test_hot_to_cold_raises_so_the_stream_retries(load_handler, serve, token_sec
 def test_hot_to_cold_ignores_batches_without_expiries(load_handler, buckets: None) -> None:
     mover = load_handler("hot_to_cold", COLD_BUCKET_NAME=COLD)
     assert mover.handler({"Records": [stream_record(record(), event_name="INSERT")]}) == {"records": 0, "objects": 0}
+
+
+def test_a_function_url_body_that_cannot_be_decoded_is_400(hot_writer: Any, hot_table: str) -> None:
+    event = function_url_event(b"{}", {"x-inter-cloud-token": TOKEN})
+    event["body"] = "not base64 at all!"
+    response = hot_writer.handler(event)
+    assert response["statusCode"] == 400 and json.loads(response["body"])["error"]["code"] == "invalid_body"
+
+
+def test_the_hot_writer_keeps_readings_of_one_millisecond_apart(hot_writer: Any, hot_table: str) -> None:
+    """Two readings of a device in the same millisecond overwrote each other before record ids."""
+    first, second = {**record(second=1, t=1), "record_id": "a" * 32}, {**record(second=1, t=2), "record_id": "b" * 32}
+    assert post(hot_writer, build_envelope([first, second], "azure", "L3_hot"))[0] == 200
+    assert post(hot_writer, build_envelope([second], "azure", "L3_hot"))[0] == 200  # a replay in a new envelope
+    items = clients.dynamodb_table(hot_table).scan()["Items"]
+    assert sorted((item["timestamp"], int(item["t"])) for item in items) == [
+        (f"2026-01-01T10:00:01.000Z#{'a' * 32}", 1), (f"2026-01-01T10:00:01.000Z#{'b' * 32}", 2)]

@@ -1,10 +1,10 @@
-from datetime import UTC, datetime
-
 import pytest
 
 from runtime.core.telemetry import TelemetryError, normalize_record, normalize_timestamp
+from tests.runtime.runtime_testing import contract_id
 
-NOW = datetime(2026, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
+NOW_TEXT = "2026-03-04T05:06:07.890123+00:00"
+RID = "0123456789abcdef" * 2
 
 
 @pytest.mark.parametrize("key", ["device_id", "iotDeviceId", "deviceId", "IoTDeviceId"])
@@ -34,13 +34,25 @@ def test_timestamp_is_read_from_every_alias(key: str) -> None:
 
 
 @pytest.mark.parametrize("raw", [{"device_id": "d1"}, {"device_id": "d1", "time": ""}])
-def test_missing_timestamp_means_now(raw: dict) -> None:
-    assert normalize_record(raw, now=NOW)["timestamp"] == "2026-03-04T05:06:07.890Z"
+def test_a_missing_timestamp_takes_the_given_receipt_time(raw: dict) -> None:
+    assert normalize_record(raw, default_time=NOW_TEXT)["timestamp"] == "2026-03-04T05:06:07.890Z"
+
+
+@pytest.mark.parametrize("raw", [{"device_id": "d1"}, {"device_id": "d1", "time": ""}])
+def test_without_a_timestamp_or_a_receipt_time_a_record_is_refused(raw: dict) -> None:
+    """Never "now": a replay would get another time, so another key (a duplicate row)."""
+    with pytest.raises(TelemetryError, match="no timestamp"):
+        normalize_record(raw)
 
 
 def test_aliases_are_replaced_by_canonical_keys_and_properties_kept() -> None:
-    record = normalize_record({"iotDeviceId": "d1", "time": 0, "temperature": 21.5})
-    assert record == {"device_id": "d1", "timestamp": "1970-01-01T00:00:00.000Z", "temperature": 21.5}
+    record = normalize_record({"iotDeviceId": "d1", "time": 0, "temperature": 21.5}, default_id=RID)
+    assert record == {"device_id": "d1", "timestamp": "1970-01-01T00:00:00.000Z", "record_id": RID, "temperature": 21.5}
+
+
+def test_a_record_keeps_its_id_and_one_without_gets_the_identity_of_its_old_key() -> None:
+    assert normalize_record({"device_id": "d1", "ts": 0, "record_id": RID}, default_id="f" * 32)["record_id"] == RID
+    assert normalize_record({"device_id": "d1", "ts": 0})["record_id"] == contract_id("d1:1970-01-01T00:00:00.000Z")
 
 
 def test_explicit_device_id_overrides_the_body() -> None:

@@ -9,6 +9,7 @@ from runtime.core.envelope import EnvelopeError, build_envelope, parse_envelope,
 from runtime.core.errors import InvalidInput
 from runtime.core.receiver import MAX_BODY_BYTES, InboundRequest, handle_inbound, token_matches
 from runtime.core.sender import RecordSender
+from tests.runtime.runtime_testing import contract_id
 
 TOKEN = "s3cret"
 
@@ -104,7 +105,21 @@ def test_records_receiver_normalises_delivers_and_returns_a_receipt() -> None:
     receive = records_receiver("L2", delivered.extend)
     envelope = build_envelope([{"iotDeviceId": "d1", "time": 0, "t": 1}], "azure", "L2")
     assert receive(envelope) == {"status": "received", "trace_id": envelope["trace_id"], "count": 1}
-    assert delivered == [{"device_id": "d1", "timestamp": "1970-01-01T00:00:00.000Z", "t": 1}]
+    rid = contract_id(f"{envelope['trace_id']}:0")  # an id-less record: envelope trace id and index
+    assert delivered == [{"device_id": "d1", "timestamp": "1970-01-01T00:00:00.000Z", "record_id": rid, "t": 1}]
+
+
+def test_records_without_time_or_id_stay_apart_and_a_replayed_envelope_yields_the_same_records() -> None:
+    """Five clockless records in one envelope were one row, plus one per replay."""
+    delivered: list = []
+    receive = records_receiver("L3_hot", delivered.extend)
+    envelope = build_envelope([{"device_id": "d1", "n": n} for n in range(5)], "gcp", "L3_hot")
+    receive(envelope)
+    receive(json.loads(json.dumps(envelope)))  # the sender's retry of the same envelope
+    first, replay = delivered[:5], delivered[5:]
+    assert first == replay
+    assert {r["timestamp"] for r in first} == {envelope["timestamp"]}  # the envelope's time, not "now"
+    assert [r["record_id"] for r in first] == [contract_id(f"{envelope['trace_id']}:{n}") for n in range(5)]
 
 
 class RecordingClient:

@@ -1,10 +1,13 @@
 """L3 cold → archive mover (timer, daily; only when the archive tier is on another cloud): cold
 blobs older than the cold retention → the remote archive writer, then deleted from cold.
-(With both tiers on Azure a lifecycle policy archives blobs in place: no code.)"""
+(With both tiers on Azure a lifecycle policy archives blobs in place: no code.) A blob that can
+never be forwarded (not a valid payload) is logged at ERROR and left in cold, so it does not stop
+the run; other errors raise."""
 
 from __future__ import annotations
 
 import functools
+import logging
 from datetime import datetime, timedelta, timezone
 
 import azure.functions as func
@@ -13,8 +16,11 @@ from runtime.azure.blob_storage import BlobContainer
 from runtime.azure.bridge import remote_client
 from runtime.azure.environment import handler_environment
 from runtime.core.config import positive_int
+from runtime.core.errors import InvalidInput
 from runtime.core.http_client import InterCloudClient, validate_url
-from runtime.core.mover import parse_payload
+from runtime.core.mover import stored_payloads
+
+logger = logging.getLogger(__name__)
 
 SCHEDULE = "0 41 3 * * *"  # daily, 03:41 UTC
 
@@ -40,8 +46,13 @@ def move(now: datetime | None = None, container: BlobContainer | None = None, cl
     for blob in list(container.list()):
         if blob.last_modified >= cutoff:
             continue
-        payload = parse_payload(container.get_json(blob.name))  # our own objects: one mover payload each
-        (client if client is not None else _client()).post(payload.to_dict())
+        try:
+            payloads = stored_payloads(container.get_json(blob.name))  # our own objects: mover payloads
+        except (InvalidInput, ValueError) as exc:
+            logger.error("cold blob %r cannot be archived and stays in cold: %s", blob.name, exc)
+            continue
+        for payload in payloads:
+            (client if client is not None else _client()).post(payload.to_dict())
         container.delete(blob.name)
         moved += 1
     return moved

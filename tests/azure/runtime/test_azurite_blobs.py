@@ -27,7 +27,8 @@ AZURITE_VERSION = "3.37.0"
 ACCOUNT = "devstoreaccount1"
 KEY = base64.b64encode(b"azure-twin-tests-" + b"k" * 47).decode()
 REPO = Path(__file__).resolve().parents[3]
-RECORDS = [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{i}.000Z", "t": i} for i in range(3)]
+RECORDS = [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{i}.000Z", "record_id": f"{i:032x}", "t": i}
+           for i in range(3)]
 
 
 def _free_port() -> int:
@@ -136,9 +137,27 @@ def test_hot_to_cold_mover_writes_cool_blobs_then_removes_from_cosmos(container,
     module = load_function("hot_to_cold", COSMOS_ENDPOINT="https://c", COSMOS_DATABASE="twin", COSMOS_CONTAINER="hot",
                            HOT_RETENTION_DAYS=30, COLD_CONTAINER_URL=container.url)
     store = CosmosHotStore(InMemoryCosmosContainer(), 30)
-    store.put(RECORDS + [{"device_id": "d2", "timestamp": "2026-03-01T00:00:00.000Z", "t": 9}])
+    store.put(RECORDS + [{"device_id": "d2", "timestamp": "2026-03-01T00:00:00.000Z", "record_id": "9" * 32, "t": 9}])
     moved = module.move(now=datetime(2026, 2, 15, tzinfo=timezone.utc), store=store, container=container)
     assert moved == {"records": 3, "objects": 1}
     [blob] = list(container.list())
     assert blob.tier == COOL and blob.name.startswith("d1/2026/01/01/")
     assert store.latest("d1") is None and store.latest("d2")["t"] == 9
+
+
+def test_cold_to_archive_leaves_a_blob_it_cannot_archive_and_moves_the_rest(container, load_function, caplog):
+    module = load_function("cold_to_archive", COLD_CONTAINER_URL=container.url, COLD_RETENTION_DAYS=90,
+                           REMOTE_URL="https://archive.example/api/archive-writer", REMOTE_TOKEN_SECRET="t")
+    payload = build_payloads(RECORDS, "azure")[0]
+    container.put_json("d0/broken.json", {"schema": "dt.mover.v1", "records": "none"}, COOL)
+    container.put_json(payload.object_key, payload.to_dict(), COOL)
+
+    class Sent(list):
+        def post(self, body):
+            self.append(body)
+
+    sent = Sent()
+    later = datetime.now(timezone.utc) + timedelta(days=91)
+    assert module.move(now=later, container=container, client=sent) == 1
+    assert [body["object_key"] for body in sent] == [payload.object_key]
+    assert [blob.name for blob in container.list()] == ["d0/broken.json"] and "cannot be archived" in caplog.text

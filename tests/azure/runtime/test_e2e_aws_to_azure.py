@@ -64,7 +64,8 @@ def test_aws_connector_to_azure_ingestion(aws, load_function, fake_azure, monkey
         aws.client("secretsmanager").create_secret(Name=f"twin/inter-cloud/{CONNECTION}/token", SecretString=TOKEN)
         connector = load_aws("connector", monkeypatch, REMOTE_URL=server.url + "api/ingestion",
                              REMOTE_TOKEN_SECRET=f"twin/inter-cloud/{CONNECTION}/token")
-        records = [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{i}.000Z", "t": i} for i in range(3)]
+        records = [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{i}.000Z", "record_id": f"{i:032x}", "t": i}
+                   for i in range(3)]
         assert connector.handler(records) == {"count": 3}
     finally:
         server.stop()
@@ -103,9 +104,11 @@ def test_azure_persister_to_aws_hot_writer(aws, load_function, fake_azure, monke
     fake_azure.secrets["hot-token"] = TOKEN
     try:
         persister = load_function("persister", REMOTE_URL=server.url, REMOTE_TOKEN_SECRET="hot-token")
-        record = {"device_id": "d1", "timestamp": "2026-01-01T10:00:00.000Z", "t": 1.5}
+        record = {"device_id": "d1", "timestamp": "2026-01-01T10:00:00.000Z", "record_id": "ab" * 16, "t": 1.5}
         persister.persist(func.QueueMessage(body=json.dumps([record]).encode()))
+        persister.persist(func.QueueMessage(body=json.dumps([record]).encode()))  # the queue's redelivery
     finally:
         server.stop()
-    item = aws.dynamodb_table("twin-hot").get_item(Key={"device_id": "d1", "timestamp": record["timestamp"]})["Item"]
-    assert float(item["t"]) == 1.5
+    key = {"device_id": "d1", "timestamp": f"{record['timestamp']}#{record['record_id']}"}
+    item = aws.dynamodb_table("twin-hot").get_item(Key=key)["Item"]
+    assert float(item["t"]) == 1.5 and aws.dynamodb_table("twin-hot").scan()["Count"] == 1

@@ -7,7 +7,7 @@ import json
 
 import azure.functions as func
 import pytest
-from tests.runtime.runtime_testing import LoopbackServer, json_reply
+from tests.runtime.runtime_testing import LoopbackServer, contract_id, json_reply
 
 from runtime.azure.cosmos_store import CosmosHotStore
 from runtime.core.config import ConfigurationError
@@ -15,7 +15,8 @@ from runtime.core.envelope import TWIN_UPDATE_LAYER, build_envelope
 from tests.azure.runtime.conftest import TOKEN
 from tests.azure.runtime.memory_cosmos import InMemoryCosmosContainer
 
-RECORD = {"device_id": "d1", "timestamp": "2026-01-01T10:00:00.000Z", "temperature": 21.5}
+RECORD = {"device_id": "d1", "timestamp": "2026-01-01T10:00:00.000Z", "record_id": "0123456789abcdef" * 2,
+          "temperature": 21.5}
 
 
 def http(body, token: str | None = TOKEN, route_params=None) -> func.HttpRequest:
@@ -41,7 +42,8 @@ def test_ingestion_checks_the_token_then_queues_normalised_records(load_function
     assert answer(module.ingest(http(b"{not json")))[0] == 400
     status, body = answer(module.ingest(http(envelope)))
     assert status == 200 and body == {"status": "received", "trace_id": envelope["trace_id"], "count": 1}
-    assert fake_azure.queues["processor"] == [[RECORD]]
+    rid = contract_id(f"{envelope['trace_id']}:0")  # sent without an id: trace id and index
+    assert fake_azure.queues["processor"] == [[{**RECORD, "record_id": rid}]]
     assert all("mi-token-for-https://storage.azure.com/" in h.get("Authorization", "")
                for m, p, h in fake_azure.requests if m == "POST")
 
@@ -55,11 +57,26 @@ def test_a_missing_setting_fails_the_cold_start_naming_it(load_function):
 def test_dispatcher_takes_the_device_id_from_the_hub(load_function, fake_azure, encoded):
     module = load_function("dispatcher", TARGET_QUEUE_URL=fake_azure.queue_url("processor"))
     body = {"iotDeviceId": "spoofed", "time": "2026-01-01T10:00:00Z", "temperature": 21.5}
-    event = {"eventType": "Microsoft.Devices.DeviceTelemetry", "data": {
+    event = {"id": "4d2c1e0a-event", "eventType": "Microsoft.Devices.DeviceTelemetry", "data": {
         "systemProperties": {"iothub-connection-device-id": "d1"},
         "body": base64.b64encode(json.dumps(body).encode()).decode() if encoded else body}}
     module.dispatch(queued(event))
-    assert fake_azure.queues["processor"] == [RECORD]
+    assert fake_azure.queues["processor"] == [{**RECORD, "record_id": contract_id("azure:4d2c1e0a-event")}]
+
+
+def test_dispatcher_gives_a_redelivered_event_the_same_record(load_function, fake_azure):
+    """A clockless device gets the hub's enqueued time; Event Grid and the queue redeliver the same event id."""
+    module = load_function("dispatcher", TARGET_QUEUE_URL=fake_azure.queue_url("processor"))
+    event = {"id": "e-1", "eventTime": "2026-01-01T10:00:09Z", "data": {
+        "systemProperties": {"iothub-connection-device-id": "d1", "iothub-enqueuedtime": "2026-01-01T10:00:05.1230000Z"},
+        "body": {"temperature": 21.5, "record_id": "f" * 32}}}
+    module.dispatch(queued(event))
+    module.dispatch(queued(event))
+    module.dispatch(queued({**event, "id": "e-2"}))
+    first, again, other = fake_azure.queues["processor"]
+    assert first == again == {"device_id": "d1", "timestamp": "2026-01-01T10:00:05.123Z",
+                              "record_id": contract_id("azure:e-1"), "temperature": 21.5}
+    assert other["record_id"] == contract_id("azure:e-2")
 
 
 def test_processor_runs_the_users_code_then_queues_for_the_persister(load_function, fake_azure, tmp_path):
@@ -193,6 +210,8 @@ def test_adt_updater_patches_the_newest_record_per_device(load_function, fake_az
     status, body = answer(module.update(http(build_envelope([RECORD, older], "aws", "L4"))))
     assert status == 200 and body["count"] == 2
     assert len(fake_azure.patches) == 1 and {"op": "add", "path": "/lastUpdate", "value": RECORD["timestamp"]} in fake_azure.patches[0][1]
+    # ADT refuses properties its model does not declare: the record's id is not patched.
+    assert {op["path"] for op in fake_azure.patches[0][1]} == {"/temperature", "/lastUpdate"}
 
 
 def test_dt_data_connector_forwards_queries_with_the_bridge_token(load_function, fake_azure):
@@ -227,3 +246,28 @@ def test_queue_messages_stay_under_the_size_limit(fake_azure):
     assert QueueClient(fake_azure.queue_url("big")).send(records) > 1
     assert sum(len(m) for m in fake_azure.queues["big"]) == 100
 
+
+
+def test_a_twin_update_digital_twins_refuses_is_bad_input_not_a_retry(load_function, fake_azure, monkeypatch):
+    from runtime.azure import digital_twins, rest
+
+    real = rest.checked
+
+    def refuse(method, url, headers=None, body=None, allow=(), **kwargs):
+        if method != "PATCH":
+            return real(method, url, headers, body, allow, **kwargs)
+        raise rest.AzureRestError(method, url, 400, "ValidationFailed")
+
+    monkeypatch.setattr(digital_twins.rest, "checked", refuse)
+    module = load_function("adt_updater", UPDATER_TOKEN_SECRET="inbound-token", ADT_URL="https://adt.example")
+    status, body = answer(module.update(http(build_envelope([RECORD], "aws", "L4"))))
+    assert status == 400 and body["error"]["code"] == "rejected_by_digital_twins"
+
+
+def test_azure_error_codes_are_shown_only_when_they_look_like_codes():
+    from runtime.azure import rest
+
+    assert rest._code(b'{"error": {"code": "SecretNotFound"}}') == "SecretNotFound"
+    assert rest._code(b'{"error": {"code": "x\\r\\nforged"}}') is None
+    assert rest._code(json.dumps({"error": {"code": "E" * 1_000_000}}).encode()) is None
+    assert rest._code(b"<Error><Code>BlobNotFound</Code></Error>") == "BlobNotFound"
