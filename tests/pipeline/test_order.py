@@ -7,6 +7,8 @@ l3-cold, l3-hot, l4, l2, l1, l5) and post-deploy table.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests.pipeline.synth import build_spec, pipeline_actions, project_of_action
@@ -57,7 +59,7 @@ def test_every_item_waits_for_the_one_before_it(twin, request):
     synth = request.getfixturevalue(twin)
     orders = twin_run_orders(synth.template)
     assert sorted(orders) == sorted(EXPECTED[twin])  # nothing else runs in the twin's stage
-    for before, after in zip(EXPECTED[twin], EXPECTED[twin][1:]):
+    for before, after in itertools.pairwise(EXPECTED[twin]):
         assert max(orders[before]) < min(orders[after]), f"{after} must wait for {before}"
 
 
