@@ -1,12 +1,14 @@
 """The project's code: processors and event actions, where this project or the predecessor keeps them.
 
 Processors (one entry file per device, run by the twin's processor function: runtime.core.user_code):
-- `processors/<device>/process.py` with `process(record)` (this project);
+- `processors/<device>/` (this project): `process.py` with `process(record)`, or any of the
+  predecessor's shapes the processor function runs on every cloud (`lambda_function.py`
+  `lambda_handler(event, context)`, `main.py` `main(request)`), or with layer 2 on Azure its
+  `function_app.py` (an app with one `@app.route` function);
 - `<functions>/processors/<device>/<entry>`: the predecessor's per-device function on layer 2's
-  cloud (`lambda_functions/…/lambda_function.py` `lambda_handler(event, context)`,
-  `azure_functions/…/function_app.py` an app with one `@app.route` function,
-  `cloud_functions/…/main.py` `main(request)`), or its older `process.py`;
-- `<functions>/processors/default_processor/` (the predecessor's): for devices without their own.
+  cloud (`lambda_functions/…/lambda_function.py`, `azure_functions/…/function_app.py`,
+  `cloud_functions/…/main.py`), or its older `process.py`;
+- a `default_processor/` folder in either place: for devices without their own.
 A device with two processors is refused (which one runs would be a guess). Event actions:
 `<functions>/event_actions/<functionName>/` with the entry layer 2's cloud runs
 (cdk_app.clouds: `action_entries`). Every entry file must parse and define its entry function:
@@ -50,36 +52,36 @@ def processors(ctx: LoadContext) -> tuple[tuple[tuple[str, Path], ...], bool]:
     return tuple((key, real) for key, (_, real) in sorted(found.items())), needs_info
 
 
+# Shapes the processor function runs on every cloud (runtime.core.user_code.LOADERS), in preference order.
+PORTABLE_ENTRIES = (("process.py", "process"), ("lambda_function.py", "lambda_handler"), ("main.py", "main"))
+
+
 def _native_processors(ctx: LoadContext) -> list[tuple[str, str, Path]]:
-    folder = ctx.files.entry("processors")
-    if folder is None or folder.kind != "folder":
-        return []
-    result = []
-    for name in ctx.files.children("processors"):
-        if name.startswith((".", "__")):
-            continue
-        entry = ctx.files.entry(f"processors/{name}")
-        if entry is None or entry.kind != "folder":
-            continue
-        relative = f"processors/{name}/process.py"
-        if not known_device(name, ctx.device_ids):
-            ctx.problems.add(relative, "$", f"a folder named after a device of config_iot_devices.json (no device {short(name)})")
-            continue
-        source = ctx.files.entry(relative)
-        if source is None:
-            continue
-        if has_function(ctx, relative, "process", source.real if source.kind == "file" else None, "the file to exist"):
-            result.append((name, relative, source.real))
-    return result
+    """`processors/<device>/` (or `default_processor/`): any shape that runs on every cloud, plus
+    layer 2's cloud's own (an Azure Functions app), so processors survive a move of layer 2."""
+    own = [_cloud(ctx).processor_entry] if ctx.providers is not None else []
+    entries = PORTABLE_ENTRIES + tuple(entry for entry in own if entry not in PORTABLE_ENTRIES)
+    return _processors_in(ctx, "processors", entries, missing_at="process.py")
 
 
 def _predecessor_processors(ctx: LoadContext) -> list[tuple[str, str, Path]]:
+    """`<functions>/processors/<device>/`: layer 2's cloud's entry (as the predecessor deployed it),
+    or the older `process.py`."""
     cloud = _cloud(ctx)
-    base = f"{cloud.functions_folder}/processors"
+    return _processors_in(ctx, f"{cloud.functions_folder}/processors", (cloud.processor_entry, ("process.py", "process")))
+
+
+def _processors_in(
+    ctx: LoadContext, base: str, entries: tuple[tuple[str, str], ...], missing_at: str | None = None
+) -> list[tuple[str, str, Path]]:
+    """(device id or DEFAULT_KEY, entry file shown, real path) of each processor folder under `base`.
+
+    The first entry present is the processor; others in the same folder are named unread.
+    `missing_at`: report problems of a folder at this file in it (this project's own layout)
+    rather than at the folder."""
     folder = ctx.files.entry(base)
     if folder is None or folder.kind != "folder":
         return []
-    entry_file, entry_function = cloud.processor_entry
     result = []
     for name in ctx.files.children(base):
         if name.startswith((".", "__")):
@@ -88,24 +90,25 @@ def _predecessor_processors(ctx: LoadContext) -> list[tuple[str, str, Path]]:
         entry = ctx.files.entry(here)
         if entry is None or entry.kind != "folder":
             continue
+        at = f"{here}/{missing_at}" if missing_at else here
         is_default = name == DEFAULT_PROCESSOR and not known_device(name, ctx.device_ids or set())
         if not is_default and not known_device(name, ctx.device_ids):
-            ctx.problems.add(here, "$", f"a folder named after a device of config_iot_devices.json, or {DEFAULT_PROCESSOR} "
-                             f"(no device {short(name)})")
+            ctx.problems.add(at, "$", f"a folder named after a device of config_iot_devices.json, or {DEFAULT_PROCESSOR} "
+                             f"for devices without their own (no device {short(name)})")
             continue
-        candidates = [(entry_file, entry_function), ("process.py", "process")]
         present = []
-        for file, function in candidates:
+        for file, function in entries:
             source = ctx.files.entry(f"{here}/{file}")
             if source is not None and source.kind == "file":
                 present.append((file, function, source))
         if not present:
-            ctx.problems.add(here, "$", f"the processor's code: {entry_file} defining {_shown(entry_function)} "
-                             "(or process.py defining process())")
+            wanted = ", ".join(f"{file} defining {_shown(function)}" for file, function in entries)
+            ctx.problems.add(at, "$", f"the processor's code: one of {wanted}")
             continue
         (file, function, source), unused = present[0], present[1:]
         for other, _, _ in unused:
-            ctx.warn(f"{here}/{other}", (), f"not read: {file} is this processor (as the predecessor deployed it)")
+            ctx.warn(f"{here}/{other}", (), f"not read: {file} is this processor (the first of "
+                     f"{', '.join(f for f, _ in entries)})")
         relative = f"{here}/{file}"
         if has_function(ctx, relative, function, source.real, "the file to exist"):
             result.append((DEFAULT_KEY if is_default else name, relative, source.real))
