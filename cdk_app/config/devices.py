@@ -105,8 +105,8 @@ def property_name(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str
                 file,
                 parts + ("name",),
                 f"a DTDL name matching {naming.DTDL_NAME.pattern} (it becomes an Azure Digital Twins property, and "
-                f"the model upload refuses other names): for example {dtdl_name(name)!r} ({MAPPING_RULE}; "
-                "python -m cdk_app migrate renames it)",
+                f"the model upload refuses other names): for example {dtdl_name(name)!r} ({MAPPING_RULE}; the "
+                "devices must then send it under that name)",
             )
             return None
         if name in DTDL_RESERVED_NAMES:

@@ -151,7 +151,7 @@ def actions(ctx: LoadContext, events: tuple[tuple[int, EventRule], ...]) -> tupl
 
 
 def _mentions_twin_info(ctx: LoadContext, relative: str, code: tuple[tuple[str, Path], ...]) -> bool:
-    for name, path in code:
+    for name, _path in code:
         if name.endswith(".py"):
             text = ctx.read_text(f"{relative}/{name}", required=True, limit=MAX_CODE_BYTES)
             if text is not None and TWIN_INFO_VARIABLE in text:

@@ -19,9 +19,10 @@ class MigrateUsageError(Exception):
     """NEW_DIR cannot be written to (exit code 2)."""
 
 
-def migrate(old: Path, new: Path, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def migrate(old: Path, new: Path, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """0 migrated, 1 the old project does not load (its report is printed) or the new one would
     not be the same twin, 2 NEW_DIR is not a new or empty folder outside OLD_DIR."""
+    out, err = out or sys.stdout, err or sys.stderr
     try:
         _check_target(old, new)
     except MigrateUsageError as error:
