@@ -166,6 +166,36 @@ def test_a_tree_file_keeps_its_order_and_names_every_device(tmp_path):
     assert not (tmp_path / "new/twin_hierarchy").exists()
 
 
+def test_a_workflow_the_synth_deploys_as_written_is_copied(tmp_path):
+    """The newer generation with layer 2 on Google: its YAML workflow already sends OIDC tokens."""
+    old = copy_of("predecessor_h", tmp_path)
+    providers = json.loads((old / "config_providers.json").read_text())
+    (old / "config_providers.json").write_text(json.dumps({**providers, "layer_2_provider": "google"}))
+    code, report, err = migrate(old, tmp_path / "new")
+    assert code == 0, err
+    yaml = "state_machines/google_cloud_workflow.yaml"
+    assert (tmp_path / "new" / yaml).read_bytes() == (old / yaml).read_bytes()
+    assert not (tmp_path / "new/state_machines/google_cloud_workflow.json").exists()
+    assert ("state_machines/google_cloud_workflow.json: not read: state_machines/google_cloud_workflow.yaml is the "
+            "workflow") in report
+    assert {"processors/pressure-sensor-1/main.py", "processors/default_processor/main.py"} <= files(tmp_path / "new")
+
+
+def test_a_missing_mode_is_written_and_device_keys_stay_behind(tmp_path):
+    old = copy_of("predecessor_a", tmp_path)
+    config = json.loads((old / "config.json").read_text())
+    del config["mode"]
+    (old / "config.json").write_text(json.dumps(config))
+    (old / "iot_devices_auth" / "boiler-1").mkdir(parents=True)
+    (old / "iot_devices_auth" / "boiler-1" / "private.pem.key").write_text("not a real key")
+    code, report, err = migrate(old, tmp_path / "new")
+    assert code == 0, err
+    assert json.loads((tmp_path / "new/config.json").read_text())["mode"] == "PRODUCTION"
+    assert "$.mode: added 'PRODUCTION' (missing: PRODUCTION is used" in report
+    assert not (tmp_path / "new/iot_devices_auth").exists()
+    assert "iot_devices_auth: device credentials the post-deploy steps wrote: not copied" in report
+
+
 # --- multicloud: DTDL read as the TwinMaker tree, the Google workflow adapted --------------------------
 
 
