@@ -18,10 +18,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import pipelines
 from constructs import Construct
 
-from cdk_app.config.model import Layer, ProjectConfig, Provider
+from cdk_app.config.model import ProjectConfig, Provider
 from cdk_app.stacks.terraform.backend import default_bucket
 from cdk_app.settings import PipelineSettings
-from cdk_app.topology import Topology
+from cdk_app.topology import Topology, TwinStack
 from constructs_lib.aws.nag import (
     acknowledge_wildcard_actions,
     acknowledge_wildcard_resources,
@@ -160,13 +160,13 @@ class PipelineStack(Stack):
         """Attach each Terraform stack's apply to the next AWS stack in deploy order (or the end)."""
         pending: list[pipelines.Step] = []
         pre_steps = []
-        for layer in topology.deploy_order:
-            if topology.cloud(layer) is Provider.AWS:
+        for twin_stack in topology.stacks:
+            if twin_stack.cloud is Provider.AWS:
                 if pending:
-                    pre_steps.append((stacks[layer], pending))
+                    pre_steps.append((stacks[twin_stack.part or twin_stack.layer], pending))
                     pending = []
             else:
-                pending.append(self._terraform_step(config, topology, layer, settings, synth))
+                pending.append(self._terraform_step(config, twin_stack, settings, synth))
         return pre_steps, pending
 
     def _registry_arns(self, twin: str) -> tuple[str, str]:
@@ -236,9 +236,9 @@ class PipelineStack(Stack):
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
 
     def _terraform_step(
-        self, config: ProjectConfig, topology: Topology, layer: Layer, settings: PipelineSettings, synth
+        self, config: ProjectConfig, twin_stack: TwinStack, settings: PipelineSettings, synth
     ) -> pipelines.CodeBuildStep:
-        twin, cloud, stack = config.name, topology.cloud(layer), topology.stack_name(layer)
+        twin, cloud, stack = config.name, twin_stack.cloud, twin_stack.name
         secret = credentials_secret_name(twin, cloud)
         variables = {
             name: codebuild.BuildEnvironmentVariable(

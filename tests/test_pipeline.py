@@ -12,7 +12,7 @@ from cdk_app.config import load_project
 from cdk_app.main import synthesize
 from cdk_app.settings import SettingsError, SynthSettings
 from cdk_app.pipeline import CDK_CLI_VERSION
-from cdk_app.topology import plan
+from cdk_app.topology import plan_project
 from constructs_lib.aws.nag import flatten_reference
 from tests.aws import cfn_lint_errors, resources_of_type, unacknowledged_nag_findings
 from tests.conftest import WITHOUT_EVENTS, write_project
@@ -43,7 +43,7 @@ def pipeline(tmp_path_factory):
         context={**PIPELINE_CONTEXT, "project": str(project), "tf_outdir": str(workdir / "cdktf.out")},
     )
     config = load_project(project)
-    result = synthesize(app, config, plan(config.name, config.providers), SynthSettings.from_app(app))
+    result = synthesize(app, config, plan_project(config), SynthSettings.from_app(app))
     template = result.assembly.get_stack_by_name("factory-floor-pipeline").template
     return template, result, app.node.find_child("factory-floor-pipeline")
 

@@ -31,10 +31,7 @@ def topology(combo):
 
 
 def rows(topo):
-    return [
-        StackSummary(topo.stack_name(layer), topo.cloud(layer), 3 + i, f"out/{topo.stack_name(layer)}.json")
-        for i, layer in enumerate(topo.deploy_order)
-    ]
+    return [StackSummary(stack.name, stack.cloud, 3 + i, f"out/{stack.name}.json") for i, stack in enumerate(topo.stacks)]
 
 
 def subgraphs(diagram: str) -> dict[str, tuple[str, set[str]]]:

@@ -19,7 +19,7 @@ from twin_ops.deploy import (
 )
 from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
 from twin_ops.post_deploy import STEPS
-from cdk_app.topology import plan
+from cdk_app.topology import plan_project
 
 STATE_DIR = Path(".dt-deploy")
 PROJECT_HELP = "project folder (default: the bundled example)"
@@ -72,7 +72,7 @@ def _run_plan(args: argparse.Namespace) -> int:
     except ProjectConfigError as error:
         print(error.report(), file=sys.stderr)
         return 1
-    topology = plan(config.name, config.providers)
+    topology = plan_project(config)
     action: Action = args.action
     needs_terraform = any(cloud is not Provider.AWS for cloud in topology.clouds)
     terraform = "terraform"

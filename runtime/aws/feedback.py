@@ -1,22 +1,35 @@
-"""L2 → device: publish `{"message": payload}` (QoS 1) on `dt/<twin>/<device_id>/feedback`."""
+"""L2 → device: an event rule's feedback, delivered through L1's device service.
+
+L1 on AWS: IoT Core, the device's topic `dt/<twin>/<device_id>/feedback`. L1 on another cloud
+(DEVICE_FEEDBACK_URL set): the L2 → L1 feedback bridge to L1's feedback receiver
+(runtime/core/feedback.py).
+Failures raise, so the asynchronous invocation retries and then keeps the event in the failure queue.
+"""
 
 from __future__ import annotations
 
-import json
+import functools
 from typing import Any
 
-from runtime.aws import clients
-from runtime.aws.environment import handler_environment
-from runtime.core.telemetry import TelemetryError, validate_device_id
+from runtime.aws.bridge import remote_client
+from runtime.aws.environment import SOURCE_CLOUD, handler_environment
+from runtime.aws.iot_devices import IotCoreDevices
+from runtime.core.feedback import BridgeDevices, DevicePort, send_feedback
+from runtime.core.http_client import validate_url
 
 _env = handler_environment()
 TWIN_NAME = _env.required("TWIN_NAME")
+BRIDGE_URL = _env.optional("DEVICE_FEEDBACK_URL", parse=validate_url)
+BRIDGE_TOKEN_SECRET = _env.required("DEVICE_FEEDBACK_TOKEN_SECRET") if BRIDGE_URL else None
 _env.check()
 
 
-def handler(event: dict[str, Any], context: Any = None) -> dict[str, str]:
-    if not isinstance(event, dict) or "payload" not in event:
-        raise TelemetryError("feedback needs {device_id, payload}")
-    topic = f"dt/{TWIN_NAME}/{validate_device_id(event.get('device_id'))}/feedback"
-    clients.client("iot-data").publish(topic=topic, qos=1, payload=json.dumps({"message": event["payload"]}).encode())
-    return {"topic": topic}
+@functools.cache
+def _devices() -> DevicePort:
+    if BRIDGE_URL:
+        return BridgeDevices(remote_client(BRIDGE_URL, BRIDGE_TOKEN_SECRET), SOURCE_CLOUD)
+    return IotCoreDevices(TWIN_NAME)
+
+
+def handler(event: Any, context: Any = None) -> dict[str, str]:
+    return send_feedback(event, _devices())

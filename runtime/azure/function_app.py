@@ -15,7 +15,7 @@ import azure.functions as func
 MODULES = (
     "dispatcher", "connector", "ingestion", "processor", "persister", "event_checker", "event_action",
     "feedback", "hot_writer", "hot_reader", "hot_to_cold", "cold_writer", "cold_to_archive", "archive_writer",
-    "adt_updater", "dt_data_connector",
+    "adt_updater", "dt_data_connector", "feedback_receiver", "dashboard_reader",
 )
 
 

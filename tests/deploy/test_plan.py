@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from twin_ops.deploy import (
     plan_steps,
     run_steps,
 )
-from cdk_app.topology import plan
+from cdk_app.topology import Features, plan, plan_project
+from tests.test_topology import COMBINATIONS, FEATURES, providers_of
 
 SETTINGS = PlanSettings(project="proj", cdk="cdk", terraform="terraform")
 MIXED = {
@@ -176,7 +178,7 @@ def test_dry_run_plan_of_every_example_project(example, capsys):
 
     project = Path(__file__).resolve().parents[2] / "examples" / example
     config = load_project(project)
-    topo = plan(config.name, config.providers)
+    topo = plan_project(config)
     assert cli(["deploy", "--dry-run", "--project", str(project)]) == 0
     lines = capsys.readouterr().out.splitlines()[1:]
     assert "app.py" in lines[0]
@@ -186,9 +188,43 @@ def test_dry_run_plan_of_every_example_project(example, capsys):
         if stack not in stacks:
             stacks.append(stack)
         tool_ok = "cdk deploy" in line or "post-deploy" in line
-        if topo.cloud(next(layer for layer in Layer if topo.stack_name(layer) == stack)) is not Provider.AWS:
+        if next(s for s in topo.stacks if s.name == stack).cloud is not Provider.AWS:
             tool_ok = "terraform" in line or "post-deploy" in line
         assert tool_ok, line
-    assert stacks == [topo.stack_name(layer) for layer in topo.deploy_order]
+    assert stacks == [stack.name for stack in topo.stacks]
     for bridge in topo.bridges:
-        assert stacks.index(topo.stack_name(bridge.receiver_layer)) < stacks.index(topo.stack_name(bridge.sender_layer))
+        assert stacks.index(topo.receiver_stack(bridge).name) < stacks.index(topo.sender_stack(bridge).name)
+
+
+def test_every_placement_deploys_each_receiver_before_its_sender():
+    """Every provider combination the loader accepts (L4/L5 "none" included), with and without device
+    feedback: each stack once, receivers first, its cloud's tool, destroy the exact reverse."""
+    failures = []
+    for combo, features in itertools.product(COMBINATIONS, FEATURES):
+        topo = plan("twin", providers_of(combo), features)
+        try:
+            steps = plan_steps(topo, Action.DEPLOY, SETTINGS)
+            order = stacks_in_order(steps)
+            assert order == [stack.name for stack in topo.stacks]
+            assert len(order) == len(set(order)) == len(topo.layers) + (features.device_feedback and combo[0] != combo[1])
+            for bridge in topo.bridges:
+                receiver, sender = topo.receiver_stack(bridge).name, topo.sender_stack(bridge).name
+                assert order.index(receiver) < order.index(sender), bridge.connection_id
+            for step in iac_steps(steps):
+                cloud = next(stack.cloud for stack in topo.stacks if stack.name == step.stack)
+                assert step.command[0] == ("cdk" if cloud is Provider.AWS else "terraform"), step
+            assert stacks_in_order(plan_steps(topo, Action.DESTROY, SETTINGS)) == list(reversed(order))
+        except AssertionError as error:
+            failures.append(f"{'/'.join(combo)} {features}: {error}")
+    assert not failures, f"{len(failures)} plans fail, e.g.:\n" + "\n".join(failures[:5])
+
+
+def test_the_feedback_receiver_deploys_between_l4_and_l2_with_its_clouds_tool():
+    topo = plan("twin", Providers.of({**MIXED, Layer.L1: Provider.GOOGLE}), Features(device_feedback=True))
+    steps = plan_steps(topo, Action.DEPLOY, SETTINGS)
+    assert stacks_in_order(steps) == [
+        "twin-l3-archive", "twin-l3-cold", "twin-l3-hot", "twin-l4", "twin-l1-feedback", "twin-l2", "twin-l1", "twin-l5",
+    ]
+    assert [s.command[:2] for s in steps if s.stack == "twin-l1-feedback"] == [("terraform", "init"), ("terraform", "apply")]
+    # The part's own stack has no post-deploy step; L1's Pub/Sub step follows the L1 stack.
+    assert post_deploy_steps(steps) == [("twin-l1", "gcp-telemetry-topic")]

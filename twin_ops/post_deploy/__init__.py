@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdk_app.config.model import Layer, Provider
-from cdk_app.topology import Topology
+from cdk_app.topology import Topology, TwinStack
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,14 @@ STEPS = (
         "gcp-telemetry-topic", Provider.GOOGLE, Layer.L1,
         "write the simulator's Pub/Sub topic and feedback subscriptions",
     ),
+    PostDeployStep(
+        "aws-grafana-dashboards", Provider.AWS, Layer.L5,
+        "provision Grafana's data source for the twin and the twin's dashboard",
+    ),
+    PostDeployStep(
+        "azure-grafana-dashboards", Provider.AZURE, Layer.L5,
+        "add the Infinity plugin, provision Grafana's data source for the twin and the twin's dashboard",
+    ),
 )
 STEP_NAMES = tuple(step.name for step in STEPS)
 
@@ -49,5 +57,8 @@ class PostDeployError(RuntimeError):
     """An expected failure (missing file, undeployed stack, unusable identity): one line, no traceback."""
 
 
-def steps_after(topology: Topology, layer: Layer) -> tuple[PostDeployStep, ...]:
-    return tuple(step for step in STEPS if step.layer is layer and topology.cloud(layer) is step.cloud)
+def steps_after(topology: Topology, stack: TwinStack) -> tuple[PostDeployStep, ...]:
+    """The steps that run right after `stack`: those of its layer and cloud (a layer's own stack only)."""
+    if stack.part is not None:
+        return ()
+    return tuple(step for step in STEPS if step.layer is stack.layer and stack.cloud is step.cloud)

@@ -1,46 +1,46 @@
-"""L2 → device: the rule's feedback becomes the device twin's desired property `feedback`.
+"""L2 → device: an event rule's feedback, delivered through L1's device service.
 
-IoT Hub's service-side cloud-to-device messages need AMQP; a desired-property update is plain
-REST, reaches the device on its next connection too, and carries `{"message", "rule", "sent"}`.
-The hub's host name is an app setting: L2 knows it at synth, the hub's name being derived from the twin.
+L1 on Azure (IOT_HUB_HOST): the device twin's desired property `feedback`
+(runtime/azure/iot_hub_devices.py); the hub's name derives from the twin, so L2 knows its host at
+synth. L1 on another cloud (DEVICE_FEEDBACK_URL, DEVICE_FEEDBACK_TOKEN_SECRET): the L2 → L1
+feedback bridge. Failures raise: the queue retries the message, then keeps it in the poison queue.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
-from urllib.parse import quote
+import functools
 
 import azure.functions as func
 
-from runtime.azure import identity, rest
-from runtime.azure.environment import handler_environment
+from runtime.azure.bridge import remote_client
+from runtime.azure.environment import SOURCE_CLOUD, handler_environment
 from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
-from runtime.core.telemetry import TelemetryError, format_timestamp, validate_device_id
-
-API_VERSION = "2021-04-12"
+from runtime.azure.iot_hub_devices import IotHubDevices
+from runtime.core.feedback import BridgeDevices, DevicePort, send_feedback
+from runtime.core.http_client import validate_url
 
 _env = handler_environment()
-IOT_HUB_HOST = _env.required("IOT_HUB_HOST")
+MODE, SETTINGS = _env.mode(
+    hub={"IOT_HUB_HOST": str},
+    bridge={"DEVICE_FEEDBACK_URL": validate_url, "DEVICE_FEEDBACK_TOKEN_SECRET": str},
+)
 _env.check()
 
 bp = func.Blueprint()
 
 
-def send_feedback(message: func.QueueMessage) -> str:
-    event = message_json(message)
-    if not isinstance(event, dict) or "payload" not in event:
-        raise TelemetryError("feedback needs {device_id, payload}")
-    device_id = validate_device_id(event.get("device_id"))
-    patch = {"properties": {"desired": {"feedback": {
-        "message": event["payload"], "rule": (event.get("rule") or {}).get("condition"),
-        "sent": format_timestamp(datetime.now(timezone.utc)),
-    }}}}
-    rest.checked("PATCH", f"https://{IOT_HUB_HOST}/twins/{quote(device_id)}?api-version={API_VERSION}",
-                 {"Content-Type": "application/json", **identity.bearer(identity.IOT_HUB)}, json.dumps(patch).encode())
-    return device_id
+@functools.cache
+def _devices() -> DevicePort:
+    if MODE == "bridge":
+        client = remote_client(SETTINGS["DEVICE_FEEDBACK_URL"], SETTINGS["DEVICE_FEEDBACK_TOKEN_SECRET"])
+        return BridgeDevices(client, SOURCE_CLOUD)
+    return IotHubDevices(SETTINGS["IOT_HUB_HOST"])
+
+
+def send(message: func.QueueMessage) -> str:
+    return send_feedback(message_json(message), _devices())["device_id"]
 
 
 bp.function_name("feedback")(
-    bp.queue_trigger(arg_name="message", queue_name="feedback", connection=QUEUE_CONNECTION)(send_feedback)
+    bp.queue_trigger(arg_name="message", queue_name="feedback", connection=QUEUE_CONNECTION)(send)
 )

@@ -11,7 +11,7 @@ import types
 ENTRY_POINTS = (
     "dispatcher", "connector", "ingestion", "processor", "persister", "event_checker", "feedback",
     "hot_writer", "hot_reader", "hot_reader_last_entry", "hot_to_cold", "cold_writer", "archive_writer",
-    "cold_to_archive",
+    "cold_to_archive", "feedback_receiver",
 )
 
 
