@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdk_app.config.model import Layer, Provider
+from cdk_app.config.model import ActionType, Layer, Provider
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,9 @@ class Cloud:
     functions_folder: str  # the project folder with user code for functions on this cloud
     workflow_file: str  # state_machines/<file> of the notification workflow when L2 is here
     workflow_keys: tuple[str, ...]  # top-level keys the workflow definition must have
+    workflow_max_bytes: int  # the service's limit on a workflow definition
+    action_types: tuple[ActionType, ...]  # event action types this cloud's event checker runs
+    action_entry: tuple[str, str]  # (file, function) an event action's code folder must define
     unsupported: tuple[tuple[Layer, str], ...]  # layers this cloud cannot host, and why
     stacks_module: str  # module with STACKS: Layer → stack class
     terraform: bool  # CDK Terrain (Terraform) stacks rather than CloudFormation
@@ -49,6 +52,9 @@ CLOUDS: dict[Provider, Cloud] = {
         functions_folder="lambda_functions",
         workflow_file="aws_step_function.json",
         workflow_keys=("StartAt", "States"),
+        workflow_max_bytes=1024 * 1024,  # Step Functions: 1 MB definitions
+        action_types=(ActionType.LAMBDA, ActionType.STEP_FUNCTION),
+        action_entry=("lambda_function.py", "lambda_handler"),
         unsupported=(),
         stacks_module="cdk_app.stacks.aws",
         terraform=False,
@@ -64,6 +70,9 @@ CLOUDS: dict[Provider, Cloud] = {
         functions_folder="azure_functions",
         workflow_file="azure_logic_app.json",
         workflow_keys=("definition",),
+        workflow_max_bytes=1024 * 1024,
+        action_types=(ActionType.FUNCTION, ActionType.LAMBDA, ActionType.LOGIC_APP),
+        action_entry=("action.py", "main"),
         unsupported=(),
         stacks_module="cdk_app.stacks.azure",
         terraform=True,
@@ -79,6 +88,9 @@ CLOUDS: dict[Provider, Cloud] = {
         functions_folder="cloud_functions",
         workflow_file="google_cloud_workflow.json",
         workflow_keys=("main",),
+        workflow_max_bytes=128 * 1024,  # Cloud Workflows: 128 KB source
+        action_types=(ActionType.FUNCTION, ActionType.LAMBDA, ActionType.WORKFLOW),
+        action_entry=("main.py", "main"),
         unsupported=(
             (Layer.L4, "Google Cloud offers no managed digital twin service"),
             (Layer.L5, "Google Cloud offers no managed Grafana service"),

@@ -43,7 +43,7 @@ class Part(str, Enum):
         return _PART_INFO[self][0]
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # str.title() is never used on a Part (as on Layer)
         return _PART_INFO[self][1]
 
     @property

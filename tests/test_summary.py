@@ -27,7 +27,7 @@ TITLES = {"aws": "AWS", "azure": "Azure", "google": "Google Cloud"}
 
 
 def topology(combo):
-    return plan(TWIN, Providers.of({layer: Provider(value) for layer, value in zip(Layer, combo)}))
+    return plan(TWIN, Providers.of({layer: Provider(value) for layer, value in zip(Layer, combo, strict=True)}))
 
 
 def rows(topo):

@@ -29,11 +29,12 @@ STACK_SUFFIX = {
 
 
 def providers_of(combo: tuple[str, ...]) -> Providers:
-    return Providers.of({layer: Provider(value) for layer, value in zip(Layer, combo) if value != "none"})
+    return Providers.of({layer: Provider(value) for layer, value in zip(Layer, combo, strict=True) if value != "none"})
 
 
-def expected_bridges(combo: tuple[str, ...], features: Features = Features()) -> set[tuple]:
+def expected_bridges(combo: tuple[str, ...], features: Features | None = None) -> set[tuple]:
     """DESIGN §4: (kind, connection id, sender layer, sender cloud, receiver layer, receiver cloud)."""
+    features = features or Features()
     l1, l2, hot, cold, arch, l4, l5 = combo
     L = Layer
     table = [
@@ -119,7 +120,7 @@ def test_connection_ids_are_unique():
 
 def test_every_placed_layer_is_one_stack_named_twin_dash_layer():
     def check(combo, features, topology):
-        for layer, cloud in zip(Layer, combo):
+        for layer, cloud in zip(Layer, combo, strict=True):
             assert topology.placed(layer) is (cloud != "none")
             if cloud != "none":
                 assert topology.stack_name(layer) == f"{TWIN}-{STACK_SUFFIX[layer]}"
@@ -146,7 +147,7 @@ def test_the_feedback_receiver_is_a_stack_of_its_own_on_l1s_cloud_exactly_with_i
 def test_deploy_order_puts_every_receiver_before_its_sender():
     def check(combo, features, topology):
         names = [stack.name for stack in topology.stacks]
-        placed = {f"{TWIN}-{STACK_SUFFIX[layer]}" for layer, cloud in zip(Layer, combo) if cloud != "none"}
+        placed = {f"{TWIN}-{STACK_SUFFIX[layer]}" for layer, cloud in zip(Layer, combo, strict=True) if cloud != "none"}
         parts = {f"{TWIN}-l1-feedback"} if features.device_feedback and combo[0] != combo[1] else set()
         assert sorted(names) == sorted(placed | parts), names
         for b in topology.bridges:
@@ -161,7 +162,7 @@ def test_deploy_order_puts_every_receiver_before_its_sender():
 def test_layers_on_and_clouds_partition_the_placed_layers():
     def check(combo, features, topology):
         placed = [layer for cloud in topology.clouds for layer in topology.layers_on(cloud)]
-        assert sorted(placed) == sorted(layer for layer, cloud in zip(Layer, combo) if cloud != "none")
+        assert sorted(placed) == sorted(layer for layer, cloud in zip(Layer, combo, strict=True) if cloud != "none")
         assert set(topology.clouds) == {Provider(c) for c in combo if c != "none"}
 
     check_all(check)

@@ -19,6 +19,7 @@ from constructs import Construct
 
 from constructs_lib.azure import roles
 from constructs_lib.azure.naming import AzureNames
+from twin_contract.azure_names import function_storage_account
 
 PYTHON_VERSION = "3.11"
 DEPLOYMENT_CONTAINER = "deployments"
@@ -59,7 +60,7 @@ class FunctionHost(Construct):
         self.storage_account = StorageAccount(
             self,
             "Storage",
-            name=names.storage_account("fn"),
+            name=function_storage_account(names),
             location=props.location,
             resource_group_name=props.resource_group_name,
             account_tier="Standard",

@@ -17,6 +17,7 @@ delivery writes the same desired property again.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import uuid
@@ -172,7 +173,7 @@ def feedback_receiver(port: DevicePort, recent: RecentIds | None = None) -> Call
         if len(raws) > MAX_PER_ENVELOPE:
             raise FeedbackError(f"at most {MAX_PER_ENVELOPE} feedbacks per envelope")
         feedbacks = [
-            feedback_from_wire(raw, lambda index=index: envelope_record_id(envelope.trace_id, index), envelope.timestamp)
+            feedback_from_wire(raw, functools.partial(envelope_record_id, envelope.trace_id, index), envelope.timestamp)
             for index, raw in enumerate(raws)
         ]
         for feedback in feedbacks:

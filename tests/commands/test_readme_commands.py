@@ -63,6 +63,16 @@ COMMANDS = {
     ".venv/bin/python -m cdk_app simulate --project path/to/project --count 10": NeedsCloud(
         "publishes to the deployed twin's IoT Core / IoT Hub / Pub/Sub"
     ),
+    # Without credentials both exit 3 (tests/ops/test_cli.py runs them so, and with moto).
+    ".venv/bin/python -m cdk_app status --project path/to/project": NeedsCloud(
+        "reads the deployed twin's stacks, Terraform state, dead-letter queues and hot storage"
+    ),
+    ".venv/bin/python -m cdk_app redrive --project path/to/project --dry-run": NeedsCloud(
+        "counts the deployed twin's dead letters"
+    ),
+    ".venv/bin/python -m cdk_app redrive --project path/to/project --layer l2": NeedsCloud(
+        "moves the deployed twin's dead letters back"
+    ),
 }
 
 

@@ -80,9 +80,10 @@ def test_bad_twin_name(make_project, name):
     assert (problem.file, problem.path) == ("config.json", "$.digital_twin_name")
 
 
-@pytest.mark.parametrize("name", ["x" * 30, "A", "Twin_2-b"])
-def test_good_twin_name(make_project, name):
-    assert load_project(make_project(config=with_config(digital_twin_name=name))).name == name
+@pytest.mark.parametrize("name", ["x" * 30, "A", "Twin-2-b"])
+def test_good_twin_name_is_used_as_is(make_project, name):
+    config = load_project(make_project(config=with_config(digital_twin_name=name)))
+    assert (config.twin.digital_twin_name, config.name, config.warnings) == (name, name, ())
 
 
 @pytest.mark.parametrize("key", ["hot_storage_size_in_days", "cold_storage_size_in_days"])

@@ -86,7 +86,9 @@ class FakeGrafana:
             uid = path.rsplit("/", 1)[1]
             if method == "GET":
                 found = self.datasources.get(uid)
-                return (200, {k: v for k, v in found.items() if k != "secureJsonData"}) if found else (404, {"message": "Data source not found"})
+                if not found:
+                    return 404, {"message": "Data source not found"}
+                return 200, {k: v for k, v in found.items() if k != "secureJsonData"}
             if uid not in self.datasources:
                 return 404, {"message": "Data source not found"}
             self.datasources[uid] = body
@@ -268,10 +270,9 @@ class FakeAmg:
 @pytest.mark.parametrize("accounts, account_id", [([], "sa-2"), ([{"id": "sa-1", "name": "digital-twin-provisioning"}], "sa-1")])
 def test_the_aws_step_uses_a_short_lived_admin_token_and_deletes_it(accounts, account_id):
     amg = FakeAmg(accounts)
-    with pytest.raises(RuntimeError):
-        with workspace_token(amg, "g-123") as token:
-            assert token == "glsa_key"
-            raise RuntimeError("a failed provisioning still deletes the token")
+    with pytest.raises(RuntimeError), workspace_token(amg, "g-123") as token:
+        assert token == "glsa_key"
+        raise RuntimeError("a failed provisioning still deletes the token")
     names = [name for name, _ in amg.calls]
     assert names == (["create_account"] if not accounts else []) + ["create_token", "delete_token"]
     created = dict(amg.calls)["create_token"]

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from runtime.core.http_client import DeliveryError
-from tests.gcp.gcp_runtime import TOKEN, TOKEN_SECRET
+from tests.gcp.gcp_runtime import TOKEN_SECRET
 
 TOPIC = "projects/p/topics/twin-device-feedback"
 PREFIX = "twin-device-feedback"

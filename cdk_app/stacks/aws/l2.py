@@ -103,7 +103,7 @@ class L2Stack(AwsLayerStack):
                 bundle=self.bundles.processing,
                 invoked_actions=tuple(dict.fromkeys(invoked)),
                 workflow_actions=tuple(dict.fromkeys(workflow)),
-                action_dirs=config.action_dirs,
+                action_dirs=self.bundles.actions,
                 workflow_definition_file=(
                     config.state_machine_file if config.flags.trigger_notification_workflow else None
                 ),

@@ -8,9 +8,8 @@ from cdk_app.stacks.azure.outputs import AzureFeedbackOutputs, AzureIngestionOut
 from cdk_app.topology import BridgeKind, Part
 from constructs_lib.azure import roles
 from constructs_lib.azure.iot_ingestion import IotIngestion, IotIngestionProps
+from twin_contract.azure_names import CONNECTOR_QUEUE, TELEMETRY_QUEUE
 
-TELEMETRY_QUEUE = "telemetry"
-CONNECTOR_QUEUE = "connector"
 DEVICES_MANIFEST = "iot/devices.json"
 
 

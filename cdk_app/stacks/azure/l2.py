@@ -18,13 +18,15 @@ from cdk_app.topology import BridgeKind
 from constructs_lib.azure.event_workflow import EventWorkflow, EventWorkflowProps
 from constructs_lib.azure.naming import AzureNames
 from constructs_lib.tokens import generated_token
+from twin_contract.azure_names import (
+    EVENT_ACTIONS_QUEUE,
+    EVENT_CHECKER_QUEUE,
+    FEEDBACK_QUEUE,
+    PERSISTER_QUEUE,
+    PROCESSOR_QUEUE,
+)
 from twin_contract.registry import URL_KEY
 
-PROCESSOR_QUEUE = "processor"
-PERSISTER_QUEUE = "persister"
-EVENT_CHECKER_QUEUE = "event-checker"
-EVENT_ACTIONS_QUEUE = "event-actions"
-FEEDBACK_QUEUE = "feedback"
 WORKFLOW_URL_SECRET = "event-workflow-url"
 ACTION_TOKEN_SECRET = "event-action-token"
 

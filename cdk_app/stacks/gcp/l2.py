@@ -111,7 +111,7 @@ class GcpL2Stack(GcpLayerStack):
                 entry_point="main",
                 description=f"Event action {name} (project code)",
             )
-            for name, folder in config.action_dirs
+            for name, folder in self.bundles.actions
         }
         environment = {"ACTION_URLS": json.dumps({name: fn.url for name, fn in actions.items()}, sort_keys=True)}
         if self._workflow_enabled:

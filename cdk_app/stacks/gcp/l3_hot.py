@@ -16,9 +16,9 @@ from constructs_lib.gcp.firestore_hot_store import FirestoreHotStore, FirestoreH
 from constructs_lib.gcp.grants import custom_role, grant_bucket
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.mover_schedule import MoverSchedule, MoverScheduleProps
+from twin_contract.gcp_names import HOT_COLLECTION, hot_database_name
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
-HOT_COLLECTION = "hot-data"
 # The hot→cold mover only uploads (runtime/gcp/object_storage.put_payload): it never reads or lists.
 # Its object keys are content-derived, so a retried move (delivered, but the Firestore delete
 # failed) uploads the same key again, and replacing an object needs storage.objects.delete too:
@@ -37,7 +37,7 @@ class GcpL3HotStack(GcpLayerStack):
     def project_roles(self) -> tuple[ProjectRole, ...]:
         # Firestore has no resource-level IAM: the project role, limited to the twin's database
         # (its name is fixed at synth, so the condition needs no reference to the resource).
-        database = self.name("hot", 63)
+        database = hot_database_name(self.twin)
         return (
             ProjectRole(
                 "roles/datastore.user", "hot-database-only", f'resource.name.endsWith("/databases/{database}")'
@@ -53,7 +53,7 @@ class GcpL3HotStack(GcpLayerStack):
             self,
             "Store",
             FirestoreHotStoreProps(
-                database_name=self.name("hot", 63), collection=HOT_COLLECTION, location=self.region, debug=self.debug
+                database_name=hot_database_name(self.twin), collection=HOT_COLLECTION, location=self.region, debug=self.debug
             ),
         )
         store_env = {"HOT_DATABASE": self.store.database_name, "HOT_COLLECTION": HOT_COLLECTION}
