@@ -157,3 +157,29 @@ def test_resource_count_includes_nested_stacks(tmp_path):
     write("parent.template.json", {"Queue": {"Type": "AWS::SQS::Queue"}, "Child": nested})
     write("child.nested.template.json", {f"Thing{i}": {"Type": "AWS::IoT::Thing"} for i in range(3)})
     assert cloudformation_resource_count(tmp_path / "parent.template.json") == (5, 1)
+
+
+def test_mermaid_shows_the_feedback_receiver_and_the_dashboard_connection():
+    from cdk_app.topology import Features
+
+    # l1 azure, l2 aws, hot aws, cold aws, archive aws, l4 aws, l5 azure; event feedback on
+    providers = Providers.of({layer: Provider(value) for layer, value in zip(
+        Layer, ("azure", "aws", "aws", "aws", "aws", "aws", "azure"), strict=True)})
+    diagram = render_mermaid(plan(TWIN, providers, Features(device_feedback=True)))
+    groups = subgraphs(diagram)
+    assert groups["azure"] == ("Azure", {"l1", "l1_feedback", "l5"})
+    assert f'l1_feedback["L1 device feedback<br/>{TWIN}-l1-feedback"]' in diagram
+    solid, dotted = edges(diagram)
+    assert dotted == {
+        "azure_l1_to_aws_l2": ("l1", "l2"),
+        "aws_l2_to_azure_l1_feedback": ("l2", "l1_feedback"),
+        "aws_l3_hot_to_azure_l5_dashboard": ("l5", "l3_hot"),
+    }
+    assert ("l1_feedback", "l1") in solid  # the receiver works for L1's devices
+
+
+def test_mermaid_of_a_twin_without_l4_and_l5_has_no_nodes_for_them():
+    providers = Providers.of({layer: Provider("google") for layer in Layer if layer not in (Layer.L4, Layer.L5)})
+    diagram = render_mermaid(plan(TWIN, providers))
+    assert subgraphs(diagram) == {"google": ("Google Cloud", {"l1", "l2", "l3_hot", "l3_cold", "l3_archive"})}
+    assert edges(diagram)[1] == {}

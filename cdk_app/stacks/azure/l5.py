@@ -48,8 +48,10 @@ class AzureDashboardStack(AzureLayerStack):
             ),
         )
         self.source = self._reader_source()
-        TerraformOutput(self, dashboards.AZURE_READER_URL, value=self.source.url)
-        TerraformOutput(self, dashboards.AZURE_READER_LAST_ENTRY_URL, value=self.source.last_entry_url)
+        # Sensitive: the URLs may come from another stack's cross-stack outputs, which CDK Terrain marks
+        # sensitive, and Terraform refuses a root output of a sensitive value not marked so.
+        TerraformOutput(self, dashboards.AZURE_READER_URL, value=self.source.url, sensitive=True)
+        TerraformOutput(self, dashboards.AZURE_READER_LAST_ENTRY_URL, value=self.source.last_entry_url, sensitive=True)
         self.write_deploy_file(DATASOURCES_FILE, self.datasources())
         self.outputs = self.layer_outputs(AzureDashboardOutputs)
 
