@@ -295,8 +295,9 @@ class Topology:
         return stack
 
 
-def plan(twin_name: str, providers: Providers, features: Features = Features()) -> Topology:
-    """Place every layer, derive the bridges that exist, and order the stacks."""
+def plan(twin_name: str, providers: Providers, features: Features) -> Topology:
+    """Place every layer, derive the bridges that exist, and order the stacks. `features` is
+    required: a project's features add connections (plan_project reads them from the config)."""
     bridges = tuple(
         Bridge(spec, providers[spec.sender], providers[spec.receiver], spec.connection_id(providers))
         for spec in BRIDGES

@@ -10,7 +10,7 @@ import pytest
 
 from cdk_app.config.model import Layer, Provider, Providers
 from cdk_app.summary import StackSummary, render_mermaid, render_table
-from cdk_app.topology import plan
+from cdk_app.topology import Features, plan
 
 TWIN = "demo"
 ALL_AWS = ("aws",) * 7
@@ -27,7 +27,7 @@ TITLES = {"aws": "AWS", "azure": "Azure", "google": "Google Cloud"}
 
 
 def topology(combo):
-    return plan(TWIN, Providers.of({layer: Provider(value) for layer, value in zip(Layer, combo, strict=True)}))
+    return plan(TWIN, Providers.of({layer: Provider(value) for layer, value in zip(Layer, combo, strict=True)}), Features())
 
 
 def rows(topo):
@@ -160,8 +160,6 @@ def test_resource_count_includes_nested_stacks(tmp_path):
 
 
 def test_mermaid_shows_the_feedback_receiver_and_the_dashboard_connection():
-    from cdk_app.topology import Features
-
     # l1 azure, l2 aws, hot aws, cold aws, archive aws, l4 aws, l5 azure; event feedback on
     providers = Providers.of({layer: Provider(value) for layer, value in zip(
         Layer, ("azure", "aws", "aws", "aws", "aws", "aws", "azure"), strict=True)})
@@ -180,6 +178,6 @@ def test_mermaid_shows_the_feedback_receiver_and_the_dashboard_connection():
 
 def test_mermaid_of_a_twin_without_l4_and_l5_has_no_nodes_for_them():
     providers = Providers.of({layer: Provider("google") for layer in Layer if layer not in (Layer.L4, Layer.L5)})
-    diagram = render_mermaid(plan(TWIN, providers))
+    diagram = render_mermaid(plan(TWIN, providers, Features()))
     assert subgraphs(diagram) == {"google": ("Google Cloud", {"l1", "l2", "l3_hot", "l3_cold", "l3_archive"})}
     assert edges(diagram)[1] == {}

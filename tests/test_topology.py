@@ -179,7 +179,7 @@ def test_sender_and_receiver_lookups_match_the_bridges():
 
 
 def test_an_unplaced_layer_has_no_cloud():
-    topology = plan(TWIN, providers_of(("aws",) * 5 + ("none", "none")))
+    topology = plan(TWIN, providers_of(("aws",) * 5 + ("none", "none")), Features())
     with pytest.raises(KeyError, match="L4 digital twin is not placed"):
         topology.cloud(Layer.L4)
 
@@ -228,7 +228,7 @@ def test_device_feedback_needs_event_checking(flags, expected):
          "dashboards-off-the-twin", "dashboards-on-the-hot-cloud"],
 )
 def test_spelled_out_examples(combo, ids):
-    assert {b.connection_id for b in plan(TWIN, providers_of(combo)).bridges} == ids
+    assert {b.connection_id for b in plan(TWIN, providers_of(combo), Features()).bridges} == ids
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ MIXED = {
 
 
 def topology(mapping: dict[Layer, Provider]):
-    return plan("twin", Providers.of(mapping))
+    return plan("twin", Providers.of(mapping), Features())
 
 
 def iac_steps(steps: list[Step]) -> list[Step]:
