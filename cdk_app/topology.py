@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from cdk_app.config.model import Layer, OptimizationFlags, ProjectConfig, Provider, Providers
-from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from twin_contract import functions as contract
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY, connection_id
 
 
 class BridgeKind(str, Enum):
@@ -88,12 +89,12 @@ class BridgeSpec:
     exists: Callable[[Providers, Features], bool]
     endpoint_keys: tuple[str, ...] = (URL_KEY,)  # URLs the receiver publishes (registry keys)
     # The sender's settings are <prefix>_URL (and _LAST_ENTRY_URL) and <prefix>_TOKEN_SECRET.
-    setting_prefix: str = "REMOTE"
+    setting_prefix: str = contract.REMOTE
     receiver_part: Part | None = None
 
     def connection_id(self, providers: Providers) -> str:
         left, right = self.id_parts
-        return f"{providers[self.source].value}_{left}_to_{providers[self.target].value}_{right}"
+        return connection_id(providers[self.source].value, left, providers[self.target].value, right)
 
 
 def _apart(providers: Providers, a: Layer, b: Layer) -> bool:
@@ -135,7 +136,7 @@ BRIDGES: tuple[BridgeSpec, ...] = (
         BridgeKind.L2_TO_TWIN_UPDATE, "Persister → ADT updater",
         Layer.L2, Layer.L4, Layer.L2, Layer.L4, ("l2", "l4_twin_update"),
         lambda p, f: p.get(Layer.L4) is Provider.AZURE and p[Layer.L2] is not Provider.AZURE,
-        setting_prefix="TWIN_UPDATE",  # the persister also sends on L2 → L3 hot
+        setting_prefix=contract.TWIN_UPDATE,  # the persister also sends on L2 → L3 hot
     ),
     # Event feedback goes back to the device through L1's own device service; the receiver is a
     # stack split off L1 (Part.L1_FEEDBACK), deployed before L2 as every receiver before its sender.
@@ -143,7 +144,7 @@ BRIDGES: tuple[BridgeSpec, ...] = (
         BridgeKind.L2_TO_L1_FEEDBACK, "Feedback → Feedback receiver",
         Layer.L2, Layer.L1, Layer.L2, Layer.L1, ("l2", "l1_feedback"),
         lambda p, f: f.device_feedback and _apart(p, Layer.L1, Layer.L2),
-        setting_prefix="DEVICE_FEEDBACK",  # L2's function app (Azure) also holds the REMOTE_* hot bridge
+        setting_prefix=contract.DEVICE_FEEDBACK,  # L2's function app (Azure) also holds the REMOTE_* hot bridge
         receiver_part=Part.L1_FEEDBACK,
     ),
     # Dashboards not on the twin's cloud have no native data source: Grafana reads the hot store
@@ -153,7 +154,7 @@ BRIDGES: tuple[BridgeSpec, ...] = (
         Layer.L3_HOT, Layer.L5, Layer.L5, Layer.L3_HOT, ("l3_hot", "l5_dashboard"),
         lambda p, f: _apart(p, Layer.L4, Layer.L5),
         endpoint_keys=(URL_KEY, LAST_ENTRY_URL_KEY),
-        setting_prefix="DASHBOARD",  # Grafana's data source, not a function's settings
+        setting_prefix=contract.DASHBOARD,  # Grafana's data source, not a function's settings
     ),
 )
 SPECS = {spec.kind: spec for spec in BRIDGES}
@@ -198,12 +199,12 @@ class Bridge:
 
     def url_setting(self, key: str = URL_KEY) -> str:
         """The sender's setting that holds the receiver's URL of `key`: REMOTE_URL, REMOTE_LAST_ENTRY_URL, ..."""
-        return f"{self.spec.setting_prefix}_{key.upper().replace('-', '_')}"
+        return contract.url_setting(self.spec.setting_prefix, key)
 
     @property
     def token_setting(self) -> str:
         """The sender's setting that names its copy of the token (a secret name, never the value)."""
-        return f"{self.spec.setting_prefix}_TOKEN_SECRET"
+        return contract.token_setting(self.spec.setting_prefix)
 
 
 # Deploy order follows the data backwards: every stack is deployed after the stacks it calls or

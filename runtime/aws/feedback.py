@@ -11,25 +11,27 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from runtime.aws.bridge import remote_client
-from runtime.aws.environment import SOURCE_CLOUD, handler_environment
+from runtime.aws.bridge import BRIDGES
+from runtime.aws.environment import SOURCE_CLOUD, handler_environment, runs_as
 from runtime.aws.iot_devices import IotCoreDevices
 from runtime.core.feedback import BridgeDevices, DevicePort, send_feedback
 from runtime.core.http_client import validate_url
+from twin_contract import functions as s
 
 _env = handler_environment()
-TWIN_NAME = _env.required("TWIN_NAME")
-BRIDGE_URL = _env.optional("DEVICE_FEEDBACK_URL", parse=validate_url)
-BRIDGE_TOKEN_SECRET = _env.required("DEVICE_FEEDBACK_TOKEN_SECRET") if BRIDGE_URL else None
+TWIN_NAME = _env.required(s.TWIN_NAME)
+BRIDGE_URL = _env.optional(s.DEVICE_FEEDBACK_URL, parse=validate_url)
+BRIDGE_TOKEN_SECRET = _env.required(s.DEVICE_FEEDBACK_TOKEN_SECRET) if BRIDGE_URL else None
 _env.check()
 
 
 @functools.cache
 def _devices() -> DevicePort:
     if BRIDGE_URL:
-        return BridgeDevices(remote_client(BRIDGE_URL, BRIDGE_TOKEN_SECRET), SOURCE_CLOUD)
+        return BridgeDevices(BRIDGES.client(BRIDGE_URL, BRIDGE_TOKEN_SECRET), SOURCE_CLOUD)
     return IotCoreDevices(TWIN_NAME)
 
 
+@runs_as(s.FEEDBACK)
 def handler(event: Any, context: Any = None) -> dict[str, str]:
     return send_feedback(event, _devices())

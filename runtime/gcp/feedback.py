@@ -14,15 +14,16 @@ from typing import Any
 
 from runtime.core.feedback import BridgeDevices, DevicePort, send_feedback
 from runtime.core.http_client import validate_url
-from runtime.gcp.bridge import remote_client
+from runtime.gcp.bridge import BRIDGES
 from runtime.gcp.environment import SOURCE_CLOUD, handler_environment
 from runtime.gcp.http_io import internal
 from runtime.gcp.pubsub_devices import PubSubDevices
+from twin_contract import functions as s
 
 _env = handler_environment()
 MODE, SETTINGS = _env.mode(
-    topic={"FEEDBACK_TOPIC": str, "FEEDBACK_SUBSCRIPTION_PREFIX": str},
-    bridge={"DEVICE_FEEDBACK_URL": validate_url, "DEVICE_FEEDBACK_TOKEN_SECRET": str},
+    topic={s.FEEDBACK_TOPIC: str, s.FEEDBACK_SUBSCRIPTION_PREFIX: str},
+    bridge={s.DEVICE_FEEDBACK_URL: validate_url, s.DEVICE_FEEDBACK_TOKEN_SECRET: str},
 )
 _env.check()
 
@@ -30,9 +31,9 @@ _env.check()
 @functools.cache
 def _devices() -> DevicePort:
     if MODE == "bridge":
-        client = remote_client(SETTINGS["DEVICE_FEEDBACK_URL"], SETTINGS["DEVICE_FEEDBACK_TOKEN_SECRET"])
+        client = BRIDGES.client(SETTINGS[s.DEVICE_FEEDBACK_URL], SETTINGS[s.DEVICE_FEEDBACK_TOKEN_SECRET])
         return BridgeDevices(client, SOURCE_CLOUD)
-    return PubSubDevices(SETTINGS["FEEDBACK_TOPIC"], SETTINGS["FEEDBACK_SUBSCRIPTION_PREFIX"])
+    return PubSubDevices(SETTINGS[s.FEEDBACK_TOPIC], SETTINGS[s.FEEDBACK_SUBSCRIPTION_PREFIX])
 
 
 def publish(event: Any) -> dict[str, str]:

@@ -9,11 +9,12 @@ from runtime.core.feedback import feedback_receiver
 from runtime.gcp.environment import handler_environment
 from runtime.gcp.http_io import serve
 from runtime.gcp.pubsub_devices import PubSubDevices
+from twin_contract import functions as s
 
 _env = handler_environment()
-INBOUND_TOKEN_SECRET = _env.required("INBOUND_TOKEN_SECRET")
-FEEDBACK_TOPIC = _env.required("FEEDBACK_TOPIC")
-FEEDBACK_SUBSCRIPTION_PREFIX = _env.required("FEEDBACK_SUBSCRIPTION_PREFIX")
+INBOUND_TOKEN_SECRET = _env.required(s.INBOUND_TOKEN_SECRET)
+FEEDBACK_TOPIC = _env.required(s.FEEDBACK_TOPIC)
+FEEDBACK_SUBSCRIPTION_PREFIX = _env.required(s.FEEDBACK_SUBSCRIPTION_PREFIX)
 _env.check()
 
 _receive = feedback_receiver(PubSubDevices(FEEDBACK_TOPIC, FEEDBACK_SUBSCRIPTION_PREFIX))

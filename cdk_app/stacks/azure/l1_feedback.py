@@ -11,6 +11,7 @@ from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.l2 import iot_hub_host
 from cdk_app.stacks.azure.outputs import AzureFeedbackOutputs
 from cdk_app.topology import BridgeKind
+from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 
 
@@ -19,9 +20,9 @@ class AzureFeedbackStack(AzureLayerStack):
         super().__init__(scope, ctx, **kwargs)
         bridge = self.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
         settings = {
-            "INBOUND_TOKEN_SECRET": self.bridges.inbound_token_secret(bridge),
-            "IOT_HUB_HOST": iot_hub_host(self.ctx.twin),
+            contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(bridge),
+            contract.IOT_HUB_HOST: iot_hub_host(self.ctx.twin),
         }
-        host = self.add_function_host(("feedback_receiver",), settings)
-        self.bridges.receive(bridge, {URL_KEY: host.function_url("feedback-receiver")})
+        host = self.add_function_host((contract.FEEDBACK_RECEIVER,), settings)
+        self.bridges.receive(bridge, {URL_KEY: host.function_url(contract.FEEDBACK_RECEIVER.route)})
         self.outputs = self.layer_outputs(AzureFeedbackOutputs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from constructs_lib.gcp.feedback_topic import FeedbackTopic, FeedbackTopicProps
 from constructs_lib.gcp.grants import PUBSUB_PUBLISHER, PUBSUB_VIEWER, grant_topic
+from twin_contract import functions as contract
 
 FEEDBACK_ROLE = "device-feedback"  # topic <twin>-device-feedback, subscriptions <twin>-device-feedback-<device>
 
@@ -28,4 +29,4 @@ def device_feedback_topic(stack: GcpLayerStack) -> FeedbackTopic:
 
 
 def device_feedback_settings(stack: GcpLayerStack, topic: FeedbackTopic) -> dict[str, str]:
-    return {"FEEDBACK_TOPIC": topic.topic.id, "FEEDBACK_SUBSCRIPTION_PREFIX": stack.name(FEEDBACK_ROLE)}
+    return {contract.FEEDBACK_TOPIC: topic.topic.id, contract.FEEDBACK_SUBSCRIPTION_PREFIX: stack.name(FEEDBACK_ROLE)}

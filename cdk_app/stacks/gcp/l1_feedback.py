@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpFeedbackOutputs
-from cdk_app.topology import BridgeKind
 from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
+from cdk_app.topology import BridgeKind
+from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 
 
@@ -28,7 +29,7 @@ class GcpFeedbackStack(GcpLayerStack):
             "feedback-receiver",
             public=True,
             environment={
-                "INBOUND_TOKEN_SECRET": self.bridges.inbound_token_secret(bridge),
+                contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(bridge),
                 **device_feedback_settings(self, self.topic),
             },
             description=f"Delivers feedback sent from {bridge.sender_cloud.value} to the devices ({bridge.connection_id})",

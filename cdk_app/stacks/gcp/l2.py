@@ -15,6 +15,7 @@ from cdk_app.topology import BridgeKind
 from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.notification_workflow import NotificationWorkflow, NotificationWorkflowProps
+from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 
 
@@ -59,9 +60,9 @@ class GcpL2Stack(GcpLayerStack):
             hot = self.upstream(Layer.L3_HOT, GcpHotOutputs)
             self.require_apis("firestore.googleapis.com")
             persister_env = {
-                "HOT_DATABASE": hot.store.database_name,
-                "HOT_COLLECTION": hot.store.collection,
-                "HOT_RETENTION_DAYS": str(config.twin.hot_storage_size_in_days),
+                contract.HOT_DATABASE: hot.store.database_name,
+                contract.HOT_COLLECTION: hot.store.collection,
+                contract.HOT_RETENTION_DAYS: str(config.twin.hot_storage_size_in_days),
             }
         else:
             persister_env = self.bridges.send(hot_bridge)
@@ -69,7 +70,7 @@ class GcpL2Stack(GcpLayerStack):
         if twin_bridge is not None:
             persister_env.update(self.bridges.send(twin_bridge))
         if self.event_checker is not None:
-            persister_env["EVENT_CHECKER_URL"] = self.event_checker.url
+            persister_env[contract.EVENT_CHECKER_URL] = self.event_checker.url
         self.persister = self.function(
             "Persister", "persister", environment=persister_env, description="Stores processed telemetry in the hot tier"
         )
@@ -77,7 +78,7 @@ class GcpL2Stack(GcpLayerStack):
             "Processor",
             "processor",
             processing=True,
-            environment={"PERSISTER_URL": self.persister.url},
+            environment={contract.PERSISTER_URL: self.persister.url},
             description="Runs each device's processor from the project bundle",
         )
         ingestion_bridge = topology.bridge(BridgeKind.L1_TO_L2)
@@ -87,8 +88,8 @@ class GcpL2Stack(GcpLayerStack):
                 "ingestion",
                 public=True,
                 environment={
-                    "INBOUND_TOKEN_SECRET": self.bridges.inbound_token_secret(ingestion_bridge),
-                    "PROCESSOR_URL": self.processor.url,
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(ingestion_bridge),
+                    contract.PROCESSOR_URL: self.processor.url,
                 },
                 description=f"Receives telemetry from {ingestion_bridge.sender_cloud.value} ({ingestion_bridge.connection_id})",
             )
@@ -113,7 +114,7 @@ class GcpL2Stack(GcpLayerStack):
             )
             for name, folder in self.bundles.actions
         }
-        environment = {"ACTION_URLS": json.dumps({name: fn.url for name, fn in actions.items()}, sort_keys=True)}
+        environment = {contract.ACTION_URLS: json.dumps({name: fn.url for name, fn in actions.items()}, sort_keys=True)}
         if self._workflow_enabled:
             self.require_apis("workflows.googleapis.com", "workflowexecutions.googleapis.com")
             self.workflow = NotificationWorkflow(
@@ -127,7 +128,7 @@ class GcpL2Stack(GcpLayerStack):
                     debug=self.debug,
                 ),
             )
-            environment["WORKFLOW_NAME"] = self.workflow.id
+            environment[contract.WORKFLOW_NAME] = self.workflow.id
         if config.flags.return_feedback_to_device:
             feedback_bridge = self.ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
             if feedback_bridge is None:  # L1 on Google too: the feedback topic lives here
@@ -142,7 +143,7 @@ class GcpL2Stack(GcpLayerStack):
                 environment=feedback_env,
                 description="Delivers event feedback to the device through L1",
             )
-            environment["FEEDBACK_URL"] = self.feedback.url
+            environment[contract.FEEDBACK_URL] = self.feedback.url
         self.event_checker = self.function(
             "EventChecker",
             "event-checker",

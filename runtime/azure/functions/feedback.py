@@ -12,17 +12,19 @@ import functools
 
 import azure.functions as func
 
-from runtime.azure.bridge import remote_client
+from runtime.azure.bridge import BRIDGES
 from runtime.azure.environment import SOURCE_CLOUD, handler_environment
-from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
+from runtime.azure.functions._shared import message_json, on_queue
 from runtime.azure.iot_hub_devices import IotHubDevices
 from runtime.core.feedback import BridgeDevices, DevicePort, send_feedback
 from runtime.core.http_client import validate_url
+from twin_contract import functions as s
+from twin_contract.azure_names import FEEDBACK_QUEUE
 
 _env = handler_environment()
 MODE, SETTINGS = _env.mode(
-    hub={"IOT_HUB_HOST": str},
-    bridge={"DEVICE_FEEDBACK_URL": validate_url, "DEVICE_FEEDBACK_TOKEN_SECRET": str},
+    hub={s.IOT_HUB_HOST: str},
+    bridge={s.DEVICE_FEEDBACK_URL: validate_url, s.DEVICE_FEEDBACK_TOKEN_SECRET: str},
 )
 _env.check()
 
@@ -32,15 +34,11 @@ bp = func.Blueprint()
 @functools.cache
 def _devices() -> DevicePort:
     if MODE == "bridge":
-        client = remote_client(SETTINGS["DEVICE_FEEDBACK_URL"], SETTINGS["DEVICE_FEEDBACK_TOKEN_SECRET"])
+        client = BRIDGES.client(SETTINGS[s.DEVICE_FEEDBACK_URL], SETTINGS[s.DEVICE_FEEDBACK_TOKEN_SECRET])
         return BridgeDevices(client, SOURCE_CLOUD)
-    return IotHubDevices(SETTINGS["IOT_HUB_HOST"])
+    return IotHubDevices(SETTINGS[s.IOT_HUB_HOST])
 
 
+@on_queue(bp, s.FEEDBACK, FEEDBACK_QUEUE)
 def send(message: func.QueueMessage) -> str:
     return send_feedback(message_json(message), _devices())["device_id"]
-
-
-bp.function_name("feedback")(
-    bp.queue_trigger(arg_name="message", queue_name="feedback", connection=QUEUE_CONNECTION)(send)
-)
