@@ -85,7 +85,7 @@ def _reason(ctx: LoadContext, relative: str, flags: OptimizationFlags) -> str:
             return (f"not read: layer 2 runs on {CLOUDS[l2].title}; {cloud.functions_folder}/ is read when layer 2 is "
                     f"on {cloud.title}")
     if top == "scene_assets" and "/" in relative:
-        l4 = ctx.providers[Layer.L4] if ctx.providers is not None else None
+        l4 = ctx.l4()
         cloud = relative.split("/")[1]
         if l4 is not None and cloud != l4.value and cloud in {c.provider.value for c in CLOUDS.values()}:
             return f"not read: layer 4 is on {CLOUDS[l4].title}: scene_assets/{l4.value}/ is its scene"

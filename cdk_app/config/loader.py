@@ -38,7 +38,7 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
     if isinstance(devices_raw, list) and devices_raw and len(devices_raw) <= devices.MAX_DEVICES:
         ctx.device_ids = {d.id for d in ctx.devices}
     tree, dtdl_bundle = (), None
-    if ctx.providers is not None and ctx.providers[Layer.L4] is None:
+    if ctx.providers is not None and ctx.providers.get(Layer.L4) is None:
         for name in (hierarchy.NATIVE, hierarchy.AWS_TREE, hierarchy.AZURE_DTDL):  # no twin model: no consumer
             entry = ctx.files.entry(name)
             if entry is not None and entry.kind != "missing":

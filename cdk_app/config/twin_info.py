@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from cdk_app.config.model import Layer, ProjectConfig
+from cdk_app.config.settings import NONE
 
 TWIN_INFO_FILE = "digital_twin_info.json"  # runtime.core.user_code.TWIN_INFO_FILE
 TWIN_INFO_VARIABLE = "DIGITAL_TWIN_INFO"
@@ -39,7 +40,7 @@ def digital_twin_info(config: ProjectConfig) -> dict[str, Any]:
         ],
         "config_events": [rule_definition(rule) for rule in config.events],
         "config_providers": {
-            layer.config_key: (provider.value if (provider := config.providers[layer]) is not None else "none")
+            layer.config_key: (provider.value if (provider := config.providers.get(layer)) is not None else NONE)
             for layer in Layer
         },
     }

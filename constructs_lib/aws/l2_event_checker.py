@@ -21,7 +21,7 @@ from constructs_lib.aws.l2_event_actions import (
     action_function_prefix,
 )
 from constructs_lib.aws.l2_event_workflow import EventWorkflow, EventWorkflowProps
-from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
 from twin_contract import functions as contract
 
 
@@ -35,6 +35,7 @@ class EventCheckerProps:
     action_environments: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # EventActionsProps.environments
     workflow_definition_file: Path | None = None  # set when triggerNotificationWorkflow
     device_feedback: bool = False  # returnFeedbackToDevice
+    feedback_bridge: FunctionLink | None = None  # L1 on another cloud: links the feedback function to it
     debug: bool = False
 
 
@@ -52,7 +53,9 @@ class EventChecker(Construct):
                 self, "Workflow", EventWorkflowProps(twin, props.workflow_definition_file, workflow_arns, debug)
             )
         self.feedback = (
-            DeviceFeedback(self, "DeviceFeedback", DeviceFeedbackProps(twin, props.bundle, debug)).function
+            DeviceFeedback(
+                self, "DeviceFeedback", DeviceFeedbackProps(twin, props.bundle, debug, bridge=props.feedback_bridge)
+            ).function
             if props.device_feedback
             else None
         )

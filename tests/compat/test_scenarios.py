@@ -7,21 +7,25 @@ from __future__ import annotations
 import pytest
 
 from cdk_app.config import load_project
-from cdk_app.topology import plan
+from cdk_app.topology import plan_project
 from tests.compat.conftest import SCENARIOS, run_entry_point, scenario_project
 
 SUFFIXES = ("l1", "l2", "l3-hot", "l3-cold", "l3-archive", "l4", "l5")
 
 
 def expected_stacks(name: str) -> set[str]:
-    return {f"sc-{name}-{suffix}" for suffix, provider in zip(SUFFIXES, SCENARIOS[name]) if provider != "none"}
+    """A stack per placed layer, and L1's feedback receiver when L2 is on another cloud (the
+    template returns feedback to devices: useEventChecking and returnFeedbackToDevice)."""
+    layers = SCENARIOS[name]
+    stacks = {f"sc-{name}-{suffix}" for suffix, provider in zip(SUFFIXES, layers) if provider != "none"}
+    return stacks | ({f"sc-{name}-l1-feedback"} if layers[0] != layers[1] else set())
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_scenario_loads_and_places_every_layer(tmp_path, name):
     config = load_project(scenario_project(name, tmp_path))
-    topology = plan(config.name, config.providers)
-    assert {topology.stack_name(layer) for layer in topology.deploy_order} == expected_stacks(name)
+    topology = plan_project(config)
+    assert {stack.name for stack in topology.stacks} == expected_stacks(name)
     hierarchy_file = {"aws": "twin_hierarchy/aws_hierarchy.json", "azure": "twin_hierarchy/azure_hierarchy.json"}
     l4 = SCENARIOS[name][5]
     if l4 == "none":

@@ -130,34 +130,56 @@ def test_every_provider_mistake_is_reported(make_project):
     }
 
 
-@pytest.mark.parametrize("value", ["none", "None", "NONE"])
-def test_l4_and_l5_may_be_left_out(make_project, value):
-    assert loaded(make_project, providers(layer_4_provider=value, layer_5_provider=value)) == {
-        **{layer: AWS for layer in Layer}, Layer.L4: None, Layer.L5: None,
-    }
+# --- "none": a twin without a twin model or dashboards ---------------------------------------------------
 
 
-def test_l5_left_out_follows_an_l4_left_out(make_project):
-    mapping = loaded(make_project, providers(layer_4_provider="none", layer_5_provider=...))
-    assert mapping[Layer.L4] is None and mapping[Layer.L5] is None
+def placed(make_project, mapping):
+    config = load_project(make_project(mapping, **WITHOUT_EVENTS))
+    return {layer: config.providers.get(layer) for layer in Layer}
 
 
-def test_dashboards_may_be_left_out_alone(make_project):
-    assert loaded(make_project, providers(layer_5_provider="none"))[Layer.L5] is None
+@pytest.mark.parametrize(
+    "given, l4, l5",
+    [
+        (dict(layer_4_provider="none", layer_5_provider="none"), None, None),
+        (dict(layer_4_provider="none", layer_5_provider=...), None, None),  # L5 follows L4
+        (dict(layer_4_provider="None", layer_5_provider=" NONE "), None, None),
+        (dict(layer_5_provider="none"), AWS, None),
+        (dict(layer_3_hot_provider="google", layer_4_provider="none", layer_5_provider=...), None, None),
+    ],
+    ids=["both", "l5-follows", "any-case", "dashboards-only", "google-pipeline"],
+)
+def test_l4_and_l5_may_be_none(make_project, given, l4, l5):
+    result = placed(make_project, providers(**given))
+    assert (result[Layer.L4], result[Layer.L5]) == (l4, l5)
+    assert result[Layer.L1] is AWS  # the data path is placed as given
 
 
-def test_dashboards_without_a_twin_model_are_refused(make_project):
-    problem = only_problem(make_project(providers(layer_4_provider="none"), **WITHOUT_EVENTS))
+def test_a_google_only_pipeline_in_the_predecessors_format_loads(make_project):
+    mapping = {"layer_1_provider": "google", "layer_2_provider": "google", "layer_3_hot_provider": "google",
+               "layer_3_cold_provider": "google", "layer_3_archive_provider": "google",
+               "layer_4_provider": "none", "layer_5_provider": "none"}
+    result = placed(make_project, mapping)
+    assert {layer for layer, cloud in result.items() if cloud is None} == {Layer.L4, Layer.L5}
+
+
+def test_dashboards_without_a_twin_model_are_a_configuration_error(make_project):
+    problem = only_problem(make_project(providers(layer_4_provider="none", layer_5_provider="aws"), **WITHOUT_EVENTS))
     assert (problem.file, problem.path) == (FILE, "$.layer_5_provider")
-    assert "twin model" in problem.expected
+    assert '"none" as well' in problem.expected and "layer_4_provider" in problem.expected
 
 
-@pytest.mark.parametrize("key", ["layer_1_provider", "layer_2_provider", "layer_3_hot_provider",
-                                 "layer_3_cold_provider", "layer_3_archive_provider"])
-def test_data_layers_cannot_be_left_out(make_project, key):
-    problem = only_problem(make_project(providers(**{key: "none"})))
+@pytest.mark.parametrize("key", ["layer_1_provider", "layer_2_provider", "layer_3_hot_provider", "layer_3_cold_provider",
+                                 "layer_3_archive_provider"])
+def test_the_data_path_cannot_be_none(make_project, key):
+    problem = only_problem(make_project(providers(**{key: "none"}), **WITHOUT_EVENTS))
     assert (problem.file, problem.path) == (FILE, f"$.{key}")
-    assert "only layer_4_provider and layer_5_provider may be none" in problem.expected
+    assert "only layer_4_provider and layer_5_provider" in problem.expected
+
+
+def test_google_for_l4_names_none_as_a_choice(make_project):
+    problem = only_problem(make_project(providers(layer_4_provider="google", layer_5_provider="none")))
+    assert problem.expected.startswith("aws or azure or none: Google Cloud")
 
 
 def test_without_a_twin_model_the_hierarchy_is_not_needed(make_project):

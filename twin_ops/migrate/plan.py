@@ -114,7 +114,7 @@ def dump(doc: Any) -> bytes:
 
 def _hierarchy(builder: _Builder) -> None:
     config = builder.config
-    l4 = config.providers[Layer.L4]
+    l4 = config.providers.get(Layer.L4)
     if l4 is None:
         return
     source = next(name for name in hierarchy_files.ORDER[l4] if (config.root / name).is_file())

@@ -88,7 +88,9 @@ class L4Stack(AwsLayerStack):
                 ),
             )
             scene.node.add_dependency(twin_workspace.workspace)
-        self.outputs = AwsTwinOutputs(workspace_arn=self.workspace_arn, bucket=self.bucket)
+        self.outputs = AwsTwinOutputs(
+            workspace_arn=self.workspace_arn, workspace_id=self.workspace_id, bucket=self.bucket
+        )
 
 
 def twin_devices(config: ProjectConfig) -> tuple[TwinDevice, ...]:

@@ -35,6 +35,6 @@ def finish_azure_bundles(bundles: Bundles, config: ProjectConfig) -> None:
     actions = bundles.processing / "project" / "event_actions"
     for action in config.actions:
         stage_files(action.files, actions / action.name)
-    if config.providers[Layer.L4] is Provider.AZURE:  # read by the persister and the ADT updater
+    if config.providers.get(Layer.L4) is Provider.AZURE:  # read by the persister and the ADT updater
         (bundles.processing / "project" / BINDINGS_FILE).write_text(
             json.dumps(twin_bindings(config), sort_keys=True), encoding="utf-8")

@@ -52,14 +52,16 @@ class AzureTwinStack(AzureLayerStack):
                 self, "DashboardConnectorSecret", name=DASHBOARD_CONNECTOR_SECRET, value=token,
                 content_type="token of the Digital Twin Data Connector for dashboards (L5)",
             )
-            dashboard = DashboardSource(
-                self.names.global_name("func"), contract.DT_DATA_CONNECTOR.route, self.names.key_vault(), DASHBOARD_CONNECTOR_SECRET
-            )
         if functions:
             # The ADT updater reads which properties each twin declares from the processing bundle.
             host = self.add_function_host(tuple(functions), settings, processing=update_bridge is not None)
             if update_bridge is not None:
                 self.bridges.receive(update_bridge, {URL_KEY: host.function_url(contract.ADT_UPDATER.route)})
+            if reader_bridge is not None:
+                dashboard = DashboardSource(
+                    host.function_url(contract.DT_DATA_CONNECTOR.route), host.function_url(contract.DT_DATA_CONNECTOR_LAST_ENTRY.route),
+                    self.names.key_vault(), DASHBOARD_CONNECTOR_SECRET,
+                )
         config = self.config
         models, twin_graph = twin_model(config)
         self.write_deploy_file(MODELS_FILE, models)
