@@ -125,7 +125,8 @@ CLOUDS: dict[Provider, Cloud] = {
             ),
             PostDeploy(
                 "aws-grafana-dashboards", Layer.L5,
-                "provision Grafana's data source for the twin and the twin's dashboard",
+                "provision Grafana's data source for the twin and the twin's dashboard; make the administrator "
+                "(config_user.json) Grafana Admin",
                 aws_access=(
                     AwsAccess(
                         ("cloudformation:DescribeStacks",), "cloudformation", "stack/{twin}-l5/*",
@@ -140,6 +141,16 @@ CLOUDS: dict[Provider, Cloud] = {
                          "grafana:CreateWorkspaceServiceAccountToken", "grafana:DeleteWorkspaceServiceAccountToken"),
                         "grafana", "/workspaces/*",
                         "the twin's Grafana workspace, whose id is generated at deploy time",
+                    ),
+                    AwsAccess(
+                        ("grafana:UpdatePermissions",), "grafana", "/workspaces/*",
+                        "the administrator of config_user.json gets the ADMIN role of the twin's workspace (its id is "
+                        "generated at deploy time)",
+                    ),
+                    AwsAccess(
+                        ("sso:ListInstances", "identitystore:GetUserId", "identitystore:CreateUser"), "identitystore", "*",
+                        "the administrator is found or created in the account's IAM Identity Center, whose identity store "
+                        "is known only at run time (identity store and user ARNs carry no region)",
                     ),
                 ),
             ),
@@ -177,7 +188,8 @@ CLOUDS: dict[Provider, Cloud] = {
             ),
             PostDeploy(
                 "azure-grafana-dashboards", Layer.L5,
-                "add the Infinity plugin, provision Grafana's data source for the twin and the twin's dashboard",
+                "add the Infinity plugin, provision Grafana's data source for the twin and the twin's dashboard; make "
+                "the administrator (config_user.json) Grafana Admin",
                 environment=_AZURE_IDENTITY,
             ),
         ),

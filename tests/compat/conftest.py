@@ -43,7 +43,7 @@ def scenario_project(name: str, base_dir: Path) -> Path:
     config = json.loads((project / "config.json").read_text())
     config["digital_twin_name"] = f"sc-{name}"
     (project / "config.json").write_text(json.dumps(config, indent=2))
-    (project / "config_providers.json").write_text(json.dumps(dict(zip(PROVIDER_KEYS, SCENARIOS[name])), indent=2))
+    (project / "config_providers.json").write_text(json.dumps(dict(zip(PROVIDER_KEYS, SCENARIOS[name], strict=True)), indent=2))
     return project
 
 

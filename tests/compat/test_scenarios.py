@@ -17,7 +17,7 @@ def expected_stacks(name: str) -> set[str]:
     """A stack per placed layer, and L1's feedback receiver when L2 is on another cloud (the
     template returns feedback to devices: useEventChecking and returnFeedbackToDevice)."""
     layers = SCENARIOS[name]
-    stacks = {f"sc-{name}-{suffix}" for suffix, provider in zip(SUFFIXES, layers) if provider != "none"}
+    stacks = {f"sc-{name}-{suffix}" for suffix, provider in zip(SUFFIXES, layers, strict=True) if provider != "none"}
     return stacks | ({f"sc-{name}-l1-feedback"} if layers[0] != layers[1] else set())
 
 
