@@ -32,7 +32,8 @@ from runtime.core.errors import InvalidInput
 from runtime.core.receiver import receipt
 from runtime.core.record_identity import RECORD_ID_PATTERN, envelope_record_id
 from runtime.core.sender import Poster
-from runtime.core.telemetry import format_timestamp, normalize_timestamp, validate_device_id
+from runtime.core.telemetry import normalize_timestamp, validate_device_id
+from twin_contract.wire import format_timestamp
 
 FEEDBACK = "feedback"  # the envelope's message_type
 DEVICE_LAYER = "L1"  # its target_layer: the layer that owns the devices
