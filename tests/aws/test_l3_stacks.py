@@ -356,7 +356,10 @@ def test_config_inter_cloud_saves_l3_to_l4_hot_reader_url(l4_elsewhere):
         p["Properties"]["Name"]: p["Properties"]["Value"] for p in resources_of_type(template, "AWS::SSM::Parameter").values()
     }
     prefix = f"/{TWIN}/inter-cloud/{L4_ELSEWHERE_READER_CONNECTION}"
-    url_of = {url_id: url["Properties"]["TargetFunctionArn"]["Fn::GetAtt"][0] for url_id, url in resources_of_type(template, "AWS::Lambda::Url").items()}
+    url_of = {
+        url_id: url["Properties"]["TargetFunctionArn"]["Fn::GetAtt"][0]
+        for url_id, url in resources_of_type(template, "AWS::Lambda::Url").items()
+    }
     assert url_of[parameters[f"{prefix}/url"]["Fn::GetAtt"][0]] == functions[HOT_READER]["id"]
     assert url_of[parameters[f"{prefix}/last-entry-url"]["Fn::GetAtt"][0]] == functions[LAST_ENTRY_READER]["id"]
     assertions(template).has_resource_properties(

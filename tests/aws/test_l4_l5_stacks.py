@@ -158,7 +158,10 @@ def test_component_types_read_the_hot_readers_directly_when_hot_on_aws(example):
     hot = functions_by_name(example.template(HOT))
     readers = {name: hot[name]["id"] for name in (f"{TWIN}-hot-reader", f"{TWIN}-hot-reader-last-entry")}
     for ct in component_types(example.template(L4)).values():
-        for function_name, reader in (("dataReader", f"{TWIN}-hot-reader"), ("attributePropertyValueReaderByEntity", f"{TWIN}-hot-reader-last-entry")):
+        for function_name, reader in (
+            ("dataReader", f"{TWIN}-hot-reader"),
+            ("attributePropertyValueReaderByEntity", f"{TWIN}-hot-reader-last-entry"),
+        ):
             export = ct["Functions"][function_name]["ImplementedBy"]["Lambda"]["Arn"]["Fn::ImportValue"]
             assert export.startswith(f"{HOT}:") and readers[reader] in export
     assert not functions_by_name(example.template(L4))
@@ -246,7 +249,7 @@ def test_config_inter_cloud_l4_reads_l3_hot_reader_url(hot_elsewhere):
     template = hot_elsewhere.template(L4)
     prefix = f"/{TWIN}/inter-cloud/{HOT_ELSEWHERE_READER_CONNECTION}"
     functions = functions_by_name(template)
-    for name, key in zip(CONNECTORS, ("url", "last-entry-url")):
+    for name, key in zip(CONNECTORS, ("url", "last-entry-url"), strict=True):
         url_reference = functions[name]["Environment"]["Variables"]["REMOTE_URL"]
         parameter = template["Parameters"][url_reference["Ref"]]
         assert parameter == {"Type": "AWS::SSM::Parameter::Value<String>", "Default": f"{prefix}/{key}"}

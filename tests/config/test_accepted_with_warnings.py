@@ -15,7 +15,7 @@ import pytest
 
 from cdk_app.config import load_project
 from cdk_app.config.names import resource_name
-from tests.config.helpers import FLAGS, example_json, flags, only_problem
+from tests.config.helpers import example_json, flags, only_problem
 
 # Every CloudFormation stack name, TwinMaker workspace id and the other names built from the twin
 # name accept exactly this (letters, digits, single hyphens; a letter first, no hyphen last).

@@ -71,6 +71,8 @@ def test_older_than_and_delete_serve_the_mover() -> None:
     store.put([{"device_id": d, "timestamp": f"2026-01-0{day}T00:00:00.000Z", "record_id": RID}
                for d in ("a", "b") for day in (1, 2, 3)])
     old = store.older_than("2026-01-03T00:00:00.000Z", 100)
-    assert [(r["device_id"], r["timestamp"][:10]) for r in old] == [("a", "2026-01-01"), ("b", "2026-01-01"), ("a", "2026-01-02"), ("b", "2026-01-02")]
+    assert [(r["device_id"], r["timestamp"][:10]) for r in old] == [
+        ("a", "2026-01-01"), ("b", "2026-01-01"), ("a", "2026-01-02"), ("b", "2026-01-02"),
+    ]
     store.delete(old)
     assert len(client.collection("hot-data").docs) == 2

@@ -173,7 +173,9 @@ def test_cold_and_archive_tiers_change_class_natively(example) -> None:
             ],
         },
     )
-    assert TfTesting.to_have_resource_with_properties(example.text(f"{TWIN}-l3-archive"), "google_storage_bucket", {"storage_class": "ARCHIVE"})
+    assert TfTesting.to_have_resource_with_properties(
+        example.text(f"{TWIN}-l3-archive"), "google_storage_bucket", {"storage_class": "ARCHIVE"}
+    )
     assert not resources(example.stack_json(f"{TWIN}-l3-cold"), FUNCTION)  # no mover, no writer
 
 

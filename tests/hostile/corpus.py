@@ -301,7 +301,7 @@ P = "config_providers.json"
 D = "config_iot_devices.json"
 H = "config_hierarchy.json"
 E = "config_events.json"
-O = "config_optimization.json"
+OPT = "config_optimization.json"
 FLAGS = "$.result.inputParamsUsed"
 
 CASES: list[Case] = [
@@ -379,7 +379,7 @@ CASES: list[Case] = [
     # 4: documents and types
     *[
         Case(f"null-{name.split('.')[0]}", 4, text(name, "null"), f"{name} $: ", "not null")
-        for name in (C, P, D, H, E, O)
+        for name in (C, P, D, H, E, OPT)
     ],
     Case("not-utf8-config", 4, text(C, b'{"digital_twin_name": "caf\xe9"}'), f"{C} $: ", "UTF-8 text"),
     Case("nul-byte-devices", 4, text(D, b"[\x00]"), f"{D} $: ", "valid JSON"),
@@ -413,10 +413,10 @@ CASES: list[Case] = [
          "did you mean 'autoDeploy'"),
     Case("unknown-key-feedback", 4, rule(0, lambda r: r["action"]["feedback"].update(payLoad=1)),
          f"{E} $[0].action.feedback.payLoad: ", "did you mean 'payload'"),
-    Case("unknown-key-flags", 4, edit(O, lambda o: o["result"].update(InputParamsUsed=o["result"].pop("inputParamsUsed"))),
-         f"{O} $.result.InputParamsUsed: ", "did you mean 'inputParamsUsed'"),
-    Case("unknown-flag", 4, edit(O, lambda o: o["result"]["inputParamsUsed"].update(useEventCheck=True)),
-         f"{O} {FLAGS}.useEventCheck: ", "did you mean 'useEventChecking'"),
+    Case("unknown-key-flags", 4, edit(OPT, lambda o: o["result"].update(InputParamsUsed=o["result"].pop("inputParamsUsed"))),
+         f"{OPT} $.result.InputParamsUsed: ", "did you mean 'inputParamsUsed'"),
+    Case("unknown-flag", 4, edit(OPT, lambda o: o["result"]["inputParamsUsed"].update(useEventCheck=True)),
+         f"{OPT} {FLAGS}.useEventCheck: ", "did you mean 'useEventChecking'"),
     Case("const-double-is-text", 4, device(0, lambda d: d["constProperties"][1].update(value="lots")),
          f"{D} $[0].constProperties[1].value: ", "DOUBLE property"),
     Case("const-string-is-number", 4, device(0, lambda d: d["constProperties"][0].update(value=5)),
@@ -437,8 +437,8 @@ CASES: list[Case] = [
          "a feedback object"),
     Case("auto-deploy-is-text", 4, rule(0, lambda r: r["action"].update(autoDeploy="yes")), f"{E} $[0].action.autoDeploy: ",
          "true or false"),
-    Case("flag-is-text", 4, edit(O, lambda o: o["result"]["inputParamsUsed"].update(useEventChecking="true")),
-         f"{O} {FLAGS}.useEventChecking: ", "true or false"),
+    Case("flag-is-text", 4, edit(OPT, lambda o: o["result"]["inputParamsUsed"].update(useEventChecking="true")),
+         f"{OPT} {FLAGS}.useEventChecking: ", "true or false"),
     Case("provider-is-number", 4, providers(layer_2_provider=1), f"{P} $.layer_2_provider: ", "a provider"),
     Case("days-is-text", 4, setting("hot_storage_size_in_days", "30"), f"{C} $.hot_storage_size_in_days: ", "whole number"),
     Case("mode-lowercase", 4, setting("mode", "production"), f"{C} $.mode: ", "one of DEBUG, PRODUCTION"),
@@ -544,8 +544,8 @@ CASES: list[Case] = [
          f"{GOOGLE_WORKFLOW} $.main.steps[0]: ", "one key", base=GOOGLE),
     Case("google-no-main", 6, text(GOOGLE_WORKFLOW, '{"steps": []}'), f"{GOOGLE_WORKFLOW} $.main: ", "the main workflow",
          base=GOOGLE),
-    Case("error-handling-flag", 6, edit(O, lambda o: o["result"]["inputParamsUsed"].update(integrateErrorHandling=True)),
-         f"{O} {FLAGS}.integrateErrorHandling: ", "not supported"),
+    Case("error-handling-flag", 6, edit(OPT, lambda o: o["result"]["inputParamsUsed"].update(integrateErrorHandling=True)),
+         f"{OPT} {FLAGS}.integrateErrorHandling: ", "not supported"),
     # 7: found while building the stacks: reported the same way, no output left behind
     Case("late-device-shard-overfills", 7, both(overfull_device_shard, only_on_aws("1")),
          f"{D} $: ", "overfill device shard", late=True),

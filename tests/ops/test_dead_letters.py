@@ -98,7 +98,7 @@ def _aws_wiring(synth) -> set[tuple[str, str, str]]:
             if r["Type"] in ("AWS::SQS::Queue", "AWS::Lambda::Function")
         }
 
-        def ref(value) -> str:
+        def ref(value, names: dict[str, str] = names) -> str:
             logical = value.get("Ref") or value.get("Fn::GetAtt", [None])[0]
             return names[logical]
 

@@ -182,7 +182,7 @@ def test_rejected_telemetry_goes_to_the_dispatcher_as_the_rule_would_have_sent_i
     create_function(cloud, dispatcher)
     url = queue(cloud, f"{TWIN}-telemetry-rejected", [
         iot_error(f"dt/{TWIN}/press-01/telemetry", b'{"temperature": 71.5, "time": "2026-03-01T10:00:00Z"}'),
-        iot_error(f"dt/other-twin/press-01/telemetry", b'{"temperature": 1}'),
+        iot_error("dt/other-twin/press-01/telemetry", b'{"temperature": 1}'),
     ])
     invoked = watch_invocations(cloud)
     outcome = redrive(aws.SqsQueue(cloud.client("sqs"), url, wait_seconds=0),
@@ -254,7 +254,8 @@ def test_a_batch_trimmed_from_the_stream_stays_parked_with_the_reason(cloud, tmp
     stub = Stubber(streams)
     stub.add_client_error("get_shard_iterator", service_error_code="TrimmedDataAccessException", http_status_code=400)
     arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{TWIN}-hot/stream/2026-01-01T00:00:00.000"
-    url = queue(cloud, f"{TWIN}-hot-to-cold-failed", [batch_failure(arn, "shardId-00000001573689847184-864758bb", "800000000003126276362", "800000000003126276399")])
+    failure = batch_failure(arn, "shardId-00000001573689847184-864758bb", "800000000003126276362", "800000000003126276399")
+    url = queue(cloud, f"{TWIN}-hot-to-cold-failed", [failure])
     with stub:
         outcome = redrive(aws.SqsQueue(cloud.client("sqs"), url, wait_seconds=0),
                           aws.stream_batch(cloud.client("lambda"), streams, f"{TWIN}-hot-to-cold"),

@@ -228,7 +228,8 @@ def test_pubsub_depth_is_the_newest_cloud_monitoring_sample():
     class Session:
         def get(self, url, params, timeout):
             asked.append((url, params))
-            series = [{"points": [{"value": {"int64Value": "7"}}, {"value": {"int64Value": "9"}}]}] if "dl-retained" in params["filter"] else []
+            points = [{"value": {"int64Value": "7"}}, {"value": {"int64Value": "9"}}]
+            series = [{"points": points}] if "dl-retained" in params["filter"] else []
             return SimpleNamespace(raise_for_status=lambda: None, json=lambda: {"timeSeries": series} if series else {})
 
     now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -287,11 +288,15 @@ def test_an_azure_layer_whose_accounts_do_not_exist_is_not_deployed(tmp_path):
     clouds = Clouds({Provider.AZURE: lambda: clients})
     code, lines = status(REPO / "examples" / "factory-floor-azure", clouds, tmp_path)
     assert code == 0
-    assert f"  [l2] {AZURITE_ACCOUNTS[1]}/processor-poison → processor: not deployed ({AZURITE_ACCOUNTS[1]}.queue.example.invalid does not resolve)" in lines
+    not_deployed = (
+        f"[l2] {AZURITE_ACCOUNTS[1]}/processor-poison → processor: "
+        f"not deployed ({AZURITE_ACCOUNTS[1]}.queue.example.invalid does not resolve)"
+    )
+    assert f"  {not_deployed}" in lines
     assert any(line.startswith("  press-01: not deployed (") for line in lines)
 
     config = load_project(REPO / "examples" / "factory-floor-azure")
     out: list[str] = []
     assert run_redrive(AZURE_TWIN, dead_letters(config, plan_project(config)), clouds, Journal(tmp_path / "j"),
                        echo=out.append) == 0
-    assert f"[l2] {AZURITE_ACCOUNTS[1]}/processor-poison → processor: not deployed ({AZURITE_ACCOUNTS[1]}.queue.example.invalid does not resolve)" in out
+    assert not_deployed in out

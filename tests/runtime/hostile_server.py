@@ -33,10 +33,7 @@ class Connection:
 
     def drip(self, data: bytes, interval: float) -> bool:
         """Write `data` one byte at a time, `interval` seconds apart (a slow-loris answer)."""
-        for index in range(len(data)):
-            if not self.send(data[index : index + 1]) or self._stopping.wait(interval):
-                return False
-        return True
+        return all(self.send(data[index : index + 1]) and not self._stopping.wait(interval) for index in range(len(data)))
 
     def hold(self, seconds: float) -> None:
         """Answer nothing for `seconds` (or until the server stops)."""

@@ -16,6 +16,7 @@ Messages a run holds but does not move are made visible again when it stops, als
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -105,8 +106,7 @@ def redrive(source: Source, deliver: Deliver, journal: Journal, key: str, starte
         outcome.error = f"{type(error).__name__}: {error}"
     finally:
         for message in held + in_hand:
-            try:
+            # Best effort: the visibility timeout releases it anyway.
+            with contextlib.suppress(Exception):
                 source.release(message)
-            except Exception:  # noqa: BLE001 - best effort: the visibility timeout releases it anyway
-                pass
     return outcome

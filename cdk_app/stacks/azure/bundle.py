@@ -15,7 +15,10 @@ from cdk_app.stacks.azure.twin_model import twin_bindings
 
 BINDINGS_FILE = "twin_bindings.json"  # runtime/azure/digital_twins.py
 
-ENTRY_POINT = '"""Azure Functions entry point: the app is built by runtime/azure/function_app.py."""\n\nfrom runtime.azure.function_app import app  # noqa: F401\n'
+ENTRY_POINT = (
+    '"""Azure Functions entry point: the app is built by runtime/azure/function_app.py."""\n\n'
+    "from runtime.azure.function_app import app  # noqa: F401\n"
+)
 HOST_JSON = {
     "version": "2.0",
     "extensionBundle": {"id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "[4.*, 5.0.0)"},

@@ -84,7 +84,9 @@ class AzureHotStack(AzureLayerStack):
             AzureHotOutputs,
             hot_store=hot_store,
             dashboard=DashboardSource(
-                host.function_url(contract.HOT_READER.route), host.function_url(contract.HOT_READER_LAST_ENTRY.route), self.names.key_vault(),
+                host.function_url(contract.HOT_READER.route),
+                host.function_url(contract.HOT_READER_LAST_ENTRY.route),
+                self.names.key_vault(),
                 reader_secret,
             ),
         )

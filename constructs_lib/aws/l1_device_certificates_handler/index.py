@@ -10,6 +10,7 @@ and a pending deletion would block redeploying the same device).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -73,10 +74,8 @@ def _result(certificate_arn: str) -> dict:
 def _delete(physical_id: str, secret_name: str) -> None:
     if physical_id.startswith("arn:"):  # otherwise the create failed before a certificate existed
         _delete_certificate(physical_id.rsplit("/", 1)[-1])
-    try:
+    with contextlib.suppress(secrets.exceptions.ResourceNotFoundException):
         secrets.delete_secret(SecretId=secret_name, ForceDeleteWithoutRecovery=True)
-    except secrets.exceptions.ResourceNotFoundException:
-        pass
 
 
 def _delete_certificate(certificate_id: str) -> None:
