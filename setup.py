@@ -7,7 +7,10 @@ setup(
     version="0.1.0",
     description="Deploys a five-layer digital twin across AWS, Azure and Google Cloud from one cdk synth.",
     python_requires=">=3.11",
-    packages=find_packages(include=["cdk_app", "cdk_app.*", "constructs_lib", "constructs_lib.*", "runtime", "runtime.*", "twin_ops", "twin_ops.*", "twin_contract", "twin_contract.*"]),
+    packages=find_packages(
+        include=["cdk_app", "cdk_app.*", "constructs_lib", "constructs_lib.*", "runtime", "runtime.*",
+                 "twin_ops", "twin_ops.*", "twin_contract", "twin_contract.*"]
+    ),
     install_requires=[
         "aws-cdk-lib==2.275.0",
         "constructs==10.7.2",  # cdktn caps constructs<10.8
@@ -28,6 +31,7 @@ setup(
             "cdk-nag==3.0.2",
             "ruff==0.17.6",  # `make lint` (ruff.toml)
             "mypy==2.4.1",  # `make lint` (mypy.ini: strict on config, topology, runtime core, contract)
+            "types-PyYAML==6.0.12.20261122",  # mypy: the project loader reads Google workflows in YAML
             "hypothesis==6.170.17",  # property-based fuzzing: the project loader, the bridge receivers
             # Azure Functions request objects for runtime/azure tests (the only Azure package it uses).
             "azure-functions==1.26.0",

@@ -8,9 +8,9 @@ decides which name rules apply, the device list is what references must name.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
-from cdk_app.config.documents import json_path, parse
+from cdk_app.config.documents import JsonObject, PathParts, json_path, parse
 from cdk_app.config.errors import Problems
 from cdk_app.config.files import ProjectFiles
 from cdk_app.config.keys import check_keys
@@ -32,17 +32,25 @@ class LoadContext:
         self.device_ids: set[str] | None = None  # None: the device list is unusable, references unchecked
         self.flags_path = "$.result.inputParamsUsed"  # where config_optimization.json holds its flags
 
-    def add(self, file: str, parts: tuple, expected: str) -> None:
+    def add(self, file: str, parts: PathParts, expected: str) -> None:
         self.problems.add(file, json_path(parts), expected)
 
-    def warn(self, file: str, parts: tuple, text: str) -> None:
+    def warn(self, file: str, parts: PathParts, text: str) -> None:
         self.warnings.add(file, json_path(parts), text)
 
-    def check_keys(self, node: dict, parts: tuple, file: str, known: tuple[str, ...], ignored: dict | None = None) -> None:
+    def check_keys(
+        self, node: JsonObject, parts: PathParts, file: str, known: tuple[str, ...], ignored: dict[str, str] | None = None
+    ) -> None:
         check_keys(node, parts, file, known, self.problems, self.warnings, ignored)
 
     def l4(self) -> Provider | None:
         return self.providers.get(Layer.L4) if self.providers is not None else None
+
+    def l2(self) -> Provider:
+        """Layer 2's cloud, for the checks the loader runs only once config_providers.json was usable."""
+        if self.providers is None:
+            raise RuntimeError("layer 2's cloud was asked for before config_providers.json was usable")
+        return self.providers[Layer.L2]
 
     def read_bytes(self, name: str, *, required: bool, limit: int) -> bytes | None:
         entry = self.files.entry(name)
@@ -90,12 +98,12 @@ class LoadContext:
         return value if ok else None
 
 
-def known_device(device_id: Any, device_ids: set[str] | None) -> bool:
+def known_device(device_id: Any, device_ids: set[str] | None) -> TypeGuard[str]:
     """A device reference is a string naming a device (any string when the device list is unusable)."""
     return isinstance(device_id, str) and (device_ids is None or device_id in device_ids)
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from cdk_app.config import names as naming
 from cdk_app.config.context import LoadContext, is_int, short
+from cdk_app.config.documents import JsonObject, PathParts
 from cdk_app.config.model import DATA_TYPES, ConstProperty, Device, DeviceProperty, Provider
 from twin_contract.dtdl import MAPPING_RULE, dtdl_name
 
@@ -87,7 +88,7 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
     return tuple(found)
 
 
-def property_name(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str | None:
+def property_name(ctx: LoadContext, entry: JsonObject, parts: PathParts, file: str) -> str | None:
     name = entry.get("name")
     if not isinstance(name, str) or not naming.NAME.fullmatch(name) or len(name) > naming.MAX_PROPERTY_NAME:
         ctx.add(
@@ -115,15 +116,15 @@ def property_name(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str
     return name
 
 
-def property_data_type(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str | None:
+def property_data_type(ctx: LoadContext, entry: JsonObject, parts: PathParts, file: str) -> str | None:
     data_type = entry.get("dataType")
-    if data_type not in DATA_TYPES:
+    if not isinstance(data_type, str) or data_type not in DATA_TYPES:
         ctx.add(file, parts + ("dataType",), f"one of {', '.join(DATA_TYPES)} (got {short(data_type)})")
         return None
     return data_type
 
 
-def _properties(ctx: LoadContext, item: dict, parts: tuple, file: str) -> tuple[DeviceProperty, ...]:
+def _properties(ctx: LoadContext, item: JsonObject, parts: PathParts, file: str) -> tuple[DeviceProperty, ...]:
     raw = item.get("properties")
     if not isinstance(raw, list):
         ctx.add(file, parts + ("properties",), "an array of {name, dataType, initValue?}")
@@ -144,7 +145,7 @@ def _properties(ctx: LoadContext, item: dict, parts: tuple, file: str) -> tuple[
     return tuple(result)
 
 
-def _const_properties(ctx: LoadContext, item: dict, parts: tuple, file: str) -> tuple[ConstProperty, ...]:
+def _const_properties(ctx: LoadContext, item: JsonObject, parts: PathParts, file: str) -> tuple[ConstProperty, ...]:
     raw = item.get("constProperties", [])
     if not isinstance(raw, list):
         ctx.add(file, parts + ("constProperties",), "an array of {name, dataType, value}")

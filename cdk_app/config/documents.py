@@ -24,6 +24,11 @@ MAX_PROBLEMS_PER_FILE = 20  # a hostile file gets a readable report, not a milli
 TOKEN_MARKER = re.compile(r"[$#]\{(?:Tf)?Token\[")
 _SIMPLE_KEY = re.compile(r"^[A-Za-z_$@][A-Za-z0-9_$@-]*$")
 
+# A place in a document as JSON path parts (object keys, array indexes), and a parsed JSON object:
+# its values are whatever the file holds until the check that reads them narrows them.
+PathParts = tuple[str | int, ...]
+JsonObject = dict[str, Any]
+
 
 class Refused:
     """Stands in for a value the parser could not accept; reported with its JSON path."""
@@ -34,7 +39,7 @@ class Refused:
         self.reason = reason
 
 
-def json_path(parts: tuple[Any, ...]) -> str:
+def json_path(parts: PathParts) -> str:
     """`$`, `$.a[0].b`, `$["odd key"]`: the path syntax of every report."""
     out = ["$"]
     for part in parts:
@@ -53,8 +58,8 @@ def parse(text: str, file: str, problems: Problems) -> tuple[bool, Any]:
     """(True, value) for an acceptable document; (False, None) after reporting why not."""
     duplicates: dict[int, list[str]] = {}
 
-    def pairs(items: list[tuple[str, Any]]) -> dict:
-        obj: dict = {}
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
         for key, value in items:
             if key in obj:
                 duplicates.setdefault(id(obj), []).append(key)
@@ -97,14 +102,15 @@ def parse_yaml(text: str, file: str, problems: Problems) -> tuple[bool, Any]:
         return False, None
     for event in events:
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            mark = event.start_mark
-            problems.add(file, f"line {mark.line + 1}", "YAML without anchors (&) and aliases (*): write the value out")
+            mark = event.start_mark  # always set on parsed events; None only on hand-made ones
+            where = f"line {mark.line + 1}" if mark else "$"
+            problems.add(file, where, "YAML without anchors (&) and aliases (*): write the value out")
             return False, None
     duplicates: dict[int, list[str]] = {}
 
     class StrictLoader(yaml.SafeLoader):
-        def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
-            mapping = {}
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            mapping: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 key = self.construct_object(key_node, deep=deep)
                 if not isinstance(key, str):
@@ -166,7 +172,7 @@ def text_problem(text: str) -> str | None:
 
 def _check_tree(value: Any, duplicates: dict[int, list[str]], file: str, problems: Problems) -> bool:
     found: list[tuple[str, str]] = []
-    pending: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
+    pending: list[tuple[Any, PathParts]] = [(value, ())]
     while pending and len(found) <= MAX_PROBLEMS_PER_FILE:
         node, parts = pending.pop()
         if len(parts) > MAX_DEPTH:

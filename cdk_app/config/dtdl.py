@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cdk_app.config.context import LoadContext, short
+from cdk_app.config.documents import JsonObject, PathParts
 from cdk_app.config.model import DeviceTwinBinding, DtdlBundle, HierarchyComponent, HierarchyEntity
 from twin_contract.dtdl import DTDL_NAME, DTMI, MAX_DTDL_NAME, MAX_DTMI
 
@@ -46,15 +47,15 @@ _JSON_OF_SCHEMA = {
 
 
 class _Model:
-    def __init__(self, raw: dict, index: int, version: int) -> None:
+    def __init__(self, raw: JsonObject, index: int, version: int) -> None:
         self.raw, self.index, self.version = raw, index, version
         self.id: str = raw["@id"]
         extends = raw.get("extends", [])
         self.extends: list[str] = [extends] if isinstance(extends, str) else [e for e in extends if isinstance(e, str)]
-        self.contents: list[dict] = [c for c in raw.get("contents", []) if isinstance(c, dict)]
+        self.contents: list[JsonObject] = [c for c in raw.get("contents", []) if isinstance(c, dict)]
 
 
-def _types(node: dict) -> list[str]:
+def _types(node: JsonObject) -> list[str]:
     kind = node.get("@type")
     return [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
 
@@ -127,7 +128,7 @@ def _models(ctx: LoadContext, file: str, raw: Any) -> dict[str, _Model]:
     return models
 
 
-def _element(ctx: LoadContext, file: str, parts: tuple, element: Any, model: _Model, models: dict[str, _Model]) -> None:
+def _element(ctx: LoadContext, file: str, parts: PathParts, element: Any, model: _Model, models: dict[str, _Model]) -> None:
     if not isinstance(element, dict):
         ctx.add(file, parts, "a DTDL element object {@type, name, ...}")
         return
@@ -154,7 +155,7 @@ def _element(ctx: LoadContext, file: str, parts: tuple, element: Any, model: _Mo
             ctx.add(file, parts + ("schema",), f"the @id of a model in this file (got {short(schema)})")
 
 
-def _schema(ctx: LoadContext, file: str, parts: tuple, schema: Any, version: int, models: dict) -> None:
+def _schema(ctx: LoadContext, file: str, parts: PathParts, schema: Any, version: int, models: dict[str, _Model]) -> None:
     if isinstance(schema, str):
         if schema not in PRIMITIVE_SCHEMAS[version] and not DTMI.fullmatch(schema):
             ctx.add(file, parts, f"a DTDL v{version} schema: one of {', '.join(sorted(PRIMITIVE_SCHEMAS[version]))}, "
@@ -166,7 +167,7 @@ def _schema(ctx: LoadContext, file: str, parts: tuple, schema: Any, version: int
         ctx.add(file, parts, f"a schema (got {short(schema)})")
 
 
-def _inherited(model: _Model, models: dict[str, _Model], seen: frozenset = frozenset()) -> Iterator[tuple[_Model, dict]]:
+def _inherited(model: _Model, models: dict[str, _Model], seen: frozenset[str] = frozenset()) -> Iterator[tuple[_Model, JsonObject]]:
     """(declaring model, element) for the model's contents and those of everything it extends."""
     if model.id in seen:
         return
@@ -194,16 +195,16 @@ def _check_names(ctx: LoadContext, file: str, models: dict[str, _Model]) -> None
                 seen[name] = where
 
 
-def declared(model: _Model, models: dict[str, _Model], kind: str) -> dict[str, dict]:
+def declared(model: _Model, models: dict[str, _Model], kind: str) -> dict[str, JsonObject]:
     """name → element of the given kind, inherited ones included."""
     return {e["name"]: e for _, e in _inherited(model, models) if kind in _types(e) and isinstance(e.get("name"), str)}
 
 
-def _twins(ctx: LoadContext, file: str, raw: Any, models: dict[str, _Model]) -> dict[str, dict]:
+def _twins(ctx: LoadContext, file: str, raw: Any, models: dict[str, _Model]) -> dict[str, JsonObject]:
     if not isinstance(raw, list):
         ctx.add(file, ("twins",), "an array of twins {$dtId, $metadata: {$model}}")
         return {}
-    twins: dict[str, dict] = {}
+    twins: dict[str, JsonObject] = {}
     for i, twin in enumerate(raw):
         here = ("twins", i)
         if not isinstance(twin, dict):
@@ -239,12 +240,12 @@ def _twins(ctx: LoadContext, file: str, raw: Any, models: dict[str, _Model]) -> 
     return twins
 
 
-def _relationships(ctx: LoadContext, file: str, raw: Any, models: dict[str, _Model], twins: dict[str, dict]) -> list[dict]:
+def _relationships(ctx: LoadContext, file: str, raw: Any, models: dict[str, _Model], twins: dict[str, JsonObject]) -> list[JsonObject]:
     if not isinstance(raw, list):
         ctx.add(file, ("relationships",), "an array of relationships {$dtId, $targetId, $relationshipName}")
         return []
     devices = ctx.device_ids or set()
-    found: list[dict] = []
+    found: list[JsonObject] = []
     ids: set[tuple[str, str]] = set()
     for i, rel in enumerate(raw):
         here = ("relationships", i)
@@ -296,7 +297,7 @@ def _lineage(model: _Model, models: dict[str, _Model]) -> set[str]:
     return result
 
 
-def _bindings(ctx: LoadContext, file: str, models: dict[str, _Model], twins: dict[str, dict]) -> tuple[DeviceTwinBinding, ...]:
+def _bindings(ctx: LoadContext, file: str, models: dict[str, _Model], twins: dict[str, JsonObject]) -> tuple[DeviceTwinBinding, ...]:
     bindings = []
     for device in ctx.devices:
         twin = twins.get(device.id)
@@ -340,10 +341,10 @@ def tree_of(ctx: LoadContext, file: str, dtdl: DtdlBundle) -> tuple[HierarchyEnt
     components: dict[str, list[str]] = {}
     for device in sorted(devices):
         owner = parent.get(device)
-        if owner in entities:
+        if owner is not None and owner in entities:
             components.setdefault(owner, []).append(device)
 
-    def build(entity_id: str, path: frozenset) -> HierarchyEntity:
+    def build(entity_id: str, path: frozenset[str]) -> HierarchyEntity:
         return HierarchyEntity(
             entity_id,
             tuple(build(child, path | {child}) for child in children.get(entity_id, ()) if child not in path),

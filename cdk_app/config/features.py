@@ -4,12 +4,15 @@ depend on, and the workflow file they need."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdk_app.config.context import LoadContext, short
-from cdk_app.config.documents import json_path
-from cdk_app.config.model import EventRule, Layer, OptimizationFlags, Provider
+from cdk_app.config.documents import PathParts, json_path
+from cdk_app.config.model import EventRule, OptimizationFlags, Provider
 from cdk_app.config.workflows import load as load_workflow
+
+if TYPE_CHECKING:
+    from cdk_app.clouds import Cloud
 
 FLAGS_PATH = "$.result.inputParamsUsed"
 FLAG_KEYS = {
@@ -30,6 +33,8 @@ ERROR_HANDLING_REFUSED = (
 
 def flags(ctx: LoadContext, raw: Any) -> OptimizationFlags:
     file = "config_optimization.json"
+    params: Any  # the flags object, as the file holds it
+    parts: PathParts
     if raw is None:
         return OptimizationFlags()
     if not isinstance(raw, dict):
@@ -71,7 +76,7 @@ def flags(ctx: LoadContext, raw: Any) -> OptimizationFlags:
     return OptimizationFlags(**values, needs_3d_model=params.get("needs3DModel") is True)
 
 
-def _cloud(provider: Provider):
+def _cloud(provider: Provider) -> Cloud:
     from cdk_app.clouds import CLOUDS  # imported late: cdk_app.clouds imports the config model
 
     return CLOUDS[provider]
@@ -85,7 +90,7 @@ def check_flag_dependencies(ctx: LoadContext, flags: OptimizationFlags, events: 
         ctx.problems.add(file, f"{ctx.flags_path}.returnFeedbackToDevice", "useEventChecking to be true as well")
     if events and not flags.use_event_checking:
         ctx.warnings.add("config_events.json", "$", "ignored: useEventChecking is not true in config_optimization.json")
-    l2 = ctx.providers[Layer.L2]
+    l2 = ctx.l2()
     allowed = _cloud(l2).action_types
     for i, rule in events:
         action_type = rule.action.type
@@ -100,4 +105,4 @@ def check_flag_dependencies(ctx: LoadContext, flags: OptimizationFlags, events: 
 
 
 def state_machine(ctx: LoadContext) -> tuple[Path, str] | None:
-    return load_workflow(ctx, _cloud(ctx.providers[Layer.L2]))
+    return load_workflow(ctx, _cloud(ctx.l2()))

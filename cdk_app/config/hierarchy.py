@@ -18,12 +18,14 @@ typed and checked like the device's.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from cdk_app.config import devices as device_rules
 from cdk_app.config import dtdl
 from cdk_app.config import names as naming
 from cdk_app.config.context import MAX_LARGE_JSON_BYTES, LoadContext, known_device, short
+from cdk_app.config.documents import JsonObject, PathParts
 from cdk_app.config.model import ConstProperty, DeviceProperty, DtdlBundle, HierarchyComponent, HierarchyEntity, Provider
 
 MAX_COMPONENTS_PER_ENTITY = 10  # IoT TwinMaker default quota
@@ -40,7 +42,8 @@ TYPE_ID_NOT_USED = "not used: component types are shared per device schema (<twi
 
 def hierarchy(ctx: LoadContext) -> tuple[tuple[HierarchyEntity, ...], DtdlBundle | None]:
     l4 = ctx.l4()
-    order = ORDER.get(l4, (NATIVE, AWS_TREE, AZURE_DTDL))  # layer 4's cloud unknown: check what exists
+    unknown = (NATIVE, AWS_TREE, AZURE_DTDL)  # layer 4's cloud unknown (or without a tree file): check what exists
+    order = ORDER.get(l4, unknown) if l4 is not None else unknown
     present = []
     for name in order:
         entry = ctx.files.entry(name)
@@ -89,7 +92,7 @@ def _checked_tree(ctx: LoadContext, file: str, tree: tuple[HierarchyEntity, ...]
     return tree
 
 
-def _walk(tree: tuple[HierarchyEntity, ...]):
+def _walk(tree: tuple[HierarchyEntity, ...]) -> Iterator[HierarchyEntity]:
     for entity in tree:
         yield entity
         yield from _walk(entity.children)
@@ -106,7 +109,7 @@ def tree_file(ctx: LoadContext, file: str, raw: Any) -> tuple[HierarchyEntity, .
         f"{name}-" for name in dict.fromkeys((ctx.twin.digital_twin_name, ctx.twin.resource_name) if ctx.twin else ())
     )
 
-    def component(node: dict, parts: tuple) -> HierarchyComponent | None:
+    def component(node: JsonObject, parts: PathParts) -> HierarchyComponent | None:
         ctx.check_keys(node, parts, file, ("type", "name", "iotDeviceId", "componentTypeId", "properties", "constProperties"))
         name = node.get("name")
         if not isinstance(name, str) or not naming.NAME.fullmatch(name) or len(name) > naming.MAX_PROPERTY_NAME:
@@ -140,7 +143,7 @@ def tree_file(ctx: LoadContext, file: str, raw: Any) -> tuple[HierarchyEntity, .
         props, consts = _component_properties(ctx, file, node, parts, device_id)
         return HierarchyComponent(name, device_id, type_id, props, consts)
 
-    def entity(node: Any, parts: tuple) -> HierarchyEntity | None:
+    def entity(node: Any, parts: PathParts) -> HierarchyEntity | None:
         if not isinstance(node, dict) or node.get("type") != "entity":
             ctx.add(file, parts + ("type",), '"entity" (components must sit under an entity)')
             return None
@@ -194,7 +197,7 @@ def tree_file(ctx: LoadContext, file: str, raw: Any) -> tuple[HierarchyEntity, .
 
 
 def _component_properties(
-    ctx: LoadContext, file: str, node: dict, parts: tuple, device_id: str
+    ctx: LoadContext, file: str, node: JsonObject, parts: PathParts, device_id: str
 ) -> tuple[tuple[DeviceProperty, ...], tuple[ConstProperty, ...]]:
     """A component's `properties` must be telemetry of its device with the same dataType; its
     `constProperties` are its own constants (a device constant of the same name gets this value)."""

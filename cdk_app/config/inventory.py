@@ -86,8 +86,8 @@ def _reason(ctx: LoadContext, relative: str, flags: OptimizationFlags) -> str:
                     f"on {cloud.title}")
     if top == "scene_assets" and "/" in relative:
         l4 = ctx.l4()
-        cloud = relative.split("/")[1]
-        if l4 is not None and cloud != l4.value and cloud in {c.provider.value for c in CLOUDS.values()}:
+        scene_cloud = relative.split("/")[1]
+        if l4 is not None and scene_cloud != l4.value and scene_cloud in {c.provider.value for c in CLOUDS.values()}:
             return f"not read: layer 4 is on {CLOUDS[l4].title}: scene_assets/{l4.value}/ is its scene"
     if top == "state_machines":
         if not flags.trigger_notification_workflow:

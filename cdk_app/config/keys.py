@@ -10,13 +10,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 
-from cdk_app.config.documents import json_path
+from cdk_app.config.documents import PathParts, json_path
 from cdk_app.config.errors import Problems
 
 
 def check_keys(
-    node: Mapping,
-    parts: tuple,
+    node: Mapping[str, object],
+    parts: PathParts,
     file: str,
     known: tuple[str, ...],
     problems: Problems,

@@ -16,7 +16,7 @@ from pathlib import Path
 from cdk_app.config import devices, features, hierarchy, inventory, payloads, rules, scenes, settings, user, user_code
 from cdk_app.config.context import MAX_LARGE_JSON_BYTES, LoadContext
 from cdk_app.config.errors import Problems, ProjectConfigError
-from cdk_app.config.model import ActionCode, Layer, ProjectConfig
+from cdk_app.config.model import ActionCode, DtdlBundle, HierarchyEntity, Layer, ProjectConfig
 
 
 def load_project(project_dir: str | Path) -> ProjectConfig:
@@ -37,7 +37,8 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
     ctx.devices = devices.devices(ctx, devices_raw)
     if isinstance(devices_raw, list) and devices_raw and len(devices_raw) <= devices.MAX_DEVICES:
         ctx.device_ids = {d.id for d in ctx.devices}
-    tree, dtdl_bundle = (), None
+    tree: tuple[HierarchyEntity, ...] = ()
+    dtdl_bundle: DtdlBundle | None = None
     if ctx.providers is not None and ctx.providers.get(Layer.L4) is None:
         for name in (hierarchy.NATIVE, hierarchy.AWS_TREE, hierarchy.AZURE_DTDL):  # no twin model: no consumer
             entry = ctx.files.entry(name)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from cdk_app.config.errors import ConfigProblem
 
@@ -32,7 +33,7 @@ class Layer(str, Enum):
         return _LAYER_INFO[self][0]
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # str.title() is never used on a Layer (as on Part)
         """For people: stack descriptions, the synth summary, the topology diagram."""
         return _LAYER_INFO[self][1]
 
@@ -140,7 +141,7 @@ class Device:
     const_properties: tuple[ConstProperty, ...] = ()
 
     @property
-    def schema(self) -> tuple:
+    def schema(self) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
         """The shape TwinMaker cares about: devices with equal schemas share a component type."""
         return (
             tuple((p.name, p.data_type) for p in self.properties),
@@ -181,9 +182,9 @@ class DtdlBundle:
     """twin_hierarchy/azure_hierarchy.json: the user's DTDL models, twins and relationships, checked
     against DTDL v3 and deployed as given."""
 
-    models: tuple[dict, ...]
-    twins: tuple[dict, ...]
-    relationships: tuple[dict, ...]
+    models: tuple[dict[str, Any], ...]
+    twins: tuple[dict[str, Any], ...]
+    relationships: tuple[dict[str, Any], ...]
     bindings: tuple[DeviceTwinBinding, ...]  # devices whose twin is in the file
 
     def binding(self, device_id: str) -> DeviceTwinBinding | None:
@@ -239,7 +240,7 @@ class SceneAssets:
 
     cloud: Provider  # layer 4's
     config_name: str  # scene.json (TwinMaker) or 3DScenesConfiguration.json (3D Scenes Studio)
-    document: dict  # the scene definition, parsed
+    document: dict[str, Any]  # the scene definition, parsed
     files: tuple[tuple[str, Path], ...]  # the models and textures it shows: (name in the folder, real path)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from cdk_app.config import names as naming
 from cdk_app.config.context import LoadContext, known_device, short, short_text, size
+from cdk_app.config.documents import PathParts
 from cdk_app.config.devices import INT_RANGES, MAX_STRING_VALUE
 from cdk_app.config.model import ActionType, EventAction, EventFeedback, EventRule, OptimizationFlags
 from twin_contract.events import Constant, PropertyRef, parse_condition
@@ -77,7 +78,7 @@ def _property_types(ctx: LoadContext) -> dict[str, set[str]] | None:
     return types
 
 
-def _condition(ctx: LoadContext, condition: Any, parts: tuple, property_types: dict[str, set[str]] | None) -> str | None:
+def _condition(ctx: LoadContext, condition: Any, parts: PathParts, property_types: dict[str, set[str]] | None) -> str | None:
     file = "config_events.json"
     if not isinstance(condition, str) or len(condition) > MAX_CONDITION:
         ctx.add(file, parts, f'"<a> <op> <b>" of at most {MAX_CONDITION} characters (got {short(condition)})')
@@ -120,7 +121,7 @@ def _condition(ctx: LoadContext, condition: Any, parts: tuple, property_types: d
     return condition
 
 
-def _action(ctx: LoadContext, raw: Any, parts: tuple, flags: OptimizationFlags) -> EventAction | None:
+def _action(ctx: LoadContext, raw: Any, parts: PathParts, flags: OptimizationFlags) -> EventAction | None:
     file = "config_events.json"
     if not isinstance(raw, dict):
         ctx.add(file, parts, "an action object {type, functionName, ...}")
@@ -156,12 +157,12 @@ def _action(ctx: LoadContext, raw: Any, parts: tuple, flags: OptimizationFlags) 
     if not isinstance(auto_deploy, bool):
         ctx.add(file, parts + ("autoDeploy",), f"true or false (got {short(auto_deploy)})")
     feedback = _feedback(ctx, raw["feedback"], parts + ("feedback",), flags) if "feedback" in raw else None
-    if len(ctx.problems) > before or action_type is None:
+    if len(ctx.problems) > before or action_type is None or not isinstance(function_name, str):  # reported above
         return None
     return EventAction(action_type, function_name, function_b, auto_deploy, feedback)
 
 
-def _feedback(ctx: LoadContext, fb: Any, parts: tuple, flags: OptimizationFlags) -> EventFeedback | None:
+def _feedback(ctx: LoadContext, fb: Any, parts: PathParts, flags: OptimizationFlags) -> EventFeedback | None:
     file = "config_events.json"
     if not isinstance(fb, dict):
         ctx.add(file, parts, "a feedback object {type, iotDeviceId, payload}")

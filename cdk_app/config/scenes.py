@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from cdk_app.config.context import LoadContext
+from cdk_app.config.documents import JsonObject
 from cdk_app.config.model import Provider, SceneAssets
 
 FOLDER = "scene_assets"
@@ -62,7 +63,7 @@ def scene(ctx: LoadContext, needs_3d_model: bool) -> SceneAssets | None:
     return SceneAssets(l4, config_name, document, files)
 
 
-def _check_model_references(ctx: LoadContext, relative: str, document: dict, files: set[str]) -> None:
+def _check_model_references(ctx: LoadContext, relative: str, document: JsonObject, files: set[str]) -> None:
     for index, node in enumerate(document["nodes"]):
         for position, component in enumerate(node.get("components", []) if isinstance(node, dict) else []):
             if not isinstance(component, dict) or component.get("type") != "ModelRef":

@@ -62,7 +62,7 @@ def twin_settings(ctx: LoadContext, raw: Any) -> TwinSettings | None:
     else:
         mode = DEFAULT_MODE
         ctx.warn(file, ("mode",), f"missing: {DEFAULT_MODE} is used (data retained on destroy); set \"DEBUG\" for destroyable resources")
-    if len(ctx.problems) > before:
+    if len(ctx.problems) > before or not isinstance(name, str) or resource is None:  # the last two: reported above
         return None
     return TwinSettings(name, raw["hot_storage_size_in_days"], raw["cold_storage_size_in_days"], mode, resource)
 

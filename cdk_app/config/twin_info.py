@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cdk_app.config.model import Layer, ProjectConfig
+from cdk_app.config.model import EventRule, Layer, ProjectConfig
 from cdk_app.config.settings import NONE
 
 TWIN_INFO_FILE = "digital_twin_info.json"  # runtime.core.user_code.TWIN_INFO_FILE
@@ -46,7 +46,7 @@ def digital_twin_info(config: ProjectConfig) -> dict[str, Any]:
     }
 
 
-def rule_definition(rule) -> dict[str, Any]:
+def rule_definition(rule: EventRule) -> dict[str, Any]:
     action = rule.action
     body: dict[str, Any] = {"type": action.type.value, "functionName": action.function_name}
     if action.function_name_b is not None:

@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cdk_app.config.context import LoadContext, known_device, short
 from cdk_app.config.errors import ConfigProblem
-from cdk_app.config.model import ActionCode, EventRule, Layer
+from cdk_app.config.model import ActionCode, EventRule, Layer, ProjectConfig
+
+if TYPE_CHECKING:
+    from cdk_app.clouds import Cloud
 
 MAX_CODE_BYTES = 1024 * 1024  # one processor or action entry file
 DEFAULT_PROCESSOR = "default_processor"  # the predecessor's folder for devices without their own
@@ -30,10 +34,10 @@ DEFAULT_KEY = ".default"  # where the bundle keeps it (runtime.core.processors.D
 TWIN_INFO_VARIABLE = "DIGITAL_TWIN_INFO"
 
 
-def _cloud(ctx: LoadContext):
+def _cloud(ctx: LoadContext) -> Cloud:
     from cdk_app.clouds import CLOUDS  # imported late: cdk_app.clouds imports the config model
 
-    return CLOUDS[ctx.providers[Layer.L2]]
+    return CLOUDS[ctx.l2()]
 
 
 def processors(ctx: LoadContext) -> tuple[tuple[tuple[str, Path], ...], bool]:
@@ -123,7 +127,8 @@ def actions(ctx: LoadContext, events: tuple[tuple[int, EventRule], ...]) -> tupl
         action = rule.action
         if not action.auto_deploy or action.type not in cloud.action_types:
             continue
-        names = [action.function_name] + ([action.function_name_b] if action.type.is_workflow else [])
+        second = action.function_name_b if action.type.is_workflow else None  # set on every workflow action
+        names = [action.function_name] + ([second] if second is not None else [])
         for name in names:
             if name in checked:
                 continue
@@ -202,7 +207,7 @@ def _is_route(decorator: ast.expr) -> bool:
     return isinstance(call, ast.Attribute) and call.attr == "route"
 
 
-def twin_info_problems(config) -> list[ConfigProblem]:
+def twin_info_problems(config: ProjectConfig) -> list[ConfigProblem]:
     """Actions that read DIGITAL_TWIN_INFO from their own function's environment need it to fit."""
     from cdk_app.clouds import CLOUDS
     from cdk_app.config.twin_info import twin_info_json

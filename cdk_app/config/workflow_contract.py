@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from cdk_app.config.documents import JsonObject, PathParts
 from twin_contract import workflow as contract
 
 TOKEN_VALUE = f"@{{triggerBody()?['{contract.ACTION_TOKEN}']}}"
@@ -35,8 +36,8 @@ class Outcome:
     """What the contract check found: problems and adaptations as (JSON path parts, text)."""
 
     document: Any
-    problems: list[tuple[tuple, str]] = field(default_factory=list)
-    adapted: list[tuple[tuple, str]] = field(default_factory=list)
+    problems: list[tuple[PathParts, str]] = field(default_factory=list)
+    adapted: list[tuple[PathParts, str]] = field(default_factory=list)
 
 
 def check(cloud: str, document: Any) -> Outcome:
@@ -48,7 +49,7 @@ def check(cloud: str, document: Any) -> Outcome:
     return Outcome(document)
 
 
-def _strings(node: Any, parts: tuple = ()) -> Iterator[tuple[tuple, str]]:
+def _strings(node: Any, parts: PathParts = ()) -> Iterator[tuple[PathParts, str]]:
     if isinstance(node, str):
         yield parts, node
     elif isinstance(node, dict):
@@ -102,7 +103,7 @@ def _logic_app(document: Any) -> Outcome:
     return outcome
 
 
-def _logic_app_actions(actions: Any, parts: tuple) -> Iterator[tuple[tuple, dict]]:
+def _logic_app_actions(actions: Any, parts: PathParts) -> Iterator[tuple[PathParts, JsonObject]]:
     """Every action, also inside scopes, conditions, loops and switches."""
     if not isinstance(actions, dict):
         return
@@ -121,7 +122,7 @@ def _logic_app_actions(actions: Any, parts: tuple) -> Iterator[tuple[tuple, dict
             yield from _logic_app_actions(action["default"].get("actions"), here + ("default", "actions"))
 
 
-def _secure(node: dict, properties: tuple[str, ...]) -> bool:
+def _secure(node: JsonObject, properties: tuple[str, ...]) -> bool:
     """Add secureData for `properties`; True when something was added."""
     runtime = node.setdefault("runtimeConfiguration", {})
     if not isinstance(runtime, dict):
@@ -183,7 +184,7 @@ def _cloud_workflow(document: Any) -> Outcome:
     return outcome
 
 
-def _dicts(node: Any, parts: tuple = ()) -> Iterator[tuple[tuple, dict]]:
+def _dicts(node: Any, parts: PathParts = ()) -> Iterator[tuple[PathParts, JsonObject]]:
     if isinstance(node, dict):
         yield parts, node
         for key, value in node.items():

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from cdk_app.config import workflow_contract
 from cdk_app.config.context import LoadContext
-from cdk_app.config.documents import json_path, parse, parse_yaml
+from cdk_app.config.documents import JsonObject, PathParts, json_path, parse, parse_yaml
 from cdk_app.config.errors import Problems
 from cdk_app.config.keys import check_keys
 from cdk_app.config.names import LOGIC_APP_NAME
@@ -36,7 +36,7 @@ class _Check:
     def __init__(self, file: str, problems: Problems, warnings: Problems) -> None:
         self.file, self.problems, self.warnings = file, problems, warnings
 
-    def add(self, parts: tuple, expected: str) -> None:
+    def add(self, parts: PathParts, expected: str) -> None:
         self.problems.add(self.file, json_path(parts), expected)
 
 
@@ -48,7 +48,7 @@ def check_step_functions(document: Any, file: str, problems: Problems, warnings:
     _state_machine(document, (), check)
 
 
-def _state_machine(node: dict, parts: tuple, check: _Check) -> None:
+def _state_machine(node: JsonObject, parts: PathParts, check: _Check) -> None:
     states, start = node.get("States"), node.get("StartAt")
     if not isinstance(states, dict) or not states:
         check.add(parts + ("States",), "an object of states (at least one)")
@@ -88,8 +88,8 @@ def _state_machine(node: dict, parts: tuple, check: _Check) -> None:
                 check.add(here + (key,), "a state machine object {StartAt, States} (ItemProcessor or Iterator)")
 
 
-def _transitions(state: dict, kind: str, states: dict, here: tuple, check: _Check) -> None:
-    def target(value: Any, parts: tuple) -> None:
+def _transitions(state: JsonObject, kind: str, states: JsonObject, here: PathParts, check: _Check) -> None:
+    def target(value: Any, parts: PathParts) -> None:
         if not isinstance(value, str) or value not in states:
             check.add(parts, f"the name of a state in this state machine (got {_short(value)})")
 
@@ -179,7 +179,7 @@ def check_logic_app(document: Any, file: str, problems: Problems, warnings: Prob
                 check.add(here + ("runAfter", previous), 'an array of statuses such as ["Succeeded"]')
 
 
-def _logic_app_name(name: str, parts: tuple, check: _Check) -> None:
+def _logic_app_name(name: str, parts: PathParts, check: _Check) -> None:
     if not LOGIC_APP_NAME.fullmatch(name):
         check.add(parts, f"a name matching {LOGIC_APP_NAME.pattern} (Logic Apps trigger and action names)")
 
