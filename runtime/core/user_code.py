@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 TWIN_INFO_FILE = "digital_twin_info.json"
 TWIN_INFO_VARIABLE = "DIGITAL_TWIN_INFO"
@@ -51,7 +51,7 @@ def provide_twin_info(bundle_dir: Path) -> None:
 
 
 def _process(module: ModuleType, path: Path) -> Call:
-    return module.process
+    return cast(Call, module.process)  # the user's module: called as the platform would call it
 
 
 def _lambda_handler(module: ModuleType, path: Path) -> Call:
@@ -90,12 +90,11 @@ class JsonRequest:
         return self.get_json()
 
     def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False) -> Any:
-        text = json.dumps(self._body)
-        return text if as_text else text.encode("utf-8")
+        return self.data.decode("utf-8") if as_text else self.data
 
     @property
     def data(self) -> bytes:
-        return self.get_data()
+        return json.dumps(self._body).encode("utf-8")
 
 
 class UserCodeError(RuntimeError):
