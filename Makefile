@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # ~100 s → ~25 s); Python then caches bytecode for the modules actually imported, on first use.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install synth test lint bench deploy diff destroy clean
+.PHONY: install synth test check lint bench deploy diff destroy clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -47,9 +47,15 @@ synth: install
 test: install $(CHECKOV_VENV)/.installed
 	$(BIN)/pytest
 
-# Static checks of the synthesized example: CloudFormation errors fail (W3005 warnings come from
-# every lambda.Function's own DependsOn), and the code must compile.
-lint: synth
+# The code's static checks: ruff on the whole repository (ruff.toml), mypy strict on the config,
+# topology, runtime core and contract (mypy.ini). Any finding fails.
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# `check`, then the synthesized example: CloudFormation errors fail (W3005 warnings come from every
+# lambda.Function's own DependsOn), and the code must compile.
+lint: check synth
 	$(BIN)/python -m compileall -q cdk_app constructs_lib runtime
 	$(BIN)/cfn-lint --non-zero-exit-code error $(OUT)/*.template.json
 
@@ -61,4 +67,4 @@ deploy diff destroy: install
 	$(BIN)/python -m cdk_app $@ --project $(PROJECT) --out $(OUT) --tf-out $(TF_OUT) --cdk $(CDK) $(if $(DRY_RUN),--dry-run)
 
 clean:
-	rm -rf $(OUT) $(TF_OUT) .pytest_cache
+	rm -rf $(OUT) $(TF_OUT) .pytest_cache .mypy_cache .ruff_cache
