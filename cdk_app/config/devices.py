@@ -6,6 +6,7 @@ names become Azure Digital Twins (DTDL) names and device ids DTDL model ids.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from cdk_app.config import names as naming
@@ -113,19 +114,32 @@ def property_data_type(ctx: LoadContext, entry: dict, parts: tuple, file: str) -
     return data_type
 
 
-def _properties(ctx: LoadContext, item: dict, parts: tuple, file: str) -> tuple[DeviceProperty, ...]:
-    raw = item.get("properties")
+def property_entries(
+    ctx: LoadContext, node: dict, key: str, parts: tuple, file: str, shape: str, known: tuple[str, ...], *, needs: str = ""
+) -> Iterator[tuple[tuple, dict, str | None, str | None]]:
+    """Each object of the array `node[key]` (a missing key is an empty array) as (its path, the
+    object, its checked name, its checked dataType; None where invalid). `shape` describes an
+    object in problems; an object without the key `needs` is not one."""
+    raw = node.get(key, [])
     if not isinstance(raw, list):
+        ctx.add(file, parts + (key,), f"an array of {shape}")
+        return
+    for j, entry in enumerate(raw):
+        here = parts + (key, j)
+        if not isinstance(entry, dict) or (needs and needs not in entry):
+            ctx.add(file, here, f"an object {shape}")
+            continue
+        ctx.check_keys(entry, here, file, known)
+        yield here, entry, property_name(ctx, entry, here, file), property_data_type(ctx, entry, here, file)
+
+
+def _properties(ctx: LoadContext, item: dict, parts: tuple, file: str) -> tuple[DeviceProperty, ...]:
+    if not isinstance(item.get("properties"), list):
         ctx.add(file, parts + ("properties",), "an array of {name, dataType, initValue?}")
         return ()
     result = []
-    for j, entry in enumerate(raw):
-        here = parts + ("properties", j)
-        if not isinstance(entry, dict):
-            ctx.add(file, here, "an object {name, dataType, initValue?}")
-            continue
-        ctx.check_keys(entry, here, file, ("name", "dataType", "initValue"))
-        name, data_type = property_name(ctx, entry, here, file), property_data_type(ctx, entry, here, file)
+    entries = property_entries(ctx, item, "properties", parts, file, "{name, dataType, initValue?}", ("name", "dataType", "initValue"))
+    for here, entry, name, data_type in entries:
         value = entry.get("initValue")
         if data_type and value is not None and (problem := value_problem(value, data_type)):
             ctx.add(file, here + ("initValue",), problem)
@@ -134,19 +148,12 @@ def _properties(ctx: LoadContext, item: dict, parts: tuple, file: str) -> tuple[
     return tuple(result)
 
 
+CONST_SHAPE, CONST_KEYS = "{name, dataType, value}", ("name", "dataType", "value")
+
+
 def _const_properties(ctx: LoadContext, item: dict, parts: tuple, file: str) -> tuple[ConstProperty, ...]:
-    raw = item.get("constProperties", [])
-    if not isinstance(raw, list):
-        ctx.add(file, parts + ("constProperties",), "an array of {name, dataType, value}")
-        return ()
     result = []
-    for j, entry in enumerate(raw):
-        here = parts + ("constProperties", j)
-        if not isinstance(entry, dict) or "value" not in entry:
-            ctx.add(file, here, "an object {name, dataType, value}")
-            continue
-        ctx.check_keys(entry, here, file, ("name", "dataType", "value"))
-        name, data_type = property_name(ctx, entry, here, file), property_data_type(ctx, entry, here, file)
+    for here, entry, name, data_type in property_entries(ctx, item, "constProperties", parts, file, CONST_SHAPE, CONST_KEYS, needs="value"):
         value = entry["value"]
         if data_type and (problem := value_problem(value, data_type, constant=True)):
             ctx.add(file, here + ("value",), problem)

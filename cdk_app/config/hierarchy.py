@@ -192,18 +192,8 @@ def _component_properties(
     telemetry = {p.name: p.data_type for p in device.properties} if device else None
     constants = {c.name: c.data_type for c in device.const_properties} if device else {}
     props: list[DeviceProperty] = []
-    raw = node.get("properties", [])
-    if not isinstance(raw, list):
-        ctx.add(file, parts + ("properties",), "an array of {name, dataType}")
-        raw = []
-    for j, entry in enumerate(raw):
-        here = parts + ("properties", j)
-        if not isinstance(entry, dict):
-            ctx.add(file, here, "an object {name, dataType}")
-            continue
-        ctx.check_keys(entry, here, file, ("name", "dataType", "initValue"))
-        name = device_rules.property_name(ctx, entry, here, file)
-        data_type = device_rules.property_data_type(ctx, entry, here, file)
+    entries = device_rules.property_entries(ctx, node, "properties", parts, file, "{name, dataType}", ("name", "dataType", "initValue"))
+    for here, entry, name, data_type in entries:
         if name is None or data_type is None or telemetry is None:
             continue
         if name not in telemetry:
@@ -216,18 +206,10 @@ def _component_properties(
                 ctx.warn(file, here + ("initValue",), "not used: initial values are the device's (config_iot_devices.json)")
             props.append(DeviceProperty(name, data_type))
     consts: list[ConstProperty] = []
-    raw = node.get("constProperties", [])
-    if not isinstance(raw, list):
-        ctx.add(file, parts + ("constProperties",), "an array of {name, dataType, value}")
-        raw = []
-    for j, entry in enumerate(raw):
-        here = parts + ("constProperties", j)
-        if not isinstance(entry, dict) or "value" not in entry:
-            ctx.add(file, here, "an object {name, dataType, value}")
-            continue
-        ctx.check_keys(entry, here, file, ("name", "dataType", "value"))
-        name = device_rules.property_name(ctx, entry, here, file)
-        data_type = device_rules.property_data_type(ctx, entry, here, file)
+    entries = device_rules.property_entries(
+        ctx, node, "constProperties", parts, file, device_rules.CONST_SHAPE, device_rules.CONST_KEYS, needs="value"
+    )
+    for here, entry, name, data_type in entries:
         if name is None or data_type is None:
             continue
         if problem := device_rules.value_problem(entry["value"], data_type, constant=True):
