@@ -46,16 +46,11 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
             ctx.add(file, parts, "a device object {id, properties, constProperties?}")
             continue
         ctx.check_keys(item, parts, file, ("id", "properties", "constProperties"))
-        device_id = item.get("id")
-        if not isinstance(device_id, str) or not naming.NAME.fullmatch(device_id) or len(device_id) > max_id:
-            ctx.add(
-                file,
-                parts + ("id",),
-                f"a device id of 1-{max_id} characters matching {naming.NAME.pattern} (`<twin>-<id>` is an IoT "
-                f"thing name of at most {naming.MAX_THING_NAME}; got {short(device_id)})",
-            )
-            device_id = None
-        else:
+        device_id = ctx.name(
+            file, parts + ("id",), item.get("id"), "a device id", max_id,
+            note=f"`<twin>-<id>` is an IoT thing name of at most {naming.MAX_THING_NAME}; ",
+        )
+        if device_id is not None:
             key = naming.folded(device_id)
             if key in seen:
                 same = seen[key] == device_id
@@ -88,13 +83,8 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
 
 
 def property_name(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str | None:
-    name = entry.get("name")
-    if not isinstance(name, str) or not naming.NAME.fullmatch(name) or len(name) > naming.MAX_PROPERTY_NAME:
-        ctx.add(
-            file,
-            parts + ("name",),
-            f"a property name of 1-{naming.MAX_PROPERTY_NAME} characters matching {naming.NAME.pattern} (got {short(name)})",
-        )
+    name = ctx.name(file, parts + ("name",), entry.get("name"), "a property name", naming.MAX_PROPERTY_NAME)
+    if name is None:
         return None
     if name in RESERVED_PROPERTY_NAMES:
         ctx.add(file, parts + ("name",), f"a name other than the reserved {', '.join(RESERVED_PROPERTY_NAMES)}")

@@ -108,13 +108,8 @@ def tree_file(ctx: LoadContext, file: str, raw: Any) -> tuple[HierarchyEntity, .
 
     def component(node: dict, parts: tuple) -> HierarchyComponent | None:
         ctx.check_keys(node, parts, file, ("type", "name", "iotDeviceId", "componentTypeId", "properties", "constProperties"))
-        name = node.get("name")
-        if not isinstance(name, str) or not naming.NAME.fullmatch(name) or len(name) > naming.MAX_PROPERTY_NAME:
-            ctx.add(
-                file,
-                parts + ("name",),
-                f"a component name of 1-{naming.MAX_PROPERTY_NAME} characters matching {naming.NAME.pattern} (got {short(name)})",
-            )
+        name = ctx.name(file, parts + ("name",), node.get("name"), "a component name", naming.MAX_PROPERTY_NAME)
+        if name is None:
             return None
         device_id, type_id = node.get("iotDeviceId"), node.get("componentTypeId")
         if type_id is not None and not isinstance(type_id, str):
@@ -146,13 +141,8 @@ def tree_file(ctx: LoadContext, file: str, raw: Any) -> tuple[HierarchyEntity, .
             return None
         count[0] += 1
         ctx.check_keys(node, parts, file, ("type", "id", "children"))
-        entity_id = node.get("id")
-        if not isinstance(entity_id, str) or not naming.NAME.fullmatch(entity_id) or len(entity_id) > naming.MAX_ENTITY_ID:
-            ctx.add(
-                file,
-                parts + ("id",),
-                f"an entity id of 1-{naming.MAX_ENTITY_ID} characters matching {naming.NAME.pattern} (got {short(entity_id)})",
-            )
+        entity_id = ctx.name(file, parts + ("id",), node.get("id"), "an entity id", naming.MAX_ENTITY_ID)
+        if entity_id is None:
             return None
         if l4 is Provider.AWS and not naming.TWINMAKER_ENTITY_ID.fullmatch(entity_id):
             ctx.add(
