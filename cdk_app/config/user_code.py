@@ -102,10 +102,6 @@ def _processors_in(
             if source is not None and source.kind == "file":
                 present.append((file, function, source))
         if not present:
-            dangling = next((file for file, _ in entries if (ctx.files.root / here / file).is_symlink()), None)
-            if dangling is not None:  # a link to nothing: the file it names is missing
-                ctx.problems.add(f"{here}/{dangling}", "$", "the file to exist")
-                continue
             wanted = ", ".join(f"{file} defining {_shown(function)}" for file, function in entries)
             ctx.problems.add(at, "$", f"the processor's code: one of {wanted}")
             continue
