@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from cdk_app.config import names as naming
 from cdk_app.config.documents import JsonObject, PathParts, json_path, parse
 from cdk_app.config.errors import Problems
 from cdk_app.config.files import ProjectFiles
@@ -42,6 +43,14 @@ class LoadContext:
         self, node: JsonObject, parts: PathParts, file: str, known: tuple[str, ...], ignored: dict[str, str] | None = None
     ) -> None:
         check_keys(node, parts, file, known, self.problems, self.warnings, ignored)
+
+    def name(self, file: str, parts: PathParts, value: Any, what: str, limit: int, note: str = "") -> str | None:
+        """`value` as a name of 1-`limit` characters of the one name alphabet (naming.NAME) every
+        cloud accepts in resource names; otherwise a problem at `parts` and None."""
+        if isinstance(value, str) and naming.NAME.fullmatch(value) and len(value) <= limit:
+            return value
+        self.add(file, parts, f"{what} of 1-{limit} characters matching {naming.NAME.pattern} ({note}got {short(value)})")
+        return None
 
     def l4(self) -> Provider | None:
         return self.providers.get(Layer.L4) if self.providers is not None else None

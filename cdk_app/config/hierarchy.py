@@ -111,13 +111,8 @@ def tree_file(ctx: LoadContext, file: str, raw: Any) -> tuple[HierarchyEntity, .
 
     def component(node: JsonObject, parts: PathParts) -> HierarchyComponent | None:
         ctx.check_keys(node, parts, file, ("type", "name", "iotDeviceId", "componentTypeId", "properties", "constProperties"))
-        name = node.get("name")
-        if not isinstance(name, str) or not naming.NAME.fullmatch(name) or len(name) > naming.MAX_PROPERTY_NAME:
-            ctx.add(
-                file,
-                parts + ("name",),
-                f"a component name of 1-{naming.MAX_PROPERTY_NAME} characters matching {naming.NAME.pattern} (got {short(name)})",
-            )
+        name = ctx.name(file, parts + ("name",), node.get("name"), "a component name", naming.MAX_PROPERTY_NAME)
+        if name is None:
             return None
         device_id, type_id = node.get("iotDeviceId"), node.get("componentTypeId")
         if type_id is not None and not isinstance(type_id, str):
@@ -149,13 +144,8 @@ def tree_file(ctx: LoadContext, file: str, raw: Any) -> tuple[HierarchyEntity, .
             return None
         count[0] += 1
         ctx.check_keys(node, parts, file, ("type", "id", "children"))
-        entity_id = node.get("id")
-        if not isinstance(entity_id, str) or not naming.NAME.fullmatch(entity_id) or len(entity_id) > naming.MAX_ENTITY_ID:
-            ctx.add(
-                file,
-                parts + ("id",),
-                f"an entity id of 1-{naming.MAX_ENTITY_ID} characters matching {naming.NAME.pattern} (got {short(entity_id)})",
-            )
+        entity_id = ctx.name(file, parts + ("id",), node.get("id"), "an entity id", naming.MAX_ENTITY_ID)
+        if entity_id is None:
             return None
         if l4 is Provider.AWS and not naming.TWINMAKER_ENTITY_ID.fullmatch(entity_id):
             ctx.add(
@@ -205,18 +195,8 @@ def _component_properties(
     telemetry = {p.name: p.data_type for p in device.properties} if device else None
     constants = {c.name: c.data_type for c in device.const_properties} if device else {}
     props: list[DeviceProperty] = []
-    raw = node.get("properties", [])
-    if not isinstance(raw, list):
-        ctx.add(file, parts + ("properties",), "an array of {name, dataType}")
-        raw = []
-    for j, entry in enumerate(raw):
-        here = parts + ("properties", j)
-        if not isinstance(entry, dict):
-            ctx.add(file, here, "an object {name, dataType}")
-            continue
-        ctx.check_keys(entry, here, file, ("name", "dataType", "initValue"))
-        name = device_rules.property_name(ctx, entry, here, file)
-        data_type = device_rules.property_data_type(ctx, entry, here, file)
+    entries = device_rules.property_entries(ctx, node, "properties", parts, file, "{name, dataType}", ("name", "dataType", "initValue"))
+    for here, entry, name, data_type in entries:
         if name is None or data_type is None or telemetry is None:
             continue
         if name not in telemetry:
@@ -229,18 +209,10 @@ def _component_properties(
                 ctx.warn(file, here + ("initValue",), "not used: initial values are the device's (config_iot_devices.json)")
             props.append(DeviceProperty(name, data_type))
     consts: list[ConstProperty] = []
-    raw = node.get("constProperties", [])
-    if not isinstance(raw, list):
-        ctx.add(file, parts + ("constProperties",), "an array of {name, dataType, value}")
-        raw = []
-    for j, entry in enumerate(raw):
-        here = parts + ("constProperties", j)
-        if not isinstance(entry, dict) or "value" not in entry:
-            ctx.add(file, here, "an object {name, dataType, value}")
-            continue
-        ctx.check_keys(entry, here, file, ("name", "dataType", "value"))
-        name = device_rules.property_name(ctx, entry, here, file)
-        data_type = device_rules.property_data_type(ctx, entry, here, file)
+    entries = device_rules.property_entries(
+        ctx, node, "constProperties", parts, file, device_rules.CONST_SHAPE, device_rules.CONST_KEYS, needs="value"
+    )
+    for here, entry, name, data_type in entries:
         if name is None or data_type is None:
             continue
         if problem := device_rules.value_problem(entry["value"], data_type, constant=True):

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from constructs_lib.azure import roles
 from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.storage_account import storage_account
 
 CONTAINER = "3dscenes"
 STUDIO_ORIGIN = "https://explorer.digitaltwins.azure.net"
@@ -34,23 +35,17 @@ class SceneStorage(Construct):
 
     def __init__(self, scope: Construct, id: str, props: SceneStorageProps) -> None:
         super().__init__(scope, id)
-        from cdktn_provider_azurerm.storage_account import StorageAccount, StorageAccountBlobPropertiesCorsRule
+        from cdktn_provider_azurerm.storage_account import StorageAccountBlobPropertiesCorsRule
         from cdktn_provider_azurerm.storage_container import StorageContainer
 
-        account = StorageAccount(
+        account = storage_account(
             self,
             "Account",
             name=props.names.storage_account("scene"),
             location=props.location,
             resource_group_name=props.resource_group_name,
+            tags=dict(props.tags),
             account_kind="StorageV2",
-            account_tier="Standard",
-            account_replication_type="LRS",
-            min_tls_version="TLS1_2",
-            https_traffic_only_enabled=True,
-            allow_nested_items_to_be_public=False,
-            shared_access_key_enabled=False,
-            default_to_oauth_authentication=True,
             blob_properties={
                 "delete_retention_policy": {"days": 7},
                 "container_delete_retention_policy": {"days": 7},
@@ -64,7 +59,6 @@ class SceneStorage(Construct):
                     )
                 ],
             },
-            tags=dict(props.tags),
         )
         container = StorageContainer(
             self, "Container", name=CONTAINER, storage_account_id=account.id, container_access_type="private"

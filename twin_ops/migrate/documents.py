@@ -39,12 +39,17 @@ class Notes:
         self.changes.append((json_path(parts), f"{what} ({reason})" if reason else what))
 
 
-def config_json(raw: dict, config: ProjectConfig, notes: Notes) -> dict:
-    doc = dict(raw)
-    for key in UNUSED_CONFIG_KEYS:
+def _remove(doc: dict, keys: tuple[str, ...], parts: tuple, notes: Notes) -> None:
+    """Drop the keys the loader does not read from `doc` (at `parts`), each a line of the report."""
+    for key in keys:
         if key in doc:
             del doc[key]
-            notes.add((key,), "removed")
+            notes.add((*parts, key), "removed")
+
+
+def config_json(raw: dict, config: ProjectConfig, notes: Notes) -> dict:
+    doc = dict(raw)
+    _remove(doc, UNUSED_CONFIG_KEYS, (), notes)
     if "mode" not in doc:
         doc["mode"] = config.twin.mode
         notes.add(("mode",), f"added {config.twin.mode!r}", "the mode a project without one gets")
@@ -55,13 +60,9 @@ def events(raw: list, config: ProjectConfig, notes: Notes) -> list:
     doc = copy.deepcopy(raw)
     for index, rule in enumerate(doc):
         action = rule["action"]
-        for key in UNUSED_ACTION_KEYS:
-            if key in action:
-                del action[key]
-                notes.add((index, "action", key), "removed")
-        if "functionNameB" in action and notes.warned((index, "action", "functionNameB")):
-            del action["functionNameB"]
-            notes.add((index, "action", "functionNameB"), "removed")
+        _remove(action, UNUSED_ACTION_KEYS, (index, "action"), notes)
+        if notes.warned((index, "action", "functionNameB")):
+            _remove(action, ("functionNameB",), (index, "action"), notes)
     return doc
 
 
@@ -70,20 +71,13 @@ def optimization(raw: dict, config: ProjectConfig, notes: Notes) -> dict:
         notes.add((), "the flags moved into result.inputParamsUsed")
         return {"result": {"inputParamsUsed": dict(raw)}}
     doc = copy.deepcopy(raw)
-    result = doc.get("result", {})
-    for key in UNUSED_RESULT_KEYS:
-        if key in result:
-            del result[key]
-            notes.add(("result", key), "removed")
+    _remove(doc.get("result", {}), UNUSED_RESULT_KEYS, ("result",), notes)
     return doc
 
 
 def dtdl(raw: dict, config: ProjectConfig, notes: Notes) -> dict:
     doc = dict(raw)
-    for key in UNUSED_DTDL_KEYS:
-        if key in doc:
-            del doc[key]
-            notes.add((key,), "removed")
+    _remove(doc, UNUSED_DTDL_KEYS, (), notes)
     return doc
 
 
