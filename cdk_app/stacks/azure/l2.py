@@ -61,15 +61,19 @@ class AzureProcessingStack(AzureLayerStack):
         if twin is not None:  # L4 on Azure (deployed before L2): the persister updates the twins directly
             twin.twins.grant(self, "PersisterUpdatesTwins", self.identity.principal_id, write=True)
             settings["ADT_URL"] = twin.twins.url
-        feedback = flags.use_event_checking and flags.return_feedback_to_device
+        # The feedback function patches device twins in the L1 IoT Hub: without a hub (L1 on
+        # another cloud) it could neither start (IOT_HUB_HOST) nor reach a device.
+        feedback = (
+            flags.use_event_checking and flags.return_feedback_to_device
+            and self.topology.cloud(Layer.L1) is Provider.AZURE
+        )
         if flags.use_event_checking:
             functions += ["event_checker", "event_action"]
             queues += [EVENT_CHECKER_QUEUE, EVENT_ACTIONS_QUEUE]
         if feedback:
             functions.append("feedback")
             queues.append(FEEDBACK_QUEUE)
-            if self.topology.cloud(Layer.L1) is Provider.AZURE:
-                settings["IOT_HUB_HOST"] = iot_hub_host(self.ctx.twin)
+            settings["IOT_HUB_HOST"] = iot_hub_host(self.ctx.twin)
         ingestion = self.topology.bridge(BridgeKind.L1_TO_L2)
         if ingestion is not None:
             functions.append("ingestion")
