@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # ~100 s → ~25 s); Python then caches bytecode for the modules actually imported, on first use.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install synth test lint bench deploy diff destroy clean
+.PHONY: install synth test lint bench deploy diff destroy local clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -59,6 +59,10 @@ bench: install
 # Deploy order comes from the topology (receivers before senders); DRY_RUN=1 prints the plan only.
 deploy diff destroy: install
 	$(BIN)/python -m cdk_app $@ --project $(PROJECT) --out $(OUT) --tf-out $(TF_OUT) --cdk $(CDK) $(if $(DRY_RUN),--dry-run)
+
+# The synthesized twin on this machine (mosquitto, moto, Azurite, stand-ins); DEVICES, MESSAGES optional.
+local: install
+	$(BIN)/python -m cdk_app local --project $(PROJECT) $(if $(DEVICES),--devices $(DEVICES)) $(if $(MESSAGES),--messages $(MESSAGES))
 
 clean:
 	rm -rf $(OUT) $(TF_OUT) .pytest_cache

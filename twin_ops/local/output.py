@@ -33,7 +33,7 @@ SSM_DYNAMIC_REFERENCE = "resolve:ssm"
 REMOTE_STATE = "terraform_remote_state"
 REMOTE_STATE_PREFIX = "cross-stack-reference-input-"
 
-_TERRAFORM_EXPRESSION = re.compile(r"\$\{([^{}]*)\}")
+_TERRAFORM_EXPRESSION = re.compile(r"\$\$\{|\$\{([^{}]*)\}")  # `$${` is a literal `${`
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(ssm|ssm-secure|secretsmanager):([^}]*)\}\}")
 _SUB_VARIABLE = re.compile(r"\$\{(!?)([^}]*)\}")
 
@@ -195,7 +195,7 @@ class SynthOutput:
                 if resource.get("Type") != NESTED_STACK:
                     continue
                 child_file = (resource.get("Metadata") or {}).get("aws:asset:path")
-                child_path = cdk_out / child_file if child_file else None
+                child_path = cdk_out / child_file if child_file else self._nested_template(parent, resource)
                 if child_path is None or not child_path.is_file():
                     continue
                 child = CloudFormationStack(
@@ -203,6 +203,12 @@ class SynthOutput:
                 )
                 self.cloudformation[child.name] = child
                 pending.append(child)
+
+    def _nested_template(self, parent: CloudFormationStack, resource: Mapping[str, Any]) -> Path | None:
+        """The child template of a nested stack: the asset whose S3 key ends its TemplateURL."""
+        url = json.dumps((resource.get("Properties") or {}).get("TemplateURL"))
+        match = re.search(r"/([0-9a-f]{64}\.json)", url)
+        return self._asset_by_key(parent, match.group(1)) if match else None
 
     @property
     def functions(self) -> list[SynthFunction]:
@@ -400,7 +406,9 @@ class SynthOutput:
             return {key: self._terraform_value(stack, item, resolve) for key, item in value.items()}
         if not isinstance(value, str):
             return value
-        return _TERRAFORM_EXPRESSION.sub(lambda m: str(self._terraform_expression(stack, m.group(1), resolve)), value)
+        return _TERRAFORM_EXPRESSION.sub(
+            lambda m: "${" if m.group(1) is None else str(self._terraform_expression(stack, m.group(1), resolve)), value
+        )
 
     def _terraform_expression(self, stack: TerraformStack, expression: str, resolve: Resolver) -> Any:
         parts = expression.strip().split(".")
