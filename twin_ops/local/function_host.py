@@ -258,6 +258,7 @@ class Outage:
         return any(now < until and (prefix == "*" or path.rstrip("/") == prefix.rstrip("/")) for prefix, until in self._until.items())
 
 
+OUTAGE = "__outage__"  # reported for each refused request (twin_ops/local/ledger.py counts them)
 OUTAGE_BODY = json.dumps({"error": {"code": "unavailable", "message": "receiver outage (local run)"}}).encode()
 
 
@@ -358,6 +359,7 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
             if parts.path.startswith("/admin/functions/"):
                 return self._run_timer(parts.path.rsplit("/", 1)[-1])
             if outage.active(parts.path):
+                reporter.report(OUTAGE, True)
                 return _answer(self, 503, OUTAGE_BODY)
             for pattern, methods, name, function in http_routes:
                 match = pattern.fullmatch(parts.path)
@@ -532,6 +534,7 @@ def serve_google_function(spec: dict[str, Any], reporter: Reporter):
             start_response("200 OK", [("Content-Type", "application/json")])
             return [b"{}"]
         if outage.active(path):
+            reporter.report(OUTAGE, True)
             start_response("503 Service Unavailable", [("Content-Type", "application/json")])
             return [OUTAGE_BODY]
         captured: dict[str, Any] = {}

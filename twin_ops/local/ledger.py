@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+OUTAGE = "__outage__"  # what a host reports for a request it refused during an injected outage
 Classifier = Callable[[str, str], str | None]  # (host label, function name) → counter name
 
 
@@ -68,6 +69,9 @@ class Ledger:
     def report(self, reports: list[dict[str, Any]]) -> None:
         """Invocation reports of the function hosts."""
         for report in reports:
+            if report.get("function") == OUTAGE:
+                self.add("receiver 503s")
+                continue
             if not report.get("ok"):
                 self.fail(f"{report.get('label')}:{report.get('function')}", str(report.get("error")))
                 continue

@@ -206,7 +206,7 @@ class DigitalTwins:
             model["@id"]: {item["name"] for item in model.get("contents", []) if item.get("@type") in ("Property", "Telemetry")}
             for model in models
         }
-        self.instances[instance] = TwinInstance(declared, {twin["$dtId"]: dict(twin) for twin in twins})
+        self.instances[instance] = TwinInstance(declared, {twin["$dtId"]: {**twin, "$etag": f'W/"{uuid.uuid4()}"'} for twin in twins})
 
     def _patch(self, request: Request) -> Response:
         instance = self.instances.get(request.params["instance"])
@@ -216,6 +216,9 @@ class DigitalTwins:
             twin = instance.twins.get(request.params["twin"])
             if twin is None:
                 return Response(404, {"error": {"code": "DigitalTwinNotFound", "message": request.params["twin"]}})
+            match = request.header("If-Match")
+            if match not in (None, "*", twin.get("$etag")):
+                return Response(412, {"error": {"code": "PreconditionFailed", "message": "the twin changed"}})
             declared = instance.models.get(twin["$metadata"]["$model"], set())
             operations = request.json()
             for operation in operations:
@@ -229,12 +232,14 @@ class DigitalTwins:
                 elif operation["op"] == "remove":
                     twin.pop(name, None)
             instance.updates[twin["$dtId"]] = instance.updates.get(twin["$dtId"], 0) + 1
+            twin["$etag"] = f'W/"{uuid.uuid4()}"'
         return Response(204, b"")
 
     def _get(self, request: Request) -> Response:
         instance = self.instances.get(request.params["instance"])
-        twin = instance.twins.get(request.params["twin"]) if instance else None
-        return Response(200, twin) if twin else Response(404, {"error": {"code": "DigitalTwinNotFound"}})
+        with self._lock:
+            twin = dict(instance.twins.get(request.params["twin"]) or {}) if instance else {}
+        return Response(200, twin, {"ETag": twin["$etag"]}) if twin else Response(404, {"error": {"code": "DigitalTwinNotFound"}})
 
 
 def device_feedback_topic(device_id: str) -> str:
