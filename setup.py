@@ -25,7 +25,9 @@ setup(
             "moto[all,server]==5.2.5",  # server mode: `make local` runs moto as a local AWS endpoint
             "cfn-lint==1.58.0",
             "cdk-nag==3.0.2",
-            "hypothesis==6.170.17",  # property-based fuzzing of the bridge receivers
+            "ruff==0.17.6",  # `make lint` (ruff.toml)
+            "mypy==2.4.1",  # `make lint` (mypy.ini: strict on config, topology, runtime core, contract)
+            "hypothesis==6.170.17",  # property-based fuzzing: the project loader, the bridge receivers
             # Azure Functions request objects for runtime/azure tests (the only Azure package it uses).
             "azure-functions==1.26.0",
             # Google Cloud runtime tests: the handlers' libraries, functions-framework and a GCS emulator.

@@ -3,7 +3,9 @@
 Staging copies exactly the files a function needs, so asset hashes change only when that code
 changes (adding a device's processor does not touch the other layers' bundles). One BundleStager
 belongs to one synth: it stages each cloud's bundles on first use and hands the same directories
-to every stack of that cloud afterwards.
+to every stack of that cloud afterwards. Project code is copied from the file lists the loader
+checked (cdk_app.config.files), never by walking the project again: a bundle holds no byte from
+outside the project.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Bundles:
 
     runtime: Path  # runtime/core + one cloud's handlers + twin_contract
     processing: Path  # runtime + the project's processors and event rules (L2)
+    actions: tuple[tuple[str, Path], ...] = ()  # (functionName, staged copy of its code folder)
 
 
 Finisher = Callable[[Bundles, ProjectConfig], None]  # what a cloud's function host needs on top
@@ -68,7 +71,23 @@ def stage_bundles(config: ProjectConfig, staging_dir: Path, cloud: str) -> Bundl
     project_dir.mkdir(parents=True, exist_ok=True)
     if config.flags.use_event_checking and events.is_file():
         shutil.copyfile(events, project_dir / "config_events.json")
-    return Bundles(runtime=runtime_dir, processing=processing_dir)
+    actions = []
+    for action in config.actions:
+        target = staging_dir / f"{cloud}-actions" / action.name
+        if target.exists():
+            shutil.rmtree(target)
+        stage_files(action.files, target)
+        actions.append((action.name, target))
+    return Bundles(runtime=runtime_dir, processing=processing_dir, actions=tuple(actions))
+
+
+def stage_files(files: tuple[tuple[str, Path], ...], target: Path) -> None:
+    """Copy checked (relative path, real source) pairs under target; links were resolved by the loader."""
+    target.mkdir(parents=True, exist_ok=True)
+    for relative, source in files:
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
 
 
 def _copy_runtime(target: Path, cloud: str) -> None:

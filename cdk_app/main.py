@@ -2,13 +2,15 @@
 
 CloudFormation goes to the CDK outdir (`CDK_OUTDIR`, set by the CDK CLI), Terraform JSON to
 `cdktf.out/` (context `tf_outdir`). Bad project files produce one report and exit code 1 before
-anything is written.
+anything is written; a limit found while building the stacks (a service quota the project
+exceeds) is reported the same way, and whatever this run had written is removed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,7 @@ from aws_cdk import cx_api
 from constructs import Construct
 
 from cdk_app.bundles import BundleStager
-from cdk_app.config import ProjectConfigError, load_project
+from cdk_app.config import ConfigProblem, ProjectConfigError, load_project
 from cdk_app.config.model import Layer, ProjectConfig, Provider
 from cdk_app.paths import REPO_ROOT
 from cdk_app.settings import SettingsError, SynthSettings
@@ -27,33 +29,89 @@ from cdk_app.summary import (
     cloudformation_resource_count,
     render_mermaid,
     render_table,
+    render_warnings,
     terraform_resource_count,
 )
 from cdk_app.topology import Topology, plan
+from constructs_lib.quota import QuotaExceeded
+
+# The project file that holds what a QuotaExceeded names.
+QUOTA_FILES = {"devices": "config_iot_devices.json", "device schemas": "config_iot_devices.json",
+               "entities": "config_hierarchy.json"}
+
 
 def main() -> int:
-    requested_outdir = os.environ.get("CDK_OUTDIR")
-    preexisting = requested_outdir is not None and Path(requested_outdir).exists()
-    app = cdk.App()  # creates CDK_OUTDIR right away
+    """`python app.py` / `cdk synth`: context and outdir from the environment the CDK CLI sets."""
     try:
-        settings = SynthSettings.from_app(app)
+        context = cli_context()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return run(context, os.environ.get("CDK_OUTDIR"))
+
+
+def cli_context() -> dict:
+    """The context the CDK CLI passes: CDK_CONTEXT_JSON, plus the file it names when that is too large."""
+    context: dict = {}
+    for source, read in (
+        ("CDK_CONTEXT_JSON", lambda: os.environ.get("CDK_CONTEXT_JSON", "")),
+        ("CONTEXT_OVERFLOW_LOCATION_ENV", lambda: _read_file(os.environ.get("CONTEXT_OVERFLOW_LOCATION_ENV"))),
+    ):
+        try:
+            raw = read()
+            if not raw:
+                continue
+            value = json.loads(raw)
+        except (OSError, ValueError) as exc:
+            raise SettingsError(f"{source} is not readable JSON ({exc})") from exc
+        if not isinstance(value, dict):
+            raise SettingsError(f"{source} must hold a JSON object of context keys")
+        context.update(value)
+    return context
+
+
+def _read_file(path: str | None) -> str:
+    return Path(path).read_text(encoding="utf-8") if path else ""
+
+
+def run(context: dict, outdir: str | None) -> int:
+    """Load the project, then synthesize; the project is checked before any App or output exists.
+
+    Both are passed to the App explicitly, so this also runs in-process (tests): the App's own
+    reading of CDK_OUTDIR/CDK_CONTEXT_JSON sees the environment its jsii process started with.
+    """
+    try:
+        settings = SynthSettings.from_context(context.get)
+        outputs = [_Output(settings.tf_outdir)] + ([_Output(Path(outdir))] if outdir else [])
         config = load_project(settings.project)
     except (SettingsError, ProjectConfigError) as error:
         print(error.report() if isinstance(error, ProjectConfigError) else f"error: {error}", file=sys.stderr)
-        if requested_outdir and not preexisting:
-            _remove_if_empty(Path(requested_outdir))  # bad input writes nothing
-        return 1
+        return 1  # bad input writes nothing
+    app = cdk.App(outdir=outdir, context=context)
+    if not outdir:
+        outputs.append(_Output(Path(app.outdir), existed=False))  # the App's own temporary folder
     topology = plan(config.name, config.providers)
     try:
         result = synthesize(app, config, topology, settings)
-    except ValueError as error:  # a limit the project exceeds (e.g. a device shard overfills)
+    except QuotaExceeded as error:  # a limit the project exceeds (e.g. a device shard overfills)
+        _discard(outputs)
+        file = QUOTA_FILES.get(error.subject, "config_iot_devices.json")
+        print(ProjectConfigError(str(settings.project), [ConfigProblem(file, "$", str(error))]).report(), file=sys.stderr)
+        return 1
+    except ValueError as error:  # context the stacks cannot use (e.g. an unknown tf_backend)
+        _discard(outputs)
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except BaseException:
+        _discard(outputs)  # an internal error: its traceback is a bug report, but no half output
+        raise
+    if config.warnings:
+        print(render_warnings(config.warnings) + "\n", file=sys.stderr)
     print(render_table(result.summaries, topology), file=sys.stderr)
     diagram = Path(app.outdir) / "topology.md"
     diagram.write_text(render_mermaid(topology), encoding="utf-8")
     print(f"\ntopology diagram: {diagram}", file=sys.stderr)
-    if not topology.layers_on(Provider.AWS):
+    if not topology.layers_on(Provider.AWS) and settings.pipeline is None:
         print(
             "no AWS stacks: the Terraform stacks are complete; `cdk synth` will add "
             "'This app contains no stacks' (use `make synth`, or `python app.py`)",
@@ -62,11 +120,31 @@ def main() -> int:
     return 0
 
 
-def _remove_if_empty(directory: Path) -> None:
-    try:
-        directory.rmdir()
-    except OSError:
-        pass  # not empty or already gone: leave it
+class _Output:
+    """An output folder as it was before this run, so a failed run can take back what it wrote."""
+
+    def __init__(self, folder: Path, existed: bool | None = None) -> None:
+        self.existed = folder.exists() if existed is None else existed
+        while not self.existed and not folder.parent.exists() and folder.parent != folder:
+            folder = folder.parent  # a nested outdir: its missing parents are this run's too
+        self.folder = folder
+        self.entries = set(os.listdir(folder)) if self.existed and folder.is_dir() else set()
+
+
+def _discard(outputs: list[_Output]) -> None:
+    """Remove what this run added to its output folders (folders it created go entirely)."""
+    for output in outputs:
+        if not output.folder.is_dir():
+            continue
+        if not output.existed:
+            shutil.rmtree(output.folder, ignore_errors=True)
+            continue
+        for name in set(os.listdir(output.folder)) - output.entries:
+            path = output.folder / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -96,22 +174,23 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
     env = cdk.Environment(account=settings.account, region=settings.region)
     # Absolute: CDK Terrain resolves a relative asset path against a cdktf.json we do not have.
     bundles = BundleStager(config, Path(app.outdir).resolve() / ".bundles")
-    aws_stacks: dict = {}
-    if topology.layers_on(Provider.AWS):
-
-        def build(scope: Construct) -> dict:
-            aws_stacks.update(build_aws_stacks(scope, config, topology, env, bundles))
-            return aws_stacks
-
-        if settings.pipeline is not None:
-            from cdk_app.pipeline import PipelineStack
-
-            PipelineStack(app, config, topology, settings.pipeline, env=env, build_aws_stacks=build)
-        else:
-            build(app)
+    # Terraform first: the pipeline grants each Terraform step the state its written stack uses.
     terraform_layers = [layer for layer in Layer if topology.cloud(layer) is not Provider.AWS]
     if terraform_layers:
         _synth_terraform(config, topology, settings, bundles)
+    aws_stacks: dict = {}
+
+    def build(scope: Construct) -> dict:
+        if topology.layers_on(Provider.AWS):
+            aws_stacks.update(build_aws_stacks(scope, config, topology, env, bundles))
+        return aws_stacks
+
+    if settings.pipeline is not None:  # also for a twin without AWS layers: the pipeline lives in AWS
+        from cdk_app.pipeline import PipelineStack
+
+        PipelineStack(app, config, topology, settings, env=env, build_aws_stacks=build)
+    else:
+        build(app)
     assembly = app.synth()
 
     rows = {}

@@ -47,6 +47,12 @@ def terraform_resource_count(stack_json: Path) -> int:
     return sum(len(by_name) for by_name in document.get("resource", {}).values())
 
 
+def render_warnings(warnings) -> str:
+    """The project's warnings (ignored predecessor keys and files, mapped names, defaults used)."""
+    noun = "warning" if len(warnings) == 1 else "warnings"
+    return "\n".join([f"{len(warnings)} {noun}:"] + [f"  - {warning}" for warning in warnings])
+
+
 def render_table(stacks: list[StackSummary], topology: Topology) -> str:
     width = max([len("stack")] + [len(s.name) for s in stacks])
     lines = [f"{'stack':<{width}}  {'cloud':<12}  {'resources':>9}  output"]

@@ -1,4 +1,4 @@
-"""Operator tooling: deploy plans, post-deploy steps and the device simulator.
+"""Operator tooling: deploy plans, post-deploy steps, the device simulator, `status` and `redrive`.
 
 Apart from synthesis on purpose: it reads the validated project and its topology (`cdk_app.config`,
 `cdk_app.topology`) and the shared names of `twin_contract`, never the stacks, the construct

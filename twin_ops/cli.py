@@ -1,13 +1,14 @@
-"""`python -m cdk_app deploy|diff|destroy|post-deploy|simulate` (run with `--help` for each)."""
+"""`python -m cdk_app deploy|diff|destroy|post-deploy|simulate|status|redrive|local` (run with `--help` for each)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from cdk_app.config import ProjectConfigError, load_project
-from cdk_app.config.model import Provider
+from cdk_app.config import ProjectConfig, ProjectConfigError, load_project
+from cdk_app.config.model import Layer, Provider
 from twin_ops.deploy import (
     Action,
     MissingToolError,
@@ -19,10 +20,23 @@ from twin_ops.deploy import (
 )
 from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
 from twin_ops.post_deploy import STEPS
-from cdk_app.topology import plan
+from cdk_app.topology import Topology, plan
 
 STATE_DIR = Path(".dt-deploy")
+REDRIVE_DIR = Path(".dt-redrive")
 PROJECT_HELP = "project folder (default: the bundled example)"
+REGION_HELP = "AWS region of the twin (default: AWS_REGION, else the synth default)"
+GCP_PROJECT_HELP = "Google Cloud project (default: GOOGLE_CLOUD_PROJECT, else the credentials' project)"
+STATUS_EPILOG = """\
+Clouds are reached with their standard credentials; a cloud without them gets one line and its
+rows say "not checked". Exit codes: 0 every check answered, 1 a check failed (the row says why),
+2 usage error, 3 a cloud had no credentials."""
+REDRIVE_EPILOG = """\
+Each message is delivered before it is deleted and journaled in between, so a run interrupted
+half-way and run again moves every message once. Messages parked after the run started are left
+for the next run. Exit codes: 0 everything parked at the start was moved, 1 some message was kept
+(its reason is printed) or a dead-letter store could not be read, 2 usage error, 3 a cloud had no
+credentials (its dead letters were not touched), 130 interrupted (run it again to finish)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +71,31 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--feedback-wait", type=float, default=5.0, help="seconds to listen for feedback (default 5)")
     simulate.set_defaults(handler=_run_simulate)
 
+    status = commands.add_parser(
+        "status", help="per stack its deployed state, dead-letter depths, the newest record per device",
+        description="Report what is deployed, what failed deliveries are parked, and what arrived last.",
+        epilog=STATUS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    status.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
+    status.add_argument("--tf-out", default="cdktf.out", help="Terraform output directory (each stack's backend is read there)")
+    status.add_argument("--region", help=REGION_HELP)
+    status.add_argument("--gcp-project", help=GCP_PROJECT_HELP)
+    status.set_defaults(handler=_run_status)
+
+    redrive = commands.add_parser(
+        "redrive", help="move dead-lettered messages back to where they failed",
+        description="Move what the twin's dead-letter queues, poison queues and dead-letter topics hold\n"
+        "back to the function, queue or topic it failed in, and report the counts.",
+        epilog=REDRIVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    redrive.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
+    redrive.add_argument("--layer", choices=[layer.value for layer in Layer], help="only this layer's dead letters")
+    redrive.add_argument("--dry-run", action="store_true", help="count what is parked, move nothing")
+    redrive.add_argument("--journal", help=f"journal of delivered messages (default: {REDRIVE_DIR}/<twin>.jsonl)")
+    redrive.add_argument("--region", help=REGION_HELP)
+    redrive.add_argument("--gcp-project", help=GCP_PROJECT_HELP)
+    redrive.set_defaults(handler=_run_redrive)
+
     local = commands.add_parser("local", help="run the synthesized twin on this machine and account for every record")
     local.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
     local.add_argument("--devices", type=_positive, help="devices that send (default: the project's; more are cloned from them)")
@@ -76,13 +115,21 @@ def _positive(text: str) -> int:
     return value
 
 
-def _run_plan(args: argparse.Namespace) -> int:
+def _load(args: argparse.Namespace) -> tuple[ProjectConfig, Topology] | None:
+    """The project and its topology; None after printing the report of a project that does not load."""
     try:
         config = load_project(args.project)
     except ProjectConfigError as error:
         print(error.report(), file=sys.stderr)
+        return None
+    return config, plan(config.name, config.providers)
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    if loaded is None:
         return 1
-    topology = plan(config.name, config.providers)
+    config, topology = loaded
     action: Action = args.action
     needs_terraform = any(cloud is not Provider.AWS for cloud in topology.clouds)
     terraform = "terraform"
@@ -134,6 +181,45 @@ def _run_simulate(args: argparse.Namespace) -> int:
         return 1
     print(f"# {sent} messages sent", file=sys.stderr)
     return 0
+
+
+def _region(args: argparse.Namespace) -> str:
+    from cdk_app.settings import DEFAULT_REGION  # the region `cdk synth` uses without context or AWS_REGION
+
+    return args.region or os.environ.get("AWS_REGION") or DEFAULT_REGION
+
+
+def _run_status(args: argparse.Namespace) -> int:
+    from twin_ops.clouds import real_clouds
+    from twin_ops.dead_letters import dead_letters
+    from twin_ops.status.run import run_status
+
+    loaded = _load(args)
+    if loaded is None:
+        return 1
+    config, topology = loaded
+    clouds = real_clouds(_region(args), args.gcp_project)
+    return run_status(config, topology, dead_letters(config, topology), clouds, Path(args.tf_out))
+
+
+def _run_redrive(args: argparse.Namespace) -> int:
+    from twin_ops.clouds import real_clouds
+    from twin_ops.dead_letters import dead_letters, select
+    from twin_ops.redrive.journal import Journal
+    from twin_ops.redrive.run import run_redrive
+
+    loaded = _load(args)
+    if loaded is None:
+        return 1
+    config, topology = loaded
+    destinations = select(dead_letters(config, topology), Layer(args.layer) if args.layer else None)
+    journal = Journal(Path(args.journal) if args.journal else REDRIVE_DIR / f"{config.name}.jsonl")
+    clouds = real_clouds(_region(args), args.gcp_project)
+    try:
+        return run_redrive(config.name, destinations, clouds, journal, dry_run=args.dry_run)
+    except KeyboardInterrupt:
+        print(f"interrupted: run the same command again to finish (journal {journal.path})", file=sys.stderr)
+        return 130
 
 
 def _run_local(args: argparse.Namespace) -> int:

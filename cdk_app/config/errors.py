@@ -17,6 +17,21 @@ class ConfigProblem:
         return f"{self.file} {self.path}: {self.expected}"
 
 
+class Problems:
+    """Accumulates problems; every check reports here instead of raising."""
+
+    def __init__(self) -> None:
+        self.problems: list[ConfigProblem] = []
+
+    def add(self, file: str, path: str, expected: str) -> None:
+        problem = ConfigProblem(file, path, expected)
+        if problem not in self.problems[-8:]:  # one link under several actions is one problem
+            self.problems.append(problem)
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+
 class ProjectConfigError(Exception):
     """Raised once per load with every problem found, never with a partial list."""
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from cdk_app.config.errors import ConfigProblem
+
 
 class Provider(str, Enum):
     AWS = "aws"
@@ -72,6 +74,7 @@ class TwinSettings:
     hot_storage_size_in_days: int
     cold_storage_size_in_days: int
     mode: str  # DEBUG or PRODUCTION
+    resource_name: str = ""  # the name resources are derived from (cdk_app.config.names.resource_name)
 
     @property
     def debug(self) -> bool:
@@ -165,6 +168,15 @@ class OptimizationFlags:
 
 
 @dataclass(frozen=True)
+class ActionCode:
+    """An auto-deployed event action's code: every file of its folder, checked to be inside the project."""
+
+    name: str  # the functionName
+    folder: Path  # the folder's real path
+    files: tuple[tuple[str, Path], ...]  # (path inside the folder, real path of the file)
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     """The whole validated project; `root` is kept so later stages can bundle user code."""
 
@@ -176,12 +188,16 @@ class ProjectConfig:
     events: tuple[EventRule, ...] = ()
     flags: OptimizationFlags = field(default_factory=OptimizationFlags)
     processor_files: tuple[tuple[str, Path], ...] = ()
-    action_dirs: tuple[tuple[str, Path], ...] = ()
+    actions: tuple[ActionCode, ...] = ()
     state_machine_file: Path | None = None
+    # Keys and files of the predecessor's format that are accepted but not used, and names that
+    # were mapped: printed with the synth summary.
+    warnings: tuple[ConfigProblem, ...] = ()
 
     @property
     def name(self) -> str:
-        return self.twin.digital_twin_name
+        """The twin's name in stacks and resources (the configured name, mapped where it must be)."""
+        return self.twin.resource_name or self.twin.digital_twin_name
 
     def device(self, device_id: str) -> Device:
         return next(d for d in self.devices if d.id == device_id)

@@ -21,6 +21,7 @@ from constructs_lib.aws.l1_device_certificate_provider import (
     DeviceCertificateProviderProps,
 )
 from constructs_lib.aws.l1_device_shard import RESOURCES_PER_DEVICE, DeviceShard, DeviceShardProps
+from constructs_lib.quota import QuotaExceeded
 
 SHARD_SLOTS = 128
 MAX_DEVICES_PER_SHARD = 90
@@ -39,10 +40,11 @@ def assign_shards(device_ids: tuple[str, ...]) -> dict[int, tuple[str, ...]]:
         shards.setdefault(shard_of(device_id), []).append(device_id)
     overfull = {slot: len(ids) for slot, ids in shards.items() if len(ids) > MAX_DEVICES_PER_SHARD}
     if overfull:
-        raise ValueError(
+        raise QuotaExceeded(
             f"{len(device_ids)} devices overfill device shard(s) {sorted(overfull)} (more than "
             f"{MAX_DEVICES_PER_SHARD} devices each would exceed CloudFormation's resource limit); "
-            "split the fleet across twins"
+            "split the fleet across twins",
+            subject="devices",
         )
     return {slot: tuple(ids) for slot, ids in sorted(shards.items())}
 

@@ -16,6 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from constructs_lib.aws.failure_queue import failure_queue
+from twin_contract.aws_names import telemetry_rejected_queue_name
 from twin_contract.devices import telemetry_topic
 
 SQL_VERSION = "2016-03-23"
@@ -56,7 +57,7 @@ class TelemetryRule(Construct):
         self.error_queue = failure_queue(
             self,
             "Rejected",
-            queue_name=f"{props.twin_name}-telemetry-rejected",
+            queue_name=telemetry_rejected_queue_name(props.twin_name),
             debug=props.debug,
             serves_as="the dead-letter store of the topic rule's error action",
         )

@@ -15,17 +15,9 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+from twin_contract.aws_names import action_function_name, action_function_prefix  # noqa: F401 (re-exported)
 
 USER_HANDLER = "lambda_function.lambda_handler"
-
-
-def action_function_prefix(twin_name: str) -> str:
-    return f"{twin_name}-action-"
-
-
-def action_function_name(twin_name: str, function_name: str) -> str:
-    """`<twin>-action-<functionName>`: project validation keeps it within the name limits."""
-    return action_function_prefix(twin_name) + function_name
 
 
 def action_function_arn(scope: Construct, twin_name: str, function_name: str) -> str:

@@ -14,6 +14,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from twin_contract.aws_names import hot_table_name
+
 TTL_ATTRIBUTE = "ttl"
 READ_ACTIONS = ("dynamodb:Query", "dynamodb:GetItem")
 WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:BatchWriteItem")
@@ -33,7 +35,7 @@ class HotTable(Construct):
         self.table = dynamodb.Table(
             self,
             "Table",
-            table_name=f"{props.twin_name}-hot",
+            table_name=hot_table_name(props.twin_name),
             partition_key=dynamodb.Attribute(name="device_id", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="timestamp", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,

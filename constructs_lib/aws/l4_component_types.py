@@ -22,6 +22,8 @@ from functools import cached_property
 from aws_cdk import aws_iottwinmaker as twinmaker
 from constructs import Construct
 
+from constructs_lib.quota import QuotaExceeded
+
 DEVICE_ID_PROPERTY = "iotDeviceId"
 MAX_COMPONENT_TYPES = 150  # kept well inside TwinMaker's per-workspace component type quota
 
@@ -72,9 +74,10 @@ def share_component_types(twin_name: str, devices: tuple[TwinDevice, ...]) -> tu
     for device in sorted(devices, key=lambda d: d.id):
         by_schema.setdefault(device.schema, []).append(device)
     if len(by_schema) > MAX_COMPONENT_TYPES:
-        raise ValueError(
+        raise QuotaExceeded(
             f"{len(by_schema)} distinct device schemas need as many TwinMaker component types; "
-            f"at most {MAX_COMPONENT_TYPES} are supported per workspace"
+            f"at most {MAX_COMPONENT_TYPES} are supported per workspace",
+            subject="device schemas",
         )
     return tuple(
         SharedComponentType(f"{twin_name}-schema-{_digest(schema)}", tuple(members))

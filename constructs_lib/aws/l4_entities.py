@@ -22,6 +22,7 @@ from aws_cdk import aws_iottwinmaker as twinmaker
 from constructs import Construct
 
 from constructs_lib.aws.l4_component_types import TwinComponentTypes
+from constructs_lib.quota import QuotaExceeded
 
 SHARDS_PER_DEPTH = 16
 MAX_ENTITIES_PER_SHARD = 450  # headroom below the 500-resource template limit
@@ -82,8 +83,9 @@ class TwinEntities(Construct):
         for key, shard in self.shards.items():
             size = len(shard.node.children)
             if size > MAX_ENTITIES_PER_SHARD:
-                raise ValueError(
-                    f"{size} entities at depth {key[0]} hash to one shard; at most {MAX_ENTITIES_PER_SHARD} fit"
+                raise QuotaExceeded(
+                    f"{size} entities at depth {key[0]} hash to one shard; at most {MAX_ENTITIES_PER_SHARD} fit",
+                    subject="entities",
                 )
 
     def _shard(self, key: tuple[int, int], props: TwinEntitiesProps) -> NestedStack:

@@ -19,6 +19,8 @@ from constructs import Construct
 from constructs_lib.aws.failure_queue import failure_queue
 from constructs_lib.aws.log_group import log_group
 from constructs_lib.aws.nag import BASIC_EXECUTION_FINDING, wildcard_resource_finding
+from twin_contract import functions as contract
+from twin_contract.aws_names import failure_queue_name, function_name
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 # Connects a function to something outside its construct (a bridge's sending side): the stack
@@ -50,7 +52,7 @@ class TwinFunction(Construct):
 
     def __init__(self, scope: Construct, id: str, props: TwinFunctionProps) -> None:
         super().__init__(scope, id)
-        name = f"{props.twin_name}-{props.role_name}"
+        name = function_name(props.twin_name, props.role_name)
         module = props.role_name.replace("-", "_")
         logs = log_group(self, "Logs", debug=props.debug, name=f"/aws/lambda/{name}")
         self.failure_queue: sqs.Queue | None = None
@@ -59,7 +61,7 @@ class TwinFunction(Construct):
             self.failure_queue = failure_queue(
                 self,
                 "FailedEvents",
-                queue_name=f"{name}-failed",
+                queue_name=failure_queue_name(name),
                 debug=props.debug,
                 serves_as="the function's on-failure destination",
             )
@@ -76,8 +78,8 @@ class TwinFunction(Construct):
             memory_size=props.memory_mb,
             timeout=Duration.seconds(props.timeout_seconds),
             environment={
-                "TWIN_NAME": props.twin_name,
-                "LOG_LEVEL": "DEBUG" if props.debug else "INFO",
+                contract.TWIN_NAME: props.twin_name,
+                contract.LOG_LEVEL: "DEBUG" if props.debug else "INFO",
                 **props.environment,
             },
             log_group=logs,

@@ -16,8 +16,9 @@ from constructs import Construct
 
 from constructs_lib.azure import roles
 from constructs_lib.azure.naming import AzureNames
+from twin_contract.azure_names import COSMOS_CONTAINER, COSMOS_DATABASE, cosmos_account_name
 
-CONTAINER = "hot"
+CONTAINER = COSMOS_CONTAINER
 PARTITION_KEY = "/device_id"
 MOVER_GRACE_DAYS = 2
 
@@ -44,7 +45,7 @@ class CosmosHotStore(Construct):
         self.account = CosmosdbAccount(
             self,
             "Account",
-            name=props.names.global_name("cosmos", 44),
+            name=cosmos_account_name(props.names),
             location=props.location,
             resource_group_name=props.resource_group_name,
             offer_type="Standard",
@@ -58,7 +59,7 @@ class CosmosHotStore(Construct):
             tags=dict(props.tags),
         )
         database = CosmosdbSqlDatabase(
-            self, "Database", name="twin", resource_group_name=props.resource_group_name,
+            self, "Database", name=COSMOS_DATABASE, resource_group_name=props.resource_group_name,
             account_name=self.account.name,
         )
         self.container = CosmosdbSqlContainer(

@@ -6,7 +6,8 @@ definition (`definition.triggers`, `definition.actions`); its HTTP `manual` trig
 template deployment is needed (the predecessor used one). The trigger is a custom one because only
 that form can mark its inputs and outputs as secure data: the event checker's request carries the
 event-action token, which must not show in the run history. The trigger's callback URL carries a
-SAS signature: it goes to the layer's Key Vault, never into an app setting.
+SAS signature: it goes to the layer's Key Vault, never into an app setting. Every user string
+(names and bodies) passes through `terraform_text.literal`: Terraform must not interpolate it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from constructs import Construct
 
 from constructs_lib.azure.naming import AzureNames
+from constructs_lib.terraform_text import literal
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,12 @@ class EventWorkflow(Construct):
             "runtimeConfiguration": {"secureData": {"properties": ["inputs", "outputs"]}},
         }
         self.trigger = LogicAppTriggerCustom(
-            self, "Trigger", name=name, logic_app_id=self.workflow.id, body=json.dumps(request_trigger, sort_keys=True)
+            self, "Trigger", name=literal(name), logic_app_id=self.workflow.id,
+            body=literal(json.dumps(request_trigger, sort_keys=True)),
         )
         for action_name, action in (definition.get("actions") or {}).items():
             LogicAppActionCustom(
-                self, f"Action-{action_name}", name=action_name, logic_app_id=self.workflow.id,
-                body=json.dumps(action, sort_keys=True),
+                self, f"Action-{action_name}", name=literal(action_name), logic_app_id=self.workflow.id,
+                body=literal(json.dumps(action, sort_keys=True)),
             )
         self.callback_url = self.trigger.callback_url

@@ -18,9 +18,10 @@ from constructs import Construct
 
 from constructs_lib.azure import roles
 from constructs_lib.azure.naming import AzureNames
+from twin_contract.azure_names import TELEMETRY_DEAD_LETTER_CONTAINER
 
 TELEMETRY_EVENT = "Microsoft.Devices.DeviceTelemetry"
-DEAD_LETTER_CONTAINER = "telemetry-deadletter"
+DEAD_LETTER_CONTAINER = TELEMETRY_DEAD_LETTER_CONTAINER
 
 
 @dataclass(frozen=True)

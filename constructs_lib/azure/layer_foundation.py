@@ -1,4 +1,4 @@
-"""The resource group, managed identity and (in DEBUG) logging workspace of one Azure layer.
+"""The resource group, managed identity and logging workspace of one Azure layer.
 
 Why one resource group per layer stack (`<twin>-<layer>-rg`): every layer is its own Terraform
 stack with its own state, deployed and destroyed on its own; a group owned by one stack and
@@ -8,6 +8,11 @@ other layers' resources. The `digital-twin` tag on every group finds the whole t
 Why one user-assigned identity per layer: the layer's functions and services act as this
 identity, and each grant names it, so a layer gets only the roles its own code needs and the
 principal exists before the function app (grants and app are created in one apply).
+
+Why the workspace follows the mode: the functions' logs (JSON lines with the trace ids that follow
+a record across clouds) are kept 30 days in DEBUG (the Log Analytics minimum) and 90 in
+PRODUCTION, as the AWS log groups keep theirs (1 week / 3 months); a layer without functions gets
+no workspace.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from constructs import Construct
 
 from constructs_lib.azure.naming import AzureNames
 
-LOG_RETENTION_DAYS = 30  # the Log Analytics minimum for PerGB2018
+DEBUG_LOG_RETENTION_DAYS = 30  # the Log Analytics minimum for PerGB2018
+LOG_RETENTION_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -26,16 +32,14 @@ class LayerFoundationProps:
     names: AzureNames
     location: str
     tags: tuple[tuple[str, str], ...]
-    observability: bool  # DEBUG mode: Log Analytics + Application Insights
+    debug: bool
 
 
 class LayerFoundation(Construct):
-    """Exposes `resource_group`, `identity` and `app_insights` (None unless observability)."""
+    """Exposes `resource_group`, `identity` and `app_insights()` (made on first use)."""
 
     def __init__(self, scope: Construct, id: str, props: LayerFoundationProps) -> None:
         super().__init__(scope, id)
-        from cdktn_provider_azurerm.application_insights import ApplicationInsights
-        from cdktn_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace
         from cdktn_provider_azurerm.resource_group import ResourceGroup
         from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 
@@ -52,25 +56,33 @@ class LayerFoundation(Construct):
             resource_group_name=self.resource_group.name,
             tags=tags,
         )
-        self.app_insights = None
-        if props.observability:
+        self._props, self._insights = props, None
+
+    def app_insights(self):  # -> ApplicationInsights
+        """The layer's Application Insights on a Log Analytics workspace, retention by mode."""
+        from cdktn_provider_azurerm.application_insights import ApplicationInsights
+        from cdktn_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace
+
+        if self._insights is None:
+            names, tags = self._props.names, dict(self._props.tags)
             workspace = LogAnalyticsWorkspace(
                 self,
                 "Logs",
                 name=names.plain("logs"),
-                location=props.location,
+                location=self.location,
                 resource_group_name=self.resource_group.name,
                 sku="PerGB2018",
-                retention_in_days=LOG_RETENTION_DAYS,
+                retention_in_days=DEBUG_LOG_RETENTION_DAYS if self._props.debug else LOG_RETENTION_DAYS,
                 tags=tags,
             )
-            self.app_insights = ApplicationInsights(
+            self._insights = ApplicationInsights(
                 self,
                 "Insights",
                 name=names.plain("insights"),
-                location=props.location,
+                location=self.location,
                 resource_group_name=self.resource_group.name,
                 workspace_id=workspace.id,
                 application_type="other",
                 tags=tags,
             )
+        return self._insights

@@ -1,55 +1,13 @@
-"""Names within Google Cloud's limits, derived from the twin name (DESIGN §3).
+"""Google names live in twin_contract.gcp_names (the operator commands need them too)."""
 
-Service account ids are 6–30 characters `[a-z][-a-z0-9]*[a-z0-9]`, Cloud Functions and most other
-names at most 63, and bucket names are global across all projects: they get a short hash of
-project, twin and purpose, so the same inputs always give the same name (stable across synths)
-while two twins of the same name in different projects do not collide.
-"""
-
-from __future__ import annotations
-
-import hashlib
-import re
-
-SERVICE_ACCOUNT_MAX = 30
-NAME_MAX = 63
-HASH_LENGTH = 6
-
-
-def short_hash(*parts: str | None) -> str:
-    return hashlib.sha256("/".join(p or "" for p in parts).encode()).hexdigest()[:HASH_LENGTH]
-
-
-def slug(text: str) -> str:
-    """Lower case, `_`→`-`, only `[a-z0-9-]`, no leading/trailing/double hyphens."""
-    cleaned = re.sub(r"[^a-z0-9-]", "-", text.lower().replace("_", "-"))
-    return re.sub(r"-{2,}", "-", cleaned).strip("-")
-
-
-def fit(name: str, limit: int) -> str:
-    """`name` when it fits, else its head plus a hash of the whole name (stable, unique)."""
-    if len(name) <= limit:
-        return name
-    digest = short_hash(name)
-    return f"{name[: limit - HASH_LENGTH - 1].rstrip('-')}-{digest}"
-
-
-def resource_name(twin: str, role: str, limit: int = NAME_MAX) -> str:
-    """`<twin>-<role>`, e.g. the function `factory-floor-hot-writer` (≤ 63 characters)."""
-    name = fit(f"{slug(twin)}-{slug(role)}", limit)
-    return name if name[0].isalpha() else f"t{name}"[:limit]
-
-
-def service_account_id(twin: str, role: str) -> str:
-    """A service account id of 6–30 characters starting with a letter."""
-    name = resource_name(twin, role, SERVICE_ACCOUNT_MAX)
-    return name if len(name) >= 6 else f"{name}-sa-id"[:SERVICE_ACCOUNT_MAX]
-
-
-def bucket_name(twin: str, purpose: str, project: str | None) -> str:
-    """Globally unique and ≤ 63: `<twin>-<purpose>-<hash(project, twin, purpose)>`."""
-    suffix = short_hash(project, twin, purpose)
-    head = fit(f"{slug(twin)}-{slug(purpose)}", NAME_MAX - HASH_LENGTH - 1)
-    # Bucket names may not contain "google" (nor start with "goog").
-    name = f"{head}-{suffix}".replace("google", "ggl").replace("goog", "ggl")
-    return name if name[0].isalnum() else f"b{name}"[:NAME_MAX]
+from twin_contract.gcp_names import (  # noqa: F401
+    HASH_LENGTH,
+    NAME_MAX,
+    SERVICE_ACCOUNT_MAX,
+    bucket_name,
+    fit,
+    resource_name,
+    service_account_id,
+    short_hash,
+    slug,
+)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from cdktn_provider_google.workflows_workflow import WorkflowsWorkflow
 from constructs import Construct
 
+from constructs_lib.terraform_text import literal
+
 
 @dataclass(frozen=True)
 class NotificationWorkflowProps:
@@ -35,8 +37,8 @@ class NotificationWorkflow(Construct):
             name=props.name,
             region=props.region,
             description="Event notification workflow of the digital twin",
-            # Workflow expressions look like Terraform interpolations: escape them.
-            source_contents=props.definition.replace("${", "$${").replace("%{", "%%{"),
+            # Workflow expressions (`${input.x}`) look like Terraform interpolations: kept as text.
+            source_contents=literal(props.definition),
             service_account=props.service_account_email,
             call_log_level="LOG_ERRORS_ONLY",
             deletion_protection=not props.debug,

@@ -16,6 +16,8 @@ from cdktn_provider_google.pubsub_topic_iam_member import PubsubTopicIamMember
 from cdktn_provider_google.service_account import ServiceAccount
 from constructs import Construct
 
+from twin_contract.gcp_names import retained_subscription_name
+
 RETENTION = "604800s"  # 7 days
 
 
@@ -39,7 +41,7 @@ class TelemetryTopic(Construct):
         self.dead_letter_subscription = PubsubSubscription(
             self,
             "DeadLetterRetained",
-            name=f"{props.dead_letter_topic_name}-retained",
+            name=retained_subscription_name(props.dead_letter_topic_name),
             topic=self.dead_letter_topic.id,
             message_retention_duration=RETENTION,
             ack_deadline_seconds=60,

@@ -54,7 +54,7 @@ def test_condition_that_does_not_parse(make_project, condition):
         "hall.sensor.co2ppm == INTEGER(5)",
         "DOUBLE(3.5) < pressure",
         "status == STRING(ok)",
-        "a.b.c < d.e.f",
+        "a.b.temperature < d.e.pressure",
     ],
 )
 def test_condition_that_parses(make_project, condition):
@@ -170,7 +170,7 @@ def test_events_file_must_be_an_array(make_project):
 
 
 def test_every_event_mistake_is_reported(make_project):
-    rules = events() + [lambda_rule("temperature >"), {"condition": "a > b", "action": {"type": "lambda"}}]
+    rules = events() + [lambda_rule("temperature >"), {"condition": "speed > pressure", "action": {"type": "lambda"}}]
     del rules[1]["action"]["functionNameB"]
     del rules[0]["action"]["feedback"]["payload"]
     assert where(problems_of(make_project(config_events=rules))) == {

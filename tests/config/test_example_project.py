@@ -39,7 +39,7 @@ def test_example_loads_with_every_part(config):
     assert config.flags.use_event_checking and config.flags.trigger_notification_workflow
     assert config.flags.return_feedback_to_device
     assert [device for device, _ in config.processor_files] == ["conveyor-01", "press-01", "press-02"]
-    assert [name for name, _ in config.action_dirs] == ["high-temperature-callback", "log-incident", "notify-operator"]
+    assert [action.name for action in config.actions] == ["high-temperature-callback", "log-incident", "notify-operator"]
     assert config.state_machine_file == config.root / "state_machines" / "aws_step_function.json"
     assert config.root == EXAMPLE.resolve()
 
@@ -76,7 +76,7 @@ def test_config_objects_are_frozen(config, target, attribute):
 
 
 def test_config_collections_are_tuples_and_the_whole_config_is_hashable(config):
-    for collection in (config.devices, config.hierarchy, config.events, config.processor_files, config.action_dirs):
+    for collection in (config.devices, config.hierarchy, config.events, config.processor_files, config.actions):
         assert isinstance(collection, tuple)
     assert isinstance(config.devices[0].properties, tuple)
     assert isinstance(config.hierarchy[0].children, tuple)

@@ -43,7 +43,10 @@ def test_all_missing_required_files_are_reported_together(make_project):
 def test_optional_files_may_be_missing(make_project, name):
     project = make_project(config_events=[])  # the example's workflow action needs the flags file
     (project / name).unlink()
-    load_project(project)
+    config = load_project(project)
+    assert config.events == ()  # neither file contributes anything when missing
+    assert config.flags.use_event_checking is (name != "config_optimization.json")
+    assert [d.id for d in config.devices] == [d["id"] for d in example_json("config_iot_devices")]
 
 
 @pytest.mark.parametrize("name", REQUIRED + OPTIONAL)
@@ -80,9 +83,10 @@ def test_bad_twin_name(make_project, name):
     assert (problem.file, problem.path) == ("config.json", "$.digital_twin_name")
 
 
-@pytest.mark.parametrize("name", ["x" * 30, "A", "Twin_2-b"])
-def test_good_twin_name(make_project, name):
-    assert load_project(make_project(config=with_config(digital_twin_name=name))).name == name
+@pytest.mark.parametrize("name", ["x" * 30, "A", "Twin-2-b"])
+def test_good_twin_name_is_used_as_is(make_project, name):
+    config = load_project(make_project(config=with_config(digital_twin_name=name)))
+    assert (config.twin.digital_twin_name, config.name, config.warnings) == (name, name, ())
 
 
 @pytest.mark.parametrize("key", ["hot_storage_size_in_days", "cold_storage_size_in_days"])

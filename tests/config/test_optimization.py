@@ -21,7 +21,7 @@ def test_flags_default_to_off_when_the_file_is_missing(make_project):
     config = load_project(project)
     assert not (config.flags.use_event_checking or config.flags.trigger_notification_workflow
                 or config.flags.return_feedback_to_device)
-    assert config.action_dirs == () and config.state_machine_file is None
+    assert config.actions == () and config.state_machine_file is None
 
 
 @pytest.mark.parametrize("flag", ["triggerNotificationWorkflow", "returnFeedbackToDevice"])
@@ -44,17 +44,20 @@ def test_integrate_error_handling_is_rejected(make_project):
 
 
 def test_integrate_error_handling_false_is_fine(make_project):
-    load_project(make_project(config_optimization=flags(**ALL_ON, integrateErrorHandling=False)))
+    config = load_project(make_project(config_optimization=flags(**ALL_ON, integrateErrorHandling=False)))
+    assert (config.flags.use_event_checking, config.flags.trigger_notification_workflow,
+            config.flags.return_feedback_to_device) == (True, True, True)
 
 
 @pytest.mark.parametrize(
-    "content",
-    [[], {"result": []}, {"result": None}, {"result": {"inputParamsUsed": []}}],
+    "content, path",
+    [([], "$"), ({"result": []}, "$.result"), ({"result": None}, "$.result"),
+     ({"result": {"inputParamsUsed": []}}, FLAGS)],
     ids=["array", "result-array", "result-null", "params-array"],
 )
-def test_malformed_flags_document_is_a_problem_not_a_crash(make_project, content):
+def test_malformed_flags_document_is_a_problem_not_a_crash(make_project, content, path):
     problem = only_problem(make_project(config_optimization=content, config_events=[]))
-    assert (problem.file, problem.path) == (FILE, FLAGS)
+    assert (problem.file, problem.path) == (FILE, path)
 
 
 @pytest.mark.parametrize(
@@ -74,7 +77,7 @@ def test_event_checking_needs_each_actions_code_folder(make_project, rule, funct
 def test_action_code_is_not_needed_without_event_checking(make_project):
     project = make_project(config_optimization=flags(), config_events=example_json("config_events")[:1])
     shutil.rmtree(project / "lambda_functions")
-    assert load_project(project).action_dirs == ()
+    assert load_project(project).actions == ()
 
 
 def test_action_code_is_not_needed_when_not_auto_deployed(make_project):
@@ -82,7 +85,7 @@ def test_action_code_is_not_needed_when_not_auto_deployed(make_project):
     rules[0]["action"]["autoDeploy"] = False
     project = make_project(config_events=rules)
     shutil.rmtree(project / "lambda_functions" / "event_actions" / "high-temperature-callback")
-    assert [name for name, _ in load_project(project).action_dirs] == ["log-incident", "notify-operator"]
+    assert [action.name for action in load_project(project).actions] == ["log-incident", "notify-operator"]
 
 
 def test_workflow_needs_the_state_machine_file(make_project):
@@ -100,7 +103,7 @@ def test_state_machine_needs_start_at_and_states(make_project, missing):
     del definition[missing]
     (project / STATE_MACHINE).write_text(json.dumps(definition))
     problem = only_problem(project)
-    assert (problem.file, problem.path) == (STATE_MACHINE, "$")
+    assert (problem.file, problem.path) == (STATE_MACHINE, f"$.{missing}")
 
 
 @pytest.mark.parametrize("text", ["{", "[]"], ids=["invalid-json", "array"])

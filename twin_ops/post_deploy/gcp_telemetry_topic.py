@@ -17,7 +17,7 @@ from cdk_app.config.model import Provider
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_simulator_config
 from twin_ops.post_deploy.terraform_state import StackState
 from twin_ops.simulator.config import DeviceCredentials, PubSubTopic, SimulatorConfig
-from constructs_lib.gcp.naming import resource_name
+from twin_contract.gcp_names import resource_name
 
 TOPIC_OUTPUT = "telemetry_topic"
 PUBLISHER_OUTPUT = "device_publisher_account"

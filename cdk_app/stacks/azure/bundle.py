@@ -8,9 +8,8 @@ in the processing bundle.
 from __future__ import annotations
 
 import json
-import shutil
 
-from cdk_app.bundles import Bundles
+from cdk_app.bundles import Bundles, stage_files
 from cdk_app.config.model import ProjectConfig
 
 ENTRY_POINT = '"""Azure Functions entry point: the app is built by runtime/azure/function_app.py."""\n\nfrom runtime.azure.function_app import app  # noqa: F401\n'
@@ -31,5 +30,5 @@ def finish_azure_bundles(bundles: Bundles, config: ProjectConfig) -> None:
         (target / "host.json").write_text(json.dumps(HOST_JSON, indent=2) + "\n", encoding="utf-8")
         (target / "requirements.txt").write_text(REQUIREMENTS, encoding="utf-8")
     actions = bundles.processing / "project" / "event_actions"
-    for name, source in config.action_dirs:
-        shutil.copytree(source, actions / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for action in config.actions:
+        stage_files(action.files, actions / action.name)

@@ -1,0 +1,209 @@
+"""Notification workflows that can run: checked as each cloud's engine would before deploying.
+
+Step Functions (ASL): `StartAt` names a state, `States` is a non-empty object, every state has a
+known `Type`, every `Next`/`Default`/`Catch` target exists, every non-terminal state has `Next` or
+`End: true`; Parallel branches and Map processors are checked the same way. Logic Apps: one
+`Request` trigger (the event checker starts the workflow over HTTP), at least one action with a
+`type`, `runAfter` naming actions that exist. Google Cloud Workflows: `main` has a non-empty
+`steps` list of one-key step objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cdk_app.config.documents import json_path
+from cdk_app.config.errors import Problems
+from cdk_app.config.keys import check_keys
+from cdk_app.config.names import LOGIC_APP_NAME
+
+STATE_TYPES = ("Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
+MAX_STATE_NAME = 80
+
+
+class _Check:
+    def __init__(self, file: str, problems: Problems, warnings: Problems) -> None:
+        self.file, self.problems, self.warnings = file, problems, warnings
+
+    def add(self, parts: tuple, expected: str) -> None:
+        self.problems.add(self.file, json_path(parts), expected)
+
+
+def check_step_functions(document: Any, file: str, problems: Problems, warnings: Problems) -> None:
+    check = _Check(file, problems, warnings)
+    if not isinstance(document, dict):
+        check.add((), "a state machine object {StartAt, States}")
+        return
+    _state_machine(document, (), check)
+
+
+def _state_machine(node: dict, parts: tuple, check: _Check) -> None:
+    states, start = node.get("States"), node.get("StartAt")
+    if not isinstance(states, dict) or not states:
+        check.add(parts + ("States",), "an object of states (at least one)")
+        states = {}
+    if not isinstance(start, str) or (states and start not in states):
+        check.add(parts + ("StartAt",), f"the name of a state in States (got {_short(start)})")
+    for name, state in states.items():
+        here = parts + ("States", name)
+        if len(name) > MAX_STATE_NAME:
+            check.add(here, f"a state name of at most {MAX_STATE_NAME} characters")
+        if not isinstance(state, dict):
+            check.add(here, "a state object with a Type")
+            continue
+        kind = state.get("Type")
+        if kind not in STATE_TYPES:
+            check.add(here + ("Type",), f"one of {', '.join(STATE_TYPES)} (got {_short(kind)})")
+            continue
+        _transitions(state, kind, states, here, check)
+        if kind == "Task" and not isinstance(state.get("Resource"), str):
+            check.add(here + ("Resource",), "the ARN of the resource the Task calls")
+        if kind == "Parallel":
+            branches = state.get("Branches")
+            if not isinstance(branches, list) or not branches:
+                check.add(here + ("Branches",), "a non-empty array of state machines")
+            else:
+                for index, branch in enumerate(branches):
+                    if isinstance(branch, dict):
+                        _state_machine(branch, here + ("Branches", index), check)
+                    else:
+                        check.add(here + ("Branches", index), "a state machine object {StartAt, States}")
+        if kind == "Map":
+            key = "ItemProcessor" if "ItemProcessor" in state else "Iterator"
+            processor = state.get(key)
+            if isinstance(processor, dict):
+                _state_machine(processor, here + (key,), check)
+            else:
+                check.add(here + (key,), "a state machine object {StartAt, States} (ItemProcessor or Iterator)")
+
+
+def _transitions(state: dict, kind: str, states: dict, here: tuple, check: _Check) -> None:
+    def target(value: Any, parts: tuple) -> None:
+        if not isinstance(value, str) or value not in states:
+            check.add(parts, f"the name of a state in this state machine (got {_short(value)})")
+
+    if kind == "Choice":
+        choices = state.get("Choices")
+        if not isinstance(choices, list) or not choices:
+            check.add(here + ("Choices",), "a non-empty array of choice rules")
+        else:
+            for index, choice in enumerate(choices):
+                if not isinstance(choice, dict):
+                    check.add(here + ("Choices", index), "a choice rule object with Next")
+                else:
+                    target(choice.get("Next"), here + ("Choices", index, "Next"))
+        if "Default" in state:
+            target(state["Default"], here + ("Default",))
+    elif kind not in ("Succeed", "Fail"):
+        if state.get("End") is True:
+            if "Next" in state:
+                check.add(here, "either Next or End: true, not both")
+        elif "Next" in state:
+            target(state["Next"], here + ("Next",))
+        else:
+            check.add(here, "Next (the following state) or End: true")
+    catchers = state.get("Catch", [])
+    if not isinstance(catchers, list):
+        check.add(here + ("Catch",), "an array of catchers")
+        return
+    for index, catcher in enumerate(catchers):
+        if not isinstance(catcher, dict):
+            check.add(here + ("Catch", index), "a catcher object with ErrorEquals and Next")
+        else:
+            target(catcher.get("Next"), here + ("Catch", index, "Next"))
+
+
+def check_logic_app(document: Any, file: str, problems: Problems, warnings: Problems) -> None:
+    check = _Check(file, problems, warnings)
+    if not isinstance(document, dict):
+        check.add((), "an object {definition}")
+        return
+    check_keys(document, (), file, ("definition",), problems, warnings)
+    definition = document.get("definition")
+    if not isinstance(definition, dict):
+        check.add(("definition",), "a Logic Apps workflow definition object {triggers, actions}")
+        return
+    check_keys(
+        definition,
+        ("definition",),
+        file,
+        ("$schema", "contentVersion", "triggers", "actions", "outputs", "parameters"),
+        problems,
+        warnings,
+    )
+    if definition.get("parameters") not in (None, {}):
+        check.add(("definition", "parameters"), "no workflow parameters (the deployed workflow defines none)")
+    if definition.get("outputs") not in (None, {}):
+        warnings.add(file, json_path(("definition", "outputs")), "ignored: the event checker does not read workflow outputs")
+    triggers = definition.get("triggers")
+    if not isinstance(triggers, dict) or len(triggers) != 1:
+        check.add(("definition", "triggers"), "exactly one trigger: the event checker starts the workflow over HTTP")
+    else:
+        (name, trigger), = triggers.items()
+        _logic_app_name(name, ("definition", "triggers", name), check)
+        if not isinstance(trigger, dict) or str(trigger.get("type", "")).lower() != "request":
+            check.add(("definition", "triggers", name, "type"), '"Request" (an HTTP request trigger)')
+        elif not isinstance(trigger.get("inputs", {}), dict) or not isinstance(
+            (trigger.get("inputs") or {}).get("schema", {}), dict
+        ):
+            check.add(("definition", "triggers", name, "inputs"), "an object whose schema is a JSON schema object")
+    actions = definition.get("actions")
+    if not isinstance(actions, dict) or not actions:
+        check.add(("definition", "actions"), "an object of at least one action")
+        return
+    for name, action in actions.items():
+        here = ("definition", "actions", name)
+        _logic_app_name(name, here, check)
+        if not isinstance(action, dict) or not isinstance(action.get("type"), str):
+            check.add(here, "an action object with a type")
+            continue
+        run_after = action.get("runAfter", {})
+        if not isinstance(run_after, dict):
+            check.add(here + ("runAfter",), "an object of action names → statuses")
+            continue
+        for previous, statuses in run_after.items():
+            if previous not in actions or previous == name:
+                check.add(here + ("runAfter", previous), "the name of another action of this workflow")
+            elif not isinstance(statuses, list) or not all(isinstance(s, str) for s in statuses):
+                check.add(here + ("runAfter", previous), 'an array of statuses such as ["Succeeded"]')
+
+
+def _logic_app_name(name: str, parts: tuple, check: _Check) -> None:
+    if not LOGIC_APP_NAME.fullmatch(name):
+        check.add(parts, f"a name matching {LOGIC_APP_NAME.pattern} (Logic Apps trigger and action names)")
+
+
+def check_google_workflow(document: Any, file: str, problems: Problems, warnings: Problems) -> None:
+    check = _Check(file, problems, warnings)
+    if not isinstance(document, dict) or not isinstance(document.get("main"), dict):
+        check.add(("main",), "the main workflow: an object {params?, steps}")
+        return
+    for name, subworkflow in document.items():
+        here = (name,)
+        if not isinstance(subworkflow, dict):
+            check.add(here, "a subworkflow object {params?, steps}")
+            continue
+        check_keys(subworkflow, here, file, ("params", "steps"), problems, warnings)
+        params = subworkflow.get("params", [])
+        if not isinstance(params, list) or (name == "main" and len(params) > 1):
+            check.add(here + ("params",), "an array of parameter names (main takes at most one)")
+        steps = subworkflow.get("steps")
+        if not isinstance(steps, list) or not steps:
+            check.add(here + ("steps",), "a non-empty array of steps")
+            continue
+        for index, step in enumerate(steps):
+            if not isinstance(step, dict) or len(step) != 1 or not isinstance(next(iter(step.values())), dict):
+                check.add(here + ("steps", index), "a step: an object with one key (the step name) holding the step")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+CHECKS: dict[str, Callable[[Any, str, Problems, Problems], None]] = {
+    "aws": check_step_functions,
+    "azure": check_logic_app,
+    "google": check_google_workflow,
+}

@@ -1,0 +1,120 @@
+"""`python -m cdk_app status --project DIR`: one report over every cloud of the twin.
+
+Exit codes: 0 every cloud was reached and every check answered; 1 a check failed (e.g. access
+denied; the row says why); 3 a cloud had no credentials (one line for it at the end, the other
+clouds are reported in full).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cdk_app.config.model import Layer, ProjectConfig, Provider
+from cdk_app.topology import Topology
+from twin_contract import aws_names, azure_names, gcp_names
+from twin_ops.clouds import CLOUD_NAMES, CloudUnavailable, Clouds
+from twin_ops.azure_storage import AccountMissing
+from twin_ops.dead_letters import DeadLetter
+from twin_ops.redrive.run import label, open_destination
+from twin_ops.status import hot, stacks
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_NO_CREDENTIALS = 0, 1, 3
+
+
+class _Report:
+    def __init__(self, clouds: Clouds, echo: Callable[[str], None]) -> None:
+        self.clouds, self.echo, self.failed = clouds, echo, False
+
+    def cell(self, cloud: Provider | None, check: Callable[[Any], str]) -> str:
+        try:
+            return check(self.clouds.open(cloud) if cloud is not None else None)
+        except CloudUnavailable:
+            return f"not checked (no {CLOUD_NAMES[cloud]} credentials)"
+        except hot.HotStoreMissing as missing:
+            return f"{stacks.NOT_DEPLOYED} ({missing} does not exist)"
+        except AccountMissing as missing:
+            return f"{stacks.NOT_DEPLOYED} ({missing})"
+        except Exception as error:  # noqa: BLE001 - one row's failure does not hide the others
+            self.failed = True
+            return f"error: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+
+
+def run_status(
+    config: ProjectConfig,
+    topology: Topology,
+    destinations: tuple[DeadLetter, ...],
+    clouds: Clouds,
+    tf_outdir: Path,
+    echo: Callable[[str], None] = print,
+) -> int:
+    report = _Report(clouds, echo)
+    echo(f"# status {config.name}")
+    echo("stacks:")
+    width = max(len(topology.stack_name(layer)) for layer in topology.deploy_order)
+    for layer in topology.deploy_order:
+        stack, cloud = topology.stack_name(layer), topology.cloud(layer)
+        if cloud is Provider.AWS:
+            state = report.cell(cloud, lambda c, s=stack: stacks.cloudformation_status(c.client("cloudformation"), s))
+        else:
+            state = _terraform_state(report, tf_outdir, stack)
+        echo(f"  {stack:<{width}}  {CLOUD_NAMES[cloud]:<12}  {state}")
+
+    echo("dead letters (messages parked, approximate):")
+    for destination in destinations:
+        echo(f"  {label(destination)}: {report.cell(destination.cloud, lambda c, d=destination: _depth(d, c, config.name))}")
+
+    hot_cloud = topology.cloud(Layer.L3_HOT)
+    echo(f"hot storage, newest record per device ({CLOUD_NAMES[hot_cloud]}):")
+    reader = _hot_reader(config.name, hot_cloud)
+    unreachable = None
+    for device in config.devices:
+        if unreachable is None:
+            row = report.cell(hot_cloud, lambda c, d=device.id: _record(reader(c, d)))
+            if row.startswith(("error:", "not checked", stacks.NOT_DEPLOYED)):
+                unreachable = row
+        echo(f"  {device.id}: {unreachable or row}")
+
+    for line in clouds.unavailable.values():
+        echo(f"{line}; its rows above were not checked")
+    if report.failed:
+        return EXIT_CHECK_FAILED
+    return EXIT_NO_CREDENTIALS if clouds.unavailable else EXIT_OK
+
+
+def _terraform_state(report: _Report, tf_outdir: Path, stack: str) -> str:
+    backend = stacks.terraform_backend(tf_outdir, stack)
+    if backend is None:
+        return f"unknown: not synthesized in {tf_outdir} (run `make synth` for this project, or pass --tf-out)"
+    kind, settings = backend
+    stack_dir = tf_outdir / "stacks" / stack
+    state = report.cell(stacks.BACKEND_CLOUDS.get(kind),
+                        lambda c: stacks.describe_state(stacks.read_state(kind, settings, stack_dir, c)))
+    return f"{state} ({kind} backend)"
+
+
+def _depth(destination: DeadLetter, clients: Any, twin: str) -> str:
+    source, _ = open_destination(destination, clients, twin)
+    if source is None:
+        return stacks.NOT_DEPLOYED
+    count = source.depth()
+    return "unknown (no Cloud Monitoring sample in the last 10 minutes)" if count is None else str(count)
+
+
+def _hot_reader(twin: str, cloud: Provider) -> Callable[[Any, str], dict | None]:
+    if cloud is Provider.AWS:
+        return lambda c, device: hot.dynamodb_newest(c.client("dynamodb"), aws_names.hot_table_name(twin), device)
+    if cloud is Provider.AZURE:
+        account = azure_names.cosmos_account_name(azure_names.AzureNames(twin, Layer.L3_HOT.value, Layer.L3_HOT.code))
+        return lambda c, device: c.cosmos(account, azure_names.COSMOS_DATABASE, azure_names.COSMOS_CONTAINER).newest(device)
+    database = gcp_names.hot_database_name(twin)
+    return lambda c, device: hot.firestore_newest(c.firestore(database), gcp_names.HOT_COLLECTION, device)
+
+
+def _record(record: dict | None) -> str:
+    if record is None:
+        return "no record"
+    rest = {k: v for k, v in record.items() if k != "timestamp"}
+    return f"{record.get('timestamp')}  {json.dumps(rest, sort_keys=True, default=str)}"
