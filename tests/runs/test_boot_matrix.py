@@ -63,7 +63,7 @@ def test_every_matrix_project_runs_processors_events_actions_workflow_and_feedba
         assert (flags.use_event_checking, flags.trigger_notification_workflow, flags.return_feedback_to_device) == (
             True, True, True,
         ), project.name
-        assert config.processor_files and config.action_dirs and config.state_machine_file is not None, project.name
+        assert config.processor_files and config.actions and config.state_machine_file is not None, project.name
 
 
 @pytest.mark.parametrize("name", PROJECTS)
