@@ -37,10 +37,9 @@ def python_functions_in(outdir: Path, tf_outdir: Path) -> int:
     for stack in tf_outdir.glob("stacks/*/cdk.tf.json"):
         for kind, block in json.loads(stack.read_text()).get("resource", {}).items():
             for resource in block.values():
-                if "zip_deploy_file" in resource and resource.get("runtime_name") == "python":
-                    count += 1
-                elif kind == "google_cloudfunctions2_function" and resource["build_config"]["runtime"].startswith("python"):
-                    count += 1
+                azure = "zip_deploy_file" in resource and resource.get("runtime_name") == "python"
+                google = kind == "google_cloudfunctions2_function" and resource["build_config"]["runtime"].startswith("python")
+                count += azure or google
     return count
 
 

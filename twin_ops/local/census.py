@@ -70,6 +70,23 @@ def hot_records(deployment: LocalDeployment, stack: str) -> list[dict[str, Any]]
     return items
 
 
+def hot_count(deployment: LocalDeployment, stack: str) -> int:
+    """How many items the hot stores of `stack` hold (duplicates included): for progress and
+    waiting, where reading every item from moto each time would slow the twin it watches."""
+    count = 0
+    for table, owner in deployment.dynamo_tables.items():
+        if owner == stack:
+            for page in deployment.aws("dynamodb").get_paginator("scan").paginate(TableName=table, Select="COUNT"):
+                count += page["Count"]
+    for (account, database, container), owner in deployment.cosmos_containers.items():
+        if owner == stack:
+            count += len(deployment.platform.cosmos.items(account, database, container))
+    for database, owner in deployment.firestore_databases.items():
+        if owner == stack:
+            count += len(deployment.platform.firestore.documents(database))
+    return count
+
+
 def identities(records: Iterable[Mapping[str, Any]]) -> list[Identity]:
     return [(str(r["device_id"]), plain(str(r["timestamp"]))) for r in records if "device_id" in r and "timestamp" in r]
 

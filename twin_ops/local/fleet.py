@@ -53,26 +53,21 @@ def scaled_project(project: Path, devices: int | None, target: Path) -> Path:
 
 def _add_entity(tree: list[dict], device: str, clone: str) -> bool:
     """Next to the entity holding `device`'s component, an entity holding the clone's."""
-    for node in tree:
+    for index, node in enumerate(tree):
+        if node.get("type") != "entity":
+            continue
         children = node.get("children", [])
-        for child in list(children):
-            if child.get("type") == "component" and child.get("iotDeviceId") == device:
-                twin = copy.deepcopy(node)
-                twin["id"] = f"{node['id']}-{clone.rsplit('-', 1)[-1]}"
-                twin["children"] = [{**c, "iotDeviceId": clone} for c in twin.get("children", [])
-                                    if c.get("type") == "component" and c.get("iotDeviceId") == device]
-                return _insert_sibling(tree, node, twin)
-        if _add_entity([c for c in children if c.get("type") == "entity"], device, clone):
+        if any(c.get("type") == "component" and c.get("iotDeviceId") == device for c in children):
+            twin = copy.deepcopy(node)
+            twin["id"] = f"{node['id']}-{clone.rsplit('-', 1)[-1]}"
+            twin["children"] = [{**c, "iotDeviceId": clone} for c in twin.get("children", [])
+                                if c.get("type") == "component" and c.get("iotDeviceId") == device]
+            position = index + 1
+            while position < len(tree) and str(tree[position].get("id", "")).startswith(f"{node['id']}-"):
+                position += 1  # after the clones added before this one
+            tree.insert(position, twin)
             return True
-    return False
-
-
-def _insert_sibling(tree: list[dict], node: dict, sibling: dict) -> bool:
-    if node in tree:
-        tree.insert(tree.index(node) + 1, sibling)
-        return True
-    for parent in tree:
-        if _insert_sibling(parent.get("children", []), node, sibling):
+        if _add_entity(children, device, clone):
             return True
     return False
 

@@ -168,9 +168,9 @@ class Clock:
 
         root = str(code.resolve())
         for module in list(sys.modules.values()):
-            if str(Path(getattr(module, "__file__", "") or "/").resolve()).startswith(root):
-                if getattr(module, "datetime", None) is datetime_module.datetime:
-                    module.datetime = ShiftedDatetime
+            if (str(Path(getattr(module, "__file__", "") or "/").resolve()).startswith(root)
+                    and getattr(module, "datetime", None) is datetime_module.datetime):
+                module.datetime = ShiftedDatetime
 
     @classmethod
     def shifted(cls, seconds: float):
@@ -307,7 +307,9 @@ def serve_lambda(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
                 reporter.report(name, False, error=f"{type(exc).__name__}: {exc}"[:500])
             _answer(self, 200, json.dumps(answer, default=str).encode())
 
-    return HTTPServer(("127.0.0.1", spec.get("port") or 0), Invoke)
+    # Lambda runs concurrent invocations side by side (one instance each): a single-threaded server
+    # would hold a Function URL request behind another caller's idle keep-alive connection.
+    return ThreadingHTTPServer(("127.0.0.1", spec.get("port") or 0), Invoke)
 
 
 # -- Azure: a Function App on the Functions host
@@ -327,7 +329,8 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
         trigger = function.get_trigger()
         kind = trigger.get_binding_name()
         if kind == "httpTrigger":
-            http_routes.append((_route_pattern(trigger.route or name), [str(getattr(m, "value", m)) for m in trigger.methods or ()], name, function))
+            methods = [str(getattr(m, "value", m)) for m in trigger.methods or ()]
+            http_routes.append((_route_pattern(trigger.route or name), methods, name, function))
         elif kind == "queueTrigger":
             service = os.environ[f"{trigger.connection}__queueServiceUri"].rstrip("/")
             poller = QueuePoller(f"{service}/{trigger.queue_name}", name, function, reporter,

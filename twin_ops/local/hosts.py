@@ -90,5 +90,8 @@ class FunctionHosts:
             host.url = f"{scheme}://127.0.0.1:{host.port}"
 
     def close(self) -> None:
+        for host in self.hosts.values():  # all at once: each may take a moment to exit
+            if host.process.poll() is None:
+                host.process.terminate()
         for host in self.hosts.values():
             host.stop()

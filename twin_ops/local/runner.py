@@ -23,12 +23,12 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -41,14 +41,14 @@ from cdk_app.config import load_project
 from cdk_app.config.model import Layer, Provider
 from cdk_app.paths import REPO_ROOT
 from cdk_app.settings import DEFAULT_REGION
-from cdk_app.topology import BridgeKind, Topology, plan
+from cdk_app.topology import BridgeKind, plan
 from twin_contract.devices import client_id, feedback_topic, telemetry_topic
 from twin_ops.local import census
-from twin_ops.local.deployment import Endpoints, LocalDeployment, stack_layer
+from twin_ops.local.deployment import Endpoints, LocalDeployment
 from twin_ops.local.fleet import Message, messages, scaled_project
 from twin_ops.local.function_platform import platform_environment
 from twin_ops.local.hosts import FunctionHosts
-from twin_ops.local.http import LocalServer, Request, Response
+from twin_ops.local.http import LocalServer, Response
 from twin_ops.local.ledger import Ledger
 from twin_ops.local.mqtt import MqttClient
 from twin_ops.local.output import SynthFunction, SynthOutput
@@ -208,18 +208,23 @@ class LocalRun:
             self.exit.callback(server.stop)
         servers.control.route("POST", "/report", lambda r: (self.ledger.report(r.json()), Response(200, {}))[1])
 
-        self.mqtt_port = services.mosquitto() if self.topology.cloud(Layer.L1) in (Provider.AWS, Provider.AZURE) else None
         needs_aws = Provider.AWS in clouds or any(k.startswith("aws_") for k in tf_kinds | tf_data)
-        self.endpoints.moto = services.moto() if needs_aws else None
-        self.endpoints.aws_platform = servers.aws.url
         accounts = sorted({
             resource["name"] for stack in self.output.terraform.values()
             for resource in stack.resources.get("azurerm_storage_account", {}).values()
         })
-        if accounts:
-            self.endpoints.azurite = services.azurite(accounts)
-        if "google_storage_bucket" in tf_kinds:
-            self.endpoints.gcs = services.gcs()
+        with ThreadPoolExecutor(max_workers=4) as pool:  # the servers start side by side
+            mqtt = pool.submit(services.mosquitto) if self.topology.cloud(Layer.L1) in (Provider.AWS, Provider.AZURE) else None
+            moto = pool.submit(services.moto) if needs_aws else None
+            azurite = pool.submit(services.azurite, accounts) if accounts else None
+            gcs = pool.submit(services.gcs) if "google_storage_bucket" in tf_kinds else None
+            self.mqtt_port = mqtt.result() if mqtt else None
+            self.endpoints.moto = moto.result() if moto else None
+            if azurite:
+                self.endpoints.azurite = azurite.result()
+            if gcs:
+                self.endpoints.gcs = gcs.result()
+        self.endpoints.aws_platform = servers.aws.url
         for function in self.functions:
             if function.cloud is not Provider.AWS:
                 self.endpoints.host_ports[function.label] = free_port()
@@ -332,7 +337,8 @@ class LocalRun:
                 from xml.sax.saxutils import escape
 
                 text = base64.b64encode(json.dumps(event).encode()).decode()
-                deployment.azurite("POST", f"{url}/messages", f"<QueueMessage><MessageText>{escape(text)}</MessageText></QueueMessage>".encode())
+                message = f"<QueueMessage><MessageText>{escape(text)}</MessageText></QueueMessage>"
+                deployment.azurite("POST", f"{url}/messages", message.encode())
 
             platform.iot_hub.route_telemetry(hub, enqueue, lambda: None)
         for label, topic, _ in deployment.google_triggers:
@@ -373,9 +379,9 @@ class LocalRun:
             topic = next(topic for label, topic, _ in self.deployment.google_triggers if label.startswith(f"{l1_stack}/"))
             feedback = {}
             for name, subscription in self.platform.pubsub.subscriptions.items():
-                probe = {name: device for device in device_ids if subscription.filter({"device_id": device})
-                         and not subscription.filter({"device_id": "\x00"})}
-                feedback.update({device: sub for sub, device in probe.items()})
+                if subscription.filter({"device_id": "\x00"}):
+                    continue  # not one device's feedback subscription
+                feedback.update({device: name for device in device_ids if subscription.filter({"device_id": device})})
             publisher = SimpleNamespace(publish=lambda topic, data, **attrs: _Done(self.platform.pubsub.publish(topic, data, attrs)))
             for device in device_ids:
                 subscriber = SimpleNamespace(subscribe=lambda name, callback: self._listen(name, callback))
@@ -419,7 +425,8 @@ class LocalRun:
             self.ledger.add("published")
             progress.tick()
         self.timings["publish"] = self._lap()
-        self._settle(lambda: len(self._hot()) >= len(sent), "records to reach the hot store", progress)
+        hot_stack = self.topology.stack_name(Layer.L3_HOT)
+        self._settle(lambda: census.hot_count(self.deployment, hot_stack) >= len(sent), "records to reach the hot store", progress)
         self.timings["ingest"] = self._lap()
         progress.done()
 
@@ -433,7 +440,7 @@ class LocalRun:
         while time.monotonic() < deadline:
             if progress:
                 progress.show()
-            if reached() and self.ledger.busy == 0 and self.ledger.quiet_for() > 0.5:
+            if self.ledger.busy == 0 and self.ledger.quiet_for() > 0.5 and reached():  # cheap checks first: reached() reads the stores
                 return True
             if self.ledger.quiet_for() > quiet and self.ledger.busy == 0 and not reached():
                 break  # nothing moves any more
@@ -486,14 +493,16 @@ class LocalRun:
             listing = json.loads(self._call(f"{host.url}/admin/functions", None, "GET"))
             for function in listing:
                 if function["trigger"] == "timerTrigger":
+                    url = f"{host.url}/admin/functions/{function['name']}"
                     self._retrying(f"{host.function.label}:{function['name']}",
-                                   lambda f=function: self._call(f"{host.url}/admin/functions/{f['name']}", {}, headers={CLOCK_HEADER: str(offset)}))
+                                   lambda url=url: self._call(url, {}, headers={CLOCK_HEADER: str(offset)}))
         for owner, uri, target in self.deployment.scheduler_jobs:
             if owner == stack:
                 import base64
 
                 body = json.loads(base64.b64decode(target.get("body") or "e30=") or b"{}")
-                self._retrying(f"scheduler {uri}", lambda: self._call(uri, body, headers={**(target.get("headers") or {}), CLOCK_HEADER: str(offset)}))
+                headers = {**(target.get("headers") or {}), CLOCK_HEADER: str(offset)}
+                self._retrying(f"scheduler {uri}", lambda uri=uri, body=body, headers=headers: self._call(uri, body, headers=headers))
 
     def _retrying(self, what: str, action: Callable[[], Any], attempts: int = 6) -> None:
         """A scheduled run that fails runs again (the next timer tick, the scheduler's retries)."""
@@ -543,7 +552,6 @@ class LocalRun:
 
     def _account(self, sent: list[Message]) -> LocalRunResult:
         expected = {(m.device_id, m.timestamp) for m in sent}
-        hot_stack = self.topology.stack_name(Layer.L3_HOT)
         stored = self._hot()
         hot = census.Tally()
         hot.add(census.identities(stored))
@@ -574,7 +582,8 @@ class LocalRun:
         fired = [(rule, record) for record in stored for rule in self.config.events if census.rule_holds(rule.condition, record)]
         feedback_expected = sum(1 for rule, _ in fired if rule.action.feedback is not None)
         actions_expected = sum(2 if rule.action.type.value in WORKFLOW_ACTIONS else 1 for rule, _ in fired)
-        if feedback_expected:
+        feedback_path = self._feedback_path()
+        if feedback_expected and feedback_path:
             self._settle(lambda: self.ledger.get("feedback received") >= feedback_expected, "feedback to reach the devices", quiet=5.0)
         counts = self.ledger.counts
         published = counts["published"]
@@ -591,7 +600,7 @@ class LocalRun:
             Row("actions run", counts["actions run"], actions_expected, f"{counts['workflow executions']} workflow runs"),
         ]
         feedback_row = Row("feedback received", counts["feedback received"], feedback_expected)
-        if self.topology.cloud(Layer.L1) is not self.topology.cloud(Layer.L2) and not feedback_row.ok:
+        if not feedback_path:
             feedback_row.note = (f"no feedback path from L2 on {self.topology.cloud(Layer.L2).value} to devices on "
                                  f"{self.topology.cloud(Layer.L1).value}")
             feedback_row.expected = None
@@ -606,6 +615,10 @@ class LocalRun:
         return LocalRunResult(rows, problems, dict(self.timings),
                               {"stored hot": hot.duplicates, "moved to cold": cold.duplicates, "archived": archive.duplicates},
                               failures, dict(self.ledger.counts))
+
+    def _feedback_path(self) -> bool:
+        """Whether rule feedback can reach the devices: L2 on the devices' cloud."""
+        return self.topology.cloud(Layer.L1) is self.topology.cloud(Layer.L2)
 
     def _twin(self, expected: set[census.Identity]) -> tuple[int, str]:
         """Records readable through L4: TwinMaker's dataReader (AWS), or the reader the dashboards
@@ -673,7 +686,7 @@ class Progress:
 
     def _line(self) -> str:
         counts = self._run.ledger.counts
-        hot = len(self._run._hot())
+        hot = census.hot_count(self._run.deployment, self._run.topology.stack_name(Layer.L3_HOT))
         parts = [f"published {counts['published']}/{self._total}", f"ingested {counts['ingested']}",
                  f"processed {counts['processed']}", f"hot {hot}", f"events {counts['events fired']}",
                  f"actions {counts['actions run']}", f"feedback {counts['feedback received']}"]

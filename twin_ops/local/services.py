@@ -7,6 +7,7 @@ Each is started only when the twin needs it, on a free loopback port, and stoppe
 from __future__ import annotations
 
 import base64
+import contextlib
 import getpass
 import os
 import secrets
@@ -53,12 +54,13 @@ class Process:
     name: str
     process: subprocess.Popen
     log: Path
+    grace: float = 10.0  # seconds to exit after SIGTERM before SIGKILL
 
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=self.grace)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
@@ -72,13 +74,13 @@ class Services:
         self._processes: list[Process] = []
         self._closers: list = []
 
-    def _spawn(self, name: str, command: Sequence[str], env: dict[str, str] | None = None) -> Process:
+    def _spawn(self, name: str, command: Sequence[str], env: dict[str, str] | None = None, grace: float = 10.0) -> Process:
         log = self._dir / f"{name}.log"
         handle = log.open("wb")
         process = subprocess.Popen(list(command), stdout=handle, stderr=subprocess.STDOUT, cwd=self._dir,
                                    env={**os.environ, **(env or {})}, start_new_session=True)
         handle.close()
-        started = Process(name, process, log)
+        started = Process(name, process, log, grace)
         self._processes.append(started)
         return started
 
@@ -119,7 +121,7 @@ class Services:
             "--blobHost", "127.0.0.1", "--blobPort", str(blob), "--queueHost", "127.0.0.1", "--queuePort", str(queue),
             "--tableHost", "127.0.0.1", "--tablePort", str(free_port()),
             "--oauth", "basic", "--cert", str(self._tls.cert_file), "--key", str(self._tls.key_file),
-        ], env={"AZURITE_ACCOUNTS": keys})
+        ], env={"AZURITE_ACCOUNTS": keys}, grace=1.0)  # in memory, nothing to save; it waits for idle keep-alive clients
         for port in (blob, queue):
             wait_for_port(port, process.process, "Azurite", process.log)
         return {"blob": f"https://127.0.0.1:{blob}", "queue": f"https://127.0.0.1:{queue}"}
@@ -137,9 +139,7 @@ class Services:
         for process in reversed(self._processes):
             process.stop()
         for closer in reversed(self._closers):
-            try:
+            with contextlib.suppress(Exception):  # stopping an emulator must not hide the run's outcome
                 closer()
-            except Exception:  # noqa: BLE001 - stopping an emulator must not hide the run's outcome
-                pass
         self._processes.clear()
         self._closers.clear()

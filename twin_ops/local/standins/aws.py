@@ -33,6 +33,9 @@ from twin_ops.local.ledger import Ledger
 
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)  # Lambda waits 1 and 2 minutes between async attempts: compressed
 DEFAULT_ASYNC_RETRIES = 2
+# Async invokes of one function run side by side, as Lambda runs them on several instances (a
+# few suffice on this machine; the host serves each on its own thread).
+ASYNC_CONCURRENCY = 4
 
 
 class HostClient:
@@ -96,7 +99,8 @@ class LambdaService:
     def attach(self, name: str, url: str) -> None:
         function = self._functions[name]
         function.host = HostClient(url)
-        threading.Thread(target=self._work, args=(function,), name=f"lambda-{name}", daemon=True).start()
+        for index in range(ASYNC_CONCURRENCY):
+            threading.Thread(target=self._work, args=(function,), name=f"lambda-{name}-{index}", daemon=True).start()
 
     def invoke_async(self, target: str, event: Any) -> None:
         function = self.function(target)
@@ -295,9 +299,12 @@ class DynamoTtl:
                     ttl = item.get(attribute, {}).get("N")
                     if ttl is None or float(ttl) > now.timestamp():
                         continue
-                    key = {name: item[name] for name in keys}
-                    self._dynamodb().delete_item(TableName=table, Key=key)
-                    records.append(self._stream_record(table, key, item))
+                    records.append(self._stream_record(table, {name: item[name] for name in keys}, item))
+            for start in range(0, len(records), 25):  # the service deletes; batches keep moto's share small
+                batch = [{"DeleteRequest": {"Key": r["dynamodb"]["Keys"]}} for r in records[start : start + 25]]
+                unprocessed = {table: batch}
+                while unprocessed.get(table):
+                    unprocessed = self._dynamodb().batch_write_item(RequestItems=unprocessed).get("UnprocessedItems") or {}
             expired += len(records)
             for mapping in self.mappings.get(table, []):
                 for start in range(0, len(records), mapping.batch_size):
@@ -454,7 +461,7 @@ def run_state_machine(definition: Mapping[str, Any], data: Any, lambdas: LambdaS
                 result = _parameters(state["ResultSelector"], result)
             data = _result(data, result, state.get("ResultPath", "$"))
         elif kind == "Pass":
-            data = _result(data, state["Result"] if "Result" in state else effective, state.get("ResultPath", "$"))
+            data = _result(data, state.get("Result", effective), state.get("ResultPath", "$"))
         elif kind == "Succeed":
             return _path(data, state.get("OutputPath", "$"))
         elif kind == "Fail":

@@ -136,8 +136,9 @@ class Cosmos:
         item = request.json()
         partition = json.loads(request.header("x-ms-documentdb-partitionkey") or "[null]")[0]
         if partition != item.get(self.partition_keys[key]):
-            return Response(400, {"code": "BadRequest", "message": "PartitionKey extracted from document doesn't match the one specified in the header"})
-        if not (request.header("x-ms-documentdb-is-upsert") or "").lower() == "true" and (partition, item["id"]) in items:
+            return Response(400, {"code": "BadRequest",
+                                  "message": "PartitionKey extracted from document doesn't match the one specified in the header"})
+        if (request.header("x-ms-documentdb-is-upsert") or "").lower() != "true" and (partition, item["id"]) in items:
             return Response(409, {"code": "Conflict"})
         stored = {**item, "_rid": uuid.uuid4().hex[:12], "_etag": f'"{uuid.uuid4()}"', "_ts": int(time.time())}
         with self._lock:
@@ -324,7 +325,8 @@ class LogicApps:
 
     def callback_url(self, workflow: str, trigger: str) -> str:
         signature = self._signatures.setdefault(workflow, secrets.token_urlsafe(24))
-        return f"{self._url}/logicapps/{workflow}/triggers/{trigger}/invoke?api-version=2016-10-01&sp=%2Ftriggers%2F{trigger}%2Frun&sv=1.0&sig={signature}"
+        return (f"{self._url}/logicapps/{workflow}/triggers/{trigger}/invoke"
+                f"?api-version=2016-10-01&sp=%2Ftriggers%2F{trigger}%2Frun&sv=1.0&sig={signature}")
 
     def _invoke(self, request: Request) -> Response:
         workflow = self.workflows.get(request.params["workflow"])

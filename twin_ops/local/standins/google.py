@@ -17,7 +17,6 @@ import json
 import queue
 import re
 import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -176,7 +175,8 @@ class PubSub:
                 threading.Timer(PUSH_RETRY_DELAYS[attempt], subscription.inbox.put, args=((message, attempt + 1),)).start()
             else:
                 self._ledger.add("pushes undelivered")
-                self._ledger.fail(f"push to {subscription.name}", f"message {message['messageId']} undelivered after {attempt + 1} attempts")
+                self._ledger.fail(f"push to {subscription.name}",
+                                  f"message {message['messageId']} undelivered after {attempt + 1} attempts")
                 self._ledger.end()
 
 
