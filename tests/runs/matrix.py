@@ -1,13 +1,14 @@
 """The projects whose synthesized twins are booted function by function and run on this machine.
 
-The bundled examples, plus six mixed provider maps. Each mixed map places (L1, L2, hot, cold,
-archive) as (a, b, c, a, b) for one permutation (a, b, c) of the three clouds: neighbours always
-differ, so every chain bridge exists, and over the six permutations each of them (L1 → L2,
-L2 → hot, hot → cold, cold → archive) runs in all six ordered cloud pairs. L4 and L5 are chosen
-so that, with the examples, the hot-reader and twin-update bridges take every pair they can.
-`coverage()` computes what a set of projects covers from the topology, and the boot test asserts
-it against `universe()` (every provider map the clouds accept), so a new bridge kind or layer
-fails that test until the matrix covers it.
+The bundled examples, plus seven provider maps. Six place (L1, L2, hot, cold, archive) as
+(a, b, c, a, b) for one permutation (a, b, c) of the three clouds: neighbours always differ, so
+every chain bridge exists, and over the six permutations each of them (L1 → L2, L2 → hot,
+hot → cold, cold → archive, and the device feedback L2 → L1) runs in all six ordered cloud pairs.
+L4 and L5 sit on different clouds in each, chosen so that, with the examples, the hot-reader,
+twin-update and dashboard connections take every pair they can. The seventh leaves L4 and L5 out
+("none"). `coverage()` computes what a set of projects covers from the topology, and the boot test
+asserts it against `universe()` (every provider map the clouds accept), so a new bridge kind,
+layer or placement fails that test until the matrix covers it.
 
 Every project has event checking, actions, the notification workflow, feedback and processors on:
 a mixed project copies the example whose L2 is on its L2 cloud (its events, action code and
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdk_app.clouds import CLOUDS
-from cdk_app.config.model import Layer, Provider, Providers
-from cdk_app.topology import BridgeKind, Topology, plan
+from cdk_app.config.model import OPTIONAL_LAYERS, Layer, Provider, Providers
+from cdk_app.topology import BridgeKind, Features, Topology, plan
 from tests.conftest import REPO, write_project
 
 EXAMPLES_DIR = REPO / "examples"
@@ -36,11 +37,13 @@ LAYER_ORDER = (Layer.L1, Layer.L2, Layer.L3_HOT, Layer.L3_COLD, Layer.L3_ARCHIVE
 MIXED: dict[str, tuple[str, ...]] = {
     # The predecessor's own template topology (the issue's reproduction).
     "mx-template": ("google", "azure", "aws", "google", "azure", "azure", "aws"),
-    "mx-aws-gcp-az": ("aws", "google", "azure", "aws", "google", "aws", "azure"),
-    "mx-az-aws-gcp": ("azure", "aws", "google", "azure", "aws", "azure", "azure"),
-    "mx-gcp-aws-az": ("google", "aws", "azure", "google", "aws", "aws", "aws"),
+    "mx-aws-gcp-az": ("aws", "google", "azure", "aws", "google", "azure", "aws"),
+    "mx-az-aws-gcp": ("azure", "aws", "google", "azure", "aws", "azure", "aws"),
+    "mx-gcp-aws-az": ("google", "aws", "azure", "google", "aws", "aws", "azure"),
     "mx-aws-az-gcp": ("aws", "azure", "google", "aws", "azure", "aws", "azure"),
-    "mx-az-gcp-aws": ("azure", "google", "aws", "azure", "google", "azure", "aws"),
+    "mx-az-gcp-aws": ("azure", "google", "aws", "azure", "google", "aws", "azure"),
+    # No twin model and no dashboards (Google offers neither): the data path alone.
+    "mx-gcp-no-twin": ("google", "google", "google", "google", "google", "none", "none"),
 }
 # The example whose events, actions and workflow are written for each L2 cloud.
 BASE_FOR_L2 = {Provider.AWS: "factory-floor", Provider.AZURE: "factory-floor-azure", Provider.GOOGLE: "factory-floor-gcp"}
@@ -79,7 +82,7 @@ def coverage(topologies: Iterable[Topology]) -> tuple[set[Placement], set[Route]
     placements: set[Placement] = set()
     routes: set[Route] = set()
     for topology in topologies:
-        placements |= {(layer, topology.cloud(layer)) for layer in Layer}
+        placements |= {(layer, topology.providers.get(layer)) for layer in Layer}
         routes |= {
             (bridge.kind, topology.cloud(bridge.spec.source), topology.cloud(bridge.spec.target))
             for bridge in topology.bridges
@@ -88,8 +91,15 @@ def coverage(topologies: Iterable[Topology]) -> tuple[set[Placement], set[Route]
 
 
 def universe() -> tuple[set[Placement], set[Route]]:
-    """Every placement and bridge route of every provider map the clouds can host."""
-    options = [[cloud for cloud in Provider if layer in CLOUDS[cloud].layers] for layer in Layer]
+    """Every placement ("none" included where a layer may be left out) and bridge route of every
+    provider map the clouds can host, with device feedback on (as in every matrix project)."""
+    options = [
+        [cloud for cloud in Provider if layer in CLOUDS[cloud].layers] + ([None] if layer in OPTIONAL_LAYERS else [])
+        for layer in Layer
+    ]
+    maps = (dict(zip(Layer, choice, strict=True)) for choice in itertools.product(*options))
     return coverage(
-        plan("universe", Providers.of(dict(zip(Layer, choice, strict=True)))) for choice in itertools.product(*options)
+        plan("universe", Providers.of(providers), Features(device_feedback=True))
+        for providers in maps
+        if providers[Layer.L4] is not None or providers[Layer.L5] is None  # dashboards show the twin model
     )

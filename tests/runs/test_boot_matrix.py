@@ -16,7 +16,7 @@ import pytest
 
 from cdk_app.config import load_project
 from cdk_app.config.model import Provider
-from cdk_app.topology import plan
+from cdk_app.topology import plan_project
 from tests.runs.conftest import PROJECTS
 from tests.runs.matrix import coverage, universe
 from tests.runs.placeholders import REGION, placeholder
@@ -47,12 +47,16 @@ def test_the_matrix_puts_every_layer_on_every_cloud_and_every_bridge_in_every_di
     topologies = []
     for project in PROJECTS.values():
         config = load_project(project.write(tmp_path / project.name))
-        topologies.append(plan(config.name, config.providers))
+        topologies.append(plan_project(config))
     placements, routes = coverage(topologies)
     all_placements, all_routes = universe()
     assert sorted(all_placements - placements) == []
     assert sorted(all_routes - routes) == []
-    assert len(all_routes) == 4 * 6 + 4 + 2  # four chain bridges × 6 cloud pairs, hot reader × 4, twin update × 2
+    # Four chain bridges and device feedback × 6 ordered cloud pairs; the hot reader from any hot
+    # cloud to another one with a twin service (aws, azure) × 4; twin updates to Azure Digital
+    # Twins from L2 on aws or google × 2; dashboards from any hot cloud to Grafana on aws or azure
+    # (L4 elsewhere, so hot and L5 may share a cloud) × 6.
+    assert len(all_routes) == 5 * 6 + 4 + 2 + 6
 
 
 def test_every_matrix_project_runs_processors_events_actions_workflow_and_feedback(tmp_path):

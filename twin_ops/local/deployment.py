@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Layer, Provider
+from cdk_app.config.model import Provider
 from cdk_app.topology import Topology
 from twin_ops.local.output import PSEUDO_PARAMETER, Reference, SynthFunction, SynthOutput
 from twin_ops.local.standins.azure import entra_token
@@ -79,8 +79,7 @@ class LocalDeployment:
 
     def deploy(self) -> None:
         """Every stack in deploy order (receivers first), every resource of a provisioned type."""
-        order = [self.topology.stack_name(layer) for layer in self.topology.deploy_order]
-        stacks = [name for name in order if name in self.output.cloudformation or name in self.output.terraform]
+        stacks = [s.name for s in self.topology.stacks if s.name in self.output.cloudformation or s.name in self.output.terraform]
         for stack in stacks:
             if stack in self.output.cloudformation:
                 names = [n for n in self.output.cloudformation if n == stack or n.startswith(f"{stack}/")]
@@ -365,6 +364,20 @@ def _topic_rule(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> d
     return {"Ref": p.get("RuleName", r.resource_id)}
 
 
+def _iot_thing(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    """A device's thing: the feedback function asks IoT Core whether the device exists."""
+    name = _cfn_name(d, r, p, "ThingName")
+    d.aws("iot").create_thing(thingName=name)
+    return {"Ref": name, "Arn": f"arn:aws:iot:{d.endpoints.region}:{ACCOUNT}:thing/{name}"}
+
+
+def _grafana_workspace(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    """No Grafana runs here (twin_ops/local/dashboards.py reads what it would show): names only."""
+    workspace = f"g-{uuid.uuid5(uuid.NAMESPACE_URL, r.stack + r.resource_id).hex[:10]}"
+    return {"Ref": workspace, "Id": workspace, "Endpoint": f"{workspace}.grafana-workspace.{d.endpoints.region}.amazonaws.com",
+            "Arn": f"arn:aws:grafana:{d.endpoints.region}:{ACCOUNT}:/workspaces/{workspace}"}
+
+
 def _twinmaker_workspace(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     d.platform.twinmaker.workspace = p["WorkspaceId"]
     return {"Ref": p["WorkspaceId"], "Arn": f"arn:aws:iottwinmaker:{d.endpoints.region}:{ACCOUNT}:workspace/{p['WorkspaceId']}"}
@@ -404,6 +417,8 @@ CFN_PROVISIONERS: dict[str, Callable[[LocalDeployment, LocalResource, Mapping[st
     "AWS::SSM::Parameter": _ssm_parameter,
     "AWS::StepFunctions::StateMachine": _state_machine,
     "AWS::IoT::TopicRule": _topic_rule,
+    "AWS::IoT::Thing": _iot_thing,
+    "AWS::Grafana::Workspace": _grafana_workspace,
     "AWS::IoTTwinMaker::Workspace": _twinmaker_workspace,
     "AWS::IoTTwinMaker::ComponentType": _twinmaker_component_type,
     "AWS::IoTTwinMaker::Entity": _twinmaker_entity,
@@ -681,7 +696,3 @@ TF_PROVISIONERS: dict[str, Callable[[LocalDeployment, LocalResource, Mapping[str
     "google_service_account": _google_service_account,
 }
 
-
-def stack_layer(topology: Topology, stack: str) -> Layer | None:
-    top = stack.split("/")[0]
-    return next((layer for layer in Layer if topology.stack_name(layer) == top), None)

@@ -41,9 +41,9 @@ from cdk_app.config import load_project
 from cdk_app.config.model import Layer, Provider
 from cdk_app.paths import REPO_ROOT
 from cdk_app.settings import DEFAULT_REGION
-from cdk_app.topology import BridgeKind, plan
+from cdk_app.topology import BridgeKind, plan_project
 from twin_contract.devices import client_id, feedback_topic, telemetry_topic
-from twin_ops.local import census
+from twin_ops.local import census, dashboards
 from twin_ops.local.deployment import Endpoints, LocalDeployment
 from twin_ops.local.fleet import Message, messages, scaled_project
 from twin_ops.local.function_platform import platform_environment
@@ -66,8 +66,6 @@ ROLES = {
     "dispatcher": "ingested", "processor": "processed", "event_checker": "events fired",
     "lambda_function": "actions run", "event_action": "actions run", "event_action_http": "actions run", "main": "actions run",
 }
-WORKFLOW_ACTIONS = ("step_function", "logic_app", "workflow")
-RECORD_ROWS = ("ingested", "processed", "stored hot", "readable through the twin", "moved to cold", "archived")
 
 
 class LocalRunError(RuntimeError):
@@ -149,7 +147,7 @@ class LocalRun:
     def run(self) -> LocalRunResult:
         project = scaled_project(Path(self.request.project), self.request.devices, self.workdir / "project")
         self.config = load_project(project)
-        self.topology = plan(self.config.name, self.config.providers)
+        self.topology = plan_project(self.config)
         self.project = project
         cdk_out, tf_out = self._synth(project)
         self.output = SynthOutput(cdk_out, tf_out, self.workdir / "unpacked")
@@ -266,6 +264,8 @@ class LocalRun:
         self.deployment = LocalDeployment(self.output, self.topology, self.endpoints, self.platform, self.tls.ca_file)
         self._deployment_ref.append(self.deployment)
         self.deployment.deploy()
+        # The post-deploy step registers the project's devices in IoT Hub (azure-device-identities).
+        self.platform.iot_hub.devices = {device.id for device in self.config.devices}
 
     def _environment(self, function: SynthFunction) -> dict[str, str]:
         name = str(function.resolve(function.name, self.deployment.resolve))
@@ -420,7 +420,7 @@ class LocalRun:
         progress = Progress(self, len(sent))
         for index, message in enumerate(sent):
             if index == outage_at:
-                self._outage((BridgeKind.L1_TO_L2, BridgeKind.L2_TO_HOT, BridgeKind.L2_TO_TWIN_UPDATE))
+                self._outage((BridgeKind.L1_TO_L2, BridgeKind.L2_TO_HOT, BridgeKind.L2_TO_TWIN_UPDATE, BridgeKind.L2_TO_L1_FEEDBACK))
             links[message.device_id].send(json.dumps(message.body).encode())
             self.ledger.add("published")
             progress.tick()
@@ -456,9 +456,9 @@ class LocalRun:
         for bridge in self.topology.bridges:
             if bridge.kind not in kinds:
                 continue
-            sender_stack = self.topology.stack_name(bridge.sender_layer)
+            sender_stack = self.topology.sender_stack(bridge).name
             for function in self.functions:
-                if not function.stack.startswith(sender_stack):
+                if not in_stack(function, sender_stack):
                     continue
                 setting = bridge.url_setting()
                 if setting not in function.settings:
@@ -555,7 +555,8 @@ class LocalRun:
         stored = self._hot()
         hot = census.Tally()
         hot.add(census.identities(stored))
-        twin_read, twin_note = self._twin(expected)
+        twin_row = self._twin(expected)
+        dashboards_row = self._dashboards(expected)
         self.timings["twin"] = self._lap()
 
         self.gcs_classes: dict[tuple[str, str], str] = {}
@@ -581,7 +582,8 @@ class LocalRun:
 
         fired = [(rule, record) for record in stored for rule in self.config.events if census.rule_holds(rule.condition, record)]
         feedback_expected = sum(1 for rule, _ in fired if rule.action.feedback is not None)
-        actions_expected = sum(2 if rule.action.type.value in WORKFLOW_ACTIONS else 1 for rule, _ in fired)
+        # A rule runs its function, a workflow rule its two (functionName, then functionNameB).
+        actions_expected = sum(2 if rule.action.function_name_b else 1 for rule, _ in fired)
         feedback_path = self._feedback_path()
         if feedback_expected and feedback_path:
             self._settle(lambda: self.ledger.get("feedback received") >= feedback_expected, "feedback to reach the devices", quiet=5.0)
@@ -592,7 +594,8 @@ class LocalRun:
             Row("ingested", counts["ingested"], published),
             Row("processed", counts["processed"], published),
             Row("stored hot", hot.of(expected), published, f"{len(stored)} items, {hot.duplicates} duplicates"),
-            Row("readable through the twin", twin_read, published, twin_note),
+            twin_row,
+            dashboards_row,
             Row("moved to cold", cold.of(expected), published,
                 f"{cold.duplicates} duplicates; {left_hot.of(expected)} left in hot"),
             Row("archived", archive.of(expected), published, f"{archive.duplicates} duplicates"),
@@ -617,12 +620,15 @@ class LocalRun:
                               failures, dict(self.ledger.counts))
 
     def _feedback_path(self) -> bool:
-        """Whether rule feedback can reach the devices: L2 on the devices' cloud."""
-        return self.topology.cloud(Layer.L1) is self.topology.cloud(Layer.L2)
+        """Whether rule feedback can reach the devices: L2 on the devices' cloud, or the feedback connection."""
+        return self.topology.cloud(Layer.L1) is self.topology.cloud(Layer.L2) or self.topology.has(BridgeKind.L2_TO_L1_FEEDBACK)
 
-    def _twin(self, expected: set[census.Identity]) -> tuple[int, str]:
+    def _twin(self, expected: set[census.Identity]) -> Row:
         """Records readable through L4: TwinMaker's dataReader (AWS), or the reader the dashboards
         use and the twins' live values (Azure Digital Twins)."""
+        name = "readable through the twin"
+        if not self.topology.placed(Layer.L4):
+            return Row(name, 0, None, "no twin model (layer_4_provider is none)")
         times = sorted(timestamp for _, timestamp in expected)
         start, end = times[0], times[-1]
         read = census.Tally()
@@ -630,7 +636,8 @@ class LocalRun:
             for component in self.platform.twinmaker.components:
                 values = self.platform.twinmaker.history(component, start, end)
                 read.add({(component.device_id, value["time"]) for value in values})
-            return read.of(expected), f"TwinMaker dataReader of {len(self.platform.twinmaker.components)} entity components"
+            return Row(name, read.of(expected), len(expected),
+                       f"TwinMaker dataReader of {len(self.platform.twinmaker.components)} entity components")
         reader = self._dashboard_reader()
         if reader is not None:
             url, token = reader
@@ -649,7 +656,26 @@ class LocalRun:
         note = f"{urlsplit(reader[0]).path if reader else 'no reader'}; ADT: {updates} twin updates, {current}/{len(latest)} twins current"
         if current < len(latest):
             self.twin_problems.append(f"Azure Digital Twins: {len(latest) - current} twins do not show their device's last record")
-        return read.of(expected), note
+        return Row(name, read.of(expected), len(expected), note)
+
+    def _dashboards(self, expected: set[census.Identity]) -> Row:
+        """Records the twin's Grafana dashboard shows, each panel queried as Grafana queries it
+        (twin_ops/local/dashboards.py); the latest-values panels must show each device's last record."""
+        name = "shown on the dashboards"
+        if not self.topology.placed(Layer.L5):
+            return Row(name, 0, None, "no dashboards (layer_5_provider is none)")
+        source = dashboards.data_source(self.deployment, self.topology, self.platform)
+        devices = dashboards.devices_shown(self.config, source)
+        on_dashboard = {identity for identity in expected if identity[0] in devices}
+        shown = dashboards.shown(self.config, source, self.platform, self.ca)
+        latest = dashboards.newest(on_dashboard)
+        current = sum(1 for device, timestamp in latest.items() if census.plain(shown.latest.get(device, "")) == timestamp)
+        if current < len(latest):
+            self.twin_problems.append(f"dashboards: {len(latest) - current} latest-values panels do not show their device's last record")
+        left_out = len(expected) - len(on_dashboard)
+        note = (f"{shown.panels} panels over {shown.source}; {current}/{len(latest)} latest-values panels current"
+                + (f"; {left_out} records of devices in no entity" if left_out else ""))
+        return Row(name, shown.history.of(on_dashboard), len(on_dashboard), note)
 
     def _dashboard_reader(self) -> tuple[str, str] | None:
         """The reader dashboards use on Azure: L4's Digital Twin Data Connector, else L3 hot's reader."""
@@ -666,6 +692,11 @@ class LocalRun:
                     token = self.platform.key_vault.vaults[vault][environment["INBOUND_TOKEN_SECRET"]]
                     return f"{host.url}/api/{route}", token
         return None
+
+
+def in_stack(function: SynthFunction, stack: str) -> bool:
+    """The function belongs to `stack` or one of its nested stacks (not to `<stack>-feedback`)."""
+    return function.stack == stack or function.stack.startswith(f"{stack}/")
 
 
 class _Done:

@@ -10,6 +10,7 @@ import base64
 import contextlib
 import getpass
 import os
+import random
 import secrets
 import shutil
 import socket
@@ -30,10 +31,36 @@ class ServiceError(RuntimeError):
     """A local server could not start (not installed, or it exited): the message says which and how to fix it."""
 
 
+PORTS_BELOW = 20_000  # the lowest port handed out (below it: well-known and registered services)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free loopback port for a server that binds it later (a function host binds its port
+    seconds after the deployment baked it into URLs). Taken below the kernel's ephemeral range:
+    a port from the ephemeral range may meanwhile become the source port of any outgoing
+    connection on this machine."""
+    ephemeral_low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(PORTS_BELOW, ephemeral_low) if ephemeral_low > PORTS_BELOW + 1000 else 0
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            port = probe.getsockname()[1]
+        _handed_out.add(port)
+        return port
+    raise ServiceError("no free loopback port")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
 
 
 def wait_for_port(port: int, process: subprocess.Popen | None, name: str, log: Path, timeout: float = 60.0) -> None:

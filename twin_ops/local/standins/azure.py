@@ -259,6 +259,7 @@ class IotHub:
         self.hubs: dict[str, str] = {}  # host name → hub name
         self.mqtt = None  # the runner's MqttClient
         self._versions: dict[str, int] = {}
+        self.devices: set[str] | None = None  # registered device identities (the post-deploy step registers them)
         server.route("PATCH", "/twins/{device}", self._patch)
 
     def _patch(self, request: Request) -> Response:
@@ -266,6 +267,8 @@ class IotHub:
         if host not in self.hubs or not _bearer(request):
             return Response(404, {"Message": f"no IoT Hub at {host}"})
         device = request.params["device"]
+        if self.devices is not None and device not in self.devices:
+            return Response(404, {"Message": f"device {device} not found"})
         desired = (request.json().get("properties") or {}).get("desired") or {}
         self._versions[device] = self._versions.get(device, 1) + 1
         self.mqtt.publish(device_feedback_topic(device), json.dumps({**desired, "$version": self._versions[device]}).encode())

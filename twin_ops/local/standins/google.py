@@ -109,6 +109,7 @@ class PubSub:
         self.topics: dict[str, list[Subscription]] = {}
         self.subscriptions: dict[str, Subscription] = {}
         server.route("POST", "/pubsub/publish", self._api_publish)
+        server.route("POST", "/pubsub/subscriptions", self._api_subscriptions)
 
     def add_topic(self, topic: str) -> None:
         self.topics.setdefault(topic, [])
@@ -160,6 +161,12 @@ class PubSub:
         except KeyError as exc:
             return Response(404, {"error": str(exc)})
         return Response(200, {"messageId": message_id})
+
+    def _api_subscriptions(self, request: Request) -> Response:
+        topic = request.json()["topic"]
+        if topic not in self.topics:
+            return Response(404, {"error": f"no topic {topic}"})
+        return Response(200, {"subscriptions": [subscription.name for subscription in self.topics[topic]]})
 
     def _push_loop(self, subscription: Subscription) -> None:
         while True:
