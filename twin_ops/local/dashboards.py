@@ -15,6 +15,7 @@ import json
 import ssl
 import urllib.request
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -32,6 +33,7 @@ from twin_ops.post_deploy.grafana import ReaderSource, Source, device_series, tw
 HISTORY_PANELS = ("timeseries", "state-timeline")
 LATEST_PANEL = "stat"
 RANGE = timedelta(hours=24)  # the dashboard's default time range (now-24h → now)
+PARALLEL_QUERIES = 4
 
 
 @dataclass
@@ -68,19 +70,19 @@ def shown(config: ProjectConfig, source: Source, platform: Any, ca: ssl.SSLConte
     now = now or datetime.now(timezone.utc)
     macros = {"${__from:date:iso}": format_timestamp(now - RANGE), "${__to:date:iso}": format_timestamp(now)}
     dashboard = twin_dashboard(config.name, device_series(config), source)
-    history, latest, panels = census.Tally(), {}, 0
-    for panel in dashboard["panels"]:
-        if panel["type"] not in (*HISTORY_PANELS, LATEST_PANEL):
-            continue
-        panels += 1
-        for target in panel["targets"]:
-            device, rows = _run(target, source, platform, macros, ca, now)
-            if panel["type"] == LATEST_PANEL:
-                stamps = [row["timestamp"] for row in rows if row.get("timestamp")]
-                if stamps:
-                    latest[device] = max(stamps)
-            else:
-                history.add((device, census.plain(str(row["timestamp"]))) for row in rows if row.get("timestamp"))
+    queries = [(panel["type"], target) for panel in dashboard["panels"] if panel["type"] in (*HISTORY_PANELS, LATEST_PANEL)
+               for target in panel["targets"]]
+    history, latest = census.Tally(), {}
+    with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:  # a dashboard's panels load side by side
+        answers = list(pool.map(lambda query: _run(query[1], source, platform, macros, ca, now), queries))
+    panels = len(queries)  # one query per panel
+    for (kind, _), (device, rows) in zip(queries, answers, strict=True):
+        if kind == LATEST_PANEL:
+            stamps = [row["timestamp"] for row in rows if row.get("timestamp")]
+            if stamps:
+                latest[device] = max(stamps)
+        else:
+            history.add((device, census.plain(str(row["timestamp"]))) for row in rows if row.get("timestamp"))
     kind = "TwinMaker" if source.datasource(config.name)["type"] == dashboards.TWINMAKER_PLUGIN else "reader endpoints"
     return Shown(history, latest, panels, kind)
 
@@ -114,9 +116,8 @@ def _twinmaker(target: Mapping[str, Any], platform: Any, now: datetime) -> tuple
     )
     if component is None:
         raise LookupError(f"TwinMaker has no component {target['componentName']} in entity {target['entityId']}")
-    values = platform.twinmaker.history(component, format_timestamp(now - RANGE), format_timestamp(now))
-    if target["queryType"] == "GetPropertyValue":  # the newest value of each property
-        values = values[-1:] if values else []
+    values = platform.twinmaker.history(component, format_timestamp(now - RANGE), format_timestamp(now),
+                                        list(target["properties"]), newest=target["queryType"] == "GetPropertyValue")
     return component.device_id, [{"timestamp": value["time"]} for value in values]
 
 

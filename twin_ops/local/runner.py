@@ -633,8 +633,10 @@ class LocalRun:
         start, end = times[0], times[-1]
         read = census.Tally()
         if self.topology.cloud(Layer.L4) is Provider.AWS:
-            for component in self.platform.twinmaker.components:
-                values = self.platform.twinmaker.history(component, start, end)
+            components = self.platform.twinmaker.components
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                histories = pool.map(lambda component: self.platform.twinmaker.history(component, start, end), components)
+            for component, values in zip(components, histories, strict=True):
                 read.add({(component.device_id, value["time"]) for value in values})
             return Row(name, read.of(expected), len(expected),
                        f"TwinMaker dataReader of {len(self.platform.twinmaker.components)} entity components")

@@ -528,15 +528,19 @@ class TwinMaker:
         self.workspace = ""
         self.components: list[TwinComponent] = []
 
-    def history(self, component: TwinComponent, start: str, end: str) -> list[dict[str, Any]]:
-        """Every value TwinMaker would show for the component in [start, end], paging through."""
-        names = [name for name, definition in component.properties.items() if definition.get("isTimeSeries")]
+    def history(self, component: TwinComponent, start: str, end: str, properties: list[str] | None = None,
+                newest: bool = False) -> list[dict[str, Any]]:
+        """Every value TwinMaker would show for the component's time-series properties (or those of
+        `properties`) in [start, end], paging through; `newest`: only the newest value (one page,
+        newest first, as GetPropertyValue reads the latest)."""
+        names = [name for name, definition in component.properties.items()
+                 if definition.get("isTimeSeries") and (properties is None or name in properties)]
         values, token = [], None
         for _ in range(10_000):
             request = {
                 "workspaceId": self.workspace, "entityId": component.entity_id, "componentName": component.component,
-                "selectedProperties": names, "startTime": start, "endTime": end, "maxResults": 100,
-                "orderByTime": "ASCENDING",
+                "selectedProperties": names, "startTime": start, "endTime": end, "maxResults": 1 if newest else 100,
+                "orderByTime": "DESCENDING" if newest else "ASCENDING",
                 "properties": {**{name: {"definition": definition} for name, definition in component.properties.items()},
                                "iotDeviceId": {"definition": {"dataType": {"type": "STRING"}, "isTimeSeries": False},
                                                "value": {"stringValue": component.device_id}}},
@@ -548,6 +552,6 @@ class TwinMaker:
             for series in answer.get("propertyValues", []):
                 values.extend(series.get("values", []))
             token = answer.get("nextToken")
-            if not token:
+            if not token or newest:
                 return values
         raise RuntimeError("TwinMaker read did not finish paging")
