@@ -66,8 +66,7 @@ deploy diff destroy: install
 
 # The synthesized twin run on this machine (README "Try it locally"); DEVICES, MESSAGES, OUTAGE optional.
 local: install
-	$(BIN)/python -m cdk_app local --project $(PROJECT) $(if $(DEVICES),--devices $(DEVICES)) \
-		$(if $(MESSAGES),--messages $(MESSAGES)) $(if $(OUTAGE),--outage $(OUTAGE))
+	$(BIN)/python -m cdk_app local --project $(PROJECT)$(if $(DEVICES), --devices $(DEVICES))$(if $(MESSAGES), --messages $(MESSAGES))$(if $(OUTAGE), --outage $(OUTAGE))
 
 clean:
 	rm -rf $(OUT) $(TF_OUT) .pytest_cache

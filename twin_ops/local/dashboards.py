@@ -25,7 +25,7 @@ from cdk_app.topology import Topology
 from twin_contract import dashboards
 from twin_contract.wire import format_timestamp
 from twin_ops.local import census
-from twin_ops.local.deployment import LocalDeployment
+from twin_ops.local.deployment import DeploymentError, LocalDeployment
 from twin_ops.post_deploy.aws_grafana import aws_source
 from twin_ops.post_deploy.azure_grafana import read_spec
 from twin_ops.post_deploy.grafana import ReaderSource, Source, device_series, twin_dashboard
@@ -61,7 +61,7 @@ def data_source(deployment: LocalDeployment, topology: Topology, platform: Any) 
     )
     token = platform.key_vault.vaults.get(spec.token_vault, {}).get(spec.token_secret)
     if token is None:
-        raise LookupError(f"the dashboard token {spec.token_secret} is not in the vault {spec.token_vault}")
+        raise DeploymentError(f"the dashboard token {spec.token_secret} is not in the vault {spec.token_vault}")
     return ReaderSource(url, last_entry_url, token)
 
 
@@ -115,7 +115,7 @@ def _twinmaker(target: Mapping[str, Any], platform: Any, now: datetime) -> tuple
          if (c.entity_id, c.component) == (target["entityId"], target["componentName"])), None,
     )
     if component is None:
-        raise LookupError(f"TwinMaker has no component {target['componentName']} in entity {target['entityId']}")
+        raise DeploymentError(f"TwinMaker has no component {target['componentName']} in entity {target['entityId']}")
     values = platform.twinmaker.history(component, format_timestamp(now - RANGE), format_timestamp(now),
                                         list(target["properties"]), newest=target["queryType"] == "GetPropertyValue")
     return component.device_id, [{"timestamp": value["time"]} for value in values]

@@ -78,8 +78,9 @@ def expected_errors() -> tuple[type[Exception], ...]:
     from twin_ops.local.hosts import HostError
     from twin_ops.local.output import OutputError
     from twin_ops.local.services import ServiceError
+    from twin_ops.post_deploy import PostDeployError  # the dashboards' data source, read from the L5 stack
 
-    return (LocalRunError, DeploymentError, HostError, OutputError, ServiceError)
+    return (LocalRunError, DeploymentError, HostError, OutputError, ServiceError, PostDeployError)
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,6 @@ class LocalRun:
         self._deploy()
         self._start_hosts()
         self._wire_triggers()
-        self.timings["start"] = self._lap()
         device_ids = [device.id for device in self.config.devices][: self.request.devices or None]
         sent = messages(project, device_ids, self.request.messages)
         self._publish(sent)
@@ -600,7 +600,7 @@ class LocalRun:
                 f"{cold.duplicates} duplicates; {left_hot.of(expected)} left in hot"),
             Row("archived", archive.of(expected), published, f"{archive.duplicates} duplicates"),
             Row("events fired", counts["events fired"], len(fired)),
-            Row("actions run", counts["actions run"], actions_expected, f"{counts['workflow executions']} workflow runs"),
+            Row("actions run", counts["actions run"], actions_expected, _plural(counts["workflow executions"], "workflow run")),
         ]
         feedback_row = Row("feedback received", counts["feedback received"], feedback_expected)
         if not feedback_path:
@@ -694,6 +694,10 @@ class LocalRun:
                     token = self.platform.key_vault.vaults[vault][environment["INBOUND_TOKEN_SECRET"]]
                     return f"{host.url}/api/{route}", token
         return None
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def in_stack(function: SynthFunction, stack: str) -> bool:
