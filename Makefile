@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # ~100 s → ~25 s); Python then caches bytecode for the modules actually imported, on first use.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install synth test check lint bench deploy diff destroy clean
+.PHONY: install synth test check lint bench bench-local deploy diff destroy local clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -62,9 +62,17 @@ lint: check synth
 bench: install
 	$(BIN)/python bench/run.py
 
+# `make local DEVICES=10 MESSAGES=100` on the bundled example, timed after its synth (bench/local.md).
+bench-local: install
+	$(BIN)/python bench/local.py
+
 # Deploy order comes from the topology (receivers before senders); DRY_RUN=1 prints the plan only.
 deploy diff destroy: install
 	$(BIN)/python -m cdk_app $@ --project $(PROJECT) --out $(OUT) --tf-out $(TF_OUT) --cdk $(CDK) $(if $(DRY_RUN),--dry-run)
+
+# The synthesized twin run on this machine (README "Try it locally"); DEVICES, MESSAGES, OUTAGE optional.
+local: install
+	$(BIN)/python -m cdk_app local --project $(PROJECT)$(if $(DEVICES), --devices $(DEVICES))$(if $(MESSAGES), --messages $(MESSAGES))$(if $(OUTAGE), --outage $(OUTAGE))
 
 clean:
 	rm -rf $(OUT) $(TF_OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -26,7 +26,7 @@ setup(
         "dev": [
             "pytest==9.2.0",
             "syrupy==7.0.1",
-            "moto[all]==5.2.5",
+            "moto[all,server]==5.2.5",  # server mode: `make local` runs moto as a local AWS endpoint
             "cfn-lint==1.58.0",
             "cdk-nag==3.0.2",
             "ruff==0.17.6",  # `make lint` (ruff.toml)

@@ -80,6 +80,16 @@ def synthesize_project(project: Path, workdir: Path) -> Synthesized:
     return Synthesized(result.assembly, result.aws_stacks, outdir, tf_outdir, config, topology)
 
 
+def synthesize_example(name: str, tmp_path_factory) -> Synthesized:
+    """A bundled example as it is (examples/<name>), synthesized once per session for every test
+    package; the default example is the same synth as `synth_project()`."""
+    key = json.dumps([None, {}], sort_keys=True) if name == EXAMPLE.name else f"example:{name}"
+    if key not in _CACHE:
+        workdir = tmp_path_factory.mktemp(f"example-{name}")
+        _CACHE[key] = synthesize_project(write_project(workdir / "project", base=REPO / "examples" / name), workdir)
+    return _CACHE[key]
+
+
 @pytest.fixture(scope="session")
 def synth_project(tmp_path_factory):
     """synth_project(providers=None, **file_overrides) -> Synthesized, cached for the session."""

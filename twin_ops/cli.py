@@ -1,4 +1,4 @@
-"""`python -m cdk_app deploy|diff|destroy|post-deploy|simulate|status|redrive|migrate` (run with `--help` for each)."""
+"""`python -m cdk_app deploy|diff|destroy|post-deploy|simulate|status|redrive|migrate|local` (run with `--help` for each)."""
 
 from __future__ import annotations
 
@@ -112,6 +112,16 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("old_dir", metavar="OLD_DIR", help="the project to migrate (left unchanged)")
     migrate.add_argument("new_dir", metavar="NEW_DIR", help="a new or empty folder outside OLD_DIR")
     migrate.set_defaults(handler=_run_migrate)
+
+    local = commands.add_parser("local", help="run the synthesized twin on this machine and account for every record")
+    local.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
+    local.add_argument("--devices", type=_positive, help="devices that send (default: the project's; more are cloned from them)")
+    local.add_argument("--messages", type=_positive, help="messages per device, cycling its sample payloads (default: each once)")
+    local.add_argument("--outage", type=float, default=0.0, metavar="SECONDS",
+                       help="every data-carrying bridge receiver answers 503 this long once its traffic starts")
+    local.add_argument("--workdir", help="keep the run's files (synth, logs, hosts) here instead of a temporary directory")
+    local.add_argument("--timeout", type=float, default=300.0, help="seconds each stage may take to settle (default 300)")
+    local.set_defaults(handler=_run_local)
     return parser
 
 
@@ -233,6 +243,28 @@ def _run_migrate(args: argparse.Namespace) -> int:
     from twin_ops.migrate.run import migrate
 
     return migrate(Path(args.old_dir), Path(args.new_dir))
+
+
+def _run_local(args: argparse.Namespace) -> int:
+    from twin_ops.local.runner import LocalRunRequest, expected_errors, render, run_local
+
+    request = LocalRunRequest(
+        Path(args.project), devices=args.devices, messages=args.messages, outage=args.outage,
+        workdir=Path(args.workdir).resolve() if args.workdir else None, timeout=args.timeout,
+        echo=lambda line: print(line, file=sys.stderr), live=sys.stdout.isatty(),
+    )
+    try:
+        result = run_local(request)
+    except ProjectConfigError as error:
+        print(error.report(), file=sys.stderr)
+        return 2
+    except expected_errors() as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(render(result, f"{args.project}: the synthesized twin, run locally"))
+    for failure in result.failures[:10]:
+        print(f"  function error: {failure}", file=sys.stderr)
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":

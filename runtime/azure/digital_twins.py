@@ -19,12 +19,12 @@ from urllib.parse import quote
 from runtime.azure import identity, rest
 from runtime.azure.environment import APP_ROOT
 from runtime.core.errors import InvalidInput
+from runtime.core.telemetry import parse_timestamp
 
 API_VERSION = "2023-10-31"
 METADATA = ("device_id", "timestamp", "record_id")  # record fields, not twin properties
-
-
 BINDINGS_FILE = "twin_bindings.json"
+MAX_CONFLICTS = 5  # concurrent updaters of one twin: read again and retry the conditional patch
 
 
 def twin_patch(record: Mapping[str, Any], binding: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -54,6 +54,10 @@ def latest_per_device(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str,
 
 
 class TwinUpdater:
+    """Patches each device's twin with its newest record, unless the twin already shows a newer
+    one (`lastUpdate`): deliveries retried after an outage arrive after newer readings, and must
+    not roll the live value back. The patch is conditional on the twin read (If-Match its etag)."""
+
     def __init__(self, adt_url: str, bindings: Mapping[str, Any] | None = None) -> None:
         self._url = adt_url.rstrip("/")
         self._bindings = bindings if bindings is not None else _default_bindings()
@@ -65,19 +69,36 @@ class TwinUpdater:
             if self._bindings is not None and binding is None:
                 continue  # a device without a twin (not in the twin model): nothing to patch
             operations = twin_patch(record, binding)
-            if not operations:
-                continue  # its twin's model declares none of the record's properties
-            headers = {"Content-Type": "application/json-patch+json", **identity.bearer(identity.DIGITAL_TWINS)}
-            url = f"{self._url}/digitaltwins/{quote(record['device_id'])}?api-version={API_VERSION}"
+            if operations:  # else its twin's model declares none of the record's properties
+                count += self._apply(record, operations)
+        return count
+
+    def _apply(self, record: Mapping[str, Any], operations: list[dict[str, Any]]) -> bool:
+        url = f"{self._url}/digitaltwins/{quote(record['device_id'])}?api-version={API_VERSION}"
+        for _ in range(MAX_CONFLICTS):
+            headers = identity.bearer(identity.DIGITAL_TWINS)
+            twin = rest.json_body(rest.checked("GET", url, headers)[2]) or {}
+            if _shows_newer(twin.get("lastUpdate"), record["timestamp"]):
+                return False
+            headers = {**headers, "Content-Type": "application/json-patch+json", "If-Match": twin.get("$etag") or "*"}
             try:
                 rest.checked("PATCH", url, headers, json.dumps(operations).encode())
+                return True
             except rest.AzureRestError as exc:
+                if exc.status == 412:  # changed since read
+                    continue
                 if exc.status == 400:  # the twin's model refuses the values: no retry will change that
                     raise InvalidInput(f"Azure Digital Twins refused the update of {record['device_id']}: {exc.code}",
                                        code="rejected_by_digital_twins") from None
                 raise
-            count += 1
-        return count
+        raise rest.AzureRestError("PATCH", url, 412, "ConflictingUpdates")
+
+
+def _shows_newer(shown: Any, timestamp: str) -> bool:
+    try:
+        return isinstance(shown, str) and parse_timestamp(shown) >= parse_timestamp(timestamp)
+    except InvalidInput:
+        return False
 
 
 _LOADED: dict[Path, dict[str, Any] | None] = {}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, WITHOUT_EVENTS, Synthesized, synthesize_project
+from tests.conftest import REPO, WITHOUT_EVENTS, Synthesized, synthesize_example, synthesize_project
 
 AZURE_EXAMPLE = REPO / "examples" / "factory-floor-azure"
 MIXED_EXAMPLE = REPO / "examples" / "factory-floor-aws-azure"
@@ -34,20 +33,14 @@ VARIANTS = {
 _CACHE: dict[str, Synthesized] = {}
 
 
-def _synth(key: str, project: Path, tmp_path_factory) -> Synthesized:
-    if key not in _CACHE:
-        _CACHE[key] = synthesize_project(project, tmp_path_factory.mktemp(f"azure-{key}"))
-    return _CACHE[key]
-
-
 @pytest.fixture(scope="session")
 def azure_example(tmp_path_factory) -> Synthesized:
-    return _synth("example", AZURE_EXAMPLE, tmp_path_factory)
+    return synthesize_example(AZURE_EXAMPLE.name, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def mixed_example(tmp_path_factory) -> Synthesized:
-    return _synth("mixed", MIXED_EXAMPLE, tmp_path_factory)
+    return synthesize_example(MIXED_EXAMPLE.name, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -116,6 +116,14 @@ def test_l2_function_app_is_flex_consumption_python(azure_example):
     assert "terraform_remote_state" in app["app_settings"]["ADT_URL"]
 
 
+def test_l2_without_an_iot_hub_deploys_no_device_feedback(mixed_example):
+    # L1 on AWS: no hub to patch device twins in, so no feedback function (it could not start
+    # without IOT_HUB_HOST) and no feedback queue for the event checker to fill.
+    app = next(iter(resources(mixed_example, "factory-floor-mix-l2", "azurerm_function_app_flex_consumption").values()))
+    assert "feedback" not in app["app_settings"]["DT_FUNCTIONS"].split(",")
+    assert "IOT_HUB_HOST" not in app["app_settings"] and "FEEDBACK_QUEUE_URL" not in app["app_settings"]
+
+
 def test_l2_logic_app_comes_from_the_projects_definition(azure_example):
     text = tf_text(azure_example, stack("l2"))
     assert has(text, "azurerm_logic_app_workflow", {"name": f"{TWIN}-l2-event-workflow"})

@@ -21,3 +21,17 @@ def test_bridge_measurement_delivers_every_record_once():
     assert result.records == 500 and result.per_record_records == 50
     assert result.batched_per_second > 0 and result.per_record_per_second > 0
     assert "Ratio" in result.markdown()
+
+
+def test_local_bench_reports_the_budget_and_every_stage():
+    from bench.local import BUDGET_SECONDS, LocalBench
+    from twin_ops.local.runner import LocalRunResult, Row
+
+    result = LocalRunResult([Row("published", 1000, 1000)], [], {"services": 1.5, "ingest": 20.0})
+    within = LocalBench("examples/factory-floor", 10, 100, 30.0, 40.0, result).markdown()
+    assert "| 30.0 | 40.0 | 25 | yes |" in within  # 1,000 records in 40 s
+    assert "Stages: services 1.5 s, ingest 20 s." in within
+    assert "within (40.0 s)" in within
+    failed = LocalRunResult([Row("published", 999, 1000)], ["published: 999 of 1000"], {})
+    over = LocalBench("examples/factory-floor", 10, 100, 30.0, BUDGET_SECONDS + 1, failed).markdown()
+    assert "OVER" in over and "| NO |" in over

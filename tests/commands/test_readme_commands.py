@@ -82,6 +82,9 @@ COMMANDS = {
     ".venv/bin/python -m cdk_app redrive --project path/to/project --layer l2": NeedsCloud(
         "moves the deployed twin's dead letters back"
     ),
+    # Runs the synthesized twin on local services (mosquitto, moto, Azurite) and exits 0 only when
+    # every record is accounted for.
+    "make local": Run(),
 }
 
 
@@ -195,6 +198,8 @@ def test_readme_command_runs_as_written(command, fresh_clone, outside):
         assert ran.stdout.startswith("Migrated ") and (cwd / "build/migrated/config.json").is_file(), ran.output
     if "--dry-run" in command or "DRY_RUN=1" in command:
         assert re.search(r"^# deploy \S+: \d+ steps", ran.stdout, flags=re.M), ran.output
+    if command.startswith("make local"):
+        assert ran.stdout.rstrip().endswith("every record accounted for"), ran.output[-4000:]
 
 
 @pytest.mark.parametrize("subcommand", subcommands())

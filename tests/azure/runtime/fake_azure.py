@@ -17,6 +17,7 @@ class FakeAzure:
     secrets: dict[str, str] = field(default_factory=dict)
     queues: dict[str, list[Any]] = field(default_factory=dict)
     patches: list[tuple[str, Any]] = field(default_factory=list)  # (path, body) of PATCH requests
+    twins: dict[str, dict[str, Any]] = field(default_factory=dict)  # twin id → properties GET returns
     devices: set[str] | None = None  # IoT Hub: the registered devices (None: any twin exists)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
@@ -40,6 +41,9 @@ class FakeAzure:
 
             def do_GET(self) -> None:  # noqa: N802
                 owner.requests.append(("GET", self.path, dict(self.headers)))
+                twin = re.match(r"/digitaltwins/([^?]+)\?", self.path)
+                if twin:  # a twin as ADT returns it; `twins` holds what tests put there
+                    return self._reply(200, {"$dtId": twin.group(1), "$etag": 'W/"1"', **owner.twins.get(twin.group(1), {})})
                 match = re.match(r"/secrets/([^?]+)\?", self.path)
                 if match and match.group(1) in owner.secrets:
                     return self._reply(200, {"value": owner.secrets[match.group(1)]})

@@ -1,0 +1,70 @@
+"""`make local` on every matrix project: the synthesized twin carries every record end to end.
+
+Each run uses the session's synth of the project (the same output the boot matrix starts) and
+the real local servers (mosquitto, moto, Azurite, the storage emulator). Expectations are written
+here from the examples' sample payloads and rules, never taken from the runner.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cdk_app.config.model import Layer
+from tests.runs.conftest import PROJECTS
+from twin_ops.local.runner import LocalRunRequest, render, run_local
+
+pytestmark = pytest.mark.runs
+
+MESSAGES = 4  # per device, cycling its sample payloads (iot_device_simulator/payloads.json)
+DEVICES = 4
+PUBLISHED = DEVICES * MESSAGES
+# press-01 alternates 172.4 °F (78 °C after its processor) and 190.5 °F (88 °C: above the 80 °C
+# rule, whose action runs one function and sends feedback to press-01); air-quality-01
+# alternates 950 and 1350 ppm (above 1200: the workflow rule, whose workflow runs two actions).
+FIRED = MESSAGES // 2 + MESSAGES // 2
+ACTIONS = MESSAGES // 2 * 1 + MESSAGES // 2 * 2
+FEEDBACK = MESSAGES // 2
+RECORD_HOPS = ("ingested", "processed", "stored hot", "moved to cold", "archived")
+# Read back through L4 and L5 where the project places them (layer_4/5_provider may be "none").
+READ_HOPS = {Layer.L4: "readable through the twin", Layer.L5: "shown on the dashboards"}
+
+
+def run(synth, tmp_path, **options):
+    request = LocalRunRequest(
+        synth.config.root, messages=MESSAGES, synthesized=(synth.outdir, synth.tf_outdir), workdir=tmp_path,
+        timeout=120, echo=lambda line: None, **options,
+    )
+    return run_local(request)
+
+
+# The predecessor's template topology carries every kind of data-carrying bridge (google → azure →
+# aws → google → azure, and feedback azure → google; the persister's twin updates stay on Azure):
+# its run has each of these receivers answer 503 for two seconds once its traffic starts (then
+# recover), and must still lose and duplicate nothing.
+OUTAGES = {"mx-template": 2.0}
+OUTAGE_RECEIVERS = 5  # L1 → L2, L2 → hot, L2 → L1 feedback, hot → cold, cold → archive
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_every_record_is_stored_once_read_through_the_twin_and_carried_to_cold_and_archive(name, matrix_synth, tmp_path):
+    synth = matrix_synth(name)
+    outage = OUTAGES.get(name, 0.0)
+    result = run(synth, tmp_path, outage=outage)
+    report = render(result, f"{name} with receiver outages" if outage else name)
+    counts = {row.name: row.count for row in result.rows}
+    assert counts["published"] == PUBLISHED, report
+    for hop in RECORD_HOPS:
+        assert counts[hop] == PUBLISHED, report
+    for layer, hop in READ_HOPS.items():
+        if synth.topology.placed(layer):
+            assert (counts[hop], result.row(hop).expected) == (PUBLISHED, PUBLISHED), report
+        else:
+            assert result.row(hop).expected is None, report  # reported as not there, not as a loss
+    assert result.duplicates == {"stored hot": 0, "moved to cold": 0, "archived": 0}, report
+    # Feedback reaches the devices on every placement: through L1's own device service, or the
+    # L2 → L1 feedback connection when L2 runs on another cloud.
+    assert (counts["events fired"], counts["actions run"], counts["feedback received"]) == (FIRED, ACTIONS, FEEDBACK), report
+    if outage:
+        assert result.counts["receiver outages"] == OUTAGE_RECEIVERS, report
+        assert result.counts["receiver 503s"] > 0, report
+    assert result.ok, report

@@ -1,0 +1,223 @@
+"""Counting what a local run stored, read from the stores themselves (not from the functions'
+own reports): the hot store's items, the cold and archive tiers' mover payloads, what the twin
+shows. A record is identified by (device, timestamp), unique per message sent (fleet.py)."""
+
+from __future__ import annotations
+
+import json
+import operator as operator_module
+import re
+import ssl
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from twin_ops.local.deployment import LocalDeployment
+
+MOVER_SCHEMA = "dt.mover.v1"
+ARCHIVE_TIERS = {"DEEP_ARCHIVE", "GLACIER", "Archive", "ARCHIVE"}
+
+Identity = tuple[str, str]  # (device_id, timestamp)
+
+
+@dataclass
+class Tally:
+    """Identities found, with how often each was found (a count above 1 is a duplicate)."""
+
+    found: Counter = field(default_factory=Counter)
+
+    def add(self, identities: Iterable[Identity]) -> None:
+        self.found.update(identities)
+
+    @property
+    def distinct(self) -> set[Identity]:
+        return set(self.found)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(count - 1 for count in self.found.values() if count > 1)
+
+    def of(self, expected: set[Identity]) -> int:
+        return len(self.distinct & expected)
+
+
+def plain(timestamp: str) -> str:
+    """A stored sort key `<timestamp>#<record_id>` back to the record's timestamp."""
+    return timestamp.split("#", 1)[0]
+
+
+def hot_records(deployment: LocalDeployment, stack: str) -> list[dict[str, Any]]:
+    """Every item of the hot stores `stack` created (DynamoDB, Cosmos DB, Firestore)."""
+    items: list[dict[str, Any]] = []
+    for table, owner in deployment.dynamo_tables.items():
+        if owner == stack:
+            from boto3.dynamodb.types import TypeDeserializer
+
+            plain_value = TypeDeserializer()
+            for page in deployment.aws("dynamodb").get_paginator("scan").paginate(TableName=table):
+                items += [{k: plain_value.deserialize(v) for k, v in item.items()} for item in page["Items"]]
+    for (account, database, container), owner in deployment.cosmos_containers.items():
+        if owner == stack:
+            items += deployment.platform.cosmos.items(account, database, container)
+    for database, owner in deployment.firestore_databases.items():
+        if owner == stack:
+            items += deployment.platform.firestore.documents(database)
+    return items
+
+
+def hot_count(deployment: LocalDeployment, stack: str) -> int:
+    """How many items the hot stores of `stack` hold (duplicates included): for progress and
+    waiting, where reading every item from moto each time would slow the twin it watches."""
+    count = 0
+    for table, owner in deployment.dynamo_tables.items():
+        if owner == stack:
+            for page in deployment.aws("dynamodb").get_paginator("scan").paginate(TableName=table, Select="COUNT"):
+                count += page["Count"]
+    for (account, database, container), owner in deployment.cosmos_containers.items():
+        if owner == stack:
+            count += len(deployment.platform.cosmos.items(account, database, container))
+    for database, owner in deployment.firestore_databases.items():
+        if owner == stack:
+            count += len(deployment.platform.firestore.documents(database))
+    return count
+
+
+def identities(records: Iterable[Mapping[str, Any]]) -> list[Identity]:
+    return [(str(r["device_id"]), plain(str(r["timestamp"]))) for r in records if "device_id" in r and "timestamp" in r]
+
+
+def tiered_payloads(deployment: LocalDeployment, stacks: set[str], gcs_classes: Mapping[tuple[str, str], str]) -> dict[str, Tally]:
+    """Records of every mover payload in the object storage of `stacks`, by tier ("cold", "archive")."""
+    tallies = {"cold": Tally(), "archive": Tally()}
+
+    def take(body: bytes, tier: str) -> None:
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return
+        if isinstance(document, dict) and document.get("schema") == MOVER_SCHEMA:
+            tallies["archive" if tier in ARCHIVE_TIERS else "cold"].add(identities(document.get("records", [])))
+
+    for bucket, owner in deployment.s3_buckets.items():
+        if owner in stacks:
+            s3 = deployment.aws("s3")
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                for item in page.get("Contents", []):
+                    take(_s3_body(s3, bucket, item["Key"]), item.get("StorageClass", "STANDARD"))
+    for account, details in deployment.storage_accounts.items():
+        if details["stack"] in stacks:
+            for container in sorted(details["containers"]):
+                for name, tier in list_blobs(deployment, account, container):
+                    take(get_blob(deployment, account, container, name), tier or "Hot")
+    for bucket, details in deployment.gcs_buckets.items():
+        if details["stack"] in stacks:
+            for blob in deployment.gcs().list_blobs(bucket):
+                take(blob.download_as_bytes(), gcs_classes.get((bucket, blob.name), details["class"]))
+    return tallies
+
+
+def _s3_body(s3: Any, bucket: str, key: str) -> bytes:
+    """An object's body; an archived one is restored first, as reading Deep Archive requires."""
+    try:
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.InvalidObjectState:
+        s3.restore_object(Bucket=bucket, Key=key, RestoreRequest={"Days": 1, "GlacierJobParameters": {"Tier": "Bulk"}})
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def list_blobs(deployment: LocalDeployment, account: str, container: str) -> list[tuple[str, str | None]]:
+    url = f"{deployment.endpoints.azurite['blob']}/{account}/{container}?restype=container&comp=list"
+    blobs, marker = [], ""
+    while True:
+        root = ET.fromstring(deployment.azurite("GET", url + (f"&marker={quote(marker)}" if marker else "")))
+        for blob in root.iter("Blob"):
+            properties = blob.find("Properties")
+            blobs.append((blob.findtext("Name"), properties.findtext("AccessTier") if properties is not None else None))
+        marker = root.findtext("NextMarker") or ""
+        if not marker:
+            return blobs
+
+
+def blob_modified(deployment: LocalDeployment, account: str, container: str) -> list[tuple[str, str]]:
+    from email.utils import parsedate_to_datetime
+
+    url = f"{deployment.endpoints.azurite['blob']}/{account}/{container}?restype=container&comp=list"
+    root = ET.fromstring(deployment.azurite("GET", url))
+    return [(b.findtext("Name"), parsedate_to_datetime(b.find("Properties").findtext("Last-Modified"))) for b in root.iter("Blob")]
+
+
+_BLOBS: dict[tuple[str, str, str, str], bytes] = {}
+
+
+REHYDRATE_CONTAINER = "dt-local-rehydrated"
+
+
+def get_blob(deployment: LocalDeployment, account: str, container: str, name: str) -> bytes:
+    """A blob's content. An Archive-tier blob cannot be read (409 BlobArchived): it is copied to
+    an online tier in a scratch container first (Azure's rehydration by copy), read, and deleted."""
+    base = deployment.endpoints.azurite["blob"]
+    key = (base, account, container, name)
+    if key in _BLOBS:  # blobs never change under a key (mover keys are content-derived)
+        return _BLOBS[key]
+    source = f"{base}/{account}/{container}/{quote(name)}"
+    try:
+        _BLOBS[key] = deployment.azurite("GET", source, allow=())
+    except urllib.error.HTTPError as exc:
+        if exc.code != 409:
+            raise
+        scratch = f"{base}/{account}/{REHYDRATE_CONTAINER}"
+        deployment.azurite("PUT", f"{scratch}?restype=container")
+        copy = f"{scratch}/{quote(container)}/{quote(name)}"
+        deployment.azurite("PUT", copy, headers={"x-ms-copy-source": source, "x-ms-access-tier": "Cool",
+                                                 "x-ms-rehydrate-priority": "High"}, allow=())
+        _BLOBS[key] = deployment.azurite("GET", copy, allow=())
+        deployment.azurite("DELETE", copy, allow=(404,))
+    return _BLOBS[key]
+
+
+def reader_items(url: str, token: str, query: dict[str, Any], ca: ssl.SSLContext) -> list[dict[str, Any]]:
+    """Every item a neutral range query answers (paging through next_token)."""
+    items, cursor = [], None
+    for _ in range(10_000):
+        body = {**query, **({"next_token": cursor} if cursor else {})}
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
+            "Content-Type": "application/json", "X-Inter-Cloud-Token": token,
+        })
+        with urllib.request.urlopen(request, timeout=60, context=ca) as response:
+            answer = json.loads(response.read())
+        items += answer.get("items", [])
+        cursor = answer.get("next_token")
+        if not cursor:
+            return items
+    raise RuntimeError("the reader did not finish paging")
+
+
+OPERATORS = {"<": operator_module.lt, ">": operator_module.gt, "==": operator_module.eq}
+_CONSTANT = re.compile(r"^(DOUBLE|INTEGER|STRING)\((.*)\)$")
+
+
+def rule_holds(condition: str, record: Mapping[str, Any]) -> bool:
+    """The expectation side of an event rule `"<a> <op> <b>"`, written independently of the
+    runtime: a dotted reference reads the record's property of that name, DOUBLE/INTEGER/STRING(x)
+    are constants; a missing property or an incomparable pair does not fire."""
+    left_text, operator, right_text = condition.split()
+
+    def operand(text: str) -> Any:
+        constant = _CONSTANT.match(text)
+        if constant:
+            kind, value = constant.groups()
+            return {"DOUBLE": float, "INTEGER": int, "STRING": str}[kind](value)
+        return record.get(text.rsplit(".", 1)[-1])
+
+    left, right = operand(left_text), operand(right_text)
+    if left is None or right is None:
+        return False
+    try:
+        return bool(OPERATORS[operator](left, right))
+    except TypeError:
+        return False

@@ -1,0 +1,133 @@
+"""What the twin's Grafana shows, read the way Grafana reads it.
+
+No Grafana runs here; the dashboard does not need one to be checked. The data source is built
+from the synthesized L5 stack by the post-deploy step's own code (twin_ops/post_deploy: the AWS
+stack outputs through `aws_source`, the Azure `grafana/datasources.json` through `read_spec`), with
+each output and the token resolved from the local deployment. The dashboard is the one that step
+provisions (`twin_dashboard`), and each panel's query runs as Grafana runs it: the Infinity
+plugin's POST to the reader endpoint with the data source's token header and its time macros
+filled in, or the TwinMaker plugin's ComponentHistory through TwinMaker's dataReader.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import urllib.request
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from cdk_app.config.model import Layer, ProjectConfig, Provider
+from cdk_app.topology import Topology
+from twin_contract import dashboards
+from twin_contract.wire import format_timestamp
+from twin_ops.local import census
+from twin_ops.local.deployment import DeploymentError, LocalDeployment
+from twin_ops.post_deploy.aws_grafana import aws_source
+from twin_ops.post_deploy.azure_grafana import read_spec
+from twin_ops.post_deploy.grafana import ReaderSource, Source, device_series, twin_dashboard
+
+HISTORY_PANELS = ("timeseries", "state-timeline")
+LATEST_PANEL = "stat"
+RANGE = timedelta(hours=24)  # the dashboard's default time range (now-24h → now)
+PARALLEL_QUERIES = 4
+
+
+@dataclass
+class Shown:
+    history: census.Tally  # records some history panel shows
+    latest: dict[str, str]  # device → timestamp its latest-values panel shows
+    panels: int
+    source: str  # what the data source is, for the table's note
+
+
+def data_source(deployment: LocalDeployment, topology: Topology, platform: Any) -> Source:
+    """The data source the L5 post-deploy step would create, from the synthesized L5 stack."""
+    stack = topology.stack_name(Layer.L5)
+    output = deployment.output
+    if topology.cloud(Layer.L5) is Provider.AWS:
+        template = output.cloudformation[stack].template
+        outputs = {name: str(deployment.value(stack, entry["Value"])) for name, entry in template.get("Outputs", {}).items()}
+        return aws_source(outputs, deployment.aws("secretsmanager"), deployment.endpoints.region)
+    terraform = output.terraform[stack]
+    spec = read_spec(terraform.directory)
+    outputs = terraform.config.get("output", {})
+    url, last_entry_url = (
+        str(output.evaluate(stack, Provider.AZURE, outputs[name]["value"], deployment.resolve))
+        for name in (spec.url_output, spec.last_entry_url_output)
+    )
+    token = platform.key_vault.vaults.get(spec.token_vault, {}).get(spec.token_secret)
+    if token is None:
+        raise DeploymentError(f"the dashboard token {spec.token_secret} is not in the vault {spec.token_vault}")
+    return ReaderSource(url, last_entry_url, token)
+
+
+def shown(config: ProjectConfig, source: Source, platform: Any, ca: ssl.SSLContext, now: datetime | None = None) -> Shown:
+    """Run every panel's query of the twin's dashboard over its default time range."""
+    now = now or datetime.now(timezone.utc)
+    macros = {"${__from:date:iso}": format_timestamp(now - RANGE), "${__to:date:iso}": format_timestamp(now)}
+    dashboard = twin_dashboard(config.name, device_series(config), source)
+    queries = [(panel["type"], target) for panel in dashboard["panels"] if panel["type"] in (*HISTORY_PANELS, LATEST_PANEL)
+               for target in panel["targets"]]
+    history, latest = census.Tally(), {}
+    with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:  # a dashboard's panels load side by side
+        answers = list(pool.map(lambda query: _run(query[1], source, platform, macros, ca, now), queries))
+    panels = len(queries)  # one query per panel
+    for (kind, _), (device, rows) in zip(queries, answers, strict=True):
+        if kind == LATEST_PANEL:
+            stamps = [row["timestamp"] for row in rows if row.get("timestamp")]
+            if stamps:
+                latest[device] = max(stamps)
+        else:
+            history.add((device, census.plain(str(row["timestamp"]))) for row in rows if row.get("timestamp"))
+    kind = "TwinMaker" if source.datasource(config.name)["type"] == dashboards.TWINMAKER_PLUGIN else "reader endpoints"
+    return Shown(history, latest, panels, kind)
+
+
+def _run(target: Mapping[str, Any], source: Source, platform: Any, macros: Mapping[str, str], ca: ssl.SSLContext,
+         now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    """(device, rows with a `timestamp`) of one panel query."""
+    if target["datasource"]["type"] == dashboards.TWINMAKER_PLUGIN:
+        return _twinmaker(target, platform, now)
+    assert isinstance(source, ReaderSource)
+    body = target["url_options"]["data"]
+    for macro, value in macros.items():
+        body = body.replace(macro, value)
+    datasource = source.datasource("")
+    headers = {"Content-Type": target["url_options"]["body_content_type"],
+               datasource["jsonData"]["httpHeaderName1"]: datasource["secureJsonData"]["httpHeaderValue1"]}
+    request = urllib.request.Request(target["url"], data=body.encode(), method=target["url_options"]["method"], headers=headers)
+    with urllib.request.urlopen(request, timeout=60, context=ca if target["url"].startswith("https") else None) as response:
+        answer = json.loads(response.read())
+    selected = answer
+    for key in filter(None, target["root_selector"].split(".")):
+        selected = selected[key]
+    rows = selected if isinstance(selected, list) else [selected]
+    return json.loads(body)["device_id"], [row for row in rows if isinstance(row, dict)]
+
+
+def _twinmaker(target: Mapping[str, Any], platform: Any, now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    component = next(
+        (c for c in platform.twinmaker.components
+         if (c.entity_id, c.component) == (target["entityId"], target["componentName"])), None,
+    )
+    if component is None:
+        raise DeploymentError(f"TwinMaker has no component {target['componentName']} in entity {target['entityId']}")
+    values = platform.twinmaker.history(component, format_timestamp(now - RANGE), format_timestamp(now),
+                                        list(target["properties"]), newest=target["queryType"] == "GetPropertyValue")
+    return component.device_id, [{"timestamp": value["time"]} for value in values]
+
+
+def devices_shown(config: ProjectConfig, source: Source) -> set[str]:
+    """Devices the dashboard has panels for (TwinMaker has no component for a device in no entity)."""
+    return {series.device_id for series in device_series(config) if source.latest(series) is not None}
+
+
+def newest(expected: Iterable[census.Identity]) -> dict[str, str]:
+    latest: dict[str, str] = {}
+    for device, timestamp in expected:
+        latest[device] = max(latest.get(device, ""), timestamp)
+    return latest

@@ -1,0 +1,589 @@
+"""Starts synthesized functions the way their clouds do: a standalone script, run with `python -I`.
+
+It imports nothing of this repository: the code it runs comes from the synthesized output only
+(the asset directory or unpacked archive of each function), so a bundle that lacks a module, or a
+setting the code needs but the template does not give, fails here as it would in the cloud.
+
+`boot JOBS RESULTS` (JSON files: a list of jobs in, one result per job out) starts each function
+in turn, in the same process but isolated: the environment is exactly the job's, and every module
+of the previous function's code is forgotten before the next one is imported (every bundle has
+its own `runtime` package). A job: {"label", "cloud", "code", "entry", "layers", "environment",
+"signature_type"}.
+
+- aws: the Lambda Python runtime's bootstrap: the code directory, then the layers, first on
+  sys.path; `handler` = "<module path>.<attribute>", imported, the attribute must be callable.
+- azure: the Functions Python worker's indexing (programming model v2): the app root on sys.path,
+  `function_app.py` imported, every `FunctionApp` in it asked for its functions, each with a
+  trigger and a callable.
+- google: functions-framework's own `create_app(target, source=main.py, signature_type)`, as
+  Cloud Functions gen2 starts the container.
+
+`serve SPEC` starts one function (a job plus "ready_file", "report_url", "port", "tls", "hosts",
+"google_clients") and plays its platform's part for the local run:
+- aws: POST /invoke {"event", "context", "clock_offset"} runs the handler (one at a time, as a
+  Lambda instance does) and answers {"ok", "result"} or {"ok": false, "errorType", "errorMessage"};
+- azure: the app's HTTP functions at /api/<route> (HTTPS), its queue triggers polling their
+  queues (Azurite) with the managed identity, poison queue after `maxDequeueCount` (host.json),
+  and POST /admin/functions/<name> running a timer function (the Functions host's admin API);
+- google: functions-framework's app itself, served on its port (the function's URL).
+Every invocation is reported to the runner ({"label", "function", "ok", "result"}); the runner
+may make an HTTP endpoint answer 503 for a while (POST /__local/outage) to test senders, and run
+an invocation with the clock moved forward (header X-Dt-Local-Clock-Offset, seconds) to compress
+time for movers. `hosts` maps cloud host names (host:port) the code reaches to local servers, as
+the machine's resolver would; `google_clients` installs the stand-ins of Google's gRPC services.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as datetime_module
+import importlib
+import importlib.util
+import json
+import os
+import queue
+import socket
+import ssl
+import sys
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+BASE_PATH = list(sys.path)
+CLOCK_HEADER = "X-Dt-Local-Clock-Offset"
+QUEUE_API_VERSION = "2021-08-06"
+STORAGE_RESOURCE = "https://storage.azure.com/"
+
+
+# -- starting a function (boot and serve)
+
+
+def boot(job: dict[str, Any]) -> dict[str, Any]:
+    """Start one function; returns {"label", "ok", "functions", "error"}."""
+    code = Path(job["code"])
+    os.environ.clear()
+    os.environ.update(job["environment"])
+    try:
+        functions = [name for name, _ in STARTERS[job["cloud"]](job, code)]
+        return {"label": job["label"], "ok": True, "functions": functions, "error": None}
+    except BaseException as exc:  # a failed cold start, whatever it raised (SystemExit included)
+        return {
+            "label": job["label"],
+            "ok": False,
+            "functions": [],
+            "error": "".join(traceback.format_exception_only(type(exc), exc)).strip(),
+            "traceback": traceback.format_exc(limit=-8),
+        }
+    finally:
+        forget(code, [Path(layer) for layer in job.get("layers", ())])
+
+
+def start_lambda(job: dict[str, Any], code: Path) -> list[tuple[str, Any]]:
+    sys.path[:0] = [str(code), *job.get("layers", ())]
+    module_name, _, attribute = job["entry"].rpartition(".")
+    if not module_name:
+        raise ValueError(f"handler {job['entry']!r} is not <module>.<function>")
+    handler = getattr(importlib.import_module(module_name.replace("/", ".")), attribute)
+    if not callable(handler):
+        raise TypeError(f"{job['entry']} is not callable")
+    return [(job["entry"], handler)]
+
+
+def start_azure_app(job: dict[str, Any], code: Path) -> list[tuple[str, Any]]:
+    import azure.functions as func
+
+    sys.path.insert(0, str(code))
+    module = importlib.import_module(job["entry"])
+    apps = [value for value in vars(module).values() if isinstance(value, func.FunctionRegister)]
+    if not apps:
+        raise LookupError(f"{job['entry']}.py defines no FunctionApp")
+    functions = []
+    for app in apps:
+        for function in app.get_functions():
+            name = function.get_function_name()
+            if not callable(function.get_user_function()):
+                raise TypeError(f"function {name} has no callable")
+            if function.get_trigger() is None:
+                raise LookupError(f"function {name} has no trigger")
+            functions.append((name, function))
+    names = [name for name, _ in functions]
+    if len(set(names)) != len(names):
+        raise ValueError(f"function names repeat: {sorted(names)}")
+    return functions
+
+
+def start_google_function(job: dict[str, Any], code: Path) -> list[tuple[str, Any]]:
+    import functions_framework
+
+    app = functions_framework.create_app(
+        target=job["entry"], source=str(code / "main.py"), signature_type=job.get("signature_type") or "http"
+    )
+    return [(job["entry"], app)]
+
+
+STARTERS = {"aws": start_lambda, "azure": start_azure_app, "google": start_google_function}
+
+
+def forget(code: Path, layers: list[Path]) -> None:
+    """Drop every module loaded from this function's code, and its directories from sys.path."""
+    roots = [str(path.resolve()) for path in (code, *layers)]
+    for name, module in list(sys.modules.items()):
+        location = getattr(module, "__file__", None) or ""
+        search = list(getattr(module, "__path__", None) or [])
+        if any(str(Path(place).resolve()).startswith(root) for place in (location, *search) if place for root in roots):
+            del sys.modules[name]
+    sys.path[:] = [entry for entry in sys.path if entry in BASE_PATH]
+
+
+# -- the local platform around a served function
+
+
+class Clock:
+    """Moves `now` forward for one invocation (time compression for movers): every module of the
+    function's code that imported the `datetime` class gets a subclass whose now() adds the
+    offset of the current thread."""
+
+    _local = threading.local()
+
+    @classmethod
+    def install(cls, code: Path) -> None:
+        offset = cls._local
+
+        class ShiftedDatetime(datetime_module.datetime):
+            @classmethod
+            def now(klass, tz=None):
+                return super().now(tz) + datetime_module.timedelta(seconds=getattr(offset, "seconds", 0.0))
+
+            @classmethod
+            def utcnow(klass):
+                return super().utcnow() + datetime_module.timedelta(seconds=getattr(offset, "seconds", 0.0))
+
+        root = str(code.resolve())
+        for module in list(sys.modules.values()):
+            if (str(Path(getattr(module, "__file__", "") or "/").resolve()).startswith(root)
+                    and getattr(module, "datetime", None) is datetime_module.datetime):
+                module.datetime = ShiftedDatetime
+
+    @classmethod
+    def shifted(cls, seconds: float):
+        clock = cls
+
+        class Shift:
+            def __enter__(self):
+                clock._local.seconds = seconds
+
+            def __exit__(self, *exc):
+                clock._local.seconds = 0.0
+
+        return Shift()
+
+
+def route_hosts(overrides: dict[str, str]) -> None:
+    """Resolve the cloud host names the code reaches (`name:port`) to local servers."""
+    if not overrides:
+        return
+    original = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        target = overrides.get(f"{host}:{port}")
+        if target is not None:
+            host, port = target.rsplit(":", 1)
+            port = int(port)
+        return original(host, port, *args, **kwargs)
+
+    socket.getaddrinfo = getaddrinfo
+
+
+class Reporter:
+    """Sends every invocation's outcome to the runner, in batches, off the invocation's path."""
+
+    def __init__(self, url: str | None, label: str) -> None:
+        self._url, self._label = url, label
+        self._queue: queue.Queue = queue.Queue()
+        if url:
+            threading.Thread(target=self._loop, daemon=True).start()
+
+    def report(self, function: str, ok: bool, result: Any = None, error: str | None = None) -> None:
+        if self._url:
+            self._queue.put({"label": self._label, "function": function, "ok": ok,
+                             "result": summary(result), "error": error})
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            time.sleep(0.05)
+            while not self._queue.empty():
+                batch.append(self._queue.get())
+            try:
+                request = urllib.request.Request(self._url, data=json.dumps(batch).encode(), method="POST",
+                                                 headers={"Content-Type": "application/json"})
+                urllib.request.urlopen(request, timeout=10).read()
+            except OSError as exc:
+                print(f"function host: cannot report to the runner: {exc}", file=sys.stderr)
+
+
+def summary(result: Any) -> Any:
+    """What the runner counts: a number, the length of a list, or a dict's numbers."""
+    if isinstance(result, bool) or result is None:
+        return None
+    if isinstance(result, (int, float)):
+        return result
+    if isinstance(result, list):
+        return len(result)
+    if isinstance(result, dict):
+        return {key: value for key, value in result.items() if isinstance(value, (int, float)) and not isinstance(value, bool)}
+    return None
+
+
+class Outage:
+    """Paths that answer 503 until a deadline (the runner's injected receiver outage)."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+
+    def set(self, paths: list[str], seconds: float) -> None:
+        for path in paths:
+            self._until[path] = time.monotonic() + seconds
+
+    def active(self, path: str) -> bool:
+        now = time.monotonic()
+        return any(now < until and (prefix == "*" or path.rstrip("/") == prefix.rstrip("/")) for prefix, until in self._until.items())
+
+
+OUTAGE = "__outage__"  # reported for each refused request (twin_ops/local/ledger.py counts them)
+OUTAGE_BODY = json.dumps({"error": {"code": "unavailable", "message": "receiver outage (local run)"}}).encode()
+
+
+def _json_body(handler: BaseHTTPRequestHandler) -> Any:
+    length = int(handler.headers.get("Content-Length") or 0)
+    return json.loads(handler.rfile.read(length) or b"null")
+
+
+def _answer(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str = "application/json",
+            headers: dict[str, str] | None = None) -> None:
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+# -- AWS: a Lambda instance
+
+
+def serve_lambda(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
+    ((name, handler),) = start_lambda(spec, Path(spec["code"]))
+    Clock.install(Path(spec["code"]))
+
+    class Invoke(QuietHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            request = _json_body(self)
+            context = SimpleNamespace(**request.get("context", {}), get_remaining_time_in_millis=lambda: 30_000)
+            try:
+                with Clock.shifted(float(request.get("clock_offset") or 0)):
+                    result = handler(request.get("event"), context)
+                answer = {"ok": True, "result": result}
+                reporter.report(name, True, result)
+            except Exception as exc:
+                traceback.print_exc()
+                answer = {"ok": False, "errorType": type(exc).__name__, "errorMessage": str(exc)[:2000]}
+                reporter.report(name, False, error=f"{type(exc).__name__}: {exc}"[:500])
+            _answer(self, 200, json.dumps(answer, default=str).encode())
+
+    # Lambda runs concurrent invocations side by side (one instance each): a single-threaded server
+    # would hold a Function URL request behind another caller's idle keep-alive connection.
+    return ThreadingHTTPServer(("127.0.0.1", spec.get("port") or 0), Invoke)
+
+
+# -- Azure: a Function App on the Functions host
+
+
+def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
+    import azure.functions as func
+
+    code = Path(spec["code"])
+    functions = dict(start_azure_app(spec, code))
+    Clock.install(code)
+    outage = Outage()
+    host_json = json.loads((code / "host.json").read_text()) if (code / "host.json").is_file() else {}
+    queues_config = (host_json.get("extensions") or {}).get("queues") or {}
+    http_routes, timers = [], {}
+    for name, function in functions.items():
+        trigger = function.get_trigger()
+        kind = trigger.get_binding_name()
+        if kind == "httpTrigger":
+            methods = [str(getattr(m, "value", m)) for m in trigger.methods or ()]
+            http_routes.append((_route_pattern(trigger.route or name), methods, name, function))
+        elif kind == "queueTrigger":
+            service = os.environ[f"{trigger.connection}__queueServiceUri"].rstrip("/")
+            poller = QueuePoller(f"{service}/{trigger.queue_name}", name, function, reporter,
+                                 int(queues_config.get("maxDequeueCount", 5)))
+            threading.Thread(target=poller.run, daemon=True).start()
+        elif kind == "timerTrigger":
+            timers[name] = function
+        else:
+            raise ValueError(f"function {name}: trigger {kind} is not run locally")
+
+    class Host(QuietHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self._handle("POST")
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._handle("GET")
+
+        def _handle(self, method: str) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            if parts.path == "/__local/outage":
+                request = json.loads(body)
+                outage.set(request["paths"], float(request["seconds"]))
+                return _answer(self, 200, b"{}")
+            if parts.path == "/admin/functions":
+                return _answer(self, 200, json.dumps([{"name": name, "trigger": f.get_trigger().get_binding_name()}
+                                                      for name, f in functions.items()]).encode())
+            if parts.path.startswith("/admin/functions/"):
+                return self._run_timer(parts.path.rsplit("/", 1)[-1])
+            if outage.active(parts.path):
+                reporter.report(OUTAGE, True)
+                return _answer(self, 503, OUTAGE_BODY)
+            for pattern, methods, name, function in http_routes:
+                match = pattern.fullmatch(parts.path)
+                if match and (not methods or method in methods):
+                    request = func.HttpRequest(
+                        method, f"https://{self.headers.get('Host', 'localhost')}{self.path}",
+                        headers=dict(self.headers.items()), params=dict(_query(parts.query)),
+                        route_params=match.groupdict(), body=body,
+                    )
+                    try:
+                        response = function.get_user_function()(**{function.get_trigger().name: request})
+                    except Exception as exc:
+                        traceback.print_exc()
+                        reporter.report(name, False, error=f"{type(exc).__name__}: {exc}"[:500])
+                        return _answer(self, 500, b'{"error": {"code": "internal_error"}}')
+                    status = response.status_code
+                    payload = response.get_body()
+                    reporter.report(name, status < 500, _json_or_none(payload) if status < 300 else None)
+                    return _answer(self, status, payload, response.mimetype or "application/json")
+            _answer(self, 404, b'{"error": {"code": "not_found"}}')
+
+        def _run_timer(self, name: str) -> None:
+            function = timers.get(name)
+            if function is None:
+                return _answer(self, 404, b'{"error": {"code": "not_found"}}')
+            try:
+                with Clock.shifted(float(self.headers.get(CLOCK_HEADER) or 0)):
+                    result = function.get_user_function()(**{function.get_trigger().name: SimpleNamespace(past_due=False)})
+                reporter.report(name, True, result)
+                _answer(self, 200, json.dumps({"result": summary(result)}).encode())
+            except Exception as exc:
+                traceback.print_exc()
+                reporter.report(name, False, error=f"{type(exc).__name__}: {exc}"[:500])
+                _answer(self, 500, json.dumps({"error": f"{type(exc).__name__}: {exc}"[:500]}).encode())
+
+    server = ThreadingHTTPServer(("127.0.0.1", spec.get("port") or 0), Host)
+    if spec.get("tls"):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(spec["tls"]["cert"], spec["tls"]["key"])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    return server
+
+
+def _route_pattern(route: str):
+    import re
+
+    pattern = re.sub(r"\{(\w+)(?::[^}]*)?\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", route.strip("/"))
+    return re.compile(f"/api/{pattern}")
+
+
+def _query(text: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(text, keep_blank_values=True)
+
+
+def _json_or_none(payload: bytes) -> Any:
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return None
+
+
+class QueuePoller:
+    """The Functions host's queue trigger: dequeue, run, delete; poison queue after the last try."""
+
+    def __init__(self, queue_url: str, name: str, function: Any, reporter: Reporter, max_dequeue: int) -> None:
+        self._url, self._name, self._function, self._reporter = queue_url, name, function, reporter
+        self._max_dequeue = max_dequeue
+        self._token: tuple[str, float] | None = None
+
+    def run(self) -> None:
+        import azure.functions as func
+
+        idle = 0.02
+        while True:
+            try:
+                messages = self._receive()
+            except Exception as exc:  # the queue may not exist yet, or the emulator restarts
+                print(f"queue {self._url}: {exc}", file=sys.stderr)
+                time.sleep(1.0)
+                continue
+            if not messages:
+                time.sleep(idle)
+                idle = min(idle * 2, 0.25)
+                continue
+            idle = 0.02
+            for message_id, pop_receipt, dequeue_count, text in messages:
+                body = base64.b64decode(text)
+                message = func.QueueMessage(id=message_id, body=body, pop_receipt=pop_receipt)
+                try:
+                    result = self._function.get_user_function()(**{self._function.get_trigger().name: message})
+                except Exception as exc:
+                    traceback.print_exc()
+                    self._reporter.report(self._name, False, error=f"{type(exc).__name__}: {exc}"[:500])
+                    if dequeue_count >= self._max_dequeue:
+                        self._call("POST", f"{self._url}-poison/messages", _queue_message(text), allow=(404,))
+                        self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
+                    else:  # visible again soon (compressed: the host would wait the visibility timeout)
+                        self._call("PUT", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}&visibilitytimeout=1",
+                                   _queue_message(text))
+                    continue
+                self._reporter.report(self._name, True, result)
+                self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
+
+    def _receive(self) -> list[tuple[str, str, int, str]]:
+        _, payload = self._call("GET", f"{self._url}/messages?numofmessages=16&visibilitytimeout=60")
+        root = ET.fromstring(payload)
+        return [
+            (m.findtext("MessageId"), m.findtext("PopReceipt"), int(m.findtext("DequeueCount") or 1), m.findtext("MessageText") or "")
+            for m in root.iter("QueueMessage")
+        ]
+
+    def _call(self, method: str, url: str, body: bytes = b"", allow: tuple[int, ...] = ()) -> tuple[int, bytes]:
+        request = urllib.request.Request(url, data=body if method in ("POST", "PUT") else None, method=method, headers={
+            "x-ms-version": QUEUE_API_VERSION, "Authorization": f"Bearer {self._bearer()}",
+            "Content-Type": "application/xml",
+        })
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            if exc.code in allow:
+                return exc.code, b""
+            raise
+
+    def _bearer(self) -> str:
+        if self._token is None or self._token[1] < time.time() + 300:
+            endpoint, secret = os.environ["IDENTITY_ENDPOINT"], os.environ["IDENTITY_HEADER"]
+            request = urllib.request.Request(f"{endpoint}?resource={STORAGE_RESOURCE}&api-version=2019-08-01",
+                                             headers={"X-IDENTITY-HEADER": secret})
+            answer = json.loads(urllib.request.urlopen(request, timeout=10).read())
+            self._token = (answer["access_token"], float(answer["expires_on"]))
+        return self._token[0]
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+def _queue_message(text: str) -> bytes:
+    from xml.sax.saxutils import escape
+
+    return f"<QueueMessage><MessageText>{escape(text)}</MessageText></QueueMessage>".encode()
+
+
+# -- Google: a Cloud Functions (gen2) container
+
+
+def serve_google_function(spec: dict[str, Any], reporter: Reporter):
+    from werkzeug.serving import make_server
+
+    code = Path(spec["code"])
+    ((name, app),) = start_google_function(spec, code)
+    if spec.get("google_clients") and (code / "runtime" / "gcp" / "clients.py").is_file():
+        clients = importlib.import_module("runtime.gcp.clients")
+        location = spec["google_clients"]["module"]
+        loader = importlib.util.spec_from_file_location("dt_local_google_clients", location)
+        standins = importlib.util.module_from_spec(loader)
+        loader.loader.exec_module(standins)
+        standins.install(clients, spec["google_clients"]["url"])
+    Clock.install(code)
+    outage = Outage()
+
+    def wsgi(environ, start_response):
+        path = environ.get("PATH_INFO", "/")
+        if path == "/__local/outage":
+            request = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+            outage.set(request["paths"], float(request["seconds"]))
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b"{}"]
+        if outage.active(path):
+            reporter.report(OUTAGE, True)
+            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            return [OUTAGE_BODY]
+        captured: dict[str, Any] = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"] = int(status.split()[0])
+            return start_response(status, headers, exc_info)
+
+        with Clock.shifted(float(environ.get("HTTP_" + CLOCK_HEADER.upper().replace("-", "_")) or 0)):
+            body = b"".join(app(environ, capture))
+        status = captured.get("status", 500)
+        reporter.report(name, status < 500, _json_or_none(body) if status < 300 else None,
+                        None if status < 500 else f"HTTP {status}")
+        return [body]
+
+    return make_server("127.0.0.1", spec.get("port") or 0, wsgi, threaded=True)
+
+
+SERVERS = {"aws": serve_lambda, "azure": serve_azure_app, "google": serve_google_function}
+
+
+def serve(spec: dict[str, Any]) -> None:
+    os.environ.clear()
+    os.environ.update(spec["environment"])
+    route_hosts(spec.get("hosts") or {})
+    reporter = Reporter(spec.get("report_url"), spec["label"])
+    server = SERVERS[spec["cloud"]](spec, reporter)
+    port = server.server_port if hasattr(server, "server_port") else server.server_address[1]
+    ready = Path(spec["ready_file"])
+    ready.with_suffix(".tmp").write_text(json.dumps({"port": port}), "utf-8")
+    ready.with_suffix(".tmp").replace(ready)  # whole or not at all: the runner polls for it
+    server.serve_forever()
+
+
+def main() -> int:
+    if len(sys.argv) == 4 and sys.argv[1] == "boot":
+        jobs = json.loads(Path(sys.argv[2]).read_text("utf-8"))
+        results = [boot(job) for job in jobs]  # the functions' own prints go to stdout, results to the file
+        Path(sys.argv[3]).write_text(json.dumps(results), "utf-8")
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "serve":
+        serve(json.loads(Path(sys.argv[2]).read_text("utf-8")))
+        return 0
+    print(f"usage: {Path(__file__).name} boot JOBS.json RESULTS.json | serve SPEC.json", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""A small routed HTTP(S) server on 127.0.0.1 for the runner's own endpoints and stand-ins."""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from twin_ops.local.tls import LocalTls
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: Mapping[str, str]
+    body: bytes
+    params: dict[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((value for key, value in self.headers.items() if key.lower() == wanted), None)
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int = 200
+    body: Any = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def encoded(self) -> tuple[bytes, str]:
+        if isinstance(self.body, bytes):
+            return self.body, self.headers.get("Content-Type", "application/octet-stream")
+        if isinstance(self.body, str):
+            return self.body.encode(), self.headers.get("Content-Type", "text/plain")
+        return json.dumps(self.body).encode(), "application/json"
+
+
+Handler = Callable[[Request], Response]
+
+
+class LocalServer:
+    """Routes `METHOD /path/{name}` patterns to handlers; `tls` serves HTTPS with the local CA's certificate."""
+
+    def __init__(self, name: str, tls: LocalTls | None = None, port: int = 0) -> None:
+        self.name, self._tls, self._routes = name, tls, []
+        routes = self._routes
+
+        class Dispatch(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def _serve(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                response = Response(404, {"error": {"code": "not_found", "message": f"{name}: no route {parts.path}"}})
+                for method, pattern, handler in routes:
+                    match = pattern.fullmatch(parts.path)
+                    if match and method in (self.command, "*"):
+                        request = Request(
+                            self.command, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)),
+                            dict(self.headers.items()), body, {k: unquote(v) for k, v in match.groupdict().items()},
+                        )
+                        try:
+                            response = handler(request)
+                        except Exception as exc:  # a stand-in's own failure: a 500, logged
+                            traceback.print_exc()
+                            response = Response(500, {"error": {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}})
+                        break
+                payload, content_type = response.encoded()
+                self.send_response(response.status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                for key, value in response.headers.items():
+                    if key.lower() != "content-type":
+                        self.send_header(key, value)
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve  # noqa: N815
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Dispatch)
+        self._server.daemon_threads = True
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(tls.cert_file), str(tls.key_file))
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        # A short poll interval: stop() waits up to one interval, for each of a run's servers.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"local-{name}", daemon=True)
+
+    def route(self, method: str, pattern: str, handler: Handler) -> None:
+        regex = re.sub(r"\{(\w+)\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", pattern)
+        regex = regex.replace("{path*}", "(?P<path>.*)")
+        self._routes.append((method, re.compile(regex), handler))
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self._tls else 'http'}://{self.address}"
+
+    def start(self) -> "LocalServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():  # shutdown() waits for serve_forever, which must have started
+            self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,101 @@
+"""What a local run counts: each hop's records, the work still in flight, and every failure."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+OUTAGE = "__outage__"  # what a host reports for a request it refused during an injected outage
+Classifier = Callable[[str, str], str | None]  # (host label, function name) → counter name
+
+
+@dataclass
+class Failure:
+    where: str
+    error: str
+    at: float = field(default_factory=time.monotonic)
+
+
+class Ledger:
+    """Thread-safe counters. `busy` counts work the platform holds (queued, running, waiting to
+    retry) so the runner can tell a quiet twin from one still moving data."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+        self.failures: list[Failure] = []
+        self._busy = 0
+        self._last_activity = time.monotonic()
+        self.classify: Classifier = lambda label, function: None
+
+    def add(self, name: str, amount: int = 1) -> None:
+        with self._lock:
+            self.counts[name] += amount
+            self._last_activity = time.monotonic()
+
+    def get(self, name: str) -> int:
+        with self._lock:
+            return self.counts[name]
+
+    def fail(self, where: str, error: str) -> None:
+        with self._lock:
+            self.failures.append(Failure(where, error))
+            self.counts["function errors"] += 1
+            self._last_activity = time.monotonic()
+
+    def begin(self) -> None:
+        with self._lock:
+            self._busy += 1
+            self._last_activity = time.monotonic()
+
+    def end(self) -> None:
+        with self._lock:
+            self._busy -= 1
+            self._last_activity = time.monotonic()
+
+    @property
+    def busy(self) -> int:
+        with self._lock:
+            return self._busy
+
+    def quiet_for(self) -> float:
+        with self._lock:
+            return time.monotonic() - self._last_activity
+
+    def report(self, reports: list[dict[str, Any]]) -> None:
+        """Invocation reports of the function hosts."""
+        for report in reports:
+            if report.get("function") == OUTAGE:
+                self.add("receiver 503s")
+                continue
+            if not report.get("ok"):
+                self.fail(f"{report.get('label')}:{report.get('function')}", str(report.get("error")))
+                continue
+            counter = self.classify(report.get("label", ""), report.get("function", ""))
+            if counter is None:
+                with self._lock:
+                    self._last_activity = time.monotonic()
+                continue
+            self.add(counter, count_of(counter, report.get("result")))
+
+
+def count_of(counter: str, result: Any) -> int:
+    """How many a successful invocation counts for: processors return their records (a list, or
+    {"count"}), event checkers the rules that fired (a number or {"fired"}); others count once."""
+    if counter == "processed":
+        if isinstance(result, (int, float)):
+            return int(result)
+        if isinstance(result, dict) and "count" in result:
+            return int(result["count"])
+        return 1
+    if counter == "events fired":
+        if isinstance(result, (int, float)):
+            return int(result)
+        if isinstance(result, dict):
+            return int(result.get("fired", 0))
+        return 0
+    return 1

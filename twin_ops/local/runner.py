@@ -1,0 +1,766 @@
+"""`python -m cdk_app local`: the synthesized twin, run on this machine.
+
+1. synthesize (`python app.py`, as the deploy plan does) or take a synth already made;
+2. start the local services the twin needs and "deploy" the output into them
+   (twin_ops/local/deployment.py), receivers first;
+3. start every Python function of the output in its own host process (function_host.py), with
+   its synthesized settings and local values for its deploy-time references;
+4. wire the platform's triggers from the output (topic rules, Event Grid routes, Eventarc
+   triggers, event source mappings, S3 notifications), then let the device fleet publish;
+5. once every record is stored hot, read it back through the twin; then move the clock forward
+   past the hot window (TTL expiries, the hot→cold movers) and past the cold window (the cold→archive
+   movers, lifecycle rules), counting each tier from the stores themselves;
+6. print one row per hop and exit 0 only when every record is accounted for.
+Nothing here names a layer's functions or a combination: the topology and the output drive it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+from cdk_app.config import load_project
+from cdk_app.config.model import Layer, Provider
+from cdk_app.paths import REPO_ROOT
+from cdk_app.settings import DEFAULT_REGION
+from cdk_app.topology import BridgeKind, plan_project
+from twin_contract.devices import client_id, feedback_topic, telemetry_topic
+from twin_ops.local import census, dashboards
+from twin_ops.local.deployment import Endpoints, LocalDeployment
+from twin_ops.local.fleet import Message, messages, scaled_project
+from twin_ops.local.function_platform import platform_environment
+from twin_ops.local.hosts import FunctionHosts
+from twin_ops.local.http import LocalServer, Response
+from twin_ops.local.ledger import Ledger
+from twin_ops.local.mqtt import MqttClient
+from twin_ops.local.output import SynthFunction, SynthOutput
+from twin_ops.local.services import Services, free_port
+from twin_ops.local.standins import aws as aws_standins
+from twin_ops.local.standins import azure as azure_standins
+from twin_ops.local.standins import google as google_standins
+from twin_ops.local.tls import make_tls
+
+CLOCK_HEADER = "X-Dt-Local-Clock-Offset"
+DAY = 86_400.0
+# Counted per invocation from the runtime contract's function names (docs/runtime-contract.md):
+# a module/entry point/Azure function name, or the user's action code conventions (README).
+ROLES = {
+    "dispatcher": "ingested", "processor": "processed", "event_checker": "events fired",
+    "lambda_function": "actions run", "event_action": "actions run", "event_action_http": "actions run", "main": "actions run",
+}
+
+
+class LocalRunError(RuntimeError):
+    """The run could not be set up (synth failed, a service or host did not start)."""
+
+
+def expected_errors() -> tuple[type[Exception], ...]:
+    """What a run reports as one line (setup problems), rather than as a traceback."""
+    from twin_ops.local.deployment import DeploymentError
+    from twin_ops.local.hosts import HostError
+    from twin_ops.local.output import OutputError
+    from twin_ops.local.services import ServiceError
+    from twin_ops.post_deploy import PostDeployError  # the dashboards' data source, read from the L5 stack
+
+    return (LocalRunError, DeploymentError, HostError, OutputError, ServiceError, PostDeployError)
+
+
+@dataclass(frozen=True)
+class LocalRunRequest:
+    project: Path
+    devices: int | None = None  # default: the project's devices
+    messages: int | None = None  # per device; default: each sample payload once
+    workdir: Path | None = None  # default: a temporary directory, removed afterwards
+    synthesized: tuple[Path, Path] | None = None  # (cdk.out, cdktf.out) of this project: no synth
+    outage: float = 0.0  # seconds every data-carrying bridge receiver answers 503, once its traffic starts
+    timeout: float = 300.0  # for each stage to settle
+    echo: Callable[[str], None] = print
+    live: bool = False  # rewrite one progress line (a terminal) instead of printing progress lines
+
+
+@dataclass
+class Row:
+    name: str
+    count: int
+    expected: int | None
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.expected is None or self.count == self.expected
+
+
+@dataclass
+class LocalRunResult:
+    rows: list[Row]
+    problems: list[str]
+    timings: dict[str, float]
+    duplicates: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # everything the ledger counted (503s answered, retries…)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def row(self, name: str) -> Row:
+        return next(row for row in self.rows if row.name == name)
+
+
+def run_local(request: LocalRunRequest) -> LocalRunResult:
+    with ExitStack() as stack:
+        workdir = request.workdir or Path(tempfile.mkdtemp(prefix="dt-local-"))
+        if request.workdir is None:
+            stack.callback(shutil.rmtree, workdir, True)
+        workdir.mkdir(parents=True, exist_ok=True)
+        return LocalRun(request, workdir, stack).run()
+
+
+class LocalRun:
+    def __init__(self, request: LocalRunRequest, workdir: Path, stack: ExitStack) -> None:
+        self.request, self.workdir, self.exit = request, workdir, stack
+        self.echo = request.echo
+        self.ledger = Ledger()
+        self.twin_problems: list[str] = []
+        self.timings: dict[str, float] = {}
+        self.started = time.monotonic()
+
+    # -- stages
+
+    def run(self) -> LocalRunResult:
+        project = scaled_project(Path(self.request.project), self.request.devices, self.workdir / "project")
+        self.config = load_project(project)
+        self.topology = plan_project(self.config)
+        self.project = project
+        cdk_out, tf_out = self._synth(project)
+        self.output = SynthOutput(cdk_out, tf_out, self.workdir / "unpacked")
+        self.functions = [function for function in self.output.functions if function.is_python]
+        self._start_platform()
+        self._deploy()
+        self._start_hosts()
+        self._wire_triggers()
+        device_ids = [device.id for device in self.config.devices][: self.request.devices or None]
+        sent = messages(project, device_ids, self.request.messages)
+        self._publish(sent)
+        return self._account(sent)
+
+    def _lap(self) -> float:
+        now = time.monotonic()
+        elapsed, self.started = now - self.started, now
+        return round(elapsed, 1)
+
+    def _synth(self, project: Path) -> tuple[Path, Path]:
+        if self.request.synthesized is not None and project == Path(self.request.project):
+            return self.request.synthesized
+        cdk_out, tf_out = self.workdir / "cdk.out", self.workdir / "cdktf.out"
+        self.echo(f"synthesizing {project} …")
+        completed = subprocess.run(
+            [sys.executable, str(REPO_ROOT / "app.py")], cwd=REPO_ROOT, capture_output=True, text=True,
+            env={**os.environ, "CDK_OUTDIR": str(cdk_out), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+                 "CDK_CONTEXT_JSON": json.dumps({"project": str(project), "tf_outdir": str(tf_out)})},
+        )
+        if completed.returncode != 0:
+            raise LocalRunError(f"synth failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}")
+        self.timings["synth"] = self._lap()
+        return cdk_out, tf_out
+
+    def _start_platform(self) -> None:
+        hub_names = [
+            f"{resource['name']}.azure-devices.net"
+            for stack in self.output.terraform.values() for resource in stack.resources.get("azurerm_iothub", {}).values()
+        ]
+        self.tls = make_tls(self.workdir / "tls", [*hub_names, google_standins.Workflows.HOST])
+        self.ca = ssl.create_default_context(cafile=str(self.tls.ca_file))
+        services = Services(self.workdir, self.tls)
+        self.exit.callback(services.close)
+        clouds = self.topology.clouds
+        tf_kinds = {kind for stack in self.output.terraform.values() for kind in stack.resources}
+        tf_data = {kind for stack in self.output.terraform.values() for kind in stack.config.get("data", {})}
+        region = next((r for s in self.output.cloudformation if (r := self.output.aws_region(s))), None) or DEFAULT_REGION
+        google_provider = next((p for s in self.output.terraform.values() for p in s.config.get("provider", {}).get("google", [])), {})
+        self.endpoints = Endpoints(region=region, gcp_project=google_provider.get("project") or "local-project")
+
+        servers = SimpleNamespace()
+        for name, tls in (("control", None), ("aws", None), ("azure", self.tls), ("identity", None), ("google", None),
+                          ("metadata", None), ("googleapis", self.tls)):
+            server = LocalServer(name, tls)
+            setattr(servers, name, server)
+            self.exit.callback(server.stop)
+        servers.control.route("POST", "/report", lambda r: (self.ledger.report(r.json()), Response(200, {}))[1])
+
+        needs_aws = Provider.AWS in clouds or any(k.startswith("aws_") for k in tf_kinds | tf_data)
+        accounts = sorted({
+            resource["name"] for stack in self.output.terraform.values()
+            for resource in stack.resources.get("azurerm_storage_account", {}).values()
+        })
+        with ThreadPoolExecutor(max_workers=4) as pool:  # the servers start side by side
+            mqtt = pool.submit(services.mosquitto) if self.topology.cloud(Layer.L1) in (Provider.AWS, Provider.AZURE) else None
+            moto = pool.submit(services.moto) if needs_aws else None
+            azurite = pool.submit(services.azurite, accounts) if accounts else None
+            gcs = pool.submit(services.gcs) if "google_storage_bucket" in tf_kinds else None
+            self.mqtt_port = mqtt.result() if mqtt else None
+            self.endpoints.moto = moto.result() if moto else None
+            if azurite:
+                self.endpoints.azurite = azurite.result()
+            if gcs:
+                self.endpoints.gcs = gcs.result()
+        self.endpoints.aws_platform = servers.aws.url
+        for function in self.functions:
+            if function.cloud is not Provider.AWS:
+                self.endpoints.host_ports[function.label] = free_port()
+
+        ledger = self.ledger
+        platform = SimpleNamespace(servers=servers, azure_url=servers.azure.url, twinmaker_types={})
+        deployment_ref: list[LocalDeployment] = []
+        platform.lambdas = aws_standins.LambdaService(ledger, lambda: deployment_ref[0].aws("sqs"), region, "123456789012")
+        platform.iot = aws_standins.IotCore(platform.lambdas, ledger)
+        platform.dynamo_ttl = aws_standins.DynamoTtl(lambda: deployment_ref[0].aws("dynamodb"), platform.lambdas, ledger, region)
+        platform.s3 = aws_standins.S3Behaviours(lambda: deployment_ref[0].aws("s3"), platform.lambdas, ledger, region)
+        platform.step_functions = aws_standins.StepFunctions(platform.lambdas, ledger)
+        platform.twinmaker = aws_standins.TwinMaker(platform.lambdas)
+        for part in (platform.lambdas, platform.iot, platform.step_functions):
+            part.routes(servers.aws)
+        platform.identity = azure_standins.Identity(servers.identity)
+        platform.key_vault = azure_standins.KeyVault(servers.azure)
+        platform.cosmos = azure_standins.Cosmos(servers.azure)
+        platform.digital_twins = azure_standins.DigitalTwins(servers.azure)
+        platform.iot_hub = azure_standins.IotHub(servers.azure, ledger)
+        platform.logic_apps = azure_standins.LogicApps(servers.azure, ledger, self.tls)
+        platform.firestore = google_standins.Firestore(servers.google)
+        platform.pubsub = google_standins.PubSub(servers.google, ledger)
+        platform.secret_manager = google_standins.SecretManager(servers.google)
+        platform.metadata = google_standins.Metadata(servers.metadata, self.endpoints.gcp_project)
+        platform.workflows = google_standins.Workflows(servers.googleapis, ledger)
+        for name in vars(servers):
+            getattr(servers, name).start()
+        self.platform, self.services = platform, services
+        self._deployment_ref = deployment_ref
+        if self.mqtt_port is not None:
+            cert, key = self.tls.client_certificate(self.workdir / "tls", "dt-local-platform")
+            self.mqtt = MqttClient(self.mqtt_port, "dt-local-platform", self.tls.ca_file, cert, key)
+            self.exit.callback(self.mqtt.close)
+            platform.iot.mqtt = platform.iot_hub.mqtt = self.mqtt
+        self.timings["services"] = self._lap()
+
+    def _deploy(self) -> None:
+        self.deployment = LocalDeployment(self.output, self.topology, self.endpoints, self.platform, self.tls.ca_file)
+        self._deployment_ref.append(self.deployment)
+        self.deployment.deploy()
+        # The post-deploy step registers the project's devices in IoT Hub (azure-device-identities).
+        self.platform.iot_hub.devices = {device.id for device in self.config.devices}
+
+    def _environment(self, function: SynthFunction) -> dict[str, str]:
+        name = str(function.resolve(function.name, self.deployment.resolve))
+        region = self.endpoints.region
+        environment = {**platform_environment(function, name, region), **function.environment(self.deployment.resolve)}
+        trust = {"SSL_CERT_FILE": str(self.tls.ca_file), "REQUESTS_CA_BUNDLE": str(self.tls.ca_file)}
+        if function.cloud is Provider.AWS:
+            aws = self.endpoints.aws_platform
+            environment.update({
+                "AWS_ENDPOINT_URL": self.endpoints.moto or aws, "AWS_ENDPOINT_URL_LAMBDA": aws,
+                "AWS_ENDPOINT_URL_IOT_DATA_PLANE": aws, "AWS_ENDPOINT_URL_SFN": aws,
+                "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", **trust,
+            })
+        elif function.cloud is Provider.AZURE:
+            environment.update({
+                "IDENTITY_ENDPOINT": self.platform.identity.endpoint, "IDENTITY_HEADER": self.platform.identity.secret,
+                "WEBSITE_HOSTNAME": f"127.0.0.1:{self.endpoints.host_ports[function.label]}", **trust,
+            })
+        else:
+            metadata = self.platform.servers.metadata.address
+            environment.update({
+                "GCE_METADATA_HOST": metadata, "GCE_METADATA_IP": metadata, "GOOGLE_CLOUD_PROJECT": self.endpoints.gcp_project,
+                "PORT": str(self.endpoints.host_ports[function.label]), **trust,
+                **({"STORAGE_EMULATOR_HOST": self.endpoints.gcs} if self.endpoints.gcs else {}),
+            })
+        return environment
+
+    def _start_hosts(self) -> None:
+        self.hosts = FunctionHosts(self.workdir, f"{self.platform.servers.control.url}/report")
+        self.exit.callback(self.hosts.close)
+        routes = {f"{host}:443": self.platform.servers.azure.address for host in self.platform.iot_hub.hubs}
+        routes[f"{google_standins.Workflows.HOST}:443"] = self.platform.servers.googleapis.address
+        tls = {"cert": str(self.tls.cert_file), "key": str(self.tls.key_file)}
+        for function in self.functions:
+            self.hosts.start(
+                function, self._environment(function), port=self.endpoints.host_ports.get(function.label, 0),
+                tls=tls if function.cloud is Provider.AZURE else None, hosts=routes,
+                google_clients_url=self.platform.servers.google.url if function.cloud is Provider.GOOGLE else None,
+            )
+        self.hosts.wait_ready()
+        for function in self.functions:
+            if function.cloud is Provider.AWS:
+                name = str(function.resolve(function.name, self.deployment.resolve))
+                self.platform.lambdas.attach(name, self.hosts.hosts[function.label].url)
+        self.ledger.classify = self._classify
+        self.timings["hosts"] = self._lap()
+
+    def _classify(self, label: str, function_name: str) -> str | None:
+        function = self.deployment.functions_by_label.get(label)
+        if function is None:
+            return None
+        if function.cloud is Provider.AWS:
+            name = function.entry.rsplit(".", 1)[0].rsplit(".", 1)[-1]
+        elif function.cloud is Provider.AZURE:
+            name = function_name
+        else:
+            name = function.entry
+        return ROLES.get(name)
+
+    def _wire_triggers(self) -> None:
+        platform, deployment = self.platform, self.deployment
+        for sql, targets in deployment.iot_rules:
+            platform.iot.add_rule(sql, targets, "ingested")
+        for hub, account, queue_name in deployment.event_routes:
+            url = f"{self.endpoints.azurite['queue']}/{account}/{queue_name}"
+
+            def enqueue(event: dict, url: str = url) -> None:
+                import base64
+                from xml.sax.saxutils import escape
+
+                text = base64.b64encode(json.dumps(event).encode()).decode()
+                message = f"<QueueMessage><MessageText>{escape(text)}</MessageText></QueueMessage>"
+                deployment.azurite("POST", f"{url}/messages", message.encode())
+
+            platform.iot_hub.route_telemetry(hub, enqueue, lambda: None)
+        for label, topic, _ in deployment.google_triggers:
+            host = self.hosts.hosts[label]
+            platform.pubsub.add_subscription(f"eventarc-{label}", topic, push=self._cloud_event_push(host.url, topic), workers=2)
+        platform.s3.start()
+        self.exit.callback(platform.s3.stop)
+
+    def _cloud_event_push(self, url: str, topic: str) -> Callable[[dict], bool]:
+        def push(message: dict) -> bool:
+            body = json.dumps({"message": message, "subscription": f"eventarc-{topic}"}).encode()
+            request = urllib.request.Request(url + "/", data=body, method="POST", headers={
+                "Content-Type": "application/json", "ce-id": message["messageId"], "ce-specversion": "1.0",
+                "ce-type": "google.cloud.pubsub.topic.v1.messagePublished", "ce-source": f"//pubsub.googleapis.com/{topic}",
+                "ce-time": message["publishTime"],
+            })
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    return 200 <= response.status < 300
+            except urllib.error.HTTPError:
+                return False
+
+        return push
+
+    # -- devices
+
+    def _open_links(self) -> dict[str, Any]:
+        from twin_ops.simulator.mqtt_link import MqttLink, MqttSession
+        from twin_ops.simulator.pubsub_link import PubSubLink
+        from twin_ops.simulator.sessions import IOT_HUB_JSON_PROPERTIES, desired_feedback
+
+        links: dict[str, Any] = {}
+        deliver = lambda device, text: self.ledger.add("feedback received")  # noqa: E731
+        l1 = self.topology.cloud(Layer.L1)
+        device_ids = sorted({device.id for device in self.config.devices})
+        if l1 is Provider.GOOGLE:
+            l1_stack = self.topology.stack_name(Layer.L1)
+            topic = next(topic for label, topic, _ in self.deployment.google_triggers if label.startswith(f"{l1_stack}/"))
+            feedback = {}
+            for name, subscription in self.platform.pubsub.subscriptions.items():
+                if subscription.filter({"device_id": "\x00"}):
+                    continue  # not one device's feedback subscription
+                feedback.update({device: name for device in device_ids if subscription.filter({"device_id": device})})
+            publisher = SimpleNamespace(publish=lambda topic, data, **attrs: _Done(self.platform.pubsub.publish(topic, data, attrs)))
+            for device in device_ids:
+                subscriber = SimpleNamespace(subscribe=lambda name, callback: self._listen(name, callback))
+                links[device] = PubSubLink(topic, device, feedback.get(device), deliver, publisher=publisher, subscriber=subscriber)
+            return links
+        auth = self.workdir / "tls"
+        for device in device_ids:
+            if l1 is Provider.AWS:
+                identity = client_id(self.config.name, device)
+                cert, key = self.tls.client_certificate(auth, identity)
+                session = MqttSession(device, "127.0.0.1", self.mqtt_port, identity, telemetry_topic(self.config.name, device),
+                                      feedback_topic(self.config.name, device), str(self.tls.ca_file), str(cert), str(key))
+            else:
+                cert, key = self.tls.client_certificate(auth, device)
+                session = MqttSession(device, "127.0.0.1", self.mqtt_port, device,
+                                      f"devices/{device}/messages/events/{IOT_HUB_JSON_PROPERTIES}",
+                                      azure_standins.device_feedback_topic(device), str(self.tls.ca_file), str(cert), str(key),
+                                      feedback_text=desired_feedback)
+            links[device] = MqttLink(session, deliver)
+        return links
+
+    def _listen(self, subscription: str, callback: Callable) -> Any:
+        import base64
+
+        def on_message(message: dict) -> None:
+            callback(SimpleNamespace(data=base64.b64decode(message["data"]), attributes=message["attributes"], ack=lambda: None))
+
+        self.platform.pubsub.listen(subscription, on_message)
+        return SimpleNamespace(cancel=lambda: None)
+
+    def _publish(self, sent: list[Message]) -> None:
+        links = self._open_links()
+        for link in links.values():
+            self.exit.callback(link.close)
+        outage_at = len(sent) // 2 if self.request.outage else -1
+        progress = Progress(self, len(sent))
+        for index, message in enumerate(sent):
+            if index == outage_at:
+                self._outage((BridgeKind.L1_TO_L2, BridgeKind.L2_TO_HOT, BridgeKind.L2_TO_TWIN_UPDATE, BridgeKind.L2_TO_L1_FEEDBACK))
+            links[message.device_id].send(json.dumps(message.body).encode())
+            self.ledger.add("published")
+            progress.tick()
+        self.timings["publish"] = self._lap()
+        hot_stack = self.topology.stack_name(Layer.L3_HOT)
+        self._settle(lambda: census.hot_count(self.deployment, hot_stack) >= len(sent), "records to reach the hot store", progress)
+        self.timings["ingest"] = self._lap()
+        progress.done()
+
+    def _hot(self) -> list[dict]:
+        return census.hot_records(self.deployment, self.topology.stack_name(Layer.L3_HOT))
+
+    def _settle(self, reached: Callable[[], bool], what: str, progress: "Progress | None" = None, quiet: float = 30.0) -> bool:
+        """Wait until `reached` and nothing is in flight; give up after the timeout, or once
+        nothing has moved for `quiet` seconds."""
+        deadline = time.monotonic() + self.request.timeout
+        while time.monotonic() < deadline:
+            if progress:
+                progress.show()
+            if self.ledger.busy == 0 and self.ledger.quiet_for() > 0.5 and reached():  # cheap checks first: reached() reads the stores
+                return True
+            if self.ledger.quiet_for() > quiet and self.ledger.busy == 0 and not reached():
+                break  # nothing moves any more
+            time.sleep(0.25)
+        self.echo(f"warning: gave up waiting for {what}")
+        return False
+
+    # -- fault injection and time compression
+
+    def _outage(self, kinds: tuple[BridgeKind, ...]) -> None:
+        """Every receiver of these bridges answers 503 for `outage` seconds."""
+        seconds = self.request.outage
+        for bridge in self.topology.bridges:
+            if bridge.kind not in kinds:
+                continue
+            sender_stack = self.topology.sender_stack(bridge).name
+            for function in self.functions:
+                if not in_stack(function, sender_stack):
+                    continue
+                setting = bridge.url_setting()
+                if setting not in function.settings:
+                    continue
+                url = function.environment(self.deployment.resolve)[setting]
+                self._break(url, seconds)
+                self.ledger.add("receiver outages")
+                self.echo(f"outage: {bridge.connection_id} receiver answers 503 for {seconds:g} s ({urlsplit(url).path})")
+
+    def _break(self, url: str, seconds: float) -> None:
+        parts = urlsplit(url)
+        if parts.path.startswith("/lambda-url/"):
+            self.platform.lambdas.url_outage(parts.path.split("/")[2], seconds)
+            return
+        host = next(h for h in self.hosts.hosts.values() if h.port == parts.port)
+        request = urllib.request.Request(f"{host.url}/__local/outage", method="POST",
+                                         data=json.dumps({"paths": [parts.path or "/"], "seconds": seconds}).encode())
+        urllib.request.urlopen(request, timeout=10, context=self.ca).read()
+
+    def _compress(self, layer: Layer, offset: float, kinds: tuple[BridgeKind, ...]) -> None:
+        """Run the movers of `layer`'s stack with the clock `offset` seconds ahead: TTL expiries
+        and their stream, timers (Azure) and scheduler jobs (Google) of that stack."""
+        if self.request.outage:
+            self._outage(kinds)
+        stack = self.topology.stack_name(layer)
+        now = datetime.now(timezone.utc) + timedelta(seconds=offset)
+        if any(owner == stack for owner in self.deployment.dynamo_tables.values()):
+            self.platform.dynamo_ttl.sweep(now)
+        for host in self.hosts.hosts.values():
+            if host.function.stack != stack or host.function.cloud is not Provider.AZURE:
+                continue
+            listing = json.loads(self._call(f"{host.url}/admin/functions", None, "GET"))
+            for function in listing:
+                if function["trigger"] == "timerTrigger":
+                    url = f"{host.url}/admin/functions/{function['name']}"
+                    self._retrying(f"{host.function.label}:{function['name']}",
+                                   lambda url=url: self._call(url, {}, headers={CLOCK_HEADER: str(offset)}))
+        for owner, uri, target in self.deployment.scheduler_jobs:
+            if owner == stack:
+                import base64
+
+                body = json.loads(base64.b64decode(target.get("body") or "e30=") or b"{}")
+                headers = {**(target.get("headers") or {}), CLOCK_HEADER: str(offset)}
+                self._retrying(f"scheduler {uri}", lambda uri=uri, body=body, headers=headers: self._call(uri, body, headers=headers))
+
+    def _retrying(self, what: str, action: Callable[[], Any], attempts: int = 6) -> None:
+        """A scheduled run that fails runs again (the next timer tick, the scheduler's retries)."""
+        for attempt in range(attempts):
+            try:
+                action()
+                return
+            except urllib.error.HTTPError as exc:
+                self.ledger.fail(what, f"HTTP {exc.code} (attempt {attempt + 1})")
+                time.sleep(min(8.0, 0.5 * 2**attempt))
+        self.ledger.add("scheduled runs failed")
+
+    def _call(self, url: str, body: Any, method: str = "POST", headers: dict | None = None) -> bytes:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+        with urllib.request.urlopen(request, timeout=600, context=self.ca if url.startswith("https") else None) as response:
+            return response.read()
+
+    def _lifecycle(self, offset: float) -> dict[tuple[str, str], str]:
+        """Storage lifecycle rules moving objects to the archive tier in place (Azure management
+        policies, Cloud Storage SetStorageClass) and S3 expirations, at the compressed clock."""
+        now = datetime.now(timezone.utc) + timedelta(seconds=offset)
+        for account, details in self.deployment.storage_accounts.items():
+            for prefixes, days in details["policies"]:
+                for prefix in prefixes:
+                    container, _, blob_prefix = prefix.partition("/")
+                    if container not in details["containers"]:
+                        continue
+                    for name, modified in census.blob_modified(self.deployment, account, container):
+                        if name.startswith(blob_prefix) and (now - modified).total_seconds() > days * DAY:
+                            url = f"{self.endpoints.azurite['blob']}/{account}/{container}/{urllib.parse.quote(name)}?comp=tier"
+                            self.deployment.azurite("PUT", url, headers={"x-ms-access-tier": "Archive"})
+        for bucket, details in self.deployment.gcs_buckets.items():
+            for rule in details["lifecycle"]:
+                action, condition = rule.get("action", {}), rule.get("condition", {})
+                if action.get("type") != "SetStorageClass" or "age" not in condition:
+                    continue
+                for blob in self.deployment.gcs().list_blobs(bucket):
+                    current = self.gcs_classes.get((bucket, blob.name), details["class"])
+                    matches = condition.get("matches_storage_class") or [current]
+                    if current in matches and (now - blob.time_created).total_seconds() >= int(condition["age"]) * DAY:
+                        self.gcs_classes[(bucket, blob.name)] = action["storage_class"]
+        self.platform.s3.expire(now)
+        return self.gcs_classes
+
+    # -- accounting
+
+    def _account(self, sent: list[Message]) -> LocalRunResult:
+        expected = {(m.device_id, m.timestamp) for m in sent}
+        stored = self._hot()
+        hot = census.Tally()
+        hot.add(census.identities(stored))
+        twin_row = self._twin(expected)
+        dashboards_row = self._dashboards(expected)
+        self.timings["twin"] = self._lap()
+
+        self.gcs_classes: dict[tuple[str, str], str] = {}
+        hot_days, cold_days = self.config.twin.hot_storage_size_in_days, self.config.twin.cold_storage_size_in_days
+        tiers = {self.topology.stack_name(Layer.L3_COLD), self.topology.stack_name(Layer.L3_ARCHIVE)}
+        self._compress(Layer.L3_HOT, (hot_days + 1) * DAY, (BridgeKind.HOT_TO_COLD,))
+        self._settle(lambda: census.tiered_payloads(self.deployment, tiers, self.gcs_classes)["cold"].of(expected) >= len(expected),
+                     "records to reach the cold tier")
+        self._settle(lambda: True, "the movers to finish")
+        cold = census.tiered_payloads(self.deployment, tiers, self.gcs_classes)["cold"]
+        left_hot = census.Tally()
+        left_hot.add(census.identities(self._hot()))
+        self.timings["hot→cold"] = self._lap()
+
+        offset = (hot_days + cold_days + 2) * DAY
+        self._compress(Layer.L3_COLD, offset, (BridgeKind.COLD_TO_ARCHIVE,))
+        self._settle(lambda: True, "the cold→archive movers")
+        self._lifecycle(offset)
+        self._settle(lambda: census.tiered_payloads(self.deployment, tiers, self.gcs_classes)["archive"].of(expected) >= len(expected),
+                     "records to reach the archive tier")
+        archive = census.tiered_payloads(self.deployment, tiers, self.gcs_classes)["archive"]
+        self.timings["cold→archive"] = self._lap()
+
+        fired = [(rule, record) for record in stored for rule in self.config.events if census.rule_holds(rule.condition, record)]
+        feedback_expected = sum(1 for rule, _ in fired if rule.action.feedback is not None)
+        # A rule runs its function, a workflow rule its two (functionName, then functionNameB).
+        actions_expected = sum(2 if rule.action.function_name_b else 1 for rule, _ in fired)
+        feedback_path = self._feedback_path()
+        if feedback_expected and feedback_path:
+            self._settle(lambda: self.ledger.get("feedback received") >= feedback_expected, "feedback to reach the devices", quiet=5.0)
+        counts = self.ledger.counts
+        published = counts["published"]
+        rows = [
+            Row("published", published, len(sent)),
+            Row("ingested", counts["ingested"], published),
+            Row("processed", counts["processed"], published),
+            Row("stored hot", hot.of(expected), published, f"{len(stored)} items, {hot.duplicates} duplicates"),
+            twin_row,
+            dashboards_row,
+            Row("moved to cold", cold.of(expected), published,
+                f"{cold.duplicates} duplicates; {left_hot.of(expected)} left in hot"),
+            Row("archived", archive.of(expected), published, f"{archive.duplicates} duplicates"),
+            Row("events fired", counts["events fired"], len(fired)),
+            Row("actions run", counts["actions run"], actions_expected, _plural(counts["workflow executions"], "workflow run")),
+        ]
+        feedback_row = Row("feedback received", counts["feedback received"], feedback_expected)
+        if not feedback_path:
+            feedback_row.note = (f"no feedback path from L2 on {self.topology.cloud(Layer.L2).value} to devices on "
+                                 f"{self.topology.cloud(Layer.L1).value}")
+            feedback_row.expected = None
+        rows.append(feedback_row)
+        problems = [f"{row.name}: {row.count} of {row.expected}" for row in rows if not row.ok]
+        problems += [f"{name}: {count} duplicates" for name, count in
+                     (("stored hot", hot.duplicates), ("moved to cold", cold.duplicates), ("archived", archive.duplicates)) if count]
+        problems += self.twin_problems
+        if left_hot.of(expected):
+            problems.append(f"hot store: {left_hot.of(expected)} records not moved out after the hot window")
+        failures = [f"{failure.where}: {failure.error}" for failure in self.ledger.failures]
+        return LocalRunResult(rows, problems, dict(self.timings),
+                              {"stored hot": hot.duplicates, "moved to cold": cold.duplicates, "archived": archive.duplicates},
+                              failures, dict(self.ledger.counts))
+
+    def _feedback_path(self) -> bool:
+        """Whether rule feedback can reach the devices: L2 on the devices' cloud, or the feedback connection."""
+        return self.topology.cloud(Layer.L1) is self.topology.cloud(Layer.L2) or self.topology.has(BridgeKind.L2_TO_L1_FEEDBACK)
+
+    def _twin(self, expected: set[census.Identity]) -> Row:
+        """Records readable through L4: TwinMaker's dataReader (AWS), or the reader the dashboards
+        use and the twins' live values (Azure Digital Twins)."""
+        name = "readable through the twin"
+        if not self.topology.placed(Layer.L4):
+            return Row(name, 0, None, "no twin model (layer_4_provider is none)")
+        times = sorted(timestamp for _, timestamp in expected)
+        start, end = times[0], times[-1]
+        read = census.Tally()
+        if self.topology.cloud(Layer.L4) is Provider.AWS:
+            components = self.platform.twinmaker.components
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                histories = pool.map(lambda component: self.platform.twinmaker.history(component, start, end), components)
+            for component, values in zip(components, histories, strict=True):
+                read.add({(component.device_id, value["time"]) for value in values})
+            return Row(name, read.of(expected), len(expected),
+                       f"TwinMaker dataReader of {len(self.platform.twinmaker.components)} entity components")
+        reader = self._dashboard_reader()
+        if reader is not None:
+            url, token = reader
+            for device in self.config.devices:
+                query = {"device_id": device.id, "properties": [p.name for p in device.properties],
+                         "start_time": start, "end_time": end, "max_results": 1000}
+                read.add({(device.id, item["timestamp"]) for item in census.reader_items(url, token, query, self.ca)})
+        updates = sum(sum(instance.updates.values()) for instance in self.platform.digital_twins.instances.values())
+        latest = {}
+        for device, timestamp in expected:
+            latest[device] = max(latest.get(device, ""), timestamp)
+        current = sum(
+            1 for instance in self.platform.digital_twins.instances.values()
+            for device, timestamp in latest.items() if instance.twins.get(device, {}).get("lastUpdate") == timestamp
+        )
+        note = f"{urlsplit(reader[0]).path if reader else 'no reader'}; ADT: {updates} twin updates, {current}/{len(latest)} twins current"
+        if current < len(latest):
+            self.twin_problems.append(f"Azure Digital Twins: {len(latest) - current} twins do not show their device's last record")
+        return Row(name, read.of(expected), len(expected), note)
+
+    def _dashboards(self, expected: set[census.Identity]) -> Row:
+        """Records the twin's Grafana dashboard shows, each panel queried as Grafana queries it
+        (twin_ops/local/dashboards.py); the latest-values panels must show each device's last record."""
+        name = "shown on the dashboards"
+        if not self.topology.placed(Layer.L5):
+            return Row(name, 0, None, "no dashboards (layer_5_provider is none)")
+        source = dashboards.data_source(self.deployment, self.topology, self.platform)
+        devices = dashboards.devices_shown(self.config, source)
+        on_dashboard = {identity for identity in expected if identity[0] in devices}
+        shown = dashboards.shown(self.config, source, self.platform, self.ca)
+        latest = dashboards.newest(on_dashboard)
+        current = sum(1 for device, timestamp in latest.items() if census.plain(shown.latest.get(device, "")) == timestamp)
+        if current < len(latest):
+            self.twin_problems.append(f"dashboards: {len(latest) - current} latest-values panels do not show their device's last record")
+        left_out = len(expected) - len(on_dashboard)
+        note = (f"{shown.panels} panels over {shown.source}; {current}/{len(latest)} latest-values panels current"
+                + (f"; {left_out} records of devices in no entity" if left_out else ""))
+        return Row(name, shown.history.of(on_dashboard), len(on_dashboard), note)
+
+    def _dashboard_reader(self) -> tuple[str, str] | None:
+        """The reader dashboards use on Azure: L4's Digital Twin Data Connector, else L3 hot's reader."""
+        for layer, route in ((Layer.L4, "dt-data-connector"), (Layer.L3_HOT, "hot-reader")):
+            stack = self.topology.stack_name(layer)
+            for host in self.hosts.hosts.values():
+                function = host.function
+                if function.stack != stack or function.cloud is not Provider.AZURE:
+                    continue
+                routes = {f["name"] for f in json.loads(self._call(f"{host.url}/admin/functions", None, "GET"))}
+                if route.replace("-", "_") in routes:
+                    environment = function.environment(self.deployment.resolve)
+                    vault = environment["KEY_VAULT_URI"].rstrip("/").rsplit("/", 1)[-1]
+                    token = self.platform.key_vault.vaults[vault][environment["INBOUND_TOKEN_SECRET"]]
+                    return f"{host.url}/api/{route}", token
+        return None
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def in_stack(function: SynthFunction, stack: str) -> bool:
+    """The function belongs to `stack` or one of its nested stacks (not to `<stack>-feedback`)."""
+    return function.stack == stack or function.stack.startswith(f"{stack}/")
+
+
+class _Done:
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def result(self, timeout: float | None = None) -> Any:
+        return self._value
+
+
+class Progress:
+    """One line per hop, rewritten in place on a terminal, printed every few seconds otherwise."""
+
+    HOPS = ("published", "ingested", "processed", "events fired", "actions run", "feedback received")
+
+    def __init__(self, run: LocalRun, total: int) -> None:
+        self._run, self._total, self._last = run, total, 0.0
+
+    def _line(self) -> str:
+        counts = self._run.ledger.counts
+        hot = census.hot_count(self._run.deployment, self._run.topology.stack_name(Layer.L3_HOT))
+        parts = [f"published {counts['published']}/{self._total}", f"ingested {counts['ingested']}",
+                 f"processed {counts['processed']}", f"hot {hot}", f"events {counts['events fired']}",
+                 f"actions {counts['actions run']}", f"feedback {counts['feedback received']}"]
+        if counts["function errors"]:
+            parts.append(f"errors {counts['function errors']}")
+        return " │ ".join(parts)
+
+    def tick(self) -> None:
+        if time.monotonic() - self._last > (0.2 if self._run.request.live else 2.0):
+            self.show()
+
+    def show(self) -> None:
+        now = time.monotonic()
+        if now - self._last < (0.2 if self._run.request.live else 2.0):
+            return
+        self._last = now
+        if self._run.request.live:
+            sys.stdout.write("\r\033[K" + self._line())
+            sys.stdout.flush()
+        else:
+            self._run.echo(self._line())
+
+    def done(self) -> None:
+        self._last = 0.0
+        self.show()
+        if self._run.request.live:
+            sys.stdout.write("\n")
+
+
+def render(result: LocalRunResult, title: str) -> str:
+    width = max(len(row.name) for row in result.rows)
+    lines = [title, f"{'hop':<{width}}  {'count':>7}  {'expected':>8}  note", f"{'-' * width}  {'-' * 7}  {'-' * 8}  ----"]
+    for row in result.rows:
+        expected = "-" if row.expected is None else str(row.expected)
+        mark = "" if row.ok else "  ✗"
+        lines.append(f"{row.name:<{width}}  {row.count:>7}  {expected:>8}  {row.note}{mark}".rstrip())
+    timings = ", ".join(f"{name} {seconds:g} s" for name, seconds in result.timings.items())
+    lines.append(f"timings: {timings}")
+    lines.append("every record accounted for" if result.ok else "NOT every record accounted for: " + "; ".join(result.problems))
+    return "\n".join(lines)

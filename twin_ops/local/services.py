@@ -1,0 +1,172 @@
+"""The real local servers a run starts: mosquitto (device MQTT), moto in server mode (AWS data
+services), Azurite (Blob and Queue storage), gcp-storage-emulator (Cloud Storage).
+
+Each is started only when the twin needs it, on a free loopback port, and stopped by `close()`.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import getpass
+import os
+import random
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdk_app.paths import REPO_ROOT
+from twin_ops.local.tls import LocalTls
+
+AZURITE = REPO_ROOT / "node_modules" / ".bin" / "azurite"
+
+
+class ServiceError(RuntimeError):
+    """A local server could not start (not installed, or it exited): the message says which and how to fix it."""
+
+
+PORTS_BELOW = 20_000  # the lowest port handed out (below it: well-known and registered services)
+_handed_out: set[int] = set()
+
+
+def free_port() -> int:
+    """A free loopback port for a server that binds it later (a function host binds its port
+    seconds after the deployment baked it into URLs). Taken below the kernel's ephemeral range:
+    a port from the ephemeral range may meanwhile become the source port of any outgoing
+    connection on this machine."""
+    ephemeral_low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(PORTS_BELOW, ephemeral_low) if ephemeral_low > PORTS_BELOW + 1000 else 0
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            port = probe.getsockname()[1]
+        _handed_out.add(port)
+        return port
+    raise ServiceError("no free loopback port")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
+
+
+def wait_for_port(port: int, process: subprocess.Popen | None, name: str, log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise ServiceError(f"{name} exited with code {process.returncode}: {log.read_text(errors='replace')[-1500:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise ServiceError(f"{name} did not listen on 127.0.0.1:{port} within {timeout:g} s (log: {log})")
+
+
+@dataclass
+class Process:
+    name: str
+    process: subprocess.Popen
+    log: Path
+    grace: float = 10.0  # seconds to exit after SIGTERM before SIGKILL
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=self.grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+class Services:
+    """Starts servers on demand; `close()` stops every one it started."""
+
+    def __init__(self, workdir: Path, tls: LocalTls) -> None:
+        self._dir, self._tls = workdir, tls
+        self._processes: list[Process] = []
+        self._closers: list = []
+
+    def _spawn(self, name: str, command: Sequence[str], env: dict[str, str] | None = None, grace: float = 10.0) -> Process:
+        log = self._dir / f"{name}.log"
+        handle = log.open("wb")
+        process = subprocess.Popen(list(command), stdout=handle, stderr=subprocess.STDOUT, cwd=self._dir,
+                                   env={**os.environ, **(env or {})}, start_new_session=True)
+        handle.close()
+        started = Process(name, process, log, grace)
+        self._processes.append(started)
+        return started
+
+    def mosquitto(self) -> int:
+        """MQTT over TLS with client certificates (the devices' X.509 identities), as IoT Core asks."""
+        binary = shutil.which("mosquitto") or next((p for p in ("/usr/sbin/mosquitto", "/usr/bin/mosquitto") if Path(p).is_file()), None)
+        if binary is None:
+            raise ServiceError("mosquitto is not installed: `sudo apt-get install -y mosquitto` (the MQTT broker of local runs)")
+        port = free_port()
+        config = self._dir / "mosquitto.conf"
+        config.write_text(
+            f"listener {port} 127.0.0.1\n"
+            f"cafile {self._tls.ca_file}\ncertfile {self._tls.cert_file}\nkeyfile {self._tls.key_file}\n"
+            "require_certificate true\nuse_identity_as_username true\nallow_anonymous false\n"
+            f"user {getpass.getuser()}\n"  # as root, mosquitto would switch to its own user, who cannot read the key
+            "persistence false\nmax_queued_messages 0\nmax_inflight_messages 0\nlog_dest stderr\nlog_type error\n",
+            encoding="utf-8",
+        )
+        process = self._spawn("mosquitto", [binary, "-c", str(config)])
+        wait_for_port(port, process.process, "mosquitto", process.log)
+        return port
+
+    def moto(self) -> str:
+        port = free_port()
+        process = self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)])
+        wait_for_port(port, process.process, "moto server", process.log)
+        return f"http://127.0.0.1:{port}"
+
+    def azurite(self, accounts: Sequence[str]) -> dict[str, str]:
+        """Blob and Queue service URLs (https, OAuth: the functions use bearer tokens of their
+        managed identity) for the storage accounts the twin declares."""
+        if not AZURITE.is_file():
+            raise ServiceError(f"Azurite is missing ({AZURITE}): run `make install` (npm dev dependency)")
+        blob, queue = free_port(), free_port()
+        keys = ";".join(f"{name}:{base64.b64encode(secrets.token_bytes(32)).decode()}" for name in accounts)
+        process = self._spawn("azurite", [
+            str(AZURITE), "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--disableProductStyleUrl",
+            "--blobHost", "127.0.0.1", "--blobPort", str(blob), "--queueHost", "127.0.0.1", "--queuePort", str(queue),
+            "--tableHost", "127.0.0.1", "--tablePort", str(free_port()),
+            "--oauth", "basic", "--cert", str(self._tls.cert_file), "--key", str(self._tls.key_file),
+        ], env={"AZURITE_ACCOUNTS": keys}, grace=1.0)  # in memory, nothing to save; it waits for idle keep-alive clients
+        for port in (blob, queue):
+            wait_for_port(port, process.process, "Azurite", process.log)
+        return {"blob": f"https://127.0.0.1:{blob}", "queue": f"https://127.0.0.1:{queue}"}
+
+    def gcs(self) -> str:
+        from gcp_storage_emulator.server import create_server
+
+        port = free_port()
+        server = create_server("127.0.0.1", port, in_memory=True)
+        server.start()
+        self._closers.append(server.stop)
+        return f"http://127.0.0.1:{port}"
+
+    def close(self) -> None:
+        for process in reversed(self._processes):
+            process.stop()
+        for closer in reversed(self._closers):
+            with contextlib.suppress(Exception):  # stopping an emulator must not hide the run's outcome
+                closer()
+        self._processes.clear()
+        self._closers.clear()

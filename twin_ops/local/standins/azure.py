@@ -1,0 +1,410 @@
+"""Azure's platform on this machine, around Azurite (Blob and Queue storage):
+
+- the managed identity endpoint (IDENTITY_ENDPOINT) handing out Entra ID-shaped tokens, which
+  Azurite (OAuth "basic") and the stand-ins accept;
+- in-memory stand-ins behind the REST APIs the runtime's adapters call: Key Vault secrets, Cosmos
+  DB's SQL API (upserts, deletes and the single-table queries of the hot store), Azure Digital
+  Twins (twins and models from the synthesized `adt/` files; patches checked against the model),
+  IoT Hub's device twin API (a desired-property patch goes to the device over the local broker);
+- IoT Hub's routing through Event Grid into a Storage queue, and the Logic App workflow (its
+  Request trigger and Http actions, with the workflow expression forms the definitions use).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import ssl
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from twin_ops.local.http import LocalServer, Request, Response
+from twin_ops.local.ledger import Ledger
+from twin_ops.local.tls import LocalTls
+
+TENANT = "00000000-0000-4000-8000-00000000a2e0"
+ISSUER = f"https://sts.windows.net/{TENANT}/"
+
+
+def entra_token(resource: str, lifetime: int = 3600) -> tuple[str, int]:
+    """A JWT with the claims Azurite's OAuth check reads (issuer, audience, lifetime); unsigned."""
+    now = int(time.time())
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    claims = {"aud": resource, "iss": ISSUER, "iat": now - 60, "nbf": now - 60, "exp": now + lifetime,
+              "oid": str(uuid.uuid4()), "tid": TENANT, "sub": "local-managed-identity"}
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{part({'sig': 'local'})}", now + lifetime
+
+
+class Identity:
+    """IDENTITY_ENDPOINT/IDENTITY_HEADER of the Functions sandbox (plain http, as there)."""
+
+    def __init__(self, server: LocalServer) -> None:
+        self.secret = secrets.token_hex(16)
+        self.endpoint = f"{server.url}/msi/token"
+        server.route("GET", "/msi/token", self._token)
+
+    def _token(self, request: Request) -> Response:
+        if request.header("X-IDENTITY-HEADER") != self.secret:
+            return Response(401, {"error": "invalid identity header"})
+        token, expires = entra_token(request.query.get("resource", ""))
+        return Response(200, {"access_token": token, "expires_on": str(expires), "resource": request.query.get("resource"),
+                              "token_type": "Bearer", "client_id": request.query.get("client_id", "")})
+
+
+def _bearer(request: Request) -> bool:
+    return (request.header("Authorization") or "").startswith(("Bearer ", "type%3Daad"))
+
+
+class KeyVault:
+    def __init__(self, server: LocalServer) -> None:
+        self.vaults: dict[str, dict[str, str]] = {}
+        self._url = server.url
+        server.route("GET", "/kv/{vault}/secrets/{name}", self._get)
+
+    def uri(self, vault: str) -> str:
+        self.vaults.setdefault(vault, {})
+        return f"{self._url}/kv/{vault}/"
+
+    def _get(self, request: Request) -> Response:
+        if not _bearer(request):
+            return Response(401, {"error": {"code": "Unauthorized"}})
+        vault = self.vaults.get(request.params["vault"], {})
+        if request.params["name"] not in vault:
+            return Response(404, {"error": {"code": "SecretNotFound", "message": request.params["name"]}})
+        return Response(200, {"value": vault[request.params["name"]], "id": request.path})
+
+
+class Cosmos:
+    """The SQL API of the hot store's container, in memory."""
+
+    QUERY = re.compile(
+        r"^SELECT\s+(?:TOP\s+(?P<top>\d+)\s+)?\*\s+FROM\s+c(?:\s+WHERE\s+(?P<where>.+?))?"
+        r"(?:\s+ORDER\s+BY\s+c\.(?P<order>\w+)\s+(?P<direction>ASC|DESC))?$", re.I | re.S,
+    )
+    CONDITION = re.compile(r"^c\.(?P<field>\w+)\s*(?P<op>=|!=|<=|>=|<|>)\s*(?P<parameter>@\w+)$")
+    OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+        "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+        "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+    }
+
+    def __init__(self, server: LocalServer) -> None:
+        self._url = server.url
+        self._lock = threading.Lock()
+        self.containers: dict[tuple[str, str, str], dict[tuple[str, str], dict]] = {}
+        self.partition_keys: dict[tuple[str, str, str], str] = {}
+        base = "/cosmos/{account}/dbs/{database}/colls/{container}/docs"
+        server.route("POST", base, self._post)
+        server.route("DELETE", base + "/{item}", self._delete)
+
+    def endpoint(self, account: str) -> str:
+        return f"{self._url}/cosmos/{account}/"
+
+    def add_container(self, account: str, database: str, container: str, partition_path: str) -> None:
+        key = (account, database, container)
+        self.containers.setdefault(key, {})
+        self.partition_keys[key] = partition_path.lstrip("/")
+
+    def items(self, account: str, database: str, container: str) -> list[dict]:
+        with self._lock:
+            return [dict(item) for item in self.containers[(account, database, container)].values()]
+
+    def _container(self, request: Request) -> tuple[tuple[str, str, str], dict] | None:
+        key = (request.params["account"], request.params["database"], request.params["container"])
+        return (key, self.containers[key]) if key in self.containers else None
+
+    def _post(self, request: Request) -> Response:
+        if not _bearer(request):
+            return Response(401, {"code": "Unauthorized"})
+        found = self._container(request)
+        if found is None:
+            return Response(404, {"code": "NotFound"})
+        key, items = found
+        if (request.header("x-ms-documentdb-isquery") or "").lower() == "true":
+            return self._query(request, key, items)
+        item = request.json()
+        partition = json.loads(request.header("x-ms-documentdb-partitionkey") or "[null]")[0]
+        if partition != item.get(self.partition_keys[key]):
+            return Response(400, {"code": "BadRequest",
+                                  "message": "PartitionKey extracted from document doesn't match the one specified in the header"})
+        if (request.header("x-ms-documentdb-is-upsert") or "").lower() != "true" and (partition, item["id"]) in items:
+            return Response(409, {"code": "Conflict"})
+        stored = {**item, "_rid": uuid.uuid4().hex[:12], "_etag": f'"{uuid.uuid4()}"', "_ts": int(time.time())}
+        with self._lock:
+            items[(partition, item["id"])] = stored
+        return Response(201, stored)
+
+    def _delete(self, request: Request) -> Response:
+        found = self._container(request)
+        if found is None or not _bearer(request):
+            return Response(404, {"code": "NotFound"})
+        _, items = found
+        partition = json.loads(request.header("x-ms-documentdb-partitionkey") or "[null]")[0]
+        with self._lock:
+            removed = items.pop((partition, request.params["item"]), None)
+        return Response(204 if removed else 404, b"" if removed else {"code": "NotFound"})
+
+    def _query(self, request: Request, key: tuple[str, str, str], items: dict) -> Response:
+        body = request.json()
+        match = self.QUERY.match(body["query"].strip())
+        if match is None:
+            return Response(400, {"code": "BadRequest", "message": f"query not supported locally: {body['query']}"})
+        parameters = {p["name"]: p["value"] for p in body.get("parameters", [])}
+        conditions = []
+        for text in re.split(r"\s+AND\s+", match.group("where") or "", flags=re.I) if match.group("where") else []:
+            condition = self.CONDITION.match(text.strip())
+            if condition is None:
+                return Response(400, {"code": "BadRequest", "message": f"condition not supported locally: {text}"})
+            conditions.append((condition.group("field"), self.OPERATORS[condition.group("op")], parameters[condition.group("parameter")]))
+        header = request.header("x-ms-documentdb-partitionkey")
+        partition = json.loads(header)[0] if header else None
+        if partition is None and (request.header("x-ms-documentdb-query-enablecrosspartition") or "").lower() != "true":
+            return Response(400, {"code": "BadRequest", "message": "cross-partition query without enablecrosspartition"})
+        with self._lock:
+            found = [
+                dict(item) for (item_partition, _), item in items.items()
+                if (partition is None or item_partition == partition)
+                and all(name in item and compare(item[name], value) for name, compare, value in conditions)
+            ]
+        if match.group("order"):
+            found.sort(key=lambda item: item.get(match.group("order")), reverse=match.group("direction").upper() == "DESC")
+        if match.group("top"):
+            found = found[: int(match.group("top"))]
+        return Response(200, {"Documents": found, "_count": len(found)})
+
+
+@dataclass
+class TwinInstance:
+    models: dict[str, set[str]]  # model id → property names it declares
+    twins: dict[str, dict[str, Any]]
+    updates: dict[str, int] = field(default_factory=dict)
+
+
+class DigitalTwins:
+    def __init__(self, server: LocalServer) -> None:
+        self._server = server
+        self.instances: dict[str, TwinInstance] = {}
+        self._lock = threading.Lock()
+        server.route("PATCH", "/adt/{instance}/digitaltwins/{twin}", self._patch)
+        server.route("GET", "/adt/{instance}/digitaltwins/{twin}", self._get)
+
+    def host_name(self, instance: str) -> str:
+        return f"{self._server.address}/adt/{instance}"
+
+    def add(self, instance: str, models: list[dict], twins: list[dict]) -> None:
+        declared = {
+            model["@id"]: {item["name"] for item in model.get("contents", []) if item.get("@type") in ("Property", "Telemetry")}
+            for model in models
+        }
+        self.instances[instance] = TwinInstance(declared, {twin["$dtId"]: {**twin, "$etag": f'W/"{uuid.uuid4()}"'} for twin in twins})
+
+    def _patch(self, request: Request) -> Response:
+        instance = self.instances.get(request.params["instance"])
+        if instance is None or not _bearer(request):
+            return Response(404, {"error": {"code": "NotFound"}})
+        with self._lock:
+            twin = instance.twins.get(request.params["twin"])
+            if twin is None:
+                return Response(404, {"error": {"code": "DigitalTwinNotFound", "message": request.params["twin"]}})
+            match = request.header("If-Match")
+            if match not in (None, "*", twin.get("$etag")):
+                return Response(412, {"error": {"code": "PreconditionFailed", "message": "the twin changed"}})
+            declared = instance.models.get(twin["$metadata"]["$model"], set())
+            operations = request.json()
+            for operation in operations:
+                name = operation["path"].lstrip("/").split("/")[0]
+                if name not in declared:
+                    return Response(400, {"error": {"code": "ValidationFailed", "message": f"{name} is not in the twin's model"}})
+            for operation in operations:
+                name = operation["path"].lstrip("/").split("/")[0]
+                if operation["op"] in ("add", "replace"):
+                    twin[name] = operation["value"]
+                elif operation["op"] == "remove":
+                    twin.pop(name, None)
+            instance.updates[twin["$dtId"]] = instance.updates.get(twin["$dtId"], 0) + 1
+            twin["$etag"] = f'W/"{uuid.uuid4()}"'
+        return Response(204, b"")
+
+    def _get(self, request: Request) -> Response:
+        instance = self.instances.get(request.params["instance"])
+        with self._lock:
+            twin = dict(instance.twins.get(request.params["twin"]) or {}) if instance else {}
+        return Response(200, twin, {"ETag": twin["$etag"]}) if twin else Response(404, {"error": {"code": "DigitalTwinNotFound"}})
+
+
+def device_feedback_topic(device_id: str) -> str:
+    """Where the local broker delivers a device's desired-property patches. IoT Hub sends them on
+    `$iothub/twin/PATCH/properties/desired/...` of the device's own connection; one shared broker
+    cannot address a connection, so each device has its own topic."""
+    return f"local/iothub/{device_id}/twin/PATCH/properties/desired"
+
+
+class IotHub:
+    """The device twin REST API (desired properties) and the route of device telemetry through
+    Event Grid into a Storage queue (Event Grid schema, `Microsoft.Devices.DeviceTelemetry`)."""
+
+    def __init__(self, server: LocalServer, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self.hubs: dict[str, str] = {}  # host name → hub name
+        self.mqtt = None  # the runner's MqttClient
+        self._versions: dict[str, int] = {}
+        self.devices: set[str] | None = None  # registered device identities (the post-deploy step registers them)
+        server.route("PATCH", "/twins/{device}", self._patch)
+
+    def _patch(self, request: Request) -> Response:
+        host = (request.header("Host") or "").split(":")[0]
+        if host not in self.hubs or not _bearer(request):
+            return Response(404, {"Message": f"no IoT Hub at {host}"})
+        device = request.params["device"]
+        if self.devices is not None and device not in self.devices:
+            return Response(404, {"Message": f"device {device} not found"})
+        desired = (request.json().get("properties") or {}).get("desired") or {}
+        self._versions[device] = self._versions.get(device, 1) + 1
+        self.mqtt.publish(device_feedback_topic(device), json.dumps({**desired, "$version": self._versions[device]}).encode())
+        return Response(200, {"deviceId": device, "properties": {"desired": desired}})
+
+    def route_telemetry(self, hub: str, enqueue: Callable[[dict], None], ingest: Callable[[], None]) -> None:
+        """Device-to-cloud messages of `hub` (MQTT topic devices/<id>/messages/events/<properties>)
+        → Event Grid events → `enqueue`."""
+
+        def on_message(topic: str, payload: bytes) -> None:
+            parts = topic.split("/")
+            device, properties = parts[1], _property_bag("/".join(parts[4:]))
+            now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            json_content = properties.get("$.ct", "").startswith("application/json")
+            try:
+                body = json.loads(payload) if json_content else base64.b64encode(payload).decode()
+            except ValueError:
+                body = base64.b64encode(payload).decode()
+            enqueue({
+                "id": str(uuid.uuid4()), "topic": f"/subscriptions/local/resourceGroups/local/providers/Microsoft.Devices/IotHubs/{hub}",
+                "subject": f"devices/{device}", "eventType": "Microsoft.Devices.DeviceTelemetry", "eventTime": now,
+                "data": {"properties": {k: v for k, v in properties.items() if not k.startswith("$.")},
+                         "systemProperties": {"iothub-connection-device-id": device, "iothub-enqueuedtime": now,
+                                              "iothub-message-source": "Telemetry",
+                                              **({"iothub-content-type": properties["$.ct"]} if "$.ct" in properties else {}),
+                                              **({"iothub-content-encoding": properties["$.ce"]} if "$.ce" in properties else {})},
+                         "body": body},
+                "dataVersion": "", "metadataVersion": "1",
+            })
+
+        self.mqtt.subscribe("devices/+/messages/events/#", on_message)
+
+
+def _property_bag(text: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+@dataclass
+class LogicApp:
+    trigger: str
+    actions: dict[str, dict]  # name → action definition (type, inputs, runAfter)
+
+
+class LogicApps:
+    """Request-triggered workflows: the trigger's callback URL starts a run (202), whose Http
+    actions run in `runAfter` order with the expressions `@triggerBody()`, `@body('<action>')`,
+    `?['key']`/`['key']` accessors and `@{...}` interpolation."""
+
+    def __init__(self, server: LocalServer, ledger: Ledger, tls: LocalTls) -> None:
+        self._url, self._ledger = server.url, ledger
+        self._context = ssl.create_default_context(cafile=str(tls.ca_file))
+        self.workflows: dict[str, LogicApp] = {}
+        self._signatures: dict[str, str] = {}
+        server.route("POST", "/logicapps/{workflow}/triggers/{trigger}/invoke", self._invoke)
+
+    def callback_url(self, workflow: str, trigger: str) -> str:
+        signature = self._signatures.setdefault(workflow, secrets.token_urlsafe(24))
+        return (f"{self._url}/logicapps/{workflow}/triggers/{trigger}/invoke"
+                f"?api-version=2016-10-01&sp=%2Ftriggers%2F{trigger}%2Frun&sv=1.0&sig={signature}")
+
+    def _invoke(self, request: Request) -> Response:
+        workflow = self.workflows.get(request.params["workflow"])
+        if workflow is None or request.query.get("sig") != self._signatures.get(request.params["workflow"]):
+            return Response(401, {"error": {"code": "AuthorizationFailed"}})
+        self._ledger.begin()
+        threading.Thread(target=self._run, args=(request.params["workflow"], workflow, request.json()), daemon=True).start()
+        return Response(202, {})
+
+    def _run(self, name: str, workflow: LogicApp, trigger_body: Any) -> None:
+        outputs: dict[str, dict] = {}
+        try:
+            pending = dict(workflow.actions)
+            while pending:
+                ready = [n for n, a in pending.items() if all(
+                    outputs.get(after, {}).get("status") in statuses for after, statuses in (a.get("runAfter") or {}).items()
+                )]
+                if not ready:
+                    break  # the rest waits on actions that did not end as they require
+                for action_name in ready:
+                    action = pending.pop(action_name)
+                    outputs[action_name] = self._run_action(action, trigger_body, outputs)
+                    if outputs[action_name]["status"] != "Succeeded":
+                        raise RuntimeError(f"action {action_name}: {outputs[action_name].get('error')}")
+            self._ledger.add("workflow executions")
+        except Exception as exc:  # noqa: BLE001 - a failed run, as the run history would show
+            self._ledger.fail(f"logic app {name}", f"{type(exc).__name__}: {exc}")
+        finally:
+            self._ledger.end()
+
+    def _run_action(self, action: Mapping[str, Any], trigger_body: Any, outputs: dict[str, dict]) -> dict[str, Any]:
+        if action.get("type") != "Http":
+            return {"status": "Failed", "error": f"action type {action.get('type')} is not run locally"}
+        inputs = evaluate_expression(action["inputs"], trigger_body, outputs)
+        body = inputs.get("body")
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(inputs["uri"], data=data, method=inputs.get("method", "POST"),
+                                         headers={str(k): str(v) for k, v in (inputs.get("headers") or {}).items()})
+        try:
+            with urllib.request.urlopen(request, timeout=60, context=self._context) as response:
+                payload = response.read()
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            return {"status": "Failed", "error": f"HTTP {exc.code}", "statusCode": exc.code}
+        except OSError as exc:
+            return {"status": "Failed", "error": f"{type(exc).__name__}: {exc}"}
+        try:
+            parsed = json.loads(payload) if payload else None
+        except ValueError:
+            parsed = payload.decode(errors="replace")
+        return {"status": "Succeeded", "statusCode": status, "body": parsed}
+
+
+_EXPRESSION = re.compile(r"^(?P<function>triggerBody|body)\((?:'(?P<argument>[^']*)')?\)(?P<accessors>(?:\??\['[^']*'\])*)$")
+
+
+def evaluate_expression(value: Any, trigger_body: Any, outputs: Mapping[str, Mapping[str, Any]]) -> Any:
+    if isinstance(value, dict):
+        return {key: evaluate_expression(item, trigger_body, outputs) for key, item in value.items()}
+    if isinstance(value, list):
+        return [evaluate_expression(item, trigger_body, outputs) for item in value]
+    if not isinstance(value, str) or not value.startswith("@") or value.startswith("@@"):
+        return value
+    if value.startswith("@{") or "@{" in value[1:]:
+        return re.sub(r"@\{([^}]*)\}", lambda m: str(_call(m.group(1), trigger_body, outputs)), value)
+    return _call(value[1:], trigger_body, outputs)
+
+
+def _call(text: str, trigger_body: Any, outputs: Mapping[str, Mapping[str, Any]]) -> Any:
+    match = _EXPRESSION.match(text.strip())
+    if match is None:
+        raise ValueError(f"workflow expression not supported locally: @{text}")
+    value = trigger_body if match.group("function") == "triggerBody" else outputs[match.group("argument")].get("body")
+    for optional, key in re.findall(r"(\??)\['([^']*)'\]", match.group("accessors")):
+        if value is None and optional:
+            return None
+        value = value.get(key) if isinstance(value, dict) else None
+    return value

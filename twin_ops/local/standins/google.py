@@ -1,0 +1,338 @@
+"""Google Cloud's platform on this machine, around gcp-storage-emulator (Cloud Storage):
+
+- in-memory stand-ins for the gRPC services no emulator covers here (Firestore, Pub/Sub, Secret
+  Manager), reached from the functions through the client factories of runtime/gcp/clients.py
+  (twin_ops/local/google_clients.py), and the devices' Pub/Sub link;
+- Eventarc: a Pub/Sub topic's messages pushed to a function as CloudEvents, redelivered on failure;
+- the metadata server (GCE_METADATA_HOST: ID tokens for calls between functions, access tokens,
+  the project), Cloud Scheduler's jobs (run by the runner, on its compressed clock), and the
+  Workflows executions API running the synthesized workflow (http.post/http.get calls,
+  `${...}` expressions, `return`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import queue
+import re
+import threading
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from twin_ops.local.http import LocalServer, Request, Response
+from twin_ops.local.ledger import Ledger
+from twin_ops.local.standins.azure import entra_token
+
+PUSH_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0)  # Pub/Sub backs off 10 s → 600 s: compressed
+
+
+class Firestore:
+    OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+        "==": lambda a, b: a == b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+        ">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "!=": lambda a, b: a != b,
+    }
+
+    def __init__(self, server: LocalServer) -> None:
+        self._lock = threading.Lock()
+        self.databases: dict[str, dict[str, dict[str, dict]]] = {}
+        server.route("POST", "/firestore/{database}/commit", self._commit)
+        server.route("POST", "/firestore/{database}/query", self._query)
+
+    def add(self, database: str) -> None:
+        self.databases.setdefault(database, {})
+
+    def documents(self, database: str) -> list[dict]:
+        with self._lock:
+            return [dict(doc) for collection in self.databases.get(database, {}).values() for doc in collection.values()]
+
+    def _commit(self, request: Request) -> Response:
+        database = self.databases.get(request.params["database"])
+        if database is None:
+            return Response(404, {"error": f"no database {request.params['database']}"})
+        with self._lock:
+            for write in request.json()["writes"]:
+                collection = database.setdefault(write["collection"], {})
+                if write["op"] == "set":
+                    collection[write["id"]] = write["data"]
+                else:
+                    collection.pop(write["id"], None)
+        return Response(200, {})
+
+    def _query(self, request: Request) -> Response:
+        database = self.databases.get(request.params["database"])
+        if database is None:
+            return Response(404, {"error": f"no database {request.params['database']}"})
+        query = request.json()
+        with self._lock:
+            documents = [(doc_id, dict(doc)) for doc_id, doc in database.get(query["collection"], {}).items()]
+        for name, op, value in query["filters"]:
+            compare = self.OPERATORS[op]
+            documents = [(i, d) for i, d in documents if name in d and _comparable(d[name], value) and compare(d[name], value)]
+        if query["order"]:
+            field_name, direction = query["order"]
+            documents = [(i, d) for i, d in documents if field_name in d]
+            documents.sort(key=lambda pair: pair[1][field_name], reverse=direction.upper().startswith("DESC"))
+            if query["start_after"] is not None:
+                position = query["start_after"][field_name]
+                after = (lambda v: v < position) if direction.upper().startswith("DESC") else (lambda v: v > position)
+                documents = [(i, d) for i, d in documents if after(d[field_name])]
+        if query["limit"] is not None:
+            documents = documents[: int(query["limit"])]
+        return Response(200, [{"id": doc_id, "data": data} for doc_id, data in documents])
+
+
+def _comparable(a: Any, b: Any) -> bool:
+    return isinstance(a, str) == isinstance(b, str)
+
+
+@dataclass
+class Subscription:
+    name: str
+    topic: str
+    filter: Callable[[Mapping[str, str]], bool]
+    push: Callable[[dict], bool] | None = None  # Eventarc: deliver, True when acknowledged
+    listeners: list[Callable[[dict], None]] = field(default_factory=list)
+    backlog: list[dict] = field(default_factory=list)
+    inbox: queue.Queue = field(default_factory=queue.Queue)
+
+
+class PubSub:
+    def __init__(self, server: LocalServer, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._lock = threading.Lock()
+        self.topics: dict[str, list[Subscription]] = {}
+        self.subscriptions: dict[str, Subscription] = {}
+        server.route("POST", "/pubsub/publish", self._api_publish)
+        server.route("POST", "/pubsub/subscriptions", self._api_subscriptions)
+
+    def add_topic(self, topic: str) -> None:
+        self.topics.setdefault(topic, [])
+
+    def add_subscription(self, name: str, topic: str, filter_text: str = "", push: Callable[[dict], bool] | None = None,
+                         workers: int = 1) -> Subscription:
+        subscription = Subscription(name, topic, parse_filter(filter_text), push)
+        self.topics.setdefault(topic, []).append(subscription)
+        self.subscriptions[name] = subscription
+        if push is not None:
+            for _ in range(workers):
+                threading.Thread(target=self._push_loop, args=(subscription,), daemon=True).start()
+        return subscription
+
+    def listen(self, subscription: str, listener: Callable[[dict], None]) -> None:
+        """A streaming pull: `listener` gets every message (backlog first), acknowledged on return."""
+        target = self.subscriptions[subscription]
+        with self._lock:
+            target.listeners.append(listener)
+            backlog, target.backlog = target.backlog, []
+        for message in backlog:
+            listener(message)
+
+    def publish(self, topic: str, data: bytes, attributes: Mapping[str, str] | None = None) -> str:
+        if topic not in self.topics:
+            raise KeyError(f"no topic {topic}")
+        message = {"data": base64.b64encode(data).decode(), "attributes": dict(attributes or {}),
+                   "messageId": str(uuid.uuid4().int % 10**16),
+                   "publishTime": datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")}
+        for subscription in self.topics[topic]:
+            if not subscription.filter(message["attributes"]):
+                continue
+            if subscription.push is not None:
+                self._ledger.begin()
+                subscription.inbox.put((message, 0))
+                continue
+            with self._lock:
+                listeners = list(subscription.listeners)
+                if not listeners:
+                    subscription.backlog.append(message)
+            for listener in listeners:
+                listener(message)
+        return message["messageId"]
+
+    def _api_publish(self, request: Request) -> Response:
+        body = request.json()
+        try:
+            message_id = self.publish(body["topic"], base64.b64decode(body["data"]), body.get("attributes"))
+        except KeyError as exc:
+            return Response(404, {"error": str(exc)})
+        return Response(200, {"messageId": message_id})
+
+    def _api_subscriptions(self, request: Request) -> Response:
+        topic = request.json()["topic"]
+        if topic not in self.topics:
+            return Response(404, {"error": f"no topic {topic}"})
+        return Response(200, {"subscriptions": [subscription.name for subscription in self.topics[topic]]})
+
+    def _push_loop(self, subscription: Subscription) -> None:
+        while True:
+            message, attempt = subscription.inbox.get()
+            try:
+                acknowledged = subscription.push(message)
+            except Exception as exc:  # noqa: BLE001 - a failed delivery is redelivered
+                self._ledger.fail(f"push to {subscription.name}", f"{type(exc).__name__}: {exc}")
+                acknowledged = False
+            if acknowledged:
+                self._ledger.end()
+            elif attempt < len(PUSH_RETRY_DELAYS):
+                threading.Timer(PUSH_RETRY_DELAYS[attempt], subscription.inbox.put, args=((message, attempt + 1),)).start()
+            else:
+                self._ledger.add("pushes undelivered")
+                self._ledger.fail(f"push to {subscription.name}",
+                                  f"message {message['messageId']} undelivered after {attempt + 1} attempts")
+                self._ledger.end()
+
+
+_FILTER = re.compile(r'^attributes\.(?P<name>[\w.-]+)\s*=\s*"(?P<value>[^"]*)"$')
+
+
+def parse_filter(text: str) -> Callable[[Mapping[str, str]], bool]:
+    """Pub/Sub subscription filters of the form `attributes.<name> = "<value>"` (joined by AND)."""
+    if not text.strip():
+        return lambda attributes: True
+    terms = []
+    for part in re.split(r"\s+AND\s+", text.strip()):
+        match = _FILTER.match(part.strip())
+        if match is None:
+            raise ValueError(f"subscription filter not supported locally: {text}")
+        terms.append((match.group("name"), match.group("value")))
+    return lambda attributes: all(attributes.get(name) == value for name, value in terms)
+
+
+class SecretManager:
+    def __init__(self, server: LocalServer) -> None:
+        self.secrets: dict[str, str] = {}  # projects/<p>/secrets/<id> → latest value
+        server.route("POST", "/secret-manager/access", self._access)
+
+    def _access(self, request: Request) -> Response:
+        name = request.json()["name"]
+        secret = name.split("/versions/")[0]
+        if secret not in self.secrets:
+            return Response(404, {"error": f"secret {secret} not found"})
+        return Response(200, {"name": f"{secret}/versions/1", "data": base64.b64encode(self.secrets[secret].encode()).decode()})
+
+
+class Metadata:
+    """The metadata server of Cloud Run (plain http, header Metadata-Flavor: Google)."""
+
+    def __init__(self, server: LocalServer, project: str) -> None:
+        self.project = project
+        flavor = {"Metadata-Flavor": "Google"}
+        account = f"local-functions@{project}.iam.gserviceaccount.com"
+        base = "/computeMetadata/v1"
+
+        def text(value: str) -> Callable[[Request], Response]:
+            return lambda request: Response(200, value, {**flavor, "Content-Type": "text/plain"})
+
+        server.route("GET", "/", text("ok"))
+        server.route("GET", f"{base}/project/project-id", text(project))
+        server.route("GET", f"{base}/project/numeric-project-id", text("123456789012"))
+        server.route("GET", f"{base}/universe/universe-domain", text("googleapis.com"))
+        server.route("GET", f"{base}/instance/service-accounts/{{account}}/", lambda r: Response(
+            200, {"email": account, "aliases": ["default"], "scopes": ["https://www.googleapis.com/auth/cloud-platform"]}, flavor))
+        server.route("GET", f"{base}/instance/service-accounts/{{account}}/email", text(account))
+        server.route("GET", f"{base}/instance/service-accounts/{{account}}/token", lambda r: Response(
+            200, {"access_token": entra_token("https://www.googleapis.com/")[0], "expires_in": 3600, "token_type": "Bearer"}, flavor))
+        server.route("GET", f"{base}/instance/service-accounts/{{account}}/identity",
+                     lambda r: Response(200, entra_token(r.query.get("audience", ""))[0], {**flavor, "Content-Type": "text/plain"}))
+
+
+class Workflows:
+    """The Workflows executions API (reached as workflowexecutions.googleapis.com) and its runs."""
+
+    HOST = "workflowexecutions.googleapis.com"
+
+    def __init__(self, server: LocalServer, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self.workflows: dict[str, dict] = {}  # projects/<p>/locations/<r>/workflows/<name> → definition
+        server.route("POST", "/v1/{path*}", self._execute)
+
+    def _execute(self, request: Request) -> Response:
+        path = request.params["path"]
+        if not path.endswith("/executions") or path.removesuffix("/executions") not in self.workflows:
+            return Response(404, {"error": {"code": 404, "message": f"no workflow {path}"}})
+        workflow = path.removesuffix("/executions")
+        argument = json.loads(request.json().get("argument") or "null")
+        self._ledger.begin()
+        threading.Thread(target=self._run, args=(workflow, argument), daemon=True).start()
+        return Response(200, {"name": f"{workflow}/executions/{uuid.uuid4()}", "state": "ACTIVE"})
+
+    def _run(self, workflow: str, argument: Any) -> None:
+        try:
+            run_workflow(self.workflows[workflow], argument)
+            self._ledger.add("workflow executions")
+        except Exception as exc:  # noqa: BLE001 - a failed execution, as Workflows records it
+            self._ledger.fail(f"workflow {workflow.rsplit('/', 1)[-1]}", f"{type(exc).__name__}: {exc}")
+        finally:
+            self._ledger.end()
+
+
+def run_workflow(definition: Mapping[str, Any], argument: Any) -> Any:
+    main = definition["main"]
+    variables: dict[str, Any] = {}
+    if main.get("params"):
+        variables[main["params"][0]] = argument
+    for entry in main["steps"]:
+        ((name, step),) = entry.items()
+        if "call" in step:
+            call = step["call"]
+            if call not in ("http.post", "http.get"):
+                raise ValueError(f"step {name}: call {call} is not run locally")
+            args = _evaluate(step.get("args", {}), variables)
+            body = args.get("body")
+            request = urllib.request.Request(
+                args["url"], data=json.dumps(body).encode() if body is not None else None, method=call.split(".")[1].upper(),
+                headers={"Content-Type": "application/json", **({"Authorization": "Bearer local"} if args.get("auth") else {}),
+                         **(args.get("headers") or {})},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    payload = response.read()
+                    result = {"code": response.status, "body": json.loads(payload) if payload else None}
+            except urllib.error.HTTPError as exc:
+                raise RuntimeError(f"step {name}: HTTP {exc.code}") from None
+            if "result" in step:
+                variables[step["result"]] = result
+        elif "assign" in step:
+            for assignment in step["assign"]:
+                ((key, value),) = assignment.items()
+                variables[key] = _evaluate(value, variables)
+        elif "return" in step:
+            return _evaluate(step["return"], variables)
+        else:
+            raise ValueError(f"step {name}: not run locally ({', '.join(step)})")
+    return None
+
+
+_WHOLE = re.compile(r"^\$\{(.+)\}$")
+
+
+def _evaluate(value: Any, variables: Mapping[str, Any]) -> Any:
+    if isinstance(value, dict):
+        return {key: _evaluate(item, variables) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_evaluate(item, variables) for item in value]
+    if not isinstance(value, str):
+        return value
+    whole = _WHOLE.match(value)
+    if whole and "${" not in whole.group(1):
+        return _lookup(whole.group(1), variables)
+    return re.sub(r"\$\{([^}]+)\}", lambda m: str(_lookup(m.group(1), variables)), value)
+
+
+_PATH = re.compile(r'^\s*([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*|\["[^"]*"\])*)\s*$')
+
+
+def _lookup(expression: str, variables: Mapping[str, Any]) -> Any:
+    """`name`, `name.field`, `name["key"]` (what the workflow definitions use)."""
+    match = _PATH.match(expression)
+    if match is None:
+        raise ValueError(f"workflow expression not supported locally: ${{{expression}}}")
+    value: Any = variables[match.group(1)]
+    for dotted, quoted in re.findall(r'\.([A-Za-z_]\w*)|\["([^"]*)"\]', match.group(2)):
+        value = value[dotted or quoted]
+    return value
