@@ -37,6 +37,7 @@ class LocalBench:
     synth_seconds: float
     run_seconds: float  # after the synth: from starting services to the table
     result: LocalRunResult
+    load: float = 0.0  # 1-minute load average when the run started (other work shares the cores)
 
     def markdown(self) -> str:
         stages = ", ".join(f"{name} {seconds:g} s" for name, seconds in self.result.timings.items())
@@ -46,7 +47,8 @@ class LocalBench:
             "# `make local` benchmark",
             "",
             f"Machine: {os.cpu_count()} cores. `{self.project}` with {self.devices} devices × {self.messages} messages "
-            f"({records:,} records), every record counted through every hop.",
+            f"({records:,} records), every record counted through every hop; load average {self.load:.1f} "
+            "when the run started.",
             "",
             "| synth s | run after synth s | records/s | every record accounted for |",
             "|---:|---:|---:|---|",
@@ -76,13 +78,14 @@ def measure(project: Path, devices: int, messages: int, workdir: Path) -> LocalB
     synth_seconds = time.perf_counter() - started
     if completed.returncode != 0:
         raise SystemExit(f"synth failed:\n{completed.stderr[-3000:]}")
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     result = run_local(LocalRunRequest(
         scaled, messages=messages, synthesized=(cdk_out, tf_out), workdir=workdir / "run",
         echo=lambda line: print(line, file=sys.stderr),
     ))
     return LocalBench(str(project.relative_to(REPO)) if project.is_relative_to(REPO) else str(project), devices, messages,
-                      synth_seconds, time.perf_counter() - started, result)
+                      synth_seconds, time.perf_counter() - started, result, load)
 
 
 def main() -> int:
