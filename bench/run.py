@@ -8,6 +8,8 @@ bench/results.md, which the README shows.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -168,7 +170,10 @@ def main() -> int:
                 file=sys.stderr,
             )
             results.append(result)
-    bridge = None if args.no_bridge else measure_bridge(args.records)
+    bridge = None
+    if not args.no_bridge:
+        with contextlib.redirect_stdout(io.StringIO()):  # the sender's metric line per request
+            bridge = measure_bridge(args.records)
     if bridge is not None:
         print(bridge.markdown(), file=sys.stderr)
     args.output.write_text(render(results, bridge), encoding="utf-8")
