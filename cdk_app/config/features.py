@@ -25,7 +25,6 @@ MAX_CODE_BYTES = 1024 * 1024  # one processor or action entry file
 IGNORED_FILES = {
     "config_credentials.json": "not read: credentials come from each cloud's standard chain (delete it: it holds secrets)",
     "config_inter_cloud.json": "not read: bridge URLs and tokens are created at deploy time",
-    "config_user.json": "not read: dashboard users are not provisioned",
     "project_info.json": "not read (project metadata)",
     "deployment_manifest.json": "not read",
     "twin_hierarchy": "not read: the hierarchy comes from config_hierarchy.json",

@@ -5,14 +5,15 @@ JSON path and what was expected, so a user can fix everything in one pass. The l
 nothing but ProjectConfigError: every value is type-checked before use, every name is held to
 the rules of its tightest consumer (cdk_app.config.names), every number is bounded, and keys the
 predecessor's formats carry but this project ignores become warnings, not silence. One module
-per file: settings, devices, hierarchy, rules, features (flags and the code and workflow files).
+per file: settings, devices, hierarchy, rules, features (flags and the code and workflow files),
+user (the alarm e-mail).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from cdk_app.config import devices, features, hierarchy, rules, settings
+from cdk_app.config import devices, features, hierarchy, rules, settings, user
 from cdk_app.config.context import MAX_LARGE_JSON_BYTES, LoadContext
 from cdk_app.config.errors import Problems, ProjectConfigError
 from cdk_app.config.model import ActionCode, ProjectConfig
@@ -49,6 +50,7 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
             actions = features.actions(ctx, indexed_rules)
         if flags.trigger_notification_workflow:
             state_machine = features.state_machine(ctx)
+    email = user.alarm_email(ctx, ctx.document(user.FILE, required=False))
     features.note_ignored_files(ctx)
     if problems.problems:
         raise ProjectConfigError(str(root), problems.problems)
@@ -65,4 +67,5 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
         actions=actions,
         state_machine_file=state_machine,
         warnings=tuple(ctx.warnings.problems),
+        alarm_email=email,
     )

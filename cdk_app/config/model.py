@@ -193,6 +193,8 @@ class ProjectConfig:
     # Keys and files of the predecessor's format that are accepted but not used, and names that
     # were mapped: printed with the synth summary.
     warnings: tuple[ConfigProblem, ...] = ()
+    # config_user.json `admin_email`: subscribed to the alarm channels. Personal, so not in repr.
+    alarm_email: str | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:

@@ -91,7 +91,7 @@ def test_keys_the_predecessor_carries_are_warnings(make_project):
     optimization["result"]["calculationResult"] = {"L1": "AWS"}
     optimization["result"]["inputParamsUsed"]["needs3DModel"] = True
     project = make_project(config=config_json, config_events=rules, config_optimization=optimization)
-    for name in ("config_credentials.json", "project_info.json", "config_inter_cloud.json", "config_user.json"):
+    for name in ("config_credentials.json", "project_info.json", "config_inter_cloud.json"):
         (project / name).write_text(json.dumps({}))
     (project / "lambda_functions" / "processors" / "press-01").mkdir(parents=True)
     config = load_project(project)
@@ -104,7 +104,6 @@ def test_keys_the_predecessor_carries_are_warnings(make_project):
         ("config_credentials.json", "$"),
         ("project_info.json", "$"),
         ("config_inter_cloud.json", "$"),
-        ("config_user.json", "$"),
         ("lambda_functions/processors", "$"),
     }
     credentials = next(w for w in config.warnings if w.file == "config_credentials.json")
