@@ -16,6 +16,32 @@ from cdk_app.config.model import ActionType, Layer, Provider
 
 
 @dataclass(frozen=True)
+class AwsAccess:
+    """An AWS permission a post-deploy step's code uses; the pipeline grants exactly these."""
+
+    actions: tuple[str, ...]
+    service: str  # the resource's ARN is arn:<partition>:<service>:<region>:<account>:<resource>
+    resource: str  # `{twin}` is the twin's name; "*" alone: the actions take no resource
+    why: str  # the reason for a wildcard, shown with its cdk-nag acknowledgment
+
+
+@dataclass(frozen=True)
+class PostDeploy:
+    """A step no IaC resource covers (twin_ops.post_deploy.<module>), run right after `layer`'s stack."""
+
+    name: str
+    layer: Layer
+    summary: str
+    aws_access: tuple[AwsAccess, ...] = ()  # what the pipeline's role for the step allows
+    # Variables the step's SDK reads, each from a key of the cloud's pipeline secret.
+    environment: tuple[tuple[str, str], ...] = ()
+
+
+# DefaultAzureCredential (azure-identity) reads a service principal from AZURE_*, Terraform from ARM_*.
+_AZURE_IDENTITY = (("AZURE_CLIENT_ID", "ARM_CLIENT_ID"), ("AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET"), ("AZURE_TENANT_ID", "ARM_TENANT_ID"))
+
+
+@dataclass(frozen=True)
 class Cloud:
     provider: Provider
     title: str
@@ -33,6 +59,7 @@ class Cloud:
     state_backend: str  # Terraform backend kind when this cloud holds the state
     pipeline_credentials: tuple[str, ...]  # variables the pipeline's Terraform steps read from Secrets Manager
     simulator_link: str  # how the device simulator reaches L1 on this cloud (twin_ops.simulator)
+    post_deploy: tuple[PostDeploy, ...] = ()  # in the order they run after the same stack
 
     @property
     def layers(self) -> tuple[Layer, ...]:
@@ -61,6 +88,21 @@ CLOUDS: dict[Provider, Cloud] = {
         state_backend="s3",
         pipeline_credentials=(),
         simulator_link="mqtt-tls",
+        post_deploy=(
+            PostDeploy(
+                "aws-device-certificates", Layer.L1, "download each device's certificate and key for the simulator",
+                aws_access=(
+                    AwsAccess(
+                        ("secretsmanager:GetSecretValue",), "secretsmanager", "secret:{twin}/devices/*/credentials-*",
+                        "every device's credentials secret of this twin (one per device; Secrets Manager appends a random suffix)",
+                    ),
+                    AwsAccess(
+                        ("iot:DescribeEndpoint",), "iot", "*",
+                        "iot:DescribeEndpoint has no resource-level permissions (the account's iot:Data-ATS endpoint)",
+                    ),
+                ),
+            ),
+        ),
     ),
     Provider.AZURE: Cloud(
         provider=Provider.AZURE,
@@ -79,6 +121,18 @@ CLOUDS: dict[Provider, Cloud] = {
         state_backend="azurerm",
         pipeline_credentials=("ARM_CLIENT_ID", "ARM_CLIENT_SECRET", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"),
         simulator_link="iot-hub-mqtt",
+        post_deploy=(
+            PostDeploy(
+                "azure-device-identities", Layer.L1,
+                "register the devices in IoT Hub and keep their keys for the simulator",
+                environment=_AZURE_IDENTITY,
+            ),
+            PostDeploy(
+                "azure-digital-twins", Layer.L4,
+                "upload the DTDL models, twins and relationships to Azure Digital Twins",
+                environment=_AZURE_IDENTITY,
+            ),
+        ),
     ),
     Provider.GOOGLE: Cloud(
         provider=Provider.GOOGLE,
@@ -100,6 +154,9 @@ CLOUDS: dict[Provider, Cloud] = {
         state_backend="gcs",
         pipeline_credentials=("GOOGLE_CREDENTIALS",),
         simulator_link="pubsub",
+        post_deploy=(
+            PostDeploy("gcp-telemetry-topic", Layer.L1, "write the simulator's Pub/Sub topic and feedback subscriptions"),
+        ),
     ),
 }
 

@@ -111,7 +111,7 @@ def run(context: dict, outdir: str | None) -> int:
     diagram = Path(app.outdir) / "topology.md"
     diagram.write_text(render_mermaid(topology), encoding="utf-8")
     print(f"\ntopology diagram: {diagram}", file=sys.stderr)
-    if not topology.layers_on(Provider.AWS):
+    if not topology.layers_on(Provider.AWS) and settings.pipeline is None:
         print(
             "no AWS stacks: the Terraform stacks are complete; `cdk synth` will add "
             "'This app contains no stacks' (use `make synth`, or `python app.py`)",
@@ -174,22 +174,23 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
     env = cdk.Environment(account=settings.account, region=settings.region)
     # Absolute: CDK Terrain resolves a relative asset path against a cdktf.json we do not have.
     bundles = BundleStager(config, Path(app.outdir).resolve() / ".bundles")
-    aws_stacks: dict = {}
-    if topology.layers_on(Provider.AWS):
-
-        def build(scope: Construct) -> dict:
-            aws_stacks.update(build_aws_stacks(scope, config, topology, env, bundles))
-            return aws_stacks
-
-        if settings.pipeline is not None:
-            from cdk_app.pipeline import PipelineStack
-
-            PipelineStack(app, config, topology, settings.pipeline, env=env, build_aws_stacks=build)
-        else:
-            build(app)
+    # Terraform first: the pipeline grants each Terraform step the state its written stack uses.
     terraform_layers = [layer for layer in Layer if topology.cloud(layer) is not Provider.AWS]
     if terraform_layers:
         _synth_terraform(config, topology, settings, bundles)
+    aws_stacks: dict = {}
+
+    def build(scope: Construct) -> dict:
+        if topology.layers_on(Provider.AWS):
+            aws_stacks.update(build_aws_stacks(scope, config, topology, env, bundles))
+        return aws_stacks
+
+    if settings.pipeline is not None:  # also for a twin without AWS layers: the pipeline lives in AWS
+        from cdk_app.pipeline import PipelineStack
+
+        PipelineStack(app, config, topology, settings, env=env, build_aws_stacks=build)
+    else:
+        build(app)
     assembly = app.synth()
 
     rows = {}

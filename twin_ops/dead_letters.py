@@ -90,7 +90,7 @@ def _aws(layer: Layer, config: ProjectConfig, topology: Topology) -> list[DeadLe
         found = [role("processor"), role("persister")]
         if flags.use_event_checking:
             found.append(role("event-checker"))
-            found += [function(aws_names.action_function_name(twin, name)) for name, _ in config.action_dirs]
+            found += [function(aws_names.action_function_name(twin, action.name)) for action in config.actions]
             if flags.return_feedback_to_device:
                 found.append(role("feedback"))
         return found

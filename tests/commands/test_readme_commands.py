@@ -52,7 +52,7 @@ COMMANDS = {
     "make synth PROJECT=path/to/project": Run(),
     "make synth PROJECT=path/to/project OUT=build/cdk.out TF_OUT=build/cdktf.out CONTEXT='\"region\": \"eu-west-1\"'": Run(),
     "CDK_CONTEXT_JSON='{\"project\": \"path/to/project\", \"tf_outdir\": \"build/cdktf.out\"}' CDK_OUTDIR=build/cdk.out .venv/bin/python app.py": Run(),
-    "PATH=.venv/bin:$PATH node_modules/.bin/cdk synth -c project=path/to/project": Run(),
+    "node_modules/.bin/cdk synth -c project=path/to/project": Run(),
     "make -C path/to/repo synth PROJECT=$PWD/my-twin OUT=$PWD/cdk.out TF_OUT=$PWD/cdktf.out": Run(outside=True),
     "make deploy PROJECT=path/to/project DRY_RUN=1": Run(),
     "make deploy PROJECT=path/to/project": DEPLOYS,
@@ -60,6 +60,10 @@ COMMANDS = {
     "make destroy PROJECT=path/to/project": DEPLOYS,
     ".venv/bin/python -m cdk_app deploy --project path/to/project --dry-run": Run(),
     ".venv/bin/python -m cdk_app --help": Run(),
+    "make synth PROJECT=path/to/project CONTEXT='\"pipeline\": \"true\", \"repository\": \"owner/repo\", "
+    "\"connection_arn\": \"arn:aws:codeconnections:eu-central-1:111111111111:connection/example\"'": Run(),
+    "node_modules/.bin/cdk deploy <twin>-pipeline -c project=path/to/project -c pipeline=true -c repository=owner/repo "
+    "-c connection_arn=arn:aws:codeconnections:…": NeedsCloud("deploys the pipeline stack: AWS credentials and a CodeConnections connection"),
     ".venv/bin/python -m cdk_app simulate --project path/to/project --count 10": NeedsCloud(
         "publishes to the deployed twin's IoT Core / IoT Hub / Pub/Sub"
     ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdk_app.clouds import CLOUDS
 from cdk_app.config.model import Layer, Provider
 from cdk_app.topology import Topology
 
@@ -24,23 +25,11 @@ class PostDeployStep:
     summary: str
 
 
-STEPS = (
-    PostDeployStep(
-        "aws-device-certificates", Provider.AWS, Layer.L1,
-        "download each device's certificate and key for the simulator",
-    ),
-    PostDeployStep(
-        "azure-device-identities", Provider.AZURE, Layer.L1,
-        "register the devices in IoT Hub and keep their keys for the simulator",
-    ),
-    PostDeployStep(
-        "azure-digital-twins", Provider.AZURE, Layer.L4,
-        "upload the DTDL models, twins and relationships to Azure Digital Twins",
-    ),
-    PostDeployStep(
-        "gcp-telemetry-topic", Provider.GOOGLE, Layer.L1,
-        "write the simulator's Pub/Sub topic and feedback subscriptions",
-    ),
+# Each cloud lists its steps (cdk_app/clouds.py), which the delivery pipeline runs too.
+STEPS = tuple(
+    PostDeployStep(step.name, cloud.provider, step.layer, step.summary)
+    for cloud in CLOUDS.values()
+    for step in cloud.post_deploy
 )
 STEP_NAMES = tuple(step.name for step in STEPS)
 
