@@ -45,6 +45,7 @@ def build_aws_stacks(
     for layer in topology.deploy_order:
         if topology.cloud(layer) is Provider.AWS:
             stack = STACKS[layer](scope, LayerContext(config, topology, layer, upstream, bundles), env=env)
+            stack.complete()
             if previous is not None:
                 stack.add_stack_dependency(previous, "deploy order of the twin's topology")
             built[layer] = previous = stack
