@@ -1,4 +1,4 @@
-"""The resource group, managed identity and (in DEBUG) logging workspace of one Azure layer.
+"""The resource group, managed identity and (with functions) monitoring workspace of one Azure layer.
 
 Why one resource group per layer stack (`<twin>-<layer>-rg`): every layer is its own Terraform
 stack with its own state, deployed and destroyed on its own; a group owned by one stack and
@@ -8,6 +8,9 @@ other layers' resources. The `digital-twin` tag on every group finds the whole t
 Why one user-assigned identity per layer: the layer's functions and services act as this
 identity, and each grant names it, so a layer gets only the roles its own code needs and the
 principal exists before the function app (grants and app are created in one apply).
+
+Why Application Insights for every layer with functions, in every mode: the functions log there,
+and the layer's alerts (function failures, poison messages, bridge failures) query it.
 """
 
 from __future__ import annotations
@@ -26,20 +29,18 @@ class LayerFoundationProps:
     names: AzureNames
     location: str
     tags: tuple[tuple[str, str], ...]
-    observability: bool  # DEBUG mode: Log Analytics + Application Insights
 
 
 class LayerFoundation(Construct):
-    """Exposes `resource_group`, `identity` and `app_insights` (None unless observability)."""
+    """Exposes `resource_group`, `identity` and `app_insights` (None until `insights()` makes it)."""
 
     def __init__(self, scope: Construct, id: str, props: LayerFoundationProps) -> None:
         super().__init__(scope, id)
-        from cdktn_provider_azurerm.application_insights import ApplicationInsights
-        from cdktn_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace
         from cdktn_provider_azurerm.resource_group import ResourceGroup
         from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 
         names, tags = props.names, dict(props.tags)
+        self._props = props
         self.location = props.location
         self.resource_group = ResourceGroup(
             self, "ResourceGroup", name=names.resource_group(), location=props.location, tags=tags
@@ -53,12 +54,19 @@ class LayerFoundation(Construct):
             tags=tags,
         )
         self.app_insights = None
-        if props.observability:
+
+    def insights(self):
+        """The layer's Application Insights on its Log Analytics workspace, made on first use."""
+        from cdktn_provider_azurerm.application_insights import ApplicationInsights
+        from cdktn_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace
+
+        if self.app_insights is None:
+            names, tags = self._props.names, dict(self._props.tags)
             workspace = LogAnalyticsWorkspace(
                 self,
                 "Logs",
                 name=names.plain("logs"),
-                location=props.location,
+                location=self.location,
                 resource_group_name=self.resource_group.name,
                 sku="PerGB2018",
                 retention_in_days=LOG_RETENTION_DAYS,
@@ -68,9 +76,10 @@ class LayerFoundation(Construct):
                 self,
                 "Insights",
                 name=names.plain("insights"),
-                location=props.location,
+                location=self.location,
                 resource_group_name=self.resource_group.name,
                 workspace_id=workspace.id,
                 application_type="other",
                 tags=tags,
             )
+        return self.app_insights

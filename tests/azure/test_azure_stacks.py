@@ -31,8 +31,16 @@ def test_every_layer_has_its_group_identity_provider_and_remote_state(azure_exam
     assert has(text, "azurerm_resource_group", {"name": f"{TWIN}-{layer}-rg", "location": "westeurope",
                                                  "tags": {"digital-twin": TWIN, "digital-twin-layer": layer}})
     assert has(text, "azurerm_user_assigned_identity", {"name": f"{TWIN}-{layer}-id"})
-    # DEBUG mode asks for logs: every layer gets Log Analytics + Application Insights.
-    assert has(text, "azurerm_log_analytics_workspace", {"sku": "PerGB2018", "retention_in_days": 30})
+    # A layer with functions logs to Application Insights on Log Analytics in every mode: its alerts
+    # read it (README, Operating a twin); a layer without functions has nothing to log.
+    apps = resources(azure_example, stack(layer), "azurerm_function_app_flex_consumption")
+    workspace = has(text, "azurerm_log_analytics_workspace", {"sku": "PerGB2018", "retention_in_days": 30})
+    insights = resources(azure_example, stack(layer), "azurerm_application_insights")
+    assert workspace == bool(apps) and len(insights) == len(apps)
+    for app in apps.values():
+        (name,) = insights
+        assert app["site_config"]["application_insights_connection_string"] == (
+            f"${{azurerm_application_insights.{name}.connection_string}}")
 
 
 def test_l1_iot_hub_events_reach_the_dispatcher_queue(azure_example):
