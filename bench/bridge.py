@@ -14,10 +14,11 @@ import urllib.request
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from runtime.core.envelope import PROCESSING_LAYER, build_envelope, records_receiver
+from runtime.core.envelope import build_envelope, records_receiver
 from runtime.core.http_client import InterCloudClient
-from runtime.core.receiver import TOKEN_HEADER, InboundRequest, handle_inbound
+from runtime.core.receiver import InboundRequest, handle_inbound
 from runtime.core.sender import DEFAULT_BATCH_SIZE, RecordSender
+from twin_contract.wire import PROCESSING_LAYER, TOKEN_HEADER
 
 TOKEN = "bench-token-not-a-secret"
 

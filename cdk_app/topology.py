@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from cdk_app.config.model import Layer, Provider, Providers
-from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from twin_contract import functions as contract
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY, connection_id
 
 
 class BridgeKind(str, Enum):
@@ -43,11 +44,11 @@ class BridgeSpec:
     exists: Callable[[Providers], bool]
     endpoint_keys: tuple[str, ...] = (URL_KEY,)  # URLs the receiver publishes (registry keys)
     # The sender's settings are <prefix>_URL (and _LAST_ENTRY_URL) and <prefix>_TOKEN_SECRET.
-    setting_prefix: str = "REMOTE"
+    setting_prefix: str = contract.REMOTE
 
     def connection_id(self, providers: Providers) -> str:
         left, right = self.id_parts
-        return f"{providers[self.source].value}_{left}_to_{providers[self.target].value}_{right}"
+        return connection_id(providers[self.source].value, left, providers[self.target].value, right)
 
 
 def _differ(a: Layer, b: Layer) -> Callable[[Providers], bool]:
@@ -84,7 +85,7 @@ BRIDGES: tuple[BridgeSpec, ...] = (
         BridgeKind.L2_TO_TWIN_UPDATE, "Persister → ADT updater",
         Layer.L2, Layer.L4, Layer.L2, Layer.L4, ("l2", "l4_twin_update"),
         lambda p: p[Layer.L4] is Provider.AZURE and p[Layer.L2] is not Provider.AZURE,
-        setting_prefix="TWIN_UPDATE",  # the persister also sends on L2 → L3 hot
+        setting_prefix=contract.TWIN_UPDATE,  # the persister also sends on L2 → L3 hot
     ),
 )
 SPECS = {spec.kind: spec for spec in BRIDGES}
@@ -121,12 +122,12 @@ class Bridge:
 
     def url_setting(self, key: str = URL_KEY) -> str:
         """The sender's setting that holds the receiver's URL of `key`: REMOTE_URL, REMOTE_LAST_ENTRY_URL, ..."""
-        return f"{self.spec.setting_prefix}_{key.upper().replace('-', '_')}"
+        return contract.url_setting(self.spec.setting_prefix, key)
 
     @property
     def token_setting(self) -> str:
         """The sender's setting that names its copy of the token (a secret name, never the value)."""
-        return f"{self.spec.setting_prefix}_TOKEN_SECRET"
+        return contract.token_setting(self.spec.setting_prefix)
 
 
 # Deploy order follows the data backwards: every stack is deployed after the stacks it calls or

@@ -16,3 +16,8 @@ def url_parameter_name(twin_name: str, connection_id: str, key: str = URL_KEY) -
 
 def token_secret_name(twin_name: str, connection_id: str) -> str:
     return f"{twin_name}/inter-cloud/{connection_id}/token"
+
+
+def connection_id(source_cloud: str, source_segment: str, target_cloud: str, target_segment: str) -> str:
+    """`<cloud>_<layer>_to_<cloud>_<layer>`: names a bridge in the registry, in logs and in the summary."""
+    return f"{source_cloud}_{source_segment}_to_{target_cloud}_{target_segment}"

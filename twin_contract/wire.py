@@ -12,4 +12,20 @@ TOKEN_LENGTH = 48
 def format_timestamp(moment: datetime) -> str:
     """ISO-8601 UTC with milliseconds and `Z`, the one timestamp format of records and envelopes."""
     utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # Fields padded by hand: strftime's %Y does not pad years below 1000 on every platform.
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+        f".{utc.microsecond // 1000:03d}Z"
+    )
+
+
+# Envelope `target_layer` values: the layer whose receiver an envelope is addressed to, and the
+# connection id segments of the bridge that carries it (twin_contract.registry.connection_id).
+PROCESSING_LAYER = "L2"
+HOT_STORAGE_LAYER = "L3_hot"
+TWIN_UPDATE_LAYER = "L4"  # the twin-update bridge (L2 → Azure Digital Twins' ADT updater)
+ENVELOPE_CONNECTIONS = {
+    PROCESSING_LAYER: ("l1", "l2"),
+    HOT_STORAGE_LAYER: ("l2", "l3_hot"),
+    TWIN_UPDATE_LAYER: ("l2", "l4_twin_update"),
+}

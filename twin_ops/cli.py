@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from cdk_app.config import ProjectConfigError, load_project
+from cdk_app.config import ProjectConfig, ProjectConfigError, load_project
 from cdk_app.config.model import Layer, Provider
 from twin_ops.deploy import (
     Action,
@@ -20,7 +20,7 @@ from twin_ops.deploy import (
 )
 from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
 from twin_ops.post_deploy import STEPS
-from cdk_app.topology import plan
+from cdk_app.topology import Topology, plan
 
 STATE_DIR = Path(".dt-deploy")
 REDRIVE_DIR = Path(".dt-redrive")
@@ -105,13 +105,21 @@ def _positive(text: str) -> int:
     return value
 
 
-def _run_plan(args: argparse.Namespace) -> int:
+def _load(args: argparse.Namespace) -> tuple[ProjectConfig, Topology] | None:
+    """The project and its topology; None after printing the report of a project that does not load."""
     try:
         config = load_project(args.project)
     except ProjectConfigError as error:
         print(error.report(), file=sys.stderr)
+        return None
+    return config, plan(config.name, config.providers)
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    if loaded is None:
         return 1
-    topology = plan(config.name, config.providers)
+    config, topology = loaded
     action: Action = args.action
     needs_terraform = any(cloud is not Provider.AWS for cloud in topology.clouds)
     terraform = "terraform"
@@ -176,12 +184,10 @@ def _run_status(args: argparse.Namespace) -> int:
     from twin_ops.dead_letters import dead_letters
     from twin_ops.status.run import run_status
 
-    try:
-        config = load_project(args.project)
-    except ProjectConfigError as error:
-        print(error.report(), file=sys.stderr)
+    loaded = _load(args)
+    if loaded is None:
         return 1
-    topology = plan(config.name, config.providers)
+    config, topology = loaded
     clouds = real_clouds(_region(args), args.gcp_project)
     return run_status(config, topology, dead_letters(config, topology), clouds, Path(args.tf_out))
 
@@ -192,12 +198,10 @@ def _run_redrive(args: argparse.Namespace) -> int:
     from twin_ops.redrive.journal import Journal
     from twin_ops.redrive.run import run_redrive
 
-    try:
-        config = load_project(args.project)
-    except ProjectConfigError as error:
-        print(error.report(), file=sys.stderr)
+    loaded = _load(args)
+    if loaded is None:
         return 1
-    topology = plan(config.name, config.providers)
+    config, topology = loaded
     destinations = select(dead_letters(config, topology), Layer(args.layer) if args.layer else None)
     journal = Journal(Path(args.journal) if args.journal else REDRIVE_DIR / f"{config.name}.jsonl")
     clouds = real_clouds(_region(args), args.gcp_project)

@@ -15,7 +15,7 @@ from cdk_app.config import names as naming
 from cdk_app.config.context import LoadContext, known_device, short, short_text, size
 from cdk_app.config.devices import INT_RANGES, MAX_STRING_VALUE
 from cdk_app.config.model import ActionType, EventAction, EventFeedback, EventRule, OptimizationFlags
-from runtime.core.events import Constant, PropertyRef, parse_condition
+from twin_contract.events import Constant, PropertyRef, parse_condition
 
 MAX_RULES = 1_000
 MAX_CONDITION = 1_024

@@ -14,6 +14,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from twin_contract import functions as contract
 from twin_contract.registry import token_secret_name, url_parameter_name
 from twin_contract.wire import TOKEN_HEADER, TOKEN_LENGTH
 
@@ -66,4 +67,4 @@ class InterCloudReceiver(Construct):
             )
             self.token_secret.grant_read(function)
             if isinstance(function, lambda_.Function):
-                function.add_environment("INBOUND_TOKEN_SECRET", self.token_secret.secret_name)
+                function.add_environment(contract.INBOUND_TOKEN_SECRET, self.token_secret.secret_name)

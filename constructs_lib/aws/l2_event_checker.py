@@ -22,6 +22,7 @@ from constructs_lib.aws.l2_event_actions import (
 )
 from constructs_lib.aws.l2_event_workflow import EventWorkflow, EventWorkflowProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+from twin_contract import functions as contract
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,11 @@ class EventChecker(Construct):
             if props.device_feedback
             else None
         )
-        environment = {"ACTION_FUNCTION_PREFIX": action_function_prefix(twin)}
+        environment = {contract.ACTION_FUNCTION_PREFIX: action_function_prefix(twin)}
         if self.workflow is not None:
-            environment["WORKFLOW_ARN"] = self.workflow.state_machine.state_machine_arn
+            environment[contract.WORKFLOW_ARN] = self.workflow.state_machine.state_machine_arn
         if self.feedback is not None:
-            environment["FEEDBACK_FUNCTION_NAME"] = self.feedback.function_name
+            environment[contract.FEEDBACK_FUNCTION_NAME] = self.feedback.function_name
         self.function = TwinFunction(
             self,
             "Checker",

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from constructs_lib.aws.l3_hot_table import WRITE_ACTIONS
 from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
+from twin_contract import functions as contract
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,11 @@ class Persister(Construct):
         environment = {}
         if props.hot_table is not None:
             environment = {
-                "HOT_TABLE_NAME": props.hot_table.table_name,
-                "HOT_RETENTION_DAYS": str(props.hot_retention_days),
+                contract.HOT_TABLE_NAME: props.hot_table.table_name,
+                contract.HOT_RETENTION_DAYS: str(props.hot_retention_days),
             }
         if props.event_checker is not None:
-            environment["EVENT_CHECKER_FUNCTION_NAME"] = props.event_checker.function_name
+            environment[contract.EVENT_CHECKER_FUNCTION_NAME] = props.event_checker.function_name
         self.function = TwinFunction(
             self,
             "Persister",

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from constructs_lib.aws.nag import BASIC_EXECUTION_FINDING, acknowledge_wildcard_resources, wildcard_resource_finding
 from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
+from twin_contract import functions as contract
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class ColdToArchiveForwarder(Construct):
                 twin_name=props.twin_name,
                 role_name="cold-to-archive",
                 bundle=props.bundle,
-                environment={"COLD_BUCKET_NAME": props.cold_bucket.bucket_name},
+                environment={contract.COLD_BUCKET_NAME: props.cold_bucket.bucket_name},
                 debug=props.debug,
                 timeout_seconds=60,
                 async_failure_queue=True,

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from constructs_lib.aws.l3_hot_table import HotTable
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+from twin_contract import functions as contract
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class HotReaders(Construct):
                 twin_name=props.twin_name,
                 role_name=role_name,
                 bundle=props.bundle,
-                environment={"HOT_TABLE_NAME": props.hot_table.table.table_name},
+                environment={contract.HOT_TABLE_NAME: props.hot_table.table.table_name},
                 debug=props.debug,
                 description=f"{props.twin_name} L3 hot reader: {purpose}",
             ),

@@ -26,6 +26,7 @@ from constructs_lib.aws.failure_queue import failure_queue
 from constructs_lib.aws.l3_hot_table import HotTable
 from constructs_lib.aws.nag import acknowledge_wildcard_resources
 from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
+from twin_contract import functions as contract
 from twin_contract.aws_names import TTL_DELETION_PRINCIPAL, stream_failure_queue_name
 
 BATCH_SIZE = 1000
@@ -53,7 +54,7 @@ class HotToColdMover(Construct):
 
     def __init__(self, scope: Construct, id: str, props: HotToColdMoverProps) -> None:
         super().__init__(scope, id)
-        environment = {"COLD_BUCKET_NAME": props.cold_bucket.bucket_name} if props.cold_bucket else {}
+        environment = {contract.COLD_BUCKET_NAME: props.cold_bucket.bucket_name} if props.cold_bucket else {}
         self.mover = TwinFunction(
             self,
             "Mover",

@@ -19,6 +19,7 @@ from constructs import Construct
 from constructs_lib.aws.failure_queue import failure_queue
 from constructs_lib.aws.log_group import log_group
 from constructs_lib.aws.nag import BASIC_EXECUTION_FINDING, wildcard_resource_finding
+from twin_contract import functions as contract
 from twin_contract.aws_names import failure_queue_name, function_name
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
@@ -77,8 +78,8 @@ class TwinFunction(Construct):
             memory_size=props.memory_mb,
             timeout=Duration.seconds(props.timeout_seconds),
             environment={
-                "TWIN_NAME": props.twin_name,
-                "LOG_LEVEL": "DEBUG" if props.debug else "INFO",
+                contract.TWIN_NAME: props.twin_name,
+                contract.LOG_LEVEL: "DEBUG" if props.debug else "INFO",
                 **props.environment,
             },
             log_group=logs,

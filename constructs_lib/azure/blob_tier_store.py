@@ -15,6 +15,7 @@ from constructs import Construct
 
 from constructs_lib.azure import roles
 from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.storage_account import storage_account
 
 COLD_CONTAINER = "cold"
 ARCHIVE_CONTAINER = "archive"
@@ -35,29 +36,21 @@ class BlobTierStore(Construct):
 
     def __init__(self, scope: Construct, id: str, props: BlobTierStoreProps) -> None:
         super().__init__(scope, id)
-        from cdktn_provider_azurerm.storage_account import StorageAccount
         from cdktn_provider_azurerm.storage_management_policy import StorageManagementPolicy
 
-        self.account = StorageAccount(
+        self.account = storage_account(
             self,
             "Account",
             name=props.names.storage_account("data"),
             location=props.location,
             resource_group_name=props.resource_group_name,
+            tags=dict(props.tags),
             account_kind="StorageV2",
-            account_tier="Standard",
-            account_replication_type="LRS",
             access_tier="Cool",
-            min_tls_version="TLS1_2",
-            https_traffic_only_enabled=True,
-            allow_nested_items_to_be_public=False,
-            shared_access_key_enabled=False,
-            default_to_oauth_authentication=True,
             blob_properties={
                 "delete_retention_policy": {"days": 7},
                 "container_delete_retention_policy": {"days": 7},
             },
-            tags=dict(props.tags),
         )
         self.blob_endpoint = self.account.primary_blob_endpoint
         if props.archive_cold_after_days is not None:

@@ -19,6 +19,8 @@ from constructs import Construct
 
 from constructs_lib.azure import roles
 from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.storage_account import storage_account
+from twin_contract import functions as contract
 from twin_contract.azure_names import function_storage_account
 
 PYTHON_VERSION = "3.11"
@@ -51,28 +53,19 @@ class FunctionHost(Construct):
         from cdktn import AssetType, TerraformAsset
         from cdktn_provider_azurerm.function_app_flex_consumption import FunctionAppFlexConsumption
         from cdktn_provider_azurerm.service_plan import ServicePlan
-        from cdktn_provider_azurerm.storage_account import StorageAccount
         from cdktn_provider_azurerm.storage_container import StorageContainer
         from cdktn_provider_azurerm.storage_queue import StorageQueue
 
         names, tags = props.names, dict(props.tags)
         self.functions = props.functions
-        self.storage_account = StorageAccount(
+        self.storage_account = storage_account(
             self,
             "Storage",
             name=function_storage_account(names),
             location=props.location,
             resource_group_name=props.resource_group_name,
-            account_tier="Standard",
-            account_replication_type="LRS",
-            min_tls_version="TLS1_2",
-            https_traffic_only_enabled=True,
-            allow_nested_items_to_be_public=False,
-            # Identity-based access only: the app, its triggers and deployments use Entra ID.
-            shared_access_key_enabled=False,
-            default_to_oauth_authentication=True,
-            blob_properties={"delete_retention_policy": {"days": 7}},
             tags=tags,
+            blob_properties={"delete_retention_policy": {"days": 7}},
         )
         deployments = StorageContainer(
             self,
@@ -117,9 +110,9 @@ class FunctionHost(Construct):
         }
         settings = {
             **identity_settings,
-            "DT_FUNCTIONS": ",".join(props.functions),
+            contract.DT_FUNCTIONS: ",".join(props.functions),
             # Every queue of the app as `<NAME>_QUEUE_URL` (functions enqueue by URL).
-            **{f"{queue.upper().replace('-', '_')}_QUEUE_URL": url for queue, url in self.queue_urls.items()},
+            **{contract.queue_url_setting(queue): url for queue, url in self.queue_urls.items()},
             **dict(props.app_settings),
         }
         site_config: dict = {"minimum_tls_version": "1.2", "http2_enabled": True}

@@ -1,4 +1,4 @@
-"""The resource group, managed identity and (with functions) monitoring workspace of one Azure layer.
+"""The resource group, managed identity and (with functions) logging workspace of one Azure layer.
 
 Why one resource group per layer stack (`<twin>-<layer>-rg`): every layer is its own Terraform
 stack with its own state, deployed and destroyed on its own; a group owned by one stack and
@@ -9,8 +9,11 @@ Why one user-assigned identity per layer: the layer's functions and services act
 identity, and each grant names it, so a layer gets only the roles its own code needs and the
 principal exists before the function app (grants and app are created in one apply).
 
-Why Application Insights for every layer with functions, in every mode: the functions log there,
-and the layer's alerts (function failures, poison messages, bridge failures) query it.
+Why the workspace follows the mode: the functions' logs (JSON lines with the trace ids that follow
+a record across clouds) are kept 30 days in DEBUG (the Log Analytics minimum) and 90 in
+PRODUCTION, as the AWS log groups keep theirs (1 week / 3 months); a layer without functions gets
+no workspace. Application Insights exists in every mode where functions run: the layer's alerts
+(function failures, poison messages, bridge failures) query it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from constructs import Construct
 
 from constructs_lib.azure.naming import AzureNames
 
-LOG_RETENTION_DAYS = 30  # the Log Analytics minimum for PerGB2018
+DEBUG_LOG_RETENTION_DAYS = 30  # the Log Analytics minimum for PerGB2018
+LOG_RETENTION_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -29,10 +33,12 @@ class LayerFoundationProps:
     names: AzureNames
     location: str
     tags: tuple[tuple[str, str], ...]
+    debug: bool
 
 
 class LayerFoundation(Construct):
-    """Exposes `resource_group`, `identity` and `app_insights` (None until `insights()` makes it)."""
+    """Exposes `resource_group`, `identity`, `app_insights()` (made on first use) and `insights`
+    (None until then: the layer runs no functions)."""
 
     def __init__(self, scope: Construct, id: str, props: LayerFoundationProps) -> None:
         super().__init__(scope, id)
@@ -40,7 +46,6 @@ class LayerFoundation(Construct):
         from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 
         names, tags = props.names, dict(props.tags)
-        self._props = props
         self.location = props.location
         self.resource_group = ResourceGroup(
             self, "ResourceGroup", name=names.resource_group(), location=props.location, tags=tags
@@ -53,14 +58,14 @@ class LayerFoundation(Construct):
             resource_group_name=self.resource_group.name,
             tags=tags,
         )
-        self.app_insights = None
+        self._props, self._insights = props, None
 
-    def insights(self):
-        """The layer's Application Insights on its Log Analytics workspace, made on first use."""
+    def app_insights(self):  # -> ApplicationInsights
+        """The layer's Application Insights on a Log Analytics workspace, retention by mode."""
         from cdktn_provider_azurerm.application_insights import ApplicationInsights
         from cdktn_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace
 
-        if self.app_insights is None:
+        if self._insights is None:
             names, tags = self._props.names, dict(self._props.tags)
             workspace = LogAnalyticsWorkspace(
                 self,
@@ -69,10 +74,10 @@ class LayerFoundation(Construct):
                 location=self.location,
                 resource_group_name=self.resource_group.name,
                 sku="PerGB2018",
-                retention_in_days=LOG_RETENTION_DAYS,
+                retention_in_days=DEBUG_LOG_RETENTION_DAYS if self._props.debug else LOG_RETENTION_DAYS,
                 tags=tags,
             )
-            self.app_insights = ApplicationInsights(
+            self._insights = ApplicationInsights(
                 self,
                 "Insights",
                 name=names.plain("insights"),
@@ -82,4 +87,8 @@ class LayerFoundation(Construct):
                 application_type="other",
                 tags=tags,
             )
-        return self.app_insights
+        return self._insights
+
+    @property
+    def insights(self):  # -> ApplicationInsights | None
+        return self._insights

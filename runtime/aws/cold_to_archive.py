@@ -10,31 +10,30 @@ failure queue.
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
 from runtime.aws import clients
-from runtime.aws.bridge import remote_client
-from runtime.aws.environment import handler_environment
-from runtime.core.errors import InvalidInput
-from runtime.core.http_client import InterCloudClient, validate_url
-from runtime.core.mover import stored_payloads
-
-logger = logging.getLogger(__name__)
+from runtime.aws.bridge import BRIDGES
+from runtime.aws.environment import handler_environment, runs_as
+from runtime.core.moving import StoredObject, forward_objects
+from twin_contract import functions as s
 
 _env = handler_environment()
-COLD_BUCKET_NAME = _env.required("COLD_BUCKET_NAME")
-REMOTE_URL = _env.required("REMOTE_URL", parse=validate_url)
-REMOTE_TOKEN_SECRET = _env.required("REMOTE_TOKEN_SECRET")
+COLD_BUCKET_NAME = _env.required(s.COLD_BUCKET_NAME)
+_client = BRIDGES.remote_client(_env)
 _env.check()
 
 
+@runs_as(s.COLD_TO_ARCHIVE)
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, int]:
-    forwarded = 0
+    return {"forwarded": forward_objects(_created_objects(event), lambda payload: _client().post(payload))}
+
+
+def _created_objects(event: Mapping[str, Any]) -> Iterator[StoredObject]:
+    """The objects of the notification; the cold bucket expires them itself after the cold window."""
     for record in event.get("Records", []):
         if not str(record.get("eventName", "")).startswith("ObjectCreated:"):
             continue
@@ -42,18 +41,8 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, int]:
         if bucket != COLD_BUCKET_NAME:
             raise ValueError(f"event for bucket {bucket!r}, expected the cold bucket {COLD_BUCKET_NAME!r}")
         key = unquote_plus(record["s3"]["object"]["key"])  # S3 events URL-encode keys
-        body = clients.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-        try:
-            payloads = stored_payloads(json.loads(body))
-        except (InvalidInput, ValueError) as exc:
-            logger.error("cold object %r cannot be archived and stays in the cold bucket: %s", key, exc)
-            continue
-        for payload in payloads:
-            _client().post(payload.to_dict())
-        forwarded += 1
-    return {"forwarded": forwarded}
+        yield StoredObject(key, lambda bucket=bucket, key=key: json.loads(_read(bucket, key)))
 
 
-@functools.cache
-def _client() -> InterCloudClient:
-    return remote_client(REMOTE_URL, REMOTE_TOKEN_SECRET)
+def _read(bucket: str, key: str) -> bytes:
+    return clients.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()

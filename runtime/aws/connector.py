@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from runtime.aws.bridge import record_sender
-from runtime.aws.environment import handler_environment
-from runtime.core.envelope import PROCESSING_LAYER
-from runtime.core.http_client import validate_url
-from runtime.core.sender import RecordSender
-from runtime.core.telemetry import as_records, normalize_record
+from runtime.aws.bridge import BRIDGES
+from runtime.aws.environment import handler_environment, runs_as
+from runtime.core.telemetry import normalized_records
+from twin_contract.functions import CONNECTOR
+from twin_contract.wire import PROCESSING_LAYER
 
 _env = handler_environment()
-REMOTE_URL = _env.required("REMOTE_URL", parse=validate_url)
-REMOTE_TOKEN_SECRET = _env.required("REMOTE_TOKEN_SECRET")
+_sender = BRIDGES.remote_sender(_env, PROCESSING_LAYER)
 _env.check()
 
 
-@functools.cache
-def _sender() -> RecordSender:
-    return record_sender(REMOTE_URL, REMOTE_TOKEN_SECRET, PROCESSING_LAYER)
-
-
+@runs_as(CONNECTOR)
 def handler(event: Any, context: Any = None) -> dict[str, int]:
-    records = [normalize_record(raw) for raw in as_records(event)]
+    records = normalized_records(event)
     _sender().put(records)
     return {"count": len(records)}

@@ -2,5 +2,6 @@
 
 from runtime.aws.twin_connector import TwinDataConnector
 from runtime.core.twinmaker import DATA_READER
+from twin_contract.functions import DT_DATA_CONNECTOR
 
-handler = TwinDataConnector(DATA_READER).handle
+handler = TwinDataConnector(DT_DATA_CONNECTOR, DATA_READER).handle

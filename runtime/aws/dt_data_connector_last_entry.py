@@ -2,5 +2,6 @@
 
 from runtime.aws.twin_connector import TwinDataConnector
 from runtime.core.twinmaker import LAST_ENTRY_READER
+from twin_contract.functions import DT_DATA_CONNECTOR_LAST_ENTRY
 
-handler = TwinDataConnector(LAST_ENTRY_READER).handle
+handler = TwinDataConnector(DT_DATA_CONNECTOR_LAST_ENTRY, LAST_ENTRY_READER).handle

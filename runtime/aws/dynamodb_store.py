@@ -21,7 +21,7 @@ from boto3.dynamodb.types import TypeSerializer
 
 from runtime.aws import clients
 from runtime.core.errors import InvalidInput
-from runtime.core.reader import Page, ReaderQueryError, decode_cursor, encode_cursor
+from runtime.core.reader import Page, cursor_position, encode_cursor
 from runtime.core.record_identity import RECORD_ID, key_range, split_storage_key, storage_key
 from runtime.core.telemetry import parse_timestamp
 
@@ -126,12 +126,4 @@ def _plain(value: Any) -> Any:
 
 def _start_key(cursor: str, device_id: str, low: str, high: str) -> dict[str, str]:
     """The cursor's key, if it lies within this query (DynamoDB refuses one outside with an error)."""
-    key = decode_cursor(cursor)
-    if (
-        not isinstance(key, dict)
-        or key.get("device_id") != device_id
-        or not isinstance(key.get("timestamp"), str)
-        or not low <= key["timestamp"] <= high
-    ):
-        raise ReaderQueryError("next_token does not belong to this query")
-    return {"device_id": device_id, "timestamp": key["timestamp"]}
+    return {"device_id": device_id, "timestamp": cursor_position(cursor, device_id, low, high)}

@@ -6,17 +6,19 @@ import json
 from typing import Any
 
 from runtime.aws import clients
-from runtime.aws.environment import handler_environment
-from runtime.core.telemetry import TelemetryError, validate_device_id
+from runtime.aws.environment import handler_environment, runs_as
+from runtime.core.feedback import Feedback
+from twin_contract.devices import feedback_topic
+from twin_contract.functions import FEEDBACK, TWIN_NAME as TWIN_NAME_SETTING
 
 _env = handler_environment()
-TWIN_NAME = _env.required("TWIN_NAME")
+TWIN_NAME = _env.required(TWIN_NAME_SETTING)
 _env.check()
 
 
+@runs_as(FEEDBACK)
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, str]:
-    if not isinstance(event, dict) or "payload" not in event:
-        raise TelemetryError("feedback needs {device_id, payload}")
-    topic = f"dt/{TWIN_NAME}/{validate_device_id(event.get('device_id'))}/feedback"
-    clients.client("iot-data").publish(topic=topic, qos=1, payload=json.dumps({"message": event["payload"]}).encode())
+    feedback = Feedback.parse(event)
+    topic = feedback_topic(TWIN_NAME, feedback.device_id)
+    clients.client("iot-data").publish(topic=topic, qos=1, payload=json.dumps(feedback.message).encode())
     return {"topic": topic}

@@ -5,14 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from runtime.aws.secrets import get_secret
-from runtime.core.receiver import InboundRequest, Response, error, handle_inbound
-
-logger = logging.getLogger(__name__)
+from runtime.core import receiver
+from runtime.core.receiver import InboundRequest, Response
 
 
 def is_http_event(event: Any) -> bool:
@@ -46,12 +44,4 @@ def serve(
     event: Mapping[str, Any], token_secret_name: str | None, handle: Callable[[Any], dict[str, Any]]
 ) -> dict[str, Any]:
     """Answer a Function URL request with the core receiver; no secret configured means 401."""
-    try:
-        expected = get_secret(token_secret_name) if token_secret_name else ""
-    except Exception:
-        logger.exception("cannot read the inbound token secret")
-        return http_response(error(500, "internal_error", "the receiver failed; retry later"))
-    request = inbound_request(event)
-    if request is None:
-        return http_response(error(400, "invalid_body", "the body could not be decoded"))
-    return http_response(handle_inbound(request, expected, handle))
+    return http_response(receiver.serve(lambda: inbound_request(event), token_secret_name, get_secret, handle))

@@ -2,5 +2,6 @@
 
 from runtime.aws.hot_reading import HotReader
 from runtime.core.twinmaker import DATA_READER
+from twin_contract.functions import HOT_READER
 
-handler = HotReader(DATA_READER).handle
+handler = HotReader(HOT_READER, DATA_READER).handle

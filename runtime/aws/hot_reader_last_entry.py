@@ -2,5 +2,6 @@
 
 from runtime.aws.hot_reading import HotReader
 from runtime.core.twinmaker import LAST_ENTRY_READER
+from twin_contract.functions import HOT_READER_LAST_ENTRY
 
-handler = HotReader(LAST_ENTRY_READER).handle
+handler = HotReader(HOT_READER_LAST_ENTRY, LAST_ENTRY_READER).handle

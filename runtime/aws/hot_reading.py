@@ -7,22 +7,24 @@ import logging
 from typing import Any
 
 from runtime.aws.dynamodb_store import DynamoHotStore
-from runtime.aws.environment import handler_environment
+from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.function_url import is_http_event, serve
 from runtime.core.twinmaker import Operation
+from twin_contract import functions as s
 
 logger = logging.getLogger(__name__)
 
 
 class HotReader:
-    def __init__(self, operation: Operation) -> None:
+    def __init__(self, role: s.FunctionRole, operation: Operation) -> None:
         env = handler_environment()
-        table_name = env.required("HOT_TABLE_NAME")
-        self._token_secret = env.optional("INBOUND_TOKEN_SECRET")  # unset: every HTTP call gets 401
+        table_name = env.required(s.HOT_TABLE_NAME)
+        self._token_secret = env.optional(s.INBOUND_TOKEN_SECRET)  # unset: every HTTP call gets 401
         env.check()
         self._operation, self._store = operation, DynamoHotStore(table_name)
+        self.handle = runs_as(role)(self._handle)
 
-    def handle(self, event: Any, context: Any = None) -> dict[str, Any]:
+    def _handle(self, event: Any, context: Any = None) -> dict[str, Any]:
         if is_http_event(event):
             return serve(event, self._token_secret, lambda body: self._operation.parse_query(body).answer(self._store))
         try:

@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 from runtime.aws import clients
-from runtime.aws.environment import handler_environment
+from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.function_url import serve
-from runtime.core.mover import MoverPayload, parse_payload
-from runtime.core.receiver import receipt
+from runtime.core.mover import MoverPayload
+from runtime.core.moving import payload_receiver
+from twin_contract.functions import INBOUND_TOKEN_SECRET, FunctionRole
 
 
 def put_payload(bucket: str, payload: MoverPayload, storage_class: str) -> None:
@@ -25,17 +26,13 @@ def put_payload(bucket: str, payload: MoverPayload, storage_class: str) -> None:
 class MoverWriter:
     """A bridge receiver (Function URL) that stores mover payloads; the same key overwrites."""
 
-    def __init__(self, bucket_variable: str, storage_class: str) -> None:
+    def __init__(self, role: FunctionRole, bucket_setting: str, storage_class: str) -> None:
         env = handler_environment()
-        self._token_secret = env.required("INBOUND_TOKEN_SECRET")
-        self._bucket = env.required(bucket_variable)
+        self._token_secret = env.required(INBOUND_TOKEN_SECRET)
+        bucket = env.required(bucket_setting)
         env.check()
-        self._storage_class = storage_class
+        self._receive = payload_receiver(lambda payload: put_payload(bucket, payload, storage_class))
+        self.handle = runs_as(role)(self._handle)
 
-    def handle(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-        return serve(event, self._token_secret, self._store)
-
-    def _store(self, body: Any) -> dict[str, Any]:
-        payload = parse_payload(body)
-        put_payload(self._bucket, payload, self._storage_class)
-        return receipt(None, len(payload.records))  # mover payloads carry no trace id
+    def _handle(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        return serve(event, self._token_secret, self._receive)

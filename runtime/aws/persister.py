@@ -1,50 +1,38 @@
 """L2: store records in the hot table (or send them to the hot writer on another cloud), send
 them to Azure Digital Twins' ADT updater when the twin is there, then async-invoke the event
-checker with them."""
+checker with them (runtime.core.persister)."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from runtime.aws.bridge import record_sender
+from runtime.aws.bridge import BRIDGES
 from runtime.aws.dynamodb_store import DynamoHotStore
-from runtime.aws.environment import handler_environment
+from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.lambda_invoke import invoke_async
 from runtime.core.config import positive_int
-from runtime.core.envelope import HOT_STORAGE_LAYER, TWIN_UPDATE_LAYER
 from runtime.core.http_client import validate_url
-from runtime.core.sender import RecordSender
-from runtime.core.telemetry import as_records, normalize_record
+from runtime.core.persister import Persister
+from twin_contract import functions as s
+from twin_contract.wire import HOT_STORAGE_LAYER, TWIN_UPDATE_LAYER
 
 _env = handler_environment()
 MODE, SETTINGS = _env.mode(
-    local={"HOT_TABLE_NAME": str, "HOT_RETENTION_DAYS": positive_int},
-    remote={"REMOTE_URL": validate_url, "REMOTE_TOKEN_SECRET": str},
+    local={s.HOT_TABLE_NAME: str, s.HOT_RETENTION_DAYS: positive_int},
+    remote={s.REMOTE_URL: validate_url, s.REMOTE_TOKEN_SECRET: str},
 )
-EVENT_CHECKER_FUNCTION_NAME = _env.optional("EVENT_CHECKER_FUNCTION_NAME")
-TWIN_UPDATE_URL = _env.optional("TWIN_UPDATE_URL", parse=validate_url)
-TWIN_UPDATE_TOKEN_SECRET = _env.required("TWIN_UPDATE_TOKEN_SECRET") if TWIN_UPDATE_URL else None
+EVENT_CHECKER_FUNCTION_NAME = _env.optional(s.EVENT_CHECKER_FUNCTION_NAME)
+persist = Persister(
+    store=BRIDGES.records_sink(
+        MODE, SETTINGS, lambda: DynamoHotStore(SETTINGS[s.HOT_TABLE_NAME], SETTINGS[s.HOT_RETENTION_DAYS]),
+        HOT_STORAGE_LAYER,
+    ),
+    update_twin=BRIDGES.optional_records(_env, TWIN_UPDATE_LAYER, s.TWIN_UPDATE),
+    check_events=(lambda records: invoke_async(EVENT_CHECKER_FUNCTION_NAME, records)) if EVENT_CHECKER_FUNCTION_NAME else None,
+)
 _env.check()
 
 
-@functools.cache
-def _sink() -> DynamoHotStore | RecordSender:
-    if MODE == "local":
-        return DynamoHotStore(SETTINGS["HOT_TABLE_NAME"], SETTINGS["HOT_RETENTION_DAYS"])
-    return record_sender(SETTINGS["REMOTE_URL"], SETTINGS["REMOTE_TOKEN_SECRET"], HOT_STORAGE_LAYER)
-
-
-@functools.cache
-def _twin_updates() -> RecordSender:
-    return record_sender(TWIN_UPDATE_URL, TWIN_UPDATE_TOKEN_SECRET, TWIN_UPDATE_LAYER)
-
-
+@runs_as(s.PERSISTER)
 def handler(event: Any, context: Any = None) -> dict[str, int]:
-    records = [normalize_record(raw) for raw in as_records(event)]
-    _sink().put(records)
-    if TWIN_UPDATE_URL and records:
-        _twin_updates().put(records)
-    if EVENT_CHECKER_FUNCTION_NAME and records:
-        invoke_async(EVENT_CHECKER_FUNCTION_NAME, records)
-    return {"count": len(records)}
+    return {"count": persist(event)}

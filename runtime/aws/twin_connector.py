@@ -11,29 +11,31 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from runtime.aws.bridge import remote_client
-from runtime.aws.environment import handler_environment
+from runtime.aws.bridge import BRIDGES
+from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.lambda_invoke import invoke_sync
 from runtime.core.http_client import InterCloudClient, validate_url
 from runtime.core.twinmaker import Operation
+from twin_contract import functions as s
 
 
 class TwinDataConnector:
-    def __init__(self, operation: Operation) -> None:
+    def __init__(self, role: s.FunctionRole, operation: Operation) -> None:
         env = handler_environment()
         self._mode, self._settings = env.mode(
-            local={"LOCAL_READER_FUNCTION_NAME": str},
-            remote={"REMOTE_URL": validate_url, "REMOTE_TOKEN_SECRET": str},
+            local={s.LOCAL_READER_FUNCTION_NAME: str},
+            remote={s.REMOTE_URL: validate_url, s.REMOTE_TOKEN_SECRET: str},
         )
         env.check()
         self._operation = operation
+        self.handle = runs_as(role)(self._handle)
 
-    def handle(self, event: Any, context: Any = None) -> dict[str, Any]:
+    def _handle(self, event: Any, context: Any = None) -> dict[str, Any]:
         if self._mode == "local":
-            return invoke_sync(self._settings["LOCAL_READER_FUNCTION_NAME"], event)
+            return invoke_sync(self._settings[s.LOCAL_READER_FUNCTION_NAME], event)
         answer = self._client.post(self._operation.to_query(event).to_dict())
         return self._operation.to_response(event, answer)
 
     @functools.cached_property
     def _client(self) -> InterCloudClient:
-        return remote_client(self._settings["REMOTE_URL"], self._settings["REMOTE_TOKEN_SECRET"])
+        return BRIDGES.client(self._settings[s.REMOTE_URL], self._settings[s.REMOTE_TOKEN_SECRET])

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from runtime.azure import identity, rest
-from runtime.core.reader import Page, ReaderQueryError, decode_cursor, encode_cursor
+from runtime.core.reader import Page, cursor_position, next_cursor
 from runtime.core.record_identity import RECORD_ID, key_range, legacy_record_id, split_storage_key, storage_key
 from runtime.core.telemetry import parse_timestamp
 
@@ -110,22 +110,9 @@ class CosmosHotStore:
 
     def query_range(self, device_id: str, start: str, end: str, limit: int, cursor: str | None, ascending: bool) -> Page:
         low, high = key_range(start, end)
-        after = None
-        if cursor:
-            position = decode_cursor(cursor)
-            if (
-                not isinstance(position, dict)
-                or position.get("device_id") != device_id
-                or not isinstance(position.get("timestamp"), str)
-                or not low <= position["timestamp"] <= high
-            ):
-                raise ReaderQueryError("next_token does not belong to this query")
-            after = position["timestamp"]
+        after = cursor_position(cursor, device_id, low, high) if cursor else None
         items = self._container.query(CosmosQuery(device_id, low, high, after, ascending, limit + 1))
-        records = [from_item(item) for item in items[:limit]]
-        more = len(items) > limit
-        cursor = encode_cursor({"device_id": device_id, "timestamp": storage_key(records[-1])}) if more else None
-        return Page(records, cursor)
+        return Page(*next_cursor(device_id, [from_item(item) for item in items], limit))
 
     def latest(self, device_id: str) -> dict[str, Any] | None:
         items = self._container.query(CosmosQuery(device_id, ascending=False, limit=1))

@@ -12,19 +12,17 @@ import os
 
 import azure.functions as func
 
-MODULES = (
-    "dispatcher", "connector", "ingestion", "processor", "persister", "event_checker", "event_action",
-    "feedback", "hot_writer", "hot_reader", "hot_to_cold", "cold_writer", "cold_to_archive", "archive_writer",
-    "adt_updater", "dt_data_connector",
-)
+from twin_contract.functions import AZURE, DT_FUNCTIONS, handler_modules
+
+MODULES = handler_modules(AZURE)
 
 
 def build_app(names: str | None = None) -> func.FunctionApp:
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-    selected = [name.strip() for name in (names if names is not None else os.environ.get("DT_FUNCTIONS", "")).split(",") if name.strip()]
+    selected = [name.strip() for name in (names if names is not None else os.environ.get(DT_FUNCTIONS, "")).split(",") if name.strip()]
     unknown = sorted(set(selected) - set(MODULES))
     if unknown:
-        raise ValueError(f"DT_FUNCTIONS names unknown functions: {', '.join(unknown)}")
+        raise ValueError(f"{DT_FUNCTIONS} names unknown functions: {', '.join(unknown)}")
     for name in selected:
         app.register_functions(importlib.import_module(f"runtime.azure.functions.{name}").bp)
     return app

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from typing import Any
 
 import azure.functions as func
 
 from runtime.azure.keyvault import get_secret
-from runtime.core.receiver import InboundRequest, Response, error, handle_inbound
-
-logger = logging.getLogger(__name__)
+from runtime.core import receiver
+from runtime.core.receiver import InboundRequest, Response
 
 
 def http_response(response: Response) -> func.HttpResponse:
@@ -21,9 +19,5 @@ def http_response(response: Response) -> func.HttpResponse:
 
 def serve(req: func.HttpRequest, token_secret_name: str | None, handle: Callable[[Any], dict[str, Any]]) -> func.HttpResponse:
     """Answer with the core receiver; the expected token comes from Key Vault (none set → 401)."""
-    try:
-        expected = get_secret(token_secret_name) if token_secret_name else ""
-    except Exception:
-        logger.exception("cannot read the inbound token secret")
-        return http_response(error(500, "internal_error", "the receiver failed; retry later"))
-    return http_response(handle_inbound(InboundRequest(dict(req.headers), req.get_body()), expected, handle))
+    request = lambda: InboundRequest(dict(req.headers), req.get_body())  # noqa: E731
+    return http_response(receiver.serve(request, token_secret_name, get_secret, handle))

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
+
+from runtime.core import logs
+from twin_contract.functions import LOG_LEVEL, PROJECT_BUNDLE_DIR
 
 T = TypeVar("T")
 Parser = Callable[[str], Any]
@@ -72,7 +76,7 @@ class Environment:
 
     def check(self) -> None:
         if self._problems:
-            raise ConfigurationError(self._problems)
+            raise ConfigurationError(list(dict.fromkeys(self._problems)))  # a setting two reads share, once
 
     def _parse(self, name: str, text: str, parse: Parser) -> Any:
         try:
@@ -80,3 +84,16 @@ class Environment:
         except ValueError as exc:
             self._problems.append(f"{name} is invalid: {exc}")
             return None
+
+
+def function_environment(cloud: str, quiet_loggers: Sequence[str] = ()) -> Environment:
+    """Every handler's environment starts here: LOG_LEVEL read and applied to JSON logs
+    (runtime.core.logs); the handler adds its own settings and calls `check()`."""
+    env = Environment()
+    logs.configure(cloud, env.optional(LOG_LEVEL, "INFO", parse=one_of("DEBUG", "INFO")) or "INFO", quiet_loggers)
+    return env
+
+
+def project_bundle_dir(env: Environment, default: Path) -> Path:
+    """PROJECT_BUNDLE_DIR, by default the bundle's `project/` folder (`default`)."""
+    return Path(env.optional(PROJECT_BUNDLE_DIR, default))

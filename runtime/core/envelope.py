@@ -7,6 +7,7 @@ record or a list of records.
 from __future__ import annotations
 
 import functools
+import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,16 +17,16 @@ from typing import Any
 from runtime.core.errors import InvalidInput
 from runtime.core.receiver import receipt
 from runtime.core.record_identity import envelope_record_id
-from runtime.core.telemetry import as_records, format_timestamp, normalize_record
+from runtime.core.telemetry import as_records, normalize_record
+from twin_contract.registry import connection_id
+from twin_contract.wire import ENVELOPE_CONNECTIONS, format_timestamp
 
 TELEMETRY = "telemetry"
-# `target_layer` values: the layer whose receiver the envelope is addressed to.
-PROCESSING_LAYER = "L2"
-HOT_STORAGE_LAYER = "L3_hot"
-TWIN_UPDATE_LAYER = "L4"  # the twin-update bridge (L2 → Azure Digital Twins' ADT updater)
 FIELDS = ("source_cloud", "target_layer", "message_type", "timestamp", "trace_id", "payload")
 TEXT_FIELDS = FIELDS[:-1]
 MAX_FIELD_LENGTH = 128
+
+logger = logging.getLogger(__name__)
 
 
 class EnvelopeError(InvalidInput):
@@ -83,12 +84,13 @@ def chunks(records: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 
 def records_receiver(
-    target_layer: str, deliver: Callable[[list[dict[str, Any]]], None]
+    target_layer: str, deliver: Callable[[list[dict[str, Any]]], Any], receiving_cloud: str | None = None
 ) -> Callable[[Any], dict[str, Any]]:
     """A `handle_inbound` handler: envelope → normalised records → `deliver` → receipt.
 
     A record sent without an id or a time gets them from the envelope (its trace id and index,
-    its timestamp): a replayed envelope yields the same records, so nothing is stored twice.
+    its timestamp): a replayed envelope yields the same records, so nothing is stored twice. The
+    envelope's trace id is logged with the bridge's connection id (when `receiving_cloud` is given).
     """
 
     def handle(body: Any) -> dict[str, Any]:
@@ -102,6 +104,20 @@ def records_receiver(
             for index, raw in enumerate(envelope.records)
         ]
         deliver(records)
+        logger.info(
+            "received %d records from %s", len(records), envelope.source_cloud,
+            extra={
+                "trace_id": envelope.trace_id, "count": len(records), "source_cloud": envelope.source_cloud,
+                "target_layer": target_layer, "connection": _connection(envelope.source_cloud, target_layer, receiving_cloud),
+            },
+        )
         return receipt(envelope.trace_id, len(records))
 
     return handle
+
+
+def _connection(source_cloud: str, target_layer: str, receiving_cloud: str | None) -> str | None:
+    segments = ENVELOPE_CONNECTIONS.get(target_layer)
+    if receiving_cloud is None or segments is None:
+        return None
+    return connection_id(source_cloud, segments[0], receiving_cloud, segments[1])

@@ -35,8 +35,8 @@ from urllib.parse import urlsplit
 from runtime.core.delivery_metrics import report_delivery
 from runtime.core.errors import InvalidInput
 from runtime.core.limits import parse_json
-from runtime.core.receiver import TOKEN_HEADER
 from runtime.core.sanitize import safe_code, safe_text, url_secrets
+from twin_contract.wire import TOKEN_HEADER
 
 logger = logging.getLogger(__name__)
 

@@ -45,6 +45,13 @@ class ProcessorRunner:
                 results.append(normalize_record({**_keys(record), **item, RECORD_ID: record_id}))
         return results
 
+    def run_and_send(self, event: Any, send: Callable[[list[dict[str, Any]]], Any]) -> list[dict[str, Any]]:
+        """The processor's use case on every cloud: run, then hand the results (if any) to the persister."""
+        records = self.run(event)
+        if records:
+            send(records)
+        return records
+
     def _processor(self, device_id: str) -> Process:
         if device_id not in self._loaded:
             self._loaded[device_id] = self._load(validate_device_id(device_id))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from runtime.core.errors import InvalidInput
+from runtime.core.record_identity import storage_key
 from runtime.core.telemetry import TelemetryError, normalize_timestamp, validate_device_id
 
 DEFAULT_MAX_RESULTS = 100
@@ -60,6 +61,28 @@ def decode_cursor(token: str) -> Any:
         return json.loads(base64.urlsafe_b64decode(token.encode()))
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise ReaderQueryError("next_token is not a token this reader issued") from exc
+
+
+def cursor_position(cursor: str, device_id: str, low: str, high: str) -> str:
+    """The storage key a `next_token` continues after, if the token belongs to this query: the
+    same device and a key within [low, high] (every hot store pages by keyset on that key)."""
+    position = decode_cursor(cursor)
+    if (
+        not isinstance(position, dict)
+        or position.get("device_id") != device_id
+        or not isinstance(position.get("timestamp"), str)
+        or not low <= position["timestamp"] <= high
+    ):
+        raise ReaderQueryError("next_token does not belong to this query")
+    key: str = position["timestamp"]
+    return key
+
+
+def next_cursor(device_id: str, records: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of at most `limit` records from `limit + 1` read, and the cursor after it when more remain."""
+    page = records[:limit]
+    more = len(records) > limit
+    return page, encode_cursor({"device_id": device_id, "timestamp": storage_key(page[-1])}) if more else None
 
 
 @dataclass(frozen=True)

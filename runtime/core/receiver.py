@@ -14,8 +14,8 @@ from typing import Any
 
 from runtime.core.errors import InvalidInput
 from runtime.core.limits import parse_json
+from twin_contract.wire import TOKEN_HEADER
 
-TOKEN_HEADER = "X-Inter-Cloud-Token"
 # The smallest request limit of the platforms we run on (Lambda Function URLs: 6 MB).
 MAX_BODY_BYTES = 6 * 1024 * 1024
 
@@ -76,3 +76,23 @@ def handle_inbound(request: InboundRequest, expected_token: str, handle: Callabl
     except Exception:
         logger.exception("request failed")
         return error(500, "internal_error", "the receiver failed; retry later")
+
+
+def serve(
+    request: Callable[[], InboundRequest | None],
+    token_secret_name: str | None,
+    secret: Callable[[str], str],
+    handle: Callable[[Any], dict[str, Any]],
+) -> Response:
+    """A bridge receiver on any cloud: the expected token read by name from the cloud's secret
+    store (`secret`; none configured means every call gets 401), then `handle_inbound`.
+    `request()` is None when the platform's event has a body that cannot be decoded (400)."""
+    try:
+        expected = secret(token_secret_name) if token_secret_name else ""
+    except Exception:
+        logger.exception("cannot read the inbound token secret")
+        return error(500, "internal_error", "the receiver failed; retry later")
+    inbound = request()
+    if inbound is None:
+        return error(400, "invalid_body", "the body could not be decoded")
+    return handle_inbound(inbound, expected, handle)

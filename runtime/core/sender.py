@@ -1,13 +1,20 @@
-"""Sends records across a bridge in envelopes of up to `batch_size` records each."""
+"""Sends records across a bridge in envelopes of up to `batch_size` records each.
+
+Each envelope is logged with its `trace_id` when it is sent; the receiver logs the same id when
+it takes the envelope (runtime.core.envelope), so one record can be followed across clouds.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from runtime.core.envelope import build_envelope, chunks
 
 DEFAULT_BATCH_SIZE = 100
+
+logger = logging.getLogger(__name__)
 
 
 class Poster(Protocol):
@@ -26,4 +33,11 @@ class RecordSender:
     def put(self, records: Sequence[Mapping[str, Any]]) -> None:
         """Deliver every record or raise DeliveryError (the batches before it were delivered)."""
         for batch in chunks(list(records), self._batch_size):
-            self._client.post(build_envelope(list(batch), self._source_cloud, self._target_layer))
+            envelope = build_envelope(list(batch), self._source_cloud, self._target_layer)
+            fields = {"trace_id": envelope["trace_id"], "count": len(batch), "target_layer": self._target_layer}
+            try:
+                self._client.post(envelope)
+            except Exception:
+                logger.warning("%d records not delivered to %s", len(batch), self._target_layer, extra=fields)
+                raise
+            logger.info("sent %d records to %s", len(batch), self._target_layer, extra=fields)

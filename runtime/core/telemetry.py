@@ -16,6 +16,7 @@ from typing import Any
 from runtime.core import limits
 from runtime.core.errors import RecordError
 from runtime.core.record_identity import RECORD_ID, legacy_record_id, validate_record_id
+from twin_contract.wire import format_timestamp
 
 DEVICE_ID_KEYS = ("device_id", "iotDeviceId", "deviceId", "IoTDeviceId")
 TIMESTAMP_KEYS = ("timestamp", "time", "ts")
@@ -55,14 +56,6 @@ def parse_timestamp(value: Any) -> datetime:
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
         raise TelemetryError(f"timestamp {_preview(value)} is outside the years {MIN_YEAR}-{MAX_YEAR}")
     return moment
-
-
-def format_timestamp(moment: datetime) -> str:
-    utc = moment.astimezone(UTC)
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
-        f".{utc.microsecond // 1000:03d}Z"
-    )
 
 
 def normalize_timestamp(value: Any) -> str:
@@ -121,3 +114,8 @@ def _preview(value: Any) -> str:
 def as_records(event: Any) -> list[Any]:
     """Events carry one record or a list of them."""
     return list(event) if isinstance(event, list) else [event]
+
+
+def normalized_records(event: Any) -> list[dict[str, Any]]:
+    """The records of an event between the twin's own functions (one record or a list), normalised."""
+    return [normalize_record(raw) for raw in as_records(event)]

@@ -26,15 +26,16 @@ from runtime.core.record_identity import RECORD_ID, ingress_id
 from runtime.core.telemetry import TelemetryError, find_device_id, format_timestamp, normalize_record, parse_timestamp
 from runtime.gcp import clients, internal
 from runtime.gcp.environment import handler_environment
+from twin_contract import functions as s
 
 DEVICE_ID_ATTRIBUTE = "device_id"
 
 logger = logging.getLogger(__name__)
 
 _env = handler_environment()
-TARGET_URL = _env.required("TARGET_URL", parse=validate_url)
-DEAD_LETTER_TOPIC = _env.required("DEAD_LETTER_TOPIC")
-MAX_DELIVERY_AGE_SECONDS = _env.optional("MAX_DELIVERY_AGE_SECONDS", 3600, parse=positive_int)
+TARGET_URL = _env.required(s.TARGET_URL, parse=validate_url)
+DEAD_LETTER_TOPIC = _env.required(s.DEAD_LETTER_TOPIC)
+MAX_DELIVERY_AGE_SECONDS = _env.optional(s.MAX_DELIVERY_AGE_SECONDS, 3600, parse=positive_int)
 _env.check()
 
 
@@ -49,7 +50,8 @@ def to_record(message: dict[str, Any]) -> dict[str, Any]:
     attributed = (message.get("attributes") or {}).get(DEVICE_ID_ATTRIBUTE)
     in_body = find_device_id(body)
     if attributed and in_body is not None and in_body != attributed:
-        logger.warning("device id %r in the body differs from the attribute's %r; using the attribute's", in_body, attributed)
+        logger.warning("device id %r in the body differs from the attribute's %r; using the attribute's", in_body,
+                       attributed, extra={"device_id": attributed})
     return normalize_record(
         {key: value for key, value in body.items() if key != RECORD_ID},  # ids are the twin's to give
         device_id=attributed or None,

@@ -9,23 +9,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from runtime.core.telemetry import TelemetryError, validate_device_id
+from runtime.core.feedback import Feedback
 from runtime.gcp import clients
 from runtime.gcp.environment import handler_environment
 from runtime.gcp.http_io import internal
+from twin_contract.functions import FEEDBACK_TOPIC as FEEDBACK_TOPIC_SETTING
 
 _env = handler_environment()
-FEEDBACK_TOPIC = _env.required("FEEDBACK_TOPIC")
+FEEDBACK_TOPIC = _env.required(FEEDBACK_TOPIC_SETTING)
 _env.check()
 
 
 def publish(event: Any) -> dict[str, str]:
-    if not isinstance(event, dict) or "payload" not in event:
-        raise TelemetryError("feedback needs {device_id, payload}")
-    device_id = validate_device_id(event.get("device_id"))
-    data = json.dumps({"message": event["payload"]}).encode()
-    message_id = clients.publisher().publish(FEEDBACK_TOPIC, data, device_id=device_id).result(timeout=30)
-    return {"topic": FEEDBACK_TOPIC, "device_id": device_id, "message_id": str(message_id)}
+    feedback = Feedback.parse(event)
+    data = json.dumps(feedback.message).encode()
+    message_id = clients.publisher().publish(FEEDBACK_TOPIC, data, device_id=feedback.device_id).result(timeout=30)
+    return {"topic": FEEDBACK_TOPIC, "device_id": feedback.device_id, "message_id": str(message_id)}
 
 
 def handler(request: Any) -> tuple[str, int, dict[str, str]]:

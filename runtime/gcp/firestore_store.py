@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from runtime.core.reader import Page, ReaderQueryError, decode_cursor, encode_cursor
+from runtime.core.reader import Page, cursor_position, next_cursor
 from runtime.core.record_identity import RECORD_ID, key_range, legacy_record_id, split_storage_key, storage_key
 from runtime.core.telemetry import parse_timestamp
 
@@ -71,12 +71,9 @@ class FirestoreHotStore:
             .order_by("timestamp", direction=ASCENDING if ascending else DESCENDING)
         )
         if cursor:
-            query = query.start_after({"timestamp": _position(cursor, device_id, low, high)})
+            query = query.start_after({"timestamp": cursor_position(cursor, device_id, low, high)})
         found = [from_document(snapshot.to_dict()) for snapshot in query.limit(limit + 1).stream()]
-        page = found[:limit]
-        more = len(found) > limit
-        next_cursor = encode_cursor({"device_id": device_id, "timestamp": storage_key(page[-1])}) if more else None
-        return Page(page, next_cursor)
+        return Page(*next_cursor(device_id, found, limit))
 
     def latest(self, device_id: str) -> dict[str, Any] | None:
         query = (
@@ -123,14 +120,3 @@ def from_document(document: Mapping[str, Any]) -> dict[str, Any]:
     )
     return record
 
-
-def _position(cursor: str, device_id: str, low: str, high: str) -> str:
-    position = decode_cursor(cursor)
-    if (
-        not isinstance(position, dict)
-        or position.get("device_id") != device_id
-        or not isinstance(position.get("timestamp"), str)
-        or not low <= position["timestamp"] <= high
-    ):
-        raise ReaderQueryError("next_token does not belong to this query")
-    return position["timestamp"]

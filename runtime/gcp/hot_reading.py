@@ -9,13 +9,14 @@ from runtime.core.twinmaker import Operation
 from runtime.gcp.environment import handler_environment
 from runtime.gcp.http_io import serve
 from runtime.gcp.store import hot_store, store_settings
+from twin_contract.functions import INBOUND_TOKEN_SECRET
 
 
 class HotReader:
     def __init__(self, operation: Operation) -> None:
         env = handler_environment()
         self._database, self._collection = store_settings(env)
-        self._token_secret = env.optional("INBOUND_TOKEN_SECRET")  # unset: every call gets 401
+        self._token_secret = env.optional(INBOUND_TOKEN_SECRET)  # unset: every call gets 401
         env.check()
         self._operation = operation
 

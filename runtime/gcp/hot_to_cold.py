@@ -10,32 +10,38 @@ Cloud Scheduler retries; a repeated move rewrites the same object key.
 
 from __future__ import annotations
 
-import functools
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from runtime.core.config import positive_int
-from runtime.core.http_client import InterCloudClient, validate_url
-from runtime.core.mover import MoverPayload, build_payloads
+from runtime.core.http_client import validate_url
+from runtime.core.moving import move_records, payload_sink
 from runtime.core.telemetry import format_timestamp
-from runtime.gcp.bridge import remote_client
+from runtime.gcp.bridge import BRIDGES
 from runtime.gcp.environment import SOURCE_CLOUD, handler_environment
 from runtime.gcp.http_io import internal
 from runtime.gcp.object_storage import put_payload
 from runtime.gcp.store import hot_store, store_settings
+from twin_contract import functions as s
 
 PAGE_SIZE = 1000
 TIME_BUDGET_SECONDS = 480.0  # the function's timeout is 540 s
 
 _env = handler_environment()
 HOT_DATABASE, HOT_COLLECTION = store_settings(_env)
-HOT_RETENTION_DAYS = _env.required("HOT_RETENTION_DAYS", parse=positive_int)
+HOT_RETENTION_DAYS = _env.required(s.HOT_RETENTION_DAYS, parse=positive_int)
 MODE, SETTINGS = _env.mode(
-    local={"COLD_BUCKET_NAME": str},
-    remote={"REMOTE_URL": validate_url, "REMOTE_TOKEN_SECRET": str},
+    local={s.COLD_BUCKET_NAME: str},
+    remote={s.REMOTE_URL: validate_url, s.REMOTE_TOKEN_SECRET: str},
 )
 _env.check()
+
+_deliver = payload_sink(
+    MODE,
+    lambda: lambda payload: put_payload(SETTINGS[s.COLD_BUCKET_NAME], payload),
+    lambda: BRIDGES.client(SETTINGS[s.REMOTE_URL], SETTINGS[s.REMOTE_TOKEN_SECRET]),
+)
 
 
 def move(_: Any = None, now: datetime | None = None, clock=time.monotonic) -> dict[str, int]:
@@ -46,24 +52,10 @@ def move(_: Any = None, now: datetime | None = None, clock=time.monotonic) -> di
         records = store.older_than(cutoff, PAGE_SIZE)
         if not records:
             break
-        payloads = build_payloads(records, SOURCE_CLOUD)
-        for payload in payloads:
-            _deliver(payload)
+        objects += move_records(records, SOURCE_CLOUD, _deliver)
         store.delete(records)
-        moved, objects = moved + len(records), objects + len(payloads)
+        moved += len(records)
     return {"records": moved, "objects": objects}
-
-
-def _deliver(payload: MoverPayload) -> None:
-    if MODE == "local":
-        put_payload(SETTINGS["COLD_BUCKET_NAME"], payload)
-    else:
-        _client().post(payload.to_dict())
-
-
-@functools.cache
-def _client() -> InterCloudClient:
-    return remote_client(SETTINGS["REMOTE_URL"], SETTINGS["REMOTE_TOKEN_SECRET"])
 
 
 def handler(request: Any) -> tuple[str, int, dict[str, str]]:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from runtime.core.errors import InvalidInput
 from runtime.core.limits import parse_json
-from runtime.core.receiver import InboundRequest, Response, error, handle_inbound
+from runtime.core import receiver
+from runtime.core.receiver import InboundRequest, Response, error
 from runtime.gcp.secrets import get_secret
-
-logger = logging.getLogger(__name__)
 
 JSON = {"Content-Type": "application/json"}
 Answer = tuple[str, int, dict[str, str]]
@@ -24,13 +22,8 @@ def answer(response: Response) -> Answer:
 
 def serve(request: Any, token_secret_name: str | None, handle: Callable[[Any], dict[str, Any]]) -> Answer:
     """A bridge receiver (public URL): the core checks the token; no secret configured means 401."""
-    try:
-        expected = get_secret(token_secret_name) if token_secret_name else ""
-    except Exception:
-        logger.exception("cannot read the inbound token secret")
-        return answer(error(500, "internal_error", "the receiver failed; retry later"))
-    inbound = InboundRequest(headers=dict(request.headers.items()), body=request.get_data(cache=False))
-    return answer(handle_inbound(inbound, expected, handle))
+    inbound = lambda: InboundRequest(headers=dict(request.headers.items()), body=request.get_data(cache=False))  # noqa: E731
+    return answer(receiver.serve(inbound, token_secret_name, get_secret, handle))
 
 
 def internal(request: Any, handle: Callable[[Any], Any]) -> Answer:

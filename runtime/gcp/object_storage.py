@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from runtime.core.mover import MoverPayload, parse_payload
-from runtime.core.receiver import receipt
+from runtime.core.mover import MoverPayload
+from runtime.core.moving import payload_receiver
 from runtime.gcp import clients
 from runtime.gcp.environment import handler_environment
 from runtime.gcp.http_io import serve
+from twin_contract.functions import INBOUND_TOKEN_SECRET
 
 
 def put_payload(bucket: str, payload: MoverPayload) -> None:
@@ -24,16 +25,12 @@ def put_payload(bucket: str, payload: MoverPayload) -> None:
 class MoverWriter:
     """A bridge receiver (public URL, token checked) that stores mover payloads."""
 
-    def __init__(self, bucket_variable: str) -> None:
+    def __init__(self, bucket_setting: str) -> None:
         env = handler_environment()
-        self._token_secret = env.required("INBOUND_TOKEN_SECRET")
-        self._bucket = env.required(bucket_variable)
+        self._token_secret = env.required(INBOUND_TOKEN_SECRET)
+        bucket = env.required(bucket_setting)
         env.check()
+        self._receive = payload_receiver(lambda payload: put_payload(bucket, payload))
 
     def handle(self, request: Any) -> tuple[str, int, dict[str, str]]:
-        return serve(request, self._token_secret, self._store)
-
-    def _store(self, body: Any) -> dict[str, Any]:
-        payload = parse_payload(body)
-        put_payload(self._bucket, payload)
-        return receipt(None, len(payload.records))  # mover payloads carry no trace id
+        return serve(request, self._token_secret, self._receive)

@@ -9,7 +9,8 @@ import pytest
 from cdktn import Testing as TfTesting
 
 from cdk_app.config.model import Layer
-from tests.azure.conftest import resources, tf_text
+from tests.azure.conftest import AZURE_EXAMPLE, resources, tf_text
+from tests.conftest import Synthesized, synthesize_project, write_project
 
 TWIN = "factory-floor-az"
 LAYERS = ("l1", "l2", "l3-hot", "l3-cold", "l3-archive", "l4", "l5")
@@ -31,16 +32,38 @@ def test_every_layer_has_its_group_identity_provider_and_remote_state(azure_exam
     assert has(text, "azurerm_resource_group", {"name": f"{TWIN}-{layer}-rg", "location": "westeurope",
                                                  "tags": {"digital-twin": TWIN, "digital-twin-layer": layer}})
     assert has(text, "azurerm_user_assigned_identity", {"name": f"{TWIN}-{layer}-id"})
-    # A layer with functions logs to Application Insights on Log Analytics in every mode: its alerts
-    # read it (README, Operating a twin); a layer without functions has nothing to log.
-    apps = resources(azure_example, stack(layer), "azurerm_function_app_flex_consumption")
-    workspace = has(text, "azurerm_log_analytics_workspace", {"sku": "PerGB2018", "retention_in_days": 30})
-    insights = resources(azure_example, stack(layer), "azurerm_application_insights")
-    assert workspace == bool(apps) and len(insights) == len(apps)
-    for app in apps.values():
-        (name,) = insights
+
+
+# Layers of the Azure example that run functions; the others (lifecycle rules, ADT, Grafana) log nothing.
+FUNCTION_LAYERS = ("l1", "l2", "l3-hot")
+
+
+@pytest.fixture(scope="module")
+def azure_production(tmp_path_factory) -> Synthesized:
+    """The Azure example in PRODUCTION mode (every example project is DEBUG)."""
+    workdir = tmp_path_factory.mktemp("azure-production")
+    config = json.loads((AZURE_EXAMPLE / "config.json").read_text())
+    project = write_project(workdir / "project", base=AZURE_EXAMPLE, config={**config, "mode": "PRODUCTION"})
+    return synthesize_project(project, workdir)
+
+
+@pytest.mark.parametrize(("mode", "days"), [("DEBUG", 30), ("PRODUCTION", 90)])
+def test_function_logs_are_kept_by_mode(azure_example, azure_production, mode, days):
+    """As AWS keeps its log groups 1 week / 3 months: 30 days (Log Analytics' minimum) / 90 days."""
+    synth = azure_example if mode == "DEBUG" else azure_production
+    for layer in LAYERS:
+        workspaces = resources(synth, stack(layer), "azurerm_log_analytics_workspace")
+        if layer not in FUNCTION_LAYERS:
+            assert workspaces == {} and resources(synth, stack(layer), "azurerm_application_insights") == {}
+            continue
+        ((workspace_id, workspace),) = workspaces.items()
+        assert (workspace["sku"], workspace["retention_in_days"]) == ("PerGB2018", days)
+        ((insights_id, insights),) = resources(synth, stack(layer), "azurerm_application_insights").items()
+        assert insights["workspace_id"] == f"${{azurerm_log_analytics_workspace.{workspace_id}.id}}"
+        (app,) = resources(synth, stack(layer), "azurerm_function_app_flex_consumption").values()
         assert app["site_config"]["application_insights_connection_string"] == (
-            f"${{azurerm_application_insights.{name}.connection_string}}")
+            f"${{azurerm_application_insights.{insights_id}.connection_string}}"
+        )
 
 
 def test_l1_iot_hub_events_reach_the_dispatcher_queue(azure_example):

@@ -43,7 +43,10 @@ def test_all_missing_required_files_are_reported_together(make_project):
 def test_optional_files_may_be_missing(make_project, name):
     project = make_project(config_events=[])  # the example's workflow action needs the flags file
     (project / name).unlink()
-    load_project(project)
+    config = load_project(project)
+    assert config.events == ()  # neither file contributes anything when missing
+    assert config.flags.use_event_checking is (name != "config_optimization.json")
+    assert [d.id for d in config.devices] == [d["id"] for d in example_json("config_iot_devices")]
 
 
 @pytest.mark.parametrize("name", REQUIRED + OPTIONAL)

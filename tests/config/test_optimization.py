@@ -44,7 +44,9 @@ def test_integrate_error_handling_is_rejected(make_project):
 
 
 def test_integrate_error_handling_false_is_fine(make_project):
-    load_project(make_project(config_optimization=flags(**ALL_ON, integrateErrorHandling=False)))
+    config = load_project(make_project(config_optimization=flags(**ALL_ON, integrateErrorHandling=False)))
+    assert (config.flags.use_event_checking, config.flags.trigger_notification_workflow,
+            config.flags.return_feedback_to_device) == (True, True, True)
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,10 @@ def test_a_device_without_a_processor_uses_the_default(make_project):
 
 def test_hidden_and_cache_folders_are_ignored(make_project):
     project = make_project()
-    (project / "processors" / "__pycache__").mkdir()
-    (project / "processors" / ".git").mkdir()
-    load_project(project)
+    for name in ("__pycache__", ".git"):  # a process.py there would be an unknown device if read
+        write_processor(project, name, "def process(event):\n    return event\n")
+    config = load_project(project)
+    assert sorted(dict(config.processor_files)) == sorted(
+        p.name for p in (project / "processors").iterdir() if not p.name.startswith((".", "__"))
+    )
+    assert "__pycache__" not in dict(config.processor_files) and ".git" not in dict(config.processor_files)

@@ -31,6 +31,9 @@ from tests.gcp.gcp_runtime import (  # noqa: E402
 @pytest.fixture
 def gcp_runtime(monkeypatch: pytest.MonkeyPatch):
     """Fake Secret Manager (TOKEN under TOKEN_SECRET), Firestore, Pub/Sub and ID tokens."""
+    from google.cloud.firestore_v1 import base_query  # noqa: F401  (its first import takes seconds on a busy machine:
+    # not inside a served request, whose client gives up after FAST_RETRIES' timeout)
+
     from runtime.gcp import bridge, clients, identity, secrets
 
     state = type("GcpFakes", (), {})()
@@ -44,8 +47,8 @@ def gcp_runtime(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(clients, "secret_manager", lambda: state.secret_manager)
     monkeypatch.setattr(identity, "fetch_id_token", lambda audience: f"id-token-for-{audience}")
     monkeypatch.setattr(identity, "_id_tokens", {})
-    monkeypatch.setattr(secrets, "_cached", {})
-    monkeypatch.setattr(bridge, "RETRY_POLICY", FAST_RETRIES)
+    secrets.CACHE.clear()
+    monkeypatch.setattr(bridge.BRIDGES, "retry_policy", FAST_RETRIES)
     return state
 
 

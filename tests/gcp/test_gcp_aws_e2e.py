@@ -31,8 +31,8 @@ def aws(monkeypatch: pytest.MonkeyPatch):
     from runtime.aws import bridge, clients, secrets
     from tests.gcp.gcp_runtime import FAST_RETRIES
 
-    monkeypatch.setattr(bridge, "RETRY_POLICY", FAST_RETRIES)
-    monkeypatch.setattr(secrets, "_cached", {})
+    monkeypatch.setattr(bridge.BRIDGES, "retry_policy", FAST_RETRIES)
+    secrets.CACHE.clear()
     with mock_aws():
         clients.client.cache_clear()
         clients.client("secretsmanager").create_secret(Name=AWS_TOKEN_SECRET, SecretString=TOKEN)

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from runtime.core.config import ConfigurationError
-from runtime.core.envelope import HOT_STORAGE_LAYER, PROCESSING_LAYER, build_envelope
+from runtime.core.envelope import build_envelope
+from twin_contract.wire import HOT_STORAGE_LAYER, PROCESSING_LAYER
 from runtime.core.http_client import DeliveryError
 from runtime.core.mover import build_payloads
 from tests.gcp.gcp_runtime import TOKEN_SECRET

@@ -63,8 +63,8 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     for name in HANDLER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(bridge, "RETRY_POLICY", FAST_RETRIES)
-    monkeypatch.setattr(secrets, "_cached", {})
+    monkeypatch.setattr(bridge.BRIDGES, "retry_policy", FAST_RETRIES)
+    secrets.CACHE.clear()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import io
 import json
 import threading
@@ -193,3 +194,32 @@ def cold_object_key(records: list[dict[str, Any]]) -> str:
     digest = hashlib.sha256(",".join(r["record_id"] for r in records).encode()).hexdigest()[:16]
     day = first[:10].replace("-", "/")
     return f"{records[0]['device_id']}/{day}/{compact(first)}_{compact(last)}_{len(records)}_{digest}.json"
+
+
+class JsonLogLines(logging.Handler):
+    """The JSON lines the runtime's formatter writes, captured from the root logger."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        from runtime.core.logs import JsonFormatter
+
+        self.setFormatter(JsonFormatter("unset"))  # each handler's context names its own cloud
+        self.lines: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+    def __enter__(self) -> JsonLogLines:
+        root = logging.getLogger()
+        self._level = root.level
+        root.addHandler(self)
+        root.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        root = logging.getLogger()
+        root.removeHandler(self)
+        root.setLevel(self._level)
+
+    def where(self, **fields: Any) -> list[dict[str, Any]]:
+        return [line for line in self.lines if all(line.get(k) == v for k, v in fields.items())]

@@ -1,4 +1,5 @@
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -10,7 +11,8 @@ def test_secrets_are_cached_for_five_minutes(aws: Any, monkeypatch: pytest.Monke
     sm = clients.client("secretsmanager")
     sm.create_secret(Name="token", SecretString="v1")
     now = [1000.0]
-    monkeypatch.setattr(secrets.time, "monotonic", lambda: now[0])
+    secrets.CACHE.clear()
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
     assert secrets.get_secret("token") == "v1"
     sm.put_secret_value(SecretId="token", SecretString="v2")
     now[0] += 299

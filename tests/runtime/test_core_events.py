@@ -1,6 +1,7 @@
 import pytest
 
-from runtime.core.events import Constant, PropertyRef, load_rules, parse_condition
+from runtime.core.events import load_rules
+from twin_contract.events import Constant, PropertyRef, parse_condition
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ L1 (connector) → L2 (ingestion → processor → persister, remote mode) → L
 DynamoDB (moto) → hot reader) ← L4 (Digital Twin Data Connector, remote mode, TwinMaker format).
 Each receiver is our handler behind a loopback server that speaks the Function URL event format."""
 
+import json
 from collections.abc import Callable
 from types import SimpleNamespace
 
@@ -10,7 +11,9 @@ import pytest
 
 from runtime.aws import clients
 from runtime.core.http_client import DeliveryError
-from tests.runtime.runtime_testing import RecordedRequest, Reply, function_url, history_request, json_reply
+from tests.runtime.runtime_testing import (
+    TOKEN, JsonLogLines, RecordedRequest, Reply, function_url, history_request, json_reply,
+)
 
 MESSAGES = [{"iotDeviceId": "d1", "time": f"2026-01-01T09:00:0{s}Z", "temperature": 20.0 + s} for s in range(3)]
 
@@ -96,3 +99,24 @@ def test_a_receiver_that_is_down_makes_the_sender_raise_after_its_retries(
     with pytest.raises(DeliveryError, match="after 3 attempt"):
         twin.connector.handler(MESSAGES[0])
     assert caplog.text.count("retrying") == 2
+
+
+def test_one_record_is_followed_across_every_bridge_by_its_trace_id(twin: SimpleNamespace) -> None:
+    """Each bridge's sender logs the envelope's trace_id when it sends, its receiver the same id
+    when it takes the envelope: JSON lines, each naming its function and cloud."""
+    with JsonLogLines() as logs:
+        twin.connector.handler(MESSAGES[0])
+    trace_ids = {request.path: json.loads(request.body)["trace_id"] for request in twin.ingestion_server.requests}
+    (l1_trace,) = trace_ids.values()
+    (l2_trace,) = [json.loads(request.body)["trace_id"] for request in twin.hot_writer_server.requests]
+    assert l1_trace != l2_trace  # one envelope per bridge
+    for sender, receiver, trace, connection in (
+        ("connector", "ingestion", l1_trace, "aws_l1_to_aws_l2"),
+        ("persister", "hot_writer", l2_trace, "aws_l2_to_aws_l3_hot"),
+    ):
+        (sent,) = logs.where(function=sender, trace_id=trace)
+        (received,) = logs.where(function=receiver, trace_id=trace)
+        assert sent["message"].startswith("sent 1 records") and sent["count"] == 1 and sent["cloud"] == "aws"
+        assert received["connection"] == connection and received["count"] == 1 and received["cloud"] == "aws"
+        assert {"time", "level", "message"} <= sent.keys() & received.keys()
+    assert not any(TOKEN in json.dumps(line) for line in logs.lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aws_cdk import Environment, Stack, Tags
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_app.config.model import Provider
@@ -12,6 +13,9 @@ from cdk_app.stacks.aws.bridges import AwsBridgeEndpoints
 from cdk_app.stacks.aws.monitoring import add_monitoring
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.outputs import LayerOutputs
+from cdk_app.topology import Bridge
+from constructs_lib.aws.l3_mover_writer import MoverWriter, MoverWriterProps
+from twin_contract.registry import URL_KEY
 
 
 class AwsLayerStack(Stack):
@@ -38,3 +42,19 @@ class AwsLayerStack(Stack):
         """Called once after the layer is built (cdk_app/stacks/aws/__init__.py): alarms on what the
         layer made, and the cloud's alarm channel or dashboard where this stack holds them."""
         self.outputs = replace(self.outputs, health=add_monitoring(self))
+
+    def mover_writer(self, id: str, role_name: str, bucket: s3.IBucket, bucket_setting: str, bridge: Bridge) -> MoverWriter:
+        """The receiver of a mover bridge (hot → cold, cold → archive): payloads into `bucket`."""
+        return MoverWriter(
+            self,
+            id,
+            MoverWriterProps(
+                twin_name=self.ctx.twin,
+                bundle=self.bundles.runtime,
+                role_name=role_name,
+                bucket=bucket,
+                bucket_variable=bucket_setting,
+                receive=lambda function, scope: self.bridges.receive(bridge, {URL_KEY: function}, scope),
+                debug=self.ctx.config.twin.debug,
+            ),
+        )

@@ -15,6 +15,7 @@ from cdk_app.topology import Bridge, BridgeKind
 from constructs_lib.aws.l1_device_fleet import DeviceFleet, DeviceFleetProps
 from constructs_lib.aws.l1_telemetry_rule import TelemetryRule, TelemetryRuleProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+from twin_contract import functions as contract
 
 
 class L1Stack(AwsLayerStack):
@@ -29,7 +30,7 @@ class L1Stack(AwsLayerStack):
         self.connector = self._connector(bridge) if bridge else None
         target = self.connector or ctx.upstream.require(Layer.L2, AwsProcessingOutputs, ctx.stack_name).processor
         self.dispatcher = self._function(
-            "Dispatcher", "dispatcher", {"TARGET_FUNCTION_NAME": target.function_name}, "IoT telemetry → L2"
+            "Dispatcher", "dispatcher", {contract.TARGET_FUNCTION_NAME: target.function_name}, "IoT telemetry → L2"
         )
         target.grant_invoke_latest_version(self.dispatcher)
         self.telemetry_rule = TelemetryRule(self, "TelemetryRule", TelemetryRuleProps(ctx.twin, self.dispatcher, ctx.debug))

@@ -16,6 +16,7 @@ from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, 
 from constructs_lib.aws.l2_event_checker import EventChecker, EventCheckerProps
 from constructs_lib.aws.l2_persister import Persister, PersisterProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 
 
@@ -54,7 +55,7 @@ class L2Stack(AwsLayerStack):
                 twin_name=ctx.twin,
                 role_name="processor",
                 bundle=bundles.processing,
-                environment={"PERSISTER_FUNCTION_NAME": self.persister.function_name},
+                environment={contract.PERSISTER_FUNCTION_NAME: self.persister.function_name},
                 debug=debug,
                 async_failure_queue=True,
                 description=f"{ctx.twin} processor: each device's process.py → persister",
@@ -75,7 +76,7 @@ class L2Stack(AwsLayerStack):
                     role_name="ingestion",
                     function_id="Ingestion",
                     description=f"{ctx.twin} ingestion: remote L1 telemetry → processor",
-                    environment={"PROCESSOR_FUNCTION_NAME": self.processor.function_name},
+                    environment={contract.PROCESSOR_FUNCTION_NAME: self.processor.function_name},
                     grant=self.processor.grant_invoke_latest_version,
                     debug=debug,
                 ),

@@ -9,8 +9,7 @@ from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsArchiveOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.aws.l3_hardened_bucket import HardenedBucket, HardenedBucketProps
-from constructs_lib.aws.l3_mover_writer import MoverWriter, MoverWriterProps
-from twin_contract.registry import URL_KEY
+from twin_contract import functions as contract
 
 
 class L3ArchiveStack(AwsLayerStack):
@@ -23,7 +22,7 @@ class L3ArchiveStack(AwsLayerStack):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        twin, debug = self.ctx.twin, self.ctx.config.twin.debug
+        debug = self.ctx.config.twin.debug
         bridge_from_cold = self.ctx.topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
         replicated_into = bridge_from_cold is None
         self.bucket = HardenedBucket(
@@ -41,17 +40,5 @@ class L3ArchiveStack(AwsLayerStack):
             ),
         ).bucket
         if bridge_from_cold:
-            MoverWriter(
-                self,
-                "ArchiveWriter",
-                MoverWriterProps(
-                    twin_name=twin,
-                    bundle=self.bundles.runtime,
-                    role_name="archive-writer",
-                    bucket=self.bucket,
-                    bucket_variable="ARCHIVE_BUCKET_NAME",
-                    receive=lambda function, scope: self.bridges.receive(bridge_from_cold, {URL_KEY: function}, scope),
-                    debug=debug,
-                ),
-            )
+            self.mover_writer("ArchiveWriter", "archive-writer", self.bucket, contract.ARCHIVE_BUCKET_NAME, bridge_from_cold)
         self.outputs = AwsArchiveOutputs(bucket=self.bucket)

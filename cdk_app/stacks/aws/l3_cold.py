@@ -8,8 +8,7 @@ from cdk_app.stacks.aws.outputs import AwsArchiveOutputs, AwsColdOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.aws.l3_cold_storage import ColdStorage, ColdStorageProps
 from constructs_lib.aws.l3_cold_to_archive_forwarder import ColdToArchiveForwarder, ColdToArchiveForwarderProps
-from constructs_lib.aws.l3_mover_writer import MoverWriter, MoverWriterProps
-from twin_contract.registry import URL_KEY
+from twin_contract import functions as contract
 
 
 class L3ColdStack(AwsLayerStack):
@@ -49,17 +48,5 @@ class L3ColdStack(AwsLayerStack):
             )
         bridge_from_hot = topology.bridge(BridgeKind.HOT_TO_COLD)
         if bridge_from_hot:
-            MoverWriter(
-                self,
-                "ColdWriter",
-                MoverWriterProps(
-                    twin_name=twin,
-                    bundle=self.bundles.runtime,
-                    role_name="cold-writer",
-                    bucket=self.bucket,
-                    bucket_variable="COLD_BUCKET_NAME",
-                    receive=lambda function, scope: self.bridges.receive(bridge_from_hot, {URL_KEY: function}, scope),
-                    debug=settings.debug,
-                ),
-            )
+            self.mover_writer("ColdWriter", "cold-writer", self.bucket, contract.COLD_BUCKET_NAME, bridge_from_hot)
         self.outputs = AwsColdOutputs(bucket=self.bucket)

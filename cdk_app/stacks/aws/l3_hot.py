@@ -10,6 +10,7 @@ from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, 
 from constructs_lib.aws.l3_hot_readers import HotReaders, HotReadersProps
 from constructs_lib.aws.l3_hot_table import HotTable, HotTableProps
 from constructs_lib.aws.l3_hot_to_cold_mover import HotToColdMover, HotToColdMoverProps
+from twin_contract import functions as contract
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 
@@ -60,8 +61,8 @@ class L3HotStack(AwsLayerStack):
                     function_id="Writer",
                     description=f"{twin} L3 hot writer: records from the remote L2",
                     environment={
-                        "HOT_TABLE_NAME": self.table.table_name,
-                        "HOT_RETENTION_DAYS": str(settings.hot_storage_size_in_days),
+                        contract.HOT_TABLE_NAME: self.table.table_name,
+                        contract.HOT_RETENTION_DAYS: str(settings.hot_storage_size_in_days),
                     },
                     grant=hot_table.grant_write_records,
                     debug=settings.debug,

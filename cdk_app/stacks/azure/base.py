@@ -26,6 +26,7 @@ from constructs_lib.azure.function_host import FunctionHost, FunctionHostProps
 from constructs_lib.azure.layer_foundation import LayerFoundation, LayerFoundationProps
 from constructs_lib.azure.naming import AzureNames
 from constructs_lib.azure.secret_vault import SecretVault, SecretVaultProps
+from twin_contract import functions as contract
 
 Outputs = TypeVar("Outputs", bound=AzureLayerOutputs)
 
@@ -52,7 +53,7 @@ class AzureLayerStack(TerraformLayerStack):
         self.foundation = LayerFoundation(
             self,
             "Foundation",
-            LayerFoundationProps(self.names, settings.azure_location, self.tags),
+            LayerFoundationProps(self.names, settings.azure_location, self.tags, debug=self.debug),
         )
         self.resource_group = self.foundation.resource_group
         self.identity = self.foundation.identity
@@ -104,20 +105,20 @@ class AzureLayerStack(TerraformLayerStack):
 
     def common_settings(self) -> dict[str, str]:
         return {
-            "TWIN_NAME": self.ctx.twin,
-            "LOG_LEVEL": "DEBUG" if self.debug else "INFO",
-            "KEY_VAULT_URI": self.ensure_vault().vault_uri,
+            contract.TWIN_NAME: self.ctx.twin,
+            contract.LOG_LEVEL: "DEBUG" if self.debug else "INFO",
+            contract.KEY_VAULT_URI: self.ensure_vault().vault_uri,
         }
 
     def add_function_host(
         self,
-        functions: tuple[str, ...],
+        functions: tuple[contract.FunctionRole, ...],
         settings: Mapping[str, str],
         queues: tuple[str, ...] = (),
         processing: bool = False,
     ) -> FunctionHost:
         bundles = self.ctx.bundles.for_cloud(Provider.AZURE, finish_azure_bundles)
-        insights = self.foundation.insights()
+        insights = self.foundation.app_insights()
         self.host = FunctionHost(
             self,
             "Functions",
@@ -129,7 +130,7 @@ class AzureLayerStack(TerraformLayerStack):
                 identity_client_id=self.identity.client_id,
                 identity_principal_id=self.identity.principal_id,
                 bundle_dir=bundles.processing if processing else bundles.runtime,
-                functions=functions,
+                functions=tuple(dict.fromkeys(role.module(contract.AZURE) for role in functions)),
                 queues=queues,
                 app_settings=tuple({**self.common_settings(), **settings}.items()),
                 app_insights_connection_string=insights.connection_string,

@@ -10,20 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cdk_app.stacks.bridge_endpoints import BridgeEndpoints
+from cdk_app.stacks.terraform.bridges import TerraformBridgeEndpoints
 from cdk_app.topology import Bridge
-from constructs_lib.aws_registry import RegistryEntry, RegistryEntryProps, RegistryLookup, RegistryLookupProps
 from constructs_lib.azure.inter_cloud_receiver import InterCloudReceiver, InterCloudReceiverProps, vault_secret_name
 from constructs_lib.azure.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
-from constructs_lib.inter_cloud_endpoint import InterCloudEndpoint
-from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 
-class AzureBridgeEndpoints(BridgeEndpoints):
-    def __init__(self, stack) -> None:  # an AzureLayerStack
-        super().__init__(stack.ctx)
-        self.stack = stack
-        self.published: dict[str, InterCloudEndpoint] = {}
+class AzureBridgeEndpoints(TerraformBridgeEndpoints):
+    cloud_title = "Azure"
 
     @staticmethod
     def inbound_token_secret(bridge: Bridge) -> str:
@@ -40,19 +34,7 @@ class AzureBridgeEndpoints(BridgeEndpoints):
             InterCloudReceiverProps(bridge.connection_id, tuple(urls.items()), self.stack.ensure_vault()),
         )
         if self.uses_registry(bridge):
-            self.stack.aws_registry_provider()
-            RegistryEntry(
-                receiver,
-                "Registry",
-                RegistryEntryProps(
-                    twin_name=self.ctx.twin,
-                    connection_id=bridge.connection_id,
-                    urls=tuple((key, urls[key]) for key in bridge.endpoint_keys),
-                    token=receiver.token,
-                    cloud_title="Azure",
-                    debug=self.ctx.debug,
-                ),
-            )
+            self.register(bridge, receiver, "Registry", urls, receiver.token)
         else:
             self.published[bridge.connection_id] = receiver.endpoint
         return receiver.token_secret_name
@@ -61,18 +43,7 @@ class AzureBridgeEndpoints(BridgeEndpoints):
         """The sending function's settings: <prefix>_URL (and _LAST_ENTRY_URL), <prefix>_TOKEN_SECRET."""
         self.check_sending(bridge)
         scope_id = f"Sender-{bridge.kind.value}"
-        if self.uses_registry(bridge):
-            self.stack.aws_registry_provider()
-            lookup = RegistryLookup(
-                self.stack,
-                f"{scope_id}-Registry",
-                RegistryLookupProps(self.ctx.twin, bridge.connection_id, bridge.endpoint_keys),
-            )
-            urls, token = lookup.urls, lookup.token
-        else:
-            endpoint = self.published_endpoint(bridge)
-            urls = {URL_KEY: endpoint.url, LAST_ENTRY_URL_KEY: endpoint.last_entry_url}
-            token = endpoint.token
+        urls, token = self.receiver_endpoint(bridge, f"{scope_id}-Registry")
         sender = InterCloudSender(
             self.stack, scope_id, InterCloudSenderProps(bridge.connection_id, token, self.stack.ensure_vault())
         )

@@ -8,6 +8,7 @@ from cdk_app.stacks.azure.outputs import AzureIngestionOutputs, AzureProcessingO
 from cdk_app.topology import BridgeKind
 from constructs_lib.azure import roles
 from constructs_lib.azure.iot_ingestion import IotIngestion, IotIngestionProps
+from twin_contract import functions as contract
 from twin_contract.azure_names import CONNECTOR_QUEUE, TELEMETRY_QUEUE
 
 DEVICES_MANIFEST = "iot/devices.json"
@@ -17,19 +18,19 @@ class AzureIngestionStack(AzureLayerStack):
     def __init__(self, scope, ctx, **kwargs) -> None:
         super().__init__(scope, ctx, **kwargs)
         bridge = self.topology.bridge(BridgeKind.L1_TO_L2)
-        functions, queues, settings = ["dispatcher"], [TELEMETRY_QUEUE], {}
+        functions, queues, settings = [contract.DISPATCHER], [TELEMETRY_QUEUE], {}
         processing = None if bridge is not None else self.require(Layer.L2, AzureProcessingOutputs)
         if bridge is not None:
-            functions.append("connector")
+            functions.append(contract.CONNECTOR)
             queues.append(CONNECTOR_QUEUE)
             settings.update(self.bridges.send(bridge))
         host = self.add_function_host(tuple(functions), settings, queues=tuple(queues))
         if processing is None:
-            host.app.add_override("app_settings.TARGET_QUEUE_URL", host.queue_urls[CONNECTOR_QUEUE])
+            host.app.add_override(f"app_settings.{contract.TARGET_QUEUE_URL}", host.queue_urls[CONNECTOR_QUEUE])
         else:  # L2 on Azure: the dispatcher enqueues straight into the processor's queue
             roles.grant(self, "DispatcherSendsToProcessor", role=roles.QUEUE_MESSAGE_SENDER,
                         principal_id=self.identity.principal_id, resource_id=processing.processor_queue_id)
-            host.app.add_override("app_settings.TARGET_QUEUE_URL", processing.processor_queue_url)
+            host.app.add_override(f"app_settings.{contract.TARGET_QUEUE_URL}", processing.processor_queue_url)
         ingestion = IotIngestion(
             self,
             "Iot",

@@ -17,6 +17,7 @@ from cdk_app.topology import BridgeKind
 from constructs_lib.azure.event_workflow import EventWorkflow, EventWorkflowProps
 from constructs_lib.azure.naming import AzureNames
 from constructs_lib.tokens import generated_token
+from twin_contract import functions as contract
 from twin_contract.azure_names import (
     EVENT_ACTIONS_QUEUE,
     EVENT_CHECKER_QUEUE,
@@ -41,7 +42,7 @@ class AzureProcessingStack(AzureLayerStack):
         super().__init__(scope, ctx, **kwargs)
         flags = self.config.flags
         vault = self.ensure_vault()
-        functions = ["processor", "persister"]
+        functions = [contract.PROCESSOR, contract.PERSISTER]
         queues = [PROCESSOR_QUEUE, PERSISTER_QUEUE]
         settings: dict[str, str] = {}
 
@@ -53,29 +54,29 @@ class AzureProcessingStack(AzureLayerStack):
             hot.grant(self, "PersisterWritesHot", self.identity.principal_id, write=True)
             settings.update(
                 {
-                    "COSMOS_ENDPOINT": hot.endpoint,
-                    "COSMOS_DATABASE": hot.database_name,
-                    "COSMOS_CONTAINER": hot.container_name,
-                    "HOT_RETENTION_DAYS": str(self.config.twin.hot_storage_size_in_days),
+                    contract.COSMOS_ENDPOINT: hot.endpoint,
+                    contract.COSMOS_DATABASE: hot.database_name,
+                    contract.COSMOS_CONTAINER: hot.container_name,
+                    contract.HOT_RETENTION_DAYS: str(self.config.twin.hot_storage_size_in_days),
                 }
             )
         twin = self.upstream(Layer.L4, AzureTwinOutputs)
         if twin is not None:  # L4 on Azure (deployed before L2): the persister updates the twins directly
             twin.twins.grant(self, "PersisterUpdatesTwins", self.identity.principal_id, write=True)
-            settings["ADT_URL"] = twin.twins.url
+            settings[contract.ADT_URL] = twin.twins.url
         feedback = flags.use_event_checking and flags.return_feedback_to_device
         if flags.use_event_checking:
-            functions += ["event_checker", "event_action"]
+            functions += [contract.EVENT_CHECKER, contract.EVENT_ACTION]
             queues += [EVENT_CHECKER_QUEUE, EVENT_ACTIONS_QUEUE]
         if feedback:
-            functions.append("feedback")
+            functions.append(contract.FEEDBACK)
             queues.append(FEEDBACK_QUEUE)
             if self.topology.cloud(Layer.L1) is Provider.AZURE:
-                settings["IOT_HUB_HOST"] = iot_hub_host(self.ctx.twin)
+                settings[contract.IOT_HUB_HOST] = iot_hub_host(self.ctx.twin)
         ingestion = self.topology.bridge(BridgeKind.L1_TO_L2)
         if ingestion is not None:
-            functions.append("ingestion")
-            settings["INBOUND_TOKEN_SECRET"] = self.bridges.inbound_token_secret(ingestion)
+            functions.append(contract.INGESTION)
+            settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token_secret(ingestion)
         if flags.trigger_notification_workflow and self.config.state_machine_file is not None:
             definition = json.loads(self.config.state_machine_file.read_text(encoding="utf-8"))["definition"]
             workflow = EventWorkflow(
@@ -84,18 +85,18 @@ class AzureProcessingStack(AzureLayerStack):
                 EventWorkflowProps(self.names, self.location, self.resource_group.name,
                                    json.dumps(definition, sort_keys=True), self.identity.id, self.tags),
             )
-            settings["ACTION_TOKEN_SECRET"] = vault.secret(
+            settings[contract.ACTION_TOKEN_SECRET] = vault.secret(
                 self, "ActionTokenSecret", name=ACTION_TOKEN_SECRET, value=generated_token(self, "ActionToken"),
                 content_type="token the event workflow sends to the event-action endpoint",
             )
-            settings["WORKFLOW_URL_SECRET"] = vault.secret(
+            settings[contract.WORKFLOW_URL_SECRET] = vault.secret(
                 self, "WorkflowUrl", name=WORKFLOW_URL_SECRET, value=workflow.callback_url,
                 content_type="callback URL (with SAS signature) of the event workflow trigger",
             )
         # The host adds <QUEUE>_QUEUE_URL settings for its queues (PROCESSOR_QUEUE_URL, ...).
         host = self.add_function_host(tuple(functions), settings, queues=tuple(queues), processing=True)
         if ingestion is not None:
-            self.bridges.receive(ingestion, {URL_KEY: host.function_url("ingestion")})
+            self.bridges.receive(ingestion, {URL_KEY: host.function_url(contract.INGESTION.route)})
         self.outputs = self.layer_outputs(
             AzureProcessingOutputs,
             processor_queue_id=host.queue_ids[PROCESSOR_QUEUE],

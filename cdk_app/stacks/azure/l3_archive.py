@@ -12,6 +12,7 @@ from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureArchiveOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.azure.blob_tier_store import ARCHIVE_CONTAINER, BlobTierStore, BlobTierStoreProps, blob_container, grant_writer
+from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 
 
@@ -35,13 +36,13 @@ class AzureArchiveStack(AzureLayerStack):
             container = blob_container(self, "Archive", account_id=self.store.account.id, name=ARCHIVE_CONTAINER)
             grant_writer(self, "WriterArchive", container_id=container.id, principal_id=self.identity.principal_id)
             host = self.add_function_host(
-                ("archive_writer",),
+                (contract.ARCHIVE_WRITER,),
                 {
-                    "INBOUND_TOKEN_SECRET": self.bridges.inbound_token_secret(bridge),
-                    "ARCHIVE_CONTAINER_URL": f"{self.store.blob_endpoint}{ARCHIVE_CONTAINER}",
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(bridge),
+                    contract.ARCHIVE_CONTAINER_URL: f"{self.store.blob_endpoint}{ARCHIVE_CONTAINER}",
                 },
             )
-            self.bridges.receive(bridge, {URL_KEY: host.function_url("archive-writer")})
+            self.bridges.receive(bridge, {URL_KEY: host.function_url(contract.ARCHIVE_WRITER.route)})
         self.outputs = self.layer_outputs(
             AzureArchiveOutputs, account_id=self.store.account.id, blob_endpoint=self.store.blob_endpoint
         )

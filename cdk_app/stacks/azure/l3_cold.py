@@ -9,6 +9,7 @@ from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureArchiveOutputs, AzureColdOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.azure.blob_tier_store import COLD_CONTAINER, BlobTierStore, BlobTierStoreProps, blob_container, grant_writer
+from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 
 
@@ -29,16 +30,16 @@ class AzureColdStack(AzureLayerStack):
         sending = self.topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
         if receiving is not None or sending is not None:
             grant_writer(self, "FunctionsCold", container_id=container.id, principal_id=self.identity.principal_id)
-            functions, settings = [], {"COLD_CONTAINER_URL": container_url}
+            functions, settings = [], {contract.COLD_CONTAINER_URL: container_url}
             if receiving is not None:
-                functions.append("cold_writer")
-                settings["INBOUND_TOKEN_SECRET"] = self.bridges.inbound_token_secret(receiving)
+                functions.append(contract.COLD_WRITER)
+                settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token_secret(receiving)
             if sending is not None:
-                functions.append("cold_to_archive")
+                functions.append(contract.COLD_TO_ARCHIVE)
                 settings.update(self.bridges.send(sending))
-                settings["COLD_RETENTION_DAYS"] = str(self.config.twin.cold_storage_size_in_days)
+                settings[contract.COLD_RETENTION_DAYS] = str(self.config.twin.cold_storage_size_in_days)
             host = self.add_function_host(tuple(functions), settings)
             if receiving is not None:
-                self.bridges.receive(receiving, {URL_KEY: host.function_url("cold-writer")})
+                self.bridges.receive(receiving, {URL_KEY: host.function_url(contract.COLD_WRITER.route)})
         # Otherwise the hot tier's mover writes here directly and tiering is native.
         self.outputs = self.layer_outputs(AzureColdOutputs, container_id=container.id, container_url=container_url)

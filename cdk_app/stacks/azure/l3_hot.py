@@ -13,6 +13,7 @@ from cdk_app.topology import BridgeKind
 from constructs_lib.azure.blob_tier_store import grant_writer
 from constructs_lib.azure.cosmos_hot_store import CosmosHotStore, CosmosHotStoreProps
 from constructs_lib.tokens import generated_token
+from twin_contract import functions as contract
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 DASHBOARD_READER_SECRET = "dashboard-reader-token"
@@ -30,43 +31,46 @@ class AzureHotStack(AzureLayerStack):
         )
         hot_store.grant(self, "FunctionsCosmos", self.identity.principal_id, write=True)
         settings = {
-            "COSMOS_ENDPOINT": hot_store.endpoint,
-            "COSMOS_DATABASE": hot_store.database_name,
-            "COSMOS_CONTAINER": hot_store.container_name,
-            "HOT_RETENTION_DAYS": str(twin.hot_storage_size_in_days),
+            contract.COSMOS_ENDPOINT: hot_store.endpoint,
+            contract.COSMOS_DATABASE: hot_store.database_name,
+            contract.COSMOS_CONTAINER: hot_store.container_name,
+            contract.HOT_RETENTION_DAYS: str(twin.hot_storage_size_in_days),
         }
-        functions = ["hot_reader", "hot_to_cold"]
+        functions = [contract.HOT_READER, contract.HOT_TO_COLD]
         reader_bridge = self.topology.bridge(BridgeKind.HOT_TO_L4_READER)
         vault = self.ensure_vault()
         if reader_bridge is not None:
-            reader_secret = settings["INBOUND_TOKEN_SECRET"] = self.bridges.inbound_token_secret(reader_bridge)
+            reader_secret = settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token_secret(reader_bridge)
         else:
             token = generated_token(self, "DashboardReaderToken")
-            reader_secret = settings["INBOUND_TOKEN_SECRET"] = vault.secret(
+            reader_secret = settings[contract.INBOUND_TOKEN_SECRET] = vault.secret(
                 self, "DashboardReaderSecret", name=DASHBOARD_READER_SECRET, value=token,
                 content_type="token of the hot reader for dashboards (L5)",
             )
         writer_bridge = self.topology.bridge(BridgeKind.L2_TO_HOT)
         if writer_bridge is not None:
-            functions.append("hot_writer")
-            settings["WRITER_TOKEN_SECRET"] = self.bridges.inbound_token_secret(writer_bridge)
+            functions.append(contract.HOT_WRITER)
+            settings[contract.WRITER_TOKEN_SECRET] = self.bridges.inbound_token_secret(writer_bridge)
         cold_bridge = self.topology.bridge(BridgeKind.HOT_TO_COLD)
         if cold_bridge is not None:
             settings.update(self.bridges.send(cold_bridge))
         else:
             cold = self.require(Layer.L3_COLD, AzureColdOutputs)
             grant_writer(self, "MoverWritesCold", container_id=cold.container_id, principal_id=self.identity.principal_id)
-            settings["COLD_CONTAINER_URL"] = cold.container_url
+            settings[contract.COLD_CONTAINER_URL] = cold.container_url
         host = self.add_function_host(tuple(functions), settings)
         if reader_bridge is not None:
             self.bridges.receive(
                 reader_bridge,
-                {URL_KEY: host.function_url("hot-reader"), LAST_ENTRY_URL_KEY: host.function_url("hot-reader-last-entry")},
+                {
+                    URL_KEY: host.function_url(contract.HOT_READER.route),
+                    LAST_ENTRY_URL_KEY: host.function_url(contract.HOT_READER_LAST_ENTRY.route),
+                },
             )
         if writer_bridge is not None:
-            self.bridges.receive(writer_bridge, {URL_KEY: host.function_url("hot-writer")})
+            self.bridges.receive(writer_bridge, {URL_KEY: host.function_url(contract.HOT_WRITER.route)})
         self.outputs = self.layer_outputs(
             AzureHotOutputs,
             hot_store=hot_store,
-            dashboard=DashboardSource(self.names.global_name("func"), "hot-reader", self.names.key_vault(), reader_secret),
+            dashboard=DashboardSource(self.names.global_name("func"), contract.HOT_READER.route, self.names.key_vault(), reader_secret),
         )

@@ -14,6 +14,7 @@ from cdk_app.topology import BridgeKind
 from constructs_lib.azure import dtdl
 from constructs_lib.azure.digital_twins import DigitalTwins, DigitalTwinsProps
 from constructs_lib.tokens import generated_token
+from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 
 MODELS_FILE = "adt/models.json"
@@ -28,27 +29,27 @@ class AzureTwinStack(AzureLayerStack):
         functions, settings = [], {}
         update_bridge = self.topology.bridge(BridgeKind.L2_TO_TWIN_UPDATE)
         if update_bridge is not None:
-            functions.append("adt_updater")
-            settings["ADT_URL"] = twins.url
-            settings["UPDATER_TOKEN_SECRET"] = self.bridges.inbound_token_secret(update_bridge)
+            functions.append(contract.ADT_UPDATER)
+            settings[contract.ADT_URL] = twins.url
+            settings[contract.UPDATER_TOKEN_SECRET] = self.bridges.inbound_token_secret(update_bridge)
             twins.grant(self, "UpdaterUpdatesTwins", self.identity.principal_id, write=True)
         reader_bridge = self.topology.bridge(BridgeKind.HOT_TO_L4_READER)
         dashboard = None
         if reader_bridge is not None:
-            functions.append("dt_data_connector")
+            functions.append(contract.DT_DATA_CONNECTOR)
             settings.update(self.bridges.send(reader_bridge))
             token = generated_token(self, "DashboardConnectorToken")
-            settings["INBOUND_TOKEN_SECRET"] = self.ensure_vault().secret(
+            settings[contract.INBOUND_TOKEN_SECRET] = self.ensure_vault().secret(
                 self, "DashboardConnectorSecret", name=DASHBOARD_CONNECTOR_SECRET, value=token,
                 content_type="token of the Digital Twin Data Connector for dashboards (L5)",
             )
             dashboard = DashboardSource(
-                self.names.global_name("func"), "dt-data-connector", self.names.key_vault(), DASHBOARD_CONNECTOR_SECRET
+                self.names.global_name("func"), contract.DT_DATA_CONNECTOR.route, self.names.key_vault(), DASHBOARD_CONNECTOR_SECRET
             )
         if functions:
             host = self.add_function_host(tuple(functions), settings)
             if update_bridge is not None:
-                self.bridges.receive(update_bridge, {URL_KEY: host.function_url("adt-updater")})
+                self.bridges.receive(update_bridge, {URL_KEY: host.function_url(contract.ADT_UPDATER.route)})
         config = self.config
         self.write_deploy_file(MODELS_FILE, dtdl.models(config.name, config.devices))
         self.write_deploy_file(TWINS_FILE, dtdl.twins(config.name, config.devices, config.hierarchy))

@@ -50,7 +50,7 @@ def add_monitoring(stack: AzureLayerStack) -> AzureHealth:
     else:
         home = earlier.channel_resource_group
         group_id = action_group_id(stack.client.subscription_id, home, ctx.twin)
-    insights = stack.foundation.app_insights
+    insights = stack.foundation.insights
     queues = tuple(poison_queue_name(queue) for queue in stack.host.queue_ids) if stack.host else ()
     ingestion = [node for node in stack.node.find_all() if isinstance(node, IotIngestion)]
     LayerAlerts(

@@ -26,9 +26,11 @@ from cdk_app.stacks.terraform.base import TerraformLayerStack
 from cdk_app.stacks.terraform.settings import TerraformSettings
 from constructs_lib.gcp.function_source import FunctionSourceBucket, FunctionSourceBucketProps
 from constructs_lib.gcp.layer_service_account import LayerServiceAccount, LayerServiceAccountProps, ProjectRole
+from constructs_lib.gcp.mover_schedule import MoverSchedule, MoverScheduleProps
 from constructs_lib.gcp.naming import bucket_name, resource_name, service_account_id, slug
 from constructs_lib.gcp.project_apis import ProjectApis, ProjectApisProps
 from constructs_lib.gcp.twin_function import PUBLIC, EventTrigger, TwinFunction, TwinFunctionProps
+from twin_contract import functions as contract
 
 FUNCTION_APIS = (
     "cloudfunctions.googleapis.com",
@@ -40,6 +42,7 @@ FUNCTION_APIS = (
 )
 BASE_APIS = ("iam.googleapis.com", "cloudresourcemanager.googleapis.com")
 SCHEDULER_API = "cloudscheduler.googleapis.com"
+MOVER_MEMORY, MOVER_TIMEOUT = "512M", 540  # movers work in pages until their time budget (480 s) is spent
 
 Outputs = TypeVar("Outputs", bound=LayerOutputs)
 
@@ -134,6 +137,27 @@ class GcpLayerStack(TerraformLayerStack):
             self._archives[id] = self._source.add_archive(id, path).name
         return self._archives[id]
 
+    def scheduled_mover(self, id: str, role: str, environment: Mapping[str, str], description: str) -> TwinFunction:
+        """A mover that Cloud Scheduler alone calls (internal ingress), one instance at a time with
+        the longest timeout; the schedule `<id>Schedule` runs it."""
+        mover = self.function(
+            id,
+            role,
+            environment=environment,
+            memory=MOVER_MEMORY,
+            timeout_seconds=MOVER_TIMEOUT,
+            max_instances=1,
+            description=description,
+            internal_ingress_only=True,
+        )
+        self.require_apis(SCHEDULER_API)
+        MoverSchedule(
+            self,
+            f"{id}Schedule",
+            MoverScheduleProps(name=self.name(role), region=self.region, target_url=mover.url, service_account_email=self.account.email),
+        )
+        return mover
+
     def function(
         self,
         id: str,
@@ -175,8 +199,8 @@ class GcpLayerStack(TerraformLayerStack):
                 entry_point=entry_point or role.replace("-", "_"),
                 service_account_email=self.account.email,
                 environment={
-                    "TWIN_NAME": self.twin,
-                    "LOG_LEVEL": "DEBUG" if self.debug else "INFO",
+                    contract.TWIN_NAME: self.twin,
+                    contract.LOG_LEVEL: "DEBUG" if self.debug else "INFO",
                     **(environment or {}),
                 },
                 description=description or f"Digital twin {self.twin}: {role}",

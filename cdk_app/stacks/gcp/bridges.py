@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cdk_app.stacks.bridge_endpoints import BridgeEndpoints, BridgeWiringError
+from cdk_app.stacks.bridge_endpoints import BridgeWiringError
+from cdk_app.stacks.terraform.bridges import TerraformBridgeEndpoints
 from cdk_app.topology import Bridge
-from constructs_lib.aws_registry import RegistryEntry, RegistryEntryProps, RegistryLookup, RegistryLookupProps
 from constructs_lib.gcp.naming import slug
 from constructs_lib.gcp.token_secret import TokenSecret, TokenSecretProps
 from constructs_lib.inter_cloud_endpoint import InterCloudEndpoint
@@ -22,11 +22,11 @@ from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 SECRET_API = "secretmanager.googleapis.com"
 
 
-class GcpBridgeEndpoints(BridgeEndpoints):
+class GcpBridgeEndpoints(TerraformBridgeEndpoints):
+    cloud_title = "Google Cloud"
+
     def __init__(self, stack) -> None:  # a GcpLayerStack
-        super().__init__(stack.ctx)
-        self.stack = stack
-        self.published: dict[str, InterCloudEndpoint] = {}
+        super().__init__(stack)
         self._tokens: dict[str, str] = {}
 
     def inbound_token_secret(self, bridge: Bridge) -> str:
@@ -45,34 +45,12 @@ class GcpBridgeEndpoints(BridgeEndpoints):
             bridge.connection_id, urls[URL_KEY], token, urls.get(LAST_ENTRY_URL_KEY)
         )
         if self.uses_registry(bridge):
-            self.stack.aws_registry_provider()
-            RegistryEntry(
-                self.stack,
-                f"Registry-{bridge.connection_id}",
-                RegistryEntryProps(
-                    twin_name=self.ctx.twin,
-                    connection_id=bridge.connection_id,
-                    urls=tuple((key, urls[key]) for key in bridge.endpoint_keys),
-                    token=token,
-                    cloud_title="Google Cloud",
-                    debug=self.ctx.debug,
-                ),
-            )
+            self.register(bridge, self.stack, f"Registry-{bridge.connection_id}", urls, token)
 
     def send(self, bridge: Bridge) -> dict[str, str]:
         """The sending function's settings: <prefix>_URL (and _LAST_ENTRY_URL), <prefix>_TOKEN_SECRET."""
         self.check_sending(bridge)
-        if self.uses_registry(bridge):
-            self.stack.aws_registry_provider()
-            lookup = RegistryLookup(
-                self.stack,
-                f"Registry-{bridge.connection_id}",
-                RegistryLookupProps(self.ctx.twin, bridge.connection_id, bridge.endpoint_keys),
-            )
-            urls, token = lookup.urls, lookup.token
-        else:
-            endpoint = self.published_endpoint(bridge)
-            urls, token = {URL_KEY: endpoint.url, LAST_ENTRY_URL_KEY: endpoint.last_entry_url}, endpoint.token
+        urls, token = self.receiver_endpoint(bridge, f"Registry-{bridge.connection_id}")
         settings = {bridge.url_setting(key): urls[key] for key in bridge.endpoint_keys}
         settings[bridge.token_setting] = self._secret(bridge, "outbound", token).name
         return settings

@@ -13,6 +13,7 @@ from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.naming import service_account_id
 from constructs_lib.gcp.telemetry_topic import TelemetryTopic, TelemetryTopicProps
 from constructs_lib.gcp.twin_function import EventTrigger, grant_invoke
+from twin_contract import functions as contract
 from twin_contract.gcp_names import telemetry_dead_letter_topic_name, telemetry_topic_name
 
 PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
@@ -65,9 +66,9 @@ class GcpL1Stack(GcpLayerStack):
             "Dispatcher",
             "dispatcher",
             environment={
-                "TARGET_URL": target_url,
-                "DEAD_LETTER_TOPIC": self.telemetry.dead_letter_topic.id,
-                "MAX_DELIVERY_AGE_SECONDS": str(MAX_DELIVERY_AGE_SECONDS),
+                contract.TARGET_URL: target_url,
+                contract.DEAD_LETTER_TOPIC: self.telemetry.dead_letter_topic.id,
+                contract.MAX_DELIVERY_AGE_SECONDS: str(MAX_DELIVERY_AGE_SECONDS),
             },
             event_trigger=EventTrigger(
                 event_type=PUBSUB_PUBLISHED,

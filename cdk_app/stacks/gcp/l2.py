@@ -16,6 +16,7 @@ from constructs_lib.gcp.feedback_topic import FeedbackTopic, FeedbackTopicProps
 from constructs_lib.gcp.grants import PUBSUB_PUBLISHER, grant_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.notification_workflow import NotificationWorkflow, NotificationWorkflowProps
+from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 
 
@@ -60,9 +61,9 @@ class GcpL2Stack(GcpLayerStack):
             hot = self.upstream(Layer.L3_HOT, GcpHotOutputs)
             self.require_apis("firestore.googleapis.com")
             persister_env = {
-                "HOT_DATABASE": hot.store.database_name,
-                "HOT_COLLECTION": hot.store.collection,
-                "HOT_RETENTION_DAYS": str(config.twin.hot_storage_size_in_days),
+                contract.HOT_DATABASE: hot.store.database_name,
+                contract.HOT_COLLECTION: hot.store.collection,
+                contract.HOT_RETENTION_DAYS: str(config.twin.hot_storage_size_in_days),
             }
         else:
             persister_env = self.bridges.send(hot_bridge)
@@ -70,7 +71,7 @@ class GcpL2Stack(GcpLayerStack):
         if twin_bridge is not None:
             persister_env.update(self.bridges.send(twin_bridge))
         if self.event_checker is not None:
-            persister_env["EVENT_CHECKER_URL"] = self.event_checker.url
+            persister_env[contract.EVENT_CHECKER_URL] = self.event_checker.url
         self.persister = self.function(
             "Persister", "persister", environment=persister_env, description="Stores processed telemetry in the hot tier"
         )
@@ -78,7 +79,7 @@ class GcpL2Stack(GcpLayerStack):
             "Processor",
             "processor",
             processing=True,
-            environment={"PERSISTER_URL": self.persister.url},
+            environment={contract.PERSISTER_URL: self.persister.url},
             description="Runs each device's processor from the project bundle",
         )
         ingestion_bridge = topology.bridge(BridgeKind.L1_TO_L2)
@@ -88,8 +89,8 @@ class GcpL2Stack(GcpLayerStack):
                 "ingestion",
                 public=True,
                 environment={
-                    "INBOUND_TOKEN_SECRET": self.bridges.inbound_token_secret(ingestion_bridge),
-                    "PROCESSOR_URL": self.processor.url,
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(ingestion_bridge),
+                    contract.PROCESSOR_URL: self.processor.url,
                 },
                 description=f"Receives telemetry from {ingestion_bridge.sender_cloud.value} ({ingestion_bridge.connection_id})",
             )
@@ -114,7 +115,7 @@ class GcpL2Stack(GcpLayerStack):
             )
             for name, folder in self.bundles.actions
         }
-        environment = {"ACTION_URLS": json.dumps({name: fn.url for name, fn in actions.items()}, sort_keys=True)}
+        environment = {contract.ACTION_URLS: json.dumps({name: fn.url for name, fn in actions.items()}, sort_keys=True)}
         if self._workflow_enabled:
             self.require_apis("workflows.googleapis.com", "workflowexecutions.googleapis.com")
             self.workflow = NotificationWorkflow(
@@ -128,7 +129,7 @@ class GcpL2Stack(GcpLayerStack):
                     debug=self.debug,
                 ),
             )
-            environment["WORKFLOW_NAME"] = self.workflow.id
+            environment[contract.WORKFLOW_NAME] = self.workflow.id
         if config.flags.return_feedback_to_device:
             self.feedback_topic = FeedbackTopic(
                 self,
@@ -145,10 +146,10 @@ class GcpL2Stack(GcpLayerStack):
                 "FeedbackFunction",
                 "event-feedback",
                 entry_point="feedback",
-                environment={"FEEDBACK_TOPIC": self.feedback_topic.topic.id},
+                environment={contract.FEEDBACK_TOPIC: self.feedback_topic.topic.id},
                 description="Publishes event feedback to the device's feedback subscription",
             )
-            environment["FEEDBACK_URL"] = self.feedback.url
+            environment[contract.FEEDBACK_URL] = self.feedback.url
         self.event_checker = self.function(
             "EventChecker",
             "event-checker",

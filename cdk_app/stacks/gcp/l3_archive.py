@@ -9,6 +9,7 @@ from cdk_app.stacks.gcp.outputs import GcpArchiveOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.gcp.grants import OBJECT_USER, grant_bucket
 from constructs_lib.gcp.tier_bucket import TierBucket, TierBucketProps
+from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 
 
@@ -33,8 +34,8 @@ class GcpL3ArchiveStack(GcpLayerStack):
                 "archive-writer",
                 public=True,
                 environment={
-                    "ARCHIVE_BUCKET_NAME": self.bucket.name,
-                    "INBOUND_TOKEN_SECRET": self.bridges.inbound_token_secret(writer_bridge),
+                    contract.ARCHIVE_BUCKET_NAME: self.bucket.name,
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(writer_bridge),
                 },
                 description=f"Stores mover payloads from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
             )

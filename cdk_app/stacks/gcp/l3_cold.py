@@ -7,13 +7,12 @@ from __future__ import annotations
 from cdktn import TerraformOutput
 
 from cdk_app.config.model import Layer, Provider
-from cdk_app.stacks.gcp.base import SCHEDULER_API, GcpLayerStack
-from cdk_app.stacks.gcp.l3_hot import MOVER_MEMORY, MOVER_TIMEOUT
+from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpColdOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.gcp.grants import OBJECT_USER, grant_bucket
-from constructs_lib.gcp.mover_schedule import MoverSchedule, MoverScheduleProps
 from constructs_lib.gcp.tier_bucket import ClassChange, TierBucket, TierBucketProps
+from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 
 
@@ -50,35 +49,23 @@ class GcpL3ColdStack(GcpLayerStack):
                 "cold-writer",
                 public=True,
                 environment={
-                    "COLD_BUCKET_NAME": self.bucket.name,
-                    "INBOUND_TOKEN_SECRET": self.bridges.inbound_token_secret(writer_bridge),
+                    contract.COLD_BUCKET_NAME: self.bucket.name,
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(writer_bridge),
                 },
                 description=f"Stores mover payloads from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
             )
             self.bridges.receive(writer_bridge, {URL_KEY: self.cold_writer.url})
 
         if archive_bridge is not None:
-            self.mover = self.function(
+            self.mover = self.scheduled_mover(
                 "ColdToArchive",
                 "cold-to-archive",
-                environment={
-                    "COLD_BUCKET_NAME": self.bucket.name,
-                    "COLD_RETENTION_DAYS": str(config.twin.cold_storage_size_in_days),
+                {
+                    contract.COLD_BUCKET_NAME: self.bucket.name,
+                    contract.COLD_RETENTION_DAYS: str(config.twin.cold_storage_size_in_days),
                     **self.bridges.send(archive_bridge),
                 },
-                memory=MOVER_MEMORY,
-                timeout_seconds=MOVER_TIMEOUT,
-                max_instances=1,
-                description="Moves cold objects past the cold window to the archive tier",
-                internal_ingress_only=True,  # called by Cloud Scheduler only
-            )
-            self.require_apis(SCHEDULER_API)
-            MoverSchedule(
-                self,
-                "ColdToArchiveSchedule",
-                MoverScheduleProps(
-                    name=self.name("cold-to-archive"), region=self.region, target_url=self.mover.url, service_account_email=self.account.email
-                ),
+                "Moves cold objects past the cold window to the archive tier",
             )
         TerraformOutput(self, "cold_bucket", value=self.bucket.name)
         self.outputs = GcpColdOutputs(bucket_name=self.bucket.name, endpoints=dict(self.bridges.published))

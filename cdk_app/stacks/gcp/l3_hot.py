@@ -9,13 +9,13 @@ from __future__ import annotations
 from cdktn import TerraformOutput
 
 from cdk_app.config.model import Layer
-from cdk_app.stacks.gcp.base import SCHEDULER_API, GcpLayerStack
+from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpColdOutputs, GcpHotOutputs
 from cdk_app.topology import BridgeKind
 from constructs_lib.gcp.firestore_hot_store import FirestoreHotStore, FirestoreHotStoreProps
 from constructs_lib.gcp.grants import custom_role, grant_bucket
 from constructs_lib.gcp.layer_service_account import ProjectRole
-from constructs_lib.gcp.mover_schedule import MoverSchedule, MoverScheduleProps
+from twin_contract import functions as contract
 from twin_contract.gcp_names import HOT_COLLECTION, hot_database_name
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
@@ -25,7 +25,6 @@ from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 # roles/storage.objectCreator alone would fail every retry with 403. No predefined role is exactly
 # create + delete, hence a custom role (no get, list, update or restore).
 COLD_OBJECT_WRITER_PERMISSIONS = ("storage.objects.create", "storage.objects.delete")
-MOVER_MEMORY, MOVER_TIMEOUT = "512M", 540
 
 
 class GcpL3HotStack(GcpLayerStack):
@@ -54,7 +53,7 @@ class GcpL3HotStack(GcpLayerStack):
                 database_name=hot_database_name(self.twin), collection=HOT_COLLECTION, location=self.region, debug=self.debug
             ),
         )
-        store_env = {"HOT_DATABASE": self.store.database_name, "HOT_COLLECTION": HOT_COLLECTION}
+        store_env = {contract.HOT_DATABASE: self.store.database_name, contract.HOT_COLLECTION: HOT_COLLECTION}
         retention = str(config.twin.hot_storage_size_in_days)
 
         writer_bridge = topology.bridge(BridgeKind.L2_TO_HOT)
@@ -64,8 +63,8 @@ class GcpL3HotStack(GcpLayerStack):
                 "hot-writer",
                 public=True,
                 environment={
-                    **store_env, "HOT_RETENTION_DAYS": retention,
-                    "INBOUND_TOKEN_SECRET": self.bridges.inbound_token_secret(writer_bridge),
+                    **store_env, contract.HOT_RETENTION_DAYS: retention,
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(writer_bridge),
                 },
                 description=f"Stores telemetry sent from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
             )
@@ -73,7 +72,7 @@ class GcpL3HotStack(GcpLayerStack):
 
         reader_bridge = topology.bridge(BridgeKind.HOT_TO_L4_READER)
         if reader_bridge is not None:
-            reader_env = {**store_env, "INBOUND_TOKEN_SECRET": self.bridges.inbound_token_secret(reader_bridge)}
+            reader_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(reader_bridge)}
             self.hot_reader = self.function(
                 "HotReader", "hot-reader", public=True, environment=reader_env, description="Range reads of the hot store for the twin"
             )
@@ -99,26 +98,14 @@ class GcpL3HotStack(GcpLayerStack):
                 permissions=COLD_OBJECT_WRITER_PERMISSIONS,
             )
             grant_bucket(self, "MoverMayWriteCold", bucket=cold.bucket_name, role=writer, member=self.account.member)
-            mover_env = {"COLD_BUCKET_NAME": cold.bucket_name}
+            mover_env = {contract.COLD_BUCKET_NAME: cold.bucket_name}
         else:
             mover_env = self.bridges.send(cold_bridge)
-        self.mover = self.function(
+        self.mover = self.scheduled_mover(
             "HotToCold",
             "hot-to-cold",
-            environment={**store_env, "HOT_RETENTION_DAYS": retention, **mover_env},
-            memory=MOVER_MEMORY,
-            timeout_seconds=MOVER_TIMEOUT,
-            max_instances=1,
-            description="Moves records past the hot window to the cold tier",
-            internal_ingress_only=True,  # called by Cloud Scheduler only
-        )
-        self.require_apis(SCHEDULER_API)
-        MoverSchedule(
-            self,
-            "HotToColdSchedule",
-            MoverScheduleProps(
-                name=self.name("hot-to-cold"), region=self.region, target_url=self.mover.url, service_account_email=self.account.email
-            ),
+            {**store_env, contract.HOT_RETENTION_DAYS: retention, **mover_env},
+            "Moves records past the hot window to the cold tier",
         )
         TerraformOutput(self, "hot_database", value=self.store.database_name)
         self.outputs = GcpHotOutputs(store=self.store, endpoints=dict(self.bridges.published))

@@ -4,9 +4,9 @@ import azure.functions as func
 
 from runtime.azure.blob_storage import ARCHIVE
 from runtime.azure.blob_writer import MoverWriter
+from runtime.azure.functions._shared import on_post
+from twin_contract.functions import ARCHIVE_CONTAINER_URL, ARCHIVE_WRITER
 
-writer = MoverWriter("ARCHIVE_CONTAINER_URL", ARCHIVE)
+writer = MoverWriter(ARCHIVE_CONTAINER_URL, ARCHIVE)
 bp = func.Blueprint()
-bp.function_name("archive_writer")(
-    bp.route(route="archive-writer", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)(writer.handle)
-)
+on_post(bp, ARCHIVE_WRITER)(writer.handle)

@@ -4,9 +4,9 @@ import azure.functions as func
 
 from runtime.azure.blob_storage import COOL
 from runtime.azure.blob_writer import MoverWriter
+from runtime.azure.functions._shared import on_post
+from twin_contract.functions import COLD_CONTAINER_URL, COLD_WRITER
 
-writer = MoverWriter("COLD_CONTAINER_URL", COOL)
+writer = MoverWriter(COLD_CONTAINER_URL, COOL)
 bp = func.Blueprint()
-bp.function_name("cold_writer")(
-    bp.route(route="cold-writer", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)(writer.handle)
-)
+on_post(bp, COLD_WRITER)(writer.handle)

@@ -5,37 +5,25 @@ Failures raise: the queue retries the message, then keeps it in the poison queue
 
 from __future__ import annotations
 
-import functools
-
 import azure.functions as func
 
-from runtime.azure.bridge import record_sender
+from runtime.azure.bridge import BRIDGES
 from runtime.azure.environment import handler_environment
-from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
-from runtime.core.envelope import PROCESSING_LAYER
-from runtime.core.http_client import validate_url
-from runtime.core.sender import RecordSender
-from runtime.core.telemetry import as_records, normalize_record
+from runtime.azure.functions._shared import message_json, on_queue
+from runtime.core.telemetry import normalized_records
+from twin_contract.azure_names import CONNECTOR_QUEUE
+from twin_contract.functions import CONNECTOR
+from twin_contract.wire import PROCESSING_LAYER
 
 _env = handler_environment()
-REMOTE_URL = _env.required("REMOTE_URL", parse=validate_url)
-REMOTE_TOKEN_SECRET = _env.required("REMOTE_TOKEN_SECRET")
+_sender = BRIDGES.remote_sender(_env, PROCESSING_LAYER)
 _env.check()
 
 bp = func.Blueprint()
 
 
-@functools.cache
-def _sender() -> RecordSender:
-    return record_sender(REMOTE_URL, REMOTE_TOKEN_SECRET, PROCESSING_LAYER)
-
-
+@on_queue(bp, CONNECTOR, CONNECTOR_QUEUE)
 def forward(message: func.QueueMessage) -> int:
-    records = [normalize_record(raw) for raw in as_records(message_json(message))]
+    records = normalized_records(message_json(message))
     _sender().put(records)
     return len(records)
-
-
-bp.function_name("connector")(
-    bp.queue_trigger(arg_name="message", queue_name="connector", connection=QUEUE_CONNECTION)(forward)
-)

@@ -19,18 +19,20 @@ from typing import Any
 import azure.functions as func
 
 from runtime.azure.environment import handler_environment
-from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
+from runtime.azure.functions._shared import message_json, on_queue
 from runtime.azure.queues import QueueClient
 from runtime.core.limits import parse_json
 from runtime.core.record_identity import RECORD_ID, ingress_id
 from runtime.core.telemetry import TelemetryError, find_device_id, format_timestamp, normalize_record
+from twin_contract import functions as s
+from twin_contract.azure_names import TELEMETRY_QUEUE
 
 DEVICE_ID_PROPERTY = "iothub-connection-device-id"
 ENQUEUED_TIME_PROPERTY = "iothub-enqueuedtime"
 logger = logging.getLogger(__name__)
 
 _env = handler_environment()
-TARGET_QUEUE_URL = _env.required("TARGET_QUEUE_URL")
+TARGET_QUEUE_URL = _env.required(s.TARGET_QUEUE_URL)
 _env.check()
 
 bp = func.Blueprint()
@@ -52,7 +54,8 @@ def record_from_event(event: Any) -> dict[str, Any]:
         raise TelemetryError("the telemetry body must be a JSON object")
     body_id = find_device_id(body)
     if body_id is not None and body_id != device_id:
-        logger.warning("device id %r in the body differs from the hub's %r; using the hub's", body_id, device_id)
+        logger.warning("device id %r in the body differs from the hub's %r; using the hub's", body_id, device_id,
+                       extra={"device_id": device_id})
     received = system.get(ENQUEUED_TIME_PROPERTY) or event.get("eventTime") or format_timestamp(datetime.now(timezone.utc))
     return normalize_record(
         {key: value for key, value in body.items() if key != RECORD_ID},  # ids are the twin's to give
@@ -62,12 +65,8 @@ def record_from_event(event: Any) -> dict[str, Any]:
     )
 
 
+@on_queue(bp, s.DISPATCHER, TELEMETRY_QUEUE)
 def dispatch(message: func.QueueMessage) -> dict[str, Any]:
     record = record_from_event(message_json(message))
     QueueClient(TARGET_QUEUE_URL).send(record)
     return record
-
-
-bp.function_name("dispatcher")(
-    bp.queue_trigger(arg_name="message", queue_name="telemetry", connection=QUEUE_CONNECTION)(dispatch)
-)

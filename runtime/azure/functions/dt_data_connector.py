@@ -4,43 +4,30 @@ answer 500 (retryable), never an empty history that hides them (a predecessor de
 
 from __future__ import annotations
 
-import functools
-
 import azure.functions as func
 
-from runtime.azure.bridge import remote_client
+from runtime.azure.bridge import BRIDGES
 from runtime.azure.environment import handler_environment
+from runtime.azure.functions._shared import on_post
 from runtime.azure.http import serve
-from runtime.core.http_client import InterCloudClient, validate_url
 from runtime.core.reader import LatestQuery, RangeQuery
+from twin_contract import functions as s
+from twin_contract.registry import LAST_ENTRY_URL_KEY
 
 _env = handler_environment()
-INBOUND_TOKEN_SECRET = _env.required("INBOUND_TOKEN_SECRET")
-REMOTE_URL = _env.required("REMOTE_URL", parse=validate_url)
-REMOTE_LAST_ENTRY_URL = _env.required("REMOTE_LAST_ENTRY_URL", parse=validate_url)
-REMOTE_TOKEN_SECRET = _env.required("REMOTE_TOKEN_SECRET")
+INBOUND_TOKEN_SECRET = _env.required(s.INBOUND_TOKEN_SECRET)
+_range_client = BRIDGES.remote_client(_env)
+_latest_client = BRIDGES.remote_client(_env, key=LAST_ENTRY_URL_KEY)
 _env.check()
 
 bp = func.Blueprint()
 
 
-@functools.cache
-def _client(url: str) -> InterCloudClient:
-    return remote_client(url, REMOTE_TOKEN_SECRET)
-
-
+@on_post(bp, s.DT_DATA_CONNECTOR)
 def forward_range(req: func.HttpRequest) -> func.HttpResponse:
-    return serve(req, INBOUND_TOKEN_SECRET, lambda body: _client(REMOTE_URL).post(RangeQuery.from_dict(body).to_dict()))
+    return serve(req, INBOUND_TOKEN_SECRET, lambda body: _range_client().post(RangeQuery.from_dict(body).to_dict()))
 
 
+@on_post(bp, s.DT_DATA_CONNECTOR_LAST_ENTRY)
 def forward_latest(req: func.HttpRequest) -> func.HttpResponse:
-    return serve(req, INBOUND_TOKEN_SECRET,
-                 lambda body: _client(REMOTE_LAST_ENTRY_URL).post(LatestQuery.from_dict(body).to_dict()))
-
-
-bp.function_name("dt_data_connector")(
-    bp.route(route="dt-data-connector", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)(forward_range)
-)
-bp.function_name("dt_data_connector_last_entry")(
-    bp.route(route="dt-data-connector-last-entry", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)(forward_latest)
-)
+    return serve(req, INBOUND_TOKEN_SECRET, lambda body: _latest_client().post(LatestQuery.from_dict(body).to_dict()))

@@ -14,13 +14,15 @@ from typing import Any
 import azure.functions as func
 
 from runtime.azure.environment import handler_environment, project_bundle_dir
-from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
+from runtime.azure.functions._shared import message_json, on_post, on_queue
 from runtime.azure.http import serve
 from runtime.core.errors import InvalidInput
+from twin_contract import functions as s
+from twin_contract.azure_names import EVENT_ACTIONS_QUEUE
 
 _env = handler_environment()
 PROJECT_BUNDLE_DIR = project_bundle_dir(_env)
-ACTION_TOKEN_SECRET = _env.optional("ACTION_TOKEN_SECRET")  # unset: every HTTP call gets 401
+ACTION_TOKEN_SECRET = _env.optional(s.ACTION_TOKEN_SECRET)  # unset: every HTTP call gets 401
 _env.check()
 
 bp = func.Blueprint()
@@ -39,11 +41,13 @@ def action(name: str) -> Callable[[Any], Any]:
     return _loaded[name]
 
 
+@on_queue(bp, s.EVENT_ACTION, EVENT_ACTIONS_QUEUE)
 def run_queued(message: func.QueueMessage) -> Any:
     event = message_json(message)
     return action(event["action"])({"rule": event.get("rule"), "record": event.get("record")})
 
 
+@on_post(bp, s.EVENT_ACTION, "event-actions/{name}", name="event_action_http")
 def run_http(req: func.HttpRequest) -> func.HttpResponse:
     name = req.route_params.get("name", "")
     return serve(req, ACTION_TOKEN_SECRET, lambda body: {"status": "done", "result": _jsonable(action(name)(body))})
@@ -51,11 +55,3 @@ def run_http(req: func.HttpRequest) -> func.HttpResponse:
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
-
-
-bp.function_name("event_action")(
-    bp.queue_trigger(arg_name="message", queue_name="event-actions", connection=QUEUE_CONNECTION)(run_queued)
-)
-bp.function_name("event_action_http")(
-    bp.route(route="event-actions/{name}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)(run_http)
-)

@@ -1,4 +1,5 @@
-"""L2: evaluate the project's event rules against stored records and start their actions.
+"""L2: evaluate the project's event rules against stored records and start their actions
+(runtime.core.event_checker).
 
 `function`/`lambda` actions → the `event-actions` queue (`{"action", "rule", "record"}`);
 `logic_app` → POST to the workflow's trigger URL (a Key Vault secret: it carries a SAS signature)
@@ -8,49 +9,45 @@ with `{InputData, FunctionA_Url, FunctionB_Url, ActionToken}`; `feedback` → th
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import azure.functions as func
 
-from runtime.azure.bridge import remote_client
+from runtime.azure.bridge import BRIDGES
 from runtime.azure.environment import handler_environment, project_bundle_dir
-from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
+from runtime.azure.functions._shared import message_json, on_queue
 from runtime.azure.keyvault import get_secret
 from runtime.azure.queues import QueueClient
-from runtime.core.config import ConfigurationError
-from runtime.core.events import EventRule, read_rules_file
-from runtime.core.telemetry import as_records, normalize_record
+from runtime.core.event_checker import EventChecker, deployed_rules
+from runtime.core.events import EventRule
+from twin_contract import functions as s
+from twin_contract.azure_names import EVENT_CHECKER_QUEUE
 
 QUEUE_ACTIONS = ("function", "lambda")
 WORKFLOW_ACTIONS = ("logic_app",)
 
 _env = handler_environment()
 PROJECT_BUNDLE_DIR = project_bundle_dir(_env)
-ACTION_QUEUE_URL = _env.required("EVENT_ACTIONS_QUEUE_URL")
-WORKFLOW_URL_SECRET = _env.optional("WORKFLOW_URL_SECRET")
-ACTION_TOKEN_SECRET = _env.optional("ACTION_TOKEN_SECRET")
-FEEDBACK_QUEUE_URL = _env.optional("FEEDBACK_QUEUE_URL")
+ACTION_QUEUE_URL = _env.required(s.EVENT_ACTIONS_QUEUE_URL)
+WORKFLOW_URL_SECRET = _env.optional(s.WORKFLOW_URL_SECRET)
+ACTION_TOKEN_SECRET = _env.optional(s.ACTION_TOKEN_SECRET)
+FEEDBACK_QUEUE_URL = _env.optional(s.FEEDBACK_QUEUE_URL)
 _env.check()
 
 bp = func.Blueprint()
 
 
-def _load_rules(path: Path) -> list[EventRule]:
-    rules = read_rules_file(path)
-    problems = []
-    for index, rule in enumerate(rules):
-        kind = rule.action["type"]
-        if kind not in QUEUE_ACTIONS + WORKFLOW_ACTIONS:
-            problems.append(f"rule {index}: action type {kind!r} does not run on Azure")
-        elif kind in WORKFLOW_ACTIONS and not (WORKFLOW_URL_SECRET and ACTION_TOKEN_SECRET):
-            problems.append(f"rule {index}: a logic_app action needs WORKFLOW_URL_SECRET and ACTION_TOKEN_SECRET")
-    if problems:
-        raise ConfigurationError(problems)
-    return rules
+def action_problem(action: Mapping[str, Any]) -> str | None:
+    kind = action["type"]
+    if kind not in QUEUE_ACTIONS + WORKFLOW_ACTIONS:
+        return f"action type {kind!r} does not run on Azure"
+    if kind in WORKFLOW_ACTIONS and not (WORKFLOW_URL_SECRET and ACTION_TOKEN_SECRET):
+        return "a logic_app action needs WORKFLOW_URL_SECRET and ACTION_TOKEN_SECRET"
+    return None
 
 
-RULES = _load_rules(PROJECT_BUNDLE_DIR / "config_events.json")
+RULES = deployed_rules(PROJECT_BUNDLE_DIR, action_problem)
 
 
 def action_url(name: str) -> str:
@@ -58,35 +55,23 @@ def action_url(name: str) -> str:
     return f"https://{os.environ.get('WEBSITE_HOSTNAME', 'localhost')}/api/event-actions/{name}"
 
 
-def check(message: func.QueueMessage) -> int:
-    fired = 0
-    for record in (normalize_record(raw) for raw in as_records(message_json(message))):
-        for rule in RULES:
-            if rule.condition.holds(record):
-                _run(rule, record)
-                fired += 1
-    return fired
-
-
-def _run(rule: EventRule, record: dict[str, Any]) -> None:
-    action, data = rule.action, {"rule": rule.definition, "record": record}
+def _start(rule: EventRule, data: dict[str, Any]) -> None:
+    action = rule.action
     if action["type"] in QUEUE_ACTIONS:
         QueueClient(ACTION_QUEUE_URL).send({"action": action["functionName"], **data})
-    else:
-        workflow = remote_client(get_secret(WORKFLOW_URL_SECRET), ACTION_TOKEN_SECRET)
-        workflow.post({
-            "InputData": data,
-            "FunctionA_Url": action_url(action["functionName"]),
-            "FunctionB_Url": action_url(action["functionNameB"]),
-            "ActionToken": get_secret(ACTION_TOKEN_SECRET),
-        })
-    feedback = action.get("feedback")
-    if feedback and FEEDBACK_QUEUE_URL:
-        device_id = feedback.get("iotDeviceId") or feedback.get("device_id") or record["device_id"]
-        QueueClient(FEEDBACK_QUEUE_URL).send({"device_id": device_id, "payload": feedback.get("payload"),
-                                              "rule": rule.definition})
+        return
+    workflow = BRIDGES.client(get_secret(WORKFLOW_URL_SECRET), ACTION_TOKEN_SECRET)
+    workflow.post({
+        "InputData": data,
+        "FunctionA_Url": action_url(action["functionName"]),
+        "FunctionB_Url": action_url(action["functionNameB"]),
+        "ActionToken": get_secret(ACTION_TOKEN_SECRET),
+    })
 
 
-bp.function_name("event_checker")(
-    bp.queue_trigger(arg_name="message", queue_name="event-checker", connection=QUEUE_CONNECTION)(check)
-)
+checker = EventChecker(RULES, _start, QueueClient(FEEDBACK_QUEUE_URL).send if FEEDBACK_QUEUE_URL else None)
+
+
+@on_queue(bp, s.EVENT_CHECKER, EVENT_CHECKER_QUEUE)
+def check(message: func.QueueMessage) -> int:
+    return checker(message_json(message))

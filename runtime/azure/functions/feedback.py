@@ -15,32 +15,29 @@ import azure.functions as func
 
 from runtime.azure import identity, rest
 from runtime.azure.environment import handler_environment
-from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
-from runtime.core.telemetry import TelemetryError, format_timestamp, validate_device_id
+from runtime.azure.functions._shared import message_json, on_queue
+from runtime.core.feedback import Feedback
+from runtime.core.telemetry import format_timestamp
+from twin_contract import functions as s
+from twin_contract.azure_names import FEEDBACK_QUEUE
 
 API_VERSION = "2021-04-12"
 
 _env = handler_environment()
-IOT_HUB_HOST = _env.required("IOT_HUB_HOST")
+IOT_HUB_HOST = _env.required(s.IOT_HUB_HOST)
 _env.check()
 
 bp = func.Blueprint()
 
 
+@on_queue(bp, s.FEEDBACK, FEEDBACK_QUEUE)
 def send_feedback(message: func.QueueMessage) -> str:
-    event = message_json(message)
-    if not isinstance(event, dict) or "payload" not in event:
-        raise TelemetryError("feedback needs {device_id, payload}")
-    device_id = validate_device_id(event.get("device_id"))
+    feedback = Feedback.parse(message_json(message))
+    device_id = feedback.device_id
     patch = {"properties": {"desired": {"feedback": {
-        "message": event["payload"], "rule": (event.get("rule") or {}).get("condition"),
+        **feedback.message, "rule": (feedback.rule or {}).get("condition"),
         "sent": format_timestamp(datetime.now(timezone.utc)),
     }}}}
     rest.checked("PATCH", f"https://{IOT_HUB_HOST}/twins/{quote(device_id)}?api-version={API_VERSION}",
                  {"Content-Type": "application/json", **identity.bearer(identity.IOT_HUB)}, json.dumps(patch).encode())
     return device_id
-
-
-bp.function_name("feedback")(
-    bp.queue_trigger(arg_name="message", queue_name="feedback", connection=QUEUE_CONNECTION)(send_feedback)
-)

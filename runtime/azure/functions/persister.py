@@ -1,52 +1,40 @@
 """L2: store records in Cosmos DB (or send them to the hot writer on another cloud), update the
-twins when L4 is Azure Digital Twins, then queue the records for the event checker."""
+twins when L4 is Azure Digital Twins, then queue the records for the event checker
+(runtime.core.persister)."""
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
 import azure.functions as func
 
-from runtime.azure.bridge import record_sender
+from runtime.azure.bridge import BRIDGES
 from runtime.azure.digital_twins import TwinUpdater
 from runtime.azure.environment import handler_environment
-from runtime.azure.functions._shared import QUEUE_CONNECTION, cosmos_store, message_json
+from runtime.azure.functions._shared import cosmos_store, message_json, on_queue
 from runtime.azure.queues import QueueClient
 from runtime.core.config import positive_int
-from runtime.core.envelope import HOT_STORAGE_LAYER
 from runtime.core.http_client import validate_url
-from runtime.core.telemetry import as_records, normalize_record
+from runtime.core.persister import Persister
+from twin_contract import functions as s
+from twin_contract.azure_names import PERSISTER_QUEUE
+from twin_contract.wire import HOT_STORAGE_LAYER
 
 _env = handler_environment()
 MODE, SETTINGS = _env.mode(
-    local={"COSMOS_ENDPOINT": str, "COSMOS_DATABASE": str, "COSMOS_CONTAINER": str, "HOT_RETENTION_DAYS": positive_int},
-    remote={"REMOTE_URL": validate_url, "REMOTE_TOKEN_SECRET": str},
+    local={s.COSMOS_ENDPOINT: str, s.COSMOS_DATABASE: str, s.COSMOS_CONTAINER: str, s.HOT_RETENTION_DAYS: positive_int},
+    remote={s.REMOTE_URL: validate_url, s.REMOTE_TOKEN_SECRET: str},
 )
-ADT_URL = _env.optional("ADT_URL", parse=validate_url)
-EVENT_CHECKER_QUEUE_URL = _env.optional("EVENT_CHECKER_QUEUE_URL")
+ADT_URL = _env.optional(s.ADT_URL, parse=validate_url)
+EVENT_CHECKER_QUEUE_URL = _env.optional(s.EVENT_CHECKER_QUEUE_URL)
+persister = Persister(
+    store=BRIDGES.records_sink(MODE, SETTINGS, lambda: cosmos_store(_env, writable=True), HOT_STORAGE_LAYER),
+    update_twin=(lambda records: TwinUpdater(ADT_URL).update(records)) if ADT_URL else None,
+    check_events=(lambda records: QueueClient(EVENT_CHECKER_QUEUE_URL).send(records)) if EVENT_CHECKER_QUEUE_URL else None,
+)
 _env.check()
 
 bp = func.Blueprint()
 
 
-@functools.cache
-def _sink() -> Any:
-    if MODE == "local":
-        return cosmos_store(_env, writable=True)
-    return record_sender(SETTINGS["REMOTE_URL"], SETTINGS["REMOTE_TOKEN_SECRET"], HOT_STORAGE_LAYER)
-
-
+@on_queue(bp, s.PERSISTER, PERSISTER_QUEUE)
 def persist(message: func.QueueMessage) -> int:
-    records = [normalize_record(raw) for raw in as_records(message_json(message))]
-    _sink().put(records)
-    if ADT_URL and records:
-        TwinUpdater(ADT_URL).update(records)
-    if EVENT_CHECKER_QUEUE_URL and records:
-        QueueClient(EVENT_CHECKER_QUEUE_URL).send(records)
-    return len(records)
-
-
-bp.function_name("persister")(
-    bp.queue_trigger(arg_name="message", queue_name="persister", connection=QUEUE_CONNECTION)(persist)
-)
+    return persister(message_json(message))

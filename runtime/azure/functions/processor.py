@@ -7,12 +7,14 @@ from typing import Any
 import azure.functions as func
 
 from runtime.azure.environment import handler_environment, project_bundle_dir
-from runtime.azure.functions._shared import QUEUE_CONNECTION, message_json
+from runtime.azure.functions._shared import message_json, on_queue
 from runtime.azure.queues import QueueClient
 from runtime.core.processors import ProcessorRunner
+from twin_contract import functions as s
+from twin_contract.azure_names import PROCESSOR_QUEUE
 
 _env = handler_environment()
-PERSISTER_QUEUE_URL = _env.required("PERSISTER_QUEUE_URL")
+PERSISTER_QUEUE_URL = _env.required(s.PERSISTER_QUEUE_URL)
 PROJECT_BUNDLE_DIR = project_bundle_dir(_env)
 _env.check()
 
@@ -20,13 +22,6 @@ bp = func.Blueprint()
 _runner = ProcessorRunner(PROJECT_BUNDLE_DIR)
 
 
+@on_queue(bp, s.PROCESSOR, PROCESSOR_QUEUE)
 def process(message: func.QueueMessage) -> list[dict[str, Any]]:
-    records = _runner.run(message_json(message))
-    if records:
-        QueueClient(PERSISTER_QUEUE_URL).send(records)
-    return records
-
-
-bp.function_name("processor")(
-    bp.queue_trigger(arg_name="message", queue_name="processor", connection=QUEUE_CONNECTION)(process)
-)
+    return _runner.run_and_send(message_json(message), QueueClient(PERSISTER_QUEUE_URL).send)

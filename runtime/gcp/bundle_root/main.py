@@ -1,31 +1,22 @@
 """Entry module of every twin function on Google Cloud (copied to the archive root at synth).
 
-The function's entry point is a handler module name of `runtime.gcp`; it is imported, and its
-environment validated, when functions-framework loads the target at instance start.
+The function's entry point is a handler module name of `runtime.gcp` (twin_contract/functions.py);
+it is imported, and its environment validated, when functions-framework loads the target at
+instance start. Every line the handler logs names its role.
 """
 
-import functools
 import importlib
-import types
 
-ENTRY_POINTS = (
-    "dispatcher", "connector", "ingestion", "processor", "persister", "event_checker", "feedback",
-    "hot_writer", "hot_reader", "hot_reader_last_entry", "hot_to_cold", "cold_writer", "archive_writer",
-    "cold_to_archive",
-)
+from runtime.core.logs import runs_as
+from twin_contract.functions import GOOGLE, handler_modules
+
+ENTRY_POINTS = handler_modules(GOOGLE)
 
 
 def __getattr__(name):
     if name not in ENTRY_POINTS:
         raise AttributeError(name)
-    handler = importlib.import_module(f"runtime.gcp.{name}").handler
-    if isinstance(handler, types.FunctionType):
-        return handler
-
-    # functions-framework accepts plain functions only (some handlers are bound methods).
-    @functools.wraps(handler)
-    def entry(*args, **kwargs):
-        return handler(*args, **kwargs)
-
+    # A plain function (functions-framework accepts no bound methods), named like the entry point.
+    entry = runs_as(name, GOOGLE)(importlib.import_module(f"runtime.gcp.{name}").handler)
     entry.__name__ = name
     return entry

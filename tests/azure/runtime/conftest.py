@@ -34,7 +34,7 @@ def azure_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     identity.use_provider(lambda resource: (f"mi-token-for-{resource}", time.time() + 3600))
     keyvault.clear_cache()
-    monkeypatch.setattr(bridge, "RETRY_POLICY", FAST_RETRIES)
+    monkeypatch.setattr(bridge.BRIDGES, "retry_policy", FAST_RETRIES)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import sys
 
 import azure.functions as func
 import pytest
-from tests.runtime.runtime_testing import LoopbackServer, RecordedRequest, Reply, function_url
+from tests.runtime.runtime_testing import JsonLogLines, LoopbackServer, RecordedRequest, Reply, function_url
 
 from tests.azure.runtime.conftest import TOKEN
 
@@ -46,8 +46,8 @@ def aws(monkeypatch):
     from runtime.aws import bridge, clients, secrets
     from tests.azure.runtime.conftest import FAST_RETRIES
 
-    monkeypatch.setattr(bridge, "RETRY_POLICY", FAST_RETRIES)
-    monkeypatch.setattr(secrets, "_cached", {})
+    monkeypatch.setattr(bridge.BRIDGES, "retry_policy", FAST_RETRIES)
+    secrets.CACHE.clear()
     with moto.mock_aws():
         clients.client.cache_clear()
         clients.dynamodb_table.cache_clear()
@@ -66,11 +66,18 @@ def test_aws_connector_to_azure_ingestion(aws, load_function, fake_azure, monkey
                              REMOTE_TOKEN_SECRET=f"twin/inter-cloud/{CONNECTION}/token")
         records = [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{i}.000Z", "record_id": f"{i:032x}", "t": i}
                    for i in range(3)]
-        assert connector.handler(records) == {"count": 3}
+        with JsonLogLines() as logs:
+            assert connector.handler(records) == {"count": 3}
     finally:
         server.stop()
     assert fake_azure.queues["processor"] == [records]
     assert server.requests[0].headers["X-Inter-Cloud-Token"] == TOKEN
+    # One trace id on both sides of the bridge, each line naming its own cloud and function.
+    trace_id = json.loads(server.requests[0].body)["trace_id"]
+    (sent,) = logs.where(trace_id=trace_id, function="connector")
+    (received,) = logs.where(trace_id=trace_id, function="ingestion")
+    assert (sent["cloud"], sent["count"], received["cloud"], received["count"]) == ("aws", 3, "azure", 3)
+    assert received["connection"] == CONNECTION and received["source_cloud"] == "aws"
 
 
 def test_wrong_token_is_refused_and_not_retried(aws, load_function, fake_azure, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 
 import azure.functions as func
@@ -11,7 +12,8 @@ from tests.runtime.runtime_testing import LoopbackServer, contract_id, json_repl
 
 from runtime.azure.cosmos_store import CosmosHotStore
 from runtime.core.config import ConfigurationError
-from runtime.core.envelope import TWIN_UPDATE_LAYER, build_envelope
+from runtime.core.envelope import build_envelope
+from twin_contract.wire import TWIN_UPDATE_LAYER
 from tests.azure.runtime.conftest import TOKEN
 from tests.azure.runtime.memory_cosmos import InMemoryCosmosContainer
 
@@ -113,8 +115,7 @@ def test_persister_writes_cosmos_locally(load_function, fake_azure):
     module = load_function("persister", COSMOS_ENDPOINT="https://c", COSMOS_DATABASE="twin", COSMOS_CONTAINER="hot",
                            HOT_RETENTION_DAYS=30)
     store = CosmosHotStore(InMemoryCosmosContainer(), 30)
-    module._sink.cache_clear()
-    module._sink = lambda: store
+    module.persister = dataclasses.replace(module.persister, store=store.put)
     module.persist(queued(RECORD))
     assert store.latest("d1") == RECORD
 

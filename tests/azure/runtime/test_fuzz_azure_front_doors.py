@@ -79,7 +79,8 @@ def front_doors(load_function, fake_azure, reader_remote) -> Callable[[str], Cal
             return module.write
         if name == "adt_updater":
             from runtime.azure.digital_twins import TwinUpdater
-            from runtime.core.envelope import TWIN_UPDATE_LAYER, records_receiver
+            from runtime.core.envelope import records_receiver
+            from twin_contract.wire import TWIN_UPDATE_LAYER
 
             module = load_function("adt_updater", UPDATER_TOKEN_SECRET="inbound-token", ADT_URL="https://adt.example")
             module._receive = records_receiver(TWIN_UPDATE_LAYER, TwinUpdater(fake_azure.url).update)  # loopback

@@ -1,0 +1,44 @@
+"""The dependency rules between the code layers (docs/design.md §2) that concern the runtime,
+the stacks and the constructs; tests/ops/test_layering.py holds those of twin_ops and twin_contract,
+tests/runtime/test_core_is_cloud_neutral.py the runtime core's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.ops.test_layering import imported_modules
+
+# package → top-level packages of this repository it must not import
+FORBIDDEN = {
+    "runtime": ("cdk_app", "constructs_lib", "twin_ops", "tests"),  # it runs in the clouds, alone
+    "constructs_lib": ("cdk_app", "twin_ops", "runtime"),  # constructs get typed props
+    "cdk_app": ("runtime",),  # twin_ops only through the `python -m cdk_app` shim
+}
+
+
+def python_files(package: str) -> list[Path]:
+    return sorted((REPO / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_packages_keep_their_dependency_rules(package: str) -> None:
+    bad = sorted(
+        f"{path.relative_to(REPO)}: {module}"
+        for path in python_files(package)
+        for module in imported_modules(path)
+        if module.split(".")[0] in FORBIDDEN[package]
+    )
+    assert bad == []
+
+
+def test_cdk_app_reaches_twin_ops_only_through_its_module_shim() -> None:
+    bad = sorted(
+        str(path.relative_to(REPO))
+        for path in python_files("cdk_app")
+        if path.name != "__main__.py" and any(module.split(".")[0] == "twin_ops" for module in imported_modules(path))
+    )
+    assert bad == []
+
