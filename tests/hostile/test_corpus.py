@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -72,13 +71,12 @@ def test_bad_project_gets_one_report_and_writes_nothing(case, tmp_path, monkeypa
     before = tree_state(tmp_path)
     monkeypatch.setenv("CDK_OUTDIR", str(tmp_path / "out"))
     monkeypatch.setenv("CDK_CONTEXT_JSON", json.dumps({"project": str(project), "tf_outdir": str(tmp_path / "tf")}))
+    # Refused before any App exists: building one would already be the start of a synth.
+    monkeypatch.setattr("cdk_app.main.cdk.App", lambda *args, **kwargs: pytest.fail(f"{case.id}: an App was built"))
     capsys.readouterr()
-    started = time.perf_counter()
     code = main()
-    elapsed = time.perf_counter() - started
     check_report(case, project, code, capsys.readouterr().err)
     assert tree_state(tmp_path) == before  # no out/, no tf/, nothing changed or added anywhere
-    assert elapsed < 1.0, f"{case.id} took {elapsed:.2f} s"  # refused well before any synth
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -51,15 +52,29 @@ def https_request(method: str, url: str, headers: Mapping[str, str], body: bytes
         connection.close()
 
 
-class EntraTokens:
-    """DefaultAzureCredential tokens per scope, reused until five minutes before they expire."""
+# Terraform's service principal variables and the azure-identity ones they stand for.
+TERRAFORM_SERVICE_PRINCIPAL = {"ARM_TENANT_ID": "tenant_id", "ARM_CLIENT_ID": "client_id", "ARM_CLIENT_SECRET": "client_secret"}
 
-    def __init__(self) -> None:
+
+def terraform_service_principal(environ: Mapping[str, str]) -> dict[str, str] | None:
+    """The ARM_* service principal Terraform uses, when it is set in full and no AZURE_* one is:
+    DefaultAzureCredential reads only AZURE_*, and a deployer set up for Terraform has ARM_*."""
+    if environ.get("AZURE_CLIENT_ID") or not all(environ.get(name) for name in TERRAFORM_SERVICE_PRINCIPAL):
+        return None
+    return {argument: environ[name] for name, argument in TERRAFORM_SERVICE_PRINCIPAL.items()}
+
+
+class EntraTokens:
+    """Entra ID tokens per scope, reused until five minutes before they expire: Terraform's ARM_*
+    service principal when set, else DefaultAzureCredential (AZURE_*, `az login`, managed identity)."""
+
+    def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
         try:
-            from azure.identity import DefaultAzureCredential
+            from azure.identity import ClientSecretCredential, DefaultAzureCredential
         except ImportError as error:  # a deploy extra, not needed by `make synth`
             raise PostDeployError("the Azure post-deploy steps need azure-identity: pip install -e '.[deploy]'") from error
-        self._credential = DefaultAzureCredential()
+        principal = terraform_service_principal(environ)
+        self._credential = ClientSecretCredential(**principal) if principal else DefaultAzureCredential()
         self._cache: dict[str, tuple[str, float]] = {}
 
     def __call__(self, scope: str) -> str:
