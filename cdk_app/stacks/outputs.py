@@ -25,7 +25,7 @@ class LayerOutputs:
     """Base of every layer's outputs. `endpoints`: the bridge receivers of a Terraform stack, for
     senders on another Terraform cloud (CDK Terrain cross-stack references, docs/terrain-bridges.md).
     `health`: the cloud's monitoring so far (its alarm channel and the layers it watches, a
-    `<cloud>/monitoring.py` dataclass), set when the stack completes (docs/design.md §10)."""
+    `<cloud>/monitoring.py` dataclass), set when the stack completes (docs/design.md §8)."""
 
     endpoints: Mapping[str, InterCloudEndpoint] = field(default_factory=dict, kw_only=True)
     health: object | None = field(default=None, kw_only=True)

@@ -78,7 +78,7 @@ class LayerAlerts(Construct):
                 combiner="OR",
                 conditions=conditions,
                 notification_channels=list(self._props.channels),
-                alert_strategy=MonitoringAlertPolicyAlertStrategy(auto_close="1800s"),
+                alert_strategy=MonitoringAlertPolicyAlertStrategy(auto_close="1800s", notification_prompts=["OPENED", "CLOSED"]),
                 documentation=MonitoringAlertPolicyDocumentation(content=f"{what} {RUNBOOK}", mime_type="text/markdown"),
                 severity="ERROR",
             )

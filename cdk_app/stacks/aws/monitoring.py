@@ -1,4 +1,4 @@
-"""Alarms and the health dashboard of the AWS stacks (docs/design.md §10).
+"""Alarms and the health dashboard of the AWS stacks (docs/design.md §8).
 
 Each AWS layer stack alarms what it made itself, found in its own construct tree once it is built
 (every named function, every failure queue, the telemetry rule), so a function or queue added

@@ -1,4 +1,4 @@
-"""Alerts and the health workbook of the Azure stacks (docs/design.md §10).
+"""Alerts and the health workbook of the Azure stacks (docs/design.md §8).
 
 Each Azure layer stack alerts on what it made: its Function App (failures, poison messages,
 bridge failures, all read from the layer's Application Insights) and, on L1, the Event Grid

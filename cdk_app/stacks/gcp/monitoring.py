@@ -1,4 +1,4 @@
-"""Alert policies and the health dashboard of the Google stacks (docs/design.md §10).
+"""Alert policies and the health dashboard of the Google stacks (docs/design.md §8).
 
 Each Google layer stack alerts on what it made, found in its own construct tree once it is built:
 its functions' errors and throttles, its dead-letter subscriptions. The first Google stack in
