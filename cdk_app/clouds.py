@@ -102,6 +102,26 @@ CLOUDS: dict[Provider, Cloud] = {
                     ),
                 ),
             ),
+            PostDeploy(
+                "aws-grafana-dashboards", Layer.L5,
+                "provision Grafana's data source for the twin and the twin's dashboard",
+                aws_access=(
+                    AwsAccess(
+                        ("cloudformation:DescribeStacks",), "cloudformation", "stack/{twin}-l5/*",
+                        "the L5 stack's outputs (CloudFormation appends the stack's id to its name)",
+                    ),
+                    AwsAccess(
+                        ("secretsmanager:GetSecretValue",), "secretsmanager", "secret:{twin}/inter-cloud/*_l5_dashboard/token-*",
+                        "the dashboard connection's token, whichever cloud holds L3 hot (Secrets Manager appends a random suffix)",
+                    ),
+                    AwsAccess(
+                        ("grafana:ListWorkspaceServiceAccounts", "grafana:CreateWorkspaceServiceAccount",
+                         "grafana:CreateWorkspaceServiceAccountToken", "grafana:DeleteWorkspaceServiceAccountToken"),
+                        "grafana", "/workspaces/*",
+                        "the twin's Grafana workspace, whose id is generated at deploy time",
+                    ),
+                ),
+            ),
         ),
     ),
     Provider.AZURE: Cloud(
@@ -130,6 +150,11 @@ CLOUDS: dict[Provider, Cloud] = {
             PostDeploy(
                 "azure-digital-twins", Layer.L4,
                 "upload the DTDL models, twins and relationships to Azure Digital Twins",
+                environment=_AZURE_IDENTITY,
+            ),
+            PostDeploy(
+                "azure-grafana-dashboards", Layer.L5,
+                "add the Infinity plugin, provision Grafana's data source for the twin and the twin's dashboard",
                 environment=_AZURE_IDENTITY,
             ),
         ),

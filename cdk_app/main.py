@@ -21,7 +21,7 @@ from constructs import Construct
 
 from cdk_app.bundles import BundleStager
 from cdk_app.config import ConfigProblem, ProjectConfigError, load_project
-from cdk_app.config.model import Layer, ProjectConfig, Provider
+from cdk_app.config.model import ProjectConfig, Provider
 from cdk_app.paths import REPO_ROOT
 from cdk_app.settings import SettingsError, SynthSettings
 from cdk_app.summary import (
@@ -32,7 +32,7 @@ from cdk_app.summary import (
     render_warnings,
     terraform_resource_count,
 )
-from cdk_app.topology import Topology, plan
+from cdk_app.topology import Topology, plan_project
 from constructs_lib.quota import QuotaExceeded
 
 # The project file that holds what a QuotaExceeded names.
@@ -90,7 +90,7 @@ def run(context: dict, outdir: str | None) -> int:
     app = cdk.App(outdir=outdir, context=context)
     if not outdir:
         outputs.append(_Output(Path(app.outdir), existed=False))  # the App's own temporary folder
-    topology = plan(config.name, config.providers)
+    topology = plan_project(config)
     try:
         result = synthesize(app, config, topology, settings)
     except QuotaExceeded as error:  # a limit the project exceeds (e.g. a device shard overfills)
@@ -150,7 +150,7 @@ def _discard(outputs: list[_Output]) -> None:
 @dataclass(frozen=True)
 class SynthResult:
     summaries: list[StackSummary]  # one row per stack, in deploy order
-    aws_stacks: dict  # Layer -> AWS stack construct (for tests and cdk-nag)
+    aws_stacks: dict  # Layer (or Part, for a stack split off a layer) -> AWS stack construct (tests, cdk-nag)
     assembly: cx_api.CloudAssembly
 
 
@@ -175,8 +175,7 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
     # Absolute: CDK Terrain resolves a relative asset path against a cdktf.json we do not have.
     bundles = BundleStager(config, Path(app.outdir).resolve() / ".bundles")
     # Terraform first: the pipeline grants each Terraform step the state its written stack uses.
-    terraform_layers = [layer for layer in Layer if topology.cloud(layer) is not Provider.AWS]
-    if terraform_layers:
+    if any(stack.cloud is not Provider.AWS for stack in topology.stacks):
         _synth_terraform(config, topology, settings, bundles)
     aws_stacks: dict = {}
 
@@ -194,16 +193,18 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
     assembly = app.synth()
 
     rows = {}
-    for layer, stack in aws_stacks.items():
+    for stack in aws_stacks.values():
         # Inside a pipeline stage the template sits in the stage's own assembly directory.
         template_path = Path(cdk.Stage.of(stack).outdir) / stack.template_file
         resources, nested = cloudformation_resource_count(template_path)
-        rows[layer] = StackSummary(stack.stack_name, Provider.AWS, resources, str(template_path), nested)
-    for layer in terraform_layers:
-        name = topology.stack_name(layer)
-        stack_json = settings.tf_outdir / "stacks" / name / "cdk.tf.json"
-        rows[layer] = StackSummary(name, topology.cloud(layer), terraform_resource_count(stack_json), str(stack_json))
-    return SynthResult([rows[layer] for layer in topology.deploy_order], aws_stacks, assembly)
+        rows[stack.stack_name] = StackSummary(stack.stack_name, Provider.AWS, resources, str(template_path), nested)
+    for twin_stack in topology.stacks:
+        if twin_stack.cloud is not Provider.AWS:
+            stack_json = settings.tf_outdir / "stacks" / twin_stack.name / "cdk.tf.json"
+            rows[twin_stack.name] = StackSummary(
+                twin_stack.name, twin_stack.cloud, terraform_resource_count(stack_json), str(stack_json)
+            )
+    return SynthResult([rows[stack.name] for stack in topology.stacks], aws_stacks, assembly)
 
 
 def _synth_terraform(config: ProjectConfig, topology: Topology, settings: SynthSettings, bundles: BundleStager) -> None:

@@ -67,7 +67,7 @@ def render_table(stacks: list[StackSummary], topology: Topology) -> str:
         for b in topology.bridges:
             lines.append(
                 f"  {b.connection_id}: {b.label} "
-                f"({topology.stack_name(b.sender_layer)} → {topology.stack_name(b.receiver_layer)})"
+                f"({topology.sender_stack(b).name} → {topology.receiver_stack(b).name})"
             )
     else:
         lines.append("")
@@ -76,19 +76,30 @@ def render_table(stacks: list[StackSummary], topology: Topology) -> str:
 
 
 def render_mermaid(topology: Topology) -> str:
-    """Layers as nodes grouped by cloud; bridges as labelled dotted edges."""
-    node = {layer: layer.value.replace("-", "_") for layer in Layer}
+    """Stacks as nodes grouped by cloud; bridges as labelled dotted edges."""
+    node = {(stack.layer, stack.part): stack.suffix.replace("-", "_") for stack in topology.stacks}
     lines = [f"# Topology of {topology.twin_name}", "", "```mermaid", "flowchart LR"]
     for cloud in topology.clouds:
         lines.append(f'  subgraph {cloud.value}["{CLOUDS[cloud].title}"]')
-        for layer in topology.layers_on(cloud):
-            lines.append(f'    {node[layer]}["{layer.title}<br/>{topology.stack_name(layer)}"]')
+        for stack in sorted((s for s in topology.stacks if s.cloud is cloud), key=_diagram_position):
+            lines.append(f'    {node[stack.layer, stack.part]}["{stack.title}<br/>{stack.name}"]')
         lines.append("  end")
     for source, target in DATA_PATH:
-        if topology.cloud(source) is topology.cloud(target):
-            lines.append(f"  {node[source]} --> {node[target]}")
+        if topology.placed(source) and topology.placed(target) and topology.cloud(source) is topology.cloud(target):
+            lines.append(f"  {node[source, None]} --> {node[target, None]}")
+    for stack in topology.stacks:
+        if stack.part is not None:  # a part works for its layer (the feedback receiver → L1's devices)
+            lines.append(f"  {node[stack.layer, stack.part]} --> {node[stack.layer, None]}")
     for b in topology.bridges:
-        lines.append(f'  {node[b.sender_layer]} -. "{b.connection_id}" .-> {node[b.receiver_layer]}')
+        sender, receiver = topology.sender_stack(b), topology.receiver_stack(b)
+        lines.append(
+            f'  {node[sender.layer, sender.part]} -. "{b.connection_id}" .-> {node[receiver.layer, receiver.part]}'
+        )
     lines.append("```")
     lines.append("")
     return "\n".join(lines)
+
+
+def _diagram_position(stack) -> tuple[int, int]:
+    """Layers in their natural order, a part right after its layer."""
+    return list(Layer).index(stack.layer), 0 if stack.part is None else 1

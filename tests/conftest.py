@@ -70,12 +70,12 @@ def synthesize_project(project: Path, workdir: Path) -> Synthesized:
     from cdk_app.config import load_project
     from cdk_app.main import synthesize
     from cdk_app.settings import SynthSettings
-    from cdk_app.topology import plan
+    from cdk_app.topology import plan_project
 
     outdir, tf_outdir = workdir / "cdk.out", workdir / "cdktf.out"
     app = cdk.App(outdir=str(outdir), context={"project": str(project), "tf_outdir": str(tf_outdir)})
     config = load_project(project)
-    topology = plan(config.name, config.providers)
+    topology = plan_project(config)
     result = synthesize(app, config, topology, SynthSettings.from_app(app))
     return Synthesized(result.assembly, result.aws_stacks, outdir, tf_outdir, config, topology)
 

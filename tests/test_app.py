@@ -209,6 +209,7 @@ PLACEMENTS = [
          "layer_3_cold_provider": "aws", "layer_3_archive_provider": "google", "layer_4_provider": "azure",
          "layer_5_provider": "azure"},
         WITHOUT_EVENTS,
+        {},
         id="google-front-azure-twin",
     ),
     pytest.param(
@@ -216,15 +217,17 @@ PLACEMENTS = [
          "layer_3_cold_provider": "azure", "layer_3_archive_provider": "aws", "layer_4_provider": "azure",
          "layer_5_provider": "aws"},
         {},
+        # The example returns feedback to devices: the L1 feedback receiver is a stack on L1's cloud.
+        {f"{TWIN}-l1-feedback": "azure"},
         id="aws-core-azure-edges",
     ),
 ]
 
 
-@pytest.mark.parametrize("providers, overrides", PLACEMENTS)
-def test_stack_placement(synth_project, providers, overrides):
+@pytest.mark.parametrize("providers, overrides, parts", PLACEMENTS)
+def test_stack_placement(synth_project, providers, overrides, parts):
     synthesized = synth_project(providers, **overrides)
-    clouds = providers_by_stack(providers)
+    clouds = {**providers_by_stack(providers), **parts}
     assert {s.stack_name for s in synthesized.assembly.stacks} == {s for s, c in clouds.items() if c == "aws"}
     on_terraform = {p.parent.name for p in synthesized.tf_outdir.glob("stacks/*/cdk.tf.json")}
     assert on_terraform == {s for s, c in clouds.items() if c != "aws"}

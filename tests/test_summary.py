@@ -10,7 +10,7 @@ import pytest
 
 from cdk_app.config.model import Layer, Provider, Providers
 from cdk_app.summary import StackSummary, render_mermaid, render_table
-from cdk_app.topology import plan
+from cdk_app.topology import Features, plan
 
 TWIN = "demo"
 ALL_AWS = ("aws",) * 7
@@ -27,14 +27,11 @@ TITLES = {"aws": "AWS", "azure": "Azure", "google": "Google Cloud"}
 
 
 def topology(combo):
-    return plan(TWIN, Providers.of({layer: Provider(value) for layer, value in zip(Layer, combo)}))
+    return plan(TWIN, Providers.of({layer: Provider(value) for layer, value in zip(Layer, combo, strict=True)}), Features())
 
 
 def rows(topo):
-    return [
-        StackSummary(topo.stack_name(layer), topo.cloud(layer), 3 + i, f"out/{topo.stack_name(layer)}.json")
-        for i, layer in enumerate(topo.deploy_order)
-    ]
+    return [StackSummary(stack.name, stack.cloud, 3 + i, f"out/{stack.name}.json") for i, stack in enumerate(topo.stacks)]
 
 
 def subgraphs(diagram: str) -> dict[str, tuple[str, set[str]]]:
@@ -160,3 +157,27 @@ def test_resource_count_includes_nested_stacks(tmp_path):
     write("parent.template.json", {"Queue": {"Type": "AWS::SQS::Queue"}, "Child": nested})
     write("child.nested.template.json", {f"Thing{i}": {"Type": "AWS::IoT::Thing"} for i in range(3)})
     assert cloudformation_resource_count(tmp_path / "parent.template.json") == (5, 1)
+
+
+def test_mermaid_shows_the_feedback_receiver_and_the_dashboard_connection():
+    # l1 azure, l2 aws, hot aws, cold aws, archive aws, l4 aws, l5 azure; event feedback on
+    providers = Providers.of({layer: Provider(value) for layer, value in zip(
+        Layer, ("azure", "aws", "aws", "aws", "aws", "aws", "azure"), strict=True)})
+    diagram = render_mermaid(plan(TWIN, providers, Features(device_feedback=True)))
+    groups = subgraphs(diagram)
+    assert groups["azure"] == ("Azure", {"l1", "l1_feedback", "l5"})
+    assert f'l1_feedback["L1 device feedback<br/>{TWIN}-l1-feedback"]' in diagram
+    solid, dotted = edges(diagram)
+    assert dotted == {
+        "azure_l1_to_aws_l2": ("l1", "l2"),
+        "aws_l2_to_azure_l1_feedback": ("l2", "l1_feedback"),
+        "aws_l3_hot_to_azure_l5_dashboard": ("l5", "l3_hot"),
+    }
+    assert ("l1_feedback", "l1") in solid  # the receiver works for L1's devices
+
+
+def test_mermaid_of_a_twin_without_l4_and_l5_has_no_nodes_for_them():
+    providers = Providers.of({layer: Provider("google") for layer in Layer if layer not in (Layer.L4, Layer.L5)})
+    diagram = render_mermaid(plan(TWIN, providers, Features()))
+    assert subgraphs(diagram) == {"google": ("Google Cloud", {"l1", "l2", "l3_hot", "l3_cold", "l3_archive"})}
+    assert edges(diagram)[1] == {}

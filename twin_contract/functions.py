@@ -29,6 +29,8 @@ PROJECT_BUNDLE_DIR = "PROJECT_BUNDLE_DIR"
 # its own where one app receives several bridges).
 REMOTE = "REMOTE"
 TWIN_UPDATE = "TWIN_UPDATE"  # the persister's second bridge (L2 → Azure Digital Twins)
+DEVICE_FEEDBACK = "DEVICE_FEEDBACK"  # L2's feedback function → L1's feedback receiver
+DASHBOARD = "DASHBOARD"  # Grafana's data source → the dashboard readers (no function sends)
 
 
 def url_setting(prefix: str, key: str = URL_KEY) -> str:
@@ -46,6 +48,9 @@ REMOTE_LAST_ENTRY_URL = url_setting(REMOTE, "last-entry-url")
 REMOTE_TOKEN_SECRET = token_setting(REMOTE)
 TWIN_UPDATE_URL = url_setting(TWIN_UPDATE)
 TWIN_UPDATE_TOKEN_SECRET = token_setting(TWIN_UPDATE)
+DEVICE_FEEDBACK_URL = url_setting(DEVICE_FEEDBACK)
+DEVICE_FEEDBACK_TOKEN_SECRET = token_setting(DEVICE_FEEDBACK)
+DASHBOARD_TOKEN_SECRET = "DASHBOARD_TOKEN_SECRET"  # Azure L3 hot app: the dashboard readers' own token
 INBOUND_TOKEN_SECRET = "INBOUND_TOKEN_SECRET"
 WRITER_TOKEN_SECRET = "WRITER_TOKEN_SECRET"  # Azure L3 hot app: the hot writer's own token
 UPDATER_TOKEN_SECRET = "UPDATER_TOKEN_SECRET"  # Azure L4 app: the ADT updater's own token
@@ -74,6 +79,7 @@ WORKFLOW_URL_SECRET = "WORKFLOW_URL_SECRET"  # Azure: the Logic App trigger URL 
 FEEDBACK_FUNCTION_NAME = "FEEDBACK_FUNCTION_NAME"
 FEEDBACK_URL = "FEEDBACK_URL"
 FEEDBACK_TOPIC = "FEEDBACK_TOPIC"
+FEEDBACK_SUBSCRIPTION_PREFIX = "FEEDBACK_SUBSCRIPTION_PREFIX"  # Google: each device's own subscription
 IOT_HUB_HOST = "IOT_HUB_HOST"
 ADT_URL = "ADT_URL"
 
@@ -141,6 +147,7 @@ PERSISTER = _everywhere("persister")
 EVENT_CHECKER = _everywhere("event_checker")
 EVENT_ACTION = FunctionRole("event_action", ((AZURE, "event_action"),))  # AWS, Google: user functions
 FEEDBACK = _everywhere("feedback")
+FEEDBACK_RECEIVER = _everywhere("feedback_receiver")  # L1's side of the L2 → L1 feedback bridge
 HOT_WRITER = _everywhere("hot_writer")
 HOT_READER = _everywhere("hot_reader")
 HOT_READER_LAST_ENTRY = _everywhere("hot_reader_last_entry", azure="hot_reader")  # one Azure module serves both
@@ -148,6 +155,10 @@ HOT_TO_COLD = _everywhere("hot_to_cold")
 COLD_WRITER = _everywhere("cold_writer")
 COLD_TO_ARCHIVE = _everywhere("cold_to_archive")
 ARCHIVE_WRITER = _everywhere("archive_writer")
+# Grafana's readers of a hot store on another cloud: Azure has its own app functions; AWS and
+# Google serve them from their hot reader code (the same query, another token).
+DASHBOARD_READER = FunctionRole("dashboard_reader", ((AZURE, "dashboard_reader"),))
+DASHBOARD_READER_LAST_ENTRY = FunctionRole("dashboard_reader_last_entry", ((AZURE, "dashboard_reader"),))
 ADT_UPDATER = FunctionRole("adt_updater", ((AZURE, "adt_updater"),))  # Azure Digital Twins only
 # L4 is never on Google Cloud.
 DT_DATA_CONNECTOR = FunctionRole("dt_data_connector", ((AWS, "dt_data_connector"), (AZURE, "dt_data_connector")))
@@ -157,8 +168,8 @@ DT_DATA_CONNECTOR_LAST_ENTRY = FunctionRole(
 
 ROLES: tuple[FunctionRole, ...] = (
     DISPATCHER, CONNECTOR, INGESTION, PROCESSOR, PERSISTER, EVENT_CHECKER, EVENT_ACTION, FEEDBACK,
-    HOT_WRITER, HOT_READER, HOT_READER_LAST_ENTRY, HOT_TO_COLD, COLD_WRITER, COLD_TO_ARCHIVE, ARCHIVE_WRITER,
-    ADT_UPDATER, DT_DATA_CONNECTOR, DT_DATA_CONNECTOR_LAST_ENTRY,
+    FEEDBACK_RECEIVER, HOT_WRITER, HOT_READER, HOT_READER_LAST_ENTRY, HOT_TO_COLD, COLD_WRITER, COLD_TO_ARCHIVE,
+    ARCHIVE_WRITER, DASHBOARD_READER, DASHBOARD_READER_LAST_ENTRY, ADT_UPDATER, DT_DATA_CONNECTOR, DT_DATA_CONNECTOR_LAST_ENTRY,
 )
 
 

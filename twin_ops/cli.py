@@ -20,7 +20,7 @@ from twin_ops.deploy import (
 )
 from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
 from twin_ops.post_deploy import STEPS
-from cdk_app.topology import Topology, plan
+from cdk_app.topology import Topology, plan_project
 
 STATE_DIR = Path(".dt-deploy")
 REDRIVE_DIR = Path(".dt-redrive")
@@ -112,7 +112,7 @@ def _load(args: argparse.Namespace) -> tuple[ProjectConfig, Topology] | None:
     except ProjectConfigError as error:
         print(error.report(), file=sys.stderr)
         return None
-    return config, plan(config.name, config.providers)
+    return config, plan_project(config)
 
 
 def _run_plan(args: argparse.Namespace) -> int:

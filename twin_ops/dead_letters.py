@@ -55,10 +55,13 @@ class DeadLetter:
 
 
 def dead_letters(config: ProjectConfig, topology: Topology) -> tuple[DeadLetter, ...]:
-    """The twin's failure destinations in deploy order of their layers."""
+    """The twin's failure destinations in deploy order of their layers (a part split off a layer,
+    the L1 feedback receiver, is a synchronous receiver: its sender keeps what fails)."""
     found: list[DeadLetter] = []
-    for layer in topology.deploy_order:
-        cloud = topology.cloud(layer)
+    for stack in topology.stacks:
+        if stack.part is not None:
+            continue
+        layer, cloud = stack.layer, stack.cloud
         if cloud is Provider.AWS:
             found += _aws(layer, config, topology)
         elif cloud is Provider.AZURE:

@@ -88,17 +88,17 @@ def synth_step(settings: PlanSettings) -> Step:
 def plan_steps(topology: Topology, action: Action, settings: PlanSettings) -> list[Step]:
     """The ordered commands for `action`: one synth, then one or two commands per stack."""
     steps = [synth_step(settings)]
-    layers = topology.deploy_order if action is not Action.DESTROY else tuple(reversed(topology.deploy_order))
-    for layer in layers:
-        stack = topology.stack_name(layer)
-        if topology.cloud(layer) is Provider.AWS:
+    stacks = topology.stacks if action is not Action.DESTROY else tuple(reversed(topology.stacks))
+    for twin_stack in stacks:
+        stack = twin_stack.name
+        if twin_stack.cloud is Provider.AWS:
             steps.append(Step(stack, _cdk_command(settings, action, stack)))
         else:
             cwd = f"{settings.tf_outdir}/stacks/{stack}"
             steps.append(Step(stack, (settings.terraform, "init", "-input=false"), cwd))
             steps.append(Step(stack, _terraform_command(settings.terraform, action), cwd))
         if action is Action.DEPLOY:
-            steps.extend(Step(stack, _post_deploy_command(settings, step)) for step in steps_after(topology, layer))
+            steps.extend(Step(stack, _post_deploy_command(settings, step)) for step in steps_after(topology, twin_stack))
     return steps
 
 

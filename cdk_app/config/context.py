@@ -41,7 +41,7 @@ class LoadContext:
         check_keys(node, parts, file, known, self.problems, self.warnings, ignored)
 
     def l4(self) -> Provider | None:
-        return self.providers[Layer.L4] if self.providers is not None else None
+        return self.providers.get(Layer.L4) if self.providers is not None else None
 
     def read_bytes(self, name: str, *, required: bool, limit: int) -> bytes | None:
         entry = self.files.entry(name)

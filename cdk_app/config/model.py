@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -81,18 +82,41 @@ class TwinSettings:
         return self.mode == "DEBUG"
 
 
+# Layers a twin may leave out ("none" in config_providers.json): a pipeline without a twin model
+# or dashboards. L1 to L3 are the twin's data path and always placed.
+OPTIONAL_LAYERS = (Layer.L4, Layer.L5)
+
+
+class LayerNotPlaced(KeyError):
+    """A layer the project placed nowhere ("none") was asked for its cloud."""
+
+
 @dataclass(frozen=True)
 class Providers:
-    """Where each layer runs, after defaults and aliases are applied."""
+    """Where each placed layer runs, after defaults and aliases are applied; an optional layer
+    set to "none" is absent."""
 
     by_layer: tuple[tuple[Layer, Provider], ...]
 
     def __getitem__(self, layer: Layer) -> Provider:
-        return dict(self.by_layer)[layer]
+        provider = self.get(layer)
+        if provider is None:
+            raise LayerNotPlaced(f"{layer.title} is not placed ({layer.config_key} is \"none\")")
+        return provider
+
+    def get(self, layer: Layer) -> Provider | None:
+        return next((provider for placed, provider in self.by_layer if placed is layer), None)
+
+    @property
+    def placed(self) -> tuple[Layer, ...]:
+        return tuple(layer for layer, _ in self.by_layer)
 
     @classmethod
-    def of(cls, mapping: dict[Layer, Provider]) -> "Providers":
-        return cls(tuple((layer, mapping[layer]) for layer in Layer))
+    def of(cls, mapping: Mapping[Layer, Provider | None]) -> "Providers":
+        missing = [layer.config_key for layer in Layer if mapping.get(layer) is None and layer not in OPTIONAL_LAYERS]
+        if missing:
+            raise ValueError(f"every layer but L4 and L5 must be placed: {', '.join(missing)} missing")
+        return cls(tuple((layer, provider) for layer in Layer if (provider := mapping.get(layer)) is not None))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from cdk_app.config import names as naming
 from cdk_app.config.context import LoadContext, is_int, short
-from cdk_app.config.model import Layer, Provider, Providers, TwinSettings
+from cdk_app.config.model import OPTIONAL_LAYERS, Layer, Provider, Providers, TwinSettings
 
 MODES = ("DEBUG", "PRODUCTION")
 DEFAULT_MODE = "PRODUCTION"  # a missing mode never chooses destroyable resources
@@ -67,6 +67,10 @@ def twin_settings(ctx: LoadContext, raw: Any) -> TwinSettings | None:
     return TwinSettings(name, raw["hot_storage_size_in_days"], raw["cold_storage_size_in_days"], mode, resource)
 
 
+NONE = "none"
+OPTIONAL_KEYS = " and ".join(layer.config_key for layer in OPTIONAL_LAYERS)
+
+
 def providers(ctx: LoadContext, raw: Any) -> Providers | None:
     from cdk_app.clouds import CLOUDS, provider_named  # imported late: cdk_app.clouds imports the config model
 
@@ -79,32 +83,44 @@ def providers(ctx: LoadContext, raw: Any) -> Providers | None:
     before = len(ctx.problems)
     ctx.check_keys(raw, (), file, tuple(layer.config_key for layer in Layer))
     chosen: dict[Layer, Provider] = {}
+    left_out: set[Layer] = set()  # "none": a twin without a twin model or dashboards
     for layer in Layer:
         value = raw.get(layer.config_key)
         if value is None:
             if layer in (Layer.L1, Layer.L2, Layer.L3_HOT):
                 ctx.add(file, (layer.config_key,), "a provider: aws, azure or google")
             continue
+        if isinstance(value, str) and value.strip().lower() == NONE:
+            if layer in OPTIONAL_LAYERS:
+                left_out.add(layer)
+            else:
+                ctx.add(file, (layer.config_key,), f"a provider: aws, azure or google (only {OPTIONAL_KEYS} may be \"none\")")
+            continue
         provider = provider_named(value) if isinstance(value, str) else None
         if provider is None:
             ctx.add(file, (layer.config_key,), f"a provider: aws, azure or google (got {short(value)})")
             continue
         chosen[layer] = provider
-    # Defaults follow the data: cold→hot, archive→cold, L4→hot, L5→L4.
+    # Defaults follow the data: cold→hot, archive→cold, L4→hot, L5→L4 (also when L4 is "none").
     for layer, fallback in (
         (Layer.L3_COLD, Layer.L3_HOT),
         (Layer.L3_ARCHIVE, Layer.L3_COLD),
         (Layer.L4, Layer.L3_HOT),
         (Layer.L5, Layer.L4),
     ):
-        if layer not in chosen and raw.get(layer.config_key) is None and fallback in chosen:
-            chosen[layer] = chosen[fallback]
+        if layer not in chosen and raw.get(layer.config_key) is None:
+            if fallback in chosen:
+                chosen[layer] = chosen[fallback]
+            elif fallback in left_out:
+                left_out.add(layer)
+    if Layer.L5 in chosen and Layer.L4 in left_out:
+        ctx.add(file, (Layer.L5.config_key,), "\"none\" as well: dashboards show the twin model, and layer_4_provider is \"none\"")
     for layer, provider in chosen.items():
         why = CLOUDS[provider].why_not(layer)
         if why is not None:
             able = " or ".join(cloud.provider.value for cloud in CLOUDS.values() if layer in cloud.layers)
             source = "" if raw.get(layer.config_key) is not None else " (defaulted from another layer; set it explicitly)"
-            ctx.add(file, (layer.config_key,), f"{able}: {why}{source}")
-    if len(ctx.problems) > before or len(chosen) != len(Layer):
+            ctx.add(file, (layer.config_key,), f"{able}{' or none' if layer in OPTIONAL_LAYERS else ''}: {why}{source}")
+    if len(ctx.problems) > before or len(chosen) + len(left_out) != len(Layer):
         return None
     return Providers.of(chosen)

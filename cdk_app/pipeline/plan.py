@@ -22,7 +22,7 @@ TERRAFORM = "terraform"
 
 @dataclass(frozen=True)
 class PlanItem:
-    """One item of the deploy order: a layer's stack, or a post-deploy step after it."""
+    """One item of the deploy order: a stack (a layer's, or a part split off it), or a post-deploy step after it."""
 
     layer: Layer
     cloud: Provider
@@ -48,11 +48,13 @@ class PlanItem:
 
 
 def deploy_items(topology: Topology) -> Iterator[PlanItem]:
-    """Receivers before senders (the topology's deploy order), each stack's post-deploy steps right after it."""
-    for layer in topology.deploy_order:
-        cloud = topology.cloud(layer)
-        stack = topology.stack_name(layer)
+    """Receivers before senders (the topology's stacks in deploy order), each layer's post-deploy
+    steps right after its own stack (a part split off a layer has none)."""
+    for twin_stack in topology.stacks:
+        layer, cloud, stack = twin_stack.layer, twin_stack.cloud, twin_stack.name
         yield PlanItem(layer, cloud, stack)
+        if twin_stack.part is not None:
+            continue
         for step in CLOUDS[cloud].post_deploy:
             if step.layer is layer:
                 yield PlanItem(layer, cloud, stack, step)

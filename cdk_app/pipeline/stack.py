@@ -67,11 +67,9 @@ class PipelineStack(Stack):
         scope_ = StepScope(self, twin, source, synth)
         # What each Terraform stack's state access is, from the files its step will apply.
         states = {
-            topology.stack_name(layer): read_state_access(
-                settings.tf_outdir / "stacks" / topology.stack_name(layer) / "cdk.tf.json"
-            )
-            for layer in topology.deploy_order
-            if topology.cloud(layer) is not Provider.AWS
+            twin_stack.name: read_state_access(settings.tf_outdir / "stacks" / twin_stack.name / "cdk.tf.json")
+            for twin_stack in topology.stacks
+            if twin_stack.cloud is not Provider.AWS
         }
         stage = TwinStage(self, "Twin", env=env, build=build_aws_stacks) if topology.layers_on(Provider.AWS) else None
         aws_stacks = {stack.stack_name: stack for stack in stage.stacks.values()} if stage else {}

@@ -32,16 +32,15 @@ class BridgeEndpoints:
         self.ctx = ctx
 
     def check_receiving(self, bridge: Bridge, keys: Iterable[str]) -> None:
-        if bridge.receiver_layer is not self.ctx.layer:
-            raise BridgeWiringError(
-                f"{self.ctx.stack_name} cannot receive {bridge.connection_id}: its receiver is {bridge.receiver_layer.title}"
-            )
+        if bridge.receiver_layer is not self.ctx.layer or bridge.receiver_part is not self.ctx.part:
+            receiver = bridge.receiver_part.title if bridge.receiver_part else bridge.receiver_layer.title
+            raise BridgeWiringError(f"{self.ctx.stack_name} cannot receive {bridge.connection_id}: its receiver is {receiver}")
         missing = sorted(set(bridge.endpoint_keys) - set(keys))
         if missing:
             raise BridgeWiringError(f"{self.ctx.stack_name}: {bridge.connection_id} needs endpoints for {', '.join(missing)}")
 
     def check_sending(self, bridge: Bridge) -> None:
-        if bridge.sender_layer is not self.ctx.layer:
+        if bridge.sender_layer is not self.ctx.layer or self.ctx.part is not None:
             raise BridgeWiringError(
                 f"{self.ctx.stack_name} cannot send on {bridge.connection_id}: its sender is {bridge.sender_layer.title}"
             )
@@ -53,4 +52,6 @@ class BridgeEndpoints:
 
     def published_endpoint(self, bridge: Bridge) -> InterCloudEndpoint:
         """Terraform → Terraform: what the receiver's stack published (a cross-stack reference)."""
-        return self.ctx.upstream.endpoint(bridge.receiver_layer, bridge.connection_id, self.ctx.stack_name)
+        return self.ctx.upstream.endpoint(
+            bridge.receiver_layer, bridge.connection_id, self.ctx.stack_name, bridge.receiver_part
+        )

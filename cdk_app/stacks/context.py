@@ -1,4 +1,4 @@
-"""What every layer stack is built from: the project, its topology, and the layers built before it."""
+"""What every layer stack is built from: the project, its topology, and the stacks built before it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cdk_app.bundles import BundleStager
 from cdk_app.config.model import Layer, ProjectConfig
 from cdk_app.stacks.outputs import BuiltLayers
-from cdk_app.topology import Topology
+from cdk_app.topology import Part, Topology, TwinStack
 
 
 @dataclass(frozen=True)
@@ -15,12 +15,20 @@ class LayerContext:
     config: ProjectConfig
     topology: Topology
     layer: Layer
-    upstream: BuiltLayers  # typed outputs of the layers deployed before this one
+    upstream: BuiltLayers  # typed outputs of the stacks deployed before this one
     bundles: BundleStager  # the synth's function code bundles
+    part: Part | None = None  # set for a stack split off the layer (e.g. the L1 feedback receiver)
+
+    @property
+    def stack(self) -> TwinStack:
+        stack = self.topology.stack(self.layer, self.part)
+        if stack is None:
+            raise LookupError(f"{self.topology.stack_name(self.layer, self.part)} is not a stack of this twin")
+        return stack
 
     @property
     def stack_name(self) -> str:
-        return self.topology.stack_name(self.layer)
+        return self.topology.stack_name(self.layer, self.part)
 
     @property
     def twin(self) -> str:

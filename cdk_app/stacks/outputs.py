@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from cdk_app.config.model import Layer
+from cdk_app.topology import Part
 from constructs_lib.inter_cloud_endpoint import InterCloudEndpoint
 
 
@@ -36,25 +37,27 @@ Health = TypeVar("Health")
 
 
 class BuiltLayers:
-    """The outputs of the layers built so far, in deploy order; immutable once handed to a stack."""
+    """The outputs of the stacks built so far, in deploy order; immutable once handed to a stack.
 
-    def __init__(self, outputs: Mapping[Layer, LayerOutputs] | None = None) -> None:
+    A layer's own stack is looked up by its layer; a stack split off a layer by layer and part.
+    """
+
+    def __init__(self, outputs: Mapping[tuple[Layer, Part | None], LayerOutputs] | None = None) -> None:
         self._outputs = MappingProxyType(dict(outputs or {}))
 
-    def with_layer(self, layer: Layer, outputs: LayerOutputs) -> "BuiltLayers":
-        return BuiltLayers({**self._outputs, layer: outputs})
+    def with_layer(self, layer: Layer, outputs: LayerOutputs, part: Part | None = None) -> "BuiltLayers":
+        return BuiltLayers({**self._outputs, (layer, part): outputs})
 
-    def get(self, layer: Layer, kind: type[Outputs]) -> Outputs | None:
-        """The layer's outputs if it was built on the cloud whose outputs are `kind`, else None."""
-        outputs = self._outputs.get(layer)
+    def get(self, layer: Layer, kind: type[Outputs], part: Part | None = None) -> Outputs | None:
+        """The stack's outputs if it was built on the cloud whose outputs are `kind`, else None."""
+        outputs = self._outputs.get((layer, part))
         return outputs if isinstance(outputs, kind) else None
 
-    def require(self, layer: Layer, kind: type[Outputs], needed_by: str) -> Outputs:
-        outputs = self.get(layer, kind)
+    def require(self, layer: Layer, kind: type[Outputs], needed_by: str, part: Part | None = None) -> Outputs:
+        outputs = self.get(layer, kind, part)
         if outputs is None:
-            raise LayerWiringError(
-                f"{needed_by} needs {layer.title} ({kind.__name__}), which is not built before it"
-            )
+            title = part.title if part else layer.title
+            raise LayerWiringError(f"{needed_by} needs {title} ({kind.__name__}), which is not built before it")
         return outputs
 
     def health(self, kind: type[Health]) -> Health | None:
@@ -64,14 +67,13 @@ class BuiltLayers:
                 return outputs.health
         return None
 
-    def endpoint(self, layer: Layer, connection_id: str, needed_by: str) -> InterCloudEndpoint:
-        outputs = self._outputs.get(layer)
+    def endpoint(self, layer: Layer, connection_id: str, needed_by: str, part: Part | None = None) -> InterCloudEndpoint:
+        outputs = self._outputs.get((layer, part))
         endpoint = outputs.endpoints.get(connection_id) if outputs is not None else None
         if endpoint is None:
-            raise LayerWiringError(
-                f"{needed_by} sends on {connection_id}, but {layer.title} published no endpoint for it"
-            )
+            title = part.title if part else layer.title
+            raise LayerWiringError(f"{needed_by} sends on {connection_id}, but {title} published no endpoint for it")
         return endpoint
 
     def __contains__(self, layer: Layer) -> bool:
-        return layer in self._outputs
+        return (layer, None) in self._outputs

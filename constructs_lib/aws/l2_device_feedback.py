@@ -1,7 +1,9 @@
-"""Feedback to devices: publishes an event's message on the device's own feedback topic.
+"""Feedback to devices: delivers an event's message through L1's device service.
 
-Devices may subscribe only to their own feedback topic (l1_device_identity); this function may
-publish only to the twin's feedback topics.
+With L1 on AWS the function publishes on the device's own feedback topic (devices may subscribe
+only to theirs, l1_device_identity) and may publish only to the twin's feedback topics. With L1
+on another cloud it sends over the L2 → L1 feedback bridge instead (`bridge` links it) and has no
+IoT permission at all.
 """
 
 from __future__ import annotations
@@ -9,13 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Aws
-from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from twin_contract.devices import feedback_topic
-from constructs_lib.aws.nag import acknowledge_wildcard_resources
-from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+from constructs_lib.aws.iot_device_feedback_access import grant_device_feedback
+from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
 
 
 @dataclass(frozen=True)
@@ -23,6 +22,7 @@ class DeviceFeedbackProps:
     twin_name: str
     bundle: Path
     debug: bool = False
+    bridge: FunctionLink | None = None  # L1 on another cloud: the feedback bridge's sending side
 
 
 class DeviceFeedback(Construct):
@@ -39,15 +39,11 @@ class DeviceFeedback(Construct):
                 bundle=props.bundle,
                 debug=props.debug,
                 async_failure_queue=True,
-                description=f"{props.twin_name} feedback: event messages → device feedback topics",
+                description=f"{props.twin_name} feedback: event messages → "
+                + ("the L1 feedback receiver" if props.bridge else "device feedback topics"),
             ),
         ).function
-        # Region and account as pseudo parameters, so the policy and its finding read the same everywhere.
-        topics = f"arn:{Aws.PARTITION}:iot:{Aws.REGION}:{Aws.ACCOUNT_ID}:topic/{feedback_topic(props.twin_name, '*')}"
-        self.function.add_to_role_policy(iam.PolicyStatement(actions=["iot:Publish"], resources=[topics]))
-        acknowledge_wildcard_resources(
-            self.function,
-            [topics],
-            "feedback may go to any device of the twin; the wildcard is the device level of the "
-            "twin's own feedback topics (one statement per device would outgrow the policy size limit)",
-        )
+        if props.bridge is not None:
+            props.bridge(self.function)
+        else:
+            grant_device_feedback(self.function, props.twin_name)

@@ -21,7 +21,7 @@ from constructs_lib.aws.l2_event_actions import (
     action_function_prefix,
 )
 from constructs_lib.aws.l2_event_workflow import EventWorkflow, EventWorkflowProps
-from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
+from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
 from twin_contract import functions as contract
 
 
@@ -34,6 +34,7 @@ class EventCheckerProps:
     action_dirs: tuple[tuple[str, Path], ...] = ()  # auto-deployed actions
     workflow_definition_file: Path | None = None  # set when triggerNotificationWorkflow
     device_feedback: bool = False  # returnFeedbackToDevice
+    feedback_bridge: FunctionLink | None = None  # L1 on another cloud: links the feedback function to it
     debug: bool = False
 
 
@@ -51,7 +52,9 @@ class EventChecker(Construct):
                 self, "Workflow", EventWorkflowProps(twin, props.workflow_definition_file, workflow_arns, debug)
             )
         self.feedback = (
-            DeviceFeedback(self, "DeviceFeedback", DeviceFeedbackProps(twin, props.bundle, debug)).function
+            DeviceFeedback(
+                self, "DeviceFeedback", DeviceFeedbackProps(twin, props.bundle, debug, bridge=props.feedback_bridge)
+            ).function
             if props.device_feedback
             else None
         )

@@ -1,10 +1,11 @@
 """Amazon Managed Grafana workspace of the twin, reading the twin's TwinMaker workspace only.
 
-Customer-managed permissions: the workspace role gets read verbs on this twin's TwinMaker
-workspace (and its entities, component types and scenes) and read access to the TwinMaker
-bucket where scenes live, nothing else. When the twin model is not on AWS (L4 on Azure) there is
-nothing on AWS for Grafana to read: the workspace and its role are still created, with no
-permissions, and dashboards use data sources of the other cloud.
+Customer-managed permissions. With the twin on AWS the TwinMaker data source assumes a dashboard
+role (the TwinMaker plugin requires one, scoped down again per session): it gets read verbs on
+this twin's TwinMaker workspace (and its entities, component types and scenes) and read access to
+the TwinMaker bucket where scenes live, nothing else; the workspace role may only assume it. With
+the twin on another cloud there is nothing on AWS for Grafana to read: the workspace role has no
+permission at all, and the dashboards read the hot store over HTTPS (the dashboard connection).
 """
 
 from __future__ import annotations
@@ -37,19 +38,27 @@ class GrafanaWorkspaceProps:
 
 
 class GrafanaWorkspace(Construct):
-    """Exposes `workspace` (CfnWorkspace) and `role`."""
+    """Exposes `workspace` (CfnWorkspace), `role` and `dashboard_role` (None without TwinMaker)."""
 
     def __init__(self, scope: Construct, id: str, props: GrafanaWorkspaceProps) -> None:
         super().__init__(scope, id)
         self.role = iam.Role(
             self,
             "Role",
-            description=f"Amazon Managed Grafana of {props.twin_name}: reads the twin's TwinMaker workspace",
+            description=f"Amazon Managed Grafana of {props.twin_name}: may only assume its TwinMaker dashboard role",
             assumed_by=iam.ServicePrincipal(
                 GRAFANA_PRINCIPAL, conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
             ),
         )
+        self.dashboard_role: iam.Role | None = None
         if props.twinmaker:
+            self.dashboard_role = iam.Role(
+                self,
+                "TwinMakerDashboardRole",
+                description=f"Grafana's TwinMaker data source of {props.twin_name}: reads the twin's workspace",
+                assumed_by=self.role,
+            )
+            self.dashboard_role.grant_assume_role(self.role)
             self._allow_reading(props.twinmaker)
         self.workspace = grafana.CfnWorkspace(
             self,
@@ -67,22 +76,23 @@ class GrafanaWorkspace(Construct):
     def _allow_reading(self, source: TwinMakerSource) -> None:
         workspace_children = f"{source.workspace_arn}/*"
         scene_objects = source.bucket.arn_for_objects("*")
-        self.role.add_to_policy(
+        role = self.dashboard_role
+        role.add_to_policy(
             iam.PolicyStatement(
                 actions=[*READ_VERBS, "iottwinmaker:ExecuteQuery"], resources=[source.workspace_arn, workspace_children]
             )
         )
-        self.role.add_to_policy(
+        role.add_to_policy(
             iam.PolicyStatement(actions=["s3:GetBucketLocation", "s3:ListBucket"], resources=[source.bucket.bucket_arn])
         )
-        self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[scene_objects]))
+        role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[scene_objects]))
         acknowledge_wildcard_actions(
-            self.role,
+            role,
             READ_VERBS,
             "read-only verbs of TwinMaker, and only on this twin's workspace and its children",
         )
         acknowledge_wildcard_resources(
-            self.role,
+            role,
             [workspace_children, scene_objects],
             "entities, component types and scenes of this twin's workspace, and its scene objects: "
             "what the TwinMaker data source of Grafana reads",

@@ -11,6 +11,7 @@ from constructs import Construct
 
 PUBSUB_PUBLISHER = "roles/pubsub.publisher"
 PUBSUB_SUBSCRIBER = "roles/pubsub.subscriber"
+PUBSUB_VIEWER = "roles/pubsub.viewer"  # on a topic: read it and list its subscriptions
 OBJECT_USER = "roles/storage.objectUser"  # create, read, overwrite, delete objects; no IAM changes
 
 

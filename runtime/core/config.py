@@ -56,7 +56,7 @@ class Environment:
             return None
         return self._parse(name, text, parse)
 
-    def optional(self, name: str, default: T = None, parse: Parser = str) -> Any | T:
+    def optional(self, name: str, default: T | None = None, parse: Parser = str) -> Any | T | None:
         text = self._environ.get(name, "")
         return self._parse(name, text, parse) if text else default
 
@@ -96,4 +96,4 @@ def function_environment(cloud: str, quiet_loggers: Sequence[str] = ()) -> Envir
 
 def project_bundle_dir(env: Environment, default: Path) -> Path:
     """PROJECT_BUNDLE_DIR, by default the bundle's `project/` folder (`default`)."""
-    return Path(env.optional(PROJECT_BUNDLE_DIR, default))
+    return Path(env.optional(PROJECT_BUNDLE_DIR) or default)

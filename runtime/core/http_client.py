@@ -171,7 +171,7 @@ class InterCloudClient:
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._policy.max_delay, self._policy.initial_delay * 2 ** (attempt - 1))
-        return ceiling * (0.5 + self._jitter() / 2)
+        return float(ceiling * (0.5 + self._jitter() / 2))
 
     def _exchange(self, data: bytes, headers: Mapping[str, str], ends: float) -> tuple[int, Any, bytes, bool]:
         connection, reused = _POOL.acquire(self._origin)
@@ -237,7 +237,8 @@ class _DeadlineConnection(http.client.HTTPConnection):
 
     ends = math.inf
 
-    def response_class(self, sock: socket.socket, *args: Any, **kwargs: Any) -> _DeadlineResponse:
+    # http.client calls response_class(sock, ...) as a factory: a method that binds `ends` serves as one.
+    def response_class(self, sock: socket.socket, *args: Any, **kwargs: Any) -> _DeadlineResponse:  # type: ignore[override]
         return _DeadlineResponse(sock, *args, ends=self.ends, **kwargs)
 
 

@@ -60,9 +60,9 @@ def error(status: int, code: str, message: str) -> Response:
 def handle_inbound(request: InboundRequest, expected_token: str, handle: Callable[[Any], dict[str, Any]]) -> Response:
     """Authenticate and parse the request, then answer with `handle(json_body)`.
 
-    `handle` raises InvalidInput for bad input (400); any other exception is a 500. A body that
-    can never succeed (not strict JSON, too deep, a record no store can hold) is a 400, so the
-    sender does not retry it into its dead-letter queue.
+    `handle` raises InvalidInput for bad input (its status: 400, or 404 for an unknown target); any
+    other exception is a 500. A body that can never succeed (not strict JSON, too deep, a record no
+    store can hold) is a 400, so the sender does not retry it into its dead-letter queue.
     """
     if not token_matches(request.headers, expected_token):
         return error(401, "unauthorized", f"missing or invalid {TOKEN_HEADER} header")
@@ -72,7 +72,7 @@ def handle_inbound(request: InboundRequest, expected_token: str, handle: Callabl
         body = parse_json(request.body)
         return Response(200, handle(body))
     except InvalidInput as exc:
-        return error(400, exc.code, str(exc))
+        return error(exc.status, exc.code, str(exc))
     except Exception:
         logger.exception("request failed")
         return error(500, "internal_error", "the receiver failed; retry later")

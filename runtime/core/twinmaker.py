@@ -109,9 +109,12 @@ LAST_ENTRY_READER = Operation(latest_query, LatestQuery.from_dict, latest_respon
 
 def _device_id(request: Mapping[str, Any]) -> str:
     try:
-        return request["properties"][DEVICE_ID_PROPERTY]["value"]["stringValue"]
-    except (KeyError, TypeError) as exc:
-        raise TwinMakerRequestError(f"request has no properties.{DEVICE_ID_PROPERTY}.value.stringValue") from exc
+        device_id = request["properties"][DEVICE_ID_PROPERTY]["value"]["stringValue"]
+    except (KeyError, TypeError):
+        device_id = None
+    if not isinstance(device_id, str):
+        raise TwinMakerRequestError(f"request has no string properties.{DEVICE_ID_PROPERTY}.value.stringValue")
+    return device_id
 
 
 def _selected(request: Mapping[str, Any]) -> tuple[str, ...]:
@@ -134,9 +137,10 @@ def _time(request: Mapping[str, Any], iso_key: str, epoch_key: str) -> str:
 
 def _data_type(request: Mapping[str, Any], name: str) -> str | None:
     try:
-        return request["properties"][name]["definition"]["dataType"]["type"]
+        data_type = request["properties"][name]["definition"]["dataType"]["type"]
     except (KeyError, TypeError):
         return None
+    return data_type if isinstance(data_type, str) else None
 
 
 def _reference(request: Mapping[str, Any], name: str) -> dict[str, Any]:

@@ -1,30 +1,43 @@
-"""L2 → device: publish `{"message": payload}` to the twin's feedback topic, attribute `device_id`.
+"""L2 → device: an event rule's feedback, delivered through L1's device service.
 
-Each device pulls from its own subscription, filtered on that attribute (no device registry
-exists on Google Cloud; the predecessor's feedback targeted one that did not).
+L1 on Google (FEEDBACK_TOPIC, FEEDBACK_SUBSCRIPTION_PREFIX): the twin's feedback topic with the
+attribute `device_id`, pulled by the device from its own filtered subscription
+(runtime/gcp/pubsub_devices.py). L1 on another cloud (DEVICE_FEEDBACK_URL,
+DEVICE_FEEDBACK_TOKEN_SECRET): the L2 → L1 feedback bridge. Failures answer 500, so the caller
+fails and the platform retries.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 from typing import Any
 
-from runtime.core.feedback import Feedback
-from runtime.gcp import clients
-from runtime.gcp.environment import handler_environment
+from runtime.core.feedback import BridgeDevices, DevicePort, send_feedback
+from runtime.core.http_client import validate_url
+from runtime.gcp.bridge import BRIDGES
+from runtime.gcp.environment import SOURCE_CLOUD, handler_environment
 from runtime.gcp.http_io import internal
-from twin_contract.functions import FEEDBACK_TOPIC as FEEDBACK_TOPIC_SETTING
+from runtime.gcp.pubsub_devices import PubSubDevices
+from twin_contract import functions as s
 
 _env = handler_environment()
-FEEDBACK_TOPIC = _env.required(FEEDBACK_TOPIC_SETTING)
+MODE, SETTINGS = _env.mode(
+    topic={s.FEEDBACK_TOPIC: str, s.FEEDBACK_SUBSCRIPTION_PREFIX: str},
+    bridge={s.DEVICE_FEEDBACK_URL: validate_url, s.DEVICE_FEEDBACK_TOKEN_SECRET: str},
+)
 _env.check()
 
 
+@functools.cache
+def _devices() -> DevicePort:
+    if MODE == "bridge":
+        client = BRIDGES.client(SETTINGS[s.DEVICE_FEEDBACK_URL], SETTINGS[s.DEVICE_FEEDBACK_TOKEN_SECRET])
+        return BridgeDevices(client, SOURCE_CLOUD)
+    return PubSubDevices(SETTINGS[s.FEEDBACK_TOPIC], SETTINGS[s.FEEDBACK_SUBSCRIPTION_PREFIX])
+
+
 def publish(event: Any) -> dict[str, str]:
-    feedback = Feedback.parse(event)
-    data = json.dumps(feedback.message).encode()
-    message_id = clients.publisher().publish(FEEDBACK_TOPIC, data, device_id=feedback.device_id).result(timeout=30)
-    return {"topic": FEEDBACK_TOPIC, "device_id": feedback.device_id, "message_id": str(message_id)}
+    return send_feedback(event, _devices())
 
 
 def handler(request: Any) -> tuple[str, int, dict[str, str]]:

@@ -29,11 +29,11 @@ def serve(request: Any, token_secret_name: str | None, handle: Callable[[Any], d
 def internal(request: Any, handle: Callable[[Any], Any]) -> Answer:
     """An internal function (IAM-authenticated by Cloud Run): JSON body in, JSON out.
 
-    Bad input is a 400 (never retried); any other failure propagates as a 500 so the caller
+    Bad input is a 4xx (never retried); any other failure propagates as a 500 so the caller
     fails and the platform retries.
     """
     try:
         body = parse_json(request.get_data(cache=False) or b"null")
         return json.dumps(handle(body)), 200, JSON
     except InvalidInput as exc:
-        return answer(error(400, exc.code, str(exc)))
+        return answer(error(exc.status, exc.code, str(exc)))

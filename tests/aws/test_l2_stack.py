@@ -203,6 +203,23 @@ def test_feedback_publishes_only_to_the_twins_feedback_topics(example):
     (publish,) = statements_with(template, f"{TWIN}-feedback", "iot:Publish")
     assert publish["Action"] == "iot:Publish"
     assert publish["Resource"]["Fn::Join"][1][-1] == f":topic/dt/{TWIN}/*/feedback"
+    (describe,) = statements_with(template, f"{TWIN}-feedback", "iot:DescribeThing")  # "is it a device of ours?"
+    assert describe["Resource"]["Fn::Join"][1][-1] == f":thing/{TWIN}-*"
+
+
+def test_feedback_to_devices_on_another_cloud_goes_over_the_feedback_bridge(l1_on_azure):
+    """L1 on Azure: the feedback function sends to the L1 feedback receiver and has no IoT permission."""
+    template = l1_on_azure.template(L2)
+    feedback = function(template, f"{TWIN}-feedback")
+    environment = feedback["Environment"]["Variables"]
+    connection = "aws_l2_to_azure_l1_feedback"
+    parameter = template["Parameters"][environment["DEVICE_FEEDBACK_URL"]["Ref"]]
+    assert parameter["Default"] == f"/{TWIN}/inter-cloud/{connection}/url"
+    assert environment["DEVICE_FEEDBACK_TOKEN_SECRET"] == f"{TWIN}/inter-cloud/{connection}/token"
+    statements = policy_statements_of(template, feedback["id"])
+    assert not [s for s in statements if "iot:" in json.dumps(s["Action"])]
+    assert [s for s in statements if "secretsmanager:GetSecretValue" in s["Action"]
+            and f"{TWIN}/inter-cloud/{connection}/token" in json.dumps(s["Resource"])]
 
 
 # --- the L1→L2 bridge and remote L2 ----------------------------------------------------------------

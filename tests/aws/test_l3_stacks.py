@@ -364,6 +364,29 @@ def test_config_inter_cloud_saves_l3_to_l4_hot_reader_url(l4_elsewhere):
     )
 
 
+def test_grafana_off_the_twins_cloud_gets_dashboard_readers_with_a_token_of_their_own(l4_elsewhere):
+    """L5 on AWS, L4 on Azure: the L3 hot → L5 dashboard connection's reader pair (the hot readers'
+    code) behind their own Function URLs and token, beside the readers the twin calls."""
+    template = l4_elsewhere.template(HOT)
+    functions = functions_by_name(template)
+    readers = {f"{TWIN}-dashboard-reader": "hot_reader", f"{TWIN}-dashboard-reader-last-entry": "hot_reader_last_entry"}
+    for name, module in readers.items():
+        assert functions[name]["Handler"] == f"runtime.aws.{module}.handler"
+    parameters = {
+        p["Properties"]["Name"]: p["Properties"]["Value"] for p in resources_of_type(template, "AWS::SSM::Parameter").values()
+    }
+    url_of = {url_id: url["Properties"]["TargetFunctionArn"]["Fn::GetAtt"][0]
+              for url_id, url in resources_of_type(template, "AWS::Lambda::Url").items()}
+    prefix = f"/{TWIN}/inter-cloud/aws_l3_hot_to_aws_l5_dashboard"
+    assert url_of[parameters[f"{prefix}/url"]["Fn::GetAtt"][0]] == functions[f"{TWIN}-dashboard-reader"]["id"]
+    assert url_of[parameters[f"{prefix}/last-entry-url"]["Fn::GetAtt"][0]] == functions[f"{TWIN}-dashboard-reader-last-entry"]["id"]
+    secrets = {s["Properties"]["Name"]: i for i, s in resources_of_type(template, "AWS::SecretsManager::Secret").items()}
+    dashboard_token = secrets[f"{TWIN}/inter-cloud/aws_l3_hot_to_aws_l5_dashboard/token"]
+    for name in readers:  # the secret's name, derived from its ARN by CloudFormation
+        assert f'"Ref": "{dashboard_token}"' in json.dumps(functions[name]["Environment"]["Variables"]["INBOUND_TOKEN_SECRET"])
+    assert f'"Ref": "{dashboard_token}"' not in json.dumps(functions[HOT_READER]["Environment"])
+
+
 def test_l3_adapter_calls_hot_reader_function_url_when_l4_different(l4_elsewhere):
     """The readers serve HTTP (token secret set, may read it) behind public URLs with their own invoke permission."""
     template = l4_elsewhere.template(HOT)

@@ -295,13 +295,20 @@ def test_grafana_workspace_is_customer_managed_sso_with_plugin_admin(example):
     )
 
 
-def test_grafana_role_reads_only_this_twins_workspace_and_bucket(example):
+def test_grafana_reads_only_this_twins_workspace_and_bucket_through_a_dashboard_role(example):
+    """The TwinMaker plugin assumes a dashboard role; the workspace role may do nothing else."""
     template = example.template(L5)
-    (role,) = resources_of_type(template, "AWS::IAM::Role").values()
-    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Principal"] == {"Service": "grafana.amazonaws.com"}
-    (policy,) = resources_of_type(template, "AWS::IAM::Policy").values()
-    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    roles = resources_of_type(template, "AWS::IAM::Role")
+    (workspace_role_id,) = [i for i, r in roles.items() if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+                            ["Principal"] == {"Service": "grafana.amazonaws.com"}]
+    (dashboard_role_id,) = set(roles) - {workspace_role_id}
+    (trust,) = roles[dashboard_role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": {"Fn::GetAtt": [workspace_role_id, "Arn"]}}
+    policies = {p["Properties"]["Roles"][0]["Ref"]: p["Properties"]["PolicyDocument"]["Statement"]
+                for p in resources_of_type(template, "AWS::IAM::Policy").values()}
+    assert policies[workspace_role_id] == [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Resource": {"Fn::GetAtt": [dashboard_role_id, "Arn"]}}]
+    statements = policies[dashboard_role_id]
     actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     assert actions == {
         "iottwinmaker:Get*",
@@ -314,6 +321,29 @@ def test_grafana_role_reads_only_this_twins_workspace_and_bucket(example):
     for statement in statements:
         resources = json.dumps(statement["Resource"])
         assert resources.count("ImportValue") >= 1 and f"{L4}:" in resources and '"*"' not in resources
+
+
+def test_l5_outputs_name_the_twinmaker_data_source_for_the_post_deploy_step(example):
+    outputs = example.template(L5)["Outputs"]
+    assert {"GrafanaWorkspaceId", "GrafanaEndpoint", "TwinMakerWorkspaceId", "TwinMakerDashboardRoleArn"} == set(outputs)
+    role = outputs["TwinMakerDashboardRoleArn"]["Value"]["Fn::GetAtt"]
+    assert role[1] == "Arn" and "DashboardRole" in role[0]
+
+
+def test_grafana_off_the_twins_cloud_reads_the_dashboard_connection_from_the_registry(l4_elsewhere):
+    """L4 on Azure: no native data source on AWS, so the L3 hot → L5 dashboard connection (here
+    within AWS: hot is on AWS too) is resolved at deploy time and named in the outputs."""
+    template = l4_elsewhere.template(L5)
+    connection = f"{TWIN}/inter-cloud/aws_l3_hot_to_aws_l5_dashboard"
+    parameters = {name: p["Default"] for name, p in template.get("Parameters", {}).items()
+                  if p["Type"] == "AWS::SSM::Parameter::Value<String>" and "/inter-cloud/" in p["Default"]}
+    assert sorted(parameters.values()) == [f"/{connection}/last-entry-url", f"/{connection}/url"]
+    outputs = template["Outputs"]
+    url_parameter = {v: k for k, v in parameters.items()}
+    assert outputs["DashboardReaderUrl"]["Value"] == {"Ref": url_parameter[f"/{connection}/url"]}
+    assert outputs["DashboardReaderLastEntryUrl"]["Value"] == {"Ref": url_parameter[f"/{connection}/last-entry-url"]}
+    assert outputs["DashboardReaderTokenSecret"]["Value"] == f"{connection}/token"  # the name, never the value
+    assert "TwinMakerWorkspaceId" not in outputs
 
 
 def test_grafana_without_aws_twin_model_has_a_workspace_and_no_permissions(l4_elsewhere):

@@ -128,3 +128,55 @@ def test_every_provider_mistake_is_reported(make_project):
         (FILE, "$.layer_5_provider"),  # defaulted from L4, so also Google
         (FILE, "$.extra"),
     }
+
+
+# --- "none": a twin without a twin model or dashboards ---------------------------------------------------
+
+
+def placed(make_project, mapping):
+    config = load_project(make_project(mapping, **WITHOUT_EVENTS))
+    return {layer: config.providers.get(layer) for layer in Layer}
+
+
+@pytest.mark.parametrize(
+    "given, l4, l5",
+    [
+        (dict(layer_4_provider="none", layer_5_provider="none"), None, None),
+        (dict(layer_4_provider="none", layer_5_provider=...), None, None),  # L5 follows L4
+        (dict(layer_4_provider="None", layer_5_provider=" NONE "), None, None),
+        (dict(layer_5_provider="none"), AWS, None),
+        (dict(layer_3_hot_provider="google", layer_4_provider="none", layer_5_provider=...), None, None),
+    ],
+    ids=["both", "l5-follows", "any-case", "dashboards-only", "google-pipeline"],
+)
+def test_l4_and_l5_may_be_none(make_project, given, l4, l5):
+    result = placed(make_project, providers(**given))
+    assert (result[Layer.L4], result[Layer.L5]) == (l4, l5)
+    assert result[Layer.L1] is AWS  # the data path is placed as given
+
+
+def test_a_google_only_pipeline_in_the_predecessors_format_loads(make_project):
+    mapping = {"layer_1_provider": "google", "layer_2_provider": "google", "layer_3_hot_provider": "google",
+               "layer_3_cold_provider": "google", "layer_3_archive_provider": "google",
+               "layer_4_provider": "none", "layer_5_provider": "none"}
+    result = placed(make_project, mapping)
+    assert {layer for layer, cloud in result.items() if cloud is None} == {Layer.L4, Layer.L5}
+
+
+def test_dashboards_without_a_twin_model_are_a_configuration_error(make_project):
+    problem = only_problem(make_project(providers(layer_4_provider="none", layer_5_provider="aws"), **WITHOUT_EVENTS))
+    assert (problem.file, problem.path) == (FILE, "$.layer_5_provider")
+    assert '"none" as well' in problem.expected and "layer_4_provider" in problem.expected
+
+
+@pytest.mark.parametrize("key", ["layer_1_provider", "layer_2_provider", "layer_3_hot_provider", "layer_3_cold_provider",
+                                 "layer_3_archive_provider"])
+def test_the_data_path_cannot_be_none(make_project, key):
+    problem = only_problem(make_project(providers(**{key: "none"}), **WITHOUT_EVENTS))
+    assert (problem.file, problem.path) == (FILE, f"$.{key}")
+    assert "only layer_4_provider and layer_5_provider" in problem.expected
+
+
+def test_google_for_l4_names_none_as_a_choice(make_project):
+    problem = only_problem(make_project(providers(layer_4_provider="google", layer_5_provider="none")))
+    assert problem.expected.startswith("aws or azure or none: Google Cloud")

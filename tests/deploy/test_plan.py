@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from twin_ops.deploy import (
     plan_steps,
     run_steps,
 )
-from cdk_app.topology import plan
+from cdk_app.topology import Features, plan, plan_project
+from tests.test_topology import COMBINATIONS, FEATURES, providers_of
 
 SETTINGS = PlanSettings(project="proj", cdk="cdk", terraform="terraform")
 MIXED = {
@@ -33,7 +35,7 @@ MIXED = {
 
 
 def topology(mapping: dict[Layer, Provider]):
-    return plan("twin", Providers.of(mapping))
+    return plan("twin", Providers.of(mapping), Features())
 
 
 def iac_steps(steps: list[Step]) -> list[Step]:
@@ -62,7 +64,7 @@ def test_single_cloud_deploy_is_cdk_only_receivers_first():
         "twin-l3-archive", "twin-l3-cold", "twin-l3-hot", "twin-l4", "twin-l2", "twin-l1", "twin-l5",
     ]
     assert all(s.command[:2] == ("cdk", "deploy") and "--exclusively" in s.command for s in iac_steps(steps))
-    assert len(steps) == 1 + 7 + 1  # synth, one deploy per stack, the device certificates
+    assert len(steps) == 1 + 7 + 2  # synth, one deploy per stack, the device certificates, the dashboards
 
 
 def test_mixed_deploy_uses_terraform_in_stack_dirs_and_receivers_precede_senders():
@@ -120,9 +122,10 @@ def test_failed_step_stops_the_run_and_a_rerun_resumes(tmp_path: Path):
 def test_cli_dry_run_prints_the_ordered_plan(capsys):
     assert cli(["deploy", "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("# deploy factory-floor: 9 steps")
-    assert "factory-floor-l3-archive" in out[2] and "factory-floor-l5" in out[-1]
-    assert "[factory-floor-l1]" in out[-2] and "-m cdk_app post-deploy aws-device-certificates" in out[-2]
+    assert out[0].startswith("# deploy factory-floor: 10 steps")
+    assert "factory-floor-l3-archive" in out[2] and "factory-floor-l5" in out[-2]
+    assert "[factory-floor-l1]" in out[-3] and "-m cdk_app post-deploy aws-device-certificates" in out[-3]
+    assert "[factory-floor-l5]" in out[-1] and "-m cdk_app post-deploy aws-grafana-dashboards" in out[-1]
 
 
 def post_deploy_steps(steps: list[Step]) -> list[tuple[str, str]]:
@@ -131,13 +134,17 @@ def post_deploy_steps(steps: list[Step]) -> list[tuple[str, str]]:
 
 def test_post_deploy_steps_follow_the_stack_they_need():
     all_azure = plan_steps(topology(dict.fromkeys(Layer, Provider.AZURE)), Action.DEPLOY, SETTINGS)
-    assert post_deploy_steps(all_azure) == [("twin-l4", "azure-digital-twins"), ("twin-l1", "azure-device-identities")]
+    assert post_deploy_steps(all_azure) == [
+        ("twin-l4", "azure-digital-twins"), ("twin-l1", "azure-device-identities"), ("twin-l5", "azure-grafana-dashboards"),
+    ]
     for stack, name in post_deploy_steps(all_azure):
         index = next(i for i, s in enumerate(all_azure) if s.command[1:5] == ("-m", "cdk_app", "post-deploy", name))
         assert all_azure[index - 1].command[:2] == ("terraform", "apply") and all_azure[index - 1].stack == stack
         assert all_azure[index].command[-4:] == ("--tf-out", "cdktf.out", "--terraform", "terraform")
     google_l1 = topology({**dict.fromkeys(Layer, Provider.AWS), Layer.L1: Provider.GOOGLE})
-    assert post_deploy_steps(plan_steps(google_l1, Action.DEPLOY, SETTINGS)) == [("twin-l1", "gcp-telemetry-topic")]
+    assert post_deploy_steps(plan_steps(google_l1, Action.DEPLOY, SETTINGS)) == [
+        ("twin-l1", "gcp-telemetry-topic"), ("twin-l5", "aws-grafana-dashboards"),
+    ]
     # MIXED: L1 on AWS, L4 on AWS: only the certificate download, right after `cdk deploy twin-l1`.
     mixed = plan_steps(topology(MIXED), Action.DEPLOY, SETTINGS)
     index = next(i for i, s in enumerate(mixed) if "post-deploy" in s.command)
@@ -176,7 +183,7 @@ def test_dry_run_plan_of_every_example_project(example, capsys):
 
     project = Path(__file__).resolve().parents[2] / "examples" / example
     config = load_project(project)
-    topo = plan(config.name, config.providers)
+    topo = plan_project(config)
     assert cli(["deploy", "--dry-run", "--project", str(project)]) == 0
     lines = capsys.readouterr().out.splitlines()[1:]
     assert "app.py" in lines[0]
@@ -186,9 +193,43 @@ def test_dry_run_plan_of_every_example_project(example, capsys):
         if stack not in stacks:
             stacks.append(stack)
         tool_ok = "cdk deploy" in line or "post-deploy" in line
-        if topo.cloud(next(layer for layer in Layer if topo.stack_name(layer) == stack)) is not Provider.AWS:
+        if next(s for s in topo.stacks if s.name == stack).cloud is not Provider.AWS:
             tool_ok = "terraform" in line or "post-deploy" in line
         assert tool_ok, line
-    assert stacks == [topo.stack_name(layer) for layer in topo.deploy_order]
+    assert stacks == [stack.name for stack in topo.stacks]
     for bridge in topo.bridges:
-        assert stacks.index(topo.stack_name(bridge.receiver_layer)) < stacks.index(topo.stack_name(bridge.sender_layer))
+        assert stacks.index(topo.receiver_stack(bridge).name) < stacks.index(topo.sender_stack(bridge).name)
+
+
+def test_every_placement_deploys_each_receiver_before_its_sender():
+    """Every provider combination the loader accepts (L4/L5 "none" included), with and without device
+    feedback: each stack once, receivers first, its cloud's tool, destroy the exact reverse."""
+    failures = []
+    for combo, features in itertools.product(COMBINATIONS, FEATURES):
+        topo = plan("twin", providers_of(combo), features)
+        try:
+            steps = plan_steps(topo, Action.DEPLOY, SETTINGS)
+            order = stacks_in_order(steps)
+            assert order == [stack.name for stack in topo.stacks]
+            assert len(order) == len(set(order)) == len(topo.layers) + (features.device_feedback and combo[0] != combo[1])
+            for bridge in topo.bridges:
+                receiver, sender = topo.receiver_stack(bridge).name, topo.sender_stack(bridge).name
+                assert order.index(receiver) < order.index(sender), bridge.connection_id
+            for step in iac_steps(steps):
+                cloud = next(stack.cloud for stack in topo.stacks if stack.name == step.stack)
+                assert step.command[0] == ("cdk" if cloud is Provider.AWS else "terraform"), step
+            assert stacks_in_order(plan_steps(topo, Action.DESTROY, SETTINGS)) == list(reversed(order))
+        except AssertionError as error:
+            failures.append(f"{'/'.join(combo)} {features}: {error}")
+    assert not failures, f"{len(failures)} plans fail, e.g.:\n" + "\n".join(failures[:5])
+
+
+def test_the_feedback_receiver_deploys_between_l4_and_l2_with_its_clouds_tool():
+    topo = plan("twin", Providers.of({**MIXED, Layer.L1: Provider.GOOGLE}), Features(device_feedback=True))
+    steps = plan_steps(topo, Action.DEPLOY, SETTINGS)
+    assert stacks_in_order(steps) == [
+        "twin-l3-archive", "twin-l3-cold", "twin-l3-hot", "twin-l4", "twin-l1-feedback", "twin-l2", "twin-l1", "twin-l5",
+    ]
+    assert [s.command[:2] for s in steps if s.stack == "twin-l1-feedback"] == [("terraform", "init"), ("terraform", "apply")]
+    # The part's own stack has no post-deploy step; L1's Pub/Sub step follows the L1 stack.
+    assert post_deploy_steps(steps) == [("twin-l1", "gcp-telemetry-topic"), ("twin-l5", "azure-grafana-dashboards")]

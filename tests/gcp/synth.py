@@ -53,10 +53,10 @@ def synth_terraform(project: Path, workdir: Path) -> TerraformSynth:
     from cdk_app.bundles import BundleStager
     from cdk_app.stacks.terraform import build_terraform_stacks
     from cdk_app.stacks.terraform.settings import TerraformSettings
-    from cdk_app.topology import plan
+    from cdk_app.topology import plan_project
 
     config = load_project(project)
-    topology = plan(config.name, config.providers)
+    topology = plan_project(config)
     tf_outdir = workdir / "cdktf.out"
     # The same App settings as cdk_app.main._synth_terrain.
     app = cdktn.App(

@@ -146,7 +146,10 @@ def test_dispatcher_gives_a_redelivered_message_the_same_record(gcp_runtime, ser
 
 def test_event_checker_runs_functions_workflow_and_feedback(gcp_runtime, serve_function, recorder, monkeypatch) -> None:
     action = recorder()
-    feedback = serve_function("feedback", FEEDBACK_TOPIC="projects/p/topics/feedback")
+    gcp_runtime.publisher.subscriptions["projects/p/topics/feedback"] = ["projects/p/subscriptions/twin-device-feedback-press-01"]
+    feedback = serve_function(
+        "feedback", FEEDBACK_TOPIC="projects/p/topics/feedback", FEEDBACK_SUBSCRIPTION_PREFIX="twin-device-feedback"
+    )
     checker = serve_function(
         "event_checker",
         PROJECT_BUNDLE_DIR=EXAMPLE,
@@ -167,8 +170,10 @@ def test_event_checker_runs_functions_workflow_and_feedback(gcp_runtime, serve_f
     assert name.endswith("/workflows/w") and argument["FunctionAUrl"] == "https://a.example/"
     assert argument["InputData"]["record"]["co2ppm"] == 1500
     [(topic, data, attributes)] = gcp_runtime.publisher.messages
-    assert topic == "projects/p/topics/feedback" and attributes == {"device_id": "press-01"}
-    assert json.loads(data) == {"message": "Temperature above 80 °C: slow down"}
+    assert topic == "projects/p/topics/feedback" and attributes["device_id"] == "press-01"
+    message = json.loads(data)
+    assert message["message"] == "Temperature above 80 °C: slow down"
+    assert attributes["feedback_id"] == message["feedback_id"]
 
 
 def test_event_checker_refuses_actions_it_cannot_run(gcp_runtime, serve_function) -> None:

@@ -105,7 +105,8 @@ def test_the_channel_is_a_pubsub_topic_cloud_monitoring_may_publish_to(example):
     (channel,) = of_type(home, "google_monitoring_notification_channel").values()
     assert (channel["type"], channel["display_name"], channel["labels"]) == (
         "pubsub", f"{TWIN}-alarms", {"topic": f"${{google_pubsub_topic.{topic_id}.id}}"})
-    members = [m for m in of_type(home, "google_pubsub_topic_iam_member").values() if m["topic"] == f"${{google_pubsub_topic.{topic_id}.id}}"]
+    topic_ref = f"${{google_pubsub_topic.{topic_id}.id}}"
+    members = [m for m in of_type(home, "google_pubsub_topic_iam_member").values() if m["topic"] == topic_ref]
     assert len(members) == 1 and members[0]["role"] == "roles/pubsub.publisher"
     assert members[0]["member"].endswith("@gcp-sa-monitoring-notification.iam.gserviceaccount.com")
     for layer in ("l1", "l2", "l3-hot", "l3-cold"):

@@ -217,33 +217,39 @@ def test_bridges_exist_exactly_where_the_topology_says(gcp_synth, variant: str) 
         BridgeKind.HOT_TO_COLD: {"cold-writer"},
         BridgeKind.COLD_TO_ARCHIVE: {"archive-writer"},
         BridgeKind.HOT_TO_L4_READER: {"hot-reader", "hot-reader-last-entry"},
+        BridgeKind.L2_TO_L1_FEEDBACK: {"feedback-receiver"},
+        BridgeKind.HOT_TO_L5_DASHBOARD: {"dashboard-reader", "dashboard-reader-last-entry"},
     }
     senders = {
         BridgeKind.L1_TO_L2: "connector",
         BridgeKind.L2_TO_HOT: "persister",
         BridgeKind.HOT_TO_COLD: "hot-to-cold",
         BridgeKind.COLD_TO_ARCHIVE: "cold-to-archive",
+        BridgeKind.L2_TO_L1_FEEDBACK: "event-feedback",
+        BridgeKind.L2_TO_TWIN_UPDATE: "persister",
     }
     published, looked_up, public, remote_senders = set(), set(), set(), set()
-    for layer, stack in synth.stacks.items():
+    for stack in synth.stacks.values():
         tf = synth.stack_json(stack.node.id)
         fns = functions(tf)
         public |= {name for name in fns if function_id(tf, name) in public_function_refs(tf)}
-        remote_senders |= {name for name, fn in fns.items() if "REMOTE_URL" in env(fn)}
+        remote_senders |= {
+            (name, setting) for name, fn in fns.items() for setting in env(fn) if setting.endswith("_URL")
+            and setting.split("_URL")[0] in ("REMOTE", "TWIN_UPDATE", "DEVICE_FEEDBACK")
+        }
         published |= {p["name"] for p in resources(tf, "aws_ssm_parameter")}
         looked_up |= {p["name"] for p in tf.get("data", {}).get("aws_ssm_parameter", {}).values()}
     expected_public, expected_published, expected_lookups, expected_senders = set(), set(), set(), set()
     for bridge in topology.bridges:
+        keys = ("url", "last-entry-url") if len(receivers.get(bridge.kind, ())) == 2 else ("url",)  # a reader pair
         if bridge.receiver_cloud is Provider.GOOGLE:
             expected_public |= receivers[bridge.kind]
             if bridge.sender_cloud is Provider.AWS:  # the registry; Azure reads the stack's outputs
-                expected_published.add(url_parameter_name(TWIN, bridge.connection_id))
-                if bridge.kind is BridgeKind.HOT_TO_L4_READER:
-                    expected_published.add(url_parameter_name(TWIN, bridge.connection_id, "last-entry-url"))
-            endpoint = synth.stacks[bridge.receiver_layer].outputs.endpoints[bridge.connection_id]
-            assert (endpoint.last_entry_url is not None) == (bridge.kind is BridgeKind.HOT_TO_L4_READER)
+                expected_published |= {url_parameter_name(TWIN, bridge.connection_id, key) for key in keys}
+            endpoint = synth.stacks[bridge.receiver_part or bridge.receiver_layer].outputs.endpoints[bridge.connection_id]
+            assert (endpoint.last_entry_url is not None) == (keys == ("url", "last-entry-url"))
         if bridge.sender_cloud is Provider.GOOGLE and bridge.kind in senders:
-            expected_senders.add(senders[bridge.kind])
+            expected_senders.add((senders[bridge.kind], bridge.url_setting()))
             if bridge.receiver_cloud is Provider.AWS:
                 expected_lookups.add(url_parameter_name(TWIN, bridge.connection_id))
     assert public == expected_public
@@ -282,9 +288,11 @@ def test_no_secret_literal_in_any_synthesized_file(gcp_synth) -> None:
 def test_google_senders_copy_the_aws_token_into_their_own_secret(gcp_synth) -> None:
     tf = gcp_synth("google-l2-and-cold").stack_json(f"{TWIN}-l2")
     secret = tf["data"]["aws_secretsmanager_secret_version"]
-    assert [s["secret_id"] for s in secret.values()] == [token_secret_name(TWIN, "google_l2_to_aws_l3_hot")]
+    assert sorted(s["secret_id"] for s in secret.values()) == [
+        token_secret_name(TWIN, "google_l2_to_aws_l1_feedback"), token_secret_name(TWIN, "google_l2_to_aws_l3_hot")]
     persister = functions(tf)["persister"]
     assert "data.aws_ssm_parameter" in env(persister)["REMOTE_URL"]
+    assert "data.aws_ssm_parameter" in env(functions(tf)["event-feedback"])["DEVICE_FEEDBACK_URL"]
     assert "HOT_DATABASE" not in env(persister)
     assert "aws" in tf["provider"] and tf["provider"]["aws"][0]["region"] == "eu-central-1"
 

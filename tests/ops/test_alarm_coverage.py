@@ -14,9 +14,10 @@ import re
 
 import pytest
 
-from cdk_app.config.model import Layer, Provider
+from cdk_app.config.model import Provider
 from tests.conftest import REPO, WITHOUT_EVENTS, synthesize_project, write_project
 from tests.ops.test_dead_letters import EXAMPLES, catalogue
+from tests.test_cross_cloud_paths import synth_variant
 from twin_ops.dead_letters import Kind, dead_letters
 
 ADDRESS = "twin-operators@example.com"
@@ -40,13 +41,29 @@ def three_clouds(tmp_path_factory):
     return synthesize_project(project, workdir)
 
 
-@pytest.fixture(scope="module", params=[*sorted(EXAMPLES), "three-clouds"])
-def twin(request, synthesized_examples):
+# Terraform-only synths of tests/test_cross_cloud_paths.py with the L1 feedback receiver split off
+# onto Azure (google-pipeline) and Google (azure-l2-google-l1, whose AWS Grafana reads Azure
+# dashboard readers); the examples put it on AWS (factory-floor-aws-azure).
+FEEDBACK_TWINS = ("google-pipeline", "azure-l2-google-l1")
+
+
+@pytest.fixture(scope="module", params=[*sorted(EXAMPLES), "three-clouds", *FEEDBACK_TWINS])
+def twin(request, synthesized_examples, tmp_path_factory):
     """(synth, dead-letter catalogue) of each twin."""
     if request.param == "three-clouds":
         synth = request.getfixturevalue("three_clouds")
         return synth, dead_letters(synth.config, synth.topology)
+    if request.param in FEEDBACK_TWINS:
+        _, synth = synth_variant(request.param, tmp_path_factory)
+        return synth, dead_letters(synth.config, synth.topology)
     return synthesized_examples[request.param], catalogue(request.param)
+
+
+def test_the_twins_split_the_feedback_receiver_off_on_every_cloud(synthesized_examples, tmp_path_factory):
+    """So the generic checks below see a part stack on each cloud (item 5 of issue #17)."""
+    synths = [synthesized_examples["factory-floor-aws-azure"], *(synth_variant(n, tmp_path_factory)[1] for n in FEEDBACK_TWINS)]
+    parts = {(stack.part.value, stack.cloud) for synth in synths for stack in synth.topology.stacks if stack.part}
+    assert parts == {("l1-feedback", Provider.AWS), ("l1-feedback", Provider.AZURE), ("l1-feedback", Provider.GOOGLE)}
 
 
 # -- reading the synthesized output -------------------------------------------------------------------
@@ -84,9 +101,10 @@ def aws_alarm_on(template: dict, namespace: str, metric: str, dimension: tuple[s
     ]
 
 
-def first_and_last(synth, cloud: Provider) -> tuple[Layer, Layer] | None:
-    layers = [layer for layer in synth.topology.deploy_order if synth.topology.cloud(layer) is cloud]
-    return (layers[0], layers[-1]) if layers else None
+def first_and_last(synth, cloud: Provider) -> tuple[str, str] | None:
+    """Names of the cloud's first and last stack in deploy order (parts split off a layer included)."""
+    names = [stack.name for stack in synth.topology.stacks if stack.cloud is cloud]
+    return (names[0], names[-1]) if names else None
 
 
 # -- every failure destination has an alarm -------------------------------------------------------------
@@ -187,7 +205,7 @@ def test_every_aws_alarm_notifies_the_twins_topic_from_the_first_aws_stack(twin)
     ends = first_and_last(synth, Provider.AWS)
     if not templates or ends is None:
         pytest.skip("no AWS stacks in this synth")
-    home = synth.topology.stack_name(ends[0])
+    home = ends[0]
     topics = {stack: of_type(t, "AWS::SNS::Topic") for stack, t in templates.items()}
     assert {stack for stack, found in topics.items() if found} == {home}
     (topic_id, topic), = topics[home].items()
@@ -210,7 +228,7 @@ def test_every_azure_alert_notifies_the_twins_action_group(twin):
     if ends is None:
         pytest.skip("no Azure layers")
     documents = terraform(synth)
-    home = synth.topology.stack_name(ends[0])
+    home = ends[0]
     groups = {stack: of_type(d, "azurerm_monitor_action_group") for stack, d in documents.items()}
     assert {stack for stack, found in groups.items() if found} == {home}
     (group_id, group), = groups[home].items()
@@ -236,7 +254,7 @@ def test_every_google_alert_notifies_the_twins_channels(twin):
     if ends is None:
         pytest.skip("no Google layers")
     documents = terraform(synth)
-    home = synth.topology.stack_name(ends[0])
+    home = ends[0]
     channels = {stack: of_type(d, "google_monitoring_notification_channel") for stack, d in documents.items()}
     assert {stack for stack, found in channels.items() if found} == {home}
     pubsub = [name for name, c in channels[home].items() if c["type"] == "pubsub"]
@@ -265,7 +283,7 @@ def test_each_cloud_in_use_has_one_health_dashboard_in_its_last_stack(twin):
     if templates and (ends := first_and_last(synth, Provider.AWS)):
         dashboards = {s: of_type(t, "AWS::CloudWatch::Dashboard") for s, t in templates.items()}
         found = {s: [d["Properties"]["DashboardName"] for d in ds.values()] for s, ds in dashboards.items() if ds}
-        assert found == {synth.topology.stack_name(ends[1]): [name]}
+        assert found == {ends[1]: [name]}
     for cloud, kind, read in (
         (Provider.AZURE, "azurerm_application_insights_workbook", lambda r: r["display_name"]),
         (Provider.GOOGLE, "google_monitoring_dashboard", lambda r: json.loads(r["dashboard_json"])["displayName"]),
@@ -274,7 +292,7 @@ def test_each_cloud_in_use_has_one_health_dashboard_in_its_last_stack(twin):
         if ends is None:
             continue
         found = {s: [read(r) for r in of_type(d, kind).values()] for s, d in documents.items() if of_type(d, kind)}
-        assert found == {synth.topology.stack_name(ends[1]): [name]}, cloud
+        assert found == {ends[1]: [name]}, cloud
 
 
 def test_no_alarm_is_per_device(twin):

@@ -15,7 +15,7 @@ import pytest
 
 from cdk_app.config import load_project
 from cdk_app.config.model import Layer
-from cdk_app.topology import plan
+from cdk_app.topology import plan_project
 from tests.conftest import REPO
 from twin_ops.dead_letters import Kind, dead_letters, select
 
@@ -66,7 +66,7 @@ EXAMPLES = {
 
 def catalogue(example: str):
     config = load_project(REPO / "examples" / example)
-    return dead_letters(config, plan(config.name, config.providers))
+    return dead_letters(config, plan_project(config))
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES))

@@ -20,7 +20,7 @@ from moto import mock_aws
 
 from cdk_app.config import load_project
 from cdk_app.config.model import Provider
-from cdk_app.topology import plan
+from cdk_app.topology import plan_project
 from tests.conftest import REPO
 from twin_ops.clouds import AwsClients, CloudUnavailable, Clouds
 from twin_ops.dead_letters import dead_letters
@@ -283,7 +283,7 @@ def test_a_batch_the_mover_fails_again_stays_parked(cloud, hot_stream, tmp_path)
 
 def test_run_redrive_over_the_example_twin(cloud, tmp_path):
     config = load_project(PROJECT)
-    destinations = dead_letters(config, plan(config.name, config.providers))
+    destinations = dead_letters(config, plan_project(config))
     create_function(cloud, f"{TWIN}-dispatcher")
     dispatcher_url = queue(cloud, f"{TWIN}-dispatcher-failed",
                            [failure_record(f"{TWIN}-dispatcher", r, str(i)) for i, r in enumerate(records(3))])
@@ -307,7 +307,7 @@ def test_run_redrive_over_the_example_twin(cloud, tmp_path):
 
 def test_a_cloud_without_credentials_is_one_line_and_exit_code_3(tmp_path):
     config = load_project(PROJECT)
-    destinations = dead_letters(config, plan(config.name, config.providers))
+    destinations = dead_letters(config, plan_project(config))
 
     def no_credentials():
         raise CloudUnavailable("AWS: no credentials found (...)")

@@ -13,7 +13,7 @@ import pytest
 
 from cdk_app.config import load_project
 from cdk_app.config.model import Provider
-from cdk_app.topology import plan
+from cdk_app.topology import plan_project
 from tests.conftest import REPO
 from tests.ops.conftest import AZURE_TWIN, AZURITE_ACCOUNTS, Azurite
 from twin_ops.azure_storage import BlobService, QueueService
@@ -170,7 +170,7 @@ def test_an_interrupted_event_grid_redrive_leaves_only_unmoved_events_in_the_blo
 def test_run_redrive_over_the_azure_example(azurite, queues, l1, tmp_path):
     queue_service, _ = l1
     config = load_project(REPO / "examples" / "factory-floor-azure")
-    destinations = dead_letters(config, plan(config.name, config.providers))
+    destinations = dead_letters(config, plan_project(config))
     assert config.name == AZURE_TWIN
     queue_service.put_message("telemetry-poison", host_message(telemetry_event("e1", "press-01", {"t": 1})))
     queues.put_message("processor-poison", host_message(records(1)[0]))

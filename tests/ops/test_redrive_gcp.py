@@ -16,7 +16,7 @@ from google.api_core.exceptions import DeadlineExceeded
 
 from cdk_app.config import load_project
 from cdk_app.config.model import Provider
-from cdk_app.topology import plan
+from cdk_app.topology import plan_project
 from tests.conftest import REPO
 from twin_ops.clouds import Clouds
 from twin_ops.dead_letters import dead_letters
@@ -115,7 +115,7 @@ def test_interrupted_half_way_and_run_again_each_message_is_published_once(pubsu
 
 def test_run_redrive_over_the_google_example(pubsub, tmp_path):
     config = load_project(REPO / "examples" / "factory-floor-gcp")
-    destinations = tuple(d for d in dead_letters(config, plan(config.name, config.providers)) if d.cloud is Provider.GOOGLE)
+    destinations = tuple(d for d in dead_letters(config, plan_project(config)) if d.cloud is Provider.GOOGLE)
     monitoring = SimpleNamespace(get=lambda url, params, timeout: SimpleNamespace(
         raise_for_status=lambda: None,
         json=lambda: {"timeSeries": [{"points": [{"value": {"int64Value": str(len(pubsub.messages))}}]}]}))

@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from cdk_app.config import load_project
 from cdk_app.config.model import Provider
-from cdk_app.topology import plan
+from cdk_app.topology import plan_project
 from tests.conftest import REPO, WITHOUT_EVENTS, write_project
 from tests.gcp.fake_firestore import FakeFirestore
 from tests.ops.conftest import AZURE_TWIN, AZURITE_ACCOUNTS, Azurite
@@ -29,7 +29,7 @@ TWIN = "factory-floor"
 
 def status(project, clouds, tf_outdir) -> tuple[int, list[str]]:
     config = load_project(project)
-    topology = plan(config.name, config.providers)
+    topology = plan_project(config)
     lines: list[str] = []
     code = run_status(config, topology, dead_letters(config, topology), clouds, tf_outdir, echo=lines.append)
     return code, lines
@@ -292,6 +292,6 @@ def test_an_azure_layer_whose_accounts_do_not_exist_is_not_deployed(tmp_path):
 
     config = load_project(REPO / "examples" / "factory-floor-azure")
     out: list[str] = []
-    assert run_redrive(AZURE_TWIN, dead_letters(config, plan(config.name, config.providers)), clouds, Journal(tmp_path / "j"),
+    assert run_redrive(AZURE_TWIN, dead_letters(config, plan_project(config)), clouds, Journal(tmp_path / "j"),
                        echo=out.append) == 0
     assert f"[l2] {AZURITE_ACCOUNTS[1]}/processor-poison → processor: not deployed ({AZURITE_ACCOUNTS[1]}.queue.example.invalid does not resolve)" in out

@@ -73,7 +73,7 @@ def synth_pipeline(example: str, workdir_factory, **context: str) -> PipelineSyn
         from cdk_app.config import load_project
         from cdk_app.main import synthesize
         from cdk_app.settings import SynthSettings
-        from cdk_app.topology import plan
+        from cdk_app.topology import plan_project
 
         outdir = workdir_factory.mktemp("pipeline") / "cdk.out"
         full_context = {
@@ -81,7 +81,7 @@ def synth_pipeline(example: str, workdir_factory, **context: str) -> PipelineSyn
         }
         app = cdk.App(outdir=str(outdir), context=full_context)
         config = load_project(REPO / example)
-        topology = plan(config.name, config.providers)
+        topology = plan_project(config)
         result = synthesize(app, config, topology, SynthSettings.from_app(app))
         stack = app.node.find_child(f"{config.name}-pipeline")
         _CACHE[key] = PipelineSynth(example, outdir, full_context, result, stack, config, topology)

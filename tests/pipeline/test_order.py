@@ -2,7 +2,7 @@
 plan's own commands: receivers before senders, post-deploy steps right after the stack they need.
 
 The expected sequences are written out by hand from the README's deploy order (l3-archive,
-l3-cold, l3-hot, l4, l2, l1, l5) and post-deploy table.
+l3-cold, l3-hot, l4, l1-feedback, l2, l1, l5) and post-deploy table.
 """
 
 from __future__ import annotations
@@ -15,26 +15,29 @@ from tests.pipeline.synth import build_spec, pipeline_actions, project_of_action
 from twin_ops.deploy import Action, PlanSettings, plan_steps
 
 CERTIFICATES = "PostDeploy-aws-device-certificates"
+AWS_DASHBOARDS, AZURE_DASHBOARDS = "PostDeploy-aws-grafana-dashboards", "PostDeploy-azure-grafana-dashboards"
 EXPECTED = {
     "all_aws": [
         "factory-floor-l3-archive", "factory-floor-l3-cold", "factory-floor-l3-hot", "factory-floor-l4",
-        "factory-floor-l2", "factory-floor-l1", CERTIFICATES, "factory-floor-l5",
+        "factory-floor-l2", "factory-floor-l1", CERTIFICATES, "factory-floor-l5", AWS_DASHBOARDS,
     ],
     "mixed": [
         "Terraform-factory-floor-mix-l3-archive", "factory-floor-mix-l3-cold", "Terraform-factory-floor-mix-l3-hot",
-        "factory-floor-mix-l4", "Terraform-factory-floor-mix-l2", "factory-floor-mix-l1", CERTIFICATES,
-        "factory-floor-mix-l5",
+        # L1 on AWS gets the feedback of the Azure L2: its receiver is deployed before L2.
+        "factory-floor-mix-l4", "factory-floor-mix-l1-feedback", "Terraform-factory-floor-mix-l2", "factory-floor-mix-l1",
+        CERTIFICATES, "factory-floor-mix-l5", AWS_DASHBOARDS,
     ],
     "no_aws": [
         "Terraform-factory-floor-az-l3-archive", "Terraform-factory-floor-az-l3-cold", "Terraform-factory-floor-az-l3-hot",
         "Terraform-factory-floor-az-l4", "PostDeploy-azure-digital-twins", "Terraform-factory-floor-az-l2",
         "Terraform-factory-floor-az-l1", "PostDeploy-azure-device-identities", "Terraform-factory-floor-az-l5",
+        AZURE_DASHBOARDS,
     ],
     "gcp": [
         "Approve",
         "Terraform-factory-floor-gcp-l3-archive", "Terraform-factory-floor-gcp-l3-cold", "Terraform-factory-floor-gcp-l3-hot",
         "factory-floor-gcp-l4", "Terraform-factory-floor-gcp-l2", "Terraform-factory-floor-gcp-l1",
-        "PostDeploy-gcp-telemetry-topic", "factory-floor-gcp-l5",
+        "PostDeploy-gcp-telemetry-topic", "factory-floor-gcp-l5", AWS_DASHBOARDS,
     ],
 }
 TWINS = sorted(EXPECTED)

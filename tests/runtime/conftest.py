@@ -46,6 +46,8 @@ HANDLER_VARIABLES = (
     "LOCAL_READER_FUNCTION_NAME",
     "TWIN_UPDATE_URL",
     "TWIN_UPDATE_TOKEN_SECRET",
+    "DEVICE_FEEDBACK_URL",
+    "DEVICE_FEEDBACK_TOKEN_SECRET",
 )
 FAST_RETRIES = RetryPolicy(max_attempts=3, initial_delay=0.01, max_delay=0.05, deadline=3.0, timeout=2.0)
 

@@ -1,4 +1,4 @@
-"""Event checker and device feedback."""
+"""Event checker (device feedback itself: test_aws_feedback.py)."""
 
 import json
 from pathlib import Path
@@ -6,11 +6,9 @@ from typing import Any
 
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.iotdata.models import iotdata_backends
 
 from runtime.aws import clients
 from runtime.core.config import ConfigurationError
-from runtime.core.telemetry import TelemetryError
 from tests.runtime.runtime_testing import REGION, LambdaContext, record
 
 HOT = {
@@ -110,20 +108,3 @@ def test_rules_are_checked_at_cold_start(
 def test_missing_rule_file_is_a_configuration_error(load_handler, tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match=r"config_events\.json"):
         load_handler("event_checker", PROJECT_BUNDLE_DIR=tmp_path, ACTION_FUNCTION_PREFIX="twin-")
-
-
-def test_feedback_publishes_to_the_device_topic(load_handler, aws: Any) -> None:
-    feedback = load_handler("feedback", TWIN_NAME="twin")
-    assert feedback.handler({"device_id": "d1", "payload": {"led": "red"}, "rule": HOT}) == {
-        "topic": "dt/twin/d1/feedback"
-    }
-    published = iotdata_backends[DEFAULT_ACCOUNT_ID][REGION].published_payloads
-    assert [(topic, json.loads(payload)) for topic, payload in published] == [
-        ("dt/twin/d1/feedback", {"message": {"led": "red"}})
-    ]
-
-
-@pytest.mark.parametrize("event", [{"device_id": "d1"}, {"device_id": "+/#", "payload": "x"}, "text"])
-def test_feedback_rejects_bad_input(load_handler, aws: Any, event: Any) -> None:
-    with pytest.raises(TelemetryError):
-        load_handler("feedback", TWIN_NAME="twin").handler(event)

@@ -34,6 +34,7 @@ def test_last_entry_request_becomes_a_latest_query() -> None:
     ("request_change", "message"),
     [
         ({"properties": {}}, "iotDeviceId"),
+        ({"properties": {"iotDeviceId": {"value": {"stringValue": 7}}}}, "iotDeviceId"),  # a number is no device id
         ({"selectedProperties": None}, "selectedProperties"),
         ({"startTime": None}, "startTime"),
         ({"startTime": "garbage"}, "startTime"),

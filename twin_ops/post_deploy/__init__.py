@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cdk_app.clouds import CLOUDS
 from cdk_app.config.model import Layer, Provider
-from cdk_app.topology import Topology
+from cdk_app.topology import Topology, TwinStack
 
 
 @dataclass(frozen=True)
@@ -38,5 +38,8 @@ class PostDeployError(RuntimeError):
     """An expected failure (missing file, undeployed stack, unusable identity): one line, no traceback."""
 
 
-def steps_after(topology: Topology, layer: Layer) -> tuple[PostDeployStep, ...]:
-    return tuple(step for step in STEPS if step.layer is layer and topology.cloud(layer) is step.cloud)
+def steps_after(topology: Topology, stack: TwinStack) -> tuple[PostDeployStep, ...]:
+    """The steps that run right after `stack`: those of its layer and cloud (a layer's own stack only)."""
+    if stack.part is not None:
+        return ()
+    return tuple(step for step in STEPS if step.layer is stack.layer and stack.cloud is step.cloud)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdk_app.config import load_project
-from cdk_app.config.model import Layer, ProjectConfig, Provider
+from cdk_app.config.model import Layer, ProjectConfig
 from twin_ops.post_deploy import STEPS, PostDeployError, PostDeployStep
 from twin_ops.simulator.config import auth_dir
-from cdk_app.topology import Topology, plan
+from cdk_app.topology import Features, Topology, plan_project
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class PostDeployRequest:
 
 def run_post_deploy(request: PostDeployRequest, echo: Callable[[str], None] = print) -> None:
     config = load_project(request.project)
-    topology = plan(config.name, config.providers)
+    topology = plan_project(config)
     step = next(s for s in STEPS if s.name == request.step)
     _check_placement(step, topology)
     echo(RUNNERS[step.name](request, config, topology))
@@ -43,6 +43,8 @@ def expected_errors() -> tuple[type[BaseException], ...]:
 
 
 def _check_placement(step: PostDeployStep, topology: Topology) -> None:
+    if not topology.placed(step.layer):
+        raise PostDeployError(f"{step.name} is for {step.layer.value} on {step.cloud.value}; this twin has no {step.layer.value}")
     cloud = topology.cloud(step.layer)
     if cloud is not step.cloud:
         raise PostDeployError(
@@ -110,7 +112,7 @@ def _gcp_telemetry_topic(request: PostDeployRequest, config: ProjectConfig, topo
     from twin_ops.post_deploy.terraform_state import StackState
 
     state = StackState.read(request.terraform, _stack_dir(request, topology, Layer.L1))
-    with_feedback = topology.cloud(Layer.L2) is Provider.GOOGLE and config.flags.return_feedback_to_device
+    with_feedback = Features.of(config.flags).device_feedback  # from L2 on Google, or over the feedback bridge
     target = write_pubsub_target(request.project, config.name, [d.id for d in config.devices], state, with_feedback)
     return (
         f"simulator target {target.pubsub.topic}. Devices publish as {target.pubsub.publisher_account}: create its key "
@@ -119,10 +121,51 @@ def _gcp_telemetry_topic(request: PostDeployRequest, config: ProjectConfig, topo
     )
 
 
+def _aws_grafana_dashboards(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    import boto3
+
+    from twin_ops.post_deploy.aws_grafana import aws_source, stack_outputs, workspace_token
+    from twin_ops.post_deploy.azure_data_plane import https_request
+    from twin_ops.post_deploy.grafana import GrafanaApi, device_series, provision
+    from twin_contract import dashboards
+
+    region = request.region or os.environ.get("AWS_REGION") or _synth_default_region()
+    session = boto3.Session(region_name=region)
+    outputs = stack_outputs(session.client("cloudformation"), topology.stack_name(Layer.L5))
+    source = aws_source(outputs, session.client("secretsmanager"), region)
+    endpoint = outputs[dashboards.AWS_GRAFANA_ENDPOINT]
+    with workspace_token(session.client("grafana"), outputs[dashboards.AWS_GRAFANA_WORKSPACE_ID]) as token:
+        api = GrafanaApi(endpoint, lambda: token, https_request)
+        result = provision(api, config.name, device_series(config), source, install_infinity=True)
+    return result.summary(endpoint)
+
+
+def _azure_grafana_dashboards(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    from twin_contract import dashboards
+    from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, EntraTokens, https_request
+    from twin_ops.post_deploy.azure_grafana import (
+        GRAFANA_SCOPE, MANAGEMENT_HOST, MANAGEMENT_SCOPE, VAULT_SCOPE, ensure_plugin, read_spec, reader_source,
+    )
+    from twin_ops.post_deploy.grafana import GrafanaApi, device_series, provision
+    from twin_ops.post_deploy.terraform_state import StackState
+
+    stack_dir = _stack_dir(request, topology, Layer.L5)
+    state, spec, tokens = StackState.read(request.terraform, stack_dir), read_spec(stack_dir), EntraTokens()
+    grafana_id = state.attribute("azurerm_dashboard_grafana", "id")
+    endpoint = state.attribute("azurerm_dashboard_grafana", "endpoint")
+    installed = ensure_plugin(AzureDataPlane(MANAGEMENT_HOST, MANAGEMENT_SCOPE, tokens), grafana_id, dashboards.INFINITY_PLUGIN)
+    source = reader_source(spec, state, AzureDataPlane(f"{spec.token_vault}.vault.azure.net", VAULT_SCOPE, tokens))
+    api = GrafanaApi(endpoint, lambda: tokens(GRAFANA_SCOPE), https_request)
+    result = provision(api, config.name, device_series(config), source)
+    return ("Infinity plugin added; " if installed else "") + result.summary(endpoint)
+
+
 # Each step's wiring to the real clouds; its result line is printed.
 RUNNERS: dict[str, Callable[[PostDeployRequest, ProjectConfig, Topology], str]] = {
     "aws-device-certificates": _aws_device_certificates,
     "azure-device-identities": _azure_device_identities,
     "azure-digital-twins": _azure_digital_twins,
     "gcp-telemetry-topic": _gcp_telemetry_topic,
+    "aws-grafana-dashboards": _aws_grafana_dashboards,
+    "azure-grafana-dashboards": _azure_grafana_dashboards,
 }

@@ -5,7 +5,8 @@ account is `device_publisher_account`. No key is created for that account on pur
 long-lived key is a credential to hand out deliberately (`gcloud iam service-accounts keys
 create`, or workload identity federation), and the simulator then uses it through
 application-default credentials (GOOGLE_APPLICATION_CREDENTIALS).
-Feedback subscriptions exist when L2 is on Google with device feedback on (cdk_app/stacks/gcp/l2.py).
+Feedback subscriptions exist with device feedback on: in the L2 stack when L2 is on Google too, else
+in the L1 feedback receiver stack (cdk_app/stacks/gcp/device_feedback.py).
 """
 
 from __future__ import annotations

@@ -53,9 +53,9 @@ def run_status(
     report = _Report(clouds, echo)
     echo(f"# status {config.name}")
     echo("stacks:")
-    width = max(len(topology.stack_name(layer)) for layer in topology.deploy_order)
-    for layer in topology.deploy_order:
-        stack, cloud = topology.stack_name(layer), topology.cloud(layer)
+    width = max(len(twin_stack.name) for twin_stack in topology.stacks)
+    for twin_stack in topology.stacks:
+        stack, cloud = twin_stack.name, twin_stack.cloud
         if cloud is Provider.AWS:
             state = report.cell(cloud, lambda c, s=stack: stacks.cloudformation_status(c.client("cloudformation"), s))
         else:

@@ -30,13 +30,13 @@ class AwsLayerStack(Stack):
             ctx.stack_name,
             stack_name=ctx.stack_name,  # also inside a pipeline stage, where ids get prefixed
             env=env,
-            description=f"Digital twin {ctx.twin}: {ctx.layer.title}",
+            description=f"Digital twin {ctx.twin}: {ctx.stack.title}",
         )
         self.ctx = ctx
         self.bundles = ctx.bundles.for_cloud(Provider.AWS)
         self.bridges = AwsBridgeEndpoints(ctx)
         Tags.of(self).add("digital-twin", ctx.twin)
-        Tags.of(self).add("digital-twin-layer", ctx.layer.value)
+        Tags.of(self).add("digital-twin-layer", ctx.stack.suffix)
 
     def complete(self) -> None:
         """Called once after the layer is built (cdk_app/stacks/aws/__init__.py): alarms on what the

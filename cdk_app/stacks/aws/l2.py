@@ -88,6 +88,7 @@ class L2Stack(AwsLayerStack):
 
     def _event_checker(self) -> EventChecker:
         config = self.ctx.config
+        feedback = self.ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)  # L1 on another cloud
         invoked, workflow = [], []
         for rule in config.events:
             action = rule.action
@@ -108,6 +109,7 @@ class L2Stack(AwsLayerStack):
                     config.state_machine_file if config.flags.trigger_notification_workflow else None
                 ),
                 device_feedback=config.flags.return_feedback_to_device,
+                feedback_bridge=self.bridges.sender_of(feedback) if feedback else None,
                 debug=config.twin.debug,
             ),
         )

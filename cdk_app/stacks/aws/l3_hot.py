@@ -17,8 +17,9 @@ from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 class L3HotStack(AwsLayerStack):
     """Holds `table`, `hot_reader` and `hot_reader_last_entry` (Lambda functions).
 
-    Bridges received here: the hot writer (L2 elsewhere) and Function URLs on both readers (L4
-    elsewhere). Bridge sent from here: the hot→cold mover in remote mode (cold elsewhere).
+    Bridges received here: the hot writer (L2 elsewhere), Function URLs on both readers (L4
+    elsewhere) and on a dashboard reader pair (L5 not on L4's cloud). Bridge sent from here: the
+    hot→cold mover in remote mode (cold elsewhere).
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -76,6 +77,21 @@ class L3HotStack(AwsLayerStack):
                 {URL_KEY: self.hot_reader, LAST_ENTRY_URL_KEY: self.hot_reader_last_entry},
                 self,
                 "ReaderEndpoints",
+            )
+        # Grafana off the twin's cloud reads through a reader pair of its own, with its own token.
+        bridge_to_l5 = topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
+        if bridge_to_l5:
+            dashboard = HotReaders(
+                self,
+                "DashboardReaders",
+                HotReadersProps(twin_name=twin, bundle=bundle, hot_table=hot_table, debug=settings.debug,
+                                role_prefix="dashboard-reader"),
+            )
+            self.bridges.receive(
+                bridge_to_l5,
+                {URL_KEY: dashboard.hot_reader.function, LAST_ENTRY_URL_KEY: dashboard.last_entry_reader.function},
+                self,
+                "DashboardEndpoints",
             )
         self.outputs = AwsHotOutputs(
             table=hot_table, hot_reader=self.hot_reader, hot_reader_last_entry=self.hot_reader_last_entry

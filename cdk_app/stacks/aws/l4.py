@@ -71,7 +71,9 @@ class L4Stack(AwsLayerStack):
                 component_types=component_types,
             ),
         )
-        self.outputs = AwsTwinOutputs(workspace_arn=self.workspace_arn, bucket=self.bucket)
+        self.outputs = AwsTwinOutputs(
+            workspace_arn=self.workspace_arn, workspace_id=self.workspace_id, bucket=self.bucket
+        )
 
 
 def twin_devices(config: ProjectConfig) -> tuple[TwinDevice, ...]:

@@ -19,7 +19,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cdk_app.config.model import Layer, Provider
+from cdk_app.config.model import Provider
+from cdk_app.stacks.monitoring_places import data_order, last_on
+from cdk_app.topology import TwinStack
 from constructs_lib.aws.alarm_channel import AlarmChannel, AlarmChannelProps
 from constructs_lib.aws.health_dashboard import HealthDashboard, HealthDashboardProps
 from constructs_lib.aws.twin_alarms import TwinAlarms, TwinAlarmsProps
@@ -31,10 +33,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class AwsHealth:
-    """The twin's monitoring on AWS so far: its channel and the layers watched, in deploy order."""
+    """The twin's monitoring on AWS so far: its channel and the stacks watched, in deploy order."""
 
     channel: sns.ITopic
-    layers: tuple[tuple[Layer, WatchedLayer], ...]
+    layers: tuple[tuple[TwinStack, WatchedLayer], ...]
 
 
 def add_monitoring(stack: AwsLayerStack) -> AwsHealth:
@@ -45,17 +47,17 @@ def add_monitoring(stack: AwsLayerStack) -> AwsHealth:
         channel = AlarmChannel(stack, "AlarmChannel", AlarmChannelProps(ctx.twin, ctx.config.alarm_email)).topic
     else:
         channel = earlier.channel
-    sends = any(bridge.sender_cloud is Provider.AWS for bridge in topology.bridges)
-    own = watched_layer(stack, ctx.layer)
+    sends = any(bridge.sender_cloud is Provider.AWS and bridge.sent_by_function for bridge in topology.bridges)
+    own = watched_layer(stack, ctx.stack.title)
     TwinAlarms(stack, "Alarms", TwinAlarmsProps(ctx.twin, channel, own, bridge_failures=earlier is None and sends))
-    layers = (earlier.layers if earlier else ()) + ((ctx.layer, own),)
-    if ctx.layer is [layer for layer in topology.deploy_order if topology.cloud(layer) is Provider.AWS][-1]:
-        rows = tuple(watched for _, watched in sorted(layers, key=lambda pair: list(Layer).index(pair[0])))
+    layers = (earlier.layers if earlier else ()) + ((ctx.stack, own),)
+    if ctx.stack == last_on(topology, Provider.AWS):
+        rows = tuple(watched for _, watched in sorted(layers, key=lambda pair: data_order(pair[0])))
         HealthDashboard(stack, "HealthDashboard", HealthDashboardProps(ctx.twin, rows, bridges=sends))
     return AwsHealth(channel, layers)
 
 
-def watched_layer(scope: Construct, layer: Layer) -> WatchedLayer:
+def watched_layer(scope: Construct, title: str) -> WatchedLayer:
     """Every named function, queue and topic rule under `scope` (its nested stacks included).
 
     Functions without a name are CDK's own deploy-time handlers of custom resources (a failure
@@ -69,7 +71,7 @@ def watched_layer(scope: Construct, layer: Layer) -> WatchedLayer:
             _add_name(queues, node.queue_name)
         elif isinstance(node, iot.CfnTopicRule):
             _add_name(rules, node.rule_name)
-    return WatchedLayer(layer.title, tuple(functions), tuple(queues), tuple(rules))
+    return WatchedLayer(title, tuple(functions), tuple(queues), tuple(rules))
 
 
 def _add_name(names: list[str], name: object) -> None:

@@ -31,12 +31,18 @@ class AwsHotOutputs(LayerOutputs):
 @dataclass(frozen=True)
 class AwsTwinOutputs(LayerOutputs):
     workspace_arn: str  # what Grafana may read
+    workspace_id: str  # what Grafana's TwinMaker data source names
     bucket: s3.IBucket
 
 
 @dataclass(frozen=True)
 class AwsProcessingOutputs(LayerOutputs):
     processor: lambda_.IFunction  # the dispatcher invokes it when L1 is on AWS too
+
+
+@dataclass(frozen=True)
+class AwsFeedbackOutputs(LayerOutputs):
+    """Nothing later stacks use: IoT Core needs no grant from the L1 stack."""
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from cdk_app.config.model import Layer
+from cdk_app.topology import Part
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.l1 import AzureIngestionStack
+from cdk_app.stacks.azure.l1_feedback import AzureFeedbackStack
 from cdk_app.stacks.azure.l2 import AzureProcessingStack
 from cdk_app.stacks.azure.l3_archive import AzureArchiveStack
 from cdk_app.stacks.azure.l3_cold import AzureColdStack
@@ -21,3 +23,4 @@ STACKS: dict[Layer, type[AzureLayerStack]] = {
     Layer.L4: AzureTwinStack,
     Layer.L5: AzureDashboardStack,
 }
+PARTS: dict[Part, type[AzureLayerStack]] = {Part.L1_FEEDBACK: AzureFeedbackStack}

@@ -22,6 +22,7 @@ from cdk_app.stacks.azure.outputs import AzureLayerOutputs
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.base import TerraformLayerStack
 from cdk_app.stacks.terraform.settings import TerraformSettings
+from cdk_app.topology import Part
 from constructs_lib.azure.function_host import FunctionHost, FunctionHostProps
 from constructs_lib.azure.layer_foundation import LayerFoundation, LayerFoundationProps
 from constructs_lib.azure.naming import AzureNames
@@ -47,8 +48,8 @@ class AzureLayerStack(TerraformLayerStack):
         self.config = ctx.config
         self.topology = ctx.topology
         self.layer = ctx.layer
-        self.names = AzureNames(ctx.twin, ctx.layer.value, ctx.layer.code)
-        self.tags = (("digital-twin", ctx.twin), ("digital-twin-layer", ctx.layer.value))
+        self.names = AzureNames(ctx.twin, ctx.stack.suffix, ctx.stack.code)
+        self.tags = (("digital-twin", ctx.twin), ("digital-twin-layer", ctx.stack.suffix))
         self.client = DataAzurermClientConfig(self, "client")
         self.foundation = LayerFoundation(
             self,
@@ -69,9 +70,9 @@ class AzureLayerStack(TerraformLayerStack):
     def location(self) -> str:
         return self.settings.azure_location
 
-    def upstream(self, layer: Layer, kind: type[Outputs]) -> Outputs | None:
-        """An earlier layer's outputs when that layer is on Azure too, else None."""
-        return self.ctx.upstream.get(layer, kind)
+    def upstream(self, layer: Layer, kind: type[Outputs], part: Part | None = None) -> Outputs | None:
+        """An earlier stack's outputs when that stack is on Azure too, else None."""
+        return self.ctx.upstream.get(layer, kind, part)
 
     def require(self, layer: Layer, kind: type[Outputs]) -> Outputs:
         return self.ctx.upstream.require(layer, kind, self.ctx.stack_name)

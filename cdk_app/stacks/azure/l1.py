@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from cdk_app.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
-from cdk_app.stacks.azure.outputs import AzureIngestionOutputs, AzureProcessingOutputs
-from cdk_app.topology import BridgeKind
+from cdk_app.stacks.azure.outputs import AzureFeedbackOutputs, AzureIngestionOutputs, AzureProcessingOutputs
+from cdk_app.topology import BridgeKind, Part
 from constructs_lib.azure import roles
 from constructs_lib.azure.iot_ingestion import IotIngestion, IotIngestionProps
 from twin_contract import functions as contract
@@ -43,6 +43,11 @@ class AzureIngestionStack(AzureLayerStack):
             # L2 is deployed first: the hub's owner lets L2's identity update device twins.
             roles.grant(self, "FeedbackUpdatesDeviceTwins", role=roles.IOT_HUB_TWIN_CONTRIBUTOR,
                         principal_id=processing.identity_principal_id, resource_id=ingestion.hub.id)
+        feedback = self.upstream(Layer.L1, AzureFeedbackOutputs, Part.L1_FEEDBACK)
+        if feedback is not None:
+            # L2 on another cloud sends feedback to the receiver deployed before L2 (and this stack).
+            roles.grant(self, "FeedbackReceiverUpdatesDeviceTwins", role=roles.IOT_HUB_TWIN_CONTRIBUTOR,
+                        principal_id=feedback.identity_principal_id, resource_id=ingestion.hub.id)
         self.write_deploy_file(DEVICES_MANIFEST, self.devices_manifest())
         self.outputs = self.layer_outputs(AzureIngestionOutputs)
 

@@ -2,15 +2,16 @@
 
 Functions hand records on through Storage queues of the L2 app: `processor` → `persister` →
 `event-checker` → `event-actions` / `feedback`. L4 and L3 are deployed before L2, so this stack
-grants its own identity access to them; L1 (deployed after) grants this identity what device
-feedback needs on its hub.
+grants its own identity access to them; L1 on Azure (deployed after) grants this identity what
+device feedback needs on its hub. With L1 on another cloud, `feedback` sends over the L2 → L1
+feedback bridge (its receiver, split off L1, is deployed before L2).
 """
 
 from __future__ import annotations
 
 import json
 
-from cdk_app.config.model import Layer, Provider
+from cdk_app.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureHotOutputs, AzureProcessingOutputs, AzureTwinOutputs
 from cdk_app.topology import BridgeKind
@@ -71,8 +72,11 @@ class AzureProcessingStack(AzureLayerStack):
         if feedback:
             functions.append(contract.FEEDBACK)
             queues.append(FEEDBACK_QUEUE)
-            if self.topology.cloud(Layer.L1) is Provider.AZURE:
+            feedback_bridge = self.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
+            if feedback_bridge is None:  # L1 on Azure: the hub of this twin
                 settings[contract.IOT_HUB_HOST] = iot_hub_host(self.ctx.twin)
+            else:
+                settings.update(self.bridges.send(feedback_bridge))
         ingestion = self.topology.bridge(BridgeKind.L1_TO_L2)
         if ingestion is not None:
             functions.append(contract.INGESTION)

@@ -1,7 +1,8 @@
 """L3 hot on Azure: Cosmos DB, the hot readers, the hot→cold mover, and bridge receivers.
 
 Readers always check a token: the L3→L4 bridge token when L4 is elsewhere, otherwise a dashboard
-reader token (for Grafana on L5) generated here.
+reader token (for Grafana on L5 with the twin on Azure) generated here. Grafana on another cloud
+than the twin gets dashboard readers of its own (the L3 hot → L5 dashboard connection).
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ class AzureHotStack(AzureLayerStack):
                 self, "DashboardReaderSecret", name=DASHBOARD_READER_SECRET, value=token,
                 content_type="token of the hot reader for dashboards (L5)",
             )
+        dashboard_bridge = self.topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
+        if dashboard_bridge is not None:  # Grafana not on the twin's cloud: readers with a token of their own
+            functions.append(contract.DASHBOARD_READER)
+            settings[contract.DASHBOARD_TOKEN_SECRET] = self.bridges.inbound_token_secret(dashboard_bridge)
         writer_bridge = self.topology.bridge(BridgeKind.L2_TO_HOT)
         if writer_bridge is not None:
             functions.append(contract.HOT_WRITER)
@@ -69,8 +74,17 @@ class AzureHotStack(AzureLayerStack):
             )
         if writer_bridge is not None:
             self.bridges.receive(writer_bridge, {URL_KEY: host.function_url(contract.HOT_WRITER.route)})
+        if dashboard_bridge is not None:
+            self.bridges.receive(
+                dashboard_bridge,
+                {URL_KEY: host.function_url(contract.DASHBOARD_READER.route),
+                 LAST_ENTRY_URL_KEY: host.function_url(contract.DASHBOARD_READER_LAST_ENTRY.route)},
+            )
         self.outputs = self.layer_outputs(
             AzureHotOutputs,
             hot_store=hot_store,
-            dashboard=DashboardSource(self.names.global_name("func"), contract.HOT_READER.route, self.names.key_vault(), reader_secret),
+            dashboard=DashboardSource(
+                host.function_url(contract.HOT_READER.route), host.function_url(contract.HOT_READER_LAST_ENTRY.route), self.names.key_vault(),
+                reader_secret,
+            ),
         )

@@ -43,13 +43,15 @@ class AzureTwinStack(AzureLayerStack):
                 self, "DashboardConnectorSecret", name=DASHBOARD_CONNECTOR_SECRET, value=token,
                 content_type="token of the Digital Twin Data Connector for dashboards (L5)",
             )
-            dashboard = DashboardSource(
-                self.names.global_name("func"), contract.DT_DATA_CONNECTOR.route, self.names.key_vault(), DASHBOARD_CONNECTOR_SECRET
-            )
         if functions:
             host = self.add_function_host(tuple(functions), settings)
             if update_bridge is not None:
                 self.bridges.receive(update_bridge, {URL_KEY: host.function_url(contract.ADT_UPDATER.route)})
+            if reader_bridge is not None:
+                dashboard = DashboardSource(
+                    host.function_url(contract.DT_DATA_CONNECTOR.route), host.function_url(contract.DT_DATA_CONNECTOR_LAST_ENTRY.route),
+                    self.names.key_vault(), DASHBOARD_CONNECTOR_SECRET,
+                )
         config = self.config
         self.write_deploy_file(MODELS_FILE, dtdl.models(config.name, config.devices))
         self.write_deploy_file(TWINS_FILE, dtdl.twins(config.name, config.devices, config.hierarchy))

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cdk_app.config.model import Layer, Provider
+from cdk_app.config.model import Provider
+from cdk_app.stacks.monitoring_places import data_order, last_on
+from cdk_app.topology import TwinStack
 from constructs_lib.azure.alarm_channel import AlarmChannel, AlarmChannelProps, action_group_id
 from constructs_lib.azure.health_workbook import HealthWorkbook, HealthWorkbookProps, WorkbookLayer
 from constructs_lib.azure.iot_ingestion import IotIngestion
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class WatchedAzureLayer:
-    layer: Layer
+    stack: TwinStack
     resource_group: str  # names, so the workbook's stack can address them without a reference
     app_insights: str
     poison_queues: tuple[str, ...]
@@ -64,26 +66,27 @@ def add_monitoring(stack: AzureLayerStack) -> AzureHealth:
             app_insights_id=insights.id if insights is not None else None,
             poison_queues=queues,
             event_grid_topic_id=ingestion[0].system_topic.id if ingestion else None,
-            bridge_failures=bool(ctx.topology.bridges_sent_by(ctx.layer)),
+            # A layer's bridges are sent by its own stack, never by a part split off it.
+            bridge_failures=ctx.part is None and any(b.sent_by_function for b in ctx.topology.bridges_sent_by(ctx.layer)),
             tags=stack.tags,
         ),
     )
     layers = earlier.layers if earlier else ()
     if insights is not None:
-        layers += (WatchedAzureLayer(ctx.layer, names.resource_group(), names.plain("insights"), queues),)
+        layers += (WatchedAzureLayer(ctx.stack, names.resource_group(), names.plain("insights"), queues),)
     topology = ctx.topology
-    if ctx.layer is [layer for layer in topology.deploy_order if topology.cloud(layer) is Provider.AZURE][-1] and layers:
+    if ctx.stack == last_on(topology, Provider.AZURE) and layers:
         subscription = stack.client.subscription_id
         rows = tuple(
             WorkbookLayer(
-                watched.layer.title,
+                watched.stack.title,
                 f"/subscriptions/{subscription}/resourceGroups/{watched.resource_group}"
                 f"/providers/Microsoft.Insights/components/{watched.app_insights}",
                 watched.poison_queues,
             )
-            for watched in sorted(layers, key=lambda w: list(Layer).index(w.layer))
+            for watched in sorted(layers, key=lambda w: data_order(w.stack))
         )
-        sends = any(bridge.sender_cloud is Provider.AZURE for bridge in topology.bridges)
+        sends = any(bridge.sender_cloud is Provider.AZURE and bridge.sent_by_function for bridge in topology.bridges)
         HealthWorkbook(
             stack,
             "HealthWorkbook",

@@ -11,10 +11,11 @@ from constructs_lib.azure.digital_twins import DigitalTwins
 
 @dataclass(frozen=True)
 class DashboardSource:
-    """An HTTP function dashboards read history from, and the vault secret holding its token."""
+    """The reader endpoints Grafana on Azure reads the twin from (neutral reader queries), and the
+    vault secret holding their token."""
 
-    function_app: str  # the Function App's name
-    route: str  # the function's route under /api/
+    url: str  # range queries
+    last_entry_url: str  # latest values
     vault_name: str
     token_secret: str  # secret name in that vault
 
@@ -54,6 +55,11 @@ class AzureProcessingOutputs(AzureLayerOutputs):
     processor_queue_id: str  # the dispatcher enqueues here when L1 is on Azure too
     processor_queue_url: str
     sends_device_feedback: bool  # L1 on Azure lets the identity update device twins
+
+
+@dataclass(frozen=True)
+class AzureFeedbackOutputs(AzureLayerOutputs):
+    """The L1 feedback receiver: L1 lets its identity update the hub's device twins."""
 
 
 @dataclass(frozen=True)

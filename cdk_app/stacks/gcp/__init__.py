@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from cdk_app.config.model import Layer
+from cdk_app.topology import Part
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.l1 import GcpL1Stack
+from cdk_app.stacks.gcp.l1_feedback import GcpFeedbackStack
 from cdk_app.stacks.gcp.l2 import GcpL2Stack
 from cdk_app.stacks.gcp.l3_archive import GcpL3ArchiveStack
 from cdk_app.stacks.gcp.l3_cold import GcpL3ColdStack
@@ -18,3 +20,4 @@ STACKS: dict[Layer, type[GcpLayerStack]] = {
     Layer.L3_COLD: GcpL3ColdStack,
     Layer.L3_ARCHIVE: GcpL3ArchiveStack,
 }
+PARTS: dict[Part, type[GcpLayerStack]] = {Part.L1_FEEDBACK: GcpFeedbackStack}

@@ -24,6 +24,7 @@ from cdk_app.stacks.gcp.monitoring import add_monitoring
 from cdk_app.stacks.outputs import LayerOutputs
 from cdk_app.stacks.terraform.base import TerraformLayerStack
 from cdk_app.stacks.terraform.settings import TerraformSettings
+from cdk_app.topology import Part
 from constructs_lib.gcp.function_source import FunctionSourceBucket, FunctionSourceBucketProps
 from constructs_lib.gcp.layer_service_account import LayerServiceAccount, LayerServiceAccountProps, ProjectRole
 from constructs_lib.gcp.mover_schedule import MoverSchedule, MoverScheduleProps
@@ -63,7 +64,7 @@ class GcpLayerStack(TerraformLayerStack):
             "google",
             project=settings.gcp_project,
             region=settings.gcp_region,
-            default_labels={"digital-twin": slug(ctx.twin), "digital-twin-layer": ctx.layer.value},
+            default_labels={"digital-twin": slug(ctx.twin), "digital-twin-layer": ctx.stack.suffix},
         )
         RandomProvider(self, "random")
         self.region = settings.gcp_region
@@ -75,8 +76,8 @@ class GcpLayerStack(TerraformLayerStack):
             self,
             "LayerAccount",
             LayerServiceAccountProps(
-                account_id=service_account_id(self.twin, ctx.layer.value),
-                display_name=f"Digital twin {self.twin}: {ctx.layer.value} functions",
+                account_id=service_account_id(self.twin, ctx.stack.suffix),
+                display_name=f"Digital twin {self.twin}: {ctx.stack.suffix} functions",
                 project=settings.gcp_project,
                 project_roles=self.project_roles(),
             ),
@@ -88,8 +89,8 @@ class GcpLayerStack(TerraformLayerStack):
     def require_apis(self, *services: str) -> None:
         self._apis_needed.update(services)
 
-    def upstream(self, layer: Layer, kind: type[Outputs]) -> Outputs:
-        return self.ctx.upstream.require(layer, kind, self.ctx.stack_name)
+    def upstream(self, layer: Layer, kind: type[Outputs], part: Part | None = None) -> Outputs:
+        return self.ctx.upstream.require(layer, kind, self.ctx.stack_name, part)
 
     def complete(self) -> None:
         """Alert on what the layer made (and hold the channels or dashboard where this stack does),
@@ -130,7 +131,7 @@ class GcpLayerStack(TerraformLayerStack):
                 self,
                 "Source",
                 FunctionSourceBucketProps(
-                    bucket_name=self.bucket_name(f"{self.ctx.layer.value}-src"), location=self.region, debug=self.debug
+                    bucket_name=self.bucket_name(f"{self.ctx.stack.suffix}-src"), location=self.region, debug=self.debug
                 ),
             )
         if id not in self._archives:

@@ -6,8 +6,8 @@ from cdktn import TerraformOutput
 
 from cdk_app.config.model import Layer
 from cdk_app.stacks.gcp.base import GcpLayerStack
-from cdk_app.stacks.gcp.outputs import GcpIngestionOutputs, GcpProcessingOutputs
-from cdk_app.topology import BridgeKind
+from cdk_app.stacks.gcp.outputs import GcpFeedbackOutputs, GcpIngestionOutputs, GcpProcessingOutputs
+from cdk_app.topology import BridgeKind, Part
 from constructs_lib.gcp.grants import PUBSUB_PUBLISHER, PUBSUB_SUBSCRIBER, grant_subscription, grant_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.naming import service_account_id
@@ -55,6 +55,12 @@ class GcpL1Stack(GcpLayerStack):
                 grant_subscription(self, f"DeviceMayPull-{device_id}", subscription=subscription,
                                    role=PUBSUB_SUBSCRIBER, member=self.telemetry.publisher.member)
         else:
+            feedback = ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
+            if feedback is not None:  # the receiver split off L1 holds the subscriptions
+                subscriptions = self.upstream(Layer.L1, GcpFeedbackOutputs, Part.L1_FEEDBACK).feedback_subscriptions
+                for device_id, subscription in subscriptions.items():
+                    grant_subscription(self, f"DeviceMayPull-{device_id}", subscription=subscription,
+                                       role=PUBSUB_SUBSCRIBER, member=self.telemetry.publisher.member)
             self.connector = self.function(
                 "Connector",
                 "connector",

@@ -12,8 +12,7 @@ from cdk_app.config.model import Layer
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpHotOutputs, GcpProcessingOutputs
 from cdk_app.topology import BridgeKind
-from constructs_lib.gcp.feedback_topic import FeedbackTopic, FeedbackTopicProps
-from constructs_lib.gcp.grants import PUBSUB_PUBLISHER, grant_topic
+from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.notification_workflow import NotificationWorkflow, NotificationWorkflowProps
 from twin_contract import functions as contract
@@ -131,23 +130,18 @@ class GcpL2Stack(GcpLayerStack):
             )
             environment[contract.WORKFLOW_NAME] = self.workflow.id
         if config.flags.return_feedback_to_device:
-            self.feedback_topic = FeedbackTopic(
-                self,
-                "FeedbackTopic",
-                FeedbackTopicProps(
-                    topic_name=self.name("device-feedback"),
-                    device_ids=tuple(device.id for device in config.devices),
-                    subscription_prefix=self.name("device-feedback"),
-                ),
-            )
-            grant_topic(self, "FeedbackMayPublish", topic=self.feedback_topic.topic.id,
-                        role=PUBSUB_PUBLISHER, member=self.account.member)
+            feedback_bridge = self.ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
+            if feedback_bridge is None:  # L1 on Google too: the feedback topic lives here
+                self.feedback_topic = device_feedback_topic(self)
+                feedback_env = device_feedback_settings(self, self.feedback_topic)
+            else:  # L1 elsewhere: its feedback receiver, deployed before this stack
+                feedback_env = self.bridges.send(feedback_bridge)
             self.feedback = self.function(
                 "FeedbackFunction",
                 "event-feedback",
                 entry_point="feedback",
-                environment={contract.FEEDBACK_TOPIC: self.feedback_topic.topic.id},
-                description="Publishes event feedback to the device's feedback subscription",
+                environment=feedback_env,
+                description="Delivers event feedback to the device through L1",
             )
             environment[contract.FEEDBACK_URL] = self.feedback.url
         self.event_checker = self.function(

@@ -28,7 +28,8 @@ COLD_OBJECT_WRITER_PERMISSIONS = ("storage.objects.create", "storage.objects.del
 
 
 class GcpL3HotStack(GcpLayerStack):
-    """Holds `store` (FirestoreHotStore), `hot_reader`, `hot_reader_last_entry`, `hot_writer`, `mover`."""
+    """Holds `store` (FirestoreHotStore), `hot_reader`, `hot_reader_last_entry`, `hot_writer`, `mover`, and
+    `dashboard_reader`, `dashboard_reader_last_entry` for Grafana off the twin's cloud."""
 
     APIS = ("firestore.googleapis.com", "storage.googleapis.com")
 
@@ -46,6 +47,7 @@ class GcpL3HotStack(GcpLayerStack):
         super().__init__(scope, ctx, **kwargs)
         config, topology = ctx.config, ctx.topology
         self.hot_writer = self.hot_reader = self.hot_reader_last_entry = None
+        self.dashboard_reader = self.dashboard_reader_last_entry = None
         self.store = FirestoreHotStore(
             self,
             "Store",
@@ -84,6 +86,23 @@ class GcpL3HotStack(GcpLayerStack):
                 description="Newest record of a device for the twin",
             )
             self.bridges.receive(reader_bridge, {URL_KEY: self.hot_reader.url, LAST_ENTRY_URL_KEY: self.hot_reader_last_entry.url})
+
+        dashboard_bridge = topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
+        if dashboard_bridge is not None:  # Grafana not on the twin's cloud: readers with a token of their own
+            dashboard_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(dashboard_bridge)}
+            self.dashboard_reader = self.function(
+                "DashboardReader", "dashboard-reader", entry_point="hot_reader", public=True, environment=dashboard_env,
+                description=f"Range reads of the hot store for dashboards on {dashboard_bridge.sender_cloud.value}",
+            )
+            self.dashboard_reader_last_entry = self.function(
+                "DashboardReaderLastEntry", "dashboard-reader-last-entry", entry_point="hot_reader_last_entry",
+                public=True, environment=dashboard_env,
+                description=f"Newest record of a device for dashboards on {dashboard_bridge.sender_cloud.value}",
+            )
+            self.bridges.receive(
+                dashboard_bridge,
+                {URL_KEY: self.dashboard_reader.url, LAST_ENTRY_URL_KEY: self.dashboard_reader_last_entry.url},
+            )
 
         cold_bridge = topology.bridge(BridgeKind.HOT_TO_COLD)
         if cold_bridge is None:

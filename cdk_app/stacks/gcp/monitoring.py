@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from cdktn_provider_google.cloudfunctions2_function import Cloudfunctions2Function
 
-from cdk_app.config.model import Layer, Provider
+from cdk_app.config.model import Provider
+from cdk_app.stacks.monitoring_places import data_order, last_on
+from cdk_app.topology import TwinStack
 from constructs_lib.gcp.alarm_channel import AlarmChannel, AlarmChannelProps
 from constructs_lib.gcp.bridge_metrics import BridgeMetricNames, BridgeMetrics, BridgeMetricsProps
 from constructs_lib.gcp.health_dashboard import DashboardLayer, HealthDashboard, HealthDashboardProps
@@ -29,17 +31,17 @@ MONITORING_APIS = ("monitoring.googleapis.com", "logging.googleapis.com", "pubsu
 
 @dataclass(frozen=True)
 class GcpHealth:
-    """The twin's monitoring on Google so far: its notification channels and the layers watched."""
+    """The twin's monitoring on Google so far: its notification channels and the stacks watched."""
 
     channels: tuple[str, ...]
-    layers: tuple[tuple[Layer, DashboardLayer], ...]
+    layers: tuple[tuple[TwinStack, DashboardLayer], ...]
 
 
 def add_monitoring(stack: GcpLayerStack) -> GcpHealth:
     ctx, topology = stack.ctx, stack.ctx.topology
     stack.require_apis(*MONITORING_APIS)
     earlier = ctx.upstream.health(GcpHealth)
-    sends = any(bridge.sender_cloud is Provider.GOOGLE for bridge in topology.bridges)
+    sends = any(bridge.sender_cloud is Provider.GOOGLE and bridge.sent_by_function for bridge in topology.bridges)
     names = BridgeMetricNames.of(ctx.twin)
     bridge_failures = None
     if earlier is None:
@@ -50,18 +52,18 @@ def add_monitoring(stack: GcpLayerStack) -> GcpHealth:
             bridge_failures = names.metric_type(names.failures)
     else:
         channels = earlier.channels
-    own = watched_layer(stack, ctx.layer)
+    own = watched_layer(stack, ctx.stack.title)
     LayerAlerts(stack, "Alerts", LayerAlertsProps(
-        f"{ctx.twin} {ctx.layer.value}", channels, own.services, own.dead_letter_subscriptions, bridge_failures))
-    layers = (earlier.layers if earlier else ()) + ((ctx.layer, own),)
-    if ctx.layer is [layer for layer in topology.deploy_order if topology.cloud(layer) is Provider.GOOGLE][-1]:
-        rows = tuple(watched for _, watched in sorted(layers, key=lambda pair: list(Layer).index(pair[0])))
+        f"{ctx.twin} {ctx.stack.suffix}", channels, own.services, own.dead_letter_subscriptions, bridge_failures))
+    layers = (earlier.layers if earlier else ()) + ((ctx.stack, own),)
+    if ctx.stack == last_on(topology, Provider.GOOGLE):
+        rows = tuple(watched for _, watched in sorted(layers, key=lambda pair: data_order(pair[0])))
         metrics = tuple(names.metric_type(n) for n in (names.failures, names.retried, names.latency)) if sends else None
         HealthDashboard(stack, "HealthDashboard", HealthDashboardProps(ctx.twin, rows, metrics))
     return GcpHealth(channels, layers)
 
 
-def watched_layer(stack: GcpLayerStack, layer: Layer) -> DashboardLayer:
+def watched_layer(stack: GcpLayerStack, title: str) -> DashboardLayer:
     """Every function and dead-letter subscription the stack made, by name."""
     services, subscriptions = [], []
     for node in stack.node.find_all():
@@ -69,4 +71,4 @@ def watched_layer(stack: GcpLayerStack, layer: Layer) -> DashboardLayer:
             services.append(node.name_input)  # gen2: the Cloud Run service has the function's name
         elif isinstance(node, TelemetryTopic):
             subscriptions.append(node.dead_letter_subscription.name_input)
-    return DashboardLayer(layer.title, tuple(services), tuple(subscriptions))
+    return DashboardLayer(title, tuple(services), tuple(subscriptions))

@@ -33,5 +33,11 @@ class GcpProcessingOutputs(LayerOutputs):
 
 
 @dataclass(frozen=True)
+class GcpFeedbackOutputs(LayerOutputs):
+    # device id → feedback subscription name: L1 lets the devices' account pull from them
+    feedback_subscriptions: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class GcpIngestionOutputs(LayerOutputs):
     """Nothing later layers use."""

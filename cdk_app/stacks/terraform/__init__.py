@@ -18,23 +18,25 @@ from cdk_app.stacks.outputs import BuiltLayers
 from cdk_app.stacks.terraform.backend import configure_backend, resolve_kind
 from cdk_app.stacks.terraform.base import TerraformLayerStack
 from cdk_app.stacks.terraform.settings import TerraformSettings
-from cdk_app.topology import Topology
+from cdk_app.topology import Part, Topology
 
 
 def build_terraform_stacks(
     app: App, config: ProjectConfig, topology: Topology, settings: TerraformSettings, bundles: BundleStager
-) -> dict[Layer, TerraformLayerStack]:
-    built: dict[Layer, TerraformLayerStack] = {}
+) -> dict[Layer | Part, TerraformLayerStack]:
+    built: dict[Layer | Part, TerraformLayerStack] = {}
     upstream = BuiltLayers()
     backend = resolve_kind(settings.backend.kind, topology.clouds)
-    for layer in topology.deploy_order:
-        cloud = CLOUDS[topology.cloud(layer)]
+    for twin_stack in topology.stacks:
+        cloud = CLOUDS[twin_stack.cloud]
         if not cloud.terraform:
             continue
-        stacks = importlib.import_module(cloud.stacks_module).STACKS
-        stack = stacks[layer](app, LayerContext(config, topology, layer, upstream, bundles), settings=settings)
+        module = importlib.import_module(cloud.stacks_module)
+        layer, part = twin_stack.layer, twin_stack.part
+        stack_class = module.PARTS[part] if part else module.STACKS[layer]
+        stack = stack_class(app, LayerContext(config, topology, layer, upstream, bundles, part), settings=settings)
         stack.complete()
         configure_backend(stack, backend, settings.backend, config.name, stack.ctx.stack_name, settings.aws_region)
-        built[layer] = stack
-        upstream = upstream.with_layer(layer, stack.outputs)
+        built[part or layer] = stack
+        upstream = upstream.with_layer(layer, stack.outputs, part)
     return built

@@ -1,43 +1,44 @@
-"""L2 → device: the rule's feedback becomes the device twin's desired property `feedback`.
+"""L2 → device: an event rule's feedback, delivered through L1's device service.
 
-IoT Hub's service-side cloud-to-device messages need AMQP; a desired-property update is plain
-REST, reaches the device on its next connection too, and carries `{"message", "rule", "sent"}`.
-The hub's host name is an app setting: L2 knows it at synth, the hub's name being derived from the twin.
+L1 on Azure (IOT_HUB_HOST): the device twin's desired property `feedback`
+(runtime/azure/iot_hub_devices.py); the hub's name derives from the twin, so L2 knows its host at
+synth. L1 on another cloud (DEVICE_FEEDBACK_URL, DEVICE_FEEDBACK_TOKEN_SECRET): the L2 → L1
+feedback bridge. Failures raise: the queue retries the message, then keeps it in the poison queue.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
-from urllib.parse import quote
+import functools
 
 import azure.functions as func
 
-from runtime.azure import identity, rest
-from runtime.azure.environment import handler_environment
+from runtime.azure.bridge import BRIDGES
+from runtime.azure.environment import SOURCE_CLOUD, handler_environment
 from runtime.azure.functions._shared import message_json, on_queue
-from runtime.core.feedback import Feedback
-from runtime.core.telemetry import format_timestamp
+from runtime.azure.iot_hub_devices import IotHubDevices
+from runtime.core.feedback import BridgeDevices, DevicePort, send_feedback
+from runtime.core.http_client import validate_url
 from twin_contract import functions as s
 from twin_contract.azure_names import FEEDBACK_QUEUE
 
-API_VERSION = "2021-04-12"
-
 _env = handler_environment()
-IOT_HUB_HOST = _env.required(s.IOT_HUB_HOST)
+MODE, SETTINGS = _env.mode(
+    hub={s.IOT_HUB_HOST: str},
+    bridge={s.DEVICE_FEEDBACK_URL: validate_url, s.DEVICE_FEEDBACK_TOKEN_SECRET: str},
+)
 _env.check()
 
 bp = func.Blueprint()
 
 
+@functools.cache
+def _devices() -> DevicePort:
+    if MODE == "bridge":
+        client = BRIDGES.client(SETTINGS[s.DEVICE_FEEDBACK_URL], SETTINGS[s.DEVICE_FEEDBACK_TOKEN_SECRET])
+        return BridgeDevices(client, SOURCE_CLOUD)
+    return IotHubDevices(SETTINGS[s.IOT_HUB_HOST])
+
+
 @on_queue(bp, s.FEEDBACK, FEEDBACK_QUEUE)
-def send_feedback(message: func.QueueMessage) -> str:
-    feedback = Feedback.parse(message_json(message))
-    device_id = feedback.device_id
-    patch = {"properties": {"desired": {"feedback": {
-        **feedback.message, "rule": (feedback.rule or {}).get("condition"),
-        "sent": format_timestamp(datetime.now(timezone.utc)),
-    }}}}
-    rest.checked("PATCH", f"https://{IOT_HUB_HOST}/twins/{quote(device_id)}?api-version={API_VERSION}",
-                 {"Content-Type": "application/json", **identity.bearer(identity.IOT_HUB)}, json.dumps(patch).encode())
-    return device_id
+def send(message: func.QueueMessage) -> str:
+    return send_feedback(message_json(message), _devices())["device_id"]

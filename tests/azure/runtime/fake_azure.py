@@ -17,6 +17,7 @@ class FakeAzure:
     secrets: dict[str, str] = field(default_factory=dict)
     queues: dict[str, list[Any]] = field(default_factory=dict)
     patches: list[tuple[str, Any]] = field(default_factory=list)  # (path, body) of PATCH requests
+    devices: set[str] | None = None  # IoT Hub: the registered devices (None: any twin exists)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
     def start(self) -> FakeAzure:
@@ -57,6 +58,9 @@ class FakeAzure:
             def do_PATCH(self) -> None:  # noqa: N802
                 body = self._body()
                 owner.requests.append(("PATCH", self.path, dict(self.headers)))
+                twin = re.match(r"/twins/([^?]+)\?", self.path)
+                if twin and owner.devices is not None and twin.group(1) not in owner.devices:
+                    return self._reply(404, {"Message": "DeviceNotFound", "ExceptionMessage": ""})
                 owner.patches.append((self.path, json.loads(body)))
                 return self._reply(200, {})
 

@@ -193,11 +193,14 @@ def test_event_actions_run_from_the_queue_and_over_http(load_function, tmp_path)
 def test_feedback_sets_the_device_twins_desired_property(load_function, fake_azure, monkeypatch):
     module = load_function("feedback", IOT_HUB_HOST="hub.example")
     calls = []
-    monkeypatch.setattr(module.rest, "checked", lambda *args, **kwargs: calls.append(args))
-    assert module.send_feedback(queued({"device_id": "d1", "payload": "slow down", "rule": {"condition": "c"}})) == "d1"
+    from runtime.azure import rest
+
+    monkeypatch.setattr(rest, "checked", lambda *args, **kwargs: calls.append(args) or (200, {}, b""))
+    assert module.send(queued({"device_id": "d1", "payload": "slow down", "rule": {"condition": "c"}})) == "d1"
     method, url, headers, body = calls[0]
     assert method == "PATCH" and url.startswith("https://hub.example/twins/d1?")
-    assert json.loads(body)["properties"]["desired"]["feedback"]["message"] == "slow down"
+    feedback = json.loads(body)["properties"]["desired"]["feedback"]
+    assert feedback["message"] == "slow down" and feedback["rule"] == "c" and len(feedback["feedback_id"]) == 32
     assert headers["Authorization"] == "Bearer mi-token-for-https://iothubs.azure.net"
 
 

@@ -1,0 +1,39 @@
+"""The L1 feedback receiver on AWS: the receiving end of the L2 → L1 feedback bridge.
+
+A stack of its own (Part.L1_FEEDBACK), deployed before L2 so the feedback function there finds its
+endpoint; it needs nothing of the L1 stack: IoT Core topics and things are addressed by the twin's
+names (runtime/aws/iot_devices.py).
+"""
+
+from __future__ import annotations
+
+from cdk_app.stacks.aws.base import AwsLayerStack
+from cdk_app.stacks.aws.outputs import AwsFeedbackOutputs
+from cdk_app.topology import BridgeKind
+from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
+from constructs_lib.aws.iot_device_feedback_access import grant_device_feedback
+from twin_contract.registry import URL_KEY
+
+
+class L1FeedbackStack(AwsLayerStack):
+    """Holds `receiver` (the function behind the connection's Function URL)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        twin = self.ctx.twin
+        bridge = self.ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
+        self.receiver = BridgeReceiverFunction(
+            self,
+            "FeedbackReceiver",
+            BridgeReceiverFunctionProps(
+                twin_name=twin,
+                bundle=self.bundles.runtime,
+                receive=lambda function, scope: self.bridges.receive(bridge, {URL_KEY: function}, scope),
+                role_name="feedback-receiver",
+                function_id="Receiver",
+                description=f"{twin} feedback receiver: feedback from the remote L2 → device topics",
+                grant=lambda function: grant_device_feedback(function, twin),
+                debug=self.ctx.debug,
+            ),
+        ).function
+        self.outputs = AwsFeedbackOutputs()
