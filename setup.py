@@ -17,6 +17,7 @@ setup(
         "cdktn-provider-google==21.1.0",
         "cdktn-provider-random==15.0.1",
         "boto3==1.44.8",
+        "PyYAML==6.0.4",  # Google workflows in YAML (the predecessor's newer format), read strictly
     ],
     extras_require={
         "dev": [

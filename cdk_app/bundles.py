@@ -10,6 +10,7 @@ outside the project.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from cdk_app.clouds import CLOUDS
 from cdk_app.config.model import ProjectConfig, Provider
+from cdk_app.config.twin_info import TWIN_INFO_FILE, rule_definition, twin_info_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_ROOT = REPO_ROOT / "runtime"
@@ -44,6 +46,21 @@ class BundleStager:
         self._dir = staging_dir
         self._staged: dict[Provider, Bundles] = {}
 
+    def text_file(self, relative: str, text: str) -> Path:
+        """A generated file (e.g. an adapted workflow definition) staged as a file asset."""
+        path = self._dir / "files" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def files_dir(self, relative: str, files: tuple[tuple[str, Path], ...]) -> Path:
+        """Checked project files (e.g. a 3D scene's models) staged as one folder asset."""
+        target = self._dir / "files" / relative
+        if target.exists():
+            shutil.rmtree(target)
+        stage_files(files, target)
+        return target
+
     def for_cloud(self, cloud: Provider, finish: Finisher | None = None) -> Bundles:
         """The cloud's bundles; `finish` adds the cloud's own files the first time they are staged."""
         if cloud not in self._staged:
@@ -63,14 +80,19 @@ def stage_bundles(config: ProjectConfig, staging_dir: Path, cloud: str) -> Bundl
             shutil.rmtree(target)
         _copy_runtime(target, cloud)
     project_dir = processing_dir / "project"
-    for device_id, source in config.processor_files:
-        destination = project_dir / "processors" / device_id / "process.py"
+    for key, source in config.processor_files:  # the entry file keeps its name: it says how it is called
+        destination = project_dir / "processors" / key / source.name
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)
-    events = config.root / "config_events.json"
     project_dir.mkdir(parents=True, exist_ok=True)
-    if config.flags.use_event_checking and events.is_file():
-        shutil.copyfile(events, project_dir / "config_events.json")
+    # Processors, and Azure's in-app actions, read it from here (AWS and Google actions from their environment).
+    if config.processors_need_twin_info or (cloud == "azure" and any(a.needs_twin_info for a in config.actions)):
+        (project_dir / TWIN_INFO_FILE).write_text(twin_info_json(config), encoding="utf-8")
+    if config.flags.use_event_checking:
+        # The validated rules (as in DIGITAL_TWIN_INFO), not the file: keys the loader ignores
+        # (the predecessor's pathToCode, functionUrl) reach no function.
+        rules = [rule_definition(rule) for rule in config.events]
+        (project_dir / "config_events.json").write_text(json.dumps(rules, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     actions = []
     for action in config.actions:
         target = staging_dir / f"{cloud}-actions" / action.name

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from cdk_app.config.model import ActionType, Layer, Provider
 
+ROUTE = "@route"  # the entry of an Azure Functions app: a function decorated with `@app.route(...)`
+
 
 @dataclass(frozen=True)
 class AwsAccess:
@@ -48,11 +50,20 @@ class Cloud:
     aliases: tuple[str, ...]  # extra spellings accepted in config_providers.json
     runtime_package: str  # runtime/<package>: the function handlers of this cloud
     functions_folder: str  # the project folder with user code for functions on this cloud
-    workflow_file: str  # state_machines/<file> of the notification workflow when L2 is here
+    # state_machines/<file> of the notification workflow when L2 is here: the first that exists
+    # is read (YAML before JSON: the predecessor's newer format), the others are reported unused.
+    workflow_files: tuple[str, ...]
     workflow_keys: tuple[str, ...]  # top-level keys the workflow definition must have
     workflow_max_bytes: int  # the service's limit on a workflow definition
     action_types: tuple[ActionType, ...]  # event action types this cloud's event checker runs
-    action_entry: tuple[str, str]  # (file, function) an event action's code folder must define
+    # (file, function) pairs an event action's code folder may define, in preference order (this
+    # project's shape first, then the predecessor's); ROUTE: a function decorated with `@app.route`.
+    action_entries: tuple[tuple[str, str], ...]
+    # The predecessor's per-device processor (`<functions_folder>/processors/<device>/<file>`).
+    processor_entry: tuple[str, str]
+    # DIGITAL_TWIN_INFO in an action function's environment (its own function): the room left by
+    # the platform's limit on a function's environment; None: actions read it from the bundle.
+    twin_info_max_bytes: int | None
     unsupported: tuple[tuple[Layer, str], ...]  # layers this cloud cannot host, and why
     stacks_module: str  # module with STACKS: Layer → stack class
     terraform: bool  # CDK Terrain (Terraform) stacks rather than CloudFormation
@@ -60,6 +71,14 @@ class Cloud:
     pipeline_credentials: tuple[str, ...]  # variables the pipeline's Terraform steps read from Secrets Manager
     simulator_link: str  # how the device simulator reaches L1 on this cloud (twin_ops.simulator)
     post_deploy: tuple[PostDeploy, ...] = ()  # in the order they run after the same stack
+
+    @property
+    def workflow_file(self) -> str:
+        return self.workflow_files[-1]
+
+    @property
+    def action_entry(self) -> tuple[str, str]:
+        return self.action_entries[0]
 
     @property
     def layers(self) -> tuple[Layer, ...]:
@@ -77,11 +96,13 @@ CLOUDS: dict[Provider, Cloud] = {
         aliases=(),
         runtime_package="aws",
         functions_folder="lambda_functions",
-        workflow_file="aws_step_function.json",
+        workflow_files=("aws_step_function.json",),
         workflow_keys=("StartAt", "States"),
         workflow_max_bytes=1024 * 1024,  # Step Functions: 1 MB definitions
         action_types=(ActionType.LAMBDA, ActionType.STEP_FUNCTION),
-        action_entry=("lambda_function.py", "lambda_handler"),
+        action_entries=(("lambda_function.py", "lambda_handler"),),
+        processor_entry=("lambda_function.py", "lambda_handler"),
+        twin_info_max_bytes=3 * 1024,  # Lambda: 4 KB for all variables of a function
         unsupported=(),
         stacks_module="cdk_app.stacks.aws",
         terraform=False,
@@ -104,7 +125,8 @@ CLOUDS: dict[Provider, Cloud] = {
             ),
             PostDeploy(
                 "aws-grafana-dashboards", Layer.L5,
-                "provision Grafana's data source for the twin and the twin's dashboard",
+                "provision Grafana's data source for the twin and the twin's dashboard; make the administrator "
+                "(config_user.json) Grafana Admin",
                 aws_access=(
                     AwsAccess(
                         ("cloudformation:DescribeStacks",), "cloudformation", "stack/{twin}-l5/*",
@@ -120,6 +142,16 @@ CLOUDS: dict[Provider, Cloud] = {
                         "grafana", "/workspaces/*",
                         "the twin's Grafana workspace, whose id is generated at deploy time",
                     ),
+                    AwsAccess(
+                        ("grafana:UpdatePermissions",), "grafana", "/workspaces/*",
+                        "the administrator of config_user.json gets the ADMIN role of the twin's workspace (its id is "
+                        "generated at deploy time)",
+                    ),
+                    AwsAccess(
+                        ("sso:ListInstances", "identitystore:GetUserId", "identitystore:CreateUser"), "identitystore", "*",
+                        "the administrator is found or created in the account's IAM Identity Center, whose identity store "
+                        "is known only at run time (identity store and user ARNs carry no region)",
+                    ),
                 ),
             ),
         ),
@@ -130,11 +162,13 @@ CLOUDS: dict[Provider, Cloud] = {
         aliases=(),
         runtime_package="azure",
         functions_folder="azure_functions",
-        workflow_file="azure_logic_app.json",
+        workflow_files=("azure_logic_app.json",),
         workflow_keys=("definition",),
         workflow_max_bytes=1024 * 1024,
         action_types=(ActionType.FUNCTION, ActionType.LAMBDA, ActionType.LOGIC_APP),
-        action_entry=("action.py", "main"),
+        action_entries=(("action.py", "main"), ("function_app.py", ROUTE)),
+        processor_entry=("function_app.py", ROUTE),
+        twin_info_max_bytes=None,  # actions run in the layer's Function App
         unsupported=(),
         stacks_module="cdk_app.stacks.azure",
         terraform=True,
@@ -154,7 +188,8 @@ CLOUDS: dict[Provider, Cloud] = {
             ),
             PostDeploy(
                 "azure-grafana-dashboards", Layer.L5,
-                "add the Infinity plugin, provision Grafana's data source for the twin and the twin's dashboard",
+                "add the Infinity plugin, provision Grafana's data source for the twin and the twin's dashboard; make "
+                "the administrator (config_user.json) Grafana Admin",
                 environment=_AZURE_IDENTITY,
             ),
         ),
@@ -165,11 +200,13 @@ CLOUDS: dict[Provider, Cloud] = {
         aliases=("gcp",),
         runtime_package="gcp",
         functions_folder="cloud_functions",
-        workflow_file="google_cloud_workflow.json",
+        workflow_files=("google_cloud_workflow.yaml", "google_cloud_workflow.json"),
         workflow_keys=("main",),
         workflow_max_bytes=128 * 1024,  # Cloud Workflows: 128 KB source
         action_types=(ActionType.FUNCTION, ActionType.LAMBDA, ActionType.WORKFLOW),
-        action_entry=("main.py", "main"),
+        action_entries=(("main.py", "main"),),
+        processor_entry=("main.py", "main"),
+        twin_info_max_bytes=30 * 1024,  # Cloud Run functions: 32 KB of environment per function
         unsupported=(
             (Layer.L4, "Google Cloud offers no managed digital twin service"),
             (Layer.L5, "Google Cloud offers no managed Grafana service"),

@@ -157,7 +157,8 @@ def test_all_aws_example_writes_the_topology_diagram(aws_run):
 @pytest.fixture(scope="module")
 def multi_run(tmp_path_factory) -> Run:
     workdir = tmp_path_factory.mktemp("multi")
-    project = write_project(workdir / "project", MULTI_CLOUD, **WITHOUT_EVENTS, config_user={"admin_email": ALARM_EMAIL})
+    administrator = {"admin_email": ALARM_EMAIL, "admin_first_name": "Ada", "admin_last_name": "Lovelace"}
+    project = write_project(workdir / "project", MULTI_CLOUD, **WITHOUT_EVENTS, config_user=administrator)
     return run_app(project, workdir, AWS_REGION="ap-southeast-2", CDK_DEFAULT_REGION="us-east-1")
 
 

@@ -1,4 +1,4 @@
-"""`python -m cdk_app deploy|diff|destroy|post-deploy|simulate|status|redrive` (run with `--help` for each)."""
+"""`python -m cdk_app deploy|diff|destroy|post-deploy|simulate|status|redrive|migrate` (run with `--help` for each)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,12 @@ half-way and run again moves every message once. Messages parked after the run s
 for the next run. Exit codes: 0 everything parked at the start was moved, 1 some message was kept
 (its reason is printed) or a dead-letter store could not be read, 2 usage error, 3 a cloud had no
 credentials (its dead letters were not touched), 130 interrupted (run it again to finish)."""
+
+MIGRATE_EPILOG = """\
+The old project must load as `cdk synth` loads it; the migrated one is loaded again and must
+describe the same twin, so it synthesizes the same stacks. Exit codes: 0 migrated, 1 the old
+project has problems (listed) or the result would differ (nothing is kept), 2 usage error (NEW_DIR
+exists and is not empty, or lies inside OLD_DIR)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,6 +101,17 @@ def _parser() -> argparse.ArgumentParser:
     redrive.add_argument("--region", help=REGION_HELP)
     redrive.add_argument("--gcp-project", help=GCP_PROJECT_HELP)
     redrive.set_defaults(handler=_run_redrive)
+
+    migrate = commands.add_parser(
+        "migrate", help="write a 3-cloud-deployer project in this project's format, reporting every change",
+        description="Copy a project of either 3-cloud-deployer generation (or this project's) to NEW_DIR in this\n"
+        "project's format: each file the synth reads in its native place, predecessor-only keys removed,\n"
+        "adapted workflows as deployed. Every change and every file left behind is printed.",
+        epilog=MIGRATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    migrate.add_argument("old_dir", metavar="OLD_DIR", help="the project to migrate (left unchanged)")
+    migrate.add_argument("new_dir", metavar="NEW_DIR", help="a new or empty folder outside OLD_DIR")
+    migrate.set_defaults(handler=_run_migrate)
     return parser
 
 
@@ -210,6 +227,12 @@ def _run_redrive(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"interrupted: run the same command again to finish (journal {journal.path})", file=sys.stderr)
         return 130
+
+
+def _run_migrate(args: argparse.Namespace) -> int:
+    from twin_ops.migrate.run import migrate
+
+    return migrate(Path(args.old_dir), Path(args.new_dir))
 
 
 if __name__ == "__main__":

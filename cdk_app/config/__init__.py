@@ -18,6 +18,7 @@ from cdk_app.config.model import (
     Provider,
     Providers,
     TwinSettings,
+    UserSettings,
 )
 
 __all__ = [
@@ -38,5 +39,6 @@ __all__ = [
     "Provider",
     "Providers",
     "TwinSettings",
+    "UserSettings",
     "load_project",
 ]

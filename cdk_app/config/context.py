@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cdk_app.config import names as naming
 from cdk_app.config.documents import json_path, parse
 from cdk_app.config.errors import Problems
 from cdk_app.config.files import ProjectFiles
@@ -30,6 +31,7 @@ class LoadContext:
         self.providers: Providers | None = None
         self.devices: tuple[Device, ...] = ()
         self.device_ids: set[str] | None = None  # None: the device list is unusable, references unchecked
+        self.flags_path = "$.result.inputParamsUsed"  # where config_optimization.json holds its flags
 
     def add(self, file: str, parts: tuple, expected: str) -> None:
         self.problems.add(file, json_path(parts), expected)
@@ -40,6 +42,14 @@ class LoadContext:
     def check_keys(self, node: dict, parts: tuple, file: str, known: tuple[str, ...], ignored: dict | None = None) -> None:
         check_keys(node, parts, file, known, self.problems, self.warnings, ignored)
 
+    def name(self, file: str, parts: tuple, value: Any, what: str, limit: int, note: str = "") -> str | None:
+        """`value` as a name of 1-`limit` characters of the one name alphabet (naming.NAME) every
+        cloud accepts in resource names; otherwise a problem at `parts` and None."""
+        if isinstance(value, str) and naming.NAME.fullmatch(value) and len(value) <= limit:
+            return value
+        self.add(file, parts, f"{what} of 1-{limit} characters matching {naming.NAME.pattern} ({note}got {short(value)})")
+        return None
+
     def l4(self) -> Provider | None:
         return self.providers.get(Layer.L4) if self.providers is not None else None
 
@@ -47,6 +57,7 @@ class LoadContext:
         entry = self.files.entry(name)
         if entry is None:
             return None
+        self.files.use(name)
         if entry.kind == "folder":
             self.problems.add(name, "$", "a file, not a folder")
             return None

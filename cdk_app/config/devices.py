@@ -6,11 +6,13 @@ names become Azure Digital Twins (DTDL) names and device ids DTDL model ids.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from cdk_app.config import names as naming
 from cdk_app.config.context import LoadContext, is_int, short
 from cdk_app.config.model import DATA_TYPES, ConstProperty, Device, DeviceProperty, Provider
+from twin_contract.dtdl import MAPPING_RULE, dtdl_name
 
 # Record fields every hot store writes itself (`id` is Cosmos DB's item id).
 RESERVED_PROPERTY_NAMES = ("iotDeviceId", "device_id", "timestamp", "ttl", "id")
@@ -45,16 +47,11 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
             ctx.add(file, parts, "a device object {id, properties, constProperties?}")
             continue
         ctx.check_keys(item, parts, file, ("id", "properties", "constProperties"))
-        device_id = item.get("id")
-        if not isinstance(device_id, str) or not naming.NAME.fullmatch(device_id) or len(device_id) > max_id:
-            ctx.add(
-                file,
-                parts + ("id",),
-                f"a device id of 1-{max_id} characters matching {naming.NAME.pattern} (`<twin>-<id>` is an IoT "
-                f"thing name of at most {naming.MAX_THING_NAME}; got {short(device_id)})",
-            )
-            device_id = None
-        else:
+        device_id = ctx.name(
+            file, parts + ("id",), item.get("id"), "a device id", max_id,
+            note=f"`<twin>-<id>` is an IoT thing name of at most {naming.MAX_THING_NAME}; ",
+        )
+        if device_id is not None:
             key = naming.folded(device_id)
             if key in seen:
                 same = seen[key] == device_id
@@ -86,14 +83,9 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
     return tuple(found)
 
 
-def _property_name(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str | None:
-    name = entry.get("name")
-    if not isinstance(name, str) or not naming.NAME.fullmatch(name) or len(name) > naming.MAX_PROPERTY_NAME:
-        ctx.add(
-            file,
-            parts + ("name",),
-            f"a property name of 1-{naming.MAX_PROPERTY_NAME} characters matching {naming.NAME.pattern} (got {short(name)})",
-        )
+def property_name(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str | None:
+    name = ctx.name(file, parts + ("name",), entry.get("name"), "a property name", naming.MAX_PROPERTY_NAME)
+    if name is None:
         return None
     if name in RESERVED_PROPERTY_NAMES:
         ctx.add(file, parts + ("name",), f"a name other than the reserved {', '.join(RESERVED_PROPERTY_NAMES)}")
@@ -103,7 +95,9 @@ def _property_name(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> st
             ctx.add(
                 file,
                 parts + ("name",),
-                f"a DTDL name matching {naming.DTDL_NAME.pattern} (it becomes an Azure Digital Twins property)",
+                f"a DTDL name matching {naming.DTDL_NAME.pattern} (it becomes an Azure Digital Twins property, and "
+                f"the model upload refuses other names): for example {dtdl_name(name)!r} ({MAPPING_RULE}; the "
+                "devices must then send it under that name)",
             )
             return None
         if name in DTDL_RESERVED_NAMES:
@@ -112,7 +106,7 @@ def _property_name(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> st
     return name
 
 
-def _data_type(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str | None:
+def property_data_type(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str | None:
     data_type = entry.get("dataType")
     if data_type not in DATA_TYPES:
         ctx.add(file, parts + ("dataType",), f"one of {', '.join(DATA_TYPES)} (got {short(data_type)})")
@@ -120,42 +114,48 @@ def _data_type(ctx: LoadContext, entry: dict, parts: tuple, file: str) -> str | 
     return data_type
 
 
-def _properties(ctx: LoadContext, item: dict, parts: tuple, file: str) -> tuple[DeviceProperty, ...]:
-    raw = item.get("properties")
+def property_entries(
+    ctx: LoadContext, node: dict, key: str, parts: tuple, file: str, shape: str, known: tuple[str, ...], *, needs: str = ""
+) -> Iterator[tuple[tuple, dict, str | None, str | None]]:
+    """Each object of the array `node[key]` (a missing key is an empty array) as (its path, the
+    object, its checked name, its checked dataType; None where invalid). `shape` describes an
+    object in problems; an object without the key `needs` is not one."""
+    raw = node.get(key, [])
     if not isinstance(raw, list):
+        ctx.add(file, parts + (key,), f"an array of {shape}")
+        return
+    for j, entry in enumerate(raw):
+        here = parts + (key, j)
+        if not isinstance(entry, dict) or (needs and needs not in entry):
+            ctx.add(file, here, f"an object {shape}")
+            continue
+        ctx.check_keys(entry, here, file, known)
+        yield here, entry, property_name(ctx, entry, here, file), property_data_type(ctx, entry, here, file)
+
+
+def _properties(ctx: LoadContext, item: dict, parts: tuple, file: str) -> tuple[DeviceProperty, ...]:
+    if not isinstance(item.get("properties"), list):
         ctx.add(file, parts + ("properties",), "an array of {name, dataType, initValue?}")
         return ()
     result = []
-    for j, entry in enumerate(raw):
-        here = parts + ("properties", j)
-        if not isinstance(entry, dict):
-            ctx.add(file, here, "an object {name, dataType, initValue?}")
-            continue
-        ctx.check_keys(entry, here, file, ("name", "dataType", "initValue"))
-        name, data_type = _property_name(ctx, entry, here, file), _data_type(ctx, entry, here, file)
+    entries = property_entries(ctx, item, "properties", parts, file, "{name, dataType, initValue?}", ("name", "dataType", "initValue"))
+    for here, entry, name, data_type in entries:
         value = entry.get("initValue")
-        if data_type and value is not None and (problem := _value_problem(value, data_type)):
+        if data_type and value is not None and (problem := value_problem(value, data_type)):
             ctx.add(file, here + ("initValue",), problem)
         elif name and data_type:
             result.append(DeviceProperty(name, data_type, value))
     return tuple(result)
 
 
+CONST_SHAPE, CONST_KEYS = "{name, dataType, value}", ("name", "dataType", "value")
+
+
 def _const_properties(ctx: LoadContext, item: dict, parts: tuple, file: str) -> tuple[ConstProperty, ...]:
-    raw = item.get("constProperties", [])
-    if not isinstance(raw, list):
-        ctx.add(file, parts + ("constProperties",), "an array of {name, dataType, value}")
-        return ()
     result = []
-    for j, entry in enumerate(raw):
-        here = parts + ("constProperties", j)
-        if not isinstance(entry, dict) or "value" not in entry:
-            ctx.add(file, here, "an object {name, dataType, value}")
-            continue
-        ctx.check_keys(entry, here, file, ("name", "dataType", "value"))
-        name, data_type = _property_name(ctx, entry, here, file), _data_type(ctx, entry, here, file)
+    for here, entry, name, data_type in property_entries(ctx, item, "constProperties", parts, file, CONST_SHAPE, CONST_KEYS, needs="value"):
         value = entry["value"]
-        if data_type and (problem := _value_problem(value, data_type, constant=True)):
+        if data_type and (problem := value_problem(value, data_type, constant=True)):
             ctx.add(file, here + ("value",), problem)
         elif name and data_type:
             result.append(ConstProperty(name, data_type, value))
@@ -168,7 +168,7 @@ def _dtdl_model_id(device_id: str) -> str:
     return device_model_id("twin", device_id)
 
 
-def _value_problem(value: Any, data_type: str, *, constant: bool = False) -> str | None:
+def value_problem(value: Any, data_type: str, *, constant: bool = False) -> str | None:
     """Why `value` cannot be a `data_type` value, or None."""
     if data_type == "STRING":
         low = 1 if constant else 0

@@ -78,6 +78,67 @@ def parse(text: str, file: str, problems: Problems) -> tuple[bool, Any]:
     return _check_tree(value, duplicates, file, problems), value
 
 
+def parse_yaml(text: str, file: str, problems: Problems) -> tuple[bool, Any]:
+    """(True, value) for an acceptable YAML document, under the JSON rules plus YAML's own:
+    one document, no anchors or aliases (a few lines could expand without bound), no tags beyond
+    YAML's core types, string keys, no duplicate keys."""
+    import yaml  # only Google workflows are YAML
+
+    try:
+        events = list(yaml.parse(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        problems.add(file, "$", f"valid YAML ({_yaml_error(exc)})")
+        return False, None
+    except RecursionError:
+        problems.add(file, "$", f"YAML nested at most {MAX_DEPTH} levels deep")
+        return False, None
+    if sum(isinstance(event, yaml.DocumentStartEvent) for event in events) > 1:
+        problems.add(file, "$", "one YAML document (this file holds several)")
+        return False, None
+    for event in events:
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            mark = event.start_mark
+            problems.add(file, f"line {mark.line + 1}", "YAML without anchors (&) and aliases (*): write the value out")
+            return False, None
+    duplicates: dict[int, list[str]] = {}
+
+    class StrictLoader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
+            mapping = {}
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, str):
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"a mapping key that is text (got {key!r})", key_node.start_mark
+                    )
+                if key in mapping:
+                    duplicates.setdefault(id(mapping), []).append(key)
+                mapping[key] = self.construct_object(value_node, deep=deep)
+            return mapping
+
+    StrictLoader.add_constructor("tag:yaml.org,2002:map", StrictLoader.construct_mapping)
+    try:
+        value = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        problems.add(file, "$", f"valid YAML ({_yaml_error(exc)})")
+        return False, None
+    except ValueError as exc:  # an integer beyond Python's digit limit
+        problems.add(file, "$", f"valid YAML ({exc})")
+        return False, None
+    except RecursionError:
+        problems.add(file, "$", f"YAML nested at most {MAX_DEPTH} levels deep")
+        return False, None
+    if isinstance(value, float) and not math.isfinite(value):
+        value = Refused(f"{value} is not a JSON number")
+    return _check_tree(value, duplicates, file, problems), value
+
+
+def _yaml_error(exc: Exception) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"{problem} at line {mark.line + 1} column {mark.column + 1}" if mark else str(problem)
+
+
 def _integer(literal: str) -> Any:
     digits = len(literal.lstrip("-"))
     if digits > MAX_INT_DIGITS:
@@ -113,6 +174,10 @@ def _check_tree(value: Any, duplicates: dict[int, list[str]], file: str, problem
             continue
         if isinstance(node, Refused):
             found.append((json_path(parts), f"a usable number ({node.reason})"))
+        elif isinstance(node, float) and not math.isfinite(node):  # YAML's .inf and .nan
+            found.append((json_path(parts), f"a usable number ({node} is not a JSON number)"))
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) >= 10**MAX_INT_DIGITS:  # YAML
+            found.append((json_path(parts), f"a usable number (an integer of more than {MAX_INT_DIGITS} digits)"))
         elif isinstance(node, str):
             reason = text_problem(node)
             if reason:

@@ -47,6 +47,10 @@ class ProjectFiles:
     def __init__(self, root: Path, problems: Problems) -> None:
         self.root = Path(os.path.realpath(root))
         self.problems = problems
+        self.used: set[str] = set()  # relative paths the loader read or bundled (the rest is reported unused)
+
+    def use(self, relative: str) -> None:
+        self.used.add(relative)
 
     def entry(self, relative: str, *, report_as: str | None = None) -> Entry | None:
         """The resolved entry, or None after reporting a link out of the project or a special file."""
@@ -99,6 +103,7 @@ class ProjectFiles:
         top = self.entry(relative)
         if top is None or top.kind != "folder":
             return None
+        self.use(relative)  # bundled whole
         before = len(self.problems)
         files: list[tuple[str, Path]] = []
         total = 0

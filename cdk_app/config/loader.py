@@ -6,17 +6,17 @@ nothing but ProjectConfigError: every value is type-checked before use, every na
 the rules of its tightest consumer (cdk_app.config.names), every number is bounded, and keys the
 predecessor's formats carry but this project ignores become warnings, not silence. One module
 per file: settings, devices, hierarchy, rules, features (flags and the code and workflow files),
-user (the alarm e-mail).
+user (the administrator).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from cdk_app.config import devices, features, hierarchy, rules, settings, user
+from cdk_app.config import devices, features, hierarchy, inventory, payloads, rules, scenes, settings, user, user_code
 from cdk_app.config.context import MAX_LARGE_JSON_BYTES, LoadContext
 from cdk_app.config.errors import Problems, ProjectConfigError
-from cdk_app.config.model import ActionCode, ProjectConfig
+from cdk_app.config.model import ActionCode, Layer, ProjectConfig
 
 
 def load_project(project_dir: str | Path) -> ProjectConfig:
@@ -37,35 +37,53 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
     ctx.devices = devices.devices(ctx, devices_raw)
     if isinstance(devices_raw, list) and devices_raw and len(devices_raw) <= devices.MAX_DEVICES:
         ctx.device_ids = {d.id for d in ctx.devices}
-    tree = hierarchy.hierarchy(ctx, ctx.document("config_hierarchy.json", required=True, limit=MAX_LARGE_JSON_BYTES))
+    tree, dtdl_bundle = (), None
+    if ctx.providers is not None and ctx.providers.get(Layer.L4) is None:
+        for name in (hierarchy.NATIVE, hierarchy.AWS_TREE, hierarchy.AZURE_DTDL):  # no twin model: no consumer
+            entry = ctx.files.entry(name)
+            if entry is not None and entry.kind != "missing":
+                ctx.warn(name, (), "not read: layer_4_provider is none (no twin model)")
+    else:
+        tree, dtdl_bundle = hierarchy.hierarchy(ctx)
     flags = features.flags(ctx, ctx.document("config_optimization.json", required=False))
     # (index in the file, rule): later checks name the rule by its position in config_events.json.
     indexed_rules = rules.rules(ctx, ctx.document("config_events.json", required=False), flags)
-    processors = features.processor_files(ctx)
+    processors, processors_need_info = user_code.processors(ctx)
     actions: tuple[ActionCode, ...] = ()
-    state_machine: Path | None = None
+    workflow: tuple[Path, str] | None = None
     if ctx.providers is not None:
         features.check_flag_dependencies(ctx, flags, indexed_rules)
         if flags.use_event_checking:
-            actions = features.actions(ctx, indexed_rules)
+            actions = user_code.actions(ctx, indexed_rules)
         if flags.trigger_notification_workflow:
-            state_machine = features.state_machine(ctx)
-    email = user.alarm_email(ctx, ctx.document(user.FILE, required=False))
-    features.note_ignored_files(ctx)
+            workflow = features.state_machine(ctx)
+    admin = user.user(ctx, ctx.document(user.FILE, required=False))
+    scene = scenes.scene(ctx, flags.needs_3d_model) if ctx.providers is not None else None
+    payloads.payloads(ctx)
+    inventory.note_unused_files(ctx, flags)
     if problems.problems:
         raise ProjectConfigError(str(root), problems.problems)
     assert ctx.twin is not None and ctx.providers is not None
-    return ProjectConfig(
+    config = ProjectConfig(
         root=ctx.files.root,
         twin=ctx.twin,
         providers=ctx.providers,
         devices=ctx.devices,
         hierarchy=tree,
+        dtdl=dtdl_bundle,
         events=tuple(rule for _, rule in indexed_rules),
         flags=flags,
         processor_files=processors,
+        processors_need_twin_info=processors_need_info,
         actions=actions,
-        state_machine_file=state_machine,
+        state_machine_file=workflow[0] if workflow else None,
+        workflow_definition=workflow[1] if workflow else None,
+        user=admin,
+        scene=scene,
         warnings=tuple(ctx.warnings.problems),
-        alarm_email=email,
     )
+    for problem in user_code.twin_info_problems(config):
+        problems.add(problem.file, problem.path, problem.expected)
+    if problems.problems:
+        raise ProjectConfigError(str(root), problems.problems)
+    return config

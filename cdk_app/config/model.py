@@ -153,6 +153,10 @@ class HierarchyComponent:
     name: str
     iot_device_id: str | None = None
     component_type_id: str | None = None
+    # The device's telemetry this component shows (checked against the device; empty: all of it)
+    # and constants of this component (added to, or overriding, the device's own).
+    properties: tuple[DeviceProperty, ...] = ()
+    const_properties: tuple[ConstProperty, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,30 @@ class HierarchyEntity:
     id: str
     children: tuple["HierarchyEntity", ...] = ()
     components: tuple[HierarchyComponent, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeviceTwinBinding:
+    """How a device's live values land on its Azure Digital Twins twin (`$dtId` = the device id)."""
+
+    device_id: str
+    model_id: str
+    properties: tuple[str, ...]  # telemetry properties the twin's model declares (patched)
+    last_update: bool  # the model declares `lastUpdate` (set to the record's timestamp)
+
+
+@dataclass(frozen=True)
+class DtdlBundle:
+    """twin_hierarchy/azure_hierarchy.json: the user's DTDL models, twins and relationships, checked
+    against DTDL v3 and deployed as given."""
+
+    models: tuple[dict, ...]
+    twins: tuple[dict, ...]
+    relationships: tuple[dict, ...]
+    bindings: tuple[DeviceTwinBinding, ...]  # devices whose twin is in the file
+
+    def binding(self, device_id: str) -> DeviceTwinBinding | None:
+        return next((b for b in self.bindings if b.device_id == device_id), None)
 
 
 @dataclass(frozen=True)
@@ -189,6 +217,31 @@ class OptimizationFlags:
     use_event_checking: bool = False
     trigger_notification_workflow: bool = False
     return_feedback_to_device: bool = False
+    needs_3d_model: bool = False  # deploy the 3D scene of scene_assets/ with the twin (L4)
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    """config_user.json: the twin's administrator (Grafana admin, notification address)."""
+
+    # "" = no administrator: nothing is provisioned. Personal, so kept out of every repr.
+    admin_email: str = field(repr=False)
+    admin_first_name: str = ""
+    admin_last_name: str = ""
+
+    @property
+    def has_admin(self) -> bool:
+        return bool(self.admin_email)
+
+
+@dataclass(frozen=True)
+class SceneAssets:
+    """scene_assets/<l4 cloud>/: the 3D scene deployed with the twin (needs3DModel)."""
+
+    cloud: Provider  # layer 4's
+    config_name: str  # scene.json (TwinMaker) or 3DScenesConfiguration.json (3D Scenes Studio)
+    document: dict  # the scene definition, parsed
+    files: tuple[tuple[str, Path], ...]  # the models and textures it shows: (name in the folder, real path)
 
 
 @dataclass(frozen=True)
@@ -198,6 +251,7 @@ class ActionCode:
     name: str  # the functionName
     folder: Path  # the folder's real path
     files: tuple[tuple[str, Path], ...]  # (path inside the folder, real path of the file)
+    needs_twin_info: bool = False  # its code reads DIGITAL_TWIN_INFO (the predecessor set it everywhere)
 
 
 @dataclass(frozen=True)
@@ -209,16 +263,25 @@ class ProjectConfig:
     providers: Providers
     devices: tuple[Device, ...]
     hierarchy: tuple[HierarchyEntity, ...] = ()
+    dtdl: DtdlBundle | None = None  # the user's DTDL (twin_hierarchy/azure_hierarchy.json), deployed when L4 is Azure
     events: tuple[EventRule, ...] = ()
     flags: OptimizationFlags = field(default_factory=OptimizationFlags)
+    # (device id, or ".default" for devices without their own; the processor's entry file)
     processor_files: tuple[tuple[str, Path], ...] = ()
+    processors_need_twin_info: bool = False  # some processor reads DIGITAL_TWIN_INFO
     actions: tuple[ActionCode, ...] = ()
-    state_machine_file: Path | None = None
+    state_machine_file: Path | None = None  # the workflow file read (state_machines/...)
+    workflow_definition: str | None = None  # what is deployed: the file's text, or its adapted form
+    user: UserSettings | None = None  # config_user.json; None when the project has none
+    scene: SceneAssets | None = None  # scene_assets/ when needs3DModel (and L4 is placed)
     # Keys and files of the predecessor's format that are accepted but not used, and names that
     # were mapped: printed with the synth summary.
     warnings: tuple[ConfigProblem, ...] = ()
-    # config_user.json `admin_email`: subscribed to the alarm channels. Personal, so not in repr.
-    alarm_email: str | None = field(default=None, repr=False)
+
+    @property
+    def alarm_email(self) -> str | None:
+        """The administrator's address, subscribed to the twin's alarm channels (README, Alarms)."""
+        return self.user.admin_email if self.user is not None and self.user.admin_email else None
 
     @property
     def name(self) -> str:

@@ -5,18 +5,28 @@ known `Type`, every `Next`/`Default`/`Catch` target exists, every non-terminal s
 `End: true`; Parallel branches and Map processors are checked the same way. Logic Apps: one
 `Request` trigger (the event checker starts the workflow over HTTP), at least one action with a
 `type`, `runAfter` naming actions that exist. Google Cloud Workflows: `main` has a non-empty
-`steps` list of one-key step objects.
+`steps` list of one-key step objects. Google workflows may be YAML (the predecessor's newer
+format) or JSON. Then the event checker's contract (cdk_app.config.workflow_contract).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from cdk_app.config.documents import json_path
+from cdk_app.config import workflow_contract
+from cdk_app.config.context import LoadContext
+from cdk_app.config.documents import json_path, parse, parse_yaml
 from cdk_app.config.errors import Problems
 from cdk_app.config.keys import check_keys
 from cdk_app.config.names import LOGIC_APP_NAME
+
+if TYPE_CHECKING:
+    from cdk_app.clouds import Cloud
+
+FLAGS_FILE = "config_optimization.json"
 
 STATE_TYPES = ("Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
 MAX_STATE_NAME = 80
@@ -207,3 +217,43 @@ CHECKS: dict[str, Callable[[Any, str, Problems, Problems], None]] = {
     "azure": check_logic_app,
     "google": check_google_workflow,
 }
+
+
+def load(ctx: LoadContext, cloud: Cloud) -> tuple[Path, str] | None:
+    """The workflow of layer 2's cloud, checked: (its file, the definition to deploy), or None."""
+    found = []
+    for name in cloud.workflow_files:
+        relative = f"state_machines/{name}"
+        entry = ctx.files.entry(relative)
+        if entry is None:
+            return None  # a link out of the project: reported
+        if entry.kind != "missing":
+            found.append((relative, entry))
+    if not found or found[0][1].kind != "file":
+        names = " or ".join(f"state_machines/{name}" for name in cloud.workflow_files)
+        ctx.problems.add(FLAGS_FILE, f"{ctx.flags_path}.triggerNotificationWorkflow", f"the workflow file {names}")
+        return None
+    (relative, entry), others = found[0], found[1:]
+    for other, _ in others:
+        ctx.warn(other, (), f"not read: {relative} is the workflow (the first of {', '.join(cloud.workflow_files)})")
+    before = len(ctx.problems)
+    text = ctx.read_text(relative, required=True, limit=cloud.workflow_max_bytes)
+    if text is None:
+        return None
+    ok, document = (parse_yaml if relative.endswith((".yaml", ".yml")) else parse)(text, relative, ctx.problems)
+    if not ok:
+        return None
+    if document is None:
+        ctx.problems.add(relative, "$", "a workflow definition, not an empty document")
+        return None
+    CHECKS[cloud.provider.value](document, relative, ctx.problems, ctx.warnings)
+    outcome = workflow_contract.check(cloud.provider.value, document)
+    for parts, expected in outcome.problems:
+        ctx.add(relative, parts, expected)
+    for parts, text_ in outcome.adapted:
+        ctx.warn(relative, parts, f"adapted: {text_}")
+    if len(ctx.problems) > before:
+        return None
+    if outcome.adapted:
+        text = json.dumps(outcome.document, indent=2, ensure_ascii=False) + "\n"
+    return entry.real, text

@@ -35,6 +35,8 @@ class EventActionsProps:
     twin_name: str
     action_dirs: tuple[tuple[str, Path], ...]  # (functionName, code folder with lambda_function.py)
     debug: bool = False
+    # (functionName, extra environment) — the predecessor's DIGITAL_TWIN_INFO for code that reads it
+    environments: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 class EventActions(Construct):
@@ -44,6 +46,7 @@ class EventActions(Construct):
         super().__init__(scope, id)
         role_prefix_length = len(props.twin_name) + 1  # TwinFunction names functions <twin>-<role_name>
         self.functions: dict[str, lambda_.Function] = {}
+        environments = dict(props.environments)
         for function_name, code_dir in props.action_dirs:
             self.functions[function_name] = TwinFunction(
                 self,
@@ -55,6 +58,7 @@ class EventActions(Construct):
                     handler=USER_HANDLER,
                     debug=props.debug,
                     async_failure_queue=True,
+                    environment=dict(environments.get(function_name, ())),
                     description=f"{props.twin_name} event action {function_name}",
                 ),
             ).function

@@ -32,6 +32,7 @@ class EventCheckerProps:
     invoked_actions: tuple[str, ...]  # functionNames of `lambda` actions
     workflow_actions: tuple[str, ...]  # functionName/functionNameB of `step_function` actions
     action_dirs: tuple[tuple[str, Path], ...] = ()  # auto-deployed actions
+    action_environments: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # EventActionsProps.environments
     workflow_definition_file: Path | None = None  # set when triggerNotificationWorkflow
     device_feedback: bool = False  # returnFeedbackToDevice
     feedback_bridge: FunctionLink | None = None  # L1 on another cloud: links the feedback function to it
@@ -44,7 +45,7 @@ class EventChecker(Construct):
     def __init__(self, scope: Construct, id: str, props: EventCheckerProps) -> None:
         super().__init__(scope, id)
         twin, debug = props.twin_name, props.debug
-        self.actions = EventActions(self, "Actions", EventActionsProps(twin, props.action_dirs, debug))
+        self.actions = EventActions(self, "Actions", EventActionsProps(twin, props.action_dirs, debug, props.action_environments))
         self.workflow = None
         if props.workflow_definition_file is not None:
             workflow_arns = tuple(action_function_arn(self, twin, name) for name in props.workflow_actions)

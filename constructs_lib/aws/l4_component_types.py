@@ -121,15 +121,24 @@ class TwinComponentTypes(Construct):
                 functions=functions,
             )
 
-    def entity_component(self, device_id: str) -> twinmaker.CfnEntity.ComponentProperty:
-        """A device's component on its entity: its type, its device id and its own constants."""
+    def entity_component(
+        self, device_id: str, constants: tuple[tuple[str, str, object], ...] = ()
+    ) -> twinmaker.CfnEntity.ComponentProperty:
+        """A device's component on its entity: its type, its device id, its own constants and the
+        component's (a constant the type does not define is defined on the component itself)."""
         device, shared = self._by_device[device_id]
         values = {DEVICE_ID_PROPERTY: ("STRING", device.id)}
         values.update({name: (t, v) for name, t, v in device.constants if name not in shared.const_defaults})
+        type_constants = {name for name, _, _ in device.constants}
+        values.update({name: (t, v) for name, t, v in constants})
         return twinmaker.CfnEntity.ComponentProperty(
             component_type_id=shared.type_id,
             properties={
-                name: twinmaker.CfnEntity.PropertyProperty(value=twinmaker.CfnEntity.DataValueProperty(**data_value(t, v)))
+                name: twinmaker.CfnEntity.PropertyProperty(
+                    value=twinmaker.CfnEntity.DataValueProperty(**data_value(t, v)),
+                    definition=None if name in type_constants or name == DEVICE_ID_PROPERTY else
+                    twinmaker.CfnEntity.DefinitionProperty(data_type=twinmaker.CfnEntity.DataTypeProperty(type=t)),
+                )
                 for name, (t, v) in values.items()
             },
         )

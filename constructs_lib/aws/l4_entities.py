@@ -35,6 +35,7 @@ class EntityComponent:
     name: str
     device_id: str | None = None
     component_type_id: str | None = None
+    constants: tuple[tuple[str, str, object], ...] = ()  # (name, data type, value) of this component
 
 
 @dataclass(frozen=True)
@@ -101,4 +102,4 @@ class TwinEntities(Construct):
     def _component(component: EntityComponent, types: TwinComponentTypes) -> twinmaker.CfnEntity.ComponentProperty:
         if component.device_id is None:
             return twinmaker.CfnEntity.ComponentProperty(component_type_id=component.component_type_id)
-        return types.entity_component(component.device_id)
+        return types.entity_component(component.device_id, component.constants)

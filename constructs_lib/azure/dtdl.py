@@ -70,7 +70,8 @@ def entity_model_id(twin: str) -> str:
     return f"{namespace(twin)}:Entity;1"
 
 
-def models(twin: str, devices: tuple[Device, ...]) -> list[dict[str, Any]]:
+def models(twin: str, devices: tuple[Device, ...], with_entity: bool = True) -> list[dict[str, Any]]:
+    """The Entity interface (with_entity) and one interface per device."""
     entity = {
         "@id": entity_model_id(twin),
         "@type": "Interface",
@@ -80,7 +81,7 @@ def models(twin: str, devices: tuple[Device, ...]) -> list[dict[str, Any]]:
             {"@type": "Relationship", "name": RELATIONSHIP, "displayName": "contains"},
         ],
     }
-    result = [entity]
+    result = [entity] if with_entity else []
     for device in devices:
         contents: list[dict[str, Any]] = [
             {"@type": "Property", "name": "iotDeviceId", "schema": "string"},
@@ -103,6 +104,18 @@ def models(twin: str, devices: tuple[Device, ...]) -> list[dict[str, Any]]:
     return result
 
 
+def device_twins(twin: str, devices: tuple[Device, ...]) -> list[dict[str, Any]]:
+    """Twins of devices that have no other (a project's own DTDL names none for them)."""
+    return [_device_twin(twin, device) for device in devices]
+
+
+def _device_twin(twin: str, device: Device) -> dict[str, Any]:
+    body: dict[str, Any] = {"$metadata": {"$model": device_model_id(twin, device.id)}, "iotDeviceId": device.id}
+    body.update({c.name: c.value for c in device.const_properties})
+    body.update({p.name: p.init_value for p in device.properties if p.init_value is not None})
+    return {"$dtId": device.id, **body}
+
+
 def twins(twin: str, devices: tuple[Device, ...], hierarchy: tuple[HierarchyEntity, ...]) -> dict[str, Any]:
     """`{"twins": [...], "relationships": [...]}` in the shape of the ADT REST API bodies."""
     by_id = {device.id: device for device in devices}
@@ -110,10 +123,7 @@ def twins(twin: str, devices: tuple[Device, ...], hierarchy: tuple[HierarchyEnti
     relationships: list[dict[str, Any]] = []
 
     def device_twin(device: Device) -> dict[str, Any]:
-        body: dict[str, Any] = {"$metadata": {"$model": device_model_id(twin, device.id)}, "iotDeviceId": device.id}
-        body.update({c.name: c.value for c in device.const_properties})
-        body.update({p.name: p.init_value for p in device.properties if p.init_value is not None})
-        return {"$dtId": device.id, **body}
+        return _device_twin(twin, device)
 
     def visit(entity: HierarchyEntity, parent: str | None) -> None:
         found[entity.id] = {"$dtId": entity.id, "$metadata": {"$model": entity_model_id(twin)}}

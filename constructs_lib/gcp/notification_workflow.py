@@ -1,7 +1,7 @@
 """The notification workflow of event rules on Google: Cloud Workflows, the user's definition.
 
 `state_machines/google_cloud_workflow.json` (JSON is valid workflow YAML) receives
-`{InputData, FunctionAUrl, FunctionBUrl}` from the event checker, the Google counterpart of the
+`{InputData, FunctionA_URL, FunctionB_URL}` from the event checker, the Google counterpart of the
 AWS `{InputData, LambdaAArn, LambdaBArn}`; it calls the action functions with
 `http.post` and `auth: {type: OIDC}`. It runs as its own account, which may invoke exactly the
 action functions the rules name.

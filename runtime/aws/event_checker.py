@@ -2,7 +2,7 @@
 (runtime.core.event_checker).
 
 Actions: `lambda` async-invokes `<ACTION_FUNCTION_PREFIX><functionName>` with
-`{"rule", "record"}`; `step_function` starts WORKFLOW_ARN with
+the action payload (twin_contract.workflow); `step_function` starts WORKFLOW_ARN with
 `{InputData, LambdaAArn, LambdaBArn}`. A rule's `action.feedback` goes to the feedback function
 when device feedback is enabled (FEEDBACK_FUNCTION_NAME set).
 """
@@ -19,6 +19,7 @@ from runtime.aws.lambda_invoke import invoke_async, sibling_function_arn
 from runtime.core.event_checker import EventChecker, deployed_rules
 from runtime.core.events import EventRule
 from twin_contract import functions as s
+from twin_contract import workflow
 
 ACTION_FIELDS = {"lambda": ("functionName",), "step_function": ("functionName", "functionNameB")}
 
@@ -50,9 +51,9 @@ def _start(rule: EventRule, data: dict[str, Any], context: Any) -> None:
         invoke_async(function, data)
         return
     workflow_input = {
-        "InputData": data,
-        "LambdaAArn": sibling_function_arn(context, function),
-        "LambdaBArn": sibling_function_arn(context, ACTION_FUNCTION_PREFIX + action["functionNameB"]),
+        workflow.INPUT_DATA: data,
+        workflow.LAMBDA_A_ARN: sibling_function_arn(context, function),
+        workflow.LAMBDA_B_ARN: sibling_function_arn(context, ACTION_FUNCTION_PREFIX + action["functionNameB"]),
     }
     clients.client("stepfunctions").start_execution(stateMachineArn=WORKFLOW_ARN, input=json.dumps(workflow_input))
 

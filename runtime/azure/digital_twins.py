@@ -1,27 +1,46 @@
 """Live values in Azure Digital Twins: a record patches twin `<device_id>` (models: constructs_lib/azure/dtdl.py).
 
-Only the device's declared properties are patched (ADT rejects unknown ones), plus `lastUpdate`;
-"add" sets a property whether or not it has a value yet.
+Only the properties the twin's model declares are patched (ADT rejects unknown ones), plus
+`lastUpdate` where it declares it: the bundle's `twin_bindings.json` (written at synth) says which,
+per device, because a model the project brings (twin_hierarchy/azure_hierarchy.json) may declare
+fewer than the device sends. Without that file every record property is patched. "add" sets a
+property whether or not it has a value yet.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from runtime.azure import identity, rest
+from runtime.azure.environment import APP_ROOT
 from runtime.core.errors import InvalidInput
 
 API_VERSION = "2023-10-31"
 METADATA = ("device_id", "timestamp", "record_id")  # record fields, not twin properties
 
 
-def twin_patch(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+BINDINGS_FILE = "twin_bindings.json"
+
+
+def twin_patch(record: Mapping[str, Any], binding: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """`binding`: {"properties": [names the model declares], "last_update": bool}; None: all of them."""
+    declared = None if binding is None else set(binding.get("properties", ()))
     operations = [{"op": "add", "path": f"/{name}", "value": value}
-                  for name, value in record.items() if name not in METADATA and value is not None]
-    return operations + [{"op": "add", "path": "/lastUpdate", "value": record["timestamp"]}]
+                  for name, value in record.items()
+                  if name not in METADATA and value is not None and (declared is None or name in declared)]
+    if binding is None or binding.get("last_update"):
+        operations.append({"op": "add", "path": "/lastUpdate", "value": record["timestamp"]})
+    return operations
+
+
+def load_bindings(bundle_dir: Path) -> dict[str, Any] | None:
+    path = bundle_dir / BINDINGS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def latest_per_device(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -35,16 +54,23 @@ def latest_per_device(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str,
 
 
 class TwinUpdater:
-    def __init__(self, adt_url: str) -> None:
+    def __init__(self, adt_url: str, bindings: Mapping[str, Any] | None = None) -> None:
         self._url = adt_url.rstrip("/")
+        self._bindings = bindings if bindings is not None else _default_bindings()
 
     def update(self, records: Iterable[Mapping[str, Any]]) -> int:
         count = 0
         for record in latest_per_device(records):
+            binding = None if self._bindings is None else self._bindings.get(record["device_id"])
+            if self._bindings is not None and binding is None:
+                continue  # a device without a twin (not in the twin model): nothing to patch
+            operations = twin_patch(record, binding)
+            if not operations:
+                continue  # its twin's model declares none of the record's properties
             headers = {"Content-Type": "application/json-patch+json", **identity.bearer(identity.DIGITAL_TWINS)}
             url = f"{self._url}/digitaltwins/{quote(record['device_id'])}?api-version={API_VERSION}"
             try:
-                rest.checked("PATCH", url, headers, json.dumps(twin_patch(record)).encode())
+                rest.checked("PATCH", url, headers, json.dumps(operations).encode())
             except rest.AzureRestError as exc:
                 if exc.status == 400:  # the twin's model refuses the values: no retry will change that
                     raise InvalidInput(f"Azure Digital Twins refused the update of {record['device_id']}: {exc.code}",
@@ -52,3 +78,14 @@ class TwinUpdater:
                 raise
             count += 1
         return count
+
+
+_LOADED: dict[Path, dict[str, Any] | None] = {}
+
+
+def _default_bindings() -> dict[str, Any] | None:
+    """The bindings staged with this function app's bundle (read once per instance)."""
+    root = Path(os.environ.get("PROJECT_BUNDLE_DIR", str(APP_ROOT / "project")))
+    if root not in _LOADED:
+        _LOADED[root] = load_bindings(root)
+    return _LOADED[root]

@@ -1,6 +1,6 @@
 """The event checker on every cloud: evaluate the project's rules against stored records, start
 each firing rule's action, and send its device feedback. Which action types run, and how, is the
-cloud's (`start`); rules are checked against the deployment at cold start (a bad rule is a
+cloud's (`start`), with the payload of twin_contract.workflow; rules are checked against the deployment at cold start (a bad rule is a
 deploy bug, reported with every problem at once)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from runtime.core.config import ConfigurationError
 from runtime.core.events import EventRule, read_rules_file
 from runtime.core.telemetry import normalized_records
+from twin_contract.workflow import action_payload
 
 RULES_FILE = "config_events.json"
 
@@ -42,7 +43,7 @@ def feedback_message(rule: EventRule, record: Mapping[str, Any]) -> dict[str, An
 @dataclass(frozen=True)
 class EventChecker:
     rules: Sequence[EventRule]
-    start: Callable[[EventRule, dict[str, Any]], Any]  # (rule, {"rule", "record"}) → the action started
+    start: Callable[[EventRule, dict[str, Any]], Any]  # (rule, action payload) → the action started
     send_feedback: Callable[[dict[str, Any]], Any] | None = None  # None: device feedback is off
 
     def __call__(self, event: Any) -> int:
@@ -56,7 +57,7 @@ class EventChecker:
         return fired
 
     def _fire(self, rule: EventRule, record: dict[str, Any]) -> None:
-        self.start(rule, {"rule": rule.definition, "record": record})
+        self.start(rule, action_payload(rule.definition, record))
         message = feedback_message(rule, record)
         if message is not None and self.send_feedback is not None:
             self.send_feedback(message)

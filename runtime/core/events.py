@@ -15,7 +15,7 @@ from twin_contract.events import Condition, parse_condition
 
 @dataclass(frozen=True)
 class EventRule:
-    """A parsed rule; `definition` is the rule object as written, passed on to its actions."""
+    """A parsed rule; `definition` is the rule object as validated at synth, passed on to its actions."""
 
     condition: Condition
     action: Mapping[str, Any]

@@ -1,8 +1,11 @@
 """User processors: `project/processors/<device_id>/process.py` defines `process(record) -> record`.
 
-Modules are loaded by path once per device and cached for the life of the function instance.
-A device without a processor gets the default, which returns the record unchanged. Exceptions
-from user code propagate, so the platform's retries and dead-letter path apply.
+The predecessor's shapes run too (runtime.core.user_code): a device's folder holds one entry file
+(`process.py`, `lambda_function.py`, `main.py`, or on Azure `function_app.py`), staged by the synth
+from wherever the project keeps it. Modules are loaded by path once per device and cached for the
+life of the function instance. A device without a processor gets the project's default processor
+(`processors/.default/`, the predecessor's `default_processor`) or, without one, the record
+unchanged. Exceptions from user code propagate, so the platform's retries and dead-letter path apply.
 
 Record ids belong to the twin, not to user code: a single output keeps its input's id, and the
 outputs of a processor that splits one record into n > 1 get ids derived from the input's id and
@@ -11,13 +14,13 @@ their position (runtime.core.record_identity), the same on every run.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from runtime.core.record_identity import RECORD_ID, fanout_record_id
 from runtime.core.telemetry import as_records, normalize_record, validate_device_id
+from runtime.core.user_code import LOADERS, Loader, load_module
 
 Process = Callable[[dict[str, Any]], Any]
 
@@ -26,9 +29,14 @@ def default_process(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+DEFAULT_FOLDER = ".default"  # no device id starts with a dot
+
+
 class ProcessorRunner:
-    def __init__(self, bundle_dir: Path) -> None:
+    def __init__(self, bundle_dir: Path, loaders: Mapping[str, Loader] | None = None) -> None:
+        self._bundle_dir = bundle_dir
         self._processors_dir = bundle_dir / "processors"
+        self._loaders = {**LOADERS, **(loaders or {})}
         self._loaded: dict[str, Process] = {}
 
     def run(self, event: Any) -> list[dict[str, Any]]:
@@ -58,15 +66,14 @@ class ProcessorRunner:
         return self._loaded[device_id]
 
     def _load(self, device_id: str) -> Process:
-        path = self._processors_dir / device_id / "process.py"
-        if not path.is_file():
-            return default_process
-        spec = importlib.util.spec_from_file_location(f"project_processor_{device_id}", path)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot load {path}")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module.process
+        folder = self._processors_dir / device_id
+        if not folder.is_dir():
+            folder = self._processors_dir / DEFAULT_FOLDER
+        for file, loader in self._loaders.items():
+            path = folder / file
+            if path.is_file():
+                return loader(load_module(path, f"project_processor_{folder.name}", self._bundle_dir), path)
+        return default_process
 
 
 def _keys(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 (runtime.core.event_checker).
 
 Actions: `function` (or `lambda`, the AWS name kept for portable projects) calls the action
-function's URL from ACTION_URLS with `{"rule", "record"}`; `workflow` starts WORKFLOW_NAME with
-`{InputData, FunctionAUrl, FunctionBUrl}`. A rule's `action.feedback` goes to FEEDBACK_URL
+function's URL from ACTION_URLS with the action payload; `workflow` starts WORKFLOW_NAME with
+`{InputData, FunctionA_URL, FunctionB_URL}` (twin_contract.workflow). A rule's `action.feedback` goes to FEEDBACK_URL
 when device feedback is enabled.
 """
 
@@ -19,6 +19,7 @@ from runtime.gcp import identity, internal
 from runtime.gcp.environment import handler_environment, project_bundle_dir
 from runtime.gcp.http_io import internal as serve_internal
 from twin_contract import functions as s
+from twin_contract.workflow import http_workflow_input
 
 WORKFLOW_TYPES = ("workflow",)
 FUNCTION_TYPES = ("function", "lambda")
@@ -66,11 +67,10 @@ def _start(rule: EventRule, data: dict[str, Any]) -> None:
     if action["type"] in FUNCTION_TYPES:
         internal.call(ACTION_URLS[action["functionName"]], data)
         return
-    start_workflow(WORKFLOW_NAME, {
-        "InputData": data,
-        "FunctionAUrl": ACTION_URLS[action["functionName"]],
-        "FunctionBUrl": ACTION_URLS[action["functionNameB"]],
-    })
+    start_workflow(
+        WORKFLOW_NAME,
+        http_workflow_input(data, ACTION_URLS[action["functionName"]], ACTION_URLS[action["functionNameB"]]),
+    )
 
 
 def check(event: Any) -> dict[str, int]:

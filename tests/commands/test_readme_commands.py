@@ -23,6 +23,7 @@ README = REPO / "README.md"
 # Placeholders the README uses for the reader's own paths, and what the test puts in their place.
 PROJECT_STAND_IN = "examples/factory-floor-aws-azure"
 MY_TWIN_STAND_IN = "examples/factory-floor-gcp"
+OLD_PROJECT_STAND_IN = "tests/compat/fixtures/predecessor_a"  # a project of the predecessor's older generation
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ COMMANDS = {
     "make destroy PROJECT=path/to/project": DEPLOYS,
     ".venv/bin/python -m cdk_app deploy --project path/to/project --dry-run": Run(),
     ".venv/bin/python -m cdk_app --help": Run(),
+    ".venv/bin/python -m cdk_app migrate path/to/old-project path/to/new-project": Run(),
     "make synth PROJECT=path/to/project CONTEXT='\"pipeline\": \"true\", \"repository\": \"owner/repo\", "
     "\"connection_arn\": \"arn:aws:codeconnections:eu-central-1:111111111111:connection/example\"'": Run(),
     "node_modules/.bin/cdk deploy <twin>-pipeline -c project=path/to/project -c pipeline=true -c repository=owner/repo "
@@ -163,7 +165,8 @@ def outside(tmp_path_factory, fresh_clone) -> Path:
 
 
 def runnable(command: str, fresh_clone: Path) -> str:
-    return command.replace("path/to/project", PROJECT_STAND_IN).replace("path/to/repo", str(fresh_clone))
+    return (command.replace("path/to/project", PROJECT_STAND_IN).replace("path/to/repo", str(fresh_clone))
+            .replace("path/to/old-project", OLD_PROJECT_STAND_IN).replace("path/to/new-project", "build/migrated"))
 
 
 def assert_synth_outputs_exist(ran: Ran, cwd: Path) -> None:
@@ -185,6 +188,8 @@ def test_readme_command_runs_as_written(command, fresh_clone, outside):
         assert_synth_outputs_exist(ran, cwd)
     if "feature flags" in ran.output:
         pytest.fail("the CDK CLI reports unconfigured feature flags:\n" + ran.output[-2000:])
+    if " migrate " in command:
+        assert ran.stdout.startswith("Migrated ") and (cwd / "build/migrated/config.json").is_file(), ran.output
     if "--dry-run" in command or "DRY_RUN=1" in command:
         assert re.search(r"^# deploy \S+: \d+ steps", ran.stdout, flags=re.M), ran.output
 

@@ -1,4 +1,4 @@
-"""processors/<device id>/process.py: only for known devices, valid Python, a process function."""
+"""processors/<device id>/ (or default_processor/): only for known devices, valid Python, an entry function."""
 
 from __future__ import annotations
 
@@ -69,3 +69,36 @@ def test_hidden_and_cache_folders_are_ignored(make_project):
         p.name for p in (project / "processors").iterdir() if not p.name.startswith((".", "__"))
     )
     assert "__pycache__" not in dict(config.processor_files) and ".git" not in dict(config.processor_files)
+
+
+@pytest.mark.parametrize(
+    "file, source",
+    [("lambda_function.py", "def lambda_handler(event, context):\n    return event\n"),
+     ("main.py", "def main(request):\n    return request.get_json()\n")],
+    ids=["lambda_handler", "main"],
+)
+def test_the_predecessors_portable_shapes_are_processors_here_too(make_project, file, source):
+    """They run on every cloud (runtime.core.user_code), so they need not sit in a cloud's folder."""
+    project = make_project()
+    folder = project / "processors" / "air-quality-01"
+    folder.mkdir(parents=True)
+    (folder / file).write_text(source, encoding="utf-8")
+    assert dict(load_project(project).processor_files)["air-quality-01"] == folder / file
+
+
+def test_default_processor_serves_devices_without_their_own(make_project):
+    project = make_project()
+    write_processor(project, "default_processor", "def process(event):\n    return event\n")
+    files = dict(load_project(project).processor_files)
+    assert files[".default"] == project / "processors" / "default_processor" / "process.py"
+
+
+def test_an_azure_functions_app_is_a_processor_only_with_layer_2_on_azure(make_project):
+    project = make_project()
+    folder = project / "processors" / "air-quality-01"
+    folder.mkdir(parents=True)
+    (folder / "function_app.py").write_text("import azure.functions as func\n", encoding="utf-8")
+    problem = only_problem(project)
+    assert (problem.file, problem.path) == ("processors/air-quality-01/process.py", "$")
+    assert "lambda_function.py defining lambda_handler()" in problem.expected
+    assert "function_app.py" not in problem.expected  # layer 2 is on AWS

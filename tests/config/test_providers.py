@@ -180,3 +180,13 @@ def test_the_data_path_cannot_be_none(make_project, key):
 def test_google_for_l4_names_none_as_a_choice(make_project):
     problem = only_problem(make_project(providers(layer_4_provider="google", layer_5_provider="none")))
     assert problem.expected.startswith("aws or azure or none: Google Cloud")
+
+
+def test_without_a_twin_model_the_hierarchy_is_not_needed(make_project):
+    project = make_project(providers(layer_4_provider="none", layer_5_provider="none"), **WITHOUT_EVENTS)
+    config = load_project(project)
+    assert config.hierarchy == ()
+    hierarchy_warnings = [w for w in config.warnings if w.file == "config_hierarchy.json"]
+    assert [(w.path, w.expected) for w in hierarchy_warnings] == [("$", "not read: layer_4_provider is none (no twin model)")]
+    (project / "config_hierarchy.json").unlink()
+    assert not [w for w in load_project(project).warnings if "hierarchy" in w.file]

@@ -1,9 +1,4 @@
-"""config_user.json: the predecessor's administrator file now gives the alarm e-mail.
-
-`admin_email` is optional (missing file or `""`: alarms go to the channel only); any other value
-must be a plain address, refused without being quoted back; the predecessor's name keys are read
-with a warning.
-"""
+"""config_user.json: the twin's administrator (the predecessor's format, V18)."""
 
 from __future__ import annotations
 
@@ -11,76 +6,84 @@ import json
 
 import pytest
 
-from cdk_app.config import load_project
+from cdk_app.config import UserSettings, load_project
 from tests.config.helpers import only_problem
 
-ADDRESS = "twin-operators@example.com"
+FILE = "config_user.json"
 
 
-def with_user(make_project, content) -> object:
+def test_without_the_file_there_is_no_user(make_project):
+    assert load_project(make_project()).user is None
+
+
+def test_the_administrator_is_read(make_project):
+    project = make_project(config_user={"admin_email": "ops@example.com", "admin_first_name": "Ada",
+                                        "admin_last_name": "Lovelace"})
+    config = load_project(project)
+    assert config.user == UserSettings("ops@example.com", "Ada", "Lovelace")
+    assert config.user.has_admin
+    assert not [w for w in config.warnings if w.file == FILE]
+
+
+def test_an_empty_address_means_no_administrator(make_project):
+    config = load_project(make_project(config_user={"admin_email": "", "admin_first_name": "", "admin_last_name": ""}))
+    assert config.user == UserSettings("") and not config.user.has_admin
+
+
+@pytest.mark.parametrize(
+    "content, path",
+    [
+        ({"admin_email": "not-an-address", "admin_first_name": "A", "admin_last_name": "B"}, "$.admin_email"),
+        ({"admin_email": "a b@example.com", "admin_first_name": "A", "admin_last_name": "B"}, "$.admin_email"),
+        ({"admin_email": 7, "admin_first_name": "A", "admin_last_name": "B"}, "$.admin_email"),
+        ({"admin_email": "ops@example.com", "admin_first_name": "", "admin_last_name": "B"}, "$.admin_first_name"),
+        ({"admin_email": "ops@example.com", "admin_first_name": "A"}, "$.admin_last_name"),
+        ({"admin_email": "ops@example.com", "admin_first_name": "A", "admin_last_name": "B", "admin_phone": "1"},
+         "$.admin_phone"),
+        ([], "$"),
+    ],
+    ids=["no-at", "space", "not-text", "empty-first-name", "missing-last-name", "unknown-key", "array"],
+)
+def test_bad_administrator_is_reported(make_project, content, path):
+    problem = only_problem(make_project(config_user=content))
+    assert (problem.file, problem.path) == (FILE, path)
+
+
+def test_null_is_not_a_missing_file(make_project):
     project = make_project()
-    (project / "config_user.json").write_text(json.dumps(content), encoding="utf-8")
-    return project
+    (project / FILE).write_text(json.dumps(None))
+    assert (only_problem(project).file, only_problem(project).path) == (FILE, "$")
 
 
-def test_without_the_file_there_is_no_alarm_email(make_project):
-    config = load_project(make_project())
-    assert config.alarm_email is None
-    assert not any(w.file == "config_user.json" for w in config.warnings)
+# -- the address as the alarm e-mail (README, Alarms) -------------------------------------------------
+
+ADDRESS = "twin-operators@example.com"
+NAMES = {"admin_first_name": "Ada", "admin_last_name": "Lovelace"}
 
 
-def test_the_address_is_read(make_project):
-    config = load_project(with_user(make_project, {"admin_email": ADDRESS}))
-    assert config.alarm_email == ADDRESS
-    assert not any(w.file == "config_user.json" for w in config.warnings)
-
-
-def test_an_empty_address_means_none(make_project):
-    assert load_project(with_user(make_project, {"admin_email": ""})).alarm_email is None
-
-
-def test_the_predecessors_file_loads_and_its_name_keys_are_warnings(make_project):
-    content = {"admin_email": "admin@contoso.onmicrosoft.com", "admin_first_name": "Ada", "admin_last_name": "L"}
-    config = load_project(with_user(make_project, content))
-    assert config.alarm_email == "admin@contoso.onmicrosoft.com"
-    user_warnings = {(w.file, w.path) for w in config.warnings if w.file == "config_user.json"}
-    assert user_warnings == {("config_user.json", "$.admin_first_name"), ("config_user.json", "$.admin_last_name")}
+@pytest.mark.parametrize(
+    "content, expected",
+    [({"admin_email": ADDRESS, **NAMES}, ADDRESS), ({"admin_email": ""}, None), (None, None)],
+    ids=["address", "empty", "no-file"],
+)
+def test_the_administrators_address_is_the_alarm_email(make_project, content, expected):
+    project = make_project(config_user=content) if content is not None else make_project()
+    assert load_project(project).alarm_email == expected
 
 
 @pytest.mark.parametrize(
     "value",
-    [
-        "operators",
-        "ops@localhost",
-        "ops@@example.com",
-        "ops @example.com",
-        "${var.x}@example.com",
-        "ops@example.com\n",
-        "o" * 250 + "@example.com",
-        42,
-        None,
-        ["ops@example.com"],
-    ],
+    ["operators", "ops@localhost", "ops@@example.com", "ops @example.com", "${var.x}@example.com",
+     "{{resolve:ssm:x}}@example.com", "ops@example.com\n", "o" * 250 + "@example.com", 42, None, [ADDRESS]],
 )
-def test_anything_but_an_address_is_refused_without_quoting_it(make_project, value):
-    problem = only_problem(with_user(make_project, {"admin_email": value}))
-    assert (problem.file, problem.path) == ("config_user.json", "$.admin_email")
+def test_anything_but_a_plain_address_is_refused_without_quoting_it(make_project, value):
+    """It goes into CloudFormation and Terraform JSON: nothing either could read as an expression."""
+    problem = only_problem(make_project(config_user={"admin_email": value, **NAMES}))
+    assert (problem.file, problem.path) == (FILE, "$.admin_email")
     if isinstance(value, str):
         assert value.strip() not in str(problem)
 
 
-def test_an_unknown_key_is_refused_with_a_hint(make_project):
-    problem = only_problem(with_user(make_project, {"adminEmail": ADDRESS}))
-    assert (problem.file, problem.path) == ("config_user.json", "$.adminEmail")
-    assert "admin_email" in problem.expected and ADDRESS not in str(problem)
-
-
-def test_a_file_that_is_no_object_is_refused(make_project):
-    problem = only_problem(with_user(make_project, [ADDRESS]))
-    assert (problem.file, problem.path) == ("config_user.json", "$")
-    assert ADDRESS not in str(problem)
-
-
 def test_the_address_is_not_in_the_configs_repr(make_project):
-    config = load_project(with_user(make_project, {"admin_email": ADDRESS}))
-    assert ADDRESS not in repr(config)
+    config = load_project(make_project(config_user={"admin_email": ADDRESS, **NAMES}))
+    assert ADDRESS not in repr(config) and ADDRESS not in repr(config.user)

@@ -167,7 +167,7 @@ def test_event_checker_runs_functions_workflow_and_feedback(gcp_runtime, serve_f
         assert json.loads(response.read()) == {"fired": 2}
     assert json.loads(action.requests[0].body)["record"]["device_id"] == "press-01"
     [(name, argument)] = started
-    assert name.endswith("/workflows/w") and argument["FunctionAUrl"] == "https://a.example/"
+    assert name.endswith("/workflows/w") and argument["FunctionA_URL"] == "https://a.example/"
     assert argument["InputData"]["record"]["co2ppm"] == 1500
     [(topic, data, attributes)] = gcp_runtime.publisher.messages
     assert topic == "projects/p/topics/feedback" and attributes["device_id"] == "press-01"

@@ -102,7 +102,7 @@ def test_l2_functions_workflow_feedback_and_internal_iam(example) -> None:
     checker = env(fns["event-checker"])
     assert set(json.loads(checker["ACTION_URLS"])) == {"high-temperature-callback", "notify-operator", "log-incident"}
     assert "google_workflows_workflow" in checker["WORKFLOW_NAME"] and "FEEDBACK_URL" in checker
-    assert "$${input.FunctionAUrl}" in resources(tf, "google_workflows_workflow")[0]["source_contents"]
+    assert "$${input.FunctionA_URL}" in resources(tf, "google_workflows_workflow")[0]["source_contents"]
     # Feedback: a per-twin topic, one filtered subscription per device, no device registry.
     subscriptions = resources(tf, "google_pubsub_subscription")
     assert {s["filter"] for s in subscriptions} == {f'attributes.device_id = "{d.id}"' for d in example.config.devices}

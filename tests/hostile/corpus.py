@@ -226,6 +226,7 @@ def many_devices(count: int) -> Callable[[Path, Path], None]:
         write(project, "config_events.json", [])
         for folder in (project / "processors").iterdir():
             shutil.rmtree(folder)
+        (project / "iot_device_simulator" / "payloads.json").unlink(missing_ok=True)  # it names the example's devices
 
     return build
 

@@ -132,7 +132,10 @@ def test_a_link_loop_is_refused(project):
 
 def test_a_dangling_link_is_a_missing_file(project):
     replace_with_link(project / "processors" / "press-01" / "process.py", project / "nowhere.py")
-    assert ("processors/press-01/process.py", "the file to exist") in problems(project)
+    # The folder is left without code: the loader names the file and the shapes it accepts.
+    expected = ("the processor's code: one of process.py defining process(), lambda_function.py defining "
+                "lambda_handler(), main.py defining main()")
+    assert ("processors/press-01/process.py", expected) in problems(project)
 
 
 def test_a_fifo_instead_of_a_config_file_is_refused_without_hanging(project):

@@ -37,7 +37,8 @@ THREE_CLOUDS = {
 @pytest.fixture(scope="module")
 def three_clouds(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("three-clouds")
-    project = write_project(workdir / "project", THREE_CLOUDS, **WITHOUT_EVENTS, config_user={"admin_email": ADDRESS})
+    administrator = {"admin_email": ADDRESS, "admin_first_name": "Ada", "admin_last_name": "Lovelace"}
+    project = write_project(workdir / "project", THREE_CLOUDS, **WITHOUT_EVENTS, config_user=administrator)
     return synthesize_project(project, workdir)
 
 

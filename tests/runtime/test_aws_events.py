@@ -48,7 +48,10 @@ def test_lambda_action_and_feedback_fire_for_matching_records(load_handler, fake
         [record(second=1, temperature=35.0), record(second=2, temperature=20.0)], LambdaContext("c")
     )
     assert result == {"fired": 1}
-    assert fake_lambda.events_for("twin-cool-down") == [{"rule": HOT, "record": record(second=1, temperature=35.0)}]
+    # The predecessor's actions read the rule as `e` (twin_contract.workflow).
+    assert fake_lambda.events_for("twin-cool-down") == [
+        {"rule": HOT, "record": record(second=1, temperature=35.0), "e": HOT}
+    ]
     assert fake_lambda.events_for("twin-feedback") == [{"device_id": "d1", "payload": "too hot", "rule": HOT}]
 
 
@@ -77,7 +80,7 @@ def test_step_function_action_starts_the_workflow(load_handler, tmp_path: Path, 
     started = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
     function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:"
     assert started == {
-        "InputData": {"rule": ALARM, "record": record(status="alarm")},
+        "InputData": {"rule": ALARM, "record": record(status="alarm"), "e": ALARM},
         "LambdaAArn": function_arn + "twin-notify",
         "LambdaBArn": function_arn + "twin-escalate",
     }

@@ -9,6 +9,10 @@ They are ADT data-plane objects (no azurerm resource); the L4 stack writes `adt/
   writable (live) properties are only added when absent;
 - relationships are created when missing (their content is fixed by their id).
 The deployer needs "Azure Digital Twins Data Owner" on the instance.
+
+With a 3D scene (needs3DModel), the files next to the stack under `adt/scenes/` go to the scenes
+container the L4 stack made (its output `scenes_container_url`), `{{STORAGE_URL}}` in the 3D
+Scenes Studio configuration replaced by that container's URL; re-uploading overwrites them.
 """
 
 from __future__ import annotations
@@ -25,6 +29,13 @@ ADT_API_VERSION = "2023-10-31"
 MODELS_PER_REQUEST = 100
 MODELS_FILE = Path("adt") / "models.json"  # next to the L4 stack's cdk.tf.json
 TWINS_FILE = Path("adt") / "twins.json"
+SCENES_DIR = Path("adt") / "scenes"
+SCENES_OUTPUT = "scenes_container_url"
+STORAGE_URL_PLACEHOLDER = "{{STORAGE_URL}}"
+STORAGE_SCOPE = "https://storage.azure.com/.default"
+BLOB_API_VERSION = "2021-08-06"
+CONTENT_TYPES = {".json": "application/json", ".glb": "model/gltf-binary", ".gltf": "model/gltf+json",
+                 ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
 class TwinGraph(Protocol):
@@ -175,3 +186,40 @@ def _pointer(name: str) -> str:
 def _path_of(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def scene_files(stack_dir: Path, container_url: str) -> list[tuple[str, bytes, str]]:
+    """(blob name, content, content type) of the scene; JSON files get the container's URL."""
+    folder = stack_dir / SCENES_DIR
+    files = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        if path.suffix == ".json":
+            data = data.decode("utf-8").replace(STORAGE_URL_PLACEHOLDER, container_url.rstrip("/")).encode("utf-8")
+        files.append((path.relative_to(folder).as_posix(), data, CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")))
+    return files
+
+
+class BlobContainer:
+    """Block-blob uploads to one container with the deployer's Entra ID token (no account keys)."""
+
+    def __init__(self, container_url: str, token, transport=None) -> None:
+        from twin_ops.post_deploy.azure_data_plane import https_request
+
+        self._url, self._token, self._transport = container_url.rstrip("/"), token, transport or https_request
+
+    def put(self, name: str, data: bytes, content_type: str) -> None:
+        from twin_ops.post_deploy.azure_data_plane import AzureRestError
+
+        url = f"{self._url}/{quote(name)}"
+        headers = {"Authorization": f"Bearer {self._token(STORAGE_SCOPE)}", "x-ms-version": BLOB_API_VERSION,
+                   "x-ms-blob-type": "BlockBlob", "Content-Type": content_type}
+        status, response_headers, _ = self._transport("PUT", url, headers, data)
+        if not 200 <= status < 300:
+            raise AzureRestError("PUT", url, status, response_headers.get("x-ms-error-code"))
+
+
+def upload_scene(files: list[tuple[str, bytes, str]], container: BlobContainer) -> int:
+    for name, data, content_type in files:
+        container.put(name, data, content_type)
+    return len(files)

@@ -97,14 +97,23 @@ def _azure_device_identities(request: PostDeployRequest, config: ProjectConfig, 
 
 def _azure_digital_twins(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
     from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane, EntraTokens
-    from twin_ops.post_deploy.azure_digital_twins import DigitalTwinsApi, read_files, upload
+    from twin_ops.post_deploy.azure_digital_twins import (
+        SCENES_DIR, SCENES_OUTPUT, BlobContainer, DigitalTwinsApi, read_files, scene_files, upload, upload_scene,
+    )
     from twin_ops.post_deploy.terraform_state import StackState
 
     stack_dir = _stack_dir(request, topology, Layer.L4)
     models, twins = read_files(stack_dir)
-    host = StackState.read(request.terraform, stack_dir).attribute("azurerm_digital_twins_instance", "host_name")
-    result = upload(models, twins, DigitalTwinsApi(AzureDataPlane(host, DIGITAL_TWINS_SCOPE, EntraTokens())))
-    return f"Azure Digital Twins {host}: {result.summary()}"
+    state = StackState.read(request.terraform, stack_dir)
+    host = state.attribute("azurerm_digital_twins_instance", "host_name")
+    tokens = EntraTokens()
+    result = upload(models, twins, DigitalTwinsApi(AzureDataPlane(host, DIGITAL_TWINS_SCOPE, tokens)))
+    line = f"Azure Digital Twins {host}: {result.summary()}"
+    if (stack_dir / SCENES_DIR).is_dir():
+        container_url = state.output(SCENES_OUTPUT)
+        count = upload_scene(scene_files(stack_dir, container_url), BlobContainer(container_url, tokens))
+        line += f"; 3D scene: {count} files in {container_url} (open it in 3D Scenes Studio)"
+    return line
 
 
 def _gcp_telemetry_topic(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
@@ -127,6 +136,7 @@ def _aws_grafana_dashboards(request: PostDeployRequest, config: ProjectConfig, t
     from twin_ops.post_deploy.aws_grafana import aws_source, stack_outputs, workspace_token
     from twin_ops.post_deploy.azure_data_plane import https_request
     from twin_ops.post_deploy.grafana import GrafanaApi, device_series, provision
+    from twin_ops.post_deploy.grafana_admin import aws_grant_admin
     from twin_contract import dashboards
 
     region = request.region or os.environ.get("AWS_REGION") or _synth_default_region()
@@ -134,10 +144,13 @@ def _aws_grafana_dashboards(request: PostDeployRequest, config: ProjectConfig, t
     outputs = stack_outputs(session.client("cloudformation"), topology.stack_name(Layer.L5))
     source = aws_source(outputs, session.client("secretsmanager"), region)
     endpoint = outputs[dashboards.AWS_GRAFANA_ENDPOINT]
-    with workspace_token(session.client("grafana"), outputs[dashboards.AWS_GRAFANA_WORKSPACE_ID]) as token:
+    workspace_id = outputs[dashboards.AWS_GRAFANA_WORKSPACE_ID]
+    with workspace_token(session.client("grafana"), workspace_id) as token:
         api = GrafanaApi(endpoint, lambda: token, https_request)
         result = provision(api, config.name, device_series(config), source, install_infinity=True)
-    return result.summary(endpoint)
+    admin = aws_grant_admin(config.user, workspace_id, session.client("sso-admin"), session.client("identitystore"),
+                            session.client("grafana"))
+    return f"{result.summary(endpoint)}; {admin}"
 
 
 def _azure_grafana_dashboards(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
@@ -147,6 +160,7 @@ def _azure_grafana_dashboards(request: PostDeployRequest, config: ProjectConfig,
         GRAFANA_SCOPE, MANAGEMENT_HOST, MANAGEMENT_SCOPE, VAULT_SCOPE, ensure_plugin, read_spec, reader_source,
     )
     from twin_ops.post_deploy.grafana import GrafanaApi, device_series, provision
+    from twin_ops.post_deploy.grafana_admin import GRAPH_HOST, GRAPH_SCOPE, azure_grant_admin
     from twin_ops.post_deploy.terraform_state import StackState
 
     stack_dir = _stack_dir(request, topology, Layer.L5)
@@ -157,7 +171,9 @@ def _azure_grafana_dashboards(request: PostDeployRequest, config: ProjectConfig,
     source = reader_source(spec, state, AzureDataPlane(f"{spec.token_vault}.vault.azure.net", VAULT_SCOPE, tokens))
     api = GrafanaApi(endpoint, lambda: tokens(GRAFANA_SCOPE), https_request)
     result = provision(api, config.name, device_series(config), source)
-    return ("Infinity plugin added; " if installed else "") + result.summary(endpoint)
+    admin = azure_grant_admin(config.user, grafana_id, AzureDataPlane(GRAPH_HOST, GRAPH_SCOPE, tokens),
+                              AzureDataPlane(MANAGEMENT_HOST, MANAGEMENT_SCOPE, tokens))
+    return ("Infinity plugin added; " if installed else "") + f"{result.summary(endpoint)}; {admin}"
 
 
 # Each step's wiring to the real clouds; its result line is printed.

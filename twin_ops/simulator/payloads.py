@@ -1,4 +1,5 @@
-"""The project's sample telemetry, `iot_device_simulator/payloads.json` (predecessor format).
+"""The project's sample telemetry, `iot_device_simulator/payloads.json` (predecessor format; its
+older generation kept it in `iot_device_simulator/aws/payloads.json`, read when the first is absent).
 
 An array of `{"iotDeviceId": ..., "time": "", <properties>}`. An empty `time` is filled at send
 time with the current UTC instant (ISO-8601, milliseconds, `Z`), the format of DESIGN §6.
@@ -16,6 +17,7 @@ from twin_ops.simulator.errors import SimulatorError
 from twin_contract.wire import format_timestamp
 
 PAYLOADS_FILE = Path("iot_device_simulator") / "payloads.json"
+OLDER_PAYLOADS_FILE = Path("iot_device_simulator") / "aws" / "payloads.json"
 
 
 class PayloadError(SimulatorError):
@@ -25,6 +27,8 @@ class PayloadError(SimulatorError):
 def load_payloads(project: Path) -> dict[str, list[dict]]:
     """Payloads by device id, in file order."""
     path = Path(project) / PAYLOADS_FILE
+    if not path.is_file() and (Path(project) / OLDER_PAYLOADS_FILE).is_file():
+        path = Path(project) / OLDER_PAYLOADS_FILE
     if not path.is_file():
         raise PayloadError(f"{path} is missing: the simulator sends the payloads listed there")
     entries = json.loads(path.read_text(encoding="utf-8"))

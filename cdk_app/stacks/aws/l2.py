@@ -9,6 +9,7 @@ Ingestion endpoint receives its telemetry.
 from __future__ import annotations
 
 from cdk_app.config.model import Layer
+from cdk_app.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsHotOutputs, AwsProcessingOutputs
 from cdk_app.topology import BridgeKind
@@ -105,8 +106,13 @@ class L2Stack(AwsLayerStack):
                 invoked_actions=tuple(dict.fromkeys(invoked)),
                 workflow_actions=tuple(dict.fromkeys(workflow)),
                 action_dirs=self.bundles.actions,
+                action_environments=tuple(
+                    (action.name, ((TWIN_INFO_VARIABLE, twin_info_json(config)),))
+                    for action in config.actions if action.needs_twin_info
+                ),
                 workflow_definition_file=(
-                    config.state_machine_file if config.flags.trigger_notification_workflow else None
+                    self.ctx.bundles.text_file("workflow/aws_step_function.json", config.workflow_definition)
+                    if config.flags.trigger_notification_workflow and config.workflow_definition is not None else None
                 ),
                 device_feedback=config.flags.return_feedback_to_device,
                 feedback_bridge=self.bridges.sender_of(feedback) if feedback else None,

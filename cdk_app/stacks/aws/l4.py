@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cdk_app.config import scenes
 from cdk_app.config.model import HierarchyEntity, Layer, ProjectConfig
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsHotOutputs, AwsTwinOutputs
@@ -9,6 +10,7 @@ from cdk_app.topology import BridgeKind
 from constructs_lib.aws.l4_component_types import TwinComponentTypes, TwinComponentTypesProps, TwinDevice
 from constructs_lib.aws.l4_dt_data_connector import DigitalTwinDataConnector, DigitalTwinDataConnectorProps
 from constructs_lib.aws.l4_entities import EntityComponent, TwinEntities, TwinEntitiesProps, TwinEntity
+from constructs_lib.aws.l4_scene import TwinScene, TwinSceneProps
 from constructs_lib.aws.l4_twinmaker_workspace import TwinMakerWorkspace, TwinMakerWorkspaceProps
 
 
@@ -71,6 +73,21 @@ class L4Stack(AwsLayerStack):
                 component_types=component_types,
             ),
         )
+        if config.scene is not None:  # needs3DModel: scene_assets/aws/
+            scene = TwinScene(
+                self,
+                "Scene",
+                TwinSceneProps(
+                    workspace_id=self.workspace_id,
+                    bucket=self.bucket,
+                    scene_id=scenes.SCENE_ID,
+                    definition=config.scene.document,
+                    model_dir=self.ctx.bundles.files_dir("scene_assets/aws", config.scene.files) if config.scene.files else None,
+                    model_file=scenes.model_file,
+                    description=f"3D scene of {config.twin.digital_twin_name}",
+                ),
+            )
+            scene.node.add_dependency(twin_workspace.workspace)
         self.outputs = AwsTwinOutputs(
             workspace_arn=self.workspace_arn, workspace_id=self.workspace_id, bucket=self.bucket
         )
@@ -94,7 +111,10 @@ def twin_entities(
     flat: list[TwinEntity] = []
     for entity in roots:
         components = tuple(
-            EntityComponent(c.name, device_id=c.iot_device_id, component_type_id=c.component_type_id)
+            EntityComponent(
+                c.name, device_id=c.iot_device_id, component_type_id=c.component_type_id,
+                constants=tuple((k.name, k.data_type, k.value) for k in c.const_properties),
+            )
             for c in entity.components
         )
         flat.append(TwinEntity(entity.id, parent_id, depth, components))

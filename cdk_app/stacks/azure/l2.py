@@ -81,8 +81,8 @@ class AzureProcessingStack(AzureLayerStack):
         if ingestion is not None:
             functions.append(contract.INGESTION)
             settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token_secret(ingestion)
-        if flags.trigger_notification_workflow and self.config.state_machine_file is not None:
-            definition = json.loads(self.config.state_machine_file.read_text(encoding="utf-8"))["definition"]
+        if flags.trigger_notification_workflow and self.config.workflow_definition is not None:
+            definition = json.loads(self.config.workflow_definition)["definition"]
             workflow = EventWorkflow(
                 self,
                 "Workflow",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from cdk_app.config.model import Layer
+from cdk_app.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpHotOutputs, GcpProcessingOutputs
 from cdk_app.topology import BridgeKind
@@ -44,7 +45,7 @@ class GcpL2Stack(GcpLayerStack):
     @property
     def _workflow_enabled(self) -> bool:
         config = self.ctx.config
-        return bool(config.flags.use_event_checking and config.flags.trigger_notification_workflow and config.state_machine_file)
+        return bool(config.flags.use_event_checking and config.flags.trigger_notification_workflow and config.workflow_definition)
 
     def __init__(self, scope, ctx, **kwargs) -> None:
         super().__init__(scope, ctx, **kwargs)
@@ -104,12 +105,15 @@ class GcpL2Stack(GcpLayerStack):
 
     def _build_event_checking(self) -> None:
         config = self.ctx.config
+        needs_info = {action.name for action in config.actions if action.needs_twin_info}
         actions = {
             name: self.function(
                 f"Action-{name}",
                 f"event-action-{name}",
                 source=folder,
                 entry_point="main",
+                # The predecessor's DIGITAL_TWIN_INFO, for code that reads it.
+                environment={TWIN_INFO_VARIABLE: twin_info_json(config)} if name in needs_info else None,
                 description=f"Event action {name} (project code)",
             )
             for name, folder in self.bundles.actions
@@ -123,7 +127,7 @@ class GcpL2Stack(GcpLayerStack):
                 NotificationWorkflowProps(
                     name=self.name("event-workflow"),
                     region=self.region,
-                    definition=config.state_machine_file.read_text(encoding="utf-8"),
+                    definition=config.workflow_definition,
                     service_account_email=self.account.email,
                     debug=self.debug,
                 ),

@@ -3,7 +3,7 @@
 
 `function`/`lambda` actions → the `event-actions` queue (`{"action", "rule", "record"}`);
 `logic_app` → POST to the workflow's trigger URL (a Key Vault secret: it carries a SAS signature)
-with `{InputData, FunctionA_Url, FunctionB_Url, ActionToken}`; `feedback` → the `feedback` queue.
+with `{InputData, FunctionA_URL, FunctionB_URL, ActionToken}` (twin_contract.workflow); `feedback` → the `feedback` queue.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from runtime.core.event_checker import EventChecker, deployed_rules
 from runtime.core.events import EventRule
 from twin_contract import functions as s
 from twin_contract.azure_names import EVENT_CHECKER_QUEUE
+from twin_contract.workflow import ACTION_TOKEN, http_workflow_input
 
 QUEUE_ACTIONS = ("function", "lambda")
 WORKFLOW_ACTIONS = ("logic_app",)
@@ -62,10 +63,8 @@ def _start(rule: EventRule, data: dict[str, Any]) -> None:
         return
     workflow = BRIDGES.client(get_secret(WORKFLOW_URL_SECRET), ACTION_TOKEN_SECRET)
     workflow.post({
-        "InputData": data,
-        "FunctionA_Url": action_url(action["functionName"]),
-        "FunctionB_Url": action_url(action["functionNameB"]),
-        "ActionToken": get_secret(ACTION_TOKEN_SECRET),
+        **http_workflow_input(data, action_url(action["functionName"]), action_url(action["functionNameB"])),
+        ACTION_TOKEN: get_secret(ACTION_TOKEN_SECRET),
     })
 
 

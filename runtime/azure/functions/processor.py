@@ -9,6 +9,7 @@ import azure.functions as func
 from runtime.azure.environment import handler_environment, project_bundle_dir
 from runtime.azure.functions._shared import message_json, on_queue
 from runtime.azure.queues import QueueClient
+from runtime.azure.user_code import LOADERS
 from runtime.core.processors import ProcessorRunner
 from twin_contract import functions as s
 from twin_contract.azure_names import PROCESSOR_QUEUE
@@ -19,7 +20,7 @@ PROJECT_BUNDLE_DIR = project_bundle_dir(_env)
 _env.check()
 
 bp = func.Blueprint()
-_runner = ProcessorRunner(PROJECT_BUNDLE_DIR)
+_runner = ProcessorRunner(PROJECT_BUNDLE_DIR, LOADERS)  # also the predecessor's function_app.py
 
 
 @on_queue(bp, s.PROCESSOR, PROCESSOR_QUEUE)

@@ -168,8 +168,10 @@ def test_event_checker_queues_actions_feedback_and_starts_the_workflow(load_func
     assert fake_azure.queues["event-actions"][0]["action"] == "cool-down"
     assert fake_azure.queues["feedback"][0] == {"device_id": "d1", "payload": "hot", "rule": rules[0]}
     body = json.loads(started[0].body)
-    assert body["ActionToken"] == "act" and body["FunctionA_Url"].endswith("/api/event-actions/a")
+    assert body["ActionToken"] == "act" and body["FunctionA_URL"].endswith("/api/event-actions/a")
     assert body["InputData"]["record"] == RECORD
+    assert body["InputData"]["e"] == body["InputData"]["rule"] == rules[1]  # the predecessor's key for the rule
+    assert "FunctionB_URL" in body and "FunctionA_Url" not in body
 
 
 def test_event_checker_refuses_aws_only_actions(load_function, fake_azure, tmp_path):
@@ -275,3 +277,54 @@ def test_azure_error_codes_are_shown_only_when_they_look_like_codes():
     assert rest._code(b'{"error": {"code": "x\\r\\nforged"}}') is None
     assert rest._code(json.dumps({"error": {"code": "E" * 1_000_000}}).encode()) is None
     assert rest._code(b"<Error><Code>BlobNotFound</Code></Error>") == "BlobNotFound"
+
+
+PREDECESSOR_FUNCTION_APP = """
+import json
+import os
+
+import azure.functions as func
+
+app = func.FunctionApp()
+
+
+@app.function_name(name="alert")
+@app.route(route="alert", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def main(req: func.HttpRequest) -> func.HttpResponse:
+    event = req.get_json()
+    answer = {"rule": event["e"]["condition"], "twin": json.loads(os.environ["DIGITAL_TWIN_INFO"])["config"]["digital_twin_name"]}
+    if event["e"]["condition"] == "fail":
+        return func.HttpResponse("no", status_code=500)
+    return func.HttpResponse(json.dumps(answer), status_code=200, mimetype="application/json")
+"""
+
+
+def test_predecessor_function_app_actions_run_with_the_payload_and_environment_they_expect(
+    load_function, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("DIGITAL_TWIN_INFO", raising=False)
+    folder = tmp_path / "event_actions" / "alert"
+    folder.mkdir(parents=True)
+    (folder / "function_app.py").write_text(PREDECESSOR_FUNCTION_APP)
+    (tmp_path / "digital_twin_info.json").write_text(json.dumps({"config": {"digital_twin_name": "plant"}}))
+    module = load_function("event_action", PROJECT_BUNDLE_DIR=tmp_path, ACTION_TOKEN_SECRET="inbound-token")
+    rule = {"condition": "x.y.temperature > DOUBLE(30)", "action": {"type": "function", "functionName": "alert"}}
+    result = module.run_queued(queued({"action": "alert", "rule": rule, "record": RECORD}))
+    assert result == {"rule": "x.y.temperature > DOUBLE(30)", "twin": "plant"}
+    with pytest.raises(Exception, match="status 500"):
+        module.run_queued(queued({"action": "alert", "rule": {"condition": "fail"}, "record": RECORD}))
+
+
+def test_predecessor_function_app_processors_transform_records(load_function, fake_azure, tmp_path):
+    folder = tmp_path / "processors" / "d1"
+    folder.mkdir(parents=True)
+    (folder / "function_app.py").write_text(
+        "import json\nimport azure.functions as func\napp = func.FunctionApp()\n\n"
+        "@app.route(route='d1-processor', methods=['POST'])\n"
+        "def main(req: func.HttpRequest) -> func.HttpResponse:\n"
+        "    event = req.get_json()\n    event['fahrenheit'] = event['temperature'] * 9 / 5 + 32\n"
+        "    return func.HttpResponse(json.dumps(event), status_code=200)\n"
+    )
+    module = load_function("processor", PROJECT_BUNDLE_DIR=tmp_path, PERSISTER_QUEUE_URL=fake_azure.queue_url("persister"))
+    (processed,) = module.process(queued([{**RECORD, "temperature": 100.0}]))
+    assert processed["fahrenheit"] == 212.0 and processed["device_id"] == "d1"
