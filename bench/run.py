@@ -1,4 +1,4 @@
-"""`make bench`: synth time, memory and template sizes at 10-5,000 devices, and bridge throughput.
+"""`make bench`: synth time, memory, template sizes and alarms at 10-5,000 devices, and bridge throughput.
 
 Each synth runs `app.py` in a fresh process (as `cdk synth` does) while a sampler sums the resident
 memory of the whole process tree (Python plus the jsii Node.js child). Results go to
@@ -8,6 +8,8 @@ bench/results.md, which the README shows.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -26,6 +28,13 @@ from bench.projects import TOPOLOGIES, write_project  # noqa: E402
 
 DEFAULT_SIZES = (10, 100, 1000, 5000)
 RESULTS = REPO / "bench" / "results.md"
+# What each cloud calls an alarm: counted so that a run shows alarms do not grow with devices.
+AWS_ALARM_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
+TERRAFORM_ALARM_TYPES = (
+    "azurerm_monitor_scheduled_query_rules_alert_v2",
+    "azurerm_monitor_metric_alert",
+    "google_monitoring_alert_policy",
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class SynthResult:
     largest_stack_resources: int
     largest_template_kb: float
     total_resources: int
+    alarms: int
 
 
 def _tree_rss_kb(root_pid: int) -> int:
@@ -99,13 +109,16 @@ def measure_synth(devices: int, topology: str, workdir: Path) -> SynthResult:
     if completed.returncode != 0:
         raise SystemExit(f"synth of {devices} devices ({topology}) failed:\n{completed.stderr[-4000:]}")
     counts: list[tuple[int, int]] = []  # (resources, bytes) per template, nested stacks included
+    alarms = 0
     for template in outdir.glob("*.template.json"):
         document = json.loads(template.read_text())
         counts.append((len(document.get("Resources", {})), template.stat().st_size))
+        alarms += sum(r.get("Type") in AWS_ALARM_TYPES for r in document.get("Resources", {}).values())
     for stack_json in tf_outdir.glob("stacks/*/cdk.tf.json"):
         document = json.loads(stack_json.read_text())
         resources = sum(len(v) for v in document.get("resource", {}).values())
         counts.append((resources, stack_json.stat().st_size))
+        alarms += sum(len(document.get("resource", {}).get(kind, {})) for kind in TERRAFORM_ALARM_TYPES)
     return SynthResult(
         devices=devices,
         topology=topology,
@@ -115,7 +128,16 @@ def measure_synth(devices: int, topology: str, workdir: Path) -> SynthResult:
         largest_stack_resources=max(c[0] for c in counts),
         largest_template_kb=max(c[1] for c in counts) / 1024,
         total_resources=sum(c[0] for c in counts),
+        alarms=alarms,
     )
+
+
+def alarm_line(rows: list[SynthResult]) -> str:
+    """Alarms are per function, queue and rule, never per device: say so, or say how they grew."""
+    counts = sorted({r.alarms for r in rows})
+    if len(counts) == 1:
+        return f"{counts[0]} alarms at every size"
+    return "alarms grow with devices: " + ", ".join(f"{r.alarms} at {r.devices:,}" for r in rows)
 
 
 def render(results: list[SynthResult], bridge: BridgeResult | None) -> str:
@@ -123,15 +145,17 @@ def render(results: list[SynthResult], bridge: BridgeResult | None) -> str:
         "# Benchmark results",
         "",
         f"Machine: {os.cpu_count()} cores; jsii cache warm; each synth in a fresh process (`python app.py`).",
-        "Stacks and resources count nested stacks and Terraform stacks individually.",
+        "Stacks and resources count nested stacks and Terraform stacks individually; alarms count",
+        "CloudWatch alarms, Azure Monitor alerts and Cloud Monitoring alert policies.",
         "",
-        "| devices | topology | wall s | peak RSS MB | stacks | largest stack resources | largest template KB | total resources |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| devices | topology | wall s | peak RSS MB | stacks | largest stack resources | largest template KB "
+        "| total resources | alarms |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
             f"| {r.devices:,} | {r.topology} | {r.wall_seconds:.1f} | {r.peak_rss_mb:,.0f} | {r.stacks} | "
-            f"{r.largest_stack_resources} | {r.largest_template_kb:,.0f} | {r.total_resources:,} |"
+            f"{r.largest_stack_resources} | {r.largest_template_kb:,.0f} | {r.total_resources:,} | {r.alarms} |"
         )
     for topology in sorted({r.topology for r in results}):
         rows = sorted((r for r in results if r.topology == topology), key=lambda r: r.devices)
@@ -140,7 +164,7 @@ def render(results: list[SynthResult], bridge: BridgeResult | None) -> str:
             lines.append("")
             lines.append(
                 f"{topology}: {slope:.2f} s per 100 additional devices "
-                f"({rows[0].devices:,} → {rows[-1].devices:,} devices)."
+                f"({rows[0].devices:,} → {rows[-1].devices:,} devices); {alarm_line(rows)}."
             )
     if bridge is not None:
         lines += ["", "## Bridge throughput (connector → ingestion, loopback HTTP)", "", bridge.markdown()]
@@ -164,11 +188,15 @@ def main() -> int:
                 result = measure_synth(devices, topology, Path(workdir))
             print(
                 f"{devices:>6} devices {topology:<8} {result.wall_seconds:6.1f} s "
-                f"{result.peak_rss_mb:7.0f} MB  largest stack {result.largest_stack_resources} resources",
+                f"{result.peak_rss_mb:7.0f} MB  largest stack {result.largest_stack_resources} resources  "
+                f"{result.alarms} alarms",
                 file=sys.stderr,
             )
             results.append(result)
-    bridge = None if args.no_bridge else measure_bridge(args.records)
+    bridge = None
+    if not args.no_bridge:
+        with contextlib.redirect_stdout(io.StringIO()):  # the sender's metric line per request
+            bridge = measure_bridge(args.records)
     if bridge is not None:
         print(bridge.markdown(), file=sys.stderr)
     args.output.write_text(render(results, bridge), encoding="utf-8")

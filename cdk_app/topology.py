@@ -91,6 +91,9 @@ class BridgeSpec:
     # The sender's settings are <prefix>_URL (and _LAST_ENTRY_URL) and <prefix>_TOKEN_SECRET.
     setting_prefix: str = contract.REMOTE
     receiver_part: Part | None = None
+    # The sender is one of the twin's functions (runtime/core's sender, whose metric line the
+    # bridge alarms count); False where a managed service calls the receiver (Grafana).
+    sent_by_function: bool = True
 
     def connection_id(self, providers: Providers) -> str:
         left, right = self.id_parts
@@ -155,6 +158,7 @@ BRIDGES: tuple[BridgeSpec, ...] = (
         lambda p, f: _apart(p, Layer.L4, Layer.L5),
         endpoint_keys=(URL_KEY, LAST_ENTRY_URL_KEY),
         setting_prefix=contract.DASHBOARD,  # Grafana's data source, not a function's settings
+        sent_by_function=False,
     ),
 )
 SPECS = {spec.kind: spec for spec in BRIDGES}
@@ -188,6 +192,10 @@ class Bridge:
     @property
     def receiver_part(self) -> Part | None:
         return self.spec.receiver_part
+
+    @property
+    def sent_by_function(self) -> bool:
+        return self.spec.sent_by_function
 
     @property
     def crosses_clouds(self) -> bool:

@@ -22,6 +22,7 @@ TWIN = "factory-floor"
 LAYER_SUFFIXES = ["l1", "l2", "l3-hot", "l3-cold", "l3-archive", "l4", "l5"]
 STACKS = [f"{TWIN}-{suffix}" for suffix in LAYER_SUFFIXES]
 TERRAFORM_PROVIDER = {"azure": "azurerm", "google": "google"}
+ALARM_EMAIL = "twin-operators@example.com"  # config_user.json admin_email of the multi-cloud run
 MULTI_CLOUD = {
     "layer_1_provider": "aws",
     "layer_2_provider": "azure",
@@ -39,6 +40,7 @@ class Run:
     stderr: str
     out: Path
     tf: Path
+    stdout: str = ""
 
     def succeeded(self) -> "Run":
         assert self.returncode == 0, f"app.py exited {self.returncode}:\n{self.stderr[-3000:]}"
@@ -80,7 +82,7 @@ def run_app(project: Path, workdir: Path, **env: str) -> Run:
     done = subprocess.run(
         [sys.executable, "app.py"], cwd=REPO, env=clean, capture_output=True, text=True, timeout=600
     )
-    return Run(done.returncode, done.stderr, out, tf)
+    return Run(done.returncode, done.stderr, out, tf, done.stdout)
 
 
 def providers_by_stack(providers: dict) -> dict[str, str]:
@@ -155,7 +157,8 @@ def test_all_aws_example_writes_the_topology_diagram(aws_run):
 @pytest.fixture(scope="module")
 def multi_run(tmp_path_factory) -> Run:
     workdir = tmp_path_factory.mktemp("multi")
-    project = write_project(workdir / "project", MULTI_CLOUD, **WITHOUT_EVENTS)
+    administrator = {"admin_email": ALARM_EMAIL, "admin_first_name": "Ada", "admin_last_name": "Lovelace"}
+    project = write_project(workdir / "project", MULTI_CLOUD, **WITHOUT_EVENTS, config_user=administrator)
     return run_app(project, workdir, AWS_REGION="ap-southeast-2", CDK_DEFAULT_REGION="us-east-1")
 
 
@@ -186,6 +189,17 @@ def test_multi_cloud_summary_lists_the_bridges(multi_run):
                           "google_l3_to_aws_l4_hot_reader"):
         assert f"  {connection_id}: " in multi_run.stderr
     assert "Google Cloud" in multi_run.stderr and "Azure" in multi_run.stderr
+
+
+def test_the_alarm_email_is_in_the_templates_but_never_printed(multi_run):
+    """README, Alarms: the address goes into the synthesized files only, on every cloud of the twin."""
+    multi_run.succeeded()
+    assert ALARM_EMAIL not in multi_run.stderr and ALARM_EMAIL not in multi_run.stdout
+    assert ALARM_EMAIL not in (multi_run.out / "topology.md").read_text()
+    holding = {path.name for path in multi_run.out.glob("*.template.json") if ALARM_EMAIL in path.read_text()}
+    holding |= {path.parent.name for path in multi_run.tf.glob("stacks/*/cdk.tf.json") if ALARM_EMAIL in path.read_text()}
+    # The first stack of each cloud in deploy order (l3-archive, l3-cold, l3-hot, l4, l2, l1, l5).
+    assert holding == {f"{TWIN}-l4.template.json", f"{TWIN}-l3-archive", f"{TWIN}-l3-cold"}
 
 
 # --- stack placement for more combinations (in-process, cached per session) ----------------------

@@ -37,18 +37,21 @@ FUNCTION = "google_cloudfunctions2_function"
 APP = "azurerm_function_app_flex_consumption"
 
 
+_CACHE: dict[str, TerraformSynth] = {}
+
+
+def synth_variant(name: str, tmp_path_factory) -> tuple[str, TerraformSynth]:
+    """(twin name, Terraform synth) of a variant, synthesized once per session (tests/ops uses them too)."""
+    twin, base, provider_map = VARIANTS[name]
+    if name not in _CACHE:
+        workdir = tmp_path_factory.mktemp(name)
+        _CACHE[name] = synth_terraform(write_project(workdir / "project", provider_map, base=base), workdir)
+    return twin, _CACHE[name]
+
+
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
-    cache: dict[str, TerraformSynth] = {}
-
-    def run(name: str) -> tuple[str, TerraformSynth]:
-        twin, base, provider_map = VARIANTS[name]
-        if name not in cache:
-            workdir = tmp_path_factory.mktemp(name)
-            cache[name] = synth_terraform(write_project(workdir / "project", provider_map, base=base), workdir)
-        return twin, cache[name]
-
-    return run
+    return lambda name: synth_variant(name, tmp_path_factory)
 
 
 def resources(tf: dict, kind: str) -> list[dict]:

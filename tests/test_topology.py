@@ -10,7 +10,7 @@ import itertools
 import pytest
 
 from cdk_app.config.model import Layer, OptimizationFlags, Provider, Providers
-from cdk_app.topology import BridgeKind, Features, Part, plan
+from cdk_app.topology import SPECS, BridgeKind, Features, Part, plan
 
 TWIN = "twin-x"
 CLOUDS = ("aws", "azure", "google")
@@ -108,6 +108,13 @@ def test_bridge_sides_sit_on_their_layers_clouds():
             assert topology.bridge(b.kind) is b and topology.has(b.kind)
 
     check_all(check)
+
+
+def test_every_bridge_but_grafanas_reads_is_sent_by_a_function():
+    """The bridge alarms count the functions' sender lines (README, Alarms); Grafana sends none."""
+    sent_by_grafana = {BridgeKind.HOT_TO_L5_DASHBOARD}
+    for kind in BridgeKind:
+        assert SPECS[kind].sent_by_function is (kind not in sent_by_grafana), kind
 
 
 def test_connection_ids_are_unique():

@@ -225,7 +225,8 @@ class OptimizationFlags:
 class UserSettings:
     """config_user.json: the twin's administrator (Grafana admin, notification address)."""
 
-    admin_email: str  # "" = no administrator: nothing is provisioned
+    # "" = no administrator: nothing is provisioned. Personal, so kept out of every repr.
+    admin_email: str = field(repr=False)
     admin_first_name: str = ""
     admin_last_name: str = ""
 
@@ -277,6 +278,11 @@ class ProjectConfig:
     # Keys and files of the predecessor's format that are accepted but not used, and names that
     # were mapped: printed with the synth summary.
     warnings: tuple[ConfigProblem, ...] = ()
+
+    @property
+    def alarm_email(self) -> str | None:
+        """The administrator's address, subscribed to the twin's alarm channels (README, Alarms)."""
+        return self.user.admin_email if self.user is not None and self.user.admin_email else None
 
     @property
     def name(self) -> str:

@@ -1,7 +1,9 @@
 """config_user.json: the twin's administrator, as the predecessor's format holds them.
 
 Used where the predecessor used it: the dashboards' (L5) Grafana administrator, and the address
-operational notifications go to. An empty `admin_email` means "no administrator": nothing is
+operational notifications go to: every alarm channel of the twin (README, Alarms). The address is
+written into the synthesized templates, so it must be a plain one that neither CloudFormation nor
+Terraform could read as an expression; being personal, no report quotes it back. An empty `admin_email` means "no administrator": nothing is
 provisioned for anyone (the predecessor's rule). The file is optional; without it the model's
 `user` is None.
 """
@@ -16,8 +18,9 @@ from cdk_app.config.model import UserSettings
 
 FILE = "config_user.json"
 KEYS = ("admin_email", "admin_first_name", "admin_last_name")
-# One address, no spaces, a dot in the domain; 254 characters is the SMTP path limit.
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# A plain address (what SNS, Azure Monitor and Cloud Monitoring all accept; no `$`, `{`, `}` that
+# a template could read as an expression); 254 characters is the SMTP path limit.
+EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 MAX_EMAIL = 254
 MAX_NAME = 256  # IAM Identity Center and Entra ID accept longer; no person needs more
 
@@ -32,7 +35,8 @@ def user(ctx: LoadContext, raw: Any) -> UserSettings | None:
     ctx.check_keys(raw, (), FILE, KEYS)
     email = raw.get("admin_email", "")
     if not isinstance(email, str) or (email and (len(email) > MAX_EMAIL or not EMAIL.fullmatch(email))):
-        ctx.add(FILE, ("admin_email",), f"an e-mail address of at most {MAX_EMAIL} characters, or \"\" for none (got {short(email)})")
+        # Not quoted back: a near miss of an address is still someone's address.
+        ctx.add(FILE, ("admin_email",), f"an e-mail address like name@example.com (at most {MAX_EMAIL} characters), or \"\" for none")
         email = ""
     names = {}
     for key in ("admin_first_name", "admin_last_name"):

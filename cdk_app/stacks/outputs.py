@@ -24,12 +24,16 @@ class LayerWiringError(ValueError):
 @dataclass(frozen=True)
 class LayerOutputs:
     """Base of every layer's outputs. `endpoints`: the bridge receivers of a Terraform stack, for
-    senders on another Terraform cloud (CDK Terrain cross-stack references, docs/terrain-bridges.md)."""
+    senders on another Terraform cloud (CDK Terrain cross-stack references, docs/terrain-bridges.md).
+    `health`: the cloud's monitoring so far (its alarm channel and the layers it watches, a
+    `<cloud>/monitoring.py` dataclass), set when the stack completes (docs/design.md §8)."""
 
     endpoints: Mapping[str, InterCloudEndpoint] = field(default_factory=dict, kw_only=True)
+    health: object | None = field(default=None, kw_only=True)
 
 
 Outputs = TypeVar("Outputs", bound=LayerOutputs)
+Health = TypeVar("Health")
 
 
 class BuiltLayers:
@@ -55,6 +59,13 @@ class BuiltLayers:
             title = part.title if part else layer.title
             raise LayerWiringError(f"{needed_by} needs {title} ({kind.__name__}), which is not built before it")
         return outputs
+
+    def health(self, kind: type[Health]) -> Health | None:
+        """The monitoring of the latest layer built whose `health` is a `kind` (one cloud's), or None."""
+        for outputs in reversed(list(self._outputs.values())):
+            if isinstance(outputs.health, kind):
+                return outputs.health
+        return None
 
     def endpoint(self, layer: Layer, connection_id: str, needed_by: str, part: Part | None = None) -> InterCloudEndpoint:
         outputs = self._outputs.get((layer, part))

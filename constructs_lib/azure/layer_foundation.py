@@ -1,4 +1,4 @@
-"""The resource group, managed identity and logging workspace of one Azure layer.
+"""The resource group, managed identity and (with functions) logging workspace of one Azure layer.
 
 Why one resource group per layer stack (`<twin>-<layer>-rg`): every layer is its own Terraform
 stack with its own state, deployed and destroyed on its own; a group owned by one stack and
@@ -12,7 +12,8 @@ principal exists before the function app (grants and app are created in one appl
 Why the workspace follows the mode: the functions' logs (JSON lines with the trace ids that follow
 a record across clouds) are kept 30 days in DEBUG (the Log Analytics minimum) and 90 in
 PRODUCTION, as the AWS log groups keep theirs (1 week / 3 months); a layer without functions gets
-no workspace.
+no workspace. Application Insights exists in every mode where functions run: the layer's alerts
+(function failures, poison messages, bridge failures) query it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class LayerFoundationProps:
 
 
 class LayerFoundation(Construct):
-    """Exposes `resource_group`, `identity` and `app_insights()` (made on first use)."""
+    """Exposes `resource_group`, `identity`, `app_insights()` (made on first use) and `insights`
+    (None until then: the layer runs no functions)."""
 
     def __init__(self, scope: Construct, id: str, props: LayerFoundationProps) -> None:
         super().__init__(scope, id)
@@ -85,4 +87,8 @@ class LayerFoundation(Construct):
                 application_type="other",
                 tags=tags,
             )
+        return self._insights
+
+    @property
+    def insights(self):  # -> ApplicationInsights | None
         return self._insights

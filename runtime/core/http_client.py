@@ -32,6 +32,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from runtime.core.delivery_metrics import report_delivery
 from runtime.core.errors import InvalidInput
 from runtime.core.limits import parse_json
 from runtime.core.sanitize import safe_code, safe_text, url_secrets
@@ -76,6 +77,11 @@ def validate_url(url: str) -> str:
     return url
 
 
+@dataclass
+class _Tally:
+    attempts: int = 0  # requests made so far for one delivery
+
+
 class InterCloudClient:
     """Sends to one receiver URL; `token` is called once per request (secrets rotate)."""
 
@@ -99,13 +105,29 @@ class InterCloudClient:
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
 
     def post(self, body: Any) -> Any:
-        """POST `body` as JSON; returns the decoded JSON answer (None when empty)."""
+        """POST `body` as JSON; returns the decoded JSON answer (None when empty).
+
+        Each request, delivered or finally failed, is reported once (runtime.core.delivery_metrics):
+        the failures are what the bridge alarms count.
+        """
+        tally, started = _Tally(), self._clock()
+        try:
+            answer = self._send(body, tally)
+        except DeliveryError as error:
+            report_delivery(self.label, delivered=False, attempts=tally.attempts,
+                            seconds=self._clock() - started, status=error.status)
+            raise
+        report_delivery(self.label, delivered=True, attempts=tally.attempts, seconds=self._clock() - started, status=None)
+        return answer
+
+    def _send(self, body: Any, tally: _Tally) -> Any:
         data = json.dumps(body, separators=(",", ":")).encode()
         token = self._checked_token()
         headers = {"Content-Type": "application/json", TOKEN_HEADER: token}
         secrets = (token, *self._url_secrets)
         policy, started = self._policy, self._clock()
         for attempt in range(1, policy.max_attempts + 1):
+            tally.attempts = attempt
             remaining = policy.deadline - (self._clock() - started)
             status, wait = None, 0.0
             try:

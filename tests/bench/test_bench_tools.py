@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench.bridge import measure_bridge
 from bench.projects import STATIONS_PER_LINE, TOPOLOGIES, write_project
+from bench.run import SynthResult, render
 from cdk_app.config import load_project
 
 
@@ -35,3 +36,16 @@ def test_local_bench_reports_the_budget_and_every_stage():
     failed = LocalRunResult([Row("published", 999, 1000)], ["published: 999 of 1000"], {})
     over = LocalBench("examples/factory-floor", 10, 100, 30.0, BUDGET_SECONDS + 1, failed).markdown()
     assert "OVER" in over and "| NO |" in over
+
+
+def _result(devices: int, alarms: int) -> SynthResult:
+    return SynthResult(devices, "mixed", 1.0, 100.0, 3, 10, 1.0, 30, alarms)
+
+
+def test_the_report_shows_the_alarm_count_and_whether_it_grows_with_devices():
+    steady = render([_result(10, 42), _result(1000, 42)], None)
+    assert "| total resources | alarms |" in steady
+    assert "| 1,000 | mixed |" in steady and steady.count("| 42 |") == 2
+    assert "42 alarms at every size" in steady
+    grown = render([_result(10, 42), _result(1000, 43)], None)
+    assert "alarms grow with devices: 42 at 10, 43 at 1,000" in grown

@@ -49,6 +49,7 @@ def build_aws_stacks(
             layer, part = twin_stack.layer, twin_stack.part
             stack_class = PARTS[part] if part else STACKS[layer]
             stack = stack_class(scope, LayerContext(config, topology, layer, upstream, bundles, part), env=env)
+            stack.complete()
             if previous is not None:
                 stack.add_stack_dependency(previous, "deploy order of the twin's topology")
             built[part or layer] = previous = stack

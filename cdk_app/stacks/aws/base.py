@@ -1,6 +1,8 @@
-"""Common base of the AWS layer stacks: naming, tags, bundles, bridge endpoints, typed outputs."""
+"""Common base of the AWS layer stacks: naming, tags, bundles, bridge endpoints, typed outputs, monitoring."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from aws_cdk import Environment, Stack, Tags
 from aws_cdk import aws_s3 as s3
@@ -8,6 +10,7 @@ from constructs import Construct
 
 from cdk_app.config.model import Provider
 from cdk_app.stacks.aws.bridges import AwsBridgeEndpoints
+from cdk_app.stacks.aws.monitoring import add_monitoring
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.outputs import LayerOutputs
 from cdk_app.topology import Bridge
@@ -16,7 +19,8 @@ from twin_contract.registry import URL_KEY
 
 
 class AwsLayerStack(Stack):
-    """One CloudFormation stack per layer. Subclasses build in `__init__` and set `outputs`."""
+    """One CloudFormation stack per layer. Subclasses build in `__init__` and set `outputs`; the
+    builder then calls `complete()`."""
 
     outputs: LayerOutputs
 
@@ -33,6 +37,11 @@ class AwsLayerStack(Stack):
         self.bridges = AwsBridgeEndpoints(ctx)
         Tags.of(self).add("digital-twin", ctx.twin)
         Tags.of(self).add("digital-twin-layer", ctx.stack.suffix)
+
+    def complete(self) -> None:
+        """Called once after the layer is built (cdk_app/stacks/aws/__init__.py): alarms on what the
+        layer made, and the cloud's alarm channel or dashboard where this stack holds them."""
+        self.outputs = replace(self.outputs, health=add_monitoring(self))
 
     def mover_writer(self, id: str, role_name: str, bucket: s3.IBucket, bucket_setting: str, bridge: Bridge) -> MoverWriter:
         """The receiver of a mover bridge (hot → cold, cold → archive): payloads into `bucket`."""

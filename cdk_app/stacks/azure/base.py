@@ -9,6 +9,7 @@ order; what a stack needs of an earlier one comes from that layer's typed output
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TypeVar
 
 from constructs import Construct
@@ -16,6 +17,7 @@ from constructs import Construct
 from cdk_app.config.model import Layer, Provider
 from cdk_app.stacks.azure.bridges import AzureBridgeEndpoints
 from cdk_app.stacks.azure.bundle import finish_azure_bundles
+from cdk_app.stacks.azure.monitoring import add_monitoring
 from cdk_app.stacks.azure.outputs import AzureLayerOutputs
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.base import TerraformLayerStack
@@ -59,6 +61,10 @@ class AzureLayerStack(TerraformLayerStack):
         self.bridges = AzureBridgeEndpoints(self)
         self.vault: SecretVault | None = None
         self.host: FunctionHost | None = None
+
+    def complete(self) -> None:
+        """Alerts on what the layer made, and the action group or workbook where this stack holds them."""
+        self.outputs = replace(self.outputs, health=add_monitoring(self))
 
     @property
     def location(self) -> str:

@@ -25,7 +25,11 @@ HOST_JSON = {
     # Poison queue after 5 attempts: the queue-based counterpart of Lambda's async retries.
     "extensions": {"queues": {"maxDequeueCount": 5, "batchSize": 16, "visibilityTimeout": "00:00:10"}},
     "functionTimeout": "00:05:00",
-    "logging": {"logLevel": {"default": "Information"}},
+    # Executions (requests) are never sampled: the failure alerts count them (README, Alarms).
+    "logging": {
+        "logLevel": {"default": "Information"},
+        "applicationInsights": {"samplingSettings": {"isEnabled": True, "excludedTypes": "Request"}},
+    },
 }
 REQUIREMENTS = "# The runtime is stdlib-only; the Functions host provides azure-functions.\nazure-functions\n"
 

@@ -8,6 +8,7 @@ the function source bucket and twin functions. Cross-cloud wiring is the bridge 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,6 +20,7 @@ from cdk_app.config.model import Layer, Provider
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.gcp.bridges import GcpBridgeEndpoints
 from cdk_app.stacks.gcp.bundle import finish_gcp_bundles
+from cdk_app.stacks.gcp.monitoring import add_monitoring
 from cdk_app.stacks.outputs import LayerOutputs
 from cdk_app.stacks.terraform.base import TerraformLayerStack
 from cdk_app.stacks.terraform.settings import TerraformSettings
@@ -91,8 +93,10 @@ class GcpLayerStack(TerraformLayerStack):
         return self.ctx.upstream.require(layer, kind, self.ctx.stack_name, part)
 
     def complete(self) -> None:
-        """Enable only the APIs this stack's resources use (known once the layer is built), and
+        """Alert on what the layer made (and hold the channels or dashboard where this stack does),
+        then enable only the APIs this stack's resources use (known once the layer is built), and
         make every Google resource wait for them: a fresh project has them off."""
+        self.outputs = replace(self.outputs, health=add_monitoring(self))
         apis = ProjectApis(
             self, "Apis", ProjectApisProps(services=tuple(sorted(self._apis_needed)), project=self.settings.gcp_project)
         )
