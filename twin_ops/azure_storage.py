@@ -17,6 +17,8 @@ from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import quote, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
+from twin_ops.http_exchange import exchange
+
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 API_VERSION = "2021-08-06"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -56,15 +58,10 @@ def http_request(method: str, url: str, headers: Mapping[str, str], body: bytes 
     if parts.scheme != "https" and parts.hostname not in LOOPBACK:
         raise StorageError(method, url, 0, "refusing plain http to a non-loopback host")
     factory = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = factory(parts.hostname, parts.port, timeout=TIMEOUT)
     try:
-        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=dict(headers))
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        return exchange(factory(parts.hostname, parts.port, timeout=TIMEOUT), method, parts, headers, body)
     except socket.gaierror as error:
         raise AccountMissing(f"{parts.hostname} does not resolve") from error
-    finally:
-        connection.close()
 
 
 def _epoch(http_date: str) -> float:

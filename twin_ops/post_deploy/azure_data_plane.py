@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from twin_ops.http_exchange import exchange
 from twin_ops.post_deploy import PostDeployError
 
 IOT_HUB_SCOPE = "https://iothubs.azure.net/.default"
@@ -43,13 +44,7 @@ def https_request(method: str, url: str, headers: Mapping[str, str], body: bytes
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         raise PostDeployError(f"refusing a non-HTTPS data-plane URL: {parts.scheme}://{parts.netloc}")
-    connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=dict(headers))
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        connection.close()
+    return exchange(http.client.HTTPSConnection(parts.hostname, parts.port, timeout=30), method, parts, headers, body)
 
 
 # Terraform's service principal variables and the azure-identity ones they stand for.
