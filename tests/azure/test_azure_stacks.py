@@ -116,12 +116,15 @@ def test_l2_function_app_is_flex_consumption_python(azure_example):
     assert "terraform_remote_state" in app["app_settings"]["ADT_URL"]
 
 
-def test_l2_without_an_iot_hub_deploys_no_device_feedback(mixed_example):
-    # L1 on AWS: no hub to patch device twins in, so no feedback function (it could not start
-    # without IOT_HUB_HOST) and no feedback queue for the event checker to fill.
+def test_l2_with_l1_elsewhere_sends_device_feedback_over_the_feedback_bridge(mixed_example):
+    # L1 on AWS: no hub to patch device twins in; the feedback function starts in bridge mode
+    # (DEVICE_FEEDBACK_URL and its token secret, runtime/azure/functions/feedback.py) and sends to
+    # the feedback receiver of L1's cloud, never with an IOT_HUB_HOST it could not reach.
     app = next(iter(resources(mixed_example, "factory-floor-mix-l2", "azurerm_function_app_flex_consumption").values()))
-    assert "feedback" not in app["app_settings"]["DT_FUNCTIONS"].split(",")
-    assert "IOT_HUB_HOST" not in app["app_settings"] and "FEEDBACK_QUEUE_URL" not in app["app_settings"]
+    settings = app["app_settings"]
+    assert "feedback" in settings["DT_FUNCTIONS"].split(",")
+    assert "IOT_HUB_HOST" not in settings
+    assert {"DEVICE_FEEDBACK_URL", "DEVICE_FEEDBACK_TOKEN_SECRET"} <= set(settings)
 
 
 def test_l2_logic_app_comes_from_the_projects_definition(azure_example):

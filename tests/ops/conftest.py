@@ -9,13 +9,13 @@ import pytest
 @pytest.fixture(scope="session")
 def synthesized_examples(tmp_path_factory, example):
     """Example name → what its synth wrote (CDK assembly and/or Terraform JSON)."""
-    from tests.azure import conftest as azure
+    from tests.conftest import synthesize_example
     from tests.gcp.synth import synth_variant
 
     return {
         "factory-floor": example,
-        "factory-floor-aws-azure": azure._synth("mixed", azure.MIXED_EXAMPLE, tmp_path_factory),
-        "factory-floor-azure": azure._synth("example", azure.AZURE_EXAMPLE, tmp_path_factory),
+        "factory-floor-aws-azure": synthesize_example("factory-floor-aws-azure", tmp_path_factory),
+        "factory-floor-azure": synthesize_example("factory-floor-azure", tmp_path_factory),
         "factory-floor-gcp": synth_variant("example", tmp_path_factory),
     }
 
