@@ -18,7 +18,7 @@ its own `runtime` package). A job: {"label", "cloud", "code", "entry", "layers",
 - google: functions-framework's own `create_app(target, source=main.py, signature_type)`, as
   Cloud Functions gen2 starts the container.
 
-`serve SPEC` starts one function (a job plus "ready_file", "report_url", "port", "tls", "hosts",
+`serve SPEC` starts one function (a job plus "ready_file", "report_url", "listen_fd", "tls", "hosts",
 "google_clients") and plays its platform's part for the local run:
 - aws: POST /invoke {"event", "context", "clock_offset"} runs the handler (one at a time, as a
   Lambda instance does) and answers {"ok", "result"} or {"ok": false, "errorType", "errorMessage"};
@@ -309,7 +309,7 @@ def serve_lambda(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
 
     # Lambda runs concurrent invocations side by side (one instance each): a single-threaded server
     # would hold a Function URL request behind another caller's idle keep-alive connection.
-    return ThreadingHTTPServer(("127.0.0.1", spec.get("port") or 0), Invoke)
+    return _http_server(spec, Invoke)
 
 
 # -- Azure: a Function App on the Functions host
@@ -398,11 +398,23 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
                 reporter.report(name, False, error=f"{type(exc).__name__}: {exc}"[:500])
                 _answer(self, 500, json.dumps({"error": f"{type(exc).__name__}: {exc}"[:500]}).encode())
 
-    server = ThreadingHTTPServer(("127.0.0.1", spec.get("port") or 0), Host)
+    server = _http_server(spec, Host)
     if spec.get("tls"):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(spec["tls"]["cert"], spec["tls"]["key"])
         server.socket = context.wrap_socket(server.socket, server_side=True)
+    return server
+
+
+def _http_server(spec: dict[str, Any], handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """A threaded server on the listening socket the runner handed over (`listen_fd`: its port is
+    in the URLs the deployment wrote, so it was bound before them), else on a free port."""
+    if spec.get("listen_fd") is None:
+        return ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler, bind_and_activate=False)
+    server.socket.close()
+    server.socket = socket.socket(fileno=int(spec["listen_fd"]))
+    server.server_address = server.socket.getsockname()
     return server
 
 
@@ -553,7 +565,8 @@ def serve_google_function(spec: dict[str, Any], reporter: Reporter):
                         None if status < 500 else f"HTTP {status}")
         return [body]
 
-    return make_server("127.0.0.1", spec.get("port") or 0, wsgi, threaded=True)
+    fd = spec.get("listen_fd")  # the runner's listening socket (see _http_server)
+    return make_server("127.0.0.1", 0, wsgi, threaded=True, fd=int(fd) if fd is not None else None)
 
 
 SERVERS = {"aws": serve_lambda, "azure": serve_azure_app, "google": serve_google_function}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -49,15 +50,17 @@ class FunctionHosts:
         self._report_url = report_url
         self.hosts: dict[str, Host] = {}
 
-    def start(self, function: SynthFunction, environment: Mapping[str, str], port: int = 0,
+    def start(self, function: SynthFunction, environment: Mapping[str, str], listener: socket.socket | None = None,
               tls: Mapping[str, str] | None = None, hosts: Mapping[str, str] | None = None,
               google_clients_url: str | None = None) -> Host:
+        """`listener`: a listening socket the host serves on (handed over, then closed here);
+        without one the host picks a free port."""
         slug = function.label.replace("/", "__").replace(".", "_")
         spec: dict[str, Any] = {
             **boot_job(function, environment),
             "ready_file": str(self._dir / f"{slug}.ready"),
             "report_url": self._report_url,
-            "port": port,
+            "listen_fd": listener.fileno() if listener is not None else None,
             "tls": dict(tls) if tls else None,
             "hosts": dict(hosts or {}),
             "google_clients": {"module": str(GOOGLE_CLIENTS), "url": google_clients_url} if google_clients_url else None,
@@ -70,7 +73,10 @@ class FunctionHosts:
                 [sys.executable, "-I", str(FUNCTION_HOST), "serve", str(spec_file)],
                 stdout=handle, stderr=subprocess.STDOUT, cwd=self._dir, start_new_session=True,
                 env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                pass_fds=(listener.fileno(),) if listener is not None else (),
             )
+        if listener is not None:
+            listener.close()  # the host holds it now
         host = Host(function, process, Path(spec["ready_file"]), log)
         self.hosts[function.label] = host
         return host

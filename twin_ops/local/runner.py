@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -52,7 +53,7 @@ from twin_ops.local.http import LocalServer, Response
 from twin_ops.local.ledger import Ledger
 from twin_ops.local.mqtt import MqttClient
 from twin_ops.local.output import SynthFunction, SynthOutput
-from twin_ops.local.services import Services, free_port
+from twin_ops.local.services import Services, listening_socket
 from twin_ops.local.standins import aws as aws_standins
 from twin_ops.local.standins import azure as azure_standins
 from twin_ops.local.standins import google as google_standins
@@ -223,9 +224,14 @@ class LocalRun:
             if gcs:
                 self.endpoints.gcs = gcs.result()
         self.endpoints.aws_platform = servers.aws.url
+        # Azure and Google hosts serve on ports the deployment writes into URLs: bound here, now,
+        # and handed to each host (no other process can take one in between).
+        self.listeners: dict[str, socket.socket] = {}
         for function in self.functions:
             if function.cloud is not Provider.AWS:
-                self.endpoints.host_ports[function.label] = free_port()
+                listener = self.listeners[function.label] = listening_socket()
+                self.exit.callback(listener.close)
+                self.endpoints.host_ports[function.label] = listener.getsockname()[1]
 
         ledger = self.ledger
         platform = SimpleNamespace(servers=servers, azure_url=servers.azure.url, twinmaker_types={})
@@ -251,6 +257,8 @@ class LocalRun:
         platform.workflows = google_standins.Workflows(servers.googleapis, ledger)
         for name in vars(servers):
             getattr(servers, name).start()
+        self.exit.callback(platform.lambdas.close)
+        self.exit.callback(platform.pubsub.close)
         self.platform, self.services = platform, services
         self._deployment_ref = deployment_ref
         if self.mqtt_port is not None:
@@ -301,7 +309,7 @@ class LocalRun:
         tls = {"cert": str(self.tls.cert_file), "key": str(self.tls.key_file)}
         for function in self.functions:
             self.hosts.start(
-                function, self._environment(function), port=self.endpoints.host_ports.get(function.label, 0),
+                function, self._environment(function), listener=self.listeners.get(function.label),
                 tls=tls if function.cloud is Provider.AZURE else None, hosts=routes,
                 google_clients_url=self.platform.servers.google.url if function.cloud is Provider.GOOGLE else None,
             )

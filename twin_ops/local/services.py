@@ -17,14 +17,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from cdk_app.paths import REPO_ROOT
 from twin_ops.local.tls import LocalTls
 
 AZURITE = REPO_ROOT / "node_modules" / ".bin" / "azurite"
+T = TypeVar("T")
 
 
 class ServiceError(RuntimeError):
@@ -56,6 +58,15 @@ def free_port() -> int:
     raise ServiceError("no free loopback port")
 
 
+def listening_socket() -> socket.socket:
+    """A loopback socket already listening on a port of its own, to hand to a server process."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    listener.set_inheritable(True)
+    return listener
+
+
 def _ephemeral_low() -> int:
     try:
         return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
@@ -63,17 +74,51 @@ def _ephemeral_low() -> int:
         return 32_768
 
 
+class PortTaken(ServiceError):
+    """The chosen port went to another program before the server bound it: try another."""
+
+
 def wait_for_port(port: int, process: subprocess.Popen | None, name: str, log: Path, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise ServiceError(f"{name} exited with code {process.returncode}: {log.read_text(errors='replace')[-1500:]}")
+            text = log.read_text(errors="replace")[-1500:]
+            if "in use" in text.lower() or "EADDRINUSE" in text:
+                raise PortTaken(f"{name}: port {port} was taken")
+            raise ServiceError(f"{name} exited with code {process.returncode}: {text}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
+                pass
         except OSError:
             time.sleep(0.1)
+            continue
+        if process is not None and _listens(process.pid, port) is False:
+            raise PortTaken(f"{name}: another program answers on port {port}")
+        return
     raise ServiceError(f"{name} did not listen on 127.0.0.1:{port} within {timeout:g} s (log: {log})")
+
+
+def _listens(pid: int, port: int) -> bool | None:
+    """Whether process `pid` holds the socket listening on `port`, from /proc (None where it cannot tell)."""
+    try:
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        inodes = {fields[9] for fields in (line.split() for line in lines)
+                  if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port}
+        held = {os.readlink(fd).removeprefix("socket:[").rstrip("]") for fd in Path(f"/proc/{pid}/fd").iterdir()}
+    except (OSError, ValueError, IndexError):
+        return None
+    return bool(inodes & held) if inodes else None
+
+
+def _on_free_ports(start: Callable[[], T], attempts: int = 3) -> T:
+    """Start a server on freshly chosen ports, again on others when one was taken meanwhile."""
+    for attempt in range(attempts):
+        try:
+            return start()
+        except PortTaken:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -116,6 +161,9 @@ class Services:
         binary = shutil.which("mosquitto") or next((p for p in ("/usr/sbin/mosquitto", "/usr/bin/mosquitto") if Path(p).is_file()), None)
         if binary is None:
             raise ServiceError("mosquitto is not installed: `sudo apt-get install -y mosquitto` (the MQTT broker of local runs)")
+        return _on_free_ports(lambda: self._mosquitto(binary))
+
+    def _mosquitto(self, binary: str) -> int:
         port = free_port()
         config = self._dir / "mosquitto.conf"
         config.write_text(
@@ -127,13 +175,16 @@ class Services:
             encoding="utf-8",
         )
         process = self._spawn("mosquitto", [binary, "-c", str(config)])
-        wait_for_port(port, process.process, "mosquitto", process.log)
+        self._wait(port, process, "mosquitto")
         return port
 
     def moto(self) -> str:
+        return _on_free_ports(self._moto)
+
+    def _moto(self) -> str:
         port = free_port()
         process = self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)])
-        wait_for_port(port, process.process, "moto server", process.log)
+        self._wait(port, process, "moto server")
         return f"http://127.0.0.1:{port}"
 
     def azurite(self, accounts: Sequence[str]) -> dict[str, str]:
@@ -141,6 +192,9 @@ class Services:
         managed identity) for the storage accounts the twin declares."""
         if not AZURITE.is_file():
             raise ServiceError(f"Azurite is missing ({AZURITE}): run `make install` (npm dev dependency)")
+        return _on_free_ports(lambda: self._azurite(accounts))
+
+    def _azurite(self, accounts: Sequence[str]) -> dict[str, str]:
         blob, queue = free_port(), free_port()
         keys = ";".join(f"{name}:{base64.b64encode(secrets.token_bytes(32)).decode()}" for name in accounts)
         process = self._spawn("azurite", [
@@ -150,17 +204,25 @@ class Services:
             "--oauth", "basic", "--cert", str(self._tls.cert_file), "--key", str(self._tls.key_file),
         ], env={"AZURITE_ACCOUNTS": keys}, grace=1.0)  # in memory, nothing to save; it waits for idle keep-alive clients
         for port in (blob, queue):
-            wait_for_port(port, process.process, "Azurite", process.log)
+            self._wait(port, process, "Azurite")
         return {"blob": f"https://127.0.0.1:{blob}", "queue": f"https://127.0.0.1:{queue}"}
 
     def gcs(self) -> str:
         from gcp_storage_emulator.server import create_server
 
-        port = free_port()
-        server = create_server("127.0.0.1", port, in_memory=True)
+        server = create_server("127.0.0.1", 0, in_memory=True)  # bound in its own thread: port 0, read back below
         server.start()
         self._closers.append(server.stop)
-        return f"http://127.0.0.1:{port}"
+        return f"http://127.0.0.1:{server._api._httpd.server_address[1]}"  # noqa: SLF001 - the emulator keeps it there
+
+    def _wait(self, port: int, process: Process, name: str) -> None:
+        """Until `process` listens on `port`; a process that lost its port is stopped (PortTaken)."""
+        try:
+            wait_for_port(port, process.process, name, process.log)
+        except PortTaken:
+            process.stop()
+            self._processes.remove(process)
+            raise
 
     def close(self) -> None:
         for process in reversed(self._processes):

@@ -121,9 +121,19 @@ class LambdaService:
             return True, answer.get("result")
         return False, f"{answer.get('errorType')}: {answer.get('errorMessage')}"
 
+    def close(self) -> None:
+        """Ends the workers (a run's threads must not outlive it: the tests run many in one process)."""
+        for function in self._functions.values():
+            if function.host is not None:
+                for _ in range(ASYNC_CONCURRENCY):
+                    function.inbox.put(None)
+
     def _work(self, function: LocalLambda) -> None:
         while True:
-            event, attempt = function.inbox.get()
+            item = function.inbox.get()
+            if item is None:
+                return
+            event, attempt = item
             try:
                 ok, result = self.invoke(function.name, event)
             except Exception as exc:  # the host is gone: a failed attempt like any other

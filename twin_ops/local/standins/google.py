@@ -100,6 +100,7 @@ class Subscription:
     listeners: list[Callable[[dict], None]] = field(default_factory=list)
     backlog: list[dict] = field(default_factory=list)
     inbox: queue.Queue = field(default_factory=queue.Queue)
+    workers: int = 0
 
 
 class PubSub:
@@ -120,6 +121,7 @@ class PubSub:
         self.topics.setdefault(topic, []).append(subscription)
         self.subscriptions[name] = subscription
         if push is not None:
+            subscription.workers = workers
             for _ in range(workers):
                 threading.Thread(target=self._push_loop, args=(subscription,), daemon=True).start()
         return subscription
@@ -168,9 +170,19 @@ class PubSub:
             return Response(404, {"error": f"no topic {topic}"})
         return Response(200, {"subscriptions": [subscription.name for subscription in self.topics[topic]]})
 
+    def close(self) -> None:
+        """Ends the push workers."""
+        for subscription in self.subscriptions.values():
+            if subscription.push is not None:
+                for _ in range(subscription.workers):
+                    subscription.inbox.put(None)
+
     def _push_loop(self, subscription: Subscription) -> None:
         while True:
-            message, attempt = subscription.inbox.get()
+            item = subscription.inbox.get()
+            if item is None:
+                return
+            message, attempt = item
             try:
                 acknowledged = subscription.push(message)
             except Exception as exc:  # noqa: BLE001 - a failed delivery is redelivered
