@@ -27,17 +27,27 @@ REDRIVE_DIR = Path(".dt-redrive")
 PROJECT_HELP = "project folder (default: the bundled example)"
 REGION_HELP = "AWS region of the twin (default: AWS_REGION, else the synth default)"
 GCP_PROJECT_HELP = "Google Cloud project (default: GOOGLE_CLOUD_PROJECT, else the credentials' project)"
+STATUS_HELP = "per stack its deployed state, dead-letter depths, the newest record per device"
+STATUS_DESCRIPTION = "Report what is deployed, what failed deliveries are parked, and what arrived last."
 STATUS_EPILOG = """\
 Clouds are reached with their standard credentials; a cloud without them gets one line and its
 rows say "not checked". Exit codes: 0 every check answered, 1 a check failed (the row says why),
 2 usage error, 3 a cloud had no credentials."""
+REDRIVE_HELP = "move dead-lettered messages back to where they failed"
+REDRIVE_DESCRIPTION = """\
+Move what the twin's dead-letter queues, poison queues and dead-letter topics hold
+back to the function, queue or topic it failed in, and report the counts."""
 REDRIVE_EPILOG = """\
 Each message is delivered before it is deleted and journaled in between, so a run interrupted
 half-way and run again moves every message once. Messages parked after the run started are left
 for the next run. Exit codes: 0 everything parked at the start was moved, 1 some message was kept
 (its reason is printed) or a dead-letter store could not be read, 2 usage error, 3 a cloud had no
 credentials (its dead letters were not touched), 130 interrupted (run it again to finish)."""
-
+MIGRATE_HELP = "write a 3-cloud-deployer project in this project's format, reporting every change"
+MIGRATE_DESCRIPTION = """\
+Copy a project of either 3-cloud-deployer generation (or this project's) to NEW_DIR in this
+project's format: each file the synth reads in its native place, predecessor-only keys removed,
+adapted workflows as deployed. Every change and every file left behind is printed."""
 MIGRATE_EPILOG = """\
 The old project must load as `cdk synth` loads it; the migrated one is loaded again and must
 describe the same twin, so it synthesizes the same stacks. Exit codes: 0 migrated, 1 the old
@@ -77,38 +87,21 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--feedback-wait", type=float, default=5.0, help="seconds to listen for feedback (default 5)")
     simulate.set_defaults(handler=_run_simulate)
 
-    status = commands.add_parser(
-        "status", help="per stack its deployed state, dead-letter depths, the newest record per device",
-        description="Report what is deployed, what failed deliveries are parked, and what arrived last.",
-        epilog=STATUS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    status = _documented(commands, "status", STATUS_HELP, STATUS_DESCRIPTION, STATUS_EPILOG)
     status.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
     status.add_argument("--tf-out", default="cdktf.out", help="Terraform output directory (each stack's backend is read there)")
-    status.add_argument("--region", help=REGION_HELP)
-    status.add_argument("--gcp-project", help=GCP_PROJECT_HELP)
+    _reaches_deployed_clouds(status)
     status.set_defaults(handler=_run_status)
 
-    redrive = commands.add_parser(
-        "redrive", help="move dead-lettered messages back to where they failed",
-        description="Move what the twin's dead-letter queues, poison queues and dead-letter topics hold\n"
-        "back to the function, queue or topic it failed in, and report the counts.",
-        epilog=REDRIVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    redrive = _documented(commands, "redrive", REDRIVE_HELP, REDRIVE_DESCRIPTION, REDRIVE_EPILOG)
     redrive.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
     redrive.add_argument("--layer", choices=[layer.value for layer in Layer], help="only this layer's dead letters")
     redrive.add_argument("--dry-run", action="store_true", help="count what is parked, move nothing")
     redrive.add_argument("--journal", help=f"journal of delivered messages (default: {REDRIVE_DIR}/<twin>.jsonl)")
-    redrive.add_argument("--region", help=REGION_HELP)
-    redrive.add_argument("--gcp-project", help=GCP_PROJECT_HELP)
+    _reaches_deployed_clouds(redrive)
     redrive.set_defaults(handler=_run_redrive)
 
-    migrate = commands.add_parser(
-        "migrate", help="write a 3-cloud-deployer project in this project's format, reporting every change",
-        description="Copy a project of either 3-cloud-deployer generation (or this project's) to NEW_DIR in this\n"
-        "project's format: each file the synth reads in its native place, predecessor-only keys removed,\n"
-        "adapted workflows as deployed. Every change and every file left behind is printed.",
-        epilog=MIGRATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    migrate = _documented(commands, "migrate", MIGRATE_HELP, MIGRATE_DESCRIPTION, MIGRATE_EPILOG)
     migrate.add_argument("old_dir", metavar="OLD_DIR", help="the project to migrate (left unchanged)")
     migrate.add_argument("new_dir", metavar="NEW_DIR", help="a new or empty folder outside OLD_DIR")
     migrate.set_defaults(handler=_run_migrate)
@@ -123,6 +116,21 @@ def _parser() -> argparse.ArgumentParser:
     local.add_argument("--timeout", type=float, default=300.0, help="seconds each stage may take to settle (default 300)")
     local.set_defaults(handler=_run_local)
     return parser
+
+
+def _documented(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str, description: str, epilog: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose `--help` carries a description and an epilog (exit codes) as written."""
+    return commands.add_parser(
+        name, help=help, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
+def _reaches_deployed_clouds(command: argparse.ArgumentParser) -> None:
+    """Where the deployed twin is on the clouds that need it named (Azure's names come from cdktf.out)."""
+    command.add_argument("--region", help=REGION_HELP)
+    command.add_argument("--gcp-project", help=GCP_PROJECT_HELP)
 
 
 def _positive(text: str) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from cdk_app.config.errors import Problems
@@ -66,19 +67,21 @@ def parse(text: str, file: str, problems: Problems) -> tuple[bool, Any]:
             obj[key] = value
         return obj
 
-    try:
-        value = json.loads(
+    decoded, value = _decode(
+        "JSON",
+        lambda: json.loads(
             text,
             object_pairs_hook=pairs,
             parse_constant=lambda name: Refused(f"{name} is not a JSON number"),
             parse_int=_integer,
             parse_float=_float,
-        )
-    except json.JSONDecodeError as exc:
-        problems.add(file, "$", f"valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
-        return False, None
-    except RecursionError:
-        problems.add(file, "$", f"JSON nested at most {MAX_DEPTH} levels deep")
+        ),
+        (json.JSONDecodeError,),
+        lambda exc: f"{exc.msg} at line {exc.lineno} column {exc.colno}",
+        file,
+        problems,
+    )
+    if not decoded:
         return False, None
     return _check_tree(value, duplicates, file, problems), value
 
@@ -89,13 +92,10 @@ def parse_yaml(text: str, file: str, problems: Problems) -> tuple[bool, Any]:
     YAML's core types, string keys, no duplicate keys."""
     import yaml  # only Google workflows are YAML
 
-    try:
-        events = list(yaml.parse(text, Loader=yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        problems.add(file, "$", f"valid YAML ({_yaml_error(exc)})")
-        return False, None
-    except RecursionError:
-        problems.add(file, "$", f"YAML nested at most {MAX_DEPTH} levels deep")
+    decoded, events = _decode(
+        "YAML", lambda: list(yaml.parse(text, Loader=yaml.SafeLoader)), (yaml.YAMLError,), _yaml_error, file, problems
+    )
+    if not decoded:
         return False, None
     if sum(isinstance(event, yaml.DocumentStartEvent) for event in events) > 1:
         problems.add(file, "$", "one YAML document (this file holds several)")
@@ -123,20 +123,35 @@ def parse_yaml(text: str, file: str, problems: Problems) -> tuple[bool, Any]:
             return mapping
 
     StrictLoader.add_constructor("tag:yaml.org,2002:map", StrictLoader.construct_mapping)
-    try:
-        value = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        problems.add(file, "$", f"valid YAML ({_yaml_error(exc)})")
-        return False, None
-    except ValueError as exc:  # an integer beyond Python's digit limit
-        problems.add(file, "$", f"valid YAML ({exc})")
-        return False, None
-    except RecursionError:
-        problems.add(file, "$", f"YAML nested at most {MAX_DEPTH} levels deep")
+    def load() -> Any:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
+
+    # ValueError: an integer beyond Python's digit limit.
+    decoded, value = _decode("YAML", load, (yaml.YAMLError, ValueError), _yaml_error, file, problems)
+    if not decoded:
         return False, None
     if isinstance(value, float) and not math.isfinite(value):
         value = Refused(f"{value} is not a JSON number")
     return _check_tree(value, duplicates, file, problems), value
+
+
+def _decode(
+    kind: str,
+    decode: Callable[[], Any],
+    syntax_errors: tuple[type[Exception], ...],
+    describe: Callable[[Any], str],
+    file: str,
+    problems: Problems,
+) -> tuple[bool, Any]:
+    """(True, value), or (False, None) after reporting the file's one problem: its syntax, or
+    nesting deeper than the parser's recursion allows."""
+    try:
+        return True, decode()
+    except syntax_errors as exc:
+        problems.add(file, "$", f"valid {kind} ({describe(exc)})")
+    except RecursionError:
+        problems.add(file, "$", f"{kind} nested at most {MAX_DEPTH} levels deep")
+    return False, None
 
 
 def _yaml_error(exc: Exception) -> str:

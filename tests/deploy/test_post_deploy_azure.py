@@ -79,6 +79,20 @@ def test_registry_reads_back_an_identity_created_concurrently():
     assert [r.method for r in transport.requests] == ["PUT", "GET"]
 
 
+def test_ids_travel_as_one_path_segment_each():
+    # Device and twin ids are the project's: '/', '#', '?' and spaces must not split or end the path.
+    transport = RecordingTransport([(404, None, {}), (404, None, {}), (200, None, {})])
+    IotHubRegistry(AzureDataPlane("h", IOT_HUB_SCOPE, token_for, transport)).get_device("line/1 #a?b")
+    graph = DigitalTwinsApi(AzureDataPlane("t", DIGITAL_TWINS_SCOPE, token_for, transport))
+    graph.get_twin("hall/2")
+    graph.create_relationship({"$sourceId": "a b", "$relationshipId": "a#b", "$targetId": "b", "$relationshipName": "has"})
+    assert [r.url for r in transport.requests] == [
+        "https://h/devices/line%2F1%20%23a%3Fb?api-version=2021-04-12",
+        "https://t/digitaltwins/hall%2F2?api-version=2023-10-31",
+        "https://t/digitaltwins/a%20b/relationships/a%23b?api-version=2023-10-31",
+    ]
+
+
 def test_a_refused_call_names_status_and_code_but_not_the_token():
     transport = RecordingTransport([(403, None, {"x-ms-error-code": "AuthorizationFailed"})])
     registry = IotHubRegistry(AzureDataPlane("h", IOT_HUB_SCOPE, token_for, transport))

@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from twin_ops.http_exchange import exchange
 from twin_ops.post_deploy import PostDeployError
@@ -27,6 +27,12 @@ _REFRESH_MARGIN_SECONDS = 300
 
 Transport = Callable[[str, str, Mapping[str, str], bytes | None], tuple[int, dict[str, str], bytes]]
 TokenSource = Callable[[str], str]  # scope → access token
+
+
+def resource_path(api_version: str, *segments: str) -> str:
+    """`/<segment>/…?api-version=<version>` with every segment percent-encoded whole: ids are the
+    project's (device and twin ids may hold `/`, `#` or spaces) and must stay one segment."""
+    return "".join(f"/{quote(segment, safe='')}" for segment in segments) + f"?api-version={api_version}"
 
 
 class AzureRestError(PostDeployError):

@@ -13,12 +13,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import quote
 
 from cdk_app.config.model import Provider
 from twin_ops.post_deploy import PostDeployError
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
-from twin_ops.post_deploy.azure_data_plane import AzureDataPlane
+from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, resource_path
 from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
 
 REGISTRY_API_VERSION = "2021-04-12"
@@ -40,7 +39,7 @@ class IotHubRegistry:
         self._plane = plane
 
     def get_device(self, device_id: str) -> dict | None:
-        status, device = self._plane.call("GET", self._path(device_id), allow=(404,))
+        status, device = self._plane.call("GET", resource_path(REGISTRY_API_VERSION, "devices", device_id), allow=(404,))
         return None if status == 404 else device
 
     def create_device(self, device_id: str) -> dict:
@@ -51,12 +50,8 @@ class IotHubRegistry:
             "authentication": {"type": "sas", "symmetricKey": {"primaryKey": None, "secondaryKey": None}},
             "capabilities": {"iotEdge": False},
         }
-        status, device = self._plane.call("PUT", self._path(device_id), identity, allow=(409, 412))
+        status, device = self._plane.call("PUT", resource_path(REGISTRY_API_VERSION, "devices", device_id), identity, allow=(409, 412))
         return device if status < 300 else self.get_device(device_id)
-
-    @staticmethod
-    def _path(device_id: str) -> str:
-        return f"/devices/{quote(device_id, safe='')}?api-version={REGISTRY_API_VERSION}"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-from twin_ops.post_deploy.azure_data_plane import AzureDataPlane
+from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, resource_path
 
 ADT_API_VERSION = "2023-10-31"
 MODELS_PER_REQUEST = 100
@@ -60,7 +60,7 @@ class DigitalTwinsApi:
 
     def model_ids(self) -> set[str]:
         ids: set[str] = set()
-        path: str | None = f"/models?api-version={ADT_API_VERSION}"
+        path: str | None = resource_path(ADT_API_VERSION, "models")
         while path:
             _, page = self._plane.call("GET", path)
             ids.update(model["id"] for model in page.get("value", []))
@@ -69,33 +69,32 @@ class DigitalTwinsApi:
         return ids
 
     def create_models(self, models: list[dict]) -> None:
-        self._plane.call("POST", f"/models?api-version={ADT_API_VERSION}", models)
+        self._plane.call("POST", resource_path(ADT_API_VERSION, "models"), models)
 
     def get_twin(self, twin_id: str) -> dict | None:
-        status, twin = self._plane.call("GET", self._twin(twin_id), allow=(404,))
+        status, twin = self._plane.call("GET", resource_path(ADT_API_VERSION, "digitaltwins", twin_id), allow=(404,))
         return None if status == 404 else twin
 
     def create_twin(self, twin_id: str, twin: dict) -> bool:
-        status, _ = self._plane.call("PUT", self._twin(twin_id), twin, headers={"If-None-Match": "*"}, allow=(412,))
+        path = resource_path(ADT_API_VERSION, "digitaltwins", twin_id)
+        status, _ = self._plane.call("PUT", path, twin, headers={"If-None-Match": "*"}, allow=(412,))
         return status != 412
 
     def patch_twin(self, twin_id: str, operations: list[dict]) -> None:
         self._plane.call(
-            "PATCH", self._twin(twin_id), operations, headers={"Content-Type": "application/json-patch+json"}
+            "PATCH",
+            resource_path(ADT_API_VERSION, "digitaltwins", twin_id),
+            operations,
+            headers={"Content-Type": "application/json-patch+json"},
         )
 
     def create_relationship(self, relationship: dict) -> bool:
-        path = (
-            f"/digitaltwins/{quote(relationship['$sourceId'], safe='')}/relationships/"
-            f"{quote(relationship['$relationshipId'], safe='')}?api-version={ADT_API_VERSION}"
+        path = resource_path(
+            ADT_API_VERSION, "digitaltwins", relationship["$sourceId"], "relationships", relationship["$relationshipId"]
         )
         body = {"$targetId": relationship["$targetId"], "$relationshipName": relationship["$relationshipName"]}
         status, _ = self._plane.call("PUT", path, body, headers={"If-None-Match": "*"}, allow=(412,))
         return status != 412
-
-    @staticmethod
-    def _twin(twin_id: str) -> str:
-        return f"/digitaltwins/{quote(twin_id, safe='')}?api-version={ADT_API_VERSION}"
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from twin_contract import dashboards
 from twin_ops.post_deploy import PostDeployError
-from twin_ops.post_deploy.azure_data_plane import AzureDataPlane
+from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, resource_path
 from twin_ops.post_deploy.grafana import ReaderSource
 from twin_ops.post_deploy.terraform_state import StackState
 
@@ -50,7 +49,7 @@ def read_spec(stack_dir: Path) -> ReaderSpec:
 
 
 def reader_source(spec: ReaderSpec, state: StackState, vault: AzureDataPlane) -> ReaderSource:
-    _, secret = vault.call("GET", f"/secrets/{quote(spec.token_secret)}?api-version={VAULT_API_VERSION}")
+    _, secret = vault.call("GET", resource_path(VAULT_API_VERSION, "secrets", spec.token_secret))
     return ReaderSource(state.output(spec.url_output), state.output(spec.last_entry_url_output), secret["value"])
 
 
