@@ -1,7 +1,7 @@
 """The persister: stores processed records in the hot tier, then hands them to the event checker.
 
-Local mode (hot table on AWS) writes straight to DynamoDB; remote mode (hot tier on another
-cloud) posts to that cloud's hot writer over the L2→L3 hot bridge. Exactly one mode per twin.
+With the hot table on AWS it writes straight to DynamoDB; with the hot tier on another cloud it
+posts to that cloud's hot writer over the L2→L3 hot bridge.
 With the twin on Azure Digital Twins, the records also go to its ADT updater (the L2→L4
 twin-update bridge), which keeps the twins' live values current.
 """
@@ -16,6 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from constructs_lib.aws.destination import Local, Remote
 from constructs_lib.aws.l3_hot_table import WRITE_ACTIONS
 from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
 from twin_contract import functions as contract
@@ -26,15 +27,10 @@ class PersisterProps:
     twin_name: str
     bundle: Path
     hot_retention_days: int
-    hot_table: dynamodb.ITable | None = None  # local mode
-    remote_hot_writer: FunctionLink | None = None  # remote mode: sends on the L2→L3 hot bridge
+    hot: Local[dynamodb.ITable] | Remote  # Remote: the L2→L3 hot bridge
     event_checker: lambda_.IFunction | None = None
     twin_updates: FunctionLink | None = None  # sends on the L2→L4 twin-update bridge (L4 on Azure)
     debug: bool = False
-
-    def __post_init__(self) -> None:
-        if (self.hot_table is None) == (self.remote_hot_writer is None):
-            raise ValueError("a persister needs exactly one of hot_table and remote_hot_writer")
 
 
 class Persister(Construct):
@@ -43,9 +39,9 @@ class Persister(Construct):
     def __init__(self, scope: Construct, id: str, props: PersisterProps) -> None:
         super().__init__(scope, id)
         environment = {}
-        if props.hot_table is not None:
+        if isinstance(props.hot, Local):
             environment = {
-                contract.HOT_TABLE_NAME: props.hot_table.table_name,
+                contract.HOT_TABLE_NAME: props.hot.resource.table_name,
                 contract.HOT_RETENTION_DAYS: str(props.hot_retention_days),
             }
         if props.event_checker is not None:
@@ -63,12 +59,11 @@ class Persister(Construct):
                 description=f"{props.twin_name} persister: processed records → hot storage",
             ),
         ).function
-        if props.hot_table is not None:
-            self.function.add_to_role_policy(
-                iam.PolicyStatement(actions=list(WRITE_ACTIONS), resources=[props.hot_table.table_arn])
-            )
-        else:
-            props.remote_hot_writer(self.function)
+        match props.hot:
+            case Local(table):
+                self.function.add_to_role_policy(iam.PolicyStatement(actions=list(WRITE_ACTIONS), resources=[table.table_arn]))
+            case Remote(send):
+                send(self.function)
         if props.twin_updates is not None:
             props.twin_updates(self.function)
         if props.event_checker is not None:

@@ -6,8 +6,8 @@ batching window make few, large cold objects (one per device and day per batch),
 request and minimum-size costs down. A failing batch is bisected to isolate the bad record; what
 still fails lands in a queue instead of blocking the stream.
 
-Local mode (cold on AWS) writes to the cold bucket with `s3:PutObject` only; remote mode (cold on
-another cloud) posts mover payloads to that cloud's cold writer through the connection registry.
+With cold storage on AWS it writes to the cold bucket with `s3:PutObject` only; with cold on
+another cloud it posts mover payloads to that cloud's cold writer over the hot→cold bridge.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from constructs_lib.aws.destination import Local, Remote
 from constructs_lib.aws.failure_queue import failure_queue
 from constructs_lib.aws.l3_hot_table import HotTable
 from constructs_lib.aws.nag import acknowledge_wildcard_resources
-from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
+from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 from twin_contract import functions as contract
 from twin_contract.aws_names import TTL_DELETION_PRINCIPAL, stream_failure_queue_name
 
@@ -40,13 +41,7 @@ class HotToColdMoverProps:
     bundle: Path
     hot_table: HotTable
     debug: bool
-    # Exactly one destination: the cold bucket on AWS, or the bridge to the remote cold writer.
-    cold_bucket: s3.IBucket | None = None
-    remote_cold_writer: FunctionLink | None = None  # sends on the hot→cold bridge
-
-    def __post_init__(self) -> None:
-        if (self.cold_bucket is None) == (self.remote_cold_writer is None):
-            raise ValueError("hot→cold mover needs exactly one of cold_bucket or remote_cold_writer")
+    cold: Local[s3.IBucket] | Remote  # Remote: the hot→cold bridge
 
 
 class HotToColdMover(Construct):
@@ -54,7 +49,7 @@ class HotToColdMover(Construct):
 
     def __init__(self, scope: Construct, id: str, props: HotToColdMoverProps) -> None:
         super().__init__(scope, id)
-        environment = {contract.COLD_BUCKET_NAME: props.cold_bucket.bucket_name} if props.cold_bucket else {}
+        environment = {contract.COLD_BUCKET_NAME: props.cold.resource.bucket_name} if isinstance(props.cold, Local) else {}
         self.mover = TwinFunction(
             self,
             "Mover",
@@ -70,14 +65,15 @@ class HotToColdMover(Construct):
             ),
         )
         function = self.mover.function
-        if props.cold_bucket:
-            cold_objects = props.cold_bucket.arn_for_objects("*")
-            iam.Grant.add_to_principal(grantee=function, actions=["s3:PutObject"], resource_arns=[cold_objects])
-            acknowledge_wildcard_resources(
-                function, [cold_objects], "object keys are per device and day, written as expired items arrive"
-            )
-        else:
-            props.remote_cold_writer(function)
+        match props.cold:
+            case Local(bucket):
+                cold_objects = bucket.arn_for_objects("*")
+                iam.Grant.add_to_principal(grantee=function, actions=["s3:PutObject"], resource_arns=[cold_objects])
+                acknowledge_wildcard_resources(
+                    function, [cold_objects], "object keys are per device and day, written as expired items arrive"
+                )
+            case Remote(send):
+                send(function)
 
         self.failed_batches = failure_queue(
             self,

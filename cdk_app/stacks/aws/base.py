@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from aws_cdk import Environment, Stack, Tags
 from aws_cdk import aws_s3 as s3
@@ -14,8 +16,11 @@ from cdk_app.stacks.aws.monitoring import add_monitoring
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.outputs import LayerOutputs
 from cdk_app.topology import Bridge
+from constructs_lib.aws.destination import Local, Remote
 from constructs_lib.aws.l3_mover_writer import MoverWriter, MoverWriterProps
 from twin_contract.registry import URL_KEY
+
+R = TypeVar("R")
 
 
 class AwsLayerStack(Stack):
@@ -42,6 +47,11 @@ class AwsLayerStack(Stack):
         """Called once after the layer is built (cdk_app/stacks/aws/__init__.py): alarms on what the
         layer made, and the cloud's alarm channel or dashboard where this stack holds them."""
         self.outputs = replace(self.outputs, health=add_monitoring(self))
+
+    def destination(self, bridge: Bridge | None, local: Callable[[], R]) -> Local[R] | Remote:
+        """Where a function of this stack writes a tier: over `bridge` when the topology made one
+        (the tier is on another cloud), else to the AWS resource `local` returns."""
+        return Remote(self.bridges.sender_of(bridge)) if bridge else Local(local())
 
     def mover_writer(self, id: str, role_name: str, bucket: s3.IBucket, bucket_setting: str, bridge: Bridge) -> MoverWriter:
         """The receiver of a mover bridge (hot → cold, cold → archive): payloads into `bucket`."""

@@ -43,10 +43,9 @@ class L3HotStack(AwsLayerStack):
                 bundle=bundle,
                 hot_table=hot_table,
                 debug=settings.debug,
-                cold_bucket=(
-                    None if bridge_to_cold else self.ctx.upstream.require(Layer.L3_COLD, AwsColdOutputs, self.ctx.stack_name).bucket
+                cold=self.destination(
+                    bridge_to_cold, lambda: self.ctx.upstream.require(Layer.L3_COLD, AwsColdOutputs, self.ctx.stack_name).bucket
                 ),
-                remote_cold_writer=self.bridges.sender_of(bridge_to_cold) if bridge_to_cold else None,
             ),
         )
 
