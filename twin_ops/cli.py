@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cdk_app.config import ProjectConfig, ProjectConfigError, load_project
@@ -57,7 +59,31 @@ exists and is not empty, or lies inside OLD_DIR)."""
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return args.handler(args)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except _Exit as exit:
+        return exit.code
+
+
+class _Exit(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@contextmanager
+def _reported(code: int, expected: tuple[type[BaseException], ...] = (), label: str = "error") -> Iterator[None]:
+    """A project that does not load, or a failure the command expects (a missing tool, a refused
+    call), ends the command with its report on stderr and exit `code`, never with a traceback."""
+    try:
+        yield
+    except ProjectConfigError as error:
+        print(error.report(), file=sys.stderr)
+        raise _Exit(code) from None
+    except expected as error:
+        print(f"{label}: {error}", file=sys.stderr)
+        raise _Exit(code) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -140,30 +166,21 @@ def _positive(text: str) -> int:
     return value
 
 
-def _load(args: argparse.Namespace) -> tuple[ProjectConfig, Topology] | None:
-    """The project and its topology; None after printing the report of a project that does not load."""
-    try:
+def _load(args: argparse.Namespace) -> tuple[ProjectConfig, Topology]:
+    """The project and its topology (a project that does not load: its report, exit 1)."""
+    with _reported(1):
         config = load_project(args.project)
-    except ProjectConfigError as error:
-        print(error.report(), file=sys.stderr)
-        return None
     return config, plan_project(config)
 
 
 def _run_plan(args: argparse.Namespace) -> int:
-    loaded = _load(args)
-    if loaded is None:
-        return 1
-    config, topology = loaded
+    config, topology = _load(args)
     action: Action = args.action
     needs_terraform = any(cloud is not Provider.AWS for cloud in topology.clouds)
     terraform = "terraform"
     if needs_terraform and not args.dry_run:
-        try:
+        with _reported(2, (MissingToolError,)):
             terraform = find_terraform()
-        except MissingToolError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
     settings = PlanSettings(args.project, args.out, args.tf_out, args.cdk, terraform, python=sys.executable, app=str(REPO_ROOT / "app.py"))
     steps = plan_steps(topology, action, settings)
     if args.dry_run:
@@ -183,14 +200,8 @@ def _run_post_deploy(args: argparse.Namespace) -> int:
     from twin_ops.post_deploy.cli import PostDeployRequest, expected_errors, run_post_deploy
 
     request = PostDeployRequest(args.step, Path(args.project), Path(args.tf_out), args.terraform, args.region)
-    try:
+    with _reported(1, expected_errors(), label=f"error: post-deploy {args.step}"):
         run_post_deploy(request)
-    except ProjectConfigError as error:
-        print(error.report(), file=sys.stderr)
-        return 1
-    except expected_errors() as error:
-        print(f"error: post-deploy {args.step}: {error}", file=sys.stderr)
-        return 1
     return 0
 
 
@@ -199,11 +210,8 @@ def _run_simulate(args: argparse.Namespace) -> int:
     from twin_ops.simulator.run import SimulationRequest, simulate
 
     request = SimulationRequest(Path(args.project), args.device, args.count, args.feedback_wait)
-    try:
+    with _reported(1, (SimulatorError,)):
         sent = simulate(request)
-    except SimulatorError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
     print(f"# {sent} messages sent", file=sys.stderr)
     return 0
 
@@ -219,10 +227,7 @@ def _run_status(args: argparse.Namespace) -> int:
     from twin_ops.dead_letters import dead_letters
     from twin_ops.status.run import run_status
 
-    loaded = _load(args)
-    if loaded is None:
-        return 1
-    config, topology = loaded
+    config, topology = _load(args)
     clouds = real_clouds(_region(args), args.gcp_project)
     return run_status(config, topology, dead_letters(config, topology), clouds, Path(args.tf_out))
 
@@ -233,10 +238,7 @@ def _run_redrive(args: argparse.Namespace) -> int:
     from twin_ops.redrive.journal import Journal
     from twin_ops.redrive.run import run_redrive
 
-    loaded = _load(args)
-    if loaded is None:
-        return 1
-    config, topology = loaded
+    config, topology = _load(args)
     destinations = select(dead_letters(config, topology), Layer(args.layer) if args.layer else None)
     journal = Journal(Path(args.journal) if args.journal else REDRIVE_DIR / f"{config.name}.jsonl")
     clouds = real_clouds(_region(args), args.gcp_project)
@@ -261,14 +263,8 @@ def _run_local(args: argparse.Namespace) -> int:
         workdir=Path(args.workdir).resolve() if args.workdir else None, timeout=args.timeout,
         echo=lambda line: print(line, file=sys.stderr), live=sys.stdout.isatty(),
     )
-    try:
+    with _reported(2, expected_errors()):
         result = run_local(request)
-    except ProjectConfigError as error:
-        print(error.report(), file=sys.stderr)
-        return 2
-    except expected_errors() as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     print(render(result, f"{args.project}: the synthesized twin, run locally"))
     for failure in result.failures[:10]:
         print(f"  function error: {failure}", file=sys.stderr)
