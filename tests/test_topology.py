@@ -1,6 +1,6 @@
 """plan(): bridges, connection ids, stack names and deploy order for every provider combination.
 
-The expectation is built here from DESIGN §4, independently of the code's own tables.
+The expectation is built here from docs/design.md §4, independently of the code's own tables.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def providers_of(combo: tuple[str, ...]) -> Providers:
 
 
 def expected_bridges(combo: tuple[str, ...], features: Features | None = None) -> set[tuple]:
-    """DESIGN §4: (kind, connection id, sender layer, sender cloud, receiver layer, receiver cloud)."""
+    """docs/design.md §4: (kind, connection id, sender layer, sender cloud, receiver layer, receiver cloud)."""
     features = features or Features()
     l1, l2, hot, cold, arch, l4, l5 = combo
     L = Layer

@@ -1,4 +1,4 @@
-"""Names within Google Cloud's limits, derived from the twin name (DESIGN §3).
+"""Names within Google Cloud's limits, derived from the twin name (docs/design.md §3).
 
 Service account ids are 6–30 characters `[a-z][-a-z0-9]*[a-z0-9]`, Cloud Functions and most other
 names at most 63, and bucket names are global across all projects: they get a short hash of

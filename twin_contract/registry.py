@@ -1,4 +1,4 @@
-"""Names in the connection registry, shared by every cloud's stacks (DESIGN §4).
+"""Names in the connection registry, shared by every cloud's stacks (docs/design.md §4).
 
 Receivers publish their endpoint URL to SSM Parameter Store and their token to Secrets Manager
 under these names; senders on any cloud read them from the same place.

@@ -1,7 +1,7 @@
 """Deploy, diff and destroy a twin across CDK and Terraform in topology order.
 
 The plan is pure (topology → ordered steps) so `--dry-run` and the tests see exactly what a real
-run executes. Receivers deploy before senders (DESIGN §4); destroy runs the reverse. A failed step
+run executes. Receivers deploy before senders (docs/design.md §4); destroy runs the reverse. A failed step
 stops the run and names its stack and command; completed steps are recorded so a re-run resumes.
 A deploy runs each post-deploy step (cdk_app/post_deploy) right after the stack it needs, as one
 more command of the same plan.

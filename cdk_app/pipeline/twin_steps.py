@@ -101,7 +101,7 @@ def terraform_step(scope: StepScope, item: PlanItem, access: StateAccess) -> Twi
             iam.PolicyStatement(actions=list(REGISTRY_SECRET_ACTIONS), resources=[secrets]),
         ]
         reason = (
-            "a Terraform stack publishes and reads the connection registry of its own twin (DESIGN §4); "
+            "a Terraform stack publishes and reads the connection registry of its own twin (docs/design.md §4); "
             "connection ids and the secrets' random suffix are not known in advance"
         )
         wildcards += [(parameters, reason), (secrets, reason)]

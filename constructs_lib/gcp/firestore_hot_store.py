@@ -1,4 +1,4 @@
-"""L3 hot on Google: a Firestore database (native mode) keyed like every hot store (DESIGN §6).
+"""L3 hot on Google: a Firestore database (native mode) keyed like every hot store (docs/design.md §6).
 
 Documents live in one collection, id `<device_id>_<timestamp>_<record_id>`, fields `device_id`,
 `timestamp` (the storage key `<timestamp>#<record_id>`, docs/runtime-contract.md), `record_id` and

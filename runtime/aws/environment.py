@@ -13,7 +13,7 @@ from twin_contract.functions import AWS, FunctionRole
 
 SOURCE_CLOUD = AWS
 # At DEBUG the SDK logs whole response bodies (botocore logs GetSecretValue's SecretString, i.e.
-# the inter-cloud token): its loggers stay at INFO whatever LOG_LEVEL says (DESIGN §5).
+# the inter-cloud token): its loggers stay at INFO whatever LOG_LEVEL says (docs/design.md §5).
 SDK_LOGGERS = ("boto3", "botocore", "s3transfer", "urllib3")
 
 

@@ -1,4 +1,4 @@
-"""The hot store on Cosmos DB (container partitioned on /device_id, DESIGN §6) behind a small port.
+"""The hot store on Cosmos DB (container partitioned on /device_id, docs/design.md §6) behind a small port.
 
 `CosmosHotStore` implements runtime.core.reader.HotStore over a `CosmosContainer` port whose two
 operations are an upsert and a single-partition query described by `CosmosQuery`. The real port

@@ -1,4 +1,4 @@
-"""The telemetry envelope every bridge carries (DESIGN §5).
+"""The telemetry envelope every bridge carries (docs/design.md §5).
 
 `{source_cloud, target_layer, message_type, timestamp, trace_id, payload}`; the payload is one
 record or a list of records.

@@ -1,4 +1,4 @@
-"""The one HTTP client of every bridge sender: POST JSON with the inter-cloud token (DESIGN §5).
+"""The one HTTP client of every bridge sender: POST JSON with the inter-cloud token (docs/design.md §5).
 
 Keep-alive connections are pooled per host (a new TCP+TLS handshake per request costs far
 more than the request). Network errors, 5xx and 429 are retried with exponential backoff and

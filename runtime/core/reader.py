@@ -1,4 +1,4 @@
-"""Cloud-neutral reads of the hot store (DESIGN §5) and the storage port every cloud implements.
+"""Cloud-neutral reads of the hot store (docs/design.md §5) and the storage port every cloud implements.
 
 Range query `{device_id, properties[], start_time, end_time, max_results?, next_token?, order?}`
 → `{items: [{timestamp, values: {prop: value}}], next_token}`; latest query
@@ -36,7 +36,7 @@ class Page:
 
 
 class HotStore(Protocol):
-    """The hot store of one cloud, keyed by `device_id` and `timestamp` (DESIGN §6).
+    """The hot store of one cloud, keyed by `device_id` and `timestamp` (docs/design.md §6).
 
     `put` overwrites records with the same key, so retried deliveries store nothing twice.
     Cursors are opaque strings the store made; a foreign or tampered one raises ReaderQueryError.

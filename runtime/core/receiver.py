@@ -1,4 +1,4 @@
-"""The receiving side of a bridge: token check, size limit, JSON body, status codes (DESIGN §5).
+"""The receiving side of a bridge: token check, size limit, JSON body, status codes (docs/design.md §5).
 
 Cloud handlers turn their HTTP event into an `InboundRequest`, call `handle_inbound` and turn
 the `Response` back; 401 missing/wrong token, 413 too large, 400 bad input, 500 failure.

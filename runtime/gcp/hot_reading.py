@@ -1,5 +1,5 @@
 """The hot readers on Google: a Digital Twin Data Connector on another cloud (L4 is never on
-Google) calls them with a neutral reader query and the connection's token (DESIGN §5)."""
+Google) calls them with a neutral reader query and the connection's token (docs/design.md §5)."""
 
 from __future__ import annotations
 

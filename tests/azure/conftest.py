@@ -20,7 +20,7 @@ def providers(*clouds: str) -> dict[str, str]:
 
 
 # Variants that, with the two examples, put every Azure bridge role (sender and receiver of
-# every bridge of DESIGN §4) on an Azure stack at least once.
+# every bridge of docs/design.md §4) on an Azure stack at least once.
 VARIANTS = {
     # L1→L2 send, hot→cold recv, cold→archive send, L2→L4 twin recv, hot→L4 send
     "az-l1-cold-l4": providers("azure", "aws", "aws", "azure", "aws", "azure", "azure"),

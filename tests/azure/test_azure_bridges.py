@@ -1,4 +1,4 @@
-"""Each bridge with an Azure side appears exactly when the topology says, with DESIGN §4's names,
+"""Each bridge with an Azure side appears exactly when the topology says, with docs/design.md §4's names,
 and no synthesized file holds a secret."""
 
 from __future__ import annotations

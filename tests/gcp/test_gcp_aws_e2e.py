@@ -1,4 +1,4 @@
-"""Google and AWS handlers talking over loopback HTTP with the real wire contract (DESIGN §5).
+"""Google and AWS handlers talking over loopback HTTP with the real wire contract (docs/design.md §5).
 
 AWS side: the real runtime.aws handlers (moto for Secrets Manager/S3/Lambda). Google side: the
 runtime.gcp handlers served by functions-framework. Both sides share one connection token.

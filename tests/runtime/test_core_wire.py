@@ -1,4 +1,4 @@
-"""Envelope, receiver and batching sender (the wire contract, DESIGN §5)."""
+"""Envelope, receiver and batching sender (the wire contract, docs/design.md §5)."""
 
 import json
 from typing import Any

@@ -2,7 +2,7 @@
 older generation kept it in `iot_device_simulator/aws/payloads.json`, read when the first is absent).
 
 An array of `{"iotDeviceId": ..., "time": "", <properties>}`. An empty `time` is filled at send
-time with the current UTC instant (ISO-8601, milliseconds, `Z`), the format of DESIGN §6.
+time with the current UTC instant (ISO-8601, milliseconds, `Z`), the format of docs/design.md §6.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """L3 hot readers (HTTP POST /api/hot-reader, /api/hot-reader-last-entry): neutral reader queries
-(DESIGN §5) answered from Cosmos DB; callers: the DT Data Connector on another cloud, or dashboards."""
+(docs/design.md §5) answered from Cosmos DB; callers: the DT Data Connector on another cloud, or dashboards."""
 
 from __future__ import annotations
 
