@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
+from constructs_lib.azure.placement import AzurePlacement
 from twin_contract.monitoring import alarm_channel_name
 
 SHORT_NAME_MAX = 12  # what SMS and e-mail show as the sender
@@ -17,10 +18,8 @@ SHORT_NAME_MAX = 12  # what SMS and e-mail show as the sender
 
 @dataclass(frozen=True)
 class AlarmChannelProps:
-    twin_name: str
-    resource_group_name: str
+    placement: AzurePlacement  # the group of the first Azure stack in deploy order
     email: str | None = None
-    tags: tuple[tuple[str, str], ...] = ()
 
 
 class AlarmChannel(Construct):
@@ -30,6 +29,7 @@ class AlarmChannel(Construct):
         super().__init__(scope, id)
         from cdktn_provider_azurerm.monitor_action_group import MonitorActionGroup, MonitorActionGroupEmailReceiver
 
+        twin_name = props.placement.names.twin
         receivers = (
             [MonitorActionGroupEmailReceiver(name="operators", email_address=props.email, use_common_alert_schema=True)]
             if props.email
@@ -38,12 +38,12 @@ class AlarmChannel(Construct):
         self.action_group = MonitorActionGroup(
             self,
             "ActionGroup",
-            name=alarm_channel_name(props.twin_name),
-            resource_group_name=props.resource_group_name,
-            location="global",
-            short_name=props.twin_name[:SHORT_NAME_MAX].rstrip("-"),
+            name=alarm_channel_name(twin_name),
+            resource_group_name=props.placement.resource_group_name,
+            location="global",  # action groups are global: only the group and tags come from the placement
+            short_name=twin_name[:SHORT_NAME_MAX].rstrip("-"),
             email_receiver=receivers,
-            tags=dict(props.tags),
+            tags=dict(props.placement.tags),
         )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from constructs_lib.azure import roles
-from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.placement import AzurePlacement
 from constructs_lib.azure.storage_account import storage_account
 
 COLD_CONTAINER = "cold"
@@ -23,12 +23,9 @@ ARCHIVE_CONTAINER = "archive"
 
 @dataclass(frozen=True)
 class BlobTierStoreProps:
-    names: AzureNames
-    location: str
-    resource_group_name: str
+    placement: AzurePlacement
     # When set, blobs under `cold/` move to the Archive tier after this many days (cold+archive on Azure).
     archive_cold_after_days: int | None = None
-    tags: tuple[tuple[str, str], ...] = ()
 
 
 class BlobTierStore(Construct):
@@ -41,10 +38,8 @@ class BlobTierStore(Construct):
         self.account = storage_account(
             self,
             "Account",
-            name=props.names.storage_account("data"),
-            location=props.location,
-            resource_group_name=props.resource_group_name,
-            tags=dict(props.tags),
+            name=props.placement.names.storage_account("data"),
+            placement=props.placement,
             account_kind="StorageV2",
             access_tier="Cool",
             blob_properties={

@@ -1,4 +1,4 @@
-"""L3 hot on Azure: a serverless Cosmos DB container keyed like every hot store (DESIGN §6).
+"""L3 hot on Azure: a serverless Cosmos DB container keyed like every hot store (docs/design.md §6).
 
 Why these settings: partition key `/device_id` keeps a device's history in one logical partition
 (every reader query is single-partition); serverless bills per request and costs nothing idle;
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from constructs_lib.azure import roles
-from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.placement import AzurePlacement
 from twin_contract.azure_names import COSMOS_CONTAINER, COSMOS_DATABASE, cosmos_account_name
 
 CONTAINER = COSMOS_CONTAINER
@@ -25,11 +25,8 @@ MOVER_GRACE_DAYS = 2
 
 @dataclass(frozen=True)
 class CosmosHotStoreProps:
-    names: AzureNames
-    location: str
-    resource_group_name: str
+    placement: AzurePlacement
     retention_days: int
-    tags: tuple[tuple[str, str], ...] = ()
 
 
 class CosmosHotStore(Construct):
@@ -41,32 +38,31 @@ class CosmosHotStore(Construct):
         from cdktn_provider_azurerm.cosmosdb_sql_container import CosmosdbSqlContainer
         from cdktn_provider_azurerm.cosmosdb_sql_database import CosmosdbSqlDatabase
 
-        self._resource_group_name = props.resource_group_name
+        placement = props.placement
+        self._resource_group_name = placement.resource_group_name
         self.account = CosmosdbAccount(
             self,
             "Account",
-            name=cosmos_account_name(props.names),
-            location=props.location,
-            resource_group_name=props.resource_group_name,
+            name=cosmos_account_name(placement.names),
+            **placement.resource_args(),
             offer_type="Standard",
             kind="GlobalDocumentDB",
             consistency_policy={"consistency_level": "Session"},
-            geo_location=[{"location": props.location, "failoverPriority": 0}],
+            geo_location=[{"location": placement.location, "failoverPriority": 0}],
             capabilities=[{"name": "EnableServerless"}],
             local_authentication_enabled=False,
             access_key_metadata_writes_enabled=False,
             minimal_tls_version="Tls12",
-            tags=dict(props.tags),
         )
         database = CosmosdbSqlDatabase(
-            self, "Database", name=COSMOS_DATABASE, resource_group_name=props.resource_group_name,
+            self, "Database", name=COSMOS_DATABASE, resource_group_name=placement.resource_group_name,
             account_name=self.account.name,
         )
         self.container = CosmosdbSqlContainer(
             self,
             "Container",
             name=CONTAINER,
-            resource_group_name=props.resource_group_name,
+            resource_group_name=placement.resource_group_name,
             account_name=self.account.name,
             database_name=database.name,
             partition_key_paths=[PARTITION_KEY],

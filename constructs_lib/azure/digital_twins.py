@@ -12,15 +12,12 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from constructs_lib.azure import roles
-from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.placement import AzurePlacement
 
 
 @dataclass(frozen=True)
 class DigitalTwinsProps:
-    names: AzureNames
-    location: str
-    resource_group_name: str
-    tags: tuple[tuple[str, str], ...] = ()
+    placement: AzurePlacement
 
 
 class DigitalTwins(Construct):
@@ -33,11 +30,9 @@ class DigitalTwins(Construct):
         self.instance = DigitalTwinsInstance(
             self,
             "Instance",
-            name=props.names.global_name("adt", 63),
-            location=props.location,
-            resource_group_name=props.resource_group_name,
+            name=props.placement.names.global_name("adt", 63),
+            **props.placement.resource_args(),
             identity={"type": "SystemAssigned"},
-            tags=dict(props.tags),
         )
         self.url = f"https://{self.instance.host_name}"
 

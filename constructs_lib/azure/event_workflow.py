@@ -18,18 +18,15 @@ from typing import Any
 
 from constructs import Construct
 
-from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.placement import AzurePlacement
 from constructs_lib.terraform_text import literal
 
 
 @dataclass(frozen=True)
 class EventWorkflowProps:
-    names: AzureNames
-    location: str
-    resource_group_name: str
+    placement: AzurePlacement
     definition_json: str  # the `definition` object of azure_logic_app.json, as JSON text
     identity_id: str  # the L2 identity: the workflow calls the L2 functions as this identity
-    tags: tuple[tuple[str, str], ...] = ()
 
 
 class EventWorkflow(Construct):
@@ -45,11 +42,9 @@ class EventWorkflow(Construct):
         self.workflow = LogicAppWorkflow(
             self,
             "Workflow",
-            name=props.names.plain("event-workflow", 43),
-            location=props.location,
-            resource_group_name=props.resource_group_name,
+            name=props.placement.names.plain("event-workflow", 43),
+            **props.placement.resource_args(),
             identity={"type": "UserAssigned", "identity_ids": [props.identity_id]},
-            tags=dict(props.tags),
         )
         triggers = definition.get("triggers") or {}
         name, trigger = next(iter(triggers.items()), ("manual", {}))

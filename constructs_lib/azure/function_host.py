@@ -12,13 +12,13 @@ Azure counterpart of Lambda's async invoke: retries, then a poison queue keeps t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from constructs import Construct
 
 from constructs_lib.azure import roles
-from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.placement import AzurePlacement
 from constructs_lib.azure.storage_account import storage_account
 from twin_contract import functions as contract
 from twin_contract.azure_names import function_storage_account
@@ -30,9 +30,7 @@ QUEUE_CONNECTION = "DT_QUEUES"  # the connection name the queue triggers use (id
 
 @dataclass(frozen=True)
 class FunctionHostProps:
-    names: AzureNames
-    location: str
-    resource_group_name: str
+    placement: AzurePlacement
     identity_id: str
     identity_client_id: str
     identity_principal_id: str
@@ -41,7 +39,6 @@ class FunctionHostProps:
     queues: tuple[str, ...] = ()
     app_settings: tuple[tuple[str, str], ...] = ()
     app_insights_connection_string: str | None = None
-    tags: tuple[tuple[str, str], ...] = field(default=())
     debug: bool = False
 
 
@@ -56,15 +53,13 @@ class FunctionHost(Construct):
         from cdktn_provider_azurerm.storage_container import StorageContainer
         from cdktn_provider_azurerm.storage_queue import StorageQueue
 
-        names, tags = props.names, dict(props.tags)
+        names, placement = props.placement.names, props.placement
         self.functions = props.functions
         self.storage_account = storage_account(
             self,
             "Storage",
             name=function_storage_account(names),
-            location=props.location,
-            resource_group_name=props.resource_group_name,
-            tags=tags,
+            placement=placement,
             blob_properties={"delete_retention_policy": {"days": 7}},
         )
         deployments = StorageContainer(
@@ -92,11 +87,9 @@ class FunctionHost(Construct):
             self,
             "Plan",
             name=names.plain("plan"),
-            location=props.location,
-            resource_group_name=props.resource_group_name,
+            **placement.resource_args(),
             os_type="Linux",
             sku_name="FC1",
-            tags=tags,
         )
         code = TerraformAsset(self, "Code", path=str(props.bundle_dir), type=AssetType.ARCHIVE)
         identity_settings = {
@@ -122,8 +115,7 @@ class FunctionHost(Construct):
             self,
             "App",
             name=names.global_name("func"),
-            location=props.location,
-            resource_group_name=props.resource_group_name,
+            **placement.resource_args(),
             service_plan_id=plan.id,
             runtime_name="python",
             runtime_version=PYTHON_VERSION,
@@ -138,7 +130,6 @@ class FunctionHost(Construct):
             zip_deploy_file=code.path,
             app_settings=settings,
             site_config=site_config,
-            tags=tags,
             depends_on=[deployments, *grants],
         )
         self.base_url = f"https://{self.app.default_hostname}"

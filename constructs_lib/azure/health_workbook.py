@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
+from constructs_lib.azure.placement import AzurePlacement
 from twin_contract.monitoring import DELIVERY_EVENT, DELIVERY_FAILURES, DELIVERY_LATENCY, DELIVERY_RETRIES, dashboard_name
 
 SCHEMA = "https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json"
@@ -30,12 +31,9 @@ class WorkbookLayer:
 
 @dataclass(frozen=True)
 class HealthWorkbookProps:
-    twin_name: str
-    location: str
-    resource_group_name: str
+    placement: AzurePlacement  # the group of the last Azure stack in deploy order
     layers: tuple[WorkbookLayer, ...]  # in the order the groups appear
     bridges: bool = False  # a sender of the twin runs on Azure
-    tags: tuple[tuple[str, str], ...] = ()
 
 
 class HealthWorkbook(Construct):
@@ -45,22 +43,22 @@ class HealthWorkbook(Construct):
         super().__init__(scope, id)
         from cdktn_provider_azurerm.application_insights_workbook import ApplicationInsightsWorkbook
 
+        twin_name = props.placement.names.twin
         self.workbook = ApplicationInsightsWorkbook(
             self,
             "Workbook",
-            name=str(uuid.uuid5(NAMESPACE, props.twin_name)),
-            display_name=dashboard_name(props.twin_name),
-            resource_group_name=props.resource_group_name,
-            location=props.location,
+            name=str(uuid.uuid5(NAMESPACE, twin_name)),
+            display_name=dashboard_name(twin_name),
+            **props.placement.resource_args(),
             source_id="azure monitor",
             category="workbook",
             data_json=json.dumps(workbook_document(props), separators=(",", ":")),
-            tags=dict(props.tags),
         )
 
 
 def workbook_document(props: HealthWorkbookProps) -> dict:
-    items: list[dict] = [_text(f"# Digital twin {props.twin_name}\nRecords per hop, failures and parked messages "
+    twin_name = props.placement.names.twin
+    items: list[dict] = [_text(f"# Digital twin {twin_name}\nRecords per hop, failures and parked messages "
                                "per layer on Azure; `python -m cdk_app status` reports every cloud of the twin.")]
     for layer in props.layers:
         items.append(_text(f"## {layer.title}"))

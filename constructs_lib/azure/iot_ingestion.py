@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from constructs_lib.azure import roles
-from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.placement import AzurePlacement
 from twin_contract.azure_names import TELEMETRY_DEAD_LETTER_CONTAINER
 
 TELEMETRY_EVENT = "Microsoft.Devices.DeviceTelemetry"
@@ -26,14 +26,11 @@ DEAD_LETTER_CONTAINER = TELEMETRY_DEAD_LETTER_CONTAINER
 
 @dataclass(frozen=True)
 class IotIngestionProps:
-    names: AzureNames
-    location: str
-    resource_group_name: str
+    placement: AzurePlacement
     queue_storage_account_id: str  # the dispatcher's host storage account
     queue_name: str
     queue_id: str  # that queue's resource id: Event Grid may send to this queue only
     sku: str = "S1"
-    tags: tuple[tuple[str, str], ...] = ()
 
 
 class IotIngestion(Construct):
@@ -48,27 +45,23 @@ class IotIngestion(Construct):
         from cdktn_provider_azurerm.iothub import Iothub
         from cdktn_provider_azurerm.storage_container import StorageContainer
 
-        tags = dict(props.tags)
+        placement = props.placement
         self.hub = Iothub(
             self,
             "Hub",
-            name=props.names.global_name("iothub", 50),
-            location=props.location,
-            resource_group_name=props.resource_group_name,
+            name=placement.names.global_name("iothub", 50),
+            **placement.resource_args(),
             sku={"name": props.sku, "capacity": 1},
             min_tls_version="1.2",
-            tags=tags,
         )
         self.system_topic = EventgridSystemTopic(
             self,
             "Events",
-            name=props.names.plain("iothub-events"),
-            location=props.location,
-            resource_group_name=props.resource_group_name,
+            name=placement.names.plain("iothub-events"),
+            **placement.resource_args(),
             source_resource_id=self.hub.id,
             topic_type="Microsoft.Devices.IoTHubs",
             identity={"type": "SystemAssigned"},
-            tags=tags,
         )
         dead_letters = StorageContainer(
             self, "DeadLetters", name=DEAD_LETTER_CONTAINER, storage_account_id=props.queue_storage_account_id,
@@ -84,8 +77,8 @@ class IotIngestion(Construct):
         self.subscription = EventgridSystemTopicEventSubscription(
             self,
             "Telemetry",
-            name=props.names.plain("telemetry"),
-            resource_group_name=props.resource_group_name,
+            name=placement.names.plain("telemetry"),
+            resource_group_name=placement.resource_group_name,
             system_topic=self.system_topic.name,
             included_event_types=[TELEMETRY_EVENT],
             event_delivery_schema="EventGridSchema",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.placement import AzurePlacement
 from twin_contract.monitoring import DELIVERY_EVENT, FAILED
 
 WINDOW = "PT5M"
@@ -42,15 +42,12 @@ EVENT_GRID_METRICS = (
 
 @dataclass(frozen=True)
 class LayerAlertsProps:
-    names: AzureNames
-    location: str
-    resource_group_name: str
+    placement: AzurePlacement
     action_group_id: str
     app_insights_id: str | None = None  # where the layer's functions report (None: no functions)
     poison_queues: tuple[str, ...] = ()
     event_grid_topic_id: str | None = None
     bridge_failures: bool = False  # the layer's functions send over a bridge
-    tags: tuple[tuple[str, str], ...] = ()
 
 
 class LayerAlerts(Construct):
@@ -90,9 +87,8 @@ class LayerAlerts(Construct):
             MonitorScheduledQueryRulesAlertV2(
                 self,
                 name,
-                name=props.names.plain(name),
-                resource_group_name=props.resource_group_name,
-                location=props.location,
+                name=props.placement.names.plain(name),
+                **props.placement.resource_args(),
                 scopes=[props.app_insights_id],
                 description=f"{description} (README, Operating a twin)",
                 severity=severity,
@@ -114,7 +110,6 @@ class LayerAlerts(Construct):
                 ],
                 action=MonitorScheduledQueryRulesAlertV2Action(action_groups=[props.action_group_id]),
                 auto_mitigation_enabled=True,
-                tags=dict(props.tags),
             )
         )
 
@@ -130,8 +125,8 @@ class LayerAlerts(Construct):
             MonitorMetricAlert(
                 self,
                 name,
-                name=props.names.plain(name),
-                resource_group_name=props.resource_group_name,
+                name=props.placement.names.plain(name),
+                resource_group_name=props.placement.resource_group_name,  # metric alerts have no location
                 scopes=[props.event_grid_topic_id],
                 description=f"{what} (README, Operating a twin)",
                 severity=1,
@@ -148,6 +143,6 @@ class LayerAlerts(Construct):
                 ],
                 action=[MonitorMetricAlertAction(action_group_id=props.action_group_id)],
                 auto_mitigate=True,
-                tags=dict(props.tags),
+                tags=dict(props.placement.tags),
             )
         )

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.placement import AzurePlacement
 
 DEBUG_LOG_RETENTION_DAYS = 30  # the Log Analytics minimum for PerGB2018
 LOG_RETENTION_DAYS = 90
@@ -37,7 +38,8 @@ class LayerFoundationProps:
 
 
 class LayerFoundation(Construct):
-    """Exposes `resource_group`, `identity`, `app_insights()` (made on first use) and `insights`
+    """Exposes `resource_group`, `placement` (the layer's names, region, group and tags, for every
+    other resource of the layer), `identity`, `app_insights()` (made on first use) and `insights`
     (None until then: the layer runs no functions)."""
 
     def __init__(self, scope: Construct, id: str, props: LayerFoundationProps) -> None:
@@ -45,20 +47,13 @@ class LayerFoundation(Construct):
         from cdktn_provider_azurerm.resource_group import ResourceGroup
         from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 
-        names, tags = props.names, dict(props.tags)
-        self.location = props.location
+        names = props.names
         self.resource_group = ResourceGroup(
-            self, "ResourceGroup", name=names.resource_group(), location=props.location, tags=tags
+            self, "ResourceGroup", name=names.resource_group(), location=props.location, tags=dict(props.tags)
         )
-        self.identity = UserAssignedIdentity(
-            self,
-            "Identity",
-            name=names.plain("id"),
-            location=props.location,
-            resource_group_name=self.resource_group.name,
-            tags=tags,
-        )
-        self._props, self._insights = props, None
+        self.placement = AzurePlacement(names, props.location, self.resource_group.name, props.tags)
+        self.identity = UserAssignedIdentity(self, "Identity", name=names.plain("id"), **self.placement.resource_args())
+        self._debug, self._insights = props.debug, None
 
     def app_insights(self):  # -> ApplicationInsights
         """The layer's Application Insights on a Log Analytics workspace, retention by mode."""
@@ -66,26 +61,22 @@ class LayerFoundation(Construct):
         from cdktn_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace
 
         if self._insights is None:
-            names, tags = self._props.names, dict(self._props.tags)
+            placement = self.placement
             workspace = LogAnalyticsWorkspace(
                 self,
                 "Logs",
-                name=names.plain("logs"),
-                location=self.location,
-                resource_group_name=self.resource_group.name,
+                name=placement.names.plain("logs"),
+                **placement.resource_args(),
                 sku="PerGB2018",
-                retention_in_days=DEBUG_LOG_RETENTION_DAYS if self._props.debug else LOG_RETENTION_DAYS,
-                tags=tags,
+                retention_in_days=DEBUG_LOG_RETENTION_DAYS if self._debug else LOG_RETENTION_DAYS,
             )
             self._insights = ApplicationInsights(
                 self,
                 "Insights",
-                name=names.plain("insights"),
-                location=self.location,
-                resource_group_name=self.resource_group.name,
+                name=placement.names.plain("insights"),
+                **placement.resource_args(),
                 workspace_id=workspace.id,
                 application_type="other",
-                tags=tags,
             )
         return self._insights
 

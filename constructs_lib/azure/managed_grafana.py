@@ -13,20 +13,17 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from constructs_lib.azure import roles
-from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.placement import AzurePlacement
 
 GRAFANA_MAJOR_VERSION = "11"
 
 
 @dataclass(frozen=True)
 class ManagedGrafanaProps:
-    names: AzureNames
-    location: str
-    resource_group_name: str
+    placement: AzurePlacement
     admin_object_id: str
     twin_instance_id: str | None  # Azure Digital Twins instance (L4 on Azure)
     monitored_group_ids: tuple[str, ...] = ()
-    tags: tuple[tuple[str, str], ...] = ()
 
 
 class ManagedGrafana(Construct):
@@ -39,14 +36,12 @@ class ManagedGrafana(Construct):
         self.grafana = DashboardGrafana(
             self,
             "Grafana",
-            name=props.names.grafana(),
-            location=props.location,
-            resource_group_name=props.resource_group_name,
+            name=props.placement.names.grafana(),
+            **props.placement.resource_args(),
             grafana_major_version=GRAFANA_MAJOR_VERSION,
             sku="Standard",
             api_key_enabled=False,
             identity={"type": "SystemAssigned"},
-            tags=dict(props.tags),
         )
         self.endpoint = self.grafana.endpoint
         principal = self.grafana.identity.principal_id

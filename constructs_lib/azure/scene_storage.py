@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from constructs_lib.azure import roles
-from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.placement import AzurePlacement
 from constructs_lib.azure.storage_account import storage_account
 
 CONTAINER = "3dscenes"
@@ -23,11 +23,8 @@ STUDIO_ORIGIN = "https://explorer.digitaltwins.azure.net"
 
 @dataclass(frozen=True)
 class SceneStorageProps:
-    names: AzureNames
-    location: str
-    resource_group_name: str
+    placement: AzurePlacement
     uploader_principal_id: str  # the deployer: it uploads the scene files
-    tags: tuple[tuple[str, str], ...] = ()
 
 
 class SceneStorage(Construct):
@@ -41,10 +38,8 @@ class SceneStorage(Construct):
         account = storage_account(
             self,
             "Account",
-            name=props.names.storage_account("scene"),
-            location=props.location,
-            resource_group_name=props.resource_group_name,
-            tags=dict(props.tags),
+            name=props.placement.names.storage_account("scene"),
+            placement=props.placement,
             account_kind="StorageV2",
             blob_properties={
                 "delete_retention_policy": {"days": 7},

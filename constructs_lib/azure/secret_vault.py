@@ -14,21 +14,18 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from constructs_lib.azure import roles
-from constructs_lib.azure.naming import AzureNames
+from constructs_lib.azure.placement import AzurePlacement
 
 SOFT_DELETE_DAYS = 7
 
 
 @dataclass(frozen=True)
 class SecretVaultProps:
-    names: AzureNames
-    location: str
-    resource_group_name: str
+    placement: AzurePlacement
     tenant_id: str
     deployer_object_id: str  # the principal running `terraform apply` (writes the secrets)
     reader_principal_id: str  # the layer's managed identity
     purge_protection: bool  # PRODUCTION: on; DEBUG: off so a destroyed twin's name is reusable
-    tags: tuple[tuple[str, str], ...] = ()
 
 
 class SecretVault(Construct):
@@ -41,15 +38,13 @@ class SecretVault(Construct):
         self.vault = KeyVault(
             self,
             "Vault",
-            name=props.names.key_vault(),
-            location=props.location,
-            resource_group_name=props.resource_group_name,
+            name=props.placement.names.key_vault(),
+            **props.placement.resource_args(),
             tenant_id=props.tenant_id,
             sku_name="standard",
             rbac_authorization_enabled=True,
             purge_protection_enabled=props.purge_protection,
             soft_delete_retention_days=SOFT_DELETE_DAYS,
-            tags=dict(props.tags),
         )
         self.vault_uri = self.vault.vault_uri
         self._writer = roles.grant(

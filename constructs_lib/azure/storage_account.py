@@ -7,10 +7,10 @@ from typing import Any
 
 from constructs import Construct
 
+from constructs_lib.azure.placement import AzurePlacement
 
-def storage_account(
-    scope: Construct, id: str, *, name: str, location: str, resource_group_name: str, tags: dict[str, str], **extra: Any
-):  # -> StorageAccount
+
+def storage_account(scope: Construct, id: str, *, name: str, placement: AzurePlacement, **extra: Any):  # -> StorageAccount
     """A Standard LRS account made in `scope` under `id`; `extra` adds the caller's own settings
     (tier, blob properties)."""
     from cdktn_provider_azurerm.storage_account import StorageAccount
@@ -19,8 +19,7 @@ def storage_account(
         scope,
         id,
         name=name,
-        location=location,
-        resource_group_name=resource_group_name,
+        **placement.resource_args(),
         account_tier="Standard",
         account_replication_type="LRS",
         min_tls_version="TLS1_2",
@@ -28,6 +27,5 @@ def storage_account(
         allow_nested_items_to_be_public=False,
         shared_access_key_enabled=False,
         default_to_oauth_authentication=True,
-        tags=tags,
         **extra,
     )

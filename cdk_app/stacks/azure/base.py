@@ -49,14 +49,19 @@ class AzureLayerStack(TerraformLayerStack):
         self.topology = ctx.topology
         self.layer = ctx.layer
         self.names = AzureNames(ctx.twin, ctx.stack.suffix, ctx.stack.code)
-        self.tags = (("digital-twin", ctx.twin), ("digital-twin-layer", ctx.stack.suffix))
         self.client = DataAzurermClientConfig(self, "client")
         self.foundation = LayerFoundation(
             self,
             "Foundation",
-            LayerFoundationProps(self.names, settings.azure_location, self.tags, debug=self.debug),
+            LayerFoundationProps(
+                self.names,
+                settings.azure_location,
+                (("digital-twin", ctx.twin), ("digital-twin-layer", ctx.stack.suffix)),
+                debug=self.debug,
+            ),
         )
         self.resource_group = self.foundation.resource_group
+        self.placement = self.foundation.placement  # what every construct of the layer is placed with
         self.identity = self.foundation.identity
         self.bridges = AzureBridgeEndpoints(self)
         self.vault: SecretVault | None = None
@@ -65,10 +70,6 @@ class AzureLayerStack(TerraformLayerStack):
     def complete(self) -> None:
         """Alerts on what the layer made, and the action group or workbook where this stack holds them."""
         self.outputs = replace(self.outputs, health=add_monitoring(self))
-
-    @property
-    def location(self) -> str:
-        return self.settings.azure_location
 
     def upstream(self, layer: Layer, kind: type[Outputs], part: Part | None = None) -> Outputs | None:
         """An earlier stack's outputs when that stack is on Azure too, else None."""
@@ -92,14 +93,11 @@ class AzureLayerStack(TerraformLayerStack):
                 self,
                 "Secrets",
                 SecretVaultProps(
-                    self.names,
-                    self.location,
-                    self.resource_group.name,
+                    self.placement,
                     tenant_id=self.client.tenant_id,
                     deployer_object_id=self.client.object_id,
                     reader_principal_id=self.identity.principal_id,
                     purge_protection=not self.debug,
-                    tags=self.tags,
                 ),
             )
         return self.vault
@@ -124,9 +122,7 @@ class AzureLayerStack(TerraformLayerStack):
             self,
             "Functions",
             FunctionHostProps(
-                names=self.names,
-                location=self.location,
-                resource_group_name=self.resource_group.name,
+                placement=self.placement,
                 identity_id=self.identity.id,
                 identity_client_id=self.identity.client_id,
                 identity_principal_id=self.identity.principal_id,
@@ -135,7 +131,6 @@ class AzureLayerStack(TerraformLayerStack):
                 queues=queues,
                 app_settings=tuple({**self.common_settings(), **settings}.items()),
                 app_insights_connection_string=insights.connection_string,
-                tags=self.tags,
                 debug=self.debug,
             ),
         )

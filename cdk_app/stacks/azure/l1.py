@@ -34,10 +34,8 @@ class AzureIngestionStack(AzureLayerStack):
         ingestion = IotIngestion(
             self,
             "Iot",
-            IotIngestionProps(self.names, self.location, self.resource_group.name,
-                              queue_storage_account_id=host.storage_account.id, queue_name=TELEMETRY_QUEUE,
-                              queue_id=host.queue_ids[TELEMETRY_QUEUE],
-                              tags=self.tags),
+            IotIngestionProps(self.placement, queue_storage_account_id=host.storage_account.id,
+                              queue_name=TELEMETRY_QUEUE, queue_id=host.queue_ids[TELEMETRY_QUEUE]),
         )
         if processing is not None and processing.sends_device_feedback:
             # L2 is deployed first: the hub's owner lets L2's identity update device twins.

@@ -86,8 +86,7 @@ class AzureProcessingStack(AzureLayerStack):
             workflow = EventWorkflow(
                 self,
                 "Workflow",
-                EventWorkflowProps(self.names, self.location, self.resource_group.name,
-                                   json.dumps(definition, sort_keys=True), self.identity.id, self.tags),
+                EventWorkflowProps(self.placement, json.dumps(definition, sort_keys=True), self.identity.id),
             )
             settings[contract.ACTION_TOKEN_SECRET] = vault.secret(
                 self, "ActionTokenSecret", name=ACTION_TOKEN_SECRET, value=generated_token(self, "ActionToken"),

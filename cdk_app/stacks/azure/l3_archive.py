@@ -24,11 +24,8 @@ class AzureArchiveStack(AzureLayerStack):
             self,
             "Tiers",
             BlobTierStoreProps(
-                self.names,
-                self.location,
-                self.resource_group.name,
+                self.placement,
                 archive_cold_after_days=self.config.twin.cold_storage_size_in_days if cold_here else None,
-                tags=self.tags,
             ),
         )
         bridge = self.topology.bridge(BridgeKind.COLD_TO_ARCHIVE)

@@ -20,9 +20,7 @@ class AzureColdStack(AzureLayerStack):
         if archive is not None:
             account_id, blob_endpoint = archive.account_id, archive.blob_endpoint
         else:
-            self.store = BlobTierStore(
-                self, "Tiers", BlobTierStoreProps(self.names, self.location, self.resource_group.name, tags=self.tags)
-            )
+            self.store = BlobTierStore(self, "Tiers", BlobTierStoreProps(self.placement))
             account_id, blob_endpoint = self.store.account.id, self.store.blob_endpoint
         container = blob_container(self, "Cold", account_id=account_id, name=COLD_CONTAINER)
         container_url = f"{blob_endpoint}{COLD_CONTAINER}"

@@ -27,8 +27,7 @@ class AzureHotStack(AzureLayerStack):
         hot_store = CosmosHotStore(
             self,
             "Hot",
-            CosmosHotStoreProps(self.names, self.location, self.resource_group.name, twin.hot_storage_size_in_days,
-                                tags=self.tags),
+            CosmosHotStoreProps(self.placement, twin.hot_storage_size_in_days),
         )
         hot_store.grant(self, "FunctionsCosmos", self.identity.principal_id, write=True)
         settings = {

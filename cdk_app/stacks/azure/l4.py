@@ -34,7 +34,7 @@ DASHBOARD_CONNECTOR_SECRET = "dashboard-connector-token"
 class AzureTwinStack(AzureLayerStack):
     def __init__(self, scope, ctx, **kwargs) -> None:
         super().__init__(scope, ctx, **kwargs)
-        twins = DigitalTwins(self, "Twin", DigitalTwinsProps(self.names, self.location, self.resource_group.name, self.tags))
+        twins = DigitalTwins(self, "Twin", DigitalTwinsProps(self.placement))
         functions, settings = [], {}
         update_bridge = self.topology.bridge(BridgeKind.L2_TO_TWIN_UPDATE)
         if update_bridge is not None:
@@ -67,8 +67,7 @@ class AzureTwinStack(AzureLayerStack):
         self.write_deploy_file(MODELS_FILE, models)
         self.write_deploy_file(TWINS_FILE, twin_graph)
         if config.scene is not None:  # needs3DModel: scene_assets/azure/, uploaded by the post-deploy step
-            storage = SceneStorage(self, "Scenes", SceneStorageProps(
-                self.names, self.location, self.resource_group.name, self.client.object_id, self.tags))
+            storage = SceneStorage(self, "Scenes", SceneStorageProps(self.placement, self.client.object_id))
             self.write_deploy_file(f"{SCENES_DIR}/{config.scene.config_name}", config.scene.document)
             for name, path in config.scene.files:
                 copy_deploy_file(self, f"{SCENES_DIR}/{name}", path)

@@ -42,9 +42,9 @@ class AzureDashboardStack(AzureLayerStack):
             self,
             "Grafana",
             ManagedGrafanaProps(
-                self.names, self.location, self.resource_group.name, admin_object_id=self.client.object_id,
+                self.placement, admin_object_id=self.client.object_id,
                 twin_instance_id=twin.twins.instance.id if twin is not None else None,
-                monitored_group_ids=(self.resource_group.id, *groups), tags=self.tags,
+                monitored_group_ids=(self.resource_group.id, *groups),
             ),
         )
         self.source = self._reader_source()

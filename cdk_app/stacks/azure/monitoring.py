@@ -45,9 +45,7 @@ def add_monitoring(stack: AzureLayerStack) -> AzureHealth:
     ctx, names = stack.ctx, stack.names
     earlier = ctx.upstream.health(AzureHealth)
     if earlier is None:
-        channel = AlarmChannel(
-            stack, "AlarmChannel", AlarmChannelProps(ctx.twin, stack.resource_group.name, ctx.config.alarm_email, stack.tags)
-        )
+        channel = AlarmChannel(stack, "AlarmChannel", AlarmChannelProps(stack.placement, ctx.config.alarm_email))
         home, group_id = names.resource_group(), channel.action_group.id
     else:
         home = earlier.channel_resource_group
@@ -59,16 +57,13 @@ def add_monitoring(stack: AzureLayerStack) -> AzureHealth:
         stack,
         "Alerts",
         LayerAlertsProps(
-            names=names,
-            location=stack.location,
-            resource_group_name=stack.resource_group.name,
+            placement=stack.placement,
             action_group_id=group_id,
             app_insights_id=insights.id if insights is not None else None,
             poison_queues=queues,
             event_grid_topic_id=ingestion[0].system_topic.id if ingestion else None,
             # A layer's bridges are sent by its own stack, never by a part split off it.
             bridge_failures=ctx.part is None and any(b.sent_by_function for b in ctx.topology.bridges_sent_by(ctx.layer)),
-            tags=stack.tags,
         ),
     )
     layers = earlier.layers if earlier else ()
@@ -90,6 +85,6 @@ def add_monitoring(stack: AzureLayerStack) -> AzureHealth:
         HealthWorkbook(
             stack,
             "HealthWorkbook",
-            HealthWorkbookProps(ctx.twin, stack.location, stack.resource_group.name, rows, bridges=sends, tags=stack.tags),
+            HealthWorkbookProps(stack.placement, rows, bridges=sends),
         )
     return AzureHealth(home, layers)
