@@ -4,6 +4,8 @@ tests/runtime/test_core_is_cloud_neutral.py the runtime core's."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -42,3 +44,20 @@ def test_cdk_app_reaches_twin_ops_only_through_its_module_shim() -> None:
     )
     assert bad == []
 
+
+
+# A citation of a document the repository does not hold: the old shared design file's sections
+# (its name followed by a section sign) or a path that leaves the checkout.
+OUTSIDE_CITATION = re.compile(r"\bDESIGN (?:§|\\u00a7)|\.\./shared/|shared/DESIGN\.md")
+
+
+def test_code_and_docs_cite_only_documents_in_the_repository() -> None:
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    citing = sorted(
+        f"{name}:{number}"
+        for name in tracked
+        if Path(name).suffix in {".py", ".md", ".json", ".yaml", ".yml", ".txt", ".toml", ".ini", ".cfg"} or name == "Makefile"
+        for number, line in enumerate((REPO / name).read_text(errors="replace").splitlines(), 1)
+        if (REPO / name).is_file() and OUTSIDE_CITATION.search(line)
+    )
+    assert citing == [], "cite docs/design.md (or another file of the repository) instead"
