@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from aws_cdk import NestedStack
 from constructs import Construct
 
-from constructs_lib.aws.l1_device_identity import DeviceIdentity, DeviceIdentityProps
+from constructs_lib.aws.l1_device_identity import DeviceIdentity, DeviceIdentityProps, iot_arn_prefix
 
 RESOURCES_PER_DEVICE = 5  # thing, policy, certificate, two attachments
 
@@ -28,11 +28,12 @@ class DeviceShard(NestedStack):
 
     def __init__(self, scope: Construct, id: str, props: DeviceShardProps) -> None:
         super().__init__(scope, id, description=f"Digital twin {props.twin_name}: device identities ({id})")
+        arn_prefix = iot_arn_prefix(self)
         self.identities = {
             device_id: DeviceIdentity(
                 self,
                 f"Device{_logical_suffix(device_id)}",
-                DeviceIdentityProps(props.twin_name, device_id, props.certificate_service_token),
+                DeviceIdentityProps(props.twin_name, device_id, props.certificate_service_token, arn_prefix),
             )
             for device_id in props.device_ids
         }
