@@ -49,3 +49,17 @@ def test_the_report_shows_the_alarm_count_and_whether_it_grows_with_devices():
     assert "42 alarms at every size" in steady
     grown = render([_result(10, 42), _result(1000, 43)], None)
     assert "alarms grow with devices: 42 at 10, 43 at 1,000" in grown
+
+
+def test_the_readme_shows_the_latest_benchmark_runs():
+    # The README's figures are a promise: every table row and summary line of the last `make bench`
+    # and `make bench-local` stands in it as written (re-run, then copy the results in).
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    for results in ("bench/results.md", "bench/local.md"):
+        lines = [line for line in (REPO / results).read_text().splitlines()
+                 if line.startswith(("|", "all-aws:", "mixed:", "Ratio:", "Stages:", "Budget:"))]
+        assert lines, results
+        missing = [line for line in lines if line not in readme]
+        assert missing == [], f"{results} has figures the README does not show"
