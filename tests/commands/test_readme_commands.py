@@ -183,11 +183,21 @@ def assert_synth_outputs_exist(ran: Ran, cwd: Path) -> None:
         assert (cwd / output).is_file(), output
 
 
+@pytest.fixture(scope="module")
+def ran_before() -> dict[tuple[str, Path], Ran]:
+    """Commands that read the same once their placeholders are filled in run once: `make synth
+    PROJECT=path/to/project` is the README's `make synth PROJECT=examples/factory-floor-aws-azure`."""
+    return {}
+
+
 @pytest.mark.parametrize("command", [c for c, kind in COMMANDS.items() if isinstance(kind, Run)])
-def test_readme_command_runs_as_written(command, fresh_clone, outside):
+def test_readme_command_runs_as_written(command, fresh_clone, outside, ran_before):
     kind = COMMANDS[command]
     cwd = outside if kind.outside else fresh_clone
-    ran = run_shell(runnable(command, fresh_clone), cwd)
+    key = (runnable(command, fresh_clone), cwd)
+    if key not in ran_before:
+        ran_before[key] = run_shell(key[0], cwd)
+    ran = ran_before[key]
     assert ran.returncode == 0, ran.output[-4000:]
     assert "Traceback" not in ran.output
     if "synth" in command or "app.py" in command:
