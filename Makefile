@@ -44,8 +44,12 @@ synth: install
 	CDK_OUTDIR=$(OUT) CDK_CONTEXT_JSON='{"project": "$(PROJECT)", "tf_outdir": "$(TF_OUT)"$(if $(CONTEXT),$(comma) $(CONTEXT))}' \
 		$(BIN)/python app.py
 
+# Two pytest workers (pytest-xdist), each taking whole test files so that a module's shared synth
+# is made once: a synth keeps one core busy between Python and jsii's Node process, so two workers
+# use a 2-core machine. TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 2
 test: install $(CHECKOV_VENV)/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 # The code's static checks: ruff on the whole repository (ruff.toml), mypy strict on the config,
 # topology, runtime core and contract (mypy.ini). Any finding fails.

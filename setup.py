@@ -25,6 +25,7 @@ setup(
     extras_require={
         "dev": [
             "pytest==9.2.0",
+            "pytest-xdist==3.8.0",  # `make test` runs two workers
             "syrupy==7.0.1",
             "moto[all,server]==5.2.5",  # server mode: `make local` runs moto as a local AWS endpoint
             "cfn-lint==1.58.0",
