@@ -200,16 +200,23 @@ def test_every_function_has_an_error_and_a_throttle_alarm(twin):
 # -- every alarm has an action on the twin's channel ------------------------------------------------------
 
 
+def channel_in_first_stack(synth, cloud: Provider, documents: dict[str, dict], kind: str) -> tuple[str, dict]:
+    """The cloud's first stack and its `kind` resources, after checking no other stack holds one;
+    skips the test for a twin without stacks on the cloud."""
+    ends = first_and_last(synth, cloud)
+    if not documents or ends is None:
+        pytest.skip(f"no {cloud.value} stacks in this synth")
+    home = ends[0]
+    found = {stack: of_type(document, kind) for stack, document in documents.items()}
+    assert {stack for stack, resources in found.items() if resources} == {home}
+    return home, found[home]
+
+
 def test_every_aws_alarm_notifies_the_twins_topic_from_the_first_aws_stack(twin):
     synth, _ = twin
     templates = cloudformation(synth)
-    ends = first_and_last(synth, Provider.AWS)
-    if not templates or ends is None:
-        pytest.skip("no AWS stacks in this synth")
-    home = ends[0]
-    topics = {stack: of_type(t, "AWS::SNS::Topic") for stack, t in templates.items()}
-    assert {stack for stack, found in topics.items() if found} == {home}
-    (topic_id, topic), = topics[home].items()
+    home, topics = channel_in_first_stack(synth, Provider.AWS, templates, "AWS::SNS::Topic")
+    (topic_id, topic), = topics.items()
     assert topic["Properties"]["TopicName"] == f"{synth.config.name}-alarms"
     exports = {o["Export"]["Name"]: o["Value"] for o in templates[home].get("Outputs", {}).values() if "Export" in o}
     for stack, template in templates.items():
@@ -225,14 +232,9 @@ def test_every_aws_alarm_notifies_the_twins_topic_from_the_first_aws_stack(twin)
 
 def test_every_azure_alert_notifies_the_twins_action_group(twin):
     synth, _ = twin
-    ends = first_and_last(synth, Provider.AZURE)
-    if ends is None:
-        pytest.skip("no Azure layers")
     documents = terraform(synth)
-    home = ends[0]
-    groups = {stack: of_type(d, "azurerm_monitor_action_group") for stack, d in documents.items()}
-    assert {stack for stack, found in groups.items() if found} == {home}
-    (group_id, group), = groups[home].items()
+    home, groups = channel_in_first_stack(synth, Provider.AZURE, documents, "azurerm_monitor_action_group")
+    (group_id, group), = groups.items()
     assert group["name"] == f"{synth.config.name}-alarms"
     home_group = f"/resourceGroups/{home}-rg/providers/Microsoft.Insights/actionGroups/{synth.config.name}-alarms"
     count = 0
@@ -251,14 +253,9 @@ def test_every_azure_alert_notifies_the_twins_action_group(twin):
 
 def test_every_google_alert_notifies_the_twins_channels(twin):
     synth, _ = twin
-    ends = first_and_last(synth, Provider.GOOGLE)
-    if ends is None:
-        pytest.skip("no Google layers")
     documents = terraform(synth)
-    home = ends[0]
-    channels = {stack: of_type(d, "google_monitoring_notification_channel") for stack, d in documents.items()}
-    assert {stack for stack, found in channels.items() if found} == {home}
-    pubsub = [name for name, c in channels[home].items() if c["type"] == "pubsub"]
+    home, channels = channel_in_first_stack(synth, Provider.GOOGLE, documents, "google_monitoring_notification_channel")
+    pubsub = [name for name, c in channels.items() if c["type"] == "pubsub"]
     assert len(pubsub) == 1
     count = 0
     for stack, document in documents.items():
