@@ -24,8 +24,9 @@ from collections.abc import Callable, Iterator  # noqa: E402
 
 from tests.gcp.fake_firestore import FakeFirestore  # noqa: E402
 from tests.gcp.gcp_runtime import (  # noqa: E402
-    FAST_RETRIES, HANDLER_VARIABLES, TOKEN, TOKEN_SECRET, FakePublisher, FakeSecretManager, FunctionServer, free_port,
+    FAST_RETRIES, HANDLER_VARIABLES, TOKEN, TOKEN_SECRET, FakePublisher, FakeSecretManager, FunctionServer,
 )
+from twin_ops.local.services import free_port  # noqa: E402
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ Secret Manager, Pub/Sub and ID tokens, and the GCS emulator (gcp-storage-emulato
 
 from __future__ import annotations
 
-import socket
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -78,7 +77,3 @@ class FunctionServer:
         self._server.server_close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit  # noqa: E402
 from cdk_app.config.model import Layer  # noqa: E402
 from tests.conftest import REPO  # noqa: E402
 from twin_contract.azure_names import AzureNames, function_storage_account  # noqa: E402
+from twin_ops.local.services import free_port  # noqa: E402
 
 AZURE_TWIN = "factory-floor-az"
 # The example Azure twin's Function App accounts, so the commands reach them under their own names.
@@ -41,10 +42,6 @@ AZURITE_ACCOUNTS = tuple(function_storage_account(AzureNames(AZURE_TWIN, layer.v
 AZURITE_KEY = base64.b64encode(b"twin-ops-tests-" + b"k" * 49).decode()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)

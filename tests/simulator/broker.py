@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import getpass
 import shutil
-import socket
 import ssl
 import subprocess
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
+from twin_ops.local.services import free_port, wait_for_port
 from tests.simulator.tls_material import IssuedCertificate, TestAuthority
 
 MOSQUITTO = shutil.which("mosquitto") or next(
@@ -33,29 +32,10 @@ class Broker:
     password_port: int
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_listening(port: int, process: subprocess.Popen, log: Path, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"mosquitto exited with {process.returncode}: {log.read_text()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"mosquitto did not listen on {port}: {log.read_text()[-2000:]}")
-
-
 def start_broker(folder: Path) -> tuple[Broker, subprocess.Popen]:
     authority = TestAuthority(folder)
     server = authority.issue("localhost", server=True)
-    device_port, password_port = _free_port(), _free_port()
+    device_port, password_port = free_port(), free_port()
     tls = f"cafile {authority.certificate}\ncertfile {server.certificate}\nkeyfile {server.private_key}\n"
     config = folder / "mosquitto.conf"
     config.write_text(
@@ -67,8 +47,8 @@ def start_broker(folder: Path) -> tuple[Broker, subprocess.Popen]:
     with log.open("w") as sink:  # the child keeps its own descriptor
         process = subprocess.Popen([MOSQUITTO, "-c", str(config)], stdout=sink, stderr=subprocess.STDOUT)
     try:
-        _wait_listening(device_port, process, log)
-        _wait_listening(password_port, process, log)
+        wait_for_port(device_port, process, "mosquitto", log, timeout=10)
+        wait_for_port(password_port, process, "mosquitto", log, timeout=10)
     except Exception:
         process.kill()
         raise

@@ -22,6 +22,7 @@ import pytest
 
 from runtime.azure.blob_storage import ARCHIVE, COOL, BlobContainer, shared_key
 from runtime.core.mover import build_payloads
+from twin_ops.local.services import free_port
 
 AZURITE_VERSION = "3.37.0"
 ACCOUNT = "devstoreaccount1"
@@ -31,10 +32,6 @@ RECORDS = [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{i}.000Z", "reco
            for i in range(3)]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +43,7 @@ def azurite(tmp_path_factory):
         command = ["npx", "--yes", "--package", f"azurite@{AZURITE_VERSION}", "azurite-blob"]
     else:
         pytest.skip("Azurite needs Node.js (node/npx not found on PATH)")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "AZURITE_ACCOUNTS": f"{ACCOUNT}:{KEY}"}
     process = subprocess.Popen(
         [*command, "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
