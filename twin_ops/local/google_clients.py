@@ -126,7 +126,9 @@ class WriteBatch:
         self._client._call("commit", {"writes": self._writes})
 
 
-class _Done:
+class Done:
+    """What `PublisherClient.publish` returns, already resolved: the stand-ins publish at once."""
+
     def __init__(self, value: Any) -> None:
         self._value = value
 
@@ -138,11 +140,11 @@ class Publisher:
     def __init__(self, url: str) -> None:
         self._url = url
 
-    def publish(self, topic: str, data: bytes, **attributes: str) -> _Done:
+    def publish(self, topic: str, data: bytes, **attributes: str) -> Done:
         answer = _call(self._url, "/pubsub/publish", {
             "topic": topic, "data": base64.b64encode(data).decode(), "attributes": attributes,
         })
-        return _Done(answer["messageId"])
+        return Done(answer["messageId"])
 
     def list_topic_subscriptions(self, request: dict | None = None, topic: str | None = None) -> list[str]:
         """The subscription paths attached to a topic (the pager iterates as this list does)."""

@@ -48,6 +48,7 @@ from twin_ops.local import census, dashboards
 from twin_ops.local.deployment import Endpoints, LocalDeployment
 from twin_ops.local.fleet import Message, messages, scaled_project
 from twin_ops.local.function_platform import platform_environment
+from twin_ops.local.google_clients import Done
 from twin_ops.local.hosts import FunctionHosts
 from twin_ops.local.http import LocalServer, Response
 from twin_ops.local.ledger import Ledger
@@ -390,7 +391,7 @@ class LocalRun:
                 if subscription.filter({"device_id": "\x00"}):
                     continue  # not one device's feedback subscription
                 feedback.update({device: name for device in device_ids if subscription.filter({"device_id": device})})
-            publisher = SimpleNamespace(publish=lambda topic, data, **attrs: _Done(self.platform.pubsub.publish(topic, data, attrs)))
+            publisher = SimpleNamespace(publish=lambda topic, data, **attrs: Done(self.platform.pubsub.publish(topic, data, attrs)))
             for device in device_ids:
                 subscriber = SimpleNamespace(subscribe=lambda name, callback: self._listen(name, callback))
                 links[device] = PubSubLink(topic, device, feedback.get(device), deliver, publisher=publisher, subscriber=subscriber)
@@ -711,14 +712,6 @@ def _plural(count: int, noun: str) -> str:
 def in_stack(function: SynthFunction, stack: str) -> bool:
     """The function belongs to `stack` or one of its nested stacks (not to `<stack>-feedback`)."""
     return function.stack == stack or function.stack.startswith(f"{stack}/")
-
-
-class _Done:
-    def __init__(self, value: Any) -> None:
-        self._value = value
-
-    def result(self, timeout: float | None = None) -> Any:
-        return self._value
 
 
 class Progress:
