@@ -47,12 +47,14 @@ setup(
             # The deploy extra's packages, for the simulator's broker tests and `make deploy`.
             "paho-mqtt==2.2.0",
             "azure-identity==1.27.0",
+            "cryptography==50.0.2",
         ],
         # `python -m cdk_app post-deploy|simulate`: imported lazily, never by `make synth`.
         "deploy": [
             "paho-mqtt==2.2.0",  # simulator: MQTT to AWS IoT Core and Azure IoT Hub
             "azure-identity==1.27.0",  # Azure post-deploy steps: Entra ID tokens for IoT Hub / Digital Twins REST
             "google-cloud-pubsub==2.44.0",  # simulator: Pub/Sub on Google
+            "cryptography==50.0.2",  # AWS onboarding: the twin's device CA and the devices' certificates
         ],
     },
 )

@@ -111,15 +111,30 @@ CLOUDS: dict[Provider, Cloud] = {
         simulator_link="mqtt-tls",
         post_deploy=(
             PostDeploy(
-                "aws-device-certificates", Layer.L1, "download each device's certificate and key for the simulator",
+                "aws-device-certificates", Layer.L1,
+                "make and register the twin's device CA, issue each device its certificate, deregister removed devices",
                 aws_access=(
                     AwsAccess(
-                        ("secretsmanager:GetSecretValue",), "secretsmanager", "secret:{twin}/devices/*/credentials-*",
-                        "every device's credentials secret of this twin (one per device; Secrets Manager appends a random suffix)",
+                        ("secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"), "secretsmanager",
+                        "secret:{twin}/devices/ca-*", "the twin's device CA secret (Secrets Manager appends a random suffix)",
                     ),
                     AwsAccess(
-                        ("iot:DescribeEndpoint",), "iot", "*",
-                        "iot:DescribeEndpoint has no resource-level permissions (the account's iot:Data-ATS endpoint)",
+                        ("iot:DescribeEndpoint", "iot:GetRegistrationCode", "iot:RegisterCACertificate"), "iot", "*",
+                        "these IoT actions have no resource-level permissions (the account's endpoint and registration "
+                        "code; a CA certificate's id is made by IoT Core when it is registered)",
+                    ),
+                    AwsAccess(
+                        ("iot:DescribeCACertificate", "iot:UpdateCACertificate"), "iot", "cacert/*",
+                        "the twin's CA certificate, whose id IoT Core makes at registration",
+                    ),
+                    AwsAccess(
+                        ("iot:UpdateCertificate", "iot:RegisterCertificate"), "iot", "cert/*",
+                        "certificates of removed devices are revoked; their ids are made by IoT Core",
+                    ),
+                    AwsAccess(("iot:ListThingsInThingGroup",), "iot", "thinggroup/{twin}-devices", ""),
+                    AwsAccess(
+                        ("iot:ListThingPrincipals", "iot:DetachThingPrincipal", "iot:DeleteThing"), "iot", "thing/{twin}-*",
+                        "the twin's things are named <twin>-<device> and made by provisioning",
                     ),
                 ),
             ),

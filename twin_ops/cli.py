@@ -104,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     post_deploy.add_argument("--tf-out", default="cdktf.out", help="Terraform output directory")
     post_deploy.add_argument("--terraform", default="terraform", help="terraform or tofu (reads deployed values)")
     post_deploy.add_argument("--region", help="AWS region of the twin (default: AWS_REGION, else the synth default)")
+    post_deploy.add_argument("--dry-run", action="store_true",
+                             help="list the devices the step would register and remove; change nothing")
     post_deploy.set_defaults(handler=_run_post_deploy)
 
     simulate = commands.add_parser("simulate", help="send the project's sample payloads from its devices")
@@ -199,7 +201,7 @@ def _run_plan(args: argparse.Namespace) -> int:
 def _run_post_deploy(args: argparse.Namespace) -> int:
     from twin_ops.post_deploy.cli import PostDeployRequest, expected_errors, run_post_deploy
 
-    request = PostDeployRequest(args.step, Path(args.project), Path(args.tf_out), args.terraform, args.region)
+    request = PostDeployRequest(args.step, Path(args.project), Path(args.tf_out), args.terraform, args.region, args.dry_run)
     with _reported(1, expected_errors(), label=f"error: post-deploy {args.step}"):
         run_post_deploy(request)
     return 0

@@ -18,7 +18,7 @@ from cdk_app.config.keys import check_keys
 from cdk_app.config.model import Device, Layer, Provider, Providers, TwinSettings
 
 MAX_JSON_BYTES = 1024 * 1024
-MAX_LARGE_JSON_BYTES = 16 * 1024 * 1024  # devices and hierarchy of large fleets
+MAX_LARGE_JSON_BYTES = 64 * 1024 * 1024  # devices and hierarchy of fleets of 100,000 devices
 
 
 class LoadContext:
@@ -54,6 +54,9 @@ class LoadContext:
 
     def l4(self) -> Provider | None:
         return self.providers.get(Layer.L4) if self.providers is not None else None
+
+    def l1(self) -> Provider | None:
+        return self.providers.get(Layer.L1) if self.providers is not None else None
 
     def l2(self) -> Provider:
         """Layer 2's cloud, for the checks the loader runs only once config_providers.json was usable."""

@@ -13,13 +13,14 @@ from cdk_app.config import names as naming
 from cdk_app.config.context import LoadContext, is_int, short
 from cdk_app.config.documents import JsonObject, PathParts
 from cdk_app.config.model import DATA_TYPES, ConstProperty, Device, DeviceProperty, Provider
+from twin_contract.devices import MAX_COMMON_NAME
 from twin_contract.dtdl import MAPPING_RULE, dtdl_name
 
 # Record fields every hot store writes itself (`id` is Cosmos DB's item id).
 RESERVED_PROPERTY_NAMES = ("iotDeviceId", "device_id", "timestamp", "ttl", "id")
 # Properties the generated Azure Digital Twins device model defines itself.
 DTDL_RESERVED_NAMES = ("iotDeviceId", "lastUpdate")
-MAX_DEVICES = 10_000
+MAX_DEVICES = 100_000
 MAX_PROPERTIES_PER_DEVICE = 100
 MAX_STRING_VALUE = 256  # TwinMaker string values
 MAX_DOUBLE = 1e100
@@ -38,6 +39,10 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
         ctx.add(file, (), f"at most {MAX_DEVICES:,} devices (got {len(raw):,}): split the fleet across twins")
         return ()
     max_id = naming.max_device_id_length(ctx.twin.resource_name if ctx.twin else "x" * naming.MAX_TWIN_NAME)
+    note = f"`<twin>-<id>` is an IoT thing name of at most {naming.MAX_THING_NAME}; "
+    if ctx.l1() is Provider.AWS and max_id > MAX_COMMON_NAME:
+        # The device certificate's subject common name (JITP makes the thing of it): RFC 5280's bound.
+        max_id, note = MAX_COMMON_NAME, f"the device's certificate carries its id as common name, at most {MAX_COMMON_NAME}; "
     azure_twin = ctx.l4() is Provider.AZURE
     found: list[Device] = []
     seen: dict[str, str] = {}  # folded id → id
@@ -49,8 +54,7 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
             continue
         ctx.check_keys(item, parts, file, ("id", "properties", "constProperties"))
         device_id = ctx.name(
-            file, parts + ("id",), item.get("id"), "a device id", max_id,
-            note=f"`<twin>-<id>` is an IoT thing name of at most {naming.MAX_THING_NAME}; ",
+            file, parts + ("id",), item.get("id"), "a device id", max_id, note=note,
         )
         if device_id is not None:
             key = naming.folded(device_id)

@@ -29,7 +29,9 @@ from cdk_app.config.documents import JsonObject, PathParts
 from cdk_app.config.model import ConstProperty, DeviceProperty, DtdlBundle, HierarchyComponent, HierarchyEntity, Provider
 
 MAX_COMPONENTS_PER_ENTITY = 10  # IoT TwinMaker default quota
-MAX_ENTITIES = 10_000
+MAX_ENTITIES = 1_000_000  # the loader's own bound; the services' quotas below are adjustable, so they warn
+TWINMAKER_ENTITY_QUOTA = 10_000  # IoT TwinMaker: entities per workspace (default, adjustable)
+ADT_TWIN_QUOTA = 200_000  # Azure Digital Twins: twins per instance
 NATIVE = "config_hierarchy.json"
 AWS_TREE = "twin_hierarchy/aws_hierarchy.json"
 AZURE_DTDL = "twin_hierarchy/azure_hierarchy.json"
@@ -183,6 +185,12 @@ def tree_file(ctx: LoadContext, file: str, raw: Any) -> tuple[HierarchyEntity, .
     result = tuple(e for i, node in enumerate(raw) if (e := entity(node, (i,))) is not None)
     if count[0] > MAX_ENTITIES:
         ctx.add(file, (), f"at most {MAX_ENTITIES:,} entities (got {count[0]:,})")
+    elif ctx.l4() is Provider.AWS and count[0] > TWINMAKER_ENTITY_QUOTA:
+        ctx.warn(file, (), f"{count[0]:,} entities exceed IoT TwinMaker's default quota of {TWINMAKER_ENTITY_QUOTA:,} "
+                 "entities per workspace: raise 'Entities per workspace' in Service Quotas before deploying")
+    elif ctx.l4() is Provider.AZURE and count[0] + len(ctx.devices) > ADT_TWIN_QUOTA:
+        ctx.warn(file, (), f"{count[0] + len(ctx.devices):,} twins (entities and devices) exceed Azure Digital Twins' "
+                 f"quota of {ADT_TWIN_QUOTA:,} twins per instance: ask Azure support to raise it before deploying")
     return result
 
 

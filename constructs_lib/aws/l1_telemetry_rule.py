@@ -1,6 +1,6 @@
 """One IoT topic rule for the whole fleet: every device's telemetry → the dispatcher.
 
-Devices may publish only on their own topic (see l1_device_identity), so the rule takes the device
+Devices may publish only on their own topic (see l1_device_fleet), so the rule takes the device
 id from the topic (`topic(3)`), not from the body. Messages the rule cannot deliver go to an
 encrypted queue instead of being dropped.
 """

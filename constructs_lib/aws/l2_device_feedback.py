@@ -1,7 +1,7 @@
 """Feedback to devices: delivers an event's message through L1's device service.
 
 With L1 on AWS the function publishes on the device's own feedback topic (devices may subscribe
-only to theirs, l1_device_identity) and may publish only to the twin's feedback topics. With L1
+only to theirs, l1_device_fleet) and may publish only to the twin's feedback topics. With L1
 on another cloud it sends over the L2 → L1 feedback bridge instead (`bridge` links it) and has no
 IoT permission at all.
 """

@@ -77,3 +77,21 @@ def policy_statements_of(template: dict, function_id: str) -> list[dict]:
         if {"Ref": role} in resource["Properties"]["Roles"]
         for statement in resource["Properties"]["PolicyDocument"]["Statement"]
     ]
+
+
+def resolve(node, account: str = "123456789012"):
+    """A template value with the pseudo parameters filled in (account, partition, region)."""
+    if isinstance(node, dict):
+        if "Fn::Join" in node:
+            separator, parts = node["Fn::Join"]
+            return separator.join(resolve(part, account) for part in parts)
+        if node == {"Ref": "AWS::AccountId"}:
+            return account
+        if node == {"Ref": "AWS::Partition"}:
+            return "aws"
+        if node == {"Ref": "AWS::Region"}:
+            return "eu-central-1"
+        return {key: resolve(value, account) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve(value, account) for value in node]
+    return node

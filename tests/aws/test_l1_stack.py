@@ -1,4 +1,5 @@
-"""The AWS L1 ingestion stack: device identities, the telemetry rule, dispatcher and connector."""
+"""The AWS L1 ingestion stack: the device fleet (policy, provisioning, CA secret), the telemetry rule,
+dispatcher and connector."""
 
 from __future__ import annotations
 
@@ -8,15 +9,13 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from cdk_app.config.model import Layer
-from constructs_lib.aws.l1_device_fleet import MAX_DEVICES_PER_SHARD, assign_shards
 from tests.aws import (
     L2_ON_AZURE,
-    LARGE_FLEET_REMOTE_HOT,
     TWIN,
     cfn_lint_errors,
     functions_by_name,
-    large_fleet_devices,
     policy_statements_of,
+    resolve,
     resources_of_type,
     unacknowledged_nag_findings,
 )
@@ -34,136 +33,76 @@ def l2_on_azure(synth_project):
     return synth_project(L2_ON_AZURE, **WITHOUT_EVENTS)
 
 
-@pytest.fixture(scope="module")
-def large_fleet(synth_project):
-    return synth_project(LARGE_FLEET_REMOTE_HOT, config_iot_devices=large_fleet_devices())
-
-
-def shard_templates(synthesized) -> list[dict]:
-    stack = synthesized.aws_stacks[Layer.L1]
-    return [json.loads((synthesized.outdir / shard.template_file).read_text()) for shard in stack.devices.shards]
-
-
-def all_l1_templates(synthesized) -> list[dict]:
-    return [synthesized.template(L1), *shard_templates(synthesized)]
-
-
 # --- snapshot ----------------------------------------------------------------------------------
 
 
 def test_l1_snapshot(example, snapshot):
-    assert {"stack": example.template(L1), "shards": shard_templates(example)} == snapshot(matcher=asset_hash_matcher)
+    assert example.template(L1) == snapshot(matcher=asset_hash_matcher)
 
 
-# --- device identities ---------------------------------------------------------------------------
+# --- the device fleet: the same resources for any number of devices ---------------------------------
 
 
-def test_device_policy_allows_only_the_devices_own_client_and_topics(example):
-    policies = [
-        resource["Properties"]
-        for template in shard_templates(example)
-        for resource in resources_of_type(template, "AWS::IoT::Policy").values()
+def test_the_fleet_is_one_policy_one_group_one_provisioning_template_and_the_ca_secret(example):
+    template = example.template(L1)
+    types = [resource["Type"] for resource in template["Resources"].values()]
+    for kind in ("AWS::IoT::Policy", "AWS::IoT::ThingGroup", "AWS::IoT::ProvisioningTemplate", "AWS::SecretsManager::Secret"):
+        assert types.count(kind) == 1, kind
+    # No device is a resource: no thing, certificate, attachment, custom resource or nested stack.
+    for kind in ("AWS::IoT::Thing", "AWS::IoT::Certificate", "AWS::IoT::ThingPrincipalAttachment",
+                 "AWS::IoT::PolicyPrincipalAttachment", "AWS::CloudFormation::Stack"):
+        assert kind not in types, kind
+    assert not [t for t in types if t.startswith("Custom::")]
+    assert not any(device.id in json.dumps(template) for device in example.config.devices)
+    (group,) = resources_of_type(template, "AWS::IoT::ThingGroup").values()
+    assert group["Properties"]["ThingGroupName"] == f"{TWIN}-devices"
+
+
+def test_devices_are_provisioned_just_in_time_into_the_group_with_the_fleet_policy(example):
+    template = Template.from_json(example.template(L1))
+    (provisioning,) = template.find_resources("AWS::IoT::ProvisioningTemplate").values()
+    properties = provisioning["Properties"]
+    assert (properties["TemplateName"], properties["TemplateType"], properties["Enabled"]) == (f"{TWIN}-jitp", "JITP", True)
+    body = json.loads(properties["TemplateBody"])
+    assert set(body["Parameters"]) == {"AWS::IoT::Certificate::CommonName", "AWS::IoT::Certificate::Id"}
+    resources = body["Resources"]
+    common_name = {"Ref": "AWS::IoT::Certificate::CommonName"}
+    assert resources["thing"]["Properties"] == {
+        "ThingName": {"Fn::Join": ["", [f"{TWIN}-", common_name]]},
+        "AttributePayload": {"device_id": common_name},
+        "ThingGroups": [f"{TWIN}-devices"],
+    }
+    assert resources["certificate"]["Properties"] == {"CertificateId": {"Ref": "AWS::IoT::Certificate::Id"}, "Status": "ACTIVE"}
+    assert resources["policy"]["Properties"] == {"PolicyName": f"{TWIN}-devices"}
+    role = properties["ProvisioningRoleArn"]["Fn::GetAtt"][0]
+    template.has_resource_properties("AWS::IAM::Role", {
+        "RoleName": f"{TWIN}-device-provisioning",
+        "AssumeRolePolicyDocument": {"Statement": [Match.object_like({"Principal": {"Service": "iot.amazonaws.com"}})]},
+    })
+    granted = [
+        statement
+        for policy in resources_of_type(example.template(L1), "AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
-    assert sorted(p["PolicyName"] for p in policies) == sorted(f"{TWIN}-{d.id}" for d in example.config.devices)
-    for policy in policies:
-        device = policy["PolicyName"].removeprefix(f"{TWIN}-")
-        granted = {
-            statement["Action"]: statement["Resource"]["Fn::Join"][1][-1]
-            for statement in policy["PolicyDocument"]["Statement"]
-        }
-        assert granted == {
-            "iot:Connect": f":client/{TWIN}-{device}",
-            "iot:Publish": f":topic/dt/{TWIN}/{device}/telemetry",
-            "iot:Subscribe": f":topicfilter/dt/{TWIN}/{device}/feedback",
-            "iot:Receive": f":topic/dt/{TWIN}/{device}/feedback",
-        }
-        assert all(s["Effect"] == "Allow" for s in policy["PolicyDocument"]["Statement"])
+    resources_named = json.dumps(resolve([s["Resource"] for s in granted]))
+    assert f"thing/{TWIN}-*" in resources_named and f"policy/{TWIN}-devices" in resources_named
+    assert f"thinggroup/{TWIN}-devices" in resources_named and '"*"' not in resources_named
 
 
-def test_each_device_has_a_thing_and_a_certificate_attached_to_thing_and_policy(example):
-    # Every shard's resources in one template: each device sits in the shard its id hashes to.
-    merged = {"Resources": {k: v for shard in shard_templates(example) for k, v in shard["Resources"].items()}}
-    template = Template.from_json(merged)
-    for device in example.config.devices:
-        template.has_resource_properties("AWS::IoT::Thing", {"ThingName": f"{TWIN}-{device.id}"})
-        template.has_resource_properties(
-            "Custom::DeviceCertificate",
-            {"DeviceId": device.id, "SecretName": f"{TWIN}/devices/{device.id}/credentials"},
-        )
-    certificate_arn = {"Fn::GetAtt": [Match.any_value(), "CertificateArn"]}
-    template.resource_count_is("AWS::IoT::ThingPrincipalAttachment", len(example.config.devices))
-    template.all_resources_properties("AWS::IoT::ThingPrincipalAttachment", {"Principal": certificate_arn})
-    template.all_resources_properties("AWS::IoT::PolicyPrincipalAttachment", {"Principal": certificate_arn})
+def test_the_ca_secret_is_made_without_a_value_of_ours(example):
+    (secret,) = resources_of_type(example.template(L1), "AWS::SecretsManager::Secret").values()
+    assert secret["Properties"]["Name"] == f"{TWIN}/devices/ca"
+    assert "SecretString" not in secret["Properties"]  # a generated throwaway value the onboarding step replaces
 
 
-@pytest.mark.parametrize("variant", ["example", "l2_on_azure", "large_fleet"])
+@pytest.mark.parametrize("variant", ["example", "l2_on_azure"])
 def test_no_private_key_in_any_template_or_output(request, variant):
     synthesized = request.getfixturevalue(variant)
     for stack in synthesized.assembly.stacks:
         text = json.dumps(stack.template)
         assert not any(marker in text for marker in KEY_MARKERS), stack.stack_name
-    for template in shard_templates(synthesized):
-        assert not any(marker in json.dumps(template) for marker in KEY_MARKERS)
-        # A certificate resource yields only its ARN, and no template outputs anything of it.
-        certificates = resources_of_type(template, "Custom::DeviceCertificate")
-        read = {tuple(getatt) for getatt in _getatts(template["Resources"]) if getatt[0] in certificates}
-        assert {attribute for _, attribute in read} == {"CertificateArn"}
-        assert "Outputs" not in template
     assert "Outputs" not in synthesized.template(L1)
-
-
-def _getatts(node):
-    if isinstance(node, dict):
-        if "Fn::GetAtt" in node:
-            yield node["Fn::GetAtt"]
-        for value in node.values():
-            yield from _getatts(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _getatts(value)
-
-
-def test_certificates_come_from_one_shared_provider(large_fleet):
-    parent = large_fleet.template(L1)
-    assert [name for name in functions_by_name(parent) if "certificate" in name] == [f"{TWIN}-device-certificates"]
-    shards = shard_templates(large_fleet)
-    for template in shards:
-        assert resources_of_type(template, "AWS::Lambda::Function") == {}
-        (parameter,) = template["Parameters"]
-        for certificate in resources_of_type(template, "Custom::DeviceCertificate").values():
-            assert certificate["Properties"]["ServiceToken"] == {"Ref": parameter}
-
-
-def test_devices_are_sharded_below_the_resource_limit(large_fleet):
-    shards = shard_templates(large_fleet)
-    assert len(shards) > 1
-    things = [
-        thing["Properties"]["ThingName"]
-        for template in shards
-        for thing in resources_of_type(template, "AWS::IoT::Thing").values()
-    ]
-    assert sorted(things) == sorted(f"{TWIN}-{d.id}" for d in large_fleet.config.devices)
-    assert all(len(template["Resources"]) < 500 for template in shards)
-    assert len(large_fleet.template(L1)["Resources"]) < 500
-
-
-@pytest.mark.parametrize("fleet", [3, 120, 127, 128, 1000, 4999])
-def test_shard_assignment_is_stable_when_a_device_is_added(fleet):
-    devices = tuple(f"device-{n}" for n in range(fleet))
-    before = assign_shards(devices)
-    after = assign_shards((*devices, "device-new"))
-    moved = [d for slot, ids in before.items() for d in ids if d not in after.get(slot, ())]
-    assert moved == []  # no existing device changes shard, at any fleet size
-
-
-def test_five_thousand_devices_fit_the_shards():
-    shards = assign_shards(tuple(f"d{n}" for n in range(5000)))
-    assert max(len(ids) for ids in shards.values()) <= MAX_DEVICES_PER_SHARD
-
-
-def test_an_overfull_fleet_is_refused_with_a_clear_error():
-    with pytest.raises(ValueError, match="overfill device shard"):
-        assign_shards(tuple(f"d{n}" for n in range(20_000)))
 
 
 # --- telemetry rule and dispatcher --------------------------------------------------------------------
@@ -228,7 +167,7 @@ def test_dispatcher_invokes_only_the_l2_processor_when_l2_on_aws(example):
 def test_l1_functions_have_failure_destinations(request, variant):
     template = Template.from_json(request.getfixturevalue(variant).template(L1))
     functions = functions_by_name(template.to_json())
-    twin_functions = [f for name, f in functions.items() if name != f"{TWIN}-device-certificates"]
+    twin_functions = list(functions.values())
     configs = template.find_resources("AWS::Lambda::EventInvokeConfig")
     assert len(configs) == len(twin_functions)
     for config in configs.values():
@@ -283,13 +222,14 @@ def test_no_token_in_l1_templates_or_environment(l2_on_azure):
             assert "TOKEN" not in name or name.endswith("_TOKEN_SECRET"), name
             if name.endswith("_TOKEN_SECRET"):
                 assert value == f"{TWIN}/inter-cloud/{CONNECTION_ID}/token"
-    assert not resources_of_type(template, "AWS::SecretsManager::Secret")  # the receiver owns the token
+    secrets = [r["Properties"]["Name"] for r in resources_of_type(template, "AWS::SecretsManager::Secret").values()]
+    assert secrets == [f"{TWIN}/devices/ca"]  # the device CA only: the receiver owns the token
 
 
 # --- cdk-nag and cfn-lint ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("variant", ["example", "l2_on_azure", "large_fleet"])
+@pytest.mark.parametrize("variant", ["example", "l2_on_azure"])
 def test_l1_has_no_unacknowledged_nag_findings(request, variant):
     assert unacknowledged_nag_findings(request.getfixturevalue(variant).aws_stacks[Layer.L1]) == []
 
@@ -297,46 +237,4 @@ def test_l1_has_no_unacknowledged_nag_findings(request, variant):
 @pytest.mark.parametrize("variant", ["example", "l2_on_azure"])
 def test_l1_templates_pass_cfn_lint(request, variant):
     synthesized = request.getfixturevalue(variant)
-    templates = [synthesized.template(L1), shard_templates(synthesized)[0]]
-    assert [error for template in templates for error in cfn_lint_errors(template)] == []
-
-
-# --- the certificate custom resource's handler (moto) ------------------------------------------------------
-
-
-@pytest.fixture
-def certificate_handler(monkeypatch):
-    import importlib
-
-    from moto import mock_aws
-
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(variable, "testing")
-    with mock_aws():
-        handler = importlib.import_module("constructs_lib.aws.l1_device_certificates_handler.index")
-        yield importlib.reload(handler)  # boto3 clients made inside the mock
-
-
-def test_certificate_handler_keeps_the_key_in_secrets_manager_only(certificate_handler):
-    props = {"DeviceId": "press-01", "SecretName": f"{TWIN}/devices/press-01/credentials", "Tags": {"a": "b"}}
-    created = certificate_handler.handler({"RequestType": "Create", "ResourceProperties": props}, None)
-    assert not any(marker in json.dumps(created) for marker in KEY_MARKERS)
-    certificate_id = created["Data"]["CertificateId"]
-    assert created["PhysicalResourceId"] == created["Data"]["CertificateArn"]
-    stored = json.loads(certificate_handler.secrets.get_secret_value(SecretId=props["SecretName"])["SecretString"])
-    assert "PRIVATE KEY" in stored["private_key"] and stored["certificate_arn"] == created["PhysicalResourceId"]
-    described = certificate_handler.iot.describe_certificate(certificateId=certificate_id)
-    assert described["certificateDescription"]["status"] == "ACTIVE"
-
-    physical_id = created["PhysicalResourceId"]
-    unchanged = {"RequestType": "Update", "PhysicalResourceId": physical_id}
-    unchanged |= {"ResourceProperties": props, "OldResourceProperties": props}
-    assert certificate_handler.handler(unchanged, None)["PhysicalResourceId"] == physical_id
-
-    deleted = {"RequestType": "Delete", "PhysicalResourceId": physical_id, "ResourceProperties": props}
-    certificate_handler.handler(deleted, None)
-    assert certificate_handler.iot.list_certificates()["certificates"] == []
-    with pytest.raises(certificate_handler.secrets.exceptions.ResourceNotFoundException):
-        certificate_handler.secrets.get_secret_value(SecretId=props["SecretName"])
-    certificate_handler.handler(deleted, None)  # deleting again (e.g. after a failed create) is harmless
+    assert cfn_lint_errors(synthesized.template(L1)) == []

@@ -32,7 +32,7 @@ EXPECTED = {
     f"{T}-l4": set(),
     f"{T}-l2": functions("processor", "persister", "event-checker", "feedback", *ACTIONS)
     | queues(*(f"{role}-failed" for role in ("processor", "persister", "event-checker", "feedback", *ACTIONS))),
-    f"{T}-l1": functions("dispatcher", "device-certificates")
+    f"{T}-l1": functions("dispatcher")
     | queues("dispatcher-failed", "telemetry-rejected")
     | {f"{T}-iot-rule-errors"},
     f"{T}-l5": set(),

@@ -28,7 +28,7 @@ SUBPROCESS = [
     "link-action-folder-to-etc",
     "null-config_iot_devices",
     "nested-5000-devices",
-    "id-of-50-mb",
+    "id-of-65-mb",
     "unknown-key-Mode",
     "logic-app-definition-is-text",
     "condition-double-nan",

@@ -364,11 +364,26 @@ def _topic_rule(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> d
     return {"Ref": p.get("RuleName", r.resource_id)}
 
 
-def _iot_thing(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
-    """A device's thing: the feedback function asks IoT Core whether the device exists."""
-    name = _cfn_name(d, r, p, "ThingName")
-    d.aws("iot").create_thing(thingName=name)
-    return {"Ref": name, "Arn": f"arn:aws:iot:{d.endpoints.region}:{ACCOUNT}:thing/{name}"}
+def _iot_policy(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    """The fleet's policy: provisioning attaches it to each device's certificate by name."""
+    name = _cfn_name(d, r, p, "PolicyName")
+    document = d.value(r.stack, p["PolicyDocument"])
+    d.aws("iot").create_policy(policyName=name, policyDocument=json.dumps(document))
+    d.platform.iot_policies[name] = document
+    return {"Ref": name, "Arn": f"arn:aws:iot:{d.endpoints.region}:{ACCOUNT}:policy/{name}"}
+
+
+def _iot_thing_group(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    name = _cfn_name(d, r, p, "ThingGroupName")
+    arn = d.aws("iot").create_thing_group(thingGroupName=name)["thingGroupArn"]
+    return {"Ref": name, "Arn": arn}
+
+
+def _iot_provisioning_template(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    """A JITP template: the IoT Core stand-in runs it when a device first connects (standins/jitp.py)."""
+    name = _cfn_name(d, r, p, "TemplateName")
+    d.platform.provisioning_templates[name] = json.loads(d.value(r.stack, p["TemplateBody"]))
+    return {"Ref": name, "TemplateArn": f"arn:aws:iot:{d.endpoints.region}:{ACCOUNT}:provisioningtemplate/{name}"}
 
 
 def _grafana_workspace(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
@@ -417,7 +432,9 @@ CFN_PROVISIONERS: dict[str, Callable[[LocalDeployment, LocalResource, Mapping[st
     "AWS::SSM::Parameter": _ssm_parameter,
     "AWS::StepFunctions::StateMachine": _state_machine,
     "AWS::IoT::TopicRule": _topic_rule,
-    "AWS::IoT::Thing": _iot_thing,
+    "AWS::IoT::Policy": _iot_policy,
+    "AWS::IoT::ThingGroup": _iot_thing_group,
+    "AWS::IoT::ProvisioningTemplate": _iot_provisioning_template,
     "AWS::Grafana::Workspace": _grafana_workspace,
     "AWS::IoTTwinMaker::Workspace": _twinmaker_workspace,
     "AWS::IoTTwinMaker::ComponentType": _twinmaker_component_type,

@@ -235,7 +235,8 @@ class LocalRun:
                 self.endpoints.host_ports[function.label] = listener.getsockname()[1]
 
         ledger = self.ledger
-        platform = SimpleNamespace(servers=servers, azure_url=servers.azure.url, twinmaker_types={})
+        platform = SimpleNamespace(servers=servers, azure_url=servers.azure.url, twinmaker_types={},
+                                   iot_policies={}, provisioning_templates={})
         deployment_ref: list[LocalDeployment] = []
         platform.lambdas = aws_standins.LambdaService(ledger, lambda: deployment_ref[0].aws("sqs"), region, "123456789012")
         platform.iot = aws_standins.IotCore(platform.lambdas, ledger)
@@ -275,6 +276,37 @@ class LocalRun:
         self.deployment.deploy()
         # The post-deploy step registers the project's devices in IoT Hub (azure-device-identities).
         self.platform.iot_hub.devices = {device.id for device in self.config.devices}
+        if self.topology.cloud(Layer.L1) is Provider.AWS:
+            self._onboard_aws_devices()
+
+    def _onboard_aws_devices(self) -> None:
+        """The aws-device-certificates step against moto (the twin's CA, a certificate per device),
+        then each device's first connection, which IoT Core answers by provisioning it (JITP)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from twin_ops.local.standins import jitp
+        from twin_ops.post_deploy.aws_device_certificates import CERTIFICATE_FILE, onboard_devices
+        from twin_ops.post_deploy.device_ca import DeviceCa
+        from twin_ops.simulator.config import auth_dir
+        from twin_contract.devices import ca_secret_name
+
+        secrets, iot = self.deployment.aws("secretsmanager"), self.deployment.aws("iot")
+        onboarding = self.workdir / "onboarding"
+        device_ids = sorted(device.id for device in self.config.devices)
+        onboard_devices(onboarding, self.config.name, device_ids, secrets, iot)
+        ca = DeviceCa.from_json(json.loads(secrets.get_secret_value(SecretId=ca_secret_name(self.config.name))["SecretString"]))
+        assert ca is not None
+        templates = self.platform.provisioning_templates
+
+        def first_connection(device: str) -> None:
+            pem = (auth_dir(onboarding) / device / CERTIFICATE_FILE).read_text(encoding="utf-8")
+            try:
+                jitp.connect(iot, pem, templates, [ca.certificate_pem])
+            except jitp.ProvisioningRefused:
+                jitp.connect(iot, pem, templates, [ca.certificate_pem])  # IoT Core refuses the first attempt
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(first_connection, device_ids))
 
     def _environment(self, function: SynthFunction) -> dict[str, str]:
         name = str(function.resolve(function.name, self.deployment.resolve))

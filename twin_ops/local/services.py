@@ -121,6 +121,13 @@ def _on_free_ports(start: Callable[[], T], attempts: int = 3) -> T:
     raise AssertionError("unreachable")
 
 
+# moto's server with IoT certificate ids as IoT Core makes them (the SHA-256 of the DER), which the
+# JITP stand-in looks certificates up by (twin_ops/local/standins/jitp.py).
+MOTO_SERVER = (
+    "import sys; from moto.core.config import default_user_config; "
+    "default_user_config['iot']['use_valid_cert'] = True; from moto.server import main; main(sys.argv[1:])"
+)
+
 @dataclass
 class Process:
     name: str
@@ -183,7 +190,7 @@ class Services:
 
     def _moto(self) -> str:
         port = free_port()
-        process = self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)])
+        process = self._spawn("moto", [sys.executable, "-c", MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)])
         self._wait(port, process, "moto server")
         return f"http://127.0.0.1:{port}"
 

@@ -25,6 +25,7 @@ class PostDeployRequest:
     tf_outdir: Path = Path("cdktf.out")
     terraform: str = "terraform"
     region: str | None = None  # AWS; default AWS_REGION, else the synth default
+    dry_run: bool = False  # list what the step would register and remove; change nothing
 
 
 def run_post_deploy(request: PostDeployRequest, echo: Callable[[str], None] = print) -> None:
@@ -62,18 +63,17 @@ def _stack_dir(request: PostDeployRequest, topology: Topology, layer: Layer) -> 
 def _aws_device_certificates(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
     import boto3
 
-    from twin_ops.post_deploy.aws_device_certificates import download_device_certificates
+    from twin_ops.post_deploy.aws_device_certificates import onboard_devices
 
     region = request.region or os.environ.get("AWS_REGION") or _synth_default_region()
     session = boto3.Session(region_name=region)
-    result = download_device_certificates(
+    result = onboard_devices(
         request.project, config.name, [d.id for d in config.devices],
-        session.client("secretsmanager"), session.client("iot"),
+        session.client("secretsmanager"), session.client("iot"), dry_run=request.dry_run,
     )
-    return (
-        f"{len(config.devices)} device certificates in {auth_dir(request.project)} "
-        f"({len(result.updated)} written), endpoint {result.config.mqtt.host}"
-    )
+    if result.failed:
+        raise PostDeployError(result.summary(auth_dir(request.project)))
+    return result.summary(auth_dir(request.project))
 
 
 def _synth_default_region() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,10 +34,17 @@ class MqttSession:
     username: str | None = None  # SAS authentication (Azure)
     password: str | None = None
     feedback_text: Callable[[bytes], str] = lambda payload: payload.decode("utf-8", "replace")
+    # Seconds to wait before each further attempt when the broker refuses or drops a connection:
+    # AWS IoT Core provisions a device on its first connection (JITP) and fails that attempt.
+    reconnect_waits: tuple[float, ...] = ()
 
 
 class MqttLinkError(SimulatorError):
     pass
+
+
+class MqttLinkRefused(MqttLinkError):
+    """The broker refused or dropped the connection (worth another attempt where the session says so)."""
 
 
 def _paho():
@@ -51,8 +59,19 @@ class MqttLink:
     """Connected and subscribed on construction; `deliver(device_id, text)` gets each feedback."""
 
     def __init__(self, session: MqttSession, deliver: Callable[[str, str], None], timeout: float = 10.0) -> None:
-        mqtt = _paho()
         self._session, self._deliver, self._timeout = session, deliver, timeout
+        for wait in (*session.reconnect_waits, None):
+            try:
+                self._open()
+                return
+            except MqttLinkRefused:
+                if wait is None:
+                    raise
+                time.sleep(wait)
+
+    def _open(self) -> None:
+        mqtt = _paho()
+        session = self._session
         self._connected, self._subscribed = threading.Event(), threading.Event()
         self._refusal: str | None = None
         self._suback: list[int] = []
@@ -77,12 +96,12 @@ class MqttLink:
         try:
             client.connect(session.host, session.port, keepalive=MQTT_KEEPALIVE_SECONDS)
         except OSError as error:  # refused, unreachable, TLS handshake failed
-            raise MqttLinkError(f"{session.client_id}: cannot connect to {session.host}:{session.port}: {error}") from error
+            raise MqttLinkRefused(f"{session.client_id}: cannot connect to {session.host}:{session.port}: {error}") from error
         client.loop_start()
         try:
             self._await(self._connected, "CONNACK")
             if self._refusal is not None:
-                raise MqttLinkError(f"{session.client_id}: {session.host} refused the connection: {self._refusal}")
+                raise MqttLinkRefused(f"{session.client_id}: {session.host} refused the connection: {self._refusal}")
             client.subscribe(session.feedback_topic, qos=1)
             self._await(self._subscribed, "SUBACK")
             if not self._suback or any(code >= SUBACK_FAILURE for code in self._suback):

@@ -1,7 +1,7 @@
 """Each MQTT cloud's device contract, as an MqttSession for one device.
 
 AWS IoT Core: client id `<twin>-<device>` (the thing name), X.509 client certificate,
-`dt/<twin>/<device>/telemetry` and `.../feedback` (the topics the device's IoT policy allows, constructs_lib/aws/l1_device_identity).
+`dt/<twin>/<device>/telemetry` and `.../feedback` (the topics the fleet policy allows each device, constructs_lib/aws/l1_device_fleet).
 Azure IoT Hub (MQTT directly, no azure-iot-device: its 2.x line pins paho-mqtt < 2): username
 `<hub>/<device>/?api-version=…`, a SAS token as password, telemetry on `devices/<id>/messages/events/`
 with content type and encoding in the topic's property bag (else Event Grid delivers the body
@@ -25,6 +25,10 @@ IOT_HUB_DESIRED_PATCHES = "$iothub/twin/PATCH/properties/desired/#"
 SAS_LIFETIME_SECONDS = 3600
 
 
+# A device's first connection provisions it (JITP) and is dropped; IoT Core needs a moment before the next.
+JITP_RECONNECT_WAITS = (2.0, 5.0, 10.0)
+
+
 def aws_session(config: SimulatorConfig, device: DeviceCredentials, auth_dir: Path) -> MqttSession:
     broker = config.mqtt
     return MqttSession(
@@ -37,6 +41,7 @@ def aws_session(config: SimulatorConfig, device: DeviceCredentials, auth_dir: Pa
         ca_file=_optional(auth_dir, broker.ca_file),
         certificate=str(auth_dir / device.certificate),
         private_key=str(auth_dir / device.private_key),
+        reconnect_waits=JITP_RECONNECT_WAITS,
     )
 
 

@@ -1,4 +1,4 @@
-"""L1 ingestion on AWS: device identities, the fleet's telemetry rule and the dispatcher.
+"""L1 ingestion on AWS: the device fleet (policy, provisioning, CA secret), the telemetry rule and the dispatcher.
 
 The dispatcher invokes the L2 processor directly when L2 is on AWS; otherwise it hands records to
 the Connector, which sends them over the L1→L2 bridge to the other cloud's Ingestion.
@@ -24,8 +24,8 @@ class L1Stack(AwsLayerStack):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        ctx, config = self.ctx, self.ctx.config
-        self.devices = DeviceFleet(self, "Devices", DeviceFleetProps(ctx.twin, tuple(d.id for d in config.devices), ctx.debug))
+        ctx = self.ctx
+        self.devices = DeviceFleet(self, "Devices", DeviceFleetProps(ctx.twin, ctx.debug))
         bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)
         self.connector = self._connector(bridge) if bridge else None
         target = self.connector or ctx.upstream.require(Layer.L2, AwsProcessingOutputs, ctx.stack_name).processor
