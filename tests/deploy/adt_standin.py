@@ -41,7 +41,7 @@ class DigitalTwinsStandIn:
     relationships: dict = field(default_factory=dict)  # (source, id) → body
     patches: list = field(default_factory=list)
     model_requests: list = field(default_factory=list)  # ids per accepted model request
-    refusals: list = field(default_factory=list)  # (status, code, reason)
+    refusals: list = field(default_factory=list)  # (status, code, reason) of refused writes
 
     # --- the transport ---------------------------------------------------------------------------
 
@@ -58,7 +58,7 @@ class DigitalTwinsStandIn:
             twin_id = segments[1]
             if method == "GET":
                 twin = self.twins.get(twin_id)
-                return (200, {}, json.dumps(twin).encode()) if twin else self._refuse(404, "DigitalTwinNotFound", twin_id)
+                return (200, {}, json.dumps(twin).encode()) if twin else (404, {"x-ms-error-code": "DigitalTwinNotFound"}, b"")
             if method == "PUT":
                 return self._add_twin(twin_id, payload, headers)
             if method == "PATCH":
