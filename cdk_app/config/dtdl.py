@@ -38,9 +38,9 @@ TWIN_KEYS = ("$dtId", "$metadata", "$etag")
 RELATIONSHIP_KEYS = ("$dtId", "$sourceId", "$targetId", "$relationshipName", "$relationshipId", "$etag")
 # Device dataType → the schema kinds (object model) that hold its values.
 COMPATIBLE = {
-    "DOUBLE": {"Double", "Float", "Decimal"},
-    "INTEGER": {"Integer", "Long", "Double", "Float", "Decimal"},
-    "LONG": {"Long", "Double", "Decimal"},
+    "DOUBLE": {"Double", "Float"},
+    "INTEGER": {"Integer", "Long", "Double", "Float"},
+    "LONG": {"Long", "Double"},
     "BOOLEAN": {"Boolean"},
     "STRING": {"String"},
 }

@@ -1,6 +1,6 @@
 // The official DTDL parser (Microsoft's .NET DTDLParser compiled to WebAssembly, npm
-// @digicatapult/dtdl-parser) over one array of DTDL models: stdin is the array as JSON, the last line
-// of stdout one JSON result (docs/design.md §3a):
+// @digicatapult/dtdl-parser) over arrays of DTDL models: stdin is a JSON array of the models arrays'
+// JSON texts, the last line of stdout a JSON array of one result each (docs/design.md §3a):
 //   {"ok": true, "version": ..., "model": {entity id: entity}}            the parsed object model
 //   {"ok": false, "kind": "Parsing", "errors": [{PrimaryID, Property, Cause, Action, ...}]}
 //   {"ok": false, "kind": "Resolution", "undefined": [dtmi, ...]}       referenced, defined nowhere
@@ -31,19 +31,21 @@ const modelingError = (error) => {
   return { ok: false, kind: 'Internal', message: String(error && error.message ? error.message : error) }
 }
 
-try {
-  const text = await readStdin()
-  const parser = await getInterop()
+const parseOne = (parser, text) => {
   let parsed
   try {
     parsed = JSON.parse(parser.parse(text))
   } catch (error) {
-    finish(modelingError(error))
+    return modelingError(error)
   }
-  if (parsed !== undefined) {
-    for (const entity of Object.values(parsed)) for (const key of DROPPED) delete entity[key]
-    finish({ ok: true, version: parser.parserVersion(), model: parsed })
-  }
+  for (const entity of Object.values(parsed)) for (const key of DROPPED) delete entity[key]
+  return { ok: true, version: parser.parserVersion(), model: parsed }
+}
+
+try {
+  const texts = JSON.parse(await readStdin())
+  const parser = await getInterop()
+  finish(texts.map((text) => parseOne(parser, text)))
 } catch (error) {
   finish({ ok: false, kind: 'Internal', message: String(error && error.message ? error.message : error) })
 }

@@ -11,8 +11,8 @@ extended or used as a component or schema) is refused as the parser's resolution
 upload to Azure Digital Twins needs it. Relationship targets may name Interfaces outside the file,
 as DTDL allows: the parser does not resolve them.
 
-Results are memoised per models text for the life of the process (the tests load one fixture many
-times; a synth loads it once).
+Results are memoised per models text for the life of the process (a synth loads its bundle once;
+the tests load one fixture many times, and `prepare` parses many model sets in one Node process).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import json
 import re
 import shutil
 import subprocess
-from functools import lru_cache
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ from cdk_app.config.dtdl_object_model import ObjectModel
 
 SCRIPT = Path(__file__).with_name("dtdl_parser.mjs")
 TIMEOUT_SECONDS = 300
+CACHED_RESULTS = 64
+_results: OrderedDict[str, dict[str, Any]] = OrderedDict()
 SOURCE = "DTDL parser"
 _QUOTED = re.compile(r"'([^']+)'")
 
@@ -42,7 +44,7 @@ class ParserUnavailable(Exception):
 def check(ctx: LoadContext, file: str, models: list[Any]) -> ObjectModel | None:
     """The parser's object model of `models`, or None after reporting why it refused them."""
     try:
-        result = run(json.dumps(models, ensure_ascii=False, separators=(",", ":")))
+        result = run(models_text(models))
     except ParserUnavailable as exc:
         ctx.add(file, ("models",), f"models checked by the official DTDL parser, which could not run: {exc}")
         return None
@@ -64,29 +66,51 @@ def check(ctx: LoadContext, file: str, models: list[Any]) -> ObjectModel | None:
     return None
 
 
-@lru_cache(maxsize=8)
-def run(models_text: str) -> dict[str, Any]:
-    """The parser's raw result for a JSON array of models (one Node.js process)."""
+def models_text(models: list[Any]) -> str:
+    return json.dumps(models, ensure_ascii=False, separators=(",", ":"))
+
+
+def run(text: str) -> dict[str, Any]:
+    """The parser's result for one JSON array of models (memoised)."""
+    if text not in _results:
+        prepare([text])
+    _results.move_to_end(text)
+    return _results[text]
+
+
+def prepare(texts: list[str]) -> None:
+    """Parse the model sets not parsed yet, all in one Node.js process."""
+    pending = list(dict.fromkeys(t for t in texts if t not in _results))
+    if not pending:
+        return
+    for text, result in zip(pending, _parse(pending), strict=True):
+        _results[text] = result
+        while len(_results) > CACHED_RESULTS:
+            _results.popitem(last=False)
+
+
+def _parse(texts: list[str]) -> list[dict[str, Any]]:
     node = shutil.which("node")
     if node is None:
         raise ParserUnavailable("Node.js is not on PATH (the synth needs it for jsii too)")
     try:
         completed = subprocess.run(
-            [node, str(SCRIPT)], input=models_text.encode("utf-8"), capture_output=True, timeout=TIMEOUT_SECONDS,
+            [node, str(SCRIPT)], input=json.dumps(texts).encode("utf-8"), capture_output=True, timeout=TIMEOUT_SECONDS,
             check=False,
         )
     except subprocess.TimeoutExpired:
         raise ParserUnavailable(f"it did not finish within {TIMEOUT_SECONDS} s") from None
     lines = completed.stdout.decode("utf-8", "replace").strip().splitlines()
     try:
-        result = json.loads(lines[-1]) if lines else None
+        results = json.loads(lines[-1]) if lines else None
     except json.JSONDecodeError:
-        result = None
-    if not isinstance(result, dict):
-        detail = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        hint = " (run `make install`)" if "ERR_MODULE_NOT_FOUND" in completed.stderr.decode("utf-8", "replace") else ""
-        raise ParserUnavailable(f"exit code {completed.returncode}{hint}: {detail[-1][:300] if detail else 'no output'}")
-    return result
+        results = None
+    if isinstance(results, list) and len(results) == len(texts) and all(isinstance(r, dict) for r in results):
+        return results
+    stderr = completed.stderr.decode("utf-8", "replace")
+    detail = stderr.strip().splitlines() or [str(results)[:300] if isinstance(results, dict) else "no output"]
+    hint = " (run `make install`)" if "ERR_MODULE_NOT_FOUND" in stderr else ""
+    raise ParserUnavailable(f"exit code {completed.returncode}{hint}: {detail[-1][:300]}")
 
 
 def _report_parsing(ctx: LoadContext, file: str, index: _Index, error: dict[str, Any]) -> None:

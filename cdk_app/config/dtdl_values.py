@@ -5,14 +5,14 @@ the way the service checks a create request. Each schema is read from the parser
 primitive by its kind; Object fields, Map values, Array elements and Enum values recursively), so a
 schema reference, a schema defined in `schemas` and an inherited property all resolve as the parser
 resolved them. Formats follow the DTDL language description: `date` an RFC 3339 full-date, `time` a
-full-time, `dateTime` a date-time, `duration` an ISO 8601 duration, integers within the size their
-schema names; geospatial schemas are the parser's Objects. Service limit (Azure Digital Twins): a string value holds at most 4 KB of UTF-8.
+full-time, `dateTime` a date-time, `duration` an ISO 8601 duration, `integer` and `long` within
+4 and 8 signed bytes (ADT takes DTDL v2 and v3 only, whose primitive schemas these are);
+geospatial schemas are the parser's Objects. Service limit (Azure Digital Twins): a string value
+holds at most 4 KB of UTF-8.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 import re
 from collections.abc import Iterator
@@ -24,16 +24,7 @@ from cdk_app.config.documents import PathParts
 from cdk_app.config.dtdl_object_model import JsonObject, ObjectModel
 
 MAX_STRING_BYTES = 4 * 1024  # Azure Digital Twins: maximum size of a string property value (UTF-8)
-INTEGER_RANGES = {
-    "Byte": (-(2**7), 2**7 - 1),
-    "Short": (-(2**15), 2**15 - 1),
-    "Integer": (-(2**31), 2**31 - 1),
-    "Long": (-(2**63), 2**63 - 1),
-    "UnsignedByte": (0, 2**8 - 1),
-    "UnsignedShort": (0, 2**16 - 1),
-    "UnsignedInteger": (0, 2**32 - 1),
-    "UnsignedLong": (0, 2**64 - 1),
-}
+INTEGER_RANGES = {"Integer": (-(2**31), 2**31 - 1), "Long": (-(2**63), 2**63 - 1)}  # signed 4- and 8-byte
 MAX_FLOAT = 3.4028234663852886e38
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^(\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -42,7 +33,6 @@ _DURATION = re.compile(
     r"^P(?!$)(?:\d+(?:[.,]\d+)?Y)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?W)?(?:\d+(?:[.,]\d+)?D)?"
     r"(?:T(?=\d)(?:\d+(?:[.,]\d+)?H)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?S)?)?$"
 )
-_UUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 _PRIMITIVE_ID = re.compile(r"^dtmi:dtdl:instance:Schema:(\w+);\d+$")
 
 
@@ -74,7 +64,7 @@ def primitive_problem(kind: str, value: Any) -> str | None:
         if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
             return None
         return f"a whole number from {low:,} to {high:,} ({_label(kind)}; got {short(value)})"
-    if kind in ("Double", "Float", "Decimal"):
+    if kind in ("Double", "Float"):
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if number and math.isfinite(value) and (kind != "Float" or abs(value) <= MAX_FLOAT):
             return None
@@ -150,19 +140,9 @@ def _valid_date_time(text: str) -> bool:
     return match is not None and _valid_date(match.group(1)) and _valid_time(match.group(2))
 
 
-def _valid_bytes(text: str) -> bool:
-    try:
-        base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True
-
-
 _FORMATS = {
     "Date": ("an RFC 3339 full-date such as 2024-05-31 (date)", _valid_date),
     "Time": ("an RFC 3339 full-time such as 07:20:50.52Z (time)", _valid_time),
     "DateTime": ("an RFC 3339 date-time such as 2024-05-31T07:20:50Z (dateTime)", _valid_date_time),
     "Duration": ("an ISO 8601 duration such as P3DT4H (duration)", lambda text: bool(_DURATION.match(text))),
-    "Bytes": ("base64-encoded bytes (bytes)", _valid_bytes),
-    "Uuid": ("a UUID such as 123e4567-e89b-12d3-a456-426614174000 (uuid)", lambda text: bool(_UUID.match(text))),
 }
