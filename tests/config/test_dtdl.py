@@ -294,11 +294,24 @@ def test_relationship_properties_are_the_relationships_own():
         "$relationshipId": "a-feeds-b"}
 
 
+def generated_models() -> list[dict]:
+    """What the L4 stack generates for the Azure example (constructs_lib/azure/dtdl.py)."""
+    from cdk_app.config import load_project
+    from cdk_app.stacks.azure.twin_model import twin_model
+    from tests.conftest import REPO
+
+    return twin_model(load_project(REPO / "examples" / "factory-floor-azure"))[0]
+
+
+def test_the_models_we_generate_are_valid_dtdl():
+    assert verdict(generated_models()) == "valid"
+
+
 @pytest.fixture(scope="module", autouse=True)
 def parsed_at_once():
     """Every model set of this module through the parser in one Node.js process (the loader then
     finds the parser's result for each; ~1 s of Node start-up each otherwise)."""
     sets = [m for _, m, _ in AGREEMENT] + [CYCLE, NESTED_ERROR, UNKNOWN_CONTEXT, USED_OUTSIDE, V4,
                                             forty_interface_diamond(), diamond(9, 4, 3), [VALUES_MODEL, METER],
-                                            [VALUES_MODEL, METER, SUB]]
+                                            [VALUES_MODEL, METER, SUB], generated_models()]
     dtdl_parser.prepare([dtdl_parser.models_text(json.loads(json.dumps(m))) for m in sets])

@@ -162,3 +162,19 @@ def test_adt_rest_calls_page_models_and_create_conditionally():
     assert relationship.url == "https://adt.example/digitaltwins/hall/relationships/hall-contains-press?api-version=2023-10-31"
     assert relationship.body == {"$targetId": "press", "$relationshipName": "contains", "since": "2024-01-01"}
     assert relationship.headers["If-None-Match"] == "*"
+
+
+def test_realestatecore_and_the_building_scenario_upload_as_adt_takes_them():
+    """767 Interfaces, some extending Interfaces later in the file: the stand-in refuses a model
+    before what it needs and more than 250 per request."""
+    from tests.realworld import realworld_bundle
+
+    bundle = realworld_bundle()
+    relationships = [{"$sourceId": r["$dtId"], **{k: v for k, v in r.items() if k != "$dtId"}}
+                     for r in bundle["relationships"]]
+    service = DigitalTwinsStandIn()
+    result = upload(bundle["models"], {"twins": bundle["twins"], "relationships": relationships}, adt(service))
+    assert service.refusals == [] and result.models_created == len(bundle["models"]) == 769
+    assert [len(ids) for ids in service.model_requests] == [250, 250, 250, 19]
+    assert service.relationships[("floor1", "floor_to_room_edge")]["ownershipDepartment"] == "Comms Division"
+    assert service.twins["hq-r101"]["area"] == {"$metadata": {}, "grossArea": 31.5}
