@@ -116,7 +116,9 @@ def main() -> int:
             wall, used = synth(project, Path(workdir) / "rec")
             row("synth of the RealEstateCore project (`python app.py`)", wall, used)
 
-    lines = ["# DTDL checks: cost", "", f"Machine: {os.cpu_count()} cores, shared; `make bench-dtdl` (bench/dtdl.py).",
+    load = os.getloadavg()[1]
+    lines = ["# DTDL checks: cost", "", f"Machine: {os.cpu_count()} cores, shared; `make bench-dtdl` (bench/dtdl.py); "
+             f"load average {load:.1f} at the end (other work on the machine: wall seconds include waiting for a core).",
              "CPU is user + system seconds of the Python process and its children (Node.js included).", "",
              "| what | wall s | CPU s | note |", "|---|---:|---:|---|"]
     lines += [f"| {what} | {wall:.2f} | {used:.2f} | {note} |" for what, wall, used, note in rows]
