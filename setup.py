@@ -54,6 +54,7 @@ setup(
             "paho-mqtt==2.2.0",  # simulator: MQTT to AWS IoT Core and Azure IoT Hub
             "azure-identity==1.27.0",  # Azure post-deploy steps: Entra ID tokens for IoT Hub / Digital Twins REST
             "google-cloud-pubsub==2.44.0",  # simulator: Pub/Sub on Google
+            "google-cloud-storage==3.17.1",  # Google onboarding: the device list in the registry bucket
             "cryptography==50.0.2",  # AWS onboarding: the twin's device CA and the devices' certificates
         ],
     },

@@ -232,7 +232,8 @@ CLOUDS: dict[Provider, Cloud] = {
         pipeline_credentials=("GOOGLE_CREDENTIALS",),
         simulator_link="pubsub",
         post_deploy=(
-            PostDeploy("gcp-telemetry-topic", Layer.L1, "write the simulator's Pub/Sub topic and feedback subscriptions"),
+            PostDeploy("gcp-device-registry", Layer.L1,
+                       "write the device list to the registry bucket (one object); the simulator's Pub/Sub target"),
         ),
     ),
 }

@@ -86,32 +86,33 @@ def test_google_receives_aws_feedback_and_publishes_its_endpoint_to_the_registry
     receiver = functions(tf)[f"{twin}-feedback-receiver"]
     assert receiver["build_config"]["entry_point"] == "feedback_receiver"
     environment = receiver["service_config"]["environment_variables"]
-    assert {"INBOUND_TOKEN_SECRET", "FEEDBACK_TOPIC", "FEEDBACK_SUBSCRIPTION_PREFIX"} <= set(environment)
-    assert environment["FEEDBACK_SUBSCRIPTION_PREFIX"] == f"{twin}-device-feedback"
+    assert {"INBOUND_TOKEN_SECRET", "FEEDBACK_TOPIC", "DEVICE_REGISTRY_BUCKET"} <= set(environment)
+    assert environment["DEVICE_REGISTRY_BUCKET"].startswith(f"{twin}-devices-")
     connection = "aws_l2_to_google_l1_feedback"
     assert [p["name"] for p in resources(tf, "aws_ssm_parameter")] == [f"/{twin}/inter-cloud/{connection}/url"]
     assert [p["name"] for p in resources(tf, "aws_secretsmanager_secret")] == [f"{twin}/inter-cloud/{connection}/token"]
     no_secret_literal(s, stack)
 
 
-def test_the_google_feedback_topic_has_a_filtered_subscription_per_device(synth):
+def test_the_google_feedback_topic_has_one_subscription_whatever_the_fleet(synth):
     twin, s = synth("aws-l2-google-l1")
     tf = s.stack_json(f"{twin}-l1-feedback")
     (topic,) = resources(tf, "google_pubsub_topic")
     assert topic["name"] == f"{twin}-device-feedback"
-    subscriptions = {sub["name"]: sub["filter"] for sub in resources(tf, "google_pubsub_subscription")}
-    assert subscriptions == {f"{twin}-device-feedback-{d}": f'attributes.device_id = "{d}"' for d in DEVICES}
-    # The receiver's account may publish and list the topic's subscriptions (its "known devices"), nothing more.
-    assert sorted(b["role"] for b in resources(tf, "google_pubsub_topic_iam_member")) == [
-        "roles/pubsub.publisher", "roles/pubsub.viewer"]
+    (subscription,) = resources(tf, "google_pubsub_subscription")
+    assert subscription["name"] == f"{twin}-device-feedback" and "filter" not in subscription
+    assert not any(d in json.dumps(tf) for d in DEVICES)
+    # The receiver's account may publish to the topic, nothing more on it.
+    assert [b["role"] for b in resources(tf, "google_pubsub_topic_iam_member")] == ["roles/pubsub.publisher"]
 
 
-def test_google_l1_lets_the_devices_pull_their_feedback_from_the_receivers_subscriptions(synth):
+def test_google_l1_lets_the_devices_pull_the_receivers_subscription_and_the_receiver_read_the_device_list(synth):
     twin, s = synth("aws-l2-google-l1")
-    grants = resources(s.stack_json(f"{twin}-l1"), "google_pubsub_subscription_iam_member")
-    assert len(grants) == len(DEVICES)
-    assert {g["role"] for g in grants} == {"roles/pubsub.subscriber"}
-    assert all(f"{twin}-l1-feedback" in g["subscription"] for g in grants)  # read from the receiver's stack
+    l1 = s.stack_json(f"{twin}-l1")
+    (grant,) = resources(l1, "google_pubsub_subscription_iam_member")
+    assert grant["role"] == "roles/pubsub.subscriber" and f"{twin}-l1-feedback" in grant["subscription"]
+    (reader,) = resources(l1, "google_storage_bucket_iam_member")
+    assert reader["role"] == "roles/storage.objectViewer" and f"{twin}-l1-feedback" in reader["member"]
 
 
 def test_azure_receives_google_feedback_on_the_twins_hub(synth):

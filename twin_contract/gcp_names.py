@@ -58,6 +58,11 @@ def bucket_name(twin: str, purpose: str, project: str | None) -> str:
 
 
 HOT_COLLECTION = "hot-data"
+# The device list as data (docs/design.md §7a): a JSON array of device ids in the L1 stack's
+# registry bucket, written by the gcp-device-registry step, read by the feedback path.
+DEVICE_REGISTRY_OBJECT = "devices.json"
+DEVICE_REGISTRY_PURPOSE = "devices"  # bucket_name(twin, DEVICE_REGISTRY_PURPOSE, project)
+DEVICE_FEEDBACK_ROLE = "device-feedback"  # the topic and its one subscription, <twin>-device-feedback
 RETAINED_SUFFIX = "-retained"
 
 

@@ -1,9 +1,10 @@
-"""Device feedback on Google: one Pub/Sub topic per twin, one filtered subscription per device.
+"""Device feedback on Google: one Pub/Sub topic per twin and its one subscription, for any fleet.
 
 There is no device registry on Google Cloud (Cloud IoT Core is retired; the predecessor's
-feedback function wrote to one that does not exist). The feedback function publishes
-`{"message": payload}` with the attribute `device_id`; each device pulls from its own
-subscription, whose filter delivers only its messages.
+feedback function wrote to one that does not exist), and a subscription per device would stop at
+Pub/Sub's 10,000 subscriptions per project. The feedback function publishes `{"message": payload}`
+with the attribute `device_id`; the device side (a gateway, the simulator) pulls the one
+subscription and hands each message to its device.
 """
 
 from __future__ import annotations
@@ -20,26 +21,21 @@ RETENTION = "86400s"  # feedback older than a day is stale
 @dataclass(frozen=True)
 class FeedbackTopicProps:
     topic_name: str
-    device_ids: tuple[str, ...]
-    subscription_prefix: str  # subscriptions are named <prefix>-<device id>
+    subscription_name: str
 
 
 class FeedbackTopic(Construct):
-    """Exposes `topic` and `subscriptions` (device id → PubsubSubscription)."""
+    """Exposes `topic` and `subscription`."""
 
     def __init__(self, scope: Construct, id: str, props: FeedbackTopicProps) -> None:
         super().__init__(scope, id)
         self.topic = PubsubTopic(self, "Topic", name=props.topic_name, message_retention_duration=RETENTION)
-        self.subscriptions = {
-            device_id: PubsubSubscription(
-                self,
-                f"Device-{device_id}",
-                name=f"{props.subscription_prefix}-{device_id}",
-                topic=self.topic.id,
-                filter=f'attributes.device_id = "{device_id}"',
-                message_retention_duration=RETENTION,
-                ack_deadline_seconds=30,
-                expiration_policy={"ttl": ""},
-            )
-            for device_id in props.device_ids
-        }
+        self.subscription = PubsubSubscription(
+            self,
+            "Devices",
+            name=props.subscription_name,
+            topic=self.topic.id,
+            message_retention_duration=RETENTION,
+            ack_deadline_seconds=30,
+            expiration_policy={"ttl": ""},
+        )

@@ -1,5 +1,5 @@
 """L2 → L1 feedback bridge receiver (public URL, token checked) on Google: each feedback → the
-twin's feedback topic, for the device's own subscription."""
+twin's feedback topic, for devices of the twin's device list."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from typing import Any
 from runtime.core.feedback import feedback_receiver
 from runtime.gcp.environment import handler_environment
 from runtime.gcp.http_io import serve
-from runtime.gcp.pubsub_devices import PubSubDevices
+from runtime.gcp.pubsub_devices import DeviceList, PubSubDevices
 from twin_contract import functions as s
 
 _env = handler_environment()
 INBOUND_TOKEN_SECRET = _env.required(s.INBOUND_TOKEN_SECRET)
 FEEDBACK_TOPIC = _env.required(s.FEEDBACK_TOPIC)
-FEEDBACK_SUBSCRIPTION_PREFIX = _env.required(s.FEEDBACK_SUBSCRIPTION_PREFIX)
+DEVICE_REGISTRY_BUCKET = _env.required(s.DEVICE_REGISTRY_BUCKET)
 _env.check()
 
-_receive = feedback_receiver(PubSubDevices(FEEDBACK_TOPIC, FEEDBACK_SUBSCRIPTION_PREFIX))
+_receive = feedback_receiver(PubSubDevices(FEEDBACK_TOPIC, DeviceList(DEVICE_REGISTRY_BUCKET)))
 
 
 def handler(request: Any) -> tuple[str, int, dict[str, str]]:

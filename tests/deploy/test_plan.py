@@ -143,7 +143,7 @@ def test_post_deploy_steps_follow_the_stack_they_need():
         assert all_azure[index].command[-4:] == ("--tf-out", "cdktf.out", "--terraform", "terraform")
     google_l1 = topology({**dict.fromkeys(Layer, Provider.AWS), Layer.L1: Provider.GOOGLE})
     assert post_deploy_steps(plan_steps(google_l1, Action.DEPLOY, SETTINGS)) == [
-        ("twin-l1", "gcp-telemetry-topic"), ("twin-l5", "aws-grafana-dashboards"),
+        ("twin-l1", "gcp-device-registry"), ("twin-l5", "aws-grafana-dashboards"),
     ]
     # MIXED: L1 on AWS, L4 on AWS: only the certificate download, right after `cdk deploy twin-l1`.
     mixed = plan_steps(topology(MIXED), Action.DEPLOY, SETTINGS)
@@ -232,4 +232,4 @@ def test_the_feedback_receiver_deploys_between_l4_and_l2_with_its_clouds_tool():
     ]
     assert [s.command[:2] for s in steps if s.stack == "twin-l1-feedback"] == [("terraform", "init"), ("terraform", "apply")]
     # The part's own stack has no post-deploy step; L1's Pub/Sub step follows the L1 stack.
-    assert post_deploy_steps(steps) == [("twin-l1", "gcp-telemetry-topic"), ("twin-l5", "azure-grafana-dashboards")]
+    assert post_deploy_steps(steps) == [("twin-l1", "gcp-device-registry"), ("twin-l5", "azure-grafana-dashboards")]

@@ -43,22 +43,6 @@ def fake_terraform(folder: Path) -> Path:
     return script
 
 
-def test_gcp_step_writes_topic_and_feedback_subscriptions_but_no_key(tmp_path, capsys):
-    project = shutil.copytree(REPO / "examples" / GCP_TWIN, tmp_path / "project")
-    (tmp_path / "cdktf.out" / "stacks" / f"{GCP_TWIN}-l1").mkdir(parents=True)
-    terraform = fake_terraform(tmp_path)
-    code = cli(["post-deploy", "gcp-telemetry-topic", "--project", str(project),
-                "--tf-out", str(tmp_path / "cdktf.out"), "--terraform", str(terraform)])
-    assert code == 0, capsys.readouterr().err
-    config = read_config(project)
-    assert config.pubsub.topic == f"projects/acme-iot/topics/{GCP_TWIN}-telemetry"
-    assert next(d for d in config.devices if d.device_id == "press-01").feedback_subscription == (
-        f"projects/acme-iot/subscriptions/{GCP_TWIN}-device-feedback-press-01")
-    auth = project / "iot_devices_auth"
-    assert sorted(p.name for p in auth.iterdir()) == [".gitignore", "simulator.json"]  # no service account key
-    assert "gcloud iam service-accounts keys create" in capsys.readouterr().out
-
-
 def test_a_step_for_another_cloud_is_refused_with_one_line(capsys):
     assert cli(["post-deploy", "azure-device-identities", "--project", str(EXAMPLE)]) == 1
     assert capsys.readouterr().err.strip() == (

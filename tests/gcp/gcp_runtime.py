@@ -3,6 +3,7 @@ Secret Manager, Pub/Sub and ID tokens, and the GCS emulator (gcp-storage-emulato
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ HANDLER_VARIABLES = (
     "REMOTE_TOKEN_SECRET", "INBOUND_TOKEN_SECRET", "PROCESSOR_URL", "PERSISTER_URL", "PROJECT_BUNDLE_DIR",
     "HOT_DATABASE", "HOT_COLLECTION", "HOT_RETENTION_DAYS", "EVENT_CHECKER_URL", "ACTION_URLS", "WORKFLOW_NAME",
     "FEEDBACK_URL", "FEEDBACK_TOPIC", "COLD_BUCKET_NAME", "ARCHIVE_BUCKET_NAME", "COLD_RETENTION_DAYS",
-    "TWIN_UPDATE_URL", "TWIN_UPDATE_TOKEN_SECRET", "FEEDBACK_SUBSCRIPTION_PREFIX", "DEVICE_FEEDBACK_URL",
+    "TWIN_UPDATE_URL", "TWIN_UPDATE_TOKEN_SECRET", "DEVICE_REGISTRY_BUCKET", "DEVICE_FEEDBACK_URL",
     "DEVICE_FEEDBACK_TOKEN_SECRET",
 )
 
@@ -40,16 +41,17 @@ class FakeSecretManager:
 @dataclass
 class FakePublisher:
     messages: list[tuple[str, bytes, dict[str, str]]] = field(default_factory=list)
-    subscriptions: dict[str, list[str]] = field(default_factory=dict)  # topic → subscription paths
-    listings: int = 0
 
     def publish(self, topic: str, data: bytes, **attributes: str) -> Any:
         self.messages.append((topic, data, attributes))
         return SimpleNamespace(result=lambda timeout=None: str(len(self.messages)))
 
-    def list_topic_subscriptions(self, request: dict[str, str]) -> list[str]:
-        self.listings += 1
-        return list(self.subscriptions.get(request["topic"], []))
+
+def device_list(storage: Any, bucket: str, device_ids: list[str]) -> None:
+    """The twin's device list as the gcp-device-registry step leaves it (in the storage emulator)."""
+    from twin_contract.gcp_names import DEVICE_REGISTRY_OBJECT
+
+    storage.create_bucket(bucket).blob(DEVICE_REGISTRY_OBJECT).upload_from_string(json.dumps(device_ids))
 
 
 class FunctionServer:

@@ -14,7 +14,7 @@ from runtime.core.envelope import build_envelope
 from twin_contract.wire import HOT_STORAGE_LAYER, PROCESSING_LAYER
 from runtime.core.http_client import DeliveryError
 from runtime.core.mover import build_payloads
-from tests.gcp.gcp_runtime import TOKEN_SECRET
+from tests.gcp.gcp_runtime import TOKEN_SECRET, device_list
 from tests.runtime.runtime_testing import LoopbackServer, cold_object_key, contract_id, json_reply
 
 EXAMPLE = "examples/factory-floor-gcp"
@@ -144,11 +144,12 @@ def test_dispatcher_gives_a_redelivered_message_the_same_record(gcp_runtime, ser
     assert other["record_id"] == contract_id("google:43")
 
 
-def test_event_checker_runs_functions_workflow_and_feedback(gcp_runtime, serve_function, recorder, monkeypatch) -> None:
+def test_event_checker_runs_functions_workflow_and_feedback(gcp_runtime, serve_function, recorder, monkeypatch,
+                                                             storage_emulator) -> None:
     action = recorder()
-    gcp_runtime.publisher.subscriptions["projects/p/topics/feedback"] = ["projects/p/subscriptions/twin-device-feedback-press-01"]
+    device_list(storage_emulator, "twin-devices-abc123", ["press-01"])
     feedback = serve_function(
-        "feedback", FEEDBACK_TOPIC="projects/p/topics/feedback", FEEDBACK_SUBSCRIPTION_PREFIX="twin-device-feedback"
+        "feedback", FEEDBACK_TOPIC="projects/p/topics/feedback", DEVICE_REGISTRY_BUCKET="twin-devices-abc123"
     )
     checker = serve_function(
         "event_checker",

@@ -82,9 +82,16 @@ def test_l1_pubsub_eventarc_dispatcher_and_dead_letter(example) -> None:
     assert "cross-stack" in env(dispatcher)["TARGET_URL"]  # the L2 processor, by reference
     assert env(dispatcher)["DEAD_LETTER_TOPIC"] == f"${{google_pubsub_topic.{topics[TWIN + '-telemetry-dead-letter']}.id}}"
     assert list(functions(tf)) == ["dispatcher"]  # no connector: L2 is on Google too
-    # Devices publish with the twin's publisher account; they may pull their feedback.
+    # Devices publish with the twin's publisher account; they may pull the one feedback subscription.
     assert TfTesting.to_have_resource_with_properties(text, "google_pubsub_topic_iam_member", {"role": "roles/pubsub.publisher"})
-    assert len(resources(tf, "google_pubsub_subscription_iam_member")) == len(example.config.devices)
+    (pull,) = resources(tf, "google_pubsub_subscription_iam_member")
+    assert pull["role"] == "roles/pubsub.subscriber" and "FeedbackTopic_Devices" in pull["subscription"]  # L2's
+    # The device list is data in one bucket, which only L2's account (the feedback function) reads.
+    (registry,) = [b for b in resources(tf, "google_storage_bucket") if b["name"].startswith(f"{TWIN}-devices-")]
+    assert registry["public_access_prevention"] == "enforced" and registry["uniform_bucket_level_access"]
+    (reader,) = resources(tf, "google_storage_bucket_iam_member")
+    assert reader["role"] == "roles/storage.objectViewer" and "cross-stack" in reader["member"]
+    assert not any(device.id in text for device in example.config.devices)
     assert public_function_refs(tf) == set()
 
 
@@ -103,10 +110,12 @@ def test_l2_functions_workflow_feedback_and_internal_iam(example) -> None:
     assert set(json.loads(checker["ACTION_URLS"])) == {"high-temperature-callback", "notify-operator", "log-incident"}
     assert "google_workflows_workflow" in checker["WORKFLOW_NAME"] and "FEEDBACK_URL" in checker
     assert "$${input.FunctionA_URL}" in resources(tf, "google_workflows_workflow")[0]["source_contents"]
-    # Feedback: a per-twin topic, one filtered subscription per device, no device registry.
-    subscriptions = resources(tf, "google_pubsub_subscription")
-    assert {s["filter"] for s in subscriptions} == {f'attributes.device_id = "{d.id}"' for d in example.config.devices}
+    # Feedback: a per-twin topic and its one subscription, whatever the fleet; the device list is data.
+    (subscription,) = resources(tf, "google_pubsub_subscription")
+    assert subscription["name"] == f"{TWIN}-device-feedback" and "filter" not in subscription
     assert env(fns["event-feedback"])["FEEDBACK_TOPIC"].startswith("${google_pubsub_topic.")
+    assert env(fns["event-feedback"])["DEVICE_REGISTRY_BUCKET"].startswith(f"{TWIN}-devices-")
+    assert not any(device.id in text for device in example.config.devices)
     # Nothing public: every function is invoked with the layer's account only.
     assert public_function_refs(tf) == set()
     assert {b["member"] for b in resources(tf, INVOKER)} == {"${google_service_account.LayerAccount_0A55AAF9.member}"}

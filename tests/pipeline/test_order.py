@@ -37,7 +37,7 @@ EXPECTED = {
         "Approve",
         "Terraform-factory-floor-gcp-l3-archive", "Terraform-factory-floor-gcp-l3-cold", "Terraform-factory-floor-gcp-l3-hot",
         "factory-floor-gcp-l4", "Terraform-factory-floor-gcp-l2", "Terraform-factory-floor-gcp-l1",
-        "PostDeploy-gcp-telemetry-topic", "factory-floor-gcp-l5", AWS_DASHBOARDS,
+        "PostDeploy-gcp-device-registry", "factory-floor-gcp-l5", AWS_DASHBOARDS,
     ],
 }
 TWINS = sorted(EXPECTED)

@@ -180,7 +180,7 @@ def test_post_deploy_steps_install_boto3_and_the_deploy_extra_as_pinned():
 
 def test_the_post_deploy_commands_load_no_cdk_library():
     modules = ["twin_ops.cli", "twin_ops.post_deploy.cli", *(f"twin_ops.post_deploy.{m}" for m in (
-        "aws_device_certificates", "azure_device_identities", "azure_digital_twins", "gcp_telemetry_topic",
+        "aws_device_certificates", "azure_device_identities", "azure_digital_twins", "gcp_device_registry",
         "terraform_state", "azure_data_plane"))]
     code = (
         "import importlib, sys\n"

@@ -103,7 +103,7 @@ def test_a_custom_state_bucket_is_the_one_granted(gcp):
 
 
 def test_a_post_deploy_step_on_a_terraform_stack_only_reads_that_stacks_state(gcp):
-    statements = step_roles(gcp.template, "PostDeploy-")["gcp-telemetry-topic"]
+    statements = step_roles(gcp.template, "PostDeploy-")["gcp-device-registry"]
     bucket = "arn:aws:s3:::acme-twin-state"
     assert s3_grants(statements, "acme-twin-state") == {
         ("s3:ListBucket", bucket), ("s3:GetObject", f"{bucket}/factory-floor-gcp-l1.tfstate"),

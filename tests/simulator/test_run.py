@@ -15,19 +15,21 @@ from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_simulator_co
 from twin_ops.simulator.config import DeviceCredentials, MqttBroker, PubSubTopic, SimulatorConfig
 from twin_ops.simulator.errors import SimulatorError
 from twin_ops.simulator.mqtt_link import MqttLinkError
-from twin_ops.simulator.pubsub_link import PubSubLink, PubSubLinkError
+from twin_ops.simulator.pubsub_link import PubSubFeedback, PubSubLink, PubSubLinkError
 from twin_ops.simulator.run import SimulationRequest, simulate
 from tests.conftest import EXAMPLE
 
 TOPIC = "projects/p1/topics/factory-floor-telemetry"
+FEEDBACK = "projects/p1/subscriptions/factory-floor-device-feedback"
 
 
 def project_with(tmp_path: Path, device_ids: tuple[str, ...]) -> Path:
     project = tmp_path / "project"
     shutil.copytree(EXAMPLE / "iot_device_simulator", project / "iot_device_simulator")
     prepare_auth_dir(project)
-    devices = tuple(DeviceCredentials(d, feedback_subscription=f"projects/p1/subscriptions/fb-{d}") for d in device_ids)
-    write_simulator_config(project, SimulatorConfig(Provider.GOOGLE, "factory-floor", devices, pubsub=PubSubTopic(TOPIC)))
+    devices = tuple(DeviceCredentials(d) for d in device_ids)
+    target = PubSubTopic(TOPIC, feedback_subscription=FEEDBACK)
+    write_simulator_config(project, SimulatorConfig(Provider.GOOGLE, "factory-floor", devices, pubsub=target))
     return project
 
 
@@ -55,8 +57,17 @@ def test_every_deployed_device_sends_its_payloads_and_links_close(tmp_path):
         links[device.device_id] = RecordingLink(device.device_id, deliver)
         return links[device.device_id]
 
+    streams: list[object] = []
+
+    def feedback(config, deliver):  # Google's one subscription, opened once for every device
+        streams.append(config.pubsub.feedback_subscription)
+        deliver("conveyor-01", '"slow down"')
+        return None
+
     lines: list[str] = []
-    sent = simulate(SimulationRequest(project, count=3, feedback_wait=0.2), echo=lines.append, open_link=opener)
+    sent = simulate(SimulationRequest(project, count=3, feedback_wait=0.2), echo=lines.append, open_link=opener,
+                    open_feedback=feedback)
+    assert streams == [FEEDBACK] and 'feedback conveyor-01: "slow down"' in lines
     assert sent == 6 and sorted(links) == ["conveyor-01", "press-01"]
     assert [m["iotDeviceId"] for m in links["press-01"].sent] == ["press-01"] * 3
     assert all(link.closed for link in links.values())
@@ -107,6 +118,7 @@ class FakePublisher:
 @dataclass
 class FakeMessage:
     data: bytes
+    attributes: dict = field(default_factory=dict)
     acked: bool = False
 
     def ack(self) -> None:
@@ -126,20 +138,26 @@ class FakeSubscriber:
         self.cancelled = True
 
 
-def test_pubsub_link_publishes_with_the_device_attribute_and_acks_feedback():
-    publisher, subscriber, heard = FakePublisher(), FakeSubscriber(), []
-    link = PubSubLink(TOPIC, "press-01", "projects/p1/subscriptions/fb-press-01", lambda d, t: heard.append((d, t)),
-                      publisher=publisher, subscriber=subscriber)
+def test_pubsub_link_publishes_with_the_device_attribute():
+    publisher = FakePublisher()
+    link = PubSubLink(TOPIC, "press-01", publisher=publisher)
     link.send(b'{"iotDeviceId": "press-01"}')
     assert publisher.published == [(TOPIC, b'{"iotDeviceId": "press-01"}', {"device_id": "press-01"})]
-    message = FakeMessage(json.dumps({"message": {"text": "slow down"}}).encode())
-    subscriber.callbacks["projects/p1/subscriptions/fb-press-01"](message)
-    assert heard == [("press-01", '{"text": "slow down"}')] and message.acked
-    link.close()
+
+
+def test_the_one_feedback_stream_hands_each_message_to_its_device_and_acks_it():
+    subscriber, heard = FakeSubscriber(), []
+    stream = PubSubFeedback(FEEDBACK, lambda d, t: heard.append((d, t)), subscriber=subscriber)
+    for device, text in (("press-01", "slow down"), ("conveyor-01", "stop")):
+        message = FakeMessage(json.dumps({"message": {"text": text}}).encode(), {"device_id": device})
+        subscriber.callbacks[FEEDBACK](message)
+        assert message.acked
+    assert heard == [("press-01", '{"text": "slow down"}'), ("conveyor-01", '{"text": "stop"}')]
+    stream.close()
     assert subscriber.cancelled
 
 
 def test_pubsub_refusal_is_a_simulator_error():
-    link = PubSubLink(TOPIC, "press-01", None, lambda d, t: None, publisher=FakePublisher(PermissionError("403")))
+    link = PubSubLink(TOPIC, "press-01", publisher=FakePublisher(PermissionError("403")))
     with pytest.raises(PubSubLinkError, match="press-01: publish to .* failed: 403"):
         link.send(b"{}")

@@ -278,6 +278,27 @@ class LocalRun:
         self.platform.iot_hub.devices = {device.id for device in self.config.devices}
         if self.topology.cloud(Layer.L1) is Provider.AWS:
             self._onboard_aws_devices()
+        elif self.topology.cloud(Layer.L1) is Provider.GOOGLE:
+            self._onboard_gcp_devices()
+
+    def _onboard_gcp_devices(self) -> None:
+        """The gcp-device-registry step against the storage emulator: the device list as one object."""
+        from twin_ops.post_deploy.gcp_device_registry import register_devices
+
+        deployment, stack = self.deployment, self.topology.stack_name(Layer.L1)
+        outputs = deployment.output.terraform[stack].config.get("output", {})
+
+        class State:  # the L1 stack's outputs, as `terraform show` would give them
+            @staticmethod
+            def output(name: str) -> Any:
+                return deployment.value(stack, outputs[name]["value"])
+
+            @staticmethod
+            def optional_output(name: str) -> Any:
+                return State.output(name) if name in outputs else None
+
+        register_devices(self.workdir / "onboarding", self.config.name, [d.id for d in self.config.devices], State,
+                         deployment.gcs())
 
     def _onboard_aws_devices(self) -> None:
         """The aws-device-certificates step against moto (the twin's CA, a certificate per device),
@@ -408,7 +429,8 @@ class LocalRun:
 
     def _open_links(self) -> dict[str, Any]:
         from twin_ops.simulator.mqtt_link import MqttLink, MqttSession
-        from twin_ops.simulator.pubsub_link import PubSubLink
+        from twin_contract.gcp_names import DEVICE_FEEDBACK_ROLE, resource_name
+        from twin_ops.simulator.pubsub_link import PubSubFeedback, PubSubLink
         from twin_ops.simulator.sessions import IOT_HUB_JSON_PROPERTIES, desired_feedback
 
         links: dict[str, Any] = {}
@@ -418,15 +440,14 @@ class LocalRun:
         if l1 is Provider.GOOGLE:
             l1_stack = self.topology.stack_name(Layer.L1)
             topic = next(topic for label, topic, _ in self.deployment.google_triggers if label.startswith(f"{l1_stack}/"))
-            feedback = {}
-            for name, subscription in self.platform.pubsub.subscriptions.items():
-                if subscription.filter({"device_id": "\x00"}):
-                    continue  # not one device's feedback subscription
-                feedback.update({device: name for device in device_ids if subscription.filter({"device_id": device})})
             publisher = SimpleNamespace(publish=lambda topic, data, **attrs: Done(self.platform.pubsub.publish(topic, data, attrs)))
             for device in device_ids:
+                links[device] = PubSubLink(topic, device, publisher=publisher)
+            feedback = resource_name(self.config.name, DEVICE_FEEDBACK_ROLE)
+            subscription = next((name for name in self.platform.pubsub.subscriptions if name.rsplit("/", 1)[-1] == feedback), None)
+            if subscription is not None:  # the twin's one feedback subscription, read for every device
                 subscriber = SimpleNamespace(subscribe=lambda name, callback: self._listen(name, callback))
-                links[device] = PubSubLink(topic, device, feedback.get(device), deliver, publisher=publisher, subscriber=subscriber)
+                links[""] = PubSubFeedback(subscription, deliver, subscriber=subscriber)
             return links
         auth = self.workdir / "tls"
         for device in device_ids:

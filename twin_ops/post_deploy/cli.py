@@ -15,7 +15,7 @@ from cdk_app.config import load_project
 from cdk_app.config.model import Layer, ProjectConfig
 from twin_ops.post_deploy import STEPS, PostDeployError, PostDeployStep
 from twin_ops.simulator.config import auth_dir
-from cdk_app.topology import Features, Topology, plan_project
+from cdk_app.topology import Topology, plan_project
 
 
 @dataclass(frozen=True)
@@ -116,16 +116,19 @@ def _azure_digital_twins(request: PostDeployRequest, config: ProjectConfig, topo
     return line
 
 
-def _gcp_telemetry_topic(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
-    from twin_ops.post_deploy.gcp_telemetry_topic import write_pubsub_target
+def _gcp_device_registry(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    from google.cloud import storage
+
+    from twin_ops.post_deploy.gcp_device_registry import register_devices
     from twin_ops.post_deploy.terraform_state import StackState
 
     state = StackState.read(request.terraform, _stack_dir(request, topology, Layer.L1))
-    with_feedback = Features.of(config.flags).device_feedback  # from L2 on Google, or over the feedback bridge
-    target = write_pubsub_target(request.project, config.name, [d.id for d in config.devices], state, with_feedback)
+    result = register_devices(request.project, config.name, [d.id for d in config.devices], state, storage.Client(),
+                              dry_run=request.dry_run)
+    target = result.config.pubsub
     return (
-        f"simulator target {target.pubsub.topic}. Devices publish as {target.pubsub.publisher_account}: create its key "
-        f"yourself (gcloud iam service-accounts keys create KEY.json --iam-account {target.pubsub.publisher_account}) "
+        f"{result.summary()}; simulator target {target.topic}. Devices publish as {target.publisher_account}: create "
+        f"its key yourself (gcloud iam service-accounts keys create KEY.json --iam-account {target.publisher_account}) "
         "and set GOOGLE_APPLICATION_CREDENTIALS=KEY.json before `python -m cdk_app simulate`"
     )
 
@@ -181,7 +184,7 @@ RUNNERS: dict[str, Callable[[PostDeployRequest, ProjectConfig, Topology], str]] 
     "aws-device-certificates": _aws_device_certificates,
     "azure-device-identities": _azure_device_identities,
     "azure-digital-twins": _azure_digital_twins,
-    "gcp-telemetry-topic": _gcp_telemetry_topic,
+    "gcp-device-registry": _gcp_device_registry,
     "aws-grafana-dashboards": _aws_grafana_dashboards,
     "azure-grafana-dashboards": _azure_grafana_dashboards,
 }

@@ -49,6 +49,11 @@ class StackState:
             raise TerraformStateError(f"{self.stack_dir}: no output {name!r} in the state (stack not deployed?)")
         return outputs[name]["value"]
 
+    def optional_output(self, name: str) -> Any:
+        """An output the stack has only in some topologies, None when absent."""
+        output = self.document.get("values", {}).get("outputs", {}).get(name)
+        return None if output is None else output["value"]
+
     def attribute(self, resource_type: str, attribute: str) -> Any:
         """`attribute` of the stack's only resource of `resource_type`."""
         values = [r["values"][attribute] for r in self._resources() if r.get("type") == resource_type]

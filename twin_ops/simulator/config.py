@@ -32,6 +32,7 @@ class MqttBroker:
 class PubSubTopic:
     topic: str  # projects/<project>/topics/<twin>-telemetry
     publisher_account: str = ""  # the service account devices publish as (its key is made by hand)
+    feedback_subscription: str | None = None  # projects/<p>/subscriptions/<twin>-device-feedback: every device's
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,6 @@ class DeviceCredentials:
     certificate: str | None = None  # AWS: X.509 client certificate
     private_key: str | None = None  # AWS: its key
     shared_access_key: str | None = None  # Azure: file holding the device's primary key
-    feedback_subscription: str | None = None  # Google: projects/<p>/subscriptions/<twin>-device-feedback-<id>
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""One device's link to the Google L1: publish to the telemetry topic, stream its feedback.
+"""The devices' links to the Google L1: each publishes to the telemetry topic; feedback is streamed
+once for all of them.
 
 Devices publish JSON with the attribute `device_id` (the dispatcher's contract, docs/gcp.md) as the
 `<twin>-devices` service account: application-default credentials, typically
 GOOGLE_APPLICATION_CREDENTIALS pointing at a key of that account, which is made by hand.
-Feedback arrives as `{"message": ...}` on the device's own subscription.
+Feedback arrives as `{"message": ...}` with the attribute `device_id` on the twin's one feedback
+subscription, which a gateway (here: the simulator) reads for every device (docs/design.md §7a).
 """
 
 from __future__ import annotations
@@ -36,21 +38,9 @@ def _client(kind: str):
 
 
 class PubSubLink:
-    def __init__(
-        self,
-        topic: str,
-        device_id: str,
-        feedback_subscription: str | None,
-        deliver: Callable[[str, str], None],
-        publisher=None,
-        subscriber=None,
-    ) -> None:
-        self._topic, self._device_id, self._deliver = topic, device_id, deliver
+    def __init__(self, topic: str, device_id: str, publisher=None) -> None:
+        self._topic, self._device_id = topic, device_id
         self._publisher = publisher or _client("PublisherClient")
-        self._streaming = None
-        if feedback_subscription:
-            subscriber = subscriber or _client("SubscriberClient")
-            self._streaming = subscriber.subscribe(feedback_subscription, callback=self._on_feedback)
 
     def send(self, payload: bytes) -> None:
         future = self._publisher.publish(self._topic, payload, device_id=self._device_id)
@@ -60,14 +50,27 @@ class PubSubLink:
             raise PubSubLinkError(f"{self._device_id}: publish to {self._topic} failed: {error}") from error
 
     def close(self) -> None:
-        if self._streaming is not None:
-            self._streaming.cancel()
+        pass
+
+
+class PubSubFeedback:
+    """The twin's feedback subscription, streamed once: each message goes to its `device_id`."""
+
+    def __init__(self, subscription: str, deliver: Callable[[str, str], None], subscriber=None) -> None:
+        self._deliver = deliver
+        subscriber = subscriber or _client("SubscriberClient")
+        self._streaming = subscriber.subscribe(subscription, callback=self._on_feedback)
+
+    def close(self) -> None:
+        self._streaming.cancel()
 
     def _on_feedback(self, message) -> None:
-        try:
-            body = json.loads(message.data)
-            text = json.dumps(body["message"]) if isinstance(body, dict) and "message" in body else json.dumps(body)
-        except ValueError:
-            text = message.data.decode("utf-8", "replace")
-        self._deliver(self._device_id, text)
+        device_id = (message.attributes or {}).get("device_id")
+        if device_id:
+            try:
+                body = json.loads(message.data)
+                text = json.dumps(body["message"]) if isinstance(body, dict) and "message" in body else json.dumps(body)
+            except ValueError:
+                text = message.data.decode("utf-8", "replace")
+            self._deliver(device_id, text)
         message.ack()

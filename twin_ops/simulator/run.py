@@ -31,6 +31,7 @@ class DeviceLink(Protocol):
 
 
 LinkOpener = Callable[[SimulatorConfig, DeviceCredentials, Path, Deliver], DeviceLink]
+FeedbackOpener = Callable[[SimulatorConfig, Deliver], "DeviceLink | None"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def open_cloud_link(config: SimulatorConfig, device: DeviceCredentials, folder: 
     if config.cloud is Provider.GOOGLE:
         from twin_ops.simulator.pubsub_link import PubSubLink
 
-        return PubSubLink(config.pubsub.topic, device.device_id, device.feedback_subscription, deliver)
+        return PubSubLink(config.pubsub.topic, device.device_id)
     from twin_ops.simulator.mqtt_link import MqttLink
     from twin_ops.simulator.sessions import aws_session, azure_session
 
@@ -54,8 +55,19 @@ def open_cloud_link(config: SimulatorConfig, device: DeviceCredentials, folder: 
     return MqttLink(session(config, device, folder), deliver)
 
 
+def open_cloud_feedback(config: SimulatorConfig, deliver: Deliver) -> DeviceLink | None:
+    """Feedback read once for every device (Google's one subscription); None elsewhere: each
+    device's link hears its own."""
+    if config.cloud is Provider.GOOGLE and config.pubsub is not None and config.pubsub.feedback_subscription:
+        from twin_ops.simulator.pubsub_link import PubSubFeedback
+
+        return PubSubFeedback(config.pubsub.feedback_subscription, deliver)
+    return None
+
+
 def simulate(
-    request: SimulationRequest, echo: Callable[[str], None] = print, open_link: LinkOpener = open_cloud_link
+    request: SimulationRequest, echo: Callable[[str], None] = print, open_link: LinkOpener = open_cloud_link,
+    open_feedback: FeedbackOpener = open_cloud_feedback,
 ) -> int:
     """Send, then show feedback; returns the number of messages sent."""
     config = read_config(request.project)
@@ -65,6 +77,9 @@ def simulate(
     feedback: queue.Queue[tuple[str, str]] = queue.Queue()
     sent = 0
     with ExitStack() as links_open:
+        shared = open_feedback(config, lambda device_id, text: feedback.put((device_id, text)))
+        if shared is not None:
+            links_open.callback(shared.close)
         links = {}
         for device in devices:
             link = open_link(config, device, folder, lambda device_id, text: feedback.put((device_id, text)))

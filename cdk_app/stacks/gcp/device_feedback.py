@@ -5,28 +5,20 @@ from __future__ import annotations
 
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from constructs_lib.gcp.feedback_topic import FeedbackTopic, FeedbackTopicProps
-from constructs_lib.gcp.grants import PUBSUB_PUBLISHER, PUBSUB_VIEWER, grant_topic
+from constructs_lib.gcp.grants import PUBSUB_PUBLISHER, grant_topic
 from twin_contract import functions as contract
-
-FEEDBACK_ROLE = "device-feedback"  # topic <twin>-device-feedback, subscriptions <twin>-device-feedback-<device>
+from twin_contract.gcp_names import DEVICE_FEEDBACK_ROLE, DEVICE_REGISTRY_PURPOSE
 
 
 def device_feedback_topic(stack: GcpLayerStack) -> FeedbackTopic:
-    """The twin's feedback topic with one subscription per device; the stack's account may publish
-    to it and list its subscriptions (a device is known when it has one, runtime/gcp/pubsub_devices.py)."""
-    topic = FeedbackTopic(
-        stack,
-        "FeedbackTopic",
-        FeedbackTopicProps(
-            topic_name=stack.name(FEEDBACK_ROLE),
-            device_ids=tuple(device.id for device in stack.ctx.config.devices),
-            subscription_prefix=stack.name(FEEDBACK_ROLE),
-        ),
-    )
+    """The twin's feedback topic and its one subscription; the stack's account may publish to it.
+    It reads the device list from the L1 stack's registry bucket (L1 grants it)."""
+    name = stack.name(DEVICE_FEEDBACK_ROLE)
+    topic = FeedbackTopic(stack, "FeedbackTopic", FeedbackTopicProps(topic_name=name, subscription_name=name))
     grant_topic(stack, "FeedbackMayPublish", topic=topic.topic.id, role=PUBSUB_PUBLISHER, member=stack.account.member)
-    grant_topic(stack, "FeedbackMayListDevices", topic=topic.topic.id, role=PUBSUB_VIEWER, member=stack.account.member)
     return topic
 
 
 def device_feedback_settings(stack: GcpLayerStack, topic: FeedbackTopic) -> dict[str, str]:
-    return {contract.FEEDBACK_TOPIC: topic.topic.id, contract.FEEDBACK_SUBSCRIPTION_PREFIX: stack.name(FEEDBACK_ROLE)}
+    # The registry bucket's name is derived (project, twin, purpose): L1, deployed later, makes it.
+    return {contract.FEEDBACK_TOPIC: topic.topic.id, contract.DEVICE_REGISTRY_BUCKET: stack.bucket_name(DEVICE_REGISTRY_PURPOSE)}

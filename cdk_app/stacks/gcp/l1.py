@@ -14,15 +14,19 @@ from constructs_lib.gcp.naming import service_account_id
 from constructs_lib.gcp.telemetry_topic import TelemetryTopic, TelemetryTopicProps
 from constructs_lib.gcp.twin_function import EventTrigger, grant_invoke
 from twin_contract import functions as contract
-from twin_contract.gcp_names import telemetry_dead_letter_topic_name, telemetry_topic_name
+from constructs_lib.gcp.device_registry import DeviceRegistry, DeviceRegistryProps
+from twin_contract.gcp_names import DEVICE_REGISTRY_PURPOSE, telemetry_dead_letter_topic_name, telemetry_topic_name
 
 PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
+DEVICE_REGISTRY_OUTPUT = "device_registry_bucket"  # twin_ops/post_deploy/gcp_device_registry.py reads them
+FEEDBACK_SUBSCRIPTION_OUTPUT = "feedback_subscription"
 # Messages the dispatcher could not deliver for this long go to the dead-letter topic.
 MAX_DELIVERY_AGE_SECONDS = 3600
 
 
 class GcpL1Stack(GcpLayerStack):
-    """Holds `telemetry` (topic, dead-letter topic, device publisher account) and `dispatcher`."""
+    """Holds `telemetry` (topic, dead-letter topic, device publisher account), `devices` (the device
+    list's bucket) and `dispatcher`."""
 
     APIS = ("pubsub.googleapis.com", "eventarc.googleapis.com")
 
@@ -50,17 +54,11 @@ class GcpL1Stack(GcpLayerStack):
             # L2 is deployed first; this stack grants its own account the right to call the processor.
             grant_invoke(self, "MayInvokeProcessor", processing.processor.service, self.region, self.account.member)
             target_url = processing.processor.url
-            # Devices (the publisher account) may pull their feedback when L2 on Google sends any.
-            for device_id, subscription in processing.feedback_subscriptions.items():
-                grant_subscription(self, f"DeviceMayPull-{device_id}", subscription=subscription,
-                                   role=PUBSUB_SUBSCRIBER, member=self.telemetry.publisher.member)
+            feedback = processing.feedback  # when L2 on Google sends device feedback
         else:
-            feedback = ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
-            if feedback is not None:  # the receiver split off L1 holds the subscriptions
-                subscriptions = self.upstream(Layer.L1, GcpFeedbackOutputs, Part.L1_FEEDBACK).feedback_subscriptions
-                for device_id, subscription in subscriptions.items():
-                    grant_subscription(self, f"DeviceMayPull-{device_id}", subscription=subscription,
-                                       role=PUBSUB_SUBSCRIBER, member=self.telemetry.publisher.member)
+            bridge_back = ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
+            # The receiver split off L1 holds the feedback topic.
+            feedback = self.upstream(Layer.L1, GcpFeedbackOutputs, Part.L1_FEEDBACK).feedback if bridge_back else None
             self.connector = self.function(
                 "Connector",
                 "connector",
@@ -85,6 +83,17 @@ class GcpL1Stack(GcpLayerStack):
             description="Normalises device telemetry from Pub/Sub and hands it to processing",
             internal_ingress_only=True,  # called by Eventarc only
         )
+        self.devices = DeviceRegistry(
+            self,
+            "Devices",
+            DeviceRegistryProps(self.bucket_name(DEVICE_REGISTRY_PURPOSE), self.region,
+                                readers=(feedback.reader,) if feedback else (), debug=self.debug),
+        )
+        if feedback is not None:  # devices (the publisher account) pull their feedback
+            grant_subscription(self, "DevicesMayPullFeedback", subscription=feedback.subscription,
+                               role=PUBSUB_SUBSCRIBER, member=self.telemetry.publisher.member)
+            TerraformOutput(self, FEEDBACK_SUBSCRIPTION_OUTPUT, value=feedback.subscription)
         TerraformOutput(self, "telemetry_topic", value=self.telemetry.topic.id)
         TerraformOutput(self, "device_publisher_account", value=self.telemetry.publisher.email)
+        TerraformOutput(self, DEVICE_REGISTRY_OUTPUT, value=self.devices.name)
         self.outputs = GcpIngestionOutputs(endpoints=dict(self.bridges.published))

@@ -1,14 +1,15 @@
 """The L1 feedback receiver on Google: the receiving end of the L2 → L1 feedback bridge.
 
 A stack of its own (Part.L1_FEEDBACK), deployed before L2 so the feedback function there finds its
-endpoint. It holds the twin's feedback topic and the devices' subscriptions, which need nothing of
-the L1 stack; the L1 stack, deployed after, lets the devices' account pull from them.
+endpoint. It holds the twin's feedback topic and its subscription, which need nothing of the L1 stack; the
+L1 stack, deployed after, lets the devices' account pull from it and this stack's account read
+the device list.
 """
 
 from __future__ import annotations
 
 from cdk_app.stacks.gcp.base import GcpLayerStack
-from cdk_app.stacks.gcp.outputs import GcpFeedbackOutputs
+from cdk_app.stacks.gcp.outputs import DeviceFeedback, GcpFeedbackOutputs
 from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
 from cdk_app.topology import BridgeKind
 from twin_contract import functions as contract
@@ -36,6 +37,6 @@ class GcpFeedbackStack(GcpLayerStack):
         )
         self.bridges.receive(bridge, {URL_KEY: self.receiver.url})
         self.outputs = GcpFeedbackOutputs(
-            feedback_subscriptions={device_id: sub.name for device_id, sub in self.topic.subscriptions.items()},
+            feedback=DeviceFeedback(self.topic.subscription.name, self.account.member),
             endpoints=dict(self.bridges.published),
         )

@@ -11,7 +11,7 @@ import json
 from cdk_app.config.model import Layer
 from cdk_app.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
 from cdk_app.stacks.gcp.base import GcpLayerStack
-from cdk_app.stacks.gcp.outputs import GcpHotOutputs, GcpProcessingOutputs
+from cdk_app.stacks.gcp.outputs import DeviceFeedback, GcpHotOutputs, GcpProcessingOutputs
 from cdk_app.topology import BridgeKind
 from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
@@ -97,9 +97,8 @@ class GcpL2Stack(GcpLayerStack):
             self.bridges.receive(ingestion_bridge, {URL_KEY: self.ingestion.url})
         self.outputs = GcpProcessingOutputs(
             processor=self.processor,
-            feedback_subscriptions={
-                device_id: subscription.name for device_id, subscription in self.feedback_topic.subscriptions.items()
-            } if self.feedback_topic is not None else {},
+            feedback=DeviceFeedback(self.feedback_topic.subscription.name, self.account.member)
+            if self.feedback_topic is not None else None,
             endpoints=dict(self.bridges.published),
         )
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cdk_app.stacks.outputs import LayerOutputs
 from constructs_lib.gcp.firestore_hot_store import FirestoreHotStore
@@ -21,6 +20,15 @@ class GcpColdOutputs(LayerOutputs):
 
 
 @dataclass(frozen=True)
+class DeviceFeedback:
+    """What L1 grants on the feedback side: the devices' account pulls `subscription`, and the
+    feedback function's account (`reader`) reads the device list."""
+
+    subscription: str
+    reader: str
+
+
+@dataclass(frozen=True)
 class GcpHotOutputs(LayerOutputs):
     store: FirestoreHotStore  # the persister writes here
 
@@ -28,14 +36,12 @@ class GcpHotOutputs(LayerOutputs):
 @dataclass(frozen=True)
 class GcpProcessingOutputs(LayerOutputs):
     processor: TwinFunction  # the dispatcher calls it when L1 is on Google too
-    # device id → feedback subscription name, when L2 sends device feedback
-    feedback_subscriptions: Mapping[str, str] = field(default_factory=dict)
+    feedback: DeviceFeedback | None = None  # when L2 sends device feedback
 
 
 @dataclass(frozen=True)
 class GcpFeedbackOutputs(LayerOutputs):
-    # device id → feedback subscription name: L1 lets the devices' account pull from them
-    feedback_subscriptions: Mapping[str, str] = field(default_factory=dict)
+    feedback: DeviceFeedback
 
 
 @dataclass(frozen=True)
