@@ -113,9 +113,9 @@ def providers(ctx: LoadContext, raw: Any) -> Providers | None:
             elif fallback in left_out:
                 left_out.add(layer)
     if len(chosen) + len(left_out) == len(Layer):  # every layer known: is the combination one that works?
-        for layer, why in placement_problems(chosen):
+        for layer, reason in placement_problems(chosen):
             source = "" if raw.get(layer.config_key) is not None else " (defaulted from another layer; set it explicitly)"
-            ctx.add(file, (layer.config_key,), f"{why}{source}")
+            ctx.add(file, (layer.config_key,), f"{reason}{source}")
     for layer, provider in chosen.items():
         why = CLOUDS[provider].why_not(layer)
         if why is not None:
