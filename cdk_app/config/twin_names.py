@@ -39,5 +39,5 @@ def _one(ctx: LoadContext, device_id: str, name: str, mapped: str, file: str, pa
         ctx.add(file, parts, f"a name whose DTDL form differs from {other!r}'s: both would be {mapped!r} in "
                 f"{model} ({MAPPING_RULE})")
     elif mapped != name:
-        ctx.warn(file, parts, f"stored as {mapped!r} in {model}, which allows no {name!r} ({MAPPING_RULE}); "
-                 "devices keep sending it as it is")
+        sent = "" if "constProperties" in parts else "; devices keep sending it as it is"
+        ctx.warn(file, parts, f"stored as {mapped!r} in {model}, which allows no {name!r} ({MAPPING_RULE}){sent}")
