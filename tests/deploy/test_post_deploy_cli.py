@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import stat
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from twin_ops.post_deploy import STEP_NAMES
 from twin_ops.post_deploy.cli import RUNNERS
 from twin_ops.post_deploy.azure_digital_twins import twin_patch
 from twin_ops.post_deploy.terraform_state import StackState, TerraformStateError
-from twin_ops.simulator.config import read_config
 from tests.conftest import EXAMPLE, REPO
 
 GCP_TWIN = "factory-floor-gcp"

@@ -96,7 +96,7 @@ def test_a_list_that_is_not_an_array_of_ids_is_an_error_not_an_unknown_device() 
     storage = CountingStorage(["d1"])
     storage.ids = {"d1": True}  # type: ignore[assignment]
     with pytest.raises(ValueError, match="not a JSON array of device ids"):
-        "d1" in DeviceList(REGISTRY, storage)
+        DeviceList(REGISTRY, storage).__contains__("d1")
 
 
 def test_l2_sends_feedback_over_the_bridge_when_l1_is_elsewhere(gcp_runtime, serve_function, receiver) -> None:
