@@ -6,8 +6,8 @@ sleep 180 s for the code to be indexed. A queue endpoint needs nothing running, 
 delivery for 24 h and dead-letters to a blob container, and the queue keeps events while the
 dispatcher is being deployed or failing (poison queue after 5 tries).
 
-Device identities are data-plane objects (no azurerm resource): the L1 stack writes a devices
-manifest next to its cdk.tf.json and docs/azure.md gives the `az iot hub device-identity` step.
+Device identities are data-plane objects (no azurerm resource), loaded by bulk jobs after deploy
+(constructs_lib/azure/device_enrollment.py, twin_ops/post_deploy/azure_device_identities.py).
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class IotIngestion(Construct):
             **placement.resource_args(),
             sku={"name": props.sku, "capacity": 1},
             min_tls_version="1.2",
+            identity={"type": "SystemAssigned"},  # bulk import and export jobs reach their container as the hub
         )
         self.system_topic = EventgridSystemTopic(
             self,

@@ -83,18 +83,39 @@ def test_l1_iot_hub_events_reach_the_dispatcher_queue(azure_example):
     assert has(text, "azurerm_role_assignment", {"role_definition_name": "Storage Queue Data Message Sender"})
     # Feedback on: L1 grants L2 device-twin updates; it writes nothing into L2's resources.
     assert has(text, "azurerm_role_assignment", {"role_definition_name": "IoT Hub Twin Contributor"})
-    assert resources(azure_example, stack("l1"), "azurerm_key_vault_secret") == {}
+    # Its vault holds the two enrollment keys, made at deploy time (random_bytes), nothing else.
+    secrets = resources(azure_example, stack("l1"), "azurerm_key_vault_secret").values()
+    assert sorted(s["name"] for s in secrets) == ["device-enrollment-primary", "device-enrollment-secondary"]
+    assert all(s["value"].startswith("${random_bytes.") and s["value"].endswith(".base64}") for s in secrets)
     # L2 (deployed first) knows the hub's host: Azure serves a hub at <hub name>.azure-devices.net.
     hub_name = next(iter(resources(azure_example, stack("l1"), "azurerm_iothub").values()))["name"]
     l2_app = next(iter(resources(azure_example, stack("l2"), "azurerm_function_app_flex_consumption").values()))
     assert l2_app["app_settings"]["IOT_HUB_HOST"] == f"{hub_name}.azure-devices.net"
 
 
-def test_l1_writes_the_devices_manifest_for_the_deploy_step(azure_example):
-    manifest = json.loads((azure_example.tf_outdir / "stacks" / stack("l1") / "iot" / "devices.json").read_text())
-    assert [d["device_id"] for d in manifest["devices"]] == [d.id for d in azure_example.config.devices]
+def test_l1_writes_the_hub_manifest_for_the_onboarding_step_and_names_no_device(azure_example):
+    folder = azure_example.tf_outdir / "stacks" / stack("l1")
+    manifest = json.loads((folder / "iot" / "hub.json").read_text())
     assert manifest["iot_hub_name"].startswith(f"{TWIN}-iothub-")
-    assert manifest["devices"][0]["init_values"] == {"temperature": 21.5}
+    account = next(a["name"] for a in resources(azure_example, stack("l1"), "azurerm_storage_account").values())
+    assert manifest["job_container"] == f"https://{account}.blob.core.windows.net/device-identities"
+    vault = next(iter(resources(azure_example, stack("l1"), "azurerm_key_vault").values()))
+    assert manifest["key_vault"] == vault["name"]
+    texts = [p.read_text() for p in folder.rglob("*.json")]
+    assert not any(f'"{d.id}"' in text for d in azure_example.config.devices for text in texts)
+
+
+def test_the_hub_runs_bulk_jobs_in_its_own_container_as_itself(azure_example):
+    text = tf_text(azure_example, stack("l1"))
+    (hub,) = resources(azure_example, stack("l1"), "azurerm_iothub").values()
+    assert hub["identity"] == {"type": "SystemAssigned"}
+    (container_key, container), = [(k, c) for k, c in resources(azure_example, stack("l1"), "azurerm_storage_container").items()
+                                   if c["name"] == "device-identities"]
+    grants = [g for g in resources(azure_example, stack("l1"), "azurerm_role_assignment").values()
+              if g["scope"] == f"${{azurerm_storage_container.{container_key}.id}}"]
+    assert {g["role_definition_name"] for g in grants} == {"Storage Blob Data Contributor"}
+    assert sorted(g["principal_id"].split(".")[0] for g in grants) == ["${azurerm_iothub", "${data"]
+    assert has(text, "azurerm_storage_container", {"name": "device-identities", "container_access_type": "private"})
 
 
 def test_l2_function_app_is_flex_consumption_python(azure_example):

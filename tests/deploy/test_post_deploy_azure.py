@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import hmac
+import json
 import stat
+from types import SimpleNamespace
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from cdk_app.config import load_project
 from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, IOT_HUB_SCOPE, AzureDataPlane
-from twin_ops.post_deploy.azure_device_identities import DeviceKeyError, IotHubRegistry, register_devices
+from twin_ops.local.standins.iot_hub_registry import IotHubRegistry
+from twin_ops.post_deploy.azure_device_identities import IotHubJobs, VaultSecrets, derive_key, onboard_devices
 from twin_ops.post_deploy.azure_digital_twins import DigitalTwinsApi, upload
 from twin_ops.simulator.config import read_config
 from constructs_lib.azure import dtdl
 from twin_ops.post_deploy.azure_data_plane import AzureRestError
 from tests.conftest import EXAMPLE
 from tests.deploy.adt_standin import DigitalTwinsStandIn
-from tests.deploy.azure_fakes import InMemoryRegistry, RecordingTransport, token_for
+from tests.deploy.azure_fakes import RecordingTransport, token_for
 
 HUB = "plant-iothub-1a2b3c"
-MANIFEST = {  # the shape of AzureIngestionStack.devices_manifest()
+CONTAINER = "https://plantl1st0a1b2c.blob.core.windows.net/device-identities"
+MANIFEST = {  # the shape of AzureIngestionStack.hub_manifest()
     "iot_hub_name": HUB,
     "resource_group": "plant-l1-rg",
-    "devices": [{"device_id": "press-01", "auth_method": "shared_private_key", "init_values": {}},
-                {"device_id": "conveyor-01", "auth_method": "shared_private_key", "init_values": {}}],
+    "job_container": CONTAINER,
+    "key_vault": "plant-l1-kv-0a1b",
+    "enrollment_keys": {"primary": "device-enrollment-primary", "secondary": "device-enrollment-secondary"},
+}
+GROUP_KEYS = {  # what random_bytes(32).base64 leaves in the vault
+    "device-enrollment-primary": base64.b64encode(bytes(range(32))).decode(),
+    "device-enrollment-secondary": base64.b64encode(bytes(range(32, 64))).decode(),
 }
 
 
@@ -36,70 +49,122 @@ def example():
 # ---- IoT Hub device identities ---------------------------------------------------------------
 
 
-def test_devices_are_registered_once_and_their_keys_kept_owner_only(tmp_path):
-    registry = InMemoryRegistry()
-    first = register_devices(tmp_path, "plant", MANIFEST, registry)
-    assert first.created == ("press-01", "conveyor-01") and first.existing == ()
+class MemoryBlobs:
+    """The job container, as the hub's identity and the deployer see it."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[tuple[str, str], bytes] = {}
+        self.calls = 0
+
+    def get(self, container, name):
+        self.calls += 1
+        return self.blobs.get((container, name))
+
+    def put(self, container, name, data):
+        self.calls += 1
+        self.blobs[(container, name)] = data
+
+    def delete(self, container, name):
+        self.calls += 1
+        self.blobs.pop((container, name), None)
+
+
+class Azure:
+    """The IoT Hub registry stand-in and a vault behind one transport, as the step reaches them."""
+
+    def __init__(self) -> None:
+        self.blobs = MemoryBlobs()  # counts the step's blob calls; the hub's own reach the same blobs uncounted
+        self.hub = IotHubRegistry(SimpleNamespace(get=lambda c, n: self.blobs.blobs.get((c, n)),
+                                                  put=lambda c, n, data: self.blobs.blobs.__setitem__((c, n), data)))
+        self.vault_reads = 0
+
+    def transport(self, method, url, headers, body):
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        if parts.hostname == f"{HUB}.azure-devices.net":
+            status, response_headers, payload = self.hub.handle(method, parts.path, query, headers, body or b"")
+            return status, response_headers, json.dumps(payload).encode() if payload is not None else b""
+        assert parts.hostname == f"{MANIFEST['key_vault']}.vault.azure.net" and query["api-version"] == "7.4"
+        self.vault_reads += 1
+        return 200, {}, json.dumps({"value": GROUP_KEYS[parts.path.rsplit("/", 1)[-1]]}).encode()
+
+    def onboard(self, project, device_ids, **options):
+        hub = IotHubJobs(AzureDataPlane(f"{HUB}.azure-devices.net", IOT_HUB_SCOPE, token_for, self.transport))
+        vault = VaultSecrets(AzureDataPlane(f"{MANIFEST['key_vault']}.vault.azure.net", "vault", token_for, self.transport))
+        return onboard_devices(project, "plant", device_ids, MANIFEST, hub, self.blobs, vault, sleep=lambda s: None, **options)
+
+    @property
+    def calls(self) -> int:
+        return sum(self.hub.calls.values()) + self.blobs.calls + self.vault_reads
+
+
+def test_device_keys_are_derived_as_dps_enrollment_groups_derive_them():
+    # DPS's documented derivation: base64(HMAC-SHA256(base64decode(group key), registration id)).
+    group = base64.b64encode(b"k" * 32).decode()
+    expected = base64.b64encode(hmac.new(b"k" * 32, b"press-01", hashlib.sha256).digest()).decode()
+    assert derive_key(group, "press-01") == expected and derive_key(group, "press-02") != expected
+
+
+def test_devices_are_imported_with_derived_keys_kept_owner_only(tmp_path):
+    azure = Azure()
+    first = azure.onboard(tmp_path, ["press-01", "conveyor-01"])
+    assert first.created == ["press-01", "conveyor-01"] and first.failed == {}
+    identity = azure.hub.devices["press-01"]["authentication"]["symmetricKey"]
+    primary = derive_key(GROUP_KEYS["device-enrollment-primary"], "press-01")
+    assert identity == {"primaryKey": primary, "secondaryKey": derive_key(GROUP_KEYS["device-enrollment-secondary"], "press-01")}
     key_file = tmp_path / "iot_devices_auth" / "press-01" / "shared_access_key"
-    assert key_file.read_text() == registry.devices["press-01"]["authentication"]["symmetricKey"]["primaryKey"]
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert key_file.read_text() == primary and stat.S_IMODE(key_file.stat().st_mode) == 0o600
     config = read_config(tmp_path)
     assert (config.cloud.value, config.mqtt.host, config.mqtt.port) == ("azure", f"{HUB}.azure-devices.net", 8883)
     assert config.devices[1].shared_access_key == "conveyor-01/shared_access_key"
-
-    second = register_devices(tmp_path, "plant", MANIFEST, registry)
-    assert second.created == () and second.existing == ("press-01", "conveyor-01")
-
-
-def test_an_identity_without_a_symmetric_key_is_a_clear_error(tmp_path):
-    registry = InMemoryRegistry()
-    registry.devices["press-01"] = {"deviceId": "press-01", "authentication": {"type": "selfSigned"}}
-    with pytest.raises(DeviceKeyError, match="'press-01' has authentication type 'selfSigned'"):
-        register_devices(tmp_path, "plant", MANIFEST, registry)
+    again = azure.onboard(tmp_path, ["press-01", "conveyor-01"])  # idempotent: no duplicate, same keys
+    assert (again.created, again.updated, again.deleted) == ([], 2, [])
+    assert sorted(azure.hub.devices) == ["conveyor-01", "press-01"]
+    assert azure.hub.devices["press-01"]["authentication"]["symmetricKey"]["primaryKey"] == primary
 
 
-def test_registry_rest_calls_create_only_a_missing_identity():
-    created = {"deviceId": "press-01", "authentication": {"type": "sas", "symmetricKey": {"primaryKey": "a2V5"}}}
-    transport = RecordingTransport([(404, {"Message": "DeviceNotFound"}, {}), (200, created, {})])
-    registry = IotHubRegistry(AzureDataPlane(f"{HUB}.azure-devices.net", IOT_HUB_SCOPE, token_for, transport))
-    assert registry.get_device("press-01") is None
-    assert registry.create_device("press-01") == created
-    get, put = transport.requests
-    assert (get.method, get.url) == ("GET", f"https://{HUB}.azure-devices.net/devices/press-01?api-version=2021-04-12")
-    assert get.headers["Authorization"] == f"Bearer token-for-{IOT_HUB_SCOPE}"
-    assert put.method == "PUT" and put.body["authentication"] == {
-        "type": "sas", "symmetricKey": {"primaryKey": None, "secondaryKey": None},  # the hub generates the keys
-    }
+def test_ten_thousand_devices_take_a_handful_of_calls(tmp_path):
+    azure = Azure()
+    devices = [f"sensor-{n:05d}" for n in range(10_000)]
+    result = azure.onboard(tmp_path, devices)
+    assert len(result.created) == 10_000 and len(azure.hub.devices) == 10_000
+    # Two secrets; export job (create, poll) and its blob; the import blob, the old error log's delete,
+    # import job (create, poll) and its error log.
+    assert azure.calls == 10
+    assert azure.hub.calls == {"POST /jobs/create": 2, "GET /jobs/{id}": 2}
 
 
-def test_registry_reads_back_an_identity_created_concurrently():
-    device = {"deviceId": "d", "authentication": {"symmetricKey": {"primaryKey": "a2V5"}}}
-    transport = RecordingTransport([(409, None, {"iothub-errorcode": "DeviceAlreadyExists"}), (200, device, {})])
-    registry = IotHubRegistry(AzureDataPlane("h", IOT_HUB_SCOPE, token_for, transport))
-    assert registry.create_device("d") == device
-    assert [r.method for r in transport.requests] == ["PUT", "GET"]
+def test_removed_devices_are_listed_by_a_dry_run_and_deleted_by_the_next_run(tmp_path):
+    azure = Azure()
+    azure.onboard(tmp_path, ["a", "b", "c"])
+    dry = azure.onboard(tmp_path, ["a", "d"], dry_run=True)
+    assert (dry.created, dry.deleted) == (["d"], ["b", "c"]) and "2 removed devices would be deleted (b, c)" in dry.summary(HUB)
+    assert sorted(azure.hub.devices) == ["a", "b", "c"]  # nothing changed
+    result = azure.onboard(tmp_path, ["a", "d"])
+    assert result.deleted == ["b", "c"] and sorted(azure.hub.devices) == ["a", "d"]
 
 
-def test_ids_travel_as_one_path_segment_each():
-    # Device and twin ids are the project's: '/', '#', '?' and spaces must not split or end the path.
-    transport = RecordingTransport([(404, None, {}), (404, None, {}), (200, None, {})])
-    IotHubRegistry(AzureDataPlane("h", IOT_HUB_SCOPE, token_for, transport)).get_device("line/1 #a?b")
-    graph = DigitalTwinsApi(AzureDataPlane("t", DIGITAL_TWINS_SCOPE, token_for, transport))
-    graph.get_twin("hall/2")
-    graph.create_relationship({"$sourceId": "a b", "$relationshipId": "a#b", "$targetId": "b", "$relationshipName": "has"})
-    assert [r.url for r in transport.requests] == [
-        "https://h/devices/line%2F1%20%23a%3Fb?api-version=2021-04-12",
-        "https://t/digitaltwins/hall%2F2?api-version=2023-10-31",
-        "https://t/digitaltwins/a%20b/relationships/a%23b?api-version=2023-10-31",
-    ]
+def test_a_partial_failure_names_its_devices_and_a_rerun_finishes_without_duplicates(tmp_path):
+    azure = Azure()
+    azure.hub.devices["bad"] = {"deviceId": "bad", "status": "enabled", "authentication": {"type": "sas", "symmetricKey": {}}}
+    devices = ["ok-1", "ok-2", "x" * 129]  # IoT Hub refuses ids over 128 characters
+    result = azure.onboard(tmp_path, devices)
+    assert list(result.failed) == ["x" * 129] and result.failed["x" * 129].startswith("ArgumentInvalid")
+    assert result.deleted == ["bad"] and sorted(azure.hub.devices) == ["ok-1", "ok-2"]
+    assert "1 failed: " + "x" * 129 in result.summary(HUB)
+    again = azure.onboard(tmp_path, devices[:2])
+    assert (again.created, again.failed, sorted(azure.hub.devices)) == ([], {}, ["ok-1", "ok-2"])
 
 
-def test_a_refused_call_names_status_and_code_but_not_the_token():
-    transport = RecordingTransport([(403, None, {"x-ms-error-code": "AuthorizationFailed"})])
-    registry = IotHubRegistry(AzureDataPlane("h", IOT_HUB_SCOPE, token_for, transport))
-    with pytest.raises(AzureRestError, match="403 AuthorizationFailed") as raised:
-        registry.get_device("d")
-    assert "token-for" not in str(raised.value)
+def test_the_stand_in_refuses_what_the_hub_refuses():
+    hub = IotHubRegistry(MemoryBlobs())
+    auth = {"Authorization": "Bearer t"}
+    assert hub.handle("GET", "/devices/d", {"api-version": "2020-01-01"}, auth, b"")[0] == 400
+    assert hub.handle("GET", "/devices/d", {"api-version": "2021-04-12"}, {}, b"")[0] == 401
+    sas = json.dumps({"type": "export", "outputBlobContainerUri": CONTAINER, "storageAuthenticationType": "keyBased"})
+    assert hub.handle("POST", "/jobs/create", {"api-version": "2021-04-12"}, auth, sas.encode())[0] == 400
+    short_key = json.dumps({"authentication": {"type": "sas", "symmetricKey": {"primaryKey": "c2hvcnQ=", "secondaryKey": "c2hvcnQ="}}})
+    assert hub.handle("PUT", "/devices/d", {"api-version": "2021-04-12"}, auth, short_key.encode())[0] == 400
 
 
 # ---- Azure Digital Twins ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ the run with one line naming it.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -458,6 +459,11 @@ def _random_password(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any])
     return {"result": _token(int(p.get("length", 32))), "id": "none"}
 
 
+def _random_bytes(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    data = secrets.token_bytes(int(p.get("length", 32)))
+    return {"base64": base64.b64encode(data).decode(), "hex": data.hex(), "id": "none"}
+
+
 def _aws_ssm_parameter(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name, value = _tf(d, r, p, "name"), _tf(d, r, p, "value")
     d.aws("ssm").put_parameter(Name=name, Value=value, Type=p.get("type", "String"), Overwrite=True)
@@ -683,6 +689,7 @@ def _google_service_account(d: LocalDeployment, r: LocalResource, p: Mapping[str
 
 TF_PROVISIONERS: dict[str, Callable[[LocalDeployment, LocalResource, Mapping[str, Any]], dict[str, str]]] = {
     "random_password": _random_password,
+    "random_bytes": _random_bytes,
     "aws_ssm_parameter": _aws_ssm_parameter,
     "aws_secretsmanager_secret": _aws_secret,
     "aws_secretsmanager_secret_version": _aws_secret_version,

@@ -274,12 +274,66 @@ class LocalRun:
         self.deployment = LocalDeployment(self.output, self.topology, self.endpoints, self.platform, self.tls.ca_file)
         self._deployment_ref.append(self.deployment)
         self.deployment.deploy()
-        # The post-deploy step registers the project's devices in IoT Hub (azure-device-identities).
-        self.platform.iot_hub.devices = {device.id for device in self.config.devices}
-        if self.topology.cloud(Layer.L1) is Provider.AWS:
+        if self.topology.cloud(Layer.L1) is Provider.AZURE:
+            self._onboard_azure_devices()
+        elif self.topology.cloud(Layer.L1) is Provider.AWS:
             self._onboard_aws_devices()
         elif self.topology.cloud(Layer.L1) is Provider.GOOGLE:
             self._onboard_gcp_devices()
+
+    def _onboard_azure_devices(self) -> None:
+        """The azure-device-identities step against the IoT Hub registry stand-in: an export and an
+        import job over the job container in Azurite, device keys derived from the enrollment keys
+        the L1 stack put in its vault."""
+        import urllib.error
+        from urllib.parse import urlsplit
+
+        from twin_ops.local.standins.iot_hub_registry import API_VERSION, IotHubRegistry
+        from twin_ops.post_deploy.azure_device_identities import HUB_MANIFEST, onboard_devices
+
+        deployment, platform = self.deployment, self.platform
+        l1 = self.output.terraform[self.topology.stack_name(Layer.L1)]
+        manifest = json.loads((l1.directory / HUB_MANIFEST).read_text("utf-8"))
+
+        def azurite_url(container_url: str, name: str) -> str:
+            parts = urlsplit(container_url)
+            return f"{deployment.endpoints.azurite['blob']}/{parts.hostname.split('.')[0]}{parts.path}/{name}"
+
+        class Blobs:  # the job container (https://<account>.blob.core.windows.net/<container>) in Azurite
+            @staticmethod
+            def get(container: str, name: str) -> bytes | None:
+                try:
+                    return deployment.azurite("GET", azurite_url(container, name), allow=())
+                except urllib.error.HTTPError as error:
+                    if error.code == 404:
+                        return None
+                    raise
+
+            @staticmethod
+            def put(container: str, name: str, data: bytes) -> None:
+                deployment.azurite("PUT", azurite_url(container, name), data, headers={"x-ms-blob-type": "BlockBlob"})
+
+            @staticmethod
+            def delete(container: str, name: str) -> None:
+                deployment.azurite("DELETE", azurite_url(container, name), allow=(404,))
+
+        registry = IotHubRegistry(Blobs)
+
+        class Jobs:  # IoT Hub's service API, answered by the stand-in in this process
+            @staticmethod
+            def create_job(body: dict) -> dict:
+                return registry.handle("POST", "/jobs/create", {"api-version": API_VERSION},
+                                       {"Authorization": "Bearer local"}, json.dumps(body).encode())[2]
+
+            @staticmethod
+            def get_job(job_id: str) -> dict:
+                return registry.handle("GET", f"/jobs/{job_id}", {"api-version": API_VERSION},
+                                       {"Authorization": "Bearer local"}, b"")[2]
+
+        vault = SimpleNamespace(get=lambda name: platform.key_vault.vaults[manifest["key_vault"]][name])
+        onboard_devices(self.workdir / "onboarding", self.config.name, [d.id for d in self.config.devices], manifest,
+                        Jobs, Blobs, vault, sleep=lambda seconds: None)
+        platform.iot_hub.devices = set(registry.devices)  # the hub knows the imported identities
 
     def _onboard_gcp_devices(self) -> None:
         """The gcp-device-registry step against the storage emulator: the device list as one object."""

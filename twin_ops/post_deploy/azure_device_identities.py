@@ -1,18 +1,37 @@
-"""Azure L1: register every device of the project in IoT Hub, keep its key for the simulator.
+"""Azure L1 onboarding: the fleet's IoT Hub identities by bulk jobs, keys derived from the twin's
+enrollment keys (docs/design.md §7a).
 
-Device identities are IoT Hub data-plane objects (no azurerm resource), so the L1 stack writes
-`iot/devices.json` and this step creates each missing identity with a symmetric key that the hub
-generates (`auth_method: shared_private_key`). Existing identities are left as they are (their
-keys keep working); identities of devices removed from the project are not deleted. The deployer
-needs the "IoT Hub Registry Contributor" role on the hub.
+Device identities are IoT Hub data-plane objects (no azurerm resource). The L1 stack holds what
+the fleet needs once: two enrollment keys generated at deploy time into its Key Vault, and the
+blob container the hub's import and export jobs use (the hub's managed identity may write it).
+Its `iot/hub.json` (next to cdk.tf.json) names them; it lists no device. This step:
+1. reads the enrollment keys; each device's keys are derived from them as Device Provisioning
+   Service enrollment groups derive them, `base64(HMAC-SHA256(base64decode(group key), device id))`,
+   so no key is stored per device and the simulator (or a device's factory) can compute its own;
+2. exports the hub's identities (one export job, keys excluded) to learn which devices are there;
+3. writes one import blob — every device of the project `createOrUpdate` with its derived keys,
+   every identity the project no longer has `delete` — and runs one import job. `dry_run` stops
+   after the export and lists who would be created and deleted;
+4. reads the job's error log: devices that failed are reported by id; the job is idempotent
+   (createOrUpdate with the same keys, delete of what is gone), so a re-run finishes the rest
+   without duplicates.
+For 10,000 devices that is about ten REST calls (two jobs and their polls, three blobs, two
+secrets), not one per device. The deployer needs "IoT Hub Registry Contributor" on the hub,
+"Key Vault Secrets Officer" on the vault and "Storage Blob Data Contributor" on the container
+(the L1 stack grants the last two).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from cdk_app.config.model import Provider
 from twin_ops.post_deploy import PostDeployError
@@ -21,48 +40,78 @@ from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, resource_path
 from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
 
 REGISTRY_API_VERSION = "2021-04-12"
+VAULT_API_VERSION = "7.4"
 IOT_HUB_DNS_SUFFIX = "azure-devices.net"  # Azure public cloud
 KEY_FILE = "shared_access_key"
-DEVICES_MANIFEST = Path("iot") / "devices.json"  # next to the L1 stack's cdk.tf.json
+HUB_MANIFEST = Path("iot") / "hub.json"  # next to the L1 stack's cdk.tf.json
+IMPORT_BLOB = "import-devices.txt"
+EXPORT_BLOB = "export-devices.txt"
+ERRORS_BLOB = "importErrors.log"  # IoT Hub names it; an import job writes it to its output container
+JOB_POLL_SECONDS = (1, 2, 4, 8, 15, 30)  # then every 30 s
+JOB_TIMEOUT_SECONDS = 3600
+FINISHED = ("completed", "failed", "cancelled")
 
 
-class DeviceRegistry(Protocol):
-    def get_device(self, device_id: str) -> dict | None: ...
+def derive_key(group_key: str, device_id: str) -> str:
+    """A device's symmetric key from an enrollment group key, as DPS derives it."""
+    digest = hmac.new(base64.b64decode(group_key), device_id.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
 
-    def create_device(self, device_id: str) -> dict: ...
+
+class Blobs(Protocol):
+    """The job container: Azure Blob Storage (twin_ops.azure_storage.BlobService) or a stand-in."""
+
+    def get(self, container: str, name: str) -> bytes | None: ...
+
+    def put(self, container: str, name: str, data: bytes) -> None: ...
+
+    def delete(self, container: str, name: str) -> None: ...
 
 
-class IotHubRegistry:
-    """The registry calls of IoT Hub's service REST API."""
+class IotHubJobs:
+    """The IoT Hub service REST calls of bulk onboarding."""
 
     def __init__(self, plane: AzureDataPlane) -> None:
         self._plane = plane
 
-    def get_device(self, device_id: str) -> dict | None:
-        status, device = self._plane.call("GET", resource_path(REGISTRY_API_VERSION, "devices", device_id), allow=(404,))
-        return None if status == 404 else device
+    def create_job(self, body: dict) -> dict:
+        _, job = self._plane.call("POST", resource_path(REGISTRY_API_VERSION, "jobs", "create"), body)
+        return job
 
-    def create_device(self, device_id: str) -> dict:
-        """A new identity with hub-generated keys; a concurrent creation is read back, not an error."""
-        identity = {
-            "deviceId": device_id,
-            "status": "enabled",
-            "authentication": {"type": "sas", "symmetricKey": {"primaryKey": None, "secondaryKey": None}},
-            "capabilities": {"iotEdge": False},
-        }
-        status, device = self._plane.call("PUT", resource_path(REGISTRY_API_VERSION, "devices", device_id), identity, allow=(409, 412))
-        return device if status < 300 else self.get_device(device_id)
+    def get_job(self, job_id: str) -> dict:
+        _, job = self._plane.call("GET", resource_path(REGISTRY_API_VERSION, "jobs", job_id))
+        return job
 
 
-@dataclass(frozen=True)
-class RegistrationResult:
+class VaultSecrets:
+    """Key Vault's secrets data plane (GET the current version)."""
+
+    def __init__(self, plane: AzureDataPlane) -> None:
+        self._plane = plane
+
+    def get(self, name: str) -> str:
+        _, secret = self._plane.call("GET", resource_path(VAULT_API_VERSION, "secrets", name))
+        return secret["value"]
+
+
+@dataclass
+class OnboardingResult:
     config: SimulatorConfig
-    created: tuple[str, ...]
-    existing: tuple[str, ...]
+    created: list[str] = field(default_factory=list)  # new identities (dry run: to create)
+    updated: int = 0  # identities the job (re)wrote that were there already
+    deleted: list[str] = field(default_factory=list)  # removed from the project (dry run: to delete)
+    failed: dict[str, str] = field(default_factory=dict)  # device → IoT Hub's error
+    calls: int = 0
+    dry_run: bool = False
 
-
-class DeviceKeyError(PostDeployError):
-    pass
+    def summary(self, host: str) -> str:
+        verb = "would be " if self.dry_run else ""
+        deleted = f" ({', '.join(self.deleted[:20])}{' …' if len(self.deleted) > 20 else ''})" if self.deleted else ""
+        line = (f"IoT Hub {host}: {len(self.created)} devices {verb}created, {self.updated} {verb}kept up to date, "
+                f"{len(self.deleted)} removed devices {verb}deleted{deleted}")
+        if self.failed:
+            line += f"; {len(self.failed)} failed: " + "; ".join(f"{d}: {why}" for d, why in sorted(self.failed.items()))
+        return line
 
 
 def hub_host(manifest: dict) -> str:
@@ -70,34 +119,81 @@ def hub_host(manifest: dict) -> str:
 
 
 def read_manifest(stack_dir: Path) -> dict:
-    return json.loads((stack_dir / DEVICES_MANIFEST).read_text(encoding="utf-8"))
+    return json.loads((stack_dir / HUB_MANIFEST).read_text(encoding="utf-8"))
 
 
-def register_devices(project: Path, twin: str, manifest: dict, registry: DeviceRegistry) -> RegistrationResult:
-    folder = prepare_auth_dir(project)
-    devices, created, existing = [], [], []
-    for entry in manifest["devices"]:
-        device_id = entry["device_id"]
-        device = registry.get_device(device_id)
-        if device is None:
-            device = registry.create_device(device_id)
-            created.append(device_id)
-        else:
-            existing.append(device_id)
-        key_file = f"{device_id}/{KEY_FILE}"
-        write_file(folder / key_file, _primary_key(device_id, device))
-        devices.append(DeviceCredentials(device_id, shared_access_key=key_file))
-    config = SimulatorConfig(Provider.AZURE, twin, tuple(devices), mqtt=MqttBroker(hub_host(manifest)))
-    write_simulator_config(project, config)
-    return RegistrationResult(config, tuple(created), tuple(existing))
+def onboard_devices(
+    project: Path, twin: str, device_ids: Sequence[str], manifest: dict, hub: IotHubJobs, blobs: Blobs,
+    vault: VaultSecrets, *, dry_run: bool = False, sleep: Callable[[float], None] = time.sleep,
+) -> OnboardingResult:
+    container = manifest["job_container"]  # its URL, https://<account>.blob.core.windows.net/<container>
+    primary, secondary = (vault.get(manifest["enrollment_keys"][k]) for k in ("primary", "secondary"))
+    wanted = list(dict.fromkeys(device_ids))
+    present = _export(hub, blobs, container, sleep)
+    result = OnboardingResult(_simulator_config(twin, wanted, manifest), dry_run=dry_run)
+    result.created = [d for d in wanted if d not in present]
+    result.updated = len(wanted) - len(result.created)
+    result.deleted = sorted(present - set(wanted))
+    if not dry_run:
+        lines = [_identity(d, derive_key(primary, d), derive_key(secondary, d)) for d in wanted]
+        lines += [{"id": d, "importMode": "delete"} for d in result.deleted]
+        blobs.put(container, IMPORT_BLOB, "\n".join(json.dumps(line, separators=(",", ":")) for line in lines).encode())
+        blobs.delete(container, ERRORS_BLOB)  # an earlier job's errors are not this one's
+        job = _run_job(hub, {
+            "type": "import", "inputBlobContainerUri": container, "outputBlobContainerUri": container,
+            "inputBlobName": IMPORT_BLOB, "storageAuthenticationType": "identityBased",
+        }, sleep)
+        if job.get("status") != "completed":
+            raise PostDeployError(f"IoT Hub import job {job.get('jobId')} {job.get('status')}: {job.get('failureReason')}")
+        result.failed = _errors(blobs.get(container, ERRORS_BLOB))
+        folder = prepare_auth_dir(project)
+        for device in wanted:
+            write_file(folder / device / KEY_FILE, derive_key(primary, device))
+        write_simulator_config(project, result.config)
+    return result
 
 
-def _primary_key(device_id: str, device: dict) -> str:
-    authentication = device.get("authentication") or {}
-    key = (authentication.get("symmetricKey") or {}).get("primaryKey")
-    if not key:
-        raise DeviceKeyError(
-            f"IoT Hub device {device_id!r} has authentication type {authentication.get('type')!r} without a "
-            "symmetric key; the simulator needs one (delete the identity to let this step recreate it)"
-        )
-    return key
+def _identity(device_id: str, primary: str, secondary: str) -> dict:
+    return {
+        "id": device_id, "importMode": "createOrUpdate", "status": "enabled",
+        "authentication": {"type": "sas", "symmetricKey": {"primaryKey": primary, "secondaryKey": secondary}},
+    }
+
+
+def _simulator_config(twin: str, device_ids: Sequence[str], manifest: dict) -> SimulatorConfig:
+    devices = tuple(DeviceCredentials(d, shared_access_key=f"{d}/{KEY_FILE}") for d in device_ids)
+    return SimulatorConfig(Provider.AZURE, twin, devices, mqtt=MqttBroker(hub_host(manifest)))
+
+
+def _export(hub: IotHubJobs, blobs: Blobs, container: str, sleep: Callable[[float], None]) -> set[str]:
+    job = _run_job(hub, {
+        "type": "export", "outputBlobContainerUri": container, "outputBlobName": EXPORT_BLOB,
+        "excludeKeysInExport": True, "storageAuthenticationType": "identityBased",
+    }, sleep)
+    if job.get("status") != "completed":
+        raise PostDeployError(f"IoT Hub export job {job.get('jobId')} {job.get('status')}: {job.get('failureReason')}")
+    exported = blobs.get(container, EXPORT_BLOB) or b""
+    return {json.loads(line)["id"] for line in exported.decode("utf-8").splitlines() if line.strip()}
+
+
+def _run_job(hub: IotHubJobs, body: dict, sleep: Callable[[float], None]) -> dict:
+    job = hub.create_job(body)
+    waited, waits = 0.0, iter(JOB_POLL_SECONDS)
+    while job.get("status") not in FINISHED:
+        if waited > JOB_TIMEOUT_SECONDS:
+            raise PostDeployError(f"IoT Hub {body['type']} job {job.get('jobId')} still {job.get('status')} after an hour")
+        wait = next(waits, JOB_POLL_SECONDS[-1])
+        sleep(wait)
+        waited += wait
+        job = hub.get_job(job["jobId"])
+    return job
+
+
+def _errors(log: bytes | None) -> dict[str, str]:
+    """device → `errorCode: errorStatus` of the import job's error log (JSON lines)."""
+    failed: dict[str, str] = {}
+    for line in (log or b"").decode("utf-8").splitlines():
+        if line.strip():
+            entry: Any = json.loads(line)
+            failed[str(entry.get("deviceId"))] = f"{entry.get('errorCode')}: {entry.get('errorStatus')}"
+    return failed

@@ -83,16 +83,40 @@ def _synth_default_region() -> str:
 
 
 def _azure_device_identities(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    from twin_ops.azure_storage import BlobService, bearer
     from twin_ops.post_deploy.azure_data_plane import IOT_HUB_SCOPE, AzureDataPlane, EntraTokens
-    from twin_ops.post_deploy.azure_device_identities import IotHubRegistry, hub_host, read_manifest, register_devices
-
-    manifest = read_manifest(_stack_dir(request, topology, Layer.L1))
-    registry = IotHubRegistry(AzureDataPlane(hub_host(manifest), IOT_HUB_SCOPE, EntraTokens()))
-    result = register_devices(request.project, config.name, manifest, registry)
-    return (
-        f"IoT Hub {hub_host(manifest)}: {len(result.created)} devices registered, {len(result.existing)} already there; "
-        f"keys in {auth_dir(request.project)}"
+    from twin_ops.post_deploy.azure_device_identities import (
+        IotHubJobs, VaultSecrets, hub_host, onboard_devices, read_manifest,
     )
+    from twin_ops.post_deploy.azure_grafana import VAULT_SCOPE
+
+    manifest, tokens = read_manifest(_stack_dir(request, topology, Layer.L1)), EntraTokens()
+    account, container = manifest["job_container"].rsplit("/", 1)
+    service = BlobService(account, bearer(tokens))
+
+    class ContainerBlobs:  # the job container, named by its URL as the jobs name it
+        @staticmethod
+        def get(url: str, name: str) -> bytes | None:
+            return service.get(container, name)
+
+        @staticmethod
+        def put(url: str, name: str, data: bytes) -> None:
+            service.put(container, name, data)
+
+        @staticmethod
+        def delete(url: str, name: str) -> None:
+            service.delete(container, name)
+
+    result = onboard_devices(
+        request.project, config.name, [d.id for d in config.devices], manifest,
+        IotHubJobs(AzureDataPlane(hub_host(manifest), IOT_HUB_SCOPE, tokens)), ContainerBlobs(),
+        VaultSecrets(AzureDataPlane(f"{manifest['key_vault']}.vault.azure.net", VAULT_SCOPE, tokens)),
+        dry_run=request.dry_run,
+    )
+    line = result.summary(hub_host(manifest)) + ("" if request.dry_run else f"; keys in {auth_dir(request.project)}")
+    if result.failed:
+        raise PostDeployError(line)
+    return line
 
 
 def _azure_digital_twins(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:

@@ -7,11 +7,14 @@ from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureFeedbackOutputs, AzureIngestionOutputs, AzureProcessingOutputs
 from cdk_app.topology import BridgeKind, Part
 from constructs_lib.azure import roles
+from constructs_lib.azure.device_enrollment import CONTAINER as ENROLLMENT_CONTAINER
+from constructs_lib.azure.device_enrollment import DeviceEnrollment, DeviceEnrollmentProps
 from constructs_lib.azure.iot_ingestion import IotIngestion, IotIngestionProps
 from twin_contract import functions as contract
-from twin_contract.azure_names import CONNECTOR_QUEUE, TELEMETRY_QUEUE
+from twin_contract.azure_names import CONNECTOR_QUEUE, TELEMETRY_QUEUE, function_storage_account
 
-DEVICES_MANIFEST = "iot/devices.json"
+HUB_MANIFEST = "iot/hub.json"  # twin_ops/post_deploy/azure_device_identities.py reads it
+ENROLLMENT_KEYS = {"primary": "device-enrollment-primary", "secondary": "device-enrollment-secondary"}
 
 
 class AzureIngestionStack(AzureLayerStack):
@@ -46,21 +49,24 @@ class AzureIngestionStack(AzureLayerStack):
             # L2 on another cloud sends feedback to the receiver deployed before L2 (and this stack).
             roles.grant(self, "FeedbackReceiverUpdatesDeviceTwins", role=roles.IOT_HUB_TWIN_CONTRIBUTOR,
                         principal_id=feedback.identity_principal_id, resource_id=ingestion.hub.id)
-        self.write_deploy_file(DEVICES_MANIFEST, self.devices_manifest())
+        enrollment = DeviceEnrollment(
+            self, "Enrollment",
+            DeviceEnrollmentProps(host.storage_account.id, ingestion.hub.identity.principal_id, self.client.object_id),
+        )
+        vault = self.ensure_vault()
+        for (which, name), key in zip(ENROLLMENT_KEYS.items(), enrollment.keys, strict=True):
+            vault.secret(self, f"Enrollment-{which}", name=name, value=key,
+                         content_type=f"IoT Hub {which} enrollment key: device keys are derived from it")
+        self.write_deploy_file(HUB_MANIFEST, self.hub_manifest())
         self.outputs = self.layer_outputs(AzureIngestionOutputs)
 
-    def devices_manifest(self) -> dict:
-        """What the post-deploy step registers (device identities are IoT Hub data-plane objects)."""
+    def hub_manifest(self) -> dict:
+        """What the onboarding step needs of the hub: names only, never a device (they are data)."""
         return {
             "iot_hub_name": self.names.global_name("iothub", 50),
             "resource_group": self.names.resource_group(),
             "telemetry": {"content_type": "application/json", "content_encoding": "utf-8"},
-            "devices": [
-                {
-                    "device_id": device.id,
-                    "auth_method": "shared_private_key",
-                    "init_values": {p.name: p.init_value for p in device.properties if p.init_value is not None},
-                }
-                for device in self.config.devices
-            ],
+            "job_container": f"https://{function_storage_account(self.names)}.blob.core.windows.net/{ENROLLMENT_CONTAINER}",
+            "key_vault": self.names.key_vault(),
+            "enrollment_keys": ENROLLMENT_KEYS,
         }
