@@ -139,6 +139,29 @@ CLOUDS: dict[Provider, Cloud] = {
                 ),
             ),
             PostDeploy(
+                "aws-twinmaker-entities", Layer.L4,
+                "make the twin's component types and entities (the hierarchy), update the changed, delete the removed",
+                aws_access=(
+                    AwsAccess(
+                        ("cloudformation:DescribeStacks",), "cloudformation", "stack/{twin}-l4/*",
+                        "the L4 stack's outputs (CloudFormation appends the stack's id to its name)",
+                    ),
+                    AwsAccess(
+                        ("iottwinmaker:ListComponentTypes", "iottwinmaker:ListEntities"), "iottwinmaker", "workspace/{twin}",
+                        "",
+                    ),
+                    AwsAccess(
+                        ("iottwinmaker:CreateComponentType",), "iottwinmaker", "workspace/{twin}/component-type/{twin}-schema-*",
+                        "component types are named after the schema they describe (<twin>-schema-<hash>)",
+                    ),
+                    AwsAccess(
+                        ("iottwinmaker:CreateEntity", "iottwinmaker:GetEntity", "iottwinmaker:UpdateEntity",
+                         "iottwinmaker:DeleteEntity"), "iottwinmaker", "workspace/{twin}/entity/*",
+                        "the entities of the twin's workspace are the project's hierarchy (its ids are the user's)",
+                    ),
+                ),
+            ),
+            PostDeploy(
                 "aws-grafana-dashboards", Layer.L5,
                 "provision Grafana's data source for the twin and the twin's dashboard; make the administrator "
                 "(config_user.json) Grafana Admin",

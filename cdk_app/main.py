@@ -20,7 +20,7 @@ from aws_cdk import cx_api
 from constructs import Construct
 
 from cdk_app.bundles import BundleStager
-from cdk_app.config import ConfigProblem, ProjectConfigError, load_project
+from cdk_app.config import ProjectConfigError, load_project
 from cdk_app.config.model import ProjectConfig, Provider
 from cdk_app.paths import REPO_ROOT
 from cdk_app.settings import SettingsError, SynthSettings
@@ -33,11 +33,6 @@ from cdk_app.summary import (
     terraform_resource_count,
 )
 from cdk_app.topology import Topology, plan_project
-from constructs_lib.quota import QuotaExceeded
-
-# The project file that holds what a QuotaExceeded names.
-QUOTA_FILES = {"devices": "config_iot_devices.json", "device schemas": "config_iot_devices.json",
-               "entities": "config_hierarchy.json"}
 
 
 def main() -> int:
@@ -93,11 +88,6 @@ def run(context: dict, outdir: str | None) -> int:
     topology = plan_project(config)
     try:
         result = synthesize(app, config, topology, settings)
-    except QuotaExceeded as error:  # a limit the project exceeds (e.g. a device shard overfills)
-        _discard(outputs)
-        file = QUOTA_FILES.get(error.subject, "config_iot_devices.json")
-        print(ProjectConfigError(str(settings.project), [ConfigProblem(file, "$", str(error))]).report(), file=sys.stderr)
-        return 1
     except ValueError as error:  # context the stacks cannot use (e.g. an unknown tf_backend)
         _discard(outputs)
         print(f"error: {error}", file=sys.stderr)

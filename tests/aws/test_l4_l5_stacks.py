@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 import pytest
 from aws_cdk.assertions import Match, Template
 
 from cdk_app.config.model import Layer, Provider
-from constructs_lib.aws.l4_component_types import TwinDevice, share_component_types
-from constructs_lib.aws.l4_entities import MAX_ENTITIES_PER_SHARD, TwinEntity
 from tests.aws import (
     cfn_lint_errors,
     functions_by_name,
@@ -39,34 +36,11 @@ def l4_defaulted(synth_project):
     return synth_project(L4_DEFAULTED, **WITHOUT_EVENTS)
 
 
-def entity_templates(synthesized) -> list[dict]:
-    shards = synthesized.aws_stacks[Layer.L4].entities.shards.values()
-    return [json.loads((synthesized.outdir / shard.template_file).read_text()) for shard in shards]
-
-
-def component_types(template: dict) -> dict[str, dict]:
-    """Component types by id → properties."""
-    return {
-        ct["Properties"]["ComponentTypeId"]: ct["Properties"]
-        for ct in resources_of_type(template, "AWS::IoTTwinMaker::ComponentType").values()
-    }
-
-
-def entities(synthesized) -> dict[str, dict]:
-    return {
-        entity["Properties"]["EntityId"]: entity["Properties"]
-        for template in entity_templates(synthesized)
-        for entity in resources_of_type(template, "AWS::IoTTwinMaker::Entity").values()
-    }
-
-
 def reader_arns(template: dict) -> set[str]:
-    """The Lambda ARNs every component type's two functions point at."""
-    return {
-        json.dumps(function["ImplementedBy"]["Lambda"]["Arn"], sort_keys=True)
-        for ct in component_types(template).values()
-        for function in ct["Functions"].values()
-    }
+    """The Lambda ARNs the stack outputs for the component types' two functions (the
+    aws-twinmaker-entities step makes the types with them)."""
+    outputs = template.get("Outputs", {})
+    return {json.dumps(outputs[key]["Value"], sort_keys=True) for key in ("DataReaderArn", "LastEntryReaderArn") if key in outputs}
 
 
 def twinmaker_role_id(template: dict) -> str:
@@ -79,9 +53,7 @@ def twinmaker_role_id(template: dict) -> str:
 
 
 def test_l4_snapshot(example, snapshot):
-    assert {"stack": example.template(L4), "entity_shards": entity_templates(example)} == snapshot(
-        matcher=asset_hash_matcher
-    )
+    assert example.template(L4) == snapshot(matcher=asset_hash_matcher)
 
 
 def test_l5_snapshot(example, snapshot):
@@ -129,90 +101,22 @@ def test_twinmaker_role_is_trusted_by_twinmaker_and_scoped_to_its_bucket_and_rea
             assert bucket_id in json.dumps(s["Resource"])
 
 
-# --- component types -------------------------------------------------------------------------------------
+# --- the entity graph is data ---------------------------------------------------------------------------
 
 
-def test_devices_with_one_schema_share_one_component_type(example):
-    types = component_types(example.template(L4))
-    assert len(types) == 3  # press-01 and press-02 share a schema; conveyor and air quality have their own
-    by_entity = {e["Components"]["press"]["ComponentTypeId"] for e in entities(example).values() if "press" in e.get("Components", {})}
-    assert len(by_entity) == 1 and by_entity <= types.keys()
-    assert all(type_id.startswith(f"{TWIN}-schema-") for type_id in types)
-
-
-def test_component_type_has_time_series_constants_and_the_device_id_property(example):
-    entity = entities(example)["press-01-station"]
-    press_type = component_types(example.template(L4))[entity["Components"]["press"]["ComponentTypeId"]]
-    definitions = press_type["PropertyDefinitions"]
-    for name, data_type in (("temperature", "DOUBLE"), ("pressure", "DOUBLE"), ("cycleCount", "LONG")):
-        assert definitions[name] == {"DataType": {"Type": data_type}, "IsTimeSeries": True, "IsStoredExternally": True}
-    assert definitions["iotDeviceId"] == {"DataType": {"Type": "STRING"}, "IsRequiredInEntity": True, "IsTimeSeries": False}
-    # Shared by both presses → a default; different per press → set on each entity instead.
-    assert definitions["maxPressureBar"] == {"DataType": {"Type": "DOUBLE"}, "DefaultValue": {"DoubleValue": 250}}
-    assert definitions["serialNumber"] == {"DataType": {"Type": "STRING"}}
-    for function in press_type["Functions"].values():
-        assert function["RequiredProperties"] == ["iotDeviceId"]
-
-
-def test_component_types_read_the_hot_readers_directly_when_hot_on_aws(example):
-    hot = functions_by_name(example.template(HOT))
-    readers = {name: hot[name]["id"] for name in (f"{TWIN}-hot-reader", f"{TWIN}-hot-reader-last-entry")}
-    for ct in component_types(example.template(L4)).values():
-        for function_name, reader in (
-            ("dataReader", f"{TWIN}-hot-reader"),
-            ("attributePropertyValueReaderByEntity", f"{TWIN}-hot-reader-last-entry"),
-        ):
-            export = ct["Functions"][function_name]["ImplementedBy"]["Lambda"]["Arn"]["Fn::ImportValue"]
-            assert export.startswith(f"{HOT}:") and readers[reader] in export
-    assert not functions_by_name(example.template(L4))
-
-
-def test_thousands_of_devices_of_few_schemas_need_few_component_types():
-    devices = tuple(
-        TwinDevice(f"sensor-{n:05d}", (("level", "DOUBLE"),) if n % 2 else (("level", "DOUBLE"), ("ok", "BOOLEAN")))
-        for n in range(5000)
-    )
-    shared = share_component_types(TWIN, devices)
-    assert len(shared) == 2 and sum(len(s.devices) for s in shared) == 5000
-    assert share_component_types(TWIN, devices[::-1]) == shared  # ids and grouping independent of order
-
-
-# --- entities ---------------------------------------------------------------------------------------------
-
-
-def test_entities_follow_the_hierarchy_and_components_carry_the_device_id(example):
-    found = entities(example)
-    assert found["plant-linz"].get("ParentEntityId") is None
-    assert found["hall-a"]["ParentEntityId"] == "plant-linz"
-    assert found["press-01-station"]["ParentEntityId"] == "press-line"
-    press = found["press-01-station"]["Components"]["press"]["Properties"]
-    assert press["iotDeviceId"] == {"Value": {"StringValue": "press-01"}}
-    assert press["serialNumber"] == {"Value": {"StringValue": "HP-2207-0042"}}
-    assert "maxPressureBar" not in press  # the component type's default
-    assert found["conveyor-line"]["Components"]["conveyor"]["Properties"]["iotDeviceId"] == {"Value": {"StringValue": "conveyor-01"}}
-
-
-def test_entity_shards_wait_for_parents_and_component_types(example):
+def test_the_stack_names_no_device_and_no_entity_and_outputs_what_the_entities_step_needs(example):
     template = example.template(L4)
-    nested = resources_of_type(template, "AWS::CloudFormation::Stack")
-    type_ids = set(resources_of_type(template, "AWS::IoTTwinMaker::ComponentType"))
-    depth_of = {logical_id: int(logical_id.split("Depth")[1][0]) for logical_id in nested}
-    for logical_id, shard in nested.items():
-        depends_on = set(shard.get("DependsOn", []))
-        if depth_of[logical_id] == 0:
-            assert type_ids <= depends_on
-        else:
-            assert any(depth_of.get(d) == depth_of[logical_id] - 1 for d in depends_on)
-
-
-def test_entity_shard_assignment_is_stable_and_spreads_thousands_below_the_limit():
-    fleet = [TwinEntity(f"machine-{n:05d}", "hall", 2) for n in range(6000)]
-    # Pinned by hand: a deployed entity's shard (its nested stack) must never change, whatever the
-    # fleet around it, so these stay as written even if the shard formula is ever refactored.
-    pinned = {"machine-00000": 12, "machine-00017": 14, "machine-05999": 12}
-    assert {e.id: e.shard for e in fleet if e.id in pinned} == {i: (2, shard) for i, shard in pinned.items()}
-    assert TwinEntity("press-01", None, 0).shard == (0, 5) and TwinEntity("hall", "plant", 1).shard == (1, 15)
-    assert max(Counter(e.shard for e in fleet).values()) <= MAX_ENTITIES_PER_SHARD
+    types = {resource["Type"] for resource in template["Resources"].values()}
+    assert not types & {"AWS::IoTTwinMaker::ComponentType", "AWS::IoTTwinMaker::Entity", "AWS::CloudFormation::Stack"}
+    text = json.dumps(template)
+    assert not any(f'"{device.id}' in text for device in example.config.devices)
+    outputs = template["Outputs"]
+    assert outputs["WorkspaceId"]["Value"] == TWIN  # the workspace id is the twin's name
+    hot = functions_by_name(example.template(HOT))
+    for key, reader in (("DataReaderArn", f"{TWIN}-hot-reader"), ("LastEntryReaderArn", f"{TWIN}-hot-reader-last-entry")):
+        export = outputs[key]["Value"]["Fn::ImportValue"]
+        assert export.startswith(f"{HOT}:") and hot[reader]["id"] in export
+    assert not functions_by_name(template)
 
 
 # --- multi-cloud: hot store elsewhere -----------------------------------------------------------------------
@@ -226,21 +130,18 @@ def test_deploy_l4_creates_dt_data_connector_when_l3_different(hot_elsewhere):
     assert Layer.L3_HOT not in hot_elsewhere.aws_stacks
 
 
-def test_twinmaker_component_type_uses_dt_connector_when_multicloud(hot_elsewhere):
+def test_twinmaker_component_types_read_the_dt_connector_when_multicloud(hot_elsewhere):
     template = hot_elsewhere.template(L4)
     functions = functions_by_name(template)
     data_reader, last_entry = (functions[name]["id"] for name in CONNECTORS)
-    for ct in component_types(template).values():
-        assert ct["Functions"]["dataReader"]["ImplementedBy"]["Lambda"]["Arn"] == {"Fn::GetAtt": [data_reader, "Arn"]}
-        assert ct["Functions"]["attributePropertyValueReaderByEntity"]["ImplementedBy"]["Lambda"]["Arn"] == {
-            "Fn::GetAtt": [last_entry, "Arn"]
-        }
+    assert template["Outputs"]["DataReaderArn"]["Value"] == {"Fn::GetAtt": [data_reader, "Arn"]}
+    assert template["Outputs"]["LastEntryReaderArn"]["Value"] == {"Fn::GetAtt": [last_entry, "Arn"]}
 
 
 def test_deploy_l4_missing_layer_4_provider_uses_l3_hot_default(l4_defaulted):
     assert l4_defaulted.config.providers[Layer.L4] is Provider.AWS
     template = l4_defaulted.template(L4)
-    assert component_types(template)
+    assert len(reader_arns(template)) == 2
     assert not functions_by_name(template)  # same cloud as hot: no connector, no bridge
     assert all(json.loads(arn)["Fn::ImportValue"].startswith(f"{HOT}:") for arn in reader_arns(template))
 
@@ -371,7 +272,4 @@ def test_no_unacknowledged_nag_finding(request, variant, stack_name):
 @pytest.mark.parametrize("variant,stack_name", VARIANT_STACKS)
 def test_cfn_lint_reports_no_error(request, variant, stack_name):
     synthesized = request.getfixturevalue(variant)
-    templates = [synthesized.template(stack_name)]
-    if stack_name == L4:
-        templates += entity_templates(synthesized)
-    assert [error for template in templates for error in cfn_lint_errors(template)] == []
+    assert cfn_lint_errors(synthesized.template(stack_name)) == []

@@ -64,7 +64,7 @@ def test_single_cloud_deploy_is_cdk_only_receivers_first():
         "twin-l3-archive", "twin-l3-cold", "twin-l3-hot", "twin-l4", "twin-l2", "twin-l1", "twin-l5",
     ]
     assert all(s.command[:2] == ("cdk", "deploy") and "--exclusively" in s.command for s in iac_steps(steps))
-    assert len(steps) == 1 + 7 + 2  # synth, one deploy per stack, the device certificates, the dashboards
+    assert len(steps) == 1 + 7 + 3  # synth, one deploy per stack, the entities, the device certificates, the dashboards
 
 
 def test_mixed_deploy_uses_terraform_in_stack_dirs_and_receivers_precede_senders():
@@ -122,7 +122,7 @@ def test_failed_step_stops_the_run_and_a_rerun_resumes(tmp_path: Path):
 def test_cli_dry_run_prints_the_ordered_plan(capsys):
     assert cli(["deploy", "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("# deploy factory-floor: 10 steps")
+    assert out[0].startswith("# deploy factory-floor: 11 steps")
     assert "factory-floor-l3-archive" in out[2] and "factory-floor-l5" in out[-2]
     assert "[factory-floor-l1]" in out[-3] and "-m cdk_app post-deploy aws-device-certificates" in out[-3]
     assert "[factory-floor-l5]" in out[-1] and "-m cdk_app post-deploy aws-grafana-dashboards" in out[-1]
@@ -143,11 +143,13 @@ def test_post_deploy_steps_follow_the_stack_they_need():
         assert all_azure[index].command[-4:] == ("--tf-out", "cdktf.out", "--terraform", "terraform")
     google_l1 = topology({**dict.fromkeys(Layer, Provider.AWS), Layer.L1: Provider.GOOGLE})
     assert post_deploy_steps(plan_steps(google_l1, Action.DEPLOY, SETTINGS)) == [
-        ("twin-l1", "gcp-device-registry"), ("twin-l5", "aws-grafana-dashboards"),
+        ("twin-l4", "aws-twinmaker-entities"), ("twin-l1", "gcp-device-registry"), ("twin-l5", "aws-grafana-dashboards"),
     ]
-    # MIXED: L1 on AWS, L4 on AWS: only the certificate download, right after `cdk deploy twin-l1`.
+    # MIXED: L1 on AWS, L4 on AWS: the entities after `cdk deploy twin-l4`, the certificates after twin-l1.
     mixed = plan_steps(topology(MIXED), Action.DEPLOY, SETTINGS)
-    index = next(i for i, s in enumerate(mixed) if "post-deploy" in s.command)
+    entities = next(i for i, s in enumerate(mixed) if "aws-twinmaker-entities" in s.command)
+    assert mixed[entities - 1].command[-1] == "twin-l4"
+    index = next(i for i, s in enumerate(mixed) if "aws-device-certificates" in s.command)
     assert mixed[index - 1].command[:2] == ("cdk", "deploy") and mixed[index - 1].command[-1] == "twin-l1"
     assert mixed[index].command == ("python3", "-m", "cdk_app", "post-deploy", "aws-device-certificates", "--project", "proj")
 
@@ -232,4 +234,6 @@ def test_the_feedback_receiver_deploys_between_l4_and_l2_with_its_clouds_tool():
     ]
     assert [s.command[:2] for s in steps if s.stack == "twin-l1-feedback"] == [("terraform", "init"), ("terraform", "apply")]
     # The part's own stack has no post-deploy step; L1's Pub/Sub step follows the L1 stack.
-    assert post_deploy_steps(steps) == [("twin-l1", "gcp-device-registry"), ("twin-l5", "azure-grafana-dashboards")]
+    assert post_deploy_steps(steps) == [
+        ("twin-l4", "aws-twinmaker-entities"), ("twin-l1", "gcp-device-registry"), ("twin-l5", "azure-grafana-dashboards"),
+    ]

@@ -20,7 +20,6 @@ from twin_ops.post_deploy.azure_device_identities import IotHubJobs, VaultSecret
 from twin_ops.post_deploy.azure_digital_twins import DigitalTwinsApi, upload
 from twin_ops.simulator.config import read_config
 from constructs_lib.azure import dtdl
-from twin_ops.post_deploy.azure_data_plane import AzureRestError
 from tests.conftest import EXAMPLE
 from tests.deploy.adt_standin import DigitalTwinsStandIn
 from tests.deploy.azure_fakes import RecordingTransport, token_for

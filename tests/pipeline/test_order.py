@@ -15,16 +15,17 @@ from tests.pipeline.synth import build_spec, pipeline_actions, project_of_action
 from twin_ops.deploy import Action, PlanSettings, plan_steps
 
 CERTIFICATES = "PostDeploy-aws-device-certificates"
+ENTITIES = "PostDeploy-aws-twinmaker-entities"
 AWS_DASHBOARDS, AZURE_DASHBOARDS = "PostDeploy-aws-grafana-dashboards", "PostDeploy-azure-grafana-dashboards"
 EXPECTED = {
     "all_aws": [
         "factory-floor-l3-archive", "factory-floor-l3-cold", "factory-floor-l3-hot", "factory-floor-l4",
-        "factory-floor-l2", "factory-floor-l1", CERTIFICATES, "factory-floor-l5", AWS_DASHBOARDS,
+        ENTITIES, "factory-floor-l2", "factory-floor-l1", CERTIFICATES, "factory-floor-l5", AWS_DASHBOARDS,
     ],
     "mixed": [
         "Terraform-factory-floor-mix-l3-archive", "factory-floor-mix-l3-cold", "Terraform-factory-floor-mix-l3-hot",
         # L1 on AWS gets the feedback of the Azure L2: its receiver is deployed before L2.
-        "factory-floor-mix-l4", "factory-floor-mix-l1-feedback", "Terraform-factory-floor-mix-l2", "factory-floor-mix-l1",
+        "factory-floor-mix-l4", ENTITIES, "factory-floor-mix-l1-feedback", "Terraform-factory-floor-mix-l2", "factory-floor-mix-l1",
         CERTIFICATES, "factory-floor-mix-l5", AWS_DASHBOARDS,
     ],
     "no_aws": [
@@ -36,7 +37,7 @@ EXPECTED = {
     "gcp": [
         "Approve",
         "Terraform-factory-floor-gcp-l3-archive", "Terraform-factory-floor-gcp-l3-cold", "Terraform-factory-floor-gcp-l3-hot",
-        "factory-floor-gcp-l4", "Terraform-factory-floor-gcp-l2", "Terraform-factory-floor-gcp-l1",
+        "factory-floor-gcp-l4", ENTITIES, "Terraform-factory-floor-gcp-l2", "Terraform-factory-floor-gcp-l1",
         "PostDeploy-gcp-device-registry", "factory-floor-gcp-l5", AWS_DASHBOARDS,
     ],
 }

@@ -395,29 +395,12 @@ def _grafana_workspace(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any
 
 
 def _twinmaker_workspace(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    """The workspace; its component types and entities are data the aws-twinmaker-entities step makes."""
+    from twin_ops.local.standins.twinmaker_registry import TwinMakerRegistry
+
     d.platform.twinmaker.workspace = p["WorkspaceId"]
+    d.platform.twinmaker.registry = TwinMakerRegistry(p["WorkspaceId"])
     return {"Ref": p["WorkspaceId"], "Arn": f"arn:aws:iottwinmaker:{d.endpoints.region}:{ACCOUNT}:workspace/{p['WorkspaceId']}"}
-
-
-def _twinmaker_component_type(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
-    reader = (p.get("Functions") or {}).get("dataReader", {}).get("ImplementedBy", {}).get("Lambda", {}).get("Arn")
-    definitions = {
-        name: {"dataType": {"type": definition["DataType"]["Type"]}, "isTimeSeries": bool(definition.get("IsTimeSeries"))}
-        for name, definition in (p.get("PropertyDefinitions") or {}).items()
-    }
-    d.platform.twinmaker_types[p["ComponentTypeId"]] = (d.value(r.stack, reader) if reader else None, definitions)
-    return {"Ref": p["ComponentTypeId"]}
-
-
-def _twinmaker_entity(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
-    from twin_ops.local.standins.aws import TwinComponent
-
-    for component_name, component in (p.get("Components") or {}).items():
-        device = ((component.get("Properties") or {}).get("iotDeviceId") or {}).get("Value", {}).get("StringValue")
-        kind = d.platform.twinmaker_types.get(d.value(r.stack, component["ComponentTypeId"]))
-        if device and kind and kind[0]:
-            d.platform.twinmaker.components.append(TwinComponent(p["EntityId"], component_name, device, kind[0], kind[1]))
-    return {"Ref": p["EntityId"]}
 
 
 CFN_PROVISIONERS: dict[str, Callable[[LocalDeployment, LocalResource, Mapping[str, Any]], dict[str, str]]] = {
@@ -438,8 +421,6 @@ CFN_PROVISIONERS: dict[str, Callable[[LocalDeployment, LocalResource, Mapping[st
     "AWS::IoT::ProvisioningTemplate": _iot_provisioning_template,
     "AWS::Grafana::Workspace": _grafana_workspace,
     "AWS::IoTTwinMaker::Workspace": _twinmaker_workspace,
-    "AWS::IoTTwinMaker::ComponentType": _twinmaker_component_type,
-    "AWS::IoTTwinMaker::Entity": _twinmaker_entity,
 }
 
 

@@ -235,8 +235,8 @@ class LocalRun:
                 self.endpoints.host_ports[function.label] = listener.getsockname()[1]
 
         ledger = self.ledger
-        platform = SimpleNamespace(servers=servers, azure_url=servers.azure.url, twinmaker_types={},
-                                   iot_policies={}, provisioning_templates={})
+        platform = SimpleNamespace(servers=servers, azure_url=servers.azure.url, iot_policies={},
+                                   provisioning_templates={})
         deployment_ref: list[LocalDeployment] = []
         platform.lambdas = aws_standins.LambdaService(ledger, lambda: deployment_ref[0].aws("sqs"), region, "123456789012")
         platform.iot = aws_standins.IotCore(platform.lambdas, ledger)
@@ -274,12 +274,28 @@ class LocalRun:
         self.deployment = LocalDeployment(self.output, self.topology, self.endpoints, self.platform, self.tls.ca_file)
         self._deployment_ref.append(self.deployment)
         self.deployment.deploy()
+        if self.topology.placed(Layer.L4) and self.topology.cloud(Layer.L4) is Provider.AWS:
+            self._load_twinmaker_entities()
         if self.topology.cloud(Layer.L1) is Provider.AZURE:
             self._onboard_azure_devices()
         elif self.topology.cloud(Layer.L1) is Provider.AWS:
             self._onboard_aws_devices()
         elif self.topology.cloud(Layer.L1) is Provider.GOOGLE:
             self._onboard_gcp_devices()
+
+    def _load_twinmaker_entities(self) -> None:
+        """The aws-twinmaker-entities step against the TwinMaker stand-in, from the L4 stack's outputs."""
+        from twin_ops.post_deploy.aws_twinmaker_entities import Pacer, sync_entities, twin_graph
+
+        stack = self.topology.stack_name(Layer.L4)
+        outputs = {key: self.deployment.value(stack, output["Value"])
+                   for key, output in self.output.cloudformation[stack].template.get("Outputs", {}).items()}
+        readers = (outputs["DataReaderArn"], outputs["LastEntryReaderArn"]) if "DataReaderArn" in outputs else None
+        devices, entities = twin_graph(self.config)
+        result = sync_entities(self.platform.twinmaker.registry, outputs["WorkspaceId"], self.config.name, devices,
+                               entities, readers, pacer=Pacer(1e6), sleep=lambda seconds: None)
+        if result.failed:
+            raise RuntimeError(result.summary(outputs["WorkspaceId"]))
 
     def _onboard_azure_devices(self) -> None:
         """The azure-device-identities step against the IoT Hub registry stand-in: an export and an

@@ -76,6 +76,24 @@ def _aws_device_certificates(request: PostDeployRequest, config: ProjectConfig, 
     return result.summary(auth_dir(request.project))
 
 
+def _aws_twinmaker_entities(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    import boto3
+
+    from twin_ops.post_deploy.aws_grafana import stack_outputs
+    from twin_ops.post_deploy.aws_twinmaker_entities import sync_entities, twin_graph
+
+    region = request.region or os.environ.get("AWS_REGION") or _synth_default_region()
+    session = boto3.Session(region_name=region)
+    outputs = stack_outputs(session.client("cloudformation"), topology.stack_name(Layer.L4))
+    readers = (outputs["DataReaderArn"], outputs["LastEntryReaderArn"]) if "DataReaderArn" in outputs else None
+    devices, entities = twin_graph(config)
+    result = sync_entities(session.client("iottwinmaker"), outputs["WorkspaceId"], config.name, devices, entities,
+                           readers, dry_run=request.dry_run)
+    if result.failed:
+        raise PostDeployError(result.summary(outputs["WorkspaceId"]))
+    return result.summary(outputs["WorkspaceId"])
+
+
 def _synth_default_region() -> str:
     from cdk_app.settings import DEFAULT_REGION  # the region `cdk synth` uses without context or AWS_REGION
 
@@ -206,6 +224,7 @@ def _azure_grafana_dashboards(request: PostDeployRequest, config: ProjectConfig,
 # Each step's wiring to the real clouds; its result line is printed.
 RUNNERS: dict[str, Callable[[PostDeployRequest, ProjectConfig, Topology], str]] = {
     "aws-device-certificates": _aws_device_certificates,
+    "aws-twinmaker-entities": _aws_twinmaker_entities,
     "azure-device-identities": _azure_device_identities,
     "azure-digital-twins": _azure_digital_twins,
     "gcp-device-registry": _gcp_device_registry,

@@ -1,25 +1,26 @@
-"""L4 on AWS: the IoT TwinMaker twin (workspace, shared component types, entities)."""
+"""L4 on AWS: the IoT TwinMaker twin (workspace, bucket, role, readers); its component types and
+entities are data, made by the aws-twinmaker-entities step (twin_ops/post_deploy/aws_twinmaker_entities.py)."""
 
 from __future__ import annotations
 
 from cdk_app.config import scenes
-from cdk_app.config.model import HierarchyEntity, Layer, ProjectConfig
+from aws_cdk import CfnOutput
+
+from cdk_app.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsHotOutputs, AwsTwinOutputs
 from cdk_app.topology import BridgeKind
-from constructs_lib.aws.l4_component_types import TwinComponentTypes, TwinComponentTypesProps, TwinDevice
 from constructs_lib.aws.l4_dt_data_connector import DigitalTwinDataConnector, DigitalTwinDataConnectorProps
-from constructs_lib.aws.l4_entities import EntityComponent, TwinEntities, TwinEntitiesProps, TwinEntity
 from constructs_lib.aws.l4_scene import TwinScene, TwinSceneProps
 from constructs_lib.aws.l4_twinmaker_workspace import TwinMakerWorkspace, TwinMakerWorkspaceProps
 
 
 class L4Stack(AwsLayerStack):
-    """Holds `workspace_id`, `workspace_arn`, `bucket` (the TwinMaker bucket) and `entities`.
+    """Holds `workspace_id`, `workspace_arn` and `bucket` (the TwinMaker bucket).
 
     Component types read the hot store through the hot readers of the L3 hot stack when hot is on
     AWS, or through the Digital Twin Data Connector of this stack when it is on another cloud;
-    without hot storage (a twin model alone) they read nothing.
+    without hot storage (a twin model alone) they read nothing. The stack outputs which.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -55,28 +56,14 @@ class L4Stack(AwsLayerStack):
         self.workspace_arn = twin_workspace.workspace.attr_arn
         self.bucket = twin_workspace.bucket
 
-        devices = twin_devices(config)
-        component_types = TwinComponentTypes(
-            self,
-            "ComponentTypes",
-            TwinComponentTypesProps(
-                twin_name=twin,
-                workspace_id=self.workspace_id,
-                devices=devices,
-                data_reader_arn=data_reader.function_arn if data_reader else None,
-                last_entry_reader_arn=last_entry_reader.function_arn if last_entry_reader else None,
-            ),
-        )
-        component_types.node.add_dependency(twin_workspace.workspace)
-        self.entities = TwinEntities(
-            self,
-            "Entities",
-            TwinEntitiesProps(
-                workspace_id=self.workspace_id,
-                entities=twin_entities(config.hierarchy),
-                component_types=component_types,
-            ),
-        )
+        # The entity graph is data (docs/design.md §7a): the aws-twinmaker-entities step makes the
+        # component types and entities after this stack, from these outputs.
+        CfnOutput(self, "WorkspaceId", value=self.workspace_id, description="the twin's TwinMaker workspace")
+        if data_reader is not None and last_entry_reader is not None:
+            CfnOutput(self, "DataReaderArn", value=data_reader.function_arn,
+                      description="dataReader of the twin's component types")
+            CfnOutput(self, "LastEntryReaderArn", value=last_entry_reader.function_arn,
+                      description="attributePropertyValueReaderByEntity of the twin's component types")
         if config.scene is not None:  # needs3DModel: scene_assets/aws/
             scene = TwinScene(
                 self,
@@ -96,31 +83,3 @@ class L4Stack(AwsLayerStack):
             workspace_arn=self.workspace_arn, workspace_id=self.workspace_id, bucket=self.bucket
         )
 
-
-def twin_devices(config: ProjectConfig) -> tuple[TwinDevice, ...]:
-    return tuple(
-        TwinDevice(
-            id=device.id,
-            telemetry=tuple((p.name, p.data_type) for p in device.properties),
-            constants=tuple((c.name, c.data_type, c.value) for c in device.const_properties),
-        )
-        for device in config.devices
-    )
-
-
-def twin_entities(
-    roots: tuple[HierarchyEntity, ...], parent_id: str | None = None, depth: int = 0
-) -> tuple[TwinEntity, ...]:
-    """The hierarchy, flattened parents first, each entity knowing its parent and depth."""
-    flat: list[TwinEntity] = []
-    for entity in roots:
-        components = tuple(
-            EntityComponent(
-                c.name, device_id=c.iot_device_id, component_type_id=c.component_type_id,
-                constants=tuple((k.name, k.data_type, k.value) for k in c.const_properties),
-            )
-            for c in entity.components
-        )
-        flat.append(TwinEntity(entity.id, parent_id, depth, components))
-        flat.extend(twin_entities(entity.children, entity.id, depth + 1))
-    return tuple(flat)

@@ -531,12 +531,30 @@ class TwinComponent:
 
 
 class TwinMaker:
-    """TwinMaker's history read: the dataReader of each entity's component type, as TwinMaker calls it."""
+    """TwinMaker's history read: the dataReader of each entity's component type, as TwinMaker calls it.
+    The component types and entities are those the aws-twinmaker-entities step made in `registry`."""
 
     def __init__(self, lambdas: LambdaService) -> None:
         self._lambdas = lambdas
         self.workspace = ""
-        self.components: list[TwinComponent] = []
+        self.registry: Any = None  # twinmaker_registry.TwinMakerRegistry, made with the workspace
+
+    @property
+    def components(self) -> list[TwinComponent]:
+        """Every entity component whose type reads through a dataReader, with its device."""
+        if self.registry is None:
+            return []
+        found = []
+        for entity_id, entity in sorted(self.registry.entities.items()):
+            for name, component in (entity.get("components") or {}).items():
+                kind = self.registry.component_types.get(component.get("componentTypeId"), {})
+                reader = (((kind.get("functions") or {}).get("dataReader") or {}).get("implementedBy") or {}).get("lambda", {})
+                device = ((component.get("properties") or {}).get("iotDeviceId") or {}).get("value", {}).get("stringValue")
+                if reader.get("arn") and device:
+                    series = {n: {"dataType": d["dataType"], "isTimeSeries": bool(d.get("isTimeSeries"))}
+                              for n, d in (kind.get("propertyDefinitions") or {}).items()}
+                    found.append(TwinComponent(entity_id, name, device, reader["arn"], series))
+        return found
 
     def history(self, component: TwinComponent, start: str, end: str, properties: list[str] | None = None,
                 newest: bool = False) -> list[dict[str, Any]]:
