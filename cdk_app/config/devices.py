@@ -44,7 +44,6 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
     azure_twin = ctx.l4() is Provider.AZURE
     found: list[Device] = []
     seen: dict[str, str] = {}  # folded id → id
-    model_ids: dict[str, str] = {}
     for i, item in enumerate(raw):
         parts = (i,)
         if not isinstance(item, dict):
@@ -69,11 +68,6 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
                 device_id = None
             else:
                 seen[key] = device_id
-            if device_id is not None and azure_twin:
-                model = _dtdl_model_id(device_id)
-                if model in model_ids:
-                    ctx.add(file, parts + ("id",), f"a device id whose DTDL model id differs from {model_ids[model]!r}'s")
-                model_ids[model] = device_id
         props = _properties(ctx, item, parts, file)
         consts = _const_properties(ctx, item, parts, file)
         if device_id is not None and azure_twin:
@@ -161,12 +155,6 @@ def _named(item: JsonObject, parts: PathParts) -> Iterator[tuple[PathParts, str]
         for j, entry in enumerate(entries if isinstance(entries, list) else ()):
             if isinstance(entry, dict) and isinstance(entry.get("name"), str) and naming.NAME.fullmatch(entry["name"]):
                 yield parts + (key, j, "name"), entry["name"]
-
-
-def _dtdl_model_id(device_id: str) -> str:
-    from constructs_lib.azure.dtdl import device_model_id  # pure naming, no CDK import
-
-    return device_model_id("twin", device_id)
 
 
 def value_problem(value: Any, data_type: str, *, constant: bool = False) -> str | None:

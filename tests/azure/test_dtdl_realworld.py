@@ -13,7 +13,8 @@ from tests.conftest import synthesize_project
 from tests.deploy.adt_standin import MAX_MODELS_PER_REQUEST, DigitalTwinsStandIn
 from tests.realworld import ROOM_COMPONENTS, building_scenario, rec_models, write_realworld_project
 from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane
-from twin_ops.post_deploy.azure_digital_twins import DigitalTwinsApi, read_files, upload
+from cdk_app.config.adt_graph import twin_model
+from twin_ops.post_deploy.azure_digital_twins import DigitalTwinsApi, upload
 from tests.deploy.azure_fakes import token_for
 
 
@@ -24,7 +25,8 @@ def realworld(tmp_path_factory):
 
 
 def adt_files(synth) -> tuple[list[dict], dict]:
-    return read_files(synth.tf_outdir / "stacks" / f"{synth.config.name}-l4")
+    """What the azure-digital-twins step uploads (the twin graph is data, computed from the project)."""
+    return twin_model(synth.config)
 
 
 def test_the_ontology_and_the_scenario_are_deployed_as_given(realworld):

@@ -57,6 +57,37 @@ class EntryPointRun:
     outdir: Path
     tf_outdir: Path
     aws_stacks: dict
+    project: Path
+
+    def twin_graph(self) -> tuple[list[dict], dict]:
+        """(models, {twins, relationships}) the azure-digital-twins step loads for this project."""
+        from cdk_app.config import load_project
+        from cdk_app.config.adt_graph import twin_model
+
+        return twin_model(load_project(self.project))
+
+    def twinmaker(self):
+        """The TwinMaker stand-in after the aws-twinmaker-entities step loaded this project's graph."""
+        from cdk_app.config import load_project
+        from twin_ops.local.standins.twinmaker_registry import TwinMakerRegistry
+        from twin_ops.post_deploy.aws_twinmaker_entities import Pacer, sync_entities, twin_graph
+
+        config = load_project(self.project)
+        registry = TwinMakerRegistry(config.name)
+        readers = ("arn:aws:lambda:eu-central-1:123456789012:function:reader", "arn:aws:lambda:eu-central-1:123456789012:function:last")
+        result = sync_entities(registry, config.name, config.name, *twin_graph(config), readers, pacer=Pacer(1e9),
+                               sleep=lambda seconds: None)
+        assert result.failed == {}, result.failed
+        return registry
+
+    def declared(self, device_id: str) -> frozenset[str]:
+        """What the twin updater patches on a device's twin: its model's properties, as it reads them."""
+        from runtime.azure.digital_twins import declared_properties
+
+        models, graph = self.twin_graph()
+        by_id = {model["@id"]: model for model in models}
+        twin = next(t for t in graph["twins"] if t["$dtId"] == device_id)
+        return declared_properties(by_id[twin["$metadata"]["$model"]], by_id.__getitem__)
 
     def template(self, stack: str) -> dict:
         return json.loads((self.outdir / f"{stack}.template.json").read_text())
@@ -86,7 +117,7 @@ def run_entry_point(project: Path, workdir: Path) -> EntryPointRun:
 
     with contextlib.redirect_stderr(stderr), mock.patch.object(main, "synthesize", keep):
         code = main.run({"project": str(project), "tf_outdir": str(tf_outdir)}, str(outdir))
-    return EntryPointRun(code, stderr.getvalue(), outdir, tf_outdir, built[0].aws_stacks if built else {})
+    return EntryPointRun(code, stderr.getvalue(), outdir, tf_outdir, built[0].aws_stacks if built else {}, project)
 
 
 _RUNS: dict[str, EntryPointRun] = {}

@@ -73,15 +73,11 @@ def test_older_processors_and_the_default_processor_are_bundled(synthesized):
 
 
 def test_older_hierarchy_components_link_by_type_id_and_device(synthesized):
-    run = synthesized("predecessor_a")
-    entities = {}
-    for path in run.outdir.glob(f"{A_TWIN.replace('-', '')}l4Entities*.nested.template.json"):
-        for resource in resources_of_type(json.loads(path.read_text()), "AWS::IoTTwinMaker::Entity").values():
-            entities[resource["Properties"]["EntityId"]] = resource["Properties"]
+    entities = synthesized("predecessor_a").twinmaker().entities
     assert set(entities) == {"boiler-room", "pumps", "valves"}
-    boiler = entities["boiler-room"]["Components"]["boiler"]["Properties"]["iotDeviceId"]["Value"]["StringValue"]
+    boiler = entities["boiler-room"]["components"]["boiler"]["properties"]["iotDeviceId"]["value"]["stringValue"]
     assert boiler == "boiler-1"  # componentTypeId "Twin-Name_01-boiler-1"
-    assert entities["valves"]["ParentEntityId"] == "pumps"
+    assert entities["valves"]["parentEntityId"] == "pumps"
 
 
 def test_unused_predecessor_files_are_named(synthesized):
@@ -100,8 +96,7 @@ H_TWIN = "plant-h"
 def test_user_dtdl_is_uploaded_as_given(synthesized):
     run = synthesized("predecessor_h")
     source = json.loads((run_fixture("predecessor_h") / "twin_hierarchy" / "azure_hierarchy.json").read_text())
-    models = json.loads(run.stack_file(f"{H_TWIN}-l4", "adt/models.json").read_text())
-    graph = json.loads(run.stack_file(f"{H_TWIN}-l4", "adt/twins.json").read_text())
+    models, graph = run.twin_graph()
     assert models == source["models"]
     assert graph["twins"] == source["twins"]
     assert [(r["$sourceId"], r["$relationshipName"], r["$targetId"]) for r in graph["relationships"]] == [
@@ -110,11 +105,16 @@ def test_user_dtdl_is_uploaded_as_given(synthesized):
 
 
 def test_the_twin_updater_patches_only_what_each_model_declares(synthesized):
-    bindings = json.loads((synthesized("predecessor_h").bundles / "azure-processing" / "project" / "twin_bindings.json").read_text())
-    assert bindings == {
-        "temp-sensor-1": {"properties": ["temperature"], "last_update": True},
-        "temp-sensor-2": {"properties": ["temperature"], "last_update": True},  # humidity: not in its model
-        "pressure-sensor-1": {"properties": ["pressure"], "last_update": True},
+    from runtime.azure.digital_twins import twin_patch
+
+    run = synthesized("predecessor_h")
+    record = {"device_id": "d", "timestamp": "2026-01-01T00:00:00.000Z", "temperature": 1.0, "humidity": 2.0, "pressure": 3.0}
+    patched = {device: {op["path"] for op in twin_patch(record, run.declared(device))}
+               for device in ("temp-sensor-1", "temp-sensor-2", "pressure-sensor-1")}
+    assert patched == {
+        "temp-sensor-1": {"/temperature", "/lastUpdate"},
+        "temp-sensor-2": {"/temperature", "/lastUpdate"},  # humidity: not in its model
+        "pressure-sensor-1": {"/pressure", "/lastUpdate"},
     }
 
 
@@ -169,16 +169,12 @@ def test_newer_generation_unused_files_are_named(synthesized):
 
 
 def test_dtdl_becomes_the_twinmaker_entity_tree(synthesized):
-    run = synthesized("multicloud")
-    entities = {}
-    for path in run.outdir.glob("mce2el4Entities*.nested.template.json"):
-        for resource in resources_of_type(json.loads(path.read_text()), "AWS::IoTTwinMaker::Entity").values():
-            entities[resource["Properties"]["EntityId"]] = resource["Properties"]
-    assert {k: v.get("ParentEntityId") for k, v in entities.items()} == {
+    entities = synthesized("multicloud").twinmaker().entities
+    assert {k: v["parentEntityId"] for k, v in entities.items()} == {
         "room-1": None, "room-2": None, "machine-1": "room-1",
     }
-    assert set(entities["machine-1"]["Components"]) == {"temperature-sensor-1"}
-    assert set(entities["room-1"]["Components"]) == {"temperature-sensor-2"}
+    assert set(entities["machine-1"]["components"]) == {"temperature-sensor-1"}
+    assert set(entities["room-1"]["components"]) == {"temperature-sensor-2"}
 
 
 def test_the_twinmaker_scene_and_its_files(synthesized):

@@ -43,16 +43,17 @@ def test_each_regression_fixture_synthesizes(synthesized, name):
 def test_bound_devices_keep_their_names_and_a_generated_model_maps_them(synthesized):
     run = synthesized("regression_const_names")
     assert stack_names(run) == {f"const-names-{s}" for s in ("l1", "l2", "l3-hot", "l4")}
-    models = json.loads(run.stack_file("const-names-l4", "adt/models.json").read_text())
-    generated = next(m for m in models if m["displayName"] == "door-sensor")
+    models, graph = run.twin_graph()
+    twins = {t["$dtId"]: t for t in graph["twins"]}
+    generated = next(m for m in models if m["@id"] == twins["door-sensor"]["$metadata"]["$model"])
     assert {c["name"] for c in generated["contents"]} == {"iotDeviceId", "lastUpdate", "open_count", "serial_number"}
-    assert not any(m["displayName"] in ("chiller-1", "chiller-2") for m in models)  # bound: the user's model
-    twins = {t["$dtId"]: t for t in json.loads(run.stack_file("const-names-l4", "adt/twins.json").read_text())["twins"]}
+    assert not any(":device:" in twins[c]["$metadata"]["$model"] for c in ("chiller-1", "chiller-2"))  # the user's models
     assert twins["door-sensor"]["serial_number"] == "DS-0107" and twins["door-sensor"]["open_count"] == 0
     assert "serial-number" not in json.dumps(twins)
-    bindings = json.loads((run.bundles / "azure-processing" / "project" / "twin_bindings.json").read_text())
-    assert bindings["door-sensor"]["names"] == {"open-count": "open_count"}
-    assert "names" not in bindings["chiller-1"]
+    from runtime.azure.digital_twins import twin_patch
+
+    record = {"device_id": "d", "timestamp": "2026-01-01T00:00:00.000Z", "open-count": 3}
+    assert {op["path"] for op in twin_patch(record, run.declared("door-sensor"))} == {"/open_count", "/lastUpdate"}
     warned = warning_lines(run, "config_iot_devices.json")
     assert any("$[2].constProperties[0].name: stored as 'serial_number'" in line for line in warned)
     assert not any("$[0]." in line or "$[1]." in line for line in warned)  # bound devices: nothing to map
@@ -68,8 +69,7 @@ def test_component_property_its_device_does_not_send_is_a_warning(synthesized):
     run = synthesized("regression_component_humidity")
     (line,) = warning_lines(run, "twin_hierarchy/aws_hierarchy.json")
     assert "$[0].children[0].properties[1].name: not shown: device 'bed-sensor-1' does not send 'humidity'" in line
-    types = resources_of_type(run.template("greenhouse-l4"), "AWS::IoTTwinMaker::ComponentType")
-    (definitions,) = [t["Properties"]["PropertyDefinitions"] for t in types.values()]
+    (definitions,) = [t["propertyDefinitions"] for t in run.twinmaker().component_types.values()]
     assert "temperature" in definitions and "humidity" not in definitions
 
 
@@ -97,8 +97,7 @@ def test_a_twin_that_is_only_azure_digital_twins(synthesized):
     l4 = run.terraform("adt-only-l4")
     assert set(l4["resource"]) == {"azurerm_resource_group", "azurerm_user_assigned_identity",
                                    "azurerm_digital_twins_instance", "azurerm_monitor_action_group"}
-    models = json.loads(run.stack_file("adt-only-l4", "adt/models.json").read_text())
+    models, graph = run.twin_graph()
     assert {m["@id"] for m in models} >= {"dtmi:example:coldstore:Room;1", "dtmi:example:coldstore:Chiller;1"}
-    graph = json.loads(run.stack_file("adt-only-l4", "adt/twins.json").read_text())
     assert {t["$dtId"] for t in graph["twins"]} == {"room-a", "chiller-1", "chiller-2", "door-sensor"}
     assert "bridges: none" in run.stderr

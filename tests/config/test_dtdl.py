@@ -295,9 +295,9 @@ def test_relationship_properties_are_the_relationships_own():
 
 
 def generated_models() -> list[dict]:
-    """What the L4 stack generates for the Azure example (constructs_lib/azure/dtdl.py)."""
+    """What the azure-digital-twins step generates for the Azure example (cdk_app/config/generated_dtdl.py)."""
     from cdk_app.config import load_project
-    from cdk_app.stacks.azure.twin_model import twin_model
+    from cdk_app.config.adt_graph import twin_model
     from tests.conftest import REPO
 
     return twin_model(load_project(REPO / "examples" / "factory-floor-azure"))[0]

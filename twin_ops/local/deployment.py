@@ -536,11 +536,9 @@ def _azure_cosmos_container(d: LocalDeployment, r: LocalResource, p: Mapping[str
 
 
 def _azure_digital_twins(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    """The instance; its models and twins are data the azure-digital-twins step loads (the runner does)."""
     name = _tf(d, r, p, "name")
-    directory = d.output.terraform[r.stack].directory / "adt"
-    models = json.loads((directory / "models.json").read_text("utf-8")) if (directory / "models.json").is_file() else []
-    twins = json.loads((directory / "twins.json").read_text("utf-8")).get("twins", []) if (directory / "twins.json").is_file() else []
-    d.platform.digital_twins.add(name, models, twins)
+    d.platform.digital_twins.add(name, [], [])
     return {"id": _azure_resource_id("digitalTwinsInstances", name), "name": name, "host_name": d.platform.digital_twins.host_name(name)}
 
 

@@ -276,6 +276,8 @@ class LocalRun:
         self.deployment.deploy()
         if self.topology.placed(Layer.L4) and self.topology.cloud(Layer.L4) is Provider.AWS:
             self._load_twinmaker_entities()
+        elif self.topology.placed(Layer.L4):
+            self._load_digital_twins()
         if self.topology.cloud(Layer.L1) is Provider.AZURE:
             self._onboard_azure_devices()
         elif self.topology.cloud(Layer.L1) is Provider.AWS:
@@ -296,6 +298,14 @@ class LocalRun:
                                entities, readers, pacer=Pacer(1e6), sleep=lambda seconds: None)
         if result.failed:
             raise RuntimeError(result.summary(outputs["WorkspaceId"]))
+
+    def _load_digital_twins(self) -> None:
+        """What the azure-digital-twins step uploads, into the Digital Twins stand-in."""
+        from cdk_app.config.adt_graph import twin_model
+
+        models, graph = twin_model(self.config)
+        for instance in list(self.platform.digital_twins.instances):
+            self.platform.digital_twins.add(instance, models, graph["twins"])
 
     def _onboard_azure_devices(self) -> None:
         """The azure-device-identities step against the IoT Hub registry stand-in: an export and an

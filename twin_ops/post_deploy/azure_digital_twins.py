@@ -1,8 +1,9 @@
 """Azure L4: upload the generated DTDL models, twins and relationships to Azure Digital Twins.
 
-They are ADT data-plane objects (no azurerm resource); the L4 stack writes `adt/models.json` and
-`adt/twins.json` (constructs_lib/azure/dtdl.py; the project's own DTDL as given, checked at synth
-as ADT checks it: cdk_app/config/dtdl.py). Idempotent, and safe on a live twin:
+They are ADT data-plane objects (no azurerm resource) and the twin graph is data (docs/design.md
+§7a): computed from the validated project (cdk_app/config/adt_graph.py: generated models, one per
+device schema, and twins; the project's own DTDL as given, checked at synth as ADT checks it:
+cdk_app/config/dtdl.py), never written next to the stack. Idempotent, and safe on a live twin:
 - models are immutable in ADT: missing ones are created, existing ids are kept (a changed model
   needs a new version in its DTMI); they go in dependency order, an Interface after everything it
   extends or uses, at most 250 per request (dtdl_upload_order);
@@ -20,7 +21,6 @@ Scenes Studio configuration replaced by that container's URL; re-uploading overw
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,8 +30,6 @@ from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, resource_path
 from twin_ops.post_deploy.dtdl_upload_order import batches
 
 ADT_API_VERSION = "2023-10-31"
-MODELS_FILE = Path("adt") / "models.json"  # next to the L4 stack's cdk.tf.json
-TWINS_FILE = Path("adt") / "twins.json"
 SCENES_DIR = Path("adt") / "scenes"
 SCENES_OUTPUT = "scenes_container_url"
 STORAGE_URL_PLACEHOLDER = "{{STORAGE_URL}}"
@@ -117,12 +115,6 @@ class UploadResult:
             f"twins {self.twins_created} created, {self.twins_updated} updated, {self.twins_unchanged} unchanged; "
             f"relationships {self.relationships_created} created, {self.relationships_existing} existing"
         )
-
-
-def read_files(stack_dir: Path) -> tuple[list[dict], dict]:
-    models = json.loads((stack_dir / MODELS_FILE).read_text(encoding="utf-8"))
-    twins = json.loads((stack_dir / TWINS_FILE).read_text(encoding="utf-8"))
-    return models, twins
 
 
 def upload(models: list[dict], twins: dict, graph: TwinGraph) -> UploadResult:

@@ -139,13 +139,14 @@ def _azure_device_identities(request: PostDeployRequest, config: ProjectConfig, 
 
 def _azure_digital_twins(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
     from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane, EntraTokens
+    from cdk_app.config.adt_graph import twin_model
     from twin_ops.post_deploy.azure_digital_twins import (
-        SCENES_DIR, SCENES_OUTPUT, BlobContainer, DigitalTwinsApi, read_files, scene_files, upload, upload_scene,
+        SCENES_DIR, SCENES_OUTPUT, BlobContainer, DigitalTwinsApi, scene_files, upload, upload_scene,
     )
     from twin_ops.post_deploy.terraform_state import StackState
 
     stack_dir = _stack_dir(request, topology, Layer.L4)
-    models, twins = read_files(stack_dir)
+    models, twins = twin_model(config)
     state = StackState.read(request.terraform, stack_dir)
     host = state.attribute("azurerm_digital_twins_instance", "host_name")
     tokens = EntraTokens()

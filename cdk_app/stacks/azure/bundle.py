@@ -10,10 +10,7 @@ from __future__ import annotations
 import json
 
 from cdk_app.bundles import Bundles, stage_files
-from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.stacks.azure.twin_model import twin_bindings
-
-BINDINGS_FILE = "twin_bindings.json"  # runtime/azure/digital_twins.py
+from cdk_app.config.model import ProjectConfig
 
 ENTRY_POINT = (
     '"""Azure Functions entry point: the app is built by runtime/azure/function_app.py."""\n\n'
@@ -42,6 +39,3 @@ def finish_azure_bundles(bundles: Bundles, config: ProjectConfig) -> None:
     actions = bundles.processing / "project" / "event_actions"
     for action in config.actions:
         stage_files(action.files, actions / action.name)
-    if config.providers.get(Layer.L4) is Provider.AZURE:  # read by the persister and the ADT updater
-        (bundles.processing / "project" / BINDINGS_FILE).write_text(
-            json.dumps(twin_bindings(config), sort_keys=True), encoding="utf-8")

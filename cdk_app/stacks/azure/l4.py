@@ -3,8 +3,8 @@
 Live values: the persister updates twin `<device_id>` — directly when L2 is on Azure (L2 grants
 itself access, L4 being deployed first), through the ADT updater receiver when L2 is on another
 cloud (the L2→L4 twin-update bridge). History for dashboards comes from the hot reader, through
-the Digital Twin Data Connector here when L3 hot is on another cloud. The models and twins to
-upload: cdk_app/stacks/azure/twin_model.py.
+the Digital Twin Data Connector here when L3 hot is on another cloud. The models, twins and
+relationships are data the azure-digital-twins step loads (cdk_app/config/adt_graph.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from cdktn import App, TerraformOutput
 
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureTwinOutputs, DashboardSource
-from cdk_app.stacks.azure.twin_model import twin_model
 from cdk_app.topology import BridgeKind
 from constructs_lib.azure.digital_twins import DigitalTwins, DigitalTwinsProps
 from constructs_lib.azure.scene_storage import SceneStorage, SceneStorageProps
@@ -26,8 +25,6 @@ from twin_contract.registry import URL_KEY
 
 SCENES_DIR = "adt/scenes"  # twin_ops/post_deploy/azure_digital_twins.py uploads it
 SCENES_OUTPUT = "scenes_container_url"
-MODELS_FILE = "adt/models.json"
-TWINS_FILE = "adt/twins.json"
 DASHBOARD_CONNECTOR_SECRET = "dashboard-connector-token"
 
 
@@ -62,10 +59,7 @@ class AzureTwinStack(AzureLayerStack):
                     host.function_url(contract.DT_DATA_CONNECTOR.route), host.function_url(contract.DT_DATA_CONNECTOR_LAST_ENTRY.route),
                     self.names.key_vault(), DASHBOARD_CONNECTOR_SECRET,
                 )
-        config = self.config
-        models, twin_graph = twin_model(config)
-        self.write_deploy_file(MODELS_FILE, models)
-        self.write_deploy_file(TWINS_FILE, twin_graph)
+        config = self.config  # models, twins and relationships are data: the azure-digital-twins step loads them
         if config.scene is not None:  # needs3DModel: scene_assets/azure/, uploaded by the post-deploy step
             storage = SceneStorage(self, "Scenes", SceneStorageProps(self.placement, self.client.object_id))
             self.write_deploy_file(f"{SCENES_DIR}/{config.scene.config_name}", config.scene.document)

@@ -10,6 +10,14 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
+
+
+DEVICE_MODEL = {  # a generated device model (cdk_app/config/generated_dtdl.py) of the runtime tests' records
+    "@id": "dtmi:digitaltwin:twin:device:s0a1b2c3d;1", "@type": "Interface", "@context": "dtmi:dtdl:context;3",
+    "contents": [{"@type": "Property", "name": name, "schema": schema, "writable": True}
+                 for name, schema in (("iotDeviceId", "string"), ("lastUpdate", "dateTime"), ("temperature", "double"))],
+}
 
 
 @dataclass
@@ -18,6 +26,8 @@ class FakeAzure:
     queues: dict[str, list[Any]] = field(default_factory=dict)
     patches: list[tuple[str, Any]] = field(default_factory=list)  # (path, body) of PATCH requests
     twins: dict[str, dict[str, Any]] = field(default_factory=dict)  # twin id → properties GET returns
+    # model id → its DTDL (GET /models/{id}); every twin's model is DEVICE_MODEL unless `twins` says otherwise
+    models: dict[str, dict[str, Any]] = field(default_factory=lambda: {DEVICE_MODEL["@id"]: DEVICE_MODEL})
     devices: set[str] | None = None  # IoT Hub: the registered devices (None: any twin exists)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
@@ -43,7 +53,15 @@ class FakeAzure:
                 owner.requests.append(("GET", self.path, dict(self.headers)))
                 twin = re.match(r"/digitaltwins/([^?]+)\?", self.path)
                 if twin:  # a twin as ADT returns it; `twins` holds what tests put there
-                    return self._reply(200, {"$dtId": twin.group(1), "$etag": 'W/"1"', **owner.twins.get(twin.group(1), {})})
+                    metadata = {"$metadata": {"$model": DEVICE_MODEL["@id"]}}
+                    return self._reply(200, {"$dtId": twin.group(1), "$etag": 'W/"1"', **metadata, **owner.twins.get(twin.group(1), {})})
+                model = re.match(r"/models/([^?]+)\?(.*)", self.path)
+                if model:
+                    found = owner.models.get(unquote(model.group(1)))
+                    if found is None:
+                        return self._reply(404, {"error": {"code": "ModelNotFound"}})
+                    definition = {"model": found} if "includeModelDefinition=true" in model.group(2) else {}
+                    return self._reply(200, {"id": found["@id"], **definition})
                 match = re.match(r"/secrets/([^?]+)\?", self.path)
                 if match and match.group(1) in owner.secrets:
                     return self._reply(200, {"value": owner.secrets[match.group(1)]})

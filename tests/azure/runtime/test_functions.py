@@ -15,6 +15,7 @@ from runtime.core.config import ConfigurationError
 from runtime.core.envelope import build_envelope
 from twin_contract.wire import TWIN_UPDATE_LAYER
 from tests.azure.runtime.conftest import TOKEN
+from tests.azure.runtime.fake_azure import DEVICE_MODEL
 from tests.azure.runtime.memory_cosmos import InMemoryCosmosContainer
 
 RECORD = {"device_id": "d1", "timestamp": "2026-01-01T10:00:00.000Z", "record_id": "0123456789abcdef" * 2,
@@ -276,7 +277,10 @@ def test_a_twin_update_digital_twins_refuses_is_bad_input_not_a_retry(load_funct
 
     def refuse(method, url, headers=None, body=None, allow=(), **kwargs):
         if method == "GET" and "/digitaltwins/" in url:  # the twin, read before the conditional patch
-            return 200, {}, b'{"$dtId": "d1", "$etag": "W/\\"1\\""}'
+            twin = {"$dtId": "d1", "$etag": 'W/"1"', "$metadata": {"$model": DEVICE_MODEL["@id"]}}
+            return 200, {}, json.dumps(twin).encode()
+        if method == "GET" and "/models/" in url:  # its model: which properties the twin declares
+            return 200, {}, json.dumps({"id": DEVICE_MODEL["@id"], "model": DEVICE_MODEL}).encode()
         if method != "PATCH":
             return real(method, url, headers, body, allow, **kwargs)
         raise rest.AzureRestError(method, url, 400, "ValidationFailed")

@@ -189,6 +189,7 @@ class TwinInstance:
     models: dict[str, set[str]]  # model id → property names it declares
     twins: dict[str, dict[str, Any]]
     updates: dict[str, int] = field(default_factory=dict)
+    definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # model id → its DTDL
 
 
 class DigitalTwins:
@@ -198,6 +199,7 @@ class DigitalTwins:
         self._lock = threading.Lock()
         server.route("PATCH", "/adt/{instance}/digitaltwins/{twin}", self._patch)
         server.route("GET", "/adt/{instance}/digitaltwins/{twin}", self._get)
+        server.route("GET", "/adt/{instance}/models/{model}", self._model)
 
     def host_name(self, instance: str) -> str:
         return f"{self._server.address}/adt/{instance}"
@@ -207,7 +209,8 @@ class DigitalTwins:
             model["@id"]: {item["name"] for item in model.get("contents", []) if item.get("@type") in ("Property", "Telemetry")}
             for model in models
         }
-        self.instances[instance] = TwinInstance(declared, {twin["$dtId"]: {**twin, "$etag": f'W/"{uuid.uuid4()}"'} for twin in twins})
+        self.instances[instance] = TwinInstance(declared, {twin["$dtId"]: {**twin, "$etag": f'W/"{uuid.uuid4()}"'} for twin in twins},
+                                                definitions={model["@id"]: model for model in models})
 
     def _patch(self, request: Request) -> Response:
         instance = self.instances.get(request.params["instance"])
@@ -235,6 +238,17 @@ class DigitalTwins:
             instance.updates[twin["$dtId"]] = instance.updates.get(twin["$dtId"], 0) + 1
             twin["$etag"] = f'W/"{uuid.uuid4()}"'
         return Response(204, b"")
+
+    def _model(self, request: Request) -> Response:
+        """GET /models/{id}?includeModelDefinition=true: the model's DTDL under `model`."""
+        instance = self.instances.get(request.params["instance"])
+        model = instance.definitions.get(request.params["model"]) if instance and _bearer(request) else None
+        if model is None:
+            return Response(404, {"error": {"code": "ModelNotFound", "message": request.params["model"]}})
+        answer: dict[str, Any] = {"id": model["@id"], "decommissioned": False}
+        if request.query.get("includeModelDefinition") == "true":
+            answer["model"] = model
+        return Response(200, answer)
 
     def _get(self, request: Request) -> Response:
         instance = self.instances.get(request.params["instance"])

@@ -1,9 +1,10 @@
-"""What the Azure Digital Twins post-deploy step uploads, and which properties the twin updater patches.
+"""What the azure-digital-twins step loads: the twin graph as data (docs/design.md §7a).
 
 The project's own DTDL (twin_hierarchy/azure_hierarchy.json) is uploaded as given; every device it
-gives no twin gets a generated model and twin (constructs_lib/azure/dtdl.py), so its live values
+gives no twin gets a generated model and twin (cdk_app/config/generated_dtdl.py), so its live values
 still land. Without it, everything is generated from the devices (with the constants their
-hierarchy components add) and the hierarchy.
+hierarchy components add) and the hierarchy. The twin updater reads which properties a twin
+declares from its model in Azure Digital Twins (runtime/azure/digital_twins.py).
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cdk_app.config.model import ConstProperty, Device, HierarchyEntity, ProjectConfig
-from constructs_lib.azure import dtdl
-from twin_contract.dtdl import dtdl_name
+from cdk_app.config import generated_dtdl as dtdl
 
 
 def twin_model(config: ProjectConfig) -> tuple[list[dict], dict]:
@@ -48,26 +48,3 @@ def with_component_constants(config: ProjectConfig) -> tuple[Device, ...]:
                                                 **extra.get(device.id, {})}.values()))
         for device in config.devices
     )
-
-
-def twin_bindings(config: ProjectConfig) -> dict[str, dict]:
-    """device id → the properties its twin's model declares, whether it declares lastUpdate, and the
-    DTDL name of each property a generated model holds under another name (runtime/azure/digital_twins.py
-    patches only those, under those names)."""
-    user = {b.device_id: b for b in config.dtdl.bindings} if config.dtdl is not None else {}
-    return {
-        device.id: (
-            {"properties": list(user[device.id].properties), "last_update": user[device.id].last_update}
-            if device.id in user
-            else _generated_binding(device)
-        )
-        for device in config.devices
-    }
-
-
-def _generated_binding(device: Device) -> dict:
-    binding: dict = {"properties": [p.name for p in device.properties], "last_update": True}
-    renamed = {p.name: dtdl_name(p.name) for p in device.properties if dtdl_name(p.name) != p.name}
-    if renamed:
-        binding["names"] = renamed
-    return binding

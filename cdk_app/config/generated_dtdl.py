@@ -1,26 +1,29 @@
 """DTDL v3 models and twins for Azure Digital Twins, generated from the devices and the hierarchy.
 
-Why generated files and not resources: models, twins and relationships are ADT data-plane objects
-with no azurerm resource. The L4 stack writes them next to its cdk.tf.json and the deploy step
-(docs/azure.md) uploads them with `az dt model create` / `az dt twin create`.
+Models, twins and relationships are ADT data-plane objects with no azurerm resource, and the
+twin graph is data (docs/design.md §7a): the azure-digital-twins step computes them from the
+validated project and loads them after the L4 stack, which names no device.
 
-Shape: one interface per device (its properties as writable DTDL properties holding the live
-values, its constProperties, and `iotDeviceId`; a name DTDL does not allow under its mapped form,
-twin_contract.dtdl.dtdl_name), one `Entity` interface with a `contains`
-relationship. A component that references a device becomes the twin `<device_id>`, so the
-persister and the ADT updater patch twin `<device_id>` without any lookup.
+Shape: one interface per device *schema* (the telemetry properties as writable DTDL properties
+holding the live values, the constants, `iotDeviceId` and `lastUpdate`; a name DTDL does not
+allow under its mapped form, twin_contract.dtdl.dtdl_name), so a fleet of any size needs as many
+models as it has kinds of device (Azure Digital Twins holds 10,000 models per instance); one
+`Entity` interface with a `contains` relationship. A component that references a device becomes
+the twin `<device_id>`, so the persister and the ADT updater patch twin `<device_id>` without any
+lookup.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from twin_contract.dtdl import dtdl_name
 
-# What the generator reads of a device and of the hierarchy: described here, structurally, so the
-# construct library does not depend on the application's config model.
+# What the generator reads of a device and of the hierarchy, described structurally.
 
 
 class _Property(Protocol):
@@ -65,8 +68,15 @@ def namespace(twin: str) -> str:
     return f"dtmi:digitaltwin:{_segment(twin)}"
 
 
-def device_model_id(twin: str, device_id: str) -> str:
-    return f"{namespace(twin)}:device:{_segment(device_id)};1"
+def _schema(device: Device) -> tuple:
+    return (tuple((dtdl_name(p.name), p.data_type) for p in device.properties),
+            tuple((dtdl_name(c.name), c.data_type) for c in device.const_properties))
+
+
+def device_model_id(twin: str, device: Device) -> str:
+    """The model of every device with this device's schema: `...:device:s<8 hex of the schema>;1`."""
+    digest = hashlib.sha256(json.dumps(_schema(device)).encode()).hexdigest()[:8]
+    return f"{namespace(twin)}:device:s{digest};1"
 
 
 def entity_model_id(twin: str) -> str:
@@ -74,7 +84,7 @@ def entity_model_id(twin: str) -> str:
 
 
 def models(twin: str, devices: tuple[Device, ...], with_entity: bool = True) -> list[dict[str, Any]]:
-    """The Entity interface (with_entity) and one interface per device."""
+    """The Entity interface (with_entity) and one interface per device schema."""
     entity = {
         "@id": entity_model_id(twin),
         "@type": "Interface",
@@ -85,23 +95,26 @@ def models(twin: str, devices: tuple[Device, ...], with_entity: bool = True) -> 
         ],
     }
     result = [entity] if with_entity else []
+    made: set[str] = set()
     for device in devices:
+        model_id = device_model_id(twin, device)
+        if model_id in made:
+            continue
+        made.add(model_id)
+        telemetry, constants = _schema(device)
         contents: list[dict[str, Any]] = [
             {"@type": "Property", "name": "iotDeviceId", "schema": "string"},
             {"@type": "Property", "name": "lastUpdate", "schema": "dateTime", "writable": True},
         ]
-        contents += [
-            {"@type": "Property", "name": dtdl_name(p.name), "schema": SCHEMAS[p.data_type], "writable": True}
-            for p in device.properties
-        ]
-        contents += [{"@type": "Property", "name": dtdl_name(c.name), "schema": SCHEMAS[c.data_type]}
-                     for c in device.const_properties]
+        contents += [{"@type": "Property", "name": name, "schema": SCHEMAS[t], "writable": True} for name, t in telemetry]
+        contents += [{"@type": "Property", "name": name, "schema": SCHEMAS[t]} for name, t in constants]
+        names = ", ".join(name for name, _ in telemetry) or "no telemetry"
         result.append(
             {
-                "@id": device_model_id(twin, device.id),
+                "@id": model_id,
                 "@type": "Interface",
                 "@context": DTDL_CONTEXT,
-                "displayName": device.id[:64],
+                "displayName": f"Device: {names}"[:64],
                 "contents": contents,
             }
         )
@@ -114,7 +127,7 @@ def device_twins(twin: str, devices: tuple[Device, ...]) -> list[dict[str, Any]]
 
 
 def _device_twin(twin: str, device: Device) -> dict[str, Any]:
-    body: dict[str, Any] = {"$metadata": {"$model": device_model_id(twin, device.id)}, "iotDeviceId": device.id}
+    body: dict[str, Any] = {"$metadata": {"$model": device_model_id(twin, device)}, "iotDeviceId": device.id}
     body.update({dtdl_name(c.name): c.value for c in device.const_properties})
     body.update({dtdl_name(p.name): p.init_value for p in device.properties if p.init_value is not None})
     return {"$dtId": device.id, **body}
