@@ -10,12 +10,13 @@ declares from its model in Azure Digital Twins (runtime/azure/digital_twins.py).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from cdk_app.config.model import ConstProperty, Device, HierarchyEntity, ProjectConfig
 from cdk_app.config import generated_dtdl as dtdl
 
 
-def twin_model(config: ProjectConfig) -> tuple[list[dict], dict]:
+def twin_model(config: ProjectConfig) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """(models, {twins, relationships}) to upload: the project's own DTDL as given, plus generated
     models and twins for every device it gives no twin; or, without it, all generated from the
     devices (with their components' constants) and the hierarchy."""

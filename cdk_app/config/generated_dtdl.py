@@ -18,40 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
+from cdk_app.config.model import Device, HierarchyEntity
 from twin_contract.dtdl import dtdl_name
-
-# What the generator reads of a device and of the hierarchy, described structurally.
-
-
-class _Property(Protocol):
-    name: str
-    data_type: str
-    init_value: object
-
-
-class _Constant(Protocol):
-    name: str
-    data_type: str
-    value: object
-
-
-class Device(Protocol):
-    id: str
-    properties: Sequence[_Property]
-    const_properties: Sequence[_Constant]
-
-
-class _Component(Protocol):
-    iot_device_id: str | None
-
-
-class HierarchyEntity(Protocol):
-    id: str
-    components: Sequence[_Component]
-    children: Sequence["HierarchyEntity"]
 
 DTDL_CONTEXT = "dtmi:dtdl:context;3"
 SCHEMAS = {"DOUBLE": "double", "INTEGER": "integer", "LONG": "long", "BOOLEAN": "boolean", "STRING": "string"}
@@ -68,7 +38,7 @@ def namespace(twin: str) -> str:
     return f"dtmi:digitaltwin:{_segment(twin)}"
 
 
-def _schema(device: Device) -> tuple:
+def _schema(device: Device) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     return (tuple((dtdl_name(p.name), p.data_type) for p in device.properties),
             tuple((dtdl_name(c.name), c.data_type) for c in device.const_properties))
 
