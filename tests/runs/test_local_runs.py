@@ -1,7 +1,7 @@
 """`make local` on every matrix project: the synthesized twin carries every record end to end.
 
 Each run uses the session's synth of the project (the same output the boot matrix starts) and
-the real local servers (mosquitto, moto, Azurite, the storage emulator). Expectations are written
+the real local servers (the MQTT broker, moto, Azurite, the storage emulator). Expectations are written
 here from the examples' sample payloads and rules, never taken from the runner.
 """
 

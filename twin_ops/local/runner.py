@@ -214,7 +214,7 @@ class LocalRun:
             for resource in stack.resources.get("azurerm_storage_account", {}).values()
         })
         with ThreadPoolExecutor(max_workers=4) as pool:  # the servers start side by side
-            mqtt = pool.submit(services.mosquitto) if self.topology.cloud(Layer.L1) in (Provider.AWS, Provider.AZURE) else None
+            mqtt = pool.submit(services.broker) if self.topology.cloud(Layer.L1) in (Provider.AWS, Provider.AZURE) else None
             moto = pool.submit(services.moto) if needs_aws else None
             azurite = pool.submit(services.azurite, accounts) if accounts else None
             gcs = pool.submit(services.gcs) if "google_storage_bucket" in tf_kinds else None
@@ -225,6 +225,8 @@ class LocalRun:
             if gcs:
                 self.endpoints.gcs = gcs.result()
         self.endpoints.aws_platform = servers.aws.url
+        if self.mqtt_port is not None:
+            self.echo(f"device MQTT broker: {services.broker_name} (TLS, client certificates) on 127.0.0.1:{self.mqtt_port}")
         # Azure and Google hosts serve on ports the deployment writes into URLs: bound here, now,
         # and handed to each host (no other process can take one in between).
         self.listeners: dict[str, socket.socket] = {}
