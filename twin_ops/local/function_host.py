@@ -211,10 +211,12 @@ class Reporter:
         if url:
             threading.Thread(target=self._loop, daemon=True).start()
 
-    def report(self, function: str, ok: bool, result: Any = None, error: str | None = None) -> None:
+    def report(self, function: str, ok: bool, result: Any = None, error: str | None = None,
+               disposition: str | None = None) -> None:
+        """`disposition` of a failed invocation the host itself retries: "retry" or "dead-letter"."""
         if self._url:
             self._queue.put({"label": self._label, "function": function, "ok": ok,
-                             "result": summary(result), "error": error})
+                             "result": summary(result), "error": error, "disposition": disposition})
 
     def _loop(self) -> None:
         while True:
@@ -469,8 +471,10 @@ class QueuePoller:
                     result = self._function.get_user_function()(**{self._function.get_trigger().name: message})
                 except Exception as exc:
                     traceback.print_exc()
-                    self._reporter.report(self._name, False, error=f"{type(exc).__name__}: {exc}"[:500])
-                    if dequeue_count >= self._max_dequeue:
+                    last = dequeue_count >= self._max_dequeue
+                    self._reporter.report(self._name, False, error=f"{type(exc).__name__}: {exc}"[:500],
+                                          disposition="dead-letter" if last else "retry")
+                    if last:
                         self._call("POST", f"{self._url}-poison/messages", _queue_message(text), allow=(404,))
                         self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
                     else:  # visible again soon (compressed: the host would wait the visibility timeout)
