@@ -19,18 +19,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -75,6 +77,37 @@ ROLES = {
 
 class LocalRunError(RuntimeError):
     """The run could not be set up (synth failed, a service or host did not start)."""
+
+
+class LocalRunStopped(BaseException):
+    """SIGTERM or SIGINT (Ctrl-C) stopped the run; raised in the main thread so that every server,
+    host and broker the run started is stopped on the way out. Like KeyboardInterrupt, no
+    `except Exception` holds it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT raise LocalRunStopped once; a second signal during the cleanup is
+    ignored (the cleanup ends what the run started, then the caller exits)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        for other in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(other, signal.SIG_IGN)
+        raise LocalRunStopped(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def expected_errors() -> tuple[type[Exception], ...]:
@@ -132,7 +165,7 @@ class LocalRunResult:
 
 
 def run_local(request: LocalRunRequest) -> LocalRunResult:
-    with ExitStack() as stack:
+    with _stopped_by_signals(), ExitStack() as stack:
         workdir = request.workdir or Path(tempfile.mkdtemp(prefix="dt-local-"))
         if request.workdir is None:
             stack.callback(shutil.rmtree, workdir, True)
