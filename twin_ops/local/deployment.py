@@ -585,8 +585,15 @@ def _azure_logic_app_part(d: LocalDeployment, r: LocalResource, p: Mapping[str, 
 
 def _identity(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name = _literal(p, "name", r.resource_id)
-    return {"id": _azure_resource_id("userAssignedIdentities", name), "name": name, "client_id": str(uuid.uuid4()),
-            "principal_id": str(uuid.uuid4()), "tenant_id": GUID}
+    client_id, principal_id = str(uuid.uuid4()), str(uuid.uuid4())
+    d.platform.identity.principals[client_id] = principal_id
+    return {"id": _azure_resource_id("userAssignedIdentities", name), "name": name, "client_id": client_id,
+            "principal_id": principal_id, "tenant_id": GUID}
+
+
+def _cosmos_role_assignment(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    d.platform.cosmos.grant(_tf(d, r, p, "principal_id"), _tf(d, r, p, "role_definition_id"), _tf(d, r, p, "scope"))
+    return {"id": _azure_resource_id("sqlRoleAssignments", r.resource_id)}
 
 
 def _google_topic(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
@@ -677,6 +684,7 @@ TF_PROVISIONERS: dict[str, Callable[[LocalDeployment, LocalResource, Mapping[str
     "azurerm_key_vault_secret": _azure_key_vault_secret,
     "azurerm_cosmosdb_account": _azure_cosmos_account,
     "azurerm_cosmosdb_sql_container": _azure_cosmos_container,
+    "azurerm_cosmosdb_sql_role_assignment": _cosmos_role_assignment,
     "azurerm_digital_twins_instance": _azure_digital_twins,
     "azurerm_iothub": _azure_iothub,
     "azurerm_eventgrid_system_topic_event_subscription": _azure_event_subscription,

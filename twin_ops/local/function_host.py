@@ -336,7 +336,7 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
         elif kind == "queueTrigger":
             service = os.environ[f"{trigger.connection}__queueServiceUri"].rstrip("/")
             poller = QueuePoller(f"{service}/{trigger.queue_name}", name, function, reporter,
-                                 int(queues_config.get("maxDequeueCount", 5)))
+                                 int(queues_config.get("maxDequeueCount", 5)), os.environ.get(f"{trigger.connection}__clientId"))
             threading.Thread(target=poller.run, daemon=True).start()
         elif kind == "timerTrigger":
             timers[name] = function
@@ -443,9 +443,10 @@ def _json_or_none(payload: bytes) -> Any:
 class QueuePoller:
     """The Functions host's queue trigger: dequeue, run, delete; poison queue after the last try."""
 
-    def __init__(self, queue_url: str, name: str, function: Any, reporter: Reporter, max_dequeue: int) -> None:
+    def __init__(self, queue_url: str, name: str, function: Any, reporter: Reporter, max_dequeue: int,
+                 client_id: str | None) -> None:
         self._url, self._name, self._function, self._reporter = queue_url, name, function, reporter
-        self._max_dequeue = max_dequeue
+        self._max_dequeue, self._client_id = max_dequeue, client_id  # the connection's identity (`<connection>__clientId`)
         self._token: tuple[str, float] | None = None
 
     def run(self) -> None:
@@ -508,7 +509,8 @@ class QueuePoller:
     def _bearer(self) -> str:
         if self._token is None or self._token[1] < time.time() + 300:
             endpoint, secret = os.environ["IDENTITY_ENDPOINT"], os.environ["IDENTITY_HEADER"]
-            request = urllib.request.Request(f"{endpoint}?resource={STORAGE_RESOURCE}&api-version=2019-08-01",
+            client = f"&client_id={self._client_id}" if self._client_id else ""
+            request = urllib.request.Request(f"{endpoint}?resource={STORAGE_RESOURCE}&api-version=2019-08-01{client}",
                                              headers={"X-IDENTITY-HEADER": secret})
             answer = json.loads(urllib.request.urlopen(request, timeout=10).read())
             self._token = (answer["access_token"], float(answer["expires_on"]))
