@@ -13,6 +13,8 @@ import shutil
 import pytest
 
 from cdk_app.config.model import Layer
+from cdk_app.topology import BridgeKind
+from tests.runs.attacks import Attacks
 from tests.runs.conftest import PROJECTS
 from twin_ops.local.output import SynthOutput
 from twin_ops.local.runner import LocalRunRequest, render, run_local
@@ -53,8 +55,14 @@ OUTAGE_RECEIVERS = 5  # L1 → L2, L2 → hot, L2 → L1 feedback, hot → cold,
 def test_every_record_is_stored_once_read_through_the_twin_and_carried_to_cold_and_archive(name, matrix_synth, tmp_path):
     synth = matrix_synth(name)
     outage = OUTAGES.get(name, 0.0)
-    result = run(synth, tmp_path, outage=outage)
+    attacks = Attacks()
+    result = run(synth, tmp_path, outage=outage, during=attacks)
     report = render(result, f"{name} with receiver outages" if outage else name)
+    # Every bridge receiver answered the hostile requests as the wire contract says, and the run
+    # below counts none of them.
+    assert {connection for connection, *_ in attacks.answers} == {bridge.connection_id for bridge in synth.topology.bridges
+                                                                   if bridge.kind is not BridgeKind.HOT_TO_L5_DASHBOARD}, attacks.answers
+    assert attacks.wrong() == [], attacks.wrong()
     counts = {row.name: row.count for row in result.rows}
     assert counts["published"] == PUBLISHED, report
     for hop in RECORD_HOPS:

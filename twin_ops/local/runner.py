@@ -31,7 +31,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -45,12 +45,11 @@ from cdk_app.config.model import Layer, Provider
 from cdk_app.paths import REPO_ROOT
 from cdk_app.settings import DEFAULT_REGION
 from cdk_app.topology import BridgeKind, plan_project
-from twin_contract.devices import client_id, feedback_topic, telemetry_topic
-from twin_ops.local import census, dashboards
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from twin_ops.local import census, dashboards, devices
 from twin_ops.local.deployment import Endpoints, LocalDeployment
 from twin_ops.local.fleet import Message, messages, scaled_project
 from twin_ops.local.function_platform import platform_environment
-from twin_ops.local.google_clients import Done
 from twin_ops.local.hosts import FunctionHosts
 from twin_ops.local.http import LocalServer, Response
 from twin_ops.local.ledger import DEAD_LETTER, ERROR, RETRY, Ledger
@@ -66,6 +65,7 @@ CLOCK_HEADER = "X-Dt-Local-Clock-Offset"
 # After an injected outage ends, a sender may still fail once: its last retry waited within the
 # sender's deadline (25 s by default, runtime/core/http_client.py), plus slack for a loaded machine.
 OUTAGE_GRACE = 30.0
+PUBLISHERS = 16  # devices sending at once
 DAY = 86_400.0
 # Counted per invocation from the runtime contract's function names (docs/runtime-contract.md):
 # a module/entry point/Azure function name, or the user's action code conventions (README).
@@ -132,6 +132,20 @@ class LocalRunRequest:
     timeout: float = 300.0  # for each stage to settle
     echo: Callable[[str], None] = print
     live: bool = False  # rewrite one progress line (a terminal) instead of printing progress lines
+    # Called once the twin runs, before the devices publish, with every bridge receiver (tests
+    # attack them there: the run must hold, and count nothing of it).
+    during: Callable[[list["Receiver"]], None] | None = None
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """A bridge receiver endpoint of the running twin, with its connection's token."""
+
+    connection_id: str
+    cloud: Provider
+    url: str
+    token: str
+    ca_file: Path  # the run's CA (HTTPS receivers)
 
 
 @dataclass
@@ -199,6 +213,8 @@ class LocalRun:
         self._wire_triggers()
         device_ids = [device.id for device in self.config.devices][: self.request.devices or None]
         sent = messages(project, device_ids, self.request.messages)
+        if self.request.during is not None:
+            self.request.during(self.receivers())
         self._publish(sent)
         return self._account(sent)
 
@@ -313,8 +329,7 @@ class LocalRun:
         self.deployment = LocalDeployment(self.output, self.topology, self.endpoints, self.platform, self.tls.ca_file)
         self._deployment_ref.append(self.deployment)
         self.deployment.deploy()
-        # The post-deploy step registers the project's devices in IoT Hub (azure-device-identities).
-        self.platform.iot_hub.devices = {device.id for device in self.config.devices}
+        devices.register(self.config, self.platform)
 
     def _environment(self, function: SynthFunction) -> dict[str, str]:
         name = str(function.resolve(function.name, self.deployment.resolve))
@@ -414,70 +429,39 @@ class LocalRun:
 
     # -- devices
 
-    def _open_links(self) -> dict[str, Any]:
-        from twin_ops.simulator.mqtt_link import MqttLink, MqttSession
-        from twin_ops.simulator.pubsub_link import PubSubLink
-        from twin_ops.simulator.sessions import IOT_HUB_JSON_PROPERTIES, desired_feedback
-
-        links: dict[str, Any] = {}
-        deliver = lambda device, text: self.ledger.add("feedback received")  # noqa: E731
-        l1 = self.topology.cloud(Layer.L1)
-        device_ids = sorted({device.id for device in self.config.devices})
-        if l1 is Provider.GOOGLE:
-            l1_stack = self.topology.stack_name(Layer.L1)
-            topic = next(topic for label, topic, _ in self.deployment.google_triggers if label.startswith(f"{l1_stack}/"))
-            feedback = {}
-            for name, subscription in self.platform.pubsub.subscriptions.items():
-                if subscription.filter({"device_id": "\x00"}):
-                    continue  # not one device's feedback subscription
-                feedback.update({device: name for device in device_ids if subscription.filter({"device_id": device})})
-            publisher = SimpleNamespace(publish=lambda topic, data, **attrs: Done(self.platform.pubsub.publish(topic, data, attrs)))
-            for device in device_ids:
-                subscriber = SimpleNamespace(subscribe=lambda name, callback: self._listen(name, callback))
-                links[device] = PubSubLink(topic, device, feedback.get(device), deliver, publisher=publisher, subscriber=subscriber)
-            return links
-        auth = self.workdir / "tls"
-        for device in device_ids:
-            if l1 is Provider.AWS:
-                identity = client_id(self.config.name, device)
-                cert, key = self.tls.client_certificate(auth, identity)
-                session = MqttSession(device, "127.0.0.1", self.mqtt_port, identity, telemetry_topic(self.config.name, device),
-                                      feedback_topic(self.config.name, device), str(self.tls.ca_file), str(cert), str(key))
-            else:
-                cert, key = self.tls.client_certificate(auth, device)
-                session = MqttSession(device, "127.0.0.1", self.mqtt_port, device,
-                                      f"devices/{device}/messages/events/{IOT_HUB_JSON_PROPERTIES}",
-                                      azure_standins.device_feedback_topic(device), str(self.tls.ca_file), str(cert), str(key),
-                                      feedback_text=desired_feedback)
-            links[device] = MqttLink(session, deliver)
-        return links
-
-    def _listen(self, subscription: str, callback: Callable) -> Any:
-        import base64
-
-        def on_message(message: dict) -> None:
-            callback(SimpleNamespace(data=base64.b64decode(message["data"]), attributes=message["attributes"], ack=lambda: None))
-
-        self.platform.pubsub.listen(subscription, on_message)
-        return SimpleNamespace(cancel=lambda: None)
-
     def _publish(self, sent: list[Message]) -> None:
-        links = self._open_links()
+        """Every device sends its messages in order, waiting for each one's acknowledgement as a
+        device does; devices send side by side. An --outage run breaks the receivers halfway."""
+        deliver = lambda device, text: self.ledger.add("feedback received")  # noqa: E731
+        links = devices.open_links(self.config, self.topology, self.deployment, self.platform, self.tls, self.mqtt_port,
+                                   self.workdir, deliver)
         for link in links.values():
             self.exit.callback(link.close)
-        outage_at = len(sent) // 2 if self.request.outage else -1
+        parts = [sent[: len(sent) // 2], sent[len(sent) // 2 :]] if self.request.outage else [sent]
         progress = Progress(self, len(sent))
-        for index, message in enumerate(sent):
-            if index == outage_at:
-                self._outage((BridgeKind.L1_TO_L2, BridgeKind.L2_TO_HOT, BridgeKind.L2_TO_TWIN_UPDATE, BridgeKind.L2_TO_L1_FEEDBACK))
-            links[message.device_id].send(json.dumps(message.body).encode())
-            self.ledger.add("published")
-            progress.tick()
+        with ThreadPoolExecutor(max_workers=PUBLISHERS) as pool:
+            for number, part in enumerate(parts):
+                if number:
+                    self._outage((BridgeKind.L1_TO_L2, BridgeKind.L2_TO_HOT, BridgeKind.L2_TO_TWIN_UPDATE, BridgeKind.L2_TO_L1_FEEDBACK))
+                by_device: dict[str, list[Message]] = {}
+                for message in part:
+                    by_device.setdefault(message.device_id, []).append(message)
+                pending = {pool.submit(self._send, links[device], queued) for device, queued in by_device.items()}
+                while pending:
+                    done, pending = wait(pending, timeout=0.2)
+                    for future in done:
+                        future.result()  # a device that cannot send stops the run
+                    progress.tick()
         self.timings["publish"] = self._lap()
         hot_stack = self.topology.stack_name(Layer.L3_HOT)
         self._settle(lambda: census.hot_count(self.deployment, hot_stack) >= len(sent), "records to reach the hot store", progress)
         self.timings["ingest"] = self._lap()
         progress.done()
+
+    def _send(self, link: Any, queued: list[Message]) -> None:
+        for message in queued:
+            link.send(json.dumps(message.body).encode())
+            self.ledger.add("published")
 
     def _hot(self) -> list[dict]:
         return census.hot_records(self.deployment, self.topology.stack_name(Layer.L3_HOT))
@@ -517,6 +501,28 @@ class LocalRun:
                 self._break(url, seconds)
                 self.ledger.add("receiver outages")
                 self.echo(f"outage: {bridge.connection_id} receiver answers 503 for {seconds:g} s ({urlsplit(url).path})")
+
+    def receivers(self) -> list[Receiver]:
+        """Every bridge receiver URL the senders are configured with, and the token they send."""
+        found: dict[str, Receiver] = {}
+        for bridge in self.topology.bridges:
+            sender_stack = self.topology.sender_stack(bridge).name
+            for function in self.functions:
+                if not in_stack(function, sender_stack) or bridge.token_setting not in function.settings:
+                    continue
+                environment = function.environment(self.deployment.resolve)
+                secret = environment[bridge.token_setting]
+                if function.cloud is Provider.AWS:
+                    token = self.deployment.aws("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
+                elif function.cloud is Provider.AZURE:
+                    token = self.platform.key_vault.vaults[environment["KEY_VAULT_URI"].rstrip("/").rsplit("/", 1)[-1]][secret]
+                else:
+                    token = self.platform.secret_manager.secrets[secret.split("/versions/")[0]]
+                for setting in (bridge.url_setting(URL_KEY), bridge.url_setting(LAST_ENTRY_URL_KEY)):
+                    if setting in environment:
+                        found[environment[setting]] = Receiver(bridge.connection_id, self.topology.cloud(bridge.spec.target),
+                                                               environment[setting], token, self.tls.ca_file)
+        return list(found.values())
 
     def _break(self, url: str, seconds: float) -> None:
         parts = urlsplit(url)
