@@ -122,6 +122,7 @@ def adapter(cosmos, monkeypatch):
     monkeypatch.setenv("IDENTITY_HEADER", identities.secret)
     monkeypatch.setenv("AZURE_CLIENT_ID", "client-writer")
     monkeypatch.setattr(identity, "_cache", {})
+    monkeypatch.setattr(identity, "_provider", identity.managed_identity_token)  # other tests install their own
     return CosmosRestContainer(f"{server.url}/cosmos/{ACCOUNT}/", DATABASE, CONTAINER)
 
 
