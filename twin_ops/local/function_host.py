@@ -306,7 +306,7 @@ def request_body(headers: Any, rfile: Any, limit: int) -> tuple[int, bytes | str
     return 200, body
 
 
-def _refusal(status: int, reason: str) -> bytes:
+def refusal(status: int, reason: str) -> bytes:
     return json.dumps({"error": {"code": "too_large" if status == 413 else "bad_request", "message": reason}}).encode()
 
 
@@ -402,7 +402,7 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
             status, body = request_body(self.headers, self.rfile, AZURE_MAX_BODY)
             if isinstance(body, str):
                 self.close_connection = True
-                return _answer(self, status, _refusal(status, body))
+                return _answer(self, status, refusal(status, body))
             if parts.path == "/__local/outage":
                 request = json.loads(body)
                 outage.set(request["paths"], float(request["seconds"]))
@@ -665,7 +665,7 @@ def serve_google_function(spec: dict[str, Any], reporter: Reporter):
             (413, f"request body larger than {GOOGLE_MAX_BODY} bytes") if declared and int(declared) > GOOGLE_MAX_BODY else None)
         if refused is not None:
             start_response(f"{refused[0]} Refused", [("Content-Type", "application/json"), ("Connection", "close")])
-            return [_refusal(*refused)]
+            return [refusal(*refused)]
         if path == "/__local/outage":
             request = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
             outage.set(request["paths"], float(request["seconds"]))

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from twin_ops.local.function_host import READ_TIMEOUT, refusal, request_body
 from twin_ops.local.tls import LocalTls
 
 
@@ -51,44 +52,6 @@ Handler = Callable[[Request], Response]
 
 
 MAX_BODY = 6 * 1024 * 1024  # Lambda's request payload limit (Function URLs and the Invoke API)
-READ_TIMEOUT = 10.0  # seconds a client may take to send a request (then 400, as a front end's idle timeout)
-
-
-def _drain(rfile: Any, length: int) -> None:
-    """Read and drop a body that is refused: closing on unread bytes would reset the connection
-    before the client reads the answer (bodies far above the limit are not read at all)."""
-    try:
-        while length > 0:
-            chunk = rfile.read(min(length, 1 << 16))
-            if not chunk:
-                return
-            length -= len(chunk)
-    except OSError:
-        return
-
-
-def request_body(headers: Any, rfile: Any, limit: int) -> tuple[int, bytes | str]:
-    """(200, body), or (status, reason) for a request a platform's front end refuses before any
-    function runs: 411/400 without a valid Content-Length (chunked uploads included), 413 above
-    `limit` (declared, so nothing is read), 400 when fewer bytes arrive than declared."""
-    if headers.get("Transfer-Encoding"):
-        return 411, "chunked request bodies are not accepted here: send Content-Length"
-    declared = headers.get("Content-Length")
-    if declared is None:
-        return 200, b""
-    if not declared.isdigit():
-        return 400, "invalid Content-Length"
-    length = int(declared)
-    if length > limit:
-        _drain(rfile, length if length <= 2 * limit else 0)
-        return 413, f"request body larger than {limit} bytes"
-    try:
-        body = rfile.read(length) if length else b""
-    except OSError:  # the read timed out
-        body = b""
-    if len(body) < length:
-        return 400, f"incomplete request body: {len(body)} of {length} bytes"
-    return 200, body
 
 
 class LocalServer:
@@ -110,8 +73,7 @@ class LocalServer:
                 status, body = request_body(self.headers, self.rfile, max_body)
                 if isinstance(body, str):
                     self.close_connection = True
-                    return self._send(Response(status, {"error": {"code": "bad_request" if status != 413 else "too_large",
-                                                                  "message": body}}))
+                    return self._send(Response(status, refusal(status, body), {"Content-Type": "application/json"}))
                 response = Response(404, {"error": {"code": "not_found", "message": f"{name}: no route {parts.path}"}})
                 for method, pattern, handler in routes:
                     match = pattern.fullmatch(parts.path)
