@@ -83,7 +83,8 @@ class LocalBench:
         return self.result.ok and within
 
     def stages(self) -> str:
-        return f"Stages ({self.records:,} records): " + ", ".join(f"{name} {seconds:g} s" for name, seconds in self.result.timings.items()) + "."
+        stages = ", ".join(f"{name} {seconds:g} s" for name, seconds in self.result.timings.items())
+        return f"Stages ({self.records:,} records): {stages}."
 
 
 def markdown(benches: list[LocalBench]) -> str:
