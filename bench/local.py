@@ -124,7 +124,7 @@ def measure(project: Path, devices: int, messages: int, workdir: Path) -> LocalB
     started = time.perf_counter()
     result = run_local(LocalRunRequest(
         scaled, messages=messages, synthesized=(cdk_out, tf_out), workdir=workdir / "run",
-        echo=lambda line: print(line, file=sys.stderr),
+        echo=lambda line: print(line, file=sys.stderr), timeout=max(300.0, devices * messages / 5),  # a stage may take long
     ))
     return LocalBench(str(project.relative_to(REPO)) if project.is_relative_to(REPO) else str(project), devices, messages,
                       synth_seconds, time.perf_counter() - started, result, load)

@@ -26,6 +26,7 @@ from twin_ops.local.standins import azure as azure_standins
 from twin_ops.local.tls import LocalTls
 
 OPENING = 16  # links opened at once
+LINK_TIMEOUT = 60.0  # seconds for a CONNACK or PUBACK: one broker process serves the whole fleet here
 
 Deliver = Callable[[str, str], None]  # (device, feedback text)
 
@@ -62,7 +63,7 @@ def _mqtt_link(twin: str, device: str, aws: bool, tls: LocalTls, port: int | Non
         cert, key = tls.client_certificate(directory, device)
         session = MqttSession(device, "127.0.0.1", port, device, f"devices/{device}/messages/events/{IOT_HUB_JSON_PROPERTIES}",
                               azure_standins.device_feedback_topic(device), ca, str(cert), str(key), feedback_text=desired_feedback)
-    return MqttLink(session, deliver)
+    return MqttLink(session, deliver, timeout=LINK_TIMEOUT)
 
 
 def _pubsub_links(topology: Topology, deployment: Any, platform: Any, device_ids: list[str], deliver: Deliver) -> dict[str, Any]:

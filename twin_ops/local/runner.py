@@ -117,8 +117,10 @@ def expected_errors() -> tuple[type[Exception], ...]:
     from twin_ops.local.output import OutputError
     from twin_ops.local.services import ServiceError
     from twin_ops.post_deploy import PostDeployError  # the dashboards' data source, read from the L5 stack
+    from twin_ops.simulator.mqtt_link import MqttLinkError
+    from twin_ops.simulator.pubsub_link import PubSubLinkError
 
-    return (LocalRunError, DeploymentError, HostError, OutputError, ServiceError, PostDeployError)
+    return (LocalRunError, DeploymentError, HostError, OutputError, ServiceError, PostDeployError, MqttLinkError, PubSubLinkError)
 
 
 @dataclass(frozen=True)
