@@ -38,7 +38,7 @@ READ_HOPS = {Layer.L4: "readable through the twin", Layer.L5: "shown on the dash
 def run(synth, tmp_path, **options):
     request = LocalRunRequest(
         synth.config.root, messages=MESSAGES, synthesized=(synth.outdir, synth.tf_outdir), workdir=tmp_path,
-        timeout=120, echo=lambda line: None, **options,
+        timeout=120, echo=lambda line: None, mosquitto=False, **options,  # the broker `make install` brings
     )
     return run_local(request)
 

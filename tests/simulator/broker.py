@@ -1,5 +1,5 @@
-"""The local runs' MQTT broker (amqtt, or mosquitto when installed) on 127.0.0.1 with two TLS
-listeners, and an observing MQTT client.
+"""The local runs' MQTT broker that installs with the project (amqtt, whatever else the machine
+has) on 127.0.0.1 with two TLS listeners, and an observing MQTT client.
 
 `device_port` requires a client certificate from the test CA whose CN is the client id (as AWS
 IoT Core's device policy and IoT Hub's X.509 authentication do); `password_port` only checks the
@@ -36,7 +36,7 @@ def start_broker(folder: Path) -> tuple[Broker, subprocess.Popen]:
     device_port, password_port = free_port(), free_port()
     log = folder / "broker.log"
     name, process = local_broker.start(folder, authority.certificate, server.certificate, server.private_key,
-                                       [(device_port, True), (password_port, False)], log)
+                                       [(device_port, True), (password_port, False)], log, mosquitto=False)
     try:
         wait_for_port(device_port, process, name, log, timeout=20)
         wait_for_port(password_port, process, name, log, timeout=20)

@@ -1,4 +1,4 @@
-"""The broker fixture: one local-run broker (amqtt, or mosquitto when installed) per module."""
+"""The broker fixture: one amqtt broker (the local runs' own) per module."""
 
 from __future__ import annotations
 

@@ -111,10 +111,11 @@ def mosquitto_binary() -> str | None:
 
 
 def start(directory: Path, ca: Path, cert: Path, key: Path, listeners: Sequence[tuple[int, bool]],
-          log: Path) -> tuple[str, subprocess.Popen]:
+          log: Path, mosquitto: bool = True) -> tuple[str, subprocess.Popen]:
     """The broker process on `listeners` ((port, require_certificate) each): mosquitto when it is
-    installed, else amqtt. Returns its name and process; the caller waits for the ports and stops it."""
-    binary = mosquitto_binary()
+    installed (and `mosquitto`), else amqtt. Returns its name and process; the caller waits for the
+    ports and stops it. mosquitto checks the client certificate but not its CN against the client id."""
+    binary = mosquitto_binary() if mosquitto else None
     if binary is not None:
         config = directory / "mosquitto.conf"
         lines = [f"user {getpass.getuser()}",  # as root, mosquitto would switch to its own user, who cannot read the key

@@ -137,6 +137,7 @@ class LocalRunRequest:
     # Called once the twin runs, before the devices publish, with every bridge receiver (tests
     # attack them there: the run must hold, and count nothing of it).
     during: Callable[[list["Receiver"]], None] | None = None
+    mosquitto: bool = True  # the device broker: mosquitto when installed; False: amqtt, the one `make install` brings
 
 
 @dataclass(frozen=True)
@@ -269,8 +270,9 @@ class LocalRun:
             resource["name"] for stack in self.output.terraform.values()
             for resource in stack.resources.get("azurerm_storage_account", {}).values()
         })
+        devices_on_mqtt = self.topology.cloud(Layer.L1) in (Provider.AWS, Provider.AZURE)
         with ThreadPoolExecutor(max_workers=4) as pool:  # the servers start side by side
-            mqtt = pool.submit(services.broker) if self.topology.cloud(Layer.L1) in (Provider.AWS, Provider.AZURE) else None
+            mqtt = pool.submit(services.broker, self.request.mosquitto) if devices_on_mqtt else None
             moto = pool.submit(services.moto) if needs_aws else None
             azurite = pool.submit(services.azurite, accounts) if accounts else None
             gcs = pool.submit(services.gcs) if "google_storage_bucket" in tf_kinds else None

@@ -156,15 +156,15 @@ class Services:
         self._processes.append(started)
         return started
 
-    def broker(self) -> int:
+    def broker(self, mosquitto: bool = True) -> int:
         """Device MQTT over TLS with client certificates (the devices' X.509 identities), as IoT
-        Core and IoT Hub ask: mosquitto when installed, else amqtt (twin_ops/local/broker.py)."""
-        return _on_free_ports(self._broker)
+        Core and IoT Hub ask: mosquitto when installed (and `mosquitto`), else amqtt (twin_ops/local/broker.py)."""
+        return _on_free_ports(lambda: self._broker(mosquitto))
 
-    def _broker(self) -> int:
+    def _broker(self, mosquitto: bool) -> int:
         port = free_port()
         self.broker_name, process = broker.start(self._dir, self._tls.ca_file, self._tls.cert_file, self._tls.key_file,
-                                                 [(port, True)], self._dir / "broker.log")
+                                                 [(port, True)], self._dir / "broker.log", mosquitto)
         started = Process(self.broker_name, process, self._dir / "broker.log")
         self._processes.append(started)
         self._wait(port, started, self.broker_name)
