@@ -6,12 +6,15 @@ place (device identities will change with the fleet-scale work of issue #24).
 - Azure IoT Hub: the device identities the `azure-device-identities` post-deploy step registers,
   and an X.509 client certificate per device, CN = the device id (IoT Hub's CA authentication);
 - Google: the L1 telemetry topic, and each device's filtered feedback subscription.
-Links open side by side (a fleet of 1,000 opens in seconds, not one TLS handshake after another).
+MQTT links are amqtt clients on one asyncio loop, opened side by side.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +27,7 @@ from twin_contract.devices import client_id, feedback_topic, telemetry_topic
 from twin_ops.local.google_clients import Done
 from twin_ops.local.standins import azure as azure_standins
 from twin_ops.local.tls import LocalTls
+from twin_ops.simulator.mqtt_link import MqttLinkError
 
 OPENING = 16  # links opened at once
 LINK_TIMEOUT = 60.0  # seconds for a CONNACK or PUBACK: one broker process serves the whole fleet here
@@ -37,33 +41,117 @@ def register(config: ProjectConfig, platform: Any) -> None:
 
 
 def open_links(config: ProjectConfig, topology: Topology, deployment: Any, platform: Any, tls: LocalTls,
-               mqtt_port: int | None, workdir: Path, deliver: Deliver) -> dict[str, Any]:
-    """One link per device (`send(payload)`, `close()`), its feedback handed to `deliver`."""
+               mqtt_port: int | None, workdir: Path, deliver: Deliver) -> tuple[dict[str, Any], Callable[[], None]]:
+    """One link per device (`send(payload)`), its feedback handed to `deliver`; and what closes them all."""
     device_ids = sorted({device.id for device in config.devices})
     if topology.cloud(Layer.L1) is Provider.GOOGLE:
-        return _pubsub_links(topology, deployment, platform, device_ids, deliver)
+        return _pubsub_links(topology, deployment, platform, device_ids, deliver), lambda: None
+    assert mqtt_port is not None
+    fleet = MqttFleet(mqtt_port, tls.ca_file, deliver)
     aws = topology.cloud(Layer.L1) is Provider.AWS
-    with ThreadPoolExecutor(max_workers=OPENING) as pool:
-        links = list(pool.map(lambda device: _mqtt_link(config.name, device, aws, tls, mqtt_port, workdir / "tls", deliver),
-                              device_ids))
-    return dict(zip(device_ids, links, strict=True))
+    try:
+        with ThreadPoolExecutor(max_workers=OPENING) as pool:
+            sessions = list(pool.map(lambda device: _session(config.name, device, aws, tls, mqtt_port, workdir / "tls"), device_ids))
+        links = fleet.open(sessions)
+    except BaseException:
+        fleet.close()
+        raise
+    return {session.device_id: link for session, link in zip(sessions, links, strict=True)}, fleet.close
 
 
-def _mqtt_link(twin: str, device: str, aws: bool, tls: LocalTls, port: int | None, directory: Path, deliver: Deliver) -> Any:
-    from twin_ops.simulator.mqtt_link import MqttLink, MqttSession
+def _session(twin: str, device: str, aws: bool, tls: LocalTls, port: int, directory: Path) -> Any:
+    """The device's MQTT identity and topics on IoT Core (`aws`) or IoT Hub, with its certificate."""
+    from twin_ops.simulator.mqtt_link import MqttSession
     from twin_ops.simulator.sessions import IOT_HUB_JSON_PROPERTIES, desired_feedback
 
     ca = str(tls.ca_file)
     if aws:
         identity = client_id(twin, device)
         cert, key = tls.client_certificate(directory, identity)
-        session = MqttSession(device, "127.0.0.1", port, identity, telemetry_topic(twin, device), feedback_topic(twin, device),
-                              ca, str(cert), str(key))
-    else:
-        cert, key = tls.client_certificate(directory, device)
-        session = MqttSession(device, "127.0.0.1", port, device, f"devices/{device}/messages/events/{IOT_HUB_JSON_PROPERTIES}",
-                              azure_standins.device_feedback_topic(device), ca, str(cert), str(key), feedback_text=desired_feedback)
-    return MqttLink(session, deliver, timeout=LINK_TIMEOUT)
+        return MqttSession(device, "127.0.0.1", port, identity, telemetry_topic(twin, device), feedback_topic(twin, device),
+                           ca, str(cert), str(key))
+    cert, key = tls.client_certificate(directory, device)
+    return MqttSession(device, "127.0.0.1", port, device, f"devices/{device}/messages/events/{IOT_HUB_JSON_PROPERTIES}",
+                       azure_standins.device_feedback_topic(device), ca, str(cert), str(key), feedback_text=desired_feedback)
+
+
+class MqttFleet:
+    """Every device's MQTT connection (TLS, its own client certificate), on one asyncio loop of
+    amqtt's client: a thousand connections need neither a thousand threads nor select()'s
+    1,024-descriptor ceiling (paho's network loop uses select)."""
+
+    def __init__(self, port: int, ca_file: Path, deliver: Deliver) -> None:
+        self._port, self._ca, self._deliver = port, ca_file, deliver
+        self._clients: list[Any] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="mqtt-fleet", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Disconnect every device, then end the loop and its thread."""
+        async def disconnect_all() -> None:
+            await asyncio.gather(*(client.disconnect() for client in self._clients), return_exceptions=True)
+
+        with contextlib.suppress(Exception):  # closing must not hide the run's outcome
+            asyncio.run_coroutine_threadsafe(disconnect_all(), self._loop).result(LINK_TIMEOUT)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def open(self, sessions: list[Any]) -> list["FleetLink"]:
+        async def connect_all() -> list[Any]:
+            gate = asyncio.Semaphore(OPENING)
+
+            async def one(session: Any) -> Any:
+                async with gate:
+                    return await self._connect(session)
+
+            return await asyncio.gather(*(one(session) for session in sessions))
+
+        clients = asyncio.run_coroutine_threadsafe(connect_all(), self._loop).result(LINK_TIMEOUT * 10)
+        return [FleetLink(self, session, client) for session, client in zip(sessions, clients, strict=True)]
+
+    async def _connect(self, session: Any) -> Any:
+        from amqtt.client import MQTTClient
+        from amqtt.mqtt.constants import QOS_1
+
+        client = MQTTClient(client_id=session.client_id, config={
+            "keep_alive": 60, "auto_reconnect": False, "connection_timeout": int(LINK_TIMEOUT), "plugins": {},
+            "connection": {"uri": f"mqtts://127.0.0.1:{self._port}", "cafile": str(self._ca),
+                           "certfile": session.certificate, "keyfile": session.private_key},
+        })
+        try:
+            await client.connect()
+        except Exception as error:
+            raise MqttLinkError(f"{session.client_id}: 127.0.0.1 refused the connection: {error}") from error
+        self._clients.append(client)
+        await client.subscribe([(session.feedback_topic, QOS_1)])
+        asyncio.ensure_future(self._listen(session, client))
+        return client
+
+    async def _listen(self, session: Any, client: Any) -> None:
+        while True:
+            try:
+                message = await client.deliver_message()
+            except Exception:  # noqa: BLE001 - disconnected: the link is closing
+                return
+            if message is not None:
+                self._deliver(session.device_id, session.feedback_text(bytes(message.data)))
+
+    def call(self, coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(LINK_TIMEOUT)
+
+
+class FleetLink:
+    def __init__(self, fleet: MqttFleet, session: Any, client: Any) -> None:
+        self._fleet, self._session, self._client = fleet, session, client
+
+    def send(self, payload: bytes) -> None:
+        from amqtt.mqtt.constants import QOS_1
+
+        try:
+            self._fleet.call(self._client.publish(self._session.telemetry_topic, payload, qos=QOS_1))
+        except Exception as error:
+            raise MqttLinkError(f"{self._session.client_id}: publish failed: {error}") from error
 
 
 def _pubsub_links(topology: Topology, deployment: Any, platform: Any, device_ids: list[str], deliver: Deliver) -> dict[str, Any]:

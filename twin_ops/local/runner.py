@@ -437,10 +437,9 @@ class LocalRun:
         """Every device sends its messages in order, waiting for each one's acknowledgement as a
         device does; devices send side by side. An --outage run breaks the receivers halfway."""
         deliver = lambda device, text: self.ledger.add("feedback received")  # noqa: E731
-        links = devices.open_links(self.config, self.topology, self.deployment, self.platform, self.tls, self.mqtt_port,
-                                   self.workdir, deliver)
-        for link in links.values():
-            self.exit.callback(link.close)
+        links, close = devices.open_links(self.config, self.topology, self.deployment, self.platform, self.tls, self.mqtt_port,
+                                          self.workdir, deliver)
+        self.exit.callback(close)
         parts = [sent[: len(sent) // 2], sent[len(sent) // 2 :]] if self.request.outage else [sent]
         progress = Progress(self, len(sent))
         with ThreadPoolExecutor(max_workers=PUBLISHERS) as pool:
