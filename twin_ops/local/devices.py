@@ -83,6 +83,7 @@ class MqttFleet:
     def __init__(self, port: int, ca_file: Path, deliver: Deliver) -> None:
         self._port, self._ca, self._deliver = port, ca_file, deliver
         self._clients: list[Any] = []
+        self._listeners: list[asyncio.Task[None]] = []
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="mqtt-fleet", daemon=True)
         self._thread.start()
@@ -90,7 +91,9 @@ class MqttFleet:
     def close(self) -> None:
         """Disconnect every device, then end the loop and its thread."""
         async def disconnect_all() -> None:
-            await asyncio.gather(*(client.disconnect() for client in self._clients), return_exceptions=True)
+            for task in self._listeners:
+                task.cancel()
+            await asyncio.gather(*self._listeners, *(client.disconnect() for client in self._clients), return_exceptions=True)
 
         with contextlib.suppress(Exception):  # closing must not hide the run's outcome
             asyncio.run_coroutine_threadsafe(disconnect_all(), self._loop).result(LINK_TIMEOUT)
@@ -125,7 +128,7 @@ class MqttFleet:
             raise MqttLinkError(f"{session.client_id}: 127.0.0.1 refused the connection: {error}") from error
         self._clients.append(client)
         await client.subscribe([(session.feedback_topic, QOS_1)])
-        asyncio.ensure_future(self._listen(session, client))
+        self._listeners.append(asyncio.ensure_future(self._listen(session, client)))
         return client
 
     async def _listen(self, session: Any, client: Any) -> None:
