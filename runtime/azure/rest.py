@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import ssl
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -22,7 +23,8 @@ TIMEOUT = 15.0
 _pool = threading.local()
 # Errors of a kept-alive connection the server closed while it was idle: the request never reached
 # it, so it is sent once more on a new connection (what urllib3 does for pooled connections).
-_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest)
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest, ssl.SSLEOFError,
+          ssl.SSLZeroReturnError)
 
 
 class AzureRestError(Exception):

@@ -516,7 +516,8 @@ class KeptAlive:
                 connection.request(method, target, body=body, headers=headers or {})
                 response = connection.getresponse()
                 payload = response.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest):
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest,
+                    ssl.SSLEOFError, ssl.SSLZeroReturnError):
                 connection.close()
                 if reused:
                     continue  # the server closed it while idle: the request never reached it
