@@ -108,7 +108,7 @@ def markdown(benches: list[LocalBench]) -> str:
     return "\n".join(lines)
 
 
-def measure(project: Path, devices: int, messages: int, workdir: Path) -> LocalBench:
+def measure(project: Path, devices: int, messages: int, workdir: Path, timeout: float) -> LocalBench:
     scaled = scaled_project(project, devices, workdir / "project")
     cdk_out, tf_out = workdir / "cdk.out", workdir / "cdktf.out"
     started = time.perf_counter()
@@ -124,7 +124,7 @@ def measure(project: Path, devices: int, messages: int, workdir: Path) -> LocalB
     started = time.perf_counter()
     result = run_local(LocalRunRequest(
         scaled, messages=messages, synthesized=(cdk_out, tf_out), workdir=workdir / "run",
-        echo=lambda line: print(line, file=sys.stderr), timeout=max(300.0, devices * messages / 5),  # a stage may take long
+        echo=lambda line: print(line, file=sys.stderr), timeout=timeout,
     ))
     return LocalBench(str(project.relative_to(REPO)) if project.is_relative_to(REPO) else str(project), devices, messages,
                       synth_seconds, time.perf_counter() - started, result, load)
@@ -136,13 +136,14 @@ def main() -> int:
     parser.add_argument("--devices", type=int, default=10)
     parser.add_argument("--messages", type=int, default=100)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds each stage may take to settle (default 600)")
     args = parser.parse_args()
     cases = [Case(str(args.project), args.devices, args.messages)] if args.project else list(CASES)
     benches = []
     for case in cases:
         with tempfile.TemporaryDirectory(prefix="dt-bench-local-") as workdir:
-            benches.append(measure((REPO / case.project).resolve(), case.devices, case.messages, Path(workdir)))
-    args.output.write_text(markdown(benches), encoding="utf-8")
+            benches.append(measure((REPO / case.project).resolve(), case.devices, case.messages, Path(workdir), args.timeout))
+        args.output.write_text(markdown(benches), encoding="utf-8")  # after each case: a later one may take long
     print(markdown(benches), file=sys.stderr)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0 if all(bench.ok for bench in benches) else 1
