@@ -373,6 +373,12 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
     outage = Outage()
     host_json = json.loads((code / "host.json").read_text()) if (code / "host.json").is_file() else {}
     queues_config = (host_json.get("extensions") or {}).get("queues") or {}
+    # The Python worker runs synchronous functions on one thread pool of PYTHON_THREADPOOL_THREAD_COUNT
+    # threads (default min(32, CPUs + 4)): every queue trigger of the app shares it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = int(os.environ.get("PYTHON_THREADPOOL_THREAD_COUNT") or min(32, (os.cpu_count() or 1) + 4))
+    worker_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="python-worker")
     http_routes, timers = [], {}
     for name, function in functions.items():
         trigger = function.get_trigger()
@@ -383,7 +389,7 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
         elif kind == "queueTrigger":
             service = os.environ[f"{trigger.connection}__queueServiceUri"].rstrip("/")
             poller = QueuePoller(f"{service}/{trigger.queue_name}", name, function, reporter, queues_config,
-                                 os.environ.get(f"{trigger.connection}__clientId"))
+                                 os.environ.get(f"{trigger.connection}__clientId"), worker_pool)
             threading.Thread(target=poller.run, daemon=True).start()
         elif kind == "timerTrigger":
             timers[name] = function
@@ -533,13 +539,13 @@ class KeptAlive:
 
 
 class QueuePoller:
-    """The Functions host's queue trigger: dequeue a batch (`batchSize`, 16), run its messages side
-    by side, fetch the next batch once no more than `newBatchThreshold` (half) still run; delete
+    """The Functions host's queue trigger: dequeue a batch (`batchSize`, 16), run its messages on the
+    app's worker threads, fetch the next batch once no more than `newBatchThreshold` (half) wait; delete
     each message that ran, make a failed one visible again, and move it to the poison queue after
     `maxDequeueCount` (host.json, extensions.queues)."""
 
     def __init__(self, queue_url: str, name: str, function: Any, reporter: Reporter, settings: dict[str, Any],
-                 client_id: str | None) -> None:
+                 client_id: str | None, pool: Any) -> None:
         self._url, self._name, self._function, self._reporter = queue_url, name, function, reporter
         self._max_dequeue = int(settings.get("maxDequeueCount", 5))
         self._batch = max(1, min(32, int(settings.get("batchSize", 16))))
@@ -548,11 +554,10 @@ class QueuePoller:
         self._token: tuple[str, float] | None = None
         self._http = KeptAlive()
         self._running = threading.Semaphore(self._batch + self._threshold)
+        self._pool = pool  # the app's worker threads, shared with its other triggers
 
     def run(self) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        pool = ThreadPoolExecutor(max_workers=self._batch + self._threshold, thread_name_prefix=f"queue-{self._name}")
+        pool = self._pool
         idle = 0.02
         while True:
             try:
