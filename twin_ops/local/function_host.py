@@ -457,10 +457,30 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
 
     server = _http_server(spec, Host)
     if spec.get("tls"):
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(spec["tls"]["cert"], spec["tls"]["key"])
-        server.socket = context.wrap_socket(server.socket, server_side=True)
+        serve_tls(server, spec["tls"]["cert"], spec["tls"]["key"])
     return server
+
+
+def serve_tls(server: Any, cert: str, key: str) -> None:
+    """HTTPS with each connection's TLS handshake in its own thread: a listening socket wrapped
+    whole shakes hands inside accept(), so one slow client would hold back every other one (under
+    load, their handshakes timed out)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    plain = server.finish_request
+
+    def finish_request(request: socket.socket, client_address: Any) -> None:
+        request.settimeout(READ_TIMEOUT)
+        try:
+            secured = context.wrap_socket(request, server_side=True)
+        except OSError:  # a failed handshake ends this connection only
+            return
+        try:
+            plain(secured, client_address)
+        finally:
+            secured.close()
+
+    server.finish_request = finish_request
 
 
 def _http_server(spec: dict[str, Any], handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
 import threading
 import traceback
 from collections.abc import Callable, Mapping
@@ -13,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from twin_ops.local.function_host import READ_TIMEOUT, refusal, request_body
+from twin_ops.local.function_host import READ_TIMEOUT, refusal, request_body, serve_tls
 from twin_ops.local.tls import LocalTls
 
 
@@ -107,9 +106,7 @@ class LocalServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Dispatch)
         self._server.daemon_threads = True
         if tls is not None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(str(tls.cert_file), str(tls.key_file))
-            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            serve_tls(self._server, str(tls.cert_file), str(tls.key_file))
         # A short poll interval: stop() waits up to one interval, for each of a run's servers.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"local-{name}", daemon=True)
