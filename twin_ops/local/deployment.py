@@ -25,6 +25,7 @@ from typing import Any
 
 from cdk_app.config.model import Provider
 from cdk_app.topology import Topology
+from twin_ops.local.function_host import KeptAlive
 from twin_ops.local.output import PSEUDO_PARAMETER, Reference, SynthFunction, SynthOutput
 from twin_ops.local.standins.azure import entra_token
 
@@ -61,6 +62,7 @@ class LocalDeployment:
     def __init__(self, output: SynthOutput, topology: Topology, endpoints: Endpoints, platform: Any, tls_ca: Path) -> None:
         self.output, self.topology, self.endpoints, self.platform = output, topology, endpoints, platform
         self._ca = ssl.create_default_context(cafile=str(tls_ca))
+        self._http = KeptAlive(self._ca)  # thousands of blob reads in a fleet's census: no handshake each
         self.resources: dict[tuple[str, str], LocalResource] = {}
         self._provisioning: set[tuple[str, str]] = set()
         self.storage_accounts: dict[str, dict[str, Any]] = {}  # azure account → {"containers": set, "policies": [...]}
@@ -181,16 +183,14 @@ class LocalDeployment:
     def azurite(self, method: str, url: str, body: bytes = b"", headers: Mapping[str, str] | None = None,
                 allow: tuple[int, ...] = (409,)) -> bytes:
         token, _ = entra_token("https://storage.azure.com/")
-        request = urllib.request.Request(url, data=body if method in ("PUT", "POST") else None, method=method, headers={
+        status, payload = self._http.call(method, url, body if method in ("PUT", "POST") else None, {
             "x-ms-version": "2021-08-06", "Authorization": f"Bearer {token}", "Content-Length": str(len(body)), **(headers or {}),
         })
-        try:
-            with urllib.request.urlopen(request, timeout=30, context=self._ca) as response:
-                return response.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code in allow:
-                return b""
-            raise
+        if 200 <= status < 300:
+            return payload
+        if status in allow:
+            return b""
+        raise urllib.error.HTTPError(url, status, f"HTTP {status}", None, None)  # type: ignore[arg-type]
 
     def gcs(self) -> Any:
         if not hasattr(self, "_gcs"):

@@ -520,9 +520,9 @@ class KeptAlive:
     (the trust store of SSL_CERT_FILE loaded once): the platform's own calls, made thousands of
     times a run, without a TLS handshake each."""
 
-    def __init__(self) -> None:
+    def __init__(self, context: ssl.SSLContext | None = None) -> None:
         self._local = threading.local()
-        self._context = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
+        self._context = context or ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
 
     def call(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
              timeout: float = 30.0) -> tuple[int, bytes]:
