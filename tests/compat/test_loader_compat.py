@@ -69,8 +69,8 @@ def test_yaml_is_read_before_json_and_the_json_is_named_unused(newer):
 @pytest.mark.parametrize(
     "text, fragment",
     [("main:\n  steps: []\nmain:\n  params: []\n", "appears once per object"),
-     ("base: &b {call: http.post}\nmain:\n  steps:\n    - a: *b\n", "without anchors"),
-     ("main: !!python/object:os.system {}\n", "valid YAML"),
+     ("base: &b {call: http.post}\nmain:\n  steps:\n    - a: *b\n", "without a YAML anchor"),
+     ("main: !!python/object:os.system {}\n", "without a YAML tag"),
      ("main:\n  steps:\n    - a: {return: .nan}\n", "not a JSON number")],
     ids=["duplicate-key", "anchor", "tag", "nan"],
 )
