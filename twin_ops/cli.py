@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from cdk_app.config import ProjectConfig, ProjectConfigError, load_project
 from cdk_app.config.model import Layer, Provider
+from twin_ops import processes
 from twin_ops.deploy import (
     Action,
     MissingToolError,
@@ -53,17 +55,42 @@ adapted workflows as deployed. Every change and every file left behind is printe
 MIGRATE_EPILOG = """\
 The old project must load as `cdk synth` loads it; the migrated one is loaded again and must
 describe the same twin, so it synthesizes the same stacks. Exit codes: 0 migrated, 1 the old
-project has problems (listed) or the result would differ (nothing is kept), 2 usage error (NEW_DIR
-exists and is not empty, or lies inside OLD_DIR)."""
+project has problems (listed) or the result would differ (nothing is kept), 2 NEW_DIR cannot be
+used (it exists and is not empty, lies inside OLD_DIR, or cannot be created or written: the reason
+is printed)."""
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit 0/1/2 (3 and 130/143 where a command documents them) with a message, never a traceback
+    for what a user can type: argparse reports usage (2), projects their problems, the file system
+    and the network their reason; Ctrl-C, SIGTERM and SIGHUP end every process the command started."""
+    _tolerant_output()
     args = _parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
-    try:
-        return handler(args)
-    except _Exit as exit:
-        return exit.code
+    with processes.stopping_on_signals():
+        try:
+            return handler(args)
+        except _Exit as exit:
+            return exit.code
+        except KeyboardInterrupt as stop:
+            print(f"interrupted ({'Ctrl-C' if not isinstance(stop, processes.Stopped) else stop})", file=sys.stderr)
+            return processes.exit_code(stop)
+        except OSError as error:  # a path that cannot be read or written, a connection refused
+            print(f"error: {_os_error(error)}", file=sys.stderr)
+            return 1
+
+
+def _tolerant_output() -> None:
+    """A path given in bytes that are not UTF-8 reaches Python as surrogate escapes: printed back as
+    escapes rather than failing the command after its work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _os_error(error: OSError) -> str:
+    where = f"{error.filename}: " if error.filename else ""
+    return f"{where}{error.strerror or error}"
 
 
 class _Exit(Exception):
@@ -244,9 +271,9 @@ def _run_redrive(args: argparse.Namespace) -> int:
     clouds = real_clouds(_region(args), args.gcp_project)
     try:
         return run_redrive(config.name, destinations, clouds, journal, dry_run=args.dry_run)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print(f"interrupted: run the same command again to finish (journal {journal.path})", file=sys.stderr)
-        return 130
+        return processes.exit_code(stop)
 
 
 def _run_migrate(args: argparse.Namespace) -> int:
