@@ -349,7 +349,7 @@ def _listing(root: Path) -> set[str]:
     return found
 
 
-@settings(FUZZ, max_examples=100)
+@settings(FUZZ, max_examples=50)  # each a migration: the project is loaded twice
 @given(parts=st.lists(MIGRATE_PARTS, min_size=1, max_size=4))
 def test_any_migrate_target_is_migrated_or_refused_with_exit_2(migrate_place, parts):
     """Exit 0 with the project written, or exit 2 with a reason and nothing created; nothing else."""
