@@ -114,9 +114,9 @@ def test_every_refusal_of_a_file_is_listed_at_once():
 def test_a_billion_laughs_is_refused_at_its_first_anchor_without_expanding():
     lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lines += [f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 9)}]" for n in range(8)]
-    started = time.perf_counter()
+    started = time.process_time()
     ok, value, problems, _ = read("\n".join(lines) + "\n")
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert not ok and problems[0] == ("$.a", "a value without a YAML anchor (&): write each value out (&a at line 1)")
     assert len(json.dumps(value, default=lambda _: "refused")) < 2000  # nothing was expanded
 
@@ -129,11 +129,11 @@ def test_a_billion_laughs_is_refused_at_its_first_anchor_without_expanding():
     "".join(" " * n + "a:\n" for n in range(140)),
 ], ids=["flow-lists", "flow-lists-on-lines", "flow-maps", "block-lists", "block-maps"])
 def test_deep_nesting_is_refused_while_reading_in_milliseconds(text):
-    started = time.perf_counter()
+    started = time.process_time()
     ok, _, problems, _ = read(text)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert not ok and len(problems) == 1 and "nested at most 64 levels deep" in problems[0][1], problems
-    assert elapsed < 0.25, f"{elapsed:.3f} s"  # the composer took over a minute on 3000 levels
+    assert elapsed < 0.25, f"{elapsed:.3f} s"  # CPU time (a busy machine waits, it does not work); the composer took over a minute
 
 
 def test_64_levels_are_read_and_65_are_not():
@@ -143,10 +143,10 @@ def test_64_levels_are_read_and_65_are_not():
 
 def test_a_document_of_more_values_than_the_limit_is_refused_while_reading():
     text = "[" + "0," * MAX_NODES + "0]"
-    started = time.perf_counter()
+    started = time.process_time()
     ok, _, problems, _ = read(text)
     assert not ok and problems == [("$", f"a YAML document of at most {MAX_NODES:,} values")]
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def test_the_size_limit_holds_before_parsing():

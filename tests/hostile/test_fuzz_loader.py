@@ -216,9 +216,9 @@ def test_any_text_read_as_yaml_is_json_or_a_report(text):
     an exception, a date, a set or bytes; and fast, whatever the text."""
     count("yaml")
     problems = Problems()
-    started = time.perf_counter()
+    started = time.process_time()
     ok, value = parse_yaml(text, "w.yaml", problems)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     if ok:
         json.dumps(value, allow_nan=False)
         assert _json_depth(value) <= MAX_DEPTH + 1 and not problems.problems
@@ -231,9 +231,9 @@ def test_any_text_read_as_yaml_is_json_or_a_report(text):
 def test_any_nesting_is_decided_in_milliseconds(depth, opener):
     count("yaml_depth")
     closer = {"[": "]", "{a: ": "}", "- ": "", "[\n": "]\n", "{? ": "}"}[opener]
-    started = time.perf_counter()
+    started = time.process_time()
     ok, _ = parse_yaml(opener * depth + "x" + closer * depth, "w.yaml", Problems())
-    assert time.perf_counter() - started < 0.25
+    assert time.process_time() - started < 0.25
     assert not ok or depth <= MAX_DEPTH
 
 
