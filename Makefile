@@ -16,12 +16,14 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # ~100 s → ~25 s); Python then caches bytecode for the modules actually imported, on first use.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install synth test check lint bench bench-local deploy diff destroy local clean
+.PHONY: install install-checkov synth test check lint bench bench-local deploy diff destroy local clean mutate
 
 install: $(VENV)/.installed node_modules/.installed
 
-# checkov pins an old boto3, so it gets its own virtualenv; the Terraform scan tests use it.
+# checkov pins an old boto3, so it gets its own virtualenv; the Terraform scan tests use it (and
+# fail, saying so, when it is missing: `make test` installs it).
 CHECKOV_VENV := .venv-checkov
+install-checkov: $(CHECKOV_VENV)/.installed
 $(CHECKOV_VENV)/.installed:
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --no-compile checkov==3.2.469

@@ -10,6 +10,7 @@ from aws_cdk.assertions import Match, Template
 from cdk_app.config.model import Layer
 from constructs_lib.aws.l1_device_fleet import MAX_DEVICES_PER_SHARD, assign_shards
 from tests.aws import (
+    nested_templates,
     L2_ON_AZURE,
     LARGE_FLEET_REMOTE_HOT,
     TWIN,
@@ -18,7 +19,6 @@ from tests.aws import (
     large_fleet_devices,
     policy_statements_of,
     resources_of_type,
-    unacknowledged_nag_findings,
 )
 from tests.conftest import WITHOUT_EVENTS
 from tests.snapshot_utils import asset_hash_matcher
@@ -40,8 +40,7 @@ def large_fleet(synth_project):
 
 
 def shard_templates(synthesized) -> list[dict]:
-    stack = synthesized.aws_stacks[Layer.L1]
-    return [json.loads((synthesized.outdir / shard.template_file).read_text()) for shard in stack.devices.shards]
+    return nested_templates(synthesized, L1)
 
 
 def all_l1_templates(synthesized) -> list[dict]:
@@ -264,7 +263,7 @@ def test_connector_created_in_l1_not_l2(l2_on_azure):
         if CONNECTOR in functions_by_name(stack.template)
     ]
     assert with_connector == [L1]
-    assert Layer.L2 not in l2_on_azure.aws_stacks
+    assert Layer.L2 not in l2_on_azure.aws_layers
     assert CONNECTOR not in json.dumps(l2_on_azure.terraform(L2))
 
 
@@ -291,7 +290,7 @@ def test_no_token_in_l1_templates_or_environment(l2_on_azure):
 
 @pytest.mark.parametrize("variant", ["example", "l2_on_azure", "large_fleet"])
 def test_l1_has_no_unacknowledged_nag_findings(request, variant):
-    assert unacknowledged_nag_findings(request.getfixturevalue(variant).aws_stacks[Layer.L1]) == []
+    assert request.getfixturevalue(variant).nag_findings(L1) == []
 
 
 @pytest.mark.parametrize("variant", ["example", "l2_on_azure"])

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
-from cdk_app.config.model import Layer
 from constructs_lib.aws.l3_hardened_bucket import HardenedBucket, HardenedBucketProps
 from constructs_lib.aws.l3_hot_table import HotTable, HotTableProps
 from tests.aws import (
+    exported_value,
     cfn_lint_errors,
     functions_by_name,
     policy_statements_of,
     resources_of_type,
-    unacknowledged_nag_findings,
 )
 from tests.conftest import ALL_AWS, WITHOUT_EVENTS
 from tests.snapshot_utils import asset_hash_matcher
@@ -112,8 +112,8 @@ def _table_id(synthesized) -> str:
 
 
 def test_hot_stack_exposes_the_table_for_the_l2_persister(example):
-    stack = example.aws_stacks[Layer.L3_HOT]
-    assert stack.resolve(stack.table.table_name) == {"Ref": _table_id(example)}
+    persister = lambda_environment(example.template(f"{TWIN}-l2"), f"{TWIN}-persister")
+    assert exported_value(example.template(HOT), persister["HOT_TABLE_NAME"]) == {"Ref": _table_id(example)}
 
 
 @pytest.mark.parametrize("reader", [HOT_READER, LAST_ENTRY_READER])
@@ -244,9 +244,12 @@ def test_archive_bucket_is_versioned_as_replication_destination(example):
 
 
 def test_cold_and_archive_stacks_expose_their_buckets(example):
-    for layer in (Layer.L3_COLD, Layer.L3_ARCHIVE):
-        stack = example.aws_stacks[layer]
-        assert stack.resolve(stack.bucket.bucket_name) == {"Ref": bucket_logical_id(example.template(stack.stack_name))}
+    # the cold bucket's name to the hot → cold mover, the archive bucket's ARN to cold's replication
+    mover = lambda_environment(example.template(HOT), f"{TWIN}-hot-to-cold")
+    assert exported_value(example.template(COLD), mover["COLD_BUCKET_NAME"]) == {"Ref": bucket_logical_id(example.template(COLD))}
+    imports = re.findall(r'\{"Fn::ImportValue": "[^"]+"\}', json.dumps(example.template(COLD)))
+    archive_arn = {"Fn::GetAtt": [bucket_logical_id(example.template(ARCHIVE)), "Arn"]}
+    assert archive_arn in [exported_value(example.template(ARCHIVE), json.loads(i)) for i in imports if ARCHIVE in i]
 
 
 def test_cold_archives_on_write_to_another_cloud_then_expires(hot_elsewhere):
@@ -437,9 +440,7 @@ VARIANT_STACKS = [
 
 @pytest.mark.parametrize("variant,stack_name", VARIANT_STACKS)
 def test_no_unacknowledged_nag_finding(request, variant, stack_name):
-    synthesized = request.getfixturevalue(variant)
-    (stack,) = [s for s in synthesized.aws_stacks.values() if s.stack_name == stack_name]
-    assert unacknowledged_nag_findings(stack) == []
+    assert request.getfixturevalue(variant).nag_findings(stack_name) == []
 
 
 @pytest.mark.parametrize("variant,stack_name", VARIANT_STACKS)
