@@ -9,6 +9,7 @@ from aws_cdk.assertions import Match, Template
 
 from cdk_app.config.model import Layer
 from constructs_lib.aws.l2_event_actions import action_function_name
+from tests import found
 from tests.aws import (
     exported_value,
     L2_ON_AZURE,
@@ -253,9 +254,9 @@ def test_no_ingestion_when_l1_on_aws(example):
 
 def test_no_token_literal_in_templates_or_environment(l1_on_azure):
     template = l1_on_azure.template(L2)
-    for secret in resources_of_type(template, "AWS::SecretsManager::Secret").values():
+    for secret in found(resources_of_type(template, "AWS::SecretsManager::Secret").values(), "secrets"):
         assert "SecretString" not in secret["Properties"] and "GenerateSecretString" in secret["Properties"]
-    for name, fn in functions_by_name(template).items():
+    for name, fn in found(functions_by_name(template).items(), "functions"):
         for key, value in fn.get("Environment", {}).get("Variables", {}).items():
             assert "TOKEN" not in key or key.endswith("_TOKEN_SECRET"), (name, key)
             if key.endswith("_TOKEN_SECRET"):

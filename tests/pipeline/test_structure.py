@@ -11,6 +11,7 @@ from aws_cdk.assertions import Match, Template
 
 from cdk_app.pipeline import CDK_CLI_VERSION, HASHICORP_KEY_FINGERPRINT, TERRAFORM_VERSION, terraform_install_commands
 from cdk_app.settings import SettingsError, SynthSettings
+from tests import found
 from tests.aws import cfn_lint_errors
 from tests.pipeline.synth import PIPELINE_CONTEXT, pipeline_actions, resources_of_type
 
@@ -41,9 +42,12 @@ def test_cloud_credentials_come_from_secrets_manager_not_the_template(mixed):
             "Value": "factory-floor-mix/pipeline/azure:ARM_CLIENT_SECRET",
         }])})},
     )
-    for project in resources_of_type(mixed.template, "AWS::CodeBuild::Project").values():
-        for variable in project["Properties"]["Environment"].get("EnvironmentVariables", []):
-            assert variable["Type"] == "SECRETS_MANAGER", variable
+    variables = [
+        variable for project in found(resources_of_type(mixed.template, "AWS::CodeBuild::Project").values(), "projects")
+        for variable in project["Properties"]["Environment"].get("EnvironmentVariables", [])
+    ]
+    for variable in found(variables, "CodeBuild environment variables"):
+        assert variable["Type"] == "SECRETS_MANAGER", variable
 
 
 def test_publishes_assets_one_job_at_a_time(mixed):
