@@ -53,6 +53,18 @@ TEST_WORKERS ?= 2
 test: install $(CHECKOV_VENV)/.installed
 	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
+# Mutation testing of the security and data-integrity cores (mutation/run.py; README, Mutation
+# testing): cosmic-ray, pinned, in its own virtualenv. It mutates files in place, one at a time:
+# run nothing else in this checkout meanwhile.
+MUTATE_VENV := .venv-mutate
+$(MUTATE_VENV)/.installed:
+	test -x $(MUTATE_VENV)/bin/python || $(PYTHON) -m venv $(MUTATE_VENV)
+	$(MUTATE_VENV)/bin/pip install --quiet --disable-pip-version-check cosmic-ray==8.7.0
+	touch $@
+
+mutate: install $(MUTATE_VENV)/.installed
+	$(BIN)/python mutation/run.py
+
 # The code's static checks: ruff on the whole repository (ruff.toml), mypy strict on the config,
 # topology, runtime core and contract (mypy.ini). Any finding fails.
 check: install

@@ -1,0 +1,143 @@
+"""`make mutate`: mutation testing (cosmic-ray, pinned in the Makefile, its own virtualenv) of the
+security and data-integrity cores, each against the fast tests that guard it.
+
+Every mutant cosmic-ray makes of a core (a changed operator, constant, comparison, a removed
+call, ...) must make one of the core's tests fail: a mutant that survives is either a missing
+test or a change that cannot alter behaviour (an equivalent mutant). The equivalent ones are
+listed, with the reason, in mutation/equivalent.json (by module, line and the mutated text);
+any other survivor fails the run. The score goes to mutation/results.md (README, Mutation testing).
+
+cosmic-ray mutates the file in place, one mutant at a time, and restores it: run nothing else in
+this checkout meanwhile. Stop with Ctrl-C; the file is restored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTEST = f"{shlex.quote(str(REPO / '.venv' / 'bin' / 'python'))} -m pytest -x -q -p no:cacheprovider -p no:randomly -n 0"
+COSMIC_RAY = REPO / ".venv-mutate" / "bin" / "cosmic-ray"
+
+
+@dataclass(frozen=True)
+class Target:
+    module: str  # the file mutated
+    what: str
+    tests: str  # pytest arguments: the fast tests that guard it
+    isolated: bool = False  # --noconftest: the tests need no fixture of a conftest (faster start)
+
+
+TARGETS = (
+    Target("runtime/core/receiver.py", "the receiver's token check, limits and statuses",
+           "tests/runtime/test_core_receiver.py tests/runtime/test_core_wire.py tests/runtime/test_core_poison_bodies.py",
+           isolated=True),
+    Target("constructs_lib/terraform_text.py", "Terraform text escaping",
+           "tests/hostile/test_terraform_injection.py -k 'literal or template_reader'"),
+    Target("runtime/core/record_identity.py", "record identity and storage keys",
+           "tests/runtime/test_core_record_identity.py", isolated=True),
+    Target("cdk_app/config/files.py", "the project path resolver",
+           "tests/hostile/test_symlinks.py tests/config/test_files_and_settings.py"),
+    Target("runtime/core/sender.py", "the sender's batching and failure path",
+           "tests/runtime/test_core_wire.py", isolated=True),
+    Target("runtime/core/retry.py", "the sender's retry policy (what is retried, backoff, Retry-After, deadline)",
+           "tests/runtime/test_core_retry.py", isolated=True),
+)
+
+
+def config(target: Target) -> str:
+    command = f"{PYTEST} {'--noconftest ' if target.isolated else ''}{target.tests}"
+    return "\n".join([
+        "[cosmic-ray]",
+        f"module-path = {json.dumps(target.module)}",
+        "timeout = 120.0",
+        "excluded-modules = []",
+        f"test-command = {json.dumps(command)}",
+        "",
+        "[cosmic-ray.distributor]",
+        'name = "local"',
+        "",
+    ])
+
+
+def survivors(session: Path) -> tuple[int, list[dict]]:
+    """(mutants run, the survivors with their line and mutated text) from cosmic-ray's session."""
+    with sqlite3.connect(session) as db:
+        rows = db.execute(
+            "SELECT m.module_path, m.operator_name, m.occurrence, m.start_pos_row, m.start_pos_col, r.test_outcome, r.diff "
+            "FROM mutation_specs m JOIN work_results r ON m.job_id = r.job_id"
+        ).fetchall()
+    found = [
+        {"module": module, "operator": operator, "occurrence": occurrence, "line": row, "column": col,
+         "diff": "\n".join(line for line in (diff or "").splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---"))}
+        for module, operator, occurrence, row, col, outcome, diff in rows
+        if outcome == "survived"
+    ]
+    return len(rows), found
+
+
+def main() -> int:
+    if not COSMIC_RAY.exists():
+        print("cosmic-ray is not installed: run `make mutate` (it installs .venv-mutate)", file=sys.stderr)
+        return 2
+    equivalent = json.loads((REPO / "mutation" / "equivalent.json").read_text())
+    rows, unexplained, total_run, total_killed = [], [], 0, 0
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="dt-mutate-") as scratch:
+        for target in TARGETS:
+            cfg, session = Path(scratch) / f"{Path(target.module).stem}.toml", Path(scratch) / f"{Path(target.module).stem}.sqlite"
+            cfg.write_text(config(target))
+            began = time.monotonic()
+            for step in (["init", str(cfg), str(session)], ["exec", str(cfg), str(session)]):
+                subprocess.run([str(COSMIC_RAY), *step], cwd=REPO, check=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+            run, survived = survivors(session)
+            explained = equivalent.get(target.module, [])
+            for mutant in survived:
+                reason = next((e["why"] for e in explained if e["line"] == mutant["line"] and e["diff"] == mutant["diff"]), None)
+                mutant["why"] = reason
+                if reason is None:
+                    unexplained.append(mutant)
+            killed = run - len(survived)
+            total_run, total_killed = total_run + run, total_killed + killed
+            rows.append((target, run, killed, survived, time.monotonic() - began))
+            print(f"{target.module}: {killed}/{run} killed, {len(survived)} survived", flush=True)
+    elapsed = time.monotonic() - started
+    lines = [
+        "# Mutation testing (`make mutate`)",
+        "",
+        f"cosmic-ray over the security and data-integrity cores; {elapsed / 60:.1f} minutes on {os.cpu_count()} cores "
+        f"(load average {os.getloadavg()[0]:.1f} at the end).",
+        "",
+        "| module | what | mutants | killed | survived (equivalent) | score |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for target, run, killed, survived, _ in rows:
+        lines.append(f"| `{target.module}` | {target.what} | {run} | {killed} | {len(survived)} | "
+                     f"{100 * killed / run if run else 100:.1f}% |")
+    score = 100 * total_killed / total_run if total_run else 100.0
+    lines += ["", f"Score: **{score:.1f}%** ({total_killed} of {total_run} mutants killed; every survivor is an "
+              "equivalent mutant explained in mutation/equivalent.json)." if not unexplained else
+              f"Score: **{score:.1f}%**; {len(unexplained)} survivors are not explained.", ""]
+    for target, _, _, survived, _ in rows:
+        for mutant in survived:
+            lines.append(f"- `{target.module}:{mutant['line']}` {mutant['operator']}: `{mutant['diff'].splitlines()[-1][1:].strip()}`"
+                         f" — {mutant['why'] or 'NOT EXPLAINED'}")
+    (REPO / "mutation" / "results.md").write_text("\n".join(lines).rstrip() + "\n")
+    print("\n".join(lines))
+    if unexplained:
+        print(json.dumps(unexplained, indent=1), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
