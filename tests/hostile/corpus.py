@@ -305,6 +305,23 @@ E = "config_events.json"
 OPT = "config_optimization.json"
 FLAGS = "$.result.inputParamsUsed"
 
+DTDL = "twin_hierarchy/azure_hierarchy.json"
+
+
+def dtdl_interface(name: str, **extra: Any) -> dict:
+    return {"@id": f"dtmi:x:{name};1", "@type": "Interface", "@context": "dtmi:dtdl:context;3", **extra}
+
+
+def dtdl_diamond(levels: int, width: int) -> list[dict]:
+    """Every Interface extends every one of the level above: width ** levels paths to the root."""
+    models, above = [dtdl_interface("Root")], ["dtmi:x:Root;1"]
+    for level in range(1, levels + 1):
+        here = [f"L{level}x{i}" for i in range(width)]
+        models += [dtdl_interface(name, extends=above) for name in here]
+        above = [f"dtmi:x:{name};1" for name in here]
+    return models
+
+
 CASES: list[Case] = [
     # 1: text the toolchain would rewrite into references (Terraform escaping covers ${ and %{)
     Case("token-in-const", 1, device(0, lambda d: d["constProperties"][0].update(value="${Token[TOKEN.12]}")),
@@ -547,6 +564,12 @@ CASES: list[Case] = [
          base=GOOGLE),
     Case("error-handling-flag", 6, edit(OPT, lambda o: o["result"]["inputParamsUsed"].update(integrateErrorHandling=True)),
          f"{OPT} {FLAGS}.integrateErrorHandling: ", "not supported"),
+    # DTDL (issues #23, #28): the official parser's verdict, not a hang or an upload failure after deploy
+    Case("dtdl-extends-cycle", 6, text(DTDL, json.dumps({"models": [dtdl_interface("A", extends="dtmi:x:B;1"),
+                                                                     dtdl_interface("B", extends="dtmi:x:A;1")]})),
+         f"{DTDL} $.models[", "chain of 'extends' properties that includes itself", base=AZURE),  # either model first
+    Case("dtdl-diamond-past-the-limits", 5, text(DTDL, json.dumps({"models": dtdl_diamond(9, 4)})),
+         f"{DTDL} $.models", "the allowed maximum count is 1024", base=AZURE),
     # 7: found while building the stacks: reported the same way, no output left behind
     Case("late-device-shard-overfills", 7, both(overfull_device_shard, only_on_aws("1")),
          f"{D} $: ", "overfill device shard", late=True),
