@@ -86,12 +86,12 @@ def survivors(session: Path) -> tuple[int, list[dict]]:
             "SELECT m.module_path, m.operator_name, m.start_pos_row, r.worker_outcome, r.test_outcome, r.diff "
             "FROM mutation_specs m JOIN work_results r ON m.job_id = r.job_id"
         ).fetchall()
-    ran = [row for row in rows if row[3] != "skipped"]
+    ran = [row for row in rows if row[3].lower() != "skipped"]
     found = [
         {"module": module, "operator": operator, "line": line,
          "diff": "\n".join(text for text in (diff or "").splitlines() if text[:1] in "+-" and text[:3] not in ("+++", "---"))}
         for module, operator, line, worker, outcome, diff in ran
-        if worker == "normal" and outcome == "survived"
+        if worker.lower() == "normal" and (outcome or "").lower() == "survived"
     ]
     return len(ran), found
 
