@@ -42,7 +42,19 @@ def test_a_token_that_is_no_valid_text_is_refused_not_a_crash() -> None:
 def test_header_lookup_is_case_insensitive_and_exact_in_name() -> None:
     assert header({"X-INTER-CLOUD-TOKEN": "a"}, "x-inter-cloud-token") == "a"
     assert header({"X-Inter-Cloud-Token-2": "a"}, "X-Inter-Cloud-Token") is None
+    assert header({"Accept": "b", "Content-Type": "c", "X-Inter-Cloud-Token": "a"}, "X-Inter-Cloud-Token") == "a"
+    assert header({"Accept": "b"}, "X-Inter-Cloud-Token") is None
     assert header({}, "X-Inter-Cloud-Token") is None
+
+
+def test_requests_and_responses_cannot_be_changed_once_made() -> None:
+    import dataclasses
+
+    from runtime.core.receiver import Response
+
+    for made, field in ((InboundRequest({}, b""), "body"), (Response(200, {}), "status")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(made, field, None)
 
 
 def answer(body: bytes, token: str | None = TOKEN, handle: Any = lambda body: {"echo": body}) -> tuple[int, Any]:
