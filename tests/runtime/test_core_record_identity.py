@@ -64,6 +64,13 @@ def test_a_long_invalid_id_is_shown_cut() -> None:
     assert str(raised.value).endswith("...") and len(str(raised.value)) < 120
     with pytest.raises(ri.RecordIdError, match=r"got 'zz'$"):
         ri.validate_record_id("zz")
+    # at most 60 characters of the value's repr are shown whole; a longer one is cut to 57 + "..."
+    with pytest.raises(ri.RecordIdError) as raised:
+        ri.validate_record_id("y" * 58)  # repr: 60 characters
+    assert str(raised.value).endswith("got '" + "y" * 58 + "'")
+    with pytest.raises(ri.RecordIdError) as raised:
+        ri.validate_record_id("y" * 59)  # repr: 61 characters
+    assert str(raised.value).endswith("got '" + "y" * 56 + "...")
 
 
 def test_storage_keys_and_ranges() -> None:
