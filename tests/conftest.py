@@ -19,6 +19,12 @@ findings not acknowledged in code, computed once when the entry is made, nested 
 Only `aws_stacks` (the construct objects, for construct attributes) costs a synth of its own in a
 worker that did not make the entry: prefer the templates.
 
+`nag=False` skips cdk-nag for a synth no test asks findings of (the first asker decides).
+
+The other kinds of synth use the same cache: `tests.gcp.synth.synth_terraform(project)` (Terraform
+stacks only), `tests.pipeline.synth.synth_pipeline(example, **context)` (pipeline=true) and
+`tests.compat.conftest.run_entry_point(project, name)` (cdk_app.main.run, with its exit code and
+stderr). A new kind calls `tests.synth_cache.entry(key(kind, project, context), produce)`.
 cfn-lint runs once per distinct template as well (`tests.aws.cfn_lint_errors`, cached by hash).
 """
 
