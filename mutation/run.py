@@ -8,7 +8,8 @@ listed, with the reason, in mutation/equivalent.json (by module, line and the mu
 any other survivor fails the run. The score goes to mutation/results.md (README, Mutation testing).
 
 cosmic-ray mutates the file in place, one mutant at a time, and restores it: run nothing else in
-this checkout meanwhile. Stop with Ctrl-C; the file is restored.
+this checkout meanwhile. Stop with Ctrl-C; the file is restored, and `mutation/run.py --resume`
+carries on where the run stopped.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import os
 import re
 import shlex
 import sqlite3
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,9 @@ REPO = Path(__file__).resolve().parent.parent
 PYTEST = (f"env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {shlex.quote(str(REPO / '.venv' / 'bin' / 'python'))} "
           "-m pytest -x -q -p no:cacheprovider --noconftest")
 COSMIC_RAY = REPO / ".venv-mutate" / "bin" / "cosmic-ray"
+# cosmic-ray's sessions: `--resume` carries on from them (a target whose session is deleted, or
+# whose command changed, starts again); without it every target starts afresh.
+SESSIONS = REPO / ".mutation-sessions"
 FILTER = REPO / ".venv-mutate" / "bin" / "cr-filter-operators"
 # cosmic-ray turns each binary operator into each of 11 others (`a / b` into `a - b`, `a ** b`,
 # ...): one replacement per operator finds the same missing tests at a twelfth of the runs.
@@ -117,27 +121,32 @@ def main() -> int:
     equivalent = json.loads((REPO / "mutation" / "equivalent.json").read_text())
     rows, unexplained, total_run, total_killed = [], [], 0, 0
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="dt-mutate-") as scratch:
-        for target in TARGETS:
-            cfg, session = Path(scratch) / f"{Path(target.module).stem}.toml", Path(scratch) / f"{Path(target.module).stem}.sqlite"
+    if "--resume" not in sys.argv:
+        shutil.rmtree(SESSIONS, ignore_errors=True)
+    SESSIONS.mkdir(exist_ok=True)
+    for target in TARGETS:
+        cfg, session = SESSIONS / f"{Path(target.module).stem}.toml", SESSIONS / f"{Path(target.module).stem}.sqlite"
+        began = time.monotonic()
+        environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        commands = [[str(COSMIC_RAY), "exec", str(cfg), str(session)]]
+        if not session.exists() or not cfg.exists() or cfg.read_text() != config(target):  # new, else resumed
+            session.unlink(missing_ok=True)
             cfg.write_text(config(target))
-            began = time.monotonic()
-            environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-            for command in ([str(COSMIC_RAY), "init", str(cfg), str(session)], [str(FILTER), str(session), str(cfg)],
-                            [str(COSMIC_RAY), "exec", str(cfg), str(session)]):
-                subprocess.run(command, cwd=REPO, check=True, env=environment)
-            run, survived = survivors(session)
-            explained = equivalent.get(target.module, [])
-            for mutant in survived:
-                reason = annotation_only(mutant) or next(
-                    (e["why"] for e in explained if e["diff"] == mutant["diff"]), None)
-                mutant["why"] = reason
-                if reason is None:
-                    unexplained.append(mutant)
-            killed = run - len(survived)
-            total_run, total_killed = total_run + run, total_killed + killed
-            rows.append((target, run, killed, survived, time.monotonic() - began))
-            print(f"{target.module}: {killed}/{run} killed, {len(survived)} survived", flush=True)
+            commands[:0] = [[str(COSMIC_RAY), "init", str(cfg), str(session)], [str(FILTER), str(session), str(cfg)]]
+        for command in commands:
+            subprocess.run(command, cwd=REPO, check=True, env=environment)
+        run, survived = survivors(session)
+        explained = equivalent.get(target.module, [])
+        for mutant in survived:
+            reason = annotation_only(mutant) or next(
+                (e["why"] for e in explained if e["diff"] == mutant["diff"]), None)
+            mutant["why"] = reason
+            if reason is None:
+                unexplained.append(mutant)
+        killed = run - len(survived)
+        total_run, total_killed = total_run + run, total_killed + killed
+        rows.append((target, run, killed, survived, time.monotonic() - began))
+        print(f"{target.module}: {killed}/{run} killed, {len(survived)} survived", flush=True)
     elapsed = time.monotonic() - started
     lines = [
         "# Mutation testing (`make mutate`)",

@@ -123,3 +123,32 @@ def test_a_dangling_link_in_a_tree_is_reported_as_missing(root: Path) -> None:
     files, problems = files_of(root)
     assert files.tree("code") is None
     assert any("code/gone.py" in text and "does not exist" in text for text in reported(problems))
+
+
+def test_an_unreadable_folder_in_a_tree_is_reported_by_its_reason_not_its_real_path(root: Path, monkeypatch) -> None:
+    import errno
+
+    from cdk_app.config import files as module
+
+    (root / "code" / "locked").mkdir()
+    (root / "code" / "locked" / "x.py").write_text("")
+    listdir = os.listdir
+
+    def refuse(path):  # as root no permission bit refuses a read: the kernel's answer, simulated
+        if str(path).endswith("locked"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return listdir(path)
+
+    monkeypatch.setattr(module.os, "listdir", refuse)
+    files, problems = files_of(root)
+    assert files.tree("code") is None
+    assert reported(problems) == ["code/locked $ a readable folder (Permission denied)"]
+
+
+def test_a_tree_is_read_whatever_was_reported_before(root: Path) -> None:
+    """tree() refuses a folder for its own problems only (counted from where it started)."""
+    files, problems = files_of(root)
+    for number in range(300):
+        problems.add(f"earlier-{number}.json", "$", "something else")
+    assert files.tree("code") == (("main.py", (root / "code" / "main.py").resolve()),)
+    assert len(problems) == 300
