@@ -163,12 +163,15 @@ def test_digital_twin_info_too_large_for_a_lambda_environment_is_refused(older):
 # --- hierarchy ---------------------------------------------------------------------------------------
 
 
-def test_component_property_not_on_its_device_is_refused(newer):
+def test_component_property_not_on_its_device_is_a_warning(newer):
+    """Issue #23: TwinMaker accepts a property nobody writes, and the predecessor deployed it."""
     hierarchy = read(on(newer), "twin_hierarchy/aws_hierarchy.json")
     hierarchy[1]["children"][0]["properties"].append({"name": "temperature", "dataType": "DOUBLE"})
     put(newer, "twin_hierarchy/aws_hierarchy.json", hierarchy)
-    ((_, path, expected),) = problems(newer)
-    assert path == "$[1].children[0].properties[1].name" and "telemetry property of device 'pressure-sensor-1'" in expected
+    config = load_project(newer)
+    (warning,) = [w for w in config.warnings if w.file == "twin_hierarchy/aws_hierarchy.json"
+                  and w.path == "$[1].children[0].properties[1].name"]
+    assert "device 'pressure-sensor-1' does not send 'temperature'" in warning.expected
 
 
 def test_component_property_of_another_type_is_refused(newer):
