@@ -152,3 +152,11 @@ def test_a_tree_is_read_whatever_was_reported_before(root: Path) -> None:
         problems.add(f"earlier-{number}.json", "$", "something else")
     assert files.tree("code") == (("main.py", (root / "code" / "main.py").resolve()),)
     assert len(problems) == 300
+
+
+def test_a_link_back_to_a_grandparent_folder_is_refused_as_a_loop(root: Path) -> None:
+    (root / "code" / "sub").mkdir()
+    (root / "code" / "sub" / "up").symlink_to(root / "code")
+    files, problems = files_of(root)
+    assert files.tree("code") is None
+    assert reported(problems) == ["code/sub/up $ a folder link that does not point back to its own parent folders"]
