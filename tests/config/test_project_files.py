@@ -160,3 +160,13 @@ def test_a_link_back_to_a_grandparent_folder_is_refused_as_a_loop(root: Path) ->
     files, problems = files_of(root)
     assert files.tree("code") is None
     assert reported(problems) == ["code/sub/up $ a folder link that does not point back to its own parent folders"]
+
+
+def test_entries_are_frozen_and_only_files_have_a_size(root: Path) -> None:
+    import dataclasses
+
+    files, _ = files_of(root)
+    folder, missing = files.entry("code"), files.entry("nothing")
+    assert (folder.size, missing.size) == (0, 0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        folder.kind = "file"  # type: ignore[misc]
