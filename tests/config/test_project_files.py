@@ -170,3 +170,52 @@ def test_entries_are_frozen_and_only_files_have_a_size(root: Path) -> None:
     assert (folder.size, missing.size) == (0, 0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         folder.kind = "file"  # type: ignore[misc]
+
+
+def test_a_link_to_a_sibling_folder_is_outside_whatever_its_name(root: Path) -> None:
+    for sibling in ("a-before", "z-after"):
+        (root.parent / sibling).mkdir()
+        (root / sibling).symlink_to(root.parent / sibling)
+    files, problems = files_of(root)
+    assert files.entry("a-before") is None and files.entry("z-after") is None
+    assert len(reported(problems)) == 2
+
+
+def test_the_first_part_out_is_named_however_the_path_is_spelt(root: Path) -> None:
+    (root / "code" / "out").symlink_to(root.parent)
+    files, problems = files_of(root)
+    assert files.entry("./code/out") is None
+    (text,) = reported(problems)
+    assert text.startswith("code/out $ ")
+
+
+def test_a_link_loop_is_reported_by_its_reason(root: Path) -> None:
+    (root / "loop").symlink_to(root / "loop")
+    files, problems = files_of(root)
+    assert files.entry("loop") is None
+    assert reported(problems) == ["loop $ a readable path (Too many levels of symbolic links)"]
+
+
+def test_children_of_a_file_say_why(root: Path) -> None:
+    files, problems = files_of(root)
+    assert files.children("config.json") == []
+    assert reported(problems) == ["config.json $ a readable folder (Not a directory)"]
+
+
+def test_every_problem_of_a_tree_is_reported_at_once(root: Path, monkeypatch) -> None:
+    import errno
+
+    from cdk_app.config import files as module
+
+    (root / "code" / "aaa").mkdir()
+    (root / "code" / "aaa" / "gone.py").symlink_to(root / "never.py")
+    (root / "code" / "locked").mkdir()
+    listdir = os.listdir
+    monkeypatch.setattr(module.os, "listdir", lambda path: (_ for _ in ()).throw(
+        PermissionError(errno.EACCES, "Permission denied", str(path))) if str(path).endswith("locked") else listdir(path))
+    files, problems = files_of(root)
+    assert files.tree("code") is None
+    assert sorted(reported(problems)) == [
+        "code/aaa/gone.py $ an existing file (the link points to " + str((root / "never.py").resolve()) + ", which does not exist)",
+        "code/locked $ a readable folder (Permission denied)",
+    ]
