@@ -68,3 +68,10 @@ def test_no_attempt_after_the_last_or_past_the_deadline() -> None:
     assert next_delay(POLICY, 1, 0.0, 1.0, wait=24.9) == 24.9
     short = RetryPolicy(max_attempts=2, initial_delay=1.0, max_delay=1.5, deadline=100.0)
     assert next_delay(short, 1, 0.0, 1.0) == 1.0 and next_delay(short, 2, 0.0, 1.0) is None
+
+
+def test_a_policy_cannot_be_changed_once_made() -> None:
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        POLICY.max_attempts = 10  # type: ignore[misc]
