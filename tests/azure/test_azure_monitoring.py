@@ -82,7 +82,7 @@ def test_one_failure_alert_per_function_and_one_poison_alert_per_queue(azure_exa
     seen = set()
     for (example, stack), expected in EXPECTED.items():
         synth = azure_example if example == "azure_example" else mixed_example
-        for alert in found(resources(synth, stack, LOG_ALERT).values(), f"log alerts of {stack}"):
+        for alert in resources(synth, stack, LOG_ALERT).values():
             kind = alert["name"].removeprefix(f"{stack}-")
             (criteria,) = alert["criteria"]
             assert criteria["dimension"] == [{"name": dimension[kind], "operator": "Include", "values": ["*"]}]
