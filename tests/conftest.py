@@ -34,6 +34,7 @@ import contextlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from functools import cached_property
@@ -270,6 +271,8 @@ def no_process_left_behind():
     _become_subreaper()
     before = set(live_children())
     yield
+    if (asl := sys.modules.get("cdk_app.config.asl")) is not None:
+        asl.close_worker()  # the ASL validator's worker lives as long as its process, by design
     deadline = time.monotonic() + 5  # a server stopped just now may still be exiting
     while (left := {pid: cmd for pid, cmd in live_children().items() if pid not in before}) and time.monotonic() < deadline:
         time.sleep(0.1)

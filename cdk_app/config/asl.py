@@ -122,6 +122,12 @@ _WORKER = _Worker()
 atexit.register(_WORKER.close)
 
 
+def close_worker() -> None:
+    """Ends the Node worker now rather than at exit (a long-lived host, such as a test session that
+    checks for leftover processes, ends it when it is done); the next check starts a new one."""
+    _WORKER.close()
+
+
 def _parts(document: Any, pointer: str) -> PathParts:
     """A JSON pointer (RFC 6901) into `document` as path parts: indexes of arrays, keys of objects."""
     parts: list[str | int] = []

@@ -31,11 +31,13 @@ class Routes:
 def test_the_identity_endpoint_answers_only_the_exact_identity_header() -> None:
     routes = Routes()
     identity = Identity(routes)  # type: ignore[arg-type]
+    identity.principals["client-1"] = "principal-1"  # a user-assigned identity the output declares
     token = routes.handlers[("GET", "/msi/token")]
 
     def ask(secret: str | None) -> int:
         headers = {} if secret is None else {"X-IDENTITY-HEADER": secret}
-        return token(Request("GET", "/msi/token", {"resource": "https://vault.azure.net"}, headers, b"")).status
+        query = {"resource": "https://vault.azure.net", "client_id": "client-1"}
+        return token(Request("GET", "/msi/token", query, headers, b"")).status
 
     assert ask(identity.secret) == 200
     misses = near_misses(identity.secret)
