@@ -60,7 +60,7 @@ check: install
 # `check`, then the synthesized example: CloudFormation errors fail (W3005 warnings come from every
 # lambda.Function's own DependsOn), and the code must compile.
 lint: check synth
-	$(BIN)/python -m compileall -q cdk_app constructs_lib runtime
+	$(BIN)/python -m compileall -q twin_model cdk_app constructs_lib runtime
 	$(BIN)/cfn-lint --non-zero-exit-code error $(OUT)/*.template.json
 
 bench: install

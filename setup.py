@@ -8,7 +8,7 @@ setup(
     description="Deploys a five-layer digital twin across AWS, Azure and Google Cloud from one cdk synth.",
     python_requires=">=3.11",
     packages=find_packages(
-        include=["cdk_app", "cdk_app.*", "constructs_lib", "constructs_lib.*", "runtime", "runtime.*",
+        include=["twin_model", "twin_model.*", "cdk_app", "cdk_app.*", "constructs_lib", "constructs_lib.*", "runtime", "runtime.*",
                  "twin_ops", "twin_ops.*", "twin_contract", "twin_contract.*"]
     ),
     install_requires=[

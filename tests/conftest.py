@@ -67,10 +67,10 @@ _CACHE: dict[str, Synthesized] = {}
 def synthesize_project(project: Path, workdir: Path) -> Synthesized:
     import aws_cdk as cdk
 
-    from cdk_app.config import load_project
+    from twin_model.config import load_project
     from cdk_app.main import synthesize
-    from cdk_app.settings import SynthSettings
-    from cdk_app.topology import plan_project
+    from cdk_app.synth_settings import SynthSettings
+    from twin_model.topology import plan_project
 
     outdir, tf_outdir = workdir / "cdk.out", workdir / "cdktf.out"
     app = cdk.App(outdir=str(outdir), context={"project": str(project), "tf_outdir": str(tf_outdir)})

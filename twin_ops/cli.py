@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cdk_app.config import ProjectConfig, ProjectConfigError, load_project
-from cdk_app.config.model import Layer, Provider
+from twin_model.config import ProjectConfig, ProjectConfigError, load_project
+from twin_model.config.model import Layer, Provider
 from twin_ops.deploy import (
     Action,
     MissingToolError,
@@ -20,9 +20,9 @@ from twin_ops.deploy import (
     plan_steps,
     run_steps,
 )
-from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
+from twin_model.paths import DEFAULT_PROJECT, REPO_ROOT
 from twin_ops.post_deploy import STEPS
-from cdk_app.topology import Topology, plan_project
+from twin_model.topology import Topology, plan_project
 
 STATE_DIR = Path(".dt-deploy")
 REDRIVE_DIR = Path(".dt-redrive")
@@ -217,13 +217,13 @@ def _run_simulate(args: argparse.Namespace) -> int:
 
 
 def _region(args: argparse.Namespace) -> str:
-    from cdk_app.settings import DEFAULT_REGION  # the region `cdk synth` uses without context or AWS_REGION
+    from twin_model.clouds import CLOUDS  # the region `cdk synth` uses without context or AWS_REGION
 
-    return args.region or os.environ.get("AWS_REGION") or DEFAULT_REGION
+    return args.region or os.environ.get("AWS_REGION") or CLOUDS[Provider.AWS].default_region
 
 
 def _run_status(args: argparse.Namespace) -> int:
-    from twin_ops.clouds import real_clouds
+    from twin_ops.cloud_clients import real_clouds
     from twin_ops.dead_letters import dead_letters
     from twin_ops.status.run import run_status
 
@@ -233,7 +233,7 @@ def _run_status(args: argparse.Namespace) -> int:
 
 
 def _run_redrive(args: argparse.Namespace) -> int:
-    from twin_ops.clouds import real_clouds
+    from twin_ops.cloud_clients import real_clouds
     from twin_ops.dead_letters import dead_letters, select
     from twin_ops.redrive.journal import Journal
     from twin_ops.redrive.run import run_redrive

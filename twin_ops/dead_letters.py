@@ -25,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.topology import BridgeKind, Topology
+from twin_model.config.model import Layer, ProjectConfig, Provider
+from twin_model.topology import BridgeKind, Topology
 from twin_contract import aws_names, azure_names, gcp_names
 
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from twin_ops.post_deploy import PostDeployStep, steps_after
-from cdk_app.topology import Topology
+from twin_model.topology import Topology
 
 TERRAFORM_TOOLS = ("terraform", "tofu")
 

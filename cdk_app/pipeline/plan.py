@@ -1,7 +1,7 @@
 """The twin's part of the pipeline: the order and commands of `make deploy` (twin_ops.deploy), as
 the pipeline runs them — in a checkout of the repository with the Synth step's output at cdk.out/.
 
-Built here from the topology and the clouds' post-deploy steps (cdk_app.clouds), not imported
+Built here from the topology and the clouds' post-deploy steps (twin_model.clouds), not imported
 from the operator tooling (docs/design.md §2); the tests hold both to the same commands.
 """
 
@@ -11,10 +11,10 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cdk_app.clouds import CLOUDS, PostDeploy
-from cdk_app.config.model import Layer, Provider
+from twin_model.clouds import CLOUDS, PostDeploy
+from twin_model.config.model import Layer, Provider
 from cdk_app.pipeline.synth_step import TF_OUTDIR
-from cdk_app.topology import Topology
+from twin_model.topology import Topology
 
 OPS_PYTHON = ".venv/bin/python"  # the post-deploy steps' virtualenv
 TERRAFORM = "terraform"

@@ -15,14 +15,14 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import pipelines
 from constructs import Construct
 
-from cdk_app.config.model import ProjectConfig, Provider
+from twin_model.config.model import ProjectConfig, Provider
 from cdk_app.pipeline.nag import acknowledge_pipeline_findings
 from cdk_app.pipeline.state_access import read_state_access
 from cdk_app.pipeline.plan import deploy_items
 from cdk_app.pipeline.synth_step import CDK_CLI_VERSION, synth_step
 from cdk_app.pipeline.twin_steps import StepScope, TwinStep, post_deploy_step, terraform_step
-from cdk_app.settings import SynthSettings
-from cdk_app.topology import Topology
+from cdk_app.synth_settings import SynthSettings
+from twin_model.topology import Topology
 
 
 class TwinStage(Stage):

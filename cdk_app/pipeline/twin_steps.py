@@ -17,8 +17,8 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 
-from cdk_app.clouds import CLOUDS, AwsAccess
-from cdk_app.config.model import Provider
+from twin_model.clouds import CLOUDS, AwsAccess
+from twin_model.config.model import Provider
 from cdk_app.pipeline.plan import PlanItem
 from cdk_app.pipeline.state_access import StateAccess
 from cdk_app.pipeline.synth_step import RUNTIME_VERSIONS, SYNTH_OUT, runtime_versions

@@ -8,7 +8,7 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from constructs_lib.aws.l3_hardened_bucket import HardenedBucket, HardenedBucketProps
 from constructs_lib.aws.l3_hot_table import HotTable, HotTableProps
 from tests.aws import (

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
 from tests.compat.conftest import FIXTURES, PROVIDER_KEYS, run_entry_point
 from twin_ops.cli import main as cli
 from twin_ops.migrate.plan import plan

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from twin_ops.cli import main as cli
-from cdk_app.config.model import Layer, Provider, Providers
+from twin_model.config.model import Layer, Provider, Providers
 from twin_ops.deploy import (
     Action,
     MissingToolError,
@@ -19,7 +19,7 @@ from twin_ops.deploy import (
     plan_steps,
     run_steps,
 )
-from cdk_app.topology import Features, plan, plan_project
+from twin_model.topology import Features, plan, plan_project
 from tests.test_topology import COMBINATIONS, FEATURES, providers_of
 
 SETTINGS = PlanSettings(project="proj", cdk="cdk", terraform="terraform")
@@ -179,7 +179,7 @@ EXAMPLES = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "exampl
 def test_dry_run_plan_of_every_example_project(example, capsys):
     """Every bundled project gets a plan: synth first, each stack once in topology order, the right
     tool per cloud, receivers before senders, post-deploy steps after their stack."""
-    from cdk_app.config import load_project
+    from twin_model.config import load_project
 
     project = Path(__file__).resolve().parents[2] / "examples" / example
     config = load_project(project)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
 from twin_contract import dashboards
 from twin_contract.wire import TOKEN_HEADER
 from twin_ops.post_deploy import PostDeployError, STEP_NAMES

@@ -49,11 +49,11 @@ class TerraformSynth:
 def synth_terraform(project: Path, workdir: Path) -> TerraformSynth:
     import cdktn
 
-    from cdk_app.config import load_project
+    from twin_model.config import load_project
     from cdk_app.bundles import BundleStager
     from cdk_app.stacks.terraform import build_terraform_stacks
-    from cdk_app.stacks.terraform.settings import TerraformSettings
-    from cdk_app.topology import plan_project
+    from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
+    from twin_model.topology import plan_project
 
     config = load_project(project)
     topology = plan_project(config)

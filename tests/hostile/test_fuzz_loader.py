@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cdk_app.config import ProjectConfig, ProjectConfigError, load_project
-from cdk_app.config.names import resource_name
+from twin_model.config import ProjectConfig, ProjectConfigError, load_project
+from twin_model.config.names import resource_name
 from tests.conftest import EXAMPLE
 
 FILES = [

@@ -70,10 +70,10 @@ def synth_pipeline(example: str, workdir_factory, **context: str) -> PipelineSyn
     if key not in _CACHE:
         import aws_cdk as cdk
 
-        from cdk_app.config import load_project
+        from twin_model.config import load_project
         from cdk_app.main import synthesize
-        from cdk_app.settings import SynthSettings
-        from cdk_app.topology import plan_project
+        from cdk_app.synth_settings import SynthSettings
+        from twin_model.topology import plan_project
 
         outdir = workdir_factory.mktemp("pipeline") / "cdk.out"
         full_context = {

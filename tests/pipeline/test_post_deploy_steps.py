@@ -26,8 +26,8 @@ from constructs_lib.aws.nag import flatten_reference
 from tests.conftest import REPO
 from tests.pipeline.synth import ACCOUNT, build_spec, pipeline_actions, project_of_action, resources_of_type
 from twin_ops.cli import main as cli
-from cdk_app.clouds import CLOUDS
-from cdk_app.config.model import Provider
+from twin_model.clouds import CLOUDS
+from twin_model.config.model import Provider
 
 REGION = "eu-central-1"
 CDK_MODULES = ("aws_cdk", "cdktn", "constructs", "jsii", "cdk_nag")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Provider
-from cdk_app.topology import plan_project
+from twin_model.config import load_project
+from twin_model.config.model import Provider
+from twin_model.topology import plan_project
 from tests.runs.conftest import PROJECTS
 from tests.runs.matrix import coverage, universe
 from tests.runs.placeholders import REGION, placeholder

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from tests.runs.conftest import PROJECTS
 from twin_ops.local.runner import LocalRunRequest, render, run_local
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.topology import Topology
+from twin_model.config.model import Layer, ProjectConfig, Provider
+from twin_model.topology import Topology
 from twin_contract import dashboards
 from twin_contract.wire import format_timestamp
 from twin_ops.local import census

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Provider
-from cdk_app.topology import Topology
+from twin_model.config.model import Provider
+from twin_model.topology import Topology
 from twin_ops.local.output import PSEUDO_PARAMETER, Reference, SynthFunction, SynthOutput
 from twin_ops.local.standins.azure import entra_token
 

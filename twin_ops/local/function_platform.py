@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from twin_ops.local.output import SynthFunction
 
 FUNCTION_HOST = Path(__file__).resolve().parent / "function_host.py"

@@ -38,11 +38,11 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Layer, Provider
-from cdk_app.paths import REPO_ROOT
-from cdk_app.settings import DEFAULT_REGION
-from cdk_app.topology import BridgeKind, plan_project
+from twin_model.clouds import CLOUDS
+from twin_model.config import load_project
+from twin_model.config.model import Layer, Provider
+from twin_model.paths import REPO_ROOT
+from twin_model.topology import BridgeKind, plan_project
 from twin_contract.devices import client_id, feedback_topic, telemetry_topic
 from twin_ops.local import census, dashboards
 from twin_ops.local.deployment import Endpoints, LocalDeployment
@@ -196,7 +196,8 @@ class LocalRun:
         clouds = self.topology.clouds
         tf_kinds = {kind for stack in self.output.terraform.values() for kind in stack.resources}
         tf_data = {kind for stack in self.output.terraform.values() for kind in stack.config.get("data", {})}
-        region = next((r for s in self.output.cloudformation if (r := self.output.aws_region(s))), None) or DEFAULT_REGION
+        region = next((r for s in self.output.cloudformation if (r := self.output.aws_region(s))), None) \
+            or CLOUDS[Provider.AWS].default_region
         google_provider = next((p for s in self.output.terraform.values() for p in s.config.get("provider", {}).get("google", [])), {})
         self.endpoints = Endpoints(region=region, gcp_project=google_provider.get("project") or "local-project")
 

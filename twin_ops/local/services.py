@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from cdk_app.paths import REPO_ROOT
+from twin_model.paths import REPO_ROOT
 from twin_ops.local.tls import LocalTls
 
 AZURITE = REPO_ROOT / "node_modules" / ".bin" / "azurite"

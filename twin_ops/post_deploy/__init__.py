@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdk_app.clouds import CLOUDS
-from cdk_app.config.model import Layer, Provider
-from cdk_app.topology import Topology, TwinStack
+from twin_model.clouds import CLOUDS
+from twin_model.config.model import Layer, Provider
+from twin_model.topology import Topology, TwinStack
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class PostDeployStep:
     summary: str
 
 
-# Each cloud lists its steps (cdk_app/clouds.py), which the delivery pipeline runs too.
+# Each cloud lists its steps (twin_model/clouds.py), which the delivery pipeline runs too.
 STEPS = tuple(
     PostDeployStep(step.name, cloud.provider, step.layer, step.summary)
     for cloud in CLOUDS.values()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
 from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
 from twin_contract.devices import device_secret_name

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from twin_ops.post_deploy import PostDeployError
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
 from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, resource_path

@@ -1,7 +1,7 @@
 """Azure L4: upload the generated DTDL models, twins and relationships to Azure Digital Twins.
 
 They are ADT data-plane objects (no azurerm resource); the L4 stack writes `adt/models.json` and
-`adt/twins.json` (constructs_lib/azure/dtdl.py). Idempotent, and safe on a live twin:
+`adt/twins.json` (constructs_lib/azure/dtdl_models.py). Idempotent, and safe on a live twin:
 - models are immutable in ADT: missing ones are created, existing ids are kept (a changed model
   needs a new version in its DTMI);
 - a missing twin is created; an existing one is patched, never replaced, so live values written by

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Layer, ProjectConfig
+from twin_model.config import load_project
+from twin_model.config.model import Layer, ProjectConfig, Provider
 from twin_ops.post_deploy import STEPS, PostDeployError, PostDeployStep
 from twin_ops.simulator.config import auth_dir
-from cdk_app.topology import Features, Topology, plan_project
+from twin_model.topology import Features, Topology, plan_project
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,9 @@ def _aws_device_certificates(request: PostDeployRequest, config: ProjectConfig, 
 
 
 def _synth_default_region() -> str:
-    from cdk_app.settings import DEFAULT_REGION  # the region `cdk synth` uses without context or AWS_REGION
+    from twin_model.clouds import CLOUDS  # the region `cdk synth` uses without context or AWS_REGION
 
-    return DEFAULT_REGION
+    return CLOUDS[Provider.AWS].default_region
 
 
 def _azure_device_identities(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:

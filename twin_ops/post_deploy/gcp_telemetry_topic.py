@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_simulator_config
 from twin_ops.post_deploy.terraform_state import StackState
 from twin_ops.simulator.config import DeviceCredentials, PubSubTopic, SimulatorConfig

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from twin_ops.clouds import CloudUnavailable, Clouds
+from twin_ops.cloud_clients import CloudUnavailable, Clouds
 from twin_ops.dead_letters import DeadLetter, Kind
 from twin_ops.redrive import aws, azure, gcp
 from twin_ops.redrive.engine import Deliver, Outcome, Source, redrive

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from twin_ops.simulator.errors import SimulatorError
 
 AUTH_DIR = "iot_devices_auth"

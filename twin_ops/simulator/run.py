@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from twin_ops.simulator.config import DeviceCredentials, SimulatorConfig, auth_dir, read_config
 from twin_ops.simulator.errors import SimulatorError
 from twin_ops.simulator.payloads import load_payloads, messages_for, stamped

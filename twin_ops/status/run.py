@@ -12,10 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.topology import Topology
+from twin_model.config.model import Layer, ProjectConfig, Provider
+from twin_model.topology import Topology
 from twin_contract import aws_names, azure_names, gcp_names
-from twin_ops.clouds import CLOUD_NAMES, CloudUnavailable, Clouds
+from twin_ops.cloud_clients import CLOUD_NAMES, CloudUnavailable, Clouds
 from twin_ops.azure_storage import AccountMissing
 from twin_ops.dead_letters import DeadLetter
 from twin_ops.redrive.run import label, open_destination
