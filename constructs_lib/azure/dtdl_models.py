@@ -12,9 +12,10 @@ persister and the ADT updater patch twin `<device_id>` without any lookup.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any, Protocol
+
+from twin_contract.dtdl import device_model_id, entity_model_id
 
 # What the generator reads of a device and of the hierarchy: described here, structurally, so the
 # construct library does not depend on the application's config model.
@@ -50,24 +51,6 @@ class HierarchyEntity(Protocol):
 DTDL_CONTEXT = "dtmi:dtdl:context;3"
 SCHEMAS = {"DOUBLE": "double", "INTEGER": "integer", "LONG": "long", "BOOLEAN": "boolean", "STRING": "string"}
 RELATIONSHIP = "contains"
-
-
-def _segment(text: str) -> str:
-    """A DTMI path segment: letters, digits, underscores; starts with a letter, no trailing `_`."""
-    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", text).strip("_") or "x"
-    return cleaned if cleaned[0].isalpha() else f"n{cleaned}"
-
-
-def namespace(twin: str) -> str:
-    return f"dtmi:digitaltwin:{_segment(twin)}"
-
-
-def device_model_id(twin: str, device_id: str) -> str:
-    return f"{namespace(twin)}:device:{_segment(device_id)};1"
-
-
-def entity_model_id(twin: str) -> str:
-    return f"{namespace(twin)}:Entity;1"
 
 
 def models(twin: str, devices: tuple[Device, ...], with_entity: bool = True) -> list[dict[str, Any]]:

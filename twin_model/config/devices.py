@@ -13,7 +13,7 @@ from twin_model.config import names as naming
 from twin_model.config.context import LoadContext, is_int, short
 from twin_model.config.documents import JsonObject, PathParts
 from twin_model.config.model import DATA_TYPES, ConstProperty, Device, DeviceProperty, Provider
-from twin_contract.dtdl import MAPPING_RULE, dtdl_name
+from twin_contract.dtdl import MAPPING_RULE, device_model_id, dtdl_name
 
 # Record fields every hot store writes itself (`id` is Cosmos DB's item id).
 RESERVED_PROPERTY_NAMES = ("iotDeviceId", "device_id", "timestamp", "ttl", "id")
@@ -164,8 +164,6 @@ def _const_properties(ctx: LoadContext, item: JsonObject, parts: PathParts, file
 
 
 def _dtdl_model_id(device_id: str) -> str:
-    from constructs_lib.azure.dtdl_models import device_model_id  # pure naming, no CDK import
-
     return device_model_id("twin", device_id)
 
 

@@ -2,7 +2,7 @@
 
 from runtime.aws.environment import SOURCE_CLOUD
 from runtime.aws.secrets import get_secret
-from runtime.core.bridges import BridgeClients
+from runtime.core.bridge_clients import BridgeClients
 
 BRIDGES = BridgeClients(SOURCE_CLOUD, get_secret)
 

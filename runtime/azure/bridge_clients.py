@@ -2,6 +2,6 @@
 
 from runtime.azure.environment import SOURCE_CLOUD
 from runtime.azure.keyvault import get_secret
-from runtime.core.bridges import BridgeClients
+from runtime.core.bridge_clients import BridgeClients
 
 BRIDGES = BridgeClients(SOURCE_CLOUD, get_secret)

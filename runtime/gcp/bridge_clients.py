@@ -1,6 +1,6 @@
 """Senders of Google's side of a bridge: the URL from the environment, the token from Secret Manager."""
 
-from runtime.core.bridges import BridgeClients
+from runtime.core.bridge_clients import BridgeClients
 from runtime.gcp.environment import SOURCE_CLOUD
 from runtime.gcp.secrets import get_secret
 
