@@ -9,16 +9,8 @@ import pytest
 
 from twin_ops.cli import main as cli
 from twin_model.config.model import Layer, Provider, Providers
-from twin_ops.deploy import (
-    Action,
-    MissingToolError,
-    PlanSettings,
-    Step,
-    StepFailedError,
-    find_terraform,
-    plan_steps,
-    run_steps,
-)
+from twin_model.deploy_plan import Action, PlanSettings, Step, plan_steps
+from twin_ops.deploy import MissingToolError, StepFailedError, find_terraform, run_steps
 from twin_model.topology import Features, plan, plan_project
 from tests.test_topology import COMBINATIONS, FEATURES, providers_of
 

@@ -12,7 +12,7 @@ import itertools
 import pytest
 
 from tests.pipeline.synth import build_spec, pipeline_actions, project_of_action
-from twin_ops.deploy import Action, PlanSettings, plan_steps
+from twin_model.deploy_plan import Action, PlanSettings, plan_steps
 
 CERTIFICATES = "PostDeploy-aws-device-certificates"
 AWS_DASHBOARDS, AZURE_DASHBOARDS = "PostDeploy-aws-grafana-dashboards", "PostDeploy-azure-grafana-dashboards"

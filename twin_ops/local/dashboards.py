@@ -26,8 +26,8 @@ from twin_contract import dashboards
 from twin_contract.wire import format_timestamp
 from twin_ops.local import census
 from twin_ops.local.deployment import DeploymentError, LocalDeployment
-from twin_ops.post_deploy.aws_grafana import aws_source
-from twin_ops.post_deploy.azure_grafana import read_spec
+from twin_ops.post_deploy.aws_grafana_dashboards import aws_source
+from twin_ops.post_deploy.azure_grafana_dashboards import read_spec
 from twin_ops.post_deploy.grafana import ReaderSource, Source, device_series, twin_dashboard
 
 HISTORY_PANELS = ("timeseries", "state-timeline")

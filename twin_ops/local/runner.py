@@ -274,8 +274,6 @@ class LocalRun:
         self.deployment = LocalDeployment(self.output, self.topology, self.endpoints, self.platform, self.tls.ca_file)
         self._deployment_ref.append(self.deployment)
         self.deployment.deploy()
-        # The post-deploy step registers the project's devices in IoT Hub (azure-device-identities).
-        self.platform.iot_hub.devices = {device.id for device in self.config.devices}
 
     def _environment(self, function: SynthFunction) -> dict[str, str]:
         name = str(function.resolve(function.name, self.deployment.resolve))

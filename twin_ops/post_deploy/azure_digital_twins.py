@@ -23,7 +23,11 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, resource_path
+from twin_model.config.model import Layer, ProjectConfig
+from twin_model.topology import Topology, TwinStack
+from twin_ops.post_deploy import LocalTwin, PostDeployRequest
+from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane, EntraTokens, resource_path
+from twin_ops.post_deploy.terraform_state import StackState
 
 ADT_API_VERSION = "2023-10-31"
 MODELS_PER_REQUEST = 100
@@ -222,3 +226,27 @@ def upload_scene(files: list[tuple[str, bytes, str]], container: BlobContainer) 
     for name, data, content_type in files:
         container.put(name, data, content_type)
     return len(files)
+
+
+def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    """The step against the real clouds: its clients built here, its result line returned."""
+    stack_dir = request.stack_dir(topology, Layer.L4)
+    models, twins = read_files(stack_dir)
+    state = StackState.read(request.terraform, stack_dir)
+    host = state.attribute("azurerm_digital_twins_instance", "host_name")
+    tokens = EntraTokens()
+    result = upload(models, twins, DigitalTwinsApi(AzureDataPlane(host, DIGITAL_TWINS_SCOPE, tokens)))
+    line = f"Azure Digital Twins {host}: {result.summary()}"
+    if (stack_dir / SCENES_DIR).is_dir():
+        container_url = state.output(SCENES_OUTPUT)
+        count = upload_scene(scene_files(stack_dir, container_url), BlobContainer(container_url, tokens))
+        line += f"; 3D scene: {count} files in {container_url} (open it in 3D Scenes Studio)"
+    return line
+
+
+def run_locally(local: LocalTwin, stack: TwinStack) -> None:
+    """The L4 stack's models and twins go to the Digital Twins stand-in's instance, which holds
+    none until then (its twins answer 404, as in Azure Digital Twins)."""
+    models, twins = read_files(local.stack_dir(stack.name))
+    for instance in local.resource_names(stack.name, "azurerm_digital_twins_instance"):
+        local.platform.digital_twins.add(instance, models, twins.get("twins", []))

@@ -14,8 +14,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from twin_contract import dashboards
-from twin_ops.post_deploy import PostDeployError
-from twin_ops.post_deploy.grafana import ReaderSource, Source, TwinMakerSource
+from twin_model.config.model import Layer, ProjectConfig
+from twin_model.topology import Topology, TwinStack
+from twin_ops.post_deploy import LocalTwin, PostDeployError, PostDeployRequest
+from twin_ops.post_deploy.azure_data_plane import https_request
+from twin_ops.post_deploy.grafana import GrafanaApi, ReaderSource, Source, TwinMakerSource, device_series, provision
+from twin_ops.post_deploy.grafana_admin import aws_grant_admin
 
 SERVICE_ACCOUNT = "digital-twin-provisioning"
 TOKEN_SECONDS = 900
@@ -59,3 +63,27 @@ def workspace_token(grafana: Any, workspace_id: str) -> Iterator[str]:
         grafana.delete_workspace_service_account_token(
             workspaceId=workspace_id, serviceAccountId=account["id"], tokenId=created["id"]
         )
+
+
+def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    """The step against the real clouds: its clients built here, its result line returned."""
+    import boto3
+
+
+    region = request.aws_region
+    session = boto3.Session(region_name=region)
+    outputs = stack_outputs(session.client("cloudformation"), topology.stack_name(Layer.L5))
+    source = aws_source(outputs, session.client("secretsmanager"), region)
+    endpoint = outputs[dashboards.AWS_GRAFANA_ENDPOINT]
+    workspace_id = outputs[dashboards.AWS_GRAFANA_WORKSPACE_ID]
+    with workspace_token(session.client("grafana"), workspace_id) as token:
+        api = GrafanaApi(endpoint, lambda: token, https_request)
+        result = provision(api, config.name, device_series(config), source, install_infinity=True)
+    admin = aws_grant_admin(config.user, workspace_id, session.client("sso-admin"), session.client("identitystore"),
+                            session.client("grafana"))
+    return f"{result.summary(endpoint)}; {admin}"
+
+
+def run_locally(local: LocalTwin, stack: TwinStack) -> None:
+    """Nothing at deploy time: `make local` builds this step's data source and dashboard from the
+    L5 stack's outputs when it reads the dashboards (twin_ops/local/dashboards.py)."""

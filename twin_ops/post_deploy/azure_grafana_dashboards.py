@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twin_contract import dashboards
-from twin_ops.post_deploy import PostDeployError
-from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, resource_path
-from twin_ops.post_deploy.grafana import ReaderSource
+from twin_model.config.model import Layer, ProjectConfig
+from twin_model.topology import Topology, TwinStack
+from twin_ops.post_deploy import LocalTwin, PostDeployError, PostDeployRequest
+from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, EntraTokens, https_request, resource_path
+from twin_ops.post_deploy.grafana import GrafanaApi, ReaderSource, device_series, provision
+from twin_ops.post_deploy.grafana_admin import GRAPH_HOST, GRAPH_SCOPE, azure_grant_admin
 from twin_ops.post_deploy.terraform_state import StackState
 
 MANAGEMENT_HOST = "management.azure.com"
@@ -72,3 +75,23 @@ def ensure_plugin(
             raise PostDeployError(f"adding the {plugin_id} plugin to {grafana_id} ended {state}")
         sleep(POLL_SECONDS)
     raise PostDeployError(f"adding the {plugin_id} plugin to {grafana_id} did not finish in {PLUGIN_WAIT_SECONDS} s")
+
+
+def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    """The step against the real clouds: its clients built here, its result line returned."""
+    stack_dir = request.stack_dir(topology, Layer.L5)
+    state, spec, tokens = StackState.read(request.terraform, stack_dir), read_spec(stack_dir), EntraTokens()
+    grafana_id = state.attribute("azurerm_dashboard_grafana", "id")
+    endpoint = state.attribute("azurerm_dashboard_grafana", "endpoint")
+    installed = ensure_plugin(AzureDataPlane(MANAGEMENT_HOST, MANAGEMENT_SCOPE, tokens), grafana_id, dashboards.INFINITY_PLUGIN)
+    source = reader_source(spec, state, AzureDataPlane(f"{spec.token_vault}.vault.azure.net", VAULT_SCOPE, tokens))
+    api = GrafanaApi(endpoint, lambda: tokens(GRAFANA_SCOPE), https_request)
+    result = provision(api, config.name, device_series(config), source)
+    admin = azure_grant_admin(config.user, grafana_id, AzureDataPlane(GRAPH_HOST, GRAPH_SCOPE, tokens),
+                              AzureDataPlane(MANAGEMENT_HOST, MANAGEMENT_SCOPE, tokens))
+    return ("Infinity plugin added; " if installed else "") + f"{result.summary(endpoint)}; {admin}"
+
+
+def run_locally(local: LocalTwin, stack: TwinStack) -> None:
+    """Nothing at deploy time: `make local` builds this step's data source and dashboard from the
+    L5 stack's `grafana/datasources.json` when it reads the dashboards (twin_ops/local/dashboards.py)."""
