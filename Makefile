@@ -72,11 +72,11 @@ bench-local: install
 
 # Deploy order comes from the topology (receivers before senders); DRY_RUN=1 prints the plan only.
 deploy diff destroy: install
-	$(BIN)/python -m cdk_app $@ --project $(PROJECT) --out $(OUT) --tf-out $(TF_OUT) --cdk $(CDK) $(if $(DRY_RUN),--dry-run)
+	$(BIN)/python -m twin_ops $@ --project $(PROJECT) --out $(OUT) --tf-out $(TF_OUT) --cdk $(CDK) $(if $(DRY_RUN),--dry-run)
 
 # The synthesized twin run on this machine (README "Try it locally"); DEVICES, MESSAGES, OUTAGE optional.
 local: install
-	$(BIN)/python -m cdk_app local --project $(PROJECT)$(if $(DEVICES), --devices $(DEVICES))$(if $(MESSAGES), --messages $(MESSAGES))$(if $(OUTAGE), --outage $(OUTAGE))
+	$(BIN)/python -m twin_ops local --project $(PROJECT)$(if $(DEVICES), --devices $(DEVICES))$(if $(MESSAGES), --messages $(MESSAGES))$(if $(OUTAGE), --outage $(OUTAGE))
 
 clean:
 	rm -rf $(OUT) $(TF_OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -48,7 +48,7 @@ setup(
             "paho-mqtt==2.2.0",
             "azure-identity==1.27.0",
         ],
-        # `python -m cdk_app post-deploy|simulate`: imported lazily, never by `make synth`.
+        # `python -m twin_ops post-deploy|simulate`: imported lazily, never by `make synth`.
         "deploy": [
             "paho-mqtt==2.2.0",  # simulator: MQTT to AWS IoT Core and Azure IoT Hub
             "azure-identity==1.27.0",  # Azure post-deploy steps: Entra ID tokens for IoT Hub / Digital Twins REST

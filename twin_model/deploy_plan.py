@@ -18,7 +18,7 @@ from twin_model.clouds import CLOUDS, AwsAccess, PostDeploy
 from twin_model.config.model import Layer, Provider
 from twin_model.topology import Topology, TwinStack
 
-OPS_MODULE = "cdk_app"  # `python -m <OPS_MODULE> post-deploy <step>`
+OPS_MODULE = "twin_ops"  # `python -m twin_ops post-deploy <step>`
 
 
 class Action(str, Enum):

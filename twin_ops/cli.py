@@ -1,4 +1,4 @@
-"""`python -m cdk_app deploy|diff|destroy|post-deploy|simulate|status|redrive|migrate|local` (run with `--help` for each)."""
+"""`python -m twin_ops deploy|diff|destroy|post-deploy|simulate|status|redrive|migrate|local` (run with `--help` for each)."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def _reported(code: int, expected: tuple[type[BaseException], ...] = (), label: 
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cdk_app", description="Deploy and exercise a multi-cloud digital twin.")
+    parser = argparse.ArgumentParser(prog="python -m twin_ops", description="Deploy and exercise a multi-cloud digital twin.")
     commands = parser.add_subparsers(dest="command", required=True)
     for action in Action:
         command = commands.add_parser(action.value, help=f"{action.value} every stack in topology order")

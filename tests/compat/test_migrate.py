@@ -1,4 +1,4 @@
-"""`python -m cdk_app migrate OLD_DIR NEW_DIR`: both predecessor generations (and the multicloud
+"""`python -m twin_ops migrate OLD_DIR NEW_DIR`: both predecessor generations (and the multicloud
 project) in this project's format, every change reported, the same stacks synthesized.
 
 Expected changes are written by hand from the fixtures (tests/compat/fixtures) and the README's

@@ -1,4 +1,4 @@
-"""`python -m cdk_app post-deploy`: placement checks, values read from Terraform state, the GCP target."""
+"""`python -m twin_ops post-deploy`: placement checks, values read from Terraform state, the GCP target."""
 
 from __future__ import annotations
 

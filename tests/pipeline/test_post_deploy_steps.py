@@ -1,7 +1,7 @@
 """Post-deploy steps in the pipeline: the command read from the template runs the real step with
 only what its role allows, on packages that hold no CDK library.
 
-The AWS step's command is run in-process (`python -m cdk_app` is twin_ops.cli.main) against moto,
+The AWS step's command is run in-process (`python -m twin_ops` is twin_ops.cli.main) against moto,
 in a copy of the project at the path the pipeline checks it out to; every AWS API call it makes is
 recorded and compared, action and resource, with the statements of the step's role.
 """
@@ -78,7 +78,7 @@ def test_the_aws_certificates_step_runs_with_exactly_its_roles_permissions(mixed
     spec, statements = step(mixed.template, "aws-device-certificates")
     (command,) = spec["phases"]["build"]["commands"]
     python, dash_m, module, *argv = shlex.split(command)
-    assert (python, dash_m, module) == (".venv/bin/python", "-m", "cdk_app")
+    assert (python, dash_m, module) == (".venv/bin/python", "-m", "twin_ops")
     shutil.copytree(REPO / mixed.example, tmp_path / mixed.example)  # the checkout, as far as the step reads it
     monkeypatch.chdir(tmp_path)
     for name, value in {"AWS_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",

@@ -43,7 +43,7 @@ def flags(ctx: LoadContext, raw: Any) -> OptimizationFlags:
     if "result" not in raw and set(raw) & {*FLAG_KEYS, *OTHER_FLAGS}:
         # The predecessor's older flat form, which its later versions also read.
         ctx.warn(file, (), "flags read from the top level (the predecessor's flat form); their usual place is "
-                 "result.inputParamsUsed (python -m cdk_app migrate moves them)")
+                 "result.inputParamsUsed (python -m twin_ops migrate moves them)")
         params, parts = raw, ()
     else:
         ctx.check_keys(raw, (), file, ("result",))

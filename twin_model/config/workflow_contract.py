@@ -3,7 +3,7 @@
 A definition that reads an input key the event checker does not send would get null at run time:
 refused, naming the keys that are sent. A definition written for the predecessor calls the
 action URLs without the authentication they need here; that is added, reported as a warning, and
-the definition deployed is the adapted one (`python -m cdk_app migrate` writes it to the file):
+the definition deployed is the adapted one (`python -m twin_ops migrate` writes it to the file):
 - Logic Apps: every Http action whose `uri` reads `FunctionA_URL`/`FunctionB_URL` gets the header
   `X-Inter-Cloud-Token: @{triggerBody()?['ActionToken']}` and keeps its inputs out of the run
   history (`secureData`), since they carry the token (the trigger's are kept out by

@@ -1,4 +1,4 @@
-"""`python -m cdk_app local`: the synthesized twin, run on this machine.
+"""`python -m twin_ops local`: the synthesized twin, run on this machine.
 
 1. synthesize (`python app.py`, as the deploy plan does) or take a synth already made;
 2. start the local services the twin needs and "deploy" the output into them

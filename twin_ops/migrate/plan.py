@@ -38,7 +38,7 @@ CONFIG_FILES: tuple[tuple[str, Transform | None], ...] = (
 NATIVE_PAYLOADS = payload_files.FILES[0]
 DEVICE_CREDENTIALS = "iot_devices_auth"
 CREDENTIALS_LEFT = ("device credentials the post-deploy steps wrote: not copied (private keys); "
-                    "`python -m cdk_app post-deploy` writes them again")
+                    "`python -m twin_ops post-deploy` writes them again")
 
 
 @dataclass(frozen=True)

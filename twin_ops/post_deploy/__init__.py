@@ -6,7 +6,7 @@ what the pipeline's role for it allows), and its code is the module of its name 
 plus `run(request, config, topology)`, which builds the real clients (boto3, Entra ID tokens,
 `terraform show`) and returns the line to print, and `run_locally(local, stack)`, what `make local`
 does in its place against the local stand-ins. The deploy plan (twin_model.deploy_plan) runs it
-as `python -m cdk_app post-deploy <step>` right after the stack it needs, so `--dry-run` shows it
+as `python -m twin_ops post-deploy <step>` right after the stack it needs, so `--dry-run` shows it
 and a re-run resumes over it like any other step. Every step is idempotent.
 
 This module stays import-light: the command line reads it without loading any cloud SDK.
@@ -44,7 +44,7 @@ class PostDeployRequest:
         """The synthesized folder of `layer`'s Terraform stack, whose state holds the deployed values."""
         stack_dir = self.tf_outdir / "stacks" / topology.stack_name(layer)
         if not stack_dir.is_dir():
-            raise PostDeployError(f"{stack_dir} is missing: synthesize and deploy first (`python -m cdk_app deploy`)")
+            raise PostDeployError(f"{stack_dir} is missing: synthesize and deploy first (`python -m twin_ops deploy`)")
         return stack_dir
 
 

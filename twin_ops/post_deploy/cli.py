@@ -1,4 +1,4 @@
-"""`python -m cdk_app post-deploy <step> --project DIR`: run one step against the real clouds.
+"""`python -m twin_ops post-deploy <step> --project DIR`: run one step against the real clouds.
 
 The step is found by its name (twin_model.deploy_plan.POST_DEPLOY_STEPS, declared in CLOUDS) and
 runs from its module, `twin_ops.post_deploy.<module>.run`, which builds the real clients; the

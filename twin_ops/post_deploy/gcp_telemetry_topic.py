@@ -55,7 +55,7 @@ def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -
     return (
         f"simulator target {target.pubsub.topic}. Devices publish as {target.pubsub.publisher_account}: create its key "
         f"yourself (gcloud iam service-accounts keys create KEY.json --iam-account {target.pubsub.publisher_account}) "
-        "and set GOOGLE_APPLICATION_CREDENTIALS=KEY.json before `python -m cdk_app simulate`"
+        "and set GOOGLE_APPLICATION_CREDENTIALS=KEY.json before `python -m twin_ops simulate`"
     )
 
 

@@ -1,4 +1,4 @@
-"""`python -m cdk_app redrive --project DIR [--layer L] [--dry-run]` over the twin's clouds.
+"""`python -m twin_ops redrive --project DIR [--layer L] [--dry-run]` over the twin's clouds.
 
 Exit codes: 0 every destination was emptied of what it held when the run started; 1 some
 message was kept (reported with its reason) or a destination could not be worked on; 3 a cloud

@@ -92,7 +92,7 @@ def read_config(project: Path) -> SimulatorConfig:
     path = auth_dir(project) / CONFIG_FILE
     if not path.is_file():
         raise SimulatorNotConfiguredError(
-            f"{path} is missing: deploy the twin first (`python -m cdk_app deploy --project {project}`), "
+            f"{path} is missing: deploy the twin first (`python -m twin_ops deploy --project {project}`), "
             "whose L1 post-deploy step writes it"
         )
     return SimulatorConfig.from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -1,4 +1,4 @@
-"""`python -m cdk_app simulate`: each device sends its sample payloads, then feedback is shown.
+"""`python -m twin_ops simulate`: each device sends its sample payloads, then feedback is shown.
 
 Every selected device connects (and subscribes to its feedback) before any telemetry is sent, so
 feedback caused by the first message is not missed; after sending, feedback is printed as it

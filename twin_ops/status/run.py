@@ -1,4 +1,4 @@
-"""`python -m cdk_app status --project DIR`: one report over every cloud of the twin.
+"""`python -m twin_ops status --project DIR`: one report over every cloud of the twin.
 
 Exit codes: 0 every cloud was reached and every check answered; 1 a check failed (e.g. access
 denied; the row says why); 3 a cloud had no credentials (one line for it at the end, the other
