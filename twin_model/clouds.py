@@ -1,9 +1,9 @@
 """Each cloud described once: what a project may put there, and how a twin on it is built and run.
 
 Every cloud-dependent table of the project (config aliases and folders, the stacks that build a
-layer, the Terraform state backend, the credentials the pipeline needs, the post-deploy steps and
-the simulator's link) reads this description, so a new cloud is one entry here plus its stack
-package, its runtime handlers and its constructs (docs/design.md, "Adding a cloud").
+layer, the Terraform state backend, the credentials the pipeline needs, the post-deploy steps)
+reads this description, so a new cloud is one entry here plus its stack package, its runtime
+handlers, its constructs and its operator modules (docs/design.md §7, "Adding a cloud").
 Stack classes and operator code are named by module path, not imported: describing a cloud must
 not load its provider bindings.
 """
@@ -72,7 +72,6 @@ class Cloud:
     terraform: bool  # CDK Terrain (Terraform) stacks rather than CloudFormation
     state_backend: str  # Terraform backend kind when this cloud holds the state
     pipeline_credentials: tuple[str, ...]  # variables the pipeline's Terraform steps read from Secrets Manager
-    simulator_link: str  # how the device simulator reaches L1 on this cloud (twin_ops.simulator)
     post_deploy: tuple[PostDeploy, ...] = ()  # in the order they run after the same stack
 
     @property
@@ -112,7 +111,6 @@ CLOUDS: dict[Provider, Cloud] = {
         terraform=False,
         state_backend="s3",
         pipeline_credentials=(),
-        simulator_link="mqtt-tls",
         post_deploy=(
             PostDeploy(
                 "aws-device-certificates", Layer.L1, "download each device's certificate and key for the simulator",
@@ -179,7 +177,6 @@ CLOUDS: dict[Provider, Cloud] = {
         terraform=True,
         state_backend="azurerm",
         pipeline_credentials=("ARM_CLIENT_ID", "ARM_CLIENT_SECRET", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"),
-        simulator_link="iot-hub-mqtt",
         post_deploy=(
             PostDeploy(
                 "azure-device-identities", Layer.L1,
@@ -221,7 +218,6 @@ CLOUDS: dict[Provider, Cloud] = {
         terraform=True,
         state_backend="gcs",
         pipeline_credentials=("GOOGLE_CREDENTIALS",),
-        simulator_link="pubsub",
         post_deploy=(
             PostDeploy("gcp-telemetry-topic", Layer.L1, "write the simulator's Pub/Sub topic and feedback subscriptions"),
         ),

@@ -17,7 +17,6 @@ from typing import Any
 from twin_model.config.model import Provider
 from twin_ops.azure_storage import STORAGE_SCOPE, BlobService, QueueService, Signer, account_url, bearer
 
-CLOUD_NAMES = {Provider.AWS: "AWS", Provider.AZURE: "Azure", Provider.GOOGLE: "Google Cloud"}
 GOOGLE_SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 
 
@@ -121,11 +120,11 @@ class Clouds:
 
 
 def real_clouds(aws_region: str, gcp_project: str | None) -> Clouds:
-    return Clouds({
-        Provider.AWS: lambda: open_aws(aws_region),
-        Provider.AZURE: open_azure,
-        Provider.GOOGLE: lambda: open_google(gcp_project),
-    })
+    """Each cloud opened by its own CloudOps (twin_ops.cloud_ops), on first use."""
+    from twin_ops.cloud_ops import Reach, cloud_ops
+
+    reach = Reach(aws_region, gcp_project)
+    return Clouds({provider: (lambda provider=provider: cloud_ops(provider).open(reach)) for provider in Provider})
 
 
 def open_aws(region: str) -> AwsClients:
