@@ -51,8 +51,8 @@ TEST_WORKERS ?= 2
 test: install $(CHECKOV_VENV)/.installed
 	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
-# The code's static checks: ruff on the whole repository (ruff.toml), mypy strict on the config,
-# topology, runtime core and contract (mypy.ini). Any finding fails.
+# The code's static checks: ruff on the whole repository (ruff.toml), mypy strict on twin_model (the
+# project config, clouds, topology, deploy plan), the runtime core and contract (mypy.ini). Any finding fails.
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy

@@ -1,6 +1,6 @@
 """What every project file's check shares: the folder, the problems and warnings, what is known so far.
 
-Files are checked in order (settings, providers, devices, hierarchy, flags, rules, code), and later
+Files are checked in order (twin settings, providers, devices, hierarchy, flags, rules, code), and later
 checks read what earlier ones found: the twin's resource name bounds device ids, layer 4's cloud
 decides which name rules apply, the device list is what references must name.
 """

@@ -5,7 +5,8 @@ JSON path and what was expected, so a user can fix everything in one pass. The l
 nothing but ProjectConfigError: every value is type-checked before use, every name is held to
 the rules of its tightest consumer (twin_model.config.names), every number is bounded, and keys the
 predecessor's formats carry but this project ignores become warnings, not silence. One module
-per file: settings, devices, hierarchy, rules, features (flags and the code and workflow files),
+per file: twin_and_providers (config.json, config_providers.json), devices, hierarchy (with
+azure_hierarchy for the DTDL bundle), rules, features (flags and the code and workflow files),
 user (the administrator).
 """
 
