@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # ~100 s → ~25 s); Python then caches bytecode for the modules actually imported, on first use.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install synth test check lint bench bench-local deploy diff destroy local clean
+.PHONY: install synth test check lint bench bench-dtdl bench-local deploy diff destroy local clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -65,6 +65,10 @@ lint: check synth
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# The official DTDL parser's cost: Node start-up, a diamond ontology, RealEstateCore load and synth (bench/dtdl.md).
+bench-dtdl: install
+	$(BIN)/python bench/dtdl.py
 
 # `make local DEVICES=10 MESSAGES=100` on the bundled example, timed after its synth (bench/local.md).
 bench-local: install

@@ -3,7 +3,8 @@
 DTDL v3 names match `^[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?$` (at most 512 characters); device
 property names may also hold `-` or start with a digit or `_` (the predecessor allowed
 `serial-number`, which the ADT model upload rejects). The generated models use the mapped name,
-and the twin updater patches the mapped name, so both sides agree: every character other than
+and the twin updater patches the mapped name (the synth gives it each device's mapping), so both
+sides agree; the loader refuses two names of one device with one mapped form: every character other than
 a letter, digit or `_` becomes `_`, leading and trailing `_` are dropped, and a name that then
 starts with a digit (or is empty) gets a `p` in front.
 """
@@ -19,6 +20,8 @@ DTMI = re.compile(
     r"(?:;[1-9][0-9]{0,8}(?:\.[1-9][0-9]{0,5})?)?$"
 )
 MAX_DTMI = 2048
+# Properties a generated device model defines itself (the device's id, the time of its newest record).
+GENERATED_PROPERTIES = ("iotDeviceId", "lastUpdate")
 MAPPING_RULE = ("characters other than letters, digits and _ become _, leading and trailing _ are dropped, "
                 "a leading digit gets a p in front")
 

@@ -138,7 +138,7 @@ BRIDGES: tuple[BridgeSpec, ...] = (
     BridgeSpec(
         BridgeKind.L2_TO_TWIN_UPDATE, "Persister → ADT updater",
         Layer.L2, Layer.L4, Layer.L2, Layer.L4, ("l2", "l4_twin_update"),
-        lambda p, f: p.get(Layer.L4) is Provider.AZURE and p[Layer.L2] is not Provider.AZURE,
+        lambda p, f: p.get(Layer.L4) is Provider.AZURE and p.get(Layer.L2) not in (None, Provider.AZURE),
         setting_prefix=contract.TWIN_UPDATE,  # the persister also sends on L2 → L3 hot
     ),
     # Event feedback goes back to the device through L1's own device service; the receiver is a

@@ -6,7 +6,8 @@ stays far below TwinMaker's per-workspace quota. The type id is `<twin>-schema-<
 of the schema: stable when devices are added or removed, new only when a schema changes.
 
 Every type has:
-- each telemetry property as time series stored externally, read through `dataReader`;
+- each telemetry property as time series stored externally, read through `dataReader`; in a
+  twin without hot storage (a model alone: no readers) a plain property of its type that nobody writes;
 - each constant property, with a default value when every device of the schema agrees on it
   (values that differ are set on each entity's component instead);
 - `iotDeviceId` (STRING, required, not time series): the readers take the device id from it.
@@ -94,8 +95,14 @@ class TwinComponentTypesProps:
     twin_name: str
     workspace_id: str
     devices: tuple[TwinDevice, ...]
-    data_reader_arn: str  # dataReader: time-range reads of the time-series properties
-    last_entry_reader_arn: str  # attributePropertyValueReaderByEntity: newest values
+    # dataReader (time-range reads of the time-series properties) and
+    # attributePropertyValueReaderByEntity (newest values); both None in a twin without hot storage.
+    data_reader_arn: str | None
+    last_entry_reader_arn: str | None
+
+    def __post_init__(self) -> None:
+        if (self.data_reader_arn is None) is not (self.last_entry_reader_arn is None):
+            raise ValueError("component types read through both readers or through none")
 
 
 class TwinComponentTypes(Construct):
@@ -105,10 +112,11 @@ class TwinComponentTypes(Construct):
         super().__init__(scope, id)
         self.shared_types = share_component_types(props.twin_name, props.devices)
         self._by_device = {device.id: (device, shared) for shared in self.shared_types for device in shared.devices}
+        self._read = props.data_reader_arn is not None and props.last_entry_reader_arn is not None
         functions = {
             "dataReader": self._function(props.data_reader_arn),
             "attributePropertyValueReaderByEntity": self._function(props.last_entry_reader_arn),
-        }
+        } if props.data_reader_arn is not None and props.last_entry_reader_arn is not None else None
         for shared in self.shared_types:
             twinmaker.CfnComponentType(
                 self,
@@ -117,7 +125,7 @@ class TwinComponentTypes(Construct):
                 component_type_id=shared.type_id,
                 # No device count here: adding a device must not touch the shared type.
                 description=f"Telemetry schema shared by the devices of {props.twin_name} with these properties",
-                property_definitions=self._property_definitions(shared),
+                property_definitions=self._property_definitions(shared, self._read),
                 functions=functions,
             )
 
@@ -153,12 +161,13 @@ class TwinComponentTypes(Construct):
         )
 
     @staticmethod
-    def _property_definitions(shared: SharedComponentType) -> dict:
+    def _property_definitions(shared: SharedComponentType, read: bool) -> dict:
         definition = twinmaker.CfnComponentType.PropertyDefinitionProperty
         data_type = twinmaker.CfnComponentType.DataTypeProperty
         telemetry_names, const_names = shared.schema
         definitions = {
             name: definition(data_type=data_type(type=t), is_time_series=True, is_stored_externally=True)
+            if read else definition(data_type=data_type(type=t))
             for name, t in telemetry_names
         }
         defaults = shared.const_defaults

@@ -77,11 +77,12 @@ class TwinMakerWorkspace(Construct):
         workspace_markers = self.bucket.arn_for_objects("DO_NOT_DELETE_WORKSPACE_*")
         self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"], resources=[objects]))
         self.role.add_to_policy(iam.PolicyStatement(actions=["s3:DeleteObject"], resources=[workspace_markers]))
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["lambda:InvokeFunction"], resources=[f.function_arn for f in props.reader_functions]
+        if props.reader_functions:  # none in a twin without hot storage
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["lambda:InvokeFunction"], resources=[f.function_arn for f in props.reader_functions]
+                )
             )
-        )
         acknowledge_wildcard_resources(
             self.role,
             [objects, workspace_markers],

@@ -5,7 +5,8 @@ with no azurerm resource. The L4 stack writes them next to its cdk.tf.json and t
 (docs/azure.md) uploads them with `az dt model create` / `az dt twin create`.
 
 Shape: one interface per device (its properties as writable DTDL properties holding the live
-values, its constProperties, and `iotDeviceId`), one `Entity` interface with a `contains`
+values, its constProperties, and `iotDeviceId`; a name DTDL does not allow under its mapped form,
+twin_contract.dtdl.dtdl_name), one `Entity` interface with a `contains`
 relationship. A component that references a device becomes the twin `<device_id>`, so the
 persister and the ADT updater patch twin `<device_id>` without any lookup.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from twin_contract.dtdl import device_model_id, entity_model_id
+from twin_contract.dtdl import device_model_id, dtdl_name, entity_model_id
 
 # What the generator reads of a device and of the hierarchy: described here, structurally, so the
 # construct library does not depend on the application's config model.
@@ -71,10 +72,11 @@ def models(twin: str, devices: tuple[Device, ...], with_entity: bool = True) -> 
             {"@type": "Property", "name": "lastUpdate", "schema": "dateTime", "writable": True},
         ]
         contents += [
-            {"@type": "Property", "name": p.name, "schema": SCHEMAS[p.data_type], "writable": True}
+            {"@type": "Property", "name": dtdl_name(p.name), "schema": SCHEMAS[p.data_type], "writable": True}
             for p in device.properties
         ]
-        contents += [{"@type": "Property", "name": c.name, "schema": SCHEMAS[c.data_type]} for c in device.const_properties]
+        contents += [{"@type": "Property", "name": dtdl_name(c.name), "schema": SCHEMAS[c.data_type]}
+                     for c in device.const_properties]
         result.append(
             {
                 "@id": device_model_id(twin, device.id),
@@ -94,8 +96,8 @@ def device_twins(twin: str, devices: tuple[Device, ...]) -> list[dict[str, Any]]
 
 def _device_twin(twin: str, device: Device) -> dict[str, Any]:
     body: dict[str, Any] = {"$metadata": {"$model": device_model_id(twin, device.id)}, "iotDeviceId": device.id}
-    body.update({c.name: c.value for c in device.const_properties})
-    body.update({p.name: p.init_value for p in device.properties if p.init_value is not None})
+    body.update({dtdl_name(c.name): c.value for c in device.const_properties})
+    body.update({dtdl_name(p.name): p.init_value for p in device.properties if p.init_value is not None})
     return {"$dtId": device.id, **body}
 
 

@@ -1,7 +1,8 @@
 """Live values in Azure Digital Twins: a record patches twin `<device_id>` (models: constructs_lib/azure/dtdl_models.py).
 
-Only the properties the twin's model declares are patched (ADT rejects unknown ones), plus
-`lastUpdate` where it declares it: the bundle's `twin_bindings.json` (written at synth) says which,
+Only the properties the twin's model declares are patched (ADT rejects unknown ones), under the
+name the model gives them (a generated model maps names DTDL does not allow), plus `lastUpdate`
+where it declares it: the bundle's `twin_bindings.json` (written at synth) says which,
 per device, because a model the project brings (twin_hierarchy/azure_hierarchy.json) may declare
 fewer than the device sends. Without that file every record property is patched. "add" sets a
 property whether or not it has a value yet.
@@ -28,9 +29,11 @@ MAX_CONFLICTS = 5  # concurrent updaters of one twin: read again and retry the c
 
 
 def twin_patch(record: Mapping[str, Any], binding: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-    """`binding`: {"properties": [names the model declares], "last_update": bool}; None: all of them."""
+    """`binding`: {"properties": [names the model declares], "last_update": bool, "names"?: {record
+    name: its name in the twin}}; None: all of them, as named."""
     declared = None if binding is None else set(binding.get("properties", ()))
-    operations = [{"op": "add", "path": f"/{name}", "value": value}
+    renamed = {} if binding is None else binding.get("names", {})
+    operations = [{"op": "add", "path": f"/{renamed.get(name, name)}", "value": value}
                   for name, value in record.items()
                   if name not in METADATA and value is not None and (declared is None or name in declared)]
     if binding is None or binding.get("last_update"):

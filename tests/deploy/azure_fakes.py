@@ -1,4 +1,5 @@
-"""In-memory stand-ins for the Azure boundaries of the post-deploy steps, and a recording transport."""
+"""In-memory stand-ins for the Azure boundaries of the post-deploy steps, and a recording transport
+(Azure Digital Twins: tests/deploy/adt_standin.py)."""
 
 from __future__ import annotations
 
@@ -24,51 +25,6 @@ class InMemoryRegistry:
             "authentication": {"type": "sas", "symmetricKey": {"primaryKey": key, "secondaryKey": key}},
         }
         return self.get_device(device_id)
-
-
-class InMemoryGraph:
-    """Azure Digital Twins' semantics for models, twins (JSON Patch) and relationships."""
-
-    def __init__(self) -> None:
-        self.models: dict[str, dict] = {}
-        self.twins: dict[str, dict] = {}
-        self.relationships: dict[tuple[str, str], dict] = {}
-        self.patches: list[tuple[str, list[dict]]] = []
-
-    def model_ids(self) -> set[str]:
-        return set(self.models)
-
-    def create_models(self, models: list[dict]) -> None:
-        for model in models:
-            assert model["@id"] not in self.models, "ADT refuses an existing model id (409)"
-            self.models[model["@id"]] = model
-
-    def get_twin(self, twin_id: str) -> dict | None:
-        return copy.deepcopy(self.twins.get(twin_id))
-
-    def create_twin(self, twin_id: str, twin: dict) -> bool:
-        if twin_id in self.twins:
-            return False
-        assert twin["$metadata"]["$model"] in self.models, "ADT validates a twin against its model"
-        self.twins[twin_id] = copy.deepcopy(twin)
-        return True
-
-    def patch_twin(self, twin_id: str, operations: list[dict]) -> None:
-        self.patches.append((twin_id, operations))
-        twin = self.twins[twin_id]
-        for operation in operations:
-            if operation["path"] == "/$metadata/$model":
-                twin["$metadata"]["$model"] = operation["value"]
-            else:
-                assert operation["op"] in ("add", "replace")
-                twin[operation["path"][1:]] = operation["value"]
-
-    def create_relationship(self, relationship: dict) -> bool:
-        key = (relationship["$sourceId"], relationship["$relationshipId"])
-        if key in self.relationships:
-            return False
-        self.relationships[key] = relationship
-        return True
 
 
 @dataclass

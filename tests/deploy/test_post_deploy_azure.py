@@ -15,7 +15,8 @@ from twin_ops.simulator.config import read_config
 from constructs_lib.azure import dtdl_models
 from twin_ops.post_deploy.azure_data_plane import AzureRestError
 from tests.conftest import EXAMPLE
-from tests.deploy.azure_fakes import InMemoryGraph, InMemoryRegistry, RecordingTransport, token_for
+from tests.deploy.adt_standin import DigitalTwinsStandIn
+from tests.deploy.azure_fakes import InMemoryRegistry, RecordingTransport, token_for
 
 HUB = "plant-iothub-1a2b3c"
 MANIFEST = {  # the shape of AzureIngestionStack.devices_manifest()
@@ -104,29 +105,33 @@ def test_a_refused_call_names_status_and_code_but_not_the_token():
 # ---- Azure Digital Twins ------------------------------------------------------------------------
 
 
+def adt(standin: DigitalTwinsStandIn) -> DigitalTwinsApi:
+    return DigitalTwinsApi(AzureDataPlane("adt.test", DIGITAL_TWINS_SCOPE, token_for, standin))
+
+
 def test_first_upload_creates_everything_and_a_rerun_changes_nothing(example):
     models, twins = example
-    graph = InMemoryGraph()
-    first = upload(models, twins, graph)
+    graph = DigitalTwinsStandIn()
+    first = upload(models, twins, adt(graph))
     assert (first.models_created, first.twins_created, first.relationships_created) == (
         len(models), len(twins["twins"]), len(twins["relationships"]))
     assert graph.twins["press-01"]["serialNumber"] == "HP-2207-0042"
-    again = upload(models, twins, graph)
+    again = upload(models, twins, adt(graph))
     assert (again.models_created, again.twins_created, again.twins_updated, again.relationships_created) == (0, 0, 0, 0)
     assert again.twins_unchanged == len(twins["twins"]) and graph.patches == []
 
 
 def test_an_existing_twin_is_patched_keeping_its_live_values(example):
     models, twins = example
-    graph = InMemoryGraph()
-    upload(models, twins, graph)
+    graph = DigitalTwinsStandIn()
+    upload(models, twins, adt(graph))
     graph.twins["press-01"]["temperature"] = 180.2  # written by the persister since
     del graph.twins["press-01"]["serialNumber"]
     changed = copy.deepcopy(twins)
     press = next(t for t in changed["twins"] if t["$dtId"] == "press-01")
     press["maxPressureBar"] = 300.0  # a const property changed in the project
     press["temperature"] = 21.5  # the init value: must not overwrite the live value
-    result = upload(models, changed, graph)
+    result = upload(models, changed, adt(graph))
     assert (result.twins_updated, result.twins_unchanged) == (1, len(twins["twins"]) - 1)
     assert graph.patches == [("press-01", [
         {"op": "add", "path": "/serialNumber", "value": "HP-2207-0042"},
@@ -147,13 +152,29 @@ def test_adt_rest_calls_page_models_and_create_conditionally():
     assert api.model_ids() == {"dtmi:a;1", "dtmi:b;1"}
     assert api.create_twin("press 01", {"$metadata": {"$model": "dtmi:a;1"}}) is False  # it existed
     api.patch_twin("press-01", [{"op": "add", "path": "/x", "value": 1}])
-    assert api.create_relationship(
-        {"$sourceId": "hall", "$relationshipId": "hall-contains-press", "$targetId": "press", "$relationshipName": "contains"})
+    assert api.create_relationship({"$sourceId": "hall", "$relationshipId": "hall-contains-press", "$targetId": "press",
+                                    "$relationshipName": "contains", "since": "2024-01-01"})
     page2, twin, patch, relationship = transport.requests[1:]
     assert page2.url == "https://adt.example/models?api-version=2023-10-31&continuationToken=x"
     assert (twin.method, twin.url, twin.headers["If-None-Match"]) == (
         "PUT", "https://adt.example/digitaltwins/press%2001?api-version=2023-10-31", "*")
     assert patch.method == "PATCH" and patch.headers["Content-Type"] == "application/json-patch+json"
     assert relationship.url == "https://adt.example/digitaltwins/hall/relationships/hall-contains-press?api-version=2023-10-31"
-    assert relationship.body == {"$targetId": "press", "$relationshipName": "contains"}
+    assert relationship.body == {"$targetId": "press", "$relationshipName": "contains", "since": "2024-01-01"}
     assert relationship.headers["If-None-Match"] == "*"
+
+
+def test_realestatecore_and_the_building_scenario_upload_as_adt_takes_them():
+    """767 Interfaces, some extending Interfaces later in the file: the stand-in refuses a model
+    before what it needs and more than 250 per request."""
+    from tests.realworld import realworld_bundle
+
+    bundle = realworld_bundle()
+    relationships = [{"$sourceId": r["$dtId"], **{k: v for k, v in r.items() if k != "$dtId"}}
+                     for r in bundle["relationships"]]
+    service = DigitalTwinsStandIn()
+    result = upload(bundle["models"], {"twins": bundle["twins"], "relationships": relationships}, adt(service))
+    assert service.refusals == [] and result.models_created == len(bundle["models"]) == 769
+    assert [len(ids) for ids in service.model_requests] == [250, 250, 250, 19]
+    assert service.relationships[("floor1", "floor_to_room_edge")]["ownershipDepartment"] == "Comms Division"
+    assert service.twins["hq-r101"]["area"] == {"$metadata": {}, "grossArea": 31.5}

@@ -305,6 +305,23 @@ E = "config_events.json"
 OPT = "config_optimization.json"
 FLAGS = "$.result.inputParamsUsed"
 
+DTDL = "twin_hierarchy/azure_hierarchy.json"
+
+
+def dtdl_interface(name: str, **extra: Any) -> dict:
+    return {"@id": f"dtmi:x:{name};1", "@type": "Interface", "@context": "dtmi:dtdl:context;3", **extra}
+
+
+def dtdl_diamond(levels: int, width: int) -> list[dict]:
+    """Every Interface extends every one of the level above: width ** levels paths to the root."""
+    models, above = [dtdl_interface("Root")], ["dtmi:x:Root;1"]
+    for level in range(1, levels + 1):
+        here = [f"L{level}x{i}" for i in range(width)]
+        models += [dtdl_interface(name, extends=above) for name in here]
+        above = [f"dtmi:x:{name};1" for name in here]
+    return models
+
+
 CASES: list[Case] = [
     # 1: text the toolchain would rewrite into references (Terraform escaping covers ${ and %{)
     Case("token-in-const", 1, device(0, lambda d: d["constProperties"][0].update(value="${Token[TOKEN.12]}")),
@@ -361,10 +378,12 @@ CASES: list[Case] = [
     Case("entity-id-trailing-dash-on-twinmaker", 3, edit(H, set_in((0, "id"), "plant-")), f"{H} $[0].id: ", "TwinMaker entity id"),
     Case("entity-id-equals-device-on-adt", 3, edit(H, set_in((0, "id"), "press-01")), f"{H} $[0].id: ",
          "an id other than a device's", base=AZURE),
-    Case("property-name-dash-on-adt", 3, device(0, lambda d: d["properties"][0].update(name="temp-c")),
-         f"{D} $[0].properties[0].name: ", "DTDL name", base=AZURE),
+    Case("property-names-with-one-dtdl-form-on-adt", 3,
+         device(0, lambda d: d["properties"].extend([{"name": "temp-c", "dataType": "DOUBLE"},
+                                                     {"name": "temp_c", "dataType": "DOUBLE"}])),
+         f"{D} $[0].properties", "both would be 'temp_c'", base=AZURE),
     Case("property-name-lastUpdate-on-adt", 3, device(0, lambda d: d["properties"][0].update(name="lastUpdate")),
-         f"{D} $[0].properties[0].name: ", "the device model defines them", base=AZURE),
+         f"{D} $[0].properties[0].name: ", "defines 'lastUpdate' itself", base=AZURE),
     Case("property-name-id", 3, device(0, lambda d: d["properties"][0].update(name="id")),
          f"{D} $[0].properties[0].name: ", "reserved"),
     Case("function-names-fold-together", 3, rule(1, lambda r: r["action"].update(functionNameB="High_Temperature_Callback")),
@@ -447,7 +466,7 @@ CASES: list[Case] = [
          "workflow definition object", base=AZURE),
     Case("logic-app-definition-is-list", 4, edit(LOGIC_APP, set_in(("definition",), [])), f"{LOGIC_APP} $.definition: ",
          "workflow definition object", base=AZURE),
-    Case("step-function-is-list", 4, text(STEP_FUNCTION, "[]"), f"{STEP_FUNCTION} $: ", "a state machine object"),
+    Case("step-function-is-list", 4, text(STEP_FUNCTION, "[]"), f"{STEP_FUNCTION} $: ", "must be object (asl-validator"),
     Case("component-type-id-is-number", 4,
          edit(H, set_in((0, "children", 1, "children", 0), {"type": "component", "name": "x", "componentTypeId": 3})),
          f"{H} $[0].children[1].children[0].componentTypeId: ", "a string"),
@@ -503,26 +522,28 @@ CASES: list[Case] = [
          "layer 2's cloud (aws)"),
     Case("step-function-on-azure", 6, rule(1, lambda r: r["action"].update(type="step_function")), f"{E} $[1].action.type: ",
          "layer 2's cloud (azure)", base=AZURE),
-    Case("step-start-at-unknown", 6, states(lambda s: s.update(StartAt="Nowhere")), f"{STEP_FUNCTION} $.StartAt: ", "a state in States"),
-    Case("step-states-not-object", 6, states(lambda s: s.update(States=[])), f"{STEP_FUNCTION} $.States: ", "an object of states"),
-    Case("step-states-empty", 6, states(lambda s: s.update(States={})), f"{STEP_FUNCTION} $.States: ", "at least one"),
+    Case("step-start-at-unknown", 6, states(lambda s: s.update(StartAt="Nowhere")), f"{STEP_FUNCTION} $.StartAt: ",
+         "('Nowhere' is none) (asl-validator"),
+    Case("step-states-not-object", 6, states(lambda s: s.update(States=[])), f"{STEP_FUNCTION} $.States: ",
+         "must be object (asl-validator"),
+    Case("step-states-empty", 6, states(lambda s: s.update(States={})), f"{STEP_FUNCTION} $.StartAt: ", "'LambdaA' is none"),
     Case("step-next-unknown", 6, states(set_in(("States", "LambdaA", "Next"), "LambdaC")),
-         f"{STEP_FUNCTION} $.States.LambdaA.Next: ", "a state in this state machine"),
+         f"{STEP_FUNCTION} $.States.LambdaA.Next: ", "'LambdaC' is none"),
     Case("step-unknown-type", 6, states(set_in(("States", "LambdaA", "Type"), "Lambda")),
-         f"{STEP_FUNCTION} $.States.LambdaA.Type: ", "one of Task"),
+         f"{STEP_FUNCTION} $.States.LambdaA.Type: ", "allowed values (asl-validator"),
     Case("step-no-next-no-end", 6, states(set_in(("States", "LambdaB", "End"), ...)),
-         f"{STEP_FUNCTION} $.States.LambdaB: ", "Next (the following state) or End: true"),
+         f"{STEP_FUNCTION} $.States: ", "at least one terminal state"),
     Case("step-task-without-resource", 6, states(set_in(("States", "LambdaA", "Resource"), ...)),
-         f"{STEP_FUNCTION} $.States.LambdaA.Resource: ", "the ARN"),
+         f"{STEP_FUNCTION} $.States.LambdaA.Type: ", "allowed values (asl-validator"),
     Case("step-choice-next-unknown", 6,
          states(set_in(("States", "LambdaA"), {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": True, "Next": "Gone"}],
                                                "Default": "LambdaB"})),
-         f"{STEP_FUNCTION} $.States.LambdaA.Choices[0].Next: ", "a state in this state machine"),
+         f"{STEP_FUNCTION} $.States.LambdaA.Choices[0].Next: ", "'Gone' is none"),
     Case("step-parallel-branch-broken", 6,
          states(set_in(("States", "LambdaA"), {"Type": "Parallel", "Branches": [{"StartAt": "X", "States": {}}], "Next": "LambdaB"})),
-         f"{STEP_FUNCTION} $.States.LambdaA.Branches[0].States: ", "at least one"),
+         f"{STEP_FUNCTION} $.States.LambdaA.Branches[0].StartAt: ", "'X' is none"),
     Case("step-placeholder-of-predecessor", 6, text(STEP_FUNCTION, '{"StartAt": "x", "States": {}}'),
-         f"{STEP_FUNCTION} $.States: ", "at least one"),
+         f"{STEP_FUNCTION} $.StartAt: ", "'x' is none"),
     Case("logic-app-no-trigger", 6, logic_app(lambda d: d.update(triggers={})), f"{LOGIC_APP} $.definition.triggers: ",
          "exactly one trigger", base=AZURE),
     Case("logic-app-two-triggers", 6, logic_app(lambda d: d["triggers"].update(second=d["triggers"]["manual"])),
@@ -547,6 +568,12 @@ CASES: list[Case] = [
          base=GOOGLE),
     Case("error-handling-flag", 6, edit(OPT, lambda o: o["result"]["inputParamsUsed"].update(integrateErrorHandling=True)),
          f"{OPT} {FLAGS}.integrateErrorHandling: ", "not supported"),
+    # DTDL (issues #23, #28): the official parser's verdict, not a hang or an upload failure after deploy
+    Case("dtdl-extends-cycle", 6, text(DTDL, json.dumps({"models": [dtdl_interface("A", extends="dtmi:x:B;1"),
+                                                                     dtdl_interface("B", extends="dtmi:x:A;1")]})),
+         f"{DTDL} $.models[", "chain of 'extends' properties that includes itself", base=AZURE),  # either model first
+    Case("dtdl-diamond-past-the-limits", 5, text(DTDL, json.dumps({"models": dtdl_diamond(9, 4)})),
+         f"{DTDL} $.models", "the allowed maximum count is 1024", base=AZURE),
     # 7: found while building the stacks: reported the same way, no output left behind
     Case("late-device-shard-overfills", 7, both(overfull_device_shard, only_on_aws("1")),
          f"{D} $: ", "overfill device shard", late=True),

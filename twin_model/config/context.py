@@ -32,6 +32,9 @@ class LoadContext:
         self.devices: tuple[Device, ...] = ()
         self.device_ids: set[str] | None = None  # None: the device list is unusable, references unchecked
         self.flags_path = "$.result.inputParamsUsed"  # where config_optimization.json holds its flags
+        # (device id, property or constant name, file, path) of every name a generated Azure Digital
+        # Twins model may hold: checked once the hierarchy says which devices get one (twin_names).
+        self.twin_names: list[tuple[str, str, str, PathParts]] = []
 
     def add(self, file: str, parts: PathParts, expected: str) -> None:
         self.problems.add(file, json_path(parts), expected)

@@ -1,7 +1,8 @@
 """config_iot_devices.json: device ids, telemetry properties and constants, each value of its type.
 
-Names follow their tightest consumer (twin_model.config.names); with layer 4 on Azure, property
-names become Azure Digital Twins (DTDL) names and device ids DTDL model ids.
+Names follow their tightest consumer (twin_model.config.names); with layer 4 on Azure, device ids
+become DTDL model ids, and property names are noted for twin_model.config.twin_names (they become
+DTDL names only in a generated model, mapped).
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from twin_model.config import names as naming
 from twin_model.config.context import LoadContext, is_int, short
 from twin_model.config.documents import JsonObject, PathParts
 from twin_model.config.model import DATA_TYPES, ConstProperty, Device, DeviceProperty, Provider
-from twin_contract.dtdl import MAPPING_RULE, device_model_id, dtdl_name
+from twin_contract.dtdl import device_model_id
 
 # Record fields every hot store writes itself (`id` is Cosmos DB's item id).
 RESERVED_PROPERTY_NAMES = ("iotDeviceId", "device_id", "timestamp", "ttl", "id")
-# Properties the generated Azure Digital Twins device model defines itself.
-DTDL_RESERVED_NAMES = ("iotDeviceId", "lastUpdate")
 MAX_DEVICES = 10_000
 MAX_PROPERTIES_PER_DEVICE = 100
 MAX_STRING_VALUE = 256  # TwinMaker string values
@@ -74,6 +73,8 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
                 model_ids[model] = device_id
         props = _properties(ctx, item, parts, file)
         consts = _const_properties(ctx, item, parts, file)
+        if device_id is not None and azure_twin:
+            ctx.twin_names += [(device_id, name, file, here) for here, name in _named(item, parts)]
         names = [p.name for p in props] + [c.name for c in consts]
         for dup in sorted({n for n in names if names.count(n) > 1}):
             ctx.add(file, parts, f"unique property names ({dup!r} appears twice)")
@@ -91,19 +92,6 @@ def property_name(ctx: LoadContext, entry: JsonObject, parts: PathParts, file: s
     if name in RESERVED_PROPERTY_NAMES:
         ctx.add(file, parts + ("name",), f"a name other than the reserved {', '.join(RESERVED_PROPERTY_NAMES)}")
         return None
-    if ctx.l4() is Provider.AZURE:
-        if not naming.DTDL_NAME.fullmatch(name) or len(name) > naming.MAX_DTDL_NAME:
-            ctx.add(
-                file,
-                parts + ("name",),
-                f"a DTDL name matching {naming.DTDL_NAME.pattern} (it becomes an Azure Digital Twins property, and "
-                f"the model upload refuses other names): for example {dtdl_name(name)!r} ({MAPPING_RULE}; the "
-                "devices must then send it under that name)",
-            )
-            return None
-        if name in DTDL_RESERVED_NAMES:
-            ctx.add(file, parts + ("name",), f"a name other than {', '.join(DTDL_RESERVED_NAMES)} (the device model defines them)")
-            return None
     return name
 
 
@@ -161,6 +149,15 @@ def _const_properties(ctx: LoadContext, item: JsonObject, parts: PathParts, file
         elif name and data_type:
             result.append(ConstProperty(name, data_type, value))
     return tuple(result)
+
+
+def _named(item: JsonObject, parts: PathParts) -> Iterator[tuple[PathParts, str]]:
+    """(path of the name, name) of each property and constant of a device object."""
+    for key in ("properties", "constProperties"):
+        entries = item.get(key)
+        for j, entry in enumerate(entries if isinstance(entries, list) else ()):
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str) and naming.NAME.fullmatch(entry["name"]):
+                yield parts + (key, j, "name"), entry["name"]
 
 
 def _dtdl_model_id(device_id: str) -> str:

@@ -104,5 +104,18 @@ def check_flag_dependencies(ctx: LoadContext, flags: OptimizationFlags, events: 
             ctx.add("config_events.json", (i, "action", "type"), "triggerNotificationWorkflow to be true in config_optimization.json")
 
 
+def without_layer_2(ctx: LoadContext, flags: OptimizationFlags, events: tuple[tuple[int, EventRule], ...]) -> None:
+    """No layer 2: nothing checks events, runs workflows or sends feedback, so no flag may ask for it."""
+    file = "config_optimization.json"
+    for key, on in (("useEventChecking", flags.use_event_checking),
+                    ("triggerNotificationWorkflow", flags.trigger_notification_workflow),
+                    ("returnFeedbackToDevice", flags.return_feedback_to_device)):
+        if on:
+            ctx.problems.add(file, f"{ctx.flags_path}.{key}", 'false: layer_2_provider is "none" (layer 2 checks '
+                             "events, starts workflows and sends feedback)")
+    if events:
+        ctx.warnings.add("config_events.json", "$", 'not read: layer_2_provider is "none" (layer 2 checks events)')
+
+
 def state_machine(ctx: LoadContext) -> tuple[Path, str] | None:
     return load_workflow(ctx, _cloud(ctx.l2()))

@@ -200,8 +200,9 @@ def _component_properties(
         if name is None or data_type is None or telemetry is None:
             continue
         if name not in telemetry:
-            ctx.add(file, here + ("name",), f"a telemetry property of device {device_id!r} (it has "
-                    f"{', '.join(sorted(telemetry)) or 'none'}): a component shows its device's values")
+            # TwinMaker accepts a property nobody writes, and the predecessor deployed it: a warning.
+            ctx.warn(file, here + ("name",), f"not shown: device {device_id!r} does not send {name!r} (it sends "
+                     f"{', '.join(sorted(telemetry)) or 'nothing'}), and a component shows its device's telemetry")
         elif telemetry[name] != data_type:
             ctx.add(file, here + ("dataType",), f"{telemetry[name]}, the dataType of {name!r} on device {device_id!r}")
         else:
@@ -223,6 +224,8 @@ def _component_properties(
             ctx.add(file, here + ("dataType",), f"{constants[name]}, the dataType of the constant {name!r} on device {device_id!r}")
         else:
             consts.append(ConstProperty(name, data_type, entry["value"]))
+            if ctx.l4() is Provider.AZURE:  # the device's twin holds its components' constants too
+                ctx.twin_names.append((device_id, name, file, here + ("name",)))
     names = [p.name for p in props] + [c.name for c in consts]
     for dup in sorted({n for n in names if names.count(n) > 1}):
         ctx.add(file, parts, f"unique property names ({dup!r} appears twice)")

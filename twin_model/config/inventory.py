@@ -79,7 +79,11 @@ def _reason(ctx: LoadContext, relative: str, flags: OptimizationFlags) -> str:
         if relative == known or relative.startswith(f"{known}/"):
             return why
     top = relative.split("/", 1)[0]
-    l2 = ctx.providers[Layer.L2] if ctx.providers is not None else None
+    l2 = ctx.providers.get(Layer.L2) if ctx.providers is not None else None
+    if ctx.providers is not None and l2 is None and (
+        top in {cloud.functions_folder for cloud in CLOUDS.values()} | {"processors", "state_machines"}
+    ):
+        return 'not read: layer_2_provider is "none" (processors, actions and workflows run in layer 2)'
     for cloud in CLOUDS.values():
         if top == cloud.functions_folder and l2 is not None and cloud.provider is not l2:
             return (f"not read: layer 2 runs on {CLOUDS[l2].title}; {cloud.functions_folder}/ is read when layer 2 is "

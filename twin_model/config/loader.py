@@ -14,10 +14,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from twin_model.config import devices, features, hierarchy, inventory, payloads, rules, scenes, twin_and_providers, user, user_code
+from twin_model.config import (
+    devices,
+    features,
+    hierarchy,
+    inventory,
+    payloads,
+    rules,
+    scenes,
+    twin_and_providers,
+    twin_names,
+    user,
+    user_code,
+)
 from twin_model.config.context import MAX_LARGE_JSON_BYTES, LoadContext
 from twin_model.config.errors import Problems, ProjectConfigError
-from twin_model.config.model import ActionCode, DtdlBundle, HierarchyEntity, Layer, ProjectConfig
+from twin_model.config.model import ActionCode, DtdlBundle, HierarchyEntity, Layer, ProjectConfig, Provider
 
 
 def load_project(project_dir: str | Path) -> ProjectConfig:
@@ -47,13 +59,18 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
                 ctx.warn(name, (), "not read: layer_4_provider is none (no twin model)")
     else:
         tree, dtdl_bundle = hierarchy.hierarchy(ctx)
+        if ctx.l4() is Provider.AZURE:
+            twin_names.check(ctx, dtdl_bundle)
     flags = features.flags(ctx, ctx.document("config_optimization.json", required=False))
     # (index in the file, rule): later checks name the rule by its position in config_events.json.
     indexed_rules = rules.rules(ctx, ctx.document("config_events.json", required=False), flags)
-    processors, processors_need_info = user_code.processors(ctx)
+    l2_placed = ctx.providers is None or ctx.providers.get(Layer.L2) is not None
+    processors, processors_need_info = user_code.processors(ctx) if l2_placed else ((), False)
     actions: tuple[ActionCode, ...] = ()
     workflow: tuple[Path, str] | None = None
-    if ctx.providers is not None:
+    if ctx.providers is not None and not l2_placed:
+        features.without_layer_2(ctx, flags, indexed_rules)
+    elif ctx.providers is not None:
         features.check_flag_dependencies(ctx, flags, indexed_rules)
         if flags.use_event_checking:
             actions = user_code.actions(ctx, indexed_rules)

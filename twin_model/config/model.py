@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -83,9 +83,34 @@ class TwinSettings:
         return self.mode == "DEBUG"
 
 
-# Layers a twin may leave out ("none" in config_providers.json): a pipeline without a twin model
-# or dashboards. L1 to L3 are the twin's data path and always placed.
-OPTIONAL_LAYERS = (Layer.L4, Layer.L5)
+# Every layer may be left out ("none" in config_providers.json) where the rest still works: a
+# pipeline without a twin model or dashboards, hot storage without cold or archive (records expire
+# by their TTL), cold without archive (objects stay in cold), a twin model alone. What a placed
+# layer needs placed, and why (README "Topology rules", docs/design.md §3):
+LAYER_NEEDS: dict[Layer, tuple[tuple[Layer, str], ...]] = {
+    Layer.L1: ((Layer.L2, "layer 1 hands every reading to layer 2"),),
+    Layer.L2: ((Layer.L1, "layer 2 processes what layer 1 ingests, and nothing else sends it data"),
+               (Layer.L3_HOT, "layer 2's persister stores every record in hot storage")),
+    Layer.L3_HOT: ((Layer.L2, "hot storage holds what layer 2's persister writes, and nothing else writes it"),),
+    Layer.L3_COLD: ((Layer.L3_HOT, "cold storage holds what hot storage's mover moves to it"),),
+    Layer.L3_ARCHIVE: ((Layer.L3_COLD, "archive storage holds what cold storage moves on to it"),),
+    Layer.L4: (),
+    Layer.L5: ((Layer.L4, "dashboards show the twin model"),
+               (Layer.L3_HOT, "dashboards read the twin's values from hot storage")),
+}
+OPTIONAL_LAYERS = tuple(Layer)  # kept for callers that enumerate what may be "none"
+
+
+def placement_problems(placed: Collection[Layer]) -> list[tuple[Layer, str]]:
+    """(layer, why it cannot be placed so) for every placed layer missing a layer it needs; a twin
+    without any layer is reported against layer 4, the smallest twin being a twin model alone."""
+    if not placed:
+        return [(Layer.L4, "a provider: a twin needs at least one layer, the smallest being a twin model alone")]
+    return [
+        (layer, f"\"none\", or {needed.config_key} placed: {why}")
+        for layer in Layer if layer in placed
+        for needed, why in LAYER_NEEDS[layer] if needed not in placed
+    ]
 
 
 class LayerNotPlaced(KeyError):
@@ -114,9 +139,9 @@ class Providers:
 
     @classmethod
     def of(cls, mapping: Mapping[Layer, Provider | None]) -> "Providers":
-        missing = [layer.config_key for layer in Layer if mapping.get(layer) is None and layer not in OPTIONAL_LAYERS]
-        if missing:
-            raise ValueError(f"every layer but L4 and L5 must be placed: {', '.join(missing)} missing")
+        problems = placement_problems([layer for layer in Layer if mapping.get(layer) is not None])
+        if problems:
+            raise ValueError("; ".join(f"{layer.config_key}: {why}" for layer, why in problems))
         return cls(tuple((layer, provider) for layer in Layer if (provider := mapping.get(layer)) is not None))
 
 

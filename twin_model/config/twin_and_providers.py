@@ -6,7 +6,7 @@ from typing import Any
 
 from twin_model.config import names as naming
 from twin_model.config.context import LoadContext, is_int, short
-from twin_model.config.model import OPTIONAL_LAYERS, Layer, Provider, Providers, TwinSettings
+from twin_model.config.model import Layer, Provider, Providers, TwinSettings, placement_problems
 
 MODES = ("DEBUG", "PRODUCTION")
 DEFAULT_MODE = "PRODUCTION"  # a missing mode never chooses destroyable resources
@@ -68,7 +68,6 @@ def twin_settings(ctx: LoadContext, raw: Any) -> TwinSettings | None:
 
 
 NONE = "none"
-OPTIONAL_KEYS = " and ".join(layer.config_key for layer in OPTIONAL_LAYERS)
 
 
 def providers(ctx: LoadContext, raw: Any) -> Providers | None:
@@ -83,25 +82,23 @@ def providers(ctx: LoadContext, raw: Any) -> Providers | None:
     before = len(ctx.problems)
     ctx.check_keys(raw, (), file, tuple(layer.config_key for layer in Layer))
     chosen: dict[Layer, Provider] = {}
-    left_out: set[Layer] = set()  # "none": a twin without a twin model or dashboards
+    left_out: set[Layer] = set()  # "none": left out where the rest still works (model.LAYER_NEEDS)
     for layer in Layer:
         value = raw.get(layer.config_key)
         if value is None:
             if layer in (Layer.L1, Layer.L2, Layer.L3_HOT):
-                ctx.add(file, (layer.config_key,), "a provider: aws, azure or google")
+                ctx.add(file, (layer.config_key,), "a provider: aws, azure, google or none")
             continue
         if isinstance(value, str) and value.strip().lower() == NONE:
-            if layer in OPTIONAL_LAYERS:
-                left_out.add(layer)
-            else:
-                ctx.add(file, (layer.config_key,), f"a provider: aws, azure or google (only {OPTIONAL_KEYS} may be \"none\")")
+            left_out.add(layer)
             continue
         provider = provider_named(value) if isinstance(value, str) else None
         if provider is None:
             ctx.add(file, (layer.config_key,), f"a provider: aws, azure or google (got {short(value)})")
             continue
         chosen[layer] = provider
-    # Defaults follow the data: cold→hot, archive→cold, L4→hot, L5→L4 (also when L4 is "none").
+    # Defaults follow the data: cold→hot, archive→cold, L4→hot, L5→L4 (also when L4 is "none"; none
+    # without hot storage, which dashboards read).
     for layer, fallback in (
         (Layer.L3_COLD, Layer.L3_HOT),
         (Layer.L3_ARCHIVE, Layer.L3_COLD),
@@ -109,18 +106,22 @@ def providers(ctx: LoadContext, raw: Any) -> Providers | None:
         (Layer.L5, Layer.L4),
     ):
         if layer not in chosen and raw.get(layer.config_key) is None:
-            if fallback in chosen:
+            if layer is Layer.L5 and Layer.L3_HOT in left_out:
+                left_out.add(layer)  # dashboards read hot storage: without it, none
+            elif fallback in chosen:
                 chosen[layer] = chosen[fallback]
             elif fallback in left_out:
                 left_out.add(layer)
-    if Layer.L5 in chosen and Layer.L4 in left_out:
-        ctx.add(file, (Layer.L5.config_key,), "\"none\" as well: dashboards show the twin model, and layer_4_provider is \"none\"")
+    if len(chosen) + len(left_out) == len(Layer):  # every layer known: is the combination one that works?
+        for layer, reason in placement_problems(chosen):
+            source = "" if raw.get(layer.config_key) is not None else " (defaulted from another layer; set it explicitly)"
+            ctx.add(file, (layer.config_key,), f"{reason}{source}")
     for layer, provider in chosen.items():
         why = CLOUDS[provider].why_not(layer)
         if why is not None:
             able = " or ".join(cloud.provider.value for cloud in CLOUDS.values() if layer in cloud.layers)
             source = "" if raw.get(layer.config_key) is not None else " (defaulted from another layer; set it explicitly)"
-            ctx.add(file, (layer.config_key,), f"{able}{' or none' if layer in OPTIONAL_LAYERS else ''}: {why}{source}")
+            ctx.add(file, (layer.config_key,), f"{able} or none: {why}{source}")
     if len(ctx.problems) > before or len(chosen) + len(left_out) != len(Layer):
         return None
     return Providers.of(chosen)

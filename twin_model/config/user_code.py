@@ -212,9 +212,11 @@ def twin_info_problems(config: ProjectConfig) -> list[ConfigProblem]:
     from twin_model.clouds import CLOUDS
     from twin_model.config.twin_info import twin_info_json
 
-    cloud = CLOUDS[config.providers[Layer.L2]]
     needing = [action for action in config.actions if action.needs_twin_info]
-    if not needing or cloud.twin_info_max_bytes is None:
+    if not needing:  # no actions without layer 2
+        return []
+    cloud = CLOUDS[config.providers[Layer.L2]]
+    if cloud.twin_info_max_bytes is None:
         return []
     size = len(twin_info_json(config).encode("utf-8"))
     if size <= cloud.twin_info_max_bytes:

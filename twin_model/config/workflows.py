@@ -1,8 +1,7 @@
 """Notification workflows that can run: checked as each cloud's engine would before deploying.
 
-Step Functions (ASL): `StartAt` names a state, `States` is a non-empty object, every state has a
-known `Type`, every `Next`/`Default`/`Catch` target exists, every non-terminal state has `Next` or
-`End: true`; Parallel branches and Map processors are checked the same way. Logic Apps: one
+Step Functions: the Amazon States Language by asl-validator (twin_model.config.asl), no rule of ours.
+Logic Apps (no maintained validator runs offline): one
 `Request` trigger (the event checker starts the workflow over HTTP), at least one action with a
 `type`, `runAfter` naming actions that exist. Google Cloud Workflows: `main` has a non-empty
 `steps` list of one-key step objects. Google workflows may be YAML (the predecessor's newer
@@ -16,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from twin_model.config import workflow_contract
+from twin_model.config import asl, workflow_contract
 from twin_model.config.context import LoadContext
-from twin_model.config.documents import JsonObject, PathParts, json_path, parse, parse_yaml
+from twin_model.config.documents import PathParts, json_path, parse, parse_yaml
 from twin_model.config.errors import Problems
 from twin_model.config.keys import check_keys
 from twin_model.config.names import LOGIC_APP_NAME
@@ -27,9 +26,6 @@ if TYPE_CHECKING:
     from twin_model.clouds import Cloud
 
 FLAGS_FILE = "config_optimization.json"
-
-STATE_TYPES = ("Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
-MAX_STATE_NAME = 80
 
 
 class _Check:
@@ -41,87 +37,14 @@ class _Check:
 
 
 def check_step_functions(document: Any, file: str, problems: Problems, warnings: Problems) -> None:
-    check = _Check(file, problems, warnings)
-    if not isinstance(document, dict):
-        check.add((), "a state machine object {StartAt, States}")
+    """asl-validator's verdict (twin_model.config.asl): no ASL rule here."""
+    try:
+        found = asl.problems(document)
+    except asl.ValidatorUnavailable as error:
+        problems.add(file, "$", f"a definition checked by asl-validator, which could not run: {error}")
         return
-    _state_machine(document, (), check)
-
-
-def _state_machine(node: JsonObject, parts: PathParts, check: _Check) -> None:
-    states, start = node.get("States"), node.get("StartAt")
-    if not isinstance(states, dict) or not states:
-        check.add(parts + ("States",), "an object of states (at least one)")
-        states = {}
-    if not isinstance(start, str) or (states and start not in states):
-        check.add(parts + ("StartAt",), f"the name of a state in States (got {_short(start)})")
-    for name, state in states.items():
-        here = parts + ("States", name)
-        if len(name) > MAX_STATE_NAME:
-            check.add(here, f"a state name of at most {MAX_STATE_NAME} characters")
-        if not isinstance(state, dict):
-            check.add(here, "a state object with a Type")
-            continue
-        kind = state.get("Type")
-        if kind not in STATE_TYPES:
-            check.add(here + ("Type",), f"one of {', '.join(STATE_TYPES)} (got {_short(kind)})")
-            continue
-        _transitions(state, kind, states, here, check)
-        if kind == "Task" and not isinstance(state.get("Resource"), str):
-            check.add(here + ("Resource",), "the ARN of the resource the Task calls")
-        if kind == "Parallel":
-            branches = state.get("Branches")
-            if not isinstance(branches, list) or not branches:
-                check.add(here + ("Branches",), "a non-empty array of state machines")
-            else:
-                for index, branch in enumerate(branches):
-                    if isinstance(branch, dict):
-                        _state_machine(branch, here + ("Branches", index), check)
-                    else:
-                        check.add(here + ("Branches", index), "a state machine object {StartAt, States}")
-        if kind == "Map":
-            key = "ItemProcessor" if "ItemProcessor" in state else "Iterator"
-            processor = state.get(key)
-            if isinstance(processor, dict):
-                _state_machine(processor, here + (key,), check)
-            else:
-                check.add(here + (key,), "a state machine object {StartAt, States} (ItemProcessor or Iterator)")
-
-
-def _transitions(state: JsonObject, kind: str, states: JsonObject, here: PathParts, check: _Check) -> None:
-    def target(value: Any, parts: PathParts) -> None:
-        if not isinstance(value, str) or value not in states:
-            check.add(parts, f"the name of a state in this state machine (got {_short(value)})")
-
-    if kind == "Choice":
-        choices = state.get("Choices")
-        if not isinstance(choices, list) or not choices:
-            check.add(here + ("Choices",), "a non-empty array of choice rules")
-        else:
-            for index, choice in enumerate(choices):
-                if not isinstance(choice, dict):
-                    check.add(here + ("Choices", index), "a choice rule object with Next")
-                else:
-                    target(choice.get("Next"), here + ("Choices", index, "Next"))
-        if "Default" in state:
-            target(state["Default"], here + ("Default",))
-    elif kind not in ("Succeed", "Fail"):
-        if state.get("End") is True:
-            if "Next" in state:
-                check.add(here, "either Next or End: true, not both")
-        elif "Next" in state:
-            target(state["Next"], here + ("Next",))
-        else:
-            check.add(here, "Next (the following state) or End: true")
-    catchers = state.get("Catch", [])
-    if not isinstance(catchers, list):
-        check.add(here + ("Catch",), "an array of catchers")
-        return
-    for index, catcher in enumerate(catchers):
-        if not isinstance(catcher, dict):
-            check.add(here + ("Catch", index), "a catcher object with ErrorEquals and Next")
-        else:
-            target(catcher.get("Next"), here + ("Catch", index, "Next"))
+    for parts, reason in found:
+        problems.add(file, json_path(parts), reason)
 
 
 def check_logic_app(document: Any, file: str, problems: Problems, warnings: Problems) -> None:

@@ -1,13 +1,16 @@
 """Azure L4: upload the generated DTDL models, twins and relationships to Azure Digital Twins.
 
 They are ADT data-plane objects (no azurerm resource); the L4 stack writes `adt/models.json` and
-`adt/twins.json` (constructs_lib/azure/dtdl_models.py). Idempotent, and safe on a live twin:
+`adt/twins.json` (constructs_lib/azure/dtdl_models.py; the project's own DTDL as given, checked at synth
+as ADT checks it: twin_model/config/azure_hierarchy.py). Idempotent, and safe on a live twin:
 - models are immutable in ADT: missing ones are created, existing ids are kept (a changed model
-  needs a new version in its DTMI);
-- a missing twin is created; an existing one is patched, never replaced, so live values written by
-  the persister survive: its model and declared (non-writable) properties are set to the file's,
-  writable (live) properties are only added when absent;
-- relationships are created when missing (their content is fixed by their id).
+  needs a new version in its DTMI); they go in dependency order, an Interface after everything it
+  extends or uses, at most 250 per request (dtdl_upload_order);
+- a missing twin is created as the file gives it, its Components initialised (`$metadata`); an
+  existing one is patched, never replaced, so live values written by the persister survive: its
+  model and declared (non-writable) properties are set to the file's, writable (live) properties
+  are only added when absent;
+- relationships are created when missing, with their properties (their content is fixed by their id).
 The deployer needs "Azure Digital Twins Data Owner" on the instance.
 
 With a 3D scene (needs3DModel), the files next to the stack under `adt/scenes/` go to the scenes
@@ -27,10 +30,10 @@ from twin_model.config.model import Layer, ProjectConfig
 from twin_model.topology import Topology, TwinStack
 from twin_ops.post_deploy import LocalTwin, PostDeployRequest
 from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane, EntraTokens, resource_path
+from twin_ops.post_deploy.dtdl_upload_order import batches
 from twin_ops.post_deploy.terraform_state import StackState
 
 ADT_API_VERSION = "2023-10-31"
-MODELS_PER_REQUEST = 100
 MODELS_FILE = Path("adt") / "models.json"  # next to the L4 stack's cdk.tf.json
 TWINS_FILE = Path("adt") / "twins.json"
 SCENES_DIR = Path("adt") / "scenes"
@@ -38,6 +41,7 @@ SCENES_OUTPUT = "scenes_container_url"
 STORAGE_URL_PLACEHOLDER = "{{STORAGE_URL}}"
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 BLOB_API_VERSION = "2021-08-06"
+RELATIONSHIP_PATH_KEYS = ("$sourceId", "$relationshipId", "$etag")  # in the URL (or the service's), not the body
 CONTENT_TYPES = {".json": "application/json", ".glb": "model/gltf-binary", ".gltf": "model/gltf+json",
                  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
@@ -96,7 +100,7 @@ class DigitalTwinsApi:
         path = resource_path(
             ADT_API_VERSION, "digitaltwins", relationship["$sourceId"], "relationships", relationship["$relationshipId"]
         )
-        body = {"$targetId": relationship["$targetId"], "$relationshipName": relationship["$relationshipName"]}
+        body = {key: value for key, value in relationship.items() if key not in RELATIONSHIP_PATH_KEYS}
         status, _ = self._plane.call("PUT", path, body, headers={"If-None-Match": "*"}, allow=(412,))
         return status != 412
 
@@ -128,8 +132,8 @@ def read_files(stack_dir: Path) -> tuple[list[dict], dict]:
 def upload(models: list[dict], twins: dict, graph: TwinGraph) -> UploadResult:
     existing_models = graph.model_ids()
     missing = [model for model in models if model["@id"] not in existing_models]
-    for start in range(0, len(missing), MODELS_PER_REQUEST):
-        graph.create_models(missing[start : start + MODELS_PER_REQUEST])
+    for batch in batches(missing):
+        graph.create_models(batch)
     declared = declared_properties(models)
     created = updated = unchanged = 0
     for twin in twins["twins"]:
@@ -155,15 +159,37 @@ def upload(models: list[dict], twins: dict, graph: TwinGraph) -> UploadResult:
 
 
 def declared_properties(models: list[dict]) -> dict[str, set[str]]:
-    """Per model id, its non-writable properties: set from the project, not by telemetry."""
-    return {
-        model["@id"]: {
-            content["name"]
-            for content in model.get("contents", [])
-            if content.get("@type") == "Property" and not content.get("writable", False)
-        }
-        for model in models
-    }
+    """Per model id, its non-writable properties, inherited ones included: set from the project,
+    not by telemetry."""
+    by_id = {model["@id"]: model for model in models}
+    own = {model_id: {c["name"] for c in _contents(model) if _is_property(c) and not c.get("writable", False)}
+           for model_id, model in by_id.items()}
+    result: dict[str, set[str]] = {}
+    for model_id in by_id:
+        names: set[str] = set()
+        seen: set[str] = set()
+        pending = [model_id]
+        while pending:  # each ancestor once, however many paths lead to it
+            current = pending.pop()
+            if current in seen or current not in by_id:
+                continue
+            seen.add(current)
+            names |= own[current]
+            extends = by_id[current].get("extends", [])
+            pending.extend([extends] if isinstance(extends, str) else [e for e in extends if isinstance(e, str)])
+        result[model_id] = names
+    return result
+
+
+def _contents(model: dict) -> list[dict]:
+    contents = model.get("contents", [])
+    items = [contents] if isinstance(contents, dict) else contents
+    return [item for item in items if isinstance(item, dict) and isinstance(item.get("name"), str)]
+
+
+def _is_property(content: dict) -> bool:
+    kind = content.get("@type")
+    return kind == "Property" or (isinstance(kind, list) and "Property" in kind)
 
 
 def twin_patch(desired: dict, current: dict, declared: dict[str, set[str]]) -> list[dict[str, Any]]:

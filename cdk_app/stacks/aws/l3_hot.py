@@ -1,4 +1,4 @@
-"""L3 hot on AWS: the DynamoDB hot table, its readers, and the way out to cold storage."""
+"""L3 hot on AWS: the DynamoDB hot table, its readers, and the way out to cold storage (when there is one)."""
 
 from __future__ import annotations
 
@@ -35,19 +35,21 @@ class L3HotStack(AwsLayerStack):
         self.hot_reader_last_entry = readers.last_entry_reader.function
 
         bridge_to_cold = topology.bridge(BridgeKind.HOT_TO_COLD)
-        HotToColdMover(
-            self,
-            "HotToCold",
-            HotToColdMoverProps(
-                twin_name=twin,
-                bundle=bundle,
-                hot_table=hot_table,
-                debug=settings.debug,
-                cold=self.destination(
-                    bridge_to_cold, lambda: self.ctx.upstream.require(Layer.L3_COLD, AwsColdOutputs, self.ctx.stack_name).bucket
+        if topology.placed(Layer.L3_COLD):  # no cold tier: records expire by their TTL, nothing moves them
+            HotToColdMover(
+                self,
+                "HotToCold",
+                HotToColdMoverProps(
+                    twin_name=twin,
+                    bundle=bundle,
+                    hot_table=hot_table,
+                    debug=settings.debug,
+                    cold=self.destination(
+                        bridge_to_cold,
+                        lambda: self.ctx.upstream.require(Layer.L3_COLD, AwsColdOutputs, self.ctx.stack_name).bucket,
+                    ),
                 ),
-            ),
-        )
+            )
 
         # With L2 on AWS the persister writes to the table itself; from elsewhere it posts here.
         bridge_from_l2 = topology.bridge(BridgeKind.L2_TO_HOT)

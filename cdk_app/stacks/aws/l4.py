@@ -18,7 +18,8 @@ class L4Stack(AwsLayerStack):
     """Holds `workspace_id`, `workspace_arn`, `bucket` (the TwinMaker bucket) and `entities`.
 
     Component types read the hot store through the hot readers of the L3 hot stack when hot is on
-    AWS, or through the Digital Twin Data Connector of this stack when it is on another cloud.
+    AWS, or through the Digital Twin Data Connector of this stack when it is on another cloud;
+    without hot storage (a twin model alone) they read nothing.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -38,14 +39,17 @@ class L4Stack(AwsLayerStack):
                 ),
             )
             data_reader, last_entry_reader = connector.data_reader, connector.last_entry_reader
-        else:
+        elif self.ctx.topology.placed(Layer.L3_HOT):
             hot = self.ctx.upstream.require(Layer.L3_HOT, AwsHotOutputs, self.ctx.stack_name)
             data_reader, last_entry_reader = hot.hot_reader, hot.hot_reader_last_entry
+        else:  # a twin model alone: nothing to read
+            data_reader = last_entry_reader = None
+        readers = tuple(f for f in (data_reader, last_entry_reader) if f is not None)
 
         twin_workspace = TwinMakerWorkspace(
             self,
             "TwinMaker",
-            TwinMakerWorkspaceProps(twin_name=twin, debug=debug, reader_functions=(data_reader, last_entry_reader)),
+            TwinMakerWorkspaceProps(twin_name=twin, debug=debug, reader_functions=readers),
         )
         self.workspace_id = twin_workspace.workspace_id
         self.workspace_arn = twin_workspace.workspace.attr_arn
@@ -59,8 +63,8 @@ class L4Stack(AwsLayerStack):
                 twin_name=twin,
                 workspace_id=self.workspace_id,
                 devices=devices,
-                data_reader_arn=data_reader.function_arn,
-                last_entry_reader_arn=last_entry_reader.function_arn,
+                data_reader_arn=data_reader.function_arn if data_reader else None,
+                last_entry_reader_arn=last_entry_reader.function_arn if last_entry_reader else None,
             ),
         )
         component_types.node.add_dependency(twin_workspace.workspace)

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from twin_model.config.model import ConstProperty, Device, HierarchyEntity, ProjectConfig
 from constructs_lib.azure import dtdl_models
+from twin_contract.dtdl import dtdl_name
 
 
 def dtdl_upload(config: ProjectConfig) -> tuple[list[dict], dict]:
@@ -50,14 +51,23 @@ def with_component_constants(config: ProjectConfig) -> tuple[Device, ...]:
 
 
 def twin_bindings(config: ProjectConfig) -> dict[str, dict]:
-    """device id → the properties its twin's model declares and whether it declares lastUpdate
-    (runtime/azure/digital_twins.py patches only those)."""
+    """device id → the properties its twin's model declares, whether it declares lastUpdate, and the
+    DTDL name of each property a generated model holds under another name (runtime/azure/digital_twins.py
+    patches only those, under those names)."""
     user = {b.device_id: b for b in config.dtdl.bindings} if config.dtdl is not None else {}
     return {
         device.id: (
             {"properties": list(user[device.id].properties), "last_update": user[device.id].last_update}
             if device.id in user
-            else {"properties": [p.name for p in device.properties], "last_update": True}
+            else _generated_binding(device)
         )
         for device in config.devices
     }
+
+
+def _generated_binding(device: Device) -> dict:
+    binding: dict = {"properties": [p.name for p in device.properties], "last_update": True}
+    renamed = {p.name: dtdl_name(p.name) for p in device.properties if dtdl_name(p.name) != p.name}
+    if renamed:
+        binding["names"] = renamed
+    return binding

@@ -1,4 +1,4 @@
-"""L3 hot on Azure: Cosmos DB, the hot readers, the hot→cold mover, and bridge receivers.
+"""L3 hot on Azure: Cosmos DB, the hot readers, the hot→cold mover (with a cold tier), and bridge receivers.
 
 Readers always check a token: the L3→L4 bridge token when L4 is elsewhere, otherwise a dashboard
 reader token (for Grafana on L5 with the twin on Azure) generated here. Grafana on another cloud
@@ -36,7 +36,9 @@ class AzureHotStack(AzureLayerStack):
             contract.COSMOS_CONTAINER: hot_store.container_name,
             contract.HOT_RETENTION_DAYS: str(twin.hot_storage_size_in_days),
         }
-        functions = [contract.HOT_READER, contract.HOT_TO_COLD]
+        functions = [contract.HOT_READER]
+        if self.topology.placed(Layer.L3_COLD):  # no cold tier: records expire by their TTL, nothing moves them
+            functions.append(contract.HOT_TO_COLD)
         reader_bridge = self.topology.bridge(BridgeKind.HOT_TO_L4_READER)
         vault = self.ensure_vault()
         if reader_bridge is not None:
@@ -58,7 +60,7 @@ class AzureHotStack(AzureLayerStack):
         cold_bridge = self.topology.bridge(BridgeKind.HOT_TO_COLD)
         if cold_bridge is not None:
             settings.update(self.bridges.send(cold_bridge))
-        else:
+        elif self.topology.placed(Layer.L3_COLD):
             cold = self.require(Layer.L3_COLD, AzureColdOutputs)
             grant_writer(self, "MoverWritesCold", container_id=cold.container_id, principal_id=self.identity.principal_id)
             settings[contract.COLD_CONTAINER_URL] = cold.container_url

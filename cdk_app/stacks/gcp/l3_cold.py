@@ -25,7 +25,7 @@ class GcpL3ColdStack(GcpLayerStack):
         super().__init__(scope, ctx, **kwargs)
         config, topology = ctx.config, ctx.topology
         self.cold_writer = self.mover = None
-        archive_here = topology.cloud(Layer.L3_ARCHIVE) is Provider.GOOGLE
+        archive_here = topology.providers.get(Layer.L3_ARCHIVE) is Provider.GOOGLE  # none: objects stay in cold
         self.bucket = TierBucket(
             self,
             "Cold",

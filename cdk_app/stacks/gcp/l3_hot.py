@@ -1,7 +1,8 @@
 """L3 hot on Google: Firestore with readers and writer, and the scheduled hot→cold mover.
 
-The mover exists even with cold on Google: Firestore has no TTL change stream to hang native code
-on (docs/gcp.md). Receivers (writer, readers) exist only where the sender is elsewhere.
+Without a cold tier there is no mover: records expire by their TTL. The mover exists even with
+cold on Google: Firestore has no TTL change stream to hang native code on (docs/gcp.md).
+Receivers (writer, readers) exist only where the sender is elsewhere.
 """
 
 from __future__ import annotations
@@ -104,7 +105,13 @@ class GcpL3HotStack(GcpLayerStack):
                 {URL_KEY: self.dashboard_reader.url, LAST_ENTRY_URL_KEY: self.dashboard_reader_last_entry.url},
             )
 
-        cold_bridge = topology.bridge(BridgeKind.HOT_TO_COLD)
+        self.mover = None
+        if topology.placed(Layer.L3_COLD):  # no cold tier: records expire by their TTL, nothing moves them
+            self.mover = self._hot_to_cold_mover(topology.bridge(BridgeKind.HOT_TO_COLD), store_env, retention)
+        TerraformOutput(self, "hot_database", value=self.store.database_name)
+        self.outputs = GcpHotOutputs(store=self.store, endpoints=dict(self.bridges.published))
+
+    def _hot_to_cold_mover(self, cold_bridge, store_env: dict, retention: str):
         if cold_bridge is None:
             cold = self.upstream(Layer.L3_COLD, GcpColdOutputs)
             writer = custom_role(
@@ -120,11 +127,9 @@ class GcpL3HotStack(GcpLayerStack):
             mover_env = {contract.COLD_BUCKET_NAME: cold.bucket_name}
         else:
             mover_env = self.bridges.send(cold_bridge)
-        self.mover = self.scheduled_mover(
+        return self.scheduled_mover(
             "HotToCold",
             "hot-to-cold",
             {**store_env, contract.HOT_RETENTION_DAYS: retention, **mover_env},
             "Moves records past the hot window to the cold tier",
         )
-        TerraformOutput(self, "hot_database", value=self.store.database_name)
-        self.outputs = GcpHotOutputs(store=self.store, endpoints=dict(self.bridges.published))
