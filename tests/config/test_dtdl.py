@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from twin_model.config import dtdl, dtdl_parser
+from twin_model.config import azure_hierarchy, dtdl_parser
 from twin_model.config.context import LoadContext
 from twin_model.config.errors import Problems
 
@@ -30,7 +30,7 @@ def prop(name: str, schema: object, **extra: object) -> dict:
 
 def check(bundle: dict) -> tuple[object, list[tuple[str, str]]]:
     ctx = LoadContext(Path("."), Problems())
-    result = dtdl.bundle(ctx, FILE, json.loads(json.dumps(bundle)))
+    result = azure_hierarchy.bundle(ctx, FILE, json.loads(json.dumps(bundle)))
     return result, [(p.path, p.expected) for p in ctx.problems.problems]
 
 
@@ -190,7 +190,7 @@ def test_a_40_interface_diamond_loads_with_each_ancestor_once_and_linear_work(mo
     # Structural bound on the twin checks: a few reads per declared element and value, none per
     # inheritance path (256 paths lead from the leaf to the root).
     model.lookups = 0
-    assert dtdl._twins(LoadContext(Path("."), Problems()), FILE, [twin], {"dtmi:d:Leaf0;1"}, model)
+    assert azure_hierarchy._twins(LoadContext(Path("."), Problems()), FILE, [twin], {"dtmi:d:Leaf0;1"}, model)
     assert model.lookups <= 3 * len(properties) + 10
 
 
