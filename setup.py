@@ -28,6 +28,7 @@ setup(
             "pytest-xdist==3.8.0",  # `make test` runs two workers
             "syrupy==7.0.1",
             "moto[all,server]==5.2.5",  # server mode: `make local` runs moto as a local AWS endpoint
+            "amqtt==0.12.1",  # `make local`'s device MQTT broker (TLS, client certificates) where mosquitto is not installed
             "cfn-lint==1.58.0",
             "cdk-nag==3.0.2",
             "ruff==0.17.6",  # `make lint` (ruff.toml)

@@ -248,18 +248,20 @@ def _run_migrate(args: argparse.Namespace) -> int:
 
 
 def _run_local(args: argparse.Namespace) -> int:
-    from twin_ops.local.runner import LocalRunRequest, expected_errors, render, run_local
+    from twin_ops.local.runner import LocalRunRequest, LocalRunStopped, expected_errors, render, run_local
 
     request = LocalRunRequest(
         Path(args.project), devices=args.devices, messages=args.messages, outage=args.outage,
         workdir=Path(args.workdir).resolve() if args.workdir else None, timeout=args.timeout,
         echo=lambda line: print(line, file=sys.stderr), live=sys.stdout.isatty(),
     )
-    with _reported(2, expected_errors()):
-        result = run_local(request)
+    try:
+        with _reported(2, expected_errors()):
+            result = run_local(request)
+    except LocalRunStopped as stopped:
+        print(f"local run {stopped}: every process it started has ended", file=sys.stderr)
+        return 128 + stopped.signum
     print(render(result, f"{args.project}: the synthesized twin, run locally"))
-    for failure in result.failures[:10]:
-        print(f"  function error: {failure}", file=sys.stderr)
     return 0 if result.ok else 1
 
 

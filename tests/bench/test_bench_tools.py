@@ -24,18 +24,22 @@ def test_bridge_measurement_delivers_every_record_once():
     assert "Ratio" in result.markdown()
 
 
-def test_local_bench_reports_the_budget_and_every_stage():
-    from bench.local import BUDGET_SECONDS, LocalBench
+def test_local_bench_reports_the_budget_the_target_and_every_stage():
+    from bench.local import BUDGET_SECONDS, LocalBench, markdown
     from twin_ops.local.runner import LocalRunResult, Row
 
     result = LocalRunResult([Row("published", 1000, 1000)], [], {"services": 1.5, "ingest": 20.0})
-    within = LocalBench("examples/factory-floor", 10, 100, 30.0, 40.0, result).markdown()
-    assert "| 30.0 | 40.0 | 25 | yes |" in within  # 1,000 records in 40 s
-    assert "Stages: services 1.5 s, ingest 20 s." in within
+    within = markdown([LocalBench("examples/factory-floor", 10, 100, 30.0, 40.0, result, 1.2)])
+    assert "| `examples/factory-floor` | 10 × 100 | 1,000 | 30.0 | 40.0 | 25 | 1.2 | yes |" in within  # 1,000 records in 40 s
+    assert "Stages (1,000 records): services 1.5 s, ingest 20 s." in within
     assert "within (40.0 s)" in within
     failed = LocalRunResult([Row("published", 999, 1000)], ["published: 999 of 1000"], {})
-    over = LocalBench("examples/factory-floor", 10, 100, 30.0, BUDGET_SECONDS + 1, failed).markdown()
-    assert "OVER" in over and "| NO |" in over
+    over = LocalBench("examples/factory-floor", 10, 100, 30.0, BUDGET_SECONDS + 1, failed)
+    assert "OVER" in markdown([over]) and "| NO |" in markdown([over]) and not over.ok
+    fleet = LocalBench("examples/factory-floor-aws-azure", 1000, 10, 90.0, 25.0, result)  # 10,000 records in 25 s: 400/s
+    assert "| 1,000 × 10 | 10,000 |" in fleet.row() and "| 400 |" in fleet.row()
+    assert "MISSED (400 records/s)" in fleet.verdict() and not fleet.ok
+    assert LocalBench("examples/factory-floor-aws-azure", 1000, 10, 90.0, 20.0, result).ok  # 500/s
 
 
 def _result(devices: int, alarms: int) -> SynthResult:
@@ -59,7 +63,7 @@ def test_the_readme_shows_the_latest_benchmark_runs():
     readme = (REPO / "README.md").read_text()
     for results in ("bench/results.md", "bench/local.md"):
         lines = [line for line in (REPO / results).read_text().splitlines()
-                 if line.startswith(("|", "all-aws:", "mixed:", "Ratio:", "Stages:", "Budget:"))]
+                 if line.startswith(("|", "all-aws:", "mixed:", "Ratio:", "Stages", "Budget", "Target"))]
         assert lines, results
         missing = [line for line in lines if line not in readme]
         assert missing == [], f"{results} has figures the README does not show"

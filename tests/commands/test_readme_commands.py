@@ -83,7 +83,7 @@ COMMANDS = {
     ".venv/bin/python -m twin_ops redrive --project path/to/project --layer l2": NeedsCloud(
         "moves the deployed twin's dead letters back"
     ),
-    # Runs the synthesized twin on local services (mosquitto, moto, Azurite) and exits 0 only when
+    # Runs the synthesized twin on local services (the MQTT broker, moto, Azurite) and exits 0 only when
     # every record is accounted for.
     "make local": Run(),
 }

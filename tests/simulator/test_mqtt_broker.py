@@ -1,4 +1,4 @@
-"""The simulator against a real mosquitto over TLS: AWS-style client certificates, IoT Hub-style SAS."""
+"""The simulator against the local runs' MQTT broker over TLS: AWS-style client certificates, IoT Hub-style SAS."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from twin_ops.cli import main as cli
 from twin_model.config.model import Provider
+from twin_contract.devices import client_id
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
 from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
 from twin_ops.simulator.mqtt_link import MqttLinkError
@@ -34,7 +35,7 @@ def simulator_project(tmp_path: Path, config: SimulatorConfig) -> Path:
 
 
 def aws_project(tmp_path: Path, broker, authority: TestAuthority) -> Path:
-    issued = authority.issue(DEVICE)
+    issued = authority.issue(client_id(TWIN, DEVICE))  # the broker holds the CN to the client id (IoT policy)
     config = SimulatorConfig(
         Provider.AWS, TWIN, (DeviceCredentials(DEVICE, certificate=str(issued.certificate), private_key=str(issued.private_key)),),
         mqtt=MqttBroker("127.0.0.1", broker.device_port, ca_file=str(broker.authority.certificate)),

@@ -27,6 +27,7 @@ from typing import Any
 from twin_model.config.model import Provider
 from twin_model.deploy_plan import deploy_plan
 from twin_model.topology import Topology
+from twin_ops.local.function_host import KeptAlive
 from twin_ops.local.output import PSEUDO_PARAMETER, Reference, SynthFunction, SynthOutput
 from twin_ops.local.standins.azure import entra_token
 
@@ -63,6 +64,7 @@ class LocalDeployment:
     def __init__(self, output: SynthOutput, topology: Topology, endpoints: Endpoints, platform: Any, tls_ca: Path) -> None:
         self.output, self.topology, self.endpoints, self.platform = output, topology, endpoints, platform
         self._ca = ssl.create_default_context(cafile=str(tls_ca))
+        self._http = KeptAlive(self._ca)  # thousands of blob reads in a fleet's census: no handshake each
         self.resources: dict[tuple[str, str], LocalResource] = {}
         self._provisioning: set[tuple[str, str]] = set()
         self.storage_accounts: dict[str, dict[str, Any]] = {}  # azure account → {"containers": set, "policies": [...]}
@@ -195,16 +197,14 @@ class LocalDeployment:
     def azurite(self, method: str, url: str, body: bytes = b"", headers: Mapping[str, str] | None = None,
                 allow: tuple[int, ...] = (409,)) -> bytes:
         token, _ = entra_token("https://storage.azure.com/")
-        request = urllib.request.Request(url, data=body if method in ("PUT", "POST") else None, method=method, headers={
+        status, payload = self._http.call(method, url, body if method in ("PUT", "POST") else None, {
             "x-ms-version": "2021-08-06", "Authorization": f"Bearer {token}", "Content-Length": str(len(body)), **(headers or {}),
         })
-        try:
-            with urllib.request.urlopen(request, timeout=30, context=self._ca) as response:
-                return response.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code in allow:
-                return b""
-            raise
+        if 200 <= status < 300:
+            return payload
+        if status in allow:
+            return b""
+        raise urllib.error.HTTPError(url, status, f"HTTP {status}", None, None)  # type: ignore[arg-type]
 
     def gcs(self) -> Any:
         if not hasattr(self, "_gcs"):
@@ -596,8 +596,15 @@ def _azure_logic_app_part(d: LocalDeployment, r: LocalResource, p: Mapping[str, 
 
 def _identity(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name = _literal(p, "name", r.resource_id)
-    return {"id": _azure_resource_id("userAssignedIdentities", name), "name": name, "client_id": str(uuid.uuid4()),
-            "principal_id": str(uuid.uuid4()), "tenant_id": GUID}
+    client_id, principal_id = str(uuid.uuid4()), str(uuid.uuid4())
+    d.platform.identity.principals[client_id] = principal_id
+    return {"id": _azure_resource_id("userAssignedIdentities", name), "name": name, "client_id": client_id,
+            "principal_id": principal_id, "tenant_id": GUID}
+
+
+def _cosmos_role_assignment(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    d.platform.cosmos.grant(_tf(d, r, p, "principal_id"), _tf(d, r, p, "role_definition_id"), _tf(d, r, p, "scope"))
+    return {"id": _azure_resource_id("sqlRoleAssignments", r.resource_id)}
 
 
 def _google_topic(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
@@ -688,6 +695,7 @@ TF_PROVISIONERS: dict[str, Callable[[LocalDeployment, LocalResource, Mapping[str
     "azurerm_key_vault_secret": _azure_key_vault_secret,
     "azurerm_cosmosdb_account": _azure_cosmos_account,
     "azurerm_cosmosdb_sql_container": _azure_cosmos_container,
+    "azurerm_cosmosdb_sql_role_assignment": _cosmos_role_assignment,
     "azurerm_digital_twins_instance": _azure_digital_twins,
     "azurerm_iothub": _azure_iothub,
     "azurerm_eventgrid_system_topic_event_subscription": _azure_event_subscription,

@@ -19,18 +19,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -43,13 +45,14 @@ from twin_model.config import load_project
 from twin_model.config.model import Layer, Provider
 from twin_model.paths import REPO_ROOT
 from twin_model.topology import BridgeKind, plan_project
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 from twin_ops.local import census, dashboards
 from twin_ops.local.clouds import local_cloud
 from twin_ops.local.deployment import Endpoints, LocalDeployment
 from twin_ops.local.fleet import Message, messages, scaled_project
 from twin_ops.local.hosts import FunctionHosts
 from twin_ops.local.http import LocalServer, Response
-from twin_ops.local.ledger import Ledger
+from twin_ops.local.ledger import DEAD_LETTER, ERROR, RETRY, Ledger
 from twin_ops.local.mqtt import MqttClient
 from twin_ops.local.output import SynthFunction, SynthOutput
 from twin_ops.local.services import Services, listening_socket
@@ -58,6 +61,10 @@ from twin_ops.local.standins import azure as azure_standins
 from twin_ops.local.standins import google as google_standins
 from twin_ops.local.tls import make_tls
 
+# After an injected outage ends, a sender may still fail once: its last retry waited within the
+# sender's deadline (25 s by default, runtime/core/http_client.py), plus slack for a loaded machine.
+OUTAGE_GRACE = 30.0
+PUBLISHERS = 16  # devices sending at once
 DAY = 86_400.0
 # Counted per invocation from the runtime contract's function names (docs/runtime-contract.md):
 # a module/entry point/Azure function name, or the user's action code conventions (README).
@@ -71,6 +78,37 @@ class LocalRunError(RuntimeError):
     """The run could not be set up (synth failed, a service or host did not start)."""
 
 
+class LocalRunStopped(BaseException):
+    """SIGTERM or SIGINT (Ctrl-C) stopped the run; raised in the main thread so that every server,
+    host and broker the run started is stopped on the way out. Like KeyboardInterrupt, no
+    `except Exception` holds it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT raise LocalRunStopped once; a second signal during the cleanup is
+    ignored (the cleanup ends what the run started, then the caller exits)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        for other in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(other, signal.SIG_IGN)
+        raise LocalRunStopped(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def expected_errors() -> tuple[type[Exception], ...]:
     """What a run reports as one line (setup problems), rather than as a traceback."""
     from twin_ops.local.deployment import DeploymentError
@@ -78,8 +116,10 @@ def expected_errors() -> tuple[type[Exception], ...]:
     from twin_ops.local.output import OutputError
     from twin_ops.local.services import ServiceError
     from twin_ops.post_deploy import PostDeployError  # the dashboards' data source, read from the L5 stack
+    from twin_ops.simulator.mqtt_link import MqttLinkError
+    from twin_ops.simulator.pubsub_link import PubSubLinkError
 
-    return (LocalRunError, DeploymentError, HostError, OutputError, ServiceError, PostDeployError)
+    return (LocalRunError, DeploymentError, HostError, OutputError, ServiceError, PostDeployError, MqttLinkError, PubSubLinkError)
 
 
 @dataclass(frozen=True)
@@ -93,6 +133,21 @@ class LocalRunRequest:
     timeout: float = 300.0  # for each stage to settle
     echo: Callable[[str], None] = print
     live: bool = False  # rewrite one progress line (a terminal) instead of printing progress lines
+    # Called once the twin runs, before the devices publish, with every bridge receiver (tests
+    # attack them there: the run must hold, and count nothing of it).
+    during: Callable[[list["Receiver"]], None] | None = None
+    mosquitto: bool = True  # the device broker: mosquitto when installed; False: amqtt, the one `make install` brings
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """A bridge receiver endpoint of the running twin, with its connection's token."""
+
+    connection_id: str
+    cloud: Provider
+    url: str
+    token: str
+    ca_file: Path  # the run's CA (HTTPS receivers)
 
 
 @dataclass
@@ -115,6 +170,7 @@ class LocalRunResult:
     duplicates: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # everything the ledger counted (503s answered, retries…)
+    by_function: dict[str, dict[str, int]] = field(default_factory=dict)  # "<label>:<function>" → errors, retries, dead-lettered
 
     @property
     def ok(self) -> bool:
@@ -125,7 +181,7 @@ class LocalRunResult:
 
 
 def run_local(request: LocalRunRequest) -> LocalRunResult:
-    with ExitStack() as stack:
+    with _stopped_by_signals(), ExitStack() as stack:
         workdir = request.workdir or Path(tempfile.mkdtemp(prefix="dt-local-"))
         if request.workdir is None:
             stack.callback(shutil.rmtree, workdir, True)
@@ -139,6 +195,7 @@ class LocalRun:
         self.echo = request.echo
         self.ledger = Ledger()
         self.twin_problems: list[str] = []
+        self.outages: list[tuple[float, float]] = []  # (start, end) of each injected receiver outage
         self.timings: dict[str, float] = {}
         self.started = time.monotonic()
 
@@ -158,6 +215,8 @@ class LocalRun:
         self._wire_triggers()
         device_ids = [device.id for device in self.config.devices][: self.request.devices or None]
         sent = messages(project, device_ids, self.request.messages)
+        if self.request.during is not None:
+            self.request.during(self.receivers())
         self._publish(sent)
         return self._account(sent)
 
@@ -211,8 +270,9 @@ class LocalRun:
             resource["name"] for stack in self.output.terraform.values()
             for resource in stack.resources.get("azurerm_storage_account", {}).values()
         })
+        devices_on_mqtt = local_cloud(self.topology.cloud(Layer.L1)).devices_over_mqtt
         with ThreadPoolExecutor(max_workers=4) as pool:  # the servers start side by side
-            mqtt = pool.submit(services.mosquitto) if local_cloud(self.topology.cloud(Layer.L1)).devices_over_mqtt else None
+            mqtt = pool.submit(services.broker, self.request.mosquitto) if devices_on_mqtt else None
             moto = pool.submit(services.moto) if needs_aws else None
             azurite = pool.submit(services.azurite, accounts) if accounts else None
             gcs = pool.submit(services.gcs) if "google_storage_bucket" in tf_kinds else None
@@ -223,6 +283,8 @@ class LocalRun:
             if gcs:
                 self.endpoints.gcs = gcs.result()
         self.endpoints.aws_platform = servers.aws.url
+        if self.mqtt_port is not None:
+            self.echo(f"device MQTT broker: {services.broker_name} (TLS, client certificates) on 127.0.0.1:{self.mqtt_port}")
         # Azure and Google hosts serve on ports the deployment writes into URLs: bound here, now,
         # and handed to each host (no other process can take one in between).
         self.listeners: dict[str, socket.socket] = {}
@@ -345,28 +407,38 @@ class LocalRun:
 
     # -- devices
 
-    def _open_links(self) -> dict[str, Any]:
-        device_ids = sorted({device.id for device in self.config.devices})
-        deliver = lambda device, text: self.ledger.add("feedback received")  # noqa: E731
-        return local_cloud(self.topology.cloud(Layer.L1)).device_links(self, device_ids, deliver)
-
     def _publish(self, sent: list[Message]) -> None:
-        links = self._open_links()
-        for link in links.values():
-            self.exit.callback(link.close)
-        outage_at = len(sent) // 2 if self.request.outage else -1
+        """Every device sends its messages in order, waiting for each one's acknowledgement as a
+        device does; devices send side by side. An --outage run breaks the receivers halfway."""
+        deliver = lambda device, text: self.ledger.add("feedback received")  # noqa: E731
+        device_ids = sorted({device.id for device in self.config.devices})
+        links, close = local_cloud(self.topology.cloud(Layer.L1)).device_links(self, device_ids, deliver)
+        self.exit.callback(close)
+        parts = [sent[: len(sent) // 2], sent[len(sent) // 2 :]] if self.request.outage else [sent]
         progress = Progress(self, len(sent))
-        for index, message in enumerate(sent):
-            if index == outage_at:
-                self._outage((BridgeKind.L1_TO_L2, BridgeKind.L2_TO_HOT, BridgeKind.L2_TO_TWIN_UPDATE, BridgeKind.L2_TO_L1_FEEDBACK))
-            links[message.device_id].send(json.dumps(message.body).encode())
-            self.ledger.add("published")
-            progress.tick()
+        with ThreadPoolExecutor(max_workers=PUBLISHERS) as pool:
+            for number, part in enumerate(parts):
+                if number:
+                    self._outage((BridgeKind.L1_TO_L2, BridgeKind.L2_TO_HOT, BridgeKind.L2_TO_TWIN_UPDATE, BridgeKind.L2_TO_L1_FEEDBACK))
+                by_device: dict[str, list[Message]] = {}
+                for message in part:
+                    by_device.setdefault(message.device_id, []).append(message)
+                pending = {pool.submit(self._send, links[device], queued) for device, queued in by_device.items()}
+                while pending:
+                    done, pending = wait(pending, timeout=0.2)
+                    for future in done:
+                        future.result()  # a device that cannot send stops the run
+                    progress.tick()
         self.timings["publish"] = self._lap()
         hot_stack = self.topology.stack_name(Layer.L3_HOT)
         self._settle(lambda: census.hot_count(self.deployment, hot_stack) >= len(sent), "records to reach the hot store", progress)
         self.timings["ingest"] = self._lap()
         progress.done()
+
+    def _send(self, link: Any, queued: list[Message]) -> None:
+        for message in queued:
+            link.send(json.dumps(message.body).encode())
+            self.ledger.add("published")
 
     def _hot(self) -> list[dict]:
         return census.hot_records(self.deployment, self.topology.stack_name(Layer.L3_HOT))
@@ -391,6 +463,7 @@ class LocalRun:
     def _outage(self, kinds: tuple[BridgeKind, ...]) -> None:
         """Every receiver of these bridges answers 503 for `outage` seconds."""
         seconds = self.request.outage
+        self.outages.append((time.monotonic(), time.monotonic() + seconds))
         for bridge in self.topology.bridges:
             if bridge.kind not in kinds:
                 continue
@@ -405,6 +478,22 @@ class LocalRun:
                 self._break(url, seconds)
                 self.ledger.add("receiver outages")
                 self.echo(f"outage: {bridge.connection_id} receiver answers 503 for {seconds:g} s ({urlsplit(url).path})")
+
+    def receivers(self) -> list[Receiver]:
+        """Every bridge receiver URL the senders are configured with, and the token they send."""
+        found: dict[str, Receiver] = {}
+        for bridge in self.topology.bridges:
+            sender_stack = self.topology.sender_stack(bridge).name
+            for function in self.functions:
+                if not in_stack(function, sender_stack) or bridge.token_setting not in function.settings:
+                    continue
+                environment = function.environment(self.deployment.resolve)
+                token = local_cloud(function.cloud).bridge_token(self, environment, environment[bridge.token_setting])
+                for setting in (bridge.url_setting(URL_KEY), bridge.url_setting(LAST_ENTRY_URL_KEY)):
+                    if setting in environment:
+                        found[environment[setting]] = Receiver(bridge.connection_id, self.topology.cloud(bridge.spec.target),
+                                                               environment[setting], token, self.tls.ca_file)
+        return list(found.values())
 
     def _break(self, url: str, seconds: float) -> None:
         parts = urlsplit(url)
@@ -429,10 +518,11 @@ class LocalRun:
             try:
                 action()
                 return
-            except urllib.error.HTTPError as exc:
-                self.ledger.fail(what, f"HTTP {exc.code} (attempt {attempt + 1})")
+            except urllib.error.HTTPError:
+                if attempt < attempts - 1:
+                    self.ledger.retry(what)
                 time.sleep(min(8.0, 0.5 * 2**attempt))
-        self.ledger.add("scheduled runs failed")
+        self.ledger.dead_letter(what, f"scheduled run failed {attempts} times")
 
     def call(self, url: str, body: Any, method: str = "POST", headers: dict | None = None) -> bytes:
         data = json.dumps(body).encode() if body is not None else None
@@ -527,6 +617,7 @@ class LocalRun:
                                  f"{self.topology.cloud(Layer.L1).value}")
             feedback_row.expected = None
         rows.append(feedback_row)
+        rows += self._failure_rows()
         problems = [f"{row.name}: {row.count} of {row.expected}" for row in rows if not row.ok]
         problems += [f"{name}: {count} duplicates" for name, count in
                      (("stored hot", hot.duplicates), ("moved to cold", cold.duplicates), ("archived", archive.duplicates)) if count]
@@ -536,7 +627,22 @@ class LocalRun:
         failures = [f"{failure.where}: {failure.error}" for failure in self.ledger.failures]
         return LocalRunResult(rows, problems, dict(self.timings),
                               {"stored hot": hot.duplicates, "moved to cold": cold.duplicates, "archived": archive.duplicates},
-                              failures, dict(self.ledger.counts))
+                              failures, dict(self.ledger.counts),
+                              {where: dict(counts) for where, counts in sorted(self.ledger.by_function.items())})
+
+    def _failure_rows(self) -> list[Row]:
+        """Function errors, retries and dead letters: a run passes only without errors and dead
+        letters, except errors an `--outage` run causes on purpose (a sender giving up while its
+        receiver answers 503, until its last retry may have ended), which must all have been
+        retried to success: no dead letter, and every record at every hop."""
+        errors = [f for f in self.ledger.failures if f.kind == ERROR]
+        excused = [f for f in errors if any(start <= f.at <= end + OUTAGE_GRACE for start, end in self.outages)]
+        note = f"{len(excused)} during the injected receiver outages, all retried" if excused else ""
+        return [
+            Row("function errors", len(errors) - len(excused), 0, note),
+            Row("retries", self.ledger.get(RETRY), None),
+            Row("dead-lettered", self.ledger.get(DEAD_LETTER), 0),
+        ]
 
     def _feedback_path(self) -> bool:
         """Whether rule feedback can reach the devices: L2 on the devices' cloud, or the feedback connection."""
@@ -625,6 +731,9 @@ def render(result: LocalRunResult, title: str) -> str:
         expected = "-" if row.expected is None else str(row.expected)
         mark = "" if row.ok else "  ✗"
         lines.append(f"{row.name:<{width}}  {row.count:>7}  {expected:>8}  {row.note}{mark}".rstrip())
+    for where, counts in result.by_function.items():
+        lines.append(f"  {where}: " + ", ".join(f"{counts[kind]} {kind}" for kind in (ERROR, RETRY, DEAD_LETTER) if counts.get(kind)))
+    lines += [f"  {failure}" for failure in result.failures[:10]]
     timings = ", ".join(f"{name} {seconds:g} s" for name, seconds in result.timings.items())
     lines.append(f"timings: {timings}")
     lines.append("every record accounted for" if result.ok else "NOT every record accounted for: " + "; ".join(result.problems))

@@ -51,8 +51,12 @@ class LocalCloud(Protocol):
     def entry_name(self, function: SynthFunction, invoked: str) -> str:
         """The name an invocation counts under (the runner's ROLES): module, entry point or function."""
 
-    def device_links(self, run: LocalRun, device_ids: list[str], deliver: Deliver) -> dict[str, Any]:
-        """Each device's connection to L1 on this cloud, its feedback to `deliver`."""
+    def bridge_token(self, run: LocalRun, environment: dict[str, str], secret: str) -> str:
+        """The token a sender's setting names (`secret`), from this cloud's secret store stand-in."""
+
+    def device_links(self, run: LocalRun, device_ids: list[str], deliver: Deliver) -> tuple[dict[str, Any], Callable[[], None]]:
+        """Each device's connection to L1 on this cloud (`send(payload)`), its feedback to `deliver`;
+        and what closes them all (twin_ops/local/devices.py)."""
 
     def advance(self, run: LocalRun, stack: str, offset: float) -> None:
         """Run what the stack schedules (TTL expiries, timers, scheduler jobs) with the clock `offset` seconds ahead."""

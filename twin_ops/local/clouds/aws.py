@@ -4,11 +4,12 @@ MQTT broker, DynamoDB TTL expiries, TwinMaker's dataReader, Amazon Managed Grafa
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from twin_contract.devices import client_id, feedback_topic, telemetry_topic
+from twin_ops.local import devices
 from twin_ops.local.clouds import Deliver
 from twin_ops.local.output import SynthFunction
 from twin_ops.post_deploy.aws_grafana_dashboards import aws_source
@@ -52,25 +53,21 @@ class AwsLocal:
         return {}
 
     def attach(self, run: LocalRun, function: SynthFunction, url: str) -> None:
-        run.platform.lambdas.attach(str(function.resolve(function.name, run.deployment.resolve)), url)
+        run.platform.lambdas.attach(str(function.resolve(function.name, run.deployment.resolve)), url, function.entry)
+
+    def bridge_token(self, run: LocalRun, environment: dict[str, str], secret: str) -> str:
+        token: str = run.deployment.aws("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
+        return token
 
     def entry_name(self, function: SynthFunction, invoked: str) -> str:
         return function.entry.rsplit(".", 1)[0].rsplit(".", 1)[-1]  # the handler's module
 
-    def device_links(self, run: LocalRun, device_ids: list[str], deliver: Deliver) -> dict[str, Any]:
-        """A thing's certificate (from the run's CA), its client id and its policy's topics."""
-        from twin_ops.simulator.mqtt_link import MqttLink, MqttSession
-
-        links: dict[str, Any] = {}
-        twin, port = run.config.name, run.mqtt_port
+    def device_links(self, run: LocalRun, device_ids: list[str], deliver: Deliver) -> tuple[dict[str, Any], Callable[[], None]]:
+        """Things with a certificate each (from the run's CA) on the run's MQTT broker."""
+        port, twin = run.mqtt_port, run.config.name
         assert port is not None  # the broker runs whenever L1's devices speak MQTT
-        for device in device_ids:
-            identity = client_id(twin, device)
-            cert, key = run.tls.client_certificate(run.workdir / "tls", identity)
-            session = MqttSession(device, "127.0.0.1", port, identity, telemetry_topic(twin, device),
-                                  feedback_topic(twin, device), str(run.tls.ca_file), str(cert), str(key))
-            links[device] = MqttLink(session, deliver)
-        return links
+        sessions = devices.sessions(device_ids, lambda device: devices.iot_core_session(twin, device, run.tls, port, run.workdir / "tls"))
+        return devices.mqtt_links(sessions, port, run.tls.ca_file, deliver)
 
     def advance(self, run: LocalRun, stack: str, offset: float) -> None:
         """The stack's DynamoDB TTL expiries (and the stream records they make)."""

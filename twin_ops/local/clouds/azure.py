@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from twin_model.config.model import Layer, Provider
+from twin_ops.local import devices
 from twin_ops.local.clouds import CLOCK_HEADER, Deliver
 from twin_ops.local.output import SynthFunction
-from twin_ops.local.standins.azure import device_feedback_topic
 from twin_ops.post_deploy.azure_grafana_dashboards import read_spec
 from twin_ops.post_deploy.grafana import ReaderSource, Source
 
@@ -52,26 +53,19 @@ class AzureLocal:
     def attach(self, run: LocalRun, function: SynthFunction, url: str) -> None:
         """Nothing: queue and HTTP triggers reach the host on its own port."""
 
+    def bridge_token(self, run: LocalRun, environment: dict[str, str], secret: str) -> str:
+        token: str = run.platform.key_vault.vaults[environment["KEY_VAULT_URI"].rstrip("/").rsplit("/", 1)[-1]][secret]
+        return token
+
     def entry_name(self, function: SynthFunction, invoked: str) -> str:
         return invoked  # the function of the app that ran
 
-    def device_links(self, run: LocalRun, device_ids: list[str], deliver: Deliver) -> dict[str, Any]:
-        """IoT Hub's MQTT device contract: the device id as client id, telemetry with the JSON
-        property bag, feedback as the device twin's desired property."""
-        from twin_ops.simulator.mqtt_link import MqttLink, MqttSession
-        from twin_ops.simulator.sessions import IOT_HUB_JSON_PROPERTIES, desired_feedback
-
-        links: dict[str, Any] = {}
+    def device_links(self, run: LocalRun, device_ids: list[str], deliver: Deliver) -> tuple[dict[str, Any], Callable[[], None]]:
+        """IoT Hub devices with an X.509 certificate each (from the run's CA) on the run's MQTT broker."""
         port = run.mqtt_port
         assert port is not None  # the broker runs whenever L1's devices speak MQTT
-        for device in device_ids:
-            cert, key = run.tls.client_certificate(run.workdir / "tls", device)
-            session = MqttSession(device, "127.0.0.1", port, device,
-                                  f"devices/{device}/messages/events/{IOT_HUB_JSON_PROPERTIES}",
-                                  device_feedback_topic(device), str(run.tls.ca_file), str(cert), str(key),
-                                  feedback_text=desired_feedback)
-            links[device] = MqttLink(session, deliver)
-        return links
+        sessions = devices.sessions(device_ids, lambda device: devices.iot_hub_session(device, run.tls, port, run.workdir / "tls"))
+        return devices.mqtt_links(sessions, port, run.tls.ca_file, deliver)
 
     def advance(self, run: LocalRun, stack: str, offset: float) -> None:
         """Every timer trigger of the stack's Function Apps, run once at the moved clock."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Callable
 from functools import partial
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from twin_model.clouds import CLOUDS
 from twin_model.config.model import Layer, Provider
+from twin_ops.local import devices
 from twin_ops.local.clouds import CLOCK_HEADER, Deliver
 from twin_ops.local.output import SynthFunction
 from twin_ops.post_deploy.grafana import Source
@@ -55,28 +56,16 @@ class GoogleLocal:
     def attach(self, run: LocalRun, function: SynthFunction, url: str) -> None:
         """Nothing: Eventarc and HTTP triggers reach the host on its own port."""
 
+    def bridge_token(self, run: LocalRun, environment: dict[str, str], secret: str) -> str:
+        token: str = run.platform.secret_manager.secrets[secret.split("/versions/")[0]]
+        return token
+
     def entry_name(self, function: SynthFunction, invoked: str) -> str:
         return function.entry  # the entry point of main.py
 
-    def device_links(self, run: LocalRun, device_ids: list[str], deliver: Deliver) -> dict[str, Any]:
+    def device_links(self, run: LocalRun, device_ids: list[str], deliver: Deliver) -> tuple[dict[str, Any], Callable[[], None]]:
         """Each device publishes to the L1 stack's telemetry topic and pulls its own feedback subscription."""
-        from twin_ops.local.google_clients import Done
-        from twin_ops.simulator.pubsub_link import PubSubLink
-
-        pubsub = run.platform.pubsub
-        l1_stack = run.topology.stack_name(Layer.L1)
-        topic = next(topic for label, topic, _ in run.deployment.google_triggers if label.startswith(f"{l1_stack}/"))
-        feedback = {}
-        for name, subscription in pubsub.subscriptions.items():
-            if subscription.filter({"device_id": "\x00"}):
-                continue  # not one device's feedback subscription
-            feedback.update({device: name for device in device_ids if subscription.filter({"device_id": device})})
-        publisher = SimpleNamespace(publish=lambda topic, data, **attrs: Done(pubsub.publish(topic, data, attrs)))
-        subscriber = SimpleNamespace(subscribe=lambda name, callback: _listen(pubsub, name, callback))
-        return {
-            device: PubSubLink(topic, device, feedback.get(device), deliver, publisher=publisher, subscriber=subscriber)
-            for device in device_ids
-        }
+        return devices.pubsub_links(run.topology, run.deployment, run.platform, device_ids, deliver), lambda: None
 
     def advance(self, run: LocalRun, stack: str, offset: float) -> None:
         """Every Cloud Scheduler job of the stack, run once at the moved clock."""
@@ -91,16 +80,6 @@ class GoogleLocal:
 
     def dashboard_source(self, deployment: LocalDeployment, stack: str, platform: Any) -> Source:
         raise NotImplementedError(CLOUDS[Provider.GOOGLE].why_not(Layer.L5))  # the loader refuses L5 here
-
-
-def _listen(pubsub: Any, subscription: str, callback: Any) -> Any:
-    """A streaming pull on the Pub/Sub stand-in, in the shape of google-cloud-pubsub's subscriber."""
-
-    def on_message(message: dict[str, Any]) -> None:
-        callback(SimpleNamespace(data=base64.b64decode(message["data"]), attributes=message["attributes"], ack=lambda: None))
-
-    pubsub.listen(subscription, on_message)
-    return SimpleNamespace(cancel=lambda: None)
 
 
 CLOUD = GoogleLocal()
