@@ -16,12 +16,14 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # ~100 s → ~25 s); Python then caches bytecode for the modules actually imported, on first use.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install synth test check lint bench bench-dtdl bench-local deploy diff destroy local clean
+.PHONY: install install-checkov synth test check lint bench bench-dtdl bench-local deploy diff destroy local clean mutate
 
 install: $(VENV)/.installed node_modules/.installed
 
-# checkov pins an old boto3, so it gets its own virtualenv; the Terraform scan tests use it.
+# checkov pins an old boto3, so it gets its own virtualenv; the Terraform scan tests use it (and
+# fail, saying so, when it is missing: `make test` installs it).
 CHECKOV_VENV := .venv-checkov
+install-checkov: $(CHECKOV_VENV)/.installed
 $(CHECKOV_VENV)/.installed:
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --no-compile checkov==3.2.469
@@ -50,6 +52,18 @@ synth: install
 TEST_WORKERS ?= 2
 test: install $(CHECKOV_VENV)/.installed
 	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
+# Mutation testing of the security and data-integrity cores (mutation/run.py; README, Mutation
+# testing): cosmic-ray, pinned, in its own virtualenv. It mutates files in place, one at a time:
+# run nothing else in this checkout meanwhile.
+MUTATE_VENV := .venv-mutate
+$(MUTATE_VENV)/.installed:
+	test -x $(MUTATE_VENV)/bin/python || $(PYTHON) -m venv $(MUTATE_VENV)
+	$(MUTATE_VENV)/bin/pip install --quiet --disable-pip-version-check cosmic-ray==8.7.0
+	touch $@
+
+mutate: install $(MUTATE_VENV)/.installed
+	$(BIN)/python mutation/run.py
 
 # The code's static checks: ruff on the whole repository (ruff.toml), mypy strict on twin_model (the
 # project config, clouds, topology, deploy plan), the runtime core and contract (mypy.ini). Any finding fails.

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from twin_model.deploy_plan import Step
+from twin_ops import processes
 
 TERRAFORM_TOOLS = ("terraform", "tofu")
 
@@ -25,8 +25,10 @@ class MissingToolError(RuntimeError):
 
 
 class StepFailedError(RuntimeError):
-    def __init__(self, step: Step, returncode: int) -> None:
-        super().__init__(f"stack {step.stack}: `{step.render()}` failed with exit code {returncode}")
+    def __init__(self, step: Step, outcome: int | str) -> None:
+        """`outcome`: the command's exit code, or why it could not start."""
+        how = f"failed with exit code {outcome}" if isinstance(outcome, int) else f"could not start ({outcome})"
+        super().__init__(f"stack {step.stack}: `{step.render()}` {how}")
         self.step = step
 
 
@@ -67,4 +69,7 @@ def run_steps(
 
 
 def _subprocess_runner(step: Step) -> int:
-    return subprocess.run(step.command, cwd=step.cwd).returncode
+    try:
+        return processes.run(step.command, cwd=step.cwd).returncode
+    except OSError as error:  # the tool or the stack's folder is missing
+        raise StepFailedError(step, f"{error.strerror or error}: {error.filename or step.command[0]}") from None

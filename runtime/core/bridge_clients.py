@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from runtime.core.config import Environment
-from runtime.core.http_client import InterCloudClient, RetryPolicy, validate_url
+from runtime.core.http_client import InterCloudClient, validate_url
+from runtime.core.retry import RetryPolicy
 from runtime.core.sender import RecordSender
 from twin_contract.functions import REMOTE, REMOTE_TOKEN_SECRET, REMOTE_URL, token_setting, url_setting
 from twin_contract.registry import URL_KEY

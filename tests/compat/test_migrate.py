@@ -253,7 +253,7 @@ def test_the_migrated_project_synthesizes_the_same_stacks(synthesized, migrated,
     _, new, _ = migrated(name)
     project = tmp_path / name
     shutil.copytree(new, project)
-    run = run_entry_point(project, tmp_path)
+    run = run_entry_point(project, name)
     assert run.code == 0, run.stderr[-3000:]
     assert outputs(run) == outputs(original)
 

@@ -65,10 +65,8 @@ class Azurite:
 @pytest.fixture(scope="session")
 def azurite(tmp_path_factory):
     local = REPO / "node_modules" / ".bin" / "azurite"
-    if not local.exists():
-        pytest.skip("Azurite is not installed (npm ci installs it into node_modules)")
-    if shutil.which("node") is None:
-        pytest.skip("Azurite needs Node.js")
+    if not local.exists() or shutil.which("node") is None:
+        pytest.fail("Azurite is not installed: run `make install` (npm ci puts it into node_modules)")
     ports = [free_port() for _ in range(3)]
     env = {**os.environ, "AZURITE_ACCOUNTS": ";".join(f"{a}:{AZURITE_KEY}" for a in AZURITE_ACCOUNTS)}
     process = subprocess.Popen(

@@ -32,12 +32,13 @@ JsonObject = dict[str, Any]
 
 
 class Refused:
-    """Stands in for a value the parser could not accept; reported with its JSON path."""
+    """Stands in for a value the parser could not accept; reported with its JSON path as
+    `<what> (<reason>)`."""
 
-    __slots__ = ("reason",)
+    __slots__ = ("reason", "what")
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    def __init__(self, reason: str, what: str = "a usable number") -> None:
+        self.reason, self.what = reason, what
 
 
 def json_path(parts: PathParts) -> str:
@@ -83,56 +84,7 @@ def parse(text: str, file: str, problems: Problems) -> tuple[bool, Any]:
     )
     if not decoded:
         return False, None
-    return _check_tree(value, duplicates, file, problems), value
-
-
-def parse_yaml(text: str, file: str, problems: Problems) -> tuple[bool, Any]:
-    """(True, value) for an acceptable YAML document, under the JSON rules plus YAML's own:
-    one document, no anchors or aliases (a few lines could expand without bound), no tags beyond
-    YAML's core types, string keys, no duplicate keys."""
-    import yaml  # only Google workflows are YAML
-
-    decoded, events = _decode(
-        "YAML", lambda: list(yaml.parse(text, Loader=yaml.SafeLoader)), (yaml.YAMLError,), _yaml_error, file, problems
-    )
-    if not decoded:
-        return False, None
-    if sum(isinstance(event, yaml.DocumentStartEvent) for event in events) > 1:
-        problems.add(file, "$", "one YAML document (this file holds several)")
-        return False, None
-    for event in events:
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            mark = event.start_mark  # always set on parsed events; None only on hand-made ones
-            where = f"line {mark.line + 1}" if mark else "$"
-            problems.add(file, where, "YAML without anchors (&) and aliases (*): write the value out")
-            return False, None
-    duplicates: dict[int, list[str]] = {}
-
-    class StrictLoader(yaml.SafeLoader):
-        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-            mapping: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                key = self.construct_object(key_node, deep=deep)
-                if not isinstance(key, str):
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"a mapping key that is text (got {key!r})", key_node.start_mark
-                    )
-                if key in mapping:
-                    duplicates.setdefault(id(mapping), []).append(key)
-                mapping[key] = self.construct_object(value_node, deep=deep)
-            return mapping
-
-    StrictLoader.add_constructor("tag:yaml.org,2002:map", StrictLoader.construct_mapping)
-    def load() -> Any:
-        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
-
-    # ValueError: an integer beyond Python's digit limit.
-    decoded, value = _decode("YAML", load, (yaml.YAMLError, ValueError), _yaml_error, file, problems)
-    if not decoded:
-        return False, None
-    if isinstance(value, float) and not math.isfinite(value):
-        value = Refused(f"{value} is not a JSON number")
-    return _check_tree(value, duplicates, file, problems), value
+    return check_tree(value, duplicates, file, problems), value
 
 
 def _decode(
@@ -152,12 +104,6 @@ def _decode(
     except RecursionError:
         problems.add(file, "$", f"{kind} nested at most {MAX_DEPTH} levels deep")
     return False, None
-
-
-def _yaml_error(exc: Exception) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return f"{problem} at line {mark.line + 1} column {mark.column + 1}" if mark else str(problem)
 
 
 def _integer(literal: str) -> Any:
@@ -185,8 +131,12 @@ def text_problem(text: str) -> str | None:
     return None
 
 
-def _check_tree(value: Any, duplicates: dict[int, list[str]], file: str, problems: Problems) -> bool:
-    found: list[tuple[str, str]] = []
+def check_tree(
+    value: Any, duplicates: dict[int, list[str]], file: str, problems: Problems, found: list[tuple[str, str]] | None = None
+) -> bool:
+    """Report what a parsed document holds that no consumer can carry (with the parser's own
+    `found` problems, as (JSON path, expected)); True when there is nothing."""
+    found = list(found or ())
     pending: list[tuple[Any, PathParts]] = [(value, ())]
     while pending and len(found) <= MAX_PROBLEMS_PER_FILE:
         node, parts = pending.pop()
@@ -194,11 +144,7 @@ def _check_tree(value: Any, duplicates: dict[int, list[str]], file: str, problem
             found.append((json_path(parts[:MAX_DEPTH]), f"JSON nested at most {MAX_DEPTH} levels deep"))
             continue
         if isinstance(node, Refused):
-            found.append((json_path(parts), f"a usable number ({node.reason})"))
-        elif isinstance(node, float) and not math.isfinite(node):  # YAML's .inf and .nan
-            found.append((json_path(parts), f"a usable number ({node} is not a JSON number)"))
-        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) >= 10**MAX_INT_DIGITS:  # YAML
-            found.append((json_path(parts), f"a usable number (an integer of more than {MAX_INT_DIGITS} digits)"))
+            found.append((json_path(parts), f"{node.what} ({node.reason})"))
         elif isinstance(node, str):
             reason = text_problem(node)
             if reason:

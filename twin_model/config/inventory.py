@@ -40,7 +40,7 @@ def note_unused_files(ctx: LoadContext, flags: OptimizationFlags) -> None:
     warned = {problem.file for problem in ctx.warnings.problems}
     used = ctx.files.used
     unused: list[str] = []
-    folders: dict[str, list[bool]] = {}  # folder → [is each file in it (at any depth) unused]
+    folders: dict[str, bool] = {}  # folder → whether every file in it (at any depth) is unused
     root = ctx.files.root
     seen = 0
     for current, dirs, files in os.walk(root, followlinks=False):
@@ -59,12 +59,12 @@ def note_unused_files(ctx: LoadContext, flags: OptimizationFlags) -> None:
             if is_unused:
                 unused.append(relative)
             for folder in _parents(relative):
-                folders.setdefault(folder, []).append(is_unused)
+                folders[folder] = folders.get(folder, True) and is_unused
         if seen > MAX_LISTED:
             break
     reported: set[str] = set()
     for relative in unused:
-        top = next((f for f in _parents(relative) if all(folders[f])), None)  # the highest wholly unused folder
+        top = next((f for f in _parents(relative) if folders[f]), None)  # the highest wholly unused folder
         shown = top or relative
         if shown in reported or _covered(shown, reported):
             continue

@@ -79,7 +79,8 @@ def load_project(project_dir: str | Path) -> ProjectConfig:
     admin = user.user(ctx, ctx.document(user.FILE, required=False))
     scene = scenes.scene(ctx, flags.needs_3d_model) if ctx.providers is not None else None
     payloads.payloads(ctx)
-    inventory.note_unused_files(ctx, flags)
+    if not problems.problems:  # its warnings are shown only with a project that loads
+        inventory.note_unused_files(ctx, flags)
     if problems.problems:
         raise ProjectConfigError(str(root), problems.problems)
     assert ctx.twin is not None and ctx.providers is not None

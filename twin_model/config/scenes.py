@@ -7,14 +7,15 @@
 - L4 on Azure: `scene_assets/azure/3DScenesConfiguration.json` (3D Scenes Studio) and its model
   files go to a blob container the studio reads (CORS for it); `{{STORAGE_URL}}` in the
   configuration becomes the container's URL when the post-deploy step uploads it.
+What a scene may load and show is checked by twin_model.config.scene_content.
 """
 
 from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from twin_model.config import scene_content
 from twin_model.config.context import LoadContext
-from twin_model.config.documents import JsonObject
 from twin_model.config.model import Provider, SceneAssets
 
 FOLDER = "scene_assets"
@@ -58,22 +59,13 @@ def scene(ctx: LoadContext, needs_3d_model: bool) -> SceneAssets | None:
     if code is None:
         return None
     files = tuple((name, path) for name, path in code if name != config_name)
-    if l4 is Provider.AWS:
-        _check_model_references(ctx, relative, document, {name for name, _ in files})
+    before = len(ctx.problems)
+    sources = scene_content.allowed_sources(ctx, l4)
+    check = scene_content.check_twinmaker_scene if l4 is Provider.AWS else scene_content.check_studio_configuration
+    check(ctx, relative, document, {name for name, _ in files}, sources)
+    if len(ctx.problems) > before:
+        return None
     return SceneAssets(l4, config_name, document, files)
-
-
-def _check_model_references(ctx: LoadContext, relative: str, document: JsonObject, files: set[str]) -> None:
-    for index, node in enumerate(document["nodes"]):
-        for position, component in enumerate(node.get("components", []) if isinstance(node, dict) else []):
-            if not isinstance(component, dict) or component.get("type") != "ModelRef":
-                continue
-            uri = component.get("uri")
-            name = model_file(uri)
-            if name is None or name not in files:
-                ctx.warn(relative, ("nodes", index, "components", position, "uri"),
-                         f"names no file of {FOLDER}/aws/ ({uri!r}): the scene will not find this model "
-                         "(the files of that folder are uploaded next to the scene)")
 
 
 def model_file(uri: object) -> str | None:

@@ -180,10 +180,16 @@ def has_function(ctx: LoadContext, relative: str, function: str, source: Path | 
     text = ctx.read_text(relative, required=True, limit=MAX_CODE_BYTES)
     if text is None:
         return False
+    nul = text.find("\x00")
+    if nul >= 0:  # Python reports it without a line
+        line, column = _position(text, nul)
+        ctx.problems.add(relative, f"line {line}", f"valid Python (a NUL character at column {column}: source code cannot hold one)")
+        return False
     try:
         tree = ast.parse(text, filename=relative)
     except SyntaxError as exc:
-        ctx.problems.add(relative, f"line {exc.lineno}", f"valid Python ({exc.msg})")
+        where = f" at column {exc.offset}" if exc.offset else ""
+        ctx.problems.add(relative, f"line {exc.lineno}" if exc.lineno else "$", f"valid Python ({exc.msg}{where})")
         return False
     except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
         ctx.problems.add(relative, "$", f"valid Python ({exc or type(exc).__name__})")
@@ -200,6 +206,11 @@ def has_function(ctx: LoadContext, relative: str, function: str, source: Path | 
         ctx.problems.add(relative, "$", f"a top-level function {function}()")
         return False
     return True
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """(line, column) of a character, both counted from 1 as editors and Python do."""
+    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
 
 
 def _is_route(decorator: ast.expr) -> bool:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from twin_model.config import asl, workflow_contract
 from twin_model.config.context import LoadContext
-from twin_model.config.documents import PathParts, json_path, parse, parse_yaml
+from twin_model.config.documents import PathParts, json_path, parse
 from twin_model.config.errors import Problems
 from twin_model.config.keys import check_keys
 from twin_model.config.names import LOGIC_APP_NAME
@@ -163,7 +163,12 @@ def load(ctx: LoadContext, cloud: Cloud) -> tuple[Path, str] | None:
     text = ctx.read_text(relative, required=True, limit=cloud.workflow_max_bytes)
     if text is None:
         return None
-    ok, document = (parse_yaml if relative.endswith((".yaml", ".yml")) else parse)(text, relative, ctx.problems)
+    if relative.endswith((".yaml", ".yml")):
+        from twin_model.config.yaml_documents import parse_yaml  # PyYAML only when a workflow is YAML
+
+        ok, document = parse_yaml(text, relative, ctx.problems, ctx.warnings, max_bytes=cloud.workflow_max_bytes)
+    else:
+        ok, document = parse(text, relative, ctx.problems)
     if not ok:
         return None
     if document is None:

@@ -666,12 +666,17 @@ def _google_bucket(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -
 
 
 def _google_workflow(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
-    import yaml
+    from twin_model.config.errors import Problems
+    from twin_model.config.yaml_documents import parse_yaml
 
     name = _tf(d, r, p, "name")
     workflow = f"projects/{d.endpoints.gcp_project}/locations/{p.get('region', 'local')}/workflows/{name}"
     source = _tf(d, r, p, "source_contents")
-    d.platform.workflows.workflows[workflow] = yaml.safe_load(source)  # JSON is YAML
+    problems = Problems()
+    ok, definition = parse_yaml(source, name, problems)  # JSON is YAML; read as the service reads it
+    if not ok:
+        raise DeploymentError(f"{r.stack}/{r.resource_id}: {'; '.join(map(str, problems.problems))}")
+    d.platform.workflows.workflows[workflow] = definition
     return {"id": workflow, "name": name}
 
 

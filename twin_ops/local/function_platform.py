@@ -41,14 +41,18 @@ def boot_job(function: SynthFunction, environment: Mapping[str, str]) -> dict[st
     }
 
 
-def boot(jobs: Sequence[Mapping[str, Any]], timeout: float = 300.0) -> list[dict[str, Any]]:
+def boot(jobs: Sequence[Mapping[str, Any]], timeout: float = 300.0, site: Path | None = None) -> list[dict[str, Any]]:
     """Start every job's function in one isolated interpreter (`python -I`, nothing of this
-    repository on its path); one result per job: {"label", "ok", "functions", "error"}."""
+    repository on its path); one result per job: {"label", "ok", "functions", "error"}.
+    With `site`, the interpreter also skips this virtualenv (`-S`): the standard library and the
+    packages linked in `site` are all the functions can import (what their cloud provides)."""
     with tempfile.TemporaryDirectory(prefix="dt-boot-") as scratch:
         jobs_file, results_file = Path(scratch) / "jobs.json", Path(scratch) / "results.json"
         jobs_file.write_text(json.dumps(list(jobs)), "utf-8")
+        isolation = ["-I"] if site is None else ["-I", "-S"]
         completed = subprocess.run(
-            [sys.executable, "-I", str(FUNCTION_HOST), "boot", str(jobs_file), str(results_file)],
+            [sys.executable, *isolation, str(FUNCTION_HOST), "boot", str(jobs_file), str(results_file),
+             *([str(site)] if site is not None else [])],
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
             cwd=scratch,
             capture_output=True,
