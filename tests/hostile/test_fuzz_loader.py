@@ -385,7 +385,8 @@ ARGUMENT_TOKENS = st.sampled_from([
 def test_any_command_line_ends_with_an_exit_code(argv):
     """Whatever is typed: an exit code (argparse's SystemExit included), never another exception.
     Runs that would deploy or synthesize are left out (a plan without --dry-run starts `python app.py`)."""
-    from twin_ops import clouds as clouds_module
+    from twin_model.config.model import Provider
+    from twin_ops import cloud_clients as clouds_module
     from twin_ops.cli import main
 
     if argv and argv[0] in ("deploy", "diff", "destroy") and "--dry-run" not in argv:
@@ -395,7 +396,7 @@ def test_any_command_line_ends_with_an_exit_code(argv):
     count("arguments")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(clouds_module, "real_clouds", lambda region, project: clouds_module.Clouds(
-            dict.fromkeys(clouds_module.CLOUD_NAMES, _unavailable)))
+            dict.fromkeys(Provider, _unavailable)))
         patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
             patch.delenv(name, raising=False)
