@@ -65,8 +65,8 @@ $(MUTATE_VENV)/.installed:
 mutate: install $(MUTATE_VENV)/.installed
 	$(BIN)/python mutation/run.py
 
-# The code's static checks: ruff on the whole repository (ruff.toml), mypy strict on the config,
-# topology, runtime core and contract (mypy.ini). Any finding fails.
+# The code's static checks: ruff on the whole repository (ruff.toml), mypy strict on twin_model (the
+# project config, clouds, topology, deploy plan), the runtime core and contract (mypy.ini). Any finding fails.
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -74,7 +74,7 @@ check: install
 # `check`, then the synthesized example: CloudFormation errors fail (W3005 warnings come from every
 # lambda.Function's own DependsOn), and the code must compile.
 lint: check synth
-	$(BIN)/python -m compileall -q cdk_app constructs_lib runtime
+	$(BIN)/python -m compileall -q twin_model cdk_app constructs_lib runtime
 	$(BIN)/cfn-lint --non-zero-exit-code error $(OUT)/*.template.json
 
 bench: install
@@ -90,11 +90,11 @@ bench-local: install
 
 # Deploy order comes from the topology (receivers before senders); DRY_RUN=1 prints the plan only.
 deploy diff destroy: install
-	$(BIN)/python -m cdk_app $@ --project $(PROJECT) --out $(OUT) --tf-out $(TF_OUT) --cdk $(CDK) $(if $(DRY_RUN),--dry-run)
+	$(BIN)/python -m twin_ops $@ --project $(PROJECT) --out $(OUT) --tf-out $(TF_OUT) --cdk $(CDK) $(if $(DRY_RUN),--dry-run)
 
 # The synthesized twin run on this machine (README "Try it locally"); DEVICES, MESSAGES, OUTAGE optional.
 local: install
-	$(BIN)/python -m cdk_app local --project $(PROJECT)$(if $(DEVICES), --devices $(DEVICES))$(if $(MESSAGES), --messages $(MESSAGES))$(if $(OUTAGE), --outage $(OUTAGE))
+	$(BIN)/python -m twin_ops local --project $(PROJECT)$(if $(DEVICES), --devices $(DEVICES))$(if $(MESSAGES), --messages $(MESSAGES))$(if $(OUTAGE), --outage $(OUTAGE))
 
 clean:
 	rm -rf $(OUT) $(TF_OUT) .pytest_cache .mypy_cache .ruff_cache

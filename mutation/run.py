@@ -58,7 +58,7 @@ TARGETS = (
     Target("constructs_lib/terraform_text.py", "Terraform text escaping (mutants by hand: no string operator)",
            "tests/hostile/test_terraform_injection.py -k 'literal or template_reader or hand_mutant'"),
     Target("runtime/core/record_identity.py", "record identity and storage keys", "tests/runtime/test_core_record_identity.py"),
-    Target("cdk_app/config/files.py", "the project path resolver",
+    Target("twin_model/config/files.py", "the project path resolver",
            "tests/config/test_project_files.py tests/hostile/test_symlinks.py"),
     Target("runtime/core/sender.py", "the sender's batching and failure path", "tests/runtime/test_core_wire.py"),
     Target("runtime/core/retry.py", "the sender's retry policy (what is retried, backoff, Retry-After, deadline)",

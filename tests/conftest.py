@@ -107,10 +107,10 @@ def _app_synth(project: Path, folder: Path, context: dict) -> object:
     """cdk_app.main.synthesize into folder/cdk.out and folder/cdktf.out (or context's tf_outdir)."""
     import aws_cdk as cdk
 
-    from cdk_app.config import load_project
+    from twin_model.config import load_project
     from cdk_app.main import synthesize
-    from cdk_app.settings import SynthSettings
-    from cdk_app.topology import plan_project
+    from cdk_app.synth_settings import SynthSettings
+    from twin_model.topology import plan_project
 
     outdir = folder / "cdk.out"
     full_context = {"project": str(project), "tf_outdir": str(folder / "cdktf.out"), **context}
@@ -141,21 +141,21 @@ class Synthesized:
 
     @cached_property
     def config(self):
-        from cdk_app.config import load_project
+        from twin_model.config import load_project
 
         return load_project(self.project)
 
     @cached_property
     def topology(self):
-        from cdk_app.topology import plan_project
+        from twin_model.topology import plan_project
 
         return plan_project(self.config)
 
     @property
     def aws_layers(self) -> set:
         """The Layer (or Part) of every AWS stack."""
-        from cdk_app.config.model import Layer
-        from cdk_app.topology import Part
+        from twin_model.config.model import Layer
+        from twin_model.topology import Part
 
         kinds = {"Layer": Layer, "Part": Part}
         return {kinds[kind][name] for kind, name in self._aws_layers}
@@ -271,7 +271,7 @@ def no_process_left_behind():
     _become_subreaper()
     before = set(live_children())
     yield
-    if (asl := sys.modules.get("cdk_app.config.asl")) is not None:
+    if (asl := sys.modules.get("twin_model.config.asl")) is not None:
         asl.close_worker()  # the ASL validator's worker lives as long as its process, by design
     deadline = time.monotonic() + 5  # a server stopped just now may still be exiting
     while (left := {pid: cmd for pid, cmd in live_children().items() if pid not in before}) and time.monotonic() < deadline:

@@ -1,4 +1,4 @@
-"""`python -m cdk_app deploy|diff|destroy|post-deploy|simulate|status|redrive|migrate|local` (run with `--help` for each)."""
+"""`python -m twin_ops deploy|diff|destroy|post-deploy|simulate|status|redrive|migrate|local` (run with `--help` for each)."""
 
 from __future__ import annotations
 
@@ -10,21 +10,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cdk_app.config import ProjectConfig, ProjectConfigError, load_project
-from cdk_app.config.model import Layer, Provider
+from twin_model.clouds import CLOUDS
+from twin_model.config import ProjectConfig, ProjectConfigError, load_project
+from twin_model.config.model import Layer, Provider
+from twin_model.deploy_plan import POST_DEPLOY_STEPS, Action, PlanSettings, plan_steps
+from twin_model.paths import DEFAULT_PROJECT, REPO_ROOT
+from twin_model.topology import Topology, plan_project
 from twin_ops import processes
-from twin_ops.deploy import (
-    Action,
-    MissingToolError,
-    PlanSettings,
-    StepFailedError,
-    find_terraform,
-    plan_steps,
-    run_steps,
-)
-from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
-from twin_ops.post_deploy import STEPS
-from cdk_app.topology import Topology, plan_project
+from twin_ops.deploy import MissingToolError, StepFailedError, find_terraform, run_steps
 
 STATE_DIR = Path(".dt-deploy")
 REDRIVE_DIR = Path(".dt-redrive")
@@ -114,7 +107,7 @@ def _reported(code: int, expected: tuple[type[BaseException], ...] = (), label: 
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cdk_app", description="Deploy and exercise a multi-cloud digital twin.")
+    parser = argparse.ArgumentParser(prog="python -m twin_ops", description="Deploy and exercise a multi-cloud digital twin.")
     commands = parser.add_subparsers(dest="command", required=True)
     for action in Action:
         command = commands.add_parser(action.value, help=f"{action.value} every stack in topology order")
@@ -126,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=_run_plan, action=action)
 
     post_deploy = commands.add_parser("post-deploy", help="one post-deploy step (the deploy plan runs them all)")
-    post_deploy.add_argument("step", choices=[step.name for step in STEPS])
+    post_deploy.add_argument("step", choices=[step.name for step in POST_DEPLOY_STEPS])
     post_deploy.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
     post_deploy.add_argument("--tf-out", default="cdktf.out", help="Terraform output directory")
     post_deploy.add_argument("--terraform", default="terraform", help="terraform or tofu (reads deployed values)")
@@ -220,7 +213,7 @@ def _load(args: argparse.Namespace) -> tuple[ProjectConfig, Topology]:
 def _run_plan(args: argparse.Namespace) -> int:
     config, topology = _load(args)
     action: Action = args.action
-    needs_terraform = any(cloud is not Provider.AWS for cloud in topology.clouds)
+    needs_terraform = any(CLOUDS[cloud].terraform for cloud in topology.clouds)
     terraform = "terraform"
     if needs_terraform and not args.dry_run:
         with _reported(2, (MissingToolError,)):
@@ -241,7 +234,8 @@ def _run_plan(args: argparse.Namespace) -> int:
 
 
 def _run_post_deploy(args: argparse.Namespace) -> int:
-    from twin_ops.post_deploy.cli import PostDeployRequest, expected_errors, run_post_deploy
+    from twin_ops.post_deploy import PostDeployRequest
+    from twin_ops.post_deploy.cli import expected_errors, run_post_deploy
 
     request = PostDeployRequest(args.step, Path(args.project), Path(args.tf_out), args.terraform, args.region)
     with _reported(1, expected_errors(), label=f"error: post-deploy {args.step}"):
@@ -261,13 +255,11 @@ def _run_simulate(args: argparse.Namespace) -> int:
 
 
 def _region(args: argparse.Namespace) -> str:
-    from cdk_app.settings import DEFAULT_REGION  # the region `cdk synth` uses without context or AWS_REGION
-
-    return args.region or os.environ.get("AWS_REGION") or DEFAULT_REGION
+    return args.region or os.environ.get("AWS_REGION") or CLOUDS[Provider.AWS].default_region  # as `cdk synth` does
 
 
 def _run_status(args: argparse.Namespace) -> int:
-    from twin_ops.clouds import real_clouds
+    from twin_ops.cloud_clients import real_clouds
     from twin_ops.dead_letters import dead_letters
     from twin_ops.status.run import run_status
 
@@ -277,7 +269,7 @@ def _run_status(args: argparse.Namespace) -> int:
 
 
 def _run_redrive(args: argparse.Namespace) -> int:
-    from twin_ops.clouds import real_clouds
+    from twin_ops.cloud_clients import real_clouds
     from twin_ops.dead_letters import dead_letters, select
     from twin_ops.redrive.journal import Journal
     from twin_ops.redrive.run import run_redrive

@@ -7,7 +7,7 @@ import json
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from constructs_lib.aws.l1_device_fleet import MAX_DEVICES_PER_SHARD, assign_shards
 from tests import found
 from tests.aws import (

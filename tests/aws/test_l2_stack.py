@@ -7,7 +7,7 @@ import json
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from constructs_lib.aws.l2_event_actions import action_function_name
 from tests import found
 from tests.aws import (

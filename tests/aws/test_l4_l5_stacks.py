@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from cdk_app.config.model import Layer, Provider
+from twin_model.config.model import Layer, Provider
 from constructs_lib.aws.l4_component_types import TwinDevice, share_component_types
 from constructs_lib.aws.l4_entities import MAX_ENTITIES_PER_SHARD, TwinEntity
 from tests.aws import (

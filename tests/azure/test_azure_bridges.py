@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from constructs_lib.azure.inter_cloud_receiver import vault_secret_name
 from twin_contract.registry import token_secret_name, url_parameter_name
 from tests import found

@@ -8,7 +8,7 @@ import re
 import pytest
 from cdktn import Testing as TfTesting
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from tests import found
 from tests.azure.conftest import AZURE_EXAMPLE, resources, tf_text
 from tests.conftest import Synthesized, synthesize_project, write_project

@@ -11,7 +11,7 @@ import json
 
 from aws_cdk.assertions import Template
 
-from cdk_app.topology import Part
+from twin_model.topology import Part
 from tests.aws import cfn_lint_errors, functions_by_name, policy_statements_of
 
 TWIN = "factory-floor-mix"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bench.bridge import measure_bridge
 from bench.projects import STATIONS_PER_LINE, TOPOLOGIES, write_project
 from bench.run import SynthResult, render
-from cdk_app.config import load_project
+from twin_model.config import load_project
 
 
 def test_generated_projects_validate_for_every_topology(tmp_path):

@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from tests.aws import cfn_lint_errors, resources_of_type
 
 A_TWIN = "Twin-Name-01-1c61"  # `Twin-Name_01` mapped (README: Twin name)

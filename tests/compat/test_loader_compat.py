@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config import ProjectConfigError, load_project
+from twin_model.config import ProjectConfigError, load_project
 from tests.compat.conftest import FIXTURES, PROVIDER_KEYS
 
 ALL_AWS = dict.fromkeys(PROVIDER_KEYS, "aws")
@@ -263,9 +263,9 @@ def test_devices_without_a_twin_get_a_generated_one(newer):
     put(newer, DTDL, bundle)
     config = load_project(newer)
     assert {b.device_id for b in config.dtdl.bindings} == {"temp-sensor-1", "temp-sensor-2"}
-    from cdk_app.stacks.azure.twin_model import twin_bindings, twin_model
+    from cdk_app.stacks.azure.dtdl_upload import dtdl_upload, twin_bindings
 
-    models, graph = twin_model(config)
+    models, graph = dtdl_upload(config)
     assert "pressure-sensor-1" in {t["$dtId"] for t in graph["twins"]}
     assert len(models) == len(bundle["models"]) + 1  # the generated device model
     assert twin_bindings(config)["pressure-sensor-1"] == {"properties": ["pressure", "status"], "last_update": True}

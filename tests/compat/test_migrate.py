@@ -1,4 +1,4 @@
-"""`python -m cdk_app migrate OLD_DIR NEW_DIR`: both predecessor generations (and the multicloud
+"""`python -m twin_ops migrate OLD_DIR NEW_DIR`: both predecessor generations (and the multicloud
 project) in this project's format, every change reported, the same stacks synthesized.
 
 Expected changes are written by hand from the fixtures (tests/compat/fixtures) and the README's
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
 from tests.compat.conftest import FIXTURES, PROVIDER_KEYS, run_entry_point
 from twin_ops.cli import main as cli
 from twin_ops.migrate.plan import plan

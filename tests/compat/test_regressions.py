@@ -18,7 +18,7 @@ import json
 
 import pytest
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from tests.aws import cfn_lint_errors, resources_of_type
 
 REGRESSIONS = ("regression_const_names", "regression_component_humidity", "regression_adt_only")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_app.config import load_project
-from cdk_app.topology import plan_project
+from twin_model.config import load_project
+from twin_model.topology import plan_project
 from tests.compat.conftest import SCENARIOS, run_entry_point, scenario_project
 
 SUFFIXES = ("l1", "l2", "l3-hot", "l3-cold", "l3-archive", "l4", "l5")

@@ -1,4 +1,4 @@
-"""The project path resolver (cdk_app/config/files.py) on small folders made here: what it returns
+"""The project path resolver (twin_model/config/files.py) on small folders made here: what it returns
 and what it reports, for the cases the hostile corpus reaches through the entry point (those run
 slower; these are the fast guard `make mutate` uses)."""
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config.errors import Problems
-from cdk_app.config.files import MAX_FOLDER_FILES, ProjectFiles
+from twin_model.config.errors import Problems
+from twin_model.config.files import MAX_FOLDER_FILES, ProjectFiles
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_a_dangling_link_in_a_tree_is_reported_as_missing(root: Path) -> None:
 def test_an_unreadable_folder_in_a_tree_is_reported_by_its_reason_not_its_real_path(root: Path, monkeypatch) -> None:
     import errno
 
-    from cdk_app.config import files as module
+    from twin_model.config import files as module
 
     (root / "code" / "locked").mkdir()
     (root / "code" / "locked" / "x.py").write_text("")
@@ -205,7 +205,7 @@ def test_children_of_a_file_say_why(root: Path) -> None:
 def test_every_problem_of_a_tree_is_reported_at_once(root: Path, monkeypatch) -> None:
     import errno
 
-    from cdk_app.config import files as module
+    from twin_model.config import files as module
 
     (root / "code" / "aaa").mkdir()
     (root / "code" / "aaa" / "gone.py").symlink_to(root / "never.py")

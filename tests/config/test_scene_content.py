@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from cdk_app.config import ProjectConfigError, load_project
+from twin_model.config import ProjectConfigError, load_project
 from tests.compat.conftest import FIXTURES, PROVIDER_KEYS
 
 AWS_SCENE = "scene_assets/aws/scene.json"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cdk_app.config import ProjectConfigError, load_project
-from cdk_app.config.errors import Problems
-from cdk_app.config.yaml_documents import MAX_NODES, parse_yaml
+from twin_model.config import ProjectConfigError, load_project
+from twin_model.config.errors import Problems
+from twin_model.config.yaml_documents import MAX_NODES, parse_yaml
 from tests.conftest import REPO
 
 WORKFLOW = "state_machines/google_cloud_workflow.yaml"

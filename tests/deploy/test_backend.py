@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from cdk_app.stacks.terraform.backend import resolve_kind
 from tests import found
 from tests.conftest import WITHOUT_EVENTS

@@ -43,13 +43,13 @@ class TerraformSynth:
 
     @cached_property
     def config(self):
-        from cdk_app.config import load_project
+        from twin_model.config import load_project
 
         return load_project(self.project)
 
     @cached_property
     def topology(self):
-        from cdk_app.topology import plan_project
+        from twin_model.topology import plan_project
 
         return plan_project(self.config)
 
@@ -73,10 +73,10 @@ def _terraform_stacks(project: Path, workdir: Path) -> dict:
     import cdktn
 
     from cdk_app.bundles import BundleStager
-    from cdk_app.config import load_project
+    from twin_model.config import load_project
     from cdk_app.stacks.terraform import build_terraform_stacks
-    from cdk_app.stacks.terraform.settings import TerraformSettings
-    from cdk_app.topology import plan_project
+    from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
+    from twin_model.topology import plan_project
 
     config = load_project(project)
     topology = plan_project(config)

@@ -12,8 +12,8 @@ import re
 import pytest
 from cdktn import Testing as TfTesting  # aliased: pytest would try to collect `Testing`
 
-from cdk_app.config.model import Layer, Provider
-from cdk_app.topology import BridgeKind
+from twin_model.config.model import Layer, Provider
+from twin_model.topology import BridgeKind
 from twin_contract.registry import token_secret_name, url_parameter_name
 from syrupy.matchers import path_value
 from tests import found
@@ -308,7 +308,7 @@ def test_google_senders_copy_the_aws_token_into_their_own_secret(gcp_synth) -> N
 
 
 def test_l4_and_l5_on_google_stay_a_config_error() -> None:
-    from cdk_app.clouds import CLOUDS
+    from twin_model.clouds import CLOUDS
     from cdk_app.stacks.gcp import STACKS
 
     assert Layer.L4 not in STACKS and Layer.L5 not in STACKS

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Layer, Provider
-from cdk_app.topology import plan_project
+from twin_model.config import load_project
+from twin_model.config.model import Layer, Provider
+from twin_model.topology import plan_project
 from tests.conftest import EXAMPLE, REPO
-from twin_ops import clouds as clouds_module
+from twin_ops import cloud_clients as clouds_module
 from twin_ops.cli import main
-from twin_ops.post_deploy import STEPS
+from twin_model.deploy_plan import POST_DEPLOY_STEPS
 
 GCP = REPO / "examples" / "factory-floor-gcp"
 
@@ -112,7 +112,7 @@ PROJECT_COMMANDS: dict[str, Callable[[str], list[str]]] = {
     "diff-dry-run": lambda p: ["diff", "--dry-run", "--project", p],
     "destroy-dry-run": lambda p: ["destroy", "--dry-run", "--project", p],
     "simulate": lambda p: ["simulate", "--project", p],
-    **{f"post-deploy-{step.name}": (lambda p, s=step.name: ["post-deploy", s, "--project", p]) for step in STEPS},
+    **{f"post-deploy-{step.name}": (lambda p, s=step.name: ["post-deploy", s, "--project", p]) for step in POST_DEPLOY_STEPS},
     "migrate-old": lambda p: ["migrate", p, "/nonexistent/dt-migrate-new"],
 }
 

@@ -1,7 +1,7 @@
 """Issue #28: every process an operator command starts ends with it, on success, failure, Ctrl-C
 and SIGTERM, tested with real processes and real signals.
 
-The command is `python -m cdk_app` itself; the tools it starts are shell scripts standing in for
+The command is `python -m twin_ops` itself; the tools it starts are shell scripts standing in for
 terraform and the CDK CLI that leave a background process behind (as a careless script or a
 plugin would) and write every pid they start. A background process of a non-interactive shell
 ignores SIGINT, so only ending the whole process group ends it.
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Layer
-from cdk_app.topology import plan_project
+from twin_model.config import load_project
+from twin_model.config.model import Layer
+from twin_model.topology import plan_project
 from tests.conftest import EXAMPLE, REPO
 
 pytestmark = pytest.mark.slow
@@ -66,10 +66,10 @@ def tool(folder: Path, name: str, script: str) -> Path:
 
 
 def command(args: list[str], cwd: Path, driver: str | None = None) -> subprocess.Popen[str]:
-    """`python -m cdk_app ARGS` (or a driver script calling its main), in a session of its own so the
+    """`python -m twin_ops ARGS` (or a driver script calling its main), in a session of its own so the
     test can clean up after a failure."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "AWS_EC2_METADATA_DISABLED": "true"}
-    argv = [sys.executable, "-c", driver, *args] if driver else [sys.executable, "-m", "cdk_app", *args]
+    argv = [sys.executable, "-c", driver, *args] if driver else [sys.executable, "-m", "twin_ops", *args]
     return subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
 

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cdk_app.config import ProjectConfig, ProjectConfigError, load_project
-from cdk_app.config.names import resource_name
+from twin_model.config import ProjectConfig, ProjectConfigError, load_project
+from twin_model.config.names import resource_name
 from tests.conftest import EXAMPLE
 
 FILES = [
@@ -185,9 +185,9 @@ from contextlib import redirect_stderr, redirect_stdout  # noqa: E402
 
 import yaml  # noqa: E402
 
-from cdk_app.config.documents import MAX_DEPTH  # noqa: E402
-from cdk_app.config.errors import Problems  # noqa: E402
-from cdk_app.config.yaml_documents import parse_yaml  # noqa: E402
+from twin_model.config.documents import MAX_DEPTH  # noqa: E402
+from twin_model.config.errors import Problems  # noqa: E402
+from twin_model.config.yaml_documents import parse_yaml  # noqa: E402
 from tests.conftest import REPO  # noqa: E402
 
 YAML_PIECES = st.sampled_from([
@@ -385,7 +385,8 @@ ARGUMENT_TOKENS = st.sampled_from([
 def test_any_command_line_ends_with_an_exit_code(argv):
     """Whatever is typed: an exit code (argparse's SystemExit included), never another exception.
     Runs that would deploy or synthesize are left out (a plan without --dry-run starts `python app.py`)."""
-    from twin_ops import clouds as clouds_module
+    from twin_model.config.model import Provider
+    from twin_ops import cloud_clients as clouds_module
     from twin_ops.cli import main
 
     if argv and argv[0] in ("deploy", "diff", "destroy") and "--dry-run" not in argv:
@@ -395,7 +396,7 @@ def test_any_command_line_ends_with_an_exit_code(argv):
     count("arguments")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(clouds_module, "real_clouds", lambda region, project: clouds_module.Clouds(
-            dict.fromkeys(clouds_module.CLOUD_NAMES, _unavailable)))
+            dict.fromkeys(Provider, _unavailable)))
         patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
             patch.delenv(name, raising=False)
@@ -411,7 +412,7 @@ def test_any_command_line_ends_with_an_exit_code(argv):
 
 
 def _unavailable() -> None:
-    from twin_ops.clouds import CloudUnavailable
+    from twin_ops.cloud_clients import CloudUnavailable
 
     raise CloudUnavailable("no credentials (fuzz)")
 

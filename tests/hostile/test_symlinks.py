@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cdk_app.bundles import stage_bundles
-from cdk_app.config import ProjectConfigError, load_project
+from twin_model.config import ProjectConfigError, load_project
 from tests import found
 from tests.conftest import EXAMPLE
 

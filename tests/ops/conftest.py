@@ -31,7 +31,7 @@ import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
 
-from cdk_app.config.model import Layer  # noqa: E402
+from twin_model.config.model import Layer  # noqa: E402
 from tests.conftest import REPO  # noqa: E402
 from twin_contract.azure_names import AzureNames, function_storage_account  # noqa: E402
 from twin_ops.local.services import free_port  # noqa: E402

@@ -54,13 +54,13 @@ class PipelineSynth:
 
     @cached_property
     def config(self):
-        from cdk_app.config import load_project
+        from twin_model.config import load_project
 
         return load_project(REPO / self.example)
 
     @cached_property
     def topology(self):
-        from cdk_app.topology import plan_project
+        from twin_model.topology import plan_project
 
         return plan_project(self.config)
 
@@ -88,10 +88,10 @@ def synth_pipeline(example: str, workdir_factory=None, **context: str) -> Pipeli
     def produce(folder: Path) -> object:
         import aws_cdk as cdk
 
-        from cdk_app.config import load_project
+        from twin_model.config import load_project
         from cdk_app.main import synthesize
-        from cdk_app.settings import SynthSettings
-        from cdk_app.topology import plan_project
+        from cdk_app.synth_settings import SynthSettings
+        from twin_model.topology import plan_project
         from tests.conftest import nag_report
 
         outdir = folder / "cdk.out"

@@ -10,7 +10,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from cdk_app.pipeline import CDK_CLI_VERSION, HASHICORP_KEY_FINGERPRINT, TERRAFORM_VERSION, terraform_install_commands
-from cdk_app.settings import SettingsError, SynthSettings
+from cdk_app.synth_settings import SettingsError, SynthSettings
 from tests import found
 from tests.aws import cfn_lint_errors
 from tests.pipeline.synth import PIPELINE_CONTEXT, pipeline_actions, resources_of_type

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Provider
-from cdk_app.topology import plan_project
+from twin_model.config import load_project
+from twin_model.config.model import Provider
+from twin_model.topology import plan_project
 from tests.runs.cloud_sites import LAMBDA_PROVIDES, make_site, requirement_names
 from tests.runs.conftest import PROJECTS
 from tests.runs.matrix import NOT_IN_MATRIX_YET, coverage, universe

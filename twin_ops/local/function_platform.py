@@ -1,8 +1,9 @@
 """What each cloud's function platform adds to a function's own settings, and how it starts one.
 
-The variables here are the platform's (Lambda sets AWS_REGION and LAMBDA_TASK_ROOT, the Functions
-host its script root, Cloud Run K_SERVICE and the target), never the twin's: a setting the code
-needs and the template does not give must fail at start, as it would in the cloud.
+The variables are the platform's (Lambda sets AWS_REGION and LAMBDA_TASK_ROOT, the Functions host
+its script root, Cloud Run K_SERVICE and the target; each cloud's in twin_ops/local/clouds), never
+the twin's: a setting the code needs and the template does not give must fail at start, as it
+would in the cloud.
 """
 
 from __future__ import annotations
@@ -16,45 +17,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Provider
+from twin_ops.local.clouds import local_cloud
 from twin_ops.local.output import SynthFunction
 
 FUNCTION_HOST = Path(__file__).resolve().parent / "function_host.py"
-CLOUDEVENT, HTTP = "cloudevent", "http"
-
-
-def signature_type(function: SynthFunction) -> str:
-    """Cloud Functions gen2 start an event-triggered function with the CloudEvent signature."""
-    return CLOUDEVENT if function.resource.get("event_trigger") else HTTP
 
 
 def platform_environment(function: SynthFunction, name: str, region: str) -> dict[str, str]:
     """The variables the platform sets for `function` (deployed as `name`)."""
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
-    if function.cloud is Provider.AWS:
-        return {
-            **base,
-            "AWS_REGION": region,
-            "AWS_DEFAULT_REGION": region,
-            "AWS_LAMBDA_FUNCTION_NAME": name,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
-            "LAMBDA_TASK_ROOT": str(function.code),
-            "_HANDLER": function.entry,
-            "TZ": ":UTC",
-        }
-    if function.cloud is Provider.AZURE:
-        return {
-            **base,
-            "AzureWebJobsScriptRoot": str(function.code),
-            "FUNCTIONS_WORKER_RUNTIME": "python",
-            "WEBSITE_SITE_NAME": name,
-        }
-    return {
-        **base,
-        "K_SERVICE": name,
-        "FUNCTION_TARGET": function.entry,
-        "FUNCTION_SIGNATURE_TYPE": signature_type(function),
-    }
+    return local_cloud(function.cloud).platform_environment(function, name, region)
 
 
 def boot_job(function: SynthFunction, environment: Mapping[str, str]) -> dict[str, Any]:
@@ -66,7 +37,7 @@ def boot_job(function: SynthFunction, environment: Mapping[str, str]) -> dict[st
         "entry": function.entry,
         "layers": [str(layer) for layer in function.layers],
         "environment": dict(environment),
-        "signature_type": signature_type(function) if function.cloud is Provider.GOOGLE else None,
+        "signature_type": local_cloud(function.cloud).signature_type(function),
     }
 
 

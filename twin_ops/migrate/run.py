@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
-from cdk_app.config import ProjectConfig, ProjectConfigError, load_project
-from cdk_app.config.twin_info import digital_twin_info
+from twin_model.config import ProjectConfig, ProjectConfigError, load_project
+from twin_model.config.twin_info import digital_twin_info
 from twin_ops.migrate.documents import walk
 from twin_ops.migrate.plan import Migration, plan
 

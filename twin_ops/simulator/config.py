@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from twin_ops.simulator.errors import SimulatorError
 
 AUTH_DIR = "iot_devices_auth"
@@ -94,7 +94,7 @@ def read_config(project: Path) -> SimulatorConfig:
     path = auth_dir(project) / CONFIG_FILE
     if not path.is_file():
         raise SimulatorNotConfiguredError(
-            f"{path} is missing: deploy the twin first (`python -m cdk_app deploy --project {project}`), "
+            f"{path} is missing: deploy the twin first (`python -m twin_ops deploy --project {project}`), "
             "whose L1 post-deploy step writes it"
         )
     rewrite = "run the L1 post-deploy step again to rewrite it"
