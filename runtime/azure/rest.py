@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import ssl
+import threading
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +18,13 @@ from runtime.core.http_client import validate_url
 from runtime.core.sanitize import safe_code
 
 TIMEOUT = 15.0
+# One kept-alive connection per thread and endpoint: a new HTTPS connection per call costs a TLS
+# handshake (and loading the trust store) every time, the largest cost of a busy function.
+_pool = threading.local()
+# Errors of a kept-alive connection the server closed while it was idle: the request never reached
+# it, so it is sent once more on a new connection (what urllib3 does for pooled connections).
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest, ssl.SSLEOFError,
+          ssl.SSLZeroReturnError)
 
 
 class AzureRestError(Exception):
@@ -37,16 +46,36 @@ def request(
     if not platform_endpoint:
         validate_url(url)
     parts = urlsplit(url)
-    factory = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = factory(parts.hostname, parts.port, timeout=TIMEOUT)
-    try:
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        connection.request(method, target, body=body, headers=dict(headers or {}))
-        response = connection.getresponse()
-        payload = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, payload
-    finally:
-        connection.close()
+    key = (parts.scheme, parts.hostname, parts.port)
+    connections: dict[tuple[str, str | None, int | None], http.client.HTTPConnection] = _pool.__dict__.setdefault("open", {})
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    while True:
+        reused = key in connections
+        connection = connections.pop(key, None) or _connect(parts.scheme, parts.hostname, parts.port)
+        try:
+            connection.request(method, target, body=body, headers=dict(headers or {}))
+            response = connection.getresponse()
+            payload = response.read()
+        except _STALE:
+            connection.close()
+            if reused:
+                continue
+            raise
+        except BaseException:
+            connection.close()
+            raise
+        answer = {k.lower(): v for k, v in response.getheaders()}
+        if answer.get("connection", "").lower() == "close":
+            connection.close()
+        else:
+            connections[key] = connection
+        return response.status, answer, payload
+
+
+def _connect(scheme: str, host: str | None, port: int | None) -> http.client.HTTPConnection:
+    if scheme == "https":
+        return http.client.HTTPSConnection(host, port, timeout=TIMEOUT)
+    return http.client.HTTPConnection(host, port, timeout=TIMEOUT)
 
 
 def checked(

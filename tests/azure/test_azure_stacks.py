@@ -8,7 +8,8 @@ import re
 import pytest
 from cdktn import Testing as TfTesting
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
+from tests import found
 from tests.azure.conftest import AZURE_EXAMPLE, resources, tf_text
 from tests.conftest import Synthesized, synthesize_project, write_project
 
@@ -210,10 +211,11 @@ def test_cosmos_data_roles_are_scoped_to_the_hot_container(azure_example, mixed_
                               f"/colls/${{azurerm_cosmosdb_sql_container.{container}.name}}")
     # The L2 persister's grant (cross-stack) has the same container scope, in both examples.
     for synth, twin in ((azure_example, TWIN), (mixed_example, "factory-floor-mix")):
-        for layer in ("l2", "l3-hot"):
-            for grant in resources(synth, stack(layer, twin), "azurerm_cosmosdb_sql_role_assignment").values():
-                assert re.fullmatch(r"\$\{[^}]*Hot_Account_[\w.]+id\}/dbs/\$\{[^}]*Hot_Database_[\w.]+name\}"
-                                    r"/colls/\$\{[^}]*Hot_Container_[\w.]+name\}", grant["scope"]), grant["scope"]
+        grants = [grant for layer in ("l2", "l3-hot")
+                  for grant in resources(synth, stack(layer, twin), "azurerm_cosmosdb_sql_role_assignment").values()]
+        for grant in found(grants, f"Cosmos DB role assignments of {twin}"):
+            assert re.fullmatch(r"\$\{[^}]*Hot_Account_[\w.]+id\}/dbs/\$\{[^}]*Hot_Database_[\w.]+name\}"
+                                r"/colls/\$\{[^}]*Hot_Container_[\w.]+name\}", grant["scope"]), grant["scope"]
 
 
 def test_l3_cold_and_archive_share_one_account_tiered_by_lifecycle(azure_example):
@@ -236,7 +238,7 @@ def test_l4_digital_twins_and_generated_dtdl(azure_example):
     folder = azure_example.tf_outdir / "stacks" / stack("l4")
     assert not (folder / "adt" / "models.json").exists() and not (folder / "adt" / "twins.json").exists()
     assert not any(f'"{d.id}' in text for d in azure_example.config.devices)  # the graph is data
-    from cdk_app.config.adt_graph import twin_model
+    from twin_model.config.adt_graph import twin_model
 
     models, twins = twin_model(azure_example.config)
     assert len(models) == 3 + 1  # the Entity interface and one model per device schema (the presses share one)

@@ -13,7 +13,7 @@ from tests.conftest import synthesize_project
 from tests.deploy.adt_standin import MAX_MODELS_PER_REQUEST, DigitalTwinsStandIn
 from tests.realworld import ROOM_COMPONENTS, building_scenario, rec_models, write_realworld_project
 from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane
-from cdk_app.config.adt_graph import twin_model
+from twin_model.config.adt_graph import twin_model
 from twin_ops.post_deploy.azure_digital_twins import DigitalTwinsApi, upload
 from tests.deploy.azure_fakes import token_for
 

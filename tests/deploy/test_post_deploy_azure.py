@@ -13,13 +13,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
 from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, IOT_HUB_SCOPE, AzureDataPlane
 from twin_ops.local.standins.iot_hub_registry import IotHubRegistry
 from twin_ops.post_deploy.azure_device_identities import IotHubJobs, VaultSecrets, derive_key, onboard_devices
 from twin_ops.post_deploy.azure_digital_twins import DigitalTwinsApi, upload
 from twin_ops.simulator.config import read_config
-from cdk_app.config import generated_dtdl as dtdl
+from twin_model.config import generated_dtdl as dtdl
 from tests.conftest import EXAMPLE
 from tests.deploy.adt_standin import DigitalTwinsStandIn
 from tests.deploy.azure_fakes import RecordingTransport, token_for

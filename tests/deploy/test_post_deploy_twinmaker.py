@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
 from tests.conftest import EXAMPLE
 from twin_ops.local.standins.twinmaker_registry import TwinMakerRegistry
 from twin_ops.post_deploy.aws_twinmaker_entities import (

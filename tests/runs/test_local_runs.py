@@ -1,16 +1,22 @@
 """`make local` on every matrix project: the synthesized twin carries every record end to end.
 
 Each run uses the session's synth of the project (the same output the boot matrix starts) and
-the real local servers (mosquitto, moto, Azurite, the storage emulator). Expectations are written
+the real local servers (the MQTT broker, moto, Azurite, the storage emulator). Expectations are written
 here from the examples' sample payloads and rules, never taken from the runner.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import pytest
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
+from twin_model.topology import BridgeKind
+from tests.runs.attacks import Attacks
 from tests.runs.conftest import PROJECTS
+from twin_ops.local.output import SynthOutput
 from twin_ops.local.runner import LocalRunRequest, render, run_local
 
 pytestmark = pytest.mark.runs
@@ -32,7 +38,7 @@ READ_HOPS = {Layer.L4: "readable through the twin", Layer.L5: "shown on the dash
 def run(synth, tmp_path, **options):
     request = LocalRunRequest(
         synth.config.root, messages=MESSAGES, synthesized=(synth.outdir, synth.tf_outdir), workdir=tmp_path,
-        timeout=120, echo=lambda line: None, **options,
+        timeout=120, echo=lambda line: None, mosquitto=False, **options,  # the broker `make install` brings
     )
     return run_local(request)
 
@@ -49,8 +55,14 @@ OUTAGE_RECEIVERS = 5  # L1 → L2, L2 → hot, L2 → L1 feedback, hot → cold,
 def test_every_record_is_stored_once_read_through_the_twin_and_carried_to_cold_and_archive(name, matrix_synth, tmp_path):
     synth = matrix_synth(name)
     outage = OUTAGES.get(name, 0.0)
-    result = run(synth, tmp_path, outage=outage)
+    attacks = Attacks()
+    result = run(synth, tmp_path, outage=outage, during=attacks)
     report = render(result, f"{name} with receiver outages" if outage else name)
+    # Every bridge receiver answered the hostile requests as the wire contract says, and the run
+    # below counts none of them.
+    assert {connection for connection, *_ in attacks.answers} == {bridge.connection_id for bridge in synth.topology.bridges
+                                                                   if bridge.kind is not BridgeKind.HOT_TO_L5_DASHBOARD}, attacks.answers
+    assert attacks.wrong() == [], attacks.wrong()
     counts = {row.name: row.count for row in result.rows}
     assert counts["published"] == PUBLISHED, report
     for hop in RECORD_HOPS:
@@ -68,3 +80,44 @@ def test_every_record_is_stored_once_read_through_the_twin_and_carried_to_cold_a
         assert result.counts["receiver outages"] == OUTAGE_RECEIVERS, report
         assert result.counts["receiver 503s"] > 0, report
     assert result.ok, report
+
+
+FAULT = '''"""Injected by tests/runs/test_local_runs.py: the first invocation fails, every later one runs the real handler."""
+import runtime.aws.processor as real
+
+_failed = []
+
+
+def handler(event, context):
+    if not _failed:
+        _failed.append(True)
+        raise RuntimeError("injected fault: the processor's first invocation fails")
+    return real.handler(event, context)
+'''
+
+
+def test_a_function_error_fails_the_run_even_when_its_retry_carries_every_record(matrix_synth, tmp_path):
+    """The processor raises once; Lambda's async retry then carries the record, so every hop
+    counts in full: the run must still fail, naming the function, its error and its retry."""
+    synth = matrix_synth("factory-floor")
+    cdk_out = tmp_path / "cdk.out"
+    shutil.copytree(synth.outdir, cdk_out, ignore=shutil.ignore_patterns("cdktf.out"))
+    output = SynthOutput(cdk_out, None, tmp_path / "unpacked")
+    (processor,) = [f for f in output.functions if f.entry == "runtime.aws.processor.handler"]
+    (processor.code / "dt_fault_injection.py").write_text(FAULT, "utf-8")
+    template_file = output.cloudformation[processor.stack].path
+    template = json.loads(template_file.read_text("utf-8"))
+    template["Resources"][processor.resource_id]["Properties"]["Handler"] = "dt_fault_injection.handler"
+    template_file.write_text(json.dumps(template), "utf-8")
+
+    result = run_local(LocalRunRequest(synth.config.root, messages=1, synthesized=(cdk_out, synth.tf_outdir),
+                                       workdir=tmp_path / "run", timeout=120, echo=lambda line: None))
+    report = render(result, "factory-floor with a failing processor")
+    counts = {row.name: row.count for row in result.rows}
+    assert counts["stored hot"] == counts["published"] > 0, report  # the retry carried the record
+    assert counts["function errors"] == 1 and counts["dead-lettered"] == 0, report
+    assert not result.ok, report
+    (where,) = [where for where, kinds in result.by_function.items() if kinds.get("errors")]
+    assert where.startswith(f"{processor.label}:") and result.by_function[where]["retries"] >= 1, report
+    assert any("injected fault" in failure for failure in result.failures), report
+    assert "function errors: 1 of 0" in result.problems, report

@@ -1,14 +1,14 @@
-"""A real mosquitto on 127.0.0.1 with two TLS listeners, and an observing MQTT client.
+"""The local runs' MQTT broker that installs with the project (amqtt, whatever else the machine
+has) on 127.0.0.1 with two TLS listeners, and an observing MQTT client.
 
-`device_port` requires a client certificate from the test CA (as AWS IoT Core does);
-`password_port` only checks the server side and accepts any username/password (standing in for
-IoT Hub's SAS authentication, which mosquitto cannot verify).
+`device_port` requires a client certificate from the test CA whose CN is the client id (as AWS
+IoT Core's device policy and IoT Hub's X.509 authentication do); `password_port` only checks the
+server side and accepts any username/password (standing in for IoT Hub's SAS authentication,
+which no local broker can verify).
 """
 
 from __future__ import annotations
 
-import getpass
-import shutil
 import ssl
 import subprocess
 import threading
@@ -17,12 +17,9 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
+from twin_ops.local import broker as local_broker
 from twin_ops.local.services import free_port, wait_for_port
 from tests.simulator.tls_material import IssuedCertificate, TestAuthority
-
-MOSQUITTO = shutil.which("mosquitto") or next(
-    (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).is_file()), None
-)
 
 
 @dataclass(frozen=True)
@@ -30,29 +27,24 @@ class Broker:
     authority: TestAuthority
     device_port: int
     password_port: int
+    name: str = ""
 
 
 def start_broker(folder: Path) -> tuple[Broker, subprocess.Popen]:
     authority = TestAuthority(folder)
     server = authority.issue("localhost", server=True)
     device_port, password_port = free_port(), free_port()
-    tls = f"cafile {authority.certificate}\ncertfile {server.certificate}\nkeyfile {server.private_key}\n"
-    config = folder / "mosquitto.conf"
-    config.write_text(
-        f"user {getpass.getuser()}\npersistence false\nallow_anonymous true\nlog_type error\n"
-        f"listener {device_port} 127.0.0.1\n{tls}require_certificate true\n"
-        f"listener {password_port} 127.0.0.1\n{tls}require_certificate false\n"
-    )
-    log = folder / "mosquitto.log"
-    with log.open("w") as sink:  # the child keeps its own descriptor
-        process = subprocess.Popen([MOSQUITTO, "-c", str(config)], stdout=sink, stderr=subprocess.STDOUT)
+    log = folder / "broker.log"
+    name, process = local_broker.start(folder, authority.certificate, server.certificate, server.private_key,
+                                       [(device_port, True), (password_port, False)], log, mosquitto=False)
     try:
-        wait_for_port(device_port, process, "mosquitto", log, timeout=10)
-        wait_for_port(password_port, process, "mosquitto", log, timeout=10)
+        wait_for_port(device_port, process, name, log, timeout=20)
+        wait_for_port(password_port, process, name, log, timeout=20)
     except Exception:
         process.kill()
+        process.wait(10)
         raise
-    return Broker(authority, device_port, password_port), process
+    return Broker(authority, device_port, password_port, name), process
 
 
 @dataclass

@@ -11,6 +11,7 @@ the run with one line naming it.
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import re
 import secrets
@@ -24,8 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Provider
-from cdk_app.topology import Topology
+from twin_model.config.model import ProjectConfig, Provider
+from twin_model.deploy_plan import deploy_plan
+from twin_model.topology import Topology
+from twin_ops.local.function_host import KeptAlive
 from twin_ops.local.output import PSEUDO_PARAMETER, Reference, SynthFunction, SynthOutput
 from twin_ops.local.standins.azure import entra_token
 
@@ -59,9 +62,12 @@ class Endpoints:
 
 
 class LocalDeployment:
-    def __init__(self, output: SynthOutput, topology: Topology, endpoints: Endpoints, platform: Any, tls_ca: Path) -> None:
+    def __init__(self, output: SynthOutput, topology: Topology, endpoints: Endpoints, platform: Any, tls_ca: Path,
+                 config: ProjectConfig, workdir: Path) -> None:
         self.output, self.topology, self.endpoints, self.platform = output, topology, endpoints, platform
+        self.config, self.workdir = config, workdir  # the devices and twin graph the post-deploy steps load (§7a)
         self._ca = ssl.create_default_context(cafile=str(tls_ca))
+        self._http = KeptAlive(self._ca)  # thousands of blob reads in a fleet's census: no handshake each
         self.resources: dict[tuple[str, str], LocalResource] = {}
         self._provisioning: set[tuple[str, str]] = set()
         self.storage_accounts: dict[str, dict[str, Any]] = {}  # azure account → {"containers": set, "policies": [...]}
@@ -79,9 +85,15 @@ class LocalDeployment:
     # -- driving
 
     def deploy(self) -> None:
-        """Every stack in deploy order (receivers first), every resource of a provisioned type."""
-        stacks = [s.name for s in self.topology.stacks if s.name in self.output.cloudformation or s.name in self.output.terraform]
-        for stack in stacks:
+        """The deploy plan (twin_model.deploy_plan): every stack in its order (receivers first), every
+        resource of a provisioned type; each post-deploy step's local counterpart right after its stack."""
+        for item in deploy_plan(self.topology):
+            stack = item.stack.name
+            if item.post_deploy is not None:
+                importlib.import_module(f"twin_ops.post_deploy.{item.post_deploy.module}").run_locally(self, item.stack)
+                continue
+            if stack not in self.output.cloudformation and stack not in self.output.terraform:
+                continue
             if stack in self.output.cloudformation:
                 names = [n for n in self.output.cloudformation if n == stack or n.startswith(f"{stack}/")]
                 for name in names:
@@ -94,6 +106,12 @@ class LocalDeployment:
                     if kind in TF_PROVISIONERS or "zip_deploy_file" in next(iter(block.values()), {}):
                         for resource_name in block:
                             self._ensure(stack, f"{kind}.{resource_name}")
+
+    def stack_dir(self, stack: str) -> Path:
+        return self.output.terraform[stack].directory
+
+    def resource_names(self, stack: str, kind: str) -> list[str]:
+        return [r.attributes["name"] for (owner, _), r in self.resources.items() if owner == stack and r.resource_type == kind]
 
     def resolve(self, reference: Reference) -> str:
         if reference.resource_type == PSEUDO_PARAMETER:
@@ -182,16 +200,14 @@ class LocalDeployment:
     def azurite(self, method: str, url: str, body: bytes = b"", headers: Mapping[str, str] | None = None,
                 allow: tuple[int, ...] = (409,)) -> bytes:
         token, _ = entra_token("https://storage.azure.com/")
-        request = urllib.request.Request(url, data=body if method in ("PUT", "POST") else None, method=method, headers={
+        status, payload = self._http.call(method, url, body if method in ("PUT", "POST") else None, {
             "x-ms-version": "2021-08-06", "Authorization": f"Bearer {token}", "Content-Length": str(len(body)), **(headers or {}),
         })
-        try:
-            with urllib.request.urlopen(request, timeout=30, context=self._ca) as response:
-                return response.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code in allow:
-                return b""
-            raise
+        if 200 <= status < 300:
+            return payload
+        if status in allow:
+            return b""
+        raise urllib.error.HTTPError(url, status, f"HTTP {status}", None, None)  # type: ignore[arg-type]
 
     def gcs(self) -> Any:
         if not hasattr(self, "_gcs"):
@@ -536,9 +552,8 @@ def _azure_cosmos_container(d: LocalDeployment, r: LocalResource, p: Mapping[str
 
 
 def _azure_digital_twins(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
-    """The instance; its models and twins are data the azure-digital-twins step loads (the runner does)."""
     name = _tf(d, r, p, "name")
-    d.platform.digital_twins.add(name, [], [])
+    d.platform.digital_twins.add(name, [], [])  # models and twins: the azure-digital-twins step's (twin_ops/post_deploy)
     return {"id": _azure_resource_id("digitalTwinsInstances", name), "name": name, "host_name": d.platform.digital_twins.host_name(name)}
 
 
@@ -587,8 +602,15 @@ def _azure_logic_app_part(d: LocalDeployment, r: LocalResource, p: Mapping[str, 
 
 def _identity(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name = _literal(p, "name", r.resource_id)
-    return {"id": _azure_resource_id("userAssignedIdentities", name), "name": name, "client_id": str(uuid.uuid4()),
-            "principal_id": str(uuid.uuid4()), "tenant_id": GUID}
+    client_id, principal_id = str(uuid.uuid4()), str(uuid.uuid4())
+    d.platform.identity.principals[client_id] = principal_id
+    return {"id": _azure_resource_id("userAssignedIdentities", name), "name": name, "client_id": client_id,
+            "principal_id": principal_id, "tenant_id": GUID}
+
+
+def _cosmos_role_assignment(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    d.platform.cosmos.grant(_tf(d, r, p, "principal_id"), _tf(d, r, p, "role_definition_id"), _tf(d, r, p, "scope"))
+    return {"id": _azure_resource_id("sqlRoleAssignments", r.resource_id)}
 
 
 def _google_topic(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
@@ -650,12 +672,17 @@ def _google_bucket(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -
 
 
 def _google_workflow(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
-    import yaml
+    from twin_model.config.errors import Problems
+    from twin_model.config.yaml_documents import parse_yaml
 
     name = _tf(d, r, p, "name")
     workflow = f"projects/{d.endpoints.gcp_project}/locations/{p.get('region', 'local')}/workflows/{name}"
     source = _tf(d, r, p, "source_contents")
-    d.platform.workflows.workflows[workflow] = yaml.safe_load(source)  # JSON is YAML
+    problems = Problems()
+    ok, definition = parse_yaml(source, name, problems)  # JSON is YAML; read as the service reads it
+    if not ok:
+        raise DeploymentError(f"{r.stack}/{r.resource_id}: {'; '.join(map(str, problems.problems))}")
+    d.platform.workflows.workflows[workflow] = definition
     return {"id": workflow, "name": name}
 
 
@@ -680,6 +707,7 @@ TF_PROVISIONERS: dict[str, Callable[[LocalDeployment, LocalResource, Mapping[str
     "azurerm_key_vault_secret": _azure_key_vault_secret,
     "azurerm_cosmosdb_account": _azure_cosmos_account,
     "azurerm_cosmosdb_sql_container": _azure_cosmos_container,
+    "azurerm_cosmosdb_sql_role_assignment": _cosmos_role_assignment,
     "azurerm_digital_twins_instance": _azure_digital_twins,
     "azurerm_iothub": _azure_iothub,
     "azurerm_eventgrid_system_topic_event_subscription": _azure_event_subscription,

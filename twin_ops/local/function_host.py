@@ -4,7 +4,8 @@ It imports nothing of this repository: the code it runs comes from the synthesiz
 (the asset directory or unpacked archive of each function), so a bundle that lacks a module, or a
 setting the code needs but the template does not give, fails here as it would in the cloud.
 
-`boot JOBS RESULTS` (JSON files: a list of jobs in, one result per job out) starts each function
+`boot JOBS RESULTS [SITE]` (JSON files: a list of jobs in, one result per job out; SITE, for a
+`python -I -S` start, the only folder of packages besides the stdlib) starts each function
 in turn, in the same process but isolated: the environment is exactly the job's, and every module
 of the previous function's code is forgotten before the next one is imported (every bundle has
 its own `runtime` package). A job: {"label", "cloud", "code", "entry", "layers", "environment",
@@ -211,10 +212,12 @@ class Reporter:
         if url:
             threading.Thread(target=self._loop, daemon=True).start()
 
-    def report(self, function: str, ok: bool, result: Any = None, error: str | None = None) -> None:
+    def report(self, function: str, ok: bool, result: Any = None, error: str | None = None,
+               disposition: str | None = None) -> None:
+        """`disposition` of a failed invocation the host itself retries: "retry" or "dead-letter"."""
         if self._url:
             self._queue.put({"label": self._label, "function": function, "ok": ok,
-                             "result": summary(result), "error": error})
+                             "result": summary(result), "error": error, "disposition": disposition})
 
     def _loop(self) -> None:
         while True:
@@ -262,6 +265,52 @@ OUTAGE = "__outage__"  # reported for each refused request (twin_ops/local/ledge
 OUTAGE_BODY = json.dumps({"error": {"code": "unavailable", "message": "receiver outage (local run)"}}).encode()
 
 
+# The platforms' own request limits, enforced before a function runs (the runtime's receivers
+# have their own, smaller one: runtime/core/receiver.py).
+AZURE_MAX_BODY = 100 * 1024 * 1024  # the Functions host's maxRequestLength
+GOOGLE_MAX_BODY = 32 * 1024 * 1024  # Cloud Run's HTTP/1 request size
+READ_TIMEOUT = 10.0  # seconds a client may take to send its request
+
+
+def _drain(rfile: Any, length: int) -> None:
+    """Read and drop a body that is refused: closing on unread bytes would reset the connection
+    before the client reads the answer (bodies far above the limit are not read at all)."""
+    try:
+        while length > 0:
+            chunk = rfile.read(min(length, 1 << 16))
+            if not chunk:
+                return
+            length -= len(chunk)
+    except OSError:
+        return
+
+
+def request_body(headers: Any, rfile: Any, limit: int) -> tuple[int, bytes | str]:
+    """(200, body), or (status, reason) of a request the front end refuses: 411 chunked, 400 an
+    invalid Content-Length or fewer bytes than it declares, 413 above `limit` (nothing read)."""
+    if headers.get("Transfer-Encoding"):
+        return 411, "chunked request bodies are not accepted here: send Content-Length"
+    declared = headers.get("Content-Length")
+    if declared is None:
+        return 200, b""
+    if not declared.isdigit():
+        return 400, "invalid Content-Length"
+    if int(declared) > limit:
+        _drain(rfile, int(declared) if int(declared) <= 2 * limit else 0)
+        return 413, f"request body larger than {limit} bytes"
+    try:
+        body = rfile.read(int(declared)) if int(declared) else b""
+    except OSError:  # the read timed out
+        body = b""
+    if len(body) < int(declared):
+        return 400, f"incomplete request body: {len(body)} of {declared} bytes"
+    return 200, body
+
+
+def refusal(status: int, reason: str) -> bytes:
+    return json.dumps({"error": {"code": "too_large" if status == 413 else "bad_request", "message": reason}}).encode()
+
+
 def _json_body(handler: BaseHTTPRequestHandler) -> Any:
     length = int(handler.headers.get("Content-Length") or 0)
     return json.loads(handler.rfile.read(length) or b"null")
@@ -280,6 +329,7 @@ def _answer(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_t
 
 class QuietHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = READ_TIMEOUT
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
@@ -324,6 +374,12 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
     outage = Outage()
     host_json = json.loads((code / "host.json").read_text()) if (code / "host.json").is_file() else {}
     queues_config = (host_json.get("extensions") or {}).get("queues") or {}
+    # The Python worker runs synchronous functions on one thread pool of PYTHON_THREADPOOL_THREAD_COUNT
+    # threads (default min(32, CPUs + 4)): every queue trigger of the app shares it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = int(os.environ.get("PYTHON_THREADPOOL_THREAD_COUNT") or min(32, (os.cpu_count() or 1) + 4))
+    worker_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="python-worker")
     http_routes, timers = [], {}
     for name, function in functions.items():
         trigger = function.get_trigger()
@@ -333,8 +389,8 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
             http_routes.append((_route_pattern(trigger.route or name), methods, name, function))
         elif kind == "queueTrigger":
             service = os.environ[f"{trigger.connection}__queueServiceUri"].rstrip("/")
-            poller = QueuePoller(f"{service}/{trigger.queue_name}", name, function, reporter,
-                                 int(queues_config.get("maxDequeueCount", 5)))
+            poller = QueuePoller(f"{service}/{trigger.queue_name}", name, function, reporter, queues_config,
+                                 os.environ.get(f"{trigger.connection}__clientId"), worker_pool)
             threading.Thread(target=poller.run, daemon=True).start()
         elif kind == "timerTrigger":
             timers[name] = function
@@ -350,8 +406,10 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
 
         def _handle(self, method: str) -> None:
             parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length)
+            status, body = request_body(self.headers, self.rfile, AZURE_MAX_BODY)
+            if isinstance(body, str):
+                self.close_connection = True
+                return _answer(self, status, refusal(status, body))
             if parts.path == "/__local/outage":
                 request = json.loads(body)
                 outage.set(request["paths"], float(request["seconds"]))
@@ -400,10 +458,30 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
 
     server = _http_server(spec, Host)
     if spec.get("tls"):
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(spec["tls"]["cert"], spec["tls"]["key"])
-        server.socket = context.wrap_socket(server.socket, server_side=True)
+        serve_tls(server, spec["tls"]["cert"], spec["tls"]["key"])
     return server
+
+
+def serve_tls(server: Any, cert: str, key: str) -> None:
+    """HTTPS with each connection's TLS handshake in its own thread: a listening socket wrapped
+    whole shakes hands inside accept(), so one slow client would hold back every other one (under
+    load, their handshakes timed out)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    plain = server.finish_request
+
+    def finish_request(request: socket.socket, client_address: Any) -> None:
+        request.settimeout(READ_TIMEOUT)
+        try:
+            secured = context.wrap_socket(request, server_side=True)
+        except OSError:  # a failed handshake ends this connection only
+            return
+        try:
+            plain(secured, client_address)
+        finally:
+            secured.close()
+
+    server.finish_request = finish_request
 
 
 def _http_server(spec: dict[str, Any], handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
@@ -438,17 +516,69 @@ def _json_or_none(payload: bytes) -> Any:
         return None
 
 
-class QueuePoller:
-    """The Functions host's queue trigger: dequeue, run, delete; poison queue after the last try."""
+class KeptAlive:
+    """HTTP(S) requests on one kept-alive connection per thread and endpoint, with one TLS context
+    (the trust store of SSL_CERT_FILE loaded once): the platform's own calls, made thousands of
+    times a run, without a TLS handshake each."""
 
-    def __init__(self, queue_url: str, name: str, function: Any, reporter: Reporter, max_dequeue: int) -> None:
+    def __init__(self, context: ssl.SSLContext | None = None) -> None:
+        self._local = threading.local()
+        self._context = context or ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
+
+    def call(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+             timeout: float = 30.0) -> tuple[int, bytes]:
+        import http.client
+
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        connections = self._local.__dict__.setdefault("open", {})
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        while True:
+            reused = key in connections
+            connection = connections.pop(key, None)
+            if connection is None:
+                connection = (http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=self._context)
+                              if parts.scheme == "https" else http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout))
+            try:
+                connection.request(method, target, body=body, headers=headers or {})
+                response = connection.getresponse()
+                payload = response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest,
+                    ssl.SSLEOFError, ssl.SSLZeroReturnError):
+                connection.close()
+                if reused:
+                    continue  # the server closed it while idle: the request never reached it
+                raise
+            except BaseException:
+                connection.close()
+                raise
+            if (response.getheader("Connection") or "").lower() == "close":
+                connection.close()
+            else:
+                connections[key] = connection
+            return response.status, payload
+
+
+class QueuePoller:
+    """The Functions host's queue trigger: dequeue a batch (`batchSize`, 16), run its messages on the
+    app's worker threads, fetch the next batch once no more than `newBatchThreshold` (half) wait; delete
+    each message that ran, make a failed one visible again, and move it to the poison queue after
+    `maxDequeueCount` (host.json, extensions.queues)."""
+
+    def __init__(self, queue_url: str, name: str, function: Any, reporter: Reporter, settings: dict[str, Any],
+                 client_id: str | None, pool: Any) -> None:
         self._url, self._name, self._function, self._reporter = queue_url, name, function, reporter
-        self._max_dequeue = max_dequeue
+        self._max_dequeue = int(settings.get("maxDequeueCount", 5))
+        self._batch = max(1, min(32, int(settings.get("batchSize", 16))))
+        self._threshold = int(settings.get("newBatchThreshold", self._batch // 2))
+        self._client_id = client_id  # the connection's identity (`<connection>__clientId`)
         self._token: tuple[str, float] | None = None
+        self._http = KeptAlive()
+        self._running = threading.Semaphore(self._batch + self._threshold)
+        self._pool = pool  # the app's worker threads, shared with its other triggers
 
     def run(self) -> None:
-        import azure.functions as func
-
+        pool = self._pool
         idle = 0.02
         while True:
             try:
@@ -462,26 +592,42 @@ class QueuePoller:
                 idle = min(idle * 2, 0.25)
                 continue
             idle = 0.02
-            for message_id, pop_receipt, dequeue_count, text in messages:
-                body = base64.b64decode(text)
-                message = func.QueueMessage(id=message_id, body=body, pop_receipt=pop_receipt)
-                try:
-                    result = self._function.get_user_function()(**{self._function.get_trigger().name: message})
-                except Exception as exc:
-                    traceback.print_exc()
-                    self._reporter.report(self._name, False, error=f"{type(exc).__name__}: {exc}"[:500])
-                    if dequeue_count >= self._max_dequeue:
-                        self._call("POST", f"{self._url}-poison/messages", _queue_message(text), allow=(404,))
-                        self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
-                    else:  # visible again soon (compressed: the host would wait the visibility timeout)
-                        self._call("PUT", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}&visibilitytimeout=1",
-                                   _queue_message(text))
-                    continue
-                self._reporter.report(self._name, True, result)
-                self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
+            for message in messages:
+                self._running.acquire()
+                pool.submit(self._run_one, *message)
+            for _ in range(self._batch):  # wait until at most newBatchThreshold still run
+                self._running.acquire()
+            for _ in range(self._batch):
+                self._running.release()
+
+    def _run_one(self, message_id: str, pop_receipt: str, dequeue_count: int, text: str) -> None:
+        import azure.functions as func
+
+        try:
+            message = func.QueueMessage(id=message_id, body=base64.b64decode(text), pop_receipt=pop_receipt)
+            try:
+                result = self._function.get_user_function()(**{self._function.get_trigger().name: message})
+            except Exception as exc:
+                traceback.print_exc()
+                last = dequeue_count >= self._max_dequeue
+                self._reporter.report(self._name, False, error=f"{type(exc).__name__}: {exc}"[:500],
+                                      disposition="dead-letter" if last else "retry")
+                if last:
+                    self._call("POST", f"{self._url}-poison/messages", _queue_message(text), allow=(404,))
+                    self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
+                else:  # visible again soon (compressed: the host would wait the visibility timeout)
+                    self._call("PUT", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}&visibilitytimeout=1",
+                               _queue_message(text))
+                return
+            self._reporter.report(self._name, True, result)
+            self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
+        except Exception as exc:  # noqa: BLE001 - the message stays in the queue and comes back after its visibility timeout
+            print(f"queue {self._url}: message {message_id}: {exc}", file=sys.stderr)
+        finally:
+            self._running.release()
 
     def _receive(self) -> list[tuple[str, str, int, str]]:
-        _, payload = self._call("GET", f"{self._url}/messages?numofmessages=16&visibilitytimeout=60")
+        _, payload = self._call("GET", f"{self._url}/messages?numofmessages={self._batch}&visibilitytimeout=60")
         root = ET.fromstring(payload)
         return [
             (m.findtext("MessageId"), m.findtext("PopReceipt"), int(m.findtext("DequeueCount") or 1), m.findtext("MessageText") or "")
@@ -489,24 +635,21 @@ class QueuePoller:
         ]
 
     def _call(self, method: str, url: str, body: bytes = b"", allow: tuple[int, ...] = ()) -> tuple[int, bytes]:
-        request = urllib.request.Request(url, data=body if method in ("POST", "PUT") else None, method=method, headers={
+        status, payload = self._http.call(method, url, body if method in ("POST", "PUT") else None, {
             "x-ms-version": QUEUE_API_VERSION, "Authorization": f"Bearer {self._bearer()}",
-            "Content-Type": "application/xml",
+            "Content-Type": "application/xml", "Content-Length": str(len(body) if method in ("POST", "PUT") else 0),
         })
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code in allow:
-                return exc.code, b""
-            raise
+        if 200 <= status < 300 or status in allow:
+            return status, payload
+        raise RuntimeError(f"{method} {urlsplit(url).path} → HTTP {status}")
 
     def _bearer(self) -> str:
         if self._token is None or self._token[1] < time.time() + 300:
             endpoint, secret = os.environ["IDENTITY_ENDPOINT"], os.environ["IDENTITY_HEADER"]
-            request = urllib.request.Request(f"{endpoint}?resource={STORAGE_RESOURCE}&api-version=2019-08-01",
-                                             headers={"X-IDENTITY-HEADER": secret})
-            answer = json.loads(urllib.request.urlopen(request, timeout=10).read())
+            client = f"&client_id={self._client_id}" if self._client_id else ""
+            _, payload = self._http.call("GET", f"{endpoint}?resource={STORAGE_RESOURCE}&api-version=2019-08-01{client}",
+                                         headers={"X-IDENTITY-HEADER": secret}, timeout=10)
+            answer = json.loads(payload)
             self._token = (answer["access_token"], float(answer["expires_on"]))
         return self._token[0]
 
@@ -543,6 +686,13 @@ def serve_google_function(spec: dict[str, Any], reporter: Reporter):
 
     def wsgi(environ, start_response):
         path = environ.get("PATH_INFO", "/")
+        declared = environ.get("CONTENT_LENGTH") or ""
+        refused = (411, "chunked request bodies are not accepted here") if environ.get("HTTP_TRANSFER_ENCODING") else (
+            (400, "invalid Content-Length") if declared and not declared.isdigit() else
+            (413, f"request body larger than {GOOGLE_MAX_BODY} bytes") if declared and int(declared) > GOOGLE_MAX_BODY else None)
+        if refused is not None:
+            start_response(f"{refused[0]} Refused", [("Content-Type", "application/json"), ("Connection", "close")])
+            return [refusal(*refused)]
         if path == "/__local/outage":
             request = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
             outage.set(request["paths"], float(request["seconds"]))
@@ -565,8 +715,16 @@ def serve_google_function(spec: dict[str, Any], reporter: Reporter):
                         None if status < 500 else f"HTTP {status}")
         return [body]
 
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Handler(WSGIRequestHandler):
+        timeout = READ_TIMEOUT
+
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
     fd = spec.get("listen_fd")  # the runner's listening socket (see _http_server)
-    return make_server("127.0.0.1", 0, wsgi, threaded=True, fd=int(fd) if fd is not None else None)
+    return make_server("127.0.0.1", 0, wsgi, threaded=True, request_handler=Handler, fd=int(fd) if fd is not None else None)
 
 
 SERVERS = {"aws": serve_lambda, "azure": serve_azure_app, "google": serve_google_function}
@@ -586,7 +744,12 @@ def serve(spec: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    if len(sys.argv) == 4 and sys.argv[1] == "boot":
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "boot":
+        if len(sys.argv) == 5:  # started with -S: SITE is the only place for packages beyond the stdlib
+            import site
+
+            site.addsitedir(sys.argv[4])
+            BASE_PATH[:] = sys.path
         jobs = json.loads(Path(sys.argv[2]).read_text("utf-8"))
         results = [boot(job) for job in jobs]  # the functions' own prints go to stdout, results to the file
         Path(sys.argv[3]).write_text(json.dumps(results), "utf-8")
@@ -594,7 +757,7 @@ def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "serve":
         serve(json.loads(Path(sys.argv[2]).read_text("utf-8")))
         return 0
-    print(f"usage: {Path(__file__).name} boot JOBS.json RESULTS.json | serve SPEC.json", file=sys.stderr)
+    print(f"usage: {Path(__file__).name} boot JOBS.json RESULTS.json [SITE] | serve SPEC.json", file=sys.stderr)
     return 2
 
 

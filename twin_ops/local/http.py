@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
 import threading
 import traceback
 from collections.abc import Callable, Mapping
@@ -13,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from twin_ops.local.function_host import READ_TIMEOUT, refusal, request_body, serve_tls
 from twin_ops.local.tls import LocalTls
 
 
@@ -50,23 +50,29 @@ class Response:
 Handler = Callable[[Request], Response]
 
 
+MAX_BODY = 6 * 1024 * 1024  # Lambda's request payload limit (Function URLs and the Invoke API)
+
+
 class LocalServer:
     """Routes `METHOD /path/{name}` patterns to handlers; `tls` serves HTTPS with the local CA's certificate."""
 
-    def __init__(self, name: str, tls: LocalTls | None = None, port: int = 0) -> None:
+    def __init__(self, name: str, tls: LocalTls | None = None, port: int = 0, max_body: int = MAX_BODY) -> None:
         self.name, self._tls, self._routes = name, tls, []
         routes = self._routes
 
         class Dispatch(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            timeout = READ_TIMEOUT
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
 
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
+                status, body = request_body(self.headers, self.rfile, max_body)
+                if isinstance(body, str):
+                    self.close_connection = True
+                    return self._send(Response(status, refusal(status, body), {"Content-Type": "application/json"}))
                 response = Response(404, {"error": {"code": "not_found", "message": f"{name}: no route {parts.path}"}})
                 for method, pattern, handler in routes:
                     match = pattern.fullmatch(parts.path)
@@ -81,6 +87,9 @@ class LocalServer:
                             traceback.print_exc()
                             response = Response(500, {"error": {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}})
                         break
+                self._send(response)
+
+            def _send(self, response: Response) -> None:
                 payload, content_type = response.encoded()
                 self.send_response(response.status)
                 self.send_header("Content-Type", content_type)
@@ -97,9 +106,7 @@ class LocalServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Dispatch)
         self._server.daemon_threads = True
         if tls is not None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(str(tls.cert_file), str(tls.key_file))
-            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            serve_tls(self._server, str(tls.cert_file), str(tls.key_file))
         # A short poll interval: stop() waits up to one interval, for each of a run's servers.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"local-{name}", daemon=True)

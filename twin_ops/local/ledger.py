@@ -13,11 +13,15 @@ OUTAGE = "__outage__"  # what a host reports for a request it refused during an 
 Classifier = Callable[[str, str], str | None]  # (host label, function name) → counter name
 
 
+ERROR, RETRY, DEAD_LETTER = "errors", "retries", "dead-lettered"
+
+
 @dataclass
 class Failure:
     where: str
     error: str
     at: float = field(default_factory=time.monotonic)
+    kind: str = ERROR  # or DEAD_LETTER: the platform gave the message up (dead-letter queue, poison queue, dropped)
 
 
 class Ledger:
@@ -28,6 +32,7 @@ class Ledger:
         self._lock = threading.Lock()
         self.counts: Counter[str] = Counter()
         self.failures: list[Failure] = []
+        self.by_function: dict[str, Counter[str]] = {}  # "<label>:<function>" → errors, retries, dead-lettered
         self._busy = 0
         self._last_activity = time.monotonic()
         self.classify: Classifier = lambda label, function: None
@@ -42,9 +47,23 @@ class Ledger:
             return self.counts[name]
 
     def fail(self, where: str, error: str) -> None:
+        """A function (or a platform step: a workflow, a push) failed once."""
+        self._record(where, ERROR, error)
+
+    def retry(self, where: str) -> None:
+        """The platform runs a failed invocation again (async retry, redelivery, dequeue)."""
+        self._record(where, RETRY)
+
+    def dead_letter(self, where: str, error: str) -> None:
+        """The platform gave a message up after its last attempt (on-failure destination, poison queue, drop)."""
+        self._record(where, DEAD_LETTER, error)
+
+    def _record(self, where: str, kind: str, error: str | None = None) -> None:
         with self._lock:
-            self.failures.append(Failure(where, error))
-            self.counts["function errors"] += 1
+            if error is not None:
+                self.failures.append(Failure(where, error, kind=kind))
+            self.counts["function errors" if kind == ERROR else kind] += 1
+            self.by_function.setdefault(where, Counter())[kind] += 1
             self._last_activity = time.monotonic()
 
     def begin(self) -> None:
@@ -73,7 +92,12 @@ class Ledger:
                 self.add("receiver 503s")
                 continue
             if not report.get("ok"):
-                self.fail(f"{report.get('label')}:{report.get('function')}", str(report.get("error")))
+                where = f"{report.get('label')}:{report.get('function')}"
+                self.fail(where, str(report.get("error")))
+                if report.get("disposition") == "retry":
+                    self.retry(where)
+                elif report.get("disposition") == "dead-letter":
+                    self.dead_letter(where, f"to the poison queue: {report.get('error')}")
                 continue
             counter = self.classify(report.get("label", ""), report.get("function", ""))
             if counter is None:

@@ -1,4 +1,4 @@
-"""`python -m cdk_app local`: the synthesized twin, run on this machine.
+"""`python -m twin_ops local`: the synthesized twin, run on this machine.
 
 1. synthesize (`python app.py`, as the deploy plan does) or take a synth already made;
 2. start the local services the twin needs and "deploy" the output into them
@@ -19,18 +19,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -38,20 +40,19 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Layer, Provider
-from cdk_app.paths import REPO_ROOT
-from cdk_app.settings import DEFAULT_REGION
-from cdk_app.topology import BridgeKind, plan_project
-from twin_contract.devices import client_id, feedback_topic, telemetry_topic
+from twin_model.clouds import CLOUDS
+from twin_model.config import load_project
+from twin_model.config.model import Layer, Provider
+from twin_model.paths import REPO_ROOT
+from twin_model.topology import BridgeKind, plan_project
+from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 from twin_ops.local import census, dashboards
+from twin_ops.local.clouds import local_cloud
 from twin_ops.local.deployment import Endpoints, LocalDeployment
 from twin_ops.local.fleet import Message, messages, scaled_project
-from twin_ops.local.function_platform import platform_environment
-from twin_ops.local.google_clients import Done
 from twin_ops.local.hosts import FunctionHosts
 from twin_ops.local.http import LocalServer, Response
-from twin_ops.local.ledger import Ledger
+from twin_ops.local.ledger import DEAD_LETTER, ERROR, RETRY, Ledger
 from twin_ops.local.mqtt import MqttClient
 from twin_ops.local.output import SynthFunction, SynthOutput
 from twin_ops.local.services import Services, listening_socket
@@ -60,7 +61,10 @@ from twin_ops.local.standins import azure as azure_standins
 from twin_ops.local.standins import google as google_standins
 from twin_ops.local.tls import make_tls
 
-CLOCK_HEADER = "X-Dt-Local-Clock-Offset"
+# After an injected outage ends, a sender may still fail once: its last retry waited within the
+# sender's deadline (25 s by default, runtime/core/http_client.py), plus slack for a loaded machine.
+OUTAGE_GRACE = 30.0
+PUBLISHERS = 16  # devices sending at once
 DAY = 86_400.0
 # Counted per invocation from the runtime contract's function names (docs/runtime-contract.md):
 # a module/entry point/Azure function name, or the user's action code conventions (README).
@@ -74,6 +78,37 @@ class LocalRunError(RuntimeError):
     """The run could not be set up (synth failed, a service or host did not start)."""
 
 
+class LocalRunStopped(BaseException):
+    """SIGTERM or SIGINT (Ctrl-C) stopped the run; raised in the main thread so that every server,
+    host and broker the run started is stopped on the way out. Like KeyboardInterrupt, no
+    `except Exception` holds it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT raise LocalRunStopped once; a second signal during the cleanup is
+    ignored (the cleanup ends what the run started, then the caller exits)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        for other in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(other, signal.SIG_IGN)
+        raise LocalRunStopped(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def expected_errors() -> tuple[type[Exception], ...]:
     """What a run reports as one line (setup problems), rather than as a traceback."""
     from twin_ops.local.deployment import DeploymentError
@@ -81,8 +116,10 @@ def expected_errors() -> tuple[type[Exception], ...]:
     from twin_ops.local.output import OutputError
     from twin_ops.local.services import ServiceError
     from twin_ops.post_deploy import PostDeployError  # the dashboards' data source, read from the L5 stack
+    from twin_ops.simulator.mqtt_link import MqttLinkError
+    from twin_ops.simulator.pubsub_link import PubSubLinkError
 
-    return (LocalRunError, DeploymentError, HostError, OutputError, ServiceError, PostDeployError)
+    return (LocalRunError, DeploymentError, HostError, OutputError, ServiceError, PostDeployError, MqttLinkError, PubSubLinkError)
 
 
 @dataclass(frozen=True)
@@ -96,6 +133,21 @@ class LocalRunRequest:
     timeout: float = 300.0  # for each stage to settle
     echo: Callable[[str], None] = print
     live: bool = False  # rewrite one progress line (a terminal) instead of printing progress lines
+    # Called once the twin runs, before the devices publish, with every bridge receiver (tests
+    # attack them there: the run must hold, and count nothing of it).
+    during: Callable[[list["Receiver"]], None] | None = None
+    mosquitto: bool = True  # the device broker: mosquitto when installed; False: amqtt, the one `make install` brings
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """A bridge receiver endpoint of the running twin, with its connection's token."""
+
+    connection_id: str
+    cloud: Provider
+    url: str
+    token: str
+    ca_file: Path  # the run's CA (HTTPS receivers)
 
 
 @dataclass
@@ -118,6 +170,7 @@ class LocalRunResult:
     duplicates: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # everything the ledger counted (503s answered, retries…)
+    by_function: dict[str, dict[str, int]] = field(default_factory=dict)  # "<label>:<function>" → errors, retries, dead-lettered
 
     @property
     def ok(self) -> bool:
@@ -128,7 +181,7 @@ class LocalRunResult:
 
 
 def run_local(request: LocalRunRequest) -> LocalRunResult:
-    with ExitStack() as stack:
+    with _stopped_by_signals(), ExitStack() as stack:
         workdir = request.workdir or Path(tempfile.mkdtemp(prefix="dt-local-"))
         if request.workdir is None:
             stack.callback(shutil.rmtree, workdir, True)
@@ -142,6 +195,7 @@ class LocalRun:
         self.echo = request.echo
         self.ledger = Ledger()
         self.twin_problems: list[str] = []
+        self.outages: list[tuple[float, float]] = []  # (start, end) of each injected receiver outage
         self.timings: dict[str, float] = {}
         self.started = time.monotonic()
 
@@ -161,6 +215,8 @@ class LocalRun:
         self._wire_triggers()
         device_ids = [device.id for device in self.config.devices][: self.request.devices or None]
         sent = messages(project, device_ids, self.request.messages)
+        if self.request.during is not None:
+            self.request.during(self.receivers())
         self._publish(sent)
         return self._account(sent)
 
@@ -193,10 +249,10 @@ class LocalRun:
         self.ca = ssl.create_default_context(cafile=str(self.tls.ca_file))
         services = Services(self.workdir, self.tls)
         self.exit.callback(services.close)
-        clouds = self.topology.clouds
         tf_kinds = {kind for stack in self.output.terraform.values() for kind in stack.resources}
         tf_data = {kind for stack in self.output.terraform.values() for kind in stack.config.get("data", {})}
-        region = next((r for s in self.output.cloudformation if (r := self.output.aws_region(s))), None) or DEFAULT_REGION
+        region = next((r for s in self.output.cloudformation if (r := self.output.aws_region(s))), None) \
+            or CLOUDS[Provider.AWS].default_region
         google_provider = next((p for s in self.output.terraform.values() for p in s.config.get("provider", {}).get("google", [])), {})
         self.endpoints = Endpoints(region=region, gcp_project=google_provider.get("project") or "local-project")
 
@@ -208,13 +264,15 @@ class LocalRun:
             self.exit.callback(server.stop)
         servers.control.route("POST", "/report", lambda r: (self.ledger.report(r.json()), Response(200, {}))[1])
 
-        needs_aws = Provider.AWS in clouds or any(k.startswith("aws_") for k in tf_kinds | tf_data)
+        # moto: for the CloudFormation stacks, and for Terraform stacks' AWS resources (the connection registry)
+        needs_aws = bool(self.output.cloudformation) or any(k.startswith("aws_") for k in tf_kinds | tf_data)
         accounts = sorted({
             resource["name"] for stack in self.output.terraform.values()
             for resource in stack.resources.get("azurerm_storage_account", {}).values()
         })
+        devices_on_mqtt = local_cloud(self.topology.cloud(Layer.L1)).devices_over_mqtt
         with ThreadPoolExecutor(max_workers=4) as pool:  # the servers start side by side
-            mqtt = pool.submit(services.mosquitto) if self.topology.cloud(Layer.L1) in (Provider.AWS, Provider.AZURE) else None
+            mqtt = pool.submit(services.broker, self.request.mosquitto) if devices_on_mqtt else None
             moto = pool.submit(services.moto) if needs_aws else None
             azurite = pool.submit(services.azurite, accounts) if accounts else None
             gcs = pool.submit(services.gcs) if "google_storage_bucket" in tf_kinds else None
@@ -225,11 +283,13 @@ class LocalRun:
             if gcs:
                 self.endpoints.gcs = gcs.result()
         self.endpoints.aws_platform = servers.aws.url
+        if self.mqtt_port is not None:
+            self.echo(f"device MQTT broker: {services.broker_name} (TLS, client certificates) on 127.0.0.1:{self.mqtt_port}")
         # Azure and Google hosts serve on ports the deployment writes into URLs: bound here, now,
         # and handed to each host (no other process can take one in between).
         self.listeners: dict[str, socket.socket] = {}
         for function in self.functions:
-            if function.cloud is not Provider.AWS:
+            if local_cloud(function.cloud).serves_http:
                 listener = self.listeners[function.label] = listening_socket()
                 self.exit.callback(listener.close)
                 self.endpoints.host_ports[function.label] = listener.getsockname()[1]
@@ -271,187 +331,35 @@ class LocalRun:
         self.timings["services"] = self._lap()
 
     def _deploy(self) -> None:
-        self.deployment = LocalDeployment(self.output, self.topology, self.endpoints, self.platform, self.tls.ca_file)
+        self.deployment = LocalDeployment(self.output, self.topology, self.endpoints, self.platform, self.tls.ca_file,
+                                          self.config, self.workdir)
         self._deployment_ref.append(self.deployment)
         self.deployment.deploy()
-        if self.topology.placed(Layer.L4) and self.topology.cloud(Layer.L4) is Provider.AWS:
-            self._load_twinmaker_entities()
-        elif self.topology.placed(Layer.L4):
-            self._load_digital_twins()
-        if self.topology.cloud(Layer.L1) is Provider.AZURE:
-            self._onboard_azure_devices()
-        elif self.topology.cloud(Layer.L1) is Provider.AWS:
-            self._onboard_aws_devices()
-        elif self.topology.cloud(Layer.L1) is Provider.GOOGLE:
-            self._onboard_gcp_devices()
-
-    def _load_twinmaker_entities(self) -> None:
-        """The aws-twinmaker-entities step against the TwinMaker stand-in, from the L4 stack's outputs."""
-        from twin_ops.post_deploy.aws_twinmaker_entities import Pacer, sync_entities, twin_graph
-
-        stack = self.topology.stack_name(Layer.L4)
-        outputs = {key: self.deployment.value(stack, output["Value"])
-                   for key, output in self.output.cloudformation[stack].template.get("Outputs", {}).items()}
-        readers = (outputs["DataReaderArn"], outputs["LastEntryReaderArn"]) if "DataReaderArn" in outputs else None
-        devices, entities = twin_graph(self.config)
-        result = sync_entities(self.platform.twinmaker.registry, outputs["WorkspaceId"], self.config.name, devices,
-                               entities, readers, pacer=Pacer(1e6), sleep=lambda seconds: None)
-        if result.failed:
-            raise RuntimeError(result.summary(outputs["WorkspaceId"]))
-
-    def _load_digital_twins(self) -> None:
-        """What the azure-digital-twins step uploads, into the Digital Twins stand-in."""
-        from cdk_app.config.adt_graph import twin_model
-
-        models, graph = twin_model(self.config)
-        for instance in list(self.platform.digital_twins.instances):
-            self.platform.digital_twins.add(instance, models, graph["twins"])
-
-    def _onboard_azure_devices(self) -> None:
-        """The azure-device-identities step against the IoT Hub registry stand-in: an export and an
-        import job over the job container in Azurite, device keys derived from the enrollment keys
-        the L1 stack put in its vault."""
-        import urllib.error
-        from urllib.parse import urlsplit
-
-        from twin_ops.local.standins.iot_hub_registry import API_VERSION, IotHubRegistry
-        from twin_ops.post_deploy.azure_device_identities import HUB_MANIFEST, onboard_devices
-
-        deployment, platform = self.deployment, self.platform
-        l1 = self.output.terraform[self.topology.stack_name(Layer.L1)]
-        manifest = json.loads((l1.directory / HUB_MANIFEST).read_text("utf-8"))
-
-        def azurite_url(container_url: str, name: str) -> str:
-            parts = urlsplit(container_url)
-            return f"{deployment.endpoints.azurite['blob']}/{parts.hostname.split('.')[0]}{parts.path}/{name}"
-
-        class Blobs:  # the job container (https://<account>.blob.core.windows.net/<container>) in Azurite
-            @staticmethod
-            def get(container: str, name: str) -> bytes | None:
-                try:
-                    return deployment.azurite("GET", azurite_url(container, name), allow=())
-                except urllib.error.HTTPError as error:
-                    if error.code == 404:
-                        return None
-                    raise
-
-            @staticmethod
-            def put(container: str, name: str, data: bytes) -> None:
-                deployment.azurite("PUT", azurite_url(container, name), data, headers={"x-ms-blob-type": "BlockBlob"})
-
-            @staticmethod
-            def delete(container: str, name: str) -> None:
-                deployment.azurite("DELETE", azurite_url(container, name), allow=(404,))
-
-        registry = IotHubRegistry(Blobs)
-
-        class Jobs:  # IoT Hub's service API, answered by the stand-in in this process
-            @staticmethod
-            def create_job(body: dict) -> dict:
-                return registry.handle("POST", "/jobs/create", {"api-version": API_VERSION},
-                                       {"Authorization": "Bearer local"}, json.dumps(body).encode())[2]
-
-            @staticmethod
-            def get_job(job_id: str) -> dict:
-                return registry.handle("GET", f"/jobs/{job_id}", {"api-version": API_VERSION},
-                                       {"Authorization": "Bearer local"}, b"")[2]
-
-        vault = SimpleNamespace(get=lambda name: platform.key_vault.vaults[manifest["key_vault"]][name])
-        onboard_devices(self.workdir / "onboarding", self.config.name, [d.id for d in self.config.devices], manifest,
-                        Jobs, Blobs, vault, sleep=lambda seconds: None)
-        platform.iot_hub.devices = set(registry.devices)  # the hub knows the imported identities
-
-    def _onboard_gcp_devices(self) -> None:
-        """The gcp-device-registry step against the storage emulator: the device list as one object."""
-        from twin_ops.post_deploy.gcp_device_registry import register_devices
-
-        deployment, stack = self.deployment, self.topology.stack_name(Layer.L1)
-        outputs = deployment.output.terraform[stack].config.get("output", {})
-
-        class State:  # the L1 stack's outputs, as `terraform show` would give them
-            @staticmethod
-            def output(name: str) -> Any:
-                return deployment.value(stack, outputs[name]["value"])
-
-            @staticmethod
-            def optional_output(name: str) -> Any:
-                return State.output(name) if name in outputs else None
-
-        register_devices(self.workdir / "onboarding", self.config.name, [d.id for d in self.config.devices], State,
-                         deployment.gcs())
-
-    def _onboard_aws_devices(self) -> None:
-        """The aws-device-certificates step against moto (the twin's CA, a certificate per device),
-        then each device's first connection, which IoT Core answers by provisioning it (JITP)."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        from twin_ops.local.standins import jitp
-        from twin_ops.post_deploy.aws_device_certificates import CERTIFICATE_FILE, onboard_devices
-        from twin_ops.post_deploy.device_ca import DeviceCa
-        from twin_ops.simulator.config import auth_dir
-        from twin_contract.devices import ca_secret_name
-
-        secrets, iot = self.deployment.aws("secretsmanager"), self.deployment.aws("iot")
-        onboarding = self.workdir / "onboarding"
-        device_ids = sorted(device.id for device in self.config.devices)
-        onboard_devices(onboarding, self.config.name, device_ids, secrets, iot)
-        ca = DeviceCa.from_json(json.loads(secrets.get_secret_value(SecretId=ca_secret_name(self.config.name))["SecretString"]))
-        assert ca is not None
-        templates = self.platform.provisioning_templates
-
-        def first_connection(device: str) -> None:
-            pem = (auth_dir(onboarding) / device / CERTIFICATE_FILE).read_text(encoding="utf-8")
-            try:
-                jitp.connect(iot, pem, templates, [ca.certificate_pem])
-            except jitp.ProvisioningRefused:
-                jitp.connect(iot, pem, templates, [ca.certificate_pem])  # IoT Core refuses the first attempt
-
-        with ThreadPoolExecutor(8) as pool:
-            list(pool.map(first_connection, device_ids))
 
     def _environment(self, function: SynthFunction) -> dict[str, str]:
+        """The platform's variables, the function's synthesized settings, then where its SDKs find
+        the local services and the run's CA."""
+        cloud = local_cloud(function.cloud)
         name = str(function.resolve(function.name, self.deployment.resolve))
-        region = self.endpoints.region
-        environment = {**platform_environment(function, name, region), **function.environment(self.deployment.resolve)}
         trust = {"SSL_CERT_FILE": str(self.tls.ca_file), "REQUESTS_CA_BUNDLE": str(self.tls.ca_file)}
-        if function.cloud is Provider.AWS:
-            aws = self.endpoints.aws_platform
-            environment.update({
-                "AWS_ENDPOINT_URL": self.endpoints.moto or aws, "AWS_ENDPOINT_URL_LAMBDA": aws,
-                "AWS_ENDPOINT_URL_IOT_DATA_PLANE": aws, "AWS_ENDPOINT_URL_SFN": aws,
-                "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", **trust,
-            })
-        elif function.cloud is Provider.AZURE:
-            environment.update({
-                "IDENTITY_ENDPOINT": self.platform.identity.endpoint, "IDENTITY_HEADER": self.platform.identity.secret,
-                "WEBSITE_HOSTNAME": f"127.0.0.1:{self.endpoints.host_ports[function.label]}", **trust,
-            })
-        else:
-            metadata = self.platform.servers.metadata.address
-            environment.update({
-                "GCE_METADATA_HOST": metadata, "GCE_METADATA_IP": metadata, "GOOGLE_CLOUD_PROJECT": self.endpoints.gcp_project,
-                "PORT": str(self.endpoints.host_ports[function.label]), **trust,
-                **({"STORAGE_EMULATOR_HOST": self.endpoints.gcs} if self.endpoints.gcs else {}),
-            })
-        return environment
+        return {
+            **cloud.platform_environment(function, name, self.endpoints.region), **function.environment(self.deployment.resolve),
+            **cloud.host_environment(self, function), **trust,
+        }
 
     def _start_hosts(self) -> None:
         self.hosts = FunctionHosts(self.workdir, f"{self.platform.servers.control.url}/report")
         self.exit.callback(self.hosts.close)
         routes = {f"{host}:443": self.platform.servers.azure.address for host in self.platform.iot_hub.hubs}
         routes[f"{google_standins.Workflows.HOST}:443"] = self.platform.servers.googleapis.address
-        tls = {"cert": str(self.tls.cert_file), "key": str(self.tls.key_file)}
         for function in self.functions:
             self.hosts.start(
-                function, self._environment(function), listener=self.listeners.get(function.label),
-                tls=tls if function.cloud is Provider.AZURE else None, hosts=routes,
-                google_clients_url=self.platform.servers.google.url if function.cloud is Provider.GOOGLE else None,
+                function, self._environment(function), listener=self.listeners.get(function.label), hosts=routes,
+                **local_cloud(function.cloud).host_options(self),
             )
         self.hosts.wait_ready()
         for function in self.functions:
-            if function.cloud is Provider.AWS:
-                name = str(function.resolve(function.name, self.deployment.resolve))
-                self.platform.lambdas.attach(name, self.hosts.hosts[function.label].url)
+            local_cloud(function.cloud).attach(self, function, self.hosts.hosts[function.label].url)
         self.ledger.classify = self._classify
         self.timings["hosts"] = self._lap()
 
@@ -459,13 +367,7 @@ class LocalRun:
         function = self.deployment.functions_by_label.get(label)
         if function is None:
             return None
-        if function.cloud is Provider.AWS:
-            name = function.entry.rsplit(".", 1)[0].rsplit(".", 1)[-1]
-        elif function.cloud is Provider.AZURE:
-            name = function_name
-        else:
-            name = function.entry
-        return ROLES.get(name)
+        return ROLES.get(local_cloud(function.cloud).entry_name(function, function_name))
 
     def _wire_triggers(self) -> None:
         platform, deployment = self.platform, self.deployment
@@ -507,70 +409,38 @@ class LocalRun:
 
     # -- devices
 
-    def _open_links(self) -> dict[str, Any]:
-        from twin_ops.simulator.mqtt_link import MqttLink, MqttSession
-        from twin_contract.gcp_names import DEVICE_FEEDBACK_ROLE, resource_name
-        from twin_ops.simulator.pubsub_link import PubSubFeedback, PubSubLink
-        from twin_ops.simulator.sessions import IOT_HUB_JSON_PROPERTIES, desired_feedback
-
-        links: dict[str, Any] = {}
-        deliver = lambda device, text: self.ledger.add("feedback received")  # noqa: E731
-        l1 = self.topology.cloud(Layer.L1)
-        device_ids = sorted({device.id for device in self.config.devices})
-        if l1 is Provider.GOOGLE:
-            l1_stack = self.topology.stack_name(Layer.L1)
-            topic = next(topic for label, topic, _ in self.deployment.google_triggers if label.startswith(f"{l1_stack}/"))
-            publisher = SimpleNamespace(publish=lambda topic, data, **attrs: Done(self.platform.pubsub.publish(topic, data, attrs)))
-            for device in device_ids:
-                links[device] = PubSubLink(topic, device, publisher=publisher)
-            feedback = resource_name(self.config.name, DEVICE_FEEDBACK_ROLE)
-            subscription = next((name for name in self.platform.pubsub.subscriptions if name.rsplit("/", 1)[-1] == feedback), None)
-            if subscription is not None:  # the twin's one feedback subscription, read for every device
-                subscriber = SimpleNamespace(subscribe=lambda name, callback: self._listen(name, callback))
-                links[""] = PubSubFeedback(subscription, deliver, subscriber=subscriber)
-            return links
-        auth = self.workdir / "tls"
-        for device in device_ids:
-            if l1 is Provider.AWS:
-                identity = client_id(self.config.name, device)
-                cert, key = self.tls.client_certificate(auth, identity)
-                session = MqttSession(device, "127.0.0.1", self.mqtt_port, identity, telemetry_topic(self.config.name, device),
-                                      feedback_topic(self.config.name, device), str(self.tls.ca_file), str(cert), str(key))
-            else:
-                cert, key = self.tls.client_certificate(auth, device)
-                session = MqttSession(device, "127.0.0.1", self.mqtt_port, device,
-                                      f"devices/{device}/messages/events/{IOT_HUB_JSON_PROPERTIES}",
-                                      azure_standins.device_feedback_topic(device), str(self.tls.ca_file), str(cert), str(key),
-                                      feedback_text=desired_feedback)
-            links[device] = MqttLink(session, deliver)
-        return links
-
-    def _listen(self, subscription: str, callback: Callable) -> Any:
-        import base64
-
-        def on_message(message: dict) -> None:
-            callback(SimpleNamespace(data=base64.b64decode(message["data"]), attributes=message["attributes"], ack=lambda: None))
-
-        self.platform.pubsub.listen(subscription, on_message)
-        return SimpleNamespace(cancel=lambda: None)
-
     def _publish(self, sent: list[Message]) -> None:
-        links = self._open_links()
-        for link in links.values():
-            self.exit.callback(link.close)
-        outage_at = len(sent) // 2 if self.request.outage else -1
+        """Every device sends its messages in order, waiting for each one's acknowledgement as a
+        device does; devices send side by side. An --outage run breaks the receivers halfway."""
+        deliver = lambda device, text: self.ledger.add("feedback received")  # noqa: E731
+        device_ids = sorted({device.id for device in self.config.devices})
+        links, close = local_cloud(self.topology.cloud(Layer.L1)).device_links(self, device_ids, deliver)
+        self.exit.callback(close)
+        parts = [sent[: len(sent) // 2], sent[len(sent) // 2 :]] if self.request.outage else [sent]
         progress = Progress(self, len(sent))
-        for index, message in enumerate(sent):
-            if index == outage_at:
-                self._outage((BridgeKind.L1_TO_L2, BridgeKind.L2_TO_HOT, BridgeKind.L2_TO_TWIN_UPDATE, BridgeKind.L2_TO_L1_FEEDBACK))
-            links[message.device_id].send(json.dumps(message.body).encode())
-            self.ledger.add("published")
-            progress.tick()
+        with ThreadPoolExecutor(max_workers=PUBLISHERS) as pool:
+            for number, part in enumerate(parts):
+                if number:
+                    self._outage((BridgeKind.L1_TO_L2, BridgeKind.L2_TO_HOT, BridgeKind.L2_TO_TWIN_UPDATE, BridgeKind.L2_TO_L1_FEEDBACK))
+                by_device: dict[str, list[Message]] = {}
+                for message in part:
+                    by_device.setdefault(message.device_id, []).append(message)
+                pending = {pool.submit(self._send, links[device], queued) for device, queued in by_device.items()}
+                while pending:
+                    done, pending = wait(pending, timeout=0.2)
+                    for future in done:
+                        future.result()  # a device that cannot send stops the run
+                    progress.tick()
         self.timings["publish"] = self._lap()
         hot_stack = self.topology.stack_name(Layer.L3_HOT)
         self._settle(lambda: census.hot_count(self.deployment, hot_stack) >= len(sent), "records to reach the hot store", progress)
         self.timings["ingest"] = self._lap()
         progress.done()
+
+    def _send(self, link: Any, queued: list[Message]) -> None:
+        for message in queued:
+            link.send(json.dumps(message.body).encode())
+            self.ledger.add("published")
 
     def _hot(self) -> list[dict]:
         return census.hot_records(self.deployment, self.topology.stack_name(Layer.L3_HOT))
@@ -595,6 +465,7 @@ class LocalRun:
     def _outage(self, kinds: tuple[BridgeKind, ...]) -> None:
         """Every receiver of these bridges answers 503 for `outage` seconds."""
         seconds = self.request.outage
+        self.outages.append((time.monotonic(), time.monotonic() + seconds))
         for bridge in self.topology.bridges:
             if bridge.kind not in kinds:
                 continue
@@ -610,6 +481,22 @@ class LocalRun:
                 self.ledger.add("receiver outages")
                 self.echo(f"outage: {bridge.connection_id} receiver answers 503 for {seconds:g} s ({urlsplit(url).path})")
 
+    def receivers(self) -> list[Receiver]:
+        """Every bridge receiver URL the senders are configured with, and the token they send."""
+        found: dict[str, Receiver] = {}
+        for bridge in self.topology.bridges:
+            sender_stack = self.topology.sender_stack(bridge).name
+            for function in self.functions:
+                if not in_stack(function, sender_stack) or bridge.token_setting not in function.settings:
+                    continue
+                environment = function.environment(self.deployment.resolve)
+                token = local_cloud(function.cloud).bridge_token(self, environment, environment[bridge.token_setting])
+                for setting in (bridge.url_setting(URL_KEY), bridge.url_setting(LAST_ENTRY_URL_KEY)):
+                    if setting in environment:
+                        found[environment[setting]] = Receiver(bridge.connection_id, self.topology.cloud(bridge.spec.target),
+                                                               environment[setting], token, self.tls.ca_file)
+        return list(found.values())
+
     def _break(self, url: str, seconds: float) -> None:
         parts = urlsplit(url)
         if parts.path.startswith("/lambda-url/"):
@@ -621,43 +508,25 @@ class LocalRun:
         urllib.request.urlopen(request, timeout=10, context=self.ca).read()
 
     def _compress(self, layer: Layer, offset: float, kinds: tuple[BridgeKind, ...]) -> None:
-        """Run the movers of `layer`'s stack with the clock `offset` seconds ahead: TTL expiries
-        and their stream, timers (Azure) and scheduler jobs (Google) of that stack."""
+        """Run the movers of `layer`'s stack with the clock `offset` seconds ahead: what its cloud
+        schedules (TTL expiries and their stream, timers, scheduler jobs; twin_ops/local/clouds)."""
         if self.request.outage:
             self._outage(kinds)
-        stack = self.topology.stack_name(layer)
-        now = datetime.now(timezone.utc) + timedelta(seconds=offset)
-        if any(owner == stack for owner in self.deployment.dynamo_tables.values()):
-            self.platform.dynamo_ttl.sweep(now)
-        for host in self.hosts.hosts.values():
-            if host.function.stack != stack or host.function.cloud is not Provider.AZURE:
-                continue
-            listing = json.loads(self._call(f"{host.url}/admin/functions", None, "GET"))
-            for function in listing:
-                if function["trigger"] == "timerTrigger":
-                    url = f"{host.url}/admin/functions/{function['name']}"
-                    self._retrying(f"{host.function.label}:{function['name']}",
-                                   lambda url=url: self._call(url, {}, headers={CLOCK_HEADER: str(offset)}))
-        for owner, uri, target in self.deployment.scheduler_jobs:
-            if owner == stack:
-                import base64
+        local_cloud(self.topology.cloud(layer)).advance(self, self.topology.stack_name(layer), offset)
 
-                body = json.loads(base64.b64decode(target.get("body") or "e30=") or b"{}")
-                headers = {**(target.get("headers") or {}), CLOCK_HEADER: str(offset)}
-                self._retrying(f"scheduler {uri}", lambda uri=uri, body=body, headers=headers: self._call(uri, body, headers=headers))
-
-    def _retrying(self, what: str, action: Callable[[], Any], attempts: int = 6) -> None:
+    def retrying(self, what: str, action: Callable[[], Any], attempts: int = 6) -> None:
         """A scheduled run that fails runs again (the next timer tick, the scheduler's retries)."""
         for attempt in range(attempts):
             try:
                 action()
                 return
-            except urllib.error.HTTPError as exc:
-                self.ledger.fail(what, f"HTTP {exc.code} (attempt {attempt + 1})")
+            except urllib.error.HTTPError:
+                if attempt < attempts - 1:
+                    self.ledger.retry(what)
                 time.sleep(min(8.0, 0.5 * 2**attempt))
-        self.ledger.add("scheduled runs failed")
+        self.ledger.dead_letter(what, f"scheduled run failed {attempts} times")
 
-    def _call(self, url: str, body: Any, method: str = "POST", headers: dict | None = None) -> bytes:
+    def call(self, url: str, body: Any, method: str = "POST", headers: dict | None = None) -> bytes:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
         with urllib.request.urlopen(request, timeout=600, context=self.ca if url.startswith("https") else None) as response:
@@ -750,6 +619,7 @@ class LocalRun:
                                  f"{self.topology.cloud(Layer.L1).value}")
             feedback_row.expected = None
         rows.append(feedback_row)
+        rows += self._failure_rows()
         problems = [f"{row.name}: {row.count} of {row.expected}" for row in rows if not row.ok]
         problems += [f"{name}: {count} duplicates" for name, count in
                      (("stored hot", hot.duplicates), ("moved to cold", cold.duplicates), ("archived", archive.duplicates)) if count]
@@ -759,48 +629,33 @@ class LocalRun:
         failures = [f"{failure.where}: {failure.error}" for failure in self.ledger.failures]
         return LocalRunResult(rows, problems, dict(self.timings),
                               {"stored hot": hot.duplicates, "moved to cold": cold.duplicates, "archived": archive.duplicates},
-                              failures, dict(self.ledger.counts))
+                              failures, dict(self.ledger.counts),
+                              {where: dict(counts) for where, counts in sorted(self.ledger.by_function.items())})
+
+    def _failure_rows(self) -> list[Row]:
+        """Function errors, retries and dead letters: a run passes only without errors and dead
+        letters, except errors an `--outage` run causes on purpose (a sender giving up while its
+        receiver answers 503, until its last retry may have ended), which must all have been
+        retried to success: no dead letter, and every record at every hop."""
+        errors = [f for f in self.ledger.failures if f.kind == ERROR]
+        excused = [f for f in errors if any(start <= f.at <= end + OUTAGE_GRACE for start, end in self.outages)]
+        note = f"{len(excused)} during the injected receiver outages, all retried" if excused else ""
+        return [
+            Row("function errors", len(errors) - len(excused), 0, note),
+            Row("retries", self.ledger.get(RETRY), None),
+            Row("dead-lettered", self.ledger.get(DEAD_LETTER), 0),
+        ]
 
     def _feedback_path(self) -> bool:
         """Whether rule feedback can reach the devices: L2 on the devices' cloud, or the feedback connection."""
         return self.topology.cloud(Layer.L1) is self.topology.cloud(Layer.L2) or self.topology.has(BridgeKind.L2_TO_L1_FEEDBACK)
 
     def _twin(self, expected: set[census.Identity]) -> Row:
-        """Records readable through L4: TwinMaker's dataReader (AWS), or the reader the dashboards
-        use and the twins' live values (Azure Digital Twins)."""
+        """Records readable through L4, read as the twin's clients read it (twin_ops/local/clouds)."""
         name = "readable through the twin"
         if not self.topology.placed(Layer.L4):
             return Row(name, 0, None, "no twin model (layer_4_provider is none)")
-        times = sorted(timestamp for _, timestamp in expected)
-        start, end = times[0], times[-1]
-        read = census.Tally()
-        if self.topology.cloud(Layer.L4) is Provider.AWS:
-            components = self.platform.twinmaker.components
-            with ThreadPoolExecutor(max_workers=4) as pool:
-                histories = pool.map(lambda component: self.platform.twinmaker.history(component, start, end), components)
-            for component, values in zip(components, histories, strict=True):
-                read.add({(component.device_id, value["time"]) for value in values})
-            return Row(name, read.of(expected), len(expected),
-                       f"TwinMaker dataReader of {len(self.platform.twinmaker.components)} entity components")
-        reader = self._dashboard_reader()
-        if reader is not None:
-            url, token = reader
-            for device in self.config.devices:
-                query = {"device_id": device.id, "properties": [p.name for p in device.properties],
-                         "start_time": start, "end_time": end, "max_results": 1000}
-                read.add({(device.id, item["timestamp"]) for item in census.reader_items(url, token, query, self.ca)})
-        updates = sum(sum(instance.updates.values()) for instance in self.platform.digital_twins.instances.values())
-        latest = {}
-        for device, timestamp in expected:
-            latest[device] = max(latest.get(device, ""), timestamp)
-        current = sum(
-            1 for instance in self.platform.digital_twins.instances.values()
-            for device, timestamp in latest.items() if instance.twins.get(device, {}).get("lastUpdate") == timestamp
-        )
-        note = f"{urlsplit(reader[0]).path if reader else 'no reader'}; ADT: {updates} twin updates, {current}/{len(latest)} twins current"
-        if current < len(latest):
-            self.twin_problems.append(f"Azure Digital Twins: {len(latest) - current} twins do not show their device's last record")
-        return Row(name, read.of(expected), len(expected), note)
+        return local_cloud(self.topology.cloud(Layer.L4)).twin_row(self, expected)
 
     def _dashboards(self, expected: set[census.Identity]) -> Row:
         """Records the twin's Grafana dashboard shows, each panel queried as Grafana queries it
@@ -820,22 +675,6 @@ class LocalRun:
         note = (f"{shown.panels} panels over {shown.source}; {current}/{len(latest)} latest-values panels current"
                 + (f"; {left_out} records of devices in no entity" if left_out else ""))
         return Row(name, shown.history.of(on_dashboard), len(on_dashboard), note)
-
-    def _dashboard_reader(self) -> tuple[str, str] | None:
-        """The reader dashboards use on Azure: L4's Digital Twin Data Connector, else L3 hot's reader."""
-        for layer, route in ((Layer.L4, "dt-data-connector"), (Layer.L3_HOT, "hot-reader")):
-            stack = self.topology.stack_name(layer)
-            for host in self.hosts.hosts.values():
-                function = host.function
-                if function.stack != stack or function.cloud is not Provider.AZURE:
-                    continue
-                routes = {f["name"] for f in json.loads(self._call(f"{host.url}/admin/functions", None, "GET"))}
-                if route.replace("-", "_") in routes:
-                    environment = function.environment(self.deployment.resolve)
-                    vault = environment["KEY_VAULT_URI"].rstrip("/").rsplit("/", 1)[-1]
-                    token = self.platform.key_vault.vaults[vault][environment["INBOUND_TOKEN_SECRET"]]
-                    return f"{host.url}/api/{route}", token
-        return None
 
 
 def _plural(count: int, noun: str) -> str:
@@ -894,6 +733,9 @@ def render(result: LocalRunResult, title: str) -> str:
         expected = "-" if row.expected is None else str(row.expected)
         mark = "" if row.ok else "  ✗"
         lines.append(f"{row.name:<{width}}  {row.count:>7}  {expected:>8}  {row.note}{mark}".rstrip())
+    for where, counts in result.by_function.items():
+        lines.append(f"  {where}: " + ", ".join(f"{counts[kind]} {kind}" for kind in (ERROR, RETRY, DEAD_LETTER) if counts.get(kind)))
+    lines += [f"  {failure}" for failure in result.failures[:10]]
     timings = ", ".join(f"{name} {seconds:g} s" for name, seconds in result.timings.items())
     lines.append(f"timings: {timings}")
     lines.append("every record accounted for" if result.ok else "NOT every record accounted for: " + "; ".join(result.problems))

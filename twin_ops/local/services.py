@@ -1,4 +1,4 @@
-"""The real local servers a run starts: mosquitto (device MQTT), moto in server mode (AWS data
+"""The real local servers a run starts: the MQTT broker (amqtt, or mosquitto), moto in server mode (AWS data
 services), Azurite (Blob and Queue storage), gcp-storage-emulator (Cloud Storage).
 
 Each is started only when the twin needs it, on a free loopback port, and stopped by `close()`.
@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import getpass
 import os
 import random
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from cdk_app.paths import REPO_ROOT
+from twin_model.paths import REPO_ROOT
+from twin_ops.local import broker
 from twin_ops.local.tls import LocalTls
 
 AZURITE = REPO_ROOT / "node_modules" / ".bin" / "azurite"
@@ -152,6 +151,7 @@ class Services:
         self._dir, self._tls = workdir, tls
         self._processes: list[Process] = []
         self._closers: list = []
+        self.broker_name = ""
 
     def _spawn(self, name: str, command: Sequence[str], env: dict[str, str] | None = None, grace: float = 10.0) -> Process:
         log = self._dir / f"{name}.log"
@@ -163,26 +163,18 @@ class Services:
         self._processes.append(started)
         return started
 
-    def mosquitto(self) -> int:
-        """MQTT over TLS with client certificates (the devices' X.509 identities), as IoT Core asks."""
-        binary = shutil.which("mosquitto") or next((p for p in ("/usr/sbin/mosquitto", "/usr/bin/mosquitto") if Path(p).is_file()), None)
-        if binary is None:
-            raise ServiceError("mosquitto is not installed: `sudo apt-get install -y mosquitto` (the MQTT broker of local runs)")
-        return _on_free_ports(lambda: self._mosquitto(binary))
+    def broker(self, mosquitto: bool = True) -> int:
+        """Device MQTT over TLS with client certificates (the devices' X.509 identities), as IoT
+        Core and IoT Hub ask: mosquitto when installed (and `mosquitto`), else amqtt (twin_ops/local/broker.py)."""
+        return _on_free_ports(lambda: self._broker(mosquitto))
 
-    def _mosquitto(self, binary: str) -> int:
+    def _broker(self, mosquitto: bool) -> int:
         port = free_port()
-        config = self._dir / "mosquitto.conf"
-        config.write_text(
-            f"listener {port} 127.0.0.1\n"
-            f"cafile {self._tls.ca_file}\ncertfile {self._tls.cert_file}\nkeyfile {self._tls.key_file}\n"
-            "require_certificate true\nuse_identity_as_username true\nallow_anonymous false\n"
-            f"user {getpass.getuser()}\n"  # as root, mosquitto would switch to its own user, who cannot read the key
-            "persistence false\nmax_queued_messages 0\nmax_inflight_messages 0\nlog_dest stderr\nlog_type error\n",
-            encoding="utf-8",
-        )
-        process = self._spawn("mosquitto", [binary, "-c", str(config)])
-        self._wait(port, process, "mosquitto")
+        self.broker_name, process = broker.start(self._dir, self._tls.ca_file, self._tls.cert_file, self._tls.key_file,
+                                                 [(port, True)], self._dir / "broker.log", mosquitto)
+        started = Process(self.broker_name, process, self._dir / "broker.log")
+        self._processes.append(started)
+        self._wait(port, started, self.broker_name)
         return port
 
     def moto(self) -> str:

@@ -5,10 +5,12 @@ the function hosts that serve HTTPS and the MQTT broker, trusted by the local fu
 from __future__ import annotations
 
 import datetime
+import functools
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1")
 
@@ -21,17 +23,22 @@ class LocalTls:
 
     def client_certificate(self, directory: Path, common_name: str) -> tuple[Path, Path]:
         """A client certificate (device identity for the MQTT broker) signed by the local CA."""
-        from cryptography.hazmat.primitives.serialization import load_pem_private_key
-        from cryptography import x509
-
-        ca_key = load_pem_private_key((self.ca_file.parent / "ca.key").read_bytes(), None)
-        ca_cert = x509.load_pem_x509_certificate(self.ca_file.read_bytes())
+        ca_cert, ca_key = _authority(self.ca_file)
         cert, key = _issue(common_name, [], ca_cert, ca_key, client=True)
         cert_file, key_file = directory / f"{common_name}.crt", directory / f"{common_name}.key"
         cert_file.write_bytes(cert)
         key_file.write_bytes(key)
         key_file.chmod(0o600)
         return cert_file, key_file
+
+
+@functools.lru_cache(maxsize=8)
+def _authority(ca_file: Path) -> tuple[Any, Any]:
+    """The CA's certificate and key, read once per run (a fleet gets a certificate per device)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return x509.load_pem_x509_certificate(ca_file.read_bytes()), load_pem_private_key((ca_file.parent / "ca.key").read_bytes(), None)
 
 
 def make_tls(directory: Path, names: Sequence[str] = ()) -> LocalTls:

@@ -29,17 +29,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import ProjectConfig, Provider
+from twin_model.topology import Topology, TwinStack
 from twin_contract.devices import (
     ca_secret_name,
     device_of_thing,
     provisioning_template_name,
     thing_group_name,
 )
-from twin_ops.post_deploy import PostDeployError
+from twin_ops.post_deploy import LocalTwin, PostDeployError, PostDeployRequest
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
 from twin_ops.post_deploy.device_ca import DeviceCa, issue, issued_by, new_ca, verification_certificate
-from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
+from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig, auth_dir
 
 CERTIFICATE_FILE = "certificate.pem.crt"
 PRIVATE_KEY_FILE = "private.pem.key"
@@ -223,3 +224,47 @@ def _reason(error: Exception) -> str:
     if isinstance(response, dict) and "Error" in response:
         return f"{response['Error'].get('Code')}: {response['Error'].get('Message')}"
     return f"{type(error).__name__}: {error}"
+
+
+def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    """The step against the real clouds: its clients built here, its result line returned."""
+    import boto3
+
+    session = boto3.Session(region_name=request.aws_region)
+    result = onboard_devices(
+        request.project, config.name, [d.id for d in config.devices],
+        session.client("secretsmanager"), session.client("iot"), dry_run=request.dry_run,
+    )
+    if result.failed:
+        raise PostDeployError(result.summary(auth_dir(request.project)))
+    return result.summary(auth_dir(request.project))
+
+
+def run_locally(local: LocalTwin, stack: TwinStack) -> None:
+    """The step against moto (the twin's CA, a certificate per device), then each device's first
+    connection, which IoT Core answers by provisioning it (JITP, twin_ops/local/standins/jitp.py).
+    The run's MQTT broker trusts the run's own CA (twin_ops/local/tls.py)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from twin_ops.local.standins import jitp
+    from twin_contract.devices import ca_secret_name as secret_name
+
+    secrets, iot = local.aws("secretsmanager"), local.aws("iot")
+    onboarding = local.workdir / "onboarding"
+    device_ids = sorted(device.id for device in local.config.devices)
+    result = onboard_devices(onboarding, local.config.name, device_ids, secrets, iot)
+    if result.failed:
+        raise PostDeployError(result.summary(auth_dir(onboarding)))
+    ca = DeviceCa.from_json(json.loads(secrets.get_secret_value(SecretId=secret_name(local.config.name))["SecretString"]))
+    assert ca is not None
+    templates = local.platform.provisioning_templates
+
+    def first_connection(device: str) -> None:
+        pem = (auth_dir(onboarding) / device / CERTIFICATE_FILE).read_text(encoding="utf-8")
+        try:
+            jitp.connect(iot, pem, templates, [ca.certificate_pem])
+        except jitp.ProvisioningRefused:
+            jitp.connect(iot, pem, templates, [ca.certificate_pem])  # IoT Core refuses the first attempt
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(first_connection, device_ids))

@@ -29,6 +29,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from twin_model.config.model import Layer, ProjectConfig
+from twin_model.topology import Topology, TwinStack
+from twin_ops.post_deploy import LocalTwin, PostDeployError, PostDeployRequest
+
 DEVICE_ID_PROPERTY = "iotDeviceId"
 ROOT = "$ROOT"
 PAGE = 200  # ListEntities / ListComponentTypes largest page
@@ -322,3 +326,33 @@ def _depths(entities: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
     for entity_id in entities:
         depth(entity_id)
     return depths
+
+
+def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    """The step against the real clouds: its clients built here, its result line returned."""
+    import boto3
+
+    from twin_ops.post_deploy.aws_grafana_dashboards import stack_outputs
+
+    session = boto3.Session(region_name=request.aws_region)
+    outputs = stack_outputs(session.client("cloudformation"), topology.stack_name(Layer.L4))
+    readers = (outputs["DataReaderArn"], outputs["LastEntryReaderArn"]) if "DataReaderArn" in outputs else None
+    devices, entities = twin_graph(config)
+    result = sync_entities(session.client("iottwinmaker"), outputs["WorkspaceId"], config.name, devices, entities,
+                           readers, dry_run=request.dry_run)
+    if result.failed:
+        raise PostDeployError(result.summary(outputs["WorkspaceId"]))
+    return result.summary(outputs["WorkspaceId"])
+
+
+def run_locally(local: LocalTwin, stack: TwinStack) -> None:
+    """The step against the TwinMaker stand-in (twin_ops/local/standins/twinmaker_registry.py),
+    from the L4 stack's outputs."""
+    template = local.output.cloudformation[stack.name].template
+    outputs = {key: local.value(stack.name, output["Value"]) for key, output in template.get("Outputs", {}).items()}
+    readers = (outputs["DataReaderArn"], outputs["LastEntryReaderArn"]) if "DataReaderArn" in outputs else None
+    devices, entities = twin_graph(local.config)
+    result = sync_entities(local.platform.twinmaker.registry, outputs["WorkspaceId"], local.config.name, devices,
+                           entities, readers, pacer=Pacer(1e6), sleep=lambda seconds: None)
+    if result.failed:
+        raise PostDeployError(result.summary(outputs["WorkspaceId"]))

@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from cdk_app.config.model import Provider
-from twin_ops.post_deploy import PostDeployError
+from twin_model.config.model import Layer, ProjectConfig, Provider
+from twin_model.topology import Topology, TwinStack
+from twin_ops.post_deploy import LocalTwin, PostDeployError, PostDeployRequest
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
-from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, resource_path
-from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
+from twin_ops.post_deploy.azure_data_plane import IOT_HUB_SCOPE, AzureDataPlane, EntraTokens, resource_path
+from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig, auth_dir
 
 REGISTRY_API_VERSION = "2021-04-12"
 VAULT_API_VERSION = "7.4"
@@ -197,3 +198,96 @@ def _errors(log: bytes | None) -> dict[str, str]:
             entry: Any = json.loads(line)
             failed[str(entry.get("deviceId"))] = f"{entry.get('errorCode')}: {entry.get('errorStatus')}"
     return failed
+
+
+def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    """The step against the real clouds: its clients built here, its result line returned."""
+    from twin_ops.azure_storage import BlobService, bearer
+    from twin_ops.post_deploy.azure_grafana_dashboards import VAULT_SCOPE
+
+    manifest, tokens = read_manifest(request.stack_dir(topology, Layer.L1)), EntraTokens()
+    account, container = manifest["job_container"].rsplit("/", 1)
+    service = BlobService(account, bearer(tokens))
+
+    class ContainerBlobs:  # the job container, named by its URL as the jobs name it
+        @staticmethod
+        def get(url: str, name: str) -> bytes | None:
+            return service.get(container, name)
+
+        @staticmethod
+        def put(url: str, name: str, data: bytes) -> None:
+            service.put(container, name, data)
+
+        @staticmethod
+        def delete(url: str, name: str) -> None:
+            service.delete(container, name)
+
+    result = onboard_devices(
+        request.project, config.name, [d.id for d in config.devices], manifest,
+        IotHubJobs(AzureDataPlane(hub_host(manifest), IOT_HUB_SCOPE, tokens)), ContainerBlobs(),
+        VaultSecrets(AzureDataPlane(f"{manifest['key_vault']}.vault.azure.net", VAULT_SCOPE, tokens)),
+        dry_run=request.dry_run,
+    )
+    line = result.summary(hub_host(manifest)) + ("" if request.dry_run else f"; keys in {auth_dir(request.project)}")
+    if result.failed:
+        raise PostDeployError(line)
+    return line
+
+
+def run_locally(local: LocalTwin, stack: TwinStack) -> None:
+    """The step against the IoT Hub registry stand-in: an export and an import job over the job
+    container in Azurite, device keys derived from the enrollment keys the L1 stack put in its vault;
+    until then the hub refuses a device, as IoT Hub refuses one that was never registered."""
+    import urllib.error
+    from types import SimpleNamespace
+    from urllib.parse import urlsplit
+
+    from twin_ops.local.standins.iot_hub_registry import API_VERSION, IotHubRegistry
+
+    manifest = read_manifest(local.stack_dir(stack.name))
+    azurite, platform = local.endpoints.azurite["blob"], local.platform
+
+    def azurite_url(container_url: str, name: str) -> str:
+        parts = urlsplit(container_url)
+        return f"{azurite}/{(parts.hostname or '').split('.')[0]}{parts.path}/{name}"
+
+    class LocalBlobs:  # the job container (https://<account>.blob.core.windows.net/<container>) in Azurite
+        @staticmethod
+        def get(container: str, name: str) -> bytes | None:
+            try:
+                data: bytes = local.azurite("GET", azurite_url(container, name), allow=())
+                return data
+            except urllib.error.HTTPError as error:
+                if error.code == 404:
+                    return None
+                raise
+
+        @staticmethod
+        def put(container: str, name: str, data: bytes) -> None:
+            local.azurite("PUT", azurite_url(container, name), data, headers={"x-ms-blob-type": "BlockBlob"})
+
+        @staticmethod
+        def delete(container: str, name: str) -> None:
+            local.azurite("DELETE", azurite_url(container, name), allow=(404,))
+
+    registry = IotHubRegistry(LocalBlobs)
+
+    class LocalJobs:  # IoT Hub's service API, answered by the stand-in in this process
+        @staticmethod
+        def create_job(body: dict) -> dict:
+            answer: dict = registry.handle("POST", "/jobs/create", {"api-version": API_VERSION},
+                                           {"Authorization": "Bearer local"}, json.dumps(body).encode())[2]
+            return answer
+
+        @staticmethod
+        def get_job(job_id: str) -> dict:
+            answer: dict = registry.handle("GET", f"/jobs/{job_id}", {"api-version": API_VERSION},
+                                           {"Authorization": "Bearer local"}, b"")[2]
+            return answer
+
+    vault = SimpleNamespace(get=lambda name: platform.key_vault.vaults[manifest["key_vault"]][name])
+    result = onboard_devices(local.workdir / "onboarding", local.config.name, [d.id for d in local.config.devices],
+                             manifest, LocalJobs, LocalBlobs, vault, sleep=lambda seconds: None)
+    if result.failed:
+        raise PostDeployError(result.summary(hub_host(manifest)))
+    platform.iot_hub.devices = set(registry.devices)  # the hub knows the imported identities

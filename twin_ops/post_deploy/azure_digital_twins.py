@@ -1,9 +1,9 @@
 """Azure L4: upload the generated DTDL models, twins and relationships to Azure Digital Twins.
 
 They are ADT data-plane objects (no azurerm resource) and the twin graph is data (docs/design.md
-§7a): computed from the validated project (cdk_app/config/adt_graph.py: generated models, one per
+§7a): computed from the validated project (twin_model/config/adt_graph.py: generated models, one per
 device schema, and twins; the project's own DTDL as given, checked at synth as ADT checks it:
-cdk_app/config/dtdl.py), never written next to the stack. Idempotent, and safe on a live twin:
+twin_model/config/azure_hierarchy.py), never written next to the stack. Idempotent, and safe on a live twin:
 - models are immutable in ADT: missing ones are created, existing ids are kept (a changed model
   needs a new version in its DTMI); they go in dependency order, an Interface after everything it
   extends or uses, at most 250 per request (dtdl_upload_order);
@@ -26,8 +26,13 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, resource_path
+from twin_model.config.adt_graph import twin_model
+from twin_model.config.model import Layer, ProjectConfig
+from twin_model.topology import Topology, TwinStack
+from twin_ops.post_deploy import LocalTwin, PostDeployRequest
+from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane, EntraTokens, resource_path
 from twin_ops.post_deploy.dtdl_upload_order import batches
+from twin_ops.post_deploy.terraform_state import StackState
 
 ADT_API_VERSION = "2023-10-31"
 SCENES_DIR = Path("adt") / "scenes"
@@ -240,3 +245,27 @@ def upload_scene(files: list[tuple[str, bytes, str]], container: BlobContainer) 
     for name, data, content_type in files:
         container.put(name, data, content_type)
     return len(files)
+
+
+def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    """The step against the real clouds: its clients built here, its result line returned."""
+    stack_dir = request.stack_dir(topology, Layer.L4)
+    models, twins = twin_model(config)
+    state = StackState.read(request.terraform, stack_dir)
+    host = state.attribute("azurerm_digital_twins_instance", "host_name")
+    tokens = EntraTokens()
+    result = upload(models, twins, DigitalTwinsApi(AzureDataPlane(host, DIGITAL_TWINS_SCOPE, tokens)))
+    line = f"Azure Digital Twins {host}: {result.summary()}"
+    if (stack_dir / SCENES_DIR).is_dir():
+        container_url = state.output(SCENES_OUTPUT)
+        count = upload_scene(scene_files(stack_dir, container_url), BlobContainer(container_url, tokens))
+        line += f"; 3D scene: {count} files in {container_url} (open it in 3D Scenes Studio)"
+    return line
+
+
+def run_locally(local: LocalTwin, stack: TwinStack) -> None:
+    """The twin graph goes to the Digital Twins stand-in's instance, which holds none until then
+    (its twins answer 404, as in Azure Digital Twins)."""
+    models, twins = twin_model(local.config)
+    for instance in local.resource_names(stack.name, "azurerm_digital_twins_instance"):
+        local.platform.digital_twins.add(instance, models, twins.get("twins", []))

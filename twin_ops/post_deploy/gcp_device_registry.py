@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Layer, ProjectConfig, Provider
+from twin_model.topology import Topology, TwinStack
 from twin_contract.gcp_names import DEVICE_REGISTRY_OBJECT
-from twin_ops.post_deploy import PostDeployError
+from twin_ops.post_deploy import LocalTwin, PostDeployError, PostDeployRequest
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_simulator_config
 from twin_ops.post_deploy.terraform_state import StackState
 from twin_ops.simulator.config import DeviceCredentials, PubSubTopic, SimulatorConfig
@@ -83,3 +84,36 @@ def _current(blob: Any, bucket: str) -> list[str]:
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise PostDeployError(f"gs://{bucket}/{DEVICE_REGISTRY_OBJECT} is not a JSON array of device ids: fix or delete it")
     return ids
+
+
+def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    """The step against the real clouds: its clients built here, its result line returned."""
+    from google.cloud import storage
+
+    state = StackState.read(request.terraform, request.stack_dir(topology, Layer.L1))
+    result = register_devices(request.project, config.name, [d.id for d in config.devices], state, storage.Client(),
+                              dry_run=request.dry_run)
+    target = result.config.pubsub
+    assert target is not None
+    return (
+        f"{result.summary()}; simulator target {target.topic}. Devices publish as {target.publisher_account}: create "
+        f"its key yourself (gcloud iam service-accounts keys create KEY.json --iam-account {target.publisher_account}) "
+        "and set GOOGLE_APPLICATION_CREDENTIALS=KEY.json before `python -m twin_ops simulate`"
+    )
+
+
+def run_locally(local: LocalTwin, stack: TwinStack) -> None:
+    """The step against the storage emulator: the device list as one object in the registry bucket."""
+    outputs = local.output.terraform[stack.name].config.get("output", {})
+
+    class State:  # the L1 stack's outputs, as `terraform show` would give them
+        @staticmethod
+        def output(name: str) -> Any:
+            return local.value(stack.name, outputs[name]["value"])
+
+        @staticmethod
+        def optional_output(name: str) -> Any:
+            return State.output(name) if name in outputs else None
+
+    register_devices(local.workdir / "onboarding", local.config.name, [d.id for d in local.config.devices], State,
+                     local.gcs())

@@ -3,13 +3,13 @@ entities are data, made by the aws-twinmaker-entities step (twin_ops/post_deploy
 
 from __future__ import annotations
 
-from cdk_app.config import scenes
 from aws_cdk import CfnOutput
 
-from cdk_app.config.model import Layer
+from twin_model.config import scenes
+from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsHotOutputs, AwsTwinOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.aws.l4_dt_data_connector import DigitalTwinDataConnector, DigitalTwinDataConnectorProps
 from constructs_lib.aws.l4_scene import TwinScene, TwinSceneProps
 from constructs_lib.aws.l4_twinmaker_workspace import TwinMakerWorkspace, TwinMakerWorkspaceProps

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from cdk_app.bundles import Bundles, stage_files
-from cdk_app.config.model import ProjectConfig
+from twin_model.config.model import ProjectConfig
 
 ENTRY_POINT = (
     '"""Azure Functions entry point: the app is built by runtime/azure/function_app.py."""\n\n'

@@ -4,7 +4,7 @@ Live values: the persister updates twin `<device_id>` — directly when L2 is on
 itself access, L4 being deployed first), through the ADT updater receiver when L2 is on another
 cloud (the L2→L4 twin-update bridge). History for dashboards comes from the hot reader, through
 the Digital Twin Data Connector here when L3 hot is on another cloud. The models, twins and
-relationships are data the azure-digital-twins step loads (cdk_app/config/adt_graph.py).
+relationships are data the azure-digital-twins step loads (twin_model/config/adt_graph.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from cdktn import App, TerraformOutput
 
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureTwinOutputs, DashboardSource
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.azure.digital_twins import DigitalTwins, DigitalTwinsProps
 from constructs_lib.azure.scene_storage import SceneStorage, SceneStorageProps
 from constructs_lib.tokens import generated_token
@@ -50,7 +50,7 @@ class AzureTwinStack(AzureLayerStack):
                 content_type="token of the Digital Twin Data Connector for dashboards (L5)",
             )
         if functions:
-            # The ADT updater reads which properties each twin declares from the processing bundle.
+            # The ADT updater reads which properties each twin declares from its model in the instance.
             host = self.add_function_host(tuple(functions), settings, processing=update_bridge is not None)
             if update_bridge is not None:
                 self.bridges.receive(update_bridge, {URL_KEY: host.function_url(contract.ADT_UPDATER.route)})

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 
-DEVICE_MODEL = {  # a generated device model (cdk_app/config/generated_dtdl.py) of the runtime tests' records
+DEVICE_MODEL = {  # a generated device model (twin_model/config/generated_dtdl.py) of the runtime tests' records
     "@id": "dtmi:digitaltwin:twin:device:s0a1b2c3d;1", "@type": "Interface", "@context": "dtmi:dtdl:context;3",
     "contents": [{"@type": "Property", "name": name, "schema": schema, "writable": True}
                  for name, schema in (("iotDeviceId", "string"), ("lastUpdate", "dateTime"), ("temperature", "double"))],

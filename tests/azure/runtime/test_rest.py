@@ -70,3 +70,55 @@ def test_the_managed_identity_endpoint_is_the_one_plain_http_exception(connectio
     monkeypatch.setenv("IDENTITY_HEADER", "platform-header")
     assert identity.managed_identity_token(identity.KEY_VAULT)[0] == "mi-token"
     assert connections == [("http", "169.254.129.2", 8081)]
+
+
+class _KeepAliveServer:
+    """A plain-HTTP keep-alive server on loopback that closes a connection idle for `idle` seconds
+    (as Azurite and the Functions front end do), counting the connections it accepted."""
+
+    def __init__(self, idle: float) -> None:
+        import http.server
+        import threading
+
+        server_self = self
+        self.connections = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            timeout = idle
+
+            def setup(self) -> None:
+                server_self.connections += 1
+                super().setup()
+
+            def do_GET(self) -> None:  # noqa: N802
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/x"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_calls_keep_one_connection_alive_and_reopen_one_the_server_closed():
+    import time
+
+    server = _KeepAliveServer(idle=0.3)
+    try:
+        for _ in range(3):
+            assert rest.checked("GET", server.url)[0] == 200
+        assert server.connections == 1  # one handshake for a busy function, not one per call
+        time.sleep(0.8)  # the server closes the idle connection
+        assert rest.checked("GET", server.url)[0] == 200  # sent again on a new connection, no error
+        assert server.connections == 2
+    finally:
+        server.close()

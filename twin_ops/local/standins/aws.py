@@ -72,8 +72,13 @@ class LocalLambda:
     label: str
     retries: int = DEFAULT_ASYNC_RETRIES
     on_failure: str | None = None  # an SQS queue ARN
+    entry: str = ""  # the handler, as the function host reports it
     host: HostClient | None = None
     inbox: queue.Queue = field(default_factory=queue.Queue)
+
+    @property
+    def where(self) -> str:
+        return f"{self.label}:{self.entry}"
 
 
 class LambdaService:
@@ -96,9 +101,9 @@ class LambdaService:
             raise KeyError(f"no function {name_or_arn} in this twin")
         return self._functions[name]
 
-    def attach(self, name: str, url: str) -> None:
+    def attach(self, name: str, url: str, entry: str) -> None:
         function = self._functions[name]
-        function.host = HostClient(url)
+        function.host, function.entry = HostClient(url), entry
         for index in range(ASYNC_CONCURRENCY):
             threading.Thread(target=self._work, args=(function,), name=f"lambda-{name}-{index}", daemon=True).start()
 
@@ -141,6 +146,7 @@ class LambdaService:
             if ok:
                 self._ledger.end()
             elif attempt < function.retries:
+                self._ledger.retry(function.where)
                 delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
                 threading.Timer(delay, function.inbox.put, args=((event, attempt + 1),)).start()
             else:
@@ -149,8 +155,8 @@ class LambdaService:
 
     def _give_up(self, function: LocalLambda, event: Any, error: str) -> None:
         """After the last retry: the on-failure destination gets the invocation record, as Lambda sends it."""
-        self._ledger.add("async invokes failed")
-        self._ledger.fail(f"{function.label} (async, {function.retries + 1} attempts)", error)
+        self._ledger.dead_letter(function.where, f"async invoke given up after {function.retries + 1} attempts: {error}"
+                                 + (f"; sent to {function.on_failure}" if function.on_failure else ""))
         if function.on_failure:
             queue_name = function.on_failure.rsplit(":", 1)[-1]
             url = self._sqs().get_queue_url(QueueName=queue_name)["QueueUrl"]
@@ -332,13 +338,15 @@ class DynamoTtl:
         }
 
     def _deliver(self, mapping: StreamMapping, records: list[dict]) -> None:
+        where = self._lambdas.function(mapping.function).where
         for attempt in range(mapping.retries + 1):
+            if attempt:
+                self._ledger.retry(where)
             ok, result = self._lambdas.invoke(mapping.function, {"Records": records})
             if ok:
                 return
             time.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
-        self._ledger.fail(f"stream of {mapping.function}", f"batch of {len(records)} records dropped: {result}")
-        self._ledger.add("stream batches failed")
+        self._ledger.dead_letter(where, f"stream batch of {len(records)} records dropped: {result}")
 
 
 @dataclass

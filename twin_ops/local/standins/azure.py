@@ -25,7 +25,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import unquote
 
 from twin_ops.local.http import LocalServer, Request, Response
 from twin_ops.local.ledger import Ledger
@@ -35,36 +37,58 @@ TENANT = "00000000-0000-4000-8000-00000000a2e0"
 ISSUER = f"https://sts.windows.net/{TENANT}/"
 
 
-def entra_token(resource: str, lifetime: int = 3600) -> tuple[str, int]:
-    """A JWT with the claims Azurite's OAuth check reads (issuer, audience, lifetime); unsigned."""
+def entra_token(resource: str, lifetime: int = 3600, principal: str = "local-platform") -> tuple[str, int]:
+    """A JWT with the claims Azurite's OAuth check and the stand-ins read (issuer, audience,
+    lifetime, the identity's object id `oid`); unsigned."""
     now = int(time.time())
 
     def part(data: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
     claims = {"aud": resource, "iss": ISSUER, "iat": now - 60, "nbf": now - 60, "exp": now + lifetime,
-              "oid": str(uuid.uuid4()), "tid": TENANT, "sub": "local-managed-identity"}
+              "oid": principal, "tid": TENANT, "sub": principal}
     return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{part({'sig': 'local'})}", now + lifetime
 
 
+def token_claims(token: str, audience: str) -> dict[str, Any] | None:
+    """The claims of a token the local identity issued for `audience` and not yet expired, else None."""
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    except (ValueError, IndexError):
+        return None
+    if (not isinstance(claims, dict) or claims.get("iss") != ISSUER or str(claims.get("aud", "")).rstrip("/") != audience.rstrip("/")
+            or not isinstance(claims.get("exp"), int) or claims["exp"] < time.time()):
+        return None
+    return claims
+
+
 class Identity:
-    """IDENTITY_ENDPOINT/IDENTITY_HEADER of the Functions sandbox (plain http, as there)."""
+    """IDENTITY_ENDPOINT/IDENTITY_HEADER of the Functions sandbox (plain http, as there): a token
+    of the user-assigned identity `client_id` names (one the output declares), its `oid` the
+    identity's principal id, which the stand-ins' role checks look up."""
 
     def __init__(self, server: LocalServer) -> None:
         self.secret = secrets.token_hex(16)
         self.endpoint = f"{server.url}/msi/token"
+        self.principals: dict[str, str] = {}  # client id → principal id, from the synthesized identities
         server.route("GET", "/msi/token", self._token)
 
     def _token(self, request: Request) -> Response:
         if request.header("X-IDENTITY-HEADER") != self.secret:
             return Response(401, {"error": "invalid identity header"})
-        token, expires = entra_token(request.query.get("resource", ""))
+        client_id = request.query.get("client_id", "")
+        if client_id not in self.principals:
+            return Response(400, {"error": "invalid_request", "error_description": f"Identity not found: client_id {client_id!r}"})
+        token, expires = entra_token(request.query.get("resource", ""), principal=self.principals[client_id])
         return Response(200, {"access_token": token, "expires_on": str(expires), "resource": request.query.get("resource"),
-                              "token_type": "Bearer", "client_id": request.query.get("client_id", "")})
+                              "token_type": "Bearer", "client_id": client_id})
 
 
-def _bearer(request: Request) -> bool:
-    return (request.header("Authorization") or "").startswith(("Bearer ", "type%3Daad"))
+def _bearer(request: Request, audience: str) -> bool:
+    """`Authorization: Bearer <token>` of the local identity for `audience` (Key Vault, Digital
+    Twins, IoT Hub all refuse another scheme, audience or an expired token with 401)."""
+    scheme, _, token = (request.header("Authorization") or "").partition(" ")
+    return scheme == "Bearer" and token_claims(token, audience) is not None
 
 
 class KeyVault:
@@ -78,8 +102,8 @@ class KeyVault:
         return f"{self._url}/kv/{vault}/"
 
     def _get(self, request: Request) -> Response:
-        if not _bearer(request):
-            return Response(401, {"error": {"code": "Unauthorized"}})
+        if not _bearer(request, "https://vault.azure.net"):
+            return Response(401, {"error": {"code": "Unauthorized", "message": "AKV10000: Request is missing a Bearer or PoP token."}})
         vault = self.vaults.get(request.params["vault"], {})
         if request.params["name"] not in vault:
             return Response(404, {"error": {"code": "SecretNotFound", "message": request.params["name"]}})
@@ -87,7 +111,20 @@ class KeyVault:
 
 
 class Cosmos:
-    """The SQL API of the hot store's container, in memory."""
+    """The SQL API of the hot store's container, in memory, refusing what the service refuses
+    (docs: "Common Azure Cosmos DB REST request headers", "Access control in the SQL API",
+    "Configure role-based access control with Microsoft Entra ID"):
+
+    - `Authorization` URL-encoded `type=aad&ver=1.0&sig=<Entra ID token for https://cosmos.azure.com>`
+      (the account disables keys, so `type=master` is refused too), else 401 Unauthorized;
+    - `x-ms-date` (RFC 1123, within 15 minutes of now) and `x-ms-version`, else 401 / 400;
+    - `Content-Type` application/json on writes, application/query+json on queries, else 400;
+    - `x-ms-documentdb-partitionkey` a JSON array of one value, matching the item's partition key
+      path on writes; a query without it must enable cross-partition, else 400;
+    - the token's principal needs a data-plane role assignment (`azurerm_cosmosdb_sql_role_assignment`
+      of the output) whose role allows the action on a scope holding the container, else 403.
+    Errors answer `{"code", "message"}`.
+    """
 
     QUERY = re.compile(
         r"^SELECT\s+(?:TOP\s+(?P<top>\d+)\s+)?\*\s+FROM\s+c(?:\s+WHERE\s+(?P<where>.+?))?"
@@ -98,12 +135,21 @@ class Cosmos:
         "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
         "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
     }
+    AUDIENCE = "https://cosmos.azure.com"
+    ACTION = "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/"
+    # The built-in data-plane roles' actions (Cosmos DB Built-in Data Reader / Contributor).
+    ROLES = {
+        "00000000-0000-0000-0000-000000000001": ("executeQuery", "readChangeFeed", "items/read"),
+        "00000000-0000-0000-0000-000000000002": ("*",),
+    }
+    CLOCK_SKEW = 15 * 60
 
     def __init__(self, server: LocalServer) -> None:
         self._url = server.url
         self._lock = threading.Lock()
         self.containers: dict[tuple[str, str, str], dict[tuple[str, str], dict]] = {}
         self.partition_keys: dict[tuple[str, str, str], str] = {}
+        self.grants: list[tuple[str, str, str]] = []  # (principal id, role definition id, scope "<account>/dbs/<db>/colls/<c>")
         base = "/cosmos/{account}/dbs/{database}/colls/{container}/docs"
         server.route("POST", base, self._post)
         server.route("DELETE", base + "/{item}", self._delete)
@@ -116,65 +162,141 @@ class Cosmos:
         self.containers.setdefault(key, {})
         self.partition_keys[key] = partition_path.lstrip("/")
 
+    def grant(self, principal: str, role_definition_id: str, scope: str) -> None:
+        """A role assignment: `scope` is the resource id of an account, database or container."""
+        account_scope = scope.split("/databaseAccounts/", 1)[-1].strip("/")
+        self.grants.append((principal, role_definition_id.rsplit("/", 1)[-1], account_scope))
+
     def items(self, account: str, database: str, container: str) -> list[dict]:
         with self._lock:
             return [dict(item) for item in self.containers[(account, database, container)].values()]
+
+    @staticmethod
+    def _error(status: int, code: str, message: str) -> Response:
+        return Response(status, {"code": code, "message": message})
+
+    def _refused(self, request: Request, action: str, content_type: str | None) -> Response | None:
+        """The service's checks, in its order: authentication, headers, authorization."""
+        authorization = unquote(request.header("Authorization") or "")
+        fields = dict(part.partition("=")[::2] for part in authorization.split("&")) if "&" in authorization else {}
+        if fields.get("type") != "aad" or fields.get("ver") != "1.0" or not fields.get("sig"):
+            return self._error(401, "Unauthorized", "The input authorization token can't serve the request. The wrong key "
+                                                    "is being used or the expected payload is not built as per the protocol.")
+        claims = token_claims(fields["sig"], self.AUDIENCE)
+        if claims is None:
+            return self._error(401, "Unauthorized", "Local Authorization is disabled. Use an AAD token to authorize all requests.")
+        try:
+            sent = parsedate_to_datetime(request.header("x-ms-date") or "")
+        except (TypeError, ValueError):
+            sent = None
+        if sent is None or sent.tzinfo is None:
+            return self._error(401, "Unauthorized", "The input date header is invalid format. Please pass in RFC 1123 style date format.")
+        if abs(time.time() - sent.timestamp()) > self.CLOCK_SKEW:
+            return self._error(403, "Forbidden", "The authorization token is not valid at the current time.")
+        if not request.header("x-ms-version"):
+            return self._error(400, "BadRequest", "The x-ms-version header is missing.")
+        if content_type is not None and (request.header("Content-Type") or "").split(";")[0].strip().lower() != content_type:
+            return self._error(400, "BadRequest", f"Content-Type must be {content_type} for this operation.")
+        scope = "/".join((request.params["account"], "dbs", request.params["database"], "colls", request.params["container"]))
+        principal = str(claims.get("oid"))
+        if not any(who == principal and (scope + "/").startswith(where + "/") and self._allows(role, action)
+                   for who, role, where in self.grants):
+            return self._error(403, "Forbidden", f"Request blocked by Auth {request.params['account']} : Request is blocked because "
+                                                 f"principal [{principal}] does not have required RBAC permissions to perform action "
+                                                 f"[{self.ACTION}{action}] on resource [{scope}].")
+        return None
+
+    def _allows(self, role: str, action: str) -> bool:
+        return any(allowed in ("*", action) for allowed in self.ROLES.get(role, ()))
+
+    @staticmethod
+    def _partition(request: Request) -> tuple[bool, Any]:
+        """(valid, value) of the partition key header: absent, or a JSON array of one value."""
+        header = request.header("x-ms-documentdb-partitionkey")
+        if header is None:
+            return True, None
+        try:
+            value = json.loads(header)
+        except ValueError:
+            return False, None
+        return (isinstance(value, list) and len(value) == 1), (value[0] if isinstance(value, list) and value else None)
 
     def _container(self, request: Request) -> tuple[tuple[str, str, str], dict] | None:
         key = (request.params["account"], request.params["database"], request.params["container"])
         return (key, self.containers[key]) if key in self.containers else None
 
     def _post(self, request: Request) -> Response:
-        if not _bearer(request):
-            return Response(401, {"code": "Unauthorized"})
+        is_query = (request.header("x-ms-documentdb-isquery") or "").lower() == "true"
+        upsert = (request.header("x-ms-documentdb-is-upsert") or "").lower() == "true"
+        action = "executeQuery" if is_query else "items/upsert" if upsert else "items/create"
+        refused = self._refused(request, action, "application/query+json" if is_query else "application/json")
+        if refused is not None:
+            return refused
         found = self._container(request)
         if found is None:
-            return Response(404, {"code": "NotFound"})
+            return self._error(404, "NotFound", "Resource Not Found")
         key, items = found
-        if (request.header("x-ms-documentdb-isquery") or "").lower() == "true":
-            return self._query(request, key, items)
-        item = request.json()
-        partition = json.loads(request.header("x-ms-documentdb-partitionkey") or "[null]")[0]
+        valid, partition = self._partition(request)
+        if not valid:
+            return self._error(400, "BadRequest", "Partition key provided either doesn't correspond to definition in the collection "
+                                                  "or doesn't match partition key field values specified in the document.")
+        if is_query:
+            return self._query(request, items, partition)
+        try:
+            item = request.json()
+        except ValueError:
+            return self._error(400, "BadRequest", "The request payload is invalid.")
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"] or re.search(r"[/\\?#]", item["id"]):
+            return self._error(400, "BadRequest", "The input content is invalid because the required property 'id' is missing or invalid.")
+        if request.header("x-ms-documentdb-partitionkey") is None:
+            return self._error(400, "BadRequest", "PartitionKey value must be supplied for this operation.")
         if partition != item.get(self.partition_keys[key]):
-            return Response(400, {"code": "BadRequest",
-                                  "message": "PartitionKey extracted from document doesn't match the one specified in the header"})
-        if (request.header("x-ms-documentdb-is-upsert") or "").lower() != "true" and (partition, item["id"]) in items:
-            return Response(409, {"code": "Conflict"})
+            return self._error(400, "BadRequest", "PartitionKey extracted from document doesn't match the one specified in the header")
+        if not upsert and (partition, item["id"]) in items:
+            return self._error(409, "Conflict", "Entity with the specified id already exists in the system.")
         stored = {**item, "_rid": uuid.uuid4().hex[:12], "_etag": f'"{uuid.uuid4()}"', "_ts": int(time.time())}
         with self._lock:
             items[(partition, item["id"])] = stored
         return Response(201, stored)
 
     def _delete(self, request: Request) -> Response:
+        refused = self._refused(request, "items/delete", None)
+        if refused is not None:
+            return refused
         found = self._container(request)
-        if found is None or not _bearer(request):
-            return Response(404, {"code": "NotFound"})
+        if found is None:
+            return self._error(404, "NotFound", "Resource Not Found")
         _, items = found
-        partition = json.loads(request.header("x-ms-documentdb-partitionkey") or "[null]")[0]
+        valid, partition = self._partition(request)
+        if not valid or request.header("x-ms-documentdb-partitionkey") is None:
+            return self._error(400, "BadRequest", "PartitionKey value must be supplied for this operation.")
         with self._lock:
             removed = items.pop((partition, request.params["item"]), None)
-        return Response(204 if removed else 404, b"" if removed else {"code": "NotFound"})
+        return Response(204, b"") if removed else self._error(404, "NotFound", "Entity with the specified id does not exist in the system.")
 
-    def _query(self, request: Request, key: tuple[str, str, str], items: dict) -> Response:
-        body = request.json()
-        match = self.QUERY.match(body["query"].strip())
+    def _query(self, request: Request, items: dict, partition: Any) -> Response:
+        try:
+            body = request.json()
+        except ValueError:
+            return self._error(400, "BadRequest", "The request payload is invalid.")
+        match = self.QUERY.match(str(body.get("query", "")).strip()) if isinstance(body, dict) else None
         if match is None:
-            return Response(400, {"code": "BadRequest", "message": f"query not supported locally: {body['query']}"})
+            return self._error(400, "BadRequest", f"query not supported locally: {body!r:.200}")
         parameters = {p["name"]: p["value"] for p in body.get("parameters", [])}
         conditions = []
-        for text in re.split(r"\s+AND\s+", match.group("where") or "", flags=re.I) if match.group("where") else []:
+        for text in re.split(r"\s+AND\s+", match.group("where"), flags=re.I) if match.group("where") else []:
             condition = self.CONDITION.match(text.strip())
-            if condition is None:
-                return Response(400, {"code": "BadRequest", "message": f"condition not supported locally: {text}"})
+            if condition is None or condition.group("parameter") not in parameters:
+                return self._error(400, "BadRequest", f"condition not supported locally: {text}")
             conditions.append((condition.group("field"), self.OPERATORS[condition.group("op")], parameters[condition.group("parameter")]))
-        header = request.header("x-ms-documentdb-partitionkey")
-        partition = json.loads(header)[0] if header else None
-        if partition is None and (request.header("x-ms-documentdb-query-enablecrosspartition") or "").lower() != "true":
-            return Response(400, {"code": "BadRequest", "message": "cross-partition query without enablecrosspartition"})
+        if request.header("x-ms-documentdb-partitionkey") is None and (
+                request.header("x-ms-documentdb-query-enablecrosspartition") or "").lower() != "true":
+            return self._error(400, "BadRequest", "Cross partition query is required but disabled. Please set "
+                                                  "x-ms-documentdb-query-enablecrosspartition to true.")
         with self._lock:
             found = [
                 dict(item) for (item_partition, _), item in items.items()
-                if (partition is None or item_partition == partition)
+                if (request.header("x-ms-documentdb-partitionkey") is None or item_partition == partition)
                 and all(name in item and compare(item[name], value) for name, compare, value in conditions)
             ]
         if match.group("order"):
@@ -214,7 +336,9 @@ class DigitalTwins:
 
     def _patch(self, request: Request) -> Response:
         instance = self.instances.get(request.params["instance"])
-        if instance is None or not _bearer(request):
+        if not _bearer(request, "https://digitaltwins.azure.net"):
+            return Response(401, {"error": {"code": "Unauthorized", "message": "no valid bearer token for Azure Digital Twins"}})
+        if instance is None:
             return Response(404, {"error": {"code": "NotFound"}})
         with self._lock:
             twin = instance.twins.get(request.params["twin"])
@@ -251,6 +375,8 @@ class DigitalTwins:
         return Response(200, answer)
 
     def _get(self, request: Request) -> Response:
+        if not _bearer(request, "https://digitaltwins.azure.net"):
+            return Response(401, {"error": {"code": "Unauthorized", "message": "no valid bearer token for Azure Digital Twins"}})
         instance = self.instances.get(request.params["instance"])
         with self._lock:
             twin = dict(instance.twins.get(request.params["twin"]) or {}) if instance else {}
@@ -278,8 +404,10 @@ class IotHub:
 
     def _patch(self, request: Request) -> Response:
         host = (request.header("Host") or "").split(":")[0]
-        if host not in self.hubs or not _bearer(request):
+        if host not in self.hubs:
             return Response(404, {"Message": f"no IoT Hub at {host}"})
+        if not _bearer(request, "https://iothubs.azure.net"):
+            return Response(401, {"Message": "ErrorCode:IotHubUnauthorizedAccess;Unauthorized"})
         device = request.params["device"]
         if self.devices is not None and device not in self.devices:
             return Response(404, {"Message": f"device {device} not found"})

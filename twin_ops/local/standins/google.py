@@ -191,11 +191,11 @@ class PubSub:
             if acknowledged:
                 self._ledger.end()
             elif attempt < len(PUSH_RETRY_DELAYS):
+                self._ledger.retry(f"push to {subscription.name}")
                 threading.Timer(PUSH_RETRY_DELAYS[attempt], subscription.inbox.put, args=((message, attempt + 1),)).start()
             else:
-                self._ledger.add("pushes undelivered")
-                self._ledger.fail(f"push to {subscription.name}",
-                                  f"message {message['messageId']} undelivered after {attempt + 1} attempts")
+                self._ledger.dead_letter(f"push to {subscription.name}",
+                                         f"message {message['messageId']} undelivered after {attempt + 1} attempts")
                 self._ledger.end()
 
 
