@@ -21,13 +21,13 @@ ALL_AWS = dict.fromkeys(
     ),
     "aws",
 )
-MIXED = {
-    "layer_1_provider": "aws",
-    "layer_2_provider": "azure",
+MIXED = {  # devices and twin on Azure (IoT Hub, Digital Twins), the rest spread over the three clouds
+    "layer_1_provider": "azure",
+    "layer_2_provider": "aws",
     "layer_3_hot_provider": "aws",
     "layer_3_cold_provider": "google",
     "layer_3_archive_provider": "google",
-    "layer_4_provider": "aws",
+    "layer_4_provider": "azure",
     "layer_5_provider": "azure",
 }
 TOPOLOGIES = {"all-aws": ALL_AWS, "mixed": MIXED}

@@ -1,7 +1,10 @@
-"""`make bench`: synth time, memory, template sizes and alarms at 10-5,000 devices, and bridge throughput.
+"""`make bench`: synth time, memory, template sizes, alarms and the one-device diff at 10-100,000 devices,
+the project load of a 100,000-device fleet, and bridge throughput.
 
 Each synth runs `app.py` in a fresh process (as `cdk synth` does) while a sampler sums the resident
-memory of the whole process tree (Python plus the jsii Node.js child). Results go to
+memory of the whole process tree (Python plus the jsii Node.js child). The one-device diff is
+the number of templates and Terraform stacks that differ, byte for byte, between a synth of N and
+one of N+1 devices (devices are data, docs/design.md §7a: it must be 0). Results go to
 bench/results.md, which the README shows.
 """
 
@@ -24,9 +27,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.bridge import BridgeResult, measure_bridge  # noqa: E402
-from bench.projects import TOPOLOGIES, write_project  # noqa: E402
+from bench.projects import ALL_AWS, TOPOLOGIES, write_project  # noqa: E402
 
-DEFAULT_SIZES = (10, 100, 1000, 5000)
+DEFAULT_SIZES = (10, 1000, 10_000, 100_000)
 RESULTS = REPO / "bench" / "results.md"
 # What each cloud calls an alarm: counted so that a run shows alarms do not grow with devices.
 AWS_ALARM_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
@@ -48,6 +51,7 @@ class SynthResult:
     largest_template_kb: float
     total_resources: int
     alarms: int
+    one_device_diff: int = 0  # templates and stacks that differ when one device is added
 
 
 def _tree_rss_kb(root_pid: int) -> int:
@@ -96,7 +100,7 @@ def _run_sampled(command: list[str], env: dict[str, str]) -> tuple[float, float,
     return wall, peak / 1024, subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
-def measure_synth(devices: int, topology: str, workdir: Path) -> SynthResult:
+def _synth(devices: int, topology: str, workdir: Path, sampled: bool) -> tuple[float, float, Path, Path]:
     project = write_project(workdir / "project", devices, TOPOLOGIES[topology])
     outdir, tf_outdir = workdir / "cdk.out", workdir / "cdktf.out"
     env = {
@@ -105,9 +109,25 @@ def measure_synth(devices: int, topology: str, workdir: Path) -> SynthResult:
         "CDK_CONTEXT_JSON": json.dumps({"project": str(project), "tf_outdir": str(tf_outdir)}),
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
-    wall, peak_mb, completed = _run_sampled([sys.executable, "app.py"], env)
+    if sampled:
+        wall, peak_mb, completed = _run_sampled([sys.executable, "app.py"], env)
+    else:
+        wall, peak_mb = 0.0, 0.0
+        completed = subprocess.run([sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True)
     if completed.returncode != 0:
         raise SystemExit(f"synth of {devices} devices ({topology}) failed:\n{completed.stderr[-4000:]}")
+    return wall, peak_mb, outdir, tf_outdir
+
+
+def stack_files(outdir: Path, tf_outdir: Path) -> dict[str, bytes]:
+    """Every CloudFormation template (nested ones included) and every Terraform stack's cdk.tf.json."""
+    files = {f"cdk.out/{p.name}": p.read_bytes() for p in outdir.glob("*.template.json")}
+    files.update({f"cdktf.out/{p.relative_to(tf_outdir)}": p.read_bytes() for p in tf_outdir.glob("stacks/*/cdk.tf.json")})
+    return files
+
+
+def measure_synth(devices: int, topology: str, workdir: Path) -> SynthResult:
+    wall, peak_mb, outdir, tf_outdir = _synth(devices, topology, workdir / "n", sampled=True)
     counts: list[tuple[int, int]] = []  # (resources, bytes) per template, nested stacks included
     alarms = 0
     for template in outdir.glob("*.template.json"):
@@ -119,6 +139,8 @@ def measure_synth(devices: int, topology: str, workdir: Path) -> SynthResult:
         resources = sum(len(v) for v in document.get("resource", {}).values())
         counts.append((resources, stack_json.stat().st_size))
         alarms += sum(len(document.get("resource", {}).get(kind, {})) for kind in TERRAFORM_ALARM_TYPES)
+    before = stack_files(outdir, tf_outdir)
+    after = stack_files(*_synth(devices + 1, topology, workdir / "n+1", sampled=False)[2:])
     return SynthResult(
         devices=devices,
         topology=topology,
@@ -129,7 +151,21 @@ def measure_synth(devices: int, topology: str, workdir: Path) -> SynthResult:
         largest_template_kb=max(c[1] for c in counts) / 1024,
         total_resources=sum(c[0] for c in counts),
         alarms=alarms,
+        one_device_diff=len(set(before) ^ set(after)) + sum(before[name] != after[name] for name in set(before) & set(after)),
     )
+
+
+def measure_load(devices: int, workdir: Path) -> tuple[float, float]:
+    """(seconds, MB of the project files) to load and validate a fleet of `devices`, in-process."""
+    from twin_model.config import load_project
+
+    project = write_project(workdir / "load", devices, ALL_AWS)
+    size = sum(p.stat().st_size for p in project.rglob("*.json")) / (1024 * 1024)
+    start = time.perf_counter()
+    config = load_project(project)
+    seconds = time.perf_counter() - start
+    assert len(config.devices) == devices
+    return seconds, size
 
 
 def alarm_line(rows: list[SynthResult]) -> str:
@@ -140,7 +176,7 @@ def alarm_line(rows: list[SynthResult]) -> str:
     return "alarms grow with devices: " + ", ".join(f"{r.alarms} at {r.devices:,}" for r in rows)
 
 
-def render(results: list[SynthResult], bridge: BridgeResult | None) -> str:
+def render(results: list[SynthResult], bridge: BridgeResult | None, load: tuple[int, float, float] | None = None) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -149,13 +185,14 @@ def render(results: list[SynthResult], bridge: BridgeResult | None) -> str:
         "CloudWatch alarms, Azure Monitor alerts and Cloud Monitoring alert policies.",
         "",
         "| devices | topology | wall s | peak RSS MB | stacks | largest stack resources | largest template KB "
-        "| total resources | alarms |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| total resources | alarms | one-device diff |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
             f"| {r.devices:,} | {r.topology} | {r.wall_seconds:.1f} | {r.peak_rss_mb:,.0f} | {r.stacks} | "
-            f"{r.largest_stack_resources} | {r.largest_template_kb:,.0f} | {r.total_resources:,} | {r.alarms} |"
+            f"{r.largest_stack_resources} | {r.largest_template_kb:,.0f} | {r.total_resources:,} | {r.alarms} | "
+            f"{r.one_device_diff} |"
         )
     for topology in sorted({r.topology for r in results}):
         rows = sorted((r for r in results if r.topology == topology), key=lambda r: r.devices)
@@ -166,6 +203,9 @@ def render(results: list[SynthResult], bridge: BridgeResult | None) -> str:
                 f"{topology}: {slope:.2f} s per 100 additional devices "
                 f"({rows[0].devices:,} → {rows[-1].devices:,} devices); {alarm_line(rows)}."
             )
+    if load is not None:
+        devices, seconds, size = load
+        lines += ["", f"Load: {devices:,} devices ({size:.1f} MB of project files) loaded and validated in {seconds:.1f} s."]
     if bridge is not None:
         lines += ["", "## Bridge throughput (connector → ingestion, loopback HTTP)", "", bridge.markdown()]
     lines.append("")
@@ -189,17 +229,21 @@ def main() -> int:
             print(
                 f"{devices:>6} devices {topology:<8} {result.wall_seconds:6.1f} s "
                 f"{result.peak_rss_mb:7.0f} MB  largest stack {result.largest_stack_resources} resources  "
-                f"{result.alarms} alarms",
+                f"{result.alarms} alarms  one-device diff {result.one_device_diff}",
                 file=sys.stderr,
             )
             results.append(result)
+    with tempfile.TemporaryDirectory(prefix="dt-bench-") as workdir:
+        seconds, size = measure_load(max(args.sizes), Path(workdir))
+    load = (max(args.sizes), seconds, size)
+    print(f"load of {max(args.sizes):,} devices: {seconds:.1f} s ({size:.1f} MB)", file=sys.stderr)
     bridge = None
     if not args.no_bridge:
         with contextlib.redirect_stdout(io.StringIO()):  # the sender's metric line per request
             bridge = measure_bridge(args.records)
     if bridge is not None:
         print(bridge.markdown(), file=sys.stderr)
-    args.output.write_text(render(results, bridge), encoding="utf-8")
+    args.output.write_text(render(results, bridge, load), encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 

@@ -30,11 +30,19 @@ class LoadContext:
         self.twin: TwinSettings | None = None
         self.providers: Providers | None = None
         self.devices: tuple[Device, ...] = ()
+        self._by_id: tuple[tuple[Device, ...], dict[str, Device]] = ((), {})
         self.device_ids: set[str] | None = None  # None: the device list is unusable, references unchecked
         self.flags_path = "$.result.inputParamsUsed"  # where config_optimization.json holds its flags
         # (device id, property or constant name, file, path) of every name a generated Azure Digital
         # Twins model may hold: checked once the hierarchy says which devices get one (twin_names).
         self.twin_names: list[tuple[str, str, str, PathParts]] = []
+
+    def device(self, device_id: str) -> Device | None:
+        """The device of that id, by a lookup built once per device list (a fleet of 100,000 is
+        referenced by as many hierarchy components)."""
+        if self._by_id[0] is not self.devices:
+            self._by_id = (self.devices, {device.id: device for device in self.devices})
+        return self._by_id[1].get(device_id)
 
     def add(self, file: str, parts: PathParts, expected: str) -> None:
         self.problems.add(file, json_path(parts), expected)

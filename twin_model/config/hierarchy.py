@@ -199,7 +199,7 @@ def _component_properties(
 ) -> tuple[tuple[DeviceProperty, ...], tuple[ConstProperty, ...]]:
     """A component's `properties` must be telemetry of its device with the same dataType; its
     `constProperties` are its own constants (a device constant of the same name gets this value)."""
-    device = next((d for d in ctx.devices if d.id == device_id), None)
+    device = ctx.device(device_id)
     telemetry = {p.name: p.data_type for p in device.properties} if device else None
     constants = {c.name: c.data_type for c in device.const_properties} if device else {}
     props: list[DeviceProperty] = []
