@@ -212,18 +212,28 @@ def render(results: list[SynthResult], bridge: BridgeResult | None, load: tuple[
     return "\n".join(lines)
 
 
+def _save(rows: list[SynthResult], path: Path) -> None:
+    path.write_text(json.dumps([r.__dict__ for r in rows], indent=1) + "\n", encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
     parser.add_argument("--topologies", nargs="+", default=sorted(TOPOLOGIES), choices=sorted(TOPOLOGIES))
     parser.add_argument("--records", type=int, default=20_000, help="records sent per bridge mode")
     parser.add_argument("--no-bridge", action="store_true")
+    parser.add_argument("--no-load", action="store_true", help="skip the load of the largest fleet")
+    parser.add_argument("--rows", type=Path, help="keep each synth's row here (JSON) as it is measured")
+    parser.add_argument("--combine", type=Path, nargs="+", default=[],
+                        help="rows kept by earlier runs (--rows) to report with this run's")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    results = []
+    results = [SynthResult(**row) for path in args.combine for row in json.loads(path.read_text())]
     for topology in args.topologies:
         for devices in args.sizes:
+            if any(r.topology == topology and r.devices == devices for r in results):
+                continue  # measured by a run combined here
             with tempfile.TemporaryDirectory(prefix="dt-bench-") as workdir:
                 result = measure_synth(devices, topology, Path(workdir))
             print(
@@ -233,16 +243,22 @@ def main() -> int:
                 file=sys.stderr,
             )
             results.append(result)
-    with tempfile.TemporaryDirectory(prefix="dt-bench-") as workdir:
-        seconds, size = measure_load(max(args.sizes), Path(workdir))
-    load = (max(args.sizes), seconds, size)
-    print(f"load of {max(args.sizes):,} devices: {seconds:.1f} s ({size:.1f} MB)", file=sys.stderr)
+            if args.rows is not None:
+                _save(results, args.rows)
+    load = None
+    if not args.no_load:
+        with tempfile.TemporaryDirectory(prefix="dt-bench-") as workdir:
+            seconds, size = measure_load(max(args.sizes), Path(workdir))
+        load = (max(args.sizes), seconds, size)
+        print(f"load of {max(args.sizes):,} devices: {seconds:.1f} s ({size:.1f} MB)", file=sys.stderr)
     bridge = None
     if not args.no_bridge:
         with contextlib.redirect_stdout(io.StringIO()):  # the sender's metric line per request
             bridge = measure_bridge(args.records)
     if bridge is not None:
         print(bridge.markdown(), file=sys.stderr)
+    order = {name: i for i, name in enumerate(sorted(TOPOLOGIES))}
+    results.sort(key=lambda r: (order[r.topology], r.devices))
     args.output.write_text(render(results, bridge, load), encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
