@@ -78,8 +78,6 @@ class L3HotStack(AwsLayerStack):
             self.bridges.receive(
                 bridge_to_l4,
                 {URL_KEY: self.hot_reader, LAST_ENTRY_URL_KEY: self.hot_reader_last_entry},
-                self,
-                "ReaderEndpoints",
             )
         # Grafana off the twin's cloud reads through a reader pair of its own, with its own token.
         bridge_to_l5 = topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
@@ -93,8 +91,6 @@ class L3HotStack(AwsLayerStack):
             self.bridges.receive(
                 bridge_to_l5,
                 {URL_KEY: dashboard.hot_reader.function, LAST_ENTRY_URL_KEY: dashboard.last_entry_reader.function},
-                self,
-                "DashboardEndpoints",
             )
         self.outputs = AwsHotOutputs(
             table=hot_table, hot_reader=self.hot_reader, hot_reader_last_entry=self.hot_reader_last_entry

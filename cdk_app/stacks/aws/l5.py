@@ -37,7 +37,8 @@ class L5Stack(AwsLayerStack):
                          "the role Grafana's TwinMaker data source assumes")
         bridge = self.ctx.topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
         if bridge is not None:
-            settings = self.bridges.consume(bridge, self)
+            settings: dict[str, str] = {}
+            self.bridges.send(bridge, settings)
             self._output(dashboards.AWS_READER_URL, settings[bridge.url_setting(URL_KEY)], f"range reads ({bridge.connection_id})")
             self._output(dashboards.AWS_READER_LAST_ENTRY_URL, settings[bridge.url_setting(LAST_ENTRY_URL_KEY)],
                          f"latest values ({bridge.connection_id})")

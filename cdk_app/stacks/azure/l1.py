@@ -23,7 +23,7 @@ class AzureIngestionStack(AzureLayerStack):
         if bridge is not None:
             functions.append(contract.CONNECTOR)
             queues.append(CONNECTOR_QUEUE)
-            settings.update(self.bridges.send(bridge))
+            self.bridges.send(bridge, settings)
         host = self.add_function_host(tuple(functions), settings, queues=tuple(queues))
         if processing is None:
             host.app.add_override(f"app_settings.{contract.TARGET_QUEUE_URL}", host.queue_urls[CONNECTOR_QUEUE])

@@ -20,7 +20,7 @@ class AzureFeedbackStack(AzureLayerStack):
         super().__init__(scope, ctx, **kwargs)
         bridge = self.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
         settings = {
-            contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(bridge),
+            contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(bridge),
             contract.IOT_HUB_HOST: iot_hub_host(self.ctx.twin),
         }
         host = self.add_function_host((contract.FEEDBACK_RECEIVER,), settings)

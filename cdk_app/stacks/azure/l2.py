@@ -49,7 +49,7 @@ class AzureProcessingStack(AzureLayerStack):
 
         hot_bridge = self.topology.bridge(BridgeKind.L2_TO_HOT)
         if hot_bridge is not None:
-            settings.update(self.bridges.send(hot_bridge))
+            self.bridges.send(hot_bridge, settings)
         else:
             hot = self.require(Layer.L3_HOT, AzureHotOutputs).hot_store
             hot.grant(self, "PersisterWritesHot", self.identity.principal_id, write=True)
@@ -76,11 +76,11 @@ class AzureProcessingStack(AzureLayerStack):
             if feedback_bridge is None:  # L1 on Azure: the hub of this twin
                 settings[contract.IOT_HUB_HOST] = iot_hub_host(self.ctx.twin)
             else:
-                settings.update(self.bridges.send(feedback_bridge))
+                self.bridges.send(feedback_bridge, settings)
         ingestion = self.topology.bridge(BridgeKind.L1_TO_L2)
         if ingestion is not None:
             functions.append(contract.INGESTION)
-            settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token_secret(ingestion)
+            settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.token_secret(ingestion)
         if flags.trigger_notification_workflow and self.config.workflow_definition is not None:
             definition = json.loads(self.config.workflow_definition)["definition"]
             workflow = EventWorkflow(

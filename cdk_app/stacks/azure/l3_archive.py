@@ -35,7 +35,7 @@ class AzureArchiveStack(AzureLayerStack):
             host = self.add_function_host(
                 (contract.ARCHIVE_WRITER,),
                 {
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(bridge),
                     contract.ARCHIVE_CONTAINER_URL: f"{self.store.blob_endpoint}{ARCHIVE_CONTAINER}",
                 },
             )

@@ -31,10 +31,10 @@ class AzureColdStack(AzureLayerStack):
             functions, settings = [], {contract.COLD_CONTAINER_URL: container_url}
             if receiving is not None:
                 functions.append(contract.COLD_WRITER)
-                settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token_secret(receiving)
+                settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.token_secret(receiving)
             if sending is not None:
                 functions.append(contract.COLD_TO_ARCHIVE)
-                settings.update(self.bridges.send(sending))
+                self.bridges.send(sending, settings)
                 settings[contract.COLD_RETENTION_DAYS] = str(self.config.twin.cold_storage_size_in_days)
             host = self.add_function_host(tuple(functions), settings)
             if receiving is not None:

@@ -42,7 +42,7 @@ class AzureHotStack(AzureLayerStack):
         reader_bridge = self.topology.bridge(BridgeKind.HOT_TO_L4_READER)
         vault = self.ensure_vault()
         if reader_bridge is not None:
-            reader_secret = settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token_secret(reader_bridge)
+            reader_secret = settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.token_secret(reader_bridge)
         else:
             token = generated_token(self, "DashboardReaderToken")
             reader_secret = settings[contract.INBOUND_TOKEN_SECRET] = vault.secret(
@@ -52,14 +52,14 @@ class AzureHotStack(AzureLayerStack):
         dashboard_bridge = self.topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
         if dashboard_bridge is not None:  # Grafana not on the twin's cloud: readers with a token of their own
             functions.append(contract.DASHBOARD_READER)
-            settings[contract.DASHBOARD_TOKEN_SECRET] = self.bridges.inbound_token_secret(dashboard_bridge)
+            settings[contract.DASHBOARD_TOKEN_SECRET] = self.bridges.token_secret(dashboard_bridge)
         writer_bridge = self.topology.bridge(BridgeKind.L2_TO_HOT)
         if writer_bridge is not None:
             functions.append(contract.HOT_WRITER)
-            settings[contract.WRITER_TOKEN_SECRET] = self.bridges.inbound_token_secret(writer_bridge)
+            settings[contract.WRITER_TOKEN_SECRET] = self.bridges.token_secret(writer_bridge)
         cold_bridge = self.topology.bridge(BridgeKind.HOT_TO_COLD)
         if cold_bridge is not None:
-            settings.update(self.bridges.send(cold_bridge))
+            self.bridges.send(cold_bridge, settings)
         elif self.topology.placed(Layer.L3_COLD):
             cold = self.require(Layer.L3_COLD, AzureColdOutputs)
             grant_writer(self, "MoverWritesCold", container_id=cold.container_id, principal_id=self.identity.principal_id)

@@ -40,13 +40,13 @@ class AzureTwinStack(AzureLayerStack):
         if update_bridge is not None:
             functions.append(contract.ADT_UPDATER)
             settings[contract.ADT_URL] = twins.url
-            settings[contract.UPDATER_TOKEN_SECRET] = self.bridges.inbound_token_secret(update_bridge)
+            settings[contract.UPDATER_TOKEN_SECRET] = self.bridges.token_secret(update_bridge)
             twins.grant(self, "UpdaterUpdatesTwins", self.identity.principal_id, write=True)
         reader_bridge = self.topology.bridge(BridgeKind.HOT_TO_L4_READER)
         dashboard = None
         if reader_bridge is not None:
             functions.append(contract.DT_DATA_CONNECTOR)
-            settings.update(self.bridges.send(reader_bridge))
+            self.bridges.send(reader_bridge, settings)
             token = generated_token(self, "DashboardConnectorToken")
             settings[contract.INBOUND_TOKEN_SECRET] = self.ensure_vault().secret(
                 self, "DashboardConnectorSecret", name=DASHBOARD_CONNECTOR_SECRET, value=token,

@@ -58,7 +58,8 @@ class AzureDashboardStack(AzureLayerStack):
     def _reader_source(self) -> DashboardSource:
         bridge = self.topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
         if bridge is not None:  # the twin is on another cloud
-            settings = self.bridges.send(bridge)
+            settings: dict[str, str] = {}
+            self.bridges.send(bridge, settings)
             return DashboardSource(
                 settings[bridge.url_setting(URL_KEY)], settings[bridge.url_setting(LAST_ENTRY_URL_KEY)],
                 self.names.key_vault(), settings[bridge.token_setting],

@@ -16,7 +16,7 @@ from cdktn import TerraformResource
 from constructs import Construct
 
 from cdk_app.bundles import Bundles
-from twin_model.config.model import Layer, Provider
+from twin_model.config.model import Provider
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.gcp.bridge_endpoints import GcpBridgeEndpoints
 from cdk_app.stacks.gcp.bundle import finish_gcp_bundles
@@ -24,7 +24,6 @@ from cdk_app.stacks.gcp.monitoring import add_monitoring
 from cdk_app.stacks.outputs import LayerOutputs
 from cdk_app.stacks.terraform.base import TerraformLayerStack
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
-from twin_model.topology import Part
 from constructs_lib.gcp.function_source import FunctionSourceBucket, FunctionSourceBucketProps
 from constructs_lib.gcp.layer_service_account import LayerServiceAccount, LayerServiceAccountProps, ProjectRole
 from constructs_lib.gcp.mover_schedule import MoverSchedule, MoverScheduleProps
@@ -88,9 +87,6 @@ class GcpLayerStack(TerraformLayerStack):
 
     def require_apis(self, *services: str) -> None:
         self._apis_needed.update(services)
-
-    def upstream(self, layer: Layer, kind: type[Outputs], part: Part | None = None) -> Outputs:
-        return self.ctx.upstream.require(layer, kind, self.ctx.stack_name, part)
 
     def complete(self) -> None:
         """Alert on what the layer made (and hold the channels or dashboard where this stack does),

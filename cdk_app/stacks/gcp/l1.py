@@ -46,7 +46,7 @@ class GcpL1Stack(GcpLayerStack):
                     role=PUBSUB_PUBLISHER, member=self.account.member)
         bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)
         if bridge is None:
-            processing = self.upstream(Layer.L2, GcpProcessingOutputs)
+            processing = self.require(Layer.L2, GcpProcessingOutputs)
             # L2 is deployed first; this stack grants its own account the right to call the processor.
             grant_invoke(self, "MayInvokeProcessor", processing.processor.service, self.region, self.account.member)
             target_url = processing.processor.url
@@ -57,14 +57,16 @@ class GcpL1Stack(GcpLayerStack):
         else:
             feedback = ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
             if feedback is not None:  # the receiver split off L1 holds the subscriptions
-                subscriptions = self.upstream(Layer.L1, GcpFeedbackOutputs, Part.L1_FEEDBACK).feedback_subscriptions
+                subscriptions = self.require(Layer.L1, GcpFeedbackOutputs, Part.L1_FEEDBACK).feedback_subscriptions
                 for device_id, subscription in subscriptions.items():
                     grant_subscription(self, f"DeviceMayPull-{device_id}", subscription=subscription,
                                        role=PUBSUB_SUBSCRIBER, member=self.telemetry.publisher.member)
+            connector_env: dict[str, str] = {}
+            self.bridges.send(bridge, connector_env)
             self.connector = self.function(
                 "Connector",
                 "connector",
-                environment=self.bridges.send(bridge),
+                environment=connector_env,
                 description=f"Forwards telemetry to the ingestion on {bridge.receiver_cloud.value} ({bridge.connection_id})",
             )
             target_url = self.connector.url

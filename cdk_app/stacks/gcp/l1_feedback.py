@@ -29,7 +29,7 @@ class GcpFeedbackStack(GcpLayerStack):
             "feedback-receiver",
             public=True,
             environment={
-                contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(bridge),
+                contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(bridge),
                 **device_feedback_settings(self, self.topic),
             },
             description=f"Delivers feedback sent from {bridge.sender_cloud.value} to the devices ({bridge.connection_id})",

@@ -58,7 +58,7 @@ class GcpL2Stack(GcpLayerStack):
 
         hot_bridge = topology.bridge(BridgeKind.L2_TO_HOT)
         if hot_bridge is None:
-            hot = self.upstream(Layer.L3_HOT, GcpHotOutputs)
+            hot = self.require(Layer.L3_HOT, GcpHotOutputs)
             self.require_apis("firestore.googleapis.com")
             persister_env = {
                 contract.HOT_DATABASE: hot.store.database_name,
@@ -66,10 +66,11 @@ class GcpL2Stack(GcpLayerStack):
                 contract.HOT_RETENTION_DAYS: str(config.twin.hot_storage_size_in_days),
             }
         else:
-            persister_env = self.bridges.send(hot_bridge)
+            persister_env = {}
+            self.bridges.send(hot_bridge, persister_env)
         twin_bridge = topology.bridge(BridgeKind.L2_TO_TWIN_UPDATE)
         if twin_bridge is not None:
-            persister_env.update(self.bridges.send(twin_bridge))
+            self.bridges.send(twin_bridge, persister_env)
         if self.event_checker is not None:
             persister_env[contract.EVENT_CHECKER_URL] = self.event_checker.url
         self.persister = self.function(
@@ -89,7 +90,7 @@ class GcpL2Stack(GcpLayerStack):
                 "ingestion",
                 public=True,
                 environment={
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(ingestion_bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(ingestion_bridge),
                     contract.PROCESSOR_URL: self.processor.url,
                 },
                 description=f"Receives telemetry from {ingestion_bridge.sender_cloud.value} ({ingestion_bridge.connection_id})",
@@ -139,7 +140,8 @@ class GcpL2Stack(GcpLayerStack):
                 self.feedback_topic = device_feedback_topic(self)
                 feedback_env = device_feedback_settings(self, self.feedback_topic)
             else:  # L1 elsewhere: its feedback receiver, deployed before this stack
-                feedback_env = self.bridges.send(feedback_bridge)
+                feedback_env = {}
+                self.bridges.send(feedback_bridge, feedback_env)
             self.feedback = self.function(
                 "FeedbackFunction",
                 "event-feedback",

@@ -35,7 +35,7 @@ class GcpL3ArchiveStack(GcpLayerStack):
                 public=True,
                 environment={
                     contract.ARCHIVE_BUCKET_NAME: self.bucket.name,
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(writer_bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(writer_bridge),
                 },
                 description=f"Stores mover payloads from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
             )

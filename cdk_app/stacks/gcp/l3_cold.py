@@ -50,21 +50,22 @@ class GcpL3ColdStack(GcpLayerStack):
                 public=True,
                 environment={
                     contract.COLD_BUCKET_NAME: self.bucket.name,
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(writer_bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(writer_bridge),
                 },
                 description=f"Stores mover payloads from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
             )
             self.bridges.receive(writer_bridge, {URL_KEY: self.cold_writer.url})
 
         if archive_bridge is not None:
+            mover_env = {
+                contract.COLD_BUCKET_NAME: self.bucket.name,
+                contract.COLD_RETENTION_DAYS: str(config.twin.cold_storage_size_in_days),
+            }
+            self.bridges.send(archive_bridge, mover_env)
             self.mover = self.scheduled_mover(
                 "ColdToArchive",
                 "cold-to-archive",
-                {
-                    contract.COLD_BUCKET_NAME: self.bucket.name,
-                    contract.COLD_RETENTION_DAYS: str(config.twin.cold_storage_size_in_days),
-                    **self.bridges.send(archive_bridge),
-                },
+                mover_env,
                 "Moves cold objects past the cold window to the archive tier",
             )
         TerraformOutput(self, "cold_bucket", value=self.bucket.name)

@@ -67,7 +67,7 @@ class GcpL3HotStack(GcpLayerStack):
                 public=True,
                 environment={
                     **store_env, contract.HOT_RETENTION_DAYS: retention,
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(writer_bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(writer_bridge),
                 },
                 description=f"Stores telemetry sent from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
             )
@@ -75,7 +75,7 @@ class GcpL3HotStack(GcpLayerStack):
 
         reader_bridge = topology.bridge(BridgeKind.HOT_TO_L4_READER)
         if reader_bridge is not None:
-            reader_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(reader_bridge)}
+            reader_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(reader_bridge)}
             self.hot_reader = self.function(
                 "HotReader", "hot-reader", public=True, environment=reader_env, description="Range reads of the hot store for the twin"
             )
@@ -90,7 +90,7 @@ class GcpL3HotStack(GcpLayerStack):
 
         dashboard_bridge = topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
         if dashboard_bridge is not None:  # Grafana not on the twin's cloud: readers with a token of their own
-            dashboard_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(dashboard_bridge)}
+            dashboard_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(dashboard_bridge)}
             self.dashboard_reader = self.function(
                 "DashboardReader", "dashboard-reader", entry_point="hot_reader", public=True, environment=dashboard_env,
                 description=f"Range reads of the hot store for dashboards on {dashboard_bridge.sender_cloud.value}",
@@ -113,7 +113,7 @@ class GcpL3HotStack(GcpLayerStack):
 
     def _hot_to_cold_mover(self, cold_bridge, store_env: dict, retention: str):
         if cold_bridge is None:
-            cold = self.upstream(Layer.L3_COLD, GcpColdOutputs)
+            cold = self.require(Layer.L3_COLD, GcpColdOutputs)
             writer = custom_role(
                 self,
                 "ColdObjectWriterRole",
@@ -126,7 +126,8 @@ class GcpL3HotStack(GcpLayerStack):
             grant_bucket(self, "MoverMayWriteCold", bucket=cold.bucket_name, role=writer, member=self.account.member)
             mover_env = {contract.COLD_BUCKET_NAME: cold.bucket_name}
         else:
-            mover_env = self.bridges.send(cold_bridge)
+            mover_env = {}
+            self.bridges.send(cold_bridge, mover_env)
         return self.scheduled_mover(
             "HotToCold",
             "hot-to-cold",
