@@ -279,6 +279,13 @@ class Topology:
     def bridge(self, kind: BridgeKind) -> Bridge | None:
         return next((b for b in self.bridges if b.kind is kind), None)
 
+    def required_bridge(self, kind: BridgeKind) -> Bridge:
+        """The bridge of `kind`, for a stack that exists only for it (a receiving part)."""
+        bridge = self.bridge(kind)
+        if bridge is None:
+            raise LookupError(f"{self.twin_name} has no {kind.value} bridge")
+        return bridge
+
     def has(self, kind: BridgeKind) -> bool:
         return self.bridge(kind) is not None
 

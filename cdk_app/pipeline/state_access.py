@@ -14,6 +14,7 @@ from pathlib import Path
 
 from twin_model.clouds import CLOUDS
 from twin_model.config.model import Provider
+from typing import Any
 
 # The cloud whose credentials a backend needs (S3 state is reached with the build's own AWS role).
 BACKEND_CLOUD = {cloud.state_backend: cloud.provider for cloud in CLOUDS.values()}
@@ -30,7 +31,7 @@ class StateObject:
         return BACKEND_CLOUD.get(self.backend)
 
     @classmethod
-    def of(cls, backend: str, config: dict) -> "StateObject":
+    def of(cls, backend: str, config: dict[str, Any]) -> "StateObject":
         if backend == "s3":
             return cls(backend, config["bucket"], config["key"])
         if backend == "azurerm":

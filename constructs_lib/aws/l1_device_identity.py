@@ -16,6 +16,7 @@ from aws_cdk import aws_iot as iot
 from constructs import Construct
 
 from twin_contract.devices import client_id, device_secret_name, feedback_topic, telemetry_topic
+from typing import Any
 
 CERTIFICATE_RESOURCE_TYPE = "Custom::DeviceCertificate"
 
@@ -62,7 +63,7 @@ class DeviceIdentity(Construct):
             self, "ThingAttachment", thing_name=self.thing.ref, principal=self.certificate_arn
         )
 
-    def _policy_document(self, props: DeviceIdentityProps) -> dict:
+    def _policy_document(self, props: DeviceIdentityProps) -> dict[str, Any]:
         def arn(resource: str, name: str) -> str:
             return f"{props.iot_arn_prefix}{resource}/{name}"
 

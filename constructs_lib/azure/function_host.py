@@ -22,6 +22,7 @@ from constructs_lib.azure.placement import AzurePlacement
 from constructs_lib.azure.storage_account import storage_account
 from twin_contract import functions as contract
 from twin_contract.azure_names import function_storage_account
+from typing import Any
 
 PYTHON_VERSION = "3.11"
 DEPLOYMENT_CONTAINER = "deployments"
@@ -108,7 +109,7 @@ class FunctionHost(Construct):
             **{contract.queue_url_setting(queue): url for queue, url in self.queue_urls.items()},
             **dict(props.app_settings),
         }
-        site_config: dict = {"minimum_tls_version": "1.2", "http2_enabled": True}
+        site_config: dict[str, Any] = {"minimum_tls_version": "1.2", "http2_enabled": True}
         if props.app_insights_connection_string:
             site_config["application_insights_connection_string"] = props.app_insights_connection_string
         self.app = FunctionAppFlexConsumption(

@@ -17,6 +17,7 @@ from constructs import Construct
 
 from constructs_lib.azure.placement import AzurePlacement
 from twin_contract.monitoring import DELIVERY_EVENT, DELIVERY_FAILURES, DELIVERY_LATENCY, DELIVERY_RETRIES, dashboard_name
+from typing import Any
 
 SCHEMA = "https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json"
 NAMESPACE = uuid.UUID("9d0b6f3e-4f1c-4b5e-9c57-1f0e8a7d2b11")  # this project's workbooks
@@ -56,9 +57,9 @@ class HealthWorkbook(Construct):
         )
 
 
-def workbook_document(props: HealthWorkbookProps) -> dict:
+def workbook_document(props: HealthWorkbookProps) -> dict[str, Any]:
     twin_name = props.placement.names.twin
-    items: list[dict] = [_text(f"# Digital twin {twin_name}\nRecords per hop, failures and parked messages "
+    items: list[dict[str, Any]] = [_text(f"# Digital twin {twin_name}\nRecords per hop, failures and parked messages "
                                "per layer on Azure; `python -m twin_ops status` reports every cloud of the twin.")]
     for layer in props.layers:
         items.append(_text(f"## {layer.title}"))
@@ -88,11 +89,11 @@ def workbook_document(props: HealthWorkbookProps) -> dict:
     return {"version": "Notebook/1.0", "items": items, "isLocked": False, "$schema": SCHEMA}
 
 
-def _text(markdown: str) -> dict:
+def _text(markdown: str) -> dict[str, Any]:
     return {"type": 1, "content": {"json": markdown}}
 
 
-def _query(title: str, components: list[str], query: str) -> dict:
+def _query(title: str, components: list[str], query: str) -> dict[str, Any]:
     return {
         "type": 3,
         "content": {

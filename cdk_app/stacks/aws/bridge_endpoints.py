@@ -9,6 +9,7 @@ environment, with read access to that one secret (or, for Grafana, in the stack'
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, MutableMapping
+from typing import TypeAlias
 
 from aws_cdk import Stack
 from aws_cdk import aws_lambda as lambda_
@@ -25,7 +26,7 @@ from twin_model.topology import Bridge
 # Construct ids of a receiver's registry entries where the stack itself is their scope.
 _RECEIVER_IDS = {BridgeKind.HOT_TO_L4_READER: "ReaderEndpoints", BridgeKind.HOT_TO_L5_DASHBOARD: "DashboardEndpoints"}
 
-AwsCaller = lambda_.Function | MutableMapping[str, str]
+AwsCaller: TypeAlias = "lambda_.Function | MutableMapping[str, str]"
 
 
 class AwsBridgeEndpoints(BridgeRules):
@@ -59,7 +60,7 @@ class AwsBridgeEndpoints(BridgeRules):
         """A function gets the URL(s) and the token secret's name in its environment and may read
         that secret; settings (a sender that is no function) get the same as deploy-time values."""
         keys = self.check_sending(bridge, url_key)
-        scope: Construct = caller if isinstance(caller, lambda_.Function) else self.stack
+        scope: Construct = self.stack if isinstance(caller, MutableMapping) else caller
         urls = {
             key: InterCloudSender(
                 scope, f"Bridge-{bridge.connection_id}-{key}", InterCloudSenderProps(self.ctx.twin, bridge.connection_id, key)
@@ -67,15 +68,15 @@ class AwsBridgeEndpoints(BridgeRules):
             for key in keys
         }
         settings = self.url_settings(bridge, {key: sender.url for key, sender in urls.items()}, keys)
-        if isinstance(caller, lambda_.Function):
-            token = urls[keys[0]].token_secret
-            settings[bridge.token_setting] = token.secret_name
-            for name, value in settings.items():
-                caller.add_environment(name, value)
-            token.grant_read(caller)
-        else:
+        if isinstance(caller, MutableMapping):
             caller.update(settings)
             caller[bridge.token_setting] = token_secret_name(self.ctx.twin, bridge.connection_id)
+            return
+        token = urls[keys[0]].token_secret
+        settings[bridge.token_setting] = token.secret_name
+        for name, value in settings.items():
+            caller.add_environment(name, value)
+        token.grant_read(caller)
 
     def sender_of(self, bridge: Bridge, url_key: str | None = None) -> Callable[[lambda_.Function], None]:
         """`send` for a construct that creates the sending function itself (it calls this with it)."""

@@ -16,14 +16,17 @@ from constructs_lib.aws.l1_device_fleet import DeviceFleet, DeviceFleetProps
 from constructs_lib.aws.l1_telemetry_rule import TelemetryRule, TelemetryRuleProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 from twin_contract import functions as contract
+from aws_cdk import Environment
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
 
 
 class L1Stack(AwsLayerStack):
     """Holds `devices` (DeviceFleet), `telemetry_rule`, and the functions `dispatcher` and
     `connector` (None when L2 is on AWS)."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
+        super().__init__(scope, ctx, **kwargs)
         ctx, config = self.ctx, self.ctx.config
         self.devices = DeviceFleet(self, "Devices", DeviceFleetProps(ctx.twin, tuple(d.id for d in config.devices), ctx.debug))
         bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)

@@ -19,14 +19,17 @@ from constructs_lib.aws.l2_persister import Persister, PersisterProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from aws_cdk import Environment
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
 
 
 class L2Stack(AwsLayerStack):
     """Holds the functions `processor`, `persister` and `ingestion` (None when L1 is on AWS), and
     `event_checker` (EventChecker, None without event checking)."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
+        super().__init__(scope, ctx, **kwargs)
         ctx, bundles = self.ctx, self.bundles
         config, topology = ctx.config, ctx.topology
         debug = config.twin.debug

@@ -12,6 +12,9 @@ from constructs_lib.aws.l3_hot_table import HotTable, HotTableProps
 from constructs_lib.aws.l3_hot_to_cold_mover import HotToColdMover, HotToColdMoverProps
 from twin_contract import functions as contract
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from aws_cdk import Environment
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
 
 
 class L3HotStack(AwsLayerStack):
@@ -22,8 +25,8 @@ class L3HotStack(AwsLayerStack):
     hot→cold mover in remote mode (cold elsewhere).
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
+        super().__init__(scope, ctx, **kwargs)
         twin, settings = self.ctx.twin, self.ctx.config.twin
         topology, bundle = self.ctx.topology, self.bundles.runtime
         hot_table = HotTable(self, "Hot", HotTableProps(twin_name=twin, debug=settings.debug))

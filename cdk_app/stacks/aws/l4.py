@@ -12,6 +12,9 @@ from constructs_lib.aws.l4_dt_data_connector import DigitalTwinDataConnector, Di
 from constructs_lib.aws.l4_entities import EntityComponent, TwinEntities, TwinEntitiesProps, TwinEntity
 from constructs_lib.aws.l4_scene import TwinScene, TwinSceneProps
 from constructs_lib.aws.l4_twinmaker_workspace import TwinMakerWorkspace, TwinMakerWorkspaceProps
+from aws_cdk import Environment
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
 
 
 class L4Stack(AwsLayerStack):
@@ -22,8 +25,8 @@ class L4Stack(AwsLayerStack):
     without hot storage (a twin model alone) they read nothing.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
+        super().__init__(scope, ctx, **kwargs)
         config = self.ctx.config
         twin, debug = self.ctx.twin, config.twin.debug
         bridge_to_hot = self.ctx.topology.bridge(BridgeKind.HOT_TO_L4_READER)

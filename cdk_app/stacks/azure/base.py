@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from constructs import Construct
 
@@ -70,7 +70,7 @@ class AzureLayerStack(TerraformLayerStack):
         """Alerts on what the layer made, and the action group or workbook where this stack holds them."""
         self.outputs = replace(self.outputs, health=add_monitoring(self))
 
-    def layer_outputs(self, kind: type[Outputs], **fields) -> Outputs:
+    def layer_outputs(self, kind: type[Outputs], **fields: Any) -> Outputs:
         """This layer's outputs: the group, the identity and the bridge endpoints it published."""
         return kind(
             resource_group_id=self.resource_group.id,

@@ -27,6 +27,9 @@ from twin_contract.azure_names import (
     PROCESSOR_QUEUE,
 )
 from twin_contract.registry import URL_KEY
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 WORKFLOW_URL_SECRET = "event-workflow-url"
 ACTION_TOKEN_SECRET = "event-action-token"
@@ -39,7 +42,7 @@ def iot_hub_host(twin: str) -> str:
 
 
 class AzureProcessingStack(AzureLayerStack):
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         flags = self.config.flags
         vault = self.ensure_vault()

@@ -16,12 +16,15 @@ from constructs_lib.azure.cosmos_hot_store import CosmosHotStore, CosmosHotStore
 from constructs_lib.tokens import generated_token
 from twin_contract import functions as contract
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 DASHBOARD_READER_SECRET = "dashboard-reader-token"
 
 
 class AzureHotStack(AzureLayerStack):
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         twin = self.config.twin
         hot_store = CosmosHotStore(

@@ -23,6 +23,9 @@ from constructs_lib.azure.scene_storage import SceneStorage, SceneStorageProps
 from constructs_lib.tokens import generated_token
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 SCENES_DIR = "adt/scenes"  # twin_ops/post_deploy/azure_digital_twins.py uploads it
 SCENES_OUTPUT = "scenes_container_url"
@@ -32,7 +35,7 @@ DASHBOARD_CONNECTOR_SECRET = "dashboard-connector-token"
 
 
 class AzureTwinStack(AzureLayerStack):
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         twins = DigitalTwins(self, "Twin", DigitalTwinsProps(self.placement))
         functions, settings = [], {}

@@ -27,12 +27,16 @@ from constructs_lib.azure.managed_grafana import ManagedGrafana, ManagedGrafanaP
 from twin_contract import dashboards
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 from twin_contract.wire import TOKEN_HEADER
+from typing import Any
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 DATASOURCES_FILE = dashboards.AZURE_DATASOURCES_FILE
 
 
 class AzureDashboardStack(AzureLayerStack):
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         twin = self.upstream(Layer.L4, AzureTwinOutputs)
         groups = tuple(
@@ -70,7 +74,7 @@ class AzureDashboardStack(AzureLayerStack):
             raise LayerWiringError(f"{self.ctx.stack_name}: the twin is on Azure, but no reader endpoint was built for it")
         return source
 
-    def datasources(self) -> dict:
+    def datasources(self) -> dict[str, Any]:
         """What the post-deploy step provisions: the reader data source (URLs from this stack's
         outputs, the token header's value from the named vault secret at deploy time)."""
         return {

@@ -122,6 +122,11 @@ class GcpLayerStack(TerraformLayerStack):
 
     def archive(self, id: str, path: Path) -> str:
         """The object name of `path` zipped into this stack's source bucket (uploaded once)."""
+        if id not in self._archives:
+            self._archives[id] = self._source_bucket().add_archive(id, path).name
+        return self._archives[id]
+
+    def _source_bucket(self) -> FunctionSourceBucket:
         if self._source is None:
             self._source = FunctionSourceBucket(
                 self,
@@ -130,9 +135,7 @@ class GcpLayerStack(TerraformLayerStack):
                     bucket_name=self.bucket_name(f"{self.ctx.stack.suffix}-src"), location=self.region, debug=self.debug
                 ),
             )
-        if id not in self._archives:
-            self._archives[id] = self._source.add_archive(id, path).name
-        return self._archives[id]
+        return self._source
 
     def scheduled_mover(self, id: str, role: str, environment: Mapping[str, str], description: str) -> TwinFunction:
         """A mover that Cloud Scheduler alone calls (internal ingress), one instance at a time with
@@ -191,7 +194,7 @@ class GcpLayerStack(TerraformLayerStack):
             TwinFunctionProps(
                 name=self.name(role),
                 location=self.region,
-                source_bucket=self._source.bucket.name,
+                source_bucket=self._source_bucket().bucket.name,
                 source_object=archive,
                 entry_point=entry_point or role.replace("-", "_"),
                 service_account_email=self.account.email,

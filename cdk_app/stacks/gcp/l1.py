@@ -15,6 +15,9 @@ from constructs_lib.gcp.telemetry_topic import TelemetryTopic, TelemetryTopicPro
 from constructs_lib.gcp.twin_function import EventTrigger, grant_invoke
 from twin_contract import functions as contract
 from twin_contract.gcp_names import telemetry_dead_letter_topic_name, telemetry_topic_name
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 # Messages the dispatcher could not deliver for this long go to the dead-letter topic.
@@ -30,7 +33,7 @@ class GcpL1Stack(GcpLayerStack):
         # The Eventarc trigger delivers as the layer's account (no resource-level binding exists).
         return (ProjectRole("roles/eventarc.eventReceiver"),)
 
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         self.telemetry = TelemetryTopic(
             self,

@@ -13,6 +13,9 @@ from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_
 from twin_model.topology import BridgeKind
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 
 class GcpFeedbackStack(GcpLayerStack):
@@ -20,9 +23,9 @@ class GcpFeedbackStack(GcpLayerStack):
 
     APIS = ("pubsub.googleapis.com",)
 
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
-        bridge = ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
+        bridge = ctx.topology.required_bridge(BridgeKind.L2_TO_L1_FEEDBACK)
         self.topic = device_feedback_topic(self)
         self.receiver = self.function(
             "FeedbackReceiver",

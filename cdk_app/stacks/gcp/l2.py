@@ -15,9 +15,14 @@ from cdk_app.stacks.gcp.outputs import GcpHotOutputs, GcpProcessingOutputs
 from twin_model.topology import BridgeKind
 from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
+from constructs_lib.gcp.feedback_topic import FeedbackTopic
 from constructs_lib.gcp.notification_workflow import NotificationWorkflow, NotificationWorkflowProps
+from constructs_lib.gcp.twin_function import TwinFunction
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 
 class GcpL2Stack(GcpLayerStack):
@@ -47,14 +52,12 @@ class GcpL2Stack(GcpLayerStack):
         config = self.ctx.config
         return bool(config.flags.use_event_checking and config.flags.trigger_notification_workflow and config.workflow_definition)
 
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         config, topology = ctx.config, ctx.topology
-        self.event_checker = None
-        self.feedback_topic = None
-        self.workflow = None
-        if config.flags.use_event_checking:
-            self._build_event_checking()
+        self.feedback_topic: FeedbackTopic | None = None
+        self.workflow: NotificationWorkflow | None = None
+        self.event_checker = self._build_event_checking() if config.flags.use_event_checking else None
 
         hot_bridge = topology.bridge(BridgeKind.L2_TO_HOT)
         if hot_bridge is None:
@@ -104,7 +107,8 @@ class GcpL2Stack(GcpLayerStack):
             endpoints=dict(self.bridges.published),
         )
 
-    def _build_event_checking(self) -> None:
+    def _build_event_checking(self) -> TwinFunction:
+        """The event checker, with the actions, workflow and feedback function it starts."""
         config = self.ctx.config
         needs_info = {action.name for action in config.actions if action.needs_twin_info}
         actions = {
@@ -122,23 +126,23 @@ class GcpL2Stack(GcpLayerStack):
         environment = {contract.ACTION_URLS: json.dumps({name: fn.url for name, fn in actions.items()}, sort_keys=True)}
         if self._workflow_enabled:
             self.require_apis("workflows.googleapis.com", "workflowexecutions.googleapis.com")
-            self.workflow = NotificationWorkflow(
+            self.workflow = workflow = NotificationWorkflow(
                 self,
                 "Workflow",
                 NotificationWorkflowProps(
                     name=self.name("event-workflow"),
                     region=self.region,
-                    definition=config.workflow_definition,
+                    definition=config.workflow_definition or "",  # _workflow_enabled: never empty here
                     service_account_email=self.account.email,
                     debug=self.debug,
                 ),
             )
-            environment[contract.WORKFLOW_NAME] = self.workflow.id
+            environment[contract.WORKFLOW_NAME] = workflow.id
         if config.flags.return_feedback_to_device:
             feedback_bridge = self.ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
             if feedback_bridge is None:  # L1 on Google too: the feedback topic lives here
-                self.feedback_topic = device_feedback_topic(self)
-                feedback_env = device_feedback_settings(self, self.feedback_topic)
+                self.feedback_topic = topic = device_feedback_topic(self)
+                feedback_env = device_feedback_settings(self, topic)
             else:  # L1 elsewhere: its feedback receiver, deployed before this stack
                 feedback_env = {}
                 self.bridges.send(feedback_bridge, feedback_env)
@@ -150,7 +154,7 @@ class GcpL2Stack(GcpLayerStack):
                 description="Delivers event feedback to the device through L1",
             )
             environment[contract.FEEDBACK_URL] = self.feedback.url
-        self.event_checker = self.function(
+        return self.function(
             "EventChecker",
             "event-checker",
             processing=True,

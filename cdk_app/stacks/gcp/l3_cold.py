@@ -14,6 +14,9 @@ from constructs_lib.gcp.grants import OBJECT_USER, grant_bucket
 from constructs_lib.gcp.tier_bucket import ClassChange, TierBucket, TierBucketProps
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 
 class GcpL3ColdStack(GcpLayerStack):
@@ -21,7 +24,7 @@ class GcpL3ColdStack(GcpLayerStack):
 
     APIS = ("storage.googleapis.com",)
 
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         config, topology = ctx.config, ctx.topology
         self.cold_writer = self.mover = None

@@ -12,13 +12,18 @@ from cdktn import TerraformOutput
 from twin_model.config.model import Layer
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpColdOutputs, GcpHotOutputs
-from twin_model.topology import BridgeKind
+from twin_model.topology import Bridge, BridgeKind
 from constructs_lib.gcp.firestore_hot_store import FirestoreHotStore, FirestoreHotStoreProps
 from constructs_lib.gcp.grants import custom_role, grant_bucket
 from constructs_lib.gcp.layer_service_account import ProjectRole
+from constructs_lib.gcp.twin_function import TwinFunction
 from twin_contract import functions as contract
 from twin_contract.gcp_names import HOT_COLLECTION, hot_database_name
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from typing import Any
+from constructs import Construct
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 # The hot→cold mover only uploads (runtime/gcp/object_storage.put_payload): it never reads or lists.
 # Its object keys are content-derived, so a retried move (delivered, but the Firestore delete
@@ -44,7 +49,7 @@ class GcpL3HotStack(GcpLayerStack):
             ),
         )
 
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         config, topology = ctx.config, ctx.topology
         self.hot_writer = self.hot_reader = self.hot_reader_last_entry = None
@@ -111,7 +116,7 @@ class GcpL3HotStack(GcpLayerStack):
         TerraformOutput(self, "hot_database", value=self.store.database_name)
         self.outputs = GcpHotOutputs(store=self.store, endpoints=dict(self.bridges.published))
 
-    def _hot_to_cold_mover(self, cold_bridge, store_env: dict, retention: str):
+    def _hot_to_cold_mover(self, cold_bridge: Bridge | None, store_env: dict[str, Any], retention: str) -> TwinFunction:
         if cold_bridge is None:
             cold = self.require(Layer.L3_COLD, GcpColdOutputs)
             writer = custom_role(
