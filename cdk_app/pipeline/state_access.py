@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from twin_model.clouds import CLOUDS
 from twin_model.config.model import Provider
-from typing import Any
 
 # The cloud whose credentials a backend needs (S3 state is reached with the build's own AWS role).
 BACKEND_CLOUD = {cloud.state_backend: cloud.provider for cloud in CLOUDS.values()}

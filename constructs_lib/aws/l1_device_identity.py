@@ -10,13 +10,13 @@ is deleted.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import CustomResource, Stack
 from aws_cdk import aws_iot as iot
 from constructs import Construct
 
 from twin_contract.devices import client_id, device_secret_name, feedback_topic, telemetry_topic
-from typing import Any
 
 CERTIFICATE_RESOURCE_TYPE = "Custom::DeviceCertificate"
 

@@ -19,12 +19,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from aws_cdk import aws_iottwinmaker as twinmaker
 from constructs import Construct
 
 from constructs_lib.quota import QuotaExceeded
-from typing import Any
 
 DEVICE_ID_PROPERTY = "iotDeviceId"
 MAX_COMPONENT_TYPES = 150  # kept well inside TwinMaker's per-workspace component type quota

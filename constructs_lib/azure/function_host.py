@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from constructs import Construct
 
@@ -22,7 +23,6 @@ from constructs_lib.azure.placement import AzurePlacement
 from constructs_lib.azure.storage_account import storage_account
 from twin_contract import functions as contract
 from twin_contract.azure_names import function_storage_account
-from typing import Any
 
 PYTHON_VERSION = "3.11"
 DEPLOYMENT_CONTAINER = "deployments"

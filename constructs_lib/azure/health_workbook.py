@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from constructs import Construct
 
 from constructs_lib.azure.placement import AzurePlacement
 from twin_contract.monitoring import DELIVERY_EVENT, DELIVERY_FAILURES, DELIVERY_LATENCY, DELIVERY_RETRIES, dashboard_name
-from typing import Any
 
 SCHEMA = "https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json"
 NAMESPACE = uuid.UUID("9d0b6f3e-4f1c-4b5e-9c57-1f0e8a7d2b11")  # this project's workbooks

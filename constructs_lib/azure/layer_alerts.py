@@ -13,12 +13,12 @@ requests are never sampled, so a poison message or failed delivery always shows 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from constructs import Construct
 
 from constructs_lib.azure.placement import AzurePlacement
 from twin_contract.monitoring import DELIVERY_EVENT, FAILED
-from typing import Any
 
 WINDOW = "PT5M"
 FAILURES_QUERY = """requests

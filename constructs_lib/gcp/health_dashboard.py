@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from cdktn_provider_google.monitoring_dashboard import MonitoringDashboard
 from constructs import Construct
 
 from twin_contract.monitoring import dashboard_name
-from typing import Any
 
 PERIOD = "300s"
 

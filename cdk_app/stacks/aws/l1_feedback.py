@@ -7,14 +7,15 @@ names (runtime/aws/iot_devices.py).
 
 from __future__ import annotations
 
+from aws_cdk import Environment
+from constructs import Construct
+
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsFeedbackOutputs
 from twin_model.topology import BridgeKind
 from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
 from constructs_lib.aws.iot_device_feedback_access import grant_device_feedback
 from twin_contract.registry import URL_KEY
-from aws_cdk import Environment
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 
 

@@ -8,6 +8,9 @@ Ingestion endpoint receives its telemetry.
 
 from __future__ import annotations
 
+from aws_cdk import Environment
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from twin_model.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
 from cdk_app.stacks.aws.base import AwsLayerStack
@@ -19,8 +22,6 @@ from constructs_lib.aws.l2_persister import Persister, PersisterProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
-from aws_cdk import Environment
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 
 

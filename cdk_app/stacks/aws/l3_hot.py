@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from aws_cdk import Environment
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsColdOutputs, AwsHotOutputs
@@ -12,8 +15,6 @@ from constructs_lib.aws.l3_hot_table import HotTable, HotTableProps
 from constructs_lib.aws.l3_hot_to_cold_mover import HotToColdMover, HotToColdMoverProps
 from twin_contract import functions as contract
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
-from aws_cdk import Environment
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from aws_cdk import Environment
+from constructs import Construct
+
 from twin_model.config import scenes
 from twin_model.config.model import HierarchyEntity, Layer, ProjectConfig
 from cdk_app.stacks.aws.base import AwsLayerStack
@@ -12,8 +15,6 @@ from constructs_lib.aws.l4_dt_data_connector import DigitalTwinDataConnector, Di
 from constructs_lib.aws.l4_entities import EntityComponent, TwinEntities, TwinEntitiesProps, TwinEntity
 from constructs_lib.aws.l4_scene import TwinScene, TwinSceneProps
 from constructs_lib.aws.l4_twinmaker_workspace import TwinMakerWorkspace, TwinMakerWorkspaceProps
-from aws_cdk import Environment
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 
 

@@ -9,11 +9,11 @@ hierarchy components add) and the hierarchy.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from twin_model.config.model import ConstProperty, Device, HierarchyEntity, ProjectConfig
 from constructs_lib.azure import dtdl_models
 from twin_contract.dtdl import dtdl_name
-from typing import Any
 
 
 def dtdl_upload(config: ProjectConfig) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureFeedbackOutputs, AzureIngestionOutputs, AzureProcessingOutputs
@@ -10,8 +14,6 @@ from constructs_lib.azure import roles
 from constructs_lib.azure.iot_ingestion import IotIngestion, IotIngestionProps
 from twin_contract import functions as contract
 from twin_contract.azure_names import CONNECTOR_QUEUE, TELEMETRY_QUEUE
-from typing import Any
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 

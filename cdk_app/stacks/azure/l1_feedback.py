@@ -7,13 +7,14 @@ endpoint. It needs nothing of the L1 stack to be built: the hub's host name deri
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.l2 import iot_hub_host
 from cdk_app.stacks.azure.outputs import AzureFeedbackOutputs
 from twin_model.topology import BridgeKind
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureHotOutputs, AzureProcessingOutputs, AzureTwinOutputs
@@ -27,7 +29,6 @@ from twin_contract.azure_names import (
     PROCESSOR_QUEUE,
 )
 from twin_contract.registry import URL_KEY
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 

@@ -7,6 +7,8 @@ writer receiving mover payloads from the cold cloud's cold→archive mover.
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from twin_model.config.model import Layer, Provider
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureArchiveOutputs
@@ -14,7 +16,6 @@ from twin_model.topology import BridgeKind
 from constructs_lib.azure.blob_tier_store import ARCHIVE_CONTAINER, BlobTierStore, BlobTierStoreProps, blob_container, grant_writer
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 

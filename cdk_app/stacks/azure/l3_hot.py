@@ -7,6 +7,8 @@ than the twin gets dashboard readers of its own (the L3 hot → L5 dashboard con
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureColdOutputs, AzureHotOutputs, DashboardSource
@@ -16,7 +18,6 @@ from constructs_lib.azure.cosmos_hot_store import CosmosHotStore, CosmosHotStore
 from constructs_lib.tokens import generated_token
 from twin_contract import functions as contract
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from cdktn import App, TerraformOutput
+from constructs import Construct
 
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureTwinOutputs, DashboardSource
@@ -23,7 +24,6 @@ from constructs_lib.azure.scene_storage import SceneStorage, SceneStorageProps
 from constructs_lib.tokens import generated_token
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 

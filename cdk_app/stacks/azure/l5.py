@@ -10,7 +10,10 @@ grafana.py) provisions the data source and the twin's dashboard; no token is wri
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktn import TerraformOutput
+from constructs import Construct
 
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
@@ -27,8 +30,6 @@ from constructs_lib.azure.managed_grafana import ManagedGrafana, ManagedGrafanaP
 from twin_contract import dashboards
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 from twin_contract.wire import TOKEN_HEADER
-from typing import Any
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 

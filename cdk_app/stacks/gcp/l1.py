@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cdktn import TerraformOutput
+from constructs import Construct
 
 from twin_model.config.model import Layer
 from cdk_app.stacks.gcp.base import GcpLayerStack
@@ -15,7 +16,6 @@ from constructs_lib.gcp.telemetry_topic import TelemetryTopic, TelemetryTopicPro
 from constructs_lib.gcp.twin_function import EventTrigger, grant_invoke
 from twin_contract import functions as contract
 from twin_contract.gcp_names import telemetry_dead_letter_topic_name, telemetry_topic_name
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 

@@ -7,13 +7,14 @@ the L1 stack; the L1 stack, deployed after, lets the devices' account pull from 
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpFeedbackOutputs
 from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
 from twin_model.topology import BridgeKind
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 

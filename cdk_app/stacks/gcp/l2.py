@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from twin_model.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
 from cdk_app.stacks.gcp.base import GcpLayerStack
@@ -20,7 +22,6 @@ from constructs_lib.gcp.notification_workflow import NotificationWorkflow, Notif
 from constructs_lib.gcp.twin_function import TwinFunction
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 

@@ -5,6 +5,7 @@ when the archive is elsewhere. Archive on Google too: a native, in-place class c
 from __future__ import annotations
 
 from cdktn import TerraformOutput
+from constructs import Construct
 
 from twin_model.config.model import Layer, Provider
 from cdk_app.stacks.gcp.base import GcpLayerStack
@@ -14,7 +15,6 @@ from constructs_lib.gcp.grants import OBJECT_USER, grant_bucket
 from constructs_lib.gcp.tier_bucket import ClassChange, TierBucket, TierBucketProps
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 

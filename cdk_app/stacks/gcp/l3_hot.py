@@ -7,7 +7,10 @@ Receivers (writer, readers) exist only where the sender is elsewhere.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktn import TerraformOutput
+from constructs import Construct
 
 from twin_model.config.model import Layer
 from cdk_app.stacks.gcp.base import GcpLayerStack
@@ -20,8 +23,6 @@ from constructs_lib.gcp.twin_function import TwinFunction
 from twin_contract import functions as contract
 from twin_contract.gcp_names import HOT_COLLECTION, hot_database_name
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
-from typing import Any
-from constructs import Construct
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
