@@ -10,6 +10,7 @@ is deleted.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import CustomResource, Stack
 from aws_cdk import aws_iot as iot
@@ -62,7 +63,7 @@ class DeviceIdentity(Construct):
             self, "ThingAttachment", thing_name=self.thing.ref, principal=self.certificate_arn
         )
 
-    def _policy_document(self, props: DeviceIdentityProps) -> dict:
+    def _policy_document(self, props: DeviceIdentityProps) -> dict[str, Any]:
         def arn(resource: str, name: str) -> str:
             return f"{props.iot_arn_prefix}{resource}/{name}"
 

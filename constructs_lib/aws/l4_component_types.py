@@ -19,6 +19,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from aws_cdk import aws_iottwinmaker as twinmaker
 from constructs import Construct
@@ -38,11 +39,11 @@ class TwinDevice:
     constants: tuple[tuple[str, str, object], ...] = ()  # (name, data type, value)
 
     @property
-    def schema(self) -> tuple:
+    def schema(self) -> tuple[Any, ...]:
         return self.telemetry, tuple((name, data_type) for name, data_type, _ in self.constants)
 
 
-def data_value(data_type: str, value: object) -> dict:
+def data_value(data_type: str, value: object) -> dict[str, Any]:
     """TwinMaker DataValue fields, as keyword arguments of the L1 DataValueProperty classes."""
     return {f"{data_type.lower()}_value": value}
 
@@ -55,7 +56,7 @@ class SharedComponentType:
     devices: tuple[TwinDevice, ...]
 
     @property
-    def schema(self) -> tuple:
+    def schema(self) -> tuple[Any, ...]:
         return self.devices[0].schema
 
     @cached_property
@@ -71,7 +72,7 @@ class SharedComponentType:
 
 def share_component_types(twin_name: str, devices: tuple[TwinDevice, ...]) -> tuple[SharedComponentType, ...]:
     """Group devices by schema; raises when the twin needs more types than the workspace allows."""
-    by_schema: dict[tuple, list[TwinDevice]] = {}
+    by_schema: dict[tuple[Any, ...], list[TwinDevice]] = {}
     for device in sorted(devices, key=lambda d: d.id):
         by_schema.setdefault(device.schema, []).append(device)
     if len(by_schema) > MAX_COMPONENT_TYPES:
@@ -86,7 +87,7 @@ def share_component_types(twin_name: str, devices: tuple[TwinDevice, ...]) -> tu
     )
 
 
-def _digest(schema: tuple) -> str:
+def _digest(schema: tuple[Any, ...]) -> str:
     return hashlib.sha256(json.dumps(schema).encode()).hexdigest()[:8]
 
 
@@ -135,7 +136,7 @@ class TwinComponentTypes(Construct):
         """A device's component on its entity: its type, its device id, its own constants and the
         component's (a constant the type does not define is defined on the component itself)."""
         device, shared = self._by_device[device_id]
-        values = {DEVICE_ID_PROPERTY: ("STRING", device.id)}
+        values: dict[str, tuple[str, object]] = {DEVICE_ID_PROPERTY: ("STRING", device.id)}
         values.update({name: (t, v) for name, t, v in device.constants if name not in shared.const_defaults})
         type_constants = {name for name, _, _ in device.constants}
         values.update({name: (t, v) for name, t, v in constants})
@@ -161,7 +162,7 @@ class TwinComponentTypes(Construct):
         )
 
     @staticmethod
-    def _property_definitions(shared: SharedComponentType, read: bool) -> dict:
+    def _property_definitions(shared: SharedComponentType, read: bool) -> dict[str, Any]:
         definition = twinmaker.CfnComponentType.PropertyDefinitionProperty
         data_type = twinmaker.CfnComponentType.DataTypeProperty
         telemetry_names, const_names = shared.schema

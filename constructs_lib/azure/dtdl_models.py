@@ -19,35 +19,50 @@ from typing import Any, Protocol
 from twin_contract.dtdl import device_model_id, dtdl_name, entity_model_id
 
 # What the generator reads of a device and of the hierarchy: described here, structurally, so the
-# construct library does not depend on the application's config model.
+# construct library does not depend on the application's config model. Read-only members
+# (properties), so that the config model's frozen dataclasses satisfy them.
 
 
 class _Property(Protocol):
-    name: str
-    data_type: str
-    init_value: object
+    @property
+    def name(self) -> str: ...
+    @property
+    def data_type(self) -> str: ...
+    @property
+    def init_value(self) -> object: ...
 
 
 class _Constant(Protocol):
-    name: str
-    data_type: str
-    value: object
+    @property
+    def name(self) -> str: ...
+    @property
+    def data_type(self) -> str: ...
+    @property
+    def value(self) -> object: ...
 
 
 class Device(Protocol):
-    id: str
-    properties: Sequence[_Property]
-    const_properties: Sequence[_Constant]
+    @property
+    def id(self) -> str: ...
+    @property
+    def properties(self) -> Sequence[_Property]: ...
+    @property
+    def const_properties(self) -> Sequence[_Constant]: ...
 
 
 class _Component(Protocol):
-    iot_device_id: str | None
+    @property
+    def iot_device_id(self) -> str | None: ...
 
 
 class HierarchyEntity(Protocol):
-    id: str
-    components: Sequence[_Component]
-    children: Sequence["HierarchyEntity"]
+    @property
+    def id(self) -> str: ...
+    @property
+    def components(self) -> Sequence[_Component]: ...
+    @property
+    def children(self) -> Sequence["HierarchyEntity"]: ...
+
 
 DTDL_CONTEXT = "dtmi:dtdl:context;3"
 SCHEMAS = {"DOUBLE": "double", "INTEGER": "integer", "LONG": "long", "BOOLEAN": "boolean", "STRING": "string"}

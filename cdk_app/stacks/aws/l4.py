@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from aws_cdk import Environment
+from constructs import Construct
+
 from twin_model.config import scenes
 from twin_model.config.model import HierarchyEntity, Layer, ProjectConfig
 from cdk_app.stacks.aws.base import AwsLayerStack
@@ -12,6 +15,7 @@ from constructs_lib.aws.l4_dt_data_connector import DigitalTwinDataConnector, Di
 from constructs_lib.aws.l4_entities import EntityComponent, TwinEntities, TwinEntitiesProps, TwinEntity
 from constructs_lib.aws.l4_scene import TwinScene, TwinSceneProps
 from constructs_lib.aws.l4_twinmaker_workspace import TwinMakerWorkspace, TwinMakerWorkspaceProps
+from cdk_app.stacks.context import LayerContext
 
 
 class L4Stack(AwsLayerStack):
@@ -22,8 +26,8 @@ class L4Stack(AwsLayerStack):
     without hot storage (a twin model alone) they read nothing.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
+        super().__init__(scope, ctx, **kwargs)
         config = self.ctx.config
         twin, debug = self.ctx.twin, config.twin.debug
         bridge_to_hot = self.ctx.topology.bridge(BridgeKind.HOT_TO_L4_READER)

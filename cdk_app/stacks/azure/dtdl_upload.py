@@ -9,13 +9,14 @@ hierarchy components add) and the hierarchy.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from twin_model.config.model import ConstProperty, Device, HierarchyEntity, ProjectConfig
 from constructs_lib.azure import dtdl_models
 from twin_contract.dtdl import dtdl_name
 
 
-def dtdl_upload(config: ProjectConfig) -> tuple[list[dict], dict]:
+def dtdl_upload(config: ProjectConfig) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """(models, {twins, relationships}) to upload: the project's own DTDL as given, plus generated
     models and twins for every device it gives no twin; or, without it, all generated from the
     devices (with their components' constants) and the hierarchy."""
@@ -50,7 +51,7 @@ def with_component_constants(config: ProjectConfig) -> tuple[Device, ...]:
     )
 
 
-def twin_bindings(config: ProjectConfig) -> dict[str, dict]:
+def twin_bindings(config: ProjectConfig) -> dict[str, dict[str, Any]]:
     """device id → the properties its twin's model declares, whether it declares lastUpdate, and the
     DTDL name of each property a generated model holds under another name (runtime/azure/digital_twins.py
     patches only those, under those names)."""
@@ -65,8 +66,8 @@ def twin_bindings(config: ProjectConfig) -> dict[str, dict]:
     }
 
 
-def _generated_binding(device: Device) -> dict:
-    binding: dict = {"properties": [p.name for p in device.properties], "last_update": True}
+def _generated_binding(device: Device) -> dict[str, Any]:
+    binding: dict[str, Any] = {"properties": [p.name for p in device.properties], "last_update": True}
     renamed = {p.name: dtdl_name(p.name) for p in device.properties if dtdl_name(p.name) != p.name}
     if renamed:
         binding["names"] = renamed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cdktn import TerraformOutput
+from constructs import Construct
 
 from twin_model.config.model import Layer
 from cdk_app.stacks.gcp.base import GcpLayerStack
@@ -15,6 +16,8 @@ from constructs_lib.gcp.telemetry_topic import TelemetryTopic, TelemetryTopicPro
 from constructs_lib.gcp.twin_function import EventTrigger, grant_invoke
 from twin_contract import functions as contract
 from twin_contract.gcp_names import telemetry_dead_letter_topic_name, telemetry_topic_name
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 # Messages the dispatcher could not deliver for this long go to the dead-letter topic.
@@ -30,7 +33,7 @@ class GcpL1Stack(GcpLayerStack):
         # The Eventarc trigger delivers as the layer's account (no resource-level binding exists).
         return (ProjectRole("roles/eventarc.eventReceiver"),)
 
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         self.telemetry = TelemetryTopic(
             self,
@@ -46,7 +49,7 @@ class GcpL1Stack(GcpLayerStack):
                     role=PUBSUB_PUBLISHER, member=self.account.member)
         bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)
         if bridge is None:
-            processing = self.upstream(Layer.L2, GcpProcessingOutputs)
+            processing = self.require(Layer.L2, GcpProcessingOutputs)
             # L2 is deployed first; this stack grants its own account the right to call the processor.
             grant_invoke(self, "MayInvokeProcessor", processing.processor.service, self.region, self.account.member)
             target_url = processing.processor.url
@@ -57,14 +60,16 @@ class GcpL1Stack(GcpLayerStack):
         else:
             feedback = ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
             if feedback is not None:  # the receiver split off L1 holds the subscriptions
-                subscriptions = self.upstream(Layer.L1, GcpFeedbackOutputs, Part.L1_FEEDBACK).feedback_subscriptions
+                subscriptions = self.require(Layer.L1, GcpFeedbackOutputs, Part.L1_FEEDBACK).feedback_subscriptions
                 for device_id, subscription in subscriptions.items():
                     grant_subscription(self, f"DeviceMayPull-{device_id}", subscription=subscription,
                                        role=PUBSUB_SUBSCRIBER, member=self.telemetry.publisher.member)
+            connector_env: dict[str, str] = {}
+            self.bridges.send(bridge, connector_env)
             self.connector = self.function(
                 "Connector",
                 "connector",
-                environment=self.bridges.send(bridge),
+                environment=connector_env,
                 description=f"Forwards telemetry to the ingestion on {bridge.receiver_cloud.value} ({bridge.connection_id})",
             )
             target_url = self.connector.url

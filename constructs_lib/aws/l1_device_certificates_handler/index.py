@@ -15,6 +15,7 @@ import json
 import time
 
 import boto3
+from typing import Any
 
 iot = boto3.client("iot")
 secrets = boto3.client("secretsmanager")
@@ -22,7 +23,7 @@ secrets = boto3.client("secretsmanager")
 DETACH_WAIT_SECONDS = (2, 4, 8, 16, 30)  # principal detachments are eventually consistent
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request, props = event["RequestType"], event["ResourceProperties"]
     if request == "Create":
         return _create(props)
@@ -34,11 +35,11 @@ def handler(event, context):
     return {"PhysicalResourceId": event["PhysicalResourceId"]}
 
 
-def _identity(props: dict) -> tuple:
+def _identity(props: dict[str, Any]) -> tuple[Any, ...]:
     return props["DeviceId"], props["SecretName"]
 
 
-def _create(props: dict) -> dict:
+def _create(props: dict[str, Any]) -> dict[str, Any]:
     created = iot.create_keys_and_certificate(setAsActive=True)
     credentials = json.dumps(
         {
@@ -64,7 +65,7 @@ def _create(props: dict) -> dict:
     return _result(created["certificateArn"])
 
 
-def _result(certificate_arn: str) -> dict:
+def _result(certificate_arn: str) -> dict[str, Any]:
     return {
         "PhysicalResourceId": certificate_arn,
         "Data": {"CertificateArn": certificate_arn, "CertificateId": certificate_arn.rsplit("/", 1)[-1]},
