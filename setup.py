@@ -32,7 +32,7 @@ setup(
             "cfn-lint==1.58.0",
             "cdk-nag==3.0.2",
             "ruff==0.17.6",  # `make lint` (ruff.toml)
-            "mypy==2.4.1",  # `make lint` (mypy.ini: strict on twin_model, runtime core, contract)
+            "mypy==2.4.1",  # `make lint` (mypy.ini: strict on every package but the tests)
             "types-PyYAML==6.0.12.20261122",  # mypy: the project loader reads Google workflows in YAML
             "hypothesis==6.170.17",  # property-based fuzzing: the project loader, the bridge receivers
             # Azure Functions request objects for runtime/azure tests (the only Azure package it uses).

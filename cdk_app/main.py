@@ -12,8 +12,10 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import cx_api
@@ -33,6 +35,10 @@ from cdk_app.summary import (
     render_warnings,
     terraform_resource_count,
 )
+if TYPE_CHECKING:
+    from cdk_app.stacks.aws.base import AwsLayerStack
+    from twin_model.config.model import Layer
+    from twin_model.topology import Part
 
 
 def main() -> int:
@@ -45,13 +51,14 @@ def main() -> int:
     return run(context, os.environ.get("CDK_OUTDIR"))
 
 
-def cli_context() -> dict:
+def cli_context() -> dict[str, Any]:
     """The context the CDK CLI passes: CDK_CONTEXT_JSON, plus the file it names when that is too large."""
-    context: dict = {}
-    for source, read in (
+    context: dict[str, Any] = {}
+    sources: tuple[tuple[str, Callable[[], str]], ...] = (
         ("CDK_CONTEXT_JSON", lambda: os.environ.get("CDK_CONTEXT_JSON", "")),
         ("CONTEXT_OVERFLOW_LOCATION_ENV", lambda: _read_file(os.environ.get("CONTEXT_OVERFLOW_LOCATION_ENV"))),
-    ):
+    )
+    for source, read in sources:
         try:
             raw = read()
             if not raw:
@@ -69,7 +76,7 @@ def _read_file(path: str | None) -> str:
     return Path(path).read_text(encoding="utf-8") if path else ""
 
 
-def run(context: dict, outdir: str | None) -> int:
+def run(context: dict[str, Any], outdir: str | None) -> int:
     """Load the project, then synthesize; the project is checked before any App or output exists.
 
     Both are passed to the App explicitly, so this also runs in-process (tests): the App's own
@@ -140,11 +147,12 @@ def _discard(outputs: list[_Output]) -> None:
 @dataclass(frozen=True)
 class SynthResult:
     summaries: list[StackSummary]  # one row per stack, in deploy order
-    aws_stacks: dict  # Layer (or Part, for a stack split off a layer) -> AWS stack construct (tests, cdk-nag)
+    # Layer (or Part, for a stack split off a layer) -> AWS stack construct (tests, cdk-nag)
+    aws_stacks: Mapping[Layer | Part, AwsLayerStack]
     assembly: cx_api.CloudAssembly
 
 
-def feature_flags() -> dict:
+def feature_flags() -> dict[str, Any]:
     """The CDK feature flags of cdk.json (the recommended set, where the CLI reads them).
 
     The app sets them itself too, so `cdk synth`, `python app.py` from any directory and the tests
@@ -167,9 +175,9 @@ def synthesize(app: cdk.App, config: ProjectConfig, topology: Topology, settings
     # Terraform first: the pipeline grants each Terraform step the state its written stack uses.
     if any(stack.cloud is not Provider.AWS for stack in topology.stacks):
         _synth_terraform(config, topology, settings, bundles)
-    aws_stacks: dict = {}
+    aws_stacks: dict[Layer | Part, AwsLayerStack] = {}
 
-    def build(scope: Construct) -> dict:
+    def build(scope: Construct) -> dict[Layer | Part, AwsLayerStack]:
         if topology.layers_on(Provider.AWS):
             aws_stacks.update(build_aws_stacks(scope, config, topology, env, bundles))
         return aws_stacks

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from twin_model.clouds import CLOUDS
 from twin_model.config.model import Layer, Provider
-from twin_model.topology import Topology
+from twin_model.topology import Topology, TwinStack
 
 # The data path drawn between neighbouring layers when they share a cloud.
 DATA_PATH = (
@@ -47,7 +48,7 @@ def terraform_resource_count(stack_json: Path) -> int:
     return sum(len(by_name) for by_name in document.get("resource", {}).values())
 
 
-def render_warnings(warnings) -> str:
+def render_warnings(warnings: Sequence[object]) -> str:
     """The project's warnings (ignored predecessor keys and files, mapped names, defaults used)."""
     noun = "warning" if len(warnings) == 1 else "warnings"
     return "\n".join([f"{len(warnings)} {noun}:"] + [f"  - {warning}" for warning in warnings])
@@ -100,6 +101,6 @@ def render_mermaid(topology: Topology) -> str:
     return "\n".join(lines)
 
 
-def _diagram_position(stack) -> tuple[int, int]:
+def _diagram_position(stack: TwinStack) -> tuple[int, int]:
     """Layers in their natural order, a part right after its layer."""
     return list(Layer).index(stack.layer), 0 if stack.part is None else 1

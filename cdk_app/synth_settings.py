@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,24 +57,27 @@ class SynthSettings:
 
     @classmethod
     def from_context(cls, read: ContextReader) -> "SynthSettings":
-        def ctx(key: str, default: str | None = None) -> str | None:
+        def ctx(key: str) -> str | None:
             value = read(key)
-            return default if value in (None, "") else str(value)
+            return None if value in (None, "") else str(value)
+
+        def ctx_or(key: str, default: str) -> str:
+            return ctx(key) or default
 
         # The CDK CLI overwrites CDK_DEFAULT_REGION, so the region comes from context or AWS_REGION.
         settings = cls(
-            project=Path(ctx("project", str(DEFAULT_PROJECT))),
-            tf_outdir=Path(ctx("tf_outdir", "cdktf.out")),
+            project=Path(ctx_or("project", str(DEFAULT_PROJECT))),
+            tf_outdir=Path(ctx_or("tf_outdir", "cdktf.out")),
             region=ctx("region") or os.environ.get("AWS_REGION") or CLOUDS[Provider.AWS].default_region,
             account=ctx("account") or os.environ.get("CDK_DEFAULT_ACCOUNT"),
-            azure_location=ctx("azure_location", CLOUDS[Provider.AZURE].default_region),
+            azure_location=ctx_or("azure_location", CLOUDS[Provider.AZURE].default_region),
             gcp_project=ctx("gcp_project"),
-            gcp_region=ctx("gcp_region", CLOUDS[Provider.GOOGLE].default_region),
+            gcp_region=ctx_or("gcp_region", CLOUDS[Provider.GOOGLE].default_region),
             tf_backend=BackendSettings(
-                kind=ctx("tf_backend", "auto"),
+                kind=ctx_or("tf_backend", "auto"),
                 bucket=ctx("tf_state_bucket"),
                 storage_account=ctx("tf_state_storage_account"),
-                container=ctx("tf_state_container", "tfstate"),
+                container=ctx_or("tf_state_container", "tfstate"),
                 resource_group=ctx("tf_state_resource_group"),
             ),
             pipeline=_pipeline_settings(ctx),
@@ -86,7 +90,7 @@ class SynthSettings:
         return settings
 
     @classmethod
-    def from_app(cls, app) -> "SynthSettings":
+    def from_app(cls, app: Any) -> "SynthSettings":  # a cdk.App (aws-cdk-lib is read as Any)
         """From a `cdk.App`'s context (the CLI's `-c`, CDK_CONTEXT_JSON, cdk.json)."""
         return cls.from_context(app.node.try_get_context)
 
@@ -122,7 +126,7 @@ class SynthSettings:
         return {key: value for key, value in values.items() if value is not None}
 
 
-def _pipeline_settings(ctx: Callable[..., str | None]) -> PipelineSettings | None:
+def _pipeline_settings(ctx: Callable[[str], str | None]) -> PipelineSettings | None:
     if (ctx("pipeline") or "false").lower() not in TRUE_VALUES:
         return None
     missing = [key for key in ("repository", "connection_arn") if not ctx(key)]
@@ -131,7 +135,7 @@ def _pipeline_settings(ctx: Callable[..., str | None]) -> PipelineSettings | Non
             "context pipeline=true also needs " + " and ".join(f"-c {key}=..." for key in missing)
             + " (repository as owner/name, connection_arn of a CodeConnections connection)"
         )
-    project = ctx("project", str(DEFAULT_PROJECT)) or str(DEFAULT_PROJECT)
+    project = ctx("project") or str(DEFAULT_PROJECT)
     # The pipeline checks out the repository: the project path must be inside it, and relative.
     relative = os.path.relpath(Path(project).resolve(), REPO_ROOT)
     if relative == ".." or relative.startswith(".." + os.sep):
@@ -141,7 +145,7 @@ def _pipeline_settings(ctx: Callable[..., str | None]) -> PipelineSettings | Non
         )
     return PipelineSettings(
         repository=ctx("repository") or "",
-        branch=ctx("branch", "main") or "main",
+        branch=ctx("branch") or "main",
         connection_arn=ctx("connection_arn") or "",
         project=relative,
         approval=(ctx("pipeline_approval") or "false").lower() in TRUE_VALUES,

@@ -19,13 +19,8 @@ def format_timestamp(moment: datetime) -> str:
     )
 
 
-# Envelope `target_layer` values: the layer whose receiver an envelope is addressed to, and the
-# connection id segments of the bridge that carries it (twin_contract.registry.connection_id).
+# Envelope `target_layer` values: the layer whose receiver an envelope is addressed to. The bridge
+# that carries each is its row of twin_contract/bridges.py (`envelope_target`).
 PROCESSING_LAYER = "L2"
 HOT_STORAGE_LAYER = "L3_hot"
 TWIN_UPDATE_LAYER = "L4"  # the twin-update bridge (L2 → Azure Digital Twins' ADT updater)
-ENVELOPE_CONNECTIONS = {
-    PROCESSING_LAYER: ("l1", "l2"),
-    HOT_STORAGE_LAYER: ("l2", "l3_hot"),
-    TWIN_UPDATE_LAYER: ("l2", "l4_twin_update"),
-}

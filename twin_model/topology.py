@@ -1,9 +1,9 @@
 """Who goes where: the only place that decides which stacks and bridges exist.
 
 A pure function of the providers and the project's features; stacks and constructs only ask the
-topology. Every bridge is one row of BRIDGES (docs/design.md, "Bridges"): adding a bridge is a row
-here, the receiving and sending code in the two layer stacks, and the runtime function on each
-side. Every stack is one entry of DEPLOY_ORDER: a placed layer's own stack, or a part split off a
+topology. Every bridge is one row of BRIDGES (docs/design.md, "Bridges"), its wire one row of
+twin_contract/bridges.py; each cloud's bridge ends (cdk_app/stacks/<cloud>/bridge_ends.py) bind
+them in the stacks. Every stack is one entry of DEPLOY_ORDER: a placed layer's own stack, or a part split off a
 layer so that every receiver is deployed before its sender (docs/design.md §4, "Deploy order").
 """
 
@@ -15,18 +15,9 @@ from enum import Enum
 
 from twin_model.config.model import Layer, OptimizationFlags, ProjectConfig, Provider, Providers
 from twin_contract import functions as contract
-from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY, connection_id
-
-
-class BridgeKind(str, Enum):
-    L1_TO_L2 = "l1_to_l2"
-    L2_TO_HOT = "l2_to_l3_hot"
-    HOT_TO_COLD = "l3_hot_to_l3_cold"
-    COLD_TO_ARCHIVE = "l3_cold_to_l3_archive"
-    L2_TO_TWIN_UPDATE = "l2_to_l4_twin_update"
-    HOT_TO_L4_READER = "l3_to_l4_hot_reader"
-    L2_TO_L1_FEEDBACK = "l2_to_l1_feedback"
-    HOT_TO_L5_DASHBOARD = "l3_hot_to_l5_dashboard"
+from twin_contract.bridges import WIRES, BridgeWire
+from twin_contract.bridges import BridgeKind as BridgeKind  # a bridge's kind is part of the contract
+from twin_contract.registry import URL_KEY
 
 
 class Part(str, Enum):
@@ -71,12 +62,14 @@ class Features:
 
 @dataclass(frozen=True)
 class BridgeSpec:
-    """One kind of cross-cloud connection.
+    """Where one kind of cross-cloud connection exists and which stacks hold its ends.
 
     `source`/`target` are the layers the data leaves and enters (they name the connection id);
     `sender`/`receiver` are the layers whose stacks hold the calling side and the endpoint. They
     differ for the reader bridges, where L4 or L5 calls L3 hot and the data flows back.
-    `receiver_part` names the stack split off the receiving layer that holds the endpoint.
+    `receiver_part` names the stack split off the receiving layer that holds the endpoint. What
+    the ends exchange (id segments, endpoints, setting prefix) is the kind's row of
+    twin_contract/bridges.py `WIRES`, which the runtime reads too.
     """
 
     kind: BridgeKind
@@ -85,19 +78,22 @@ class BridgeSpec:
     target: Layer
     sender: Layer
     receiver: Layer
-    id_parts: tuple[str, str]  # the connection id's layer segments: <cloud>_<a>_to_<cloud>_<b>
     exists: Callable[[Providers, Features], bool]
-    endpoint_keys: tuple[str, ...] = (URL_KEY,)  # URLs the receiver publishes (registry keys)
-    # The sender's settings are <prefix>_URL (and _LAST_ENTRY_URL) and <prefix>_TOKEN_SECRET.
-    setting_prefix: str = contract.REMOTE
     receiver_part: Part | None = None
     # The sender is one of the twin's functions (runtime/core's sender, whose metric line the
     # bridge alarms count); False where a managed service calls the receiver (Grafana).
     sent_by_function: bool = True
 
+    @property
+    def wire(self) -> BridgeWire:
+        return WIRES[self.kind]
+
+    @property
+    def endpoint_keys(self) -> tuple[str, ...]:
+        return self.wire.endpoint_keys
+
     def connection_id(self, providers: Providers) -> str:
-        left, right = self.id_parts
-        return connection_id(providers[self.source].value, left, providers[self.target].value, right)
+        return self.wire.connection_id(providers[self.source].value, providers[self.target].value)
 
 
 def _apart(providers: Providers, a: Layer, b: Layer) -> bool:
@@ -112,52 +108,47 @@ def _differ(a: Layer, b: Layer) -> Callable[[Providers, Features], bool]:
 BRIDGES: tuple[BridgeSpec, ...] = (
     BridgeSpec(
         BridgeKind.L1_TO_L2, "Connector → Ingestion",
-        Layer.L1, Layer.L2, Layer.L1, Layer.L2, ("l1", "l2"), _differ(Layer.L1, Layer.L2),
+        Layer.L1, Layer.L2, Layer.L1, Layer.L2, _differ(Layer.L1, Layer.L2),
     ),
     BridgeSpec(
         BridgeKind.L2_TO_HOT, "Persister → Hot writer",
-        Layer.L2, Layer.L3_HOT, Layer.L2, Layer.L3_HOT, ("l2", "l3_hot"), _differ(Layer.L2, Layer.L3_HOT),
+        Layer.L2, Layer.L3_HOT, Layer.L2, Layer.L3_HOT, _differ(Layer.L2, Layer.L3_HOT),
     ),
     BridgeSpec(
         BridgeKind.HOT_TO_COLD, "Hot→cold mover → Cold writer",
-        Layer.L3_HOT, Layer.L3_COLD, Layer.L3_HOT, Layer.L3_COLD, ("l3_hot", "l3_cold"),
+        Layer.L3_HOT, Layer.L3_COLD, Layer.L3_HOT, Layer.L3_COLD,
         _differ(Layer.L3_HOT, Layer.L3_COLD),
     ),
     BridgeSpec(
         BridgeKind.COLD_TO_ARCHIVE, "Cold→archive mover → Archive writer",
-        Layer.L3_COLD, Layer.L3_ARCHIVE, Layer.L3_COLD, Layer.L3_ARCHIVE, ("l3_cold", "l3_archive"),
+        Layer.L3_COLD, Layer.L3_ARCHIVE, Layer.L3_COLD, Layer.L3_ARCHIVE,
         _differ(Layer.L3_COLD, Layer.L3_ARCHIVE),
     ),
     BridgeSpec(
         BridgeKind.HOT_TO_L4_READER, "DT Data Connector → Hot reader",
-        Layer.L3_HOT, Layer.L4, Layer.L4, Layer.L3_HOT, ("l3", "l4_hot_reader"), _differ(Layer.L3_HOT, Layer.L4),
-        endpoint_keys=(URL_KEY, LAST_ENTRY_URL_KEY),
+        Layer.L3_HOT, Layer.L4, Layer.L4, Layer.L3_HOT, _differ(Layer.L3_HOT, Layer.L4),
     ),
     # Azure Digital Twins holds live values, so the persister pushes them; TwinMaker pulls through
     # the hot reader instead and needs no such bridge.
     BridgeSpec(
         BridgeKind.L2_TO_TWIN_UPDATE, "Persister → ADT updater",
-        Layer.L2, Layer.L4, Layer.L2, Layer.L4, ("l2", "l4_twin_update"),
+        Layer.L2, Layer.L4, Layer.L2, Layer.L4,
         lambda p, f: p.get(Layer.L4) is Provider.AZURE and p.get(Layer.L2) not in (None, Provider.AZURE),
-        setting_prefix=contract.TWIN_UPDATE,  # the persister also sends on L2 → L3 hot
     ),
     # Event feedback goes back to the device through L1's own device service; the receiver is a
     # stack split off L1 (Part.L1_FEEDBACK), deployed before L2 as every receiver before its sender.
     BridgeSpec(
         BridgeKind.L2_TO_L1_FEEDBACK, "Feedback → Feedback receiver",
-        Layer.L2, Layer.L1, Layer.L2, Layer.L1, ("l2", "l1_feedback"),
+        Layer.L2, Layer.L1, Layer.L2, Layer.L1,
         lambda p, f: f.device_feedback and _apart(p, Layer.L1, Layer.L2),
-        setting_prefix=contract.DEVICE_FEEDBACK,  # L2's function app (Azure) also holds the REMOTE_* hot bridge
         receiver_part=Part.L1_FEEDBACK,
     ),
     # Dashboards not on the twin's cloud have no native data source: Grafana reads the hot store
     # through reader endpoints of its own, wherever L3 hot is (on Grafana's cloud too).
     BridgeSpec(
         BridgeKind.HOT_TO_L5_DASHBOARD, "Grafana → Dashboard readers",
-        Layer.L3_HOT, Layer.L5, Layer.L5, Layer.L3_HOT, ("l3_hot", "l5_dashboard"),
+        Layer.L3_HOT, Layer.L5, Layer.L5, Layer.L3_HOT,
         lambda p, f: _apart(p, Layer.L4, Layer.L5),
-        endpoint_keys=(URL_KEY, LAST_ENTRY_URL_KEY),
-        setting_prefix=contract.DASHBOARD,  # Grafana's data source, not a function's settings
         sent_by_function=False,
     ),
 )
@@ -207,12 +198,12 @@ class Bridge:
 
     def url_setting(self, key: str = URL_KEY) -> str:
         """The sender's setting that holds the receiver's URL of `key`: REMOTE_URL, REMOTE_LAST_ENTRY_URL, ..."""
-        return contract.url_setting(self.spec.setting_prefix, key)
+        return contract.url_setting(self.spec.wire.setting_prefix, key)
 
     @property
     def token_setting(self) -> str:
         """The sender's setting that names its copy of the token (a secret name, never the value)."""
-        return contract.token_setting(self.spec.setting_prefix)
+        return contract.token_setting(self.spec.wire.setting_prefix)
 
 
 # Deploy order follows the data backwards: every stack is deployed after the stacks it calls or
@@ -287,6 +278,13 @@ class Topology:
 
     def bridge(self, kind: BridgeKind) -> Bridge | None:
         return next((b for b in self.bridges if b.kind is kind), None)
+
+    def required_bridge(self, kind: BridgeKind) -> Bridge:
+        """The bridge of `kind`, for a stack that exists only for it (a receiving part)."""
+        bridge = self.bridge(kind)
+        if bridge is None:
+            raise LookupError(f"{self.twin_name} has no {kind.value} bridge")
+        return bridge
 
     def has(self, kind: BridgeKind) -> bool:
         return self.bridge(kind) is not None

@@ -8,6 +8,7 @@ and every item waits for the one before it (receivers before senders).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from aws_cdk import Environment, Stack, Stage
 from aws_cdk import aws_kms as kms
@@ -15,20 +16,20 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import pipelines
 from constructs import Construct
 
-from twin_model.config.model import ProjectConfig, Provider
+from twin_model.config.model import Layer, ProjectConfig, Provider
 from cdk_app.pipeline.nag import acknowledge_pipeline_findings
-from cdk_app.pipeline.state_access import read_state_access
+from cdk_app.pipeline.state_access import StateAccess, read_state_access
 from cdk_app.pipeline.synth_step import CDK_CLI_VERSION, synth_step
 from cdk_app.pipeline.twin_steps import StepScope, TwinStep, plan_settings, post_deploy_step, terraform_step
 from cdk_app.synth_settings import SynthSettings
 from twin_model.deploy_plan import deploy_plan
-from twin_model.topology import Topology
+from twin_model.topology import Part, Topology
 
 
 class TwinStage(Stage):
     """The twin's AWS stacks as one pipeline stage; `stacks` maps layers to them."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment, build: Callable[[Stage], Mapping]) -> None:
+    def __init__(self, scope: Construct, id: str, *, env: Environment, build: Callable[[Stage], Mapping[Layer | Part, Stack]]) -> None:
         super().__init__(scope, id, env=env)
         self.stacks = build(self)
 
@@ -42,7 +43,7 @@ class PipelineStack(Stack):
         settings: SynthSettings,
         *,
         env: Environment,
-        build_aws_stacks: Callable[[Stage], Mapping],
+        build_aws_stacks: Callable[[Stage], Mapping[Layer | Part, Stack]],
     ) -> None:
         assert settings.pipeline is not None
         pipeline_settings = settings.pipeline
@@ -83,7 +84,10 @@ class PipelineStack(Stack):
         self.pipeline.build_pipeline()
         acknowledge_pipeline_findings(self, self.pipeline, self.artifacts, self.twin_steps)
 
-    def _items(self, topology: Topology, project: str, scope_: StepScope, states: dict, aws_stacks: dict) -> list:
+    def _items(
+        self, topology: Topology, project: str, scope_: StepScope, states: Mapping[str, StateAccess],
+        aws_stacks: Mapping[str, Stack],
+    ) -> list[Stack | pipelines.Step]:
         """The deploy order as pipeline items: an AWS stack, or a step (a Terraform stack's
         init and apply together, each post-deploy step alone)."""
         items: list[Stack | pipelines.Step] = []
@@ -101,7 +105,7 @@ class PipelineStack(Stack):
             items.append(built.step)
         return items
 
-    def _add_in_order(self, stage: TwinStage | None, items: list) -> None:
+    def _add_in_order(self, stage: TwinStage | None, items: list[Any]) -> None:
         """Every item waits for the one before it: steps chain through step dependencies, a stack's
         deploy waits for the steps before it (its `pre`), steps after a stack are its `post`."""
         pre: dict[Stack, list[pipelines.Step]] = {}

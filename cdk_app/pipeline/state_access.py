@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from twin_model.clouds import CLOUDS
 from twin_model.config.model import Provider
@@ -30,7 +31,7 @@ class StateObject:
         return BACKEND_CLOUD.get(self.backend)
 
     @classmethod
-    def of(cls, backend: str, config: dict) -> "StateObject":
+    def of(cls, backend: str, config: dict[str, Any]) -> "StateObject":
         if backend == "s3":
             return cls(backend, config["bucket"], config["key"])
         if backend == "azurerm":

@@ -21,7 +21,7 @@ from aws_cdk import pipelines
 from twin_model.clouds import CLOUDS, AwsAccess
 from twin_model.deploy_plan import Action, PlanItem, PlanSettings
 from twin_model.config.model import Provider
-from cdk_app.pipeline.state_access import StateAccess
+from cdk_app.pipeline.state_access import StateAccess, StateObject
 from cdk_app.pipeline.synth_step import RUNTIME_VERSIONS, SYNTH_OUT, TF_OUTDIR, runtime_versions
 from cdk_app.pipeline.terraform import terraform_install_commands
 from twin_contract.registry import token_secret_name, url_parameter_name
@@ -144,7 +144,8 @@ def post_deploy_step(scope: StepScope, item: PlanItem, settings: PlanSettings, a
         install = terraform_install_commands() + install
         commands = [item.terraform_init(settings).render(), *commands]
         statements += state_statements(scope.stack, access, apply=False)
-        clouds |= {access.own.cloud} - {None}
+        if access.own.cloud is not None:
+            clouds.add(access.own.cloud)
     step = pipelines.CodeBuildStep(
         f"PostDeploy-{post_deploy.name}",
         input=scope.source,
@@ -166,8 +167,12 @@ def state_statements(stack: Stack, access: StateAccess, *, apply: bool) -> list[
     s3_states = [state for state in (own, *reads) if state.backend == "s3"]
     if not s3_states:
         return []
-    bucket = lambda state: f"arn:{stack.partition}:s3:::{state.location}"  # noqa: E731
-    obj = lambda state, suffix="": f"{bucket(state)}/{state.key}{suffix}"  # noqa: E731
+    def bucket(state: StateObject) -> str:
+        return f"arn:{stack.partition}:s3:::{state.location}"
+
+    def obj(state: StateObject, suffix: str = "") -> str:
+        return f"{bucket(state)}/{state.key}{suffix}"
+
     statements = [
         iam.PolicyStatement(actions=["s3:ListBucket"], resources=sorted({bucket(state) for state in s3_states}))
     ]

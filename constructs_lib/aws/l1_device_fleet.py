@@ -18,6 +18,7 @@ Devices are data, not resources (docs/design.md §7a). What the fleet needs once
 from __future__ import annotations
 
 import json
+from typing import Any
 from dataclasses import dataclass
 
 from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Validations
@@ -44,7 +45,7 @@ COMMON_NAME = "AWS::IoT::Certificate::CommonName"
 CERTIFICATE_ID = "AWS::IoT::Certificate::Id"
 
 
-def fleet_policy_document(twin_name: str, arn_prefix: str) -> dict:
+def fleet_policy_document(twin_name: str, arn_prefix: str) -> dict[str, Any]:
     """The policy of every device: `arn_prefix` is `arn:<partition>:iot:<region>:<account>:`."""
     return {
         "Version": "2012-10-17",
@@ -65,7 +66,7 @@ def fleet_policy_document(twin_name: str, arn_prefix: str) -> dict:
     }
 
 
-def provisioning_template_body(twin_name: str) -> dict:
+def provisioning_template_body(twin_name: str) -> dict[str, Any]:
     """What IoT Core does on a device's first connection (JITP): thing, certificate, policy."""
     common_name = {"Ref": COMMON_NAME}
     return {

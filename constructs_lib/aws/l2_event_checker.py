@@ -18,11 +18,11 @@ from constructs_lib.aws.l2_event_actions import (
     EventActions,
     EventActionsProps,
     action_function_arn,
-    action_function_prefix,
 )
 from constructs_lib.aws.l2_event_workflow import EventWorkflow, EventWorkflowProps
 from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
 from twin_contract import functions as contract
+from twin_contract.aws_names import action_function_prefix
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ class ColdStorage(Construct):
                 replication_rules=replication_rules,
             ),
         ).bucket
-        if archived_natively:
+        if archived_natively and props.archive_bucket is not None:
             acknowledge_wildcard_resources(
                 self,
                 [self.bucket.arn_for_objects("*"), props.archive_bucket.arn_for_objects("*")],

@@ -68,7 +68,7 @@ class TwinScene(Construct):
         _acknowledge_deployment(self, self.deployment, props.bucket)
 
 
-def _pointed_at(definition: Mapping[str, Any], bucket_name: str, model_file: Callable[[Any], str | None]) -> dict:
+def _pointed_at(definition: Mapping[str, Any], bucket_name: str, model_file: Callable[[Any], str | None]) -> dict[str, Any]:
     nodes = []
     for node in definition.get("nodes", []):
         if isinstance(node, dict):

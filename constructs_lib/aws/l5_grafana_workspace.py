@@ -59,7 +59,7 @@ class GrafanaWorkspace(Construct):
                 assumed_by=self.role,
             )
             self.dashboard_role.grant_assume_role(self.role)
-            self._allow_reading(props.twinmaker)
+            self._allow_reading(self.dashboard_role, props.twinmaker)
         self.workspace = grafana.CfnWorkspace(
             self,
             "Workspace",
@@ -73,10 +73,9 @@ class GrafanaWorkspace(Construct):
             plugin_admin_enabled=True,
         )
 
-    def _allow_reading(self, source: TwinMakerSource) -> None:
+    def _allow_reading(self, role: iam.Role, source: TwinMakerSource) -> None:
         workspace_children = f"{source.workspace_arn}/*"
         scene_objects = source.bucket.arn_for_objects("*")
-        role = self.dashboard_role
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=[*READ_VERBS, "iottwinmaker:ExecuteQuery"], resources=[source.workspace_arn, workspace_children]

@@ -9,6 +9,8 @@ and movers (`x-ms-access-tier: Cool`/`Archive`), so nothing sits in the Hot tier
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 
 from constructs import Construct
@@ -68,7 +70,7 @@ class BlobTierStore(Construct):
             )
 
 
-def blob_container(scope: Construct, id: str, *, account_id: str, name: str) -> object:
+def blob_container(scope: Construct, id: str, *, account_id: str, name: str) -> Any:  # a StorageContainer
     """A private container in a (possibly another stack's) tier store account."""
     from cdktn_provider_azurerm.storage_container import StorageContainer
 

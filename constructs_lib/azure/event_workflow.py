@@ -46,8 +46,9 @@ class EventWorkflow(Construct):
             **props.placement.resource_args(),
             identity={"type": "UserAssigned", "identity_ids": [props.identity_id]},
         )
-        triggers = definition.get("triggers") or {}
-        name, trigger = next(iter(triggers.items()), ("manual", {}))
+        triggers: dict[str, Any] = definition.get("triggers") or {}
+        first: tuple[str, dict[str, Any]] = next(iter(triggers.items()), ("manual", {}))
+        name, trigger = first
         schema = (trigger.get("inputs") or {}).get("schema") or {"type": "object"}
         request_trigger = {
             "type": "Request",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from constructs import Construct
 
@@ -108,7 +109,7 @@ class FunctionHost(Construct):
             **{contract.queue_url_setting(queue): url for queue, url in self.queue_urls.items()},
             **dict(props.app_settings),
         }
-        site_config: dict = {"minimum_tls_version": "1.2", "http2_enabled": True}
+        site_config: dict[str, Any] = {"minimum_tls_version": "1.2", "http2_enabled": True}
         if props.app_insights_connection_string:
             site_config["application_insights_connection_string"] = props.app_insights_connection_string
         self.app = FunctionAppFlexConsumption(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from constructs import Construct
 
@@ -56,9 +57,9 @@ class HealthWorkbook(Construct):
         )
 
 
-def workbook_document(props: HealthWorkbookProps) -> dict:
+def workbook_document(props: HealthWorkbookProps) -> dict[str, Any]:
     twin_name = props.placement.names.twin
-    items: list[dict] = [_text(f"# Digital twin {twin_name}\nRecords per hop, failures and parked messages "
+    items: list[dict[str, Any]] = [_text(f"# Digital twin {twin_name}\nRecords per hop, failures and parked messages "
                                "per layer on Azure; `python -m twin_ops status` reports every cloud of the twin.")]
     for layer in props.layers:
         items.append(_text(f"## {layer.title}"))
@@ -88,11 +89,11 @@ def workbook_document(props: HealthWorkbookProps) -> dict:
     return {"version": "Notebook/1.0", "items": items, "isLocked": False, "$schema": SCHEMA}
 
 
-def _text(markdown: str) -> dict:
+def _text(markdown: str) -> dict[str, Any]:
     return {"type": 1, "content": {"json": markdown}}
 
 
-def _query(title: str, components: list[str], query: str) -> dict:
+def _query(title: str, components: list[str], query: str) -> dict[str, Any]:
     return {
         "type": 3,
         "content": {

@@ -4,7 +4,7 @@ Why `random_password` in the receiver: the receiver owns the endpoint and its to
 (docs/design.md, "Bridges"); the value lives in Terraform state and in the layer's Key Vault, the
 function reads it from the vault at run time, and no synthesized file contains it. Where the
 endpoint and token are published (the AWS registry or the stack's outputs) is the stack's
-bridge endpoints' decision (cdk_app/stacks/azure/bridge_endpoints.py).
+bridge ends' decision (cdk_app/stacks/azure/bridge_endpoints.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from constructs import Construct
 from constructs_lib.azure.secret_vault import SecretVault
 from constructs_lib.tokens import generated_token
 from constructs_lib.inter_cloud_endpoint import InterCloudEndpoint
-from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 
 
 def vault_secret_name(connection_id: str) -> str:
@@ -27,7 +26,7 @@ def vault_secret_name(connection_id: str) -> str:
 @dataclass(frozen=True)
 class InterCloudReceiverProps:
     connection_id: str
-    endpoints: tuple[tuple[str, str], ...]  # (registry key, URL reference): URL_KEY, LAST_ENTRY_URL_KEY
+    endpoints: tuple[tuple[str, str], ...]  # (registry key, URL reference), as the bridge's wire names them
     vault: SecretVault
 
 
@@ -41,5 +40,4 @@ class InterCloudReceiver(Construct):
             self, "VaultToken", name=vault_secret_name(props.connection_id), value=self.token,
             content_type=f"inter-cloud token of {props.connection_id}",
         )
-        urls = dict(props.endpoints)
-        self.endpoint = InterCloudEndpoint(props.connection_id, urls[URL_KEY], self.token, urls.get(LAST_ENTRY_URL_KEY))
+        self.endpoint = InterCloudEndpoint(props.connection_id, dict(props.endpoints), self.token)

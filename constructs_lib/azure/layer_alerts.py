@@ -13,6 +13,7 @@ requests are never sampled, so a poison message or failed delivery always shows 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from constructs import Construct
 
@@ -56,8 +57,8 @@ class LayerAlerts(Construct):
     def __init__(self, scope: Construct, id: str, props: LayerAlertsProps) -> None:
         super().__init__(scope, id)
         self._props = props
-        self.log_alerts: list = []
-        self.metric_alerts: list = []
+        self.log_alerts: list[Any] = []
+        self.metric_alerts: list[Any] = []
         if props.app_insights_id is not None:
             self._log_alert("function-failures", FAILURES_QUERY, "function", 2,
                             "Executions of this layer's functions failed (errors or throttled requests).")

@@ -18,6 +18,8 @@ no workspace. Application Insights exists in every mode where functions run: the
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 
 from constructs import Construct
@@ -55,7 +57,7 @@ class LayerFoundation(Construct):
         self.identity = UserAssignedIdentity(self, "Identity", name=names.plain("id"), **self.placement.resource_args())
         self._debug, self._insights = props.debug, None
 
-    def app_insights(self):  # -> ApplicationInsights
+    def app_insights(self) -> Any:  # an ApplicationInsights
         """The layer's Application Insights on a Log Analytics workspace, retention by mode."""
         from cdktn_provider_azurerm.application_insights import ApplicationInsights
         from cdktn_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace
@@ -81,5 +83,5 @@ class LayerFoundation(Construct):
         return self._insights
 
     @property
-    def insights(self):  # -> ApplicationInsights | None
+    def insights(self) -> Any:  # an ApplicationInsights, or None
         return self._insights

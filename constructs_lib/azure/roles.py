@@ -6,6 +6,8 @@ Why a helper: every grant names a built-in role and a scope as narrow as the res
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs import Construct
 
 # Built-in roles used by the twin (data-plane roles only; no management-plane write access).
@@ -26,7 +28,7 @@ COSMOS_DATA_READER_ID = "00000000-0000-0000-0000-000000000001"
 COSMOS_DATA_CONTRIBUTOR_ID = "00000000-0000-0000-0000-000000000002"
 
 
-def grant(scope: Construct, id: str, *, role: str, principal_id: str, resource_id: str) -> object:
+def grant(scope: Construct, id: str, *, role: str, principal_id: str, resource_id: str) -> Any:  # a RoleAssignment
     from cdktn_provider_azurerm.role_assignment import RoleAssignment
 
     return RoleAssignment(

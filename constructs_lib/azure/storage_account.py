@@ -10,7 +10,7 @@ from constructs import Construct
 from constructs_lib.azure.placement import AzurePlacement
 
 
-def storage_account(scope: Construct, id: str, *, name: str, placement: AzurePlacement, **extra: Any):  # -> StorageAccount
+def storage_account(scope: Construct, id: str, *, name: str, placement: AzurePlacement, **extra: Any) -> Any:  # a StorageAccount
     """A Standard LRS account made in `scope` under `id`; `extra` adds the caller's own settings
     (tier, blob properties)."""
     from cdktn_provider_azurerm.storage_account import StorageAccount

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from cdktn_provider_google.monitoring_dashboard import MonitoringDashboard
 from constructs import Construct
@@ -43,8 +44,8 @@ class HealthDashboard(Construct):
         )
 
 
-def dashboard_document(props: HealthDashboardProps) -> dict:
-    widgets: list[dict] = []
+def dashboard_document(props: HealthDashboardProps) -> dict[str, Any]:
+    widgets: list[dict[str, Any]] = []
     for layer in props.layers:
         if layer.services:
             services = ", ".join(f'"{service}"' for service in layer.services)
@@ -72,15 +73,15 @@ def dashboard_document(props: HealthDashboardProps) -> dict:
     return {"displayName": dashboard_name(props.twin_name), "gridLayout": {"columns": "3", "widgets": widgets}}
 
 
-def _chart(title: str, filter: str, aligner: str, group_by: list[str]) -> dict:
+def _chart(title: str, filter: str, aligner: str, group_by: list[str]) -> dict[str, Any]:
     return {"title": title, "xyChart": {"dataSets": [_data_set(filter, aligner, group_by)]}}
 
 
-def _data_set(filter: str, aligner: str, group_by: list[str], legend: str = "") -> dict:
-    aggregation: dict = {"alignmentPeriod": PERIOD, "perSeriesAligner": aligner}
+def _data_set(filter: str, aligner: str, group_by: list[str], legend: str = "") -> dict[str, Any]:
+    aggregation: dict[str, Any] = {"alignmentPeriod": PERIOD, "perSeriesAligner": aligner}
     if group_by or aligner == "ALIGN_DELTA":
         aggregation.update(crossSeriesReducer="REDUCE_SUM", groupByFields=group_by)
-    data_set: dict = {"timeSeriesQuery": {"timeSeriesFilter": {"filter": filter, "aggregation": aggregation}},
+    data_set: dict[str, Any] = {"timeSeriesQuery": {"timeSeriesFilter": {"filter": filter, "aggregation": aggregation}},
                       "plotType": "LINE"}
     if legend:
         data_set["legendTemplate"] = legend

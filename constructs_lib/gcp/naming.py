@@ -11,3 +11,8 @@ from twin_contract.gcp_names import (  # noqa: F401
     short_hash,
     slug,
 )
+
+__all__ = [
+    "HASH_LENGTH", "NAME_MAX", "SERVICE_ACCOUNT_MAX", "bucket_name", "fit", "resource_name", "service_account_id",
+    "short_hash", "slug",
+]

@@ -16,7 +16,8 @@ from typing import Any
 from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.lambda_invoke import invoke_async
 from runtime.core.record_identity import RECORD_ID, ingress_id
-from runtime.core.telemetry import TelemetryError, find_device_id, format_timestamp, normalize_record
+from twin_contract.wire import format_timestamp
+from runtime.core.telemetry import TelemetryError, find_device_id, normalize_record
 from twin_contract.functions import DISPATCHER, TARGET_FUNCTION_NAME as TARGET_SETTING
 
 TOPIC_DEVICE_ID = "topic_device_id"

@@ -45,3 +45,6 @@ def serve(
 ) -> dict[str, Any]:
     """Answer a Function URL request with the core receiver; no secret configured means 401."""
     return http_response(receiver.serve(lambda: inbound_request(event), token_secret_name, get_secret, handle))
+
+
+RECEIVE: receiver.Receive[Mapping[str, Any], dict[str, Any]] = serve  # the one signature (mypy holds it)

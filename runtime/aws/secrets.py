@@ -7,7 +7,7 @@ from runtime.core.secrets import SecretCache
 
 
 def fetch(name: str) -> str:
-    return clients.client("secretsmanager").get_secret_value(SecretId=name)["SecretString"]
+    return str(clients.client("secretsmanager").get_secret_value(SecretId=name)["SecretString"])
 
 
 CACHE = SecretCache(fetch)

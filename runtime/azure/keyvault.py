@@ -20,7 +20,7 @@ def fetch(vault: str, name: str) -> str:
     _, _, payload = rest.checked(
         "GET", f"{vault}/secrets/{quote(name)}?api-version={API_VERSION}", identity.bearer(identity.KEY_VAULT)
     )
-    return rest.json_body(payload)["value"]
+    return str(rest.json_body(payload)["value"])
 
 
 CACHE = SecretCache(fetch)

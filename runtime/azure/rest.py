@@ -73,6 +73,8 @@ def request(
 
 
 def _connect(scheme: str, host: str | None, port: int | None) -> http.client.HTTPConnection:
+    if not host:
+        raise ValueError(f"no host in a {scheme} URL")
     if scheme == "https":
         return http.client.HTTPSConnection(host, port, timeout=TIMEOUT)
     return http.client.HTTPConnection(host, port, timeout=TIMEOUT)

@@ -14,7 +14,6 @@ from runtime.core.sender import RecordSender
 from twin_contract.functions import REMOTE, REMOTE_TOKEN_SECRET, REMOTE_URL, token_setting, url_setting
 from twin_contract.registry import URL_KEY
 
-
 Deliver = Callable[[list[dict[str, Any]]], Any]
 
 

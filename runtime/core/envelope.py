@@ -19,7 +19,8 @@ from runtime.core.receiver import receipt
 from runtime.core.record_identity import envelope_record_id
 from runtime.core.telemetry import as_records, normalize_record
 from twin_contract.registry import connection_id
-from twin_contract.wire import ENVELOPE_CONNECTIONS, format_timestamp
+from twin_contract.bridges import ENVELOPE_CONNECTIONS
+from twin_contract.wire import format_timestamp
 
 TELEMETRY = "telemetry"
 FIELDS = ("source_cloud", "target_layer", "message_type", "timestamp", "trace_id", "payload")

@@ -10,7 +10,7 @@ import hmac
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from runtime.core.errors import InvalidInput
 from runtime.core.limits import parse_json
@@ -76,6 +76,20 @@ def handle_inbound(request: InboundRequest, expected_token: str, handle: Callabl
     except Exception:
         logger.exception("request failed")
         return error(500, "internal_error", "the receiver failed; retry later")
+
+
+Handle = Callable[[Any], dict[str, Any]]
+Request = TypeVar("Request", contravariant=True)
+Answer = TypeVar("Answer", covariant=True)
+
+
+class Receive(Protocol[Request, Answer]):
+    """A cloud's receiving end of every bridge, one signature on each (runtime/aws/function_url.py,
+    runtime/azure/http.py, runtime/gcp/http_io.py): the platform's request, the name of the token's
+    secret in the cloud's store, and the use case's `handle`; the platform's answer back. Sending
+    ends are one class on every cloud (runtime/core/bridge_clients.py)."""
+
+    def __call__(self, request: Request, token_secret_name: str | None, handle: Handle, /) -> Answer: ...
 
 
 def serve(

@@ -18,14 +18,14 @@ def firestore(database: str) -> Any:
 
 @functools.cache
 def storage() -> Any:
-    from google.cloud import storage as storage_lib
+    from google.cloud import storage as storage_lib  # type: ignore[attr-defined]  # no type information
 
     return storage_lib.Client()
 
 
 @functools.cache
 def publisher() -> Any:
-    from google.cloud import pubsub_v1
+    from google.cloud import pubsub_v1  # type: ignore[attr-defined]  # no type information
 
     return pubsub_v1.PublisherClient()
 

@@ -23,7 +23,8 @@ from runtime.core.errors import InvalidInput
 from runtime.core.http_client import validate_url
 from runtime.core.limits import parse_json
 from runtime.core.record_identity import RECORD_ID, ingress_id
-from runtime.core.telemetry import TelemetryError, find_device_id, format_timestamp, normalize_record, parse_timestamp
+from twin_contract.wire import format_timestamp
+from runtime.core.telemetry import TelemetryError, find_device_id, normalize_record, parse_timestamp
 from runtime.gcp import clients, internal
 from runtime.gcp.environment import handler_environment
 from twin_contract import functions as s

@@ -26,6 +26,9 @@ def serve(request: Any, token_secret_name: str | None, handle: Callable[[Any], d
     return answer(receiver.serve(inbound, token_secret_name, get_secret, handle))
 
 
+RECEIVE: receiver.Receive[Any, Answer] = serve  # the one signature (mypy holds it)
+
+
 def internal(request: Any, handle: Callable[[Any], Any]) -> Answer:
     """An internal function (IAM-authenticated by Cloud Run): JSON body in, JSON out.
 

@@ -13,7 +13,7 @@ from runtime.gcp import clients
 
 def fetch(name: str) -> str:
     version = name if "/versions/" in name else f"{name}/versions/latest"
-    return clients.secret_manager().access_secret_version(name=version).payload.data.decode()
+    return str(clients.secret_manager().access_secret_version(name=version).payload.data.decode())
 
 
 CACHE = SecretCache(fetch)

@@ -39,7 +39,7 @@ class AwsLayerStack(Stack):
         )
         self.ctx = ctx
         self.bundles = ctx.bundles.for_cloud(Provider.AWS)
-        self.bridges = AwsBridgeEndpoints(ctx)
+        self.bridges = AwsBridgeEndpoints(ctx, self)
         Tags.of(self).add("digital-twin", ctx.twin)
         Tags.of(self).add("digital-twin-layer", ctx.stack.suffix)
 

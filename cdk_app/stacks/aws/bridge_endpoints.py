@@ -1,4 +1,4 @@
-"""Both sides of a bridge on AWS (the rules: cdk_app/stacks/bridge_rules.py).
+"""AWS's ends of a bridge (the interface and its rules: cdk_app/stacks/bridge_rules.py).
 
 Receive: public Function URLs guarded by a generated token (Secrets Manager), both published to
 the connection registry (SSM Parameter Store + Secrets Manager). Send: the registry's URL,
@@ -8,27 +8,46 @@ environment, with read access to that one secret (or, for Grafana, in the stack'
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping
+from typing import TypeAlias
 
+from aws_cdk import Stack
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from cdk_app.stacks.bridge_rules import BridgeEndpoints
-from twin_model.topology import Bridge
+from cdk_app.stacks.bridge_rules import BridgeRules
+from cdk_app.stacks.context import LayerContext
 from constructs_lib.aws.inter_cloud_receiver import InterCloudReceiver, InterCloudReceiverProps
 from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
-from twin_contract.registry import URL_KEY, token_secret_name
+from twin_contract.bridges import BridgeKind
+from twin_contract.registry import token_secret_name
+from twin_model.topology import Bridge
+
+# Construct ids of a receiver's registry entries where the stack itself is their scope.
+_RECEIVER_IDS = {BridgeKind.HOT_TO_L4_READER: "ReaderEndpoints", BridgeKind.HOT_TO_L5_DASHBOARD: "DashboardEndpoints"}
+
+AwsCaller: TypeAlias = "lambda_.Function | MutableMapping[str, str]"
 
 
-class AwsBridgeEndpoints(BridgeEndpoints):
-    def receive(
-        self, bridge: Bridge, endpoints: Mapping[str, lambda_.IFunction], scope: Construct, id: str = "Endpoint"
-    ) -> InterCloudReceiver:
-        """Function URLs for `endpoints` (registry key → function) under `scope`, published to the registry."""
+class AwsBridgeEndpoints(BridgeRules):
+    """`BridgeEnds[lambda_.IFunction, AwsCaller]`: receivers are functions, senders a function or the
+    settings of a sender that is no function (Grafana's data source, in the stack's outputs)."""
+
+    def __init__(self, ctx: LayerContext, stack: Stack) -> None:
+        super().__init__(ctx)
+        self.stack = stack
+
+    def token_secret(self, bridge: Bridge) -> str:
+        """The token's secret is named by the registry; `receive` gives it to the functions."""
+        self.check_receiver(bridge)
+        return token_secret_name(self.ctx.twin, bridge.connection_id)
+
+    def receive(self, bridge: Bridge, endpoints: Mapping[str, lambda_.IFunction], scope: Construct | None = None) -> None:
+        """Function URLs for `endpoints` under `scope` (the receiving construct), published to the registry."""
         self.check_receiving(bridge, endpoints)
-        return InterCloudReceiver(
-            scope,
-            id,
+        InterCloudReceiver(
+            scope or self.stack,
+            "Endpoint" if scope else _RECEIVER_IDS.get(bridge.kind, f"Endpoints-{bridge.kind.value}"),
             InterCloudReceiverProps(
                 twin_name=self.ctx.twin,
                 connection_id=bridge.connection_id,
@@ -37,31 +56,28 @@ class AwsBridgeEndpoints(BridgeEndpoints):
             ),
         )
 
-    def send(self, bridge: Bridge, function: lambda_.Function, url_key: str = URL_KEY) -> None:
-        """`function` calls the receiver's `url_key` endpoint: its URL and token secret in the environment."""
-        self.check_sending(bridge)
-        sender = InterCloudSender(
-            function,
-            f"Bridge-{bridge.connection_id}-{url_key}",
-            InterCloudSenderProps(self.ctx.twin, bridge.connection_id, url_key),
-        )
-        function.add_environment(bridge.url_setting(), sender.url)
-        function.add_environment(bridge.token_setting, sender.token_secret.secret_name)
-        sender.token_secret.grant_read(function)
-
-    def consume(self, bridge: Bridge, scope: Construct) -> dict[str, str]:
-        """A sender that is not a function (Grafana's data source): the settings as deploy-time values,
-        URLs resolved from the registry and the token secret's name, for the stack's outputs."""
-        self.check_sending(bridge)
-        settings = {
-            bridge.url_setting(key): InterCloudSender(
+    def send(self, bridge: Bridge, caller: AwsCaller, url_key: str | None = None) -> None:
+        """A function gets the URL(s) and the token secret's name in its environment and may read
+        that secret; settings (a sender that is no function) get the same as deploy-time values."""
+        keys = self.check_sending(bridge, url_key)
+        scope: Construct = self.stack if isinstance(caller, MutableMapping) else caller
+        urls = {
+            key: InterCloudSender(
                 scope, f"Bridge-{bridge.connection_id}-{key}", InterCloudSenderProps(self.ctx.twin, bridge.connection_id, key)
-            ).url
-            for key in bridge.endpoint_keys
+            )
+            for key in keys
         }
-        settings[bridge.token_setting] = token_secret_name(self.ctx.twin, bridge.connection_id)
-        return settings
+        settings = self.url_settings(bridge, {key: sender.url for key, sender in urls.items()}, keys)
+        if isinstance(caller, MutableMapping):
+            caller.update(settings)
+            caller[bridge.token_setting] = token_secret_name(self.ctx.twin, bridge.connection_id)
+            return
+        token = urls[keys[0]].token_secret
+        settings[bridge.token_setting] = token.secret_name
+        for name, value in settings.items():
+            caller.add_environment(name, value)
+        token.grant_read(caller)
 
-    def sender_of(self, bridge: Bridge, url_key: str = URL_KEY):
+    def sender_of(self, bridge: Bridge, url_key: str | None = None) -> Callable[[lambda_.Function], None]:
         """`send` for a construct that creates the sending function itself (it calls this with it)."""
         return lambda function: self.send(bridge, function, url_key)

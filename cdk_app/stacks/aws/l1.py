@@ -7,6 +7,8 @@ the Connector, which sends them over the L1→L2 bridge to the other cloud's Ing
 from __future__ import annotations
 
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import Environment
+from constructs import Construct
 
 from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
@@ -16,14 +18,15 @@ from constructs_lib.aws.l1_device_fleet import DeviceFleet, DeviceFleetProps
 from constructs_lib.aws.l1_telemetry_rule import TelemetryRule, TelemetryRuleProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 from twin_contract import functions as contract
+from cdk_app.stacks.context import LayerContext
 
 
 class L1Stack(AwsLayerStack):
     """Holds `devices` (DeviceFleet), `telemetry_rule`, and the functions `dispatcher` and
     `connector` (None when L2 is on AWS)."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
+        super().__init__(scope, ctx, **kwargs)
         ctx = self.ctx
         self.devices = DeviceFleet(self, "Devices", DeviceFleetProps(ctx.twin, ctx.debug))
         bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)

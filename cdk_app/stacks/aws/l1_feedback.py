@@ -7,21 +7,25 @@ names (runtime/aws/iot_devices.py).
 
 from __future__ import annotations
 
+from aws_cdk import Environment
+from constructs import Construct
+
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsFeedbackOutputs
 from twin_model.topology import BridgeKind
 from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
 from constructs_lib.aws.iot_device_feedback_access import grant_device_feedback
 from twin_contract.registry import URL_KEY
+from cdk_app.stacks.context import LayerContext
 
 
 class L1FeedbackStack(AwsLayerStack):
     """Holds `receiver` (the function behind the connection's Function URL)."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
+        super().__init__(scope, ctx, **kwargs)
         twin = self.ctx.twin
-        bridge = self.ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
+        bridge = self.ctx.topology.required_bridge(BridgeKind.L2_TO_L1_FEEDBACK)
         self.receiver = BridgeReceiverFunction(
             self,
             "FeedbackReceiver",

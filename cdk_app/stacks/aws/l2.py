@@ -8,6 +8,9 @@ Ingestion endpoint receives its telemetry.
 
 from __future__ import annotations
 
+from aws_cdk import Environment
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from twin_model.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
 from cdk_app.stacks.aws.base import AwsLayerStack
@@ -19,14 +22,15 @@ from constructs_lib.aws.l2_persister import Persister, PersisterProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from cdk_app.stacks.context import LayerContext
 
 
 class L2Stack(AwsLayerStack):
     """Holds the functions `processor`, `persister` and `ingestion` (None when L1 is on AWS), and
     `event_checker` (EventChecker, None without event checking)."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
+        super().__init__(scope, ctx, **kwargs)
         ctx, bundles = self.ctx, self.bundles
         config, topology = ctx.config, ctx.topology
         debug = config.twin.debug

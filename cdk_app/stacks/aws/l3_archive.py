@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Environment
 from aws_cdk import aws_s3 as s3
+from constructs import Construct
 
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsArchiveOutputs
 from twin_model.topology import BridgeKind
 from constructs_lib.aws.l3_hardened_bucket import HardenedBucket, HardenedBucketProps
 from twin_contract import functions as contract
+from cdk_app.stacks.context import LayerContext
 
 
 class L3ArchiveStack(AwsLayerStack):
@@ -20,8 +22,8 @@ class L3ArchiveStack(AwsLayerStack):
     receives the remote cold→archive mover's payloads and writes `DEEP_ARCHIVE` itself.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
+        super().__init__(scope, ctx, **kwargs)
         debug = self.ctx.config.twin.debug
         bridge_from_cold = self.ctx.topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
         replicated_into = bridge_from_cold is None

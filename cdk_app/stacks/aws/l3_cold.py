@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from aws_cdk import Environment
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsArchiveOutputs, AwsColdOutputs
@@ -9,14 +12,15 @@ from twin_model.topology import BridgeKind
 from constructs_lib.aws.l3_cold_storage import ColdStorage, ColdStorageProps
 from constructs_lib.aws.l3_cold_to_archive_forwarder import ColdToArchiveForwarder, ColdToArchiveForwarderProps
 from twin_contract import functions as contract
+from cdk_app.stacks.context import LayerContext
 
 
 class L3ColdStack(AwsLayerStack):
     """Holds `bucket`. Hot on another cloud adds the cold writer (receiver of the hot→cold bridge);
     archive on another cloud adds the cold→archive forwarder (its sender)."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
+        super().__init__(scope, ctx, **kwargs)
         twin, settings = self.ctx.twin, self.ctx.config.twin
         topology = self.ctx.topology
         bridge_to_archive = topology.bridge(BridgeKind.COLD_TO_ARCHIVE)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from aws_cdk import Environment
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsColdOutputs, AwsHotOutputs
@@ -12,6 +15,7 @@ from constructs_lib.aws.l3_hot_table import HotTable, HotTableProps
 from constructs_lib.aws.l3_hot_to_cold_mover import HotToColdMover, HotToColdMoverProps
 from twin_contract import functions as contract
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from cdk_app.stacks.context import LayerContext
 
 
 class L3HotStack(AwsLayerStack):
@@ -22,8 +26,8 @@ class L3HotStack(AwsLayerStack):
     hot→cold mover in remote mode (cold elsewhere).
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
+        super().__init__(scope, ctx, **kwargs)
         twin, settings = self.ctx.twin, self.ctx.config.twin
         topology, bundle = self.ctx.topology, self.bundles.runtime
         hot_table = HotTable(self, "Hot", HotTableProps(twin_name=twin, debug=settings.debug))
@@ -78,8 +82,6 @@ class L3HotStack(AwsLayerStack):
             self.bridges.receive(
                 bridge_to_l4,
                 {URL_KEY: self.hot_reader, LAST_ENTRY_URL_KEY: self.hot_reader_last_entry},
-                self,
-                "ReaderEndpoints",
             )
         # Grafana off the twin's cloud reads through a reader pair of its own, with its own token.
         bridge_to_l5 = topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
@@ -93,8 +95,6 @@ class L3HotStack(AwsLayerStack):
             self.bridges.receive(
                 bridge_to_l5,
                 {URL_KEY: dashboard.hot_reader.function, LAST_ENTRY_URL_KEY: dashboard.last_entry_reader.function},
-                self,
-                "DashboardEndpoints",
             )
         self.outputs = AwsHotOutputs(
             table=hot_table, hot_reader=self.hot_reader, hot_reader_last_entry=self.hot_reader_last_entry

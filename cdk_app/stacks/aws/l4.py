@@ -3,7 +3,8 @@ entities are data, made by the aws-twinmaker-entities step (twin_ops/post_deploy
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput
+from aws_cdk import CfnOutput, Environment
+from constructs import Construct
 
 from twin_model.config import scenes
 from twin_model.config.model import Layer
@@ -13,6 +14,7 @@ from twin_model.topology import BridgeKind
 from constructs_lib.aws.l4_dt_data_connector import DigitalTwinDataConnector, DigitalTwinDataConnectorProps
 from constructs_lib.aws.l4_scene import TwinScene, TwinSceneProps
 from constructs_lib.aws.l4_twinmaker_workspace import TwinMakerWorkspace, TwinMakerWorkspaceProps
+from cdk_app.stacks.context import LayerContext
 
 
 class L4Stack(AwsLayerStack):
@@ -23,8 +25,8 @@ class L4Stack(AwsLayerStack):
     without hot storage (a twin model alone) they read nothing. The stack outputs which.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
+        super().__init__(scope, ctx, **kwargs)
         config = self.ctx.config
         twin, debug = self.ctx.twin, config.twin.debug
         bridge_to_hot = self.ctx.topology.bridge(BridgeKind.HOT_TO_L4_READER)

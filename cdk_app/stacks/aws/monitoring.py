@@ -63,7 +63,9 @@ def watched_layer(scope: Construct, title: str) -> WatchedLayer:
     Functions without a name are CDK's own deploy-time handlers of custom resources (a failure
     there fails the deployment, which CloudFormation reports); every function of the twin is named.
     """
-    functions, queues, rules = [], [], []
+    functions: list[str] = []
+    queues: list[str] = []
+    rules: list[str] = []
     for node in scope.node.find_all():
         if isinstance(node, lambda_.CfnFunction):
             _add_name(functions, node.function_name)

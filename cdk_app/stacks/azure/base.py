@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from constructs import Construct
 
-from twin_model.config.model import Layer, Provider
+from twin_model.config.model import Provider
 from cdk_app.stacks.azure.bridge_endpoints import AzureBridgeEndpoints
 from cdk_app.stacks.azure.bundle import finish_azure_bundles
 from cdk_app.stacks.azure.monitoring import add_monitoring
@@ -22,7 +22,6 @@ from cdk_app.stacks.azure.outputs import AzureLayerOutputs
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.base import TerraformLayerStack
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
-from twin_model.topology import Part
 from constructs_lib.azure.function_host import FunctionHost, FunctionHostProps
 from constructs_lib.azure.layer_foundation import LayerFoundation, LayerFoundationProps
 from constructs_lib.azure.naming import AzureNames
@@ -71,14 +70,7 @@ class AzureLayerStack(TerraformLayerStack):
         """Alerts on what the layer made, and the action group or workbook where this stack holds them."""
         self.outputs = replace(self.outputs, health=add_monitoring(self))
 
-    def upstream(self, layer: Layer, kind: type[Outputs], part: Part | None = None) -> Outputs | None:
-        """An earlier stack's outputs when that stack is on Azure too, else None."""
-        return self.ctx.upstream.get(layer, kind, part)
-
-    def require(self, layer: Layer, kind: type[Outputs]) -> Outputs:
-        return self.ctx.upstream.require(layer, kind, self.ctx.stack_name)
-
-    def layer_outputs(self, kind: type[Outputs], **fields) -> Outputs:
+    def layer_outputs(self, kind: type[Outputs], **fields: Any) -> Outputs:
         """This layer's outputs: the group, the identity and the bridge endpoints it published."""
         return kind(
             resource_group_id=self.resource_group.id,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureFeedbackOutputs, AzureIngestionOutputs, AzureProcessingOutputs
@@ -12,21 +16,24 @@ from constructs_lib.azure.device_enrollment import DeviceEnrollment, DeviceEnrol
 from constructs_lib.azure.iot_ingestion import IotIngestion, IotIngestionProps
 from twin_contract import functions as contract
 from twin_contract.azure_names import CONNECTOR_QUEUE, TELEMETRY_QUEUE, function_storage_account
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 HUB_MANIFEST = "iot/hub.json"  # twin_ops/post_deploy/azure_device_identities.py reads it
 ENROLLMENT_KEYS = {"primary": "device-enrollment-primary", "secondary": "device-enrollment-secondary"}
 
 
 class AzureIngestionStack(AzureLayerStack):
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         bridge = self.topology.bridge(BridgeKind.L1_TO_L2)
-        functions, queues, settings = [contract.DISPATCHER], [TELEMETRY_QUEUE], {}
+        functions, queues = [contract.DISPATCHER], [TELEMETRY_QUEUE]
+        settings: dict[str, str] = {}
         processing = None if bridge is not None else self.require(Layer.L2, AzureProcessingOutputs)
         if bridge is not None:
             functions.append(contract.CONNECTOR)
             queues.append(CONNECTOR_QUEUE)
-            settings.update(self.bridges.send(bridge))
+            self.bridges.send(bridge, settings)
         host = self.add_function_host(tuple(functions), settings, queues=tuple(queues))
         if processing is None:
             host.app.add_override(f"app_settings.{contract.TARGET_QUEUE_URL}", host.queue_urls[CONNECTOR_QUEUE])
@@ -60,7 +67,7 @@ class AzureIngestionStack(AzureLayerStack):
         self.write_deploy_file(HUB_MANIFEST, self.hub_manifest())
         self.outputs = self.layer_outputs(AzureIngestionOutputs)
 
-    def hub_manifest(self) -> dict:
+    def hub_manifest(self) -> dict[str, Any]:
         """What the onboarding step needs of the hub: names only, never a device (they are data)."""
         return {
             "iot_hub_name": self.names.global_name("iothub", 50),

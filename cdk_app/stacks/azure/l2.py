@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureHotOutputs, AzureProcessingOutputs, AzureTwinOutputs
@@ -27,6 +29,8 @@ from twin_contract.azure_names import (
     PROCESSOR_QUEUE,
 )
 from twin_contract.registry import URL_KEY
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 WORKFLOW_URL_SECRET = "event-workflow-url"
 ACTION_TOKEN_SECRET = "event-action-token"
@@ -39,7 +43,7 @@ def iot_hub_host(twin: str) -> str:
 
 
 class AzureProcessingStack(AzureLayerStack):
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         flags = self.config.flags
         vault = self.ensure_vault()
@@ -49,7 +53,7 @@ class AzureProcessingStack(AzureLayerStack):
 
         hot_bridge = self.topology.bridge(BridgeKind.L2_TO_HOT)
         if hot_bridge is not None:
-            settings.update(self.bridges.send(hot_bridge))
+            self.bridges.send(hot_bridge, settings)
         else:
             hot = self.require(Layer.L3_HOT, AzureHotOutputs).hot_store
             hot.grant(self, "PersisterWritesHot", self.identity.principal_id, write=True)
@@ -76,11 +80,11 @@ class AzureProcessingStack(AzureLayerStack):
             if feedback_bridge is None:  # L1 on Azure: the hub of this twin
                 settings[contract.IOT_HUB_HOST] = iot_hub_host(self.ctx.twin)
             else:
-                settings.update(self.bridges.send(feedback_bridge))
+                self.bridges.send(feedback_bridge, settings)
         ingestion = self.topology.bridge(BridgeKind.L1_TO_L2)
         if ingestion is not None:
             functions.append(contract.INGESTION)
-            settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token_secret(ingestion)
+            settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.token_secret(ingestion)
         if flags.trigger_notification_workflow and self.config.workflow_definition is not None:
             definition = json.loads(self.config.workflow_definition)["definition"]
             workflow = EventWorkflow(

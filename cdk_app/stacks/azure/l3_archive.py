@@ -7,6 +7,8 @@ writer receiving mover payloads from the cold cloud's cold→archive mover.
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from twin_model.config.model import Layer, Provider
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureArchiveOutputs
@@ -14,10 +16,12 @@ from twin_model.topology import BridgeKind
 from constructs_lib.azure.blob_tier_store import ARCHIVE_CONTAINER, BlobTierStore, BlobTierStoreProps, blob_container, grant_writer
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 
 class AzureArchiveStack(AzureLayerStack):
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         cold_here = self.topology.cloud(Layer.L3_COLD) is Provider.AZURE
         self.store = BlobTierStore(
@@ -35,7 +39,7 @@ class AzureArchiveStack(AzureLayerStack):
             host = self.add_function_host(
                 (contract.ARCHIVE_WRITER,),
                 {
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(bridge),
                     contract.ARCHIVE_CONTAINER_URL: f"{self.store.blob_endpoint}{ARCHIVE_CONTAINER}",
                 },
             )

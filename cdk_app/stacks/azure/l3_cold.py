@@ -4,6 +4,8 @@ by the archive stack's lifecycle policy."""
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureArchiveOutputs, AzureColdOutputs
@@ -11,10 +13,12 @@ from twin_model.topology import BridgeKind
 from constructs_lib.azure.blob_tier_store import COLD_CONTAINER, BlobTierStore, BlobTierStoreProps, blob_container, grant_writer
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 
 class AzureColdStack(AzureLayerStack):
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         archive = self.upstream(Layer.L3_ARCHIVE, AzureArchiveOutputs)
         if archive is not None:
@@ -31,10 +35,10 @@ class AzureColdStack(AzureLayerStack):
             functions, settings = [], {contract.COLD_CONTAINER_URL: container_url}
             if receiving is not None:
                 functions.append(contract.COLD_WRITER)
-                settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token_secret(receiving)
+                settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.token_secret(receiving)
             if sending is not None:
                 functions.append(contract.COLD_TO_ARCHIVE)
-                settings.update(self.bridges.send(sending))
+                self.bridges.send(sending, settings)
                 settings[contract.COLD_RETENTION_DAYS] = str(self.config.twin.cold_storage_size_in_days)
             host = self.add_function_host(tuple(functions), settings)
             if receiving is not None:

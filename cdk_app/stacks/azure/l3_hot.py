@@ -7,6 +7,8 @@ than the twin gets dashboard readers of its own (the L3 hot → L5 dashboard con
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureColdOutputs, AzureHotOutputs, DashboardSource
@@ -16,12 +18,14 @@ from constructs_lib.azure.cosmos_hot_store import CosmosHotStore, CosmosHotStore
 from constructs_lib.tokens import generated_token
 from twin_contract import functions as contract
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 DASHBOARD_READER_SECRET = "dashboard-reader-token"
 
 
 class AzureHotStack(AzureLayerStack):
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         twin = self.config.twin
         hot_store = CosmosHotStore(
@@ -42,7 +46,7 @@ class AzureHotStack(AzureLayerStack):
         reader_bridge = self.topology.bridge(BridgeKind.HOT_TO_L4_READER)
         vault = self.ensure_vault()
         if reader_bridge is not None:
-            reader_secret = settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token_secret(reader_bridge)
+            reader_secret = settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.token_secret(reader_bridge)
         else:
             token = generated_token(self, "DashboardReaderToken")
             reader_secret = settings[contract.INBOUND_TOKEN_SECRET] = vault.secret(
@@ -52,14 +56,14 @@ class AzureHotStack(AzureLayerStack):
         dashboard_bridge = self.topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
         if dashboard_bridge is not None:  # Grafana not on the twin's cloud: readers with a token of their own
             functions.append(contract.DASHBOARD_READER)
-            settings[contract.DASHBOARD_TOKEN_SECRET] = self.bridges.inbound_token_secret(dashboard_bridge)
+            settings[contract.DASHBOARD_TOKEN_SECRET] = self.bridges.token_secret(dashboard_bridge)
         writer_bridge = self.topology.bridge(BridgeKind.L2_TO_HOT)
         if writer_bridge is not None:
             functions.append(contract.HOT_WRITER)
-            settings[contract.WRITER_TOKEN_SECRET] = self.bridges.inbound_token_secret(writer_bridge)
+            settings[contract.WRITER_TOKEN_SECRET] = self.bridges.token_secret(writer_bridge)
         cold_bridge = self.topology.bridge(BridgeKind.HOT_TO_COLD)
         if cold_bridge is not None:
-            settings.update(self.bridges.send(cold_bridge))
+            self.bridges.send(cold_bridge, settings)
         elif self.topology.placed(Layer.L3_COLD):
             cold = self.require(Layer.L3_COLD, AzureColdOutputs)
             grant_writer(self, "MoverWritesCold", container_id=cold.container_id, principal_id=self.identity.principal_id)

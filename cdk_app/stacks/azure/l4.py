@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from cdktn import App, TerraformOutput
+from constructs import Construct
 
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureTwinOutputs, DashboardSource
@@ -22,6 +23,8 @@ from constructs_lib.azure.scene_storage import SceneStorage, SceneStorageProps
 from constructs_lib.tokens import generated_token
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 SCENES_DIR = "adt/scenes"  # twin_ops/post_deploy/azure_digital_twins.py uploads it
 SCENES_OUTPUT = "scenes_container_url"
@@ -29,7 +32,7 @@ DASHBOARD_CONNECTOR_SECRET = "dashboard-connector-token"
 
 
 class AzureTwinStack(AzureLayerStack):
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         twins = DigitalTwins(self, "Twin", DigitalTwinsProps(self.placement))
         functions, settings = [], {}
@@ -37,13 +40,13 @@ class AzureTwinStack(AzureLayerStack):
         if update_bridge is not None:
             functions.append(contract.ADT_UPDATER)
             settings[contract.ADT_URL] = twins.url
-            settings[contract.UPDATER_TOKEN_SECRET] = self.bridges.inbound_token_secret(update_bridge)
+            settings[contract.UPDATER_TOKEN_SECRET] = self.bridges.token_secret(update_bridge)
             twins.grant(self, "UpdaterUpdatesTwins", self.identity.principal_id, write=True)
         reader_bridge = self.topology.bridge(BridgeKind.HOT_TO_L4_READER)
         dashboard = None
         if reader_bridge is not None:
             functions.append(contract.DT_DATA_CONNECTOR)
-            settings.update(self.bridges.send(reader_bridge))
+            self.bridges.send(reader_bridge, settings)
             token = generated_token(self, "DashboardConnectorToken")
             settings[contract.INBOUND_TOKEN_SECRET] = self.ensure_vault().secret(
                 self, "DashboardConnectorSecret", name=DASHBOARD_CONNECTOR_SECRET, value=token,

@@ -10,7 +10,10 @@ grafana.py) provisions the data source and the twin's dashboard; no token is wri
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktn import TerraformOutput
+from constructs import Construct
 
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
@@ -27,12 +30,14 @@ from constructs_lib.azure.managed_grafana import ManagedGrafana, ManagedGrafanaP
 from twin_contract import dashboards
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 from twin_contract.wire import TOKEN_HEADER
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 DATASOURCES_FILE = dashboards.AZURE_DATASOURCES_FILE
 
 
 class AzureDashboardStack(AzureLayerStack):
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         twin = self.upstream(Layer.L4, AzureTwinOutputs)
         groups = tuple(
@@ -58,7 +63,8 @@ class AzureDashboardStack(AzureLayerStack):
     def _reader_source(self) -> DashboardSource:
         bridge = self.topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
         if bridge is not None:  # the twin is on another cloud
-            settings = self.bridges.send(bridge)
+            settings: dict[str, str] = {}
+            self.bridges.send(bridge, settings)
             return DashboardSource(
                 settings[bridge.url_setting(URL_KEY)], settings[bridge.url_setting(LAST_ENTRY_URL_KEY)],
                 self.names.key_vault(), settings[bridge.token_setting],
@@ -69,7 +75,7 @@ class AzureDashboardStack(AzureLayerStack):
             raise LayerWiringError(f"{self.ctx.stack_name}: the twin is on Azure, but no reader endpoint was built for it")
         return source
 
-    def datasources(self) -> dict:
+    def datasources(self) -> dict[str, Any]:
         """What the post-deploy step provisions: the reader data source (URLs from this stack's
         outputs, the token header's value from the named vault secret at deploy time)."""
         return {

@@ -16,7 +16,7 @@ from cdktn import TerraformResource
 from constructs import Construct
 
 from cdk_app.bundles import Bundles
-from twin_model.config.model import Layer, Provider
+from twin_model.config.model import Provider
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.gcp.bridge_endpoints import GcpBridgeEndpoints
 from cdk_app.stacks.gcp.bundle import finish_gcp_bundles
@@ -24,7 +24,6 @@ from cdk_app.stacks.gcp.monitoring import add_monitoring
 from cdk_app.stacks.outputs import LayerOutputs
 from cdk_app.stacks.terraform.base import TerraformLayerStack
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
-from twin_model.topology import Part
 from constructs_lib.gcp.function_source import FunctionSourceBucket, FunctionSourceBucketProps
 from constructs_lib.gcp.layer_service_account import LayerServiceAccount, LayerServiceAccountProps, ProjectRole
 from constructs_lib.gcp.mover_schedule import MoverSchedule, MoverScheduleProps
@@ -89,9 +88,6 @@ class GcpLayerStack(TerraformLayerStack):
     def require_apis(self, *services: str) -> None:
         self._apis_needed.update(services)
 
-    def upstream(self, layer: Layer, kind: type[Outputs], part: Part | None = None) -> Outputs:
-        return self.ctx.upstream.require(layer, kind, self.ctx.stack_name, part)
-
     def complete(self) -> None:
         """Alert on what the layer made (and hold the channels or dashboard where this stack does),
         then enable only the APIs this stack's resources use (known once the layer is built), and
@@ -126,6 +122,11 @@ class GcpLayerStack(TerraformLayerStack):
 
     def archive(self, id: str, path: Path) -> str:
         """The object name of `path` zipped into this stack's source bucket (uploaded once)."""
+        if id not in self._archives:
+            self._archives[id] = self._source_bucket().add_archive(id, path).name
+        return self._archives[id]
+
+    def _source_bucket(self) -> FunctionSourceBucket:
         if self._source is None:
             self._source = FunctionSourceBucket(
                 self,
@@ -134,9 +135,7 @@ class GcpLayerStack(TerraformLayerStack):
                     bucket_name=self.bucket_name(f"{self.ctx.stack.suffix}-src"), location=self.region, debug=self.debug
                 ),
             )
-        if id not in self._archives:
-            self._archives[id] = self._source.add_archive(id, path).name
-        return self._archives[id]
+        return self._source
 
     def scheduled_mover(self, id: str, role: str, environment: Mapping[str, str], description: str) -> TwinFunction:
         """A mover that Cloud Scheduler alone calls (internal ingress), one instance at a time with
@@ -195,7 +194,7 @@ class GcpLayerStack(TerraformLayerStack):
             TwinFunctionProps(
                 name=self.name(role),
                 location=self.region,
-                source_bucket=self._source.bucket.name,
+                source_bucket=self._source_bucket().bucket.name,
                 source_object=archive,
                 entry_point=entry_point or role.replace("-", "_"),
                 service_account_email=self.account.email,

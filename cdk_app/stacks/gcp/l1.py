@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cdktn import TerraformOutput
+from constructs import Construct
 
 from twin_model.config.model import Layer
 from cdk_app.stacks.gcp.base import GcpLayerStack
@@ -16,6 +17,8 @@ from constructs_lib.gcp.twin_function import EventTrigger, grant_invoke
 from twin_contract import functions as contract
 from constructs_lib.gcp.device_registry import DeviceRegistry, DeviceRegistryProps
 from twin_contract.gcp_names import DEVICE_REGISTRY_PURPOSE, telemetry_dead_letter_topic_name, telemetry_topic_name
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 DEVICE_REGISTRY_OUTPUT = "device_registry_bucket"  # twin_ops/post_deploy/gcp_device_registry.py reads them
@@ -34,7 +37,7 @@ class GcpL1Stack(GcpLayerStack):
         # The Eventarc trigger delivers as the layer's account (no resource-level binding exists).
         return (ProjectRole("roles/eventarc.eventReceiver"),)
 
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         self.telemetry = TelemetryTopic(
             self,
@@ -50,7 +53,7 @@ class GcpL1Stack(GcpLayerStack):
                     role=PUBSUB_PUBLISHER, member=self.account.member)
         bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)
         if bridge is None:
-            processing = self.upstream(Layer.L2, GcpProcessingOutputs)
+            processing = self.require(Layer.L2, GcpProcessingOutputs)
             # L2 is deployed first; this stack grants its own account the right to call the processor.
             grant_invoke(self, "MayInvokeProcessor", processing.processor.service, self.region, self.account.member)
             target_url = processing.processor.url
@@ -58,11 +61,13 @@ class GcpL1Stack(GcpLayerStack):
         else:
             bridge_back = ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
             # The receiver split off L1 holds the feedback topic.
-            feedback = self.upstream(Layer.L1, GcpFeedbackOutputs, Part.L1_FEEDBACK).feedback if bridge_back else None
+            feedback = self.require(Layer.L1, GcpFeedbackOutputs, Part.L1_FEEDBACK).feedback if bridge_back else None
+            connector_env: dict[str, str] = {}
+            self.bridges.send(bridge, connector_env)
             self.connector = self.function(
                 "Connector",
                 "connector",
-                environment=self.bridges.send(bridge),
+                environment=connector_env,
                 description=f"Forwards telemetry to the ingestion on {bridge.receiver_cloud.value} ({bridge.connection_id})",
             )
             target_url = self.connector.url

@@ -8,12 +8,16 @@ the device list.
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import DeviceFeedback, GcpFeedbackOutputs
 from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
 from twin_model.topology import BridgeKind
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 
 class GcpFeedbackStack(GcpLayerStack):
@@ -21,16 +25,16 @@ class GcpFeedbackStack(GcpLayerStack):
 
     APIS = ("pubsub.googleapis.com",)
 
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
-        bridge = ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
+        bridge = ctx.topology.required_bridge(BridgeKind.L2_TO_L1_FEEDBACK)
         self.topic = device_feedback_topic(self)
         self.receiver = self.function(
             "FeedbackReceiver",
             "feedback-receiver",
             public=True,
             environment={
-                contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(bridge),
+                contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(bridge),
                 **device_feedback_settings(self, self.topic),
             },
             description=f"Delivers feedback sent from {bridge.sender_cloud.value} to the devices ({bridge.connection_id})",

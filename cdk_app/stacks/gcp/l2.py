@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from constructs import Construct
+
 from twin_model.config.model import Layer
 from twin_model.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
 from cdk_app.stacks.gcp.base import GcpLayerStack
@@ -15,9 +17,13 @@ from cdk_app.stacks.gcp.outputs import DeviceFeedback, GcpHotOutputs, GcpProcess
 from twin_model.topology import BridgeKind
 from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
+from constructs_lib.gcp.feedback_topic import FeedbackTopic
 from constructs_lib.gcp.notification_workflow import NotificationWorkflow, NotificationWorkflowProps
+from constructs_lib.gcp.twin_function import TwinFunction
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 
 class GcpL2Stack(GcpLayerStack):
@@ -47,18 +53,16 @@ class GcpL2Stack(GcpLayerStack):
         config = self.ctx.config
         return bool(config.flags.use_event_checking and config.flags.trigger_notification_workflow and config.workflow_definition)
 
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         config, topology = ctx.config, ctx.topology
-        self.event_checker = None
-        self.feedback_topic = None
-        self.workflow = None
-        if config.flags.use_event_checking:
-            self._build_event_checking()
+        self.feedback_topic: FeedbackTopic | None = None
+        self.workflow: NotificationWorkflow | None = None
+        self.event_checker = self._build_event_checking() if config.flags.use_event_checking else None
 
         hot_bridge = topology.bridge(BridgeKind.L2_TO_HOT)
         if hot_bridge is None:
-            hot = self.upstream(Layer.L3_HOT, GcpHotOutputs)
+            hot = self.require(Layer.L3_HOT, GcpHotOutputs)
             self.require_apis("firestore.googleapis.com")
             persister_env = {
                 contract.HOT_DATABASE: hot.store.database_name,
@@ -66,10 +70,11 @@ class GcpL2Stack(GcpLayerStack):
                 contract.HOT_RETENTION_DAYS: str(config.twin.hot_storage_size_in_days),
             }
         else:
-            persister_env = self.bridges.send(hot_bridge)
+            persister_env = {}
+            self.bridges.send(hot_bridge, persister_env)
         twin_bridge = topology.bridge(BridgeKind.L2_TO_TWIN_UPDATE)
         if twin_bridge is not None:
-            persister_env.update(self.bridges.send(twin_bridge))
+            self.bridges.send(twin_bridge, persister_env)
         if self.event_checker is not None:
             persister_env[contract.EVENT_CHECKER_URL] = self.event_checker.url
         self.persister = self.function(
@@ -89,7 +94,7 @@ class GcpL2Stack(GcpLayerStack):
                 "ingestion",
                 public=True,
                 environment={
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(ingestion_bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(ingestion_bridge),
                     contract.PROCESSOR_URL: self.processor.url,
                 },
                 description=f"Receives telemetry from {ingestion_bridge.sender_cloud.value} ({ingestion_bridge.connection_id})",
@@ -102,7 +107,8 @@ class GcpL2Stack(GcpLayerStack):
             endpoints=dict(self.bridges.published),
         )
 
-    def _build_event_checking(self) -> None:
+    def _build_event_checking(self) -> TwinFunction:
+        """The event checker, with the actions, workflow and feedback function it starts."""
         config = self.ctx.config
         needs_info = {action.name for action in config.actions if action.needs_twin_info}
         actions = {
@@ -120,25 +126,26 @@ class GcpL2Stack(GcpLayerStack):
         environment = {contract.ACTION_URLS: json.dumps({name: fn.url for name, fn in actions.items()}, sort_keys=True)}
         if self._workflow_enabled:
             self.require_apis("workflows.googleapis.com", "workflowexecutions.googleapis.com")
-            self.workflow = NotificationWorkflow(
+            self.workflow = workflow = NotificationWorkflow(
                 self,
                 "Workflow",
                 NotificationWorkflowProps(
                     name=self.name("event-workflow"),
                     region=self.region,
-                    definition=config.workflow_definition,
+                    definition=config.workflow_definition or "",  # _workflow_enabled: never empty here
                     service_account_email=self.account.email,
                     debug=self.debug,
                 ),
             )
-            environment[contract.WORKFLOW_NAME] = self.workflow.id
+            environment[contract.WORKFLOW_NAME] = workflow.id
         if config.flags.return_feedback_to_device:
             feedback_bridge = self.ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
             if feedback_bridge is None:  # L1 on Google too: the feedback topic lives here
-                self.feedback_topic = device_feedback_topic(self)
-                feedback_env = device_feedback_settings(self, self.feedback_topic)
+                self.feedback_topic = topic = device_feedback_topic(self)
+                feedback_env = device_feedback_settings(self, topic)
             else:  # L1 elsewhere: its feedback receiver, deployed before this stack
-                feedback_env = self.bridges.send(feedback_bridge)
+                feedback_env = {}
+                self.bridges.send(feedback_bridge, feedback_env)
             self.feedback = self.function(
                 "FeedbackFunction",
                 "event-feedback",
@@ -147,7 +154,7 @@ class GcpL2Stack(GcpLayerStack):
                 description="Delivers event feedback to the device through L1",
             )
             environment[contract.FEEDBACK_URL] = self.feedback.url
-        self.event_checker = self.function(
+        return self.function(
             "EventChecker",
             "event-checker",
             processing=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cdktn import TerraformOutput
+from constructs import Construct
 
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpArchiveOutputs
@@ -11,6 +12,8 @@ from constructs_lib.gcp.grants import OBJECT_USER, grant_bucket
 from constructs_lib.gcp.tier_bucket import TierBucket, TierBucketProps
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 
 class GcpL3ArchiveStack(GcpLayerStack):
@@ -18,7 +21,7 @@ class GcpL3ArchiveStack(GcpLayerStack):
 
     APIS = ("storage.googleapis.com",)
 
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         self.archive_writer = None
         self.bucket = TierBucket(
@@ -35,7 +38,7 @@ class GcpL3ArchiveStack(GcpLayerStack):
                 public=True,
                 environment={
                     contract.ARCHIVE_BUCKET_NAME: self.bucket.name,
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(writer_bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(writer_bridge),
                 },
                 description=f"Stores mover payloads from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
             )

@@ -5,6 +5,7 @@ when the archive is elsewhere. Archive on Google too: a native, in-place class c
 from __future__ import annotations
 
 from cdktn import TerraformOutput
+from constructs import Construct
 
 from twin_model.config.model import Layer, Provider
 from cdk_app.stacks.gcp.base import GcpLayerStack
@@ -14,6 +15,8 @@ from constructs_lib.gcp.grants import OBJECT_USER, grant_bucket
 from constructs_lib.gcp.tier_bucket import ClassChange, TierBucket, TierBucketProps
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 
 class GcpL3ColdStack(GcpLayerStack):
@@ -21,7 +24,7 @@ class GcpL3ColdStack(GcpLayerStack):
 
     APIS = ("storage.googleapis.com",)
 
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         config, topology = ctx.config, ctx.topology
         self.cold_writer = self.mover = None
@@ -50,21 +53,22 @@ class GcpL3ColdStack(GcpLayerStack):
                 public=True,
                 environment={
                     contract.COLD_BUCKET_NAME: self.bucket.name,
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(writer_bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(writer_bridge),
                 },
                 description=f"Stores mover payloads from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
             )
             self.bridges.receive(writer_bridge, {URL_KEY: self.cold_writer.url})
 
         if archive_bridge is not None:
+            mover_env = {
+                contract.COLD_BUCKET_NAME: self.bucket.name,
+                contract.COLD_RETENTION_DAYS: str(config.twin.cold_storage_size_in_days),
+            }
+            self.bridges.send(archive_bridge, mover_env)
             self.mover = self.scheduled_mover(
                 "ColdToArchive",
                 "cold-to-archive",
-                {
-                    contract.COLD_BUCKET_NAME: self.bucket.name,
-                    contract.COLD_RETENTION_DAYS: str(config.twin.cold_storage_size_in_days),
-                    **self.bridges.send(archive_bridge),
-                },
+                mover_env,
                 "Moves cold objects past the cold window to the archive tier",
             )
         TerraformOutput(self, "cold_bucket", value=self.bucket.name)

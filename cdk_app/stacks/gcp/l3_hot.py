@@ -7,18 +7,24 @@ Receivers (writer, readers) exist only where the sender is elsewhere.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktn import TerraformOutput
+from constructs import Construct
 
 from twin_model.config.model import Layer
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpColdOutputs, GcpHotOutputs
-from twin_model.topology import BridgeKind
+from twin_model.topology import Bridge, BridgeKind
 from constructs_lib.gcp.firestore_hot_store import FirestoreHotStore, FirestoreHotStoreProps
 from constructs_lib.gcp.grants import custom_role, grant_bucket
 from constructs_lib.gcp.layer_service_account import ProjectRole
+from constructs_lib.gcp.twin_function import TwinFunction
 from twin_contract import functions as contract
 from twin_contract.gcp_names import HOT_COLLECTION, hot_database_name
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
+from cdk_app.stacks.context import LayerContext
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 # The hot→cold mover only uploads (runtime/gcp/object_storage.put_payload): it never reads or lists.
 # Its object keys are content-derived, so a retried move (delivered, but the Firestore delete
@@ -44,7 +50,7 @@ class GcpL3HotStack(GcpLayerStack):
             ),
         )
 
-    def __init__(self, scope, ctx, **kwargs) -> None:
+    def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
         config, topology = ctx.config, ctx.topology
         self.hot_writer = self.hot_reader = self.hot_reader_last_entry = None
@@ -67,7 +73,7 @@ class GcpL3HotStack(GcpLayerStack):
                 public=True,
                 environment={
                     **store_env, contract.HOT_RETENTION_DAYS: retention,
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(writer_bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(writer_bridge),
                 },
                 description=f"Stores telemetry sent from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
             )
@@ -75,7 +81,7 @@ class GcpL3HotStack(GcpLayerStack):
 
         reader_bridge = topology.bridge(BridgeKind.HOT_TO_L4_READER)
         if reader_bridge is not None:
-            reader_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(reader_bridge)}
+            reader_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(reader_bridge)}
             self.hot_reader = self.function(
                 "HotReader", "hot-reader", public=True, environment=reader_env, description="Range reads of the hot store for the twin"
             )
@@ -90,7 +96,7 @@ class GcpL3HotStack(GcpLayerStack):
 
         dashboard_bridge = topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
         if dashboard_bridge is not None:  # Grafana not on the twin's cloud: readers with a token of their own
-            dashboard_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token_secret(dashboard_bridge)}
+            dashboard_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(dashboard_bridge)}
             self.dashboard_reader = self.function(
                 "DashboardReader", "dashboard-reader", entry_point="hot_reader", public=True, environment=dashboard_env,
                 description=f"Range reads of the hot store for dashboards on {dashboard_bridge.sender_cloud.value}",
@@ -111,9 +117,9 @@ class GcpL3HotStack(GcpLayerStack):
         TerraformOutput(self, "hot_database", value=self.store.database_name)
         self.outputs = GcpHotOutputs(store=self.store, endpoints=dict(self.bridges.published))
 
-    def _hot_to_cold_mover(self, cold_bridge, store_env: dict, retention: str):
+    def _hot_to_cold_mover(self, cold_bridge: Bridge | None, store_env: dict[str, Any], retention: str) -> TwinFunction:
         if cold_bridge is None:
-            cold = self.upstream(Layer.L3_COLD, GcpColdOutputs)
+            cold = self.require(Layer.L3_COLD, GcpColdOutputs)
             writer = custom_role(
                 self,
                 "ColdObjectWriterRole",
@@ -126,7 +132,8 @@ class GcpL3HotStack(GcpLayerStack):
             grant_bucket(self, "MoverMayWriteCold", bucket=cold.bucket_name, role=writer, member=self.account.member)
             mover_env = {contract.COLD_BUCKET_NAME: cold.bucket_name}
         else:
-            mover_env = self.bridges.send(cold_bridge)
+            mover_env = {}
+            self.bridges.send(cold_bridge, mover_env)
         return self.scheduled_mover(
             "HotToCold",
             "hot-to-cold",

@@ -58,7 +58,10 @@ def add_monitoring(stack: GcpLayerStack) -> GcpHealth:
     layers = (earlier.layers if earlier else ()) + ((ctx.stack, own),)
     if ctx.stack == last_on(topology, Provider.GOOGLE):
         rows = tuple(watched for _, watched in sorted(layers, key=lambda pair: data_order(pair[0])))
-        metrics = tuple(names.metric_type(n) for n in (names.failures, names.retried, names.latency)) if sends else None
+        metrics = (
+            (names.metric_type(names.failures), names.metric_type(names.retried), names.metric_type(names.latency))
+            if sends else None
+        )
         HealthDashboard(stack, "HealthDashboard", HealthDashboardProps(ctx.twin, rows, metrics))
     return GcpHealth(channels, layers)
 

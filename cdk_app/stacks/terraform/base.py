@@ -17,7 +17,9 @@ from cdktn import App, TerraformStack
 from constructs import Construct
 
 from cdk_app.stacks.context import LayerContext
-from cdk_app.stacks.outputs import LayerOutputs
+from cdk_app.stacks.outputs import LayerOutputs, Outputs
+from twin_model.config.model import Layer
+from twin_model.topology import Part
 from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 
@@ -49,6 +51,15 @@ class TerraformLayerStack(TerraformStack):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(content, indent=2, sort_keys=False) + "\n", encoding="utf-8")
         return path
+
+    def upstream(self, layer: Layer, kind: type[Outputs], part: Part | None = None) -> Outputs | None:
+        """An earlier stack's outputs when it was built with outputs of `kind` (on this stack's
+        cloud), else None: for what is optional ("is L4 on Azure too?")."""
+        return self.ctx.upstream.get(layer, kind, part)
+
+    def require(self, layer: Layer, kind: type[Outputs], part: Part | None = None) -> Outputs:
+        """An earlier stack's outputs this stack cannot be built without (LayerWiringError if missing)."""
+        return self.ctx.upstream.require(layer, kind, self.ctx.stack_name, part)
 
     def complete(self) -> None:
         """Called once after the layer is built: what depends on everything the layer made."""

@@ -23,7 +23,8 @@ from runtime.azure.functions._shared import message_json, on_queue
 from runtime.azure.queues import QueueClient
 from runtime.core.limits import parse_json
 from runtime.core.record_identity import RECORD_ID, ingress_id
-from runtime.core.telemetry import TelemetryError, find_device_id, format_timestamp, normalize_record
+from twin_contract.wire import format_timestamp
+from runtime.core.telemetry import TelemetryError, find_device_id, normalize_record
 from twin_contract import functions as s
 from twin_contract.azure_names import TELEMETRY_QUEUE
 

@@ -15,7 +15,7 @@ from runtime.azure.functions._shared import cosmos_store, on_schedule
 from runtime.core.config import positive_int
 from runtime.core.http_client import validate_url
 from runtime.core.moving import move_records, payload_sink
-from runtime.core.telemetry import format_timestamp
+from twin_contract.wire import format_timestamp
 from twin_contract import functions as s
 
 SCHEDULE = "0 17 * * * *"  # hourly

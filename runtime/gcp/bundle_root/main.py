@@ -6,6 +6,7 @@ instance start. Every line the handler logs names its role.
 """
 
 import importlib
+from typing import Any
 
 from runtime.core.logs import runs_as
 from twin_contract.functions import GOOGLE, handler_modules
@@ -13,7 +14,7 @@ from twin_contract.functions import GOOGLE, handler_modules
 ENTRY_POINTS = handler_modules(GOOGLE)
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     if name not in ENTRY_POINTS:
         raise AttributeError(name)
     # A plain function (functions-framework accepts no bound methods), named like the entry point.
