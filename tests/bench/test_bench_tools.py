@@ -44,8 +44,28 @@ def test_local_bench_reports_the_budget_the_target_and_every_stage():
     assert LocalBench("examples/factory-floor-aws-azure", 1000, 10, 90.0, 20.0, result).ok  # 500/s
 
 
-def _result(devices: int, alarms: int) -> SynthResult:
-    return SynthResult(devices, "mixed", 1.0, 100.0, 3, 10, 1.0, 30, alarms)
+def _result(devices: int, alarms: int, diff: int = 0) -> SynthResult:
+    return SynthResult(devices, "mixed", 1.0, 100.0, 3, 10, 1.0, 30, alarms, diff)
+
+
+def test_the_report_shows_the_one_device_diff_and_the_load():
+    report = render([_result(10, 42), _result(100_000, 42, diff=2)], None, (100_000, 4.5, 56.5))
+    assert "| total resources | alarms | one-device diff |" in report
+    assert "| 100,000 | mixed | 1.0 | 100 | 3 | 10 | 1 | 30 | 42 | 2 |" in report
+    assert "Load: 100,000 devices (56.5 MB of project files) loaded and validated in 4.5 s." in report
+
+
+def test_the_scale_rows_change_no_stack_when_a_device_is_added():
+    """bench/scale.md (make bench since devices are data): every measured size, 0 templates or stacks
+    differ between N and N+1 devices, and the stacks and resources do not grow with the fleet."""
+    from tests.conftest import REPO
+
+    rows = _table((REPO / "bench" / "scale.md").read_text(), "| devices | topology |")
+    assert rows, "bench/scale.md has no row"
+    assert all(row["one-device diff"] == "0" for row in rows)
+    for topology in {row["topology"] for row in rows}:
+        mine = [row for row in rows if row["topology"] == topology]
+        assert len({(row["stacks"], row["total resources"], row["alarms"]) for row in mine}) == 1, topology
 
 
 def test_the_report_shows_the_alarm_count_and_whether_it_grows_with_devices():
@@ -63,7 +83,7 @@ def test_the_readme_shows_the_latest_benchmark_runs():
     from tests.conftest import REPO
 
     readme = (REPO / "README.md").read_text()
-    for results in ("bench/results.md", "bench/local.md"):
+    for results in ("bench/results.md", "bench/local.md", "bench/scale.md"):
         lines = [line for line in (REPO / results).read_text().splitlines()
                  if line.startswith(("|", "all-aws:", "mixed:", "Ratio:", "Stages", "Budget", "Target"))]
         assert lines, results
