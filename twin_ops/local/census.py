@@ -71,20 +71,14 @@ def hot_records(deployment: LocalDeployment, stack: str) -> list[dict[str, Any]]
 
 
 def hot_count(deployment: LocalDeployment, stack: str) -> int:
-    """How many items the hot stores of `stack` hold (duplicates included): for progress and
-    waiting, where reading every item from moto each time would slow the twin it watches."""
-    count = 0
-    for table, owner in deployment.dynamo_tables.items():
-        if owner == stack:
-            for page in deployment.aws("dynamodb").get_paginator("scan").paginate(TableName=table, Select="COUNT"):
-                count += page["Count"]
-    for (account, database, container), owner in deployment.cosmos_containers.items():
-        if owner == stack:
-            count += len(deployment.platform.cosmos.items(account, database, container))
-    for database, owner in deployment.firestore_databases.items():
-        if owner == stack:
-            count += len(deployment.platform.firestore.documents(database))
-    return count
+    """How many items the hot stores of `stack` hold (duplicates included), for progress and
+    waiting: the stores' own item counts (DynamoDB's ItemCount), never a read of every item, which
+    at 10,000 records four times a second would slow the twin it watches."""
+    count = sum(deployment.aws("dynamodb").describe_table(TableName=table)["Table"]["ItemCount"]
+                for table, owner in deployment.dynamo_tables.items() if owner == stack)
+    count += sum(deployment.platform.cosmos.count(*key) for key, owner in deployment.cosmos_containers.items() if owner == stack)
+    return count + sum(deployment.platform.firestore.count(database)
+                       for database, owner in deployment.firestore_databases.items() if owner == stack)
 
 
 def identities(records: Iterable[Mapping[str, Any]]) -> list[Identity]:

@@ -145,6 +145,26 @@ class LocalDeployment:
         finally:
             self._provisioning.discard(key)
 
+    def role_statements(self, function: SynthFunction) -> list[dict[str, Any]]:
+        """The IAM statements a Lambda function's role holds (its inline policies and the
+        AWS::IAM::Policy resources attached to it), with local ARNs: what its host checks each SDK
+        call against (function_host.guard_sdk). AWS managed policies (the basic execution role's
+        logs) are not read: no function calls CloudWatch Logs itself."""
+        role = (function.resource.get("Properties") or {}).get("Role")
+        role_id = role["Fn::GetAtt"][0] if isinstance(role, dict) and "Fn::GetAtt" in role else None
+        documents = []
+        for logical_id, resource in self.output.cloudformation[function.stack].resources.items():
+            properties = resource.get("Properties") or {}
+            if logical_id == role_id:
+                documents += [policy["PolicyDocument"] for policy in properties.get("Policies", [])]
+            elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") and {"Ref": role_id} in properties.get("Roles", []):
+                documents.append(properties["PolicyDocument"])
+        statements = [statement for document in documents for statement in self.value(function.stack, document)["Statement"]]
+        for statement in statements:
+            if "Condition" in statement:
+                raise DeploymentError(f"{function.label}: an IAM statement with a Condition is not evaluated locally: {statement}")
+        return statements
+
     # -- AWS clients on moto
 
     def aws(self, service: str) -> Any:

@@ -47,7 +47,7 @@ from cdk_app.settings import DEFAULT_REGION
 from cdk_app.topology import BridgeKind, plan_project
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 from twin_ops.local import census, dashboards, devices
-from twin_ops.local.deployment import Endpoints, LocalDeployment
+from twin_ops.local.deployment import ACCOUNT, Endpoints, LocalDeployment
 from twin_ops.local.fleet import Message, messages, scaled_project
 from twin_ops.local.function_platform import platform_environment
 from twin_ops.local.hosts import FunctionHosts
@@ -367,10 +367,19 @@ class LocalRun:
         routes = {f"{host}:443": self.platform.servers.azure.address for host in self.platform.iot_hub.hubs}
         routes[f"{google_standins.Workflows.HOST}:443"] = self.platform.servers.googleapis.address
         tls = {"cert": str(self.tls.cert_file), "key": str(self.tls.key_file)}
+        secrets = {}
+        if self.endpoints.moto is not None:
+            for page in self.deployment.aws("secretsmanager").get_paginator("list_secrets").paginate():
+                secrets.update({secret["Name"]: secret["ARN"] for secret in page["SecretList"]})
         for function in self.functions:
+            grants = None
+            if function.cloud is Provider.AWS:
+                name = function.resolve(function.name, self.deployment.resolve)
+                grants = {"statements": self.deployment.role_statements(function), "account": ACCOUNT, "secrets": secrets,
+                          "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/{function.resource_id}-role/{name}"}
             self.hosts.start(
                 function, self._environment(function), listener=self.listeners.get(function.label),
-                tls=tls if function.cloud is Provider.AZURE else None, hosts=routes,
+                tls=tls if function.cloud is Provider.AZURE else None, hosts=routes, grants=grants,
                 google_clients_url=self.platform.servers.google.url if function.cloud is Provider.GOOGLE else None,
             )
         self.hosts.wait_ready()
@@ -412,8 +421,7 @@ class LocalRun:
         for label, topic, _ in deployment.google_triggers:
             host = self.hosts.hosts[label]
             platform.pubsub.add_subscription(f"eventarc-{label}", topic, push=self._cloud_event_push(host.url, topic), workers=2)
-        platform.s3.start()
-        self.exit.callback(platform.s3.stop)
+        self.ledger.events["s3-created"] = lambda event: platform.s3.created(event["bucket"], event["key"])
 
     def _cloud_event_push(self, url: str, topic: str) -> Callable[[dict], bool]:
         def push(message: dict) -> bool:

@@ -167,6 +167,9 @@ class Cosmos:
         account_scope = scope.split("/databaseAccounts/", 1)[-1].strip("/")
         self.grants.append((principal, role_definition_id.rsplit("/", 1)[-1], account_scope))
 
+    def count(self, account: str, database: str, container: str) -> int:
+        return len(self.containers[(account, database, container)])
+
     def items(self, account: str, database: str, container: str) -> list[dict]:
         with self._lock:
             return [dict(item) for item in self.containers[(account, database, container)].values()]

@@ -47,6 +47,9 @@ class Firestore:
     def add(self, database: str) -> None:
         self.databases.setdefault(database, {})
 
+    def count(self, database: str) -> int:
+        return sum(len(collection) for collection in self.databases.get(database, {}).values())
+
     def documents(self, database: str) -> list[dict]:
         with self._lock:
             return [dict(doc) for collection in self.databases.get(database, {}).values() for doc in collection.values()]
