@@ -121,3 +121,30 @@ def test_a_function_error_fails_the_run_even_when_its_retry_carries_every_record
     assert where.startswith(f"{processor.label}:") and result.by_function[where]["retries"] >= 1, report
     assert any("injected fault" in failure for failure in result.failures), report
     assert "function errors: 1 of 0" in result.problems, report
+
+
+def test_a_call_the_synthesized_role_does_not_allow_fails_the_run_naming_action_and_resource(matrix_synth, tmp_path):
+    """The persister's role loses its DynamoDB write statement: its host refuses the write as IAM
+    would (AccessDenied), and the run fails naming the action and the table's ARN."""
+    synth = matrix_synth("factory-floor")
+    cdk_out = tmp_path / "cdk.out"
+    shutil.copytree(synth.outdir, cdk_out, ignore=shutil.ignore_patterns("cdktf.out"))
+    output = SynthOutput(cdk_out, None, tmp_path / "unpacked")
+    (persister,) = [f for f in output.functions if f.entry == "runtime.aws.persister.handler"]
+    template_file = output.cloudformation[persister.stack].path
+    template = json.loads(template_file.read_text("utf-8"))
+    role = template["Resources"][persister.resource_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    (policy,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    kept = [s for s in statements if "dynamodb:BatchWriteItem" not in s["Action"]]
+    assert len(kept) == len(statements) - 1
+    policy["Properties"]["PolicyDocument"]["Statement"] = kept
+    template_file.write_text(json.dumps(template), "utf-8")
+
+    result = run_local(LocalRunRequest(synth.config.root, messages=1, synthesized=(cdk_out, synth.tf_outdir),
+                                       workdir=tmp_path / "run", timeout=60, echo=lambda line: None))
+    report = render(result, "factory-floor without the persister's DynamoDB grant")
+    assert not result.ok, report
+    assert {row.name: row.count for row in result.rows}["stored hot"] == 0, report
+    assert any("not authorized to perform: dynamodb:BatchWriteItem on resource: arn:aws:dynamodb:" in failure
+               for failure in result.failures), report
