@@ -148,3 +148,26 @@ def test_a_call_the_synthesized_role_does_not_allow_fails_the_run_naming_action_
     assert {row.name: row.count for row in result.rows}["stored hot"] == 0, report
     assert any("not authorized to perform: dynamodb:BatchWriteItem on resource: arn:aws:dynamodb:" in failure
                for failure in result.failures), report
+
+
+def test_a_call_the_synthesized_iam_bindings_do_not_allow_fails_the_run(matrix_synth, tmp_path):
+    """Google: L2's account loses its Firestore binding (roles/datastore.user on the hot database):
+    the persister's write is refused as Google refuses it (PERMISSION_DENIED) and the run fails
+    naming the permission and the database."""
+    synth = matrix_synth("factory-floor-gcp")
+    tf_out = tmp_path / "cdktf.out"
+    shutil.copytree(synth.tf_outdir, tf_out)
+    stack_file = tf_out / "stacks" / f"{synth.topology.stack_name(Layer.L2)}" / "cdk.tf.json"
+    stack = json.loads(stack_file.read_text("utf-8"))
+    members = stack["resource"]["google_project_iam_member"]
+    (name,) = [name for name, member in members.items() if member["role"] == "roles/datastore.user"]
+    del members[name]
+    stack_file.write_text(json.dumps(stack), "utf-8")
+
+    result = run_local(LocalRunRequest(synth.config.root, messages=1, synthesized=(synth.outdir, tf_out),
+                                       workdir=tmp_path / "run", timeout=60, echo=lambda line: None))
+    report = render(result, "factory-floor-gcp without L2's Firestore binding")
+    assert not result.ok, report
+    assert {row.name: row.count for row in result.rows}["stored hot"] == 0, report
+    assert any("Permission 'datastore.entities.update' denied on resource 'projects/" in failure and "/databases/" in failure
+               for failure in result.failures), report

@@ -795,7 +795,7 @@ def serve_google_function(spec: dict[str, Any], reporter: Reporter):
         loader = importlib.util.spec_from_file_location("dt_local_google_clients", location)
         standins = importlib.util.module_from_spec(loader)
         loader.loader.exec_module(standins)
-        standins.install(clients, spec["google_clients"]["url"])
+        standins.install(clients, spec["google_clients"]["url"], spec["google_clients"]["principal"])
     Clock.install(code)
     outage = Outage()
 

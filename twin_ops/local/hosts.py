@@ -52,7 +52,7 @@ class FunctionHosts:
 
     def start(self, function: SynthFunction, environment: Mapping[str, str], listener: socket.socket | None = None,
               tls: Mapping[str, str] | None = None, hosts: Mapping[str, str] | None = None,
-              google_clients_url: str | None = None, grants: Mapping[str, Any] | None = None) -> Host:
+              google_clients_url: str | None = None, grants: Mapping[str, Any] | None = None, principal: str = "") -> Host:
         """`listener`: a listening socket the host serves on (handed over, then closed here);
         without one the host picks a free port."""
         slug = function.label.replace("/", "__").replace(".", "_")
@@ -64,7 +64,8 @@ class FunctionHosts:
             "tls": dict(tls) if tls else None,
             "hosts": dict(hosts or {}),
             "grants": grants,
-            "google_clients": {"module": str(GOOGLE_CLIENTS), "url": google_clients_url} if google_clients_url else None,
+            "google_clients": ({"module": str(GOOGLE_CLIENTS), "url": google_clients_url, "principal": principal}
+                               if google_clients_url else None),
         }
         spec_file, log = self._dir / f"{slug}.json", self._dir / f"{slug}.log"
         spec_file.write_text(json.dumps(spec), "utf-8")

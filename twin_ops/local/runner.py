@@ -311,9 +311,10 @@ class LocalRun:
         platform.digital_twins = azure_standins.DigitalTwins(servers.azure)
         platform.iot_hub = azure_standins.IotHub(servers.azure, ledger)
         platform.logic_apps = azure_standins.LogicApps(servers.azure, ledger, self.tls)
-        platform.firestore = google_standins.Firestore(servers.google)
-        platform.pubsub = google_standins.PubSub(servers.google, ledger)
-        platform.secret_manager = google_standins.SecretManager(servers.google)
+        platform.google_iam = google_standins.GoogleIam(ledger, self.endpoints.gcp_project)
+        platform.firestore = google_standins.Firestore(servers.google, platform.google_iam, self.endpoints.gcp_project)
+        platform.pubsub = google_standins.PubSub(servers.google, ledger, platform.google_iam)
+        platform.secret_manager = google_standins.SecretManager(servers.google, platform.google_iam)
         platform.metadata = google_standins.Metadata(servers.metadata, self.endpoints.gcp_project)
         platform.workflows = google_standins.Workflows(servers.googleapis, ledger)
         for name in vars(servers):
@@ -372,14 +373,16 @@ class LocalRun:
             for page in self.deployment.aws("secretsmanager").get_paginator("list_secrets").paginate():
                 secrets.update({secret["Name"]: secret["ARN"] for secret in page["SecretList"]})
         for function in self.functions:
-            grants = None
+            grants, account = None, ""
+            if function.cloud is Provider.GOOGLE:
+                account = function.resolve(function.resource["service_config"]["service_account_email"], self.deployment.resolve)
             if function.cloud is Provider.AWS:
                 name = function.resolve(function.name, self.deployment.resolve)
                 grants = {"statements": self.deployment.role_statements(function), "account": ACCOUNT, "secrets": secrets,
                           "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/{function.resource_id}-role/{name}"}
             self.hosts.start(
                 function, self._environment(function), listener=self.listeners.get(function.label),
-                tls=tls if function.cloud is Provider.AZURE else None, hosts=routes, grants=grants,
+                tls=tls if function.cloud is Provider.AZURE else None, hosts=routes, grants=grants, principal=account,
                 google_clients_url=self.platform.servers.google.url if function.cloud is Provider.GOOGLE else None,
             )
         self.hosts.wait_ready()
