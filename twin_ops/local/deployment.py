@@ -559,7 +559,10 @@ def _azure_digital_twins(d: LocalDeployment, r: LocalResource, p: Mapping[str, A
     directory = d.output.terraform[r.stack].directory / "adt"
     models = json.loads((directory / "models.json").read_text("utf-8")) if (directory / "models.json").is_file() else []
     twins = json.loads((directory / "twins.json").read_text("utf-8")).get("twins", []) if (directory / "twins.json").is_file() else []
-    d.platform.digital_twins.add(name, models, twins)
+    try:
+        d.platform.digital_twins.add(name, models, twins)
+    except ValueError as exc:
+        raise DeploymentError(str(exc)) from None
     return {"id": _azure_resource_id("digitalTwinsInstances", name), "name": name, "host_name": d.platform.digital_twins.host_name(name)}
 
 

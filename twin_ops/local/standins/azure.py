@@ -26,12 +26,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from twin_ops.local.http import LocalServer, Request, Response
 from twin_ops.local.ledger import Ledger
 from twin_ops.local.tls import LocalTls
+
+if TYPE_CHECKING:
+    from cdk_app.config.dtdl_object_model import ObjectModel
 
 TENANT = "00000000-0000-4000-8000-00000000a2e0"
 ISSUER = f"https://sts.windows.net/{TENANT}/"
@@ -311,9 +314,22 @@ class Cosmos:
 
 @dataclass
 class TwinInstance:
-    models: dict[str, set[str]]  # model id → property names it declares
+    model: ObjectModel  # the official DTDL parser's object model of the instance's models
     twins: dict[str, dict[str, Any]]
     updates: dict[str, int] = field(default_factory=dict)
+
+    def writable(self, twin: Mapping[str, Any], path: str) -> bool:
+        """Whether a patch may write `path` (`/<property>` or `/<component>/<property>`) of `twin`:
+        a Property its model declares or inherits (never a Telemetry, which twins do not hold)."""
+        interface = self.model.interface(twin["$metadata"]["$model"])
+        parts = path.lstrip("/").split("/")
+        if interface is None:
+            return False
+        if len(parts) == 1:
+            return parts[0] in self.model.names(interface, "properties")
+        component = self.model.contents(interface, "components").get(parts[0])
+        schema = self.model.interface(component.get("schema")) if component else None
+        return len(parts) == 2 and schema is not None and parts[1] in self.model.names(schema, "properties")
 
 
 class DigitalTwins:
@@ -328,11 +344,16 @@ class DigitalTwins:
         return f"{self._server.address}/adt/{instance}"
 
     def add(self, instance: str, models: list[dict], twins: list[dict]) -> None:
-        declared = {
-            model["@id"]: {item["name"] for item in model.get("contents", []) if item.get("@type") in ("Property", "Telemetry")}
-            for model in models
-        }
-        self.instances[instance] = TwinInstance(declared, {twin["$dtId"]: {**twin, "$etag": f'W/"{uuid.uuid4()}"'} for twin in twins})
+        """The instance with `models` as the official DTDL parser reads them (inheritance resolved,
+        contents in either form); models it refuses are refused here, as the upload would be."""
+        from cdk_app.config.dtdl_object_model import ObjectModel
+        from cdk_app.config.dtdl_parser import models_text, run
+
+        parsed = run(models_text(models))
+        if parsed.get("ok") is not True:
+            raise ValueError(f"Azure Digital Twins {instance}: the DTDL parser refuses the models: {parsed}")
+        self.instances[instance] = TwinInstance(ObjectModel(parsed["model"]),
+                                                {twin["$dtId"]: {**twin, "$etag": f'W/"{uuid.uuid4()}"'} for twin in twins})
 
     def _patch(self, request: Request) -> Response:
         instance = self.instances.get(request.params["instance"])
@@ -347,18 +368,18 @@ class DigitalTwins:
             match = request.header("If-Match")
             if match not in (None, "*", twin.get("$etag")):
                 return Response(412, {"error": {"code": "PreconditionFailed", "message": "the twin changed"}})
-            declared = instance.models.get(twin["$metadata"]["$model"], set())
             operations = request.json()
             for operation in operations:
-                name = operation["path"].lstrip("/").split("/")[0]
-                if name not in declared:
-                    return Response(400, {"error": {"code": "ValidationFailed", "message": f"{name} is not in the twin's model"}})
+                if not instance.writable(twin, operation["path"]):
+                    return Response(400, {"error": {"code": "ValidationFailed",
+                                                    "message": f"{operation['path']} is not a property of the twin's model"}})
             for operation in operations:
-                name = operation["path"].lstrip("/").split("/")[0]
+                *parents, name = operation["path"].lstrip("/").split("/")
+                target = twin.setdefault(parents[0], {"$metadata": {}}) if parents else twin
                 if operation["op"] in ("add", "replace"):
-                    twin[name] = operation["value"]
+                    target[name] = operation["value"]
                 elif operation["op"] == "remove":
-                    twin.pop(name, None)
+                    target.pop(name, None)
             instance.updates[twin["$dtId"]] = instance.updates.get(twin["$dtId"], 0) + 1
             twin["$etag"] = f'W/"{uuid.uuid4()}"'
         return Response(204, b"")
