@@ -15,7 +15,6 @@ _SFN; everything else goes to moto (AWS_ENDPOINT_URL).
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import queue
 import re
@@ -26,8 +25,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+from twin_ops.local.function_host import KeptAlive
 from twin_ops.local.http import LocalServer, Request, Response
 from twin_ops.local.ledger import Ledger
 
@@ -39,30 +39,14 @@ ASYNC_CONCURRENCY = 4
 
 
 class HostClient:
-    """POSTs JSON to a function host, one keep-alive connection per thread."""
+    """POSTs JSON to a function host, on one kept-alive connection per thread."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        parts = urlsplit(url)
-        self._host, self._port = parts.hostname, parts.port
-        self._local = threading.local()
+        self.url, self._http = url, KeptAlive()
 
     def post(self, path: str, body: Any, timeout: float = 600.0) -> Any:
-        for attempt in (1, 2):
-            connection = getattr(self._local, "connection", None)
-            if connection is None:
-                connection = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
-                self._local.connection = connection
-            try:
-                connection.request("POST", path, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-                response = connection.getresponse()
-                return json.loads(response.read())
-            except (http.client.HTTPException, OSError):
-                connection.close()
-                self._local.connection = None
-                if attempt == 2:
-                    raise
-        return None
+        return json.loads(self._http.call("POST", self.url + path, json.dumps(body).encode(),
+                                          {"Content-Type": "application/json"}, timeout)[1])
 
 
 @dataclass

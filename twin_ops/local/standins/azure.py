@@ -352,8 +352,11 @@ class DigitalTwins:
         parsed = run(models_text(models))
         if parsed.get("ok") is not True:
             raise ValueError(f"Azure Digital Twins {instance}: the DTDL parser refuses the models: {parsed}")
-        self.instances[instance] = TwinInstance(ObjectModel(parsed["model"]),
-                                                {twin["$dtId"]: {**twin, "$etag": f'W/"{uuid.uuid4()}"'} for twin in twins})
+        model = ObjectModel(parsed["model"])
+        unknown = sorted({twin["$metadata"]["$model"] for twin in twins if model.interface(twin["$metadata"]["$model"]) is None})
+        if unknown:
+            raise ValueError(f"Azure Digital Twins {instance}: twins of models not uploaded: {', '.join(unknown)}")
+        self.instances[instance] = TwinInstance(model, {twin["$dtId"]: {**twin, "$etag": f'W/"{uuid.uuid4()}"'} for twin in twins})
 
     def _patch(self, request: Request) -> Response:
         instance = self.instances.get(request.params["instance"])
