@@ -16,12 +16,14 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # ~100 s → ~25 s); Python then caches bytecode for the modules actually imported, on first use.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install synth test check lint bench bench-dtdl bench-local deploy diff destroy local clean
+.PHONY: install install-checkov synth test check lint bench bench-dtdl bench-local deploy diff destroy local clean mutate
 
 install: $(VENV)/.installed node_modules/.installed
 
-# checkov pins an old boto3, so it gets its own virtualenv; the Terraform scan tests use it.
+# checkov pins an old boto3, so it gets its own virtualenv; the Terraform scan tests use it (and
+# fail, saying so, when it is missing: `make test` installs it).
 CHECKOV_VENV := .venv-checkov
+install-checkov: $(CHECKOV_VENV)/.installed
 $(CHECKOV_VENV)/.installed:
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --no-compile checkov==3.2.469
@@ -51,8 +53,20 @@ TEST_WORKERS ?= 2
 test: install $(CHECKOV_VENV)/.installed
 	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
-# The code's static checks: ruff on the whole repository (ruff.toml), mypy strict on the config,
-# topology, runtime core and contract (mypy.ini). Any finding fails.
+# Mutation testing of the security and data-integrity cores (mutation/run.py; README, Mutation
+# testing): cosmic-ray, pinned, in its own virtualenv. It mutates files in place, one at a time:
+# run nothing else in this checkout meanwhile.
+MUTATE_VENV := .venv-mutate
+$(MUTATE_VENV)/.installed:
+	test -x $(MUTATE_VENV)/bin/python || $(PYTHON) -m venv $(MUTATE_VENV)
+	$(MUTATE_VENV)/bin/pip install --quiet --disable-pip-version-check cosmic-ray==8.7.0
+	touch $@
+
+mutate: install $(MUTATE_VENV)/.installed
+	$(BIN)/python mutation/run.py
+
+# The code's static checks: ruff on the whole repository (ruff.toml), mypy strict on twin_model (the
+# project config, clouds, topology, deploy plan), the runtime core and contract (mypy.ini). Any finding fails.
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -60,7 +74,7 @@ check: install
 # `check`, then the synthesized example: CloudFormation errors fail (W3005 warnings come from every
 # lambda.Function's own DependsOn), and the code must compile.
 lint: check synth
-	$(BIN)/python -m compileall -q cdk_app constructs_lib runtime
+	$(BIN)/python -m compileall -q twin_model cdk_app constructs_lib runtime
 	$(BIN)/cfn-lint --non-zero-exit-code error $(OUT)/*.template.json
 
 bench: install
@@ -76,11 +90,11 @@ bench-local: install
 
 # Deploy order comes from the topology (receivers before senders); DRY_RUN=1 prints the plan only.
 deploy diff destroy: install
-	$(BIN)/python -m cdk_app $@ --project $(PROJECT) --out $(OUT) --tf-out $(TF_OUT) --cdk $(CDK) $(if $(DRY_RUN),--dry-run)
+	$(BIN)/python -m twin_ops $@ --project $(PROJECT) --out $(OUT) --tf-out $(TF_OUT) --cdk $(CDK) $(if $(DRY_RUN),--dry-run)
 
 # The synthesized twin run on this machine (README "Try it locally"); DEVICES, MESSAGES, OUTAGE optional.
 local: install
-	$(BIN)/python -m cdk_app local --project $(PROJECT)$(if $(DEVICES), --devices $(DEVICES))$(if $(MESSAGES), --messages $(MESSAGES))$(if $(OUTAGE), --outage $(OUTAGE))
+	$(BIN)/python -m twin_ops local --project $(PROJECT)$(if $(DEVICES), --devices $(DEVICES))$(if $(MESSAGES), --messages $(MESSAGES))$(if $(OUTAGE), --outage $(OUTAGE))
 
 clean:
 	rm -rf $(OUT) $(TF_OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,7 @@ setup(
     description="Deploys a five-layer digital twin across AWS, Azure and Google Cloud from one cdk synth.",
     python_requires=">=3.11",
     packages=find_packages(
-        include=["cdk_app", "cdk_app.*", "constructs_lib", "constructs_lib.*", "runtime", "runtime.*",
+        include=["twin_model", "twin_model.*", "cdk_app", "cdk_app.*", "constructs_lib", "constructs_lib.*", "runtime", "runtime.*",
                  "twin_ops", "twin_ops.*", "twin_contract", "twin_contract.*"]
     ),
     install_requires=[
@@ -32,7 +32,7 @@ setup(
             "cfn-lint==1.58.0",
             "cdk-nag==3.0.2",
             "ruff==0.17.6",  # `make lint` (ruff.toml)
-            "mypy==2.4.1",  # `make lint` (mypy.ini: strict on config, topology, runtime core, contract)
+            "mypy==2.4.1",  # `make lint` (mypy.ini: strict on twin_model, runtime core, contract)
             "types-PyYAML==6.0.12.20261122",  # mypy: the project loader reads Google workflows in YAML
             "hypothesis==6.170.17",  # property-based fuzzing: the project loader, the bridge receivers
             # Azure Functions request objects for runtime/azure tests (the only Azure package it uses).
@@ -49,7 +49,7 @@ setup(
             "paho-mqtt==2.2.0",
             "azure-identity==1.27.0",
         ],
-        # `python -m cdk_app post-deploy|simulate`: imported lazily, never by `make synth`.
+        # `python -m twin_ops post-deploy|simulate`: imported lazily, never by `make synth`.
         "deploy": [
             "paho-mqtt==2.2.0",  # simulator: MQTT to AWS IoT Core and Azure IoT Hub
             "azure-identity==1.27.0",  # Azure post-deploy steps: Entra ID tokens for IoT Hub / Digital Twins REST

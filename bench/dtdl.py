@@ -28,9 +28,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from cdk_app.config import dtdl, dtdl_parser, load_project  # noqa: E402
-from cdk_app.config.context import LoadContext  # noqa: E402
-from cdk_app.config.errors import Problems  # noqa: E402
+from twin_model.config import azure_hierarchy, dtdl_parser, load_project  # noqa: E402
+from twin_model.config.context import LoadContext  # noqa: E402
+from twin_model.config.errors import Problems  # noqa: E402
 from tests.config.test_dtdl import diamond, forty_interface_diamond, interface  # noqa: E402
 from tests.realworld import AZURE_EXAMPLE, realworld_bundle, write_realworld_project  # noqa: E402
 
@@ -55,7 +55,7 @@ def fresh_parse(models: list[dict]) -> dict:
 
 def check_bundle(bundle: dict) -> list[str]:
     ctx = LoadContext(Path("."), Problems())
-    dtdl.bundle(ctx, "bundle.json", json.loads(json.dumps(bundle)))
+    azure_hierarchy.bundle(ctx, "bundle.json", json.loads(json.dumps(bundle)))
     return [str(p) for p in ctx.problems.problems]
 
 

@@ -1,1 +1,1 @@
-"""Application layer: project config, topology and stack assembly."""
+"""Synthesis: the twin's stacks (CloudFormation and CDK Terrain) and its delivery pipeline, from twin_model."""

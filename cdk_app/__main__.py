@@ -1,8 +1,7 @@
-"""`python -m cdk_app …`: the operator commands (twin_ops.cli), under the name the README uses."""
+"""`python -m cdk_app …`: the operator commands' former name, kept as an alias of `python -m twin_ops`
+for existing users and scripts (the only place synthesis reaches the operator tooling)."""
 
-import sys
-
-from twin_ops.cli import main
+import runpy
 
 if __name__ == "__main__":
-    sys.exit(main())
+    runpy.run_module("twin_ops", run_name="__main__", alter_sys=True)

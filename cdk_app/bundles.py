@@ -4,7 +4,7 @@ Staging copies exactly the files a function needs, so asset hashes change only w
 changes (adding a device's processor does not touch the other layers' bundles). One BundleStager
 belongs to one synth: it stages each cloud's bundles on first use and hands the same directories
 to every stack of that cloud afterwards. Project code is copied from the file lists the loader
-checked (cdk_app.config.files), never by walking the project again: a bundle holds no byte from
+checked (twin_model.config.files), never by walking the project again: a bundle holds no byte from
 outside the project.
 """
 
@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk_app.clouds import CLOUDS
-from cdk_app.config.model import ProjectConfig, Provider
-from cdk_app.config.twin_info import TWIN_INFO_FILE, rule_definition, twin_info_json
+from twin_model.clouds import CLOUDS
+from twin_model.config.model import ProjectConfig, Provider
+from twin_model.config.twin_info import TWIN_INFO_FILE, rule_definition, twin_info_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_ROOT = REPO_ROOT / "runtime"

@@ -20,10 +20,10 @@ from aws_cdk import cx_api
 from constructs import Construct
 
 from cdk_app.bundles import BundleStager
-from cdk_app.config import ConfigProblem, ProjectConfigError, load_project
-from cdk_app.config.model import ProjectConfig, Provider
-from cdk_app.paths import REPO_ROOT
-from cdk_app.settings import SettingsError, SynthSettings
+from twin_model.config import ConfigProblem, ProjectConfigError, load_project
+from twin_model.config.model import ProjectConfig, Provider
+from twin_model.paths import REPO_ROOT
+from cdk_app.synth_settings import SettingsError, SynthSettings
 from cdk_app.summary import (
     StackSummary,
     cloudformation_resource_count,
@@ -32,7 +32,7 @@ from cdk_app.summary import (
     render_warnings,
     terraform_resource_count,
 )
-from cdk_app.topology import Topology, plan_project
+from twin_model.topology import Topology, plan_project
 from constructs_lib.quota import QuotaExceeded
 
 # The project file that holds what a QuotaExceeded names.
@@ -211,7 +211,7 @@ def _synth_terraform(config: ProjectConfig, topology: Topology, settings: SynthS
     import cdktn
 
     from cdk_app.stacks.terraform import build_terraform_stacks
-    from cdk_app.stacks.terraform.settings import TerraformSettings
+    from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
     settings.tf_outdir.mkdir(parents=True, exist_ok=True)  # CDK Terrain creates only the last level
     # Terraform/OpenTofu ≥ 1.10: S3-native state locking, the default backend's lock.

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk_app.clouds import CLOUDS
-from cdk_app.config.model import Layer, Provider
-from cdk_app.topology import Topology
+from twin_model.clouds import CLOUDS
+from twin_model.config.model import Layer, Provider
+from twin_model.topology import Topology
 
 # The data path drawn between neighbouring layers when they share a cloud.
 DATA_PATH = (

@@ -1,18 +1,48 @@
-"""Shared fixtures: example projects with other provider maps, and synthesized apps cached per session.
+"""Shared fixtures: example projects with other provider maps, and THE shared synth cache.
 
-Synth is the slow part of this suite, so every test module asks `synth_project` for an app and
-gets the same in-memory result for the same project and providers.
+Synth is the slow part of this suite, so every test package gets its synths from one cache that
+all pytest-xdist workers share on disk (tests/synth_cache.py): the same project files and context
+are synthesized once per run, whichever worker or module asks first.
+
+The API (use it for every new synth; do not add another cache):
+
+    synthesize_project(project, **context) -> Synthesized      # the App synth (cdk_app.main.synthesize)
+    synthesize_example(name) -> Synthesized                       # examples/<name> as it is
+    synth_project(providers=None, **file_overrides) fixture       # the all-AWS example, changed
+    example fixture                                               # the all-AWS example
+
+`project` is any folder (a tmp_path copy is fine: the cache keeps its own copy, keyed by the files'
+bytes); `context` adds App context entries (strings). A `Synthesized` is read from the files:
+`template(stack)`, `terraform(stack)`, `assembly`, `outdir`, `tf_outdir`, `config`, `topology`,
+`aws_layers` (the Layer or Part of each AWS stack), `nag_findings(stack)` (cdk-nag AwsSolutions
+findings not acknowledged in code, computed once when the entry is made, nested stacks included).
+Only `aws_stacks` (the construct objects, for construct attributes) costs a synth of its own in a
+worker that did not make the entry: prefer the templates.
+
+`nag=False` skips cdk-nag for a synth no test asks findings of (the first asker decides).
+
+The other kinds of synth use the same cache: `tests.gcp.synth.synth_terraform(project)` (Terraform
+stacks only), `tests.pipeline.synth.synth_pipeline(example, **context)` (pipeline=true) and
+`tests.compat.conftest.run_entry_point(project, name)` (cdk_app.main.run, with its exit code and
+stderr). A new kind calls `tests.synth_cache.entry(key(kind, project, context), produce)`.
+cfn-lint runs once per distinct template as well (`tests.aws.cfn_lint_errors`, cached by hash).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+import sys
+import tempfile
+import time
+from functools import cached_property
 from pathlib import Path
 
 import pytest
+
+from tests import synth_cache
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -33,22 +63,19 @@ ALL_AWS = {
 WITHOUT_EVENTS = {"config_optimization": {"result": {"inputParamsUsed": {}}}, "config_events": []}
 
 
-@dataclass(frozen=True)
-class Synthesized:
-    """One synthesized run: the CDK cloud assembly, the Terraform outdir, config and topology."""
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller (or a run without workers) makes the run's synth cache; workers inherit it."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get(synth_cache.VARIABLE):
+        return
+    os.environ[synth_cache.VARIABLE] = tempfile.mkdtemp(prefix="twin-synths-")
+    config._twin_synth_cache = os.environ[synth_cache.VARIABLE]  # type: ignore[attr-defined]
 
-    assembly: object  # aws_cdk.cx_api.CloudAssembly
-    aws_stacks: dict  # Layer -> AwsLayerStack (constructs, for cdk-nag and assertions)
-    outdir: Path
-    tf_outdir: Path
-    config: object
-    topology: object
 
-    def template(self, stack_name: str) -> dict:
-        return self.assembly.get_stack_by_name(stack_name).template
-
-    def terraform(self, stack_name: str) -> dict:
-        return json.loads((self.tf_outdir / "stacks" / stack_name / "cdk.tf.json").read_text())
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = getattr(config, "_twin_synth_cache", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(synth_cache.VARIABLE, None)
 
 
 def write_project(target: Path, providers: dict | None = None, base: Path = EXAMPLE, **overrides: object) -> Path:
@@ -61,51 +88,198 @@ def write_project(target: Path, providers: dict | None = None, base: Path = EXAM
     return target
 
 
-_CACHE: dict[str, Synthesized] = {}
+def nag_report(stacks: dict) -> dict[str, list[str]]:
+    """Stack name → AwsSolutions findings not acknowledged in code (nested stacks included), as `rule at path`."""
+    from cdk_nag import AwsSolutionsChecks
+
+    findings = {}
+    for stack in stacks.values():
+        report = AwsSolutionsChecks().validate_scope(stack)
+        findings[stack.stack_name] = [
+            f"{violation.rule_name} at {resource.construct_path}"
+            for violation in report.violations
+            for resource in violation.violating_resources
+        ]
+    return findings
 
 
-def synthesize_project(project: Path, workdir: Path) -> Synthesized:
+def _app_synth(project: Path, folder: Path, context: dict) -> object:
+    """cdk_app.main.synthesize into folder/cdk.out and folder/cdktf.out (or context's tf_outdir)."""
     import aws_cdk as cdk
 
-    from cdk_app.config import load_project
+    from twin_model.config import load_project
     from cdk_app.main import synthesize
-    from cdk_app.settings import SynthSettings
-    from cdk_app.topology import plan_project
+    from cdk_app.synth_settings import SynthSettings
+    from twin_model.topology import plan_project
 
-    outdir, tf_outdir = workdir / "cdk.out", workdir / "cdktf.out"
-    app = cdk.App(outdir=str(outdir), context={"project": str(project), "tf_outdir": str(tf_outdir)})
+    outdir = folder / "cdk.out"
+    full_context = {"project": str(project), "tf_outdir": str(folder / "cdktf.out"), **context}
+    app = cdk.App(outdir=str(outdir), context=full_context)
     config = load_project(project)
-    topology = plan_project(config)
-    result = synthesize(app, config, topology, SynthSettings.from_app(app))
-    return Synthesized(result.assembly, result.aws_stacks, outdir, tf_outdir, config, topology)
+    result = synthesize(app, config, plan_project(config), SynthSettings.from_app(app))
+    return result, app
 
 
-def synthesize_example(name: str, tmp_path_factory) -> Synthesized:
-    """A bundled example as it is (examples/<name>), synthesized once per session for every test
-    package; the default example is the same synth as `synth_project()`."""
-    key = json.dumps([None, {}], sort_keys=True) if name == EXAMPLE.name else f"example:{name}"
-    if key not in _CACHE:
-        workdir = tmp_path_factory.mktemp(f"example-{name}")
-        _CACHE[key] = synthesize_project(write_project(workdir / "project", base=REPO / "examples" / name), workdir)
-    return _CACHE[key]
+class Synthesized:
+    """One synthesized run of the shared cache (see the module docstring): files first, objects on demand."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.project = folder / "project"
+        self.outdir = folder / "cdk.out"
+        meta = json.loads((folder / "meta.json").read_text())
+        self.tf_outdir = Path(meta["tf_outdir"])
+        self.context = meta["context"]
+        self._nag = meta["nag"]
+        self._aws_layers = meta["aws_layers"]
+
+    @cached_property
+    def assembly(self):  # aws_cdk.cx_api.CloudAssembly
+        from aws_cdk import cx_api
+
+        return cx_api.CloudAssembly(str(self.outdir))
+
+    @cached_property
+    def config(self):
+        from twin_model.config import load_project
+
+        return load_project(self.project)
+
+    @cached_property
+    def topology(self):
+        from twin_model.topology import plan_project
+
+        return plan_project(self.config)
+
+    @property
+    def aws_layers(self) -> set:
+        """The Layer (or Part) of every AWS stack."""
+        from twin_model.config.model import Layer
+        from twin_model.topology import Part
+
+        kinds = {"Layer": Layer, "Part": Part}
+        return {kinds[kind][name] for kind, name in self._aws_layers}
+
+    def template(self, stack_name: str) -> dict:
+        return json.loads((self.outdir / f"{stack_name}.template.json").read_text())
+
+    def terraform(self, stack_name: str) -> dict:
+        return json.loads((self.tf_outdir / "stacks" / stack_name / "cdk.tf.json").read_text())
+
+    def nag_findings(self, stack_name: str) -> list[str]:
+        if self._nag is None:
+            raise AssertionError("this synth was made with nag=False: ask synthesize_project(..., nag=True)")
+        return self._nag[stack_name]
+
+    @cached_property
+    def aws_stacks(self) -> dict:
+        """Layer (or Part) → AWS stack construct: this process's own if it made the entry, else a
+        synth of the same project and context in this process (slow: prefer the files)."""
+        made = synth_cache.live(self.folder)
+        if made is None:
+            scratch = Path(tempfile.mkdtemp(prefix="twin-resynth-"))
+            context = {**self.context, "tf_outdir": str(scratch / "cdktf.out")}
+            made = _app_synth(self.project, scratch, context)
+        return made[0].aws_stacks
+
+
+def synthesize_project(project: Path, workdir: Path | None = None, *, nag: bool = True, **context: str) -> Synthesized:
+    """The App synth of `project` with `context`, from the shared cache (`workdir` is not used:
+    the cache keeps the project and its output). `nag=False` skips cdk-nag (about a sixth of an
+    AWS synth) for a synth whose tests never ask for findings; the first asker decides."""
+
+    def produce(folder: Path) -> object:
+        copy = shutil.copytree(project, folder / "project", symlinks=True)
+        result, app = _app_synth(copy, folder, context)
+        stacks = result.aws_stacks
+        synth_cache.write_json(folder / "meta.json", {
+            "tf_outdir": str(folder / "cdktf.out"),
+            "context": context,
+            "nag": nag_report(stacks) if nag else None,
+            "aws_layers": [[type(k).__name__, k.name] for k in stacks],
+        })
+        return result, app
+
+    return Synthesized(synth_cache.entry(synth_cache.key("app", project, context), produce))
+
+
+def synthesize_example(name: str, tmp_path_factory=None) -> Synthesized:
+    """A bundled example as it is (examples/<name>), from the shared cache."""
+    return synthesize_project(REPO / "examples" / name)
 
 
 @pytest.fixture(scope="session")
 def synth_project(tmp_path_factory):
-    """synth_project(providers=None, **file_overrides) -> Synthesized, cached for the session."""
+    """synth_project(providers=None, **file_overrides) -> Synthesized: the all-AWS example with
+    another provider map and/or files, from the shared cache."""
+
+    made: dict[str, Synthesized] = {}
 
     def run(providers: dict | None = None, **overrides: object) -> Synthesized:
-        key = json.dumps([providers, overrides], sort_keys=True)
-        if key not in _CACHE:
-            workdir = tmp_path_factory.mktemp("synth")
-            project = write_project(workdir / "project", providers, **overrides)
-            _CACHE[key] = synthesize_project(project, workdir)
-        return _CACHE[key]
+        asked = json.dumps([providers, overrides], sort_keys=True)
+        if asked not in made:
+            project = write_project(tmp_path_factory.mktemp("synth") / "project", providers, **overrides)
+            made[asked] = synthesize_project(project)
+        return made[asked]
 
     return run
 
 
 @pytest.fixture(scope="session")
 def example(synth_project) -> Synthesized:
-    """The bundled all-AWS example, synthesized once."""
+    """The bundled all-AWS example, synthesized once per run."""
     return synth_project()
+
+
+# -- no process left behind ---------------------------------------------------------------------
+
+PR_SET_CHILD_SUBREAPER = 36
+# jsii's kernel (the Node process behind aws-cdk-lib and CDK Terrain) lives as long as the
+# interpreter that imported them: it is no server a test started.
+JSII_KERNEL = ("/lib/program.js", "/bin/jsii-runtime.js")
+
+
+def _become_subreaper() -> None:
+    """Orphans of our children (a server whose launcher exited, e.g. `npx`) become our children
+    instead of init's, so that the check below sees them too (Linux)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def live_children() -> dict[int, str]:
+    """pid → command line of this process's children that are still running (zombies aside)."""
+    me, children = os.getpid(), {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == me and fields[0] != "Z" and not any(part in command for part in JSII_KERNEL):
+            children[int(stat.parent.name)] = command
+    return children
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind():
+    """Fails the run when a test leaves a child process running (a server it did not stop); the
+    leftovers are killed so that nothing outlives the run."""
+    import signal
+
+    _become_subreaper()
+    before = set(live_children())
+    yield
+    if (asl := sys.modules.get("twin_model.config.asl")) is not None:
+        asl.close_worker()  # the ASL validator's worker lives as long as its process, by design
+    deadline = time.monotonic() + 5  # a server stopped just now may still be exiting
+    while (left := {pid: cmd for pid, cmd in live_children().items() if pid not in before}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+    assert not left, f"tests left these processes running (now killed): {left}"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from tests.conftest import ALL_AWS, EXAMPLE, REPO, WITHOUT_EVENTS, write_project
 
 TWIN = "factory-floor"

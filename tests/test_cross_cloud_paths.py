@@ -21,6 +21,7 @@ import json
 
 import pytest
 
+from tests import found
 from tests.azure.conftest import AZURE_EXAMPLE, providers
 from tests.conftest import EXAMPLE, write_project
 from tests.gcp.synth import GCP_EXAMPLE, TerraformSynth, synth_terraform
@@ -68,10 +69,14 @@ def app_settings(tf: dict) -> dict[str, str]:
 
 
 def no_secret_literal(synth: TerraformSynth, stack: str) -> None:
-    """Tokens are Terraform references (random_password, data sources), never literal values."""
-    for secret in resources(synth.stack_json(stack), "azurerm_key_vault_secret"):
+    """Tokens are Terraform references (random_password, data sources), never literal values; every
+    stack asked about holds at least one (it receives or sends a bridge)."""
+    secrets = resources(synth.stack_json(stack), "azurerm_key_vault_secret")
+    versions = resources(synth.stack_json(stack), "google_secret_manager_secret_version")
+    found([*secrets, *versions], f"secrets in {stack}")
+    for secret in secrets:
         assert secret["value"].startswith("${"), secret
-    for version in resources(synth.stack_json(stack), "google_secret_manager_secret_version"):
+    for version in versions:
         assert version["secret_data"].startswith("${"), version
 
 

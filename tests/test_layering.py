@@ -1,11 +1,12 @@
-"""The dependency rules between the code layers (docs/design.md §2) that concern the runtime,
-the stacks and the constructs; tests/ops/test_layering.py holds those of twin_ops and twin_contract,
-tests/runtime/test_core_is_cloud_neutral.py the runtime core's."""
+"""The dependency rules between the code layers (docs/design.md §2) that concern the twin's model,
+the runtime, the stacks and the constructs; tests/ops/test_layering.py holds those of twin_ops and
+twin_contract, tests/runtime/test_core_is_cloud_neutral.py the runtime core's."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,15 @@ from tests.ops.test_layering import imported_modules
 
 # package → top-level packages of this repository it must not import
 FORBIDDEN = {
-    "runtime": ("cdk_app", "constructs_lib", "twin_ops", "tests"),  # it runs in the clouds, alone
-    "constructs_lib": ("cdk_app", "twin_ops", "runtime"),  # constructs get typed props
-    "cdk_app": ("runtime",),  # twin_ops only through the `python -m cdk_app` shim
+    "twin_model": ("cdk_app", "constructs_lib", "twin_ops", "runtime", "tests"),  # synth and operations share it
+    "runtime": ("twin_model", "cdk_app", "constructs_lib", "twin_ops", "tests"),  # it runs in the clouds, alone
+    "constructs_lib": ("twin_model", "cdk_app", "twin_ops", "runtime"),  # constructs get typed props
+    "cdk_app": ("runtime",),  # twin_ops only through the `python -m cdk_app` alias
 }
+# What the twin's model may import besides the standard library: reading a twin loads no CDK,
+# Terraform binding or cloud SDK.
+TWIN_MODEL_MAY_IMPORT = ("__future__", "yaml", "twin_model", "twin_contract")
+HEAVY_MODULES = ("aws_cdk", "cdktn", "constructs", "jsii", "cdk_nag", "boto3", "botocore", "azure", "google")
 
 
 def python_files(package: str) -> list[Path]:
@@ -36,6 +42,33 @@ def test_packages_keep_their_dependency_rules(package: str) -> None:
     assert bad == []
 
 
+def test_twin_model_imports_only_the_standard_library_pyyaml_and_the_contract() -> None:
+    outside = sorted(
+        f"{path.relative_to(REPO)}: {module}"
+        for path in python_files("twin_model")
+        for module in imported_modules(path)
+        if module.split(".")[0] not in sys.stdlib_module_names and module.split(".")[0] not in TWIN_MODEL_MAY_IMPORT
+    )
+    assert outside == []
+
+
+def test_loading_and_planning_a_project_loads_no_cdk_terraform_or_cloud_sdk() -> None:
+    """Imported, not just parsed: a module loaded on the way (a lazy import inside a function
+    included) would show here."""
+    code = (
+        "import sys, pkgutil, importlib\n"
+        "before = set(sys.modules)  # a namespace package's .pth file may preload `google`\n"
+        "import twin_model\n"
+        "for m in pkgutil.walk_packages(twin_model.__path__, 'twin_model.'): importlib.import_module(m.name)\n"
+        "from twin_model.config import load_project\n"
+        "from twin_model.topology import plan_project\n"
+        "plan_project(load_project('examples/factory-floor-aws-azure'))\n"
+        "print(sorted({m.split('.')[0] for m in set(sys.modules) - before} & set(%r)))" % (HEAVY_MODULES,)
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_cdk_app_reaches_twin_ops_only_through_its_module_shim() -> None:
     bad = sorted(
         str(path.relative_to(REPO))
@@ -43,7 +76,6 @@ def test_cdk_app_reaches_twin_ops_only_through_its_module_shim() -> None:
         if path.name != "__main__.py" and any(module.split(".")[0] == "twin_ops" for module in imported_modules(path))
     )
     assert bad == []
-
 
 
 # A citation of a document the repository does not hold: the old shared design file's sections

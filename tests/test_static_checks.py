@@ -15,7 +15,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 # What the README says mypy checks strictly (mypy.ini `files`), written out by hand.
-STRICT_PATHS = {"cdk_app/config", "cdk_app/topology.py", "cdk_app/clouds.py", "runtime/core", "twin_contract"}
+STRICT_PATHS = {"twin_model/config", "twin_model/topology.py", "twin_model/clouds.py", "runtime/core", "twin_contract"}
 RUFF_RULES = {"E", "F", "W", "B", "SIM"}  # ruff.toml `select`
 RELAXING = {
     "ignore_errors", "disable_error_code", "allow_untyped_defs", "allow_incomplete_defs", "allow_untyped_calls",
@@ -37,7 +37,7 @@ def test_ruff_checks_the_tree_with_the_committed_rules():
     assert set(tomllib.loads((REPO / "ruff.toml").read_text())["lint"]["select"]) >= RUFF_RULES
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-fix", "--output-format", "concise",
-         "--stdin-filename", "cdk_app/config/example.py", "-"],
+         "--stdin-filename", "twin_model/config/example.py", "-"],
         cwd=REPO, input="import os\n\nl = zip([1], [2])\n", capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 1

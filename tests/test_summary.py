@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from cdk_app.config.model import Layer, Provider, Providers
+from twin_model.config.model import Layer, Provider, Providers
 from cdk_app.summary import StackSummary, render_mermaid, render_table
-from cdk_app.topology import Features, plan
+from twin_model.topology import Features, plan
 
 TWIN = "demo"
 ALL_AWS = ("aws",) * 7

@@ -9,8 +9,8 @@ import itertools
 
 import pytest
 
-from cdk_app.config.model import Layer, OptimizationFlags, Provider, Providers
-from cdk_app.topology import SPECS, BridgeKind, Features, Part, plan
+from twin_model.config.model import Layer, OptimizationFlags, Provider, Providers
+from twin_model.topology import SPECS, BridgeKind, Features, Part, plan
 
 TWIN = "twin-x"
 CLOUDS = ("aws", "azure", "google")

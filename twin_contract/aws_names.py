@@ -1,6 +1,6 @@
 """AWS names of a twin's functions, failure queues and hot table.
 
-The AWS stacks create them under these names and the operator commands (`python -m cdk_app
+The AWS stacks create them under these names and the operator commands (`python -m twin_ops
 status|redrive`) find them by the same names, without reading a template.
 """
 

@@ -34,3 +34,23 @@ def dtdl_name(name: str) -> str:
     if not mapped or not mapped[0].isalpha():
         mapped = f"p{mapped}"
     return mapped[:MAX_DTDL_NAME].rstrip("_")
+
+
+# The ids of the models generated for a twin (constructs_lib/azure/dtdl_models.py); the project
+# loader checks a device's model id against the DTMI limits before any model is generated.
+def _segment(text: str) -> str:
+    """A DTMI path segment: letters, digits, underscores; starts with a letter, no trailing `_`."""
+    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", text).strip("_") or "x"
+    return cleaned if cleaned[0].isalpha() else f"n{cleaned}"
+
+
+def namespace(twin: str) -> str:
+    return f"dtmi:digitaltwin:{_segment(twin)}"
+
+
+def device_model_id(twin: str, device_id: str) -> str:
+    return f"{namespace(twin)}:device:{_segment(device_id)};1"
+
+
+def entity_model_id(twin: str) -> str:
+    return f"{namespace(twin)}:Entity;1"

@@ -1,28 +1,23 @@
-"""`python -m cdk_app deploy|diff|destroy|post-deploy|simulate|status|redrive|migrate|local` (run with `--help` for each)."""
+"""`python -m twin_ops deploy|diff|destroy|post-deploy|simulate|status|redrive|migrate|local` (run with `--help` for each)."""
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cdk_app.config import ProjectConfig, ProjectConfigError, load_project
-from cdk_app.config.model import Layer, Provider
-from twin_ops.deploy import (
-    Action,
-    MissingToolError,
-    PlanSettings,
-    StepFailedError,
-    find_terraform,
-    plan_steps,
-    run_steps,
-)
-from cdk_app.paths import DEFAULT_PROJECT, REPO_ROOT
-from twin_ops.post_deploy import STEPS
-from cdk_app.topology import Topology, plan_project
+from twin_model.clouds import CLOUDS
+from twin_model.config import ProjectConfig, ProjectConfigError, load_project
+from twin_model.config.model import Layer, Provider
+from twin_model.deploy_plan import POST_DEPLOY_STEPS, Action, PlanSettings, plan_steps
+from twin_model.paths import DEFAULT_PROJECT, REPO_ROOT
+from twin_model.topology import Topology, plan_project
+from twin_ops import processes
+from twin_ops.deploy import MissingToolError, StepFailedError, find_terraform, run_steps
 
 STATE_DIR = Path(".dt-deploy")
 REDRIVE_DIR = Path(".dt-redrive")
@@ -53,17 +48,42 @@ adapted workflows as deployed. Every change and every file left behind is printe
 MIGRATE_EPILOG = """\
 The old project must load as `cdk synth` loads it; the migrated one is loaded again and must
 describe the same twin, so it synthesizes the same stacks. Exit codes: 0 migrated, 1 the old
-project has problems (listed) or the result would differ (nothing is kept), 2 usage error (NEW_DIR
-exists and is not empty, or lies inside OLD_DIR)."""
+project has problems (listed) or the result would differ (nothing is kept), 2 NEW_DIR cannot be
+used (it exists and is not empty, lies inside OLD_DIR, or cannot be created or written: the reason
+is printed)."""
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit 0/1/2 (3 and 130/143 where a command documents them) with a message, never a traceback
+    for what a user can type: argparse reports usage (2), projects their problems, the file system
+    and the network their reason; Ctrl-C, SIGTERM and SIGHUP end every process the command started."""
+    _tolerant_output()
     args = _parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
-    try:
-        return handler(args)
-    except _Exit as exit:
-        return exit.code
+    with processes.stopping_on_signals():
+        try:
+            return handler(args)
+        except _Exit as exit:
+            return exit.code
+        except KeyboardInterrupt as stop:
+            print(f"interrupted ({'Ctrl-C' if not isinstance(stop, processes.Stopped) else stop})", file=sys.stderr)
+            return processes.exit_code(stop)
+        except OSError as error:  # a path that cannot be read or written, a connection refused
+            print(f"error: {_os_error(error)}", file=sys.stderr)
+            return 1
+
+
+def _tolerant_output() -> None:
+    """A path given in bytes that are not UTF-8 reaches Python as surrogate escapes: printed back as
+    escapes rather than failing the command after its work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _os_error(error: OSError) -> str:
+    where = f"{error.filename}: " if error.filename else ""
+    return f"{where}{error.strerror or error}"
 
 
 class _Exit(Exception):
@@ -87,7 +107,7 @@ def _reported(code: int, expected: tuple[type[BaseException], ...] = (), label: 
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cdk_app", description="Deploy and exercise a multi-cloud digital twin.")
+    parser = argparse.ArgumentParser(prog="python -m twin_ops", description="Deploy and exercise a multi-cloud digital twin.")
     commands = parser.add_subparsers(dest="command", required=True)
     for action in Action:
         command = commands.add_parser(action.value, help=f"{action.value} every stack in topology order")
@@ -99,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=_run_plan, action=action)
 
     post_deploy = commands.add_parser("post-deploy", help="one post-deploy step (the deploy plan runs them all)")
-    post_deploy.add_argument("step", choices=[step.name for step in STEPS])
+    post_deploy.add_argument("step", choices=[step.name for step in POST_DEPLOY_STEPS])
     post_deploy.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
     post_deploy.add_argument("--tf-out", default="cdktf.out", help="Terraform output directory")
     post_deploy.add_argument("--terraform", default="terraform", help="terraform or tofu (reads deployed values)")
@@ -110,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
     simulate.add_argument("--device", help="only this device (default: every device with payloads)")
     simulate.add_argument("--count", type=_positive, help="messages per device, cycling its payloads (default: each once)")
-    simulate.add_argument("--feedback-wait", type=float, default=5.0, help="seconds to listen for feedback (default 5)")
+    simulate.add_argument("--feedback-wait", type=_seconds, default=5.0, help="seconds to listen for feedback (default 5)")
     simulate.set_defaults(handler=_run_simulate)
 
     status = _documented(commands, "status", STATUS_HELP, STATUS_DESCRIPTION, STATUS_EPILOG)
@@ -136,10 +156,10 @@ def _parser() -> argparse.ArgumentParser:
     local.add_argument("--project", default=str(DEFAULT_PROJECT), help=PROJECT_HELP)
     local.add_argument("--devices", type=_positive, help="devices that send (default: the project's; more are cloned from them)")
     local.add_argument("--messages", type=_positive, help="messages per device, cycling its sample payloads (default: each once)")
-    local.add_argument("--outage", type=float, default=0.0, metavar="SECONDS",
+    local.add_argument("--outage", type=_seconds, default=0.0, metavar="SECONDS",
                        help="every data-carrying bridge receiver answers 503 this long once its traffic starts")
     local.add_argument("--workdir", help="keep the run's files (synth, logs, hosts) here instead of a temporary directory")
-    local.add_argument("--timeout", type=float, default=300.0, help="seconds each stage may take to settle (default 300)")
+    local.add_argument("--timeout", type=_seconds, default=300.0, help="seconds each stage may take to settle (default 300)")
     local.set_defaults(handler=_run_local)
     return parser
 
@@ -159,10 +179,27 @@ def _reaches_deployed_clouds(command: argparse.ArgumentParser) -> None:
     command.add_argument("--gcp-project", help=GCP_PROJECT_HELP)
 
 
+MAX_COUNT = 1_000_000  # devices or messages: more is a typing slip, not a run anyone waits for
+MAX_SECONDS = 24 * 3600
+
+
 def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number, not {text!r}") from None
+    if not 1 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be at least 1 and at most {MAX_COUNT:,} (got {value})")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of seconds, not {text!r}") from None
+    if not 0 <= value <= MAX_SECONDS:  # also NaN
+        raise argparse.ArgumentTypeError(f"seconds from 0 to {MAX_SECONDS:,} (got {text})")
     return value
 
 
@@ -176,7 +213,7 @@ def _load(args: argparse.Namespace) -> tuple[ProjectConfig, Topology]:
 def _run_plan(args: argparse.Namespace) -> int:
     config, topology = _load(args)
     action: Action = args.action
-    needs_terraform = any(cloud is not Provider.AWS for cloud in topology.clouds)
+    needs_terraform = any(CLOUDS[cloud].terraform for cloud in topology.clouds)
     terraform = "terraform"
     if needs_terraform and not args.dry_run:
         with _reported(2, (MissingToolError,)):
@@ -197,7 +234,8 @@ def _run_plan(args: argparse.Namespace) -> int:
 
 
 def _run_post_deploy(args: argparse.Namespace) -> int:
-    from twin_ops.post_deploy.cli import PostDeployRequest, expected_errors, run_post_deploy
+    from twin_ops.post_deploy import PostDeployRequest
+    from twin_ops.post_deploy.cli import expected_errors, run_post_deploy
 
     request = PostDeployRequest(args.step, Path(args.project), Path(args.tf_out), args.terraform, args.region)
     with _reported(1, expected_errors(), label=f"error: post-deploy {args.step}"):
@@ -217,13 +255,11 @@ def _run_simulate(args: argparse.Namespace) -> int:
 
 
 def _region(args: argparse.Namespace) -> str:
-    from cdk_app.settings import DEFAULT_REGION  # the region `cdk synth` uses without context or AWS_REGION
-
-    return args.region or os.environ.get("AWS_REGION") or DEFAULT_REGION
+    return args.region or os.environ.get("AWS_REGION") or CLOUDS[Provider.AWS].default_region  # as `cdk synth` does
 
 
 def _run_status(args: argparse.Namespace) -> int:
-    from twin_ops.clouds import real_clouds
+    from twin_ops.cloud_clients import real_clouds
     from twin_ops.dead_letters import dead_letters
     from twin_ops.status.run import run_status
 
@@ -233,20 +269,24 @@ def _run_status(args: argparse.Namespace) -> int:
 
 
 def _run_redrive(args: argparse.Namespace) -> int:
-    from twin_ops.clouds import real_clouds
+    from twin_ops.cloud_clients import real_clouds
     from twin_ops.dead_letters import dead_letters, select
     from twin_ops.redrive.journal import Journal
     from twin_ops.redrive.run import run_redrive
 
     config, topology = _load(args)
     destinations = select(dead_letters(config, topology), Layer(args.layer) if args.layer else None)
-    journal = Journal(Path(args.journal) if args.journal else REDRIVE_DIR / f"{config.name}.jsonl")
+    journal_path = Path(args.journal) if args.journal else REDRIVE_DIR / f"{config.name}.jsonl"
+    if journal_path.exists() and not journal_path.is_file() or any(p.exists() and not p.is_dir() for p in journal_path.parents):
+        print(f"error: {journal_path} cannot be the journal: it must be a file (or not exist yet) in a folder", file=sys.stderr)
+        return 2
+    journal = Journal(journal_path)
     clouds = real_clouds(_region(args), args.gcp_project)
     try:
         return run_redrive(config.name, destinations, clouds, journal, dry_run=args.dry_run)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print(f"interrupted: run the same command again to finish (journal {journal.path})", file=sys.stderr)
-        return 130
+        return processes.exit_code(stop)
 
 
 def _run_migrate(args: argparse.Namespace) -> int:

@@ -1,8 +1,9 @@
 """Every place a twin parks what it failed to deliver, and where each message goes back to.
 
 Pure (project + topology → destinations), so `status`, `redrive --dry-run` and the tests see the
-same list. The names come from twin_contract, which the stacks use to create the resources; a
-test compares this list with what the synthesized templates actually contain.
+same list; each cloud lists its own (twin_ops.cloud_ops.<cloud>.dead_letters). The names come from
+twin_contract, which the stacks use to create the resources; a test compares this list with what
+the synthesized templates actually contain.
 
 Per kind, what a redrive does (README, "Operating a twin"):
 - LAMBDA_ASYNC: the SQS on-failure destination of an asynchronously invoked Lambda holds Lambda's
@@ -25,9 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.topology import BridgeKind, Topology
-from twin_contract import aws_names, azure_names, gcp_names
+from twin_model.config.model import Layer, ProjectConfig, Provider
+from twin_model.topology import Topology
 
 
 class Kind(str, Enum):
@@ -55,78 +55,17 @@ class DeadLetter:
 
 
 def dead_letters(config: ProjectConfig, topology: Topology) -> tuple[DeadLetter, ...]:
-    """The twin's failure destinations in deploy order of their layers (a part split off a layer,
-    the L1 feedback receiver, is a synchronous receiver: its sender keeps what fails)."""
-    found: list[DeadLetter] = []
-    for stack in topology.stacks:
-        if stack.part is not None:
-            continue
-        layer, cloud = stack.layer, stack.cloud
-        if cloud is Provider.AWS:
-            found += _aws(layer, config, topology)
-        elif cloud is Provider.AZURE:
-            found += _azure(layer, config, topology)
-        elif layer is Layer.L1:
-            telemetry = gcp_names.telemetry_dead_letter_topic_name(config.name)
-            found.append(DeadLetter(layer, cloud, Kind.PUBSUB, gcp_names.retained_subscription_name(telemetry),
-                                    gcp_names.telemetry_topic_name(config.name)))
-    return tuple(found)
+    """The twin's failure destinations in deploy order of their layers, each listed by the cloud
+    of its stack (twin_ops.cloud_ops). A part split off a layer, the L1 feedback receiver, is a
+    synchronous receiver: its sender keeps what fails."""
+    from twin_ops.cloud_ops import cloud_ops  # its cloud modules build DeadLetters
 
-
-def _aws(layer: Layer, config: ProjectConfig, topology: Topology) -> list[DeadLetter]:
-    twin, flags = config.name, config.flags
-
-    def function(name: str) -> DeadLetter:
-        return DeadLetter(layer, Provider.AWS, Kind.LAMBDA_ASYNC, aws_names.failure_queue_name(name), name)
-
-    def role(name: str) -> DeadLetter:
-        return function(aws_names.function_name(twin, name))
-
-    if layer is Layer.L1:
-        found = [role("dispatcher")]
-        if topology.has(BridgeKind.L1_TO_L2):
-            found.append(role("connector"))
-        found.append(DeadLetter(layer, Provider.AWS, Kind.IOT_RULE, aws_names.telemetry_rejected_queue_name(twin),
-                                aws_names.function_name(twin, "dispatcher")))
-        return found
-    if layer is Layer.L2:
-        found = [role("processor"), role("persister")]
-        if flags.use_event_checking:
-            found.append(role("event-checker"))
-            found += [function(aws_names.action_function_name(twin, action.name)) for action in config.actions]
-            if flags.return_feedback_to_device:
-                found.append(role("feedback"))
-        return found
-    if layer is Layer.L3_HOT:
-        return [DeadLetter(layer, Provider.AWS, Kind.STREAM_BATCH, aws_names.stream_failure_queue_name(twin),
-                           aws_names.function_name(twin, "hot-to-cold"))]
-    if layer is Layer.L3_COLD and topology.has(BridgeKind.COLD_TO_ARCHIVE):
-        return [role("cold-to-archive")]
-    return []
-
-
-def _azure(layer: Layer, config: ProjectConfig, topology: Topology) -> list[DeadLetter]:
-    flags = config.flags
-    account = azure_names.function_storage_account(azure_names.AzureNames(config.name, layer.value, layer.code))
-
-    def poison(queue: str) -> DeadLetter:
-        return DeadLetter(layer, Provider.AZURE, Kind.AZURE_POISON, azure_names.poison_queue_name(queue), queue, account)
-
-    if layer is Layer.L1:
-        found = [poison(azure_names.TELEMETRY_QUEUE)]
-        if topology.has(BridgeKind.L1_TO_L2):
-            found.append(poison(azure_names.CONNECTOR_QUEUE))
-        found.append(DeadLetter(layer, Provider.AZURE, Kind.EVENT_GRID, azure_names.TELEMETRY_DEAD_LETTER_CONTAINER,
-                                azure_names.TELEMETRY_QUEUE, account))
-        return found
-    if layer is Layer.L2:
-        queues = [azure_names.PROCESSOR_QUEUE, azure_names.PERSISTER_QUEUE]
-        if flags.use_event_checking:
-            queues += [azure_names.EVENT_CHECKER_QUEUE, azure_names.EVENT_ACTIONS_QUEUE]
-            if flags.return_feedback_to_device:
-                queues.append(azure_names.FEEDBACK_QUEUE)
-        return [poison(queue) for queue in queues]
-    return []
+    return tuple(
+        destination
+        for stack in topology.stacks
+        if stack.part is None
+        for destination in cloud_ops(stack.cloud).dead_letters(stack.layer, config, topology)
+    )
 
 
 def select(destinations: tuple[DeadLetter, ...], layer: Layer | None) -> tuple[DeadLetter, ...]:

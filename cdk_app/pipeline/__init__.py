@@ -5,11 +5,10 @@ step is a CodeBuild step in the plan's order (receivers before senders), with Az
 credentials read from Secrets Manager at build time — never part of a template.
 """
 
-from cdk_app.pipeline.plan import deploy_items
 from cdk_app.pipeline.stack import PipelineStack
 from cdk_app.pipeline.synth_step import CDK_CLI_VERSION
 from cdk_app.pipeline.terraform import HASHICORP_KEY_FINGERPRINT, TERRAFORM_VERSION, terraform_install_commands
-from cdk_app.pipeline.twin_steps import credentials_secret_name
+from cdk_app.pipeline.twin_steps import credentials_secret_name, plan_settings
 
 __all__ = [
     "CDK_CLI_VERSION",
@@ -17,6 +16,6 @@ __all__ = [
     "PipelineStack",
     "TERRAFORM_VERSION",
     "credentials_secret_name",
-    "deploy_items",
+    "plan_settings",
     "terraform_install_commands",
 ]

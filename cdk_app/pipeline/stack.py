@@ -1,6 +1,6 @@
 """`<twin>-pipeline`: source → synth → self-mutate → the twin, one deploy plan item after another.
 
-The twin's part follows the order of `make deploy` (plan.py): AWS stacks deploy as a CDK
+The twin's part is the deploy plan of `make deploy` (twin_model.deploy_plan): AWS stacks deploy as a CDK
 Pipelines stage, each Terraform stack's init/apply and each post-deploy step is a CodeBuild step,
 and every item waits for the one before it (receivers before senders).
 """
@@ -15,14 +15,14 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import pipelines
 from constructs import Construct
 
-from cdk_app.config.model import ProjectConfig, Provider
+from twin_model.config.model import ProjectConfig, Provider
 from cdk_app.pipeline.nag import acknowledge_pipeline_findings
 from cdk_app.pipeline.state_access import read_state_access
-from cdk_app.pipeline.plan import deploy_items
 from cdk_app.pipeline.synth_step import CDK_CLI_VERSION, synth_step
-from cdk_app.pipeline.twin_steps import StepScope, TwinStep, post_deploy_step, terraform_step
-from cdk_app.settings import SynthSettings
-from cdk_app.topology import Topology
+from cdk_app.pipeline.twin_steps import StepScope, TwinStep, plan_settings, post_deploy_step, terraform_step
+from cdk_app.synth_settings import SynthSettings
+from twin_model.deploy_plan import deploy_plan
+from twin_model.topology import Topology
 
 
 class TwinStage(Stage):
@@ -87,14 +87,16 @@ class PipelineStack(Stack):
         """The deploy order as pipeline items: an AWS stack, or a step (a Terraform stack's
         init and apply together, each post-deploy step alone)."""
         items: list[Stack | pipelines.Step] = []
-        for item in deploy_items(topology):
+        settings = plan_settings(project)
+        for item in deploy_plan(topology):
+            stack = item.stack.name
             if item.post_deploy is not None:
-                built = post_deploy_step(scope_, item, project, states.get(item.stack))
-            elif item.cloud is Provider.AWS:
-                items.append(aws_stacks[item.stack])
+                built = post_deploy_step(scope_, item, settings, states.get(stack))
+            elif not item.terraform:  # a CloudFormation stack: the stage deploys it
+                items.append(aws_stacks[stack])
                 continue
             else:
-                built = terraform_step(scope_, item, states[item.stack])
+                built = terraform_step(scope_, item, settings, states[stack])
             self.twin_steps.append(built)
             items.append(built.step)
         return items

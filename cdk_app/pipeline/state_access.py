@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk_app.clouds import CLOUDS
-from cdk_app.config.model import Provider
+from twin_model.clouds import CLOUDS
+from twin_model.config.model import Provider
 
 # The cloud whose credentials a backend needs (S3 state is reached with the build's own AWS role).
 BACKEND_CLOUD = {cloud.state_backend: cloud.provider for cloud in CLOUDS.values()}

@@ -13,7 +13,7 @@ import shlex
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import pipelines
 
-from cdk_app.settings import SynthSettings
+from cdk_app.synth_settings import SynthSettings
 
 CDK_CLI_VERSION = "2.1148.1"  # the version package.json pins
 # CodeBuild's standard:7.0 image offers several; without a choice its default may change under us.

@@ -1,4 +1,5 @@
-"""The deploy plan's Terraform and post-deploy items as pipeline steps, each with its own role.
+"""The deploy plan's Terraform and post-deploy items (twin_model.deploy_plan) as pipeline steps,
+each with its own role and the plan's own commands.
 
 Every step runs in a checkout of the repository with the Synth step's output at `cdk.out/`. Cloud
 credentials come from Secrets Manager at build time; the role allows the Terraform state objects
@@ -17,16 +18,16 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 
-from cdk_app.clouds import CLOUDS, AwsAccess
-from cdk_app.config.model import Provider
-from cdk_app.pipeline.plan import PlanItem
+from twin_model.clouds import CLOUDS, AwsAccess
+from twin_model.deploy_plan import Action, PlanItem, PlanSettings
+from twin_model.config.model import Provider
 from cdk_app.pipeline.state_access import StateAccess
-from cdk_app.pipeline.synth_step import RUNTIME_VERSIONS, SYNTH_OUT, runtime_versions
+from cdk_app.pipeline.synth_step import RUNTIME_VERSIONS, SYNTH_OUT, TF_OUTDIR, runtime_versions
 from cdk_app.pipeline.terraform import terraform_install_commands
 from twin_contract.registry import token_secret_name, url_parameter_name
 
 DISTRIBUTION = "multicloud-digital-twin"  # setup.py's name: its pins are the post-deploy steps' packages
-OPS_VENV = ".venv"  # holds only the post-deploy steps' packages (plan.OPS_PYTHON runs them)
+OPS_VENV = ".venv"  # holds only the post-deploy steps' packages
 REGISTRY_PARAMETER_ACTIONS = (
     "ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:ListTagsForResource",
 )
@@ -39,6 +40,13 @@ REGISTRY_SECRET_ACTIONS = (
 # object read and written, its `.tflock` lock object created and deleted (use_lockfile).
 STATE_WRITE_ACTIONS = ("s3:GetObject", "s3:PutObject")
 LOCK_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+
+
+def plan_settings(project: str) -> PlanSettings:
+    """The deploy plan as the pipeline runs it: in the checkout, with the Synth step's output at
+    cdk.out/ (Terraform's inside it), the post-deploy steps on their own virtualenv's Python."""
+    return PlanSettings(project=project, outdir=SYNTH_OUT, tf_outdir=TF_OUTDIR, terraform="terraform",
+                        python=f"{OPS_VENV}/bin/python")
 
 
 def credentials_secret_name(twin: str, cloud: Provider) -> str:
@@ -89,7 +97,7 @@ class TwinStep:
     wildcards: tuple[tuple[str, str], ...]  # (resource, reason)
 
 
-def terraform_step(scope: StepScope, item: PlanItem, access: StateAccess) -> TwinStep:
+def terraform_step(scope: StepScope, item: PlanItem, settings: PlanSettings, access: StateAccess) -> TwinStep:
     """`terraform init` + `apply` of one stack: its own state written (with its lock), the states
     it references read, the connection registry when the stack uses the AWS provider."""
     statements = state_statements(scope.stack, access, apply=True)
@@ -110,14 +118,14 @@ def terraform_step(scope: StepScope, item: PlanItem, access: StateAccess) -> Twi
         input=scope.source,
         additional_inputs={SYNTH_OUT: scope.synth},
         install_commands=terraform_install_commands(),
-        commands=[item.terraform_init(), item.terraform_apply()],
+        commands=[step.render() for step in item.steps(Action.DEPLOY, settings)],
         build_environment=_environment(scope.twin, {item.cloud, *access.clouds}),
         role_policy_statements=statements,
     )
     return TwinStep(step, tuple(wildcards))
 
 
-def post_deploy_step(scope: StepScope, item: PlanItem, project: str, access: StateAccess | None) -> TwinStep:
+def post_deploy_step(scope: StepScope, item: PlanItem, settings: PlanSettings, access: StateAccess | None) -> TwinStep:
     """One post-deploy step after its stack, allowed what it declares. On a Terraform stack it
     reads that stack's state (`terraform init` in its directory first: the apply ran in another build)."""
     post_deploy = item.post_deploy
@@ -130,11 +138,11 @@ def post_deploy_step(scope: StepScope, item: PlanItem, project: str, access: Sta
         f"{OPS_VENV}/bin/pip install --quiet --disable-pip-version-check "
         + " ".join(shlex.quote(r) for r in post_deploy_requirements()),
     ]
-    commands = [item.post_deploy_command(project)]
+    commands = [step.render() for step in item.steps(Action.DEPLOY, settings)]
     clouds = {item.cloud}
     if access is not None:
         install = terraform_install_commands() + install
-        commands = [item.terraform_init(), *commands]
+        commands = [item.terraform_init(settings).render(), *commands]
         statements += state_statements(scope.stack, access, apply=False)
         clouds |= {access.own.cloud} - {None}
     step = pipelines.CodeBuildStep(

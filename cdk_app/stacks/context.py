@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdk_app.bundles import BundleStager
-from cdk_app.config.model import Layer, ProjectConfig
+from twin_model.config.model import Layer, ProjectConfig
 from cdk_app.stacks.outputs import BuiltLayers
-from cdk_app.topology import Part, Topology, TwinStack
+from twin_model.topology import Part, Topology, TwinStack
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ follow the data (L1 → L5), a stack split off a layer right after the layer's o
 
 from __future__ import annotations
 
-from cdk_app.config.model import Layer, Provider
-from cdk_app.topology import Topology, TwinStack
+from twin_model.config.model import Layer, Provider
+from twin_model.topology import Topology, TwinStack
 
 
 def last_on(topology: Topology, cloud: Provider) -> TwinStack:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TypeVar
 
-from cdk_app.config.model import Layer
-from cdk_app.topology import Part
+from twin_model.config.model import Layer
+from twin_model.topology import Part
 from constructs_lib.inter_cloud_endpoint import InterCloudEndpoint
 
 

@@ -46,7 +46,7 @@ class HealthDashboard(Construct):
         self.dashboard.add_widgets(
             cloudwatch.TextWidget(
                 markdown=f"# Digital twin {props.twin_name}\nRecords per hop, errors and dead letters per layer on AWS; "
-                "`python -m cdk_app status` reports every cloud of the twin.",
+                "`python -m twin_ops status` reports every cloud of the twin.",
                 width=24,
                 height=2,
             )

@@ -59,7 +59,7 @@ class HealthWorkbook(Construct):
 def workbook_document(props: HealthWorkbookProps) -> dict:
     twin_name = props.placement.names.twin
     items: list[dict] = [_text(f"# Digital twin {twin_name}\nRecords per hop, failures and parked messages "
-                               "per layer on Azure; `python -m cdk_app status` reports every cloud of the twin.")]
+                               "per layer on Azure; `python -m twin_ops status` reports every cloud of the twin.")]
     for layer in props.layers:
         items.append(_text(f"## {layer.title}"))
         items.append(_query(f"{layer.title}: records per hop", [layer.app_insights_id],

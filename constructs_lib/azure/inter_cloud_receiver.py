@@ -4,7 +4,7 @@ Why `random_password` in the receiver: the receiver owns the endpoint and its to
 (docs/design.md, "Bridges"); the value lives in Terraform state and in the layer's Key Vault, the
 function reads it from the vault at run time, and no synthesized file contains it. Where the
 endpoint and token are published (the AWS registry or the stack's outputs) is the stack's
-bridge endpoints' decision (cdk_app/stacks/azure/bridges.py).
+bridge endpoints' decision (cdk_app/stacks/azure/bridge_endpoints.py).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from runtime.aws import clients
-from runtime.aws.bridge import BRIDGES
+from runtime.aws.bridge_clients import BRIDGES
 from runtime.aws.environment import handler_environment, runs_as
 from runtime.core.moving import StoredObject, forward_objects
 from twin_contract import functions as s

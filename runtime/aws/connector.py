@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.aws.bridge import BRIDGES
+from runtime.aws.bridge_clients import BRIDGES
 from runtime.aws.environment import handler_environment, runs_as
 from runtime.core.telemetry import normalized_records
 from twin_contract.functions import CONNECTOR

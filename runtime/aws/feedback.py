@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from runtime.aws.bridge import BRIDGES
+from runtime.aws.bridge_clients import BRIDGES
 from runtime.aws.environment import SOURCE_CLOUD, handler_environment, runs_as
 from runtime.aws.iot_devices import IotCoreDevices
 from runtime.core.feedback import BridgeDevices, DevicePort, send_feedback

@@ -10,7 +10,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from runtime.aws.bridge import BRIDGES
+from runtime.aws.bridge_clients import BRIDGES
 from runtime.aws.dynamodb_store import from_dynamodb
 from runtime.aws.environment import SOURCE_CLOUD, handler_environment, runs_as
 from runtime.aws.object_storage import put_payload

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.aws.bridge import BRIDGES
+from runtime.aws.bridge_clients import BRIDGES
 from runtime.aws.dynamodb_store import DynamoHotStore
 from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.lambda_invoke import invoke_async

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from runtime.aws.bridge import BRIDGES
+from runtime.aws.bridge_clients import BRIDGES
 from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.lambda_invoke import invoke_sync
 from runtime.core.http_client import InterCloudClient, validate_url

@@ -1,4 +1,4 @@
-"""Live values in Azure Digital Twins: a record patches twin `<device_id>` (models: constructs_lib/azure/dtdl.py).
+"""Live values in Azure Digital Twins: a record patches twin `<device_id>` (models: constructs_lib/azure/dtdl_models.py).
 
 Only the properties the twin's model declares are patched (ADT rejects unknown ones), under the
 name the model gives them (a generated model maps names DTDL does not allow), plus `lastUpdate`

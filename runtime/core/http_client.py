@@ -27,14 +27,13 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from runtime.core.delivery_metrics import report_delivery
 from runtime.core.errors import InvalidInput
 from runtime.core.limits import parse_json
+from runtime.core.retry import RetryPolicy, next_delay, retry_after, retryable
 from runtime.core.sanitize import safe_code, safe_text, url_secrets
 from twin_contract.wire import TOKEN_HEADER
 
@@ -57,14 +56,7 @@ class DeliveryError(Exception):
         self.status = status
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 4
-    initial_delay: float = 0.2  # seconds before the 2nd attempt, doubled each time
-    max_delay: float = 5.0
-    deadline: float = 25.0  # seconds for all attempts and waits together
-    timeout: float = 10.0  # seconds per attempt, from connect to the answer's last byte
-    max_response_bytes: int = 8 * 1024 * 1024  # a longer answer is refused, unread
+DEFAULT_POLICY = RetryPolicy()
 
 
 def validate_url(url: str) -> str:
@@ -89,7 +81,7 @@ class InterCloudClient:
         self,
         url: str,
         token: Callable[[], str],
-        policy: RetryPolicy = RetryPolicy(),
+        policy: RetryPolicy = DEFAULT_POLICY,
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -145,11 +137,11 @@ class InterCloudClient:
                         )
                     return self._decoded(status, payload)
                 failure = f"HTTP {status}{_error_code(payload, secrets)}"
-                if status != 429 and status < 500:
+                if not retryable(status):
                     raise DeliveryError(f"POST {self.label} was refused: {failure}", status)
-                wait = _retry_after(response_headers.get("Retry-After"))
-            delay = max(self._backoff(attempt), wait)
-            if attempt == policy.max_attempts or self._clock() - started + delay >= policy.deadline:
+                wait = retry_after(response_headers.get("Retry-After"))
+            delay = next_delay(policy, attempt, self._clock() - started, self._jitter(), wait)
+            if delay is None:
                 break
             logger.warning("POST %s attempt %d failed (%s); retrying in %.2fs", self.label, attempt, failure, delay)
             self._sleep(delay)
@@ -168,10 +160,6 @@ class InterCloudClient:
         if not isinstance(token, str) or not token or not set(token) <= _TOKEN_CHARACTERS:
             raise DeliveryError(f"the inter-cloud token for {self.label} is empty or malformed")
         return token
-
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self._policy.max_delay, self._policy.initial_delay * 2 ** (attempt - 1))
-        return float(ceiling * (0.5 + self._jitter() / 2))
 
     def _exchange(self, data: bytes, headers: Mapping[str, str], ends: float) -> tuple[int, Any, bytes, bool]:
         connection, reused = _POOL.acquire(self._origin)
@@ -281,20 +269,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _retry_after(value: str | None) -> float:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date); 0 if absent."""
-    if not value:
-        return 0.0
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
-        return 0.0
 
 
 def _left(ends: float) -> float:

@@ -19,7 +19,7 @@ from typing import Any
 from runtime.core.config import positive_int
 from runtime.core.moving import StoredObject, forward_objects
 from runtime.gcp import clients
-from runtime.gcp.bridge import BRIDGES
+from runtime.gcp.bridge_clients import BRIDGES
 from runtime.gcp.environment import handler_environment
 from runtime.gcp.http_io import internal
 from twin_contract import functions as s

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.core.telemetry import normalized_records
-from runtime.gcp.bridge import BRIDGES
+from runtime.gcp.bridge_clients import BRIDGES
 from runtime.gcp.environment import handler_environment
 from runtime.gcp.http_io import internal
 from twin_contract.wire import PROCESSING_LAYER

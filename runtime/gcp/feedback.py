@@ -14,7 +14,7 @@ from typing import Any
 
 from runtime.core.feedback import BridgeDevices, DevicePort, send_feedback
 from runtime.core.http_client import validate_url
-from runtime.gcp.bridge import BRIDGES
+from runtime.gcp.bridge_clients import BRIDGES
 from runtime.gcp.environment import SOURCE_CLOUD, handler_environment
 from runtime.gcp.http_io import internal
 from runtime.gcp.pubsub_devices import PubSubDevices

@@ -18,7 +18,7 @@ from runtime.core.config import positive_int
 from runtime.core.http_client import validate_url
 from runtime.core.moving import move_records, payload_sink
 from runtime.core.telemetry import format_timestamp
-from runtime.gcp.bridge import BRIDGES
+from runtime.gcp.bridge_clients import BRIDGES
 from runtime.gcp.environment import SOURCE_CLOUD, handler_environment
 from runtime.gcp.http_io import internal
 from runtime.gcp.object_storage import put_payload

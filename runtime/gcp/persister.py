@@ -10,7 +10,7 @@ from runtime.core.config import positive_int
 from runtime.core.http_client import validate_url
 from runtime.core.persister import Persister
 from runtime.gcp import internal
-from runtime.gcp.bridge import BRIDGES
+from runtime.gcp.bridge_clients import BRIDGES
 from runtime.gcp.environment import handler_environment
 from runtime.gcp.http_io import internal as serve_internal
 from runtime.gcp.store import hot_store

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from aws_cdk import Stack
-from cdk_nag import AwsSolutionsChecks
-from cfnlint.api import ManualArgs, lint
 
-from tests.conftest import EXAMPLE
+from tests import synth_cache
+from tests.conftest import EXAMPLE, nag_report
 
 LINT_REGION = "eu-central-1"
 TWIN = "factory-floor"  # the example's twin
@@ -37,20 +37,45 @@ def large_fleet_devices() -> list[dict]:
 
 
 def unacknowledged_nag_findings(stack: Stack) -> list[str]:
-    """AwsSolutions findings not acknowledged in code (nested stacks included), as `rule at path`."""
-    report = AwsSolutionsChecks().validate_scope(stack)
-    return [
-        f"{violation.rule_name} at {resource.construct_path}"
-        for violation in report.violations
-        for resource in violation.violating_resources
+    """AwsSolutions findings not acknowledged in code (nested stacks included), as `rule at path`.
+    A synth of the shared cache has them already: `Synthesized.nag_findings(stack_name)`."""
+    return nag_report({None: stack})[stack.stack_name]
+
+
+def exported_value(template: dict, imported: dict) -> object:
+    """The value that `{"Fn::ImportValue": name}` in another stack gets from `template`'s exports."""
+    (value,) = [
+        output["Value"] for output in template.get("Outputs", {}).values()
+        if output.get("Export", {}).get("Name") == imported["Fn::ImportValue"]
     ]
+    return value
+
+
+def nested_templates(synthesized, stack_name: str) -> list[dict]:
+    """A stack's nested stack templates: the `.nested.template.json` files its asset manifest
+    publishes (what CloudFormation deploys), in file name order; at least one."""
+    manifest = json.loads((synthesized.outdir / f"{stack_name}.assets.json").read_text())
+    paths = sorted(
+        entry["source"]["path"] for entry in manifest["files"].values()
+        if entry["source"]["path"].endswith(".nested.template.json")
+    )
+    assert paths, f"{stack_name} has no nested stack"
+    return [json.loads((synthesized.outdir / path).read_text()) for path in paths]
 
 
 def cfn_lint_errors(template: dict, ignore: tuple[str, ...] = ()) -> list[str]:
-    """cfn-lint errors (warnings and informational findings are not failures)."""
-    checks = ["W", "I", *ignore]
-    matches = lint(json.dumps(template), config=ManualArgs(regions=[LINT_REGION], ignore_checks=checks))
-    return [str(match) for match in matches]
+    """cfn-lint errors (warnings and informational findings are not failures), in process; once per
+    distinct template and ignore list in a run (the result is kept in the shared synth cache)."""
+    text = json.dumps(template, sort_keys=True)
+    digest = hashlib.sha256(json.dumps([text, LINT_REGION, sorted(ignore)]).encode()).hexdigest()[:24]
+
+    def lint_it(folder):
+        from cfnlint.api import ManualArgs, lint
+
+        matches = lint(text, config=ManualArgs(regions=[LINT_REGION], ignore_checks=["W", "I", *ignore]))
+        synth_cache.write_json(folder / "errors.json", [str(match) for match in matches])
+
+    return json.loads((synth_cache.entry(f"cfn-lint-{digest}", lint_it) / "errors.json").read_text())
 
 
 def functions_by_name(template: dict) -> dict[str, dict]:

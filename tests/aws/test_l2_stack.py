@@ -7,9 +7,11 @@ import json
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from constructs_lib.aws.l2_event_actions import action_function_name
+from tests import found
 from tests.aws import (
+    exported_value,
     L2_ON_AZURE,
     LARGE_FLEET_REMOTE_HOT,
     TWIN,
@@ -18,7 +20,6 @@ from tests.aws import (
     large_fleet_devices,
     policy_statements_of,
     resources_of_type,
-    unacknowledged_nag_findings,
 )
 from tests.conftest import EXAMPLE, WITHOUT_EVENTS
 from tests.snapshot_utils import asset_hash_matcher
@@ -101,7 +102,9 @@ def test_processor_runs_the_project_bundle_and_invokes_only_the_persister(exampl
     assert variables(template, PROCESSOR)["PERSISTER_FUNCTION_NAME"] == {"Ref": persister_id}
     (invoke,) = statements_with(template, PROCESSOR, "lambda:InvokeFunction")
     assert all(persister_id in json.dumps(resource) for resource in invoke["Resource"])
-    assert example.aws_stacks[Layer.L2].processor.function_name  # exposed for L1's dispatcher
+    dispatcher = functions_by_name(example.template(f"{TWIN}-l1"))[f"{TWIN}-dispatcher"]  # L1's, through an export
+    target = dispatcher["Environment"]["Variables"]["TARGET_FUNCTION_NAME"]
+    assert exported_value(template, target) == {"Ref": processor["id"]}
 
 
 def test_persister_writes_only_to_the_hot_table(example):
@@ -242,19 +245,18 @@ def test_l2_adapter_saves_ingestion_url_to_inter_cloud(l1_on_azure):
     )
     environment = ingestion["Environment"]["Variables"]
     assert environment["PROCESSOR_FUNCTION_NAME"] == {"Ref": function(l1_on_azure.template(L2), PROCESSOR)["id"]}
-    assert l1_on_azure.aws_stacks[Layer.L2].ingestion is not None
 
 
 def test_no_ingestion_when_l1_on_aws(example):
     assert INGESTION not in functions_by_name(example.template(L2))
-    assert example.aws_stacks[Layer.L2].ingestion is None
+    assert not resources_of_type(example.template(L2), "AWS::Lambda::Url")  # no public endpoint at all
 
 
 def test_no_token_literal_in_templates_or_environment(l1_on_azure):
     template = l1_on_azure.template(L2)
-    for secret in resources_of_type(template, "AWS::SecretsManager::Secret").values():
+    for secret in found(resources_of_type(template, "AWS::SecretsManager::Secret").values(), "secrets"):
         assert "SecretString" not in secret["Properties"] and "GenerateSecretString" in secret["Properties"]
-    for name, fn in functions_by_name(template).items():
+    for name, fn in found(functions_by_name(template).items(), "functions"):
         for key, value in fn.get("Environment", {}).get("Variables", {}).items():
             assert "TOKEN" not in key or key.endswith("_TOKEN_SECRET"), (name, key)
             if key.endswith("_TOKEN_SECRET"):
@@ -266,7 +268,7 @@ def test_no_token_literal_in_templates_or_environment(l1_on_azure):
 )
 def test_create_processor_skips_when_l2_remote(synth_project, providers):
     synthesized = synth_project(providers, **WITHOUT_EVENTS)
-    assert Layer.L2 not in synthesized.aws_stacks
+    assert Layer.L2 not in synthesized.aws_layers
     for stack in synthesized.assembly.stacks:
         assert not any(name.endswith("-processor") for name in functions_by_name(stack.template)), stack.stack_name
 
@@ -276,7 +278,7 @@ def test_create_processor_skips_when_l2_remote(synth_project, providers):
 
 @pytest.mark.parametrize("variant", ["example", "l1_on_azure", "large_fleet"])
 def test_l2_has_no_unacknowledged_nag_findings(request, variant):
-    assert unacknowledged_nag_findings(request.getfixturevalue(variant).aws_stacks[Layer.L2]) == []
+    assert request.getfixturevalue(variant).nag_findings(L2) == []
 
 
 @pytest.mark.parametrize("variant", ["example", "l1_on_azure"])

@@ -8,15 +8,15 @@ from collections import Counter
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from cdk_app.config.model import Layer, Provider
+from twin_model.config.model import Layer, Provider
 from constructs_lib.aws.l4_component_types import TwinDevice, share_component_types
 from constructs_lib.aws.l4_entities import MAX_ENTITIES_PER_SHARD, TwinEntity
 from tests.aws import (
+    nested_templates,
     cfn_lint_errors,
     functions_by_name,
     policy_statements_of,
     resources_of_type,
-    unacknowledged_nag_findings,
 )
 from tests.aws.test_l3_stacks import hot_elsewhere, l4_elsewhere  # noqa: F401 (shared fixtures)
 from tests.conftest import ALL_AWS, WITHOUT_EVENTS
@@ -40,8 +40,7 @@ def l4_defaulted(synth_project):
 
 
 def entity_templates(synthesized) -> list[dict]:
-    shards = synthesized.aws_stacks[Layer.L4].entities.shards.values()
-    return [json.loads((synthesized.outdir / shard.template_file).read_text()) for shard in shards]
+    return nested_templates(synthesized, L4)
 
 
 def component_types(template: dict) -> dict[str, dict]:
@@ -223,7 +222,7 @@ def test_deploy_l4_creates_dt_data_connector_when_l3_different(hot_elsewhere):
     for name in CONNECTORS:
         handler_module = name.removeprefix(f"{TWIN}-").replace("-", "_")
         assert functions[name]["Handler"] == f"runtime.aws.{handler_module}.handler"
-    assert Layer.L3_HOT not in hot_elsewhere.aws_stacks
+    assert Layer.L3_HOT not in hot_elsewhere.aws_layers
 
 
 def test_twinmaker_component_type_uses_dt_connector_when_multicloud(hot_elsewhere):
@@ -353,7 +352,7 @@ def test_grafana_without_aws_twin_model_has_a_workspace_and_no_permissions(l4_el
     template = l4_elsewhere.template(L5)
     assert resources_of_type(template, "AWS::Grafana::Workspace")
     assert not resources_of_type(template, "AWS::IAM::Policy")
-    assert Layer.L4 not in l4_elsewhere.aws_stacks
+    assert Layer.L4 not in l4_elsewhere.aws_layers
 
 
 # --- checks every L4/L5 stack passes ---------------------------------------------------------------------------
@@ -363,9 +362,7 @@ VARIANT_STACKS = [("example", L4), ("example", L5), ("hot_elsewhere", L4), ("l4_
 
 @pytest.mark.parametrize("variant,stack_name", VARIANT_STACKS)
 def test_no_unacknowledged_nag_finding(request, variant, stack_name):
-    synthesized = request.getfixturevalue(variant)
-    (stack,) = [s for s in synthesized.aws_stacks.values() if s.stack_name == stack_name]
-    assert unacknowledged_nag_findings(stack) == []
+    assert request.getfixturevalue(variant).nag_findings(stack_name) == []
 
 
 @pytest.mark.parametrize("variant,stack_name", VARIANT_STACKS)

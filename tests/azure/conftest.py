@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
 
-from tests.conftest import REPO, WITHOUT_EVENTS, Synthesized, synthesize_example, synthesize_project
+from tests.conftest import REPO, WITHOUT_EVENTS, Synthesized, synthesize_example, synthesize_project, write_project
 
 AZURE_EXAMPLE = REPO / "examples" / "factory-floor-azure"
 MIXED_EXAMPLE = REPO / "examples" / "factory-floor-aws-azure"
@@ -30,31 +31,24 @@ VARIANTS = {
     "az-l1-l2-l4": providers("azure", "azure", "aws", "aws", "aws", "azure", "azure"),
 }
 
-_CACHE: dict[str, Synthesized] = {}
+@pytest.fixture(scope="session")
+def azure_example() -> Synthesized:
+    return synthesize_example(AZURE_EXAMPLE.name)
 
 
 @pytest.fixture(scope="session")
-def azure_example(tmp_path_factory) -> Synthesized:
-    return synthesize_example(AZURE_EXAMPLE.name, tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def mixed_example(tmp_path_factory) -> Synthesized:
-    return synthesize_example(MIXED_EXAMPLE.name, tmp_path_factory)
+def mixed_example() -> Synthesized:
+    return synthesize_example(MIXED_EXAMPLE.name)
 
 
 @pytest.fixture(scope="session")
 def variant(tmp_path_factory):
-    """variant(name) -> Synthesized: the AWS example with VARIANTS[name] providers, no events."""
+    """variant(name) -> Synthesized: the AWS example with VARIANTS[name] providers, no events (shared cache)."""
 
+    @functools.cache
     def run(name: str) -> Synthesized:
-        if name not in _CACHE:
-            from tests.conftest import write_project
-
-            workdir = tmp_path_factory.mktemp(f"azure-{name}")
-            project = write_project(workdir / "project", VARIANTS[name], **WITHOUT_EVENTS)
-            _CACHE[name] = synthesize_project(project, workdir)
-        return _CACHE[name]
+        project = write_project(tmp_path_factory.mktemp(f"azure-{name}") / "project", VARIANTS[name], **WITHOUT_EVENTS)
+        return synthesize_project(project)
 
     return run
 

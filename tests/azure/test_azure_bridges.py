@@ -8,9 +8,10 @@ import re
 
 import pytest
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from constructs_lib.azure.inter_cloud_receiver import vault_secret_name
 from twin_contract.registry import token_secret_name, url_parameter_name
+from tests import found
 from tests.azure.conftest import VARIANTS
 
 SYNTHS = ["example", "mixed", *VARIANTS]
@@ -77,7 +78,7 @@ def test_app_settings_name_secrets_but_never_hold_them(synth):
 
 def test_no_secret_literal_in_any_synthesized_file(synth):
     pattern = re.compile(r"(AccountKey=|SharedAccessKey=|sig=|-----BEGIN|\"password\"\s*:\s*\"[^$])")
-    for path in (synth.tf_outdir / "stacks").rglob("*.json"):
+    for path in found((synth.tf_outdir / "stacks").rglob("*.json"), "Terraform JSON files"):
         assert not pattern.search(path.read_text()), path
 
 

@@ -12,6 +12,7 @@ import json
 import pytest
 
 from cdk_app.stacks.azure.bundle import HOST_JSON
+from tests import found
 from tests.azure.conftest import resources
 
 LOG_ALERT = "azurerm_monitor_scheduled_query_rules_alert_v2"
@@ -58,7 +59,7 @@ def test_each_layer_alerts_exactly_on_what_it_runs(request, example, stack):
 
 def test_alerts_fire_on_the_first_failure_and_notify_when_they_fire_and_clear(azure_example):
     for layer in ("l1", "l2", "l3-hot"):
-        for alert in resources(azure_example, f"{AZ}-{layer}", LOG_ALERT).values():
+        for alert in found(resources(azure_example, f"{AZ}-{layer}", LOG_ALERT).values(), f"log alerts of {layer}"):
             (criteria,) = alert["criteria"]
             assert (criteria["time_aggregation_method"], criteria["operator"], criteria["threshold"]) == (
                 "Count", "GreaterThanOrEqual", 1)
@@ -66,7 +67,7 @@ def test_alerts_fire_on_the_first_failure_and_notify_when_they_fire_and_clear(az
                                                    "number_of_evaluation_periods": 1}
             assert (alert["window_duration"], alert["evaluation_frequency"]) == ("PT5M", "PT5M")
             assert alert["auto_mitigation_enabled"] is True  # resolved: the action group hears it clear
-    for alert in resources(azure_example, f"{AZ}-l1", METRIC_ALERT).values():
+    for alert in found(resources(azure_example, f"{AZ}-l1", METRIC_ALERT).values(), "metric alerts"):
         (criteria,) = alert["criteria"]
         assert (criteria["metric_namespace"], criteria["aggregation"], criteria["operator"], criteria["threshold"]) == (
             "Microsoft.EventGrid/systemTopics", "Total", "GreaterThan", 0)

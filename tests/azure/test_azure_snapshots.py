@@ -8,7 +8,7 @@ import re
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 
 ASSET_PATH = re.compile(r"assets/([\w-]+)/[0-9A-F]{32}/")
 

@@ -8,7 +8,8 @@ import re
 import pytest
 from cdktn import Testing as TfTesting
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
+from tests import found
 from tests.azure.conftest import AZURE_EXAMPLE, resources, tf_text
 from tests.conftest import Synthesized, synthesize_project, write_project
 
@@ -189,10 +190,11 @@ def test_cosmos_data_roles_are_scoped_to_the_hot_container(azure_example, mixed_
                               f"/colls/${{azurerm_cosmosdb_sql_container.{container}.name}}")
     # The L2 persister's grant (cross-stack) has the same container scope, in both examples.
     for synth, twin in ((azure_example, TWIN), (mixed_example, "factory-floor-mix")):
-        for layer in ("l2", "l3-hot"):
-            for grant in resources(synth, stack(layer, twin), "azurerm_cosmosdb_sql_role_assignment").values():
-                assert re.fullmatch(r"\$\{[^}]*Hot_Account_[\w.]+id\}/dbs/\$\{[^}]*Hot_Database_[\w.]+name\}"
-                                    r"/colls/\$\{[^}]*Hot_Container_[\w.]+name\}", grant["scope"]), grant["scope"]
+        grants = [grant for layer in ("l2", "l3-hot")
+                  for grant in resources(synth, stack(layer, twin), "azurerm_cosmosdb_sql_role_assignment").values()]
+        for grant in found(grants, f"Cosmos DB role assignments of {twin}"):
+            assert re.fullmatch(r"\$\{[^}]*Hot_Account_[\w.]+id\}/dbs/\$\{[^}]*Hot_Database_[\w.]+name\}"
+                                r"/colls/\$\{[^}]*Hot_Container_[\w.]+name\}", grant["scope"]), grant["scope"]
 
 
 def test_l3_cold_and_archive_share_one_account_tiered_by_lifecycle(azure_example):

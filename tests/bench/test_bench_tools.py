@@ -5,7 +5,7 @@ from __future__ import annotations
 from bench.bridge import measure_bridge
 from bench.projects import STATIONS_PER_LINE, TOPOLOGIES, write_project
 from bench.run import SynthResult, render
-from cdk_app.config import load_project
+from twin_model.config import load_project
 
 
 def test_generated_projects_validate_for_every_topology(tmp_path):
@@ -67,3 +67,74 @@ def test_the_readme_shows_the_latest_benchmark_runs():
         assert lines, results
         missing = [line for line in lines if line not in readme]
         assert missing == [], f"{results} has figures the README does not show"
+
+
+def _table(text: str, header: str) -> list[dict[str, str]]:
+    """The markdown table whose header row starts with `header`, as dicts of its cells."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    names = [cell.strip() for cell in lines[start].strip("|").split("|")]
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append(dict(zip(names, (cell.strip() for cell in line.strip("|").split("|")), strict=True)))
+    return rows
+
+
+def _number(cell: str) -> float:
+    return float(cell.replace(",", "").replace("*", "").rstrip("×"))
+
+
+def test_the_readmes_benchmark_claims_hold_for_the_recorded_figures():
+    """Each figure the README states about the benchmark follows from bench/results.md and
+    bench/local.md: the per-100-devices slopes and alarm counts from the table, the budgets of
+    issue #7 (read from the README's own sentence), the bridge ratio, the local run's rate and budget."""
+    import re
+
+    from bench.local import BUDGET_SECONDS
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    results = (REPO / "bench" / "results.md").read_text()
+    rows = _table(results, "| devices | topology |")
+    assert len(rows) == 8
+    for topology in ("all-aws", "mixed"):
+        mine = sorted((r for r in rows if r["topology"] == topology), key=lambda r: _number(r["devices"]))
+        first, last = mine[0], mine[-1]
+        slope = (_number(last["wall s"]) - _number(first["wall s"])) / (_number(last["devices"]) - _number(first["devices"])) * 100
+        (line,) = [line for line in readme.splitlines() if line.startswith(f"{topology}: ")]
+        stated = re.fullmatch(rf"{topology}: ([\d.]+) s per 100 additional devices \(([\d,]+) → ([\d,]+) devices\); "
+                              r"(\d+) alarms at every size\.", line)
+        assert stated, line
+        # The table's walls are rounded to 0.1 s: the slope from them may differ by that much.
+        tolerance = 0.1 / (_number(last["devices"]) - _number(first["devices"])) * 100 + 0.005
+        assert abs(float(stated[1]) - slope) <= tolerance, (line, slope)
+        assert (_number(stated[2]), _number(stated[3])) == (_number(first["devices"]), _number(last["devices"]))
+        assert {_number(r["alarms"]) for r in mine} == {float(stated[4])}
+    budget = re.search(r"1,000 devices all-AWS ≤ (\d+) s and ≤ (\d+) GB, no template\s+over (\d+) resources or (\d+) KB; "
+                       r"bridge ≥ (\d+)× one request per record — all hold", readme)
+    assert budget, "the README's budget sentence changed: update this test with it"
+    seconds, gigabytes, resources, kilobytes, ratio = (float(value) for value in budget.groups())
+    (thousand,) = [r for r in rows if r["topology"] == "all-aws" and r["devices"] == "1,000"]
+    assert _number(thousand["wall s"]) <= seconds and _number(thousand["peak RSS MB"]) <= gigabytes * 1000
+    assert all(_number(r["largest stack resources"]) <= resources for r in rows)
+    assert all(_number(r["largest template KB"]) <= kilobytes for r in rows)
+    bridge = _table(results, "| sender |")
+    measured = _number(bridge[0]["records/s"]) / _number(bridge[1]["records/s"])
+    (stated_ratio,) = re.findall(r"Ratio: \*\*(\d+)×\*\*", readme)
+    assert abs(measured - float(stated_ratio)) <= 0.5 + 0.01 * measured and measured >= ratio
+    local = (REPO / "bench" / "local.md").read_text()
+    runs = _table(local, "| project |")
+    assert runs, "bench/local.md has no run"
+    for run in runs:
+        devices, messages = (_number(n) for n in run["devices × messages"].split("×"))
+        assert _number(run["records"]) == devices * messages
+        assert abs(_number(run["records/s"]) - _number(run["records"]) / _number(run["run after synth s"])) <= 0.5
+        assert run["every record accounted for"] == "yes"
+        cells = ("project", "devices × messages", "records", "synth s", "run after synth s", "records/s")
+        assert "| " + " | ".join(run[cell] for cell in cells) + " |" in readme
+    (first,) = [run for run in runs if run["records"] == "1,000"]
+    seconds = first["run after synth s"]
+    verdict = f"within ({seconds} s)" if _number(seconds) <= BUDGET_SECONDS else f"OVER ({seconds} s)"
+    assert f"Budget 1,000 records: one minute after the synth — {verdict}." in readme

@@ -60,26 +60,27 @@ COMMANDS = {
     "make deploy PROJECT=path/to/project": DEPLOYS,
     "make diff PROJECT=path/to/project": DEPLOYS,
     "make destroy PROJECT=path/to/project": DEPLOYS,
-    ".venv/bin/python -m cdk_app deploy --project path/to/project --dry-run": Run(),
+    ".venv/bin/python -m twin_ops deploy --project path/to/project --dry-run": Run(),
+    ".venv/bin/python -m twin_ops --help": Run(),
     ".venv/bin/python -m cdk_app --help": Run(),
-    ".venv/bin/python -m cdk_app migrate path/to/old-project path/to/new-project": Run(),
+    ".venv/bin/python -m twin_ops migrate path/to/old-project path/to/new-project": Run(),
     "make synth PROJECT=path/to/project CONTEXT='\"pipeline\": \"true\", \"repository\": \"owner/repo\", "
     "\"connection_arn\": \"arn:aws:codeconnections:eu-central-1:111111111111:connection/example\"'": Run(),
     "node_modules/.bin/cdk deploy <twin>-pipeline -c project=path/to/project -c pipeline=true -c repository=owner/repo "
     "-c connection_arn=arn:aws:codeconnections:…": NeedsCloud(
         "deploys the pipeline stack: AWS credentials and a CodeConnections connection"
     ),
-    ".venv/bin/python -m cdk_app simulate --project path/to/project --count 10": NeedsCloud(
+    ".venv/bin/python -m twin_ops simulate --project path/to/project --count 10": NeedsCloud(
         "publishes to the deployed twin's IoT Core / IoT Hub / Pub/Sub"
     ),
     # Without credentials both exit 3 (tests/ops/test_cli.py runs them so, and with moto).
-    ".venv/bin/python -m cdk_app status --project path/to/project": NeedsCloud(
+    ".venv/bin/python -m twin_ops status --project path/to/project": NeedsCloud(
         "reads the deployed twin's stacks, Terraform state, dead-letter queues and hot storage"
     ),
-    ".venv/bin/python -m cdk_app redrive --project path/to/project --dry-run": NeedsCloud(
+    ".venv/bin/python -m twin_ops redrive --project path/to/project --dry-run": NeedsCloud(
         "counts the deployed twin's dead letters"
     ),
-    ".venv/bin/python -m cdk_app redrive --project path/to/project --layer l2": NeedsCloud(
+    ".venv/bin/python -m twin_ops redrive --project path/to/project --layer l2": NeedsCloud(
         "moves the deployed twin's dead letters back"
     ),
     # Runs the synthesized twin on local services (the MQTT broker, moto, Azurite) and exits 0 only when
@@ -214,5 +215,5 @@ def test_readme_command_runs_as_written(command, fresh_clone, outside, ran_befor
 
 @pytest.mark.parametrize("subcommand", subcommands())
 def test_every_subcommand_has_a_working_help(subcommand, fresh_clone):
-    ran = run_shell(f".venv/bin/python -m cdk_app {subcommand} --help", fresh_clone, timeout=120)
+    ran = run_shell(f".venv/bin/python -m twin_ops {subcommand} --help", fresh_clone, timeout=120)
     assert ran.returncode == 0 and ran.stdout.startswith("usage:"), ran.output

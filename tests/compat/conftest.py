@@ -14,6 +14,8 @@ from unittest import mock
 
 import pytest
 
+from tests import synth_cache
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GENERATIONS = ("predecessor_a", "predecessor_h", "multicloud")
 
@@ -50,13 +52,13 @@ def scenario_project(name: str, base_dir: Path) -> Path:
 @dataclass(frozen=True)
 class EntryPointRun:
     """One run of `python app.py` (cdk_app.main.run, in-process): exit code, stderr, outputs, and
-    the AWS stack constructs it built (for cdk-nag)."""
+    the cdk-nag findings of the AWS stacks it built (stack name → findings not acknowledged)."""
 
     code: int
     stderr: str
     outdir: Path
     tf_outdir: Path
-    aws_stacks: dict
+    nag: dict[str, list[str]]
 
     def template(self, stack: str) -> dict:
         return json.loads((self.outdir / f"{stack}.template.json").read_text())
@@ -72,36 +74,33 @@ class EntryPointRun:
         return self.outdir / ".bundles"
 
 
-def run_entry_point(project: Path, workdir: Path) -> EntryPointRun:
-    from cdk_app import main
+def run_entry_point(project: Path, name: str) -> EntryPointRun:
+    """`project` through the entry point, from the shared synth cache (tests/conftest.py)."""
 
-    outdir, tf_outdir = workdir / "cdk.out", workdir / "cdktf.out"
-    stderr = io.StringIO()
-    built: list = []
-    synthesize = main.synthesize
+    def produce(folder: Path) -> None:
+        from cdk_app import main
+        from tests.conftest import nag_report
 
-    def keep(*args, **kwargs):
-        built.append(synthesize(*args, **kwargs))
-        return built[-1]
+        copy = shutil.copytree(project, folder / name, symlinks=True)
+        stderr = io.StringIO()
+        built: list = []
+        synthesize = main.synthesize
 
-    with contextlib.redirect_stderr(stderr), mock.patch.object(main, "synthesize", keep):
-        code = main.run({"project": str(project), "tf_outdir": str(tf_outdir)}, str(outdir))
-    return EntryPointRun(code, stderr.getvalue(), outdir, tf_outdir, built[0].aws_stacks if built else {})
+        def keep(*args, **kwargs):
+            built.append(synthesize(*args, **kwargs))
+            return built[-1]
 
+        with contextlib.redirect_stderr(stderr), mock.patch.object(main, "synthesize", keep):
+            code = main.run({"project": str(copy), "tf_outdir": str(folder / "cdktf.out")}, str(folder / "cdk.out"))
+        nag = nag_report(built[0].aws_stacks) if built else {}
+        (folder / "run.json").write_text(json.dumps({"code": code, "stderr": stderr.getvalue(), "nag": nag}))
 
-_RUNS: dict[str, EntryPointRun] = {}
+    folder = synth_cache.entry(synth_cache.key("entry-point", project, {}, name=name), produce)
+    ran = json.loads((folder / "run.json").read_text())
+    return EntryPointRun(ran["code"], ran["stderr"], folder / "cdk.out", folder / "cdktf.out", ran["nag"])
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory):
-    """synthesized(name) → the fixture project `name` run through the entry point (once per session)."""
-
-    def get(name: str) -> EntryPointRun:
-        if name not in _RUNS:
-            workdir = tmp_path_factory.mktemp(f"compat-{name}")
-            project = workdir / name
-            shutil.copytree(FIXTURES / name, project)
-            _RUNS[name] = run_entry_point(project, workdir)
-        return _RUNS[name]
-
-    return get
+def synthesized():
+    """synthesized(name) → the fixture project `name` run through the entry point (once per run)."""
+    return lambda name: run_entry_point(FIXTURES / name, name)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config import ProjectConfigError, load_project
+from twin_model.config import ProjectConfigError, load_project
 from tests.compat.conftest import FIXTURES, PROVIDER_KEYS
 
 ALL_AWS = dict.fromkeys(PROVIDER_KEYS, "aws")
@@ -69,8 +69,8 @@ def test_yaml_is_read_before_json_and_the_json_is_named_unused(newer):
 @pytest.mark.parametrize(
     "text, fragment",
     [("main:\n  steps: []\nmain:\n  params: []\n", "appears once per object"),
-     ("base: &b {call: http.post}\nmain:\n  steps:\n    - a: *b\n", "without anchors"),
-     ("main: !!python/object:os.system {}\n", "valid YAML"),
+     ("base: &b {call: http.post}\nmain:\n  steps:\n    - a: *b\n", "without a YAML anchor"),
+     ("main: !!python/object:os.system {}\n", "without a YAML tag"),
      ("main:\n  steps:\n    - a: {return: .nan}\n", "not a JSON number")],
     ids=["duplicate-key", "anchor", "tag", "nan"],
 )
@@ -263,9 +263,9 @@ def test_devices_without_a_twin_get_a_generated_one(newer):
     put(newer, DTDL, bundle)
     config = load_project(newer)
     assert {b.device_id for b in config.dtdl.bindings} == {"temp-sensor-1", "temp-sensor-2"}
-    from cdk_app.stacks.azure.twin_model import twin_bindings, twin_model
+    from cdk_app.stacks.azure.dtdl_upload import dtdl_upload, twin_bindings
 
-    models, graph = twin_model(config)
+    models, graph = dtdl_upload(config)
     assert "pressure-sensor-1" in {t["$dtId"] for t in graph["twins"]}
     assert len(models) == len(bundle["models"]) + 1  # the generated device model
     assert twin_bindings(config)["pressure-sensor-1"] == {"properties": ["pressure", "status"], "last_update": True}
@@ -288,10 +288,20 @@ def test_scene_assets_without_the_flag_are_named_unused(newer):
 
 def test_a_twinmaker_scene_naming_a_missing_model_is_a_warning(newer):
     scene = read(on(newer), "scene_assets/aws/scene.json")
-    scene["nodes"][0]["components"][0]["uri"] = "s3://bucket/scene_assets/missing.glb"
+    scene["nodes"][0]["components"][0]["uri"] = "scene_assets/missing.glb"
     put(newer, "scene_assets/aws/scene.json", scene)
     assert "the scene will not find this model" in warnings(newer)[
         ("scene_assets/aws/scene.json", "$.nodes[0].components[0].uri")]
+
+
+def test_a_twinmaker_scene_model_in_another_bucket_is_refused(newer):
+    """Issue #28: it was accepted with a warning and deployed pointing at that bucket."""
+    scene = read(on(newer), "scene_assets/aws/scene.json")
+    scene["nodes"][0]["components"][0]["uri"] = "s3://bucket/scene_assets/missing.glb"
+    put(newer, "scene_assets/aws/scene.json", scene)
+    ((file, path, expected),) = problems(newer)
+    assert (file, path) == ("scene_assets/aws/scene.json", "$.nodes[0].components[0].uri")
+    assert "names no file there and points elsewhere" in expected
 
 
 def test_payloads_of_unknown_devices_are_refused(newer):

@@ -1,4 +1,4 @@
-"""`python -m cdk_app migrate OLD_DIR NEW_DIR`: both predecessor generations (and the multicloud
+"""`python -m twin_ops migrate OLD_DIR NEW_DIR`: both predecessor generations (and the multicloud
 project) in this project's format, every change reported, the same stacks synthesized.
 
 Expected changes are written by hand from the fixtures (tests/compat/fixtures) and the README's
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
 from tests.compat.conftest import FIXTURES, PROVIDER_KEYS, run_entry_point
 from twin_ops.cli import main as cli
 from twin_ops.migrate.plan import plan
@@ -253,7 +253,7 @@ def test_the_migrated_project_synthesizes_the_same_stacks(synthesized, migrated,
     _, new, _ = migrated(name)
     project = tmp_path / name
     shutil.copytree(new, project)
-    run = run_entry_point(project, tmp_path)
+    run = run_entry_point(project, name)
     assert run.code == 0, run.stderr[-3000:]
     assert outputs(run) == outputs(original)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_app.config import load_project
-from cdk_app.topology import plan_project
+from twin_model.config import load_project
+from twin_model.topology import plan_project
 from tests.compat.conftest import SCENARIOS, run_entry_point, scenario_project
 
 SUFFIXES = ("l1", "l2", "l3-hot", "l3-cold", "l3-archive", "l4", "l5")
@@ -40,7 +40,8 @@ def test_scenario_loads_and_places_every_layer(tmp_path, name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_scenario_synthesizes_through_the_entry_point(tmp_path, name):
-    run = run_entry_point(scenario_project(name, tmp_path), tmp_path)
+    project = scenario_project(name, tmp_path)
+    run = run_entry_point(project, project.name)
     assert run.code == 0, run.stderr[-3000:]
     stacks = {line.split()[0] for line in run.stderr.splitlines() if line.startswith(f"sc-{name}-")}
     assert stacks == expected_stacks(name)

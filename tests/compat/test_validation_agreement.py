@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config import ProjectConfigError, load_project
+from twin_model.config import ProjectConfigError, load_project
 from tests.compat.conftest import FIXTURES, PROVIDER_KEYS
 
 ACCEPT, REFUSE = "accept", "refuse"

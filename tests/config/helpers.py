@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cdk_app.config import ConfigProblem, ProjectConfigError, load_project
+from twin_model.config import ConfigProblem, ProjectConfigError, load_project
 from tests.conftest import EXAMPLE
 
 FLAGS = "$.result.inputParamsUsed"

@@ -13,8 +13,8 @@ import re
 
 import pytest
 
-from cdk_app.config import load_project
-from cdk_app.config.names import resource_name
+from twin_model.config import load_project
+from twin_model.config.names import resource_name
 from tests.config.helpers import example_json, flags, only_problem
 
 # Every CloudFormation stack name, TwinMaker workspace id and the other names built from the twin

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_app.config import ProjectConfigError, load_project
+from twin_model.config import ProjectConfigError, load_project
 from tests.conftest import ALL_AWS
 from tests.config.helpers import FLAGS, edit_json, flags, problems_of, where
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from cdk_app.config import asl, load_project
-from cdk_app.config.documents import json_path
+from twin_model.config import asl, load_project
+from twin_model.config.documents import json_path
 from tests.config.helpers import example_json, flags, problems_of, where
 from tests.conftest import write_project
 

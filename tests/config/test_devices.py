@@ -62,7 +62,7 @@ def test_bad_data_type(make_project, kind, data_type):
 
 @pytest.mark.parametrize("data_type", ["STRING", "DOUBLE", "INTEGER", "BOOLEAN", "LONG"])
 def test_every_data_type_is_accepted(make_project, data_type):
-    from cdk_app.config import load_project
+    from twin_model.config import load_project
 
     extra = device(properties=[{"name": "v", "dataType": data_type}])
     config = load_project(make_project(config_iot_devices=devices_with(extra)))

@@ -1,5 +1,5 @@
 """DTDL bundles (twin_hierarchy/azure_hierarchy.json): the official DTDL parser's verdict on models,
-Azure Digital Twins' on twins and relationships (cdk_app/config/dtdl.py).
+Azure Digital Twins' on twins and relationships (twin_model/config/azure_hierarchy.py).
 
 Expected verdicts are written by hand from the DTDL v2/v3 language description and the ADT
 documentation; each models set runs through the real parser (Node.js), so the tables also show that
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config import dtdl, dtdl_parser
-from cdk_app.config.context import LoadContext
-from cdk_app.config.errors import Problems
+from twin_model.config import azure_hierarchy, dtdl_parser
+from twin_model.config.context import LoadContext
+from twin_model.config.errors import Problems
 
 FILE = "twin_hierarchy/azure_hierarchy.json"
 V2, V3 = "dtmi:dtdl:context;2", "dtmi:dtdl:context;3"
@@ -30,7 +30,7 @@ def prop(name: str, schema: object, **extra: object) -> dict:
 
 def check(bundle: dict) -> tuple[object, list[tuple[str, str]]]:
     ctx = LoadContext(Path("."), Problems())
-    result = dtdl.bundle(ctx, FILE, json.loads(json.dumps(bundle)))
+    result = azure_hierarchy.bundle(ctx, FILE, json.loads(json.dumps(bundle)))
     return result, [(p.path, p.expected) for p in ctx.problems.problems]
 
 
@@ -128,7 +128,7 @@ def test_a_missing_node_is_one_problem_not_a_traceback(monkeypatch):
 
 
 def test_node_starts_only_for_a_project_with_a_dtdl_bundle(monkeypatch):
-    from cdk_app.config import load_project
+    from twin_model.config import load_project
     from tests.conftest import REPO
 
     def refuse(*args, **kwargs):
@@ -190,7 +190,7 @@ def test_a_40_interface_diamond_loads_with_each_ancestor_once_and_linear_work(mo
     # Structural bound on the twin checks: a few reads per declared element and value, none per
     # inheritance path (256 paths lead from the leaf to the root).
     model.lookups = 0
-    assert dtdl._twins(LoadContext(Path("."), Problems()), FILE, [twin], {"dtmi:d:Leaf0;1"}, model)
+    assert azure_hierarchy._twins(LoadContext(Path("."), Problems()), FILE, [twin], {"dtmi:d:Leaf0;1"}, model)
     assert model.lookups <= 3 * len(properties) + 10
 
 
@@ -295,12 +295,12 @@ def test_relationship_properties_are_the_relationships_own():
 
 
 def generated_models() -> list[dict]:
-    """What the L4 stack generates for the Azure example (constructs_lib/azure/dtdl.py)."""
-    from cdk_app.config import load_project
-    from cdk_app.stacks.azure.twin_model import twin_model
+    """What the L4 stack generates for the Azure example (constructs_lib/azure/dtdl_models.py)."""
+    from twin_model.config import load_project
+    from cdk_app.stacks.azure.dtdl_upload import dtdl_upload
     from tests.conftest import REPO
 
-    return twin_model(load_project(REPO / "examples" / "factory-floor-azure"))[0]
+    return dtdl_upload(load_project(REPO / "examples" / "factory-floor-azure"))[0]
 
 
 def test_the_models_we_generate_are_valid_dtdl():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app.config import (
+from twin_model.config import (
     ActionType,
     ConfigProblem,
     Layer,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
 from tests.config.helpers import example_json, only_problem, problems_of, where
 
 FILE = "config_hierarchy.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
 from tests.config.helpers import flags, only_problem
 
 N = "none"

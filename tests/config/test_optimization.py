@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
 from tests.config.helpers import FLAGS, example_json, flags, only_problem, problems_of, where
 
 FILE = "config_optimization.json"

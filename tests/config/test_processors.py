@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
 from tests.config.helpers import only_problem
 
 
@@ -27,6 +27,21 @@ def test_processor_with_a_syntax_error(make_project):
     write_processor(project, "air-quality-01", '"""Doc."""\n\ndef process(event)\n    return event\n')
     problem = only_problem(project)
     assert (problem.file, problem.path) == ("processors/air-quality-01/process.py", "line 3")
+    assert problem.expected == "valid Python (expected ':' at column 19)"
+
+
+@pytest.mark.parametrize("source, line, column", [
+    ("def process(event):\n    return event\x00\n", 2, 17),
+    ("\x00def process(event):\n    return event\n", 1, 1),
+    ('"""Doc\n\n\x00"""\ndef process(event):\n    return event\n', 3, 1),
+], ids=["end-of-line-2", "first-character", "inside-a-docstring"])
+def test_processor_with_a_nul_character_names_its_line_and_column(make_project, source, line, column):
+    """Python's own error has no line for it (issue #28: `process.py line None`)."""
+    project = make_project()
+    write_processor(project, "air-quality-01", source)
+    problem = only_problem(project)
+    assert (problem.file, problem.path) == ("processors/air-quality-01/process.py", f"line {line}")
+    assert problem.expected == f"valid Python (a NUL character at column {column}: source code cannot hold one)"
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_app.config import Layer, Provider, load_project
+from twin_model.config import Layer, Provider, load_project
 from tests.conftest import ALL_AWS, WITHOUT_EVENTS
 from tests.config.helpers import only_problem, problems_of, where
 

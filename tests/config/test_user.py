@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cdk_app.config import UserSettings, load_project
+from twin_model.config import UserSettings, load_project
 from tests.config.helpers import only_problem
 
 FILE = "config_user.json"

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from cdk_app.stacks.terraform.backend import resolve_kind
+from tests import found
 from tests.conftest import WITHOUT_EVENTS
 
 MIXED = {
@@ -58,7 +59,7 @@ def test_every_terraform_stack_uses_the_s3_backend_with_locking(synth_project):
 def test_no_absolute_local_path_in_terraform_output(synth_project):
     result = synth_project(MIXED, **WITHOUT_EVENTS)
     workdir = str(result.tf_outdir.parent)
-    for stack_json in result.tf_outdir.glob("stacks/*/cdk.tf.json"):
+    for stack_json in found(result.tf_outdir.glob("stacks/*/cdk.tf.json"), "Terraform stacks"):
         text = stack_json.read_text()
         assert workdir not in text, stack_json
         assert '"/' not in json.dumps(json.loads(text)["terraform"]), stack_json

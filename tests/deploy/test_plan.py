@@ -8,18 +8,10 @@ from pathlib import Path
 import pytest
 
 from twin_ops.cli import main as cli
-from cdk_app.config.model import Layer, Provider, Providers
-from twin_ops.deploy import (
-    Action,
-    MissingToolError,
-    PlanSettings,
-    Step,
-    StepFailedError,
-    find_terraform,
-    plan_steps,
-    run_steps,
-)
-from cdk_app.topology import Features, plan, plan_project
+from twin_model.config.model import Layer, Provider, Providers
+from twin_model.deploy_plan import Action, PlanSettings, Step, plan_steps
+from twin_ops.deploy import MissingToolError, StepFailedError, find_terraform, run_steps
+from twin_model.topology import Features, plan, plan_project
 from tests.test_topology import COMBINATIONS, FEATURES, providers_of
 
 SETTINGS = PlanSettings(project="proj", cdk="cdk", terraform="terraform")
@@ -124,12 +116,12 @@ def test_cli_dry_run_prints_the_ordered_plan(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("# deploy factory-floor: 10 steps")
     assert "factory-floor-l3-archive" in out[2] and "factory-floor-l5" in out[-2]
-    assert "[factory-floor-l1]" in out[-3] and "-m cdk_app post-deploy aws-device-certificates" in out[-3]
-    assert "[factory-floor-l5]" in out[-1] and "-m cdk_app post-deploy aws-grafana-dashboards" in out[-1]
+    assert "[factory-floor-l1]" in out[-3] and "-m twin_ops post-deploy aws-device-certificates" in out[-3]
+    assert "[factory-floor-l5]" in out[-1] and "-m twin_ops post-deploy aws-grafana-dashboards" in out[-1]
 
 
 def post_deploy_steps(steps: list[Step]) -> list[tuple[str, str]]:
-    return [(s.stack, s.command[4]) for s in steps if s.command[1:4] == ("-m", "cdk_app", "post-deploy")]
+    return [(s.stack, s.command[4]) for s in steps if s.command[1:4] == ("-m", "twin_ops", "post-deploy")]
 
 
 def test_post_deploy_steps_follow_the_stack_they_need():
@@ -138,7 +130,7 @@ def test_post_deploy_steps_follow_the_stack_they_need():
         ("twin-l4", "azure-digital-twins"), ("twin-l1", "azure-device-identities"), ("twin-l5", "azure-grafana-dashboards"),
     ]
     for stack, name in post_deploy_steps(all_azure):
-        index = next(i for i, s in enumerate(all_azure) if s.command[1:5] == ("-m", "cdk_app", "post-deploy", name))
+        index = next(i for i, s in enumerate(all_azure) if s.command[1:5] == ("-m", "twin_ops", "post-deploy", name))
         assert all_azure[index - 1].command[:2] == ("terraform", "apply") and all_azure[index - 1].stack == stack
         assert all_azure[index].command[-4:] == ("--tf-out", "cdktf.out", "--terraform", "terraform")
     google_l1 = topology({**dict.fromkeys(Layer, Provider.AWS), Layer.L1: Provider.GOOGLE})
@@ -149,7 +141,7 @@ def test_post_deploy_steps_follow_the_stack_they_need():
     mixed = plan_steps(topology(MIXED), Action.DEPLOY, SETTINGS)
     index = next(i for i, s in enumerate(mixed) if "post-deploy" in s.command)
     assert mixed[index - 1].command[:2] == ("cdk", "deploy") and mixed[index - 1].command[-1] == "twin-l1"
-    assert mixed[index].command == ("python3", "-m", "cdk_app", "post-deploy", "aws-device-certificates", "--project", "proj")
+    assert mixed[index].command == ("python3", "-m", "twin_ops", "post-deploy", "aws-device-certificates", "--project", "proj")
 
 
 def test_diff_and_destroy_have_no_post_deploy_steps():
@@ -179,7 +171,7 @@ EXAMPLES = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "exampl
 def test_dry_run_plan_of_every_example_project(example, capsys):
     """Every bundled project gets a plan: synth first, each stack once in topology order, the right
     tool per cloud, receivers before senders, post-deploy steps after their stack."""
-    from cdk_app.config import load_project
+    from twin_model.config import load_project
 
     project = Path(__file__).resolve().parents[2] / "examples" / example
     config = load_project(project)

@@ -7,12 +7,12 @@ import stat
 
 import pytest
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
 from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, IOT_HUB_SCOPE, AzureDataPlane
 from twin_ops.post_deploy.azure_device_identities import DeviceKeyError, IotHubRegistry, register_devices
 from twin_ops.post_deploy.azure_digital_twins import DigitalTwinsApi, upload
 from twin_ops.simulator.config import read_config
-from constructs_lib.azure import dtdl
+from constructs_lib.azure import dtdl_models
 from twin_ops.post_deploy.azure_data_plane import AzureRestError
 from tests.conftest import EXAMPLE
 from tests.deploy.adt_standin import DigitalTwinsStandIn
@@ -30,7 +30,7 @@ MANIFEST = {  # the shape of AzureIngestionStack.devices_manifest()
 @pytest.fixture(scope="module")
 def example():
     config = load_project(EXAMPLE)
-    return dtdl.models(config.name, config.devices), dtdl.twins(config.name, config.devices, config.hierarchy)
+    return dtdl_models.models(config.name, config.devices), dtdl_models.twins(config.name, config.devices, config.hierarchy)
 
 
 # ---- IoT Hub device identities ---------------------------------------------------------------

@@ -15,13 +15,15 @@ from typing import Any
 
 import pytest
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
+from twin_model.config.model import Layer, Provider
 from twin_contract import dashboards
 from twin_contract.wire import TOKEN_HEADER
-from twin_ops.post_deploy import PostDeployError, STEP_NAMES
-from twin_ops.post_deploy.aws_grafana import aws_source, workspace_token
+from twin_model.deploy_plan import POST_DEPLOY_STEPS
+from twin_ops.post_deploy import PostDeployError
+from twin_ops.post_deploy.aws_grafana_dashboards import aws_source, workspace_token
 from twin_ops.post_deploy.azure_data_plane import AzureDataPlane
-from twin_ops.post_deploy.azure_grafana import ReaderSpec, ensure_plugin, reader_source
+from twin_ops.post_deploy.azure_grafana_dashboards import ReaderSpec, ensure_plugin, reader_source
 from twin_ops.post_deploy.grafana import (
     DeviceSeries,
     GrafanaApi,
@@ -223,7 +225,8 @@ def test_a_refused_call_names_the_call_and_never_the_token(grafana):
 
 
 def test_the_steps_are_declared_for_l5_on_each_cloud_that_hosts_it():
-    assert {"aws-grafana-dashboards", "azure-grafana-dashboards"} <= set(STEP_NAMES)
+    declared = {(step.name, step.cloud, step.layer) for step in POST_DEPLOY_STEPS}
+    assert {("aws-grafana-dashboards", Provider.AWS, Layer.L5), ("azure-grafana-dashboards", Provider.AZURE, Layer.L5)} <= declared
 
 
 # --- the AWS step's boundary ----------------------------------------------------------------------

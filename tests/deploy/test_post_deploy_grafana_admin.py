@@ -17,7 +17,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from cdk_app.config.model import UserSettings
+from twin_model.config.model import UserSettings
 from twin_ops.post_deploy import PostDeployError
 from twin_ops.post_deploy.azure_data_plane import AzureDataPlane
 from twin_ops.post_deploy.grafana_admin import aws_grant_admin, azure_grant_admin

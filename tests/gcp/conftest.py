@@ -35,7 +35,7 @@ def gcp_runtime(monkeypatch: pytest.MonkeyPatch):
     from google.cloud.firestore_v1 import base_query  # noqa: F401  (its first import takes seconds on a busy machine:
     # not inside a served request, whose client gives up after FAST_RETRIES' timeout)
 
-    from runtime.gcp import bridge, clients, identity, secrets
+    from runtime.gcp import bridge_clients, clients, identity, secrets
 
     state = type("GcpFakes", (), {})()
     state.firestore = FakeFirestore()
@@ -49,7 +49,7 @@ def gcp_runtime(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(identity, "fetch_id_token", lambda audience: f"id-token-for-{audience}")
     monkeypatch.setattr(identity, "_id_tokens", {})
     secrets.CACHE.clear()
-    monkeypatch.setattr(bridge.BRIDGES, "retry_policy", FAST_RETRIES)
+    monkeypatch.setattr(bridge_clients.BRIDGES, "retry_policy", FAST_RETRIES)
     return state
 
 

@@ -1,15 +1,18 @@
 """Terraform-only synth of a project: the Google (and Azure) stacks without the CDK side.
 
 The AWS stacks are not needed to check the Google ones, and skipping their synth keeps these
-tests fast; results are cached per project variant for the session.
+tests fast; results come from the shared synth cache (tests/synth_cache.py).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import shutil
+import tempfile
+from functools import cached_property
 from pathlib import Path
 
+from tests import synth_cache
 from tests.conftest import REPO, WITHOUT_EVENTS, write_project
 
 GCP_EXAMPLE = REPO / "examples" / "factory-floor-gcp"
@@ -28,12 +31,32 @@ def providers(l1: str, l2: str, hot: str, cold: str, archive: str, l4: str = "aw
     }
 
 
-@dataclass(frozen=True)
 class TerraformSynth:
-    tf_outdir: Path
-    stacks: dict  # Layer -> TerraformStack
-    config: object
-    topology: object
+    """A Terraform-only synth from the shared cache (tests/conftest.py): the files, config and
+    topology; `stacks` (Layer → TerraformStack construct) only in the process that made it, else
+    by a synth of its own (slow: prefer the files)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.project = folder / "project"
+        self.tf_outdir = folder / "cdktf.out"
+
+    @cached_property
+    def config(self):
+        from twin_model.config import load_project
+
+        return load_project(self.project)
+
+    @cached_property
+    def topology(self):
+        from twin_model.topology import plan_project
+
+        return plan_project(self.config)
+
+    @cached_property
+    def stacks(self) -> dict:
+        made = synth_cache.live(self.folder)
+        return made if made is not None else _terraform_stacks(self.project, Path(tempfile.mkdtemp(prefix="twin-resynth-")))
 
     def stack_json(self, stack_name: str) -> dict:
         return json.loads(self.text(stack_name))
@@ -46,21 +69,20 @@ class TerraformSynth:
         return sorted(p.name for p in (self.tf_outdir / "stacks").iterdir())
 
 
-def synth_terraform(project: Path, workdir: Path) -> TerraformSynth:
+def _terraform_stacks(project: Path, workdir: Path) -> dict:
     import cdktn
 
-    from cdk_app.config import load_project
     from cdk_app.bundles import BundleStager
+    from twin_model.config import load_project
     from cdk_app.stacks.terraform import build_terraform_stacks
-    from cdk_app.stacks.terraform.settings import TerraformSettings
-    from cdk_app.topology import plan_project
+    from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
+    from twin_model.topology import plan_project
 
     config = load_project(project)
     topology = plan_project(config)
-    tf_outdir = workdir / "cdktf.out"
     # The same App settings as cdk_app.main._synth_terrain.
     app = cdktn.App(
-        outdir=str(tf_outdir),
+        outdir=str(workdir / "cdktf.out"),
         stack_traces=False,
         context={"targetVersions": {"terraform": ">=1.10.0", "opentofu": ">=1.10.0"}},
     )
@@ -69,7 +91,16 @@ def synth_terraform(project: Path, workdir: Path) -> TerraformSynth:
     )
     stacks = build_terraform_stacks(app, config, topology, settings, BundleStager(config, workdir / "bundles"))
     app.synth()
-    return TerraformSynth(tf_outdir, stacks, config, topology)
+    return stacks
+
+
+def synth_terraform(project: Path, workdir: Path | None = None) -> TerraformSynth:
+    """The Terraform stacks of `project`, from the shared synth cache (`workdir` is not used)."""
+
+    def produce(folder: Path) -> dict:
+        return _terraform_stacks(shutil.copytree(project, folder / "project", symlinks=True), folder)
+
+    return TerraformSynth(synth_cache.entry(synth_cache.key("terraform", project, {}), produce))
 
 
 VARIANTS = {
@@ -84,13 +115,12 @@ VARIANTS = {
     # Azure Digital Twins on top of Google L1-L3: Terraform ↔ Terraform cross-stack references.
     "azure-twin": (providers("google", "google", "google", "google", "google", "azure", "azure"), {}),
 }
-_CACHE: dict[str, TerraformSynth] = {}
+_MADE: dict[str, TerraformSynth] = {}
 
 
 def synth_variant(name: str, tmp_path_factory) -> TerraformSynth:
-    if name not in _CACHE:
+    if name not in _MADE:
         provider_map, overrides = VARIANTS[name]
-        workdir = tmp_path_factory.mktemp(f"gcp-{name}")
-        project = write_project(workdir / "project", provider_map, base=GCP_EXAMPLE, **overrides)
-        _CACHE[name] = synth_terraform(project, workdir)
-    return _CACHE[name]
+        project = write_project(tmp_path_factory.mktemp(f"gcp-{name}") / "project", provider_map, base=GCP_EXAMPLE, **overrides)
+        _MADE[name] = synth_terraform(project)
+    return _MADE[name]

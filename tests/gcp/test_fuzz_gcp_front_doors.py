@@ -1,6 +1,7 @@
 """Property-based fuzzing of every Google bridge receiver (HTTP functions, served by
 functions-framework's own app in process, with the Firestore and Secret Manager fakes and the GCS
-emulator): never a 5xx for a malformed body, never a stored duplicate (issue #11)."""
+emulator): the exact status of the wire contract for every body with the right and a near-miss token
+(tests/runtime/front_door_contract.py), never a stored duplicate (issues #11, #27)."""
 
 from __future__ import annotations
 
@@ -30,11 +31,15 @@ from tests.runtime.fuzz_bodies import (
     near_valid_queries,
     with_poison_examples,
 )
+from tests.runtime.front_door_contract import BAD_INPUT_CODES, assert_answer, near_misses, valid_body
+from tests.runtime.poison_bodies import POISON
 from tests.runtime.runtime_testing import LoopbackServer, json_reply
 
-ANSWERS = {200, 400, 401, 413}
+NEAR_MISSES = near_misses(TOKEN)
+WRONG = NEAR_MISSES["last byte differs"]
+
 STORE = {"HOT_DATABASE": "twin-hot", "HOT_COLLECTION": "hot-data"}
-Post = Callable[[bytes], tuple[int, Any]]
+Post = Callable[..., tuple[int, Any]]
 
 
 @pytest.fixture
@@ -65,8 +70,9 @@ def front_doors(gcp_runtime, monkeypatch, processor) -> Callable[[str], Post]:
         sys.modules.pop(f"runtime.gcp.{name}", None)  # a cold start: the environment is read again
         client = functions_framework.create_app(target=name, source=str(BUNDLE_MAIN)).test_client()
 
-        def post(body: bytes) -> tuple[int, Any]:
-            response = client.post("/", data=body, headers={"X-Inter-Cloud-Token": TOKEN})
+        def post(body: bytes, token: str | None = TOKEN) -> tuple[int, Any]:
+            headers = {} if token is None else {"X-Inter-Cloud-Token": token}
+            response = client.post("/", data=body, headers=headers)
             return response.status_code, response.get_json(silent=True)
 
         return post
@@ -94,12 +100,31 @@ def test_no_body_makes_a_google_front_door_fail_with_a_5xx(front_doors, request,
     @given(body=hostile_bodies(*SHAPES[door]))
     @with_poison_examples
     def check(body: bytes) -> None:
-        status, answer = post(body)
-        assert status in ANSWERS, (status, answer)
-        if status != 200:
-            assert set(answer) == {"error"} and isinstance(answer["error"]["code"], str)
+        assert_answer(*post(body), body, token_right=True)
+        assert_answer(*post(body, WRONG), body, token_right=False)
 
     check()
+
+
+@pytest.mark.parametrize("door", SHAPES)
+def test_near_miss_tokens_get_401_where_the_token_gets_200(front_doors, request, door: str) -> None:
+    if door in ("cold_writer", "archive_writer"):
+        request.getfixturevalue("storage_emulator").create_bucket(door.split("_")[0])
+    post, body = front_doors(door), valid_body(door)
+    assert post(body)[0] == 200
+    answers = {miss: post(body, token) for miss, token in NEAR_MISSES.items()}
+    assert {miss: (status, (answer or {}).get("error", {}).get("code")) for miss, (status, answer) in answers.items()} == {
+        miss: (401, "unauthorized") for miss in NEAR_MISSES}
+
+
+def test_poison_bodies_get_400_from_the_hot_writer_and_401_without_the_token(front_doors, gcp_runtime) -> None:
+    post = front_doors("hot_writer")
+    answers = {name: (post(body), post(body, WRONG)[0]) for name, body in POISON.items()}
+    refused = {name: (status, (answer or {}).get("error", {}).get("code"), wrong_token)
+               for name, ((status, answer), wrong_token) in answers.items()}
+    assert {name: (s, code in BAD_INPUT_CODES, w) for name, (s, code, w) in refused.items()} == {
+        name: (400, True, 401) for name in POISON}, refused
+    assert gcp_runtime.firestore.collection("hot-data").docs == {}
 
 
 def test_the_hot_writer_stores_every_distinct_record_once_however_often_it_is_sent(front_doors, gcp_runtime) -> None:

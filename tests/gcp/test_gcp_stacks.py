@@ -12,10 +12,11 @@ import re
 import pytest
 from cdktn import Testing as TfTesting  # aliased: pytest would try to collect `Testing`
 
-from cdk_app.config.model import Layer, Provider
-from cdk_app.topology import BridgeKind
+from twin_model.config.model import Layer, Provider
+from twin_model.topology import BridgeKind
 from twin_contract.registry import token_secret_name, url_parameter_name
 from syrupy.matchers import path_value
+from tests import found
 
 # CDK Terrain asset hashes are 32 upper-case hex digits (tests.snapshot_utils masks CDK's 64).
 TF_ASSET_HASH = re.compile(r"[0-9A-F]{32}")
@@ -180,6 +181,8 @@ def test_cold_and_archive_tiers_change_class_natively(example) -> None:
 
 
 def test_names_fit_google_limits(example) -> None:
+    kinds = ("google_service_account", FUNCTION, "google_storage_bucket")
+    assert all(found([r for name in example.stack_names for r in resources(example.stack_json(name), kind)], kind) for kind in kinds)
     for name in example.stack_names:
         tf = example.stack_json(name)
         for account in resources(tf, "google_service_account"):
@@ -195,7 +198,7 @@ def test_function_sources_are_uploaded_assets(example) -> None:
     tf = example.stack_json(f"{TWIN}-l2")
     objects = resources(tf, "google_storage_bucket_object")
     assert objects and all(o["source"].startswith("assets/") and o["name"].endswith(".zip") for o in objects)
-    for fn in resources(tf, FUNCTION):
+    for fn in found(resources(tf, FUNCTION), "functions"):
         assert fn["build_config"]["runtime"] == "python312"
         assert fn["service_config"]["service_account_email"] == "${google_service_account.LayerAccount_0A55AAF9.email}"
 
@@ -231,8 +234,8 @@ def test_bridges_exist_exactly_where_the_topology_says(gcp_synth, variant: str) 
         BridgeKind.L2_TO_TWIN_UPDATE: "persister",
     }
     published, looked_up, public, remote_senders = set(), set(), set(), set()
-    for stack in synth.stacks.values():
-        tf = synth.stack_json(stack.node.id)
+    for name in synth.stack_names:
+        tf = synth.stack_json(name)
         fns = functions(tf)
         public |= {name for name in fns if function_id(tf, name) in public_function_refs(tf)}
         remote_senders |= {
@@ -261,10 +264,14 @@ def test_bridges_exist_exactly_where_the_topology_says(gcp_synth, variant: str) 
 
 
 def test_tokens_are_generated_and_passed_by_secret_name_only(gcp_synth) -> None:
+    seen: dict[str, int] = {"google secrets": 0, "aws secrets": 0, "token settings": 0}
     for variant in ("example", "google-l2-and-cold", "google-l1-hot-archive", "azure-twin"):
         synth = gcp_synth(variant)
         for name in synth.stack_names:
             tf = synth.stack_json(name)
+            seen["google secrets"] += len(resources(tf, "google_secret_manager_secret_version"))
+            seen["aws secrets"] += len(resources(tf, "aws_secretsmanager_secret_version"))
+            seen["token settings"] += sum("TOKEN" in key for fn in resources(tf, FUNCTION) for key in env(fn))
             for version in resources(tf, "google_secret_manager_secret_version"):
                 assert re.fullmatch(
                     r"\$\{(random_password\.[\w-]+\.result|data\.aws_secretsmanager_secret_version\.[\w-]+\.secret_string"
@@ -277,12 +284,13 @@ def test_tokens_are_generated_and_passed_by_secret_name_only(gcp_synth) -> None:
                 for key, value in env(fn).items():
                     if "TOKEN" in key:
                         assert key.endswith("_SECRET") and re.fullmatch(r"\$\{google_secret_manager_secret\.[\w-]+\.id\}", value)
+    assert all(seen.values()), seen  # each kind of check met something to check
 
 
 def test_no_secret_literal_in_any_synthesized_file(gcp_synth) -> None:
     pattern = re.compile(r"(?i)(x-inter-cloud-token\"?\s*:|\"secret_(data|string)\"\s*:\s*\"(?!\$\{))")
     for variant in ("example", "google-l2-and-cold", "google-l1-hot-archive", "azure-twin"):
-        for path in gcp_synth(variant).tf_outdir.rglob("*"):
+        for path in found(gcp_synth(variant).tf_outdir.rglob("*"), f"files of {variant}"):
             if path.is_file() and path.suffix in (".json", ".py", ".txt", ".md"):
                 assert not pattern.search(path.read_text(errors="ignore")), path
 
@@ -300,7 +308,7 @@ def test_google_senders_copy_the_aws_token_into_their_own_secret(gcp_synth) -> N
 
 
 def test_l4_and_l5_on_google_stay_a_config_error() -> None:
-    from cdk_app.clouds import CLOUDS
+    from twin_model.clouds import CLOUDS
     from cdk_app.stacks.gcp import STACKS
 
     assert Layer.L4 not in STACKS and Layer.L5 not in STACKS

@@ -295,6 +295,52 @@ def device_with_properties(count: int) -> Callable[[dict], None]:
 LONG_TWIN = "t" * 30
 
 
+# ---- the surfaces of issue #28: YAML workflows, 3D scenes, processors ---------------------------------
+
+YAML_WORKFLOW = "state_machines/google_cloud_workflow.yaml"
+YAML_STEPS = ("main:\n  params: [input]\n  steps:\n    - notify:\n        call: http.post\n        args:\n"
+              "          url: ${input.FunctionA_URL}\n          auth: {type: OIDC}\n          body: ${input.InputData}\n")
+
+
+def yaml_workflow(text: str) -> Callable[[Path, Path], None]:
+    """The Google workflow as YAML (read before the example's JSON, which is then named unused)."""
+    return lambda project, outside: write(project, YAML_WORKFLOW, text)
+
+
+def billion_laughs() -> str:
+    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 9)}]" for n in range(8)]
+    return "\n".join(lines) + "\n" + YAML_STEPS
+
+
+AWS_SCENE = "scene_assets/aws/scene.json"
+AZURE_SCENE = "scene_assets/azure/3DScenesConfiguration.json"
+
+
+def with_scene(change: Callable[[dict], Any], cloud: str = "aws") -> Callable[[Path, Path], None]:
+    """needs3DModel on, a scene of layer 4's cloud with one model file, then `change` applied to it."""
+
+    def build(project: Path, outside: Path) -> None:
+        optimization = read(project, OPT)
+        optimization["result"]["inputParamsUsed"]["needs3DModel"] = True
+        write(project, OPT, optimization)
+        write(project, f"scene_assets/{cloud}/plant.glb", b"glTF\x02\x00\x00\x00")
+        if cloud == "aws":
+            scene: dict = {"specVersion": "1.0", "version": "1", "rootNodeIndexes": [0], "nodes": [
+                {"name": "hall", "transform": {"position": [0, 0, 0]},
+                 "components": [{"type": "ModelRef", "uri": "plant.glb", "modelType": "GLB"}]}]}
+        else:
+            scene = {"$schema": "https://github.com/microsoft/iot-cardboard-js/tree/main/schemas/3DScenesConfiguration/"
+                                "v1.0.0/3DScenesConfiguration.schema.json",
+                     "configuration": {"scenes": [{"id": "plant", "displayName": "Plant", "behaviorIDs": [], "elements": [],
+                                                   "assets": [{"type": "3DAsset", "url": "{{STORAGE_URL}}/plant.glb"}]}],
+                                       "behaviors": [], "layers": []}}
+        change(scene)
+        write(project, AWS_SCENE if cloud == "aws" else AZURE_SCENE, scene)
+
+    return build
+
+
 # ---- the cases ------------------------------------------------------------------------------
 
 C = "config.json"
@@ -575,6 +621,64 @@ CASES: list[Case] = [
     Case("dtdl-diamond-past-the-limits", 5, text(DTDL, json.dumps({"models": dtdl_diamond(9, 4)})),
          f"{DTDL} $.models", "the allowed maximum count is 1024", base=AZURE),
     # 7: found while building the stacks: reported the same way, no output left behind
+    # issue #28: YAML workflows read as the JSON Cloud Workflows reads, bounded while being read
+    Case("yaml-nested-3000", 5, yaml_workflow("[" * 3000 + "]" * 3000), f"{YAML_WORKFLOW} $: ", "nested at most 64",
+         base=GOOGLE),
+    Case("yaml-block-nested-4000", 5, yaml_workflow("- " * 4000 + "x\n"), f"{YAML_WORKFLOW} $[0]", "nested at most 64",
+         base=GOOGLE),
+    Case("yaml-billion-laughs", 5, yaml_workflow(billion_laughs()), f"{YAML_WORKFLOW} $.a: ", "without a YAML anchor",
+         base=GOOGLE),
+    Case("yaml-binary", 4, yaml_workflow(YAML_STEPS + "    - done:\n        return: !!binary aGk=\n"),
+         f"{YAML_WORKFLOW} $.main.steps[1].done.return: ", "!!binary at line 11", base=GOOGLE),
+    Case("yaml-set", 4, yaml_workflow(YAML_STEPS + "    - done:\n        return: !!set {a, b}\n"),
+         f"{YAML_WORKFLOW} $.main.steps[1].done.return: ", "!!set", base=GOOGLE),
+    Case("yaml-python-object", 1, yaml_workflow("main: !!python/object/apply:os.system [id]\n"),
+         f"{YAML_WORKFLOW} $.main: ", "without a YAML tag", base=GOOGLE),
+    Case("yaml-merge-key", 4, yaml_workflow(YAML_STEPS.replace("auth: {type: OIDC}", "<<: {auth: {type: OIDC}}")),
+         f'{YAML_WORKFLOW} $.main.steps[0].notify.args["<<"]: ', "no YAML merge key", base=GOOGLE),
+    Case("yaml-number-key", 4, yaml_workflow(YAML_STEPS + "    - 2024: {return: 1}\n"),
+         f'{YAML_WORKFLOW} $.main.steps[1]["2024"]: ', "a mapping key that is text", base=GOOGLE),
+    Case("yaml-two-documents", 4, yaml_workflow(YAML_STEPS + "---\n" + YAML_STEPS), f"{YAML_WORKFLOW} $: ", "one YAML document",
+         base=GOOGLE),
+    Case("yaml-directive", 4, yaml_workflow("%YAML 1.1\n---\n" + YAML_STEPS), f"{YAML_WORKFLOW} $: ", "directives",
+         base=GOOGLE),
+    Case("yaml-nan", 4, yaml_workflow(YAML_STEPS + "    - done:\n        return: .NaN\n"),
+         f"{YAML_WORKFLOW} $.main.steps[1].done.return: ", "not a JSON number", base=GOOGLE),
+    Case("yaml-tftoken", 1, yaml_workflow(YAML_STEPS + "    - done:\n        return: \"${TfToken[TOKEN.1]}\"\n"),
+         f"{YAML_WORKFLOW} $.main.steps[1].done.return: ", "CDK placeholders", base=GOOGLE),
+    Case("yaml-control-character", 4, yaml_workflow(YAML_STEPS + "    - done: {return: \"\x07\"}\n"),
+         f"{YAML_WORKFLOW} $: ", "control characters", base=GOOGLE),
+    # issue #28: processors with a NUL character
+    Case("processor-nul", 4, text("processors/press-01/process.py", "def process(event):\n    return event\x00\n"),
+         "processors/press-01/process.py line 2: ", "NUL character at column 17"),
+    # issue #28: 3D scenes load only the project's or the twin's own assets, show no markup
+    Case("scene-model-in-another-bucket", 2,
+         with_scene(lambda s: s["nodes"][0]["components"][0].update(uri="s3://someone-elses-bucket/models/x.glb")),
+         f"{AWS_SCENE} $.nodes[0].components[0].uri: ", "points elsewhere"),
+    Case("scene-model-javascript", 1, with_scene(lambda s: s["nodes"][0]["components"][0].update(uri="javascript:alert(1)")),
+         f"{AWS_SCENE} $.nodes[0].components[0].uri: ", "points elsewhere"),
+    Case("scene-node-name-script", 1, with_scene(lambda s: s["nodes"][0].update(name="<script>alert(1)</script>")),
+         f"{AWS_SCENE} $.nodes[0].name: ", "without markup"),
+    Case("scene-tag-link-javascript", 1,
+         with_scene(lambda s: s["nodes"][0]["components"].append({"type": "Tag", "navLink": {"destination": "javascript:x()"}})),
+         f"{AWS_SCENE} $.nodes[0].components[1].navLink.destination: ", "no javascript: URL"),
+    Case("studio-asset-javascript", 1,
+         with_scene(lambda d: d["configuration"]["scenes"][0]["assets"][0].update(url="javascript:alert(1)"), "azure"),
+         f"{AZURE_SCENE} $.configuration.scenes[0].assets[0].url: ", "the twin's own blob container", base=AZURE),
+    Case("studio-asset-data", 1,
+         with_scene(lambda d: d["configuration"]["scenes"][0]["assets"][0].update(url="data:model/gltf-binary;base64,AA=="),
+                    "azure"),
+         f"{AZURE_SCENE} $.configuration.scenes[0].assets[0].url: ", "the twin's own blob container", base=AZURE),
+    Case("studio-asset-foreign-host", 2,
+         with_scene(lambda d: d["configuration"]["scenes"][0]["assets"][0].update(url="https://evil.example/plant.glb"), "azure"),
+         f"{AZURE_SCENE} $.configuration.scenes[0].assets[0].url: ", "the twin's own blob container", base=AZURE),
+    Case("studio-display-name-img", 1,
+         with_scene(lambda d: d["configuration"]["scenes"][0].update(displayName="<img src=x onerror=alert(1)>"), "azure"),
+         f"{AZURE_SCENE} $.configuration.scenes[0].displayName: ", "without markup", base=AZURE),
+    Case("scene-sources-http", 5,
+         both(with_scene(lambda d: None, "azure"),
+              text("scene_assets/allowed_sources.json", '{"allowedSources": ["http://cdn.example.com/"]}')),
+         "scene_assets/allowed_sources.json $.allowedSources[0]: ", "an https://host/folder/", base=AZURE),
     Case("late-device-shard-overfills", 7, both(overfull_device_shard, only_on_aws("1")),
          f"{D} $: ", "overfill device shard", late=True),
     Case("late-entity-shard-overfills", 7, both(overfull_entity_shard, only_on_aws("4", "5")),

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from cdk_app.bundles import stage_bundles
-from cdk_app.config import ProjectConfigError, load_project
+from twin_model.config import ProjectConfigError, load_project
+from tests import found
 from tests.conftest import EXAMPLE
 
 SECRET = b"-----BEGIN OPENSSH PRIVATE KEY----- outside the project\n"
@@ -174,7 +175,7 @@ def test_no_bundle_holds_a_byte_from_outside(project, outside, tmp_path):
     staging = tmp_path / "staging"
     for cloud in ("aws", "azure", "gcp"):
         stage_bundles(config, staging, cloud)
-    for path in staging.rglob("*"):
+    for path in found(staging.rglob("*"), "staged files"):
         assert not path.is_symlink(), path
         if path.is_file():
             assert SECRET not in path.read_bytes(), path

@@ -47,6 +47,25 @@ def test_literal_text_evaluates_to_itself(text):
     assert _unescape(escaped) == text
 
 
+# cosmic-ray has no operator for string literals, so `make mutate` makes no mutant of `literal`
+# (two str.replace calls): these are its mutants, written by hand; the checks above kill each.
+HAND_MUTANTS = {
+    "no escaping": lambda text: text,
+    "only ${": lambda text: text.replace("${", "$${"),
+    "only %{": lambda text: text.replace("%{", "%%{"),
+    "$ without its brace": lambda text: text.replace("$", "$$").replace("%{", "%%{"),
+    "escapes swapped": lambda text: text.replace("${", "%%{").replace("%{", "$${"),
+    "one escape only": lambda text: text.replace("${", "$${", 1).replace("%{", "%%{", 1),
+}
+
+
+@pytest.mark.parametrize("mutant", HAND_MUTANTS)
+def test_the_literal_checks_kill_every_hand_mutant_of_the_escaping(mutant):
+    escape = HAND_MUTANTS[mutant]
+    texts = ["plain", "${a}", "%{b}", "$${c}", "%%{d}", "$$${e}", "${${f}}", "a$", "b%", "{}", "${x} ${y}", "%{x} %{y}"]
+    assert any(evaluated_sequences(escape(text)) != [] or _unescape(escape(text)) != text for text in texts)
+
+
 def _unescape(template: str) -> str:
     out, i = [], 0
     while i < len(template):

@@ -31,7 +31,7 @@ import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
 
-from cdk_app.config.model import Layer  # noqa: E402
+from twin_model.config.model import Layer  # noqa: E402
 from tests.conftest import REPO  # noqa: E402
 from twin_contract.azure_names import AzureNames, function_storage_account  # noqa: E402
 from twin_ops.local.services import free_port  # noqa: E402
@@ -65,10 +65,8 @@ class Azurite:
 @pytest.fixture(scope="session")
 def azurite(tmp_path_factory):
     local = REPO / "node_modules" / ".bin" / "azurite"
-    if not local.exists():
-        pytest.skip("Azurite is not installed (npm ci installs it into node_modules)")
-    if shutil.which("node") is None:
-        pytest.skip("Azurite needs Node.js")
+    if not local.exists() or shutil.which("node") is None:
+        pytest.fail("Azurite is not installed: run `make install` (npm ci puts it into node_modules)")
     ports = [free_port() for _ in range(3)]
     env = {**os.environ, "AZURITE_ACCOUNTS": ";".join(f"{a}:{AZURITE_KEY}" for a in AZURITE_ACCOUNTS)}
     process = subprocess.Popen(

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from tests.conftest import REPO, WITHOUT_EVENTS, synthesize_project, write_project
 from tests.ops.test_dead_letters import EXAMPLES, catalogue
 from tests.test_cross_cloud_paths import synth_variant

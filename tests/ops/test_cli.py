@@ -1,4 +1,4 @@
-"""`python -m cdk_app status|redrive` as an operator runs them: real credential chains (none here,
+"""`python -m twin_ops status|redrive` as an operator runs them: real credential chains (none here,
 or moto's), exit codes as documented in `--help` and the README."""
 
 from __future__ import annotations
@@ -108,3 +108,17 @@ def test_ctrl_c_during_a_redrive_says_how_to_finish_and_exits_130(monkeypatch, t
     assert main(["redrive", "--project", str(REPO / "examples" / "factory-floor")]) == 130
     assert capsys.readouterr().err == (
         f"interrupted: run the same command again to finish (journal .dt-redrive/{TWIN}.jsonl)\n")
+
+
+def test_python_m_cdk_app_is_an_alias_of_python_m_twin_ops():
+    """Existing users' `python -m cdk_app …` runs the same commands, exit codes included."""
+    import subprocess
+    import sys
+
+    def run(module: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, capture_output=True, text=True, timeout=120)
+
+    for args, code in ((("--help",), 0), (("deploy", "--dry-run"), 0), (("no-such-command",), 2)):
+        new, old = run("twin_ops", *args), run("cdk_app", *args)
+        assert (old.returncode, old.stdout, old.stderr) == (new.returncode, new.stdout, new.stderr) and new.returncode == code, args
+    assert run("twin_ops", "--help").stdout.startswith("usage: python -m twin_ops ")

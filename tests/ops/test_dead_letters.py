@@ -13,9 +13,9 @@ import re
 
 import pytest
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Layer
-from cdk_app.topology import plan_project
+from twin_model.config import load_project
+from twin_model.config.model import Layer
+from twin_model.topology import plan_project
 from tests.conftest import REPO
 from twin_ops.dead_letters import Kind, dead_letters, select
 

@@ -18,11 +18,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Provider
-from cdk_app.topology import plan_project
+from twin_model.config import load_project
+from twin_model.config.model import Provider
+from twin_model.topology import plan_project
 from tests.conftest import REPO
-from twin_ops.clouds import AwsClients, CloudUnavailable, Clouds
+from twin_ops.cloud_clients import AwsClients, CloudUnavailable, Clouds
 from twin_ops.dead_letters import dead_letters
 from twin_ops.redrive import aws
 from twin_ops.redrive.engine import redrive

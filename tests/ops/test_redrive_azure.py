@@ -12,13 +12,13 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Provider
-from cdk_app.topology import plan_project
+from twin_model.config import load_project
+from twin_model.config.model import Provider
+from twin_model.topology import plan_project
 from tests.conftest import REPO
 from tests.ops.conftest import AZURE_TWIN, AZURITE_ACCOUNTS, Azurite
 from twin_ops.azure_storage import BlobService, QueueService, StorageError
-from twin_ops.clouds import AzureClients, Clouds
+from twin_ops.cloud_clients import AzureClients, Clouds
 from twin_ops.dead_letters import Kind, dead_letters
 from twin_ops.redrive import azure
 from twin_ops.redrive.engine import redrive

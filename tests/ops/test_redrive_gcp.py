@@ -14,11 +14,11 @@ from types import SimpleNamespace
 import pytest
 from google.api_core.exceptions import DeadlineExceeded
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Provider
-from cdk_app.topology import plan_project
+from twin_model.config import load_project
+from twin_model.config.model import Provider
+from twin_model.topology import plan_project
 from tests.conftest import REPO
-from twin_ops.clouds import Clouds
+from twin_ops.cloud_clients import Clouds
 from twin_ops.dead_letters import dead_letters
 from twin_ops.redrive import gcp
 from twin_ops.redrive.engine import redrive

@@ -11,13 +11,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Provider
-from cdk_app.topology import plan_project
+from twin_model.config import load_project
+from twin_model.config.model import Provider
+from twin_model.topology import plan_project
 from tests.conftest import REPO, WITHOUT_EVENTS, write_project
 from tests.gcp.fake_firestore import FakeFirestore
 from tests.ops.conftest import AZURE_TWIN, AZURITE_ACCOUNTS, Azurite
-from twin_ops.clouds import AwsClients, AzureClients, CloudUnavailable, Clouds
+from twin_ops.cloud_clients import AwsClients, AzureClients, CloudUnavailable, Clouds
 from twin_ops.dead_letters import dead_letters
 from twin_ops.status.hot import CosmosHot, firestore_newest
 from twin_ops.status.pubsub_depth import METRIC, undelivered_messages

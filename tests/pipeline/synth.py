@@ -7,9 +7,10 @@ Synth step run elsewhere can be compared file by file with these outputs.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+from tests import synth_cache
 from tests.conftest import REPO
 
 ALL_AWS_EXAMPLE = "examples/factory-floor"
@@ -39,19 +40,38 @@ GCP_CONTEXT = {
 }
 
 
-@dataclass(frozen=True)
 class PipelineSynth:
-    example: str  # the project folder, relative to the repository (as the pipeline checks it out)
-    outdir: Path  # the cloud assembly; the Terraform stacks are in outdir/cdktf.out
-    context: dict
-    result: object  # cdk_app.main.SynthResult
-    stack: object  # the PipelineStack construct
-    config: object
-    topology: object
+    """A pipeline synth from the shared cache (tests/conftest.py), read from its files."""
+
+    def __init__(self, example: str, folder: Path) -> None:
+        self.example = example  # the project folder, relative to the repository (as the pipeline checks it out)
+        self.outdir = folder / "cdk.out"  # the cloud assembly; the Terraform stacks are in outdir/cdktf.out
+        meta = json.loads((folder / "meta.json").read_text())
+        self.context: dict = meta["context"]
+        self.stack_name: str = meta["pipeline_stack"]
+        self.aws_stack_names: list[str] = meta["aws_stacks"]
+        self._nag: list[str] = meta["nag"]
+
+    @cached_property
+    def config(self):
+        from twin_model.config import load_project
+
+        return load_project(REPO / self.example)
+
+    @cached_property
+    def topology(self):
+        from twin_model.topology import plan_project
+
+        return plan_project(self.config)
 
     @property
     def template(self) -> dict:
-        return self.result.assembly.get_stack_by_name(self.stack.stack_name).template
+        return json.loads((self.outdir / f"{self.stack_name}.template.json").read_text())
+
+    @property
+    def nag_findings(self) -> list[str]:
+        """cdk-nag AwsSolutions findings on the pipeline stack not acknowledged in code."""
+        return self._nag
 
     @property
     def tf_outdir(self) -> Path:
@@ -61,31 +81,37 @@ class PipelineSynth:
         return json.loads((self.tf_outdir / "stacks" / stack_name / "cdk.tf.json").read_text())
 
 
-_CACHE: dict[str, PipelineSynth] = {}
+def synth_pipeline(example: str, workdir_factory=None, **context: str) -> PipelineSynth:
+    """`example` (relative to the repository) synthesized with PIPELINE_CONTEXT and `context`, from
+    the shared synth cache; the project stays where it is (the pipeline names it by that path)."""
 
-
-def synth_pipeline(example: str, workdir_factory, **context: str) -> PipelineSynth:
-    """`example` (relative to the repository) synthesized with PIPELINE_CONTEXT and `context`."""
-    key = json.dumps([example, context], sort_keys=True)
-    if key not in _CACHE:
+    def produce(folder: Path) -> object:
         import aws_cdk as cdk
 
-        from cdk_app.config import load_project
+        from twin_model.config import load_project
         from cdk_app.main import synthesize
-        from cdk_app.settings import SynthSettings
-        from cdk_app.topology import plan_project
+        from cdk_app.synth_settings import SynthSettings
+        from twin_model.topology import plan_project
+        from tests.conftest import nag_report
 
-        outdir = workdir_factory.mktemp("pipeline") / "cdk.out"
+        outdir = folder / "cdk.out"
         full_context = {
             **PIPELINE_CONTEXT, **context, "project": str(REPO / example), "tf_outdir": str(outdir / "cdktf.out"),
         }
         app = cdk.App(outdir=str(outdir), context=full_context)
         config = load_project(REPO / example)
-        topology = plan_project(config)
-        result = synthesize(app, config, topology, SynthSettings.from_app(app))
+        result = synthesize(app, config, plan_project(config), SynthSettings.from_app(app))
         stack = app.node.find_child(f"{config.name}-pipeline")
-        _CACHE[key] = PipelineSynth(example, outdir, full_context, result, stack, config, topology)
-    return _CACHE[key]
+        synth_cache.write_json(folder / "meta.json", {
+            "context": full_context,
+            "pipeline_stack": stack.stack_name,
+            "aws_stacks": sorted(s.stack_name for s in result.aws_stacks.values()),
+            "nag": nag_report({None: stack})[stack.stack_name],
+        })
+        return result
+
+    key = synth_cache.key("pipeline", REPO / example, context, path=example)
+    return PipelineSynth(example, synth_cache.entry(key, produce))
 
 
 def resources_of_type(template: dict, kind: str) -> dict[str, dict]:

@@ -12,7 +12,7 @@ import itertools
 import pytest
 
 from tests.pipeline.synth import build_spec, pipeline_actions, project_of_action
-from twin_ops.deploy import Action, PlanSettings, plan_steps
+from twin_model.deploy_plan import Action, PlanSettings, plan_steps
 
 CERTIFICATES = "PostDeploy-aws-device-certificates"
 AWS_DASHBOARDS, AZURE_DASHBOARDS = "PostDeploy-aws-grafana-dashboards", "PostDeploy-azure-grafana-dashboards"
@@ -93,12 +93,12 @@ def test_terraform_and_post_deploy_commands_run_in_the_checkout_with_the_synth_o
         f"(cd {stack_dir} && terraform apply -input=false -auto-approve)",
     ]
     assert step_commands(mixed.template)[CERTIFICATES] == [
-        ".venv/bin/python -m cdk_app post-deploy aws-device-certificates --project examples/factory-floor-aws-azure",
+        ".venv/bin/python -m twin_ops post-deploy aws-device-certificates --project examples/factory-floor-aws-azure",
     ]
     l4_dir = "cdk.out/cdktf.out/stacks/factory-floor-az-l4"
     assert step_commands(no_aws.template)["PostDeploy-azure-digital-twins"] == [
         f"(cd {l4_dir} && terraform init -input=false)",  # the state the step reads; the apply ran in another build
-        ".venv/bin/python -m cdk_app post-deploy azure-digital-twins --project examples/factory-floor-azure "
+        ".venv/bin/python -m twin_ops post-deploy azure-digital-twins --project examples/factory-floor-azure "
         "--tf-out cdk.out/cdktf.out --terraform terraform",
     ]
 

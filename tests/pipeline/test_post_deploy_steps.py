@@ -1,7 +1,7 @@
 """Post-deploy steps in the pipeline: the command read from the template runs the real step with
 only what its role allows, on packages that hold no CDK library.
 
-The AWS step's command is run in-process (`python -m cdk_app` is twin_ops.cli.main) against moto,
+The AWS step's command is run in-process (`python -m twin_ops` is twin_ops.cli.main) against moto,
 in a copy of the project at the path the pipeline checks it out to; every AWS API call it makes is
 recorded and compared, action and resource, with the statements of the step's role.
 """
@@ -26,8 +26,8 @@ from constructs_lib.aws.nag import flatten_reference
 from tests.conftest import REPO
 from tests.pipeline.synth import ACCOUNT, build_spec, pipeline_actions, project_of_action, resources_of_type
 from twin_ops.cli import main as cli
-from cdk_app.clouds import CLOUDS
-from cdk_app.config.model import Provider
+from twin_model.clouds import CLOUDS
+from twin_model.config.model import Provider
 
 REGION = "eu-central-1"
 CDK_MODULES = ("aws_cdk", "cdktn", "constructs", "jsii", "cdk_nag")
@@ -78,7 +78,7 @@ def test_the_aws_certificates_step_runs_with_exactly_its_roles_permissions(mixed
     spec, statements = step(mixed.template, "aws-device-certificates")
     (command,) = spec["phases"]["build"]["commands"]
     python, dash_m, module, *argv = shlex.split(command)
-    assert (python, dash_m, module) == (".venv/bin/python", "-m", "cdk_app")
+    assert (python, dash_m, module) == (".venv/bin/python", "-m", "twin_ops")
     shutil.copytree(REPO / mixed.example, tmp_path / mixed.example)  # the checkout, as far as the step reads it
     monkeypatch.chdir(tmp_path)
     for name, value in {"AWS_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -155,9 +155,10 @@ def test_the_post_deploy_commands_load_no_cdk_library():
 
 
 def test_every_post_deploy_step_the_pipeline_runs_is_a_command_of_the_operator_tooling():
-    from twin_ops.post_deploy.cli import RUNNERS
+    from twin_ops.cli import _parser
 
-    assert sorted(step.name for cloud in CLOUDS.values() for step in cloud.post_deploy) == sorted(RUNNERS)
+    for step in (step for cloud in CLOUDS.values() for step in cloud.post_deploy):
+        assert _parser().parse_args(["post-deploy", step.name]).step == step.name
 
 
 def test_only_steps_on_aws_declare_aws_access_and_each_says_why():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdk_app.settings import BackendSettings, PipelineSettings, SynthSettings
+from cdk_app.synth_settings import BackendSettings, PipelineSettings, SynthSettings
 from tests.conftest import REPO
 
 VARIANTS = {

@@ -14,6 +14,7 @@ import json
 import pytest
 
 from constructs_lib.aws.nag import flatten_reference
+from tests import found
 from tests.pipeline.synth import build_spec, pipeline_actions, project_of_action, resources_of_type
 
 # Terraform's S3 backend: state read and written; the lock object created, read and deleted.
@@ -112,7 +113,7 @@ def test_a_post_deploy_step_on_a_terraform_stack_only_reads_that_stacks_state(gc
 
 def test_state_locking_stays_on(mixed, gcp):
     for synth in (mixed, gcp):
-        for stack in (p.parent.name for p in (synth.tf_outdir / "stacks").glob("*/cdk.tf.json")):
+        for stack in found((p.parent.name for p in (synth.tf_outdir / "stacks").glob("*/cdk.tf.json")), "Terraform stacks"):
             assert synth.terraform(stack)["terraform"]["backend"]["s3"]["use_lockfile"] is True
 
 

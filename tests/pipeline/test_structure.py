@@ -10,8 +10,9 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from cdk_app.pipeline import CDK_CLI_VERSION, HASHICORP_KEY_FINGERPRINT, TERRAFORM_VERSION, terraform_install_commands
-from cdk_app.settings import SettingsError, SynthSettings
-from tests.aws import cfn_lint_errors, unacknowledged_nag_findings
+from cdk_app.synth_settings import SettingsError, SynthSettings
+from tests import found
+from tests.aws import cfn_lint_errors
 from tests.pipeline.synth import PIPELINE_CONTEXT, pipeline_actions, resources_of_type
 
 TWINS = ["all_aws", "mixed", "no_aws", "gcp"]
@@ -41,9 +42,12 @@ def test_cloud_credentials_come_from_secrets_manager_not_the_template(mixed):
             "Value": "factory-floor-mix/pipeline/azure:ARM_CLIENT_SECRET",
         }])})},
     )
-    for project in resources_of_type(mixed.template, "AWS::CodeBuild::Project").values():
-        for variable in project["Properties"]["Environment"].get("EnvironmentVariables", []):
-            assert variable["Type"] == "SECRETS_MANAGER", variable
+    variables = [
+        variable for project in found(resources_of_type(mixed.template, "AWS::CodeBuild::Project").values(), "projects")
+        for variable in project["Properties"]["Environment"].get("EnvironmentVariables", [])
+    ]
+    for variable in found(variables, "CodeBuild environment variables"):
+        assert variable["Type"] == "SECRETS_MANAGER", variable
 
 
 def test_publishes_assets_one_job_at_a_time(mixed):
@@ -52,14 +56,14 @@ def test_publishes_assets_one_job_at_a_time(mixed):
 
 
 def test_a_twin_without_aws_layers_gets_a_pipeline_of_terraform_and_post_deploy_steps(no_aws):
-    assert no_aws.result.aws_stacks == {}
+    assert no_aws.aws_stack_names == []
     stages = list(dict.fromkeys(stage for stage, _, _ in pipeline_actions(no_aws.template)))
     assert stages == ["Source", "Build", "UpdatePipeline", "Twin"]  # no stacks, no assets
 
 
 @pytest.mark.parametrize("twin", TWINS)
 def test_no_unacknowledged_nag_finding_on_the_pipeline_stack(twin, request):
-    assert unacknowledged_nag_findings(request.getfixturevalue(twin).stack) == []
+    assert request.getfixturevalue(twin).nag_findings == []
 
 
 @pytest.mark.parametrize("twin", TWINS)

@@ -1,26 +1,22 @@
-"""The matrix projects (tests/runs/matrix.py), each synthesized once per session."""
+"""The matrix projects (tests/runs/matrix.py), from the shared synth cache (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Synthesized, synthesize_example, synthesize_project
+from tests.conftest import Synthesized, synthesize_project
 from tests.runs.matrix import MatrixProject, matrix
 
 PROJECTS = {project.name: project for project in matrix()}
-_CACHE: dict[str, Synthesized] = {}
 
 
 def synthesize_matrix_project(project: MatrixProject, tmp_path_factory) -> Synthesized:
-    if project.is_example:
-        return synthesize_example(project.name, tmp_path_factory)
-    if project.name not in _CACHE:
-        workdir = tmp_path_factory.mktemp(f"matrix-{project.name}")
-        _CACHE[project.name] = synthesize_project(project.write(workdir / "project"), workdir)
-    return _CACHE[project.name]
+    # The examples' entries are the rest of the suite's, where their nag findings are asked for.
+    folder = project.write(tmp_path_factory.mktemp(f"matrix-{project.name}") / "project")
+    return synthesize_project(folder, nag=project.is_example)
 
 
 @pytest.fixture(scope="session")
 def matrix_synth(tmp_path_factory):
-    """matrix_synth(name) -> Synthesized, cached for the session (the examples share the suite's synths)."""
+    """matrix_synth(name) -> Synthesized (the examples are the same entries as the rest of the suite's)."""
     return lambda name: synthesize_matrix_project(PROJECTS[name], tmp_path_factory)

@@ -25,9 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk_app.clouds import CLOUDS
-from cdk_app.config.model import Layer, Provider, Providers, placement_problems
-from cdk_app.topology import BridgeKind, Features, Topology, plan
+from twin_model.clouds import CLOUDS
+from twin_model.config.model import Layer, Provider, Providers, placement_problems
+from twin_model.topology import BridgeKind, Features, Topology, plan
 from tests.conftest import REPO, write_project
 
 EXAMPLES_DIR = REPO / "examples"

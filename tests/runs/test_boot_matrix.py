@@ -4,19 +4,23 @@ AWS: the Lambda code asset, its handler, layers and `Environment`; Azure: the Fu
 (`zip_deploy_file`) and its `app_settings`; Google: the source archive, `entry_point` and
 `environment_variables`. Deploy-time references become placeholders shaped like their values
 (tests/runs/placeholders.py); nothing else is added to a function's settings. Each function is
-imported in an interpreter that holds nothing of this repository (twin_ops/local/function_host.py).
+imported in an interpreter that sees its bundle, the standard library and what its cloud provides,
+nothing else (`python -I -S` with a site of tests/runs/cloud_sites.py): boto3 on Lambda, the
+bundle's requirements.txt on Azure and Google (twin_ops/local/function_host.py).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Provider
-from cdk_app.topology import plan_project
+from twin_model.config import load_project
+from twin_model.config.model import Provider
+from twin_model.topology import plan_project
+from tests.runs.cloud_sites import LAMBDA_PROVIDES, make_site, requirement_names
 from tests.runs.conftest import PROJECTS
 from tests.runs.matrix import coverage, universe
 from tests.runs.placeholders import REGION, placeholder
@@ -71,20 +75,54 @@ def test_every_matrix_project_runs_processors_events_actions_workflow_and_feedba
         assert config.processor_files and config.actions and config.state_machine_file is not None, project.name
 
 
+def provided(function) -> tuple[str, ...]:
+    """What the function's cloud installs next to its bundle (distribution names)."""
+    if function.cloud is Provider.AWS:
+        return LAMBDA_PROVIDES
+    return tuple(sorted(requirement_names(Path(function.code) / "requirements.txt")))
+
+
+_SITES: dict[tuple[str, ...], Path] = {}
+
+
+def site(names: tuple[str, ...], tmp_path_factory) -> Path:
+    if names not in _SITES:
+        _SITES[names] = make_site(tmp_path_factory.mktemp("site") / "site-packages", list(names))
+    return _SITES[names]
+
+
+def test_a_bundle_without_the_contract_package_does_not_start(matrix_synth, tmp_path, tmp_path_factory):
+    """The isolation can fail: the same bundle without `twin_contract` is a failed cold start."""
+    synth = matrix_synth("factory-floor")
+    output = SynthOutput(synth.outdir, synth.tf_outdir, tmp_path)
+    function = next(f for f in output.functions
+                    if f.is_python and f.cloud is Provider.AWS and (Path(f.code) / "twin_contract").is_dir())
+    job = boot_job(function, {**platform_environment(function, function.resolve(function.name, placeholder), REGION),
+                              **function.environment(placeholder)})
+    copy = shutil.copytree(function.code, tmp_path / "bundle")
+    shutil.rmtree(copy / "twin_contract")
+    (result,) = boot([{**job, "code": str(copy)}], site=site(LAMBDA_PROVIDES, tmp_path_factory))
+    assert not result["ok"] and "No module named 'twin_contract'" in result["error"], result
+    (result,) = boot([job], site=site(LAMBDA_PROVIDES, tmp_path_factory))
+    assert result["ok"], result
+
+
 @pytest.mark.parametrize("name", PROJECTS)
-def test_every_function_starts_with_its_synthesized_settings(name, matrix_synth, tmp_path):
+def test_every_function_starts_with_its_synthesized_settings(name, matrix_synth, tmp_path, tmp_path_factory):
     synth = matrix_synth(name)
     output = SynthOutput(synth.outdir, synth.tf_outdir, tmp_path)
     functions = [function for function in output.functions if function.is_python]
     assert len(functions) == python_functions_in(synth.outdir, synth.tf_outdir)
 
-    jobs = []
+    jobs: dict[tuple[str, ...], list[dict]] = {}  # by what the cloud installs for the function
     for function in functions:
         deployed = function.resolve(function.name, placeholder)
         region = output.aws_region(function.stack) if function.cloud is Provider.AWS else None
         platform = platform_environment(function, deployed, region or REGION)
-        jobs.append(boot_job(function, {**platform, **function.environment(placeholder)}))
-    results = boot(jobs)
+        jobs.setdefault(provided(function), []).append(boot_job(function, {**platform, **function.environment(placeholder)}))
+    booted = {job["label"]: result for group, batch in jobs.items()
+              for job, result in zip(batch, boot(batch, site=site(group, tmp_path_factory)), strict=True)}
+    results = [booted[function.label] for function in functions]
 
     failures = {result["label"]: result["error"] for result in results if not result["ok"]}
     assert failures == {}

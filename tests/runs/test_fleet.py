@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cdk_app.config import load_project
+from twin_model.config import load_project
 from tests.conftest import REPO
 from twin_ops.local.fleet import messages, scaled_project
 

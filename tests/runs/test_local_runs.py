@@ -12,8 +12,8 @@ import shutil
 
 import pytest
 
-from cdk_app.config.model import Layer
-from cdk_app.topology import BridgeKind
+from twin_model.config.model import Layer
+from twin_model.topology import BridgeKind
 from tests.runs.attacks import Attacks
 from tests.runs.conftest import PROJECTS
 from twin_ops.local.output import SynthOutput

@@ -1,7 +1,7 @@
 """Stopping a local run (SIGTERM, or Ctrl-C's SIGINT) ends every process it started: the MQTT
 broker, moto, Azurite and every function host, not only the runner.
 
-The run is a child process driven as `python -m cdk_app local` drives it (run_local, then the
+The run is a child process driven as `python -m twin_ops local` drives it (run_local, then the
 exit code 128 + signal), over the session's synth of a project whose layers span all three
 clouds (every kind of server and host starts). It is stopped once every function host is up;
 every process descending from it at that moment must be gone once it exits.

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from runtime.aws import bridge, clients, secrets
+from runtime.aws import bridge_clients, clients, secrets
 from runtime.core.http_client import RetryPolicy
 from tests.runtime.runtime_testing import (
     HOT_TABLE,
@@ -65,7 +65,7 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     for name in HANDLER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(bridge.BRIDGES, "retry_policy", FAST_RETRIES)
+    monkeypatch.setattr(bridge_clients.BRIDGES, "retry_policy", FAST_RETRIES)
     secrets.CACHE.clear()
 
 

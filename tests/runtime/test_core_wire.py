@@ -136,3 +136,20 @@ def test_sender_chunks_records_into_envelopes() -> None:
     assert [len(body["payload"]) for body in client.bodies] == [100, 100, 50]
     assert {body["target_layer"] for body in client.bodies} == {"L3_hot"}
     assert [item["n"] for body in client.bodies for item in body["payload"]] == list(range(250))
+
+
+def test_the_sender_batches_100_records_by_default() -> None:
+    """docs/design.md §5: batches of up to 100."""
+    client = RecordingClient()
+    RecordSender(client, "aws", "L3_hot").put([{"n": n} for n in range(201)])
+    assert [len(body["payload"]) for body in client.bodies] == [100, 100, 1]
+
+
+def test_a_batch_not_delivered_is_logged_and_raised(caplog) -> None:
+    class Failing:
+        def post(self, body):
+            raise ConnectionError("receiver down")
+
+    with caplog.at_level("WARNING"), pytest.raises(ConnectionError):
+        RecordSender(Failing(), "aws", "L3_hot").put([{"n": 1}, {"n": 2}])
+    assert [record.getMessage() for record in caplog.records] == ["2 records not delivered to L3_hot"]

@@ -36,10 +36,10 @@ def test_every_module_of_the_table_exists_with_its_entry_point(cloud: str) -> No
 def test_the_table_covers_every_handler_module() -> None:
     """A new handler module without a role would never be registered (Azure) or reachable (Google)."""
     helpers = {
-        AWS: {"bridge", "clients", "dynamodb_store", "environment", "function_url", "hot_reading", "iot_devices", "lambda_invoke",
+        AWS: {"bridge_clients", "clients", "dynamodb_store", "environment", "function_url", "hot_reading", "iot_devices", "lambda_invoke",
               "object_storage", "secrets", "twin_connector"},
         AZURE: {"_shared"},
-        GOOGLE: {"bridge", "clients", "environment", "firestore_store", "hot_reading", "http_io", "identity", "internal",
+        GOOGLE: {"bridge_clients", "clients", "environment", "firestore_store", "hot_reading", "http_io", "identity", "internal",
                  "object_storage", "pubsub_devices", "secrets", "store"},
     }
     for cloud, (folder, _) in HANDLERS.items():

@@ -1,5 +1,6 @@
 """Property-based fuzzing of every AWS bridge receiver (Lambda Function URL handlers), in process
-with moto: never a 5xx for a malformed body, never a stored duplicate (issue #11)."""
+with moto: the exact status of the wire contract for every body with the right and a near-miss
+token (tests/runtime/front_door_contract.py), never a stored duplicate (issues #11, #27)."""
 
 from __future__ import annotations
 
@@ -27,14 +28,18 @@ from tests.runtime.fuzz_bodies import (
     near_valid_queries,
     with_poison_examples,
 )
+from tests.runtime.front_door_contract import BAD_INPUT_CODES, assert_answer, near_misses, valid_body
+from tests.runtime.poison_bodies import POISON
 from tests.runtime.runtime_testing import TOKEN, function_url_event
 
-ANSWERS = {200, 400, 401, 413}  # never a 5xx: a sender would retry the body into its dead-letter queue
+NEAR_MISSES = near_misses(TOKEN)
+WRONG = NEAR_MISSES["last byte differs"]
+
 COLD, ARCHIVE = "twin-cold", "twin-archive"
 
 
-def call(handler: Callable[..., dict[str, Any]], body: bytes, token: str = TOKEN) -> tuple[int, Any]:
-    response = handler(function_url_event(body, {"X-Inter-Cloud-Token": token}))
+def call(handler: Callable[..., dict[str, Any]], body: bytes, token: str | None = TOKEN) -> tuple[int, Any]:
+    response = handler(function_url_event(body, {} if token is None else {"X-Inter-Cloud-Token": token}))
     return response["statusCode"], json.loads(response["body"])
 
 
@@ -84,12 +89,29 @@ def test_no_body_makes_an_aws_front_door_fail_with_a_5xx(front_doors, door: str)
     @given(body=hostile_bodies(*SHAPES[door]))
     @with_poison_examples
     def check(body: bytes) -> None:
-        status, answer = call(handler, body)
-        assert status in ANSWERS, (status, answer)
-        if status != 200:
-            assert set(answer) == {"error"} and isinstance(answer["error"]["code"], str)
+        assert_answer(*call(handler, body), body, token_right=True)
+        assert_answer(*call(handler, body, WRONG), body, token_right=False)
 
     check()
+
+
+@pytest.mark.parametrize("door", SHAPES)
+def test_near_miss_tokens_get_401_where_the_token_gets_200(front_doors, door: str) -> None:
+    handler, body = front_doors(door), valid_body(door)
+    assert call(handler, body)[0] == 200
+    answers = {miss: call(handler, body, token) for miss, token in NEAR_MISSES.items()}
+    assert {miss: (status, (answer or {}).get("error", {}).get("code")) for miss, (status, answer) in answers.items()} == {
+        miss: (401, "unauthorized") for miss in NEAR_MISSES}
+
+
+def test_poison_bodies_get_400_from_the_hot_writer_and_401_without_the_token(front_doors, hot_table) -> None:
+    handler = front_doors("hot_writer")
+    answers = {name: (call(handler, body), call(handler, body, WRONG)[0]) for name, body in POISON.items()}
+    refused = {name: (status, (answer or {}).get("error", {}).get("code"), wrong_token)
+               for name, ((status, answer), wrong_token) in answers.items()}
+    assert {name: (s, code in BAD_INPUT_CODES, w) for name, (s, code, w) in refused.items()} == {
+        name: (400, True, 401) for name in POISON}, refused
+    assert clients.dynamodb_table(hot_table).scan()["Items"] == []
 
 
 def test_the_hot_writer_stores_every_distinct_record_once_however_often_it_is_sent(front_doors, hot_table) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from twin_ops.cli import main as cli
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from twin_contract.devices import client_id
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
 from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
@@ -26,21 +26,27 @@ DEVICE = "press-01"
 ISO_MS_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
-def simulator_project(tmp_path: Path, config: SimulatorConfig) -> Path:
+def simulator_project(tmp_path: Path, config: SimulatorConfig, files: dict[str, Path] | None = None) -> Path:
+    """A project whose iot_devices_auth/ holds `files` (name inside the folder → source), as the
+    post-deploy steps write them: simulator.json names files inside that folder only."""
     project = tmp_path / "project"
     shutil.copytree(EXAMPLE / "iot_device_simulator", project / "iot_device_simulator")
-    prepare_auth_dir(project)
+    folder = prepare_auth_dir(project)
+    for name, source in (files or {}).items():
+        write_file(folder / name, source.read_text())
     write_simulator_config(project, config)
     return project
 
 
 def aws_project(tmp_path: Path, broker, authority: TestAuthority) -> Path:
     issued = authority.issue(client_id(TWIN, DEVICE))  # the broker holds the CN to the client id (IoT policy)
+    files = {f"{DEVICE}/certificate.pem": issued.certificate, f"{DEVICE}/private_key.pem": issued.private_key,
+             "broker-ca.pem": broker.authority.certificate}
     config = SimulatorConfig(
-        Provider.AWS, TWIN, (DeviceCredentials(DEVICE, certificate=str(issued.certificate), private_key=str(issued.private_key)),),
-        mqtt=MqttBroker("127.0.0.1", broker.device_port, ca_file=str(broker.authority.certificate)),
+        Provider.AWS, TWIN, (DeviceCredentials(DEVICE, certificate=f"{DEVICE}/certificate.pem", private_key=f"{DEVICE}/private_key.pem"),),
+        mqtt=MqttBroker("127.0.0.1", broker.device_port, ca_file="broker-ca.pem"),
     )
-    return simulator_project(tmp_path, config)
+    return simulator_project(tmp_path, config, files)
 
 
 def test_aws_device_publishes_with_its_certificate_and_shows_feedback(tmp_path, broker, capsys):
@@ -75,9 +81,9 @@ def test_a_certificate_from_another_authority_is_refused(tmp_path, broker):
 def test_azure_device_sends_json_with_sas_and_hears_desired_feedback(tmp_path, broker):
     config = SimulatorConfig(
         Provider.AZURE, TWIN, (DeviceCredentials(DEVICE, shared_access_key=f"{DEVICE}/shared_access_key"),),
-        mqtt=MqttBroker("127.0.0.1", broker.password_port, ca_file=str(broker.authority.certificate)),
+        mqtt=MqttBroker("127.0.0.1", broker.password_port, ca_file="broker-ca.pem"),
     )
-    project = simulator_project(tmp_path, config)
+    project = simulator_project(tmp_path, config, {"broker-ca.pem": broker.authority.certificate})
     write_file(project / "iot_devices_auth" / DEVICE / "shared_access_key", base64.b64encode(b"k" * 32).decode())
     patch = {"feedback": {"message": "check press", "rule": "pressure > 180"}, "$version": 2}
     observer = observe(

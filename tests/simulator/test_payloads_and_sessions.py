@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote
 
 import pytest
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from twin_ops.simulator.azure_sas import sas_token
 from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
 from twin_ops.simulator.payloads import PayloadError, load_payloads, messages_for, stamped

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from twin_ops.cli import main as cli
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_simulator_config
 from twin_ops.simulator.config import DeviceCredentials, MqttBroker, PubSubTopic, SimulatorConfig
 from twin_ops.simulator.errors import SimulatorError

@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.topology import Topology
+from twin_model.config.model import Layer, ProjectConfig
+from twin_model.topology import Topology
 from twin_contract import dashboards
 from twin_contract.wire import format_timestamp
 from twin_ops.local import census
+from twin_ops.local.clouds import local_cloud
 from twin_ops.local.deployment import DeploymentError, LocalDeployment
-from twin_ops.post_deploy.aws_grafana import aws_source
-from twin_ops.post_deploy.azure_grafana import read_spec
 from twin_ops.post_deploy.grafana import ReaderSource, Source, device_series, twin_dashboard
 
 HISTORY_PANELS = ("timeseries", "state-timeline")
@@ -46,23 +45,7 @@ class Shown:
 
 def data_source(deployment: LocalDeployment, topology: Topology, platform: Any) -> Source:
     """The data source the L5 post-deploy step would create, from the synthesized L5 stack."""
-    stack = topology.stack_name(Layer.L5)
-    output = deployment.output
-    if topology.cloud(Layer.L5) is Provider.AWS:
-        template = output.cloudformation[stack].template
-        outputs = {name: str(deployment.value(stack, entry["Value"])) for name, entry in template.get("Outputs", {}).items()}
-        return aws_source(outputs, deployment.aws("secretsmanager"), deployment.endpoints.region)
-    terraform = output.terraform[stack]
-    spec = read_spec(terraform.directory)
-    outputs = terraform.config.get("output", {})
-    url, last_entry_url = (
-        str(output.evaluate(stack, Provider.AZURE, outputs[name]["value"], deployment.resolve))
-        for name in (spec.url_output, spec.last_entry_url_output)
-    )
-    token = platform.key_vault.vaults.get(spec.token_vault, {}).get(spec.token_secret)
-    if token is None:
-        raise DeploymentError(f"the dashboard token {spec.token_secret} is not in the vault {spec.token_vault}")
-    return ReaderSource(url, last_entry_url, token)
+    return local_cloud(topology.cloud(Layer.L5)).dashboard_source(deployment, topology.stack_name(Layer.L5), platform)
 
 
 def shown(config: ProjectConfig, source: Source, platform: Any, ca: ssl.SSLContext, now: datetime | None = None) -> Shown:

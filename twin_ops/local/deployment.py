@@ -10,6 +10,7 @@ the run with one line naming it.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import secrets
@@ -23,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Provider
-from cdk_app.topology import Topology
+from twin_model.config.model import Provider
+from twin_model.deploy_plan import deploy_plan
+from twin_model.topology import Topology
 from twin_ops.local.function_host import KeptAlive
 from twin_ops.local.output import PSEUDO_PARAMETER, Reference, SynthFunction, SynthOutput
 from twin_ops.local.standins.azure import entra_token
@@ -80,9 +82,15 @@ class LocalDeployment:
     # -- driving
 
     def deploy(self) -> None:
-        """Every stack in deploy order (receivers first), every resource of a provisioned type."""
-        stacks = [s.name for s in self.topology.stacks if s.name in self.output.cloudformation or s.name in self.output.terraform]
-        for stack in stacks:
+        """The deploy plan (twin_model.deploy_plan): every stack in its order (receivers first), every
+        resource of a provisioned type; each post-deploy step's local counterpart right after its stack."""
+        for item in deploy_plan(self.topology):
+            stack = item.stack.name
+            if item.post_deploy is not None:
+                importlib.import_module(f"twin_ops.post_deploy.{item.post_deploy.module}").run_locally(self, item.stack)
+                continue
+            if stack not in self.output.cloudformation and stack not in self.output.terraform:
+                continue
             if stack in self.output.cloudformation:
                 names = [n for n in self.output.cloudformation if n == stack or n.startswith(f"{stack}/")]
                 for name in names:
@@ -95,6 +103,12 @@ class LocalDeployment:
                     if kind in TF_PROVISIONERS or _GOOGLE_IAM_MEMBER.match(kind) or "zip_deploy_file" in next(iter(block.values()), {}):
                         for resource_name in block:
                             self._ensure(stack, f"{kind}.{resource_name}")
+
+    def stack_dir(self, stack: str) -> Path:
+        return self.output.terraform[stack].directory
+
+    def resource_names(self, stack: str, kind: str) -> list[str]:
+        return [r.attributes["name"] for (owner, _), r in self.resources.items() if owner == stack and r.resource_type == kind]
 
     def resolve(self, reference: Reference) -> str:
         if reference.resource_type == PSEUDO_PARAMETER:
@@ -165,6 +179,14 @@ class LocalDeployment:
             if "Condition" in statement:
                 raise DeploymentError(f"{function.label}: an IAM statement with a Condition is not evaluated locally: {statement}")
         return statements
+
+    def secret_arns(self) -> dict[str, str]:
+        """Secrets Manager's name → ARN, read once: a grant on a secret names its ARN."""
+        if not hasattr(self, "_secret_arns"):
+            self._secret_arns: dict[str, str] = {}
+            for page in self.aws("secretsmanager").get_paginator("list_secrets").paginate():
+                self._secret_arns.update({secret["Name"]: secret["ARN"] for secret in page["SecretList"]})
+        return self._secret_arns
 
     # -- AWS clients on moto
 
@@ -556,13 +578,7 @@ def _azure_cosmos_container(d: LocalDeployment, r: LocalResource, p: Mapping[str
 
 def _azure_digital_twins(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name = _tf(d, r, p, "name")
-    directory = d.output.terraform[r.stack].directory / "adt"
-    models = json.loads((directory / "models.json").read_text("utf-8")) if (directory / "models.json").is_file() else []
-    twins = json.loads((directory / "twins.json").read_text("utf-8")).get("twins", []) if (directory / "twins.json").is_file() else []
-    try:
-        d.platform.digital_twins.add(name, models, twins)
-    except ValueError as exc:
-        raise DeploymentError(str(exc)) from None
+    d.platform.digital_twins.add(name, [], [])  # models and twins: the azure-digital-twins step's (twin_ops/post_deploy)
     return {"id": _azure_resource_id("digitalTwinsInstances", name), "name": name, "host_name": d.platform.digital_twins.host_name(name)}
 
 
@@ -681,12 +697,17 @@ def _google_bucket(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -
 
 
 def _google_workflow(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
-    import yaml
+    from twin_model.config.errors import Problems
+    from twin_model.config.yaml_documents import parse_yaml
 
     name = _tf(d, r, p, "name")
     workflow = f"projects/{d.endpoints.gcp_project}/locations/{p.get('region', 'local')}/workflows/{name}"
     source = _tf(d, r, p, "source_contents")
-    d.platform.workflows.workflows[workflow] = yaml.safe_load(source)  # JSON is YAML
+    problems = Problems()
+    ok, definition = parse_yaml(source, name, problems)  # JSON is YAML; read as the service reads it
+    if not ok:
+        raise DeploymentError(f"{r.stack}/{r.resource_id}: {'; '.join(map(str, problems.problems))}")
+    d.platform.workflows.workflows[workflow] = definition
     return {"id": workflow, "name": name}
 
 

@@ -1,10 +1,12 @@
 """The simulated devices of a local run: their identities on L1's cloud and their links, in one
-place (device identities will change with the fleet-scale work of issue #24).
+place (device identities will change with the fleet-scale work of issue #24); which of them a
+run uses is L1's cloud's choice (`LocalCloud.device_links`, twin_ops/local/clouds).
 
 - AWS IoT Core: a client certificate per device from the run's CA, CN = the device's MQTT client
   id (its thing name, `twin_contract.devices.client_id`), on the run's MQTT broker;
-- Azure IoT Hub: the device identities the `azure-device-identities` post-deploy step registers,
-  and an X.509 client certificate per device, CN = the device id (IoT Hub's CA authentication);
+- Azure IoT Hub: the device identities the `azure-device-identities` post-deploy step registers
+  (its local counterpart, twin_ops/post_deploy), and an X.509 client certificate per device, CN =
+  the device id (IoT Hub's CA authentication);
 - Google: the L1 telemetry topic, and each device's filtered feedback subscription.
 MQTT links are amqtt clients on one asyncio loop, opened side by side.
 """
@@ -21,8 +23,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.topology import Topology
+from twin_model.config.model import Layer
+from twin_model.topology import Topology
 from twin_contract.devices import client_id, feedback_topic, telemetry_topic
 from twin_ops.local.google_clients import Done
 from twin_ops.local.standins import azure as azure_standins
@@ -35,23 +37,12 @@ LINK_TIMEOUT = 60.0  # seconds for a CONNACK or PUBACK: one broker process serve
 Deliver = Callable[[str, str], None]  # (device, feedback text)
 
 
-def register(config: ProjectConfig, platform: Any) -> None:
-    """What the post-deploy steps register beyond the stacks: the IoT Hub device identities."""
-    platform.iot_hub.devices = {device.id for device in config.devices}
-
-
-def open_links(config: ProjectConfig, topology: Topology, deployment: Any, platform: Any, tls: LocalTls,
-               mqtt_port: int | None, workdir: Path, deliver: Deliver) -> tuple[dict[str, Any], Callable[[], None]]:
-    """One link per device (`send(payload)`), its feedback handed to `deliver`; and what closes them all."""
-    device_ids = sorted({device.id for device in config.devices})
-    if topology.cloud(Layer.L1) is Provider.GOOGLE:
-        return _pubsub_links(topology, deployment, platform, device_ids, deliver), lambda: None
-    assert mqtt_port is not None
-    fleet = MqttFleet(mqtt_port, tls.ca_file, deliver)
-    aws = topology.cloud(Layer.L1) is Provider.AWS
+def mqtt_links(sessions: list[Any], port: int | None, ca_file: Path, deliver: Deliver) -> tuple[dict[str, Any], Callable[[], None]]:
+    """One link per device session on the run's MQTT broker (`send(payload)`), its feedback handed
+    to `deliver`; and what closes them all."""
+    assert port is not None  # the broker runs whenever L1's devices speak MQTT
+    fleet = MqttFleet(port, ca_file, deliver)
     try:
-        with ThreadPoolExecutor(max_workers=OPENING) as pool:
-            sessions = list(pool.map(lambda device: _session(config.name, device, aws, tls, mqtt_port, workdir / "tls"), device_ids))
         links = fleet.open(sessions)
     except BaseException:
         fleet.close()
@@ -59,20 +50,32 @@ def open_links(config: ProjectConfig, topology: Topology, deployment: Any, platf
     return {session.device_id: link for session, link in zip(sessions, links, strict=True)}, fleet.close
 
 
-def _session(twin: str, device: str, aws: bool, tls: LocalTls, port: int, directory: Path) -> Any:
-    """The device's MQTT identity and topics on IoT Core (`aws`) or IoT Hub, with its certificate."""
+def sessions(device_ids: list[str], session: Callable[[str], Any]) -> list[Any]:
+    """Each device's MQTT session, made side by side (a client certificate each)."""
+    with ThreadPoolExecutor(max_workers=OPENING) as pool:
+        return list(pool.map(session, device_ids))
+
+
+def iot_core_session(twin: str, device: str, tls: LocalTls, port: int, directory: Path) -> Any:
+    """AWS IoT Core: the thing name as client id and certificate CN, the topics its policy allows."""
+    from twin_ops.simulator.mqtt_link import MqttSession
+
+    identity = client_id(twin, device)
+    cert, key = tls.client_certificate(directory, identity)
+    return MqttSession(device, "127.0.0.1", port, identity, telemetry_topic(twin, device), feedback_topic(twin, device),
+                       str(tls.ca_file), str(cert), str(key))
+
+
+def iot_hub_session(device: str, tls: LocalTls, port: int, directory: Path) -> Any:
+    """Azure IoT Hub: the device id as client id and certificate CN (X.509 CA authentication),
+    telemetry with the JSON property bag, feedback as the device twin's desired property."""
     from twin_ops.simulator.mqtt_link import MqttSession
     from twin_ops.simulator.sessions import IOT_HUB_JSON_PROPERTIES, desired_feedback
 
-    ca = str(tls.ca_file)
-    if aws:
-        identity = client_id(twin, device)
-        cert, key = tls.client_certificate(directory, identity)
-        return MqttSession(device, "127.0.0.1", port, identity, telemetry_topic(twin, device), feedback_topic(twin, device),
-                           ca, str(cert), str(key))
     cert, key = tls.client_certificate(directory, device)
     return MqttSession(device, "127.0.0.1", port, device, f"devices/{device}/messages/events/{IOT_HUB_JSON_PROPERTIES}",
-                       azure_standins.device_feedback_topic(device), ca, str(cert), str(key), feedback_text=desired_feedback)
+                       azure_standins.device_feedback_topic(device), str(tls.ca_file), str(cert), str(key),
+                       feedback_text=desired_feedback)
 
 
 class MqttFleet:
@@ -157,7 +160,8 @@ class FleetLink:
             raise MqttLinkError(f"{self._session.client_id}: publish failed: {error}") from error
 
 
-def _pubsub_links(topology: Topology, deployment: Any, platform: Any, device_ids: list[str], deliver: Deliver) -> dict[str, Any]:
+def pubsub_links(topology: Topology, deployment: Any, platform: Any, device_ids: list[str], deliver: Deliver) -> dict[str, Any]:
+    """Google: each device publishes to the L1 stack's telemetry topic and pulls its own feedback subscription."""
     from twin_ops.simulator.pubsub_link import PubSubLink
 
     l1_stack = topology.stack_name(Layer.L1)

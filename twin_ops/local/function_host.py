@@ -4,7 +4,8 @@ It imports nothing of this repository: the code it runs comes from the synthesiz
 (the asset directory or unpacked archive of each function), so a bundle that lacks a module, or a
 setting the code needs but the template does not give, fails here as it would in the cloud.
 
-`boot JOBS RESULTS` (JSON files: a list of jobs in, one result per job out) starts each function
+`boot JOBS RESULTS [SITE]` (JSON files: a list of jobs in, one result per job out; SITE, for a
+`python -I -S` start, the only folder of packages besides the stdlib) starts each function
 in turn, in the same process but isolated: the environment is exactly the job's, and every module
 of the previous function's code is forgotten before the next one is imported (every bundle has
 its own `runtime` package). A job: {"label", "cloud", "code", "entry", "layers", "environment",
@@ -859,7 +860,12 @@ def serve(spec: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    if len(sys.argv) == 4 and sys.argv[1] == "boot":
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "boot":
+        if len(sys.argv) == 5:  # started with -S: SITE is the only place for packages beyond the stdlib
+            import site
+
+            site.addsitedir(sys.argv[4])
+            BASE_PATH[:] = sys.path
         jobs = json.loads(Path(sys.argv[2]).read_text("utf-8"))
         results = [boot(job) for job in jobs]  # the functions' own prints go to stdout, results to the file
         Path(sys.argv[3]).write_text(json.dumps(results), "utf-8")
@@ -867,7 +873,7 @@ def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "serve":
         serve(json.loads(Path(sys.argv[2]).read_text("utf-8")))
         return 0
-    print(f"usage: {Path(__file__).name} boot JOBS.json RESULTS.json | serve SPEC.json", file=sys.stderr)
+    print(f"usage: {Path(__file__).name} boot JOBS.json RESULTS.json [SITE] | serve SPEC.json", file=sys.stderr)
     return 2
 
 

@@ -1,8 +1,9 @@
 """What each cloud's function platform adds to a function's own settings, and how it starts one.
 
-The variables here are the platform's (Lambda sets AWS_REGION and LAMBDA_TASK_ROOT, the Functions
-host its script root, Cloud Run K_SERVICE and the target), never the twin's: a setting the code
-needs and the template does not give must fail at start, as it would in the cloud.
+The variables are the platform's (Lambda sets AWS_REGION and LAMBDA_TASK_ROOT, the Functions host
+its script root, Cloud Run K_SERVICE and the target; each cloud's in twin_ops/local/clouds), never
+the twin's: a setting the code needs and the template does not give must fail at start, as it
+would in the cloud.
 """
 
 from __future__ import annotations
@@ -16,45 +17,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Provider
+from twin_ops.local.clouds import local_cloud
 from twin_ops.local.output import SynthFunction
 
 FUNCTION_HOST = Path(__file__).resolve().parent / "function_host.py"
-CLOUDEVENT, HTTP = "cloudevent", "http"
-
-
-def signature_type(function: SynthFunction) -> str:
-    """Cloud Functions gen2 start an event-triggered function with the CloudEvent signature."""
-    return CLOUDEVENT if function.resource.get("event_trigger") else HTTP
 
 
 def platform_environment(function: SynthFunction, name: str, region: str) -> dict[str, str]:
     """The variables the platform sets for `function` (deployed as `name`)."""
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
-    if function.cloud is Provider.AWS:
-        return {
-            **base,
-            "AWS_REGION": region,
-            "AWS_DEFAULT_REGION": region,
-            "AWS_LAMBDA_FUNCTION_NAME": name,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
-            "LAMBDA_TASK_ROOT": str(function.code),
-            "_HANDLER": function.entry,
-            "TZ": ":UTC",
-        }
-    if function.cloud is Provider.AZURE:
-        return {
-            **base,
-            "AzureWebJobsScriptRoot": str(function.code),
-            "FUNCTIONS_WORKER_RUNTIME": "python",
-            "WEBSITE_SITE_NAME": name,
-        }
-    return {
-        **base,
-        "K_SERVICE": name,
-        "FUNCTION_TARGET": function.entry,
-        "FUNCTION_SIGNATURE_TYPE": signature_type(function),
-    }
+    return local_cloud(function.cloud).platform_environment(function, name, region)
 
 
 def boot_job(function: SynthFunction, environment: Mapping[str, str]) -> dict[str, Any]:
@@ -66,18 +37,22 @@ def boot_job(function: SynthFunction, environment: Mapping[str, str]) -> dict[st
         "entry": function.entry,
         "layers": [str(layer) for layer in function.layers],
         "environment": dict(environment),
-        "signature_type": signature_type(function) if function.cloud is Provider.GOOGLE else None,
+        "signature_type": local_cloud(function.cloud).signature_type(function),
     }
 
 
-def boot(jobs: Sequence[Mapping[str, Any]], timeout: float = 300.0) -> list[dict[str, Any]]:
+def boot(jobs: Sequence[Mapping[str, Any]], timeout: float = 300.0, site: Path | None = None) -> list[dict[str, Any]]:
     """Start every job's function in one isolated interpreter (`python -I`, nothing of this
-    repository on its path); one result per job: {"label", "ok", "functions", "error"}."""
+    repository on its path); one result per job: {"label", "ok", "functions", "error"}.
+    With `site`, the interpreter also skips this virtualenv (`-S`): the standard library and the
+    packages linked in `site` are all the functions can import (what their cloud provides)."""
     with tempfile.TemporaryDirectory(prefix="dt-boot-") as scratch:
         jobs_file, results_file = Path(scratch) / "jobs.json", Path(scratch) / "results.json"
         jobs_file.write_text(json.dumps(list(jobs)), "utf-8")
+        isolation = ["-I"] if site is None else ["-I", "-S"]
         completed = subprocess.run(
-            [sys.executable, "-I", str(FUNCTION_HOST), "boot", str(jobs_file), str(results_file)],
+            [sys.executable, *isolation, str(FUNCTION_HOST), "boot", str(jobs_file), str(results_file),
+             *([str(site)] if site is not None else [])],
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
             cwd=scratch,
             capture_output=True,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 NESTED_STACK = "AWS::CloudFormation::Stack"

@@ -1,4 +1,4 @@
-"""`python -m cdk_app local`: the synthesized twin, run on this machine.
+"""`python -m twin_ops local`: the synthesized twin, run on this machine.
 
 1. synthesize (`python app.py`, as the deploy plan does) or take a synth already made;
 2. start the local services the twin needs and "deploy" the output into them
@@ -40,16 +40,16 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
-from cdk_app.config import load_project
-from cdk_app.config.model import Layer, Provider
-from cdk_app.paths import REPO_ROOT
-from cdk_app.settings import DEFAULT_REGION
-from cdk_app.topology import BridgeKind, plan_project
+from twin_model.clouds import CLOUDS
+from twin_model.config import load_project
+from twin_model.config.model import Layer, Provider
+from twin_model.paths import REPO_ROOT
+from twin_model.topology import BridgeKind, plan_project
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
-from twin_ops.local import census, dashboards, devices
-from twin_ops.local.deployment import ACCOUNT, Endpoints, LocalDeployment
+from twin_ops.local import census, dashboards
+from twin_ops.local.clouds import local_cloud
+from twin_ops.local.deployment import Endpoints, LocalDeployment
 from twin_ops.local.fleet import Message, messages, scaled_project
-from twin_ops.local.function_platform import platform_environment
 from twin_ops.local.hosts import FunctionHosts
 from twin_ops.local.http import LocalServer, Response
 from twin_ops.local.ledger import DEAD_LETTER, ERROR, RETRY, Ledger
@@ -61,7 +61,6 @@ from twin_ops.local.standins import azure as azure_standins
 from twin_ops.local.standins import google as google_standins
 from twin_ops.local.tls import make_tls
 
-CLOCK_HEADER = "X-Dt-Local-Clock-Offset"
 # After an injected outage ends, a sender may still fail once: its last retry waited within the
 # sender's deadline (25 s by default, runtime/core/http_client.py), plus slack for a loaded machine.
 OUTAGE_GRACE = 30.0
@@ -252,10 +251,10 @@ class LocalRun:
         self.ca = ssl.create_default_context(cafile=str(self.tls.ca_file))
         services = Services(self.workdir, self.tls)
         self.exit.callback(services.close)
-        clouds = self.topology.clouds
         tf_kinds = {kind for stack in self.output.terraform.values() for kind in stack.resources}
         tf_data = {kind for stack in self.output.terraform.values() for kind in stack.config.get("data", {})}
-        region = next((r for s in self.output.cloudformation if (r := self.output.aws_region(s))), None) or DEFAULT_REGION
+        region = next((r for s in self.output.cloudformation if (r := self.output.aws_region(s))), None) \
+            or CLOUDS[Provider.AWS].default_region
         google_provider = next((p for s in self.output.terraform.values() for p in s.config.get("provider", {}).get("google", [])), {})
         self.endpoints = Endpoints(region=region, gcp_project=google_provider.get("project") or "local-project")
 
@@ -267,12 +266,13 @@ class LocalRun:
             self.exit.callback(server.stop)
         servers.control.route("POST", "/report", lambda r: (self.ledger.report(r.json()), Response(200, {}))[1])
 
-        needs_aws = Provider.AWS in clouds or any(k.startswith("aws_") for k in tf_kinds | tf_data)
+        # moto: for the CloudFormation stacks, and for Terraform stacks' AWS resources (the connection registry)
+        needs_aws = bool(self.output.cloudformation) or any(k.startswith("aws_") for k in tf_kinds | tf_data)
         accounts = sorted({
             resource["name"] for stack in self.output.terraform.values()
             for resource in stack.resources.get("azurerm_storage_account", {}).values()
         })
-        devices_on_mqtt = self.topology.providers.get(Layer.L1) in (Provider.AWS, Provider.AZURE)
+        devices_on_mqtt = self.topology.placed(Layer.L1) and local_cloud(self.topology.cloud(Layer.L1)).devices_over_mqtt
         with ThreadPoolExecutor(max_workers=4) as pool:  # the servers start side by side
             mqtt = pool.submit(services.broker, self.request.mosquitto) if devices_on_mqtt else None
             moto = pool.submit(services.moto) if needs_aws else None
@@ -291,7 +291,7 @@ class LocalRun:
         # and handed to each host (no other process can take one in between).
         self.listeners: dict[str, socket.socket] = {}
         for function in self.functions:
-            if function.cloud is not Provider.AWS:
+            if local_cloud(function.cloud).serves_http:
                 listener = self.listeners[function.label] = listening_socket()
                 self.exit.callback(listener.close)
                 self.endpoints.host_ports[function.label] = listener.getsockname()[1]
@@ -336,7 +336,6 @@ class LocalRun:
         self.deployment = LocalDeployment(self.output, self.topology, self.endpoints, self.platform, self.tls.ca_file)
         self._deployment_ref.append(self.deployment)
         self.deployment.deploy()
-        devices.register(self.config, self.platform)
 
     def _model_only(self) -> LocalRunResult:
         """A twin model alone (layers 1 to 3 "none"): no data path, so nothing runs; its deployment
@@ -349,59 +348,29 @@ class LocalRun:
         return LocalRunResult([Row("twins of the model loaded", twins, None, note)], [], dict(self.timings))
 
     def _environment(self, function: SynthFunction) -> dict[str, str]:
+        """The platform's variables, the function's synthesized settings, then where its SDKs find
+        the local services and the run's CA."""
+        cloud = local_cloud(function.cloud)
         name = str(function.resolve(function.name, self.deployment.resolve))
-        region = self.endpoints.region
-        environment = {**platform_environment(function, name, region), **function.environment(self.deployment.resolve)}
         trust = {"SSL_CERT_FILE": str(self.tls.ca_file), "REQUESTS_CA_BUNDLE": str(self.tls.ca_file)}
-        if function.cloud is Provider.AWS:
-            aws = self.endpoints.aws_platform
-            environment.update({
-                "AWS_ENDPOINT_URL": self.endpoints.moto or aws, "AWS_ENDPOINT_URL_LAMBDA": aws,
-                "AWS_ENDPOINT_URL_IOT_DATA_PLANE": aws, "AWS_ENDPOINT_URL_SFN": aws,
-                "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", **trust,
-            })
-        elif function.cloud is Provider.AZURE:
-            environment.update({
-                "IDENTITY_ENDPOINT": self.platform.identity.endpoint, "IDENTITY_HEADER": self.platform.identity.secret,
-                "WEBSITE_HOSTNAME": f"127.0.0.1:{self.endpoints.host_ports[function.label]}", **trust,
-            })
-        else:
-            metadata = self.platform.servers.metadata.address
-            environment.update({
-                "GCE_METADATA_HOST": metadata, "GCE_METADATA_IP": metadata, "GOOGLE_CLOUD_PROJECT": self.endpoints.gcp_project,
-                "PORT": str(self.endpoints.host_ports[function.label]), **trust,
-                **({"STORAGE_EMULATOR_HOST": self.endpoints.gcs} if self.endpoints.gcs else {}),
-            })
-        return environment
+        return {
+            **cloud.platform_environment(function, name, self.endpoints.region), **function.environment(self.deployment.resolve),
+            **cloud.host_environment(self, function), **trust,
+        }
 
     def _start_hosts(self) -> None:
         self.hosts = FunctionHosts(self.workdir, f"{self.platform.servers.control.url}/report")
         self.exit.callback(self.hosts.close)
         routes = {f"{host}:443": self.platform.servers.azure.address for host in self.platform.iot_hub.hubs}
         routes[f"{google_standins.Workflows.HOST}:443"] = self.platform.servers.googleapis.address
-        tls = {"cert": str(self.tls.cert_file), "key": str(self.tls.key_file)}
-        secrets = {}
-        if self.endpoints.moto is not None:
-            for page in self.deployment.aws("secretsmanager").get_paginator("list_secrets").paginate():
-                secrets.update({secret["Name"]: secret["ARN"] for secret in page["SecretList"]})
         for function in self.functions:
-            grants, account = None, ""
-            if function.cloud is Provider.GOOGLE:
-                account = function.resolve(function.resource["service_config"]["service_account_email"], self.deployment.resolve)
-            if function.cloud is Provider.AWS:
-                name = function.resolve(function.name, self.deployment.resolve)
-                grants = {"statements": self.deployment.role_statements(function), "account": ACCOUNT, "secrets": secrets,
-                          "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/{function.resource_id}-role/{name}"}
             self.hosts.start(
-                function, self._environment(function), listener=self.listeners.get(function.label),
-                tls=tls if function.cloud is Provider.AZURE else None, hosts=routes, grants=grants, principal=account,
-                google_clients_url=self.platform.servers.google.url if function.cloud is Provider.GOOGLE else None,
+                function, self._environment(function), listener=self.listeners.get(function.label), hosts=routes,
+                **local_cloud(function.cloud).host_options(self, function),
             )
         self.hosts.wait_ready()
         for function in self.functions:
-            if function.cloud is Provider.AWS:
-                name = str(function.resolve(function.name, self.deployment.resolve))
-                self.platform.lambdas.attach(name, self.hosts.hosts[function.label].url, function.entry)
+            local_cloud(function.cloud).attach(self, function, self.hosts.hosts[function.label].url)
         self.ledger.classify = self._classify
         self.timings["hosts"] = self._lap()
 
@@ -409,13 +378,7 @@ class LocalRun:
         function = self.deployment.functions_by_label.get(label)
         if function is None:
             return None
-        if function.cloud is Provider.AWS:
-            name = function.entry.rsplit(".", 1)[0].rsplit(".", 1)[-1]
-        elif function.cloud is Provider.AZURE:
-            name = function_name
-        else:
-            name = function.entry
-        return ROLES.get(name)
+        return ROLES.get(local_cloud(function.cloud).entry_name(function, function_name))
 
     def _wire_triggers(self) -> None:
         platform, deployment = self.platform, self.deployment
@@ -460,8 +423,8 @@ class LocalRun:
         """Every device sends its messages in order, waiting for each one's acknowledgement as a
         device does; devices send side by side. An --outage run breaks the receivers halfway."""
         deliver = lambda device, text: self.ledger.add("feedback received")  # noqa: E731
-        links, close = devices.open_links(self.config, self.topology, self.deployment, self.platform, self.tls, self.mqtt_port,
-                                          self.workdir, deliver)
+        device_ids = sorted({device.id for device in self.config.devices})
+        links, close = local_cloud(self.topology.cloud(Layer.L1)).device_links(self, device_ids, deliver)
         self.exit.callback(close)
         parts = [sent[: len(sent) // 2], sent[len(sent) // 2 :]] if self.request.outage else [sent]
         progress = Progress(self, len(sent))
@@ -537,13 +500,7 @@ class LocalRun:
                 if not in_stack(function, sender_stack) or bridge.token_setting not in function.settings:
                     continue
                 environment = function.environment(self.deployment.resolve)
-                secret = environment[bridge.token_setting]
-                if function.cloud is Provider.AWS:
-                    token = self.deployment.aws("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
-                elif function.cloud is Provider.AZURE:
-                    token = self.platform.key_vault.vaults[environment["KEY_VAULT_URI"].rstrip("/").rsplit("/", 1)[-1]][secret]
-                else:
-                    token = self.platform.secret_manager.secrets[secret.split("/versions/")[0]]
+                token = local_cloud(function.cloud).bridge_token(self, environment, environment[bridge.token_setting])
                 for setting in (bridge.url_setting(URL_KEY), bridge.url_setting(LAST_ENTRY_URL_KEY)):
                     if setting in environment:
                         found[environment[setting]] = Receiver(bridge.connection_id, self.topology.cloud(bridge.spec.target),
@@ -561,32 +518,13 @@ class LocalRun:
         urllib.request.urlopen(request, timeout=10, context=self.ca).read()
 
     def _compress(self, layer: Layer, offset: float, kinds: tuple[BridgeKind, ...]) -> None:
-        """Run the movers of `layer`'s stack with the clock `offset` seconds ahead: TTL expiries
-        and their stream, timers (Azure) and scheduler jobs (Google) of that stack."""
+        """Run the movers of `layer`'s stack with the clock `offset` seconds ahead: what its cloud
+        schedules (TTL expiries and their stream, timers, scheduler jobs; twin_ops/local/clouds)."""
         if self.request.outage:
             self._outage(kinds)
-        stack = self.topology.stack_name(layer)
-        now = datetime.now(timezone.utc) + timedelta(seconds=offset)
-        if any(owner == stack for owner in self.deployment.dynamo_tables.values()):
-            self.platform.dynamo_ttl.sweep(now)
-        for host in self.hosts.hosts.values():
-            if host.function.stack != stack or host.function.cloud is not Provider.AZURE:
-                continue
-            listing = json.loads(self._call(f"{host.url}/admin/functions", None, "GET"))
-            for function in listing:
-                if function["trigger"] == "timerTrigger":
-                    url = f"{host.url}/admin/functions/{function['name']}"
-                    self._retrying(f"{host.function.label}:{function['name']}",
-                                   lambda url=url: self._call(url, {}, headers={CLOCK_HEADER: str(offset)}))
-        for owner, uri, target in self.deployment.scheduler_jobs:
-            if owner == stack:
-                import base64
+        local_cloud(self.topology.cloud(layer)).advance(self, self.topology.stack_name(layer), offset)
 
-                body = json.loads(base64.b64decode(target.get("body") or "e30=") or b"{}")
-                headers = {**(target.get("headers") or {}), CLOCK_HEADER: str(offset)}
-                self._retrying(f"scheduler {uri}", lambda uri=uri, body=body, headers=headers: self._call(uri, body, headers=headers))
-
-    def _retrying(self, what: str, action: Callable[[], Any], attempts: int = 6) -> None:
+    def retrying(self, what: str, action: Callable[[], Any], attempts: int = 6) -> None:
         """A scheduled run that fails runs again (the next timer tick, the scheduler's retries)."""
         for attempt in range(attempts):
             try:
@@ -598,7 +536,7 @@ class LocalRun:
                 time.sleep(min(8.0, 0.5 * 2**attempt))
         self.ledger.dead_letter(what, f"scheduled run failed {attempts} times")
 
-    def _call(self, url: str, body: Any, method: str = "POST", headers: dict | None = None) -> bytes:
+    def call(self, url: str, body: Any, method: str = "POST", headers: dict | None = None) -> bytes:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
         with urllib.request.urlopen(request, timeout=600, context=self.ca if url.startswith("https") else None) as response:
@@ -725,41 +663,11 @@ class LocalRun:
         return self.topology.cloud(Layer.L1) is self.topology.cloud(Layer.L2) or self.topology.has(BridgeKind.L2_TO_L1_FEEDBACK)
 
     def _twin(self, expected: set[census.Identity]) -> Row:
-        """Records readable through L4: TwinMaker's dataReader (AWS), or the reader the dashboards
-        use and the twins' live values (Azure Digital Twins)."""
+        """Records readable through L4, read as the twin's clients read it (twin_ops/local/clouds)."""
         name = "readable through the twin"
         if not self.topology.placed(Layer.L4):
             return Row(name, 0, None, "no twin model (layer_4_provider is none)")
-        times = sorted(timestamp for _, timestamp in expected)
-        start, end = times[0], times[-1]
-        read = census.Tally()
-        if self.topology.cloud(Layer.L4) is Provider.AWS:
-            components = self.platform.twinmaker.components
-            with ThreadPoolExecutor(max_workers=4) as pool:
-                histories = pool.map(lambda component: self.platform.twinmaker.history(component, start, end), components)
-            for component, values in zip(components, histories, strict=True):
-                read.add({(component.device_id, value["time"]) for value in values})
-            return Row(name, read.of(expected), len(expected),
-                       f"TwinMaker dataReader of {len(self.platform.twinmaker.components)} entity components")
-        reader = self._dashboard_reader()
-        if reader is not None:
-            url, token = reader
-            for device in self.config.devices:
-                query = {"device_id": device.id, "properties": [p.name for p in device.properties],
-                         "start_time": start, "end_time": end, "max_results": 1000}
-                read.add({(device.id, item["timestamp"]) for item in census.reader_items(url, token, query, self.ca)})
-        updates = sum(sum(instance.updates.values()) for instance in self.platform.digital_twins.instances.values())
-        latest = {}
-        for device, timestamp in expected:
-            latest[device] = max(latest.get(device, ""), timestamp)
-        current = sum(
-            1 for instance in self.platform.digital_twins.instances.values()
-            for device, timestamp in latest.items() if instance.twins.get(device, {}).get("lastUpdate") == timestamp
-        )
-        note = f"{urlsplit(reader[0]).path if reader else 'no reader'}; ADT: {updates} twin updates, {current}/{len(latest)} twins current"
-        if current < len(latest):
-            self.twin_problems.append(f"Azure Digital Twins: {len(latest) - current} twins do not show their device's last record")
-        return Row(name, read.of(expected), len(expected), note)
+        return local_cloud(self.topology.cloud(Layer.L4)).twin_row(self, expected)
 
     def _dashboards(self, expected: set[census.Identity]) -> Row:
         """Records the twin's Grafana dashboard shows, each panel queried as Grafana queries it
@@ -779,22 +687,6 @@ class LocalRun:
         note = (f"{shown.panels} panels over {shown.source}; {current}/{len(latest)} latest-values panels current"
                 + (f"; {left_out} records of devices in no entity" if left_out else ""))
         return Row(name, shown.history.of(on_dashboard), len(on_dashboard), note)
-
-    def _dashboard_reader(self) -> tuple[str, str] | None:
-        """The reader dashboards use on Azure: L4's Digital Twin Data Connector, else L3 hot's reader."""
-        for layer, route in ((Layer.L4, "dt-data-connector"), (Layer.L3_HOT, "hot-reader")):
-            stack = self.topology.stack_name(layer)
-            for host in self.hosts.hosts.values():
-                function = host.function
-                if function.stack != stack or function.cloud is not Provider.AZURE:
-                    continue
-                routes = {f["name"] for f in json.loads(self._call(f"{host.url}/admin/functions", None, "GET"))}
-                if route.replace("-", "_") in routes:
-                    environment = function.environment(self.deployment.resolve)
-                    vault = environment["KEY_VAULT_URI"].rstrip("/").rsplit("/", 1)[-1]
-                    token = self.platform.key_vault.vaults[vault][environment["INBOUND_TOKEN_SECRET"]]
-                    return f"{host.url}/api/{route}", token
-        return None
 
 
 def _tier(topology: Any, layer: Layer, name: str, count: int, expected: int, note: str) -> Row:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from cdk_app.paths import REPO_ROOT
+from twin_model.paths import REPO_ROOT
 from twin_ops.local import broker
 from twin_ops.local.tls import LocalTls
 

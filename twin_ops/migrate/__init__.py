@@ -1,4 +1,4 @@
-"""`python -m cdk_app migrate OLD_DIR NEW_DIR`: a predecessor project in this project's own format.
+"""`python -m twin_ops migrate OLD_DIR NEW_DIR`: a predecessor project in this project's own format.
 
 The old project is loaded exactly as `cdk synth` loads it (a project that does not load is not
 migrated); the new one holds what the loader read, each file in its native place and shape, and

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cdk_app.config.documents import json_path
-from cdk_app.config.model import HierarchyComponent, HierarchyEntity, ProjectConfig
+from twin_model.config.documents import json_path
+from twin_model.config.model import HierarchyComponent, HierarchyEntity, ProjectConfig
 
 # Keys of the predecessor's formats this project never reads (the loader warns and ignores them).
 UNUSED_CONFIG_KEYS = ("observability",)

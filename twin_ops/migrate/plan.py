@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cdk_app.clouds import CLOUDS
-from cdk_app.config import hierarchy as hierarchy_files
-from cdk_app.config import payloads as payload_files
-from cdk_app.config.files import SKIPPED_NAMES, SKIPPED_SUFFIXES
-from cdk_app.config.inventory import TOOL_FILES
-from cdk_app.config.model import Layer, ProjectConfig
-from cdk_app.config.scenes import FOLDER as SCENE_FOLDER
-from cdk_app.config.user_code import DEFAULT_KEY, DEFAULT_PROCESSOR
+from twin_model.clouds import CLOUDS
+from twin_model.config import hierarchy as hierarchy_files
+from twin_model.config import payloads as payload_files
+from twin_model.config.files import SKIPPED_NAMES, SKIPPED_SUFFIXES
+from twin_model.config.inventory import TOOL_FILES
+from twin_model.config.model import Layer, ProjectConfig
+from twin_model.config.scenes import FOLDER as SCENE_FOLDER
+from twin_model.config.user_code import DEFAULT_KEY, DEFAULT_PROCESSOR
 from twin_ops.migrate import documents
 from twin_ops.migrate.documents import Notes
 
@@ -38,7 +38,7 @@ CONFIG_FILES: tuple[tuple[str, Transform | None], ...] = (
 NATIVE_PAYLOADS = payload_files.FILES[0]
 DEVICE_CREDENTIALS = "iot_devices_auth"
 CREDENTIALS_LEFT = ("device credentials the post-deploy steps wrote: not copied (private keys); "
-                    "`python -m cdk_app post-deploy` writes them again")
+                    "`python -m twin_ops post-deploy` writes them again")
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def _workflow(builder: _Builder) -> None:
     if config.workflow_definition == real.read_text(encoding="utf-8-sig"):
         builder.copy(f"state_machines/{real.name}", real)
         return
-    # Adapted by the loader (cdk_app.config.workflow_contract): the definition deployed, as JSON.
+    # Adapted by the loader (twin_model.config.workflow_contract): the definition deployed, as JSON.
     source = builder.relative(real)
     target = f"state_machines/{Path(real.name).stem}.json"
     changes = tuple((w.path, w.expected) for w in config.warnings if w.file == source and w.expected.startswith("adapted: "))

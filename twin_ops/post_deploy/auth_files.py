@@ -14,7 +14,7 @@ from pathlib import Path
 
 from twin_ops.simulator.config import CONFIG_FILE, SimulatorConfig, auth_dir
 
-SELF_IGNORE = "# written by `python -m cdk_app post-deploy`: device credentials, never commit\n*\n"
+SELF_IGNORE = "# written by `python -m twin_ops post-deploy`: device credentials, never commit\n*\n"
 
 
 def prepare_auth_dir(project: Path) -> Path:

@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import ProjectConfig, Provider
+from twin_model.topology import Topology, TwinStack
+from twin_ops.post_deploy import LocalTwin, PostDeployRequest
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
-from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
+from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig, auth_dir
 from twin_contract.devices import device_secret_name
 
 CERTIFICATE_FILE = "certificate.pem.crt"
@@ -50,3 +52,24 @@ def download_device_certificates(
     config = SimulatorConfig(Provider.AWS, twin, tuple(devices), mqtt=MqttBroker(endpoint))
     write_simulator_config(project, config)
     return CertificatesResult(config, tuple(updated))
+
+
+def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    """The step against the real clouds: its clients built here, its result line returned."""
+    import boto3
+
+    region = request.aws_region
+    session = boto3.Session(region_name=region)
+    result = download_device_certificates(
+        request.project, config.name, [d.id for d in config.devices],
+        session.client("secretsmanager"), session.client("iot"),
+    )
+    return (
+        f"{len(config.devices)} device certificates in {auth_dir(request.project)} "
+        f"({len(result.updated)} written), endpoint {result.config.mqtt.host}"
+    )
+
+
+def run_locally(local: LocalTwin, stack: TwinStack) -> None:
+    """Nothing: `make local`'s MQTT broker trusts the run's own CA, whose device certificates the
+    run makes itself (twin_ops/local/tls.py)."""

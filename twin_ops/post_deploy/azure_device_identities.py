@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from cdk_app.config.model import Provider
-from twin_ops.post_deploy import PostDeployError
+from twin_model.config.model import Layer, ProjectConfig, Provider
+from twin_model.topology import Topology, TwinStack
+from twin_ops.post_deploy import LocalTwin, PostDeployError, PostDeployRequest
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
-from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, resource_path
-from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
+from twin_ops.post_deploy.azure_data_plane import IOT_HUB_SCOPE, AzureDataPlane, EntraTokens, resource_path
+from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig, auth_dir
 
 REGISTRY_API_VERSION = "2021-04-12"
 IOT_HUB_DNS_SUFFIX = "azure-devices.net"  # Azure public cloud
@@ -101,3 +102,20 @@ def _primary_key(device_id: str, device: dict) -> str:
             "symmetric key; the simulator needs one (delete the identity to let this step recreate it)"
         )
     return key
+
+
+def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    """The step against the real clouds: its clients built here, its result line returned."""
+    manifest = read_manifest(request.stack_dir(topology, Layer.L1))
+    registry = IotHubRegistry(AzureDataPlane(hub_host(manifest), IOT_HUB_SCOPE, EntraTokens()))
+    result = register_devices(request.project, config.name, manifest, registry)
+    return (
+        f"IoT Hub {hub_host(manifest)}: {len(result.created)} devices registered, {len(result.existing)} already there; "
+        f"keys in {auth_dir(request.project)}"
+    )
+
+
+def run_locally(local: LocalTwin, stack: TwinStack) -> None:
+    """The devices of the L1 stack's manifest become the IoT Hub stand-in's identities: until
+    then it refuses a device, as IoT Hub refuses one that was never registered."""
+    local.platform.iot_hub.devices = {entry["device_id"] for entry in read_manifest(local.stack_dir(stack.name))["devices"]}

@@ -1,8 +1,8 @@
 """Azure L4: upload the generated DTDL models, twins and relationships to Azure Digital Twins.
 
 They are ADT data-plane objects (no azurerm resource); the L4 stack writes `adt/models.json` and
-`adt/twins.json` (constructs_lib/azure/dtdl.py; the project's own DTDL as given, checked at synth
-as ADT checks it: cdk_app/config/dtdl.py). Idempotent, and safe on a live twin:
+`adt/twins.json` (constructs_lib/azure/dtdl_models.py; the project's own DTDL as given, checked at synth
+as ADT checks it: twin_model/config/azure_hierarchy.py). Idempotent, and safe on a live twin:
 - models are immutable in ADT: missing ones are created, existing ids are kept (a changed model
   needs a new version in its DTMI); they go in dependency order, an Interface after everything it
   extends or uses, at most 250 per request (dtdl_upload_order);
@@ -26,8 +26,12 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-from twin_ops.post_deploy.azure_data_plane import AzureDataPlane, resource_path
+from twin_model.config.model import Layer, ProjectConfig
+from twin_model.topology import Topology, TwinStack
+from twin_ops.post_deploy import LocalTwin, PostDeployError, PostDeployRequest
+from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane, EntraTokens, resource_path
 from twin_ops.post_deploy.dtdl_upload_order import batches
+from twin_ops.post_deploy.terraform_state import StackState
 
 ADT_API_VERSION = "2023-10-31"
 MODELS_FILE = Path("adt") / "models.json"  # next to the L4 stack's cdk.tf.json
@@ -248,3 +252,30 @@ def upload_scene(files: list[tuple[str, bytes, str]], container: BlobContainer) 
     for name, data, content_type in files:
         container.put(name, data, content_type)
     return len(files)
+
+
+def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    """The step against the real clouds: its clients built here, its result line returned."""
+    stack_dir = request.stack_dir(topology, Layer.L4)
+    models, twins = read_files(stack_dir)
+    state = StackState.read(request.terraform, stack_dir)
+    host = state.attribute("azurerm_digital_twins_instance", "host_name")
+    tokens = EntraTokens()
+    result = upload(models, twins, DigitalTwinsApi(AzureDataPlane(host, DIGITAL_TWINS_SCOPE, tokens)))
+    line = f"Azure Digital Twins {host}: {result.summary()}"
+    if (stack_dir / SCENES_DIR).is_dir():
+        container_url = state.output(SCENES_OUTPUT)
+        count = upload_scene(scene_files(stack_dir, container_url), BlobContainer(container_url, tokens))
+        line += f"; 3D scene: {count} files in {container_url} (open it in 3D Scenes Studio)"
+    return line
+
+
+def run_locally(local: LocalTwin, stack: TwinStack) -> None:
+    """The L4 stack's models and twins go to the Digital Twins stand-in's instance, which holds
+    none until then (its twins answer 404, as in Azure Digital Twins)."""
+    models, twins = read_files(local.stack_dir(stack.name))
+    for instance in local.resource_names(stack.name, "azurerm_digital_twins_instance"):
+        try:
+            local.platform.digital_twins.add(instance, models, twins.get("twins", []))
+        except ValueError as exc:  # models the DTDL parser refuses, twins of models not uploaded
+            raise PostDeployError(str(exc)) from None

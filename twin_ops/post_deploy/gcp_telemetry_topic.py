@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Layer, ProjectConfig, Provider
+from twin_model.topology import Features, Topology, TwinStack
+from twin_ops.post_deploy import LocalTwin, PostDeployRequest
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_simulator_config
 from twin_ops.post_deploy.terraform_state import StackState
 from twin_ops.simulator.config import DeviceCredentials, PubSubTopic, SimulatorConfig
@@ -43,3 +45,19 @@ def write_pubsub_target(
     prepare_auth_dir(project)
     write_simulator_config(project, config)
     return config
+
+
+def run(request: PostDeployRequest, config: ProjectConfig, topology: Topology) -> str:
+    """The step against the real clouds: its clients built here, its result line returned."""
+    state = StackState.read(request.terraform, request.stack_dir(topology, Layer.L1))
+    with_feedback = Features.of(config.flags).device_feedback  # from L2 on Google, or over the feedback bridge
+    target = write_pubsub_target(request.project, config.name, [d.id for d in config.devices], state, with_feedback)
+    return (
+        f"simulator target {target.pubsub.topic}. Devices publish as {target.pubsub.publisher_account}: create its key "
+        f"yourself (gcloud iam service-accounts keys create KEY.json --iam-account {target.pubsub.publisher_account}) "
+        "and set GOOGLE_APPLICATION_CREDENTIALS=KEY.json before `python -m twin_ops simulate`"
+    )
+
+
+def run_locally(local: LocalTwin, stack: TwinStack) -> None:
+    """Nothing: `make local`'s devices publish to the Pub/Sub stand-in's topic of the L1 stack."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from cdk_app.config.model import HierarchyEntity, ProjectConfig
+from twin_model.config.model import HierarchyEntity, ProjectConfig
 from twin_contract import dashboards
 from twin_contract.wire import TOKEN_HEADER
 from twin_ops.post_deploy import PostDeployError

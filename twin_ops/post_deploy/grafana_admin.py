@@ -20,7 +20,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
-from cdk_app.config.model import UserSettings
+from twin_model.config.model import UserSettings
 from twin_ops.post_deploy import PostDeployError
 from twin_ops.post_deploy.azure_data_plane import AzureDataPlane
 

@@ -8,12 +8,12 @@ credentials as the apply that just ran, and needs no cloud API call of its own.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from twin_ops import processes
 from twin_ops.post_deploy import PostDeployError
 
 ShowJson = Callable[[str, Path], str]  # (terraform executable, stack dir) → `terraform show -json`
@@ -24,9 +24,10 @@ class TerraformStateError(PostDeployError):
 
 
 def terraform_show_json(terraform: str, stack_dir: Path) -> str:
-    result = subprocess.run(
-        [terraform, "show", "-json"], cwd=stack_dir, capture_output=True, text=True, check=False
-    )
+    try:
+        result = processes.run([terraform, "show", "-json"], cwd=stack_dir, capture=True)
+    except OSError as error:
+        raise TerraformStateError(f"`{terraform} show -json` could not start in {stack_dir}: {error.strerror or error}") from None
     if result.returncode != 0:
         raise TerraformStateError(
             f"`{terraform} show -json` failed in {stack_dir} (deployed and initialised?): {result.stderr.strip()[-500:]}"
@@ -41,7 +42,13 @@ class StackState:
 
     @classmethod
     def read(cls, terraform: str, stack_dir: Path, show: ShowJson = terraform_show_json) -> "StackState":
-        return cls(stack_dir, json.loads(show(terraform, stack_dir) or "{}"))
+        try:
+            document = json.loads(show(terraform, stack_dir) or "{}")
+        except ValueError as error:
+            raise TerraformStateError(f"`{terraform} show -json` in {stack_dir} wrote no JSON state ({error})") from None
+        if not isinstance(document, dict):
+            raise TerraformStateError(f"`{terraform} show -json` in {stack_dir} wrote no JSON state object")
+        return cls(stack_dir, document)
 
     def output(self, name: str) -> Any:
         outputs = self.document.get("values", {}).get("outputs", {})

@@ -18,7 +18,7 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._pending: set[tuple[str, str]] = set()
-        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        text = path.read_bytes().decode("utf-8", "replace") if path.is_file() else ""  # not ours: lines ignored
         self._torn = bool(text) and not text.endswith("\n")  # the next entry starts on a line of its own
         if text:
             for line in text.splitlines():

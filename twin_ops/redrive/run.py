@@ -1,4 +1,4 @@
-"""`python -m cdk_app redrive --project DIR [--layer L] [--dry-run]` over the twin's clouds.
+"""`python -m twin_ops redrive --project DIR [--layer L] [--dry-run]` over the twin's clouds.
 
 Exit codes: 0 every destination was emptied of what it held when the run started; 1 some
 message was kept (reported with its reason) or a destination could not be worked on; 3 a cloud
@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from twin_ops.clouds import CloudUnavailable, Clouds
-from twin_ops.dead_letters import DeadLetter, Kind
-from twin_ops.redrive import aws, azure, gcp
+from twin_ops.cloud_clients import CloudUnavailable, Clouds
+from twin_ops.cloud_ops import cloud_ops
+from twin_ops.dead_letters import DeadLetter
 from twin_ops.redrive.engine import Deliver, Outcome, Source, redrive
 from twin_ops.redrive.journal import Journal
 
@@ -22,28 +22,7 @@ EXIT_OK, EXIT_KEPT, EXIT_NO_CREDENTIALS = 0, 1, 3
 
 def open_destination(destination: DeadLetter, clients: Any, twin: str) -> tuple[Source | None, Deliver]:
     """The destination's source (None when it does not exist: its stack is not deployed) and delivery."""
-    d = destination
-    if d.kind in (Kind.LAMBDA_ASYNC, Kind.IOT_RULE, Kind.STREAM_BATCH):
-        function = clients.client("lambda")
-        deliver = {
-            Kind.LAMBDA_ASYNC: lambda: aws.lambda_async(function, d.target),
-            Kind.IOT_RULE: lambda: aws.iot_rule(function, twin, d.target),
-            Kind.STREAM_BATCH: lambda: aws.stream_batch(function, clients.client("dynamodbstreams"), d.target),
-        }[d.kind]()
-        return aws.SqsQueue.named(clients.client("sqs"), d.source), deliver
-    if d.kind is Kind.AZURE_POISON:
-        queues = clients.queues(d.account)
-        return azure.PoisonQueue(queues, d.source), azure.to_queue(queues, d.target)
-    if d.kind is Kind.EVENT_GRID:
-        return azure.EventGridDeadLetters(clients.blobs(d.account), d.source), azure.event_to_queue(clients.queues(d.account), d.target)
-    from twin_ops.status.pubsub_depth import undelivered_messages
-
-    project = clients.project
-    subscription = gcp.DeadLetterSubscription(
-        clients.subscriber(), f"projects/{project}/subscriptions/{d.source}",
-        count=lambda: undelivered_messages(clients.session(), project, d.source),
-    )
-    return subscription, gcp.to_topic(clients.publisher(), f"projects/{project}/topics/{d.target}")
+    return cloud_ops(destination.cloud).open_dead_letter(destination, clients, twin)
 
 
 def label(destination: DeadLetter) -> str:

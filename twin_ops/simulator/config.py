@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from twin_ops.simulator.errors import SimulatorError
 
 AUTH_DIR = "iot_devices_auth"
@@ -89,10 +89,38 @@ class SimulatorNotConfiguredError(SimulatorError):
 
 
 def read_config(project: Path) -> SimulatorConfig:
+    """The file as the post-deploy step wrote it; anything else is refused with the reason (the folder
+    may come from anyone: its credential files stay inside it)."""
     path = auth_dir(project) / CONFIG_FILE
     if not path.is_file():
         raise SimulatorNotConfiguredError(
-            f"{path} is missing: deploy the twin first (`python -m cdk_app deploy --project {project}`), "
+            f"{path} is missing: deploy the twin first (`python -m twin_ops deploy --project {project}`), "
             "whose L1 post-deploy step writes it"
         )
-    return SimulatorConfig.from_json(json.loads(path.read_text(encoding="utf-8")))
+    rewrite = "run the L1 post-deploy step again to rewrite it"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise SimulatorNotConfiguredError(f"{path} is not JSON ({error}): {rewrite}") from None
+    try:
+        config = SimulatorConfig.from_json(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise SimulatorNotConfiguredError(f"{path} is not the simulator's file ({type(error).__name__}: {error}): "
+                                          f"{rewrite}") from None
+    _check(config, path, rewrite)
+    return config
+
+
+def _check(config: SimulatorConfig, path: Path, rewrite: str) -> None:
+    broker = config.mqtt
+    if broker is not None and (not isinstance(broker.host, str) or not broker.host
+                               or not isinstance(broker.port, int) or not 0 < broker.port < 65536):
+        raise SimulatorNotConfiguredError(f"{path}: mqtt needs a host name and a port of 1-65535: {rewrite}")
+    files = [broker.ca_file] if broker is not None else []
+    for device in config.devices:
+        files += [device.certificate, device.private_key, device.shared_access_key]
+    for name in files:
+        if name is None:
+            continue
+        if not isinstance(name, str) or not name or Path(name).is_absolute() or ".." in Path(name).parts:
+            raise SimulatorNotConfiguredError(f"{path}: {name!r} is not a file name inside {AUTH_DIR}/: {rewrite}")

@@ -31,7 +31,10 @@ def load_payloads(project: Path) -> dict[str, list[dict]]:
         path = Path(project) / OLDER_PAYLOADS_FILE
     if not path.is_file():
         raise PayloadError(f"{path} is missing: the simulator sends the payloads listed there")
-    entries = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise PayloadError(f"{path} is not JSON ({error})") from None
     if not isinstance(entries, list):
         raise PayloadError(f"{path}: expected a JSON array of payloads")
     by_device: dict[str, list[dict]] = {}

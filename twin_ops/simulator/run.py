@@ -1,4 +1,4 @@
-"""`python -m cdk_app simulate`: each device sends its sample payloads, then feedback is shown.
+"""`python -m twin_ops simulate`: each device sends its sample payloads, then feedback is shown.
 
 Every selected device connects (and subscribes to its feedback) before any telemetry is sent, so
 feedback caused by the first message is not missed; after sending, feedback is printed as it
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from cdk_app.config.model import Provider
 from twin_ops.simulator.config import DeviceCredentials, SimulatorConfig, auth_dir, read_config
 from twin_ops.simulator.errors import SimulatorError
 from twin_ops.simulator.payloads import load_payloads, messages_for, stamped
@@ -43,15 +42,9 @@ class SimulationRequest:
 
 def open_cloud_link(config: SimulatorConfig, device: DeviceCredentials, folder: Path, deliver: Deliver) -> DeviceLink:
     """The link of the cloud hosting L1 (imports its client library only when used)."""
-    if config.cloud is Provider.GOOGLE:
-        from twin_ops.simulator.pubsub_link import PubSubLink
+    from twin_ops.cloud_ops import cloud_ops
 
-        return PubSubLink(config.pubsub.topic, device.device_id, device.feedback_subscription, deliver)
-    from twin_ops.simulator.mqtt_link import MqttLink
-    from twin_ops.simulator.sessions import aws_session, azure_session
-
-    session = aws_session if config.cloud is Provider.AWS else azure_session
-    return MqttLink(session(config, device, folder), deliver)
+    return cloud_ops(config.cloud).open_device_link(config, device, folder, deliver)
 
 
 def simulate(

@@ -1,4 +1,4 @@
-"""`python -m cdk_app status --project DIR`: one report over every cloud of the twin.
+"""`python -m twin_ops status --project DIR`: one report over every cloud of the twin.
 
 Exit codes: 0 every cloud was reached and every check answered; 1 a check failed (e.g. access
 denied; the row says why); 3 a cloud had no credentials (one line for it at the end, the other
@@ -12,10 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.topology import Topology
-from twin_contract import aws_names, azure_names, gcp_names
-from twin_ops.clouds import CLOUD_NAMES, CloudUnavailable, Clouds
+from twin_model.config.model import Layer, ProjectConfig, Provider
+from twin_model.topology import Topology
+from twin_model.clouds import CLOUDS
+from twin_ops.cloud_clients import CloudUnavailable, Clouds
+from twin_ops.cloud_ops import cloud_ops
 from twin_ops.azure_storage import AccountMissing
 from twin_ops.dead_letters import DeadLetter
 from twin_ops.redrive.run import label, open_destination
@@ -32,7 +33,7 @@ class _Report:
         try:
             return check(self.clouds.open(cloud) if cloud is not None else None)
         except CloudUnavailable:
-            return f"not checked (no {CLOUD_NAMES[cloud]} credentials)"
+            return f"not checked (no {CLOUDS[cloud].title} credentials)"
         except hot.HotStoreMissing as missing:
             return f"{stacks.NOT_DEPLOYED} ({missing} does not exist)"
         except AccountMissing as missing:
@@ -56,23 +57,23 @@ def run_status(
     width = max(len(twin_stack.name) for twin_stack in topology.stacks)
     for twin_stack in topology.stacks:
         stack, cloud = twin_stack.name, twin_stack.cloud
-        if cloud is Provider.AWS:
-            state = report.cell(cloud, lambda c, s=stack: stacks.cloudformation_status(c.client("cloudformation"), s))
-        else:
+        if CLOUDS[cloud].terraform:  # its state object, wherever its backend keeps it
             state = _terraform_state(report, tf_outdir, stack)
-        echo(f"  {stack:<{width}}  {CLOUD_NAMES[cloud]:<12}  {state}")
+        else:  # a CloudFormation stack
+            state = report.cell(cloud, lambda c, s=stack: stacks.cloudformation_status(c.client("cloudformation"), s))
+        echo(f"  {stack:<{width}}  {CLOUDS[cloud].title:<12}  {state}")
 
     echo("dead letters (messages parked, approximate):")
     for destination in destinations:
         echo(f"  {label(destination)}: {report.cell(destination.cloud, lambda c, d=destination: _depth(d, c, config.name))}")
 
     hot_cloud = topology.cloud(Layer.L3_HOT)
-    echo(f"hot storage, newest record per device ({CLOUD_NAMES[hot_cloud]}):")
-    reader = _hot_reader(config.name, hot_cloud)
+    echo(f"hot storage, newest record per device ({CLOUDS[hot_cloud].title}):")
+    ops = cloud_ops(hot_cloud)
     unreachable = None
     for device in config.devices:
         if unreachable is None:
-            row = report.cell(hot_cloud, lambda c, d=device.id: _record(reader(c, d)))
+            row = report.cell(hot_cloud, lambda c, d=device.id: _record(ops.newest_record(c, config.name, d)))
             if row.startswith(("error:", "not checked", stacks.NOT_DEPLOYED)):
                 unreachable = row
         echo(f"  {device.id}: {unreachable or row}")
@@ -101,16 +102,6 @@ def _depth(destination: DeadLetter, clients: Any, twin: str) -> str:
         return stacks.NOT_DEPLOYED
     count = source.depth()
     return "unknown (no Cloud Monitoring sample in the last 10 minutes)" if count is None else str(count)
-
-
-def _hot_reader(twin: str, cloud: Provider) -> Callable[[Any, str], dict | None]:
-    if cloud is Provider.AWS:
-        return lambda c, device: hot.dynamodb_newest(c.client("dynamodb"), aws_names.hot_table_name(twin), device)
-    if cloud is Provider.AZURE:
-        account = azure_names.cosmos_account_name(azure_names.AzureNames(twin, Layer.L3_HOT.value, Layer.L3_HOT.code))
-        return lambda c, device: c.cosmos(account, azure_names.COSMOS_DATABASE, azure_names.COSMOS_CONTAINER).newest(device)
-    database = gcp_names.hot_database_name(twin)
-    return lambda c, device: hot.firestore_newest(c.firestore(database), gcp_names.HOT_COLLECTION, device)
 
 
 def _record(record: dict | None) -> str:

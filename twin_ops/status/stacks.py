@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 
 BACKEND_CLOUDS = {"s3": Provider.AWS, "azurerm": Provider.AZURE, "gcs": Provider.GOOGLE, "local": None}
 NOT_DEPLOYED = "not deployed"

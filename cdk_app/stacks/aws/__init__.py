@@ -6,7 +6,7 @@ from aws_cdk import Environment
 from constructs import Construct
 
 from cdk_app.bundles import BundleStager
-from cdk_app.config.model import Layer, ProjectConfig, Provider
+from twin_model.config.model import Layer, ProjectConfig, Provider
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.l1 import L1Stack
 from cdk_app.stacks.aws.l1_feedback import L1FeedbackStack
@@ -18,7 +18,7 @@ from cdk_app.stacks.aws.l4 import L4Stack
 from cdk_app.stacks.aws.l5 import L5Stack
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.outputs import BuiltLayers
-from cdk_app.topology import Part, Topology
+from twin_model.topology import Part, Topology
 
 STACKS: dict[Layer, type[AwsLayerStack]] = {
     Layer.L1: L1Stack,

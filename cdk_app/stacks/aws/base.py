@@ -10,12 +10,12 @@ from aws_cdk import Environment, Stack, Tags
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk_app.config.model import Provider
-from cdk_app.stacks.aws.bridges import AwsBridgeEndpoints
+from twin_model.config.model import Provider
+from cdk_app.stacks.aws.bridge_endpoints import AwsBridgeEndpoints
 from cdk_app.stacks.aws.monitoring import add_monitoring
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.outputs import LayerOutputs
-from cdk_app.topology import Bridge
+from twin_model.topology import Bridge
 from constructs_lib.aws.destination import Local, Remote
 from constructs_lib.aws.l3_mover_writer import MoverWriter, MoverWriterProps
 from twin_contract.registry import URL_KEY

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from aws_cdk import aws_lambda as lambda_
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsIngestionOutputs, AwsProcessingOutputs
-from cdk_app.topology import Bridge, BridgeKind
+from twin_model.topology import Bridge, BridgeKind
 from constructs_lib.aws.l1_device_fleet import DeviceFleet, DeviceFleetProps
 from constructs_lib.aws.l1_telemetry_rule import TelemetryRule, TelemetryRuleProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsFeedbackOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
 from constructs_lib.aws.iot_device_feedback_access import grant_device_feedback
 from twin_contract.registry import URL_KEY

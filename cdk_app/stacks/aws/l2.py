@@ -8,11 +8,11 @@ Ingestion endpoint receives its telemetry.
 
 from __future__ import annotations
 
-from cdk_app.config.model import Layer
-from cdk_app.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
+from twin_model.config.model import Layer
+from twin_model.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsHotOutputs, AwsProcessingOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
 from constructs_lib.aws.l2_event_checker import EventChecker, EventCheckerProps
 from constructs_lib.aws.l2_persister import Persister, PersisterProps

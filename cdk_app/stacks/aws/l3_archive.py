@@ -7,7 +7,7 @@ from aws_cdk import aws_s3 as s3
 
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsArchiveOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.aws.l3_hardened_bucket import HardenedBucket, HardenedBucketProps
 from twin_contract import functions as contract
 

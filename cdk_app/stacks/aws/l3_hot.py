@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsColdOutputs, AwsHotOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
 from constructs_lib.aws.l3_hot_readers import HotReaders, HotReadersProps
 from constructs_lib.aws.l3_hot_table import HotTable, HotTableProps

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from cdk_app.config import scenes
-from cdk_app.config.model import HierarchyEntity, Layer, ProjectConfig
+from twin_model.config import scenes
+from twin_model.config.model import HierarchyEntity, Layer, ProjectConfig
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsHotOutputs, AwsTwinOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.aws.l4_component_types import TwinComponentTypes, TwinComponentTypesProps, TwinDevice
 from constructs_lib.aws.l4_dt_data_connector import DigitalTwinDataConnector, DigitalTwinDataConnectorProps
 from constructs_lib.aws.l4_entities import EntityComponent, TwinEntities, TwinEntitiesProps, TwinEntity

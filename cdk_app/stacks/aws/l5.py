@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsDashboardOutputs, AwsTwinOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.aws.l5_grafana_workspace import GrafanaWorkspace, GrafanaWorkspaceProps, TwinMakerSource
 from twin_contract import dashboards
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY

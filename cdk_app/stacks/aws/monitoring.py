@@ -19,9 +19,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from cdk_app.stacks.monitoring_places import data_order, last_on
-from cdk_app.topology import TwinStack
+from twin_model.topology import TwinStack
 from constructs_lib.aws.alarm_channel import AlarmChannel, AlarmChannelProps
 from constructs_lib.aws.health_dashboard import HealthDashboard, HealthDashboardProps
 from constructs_lib.aws.twin_alarms import TwinAlarms, TwinAlarmsProps

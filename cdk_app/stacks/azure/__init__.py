@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cdk_app.config.model import Layer
-from cdk_app.topology import Part
+from twin_model.config.model import Layer
+from twin_model.topology import Part
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.l1 import AzureIngestionStack
 from cdk_app.stacks.azure.l1_feedback import AzureFeedbackStack

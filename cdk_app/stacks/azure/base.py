@@ -14,15 +14,15 @@ from typing import TypeVar
 
 from constructs import Construct
 
-from cdk_app.config.model import Layer, Provider
-from cdk_app.stacks.azure.bridges import AzureBridgeEndpoints
+from twin_model.config.model import Layer, Provider
+from cdk_app.stacks.azure.bridge_endpoints import AzureBridgeEndpoints
 from cdk_app.stacks.azure.bundle import finish_azure_bundles
 from cdk_app.stacks.azure.monitoring import add_monitoring
 from cdk_app.stacks.azure.outputs import AzureLayerOutputs
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.terraform.base import TerraformLayerStack
-from cdk_app.stacks.terraform.settings import TerraformSettings
-from cdk_app.topology import Part
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
+from twin_model.topology import Part
 from constructs_lib.azure.function_host import FunctionHost, FunctionHostProps
 from constructs_lib.azure.layer_foundation import LayerFoundation, LayerFoundationProps
 from constructs_lib.azure.naming import AzureNames

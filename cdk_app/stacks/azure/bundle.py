@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 from cdk_app.bundles import Bundles, stage_files
-from cdk_app.config.model import Layer, ProjectConfig, Provider
-from cdk_app.stacks.azure.twin_model import twin_bindings
+from twin_model.config.model import Layer, ProjectConfig, Provider
+from cdk_app.stacks.azure.dtdl_upload import twin_bindings
 
 BINDINGS_FILE = "twin_bindings.json"  # runtime/azure/digital_twins.py
 

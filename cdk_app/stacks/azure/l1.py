@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureFeedbackOutputs, AzureIngestionOutputs, AzureProcessingOutputs
-from cdk_app.topology import BridgeKind, Part
+from twin_model.topology import BridgeKind, Part
 from constructs_lib.azure import roles
 from constructs_lib.azure.iot_ingestion import IotIngestion, IotIngestionProps
 from twin_contract import functions as contract

@@ -10,7 +10,7 @@ from __future__ import annotations
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.l2 import iot_hub_host
 from cdk_app.stacks.azure.outputs import AzureFeedbackOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureHotOutputs, AzureProcessingOutputs, AzureTwinOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.azure.event_workflow import EventWorkflow, EventWorkflowProps
 from constructs_lib.azure.naming import AzureNames
 from constructs_lib.tokens import generated_token

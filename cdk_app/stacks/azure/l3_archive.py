@@ -7,10 +7,10 @@ writer receiving mover payloads from the cold cloud's cold→archive mover.
 
 from __future__ import annotations
 
-from cdk_app.config.model import Layer, Provider
+from twin_model.config.model import Layer, Provider
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureArchiveOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.azure.blob_tier_store import ARCHIVE_CONTAINER, BlobTierStore, BlobTierStoreProps, blob_container, grant_writer
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY

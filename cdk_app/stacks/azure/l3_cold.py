@@ -4,10 +4,10 @@ by the archive stack's lifecycle policy."""
 
 from __future__ import annotations
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureArchiveOutputs, AzureColdOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.azure.blob_tier_store import COLD_CONTAINER, BlobTierStore, BlobTierStoreProps, blob_container, grant_writer
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY

@@ -7,10 +7,10 @@ than the twin gets dashboard readers of its own (the L3 hot → L5 dashboard con
 
 from __future__ import annotations
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureColdOutputs, AzureHotOutputs, DashboardSource
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.azure.blob_tier_store import grant_writer
 from constructs_lib.azure.cosmos_hot_store import CosmosHotStore, CosmosHotStoreProps
 from constructs_lib.tokens import generated_token

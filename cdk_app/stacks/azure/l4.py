@@ -4,7 +4,7 @@ Live values: the persister updates twin `<device_id>` — directly when L2 is on
 itself access, L4 being deployed first), through the ADT updater receiver when L2 is on another
 cloud (the L2→L4 twin-update bridge). History for dashboards comes from the hot reader, through
 the Digital Twin Data Connector here when L3 hot is on another cloud. The models and twins to
-upload: cdk_app/stacks/azure/twin_model.py.
+upload: cdk_app/stacks/azure/dtdl_upload.py.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from cdktn import App, TerraformOutput
 
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureTwinOutputs, DashboardSource
-from cdk_app.stacks.azure.twin_model import twin_model
-from cdk_app.topology import BridgeKind
+from cdk_app.stacks.azure.dtdl_upload import dtdl_upload
+from twin_model.topology import BridgeKind
 from constructs_lib.azure.digital_twins import DigitalTwins, DigitalTwinsProps
 from constructs_lib.azure.scene_storage import SceneStorage, SceneStorageProps
 from constructs_lib.tokens import generated_token
@@ -63,7 +63,7 @@ class AzureTwinStack(AzureLayerStack):
                     self.names.key_vault(), DASHBOARD_CONNECTOR_SECRET,
                 )
         config = self.config
-        models, twin_graph = twin_model(config)
+        models, twin_graph = dtdl_upload(config)
         self.write_deploy_file(MODELS_FILE, models)
         self.write_deploy_file(TWINS_FILE, twin_graph)
         if config.scene is not None:  # needs3DModel: scene_assets/azure/, uploaded by the post-deploy step

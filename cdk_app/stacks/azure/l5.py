@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from cdktn import TerraformOutput
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import (
     AzureDashboardOutputs,
@@ -22,7 +22,7 @@ from cdk_app.stacks.azure.outputs import (
     DashboardSource,
 )
 from cdk_app.stacks.outputs import LayerWiringError
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.azure.managed_grafana import ManagedGrafana, ManagedGrafanaProps
 from twin_contract import dashboards
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from cdk_app.stacks.monitoring_places import data_order, last_on
-from cdk_app.topology import TwinStack
+from twin_model.topology import TwinStack
 from constructs_lib.azure.alarm_channel import AlarmChannel, AlarmChannelProps, action_group_id
 from constructs_lib.azure.health_workbook import HealthWorkbook, HealthWorkbookProps, WorkbookLayer
 from constructs_lib.azure.iot_ingestion import IotIngestion

@@ -1,10 +1,10 @@
 """Google Cloud layer stacks (CDK Terrain), by layer. L4 and L5 have no Google service
-(cdk_app/clouds.py says why; the configuration refuses them)."""
+(twin_model/clouds.py says why; the configuration refuses them)."""
 
 from __future__ import annotations
 
-from cdk_app.config.model import Layer
-from cdk_app.topology import Part
+from twin_model.config.model import Layer
+from twin_model.topology import Part
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.l1 import GcpL1Stack
 from cdk_app.stacks.gcp.l1_feedback import GcpFeedbackStack

@@ -16,15 +16,15 @@ from cdktn import TerraformResource
 from constructs import Construct
 
 from cdk_app.bundles import Bundles
-from cdk_app.config.model import Layer, Provider
+from twin_model.config.model import Layer, Provider
 from cdk_app.stacks.context import LayerContext
-from cdk_app.stacks.gcp.bridges import GcpBridgeEndpoints
+from cdk_app.stacks.gcp.bridge_endpoints import GcpBridgeEndpoints
 from cdk_app.stacks.gcp.bundle import finish_gcp_bundles
 from cdk_app.stacks.gcp.monitoring import add_monitoring
 from cdk_app.stacks.outputs import LayerOutputs
 from cdk_app.stacks.terraform.base import TerraformLayerStack
-from cdk_app.stacks.terraform.settings import TerraformSettings
-from cdk_app.topology import Part
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
+from twin_model.topology import Part
 from constructs_lib.gcp.function_source import FunctionSourceBucket, FunctionSourceBucketProps
 from constructs_lib.gcp.layer_service_account import LayerServiceAccount, LayerServiceAccountProps, ProjectRole
 from constructs_lib.gcp.mover_schedule import MoverSchedule, MoverScheduleProps

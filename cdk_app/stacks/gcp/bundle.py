@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 from cdk_app.bundles import RUNTIME_ROOT, Bundles
-from cdk_app.config.model import ProjectConfig
+from twin_model.config.model import ProjectConfig
 
 BUNDLE_ROOT_FILES = ("main.py", "requirements.txt")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from cdktn import TerraformOutput
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpFeedbackOutputs, GcpIngestionOutputs, GcpProcessingOutputs
-from cdk_app.topology import BridgeKind, Part
+from twin_model.topology import BridgeKind, Part
 from constructs_lib.gcp.grants import PUBSUB_PUBLISHER, PUBSUB_SUBSCRIBER, grant_subscription, grant_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.naming import service_account_id

@@ -10,7 +10,7 @@ from __future__ import annotations
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpFeedbackOutputs
 from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 
-from cdk_app.config.model import Layer
-from cdk_app.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
+from twin_model.config.model import Layer
+from twin_model.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpHotOutputs, GcpProcessingOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.notification_workflow import NotificationWorkflow, NotificationWorkflowProps

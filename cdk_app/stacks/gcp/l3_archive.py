@@ -6,7 +6,7 @@ from cdktn import TerraformOutput
 
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpArchiveOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.gcp.grants import OBJECT_USER, grant_bucket
 from constructs_lib.gcp.tier_bucket import TierBucket, TierBucketProps
 from twin_contract import functions as contract

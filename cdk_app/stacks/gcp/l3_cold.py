@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from cdktn import TerraformOutput
 
-from cdk_app.config.model import Layer, Provider
+from twin_model.config.model import Layer, Provider
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpColdOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.gcp.grants import OBJECT_USER, grant_bucket
 from constructs_lib.gcp.tier_bucket import ClassChange, TierBucket, TierBucketProps
 from twin_contract import functions as contract

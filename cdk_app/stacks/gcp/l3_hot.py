@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from cdktn import TerraformOutput
 
-from cdk_app.config.model import Layer
+from twin_model.config.model import Layer
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpColdOutputs, GcpHotOutputs
-from cdk_app.topology import BridgeKind
+from twin_model.topology import BridgeKind
 from constructs_lib.gcp.firestore_hot_store import FirestoreHotStore, FirestoreHotStoreProps
 from constructs_lib.gcp.grants import custom_role, grant_bucket
 from constructs_lib.gcp.layer_service_account import ProjectRole

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from cdktn_provider_google.cloudfunctions2_function import Cloudfunctions2Function
 
-from cdk_app.config.model import Provider
+from twin_model.config.model import Provider
 from cdk_app.stacks.monitoring_places import data_order, last_on
-from cdk_app.topology import TwinStack
+from twin_model.topology import TwinStack
 from constructs_lib.gcp.alarm_channel import AlarmChannel, AlarmChannelProps
 from constructs_lib.gcp.bridge_metrics import BridgeMetricNames, BridgeMetrics, BridgeMetricsProps
 from constructs_lib.gcp.health_dashboard import DashboardLayer, HealthDashboard, HealthDashboardProps

@@ -1,6 +1,6 @@
 """CDK Terrain (Terraform) stacks for layers placed on Azure or Google Cloud, built in deploy order.
 
-Each cloud's stack package is imported only when the twin has a layer on it (cdk_app/clouds.py
+Each cloud's stack package is imported only when the twin has a layer on it (twin_model/clouds.py
 names it), so an Azure-only twin never loads the Google provider bindings.
 """
 
@@ -11,14 +11,14 @@ import importlib
 from cdktn import App
 
 from cdk_app.bundles import BundleStager
-from cdk_app.clouds import CLOUDS
-from cdk_app.config.model import Layer, ProjectConfig
+from twin_model.clouds import CLOUDS
+from twin_model.config.model import Layer, ProjectConfig
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.outputs import BuiltLayers
 from cdk_app.stacks.terraform.backend import configure_backend, resolve_kind
 from cdk_app.stacks.terraform.base import TerraformLayerStack
-from cdk_app.stacks.terraform.settings import TerraformSettings
-from cdk_app.topology import Part, Topology
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
+from twin_model.topology import Part, Topology
 
 
 def build_terraform_stacks(

@@ -10,9 +10,9 @@ import re
 
 from cdktn import AzurermBackend, GcsBackend, LocalBackend, S3Backend, TerraformStack
 
-from cdk_app.clouds import CLOUDS
-from cdk_app.config.model import Provider
-from cdk_app.settings import BackendSettings
+from twin_model.clouds import CLOUDS
+from twin_model.config.model import Provider
+from cdk_app.synth_settings import BackendSettings
 
 BACKENDS = ("auto", "s3", "azurerm", "gcs", "local")
 

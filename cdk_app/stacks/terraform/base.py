@@ -18,7 +18,7 @@ from constructs import Construct
 
 from cdk_app.stacks.context import LayerContext
 from cdk_app.stacks.outputs import LayerOutputs
-from cdk_app.stacks.terraform.settings import TerraformSettings
+from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 
 
 class TerraformLayerStack(TerraformStack):

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import azure.functions as func
 
 from runtime.azure.blob_storage import BlobContainer
-from runtime.azure.bridge import BRIDGES
+from runtime.azure.bridge_clients import BRIDGES
 from runtime.azure.environment import handler_environment
 from runtime.azure.functions._shared import on_schedule
 from runtime.core.config import positive_int

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from runtime.azure.bridge import BRIDGES
+from runtime.azure.bridge_clients import BRIDGES
 from runtime.azure.environment import handler_environment
 from runtime.azure.functions._shared import on_post
 from runtime.azure.http import serve

@@ -14,7 +14,7 @@ from typing import Any
 
 import azure.functions as func
 
-from runtime.azure.bridge import BRIDGES
+from runtime.azure.bridge_clients import BRIDGES
 from runtime.azure.environment import handler_environment, project_bundle_dir
 from runtime.azure.functions._shared import message_json, on_queue
 from runtime.azure.keyvault import get_secret

@@ -12,7 +12,7 @@ import functools
 
 import azure.functions as func
 
-from runtime.azure.bridge import BRIDGES
+from runtime.azure.bridge_clients import BRIDGES
 from runtime.azure.environment import SOURCE_CLOUD, handler_environment
 from runtime.azure.functions._shared import message_json, on_queue
 from runtime.azure.iot_hub_devices import IotHubDevices

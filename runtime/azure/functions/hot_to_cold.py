@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import azure.functions as func
 
 from runtime.azure.blob_storage import COOL, BlobContainer, put_payload
-from runtime.azure.bridge import BRIDGES
+from runtime.azure.bridge_clients import BRIDGES
 from runtime.azure.environment import SOURCE_CLOUD, handler_environment
 from runtime.azure.functions._shared import cosmos_store, on_schedule
 from runtime.core.config import positive_int

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from runtime.azure.bridge import BRIDGES
+from runtime.azure.bridge_clients import BRIDGES
 from runtime.azure.digital_twins import TwinUpdater
 from runtime.azure.environment import handler_environment
 from runtime.azure.functions._shared import cosmos_store, message_json, on_queue

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from runtime.azure import bridge, identity, keyvault
+from runtime.azure import bridge_clients, identity, keyvault
 from runtime.core.http_client import RetryPolicy
 from tests.azure.runtime.fake_azure import FakeAzure
 
@@ -35,7 +35,7 @@ def azure_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     identity.use_provider(lambda resource: (f"mi-token-for-{resource}", time.time() + 3600))
     keyvault.clear_cache()
-    monkeypatch.setattr(bridge.BRIDGES, "retry_policy", FAST_RETRIES)
+    monkeypatch.setattr(bridge_clients.BRIDGES, "retry_policy", FAST_RETRIES)
 
 
 @pytest.fixture

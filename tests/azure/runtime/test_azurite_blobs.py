@@ -1,8 +1,8 @@
 """Cold/archive blob paths against Azurite (the Storage emulator), started on 127.0.0.1.
 
-Uses node_modules/.bin/azurite-blob when package.json has it, else `npx --yes --package
-azurite@AZURITE_VERSION` (cached by npm after the first run). Skips with the reason when node is
-missing. Shared Key auth is used only here: the twin's accounts accept Entra ID tokens only.
+Azurite is node_modules/.bin/azurite-blob, pinned in package.json and installed by `make install`
+(a test never fetches a package); without it the tests fail saying so. Shared Key auth is used
+only here: the twin's accounts accept Entra ID tokens only.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -22,9 +20,8 @@ import pytest
 
 from runtime.azure.blob_storage import ARCHIVE, COOL, BlobContainer, shared_key
 from runtime.core.mover import build_payloads
-from twin_ops.local.services import free_port
+from twin_ops.local.services import free_port, wait_for_port
 
-AZURITE_VERSION = "3.37.0"
 ACCOUNT = "devstoreaccount1"
 KEY = base64.b64encode(b"azure-twin-tests-" + b"k" * 47).decode()
 REPO = Path(__file__).resolve().parents[3]
@@ -37,30 +34,20 @@ RECORDS = [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{i}.000Z", "reco
 @pytest.fixture(scope="module")
 def azurite(tmp_path_factory):
     local = REPO / "node_modules" / ".bin" / "azurite-blob"
-    if local.exists():
-        command = [str(local)]
-    elif shutil.which("npx"):
-        command = ["npx", "--yes", "--package", f"azurite@{AZURITE_VERSION}", "azurite-blob"]
-    else:
-        pytest.skip("Azurite needs Node.js (node/npx not found on PATH)")
+    if not local.exists() or shutil.which("node") is None:
+        pytest.fail("Azurite is not installed: run `make install` (npm ci puts it into node_modules)")
     port = free_port()
     env = {**os.environ, "AZURITE_ACCOUNTS": f"{ACCOUNT}:{KEY}"}
     process = subprocess.Popen(
-        [*command, "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
+        [str(local), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
          str(tmp_path_factory.mktemp("azurite")), "--silent", "--skipApiVersionCheck", "--loose"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.skip("Azurite did not start (npm registry unreachable?)")
-            time.sleep(0.2)
-    else:
+    try:
+        wait_for_port(port, process, "Azurite", Path(os.devnull), timeout=60)
+    except Exception:
         process.kill()
-        pytest.skip("Azurite did not start within 120 s")
+        process.wait()
+        raise
     yield f"http://127.0.0.1:{port}/{ACCOUNT}"
     process.terminate()
     try:

@@ -43,10 +43,10 @@ def aws(monkeypatch):
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
-    from runtime.aws import bridge, clients, secrets
+    from runtime.aws import bridge_clients, clients, secrets
     from tests.azure.runtime.conftest import FAST_RETRIES
 
-    monkeypatch.setattr(bridge.BRIDGES, "retry_policy", FAST_RETRIES)
+    monkeypatch.setattr(bridge_clients.BRIDGES, "retry_policy", FAST_RETRIES)
     secrets.CACHE.clear()
     with moto.mock_aws():
         clients.client.cache_clear()

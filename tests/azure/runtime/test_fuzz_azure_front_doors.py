@@ -1,6 +1,7 @@
 """Property-based fuzzing of every Azure bridge receiver (HTTP functions, called with
-azure.functions request objects against the fake data plane): never a 5xx for a malformed body,
-never a stored duplicate (issue #11)."""
+azure.functions request objects against the fake data plane): the exact status of the wire
+contract for every body with the right and a near-miss token (tests/runtime/front_door_contract.py),
+never a stored duplicate (issues #11, #27)."""
 
 from __future__ import annotations
 
@@ -31,9 +32,13 @@ from tests.runtime.fuzz_bodies import (
     near_valid_queries,
     with_poison_examples,
 )
+from tests.runtime.front_door_contract import BAD_INPUT_CODES, assert_answer, near_misses, valid_body
+from tests.runtime.poison_bodies import POISON
 from tests.runtime.runtime_testing import LoopbackServer, json_reply
 
-ANSWERS = {200, 400, 401, 413}
+NEAR_MISSES = near_misses(TOKEN)
+WRONG = NEAR_MISSES["last byte differs"]
+
 
 
 class MemoryBlobs:
@@ -46,12 +51,13 @@ class MemoryBlobs:
         self.blobs[name] = (json.loads(json.dumps(document)), tier)
 
 
-def request(body: bytes, token: str = TOKEN) -> func.HttpRequest:
-    return func.HttpRequest("POST", "https://app/api/x", headers={"X-Inter-Cloud-Token": token}, body=body)
+def request(body: bytes, token: str | None = TOKEN) -> func.HttpRequest:
+    headers = {} if token is None else {"X-Inter-Cloud-Token": token}
+    return func.HttpRequest("POST", "https://app/api/x", headers=headers, body=body)
 
 
-def call(function: Callable[[func.HttpRequest], func.HttpResponse], body: bytes) -> tuple[int, Any]:
-    response = function(request(body))
+def call(function: Callable[[func.HttpRequest], func.HttpResponse], body: bytes, token: str | None = TOKEN) -> tuple[int, Any]:
+    response = function(request(body, token))
     return response.status_code, json.loads(response.get_body())
 
 
@@ -122,12 +128,31 @@ def test_no_body_makes_an_azure_front_door_fail_with_a_5xx(front_doors, door: st
     @given(body=hostile_bodies(*SHAPES[door]))
     @with_poison_examples
     def check(body: bytes) -> None:
-        status, answer = call(function, body)
-        assert status in ANSWERS, (status, answer)
-        if status != 200:
-            assert set(answer) == {"error"} and isinstance(answer["error"]["code"], str)
+        assert_answer(*call(function, body), body, token_right=True)
+        assert_answer(*call(function, body, WRONG), body, token_right=False)
 
     check()
+
+
+@pytest.mark.parametrize("door", SHAPES)
+def test_near_miss_tokens_get_401_where_the_token_gets_200(front_doors, door: str) -> None:
+    function, body = front_doors(door), valid_body(door)
+    assert call(function, body)[0] == 200
+    answers = {miss: call(function, body, token) for miss, token in NEAR_MISSES.items()}
+    assert {miss: (status, (answer or {}).get("error", {}).get("code")) for miss, (status, answer) in answers.items()} == {
+        miss: (401, "unauthorized") for miss in NEAR_MISSES}
+
+
+def test_poison_bodies_get_400_from_the_hot_writer_and_401_without_the_token(front_doors) -> None:
+    function = front_doors("hot_writer")
+    from runtime.azure.functions import hot_writer
+
+    answers = {name: (call(function, body), call(function, body, WRONG)[0]) for name, body in POISON.items()}
+    refused = {name: (status, (answer or {}).get("error", {}).get("code"), wrong_token)
+               for name, ((status, answer), wrong_token) in answers.items()}
+    assert {name: (s, code in BAD_INPUT_CODES, w) for name, (s, code, w) in refused.items()} == {
+        name: (400, True, 401) for name in POISON}, refused
+    assert hot_writer.STORE._container.items == {}
 
 
 def test_the_hot_writer_stores_every_distinct_record_once_however_often_it_is_sent(front_doors) -> None:

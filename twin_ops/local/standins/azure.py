@@ -34,7 +34,7 @@ from twin_ops.local.ledger import Ledger
 from twin_ops.local.tls import LocalTls
 
 if TYPE_CHECKING:
-    from cdk_app.config.dtdl_object_model import ObjectModel
+    from twin_model.config.dtdl_object_model import ObjectModel
 
 TENANT = "00000000-0000-4000-8000-00000000a2e0"
 ISSUER = f"https://sts.windows.net/{TENANT}/"
@@ -346,10 +346,10 @@ class DigitalTwins:
     def add(self, instance: str, models: list[dict], twins: list[dict]) -> None:
         """The instance with `models` as the official DTDL parser reads them (inheritance resolved,
         contents in either form); models it refuses are refused here, as the upload would be."""
-        from cdk_app.config.dtdl_object_model import ObjectModel
-        from cdk_app.config.dtdl_parser import models_text, run
+        from twin_model.config.dtdl_object_model import ObjectModel
+        from twin_model.config.dtdl_parser import models_text, run
 
-        parsed = run(models_text(models))
+        parsed = run(models_text(models)) if models else {"ok": True, "model": {}}  # a new instance holds no models
         if parsed.get("ok") is not True:
             raise ValueError(f"Azure Digital Twins {instance}: the DTDL parser refuses the models: {parsed}")
         model = ObjectModel(parsed["model"])

@@ -1,8 +1,0 @@
-"""Senders of AWS's side of a bridge: the URL from the environment, the token from Secrets Manager."""
-
-from runtime.aws.environment import SOURCE_CLOUD
-from runtime.aws.secrets import get_secret
-from runtime.core.bridges import BridgeClients
-
-BRIDGES = BridgeClients(SOURCE_CLOUD, get_secret)
-

@@ -1,7 +1,0 @@
-"""Senders of Google's side of a bridge: the URL from the environment, the token from Secret Manager."""
-
-from runtime.core.bridges import BridgeClients
-from runtime.gcp.environment import SOURCE_CLOUD
-from runtime.gcp.secrets import get_secret
-
-BRIDGES = BridgeClients(SOURCE_CLOUD, get_secret)

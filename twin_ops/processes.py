@@ -1,0 +1,87 @@
+"""Every process an operator command starts ends with it: on success, failure, Ctrl-C and SIGTERM.
+
+Python ends at SIGTERM without unwinding, and a child (the CDK CLI and the node and python
+processes it starts, terraform and its provider plugins) would outlive it. So the command turns
+SIGTERM and SIGHUP into `Stopped`, a KeyboardInterrupt, and unwinds as for Ctrl-C; each child
+runs in a process group of its own, which gets the same signal when the command is stopped
+(terraform then releases its state lock), SIGKILL after a grace period, and SIGKILL for whatever
+of the group outlives the child in any case (a background process a script left behind).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+
+GRACE_SECONDS = 10.0  # how long a stopped child may take to end cleanly
+STOPPING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(KeyboardInterrupt):
+    """The command received SIGTERM or SIGHUP: unwinds like Ctrl-C, so every cleanup runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextmanager
+def stopping_on_signals() -> Iterator[None]:
+    """Within: SIGTERM and SIGHUP raise Stopped in the main thread (Ctrl-C already raises KeyboardInterrupt)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in STOPPING_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def exit_code(stop: KeyboardInterrupt) -> int:
+    """The shell's convention: 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM)."""
+    return 128 + (stop.signum if isinstance(stop, Stopped) else signal.SIGINT)
+
+
+def run(command: Sequence[str], cwd: str | os.PathLike[str] | None = None, capture: bool = False,
+        grace: float = GRACE_SECONDS) -> subprocess.CompletedProcess[str]:
+    """`command` in a process group of its own, ended with the caller (OSError when it cannot start)."""
+    pipe = subprocess.PIPE if capture else None
+    with subprocess.Popen(command, cwd=cwd, stdout=pipe, stderr=pipe, text=True, process_group=0) as process:
+        try:
+            out, err = process.communicate()
+        except BaseException as stop:
+            _end_group(process, signal.SIGTERM if isinstance(stop, Stopped) else signal.SIGINT, grace)
+            raise
+        finally:
+            _kill_group(process.pid)
+    return subprocess.CompletedProcess(list(command), process.returncode, out, err)
+
+
+def _end_group(process: subprocess.Popen[str], signum: int, grace: float) -> None:
+    """The signal the command got, to the child's whole group; SIGKILL if it is not gone in time."""
+    try:
+        os.killpg(process.pid, signum)
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    except ProcessLookupError:
+        return
+    finally:  # also when a second Ctrl-C cuts the wait short
+        _kill_group(process.pid)
+        process.wait()
+
+
+def _kill_group(group: int) -> None:
+    # ProcessLookupError: the group is gone; PermissionError: its id now names another user's group.
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGKILL)
