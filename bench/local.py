@@ -82,7 +82,8 @@ class ProcessCpu:
                                 for child in (task / "children").read_text().split()]
                 except OSError:
                     continue
-                self._seen[pid] = (self._kind(pid, command), (int(fields[11]) + int(fields[12])) / self.TICK)
+                kind = self._seen[pid][0] if pid in self._seen else self._kind(pid, command)  # a zombie's command line is empty
+                self._seen[pid] = (kind, (int(fields[11]) + int(fields[12])) / self.TICK)
 
     @staticmethod
     def _kind(pid: int, command: list[str]) -> str:

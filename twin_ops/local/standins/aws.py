@@ -512,6 +512,14 @@ class TwinMaker:
         self._lambdas = lambdas
         self.workspace = ""
         self.components: list[TwinComponent] = []
+        self._index: dict[tuple[str, str], TwinComponent] = {}
+        self._indexed = 0
+
+    def component(self, entity_id: str, name: str) -> TwinComponent | None:
+        """The entity's component, looked up in an index (a dashboard asks once per panel)."""
+        if self._indexed != len(self.components):  # components are only added (deployment.py)
+            self._index, self._indexed = {(c.entity_id, c.component): c for c in self.components}, len(self.components)
+        return self._index.get((entity_id, name))
 
     def history(self, component: TwinComponent, start: str, end: str, properties: list[str] | None = None,
                 newest: bool = False) -> list[dict[str, Any]]:

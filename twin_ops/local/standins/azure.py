@@ -150,7 +150,9 @@ class Cosmos:
     def __init__(self, server: LocalServer) -> None:
         self._url = server.url
         self._lock = threading.Lock()
-        self.containers: dict[tuple[str, str, str], dict[tuple[str, str], dict]] = {}
+        # Items by logical partition, as the service keeps them: a query with a partition key reads
+        # one partition only (the readers' per-device queries stay cheap at 10,000 items).
+        self.containers: dict[tuple[str, str, str], dict[Any, dict[str, dict]]] = {}
         self.partition_keys: dict[tuple[str, str, str], str] = {}
         self.grants: list[tuple[str, str, str]] = []  # (principal id, role definition id, scope "<account>/dbs/<db>/colls/<c>")
         base = "/cosmos/{account}/dbs/{database}/colls/{container}/docs"
@@ -171,11 +173,11 @@ class Cosmos:
         self.grants.append((principal, role_definition_id.rsplit("/", 1)[-1], account_scope))
 
     def count(self, account: str, database: str, container: str) -> int:
-        return len(self.containers[(account, database, container)])
+        return sum(len(items) for items in self.containers[(account, database, container)].values())
 
     def items(self, account: str, database: str, container: str) -> list[dict]:
         with self._lock:
-            return [dict(item) for item in self.containers[(account, database, container)].values()]
+            return [dict(item) for items in self.containers[(account, database, container)].values() for item in items.values()]
 
     @staticmethod
     def _error(status: int, code: str, message: str) -> Response:
@@ -258,11 +260,11 @@ class Cosmos:
             return self._error(400, "BadRequest", "PartitionKey value must be supplied for this operation.")
         if partition != item.get(self.partition_keys[key]):
             return self._error(400, "BadRequest", "PartitionKey extracted from document doesn't match the one specified in the header")
-        if not upsert and (partition, item["id"]) in items:
+        if not upsert and item["id"] in items.get(partition, {}):
             return self._error(409, "Conflict", "Entity with the specified id already exists in the system.")
         stored = {**item, "_rid": uuid.uuid4().hex[:12], "_etag": f'"{uuid.uuid4()}"', "_ts": int(time.time())}
         with self._lock:
-            items[(partition, item["id"])] = stored
+            items.setdefault(partition, {})[item["id"]] = stored
         return Response(201, stored)
 
     def _delete(self, request: Request) -> Response:
@@ -277,7 +279,7 @@ class Cosmos:
         if not valid or request.header("x-ms-documentdb-partitionkey") is None:
             return self._error(400, "BadRequest", "PartitionKey value must be supplied for this operation.")
         with self._lock:
-            removed = items.pop((partition, request.params["item"]), None)
+            removed = items.get(partition, {}).pop(request.params["item"], None)
         return Response(204, b"") if removed else self._error(404, "NotFound", "Entity with the specified id does not exist in the system.")
 
     def _query(self, request: Request, items: dict, partition: Any) -> Response:
@@ -300,10 +302,10 @@ class Cosmos:
             return self._error(400, "BadRequest", "Cross partition query is required but disabled. Please set "
                                                   "x-ms-documentdb-query-enablecrosspartition to true.")
         with self._lock:
+            partitions = list(items.values()) if request.header("x-ms-documentdb-partitionkey") is None else [items.get(partition, {})]
             found = [
-                dict(item) for (item_partition, _), item in items.items()
-                if (request.header("x-ms-documentdb-partitionkey") is None or item_partition == partition)
-                and all(name in item and compare(item[name], value) for name, compare, value in conditions)
+                dict(item) for within in partitions for item in within.values()
+                if all(name in item and compare(item[name], value) for name, compare, value in conditions)
             ]
         if match.group("order"):
             found.sort(key=lambda item: item.get(match.group("order")), reverse=match.group("direction").upper() == "DESC")
