@@ -24,7 +24,8 @@ from tests.runs.cloud_sites import LAMBDA_PROVIDES, make_site, requirement_names
 from tests.runs.conftest import PROJECTS
 from tests.runs.matrix import coverage, universe
 from tests.runs.placeholders import REGION, placeholder
-from twin_ops.local.function_platform import boot, boot_job, platform_environment
+from twin_ops.local.clouds import local_cloud
+from twin_ops.local.function_platform import boot, boot_job
 from twin_ops.local.output import SynthOutput
 
 pytestmark = pytest.mark.runs
@@ -97,8 +98,8 @@ def test_a_bundle_without_the_contract_package_does_not_start(matrix_synth, tmp_
     output = SynthOutput(synth.outdir, synth.tf_outdir, tmp_path)
     function = next(f for f in output.functions
                     if f.is_python and f.cloud is Provider.AWS and (Path(f.code) / "twin_contract").is_dir())
-    job = boot_job(function, {**platform_environment(function, function.resolve(function.name, placeholder), REGION),
-                              **function.environment(placeholder)})
+    platform = local_cloud(function.cloud).platform_environment(function, function.resolve(function.name, placeholder), REGION)
+    job = boot_job(function, {**platform, **function.environment(placeholder)})
     copy = shutil.copytree(function.code, tmp_path / "bundle")
     shutil.rmtree(copy / "twin_contract")
     (result,) = boot([{**job, "code": str(copy)}], site=site(LAMBDA_PROVIDES, tmp_path_factory))
@@ -118,7 +119,7 @@ def test_every_function_starts_with_its_synthesized_settings(name, matrix_synth,
     for function in functions:
         deployed = function.resolve(function.name, placeholder)
         region = output.aws_region(function.stack) if function.cloud is Provider.AWS else None
-        platform = platform_environment(function, deployed, region or REGION)
+        platform = local_cloud(function.cloud).platform_environment(function, deployed, region or REGION)
         jobs.setdefault(provided(function), []).append(boot_job(function, {**platform, **function.environment(placeholder)}))
     booted = {job["label"]: result for group, batch in jobs.items()
               for job, result in zip(batch, boot(batch, site=site(group, tmp_path_factory)), strict=True)}
