@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bench.bridge import measure_bridge
 from bench.projects import STATIONS_PER_LINE, TOPOLOGIES, write_project
 from bench.run import SynthResult, render
@@ -90,7 +92,6 @@ def test_the_readmes_benchmark_claims_hold_for_the_recorded_figures():
     """Each figure the README states about the benchmark follows from bench/results.md and
     bench/local.md: the per-100-devices slopes and alarm counts from the table, the budgets of
     issue #7 (read from the README's own sentence), the bridge ratio, the local run's rate and budget."""
-    import re
 
     from bench.local import BUDGET_SECONDS
     from tests.conftest import REPO
@@ -138,3 +139,25 @@ def test_the_readmes_benchmark_claims_hold_for_the_recorded_figures():
     seconds = first["run after synth s"]
     verdict = f"within ({seconds} s)" if _number(seconds) <= BUDGET_SECONDS else f"OVER ({seconds} s)"
     assert f"Budget 1,000 records: one minute after the synth — {verdict}." in readme
+
+
+def test_the_readme_dtdl_figures_are_the_latest_bench_dtdl_run():
+    from tests.conftest import REPO
+
+    table = {row["what"]: row["CPU s"] for row in _table((REPO / "bench" / "dtdl.md").read_text(), "| what |")}
+    readme = " ".join((REPO / "README.md").read_text().split())
+    stated = re.search(
+        r"Node\.js with the parser costs ([\d.]+) s of CPU once per project that has a bundle \(([\d.]+) s for a "
+        r"project without one\); RealEstateCore 3\.3 with the building scenario \(769 models\) is checked in "
+        r"([\d.]+) s of CPU in all, start-up included; the 40-Interface diamond ontology in ([\d.]+) s, of which our "
+        r"own checks take ([\d.]+) s; the issue's 4-wide, 9-level diamond \(4⁹ inheritance paths\) is refused by the "
+        r"parser's count limit in ([\d.]+) s\. Synthesizing the Azure example with RealEstateCore as its DTDL takes "
+        r"([\d.]+) s of CPU against ([\d.]+) s for the example itself\.", readme)
+    assert stated, "the README's DTDL sentence changed: update this test with it"
+    rows = ("Node start-up with the parser, one empty Interface", "the Azure example (no DTDL bundle), whole load_project",
+            "RealEstateCore 3.3 + building scenario (769 models), bundle check",
+            "40-Interface diamond, bundle check (parser included)", "40-Interface diamond, our checks (parser result reused)",
+            "40-Interface 4-wide diamond (4**9 paths), refused", "synth of the RealEstateCore project (`python app.py`)",
+            "synth of the Azure example (`python app.py`)")
+    assert list(stated.groups()) == [table[row] for row in rows]
+    assert float(table["40-Interface diamond, bundle check (parser included)"]) < 1.0  # issue #23: under a second

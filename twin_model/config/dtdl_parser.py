@@ -30,6 +30,11 @@ from twin_model.config.documents import PathParts
 from twin_model.config.dtdl_object_model import ObjectModel
 
 SCRIPT = Path(__file__).with_name("dtdl_parser.mjs")
+# V8 compiles the .NET runtime's WebAssembly twice by default (a baseline, then optimised code in
+# background threads). A check runs for a few seconds at most, over code the .NET interpreter spends
+# its time in, so the optimising tier never pays back: baseline only takes 60% off the CPU of every
+# check, RealEstateCore's included (bench/dtdl.md).
+NODE_FLAGS = ("--liftoff-only",)
 TIMEOUT_SECONDS = 300
 CACHED_RESULTS = 64
 _results: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -95,7 +100,7 @@ def _parse(texts: list[str]) -> list[dict[str, Any]]:
         raise ParserUnavailable("Node.js is not on PATH (the synth needs it for jsii too)")
     try:
         completed = subprocess.run(
-            [node, str(SCRIPT)], input=json.dumps(texts).encode("utf-8"), capture_output=True, timeout=TIMEOUT_SECONDS,
+            [node, *NODE_FLAGS, str(SCRIPT)], input=json.dumps(texts).encode("utf-8"), capture_output=True, timeout=TIMEOUT_SECONDS,
             check=False,
         )
     except subprocess.TimeoutExpired:
