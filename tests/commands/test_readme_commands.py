@@ -6,7 +6,7 @@ itself needs a cloud.
 
 Each entry point runs for real once (`Run`): `make synth` with every variable, the CDK CLI (which
 runs `python3 app.py`, so app.py's own switch to `.venv/bin/python` too), `make local`, `make
-deploy`, `python -m twin_ops` and `python -m cdk_app`. The other synth commands (`Synth`) differ
+deploy`, `python -m twin_ops` and `python -m cdk_app`; the pipeline synth runs for real too. The other synth commands (`Synth`) differ
 from the `make synth` run only in their project, paths and context: their command line as make
 expands it (`make -n`) must be `.venv/bin/python app.py` with the environment that run had, and
 that environment's context is then synthesized in-process (cdk_app.main.run) from the shared
@@ -87,7 +87,8 @@ COMMANDS = {
     ".venv/bin/python -m cdk_app --help": Run(),
     ".venv/bin/python -m twin_ops migrate path/to/old-project path/to/new-project": Run(),
     "make synth PROJECT=path/to/project CONTEXT='\"pipeline\": \"true\", \"repository\": \"owner/repo\", "
-    "\"connection_arn\": \"arn:aws:codeconnections:eu-central-1:111111111111:connection/example\"'": Synth(),
+    "\"connection_arn\": \"arn:aws:codeconnections:eu-central-1:111111111111:connection/example\"'": Run(),  # the pipeline
+    # names the project by its path in the repository: a synth of a cached copy elsewhere refuses it
     "node_modules/.bin/cdk deploy <twin>-pipeline -c project=path/to/project -c pipeline=true -c repository=owner/repo "
     "-c connection_arn=arn:aws:codeconnections:…": NeedsCloud(
         "deploys the pipeline stack: AWS credentials and a CodeConnections connection"
