@@ -92,23 +92,10 @@ def site(names: tuple[str, ...], tmp_path_factory) -> Path:
     return _SITES[names]
 
 
-def test_a_bundle_without_the_contract_package_does_not_start(matrix_synth, tmp_path, tmp_path_factory):
-    """The isolation can fail: the same bundle without `twin_contract` is a failed cold start."""
-    synth = matrix_synth("factory-floor")
-    output = SynthOutput(synth.outdir, synth.tf_outdir, tmp_path)
-    function = next(f for f in output.functions
-                    if f.is_python and f.cloud is Provider.AWS and (Path(f.code) / "twin_contract").is_dir())
-    platform = local_cloud(function.cloud).platform_environment(function, function.resolve(function.name, placeholder), REGION)
-    job = boot_job(function, {**platform, **function.environment(placeholder)})
-    copy = shutil.copytree(function.code, tmp_path / "bundle")
-    shutil.rmtree(copy / "twin_contract")
-    (result,) = boot([{**job, "code": str(copy)}], site=site(LAMBDA_PROVIDES, tmp_path_factory))
-    assert not result["ok"] and "No module named 'twin_contract'" in result["error"], result
-    (result,) = boot([job], site=site(LAMBDA_PROVIDES, tmp_path_factory))
-    assert result["ok"], result
-
-
-@pytest.mark.parametrize("name", PROJECTS)
+# Last project first: tests/runs/test_local_runs.py takes them first to last on the other worker
+# (`make test` starts both files first), so each worker synthesizes half the matrix for both files
+# instead of one waiting for the other's synth of the same project.
+@pytest.mark.parametrize("name", list(PROJECTS)[::-1])
 def test_every_function_starts_with_its_synthesized_settings(name, matrix_synth, tmp_path, tmp_path_factory):
     synth = matrix_synth(name)
     output = SynthOutput(synth.outdir, synth.tf_outdir, tmp_path)
@@ -132,3 +119,20 @@ def test_every_function_starts_with_its_synthesized_settings(name, matrix_synth,
         if function.cloud is Provider.AZURE:  # the app registers what DT_FUNCTIONS asks for
             modules = function.settings["DT_FUNCTIONS"].split(",")
             assert modules and all(any(f.startswith(m) for f in result["functions"]) for m in modules), result
+
+
+# After the matrix: factory-floor is the first project test_local_runs.py synthesizes.
+def test_a_bundle_without_the_contract_package_does_not_start(matrix_synth, tmp_path, tmp_path_factory):
+    """The isolation can fail: the same bundle without `twin_contract` is a failed cold start."""
+    synth = matrix_synth("factory-floor")
+    output = SynthOutput(synth.outdir, synth.tf_outdir, tmp_path)
+    function = next(f for f in output.functions
+                    if f.is_python and f.cloud is Provider.AWS and (Path(f.code) / "twin_contract").is_dir())
+    platform = local_cloud(function.cloud).platform_environment(function, function.resolve(function.name, placeholder), REGION)
+    job = boot_job(function, {**platform, **function.environment(placeholder)})
+    copy = shutil.copytree(function.code, tmp_path / "bundle")
+    shutil.rmtree(copy / "twin_contract")
+    (result,) = boot([{**job, "code": str(copy)}], site=site(LAMBDA_PROVIDES, tmp_path_factory))
+    assert not result["ok"] and "No module named 'twin_contract'" in result["error"], result
+    (result,) = boot([job], site=site(LAMBDA_PROVIDES, tmp_path_factory))
+    assert result["ok"], result
