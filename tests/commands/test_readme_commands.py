@@ -3,10 +3,20 @@
 A new shell block line that this table does not know fails the test, so no command is silently
 skipped; a make target or repository file that a command names must exist even when the command
 itself needs a cloud.
+
+Each entry point runs for real once (`Run`): `make synth` with every variable, the CDK CLI (which
+runs `python3 app.py`, so app.py's own switch to `.venv/bin/python` too), `make local`, `make
+deploy`, `python -m twin_ops` and `python -m cdk_app`; the pipeline synth runs for real too. The other synth commands (`Synth`) differ
+from the `make synth` run only in their project, paths and context: their command line as make
+expands it (`make -n`) must be `.venv/bin/python app.py` with the environment that run had, and
+that environment's context is then synthesized in-process (cdk_app.main.run) from the shared
+synth cache, whose report must name the files it wrote. A synth costs a minute of CPU; a second
+process would only start the same interpreter and jsii again.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -16,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.commands.conftest import REPO, Ran, run_shell
+from tests.conftest import synthesize_project
 
 pytestmark = pytest.mark.commands
 
@@ -34,6 +45,13 @@ class Run:
 
 
 @dataclass(frozen=True)
+class Synth:
+    """A synth through the entry point of `make synth` (run for real by MAKE_SYNTH), checked in-process."""
+
+    outside: bool = False
+
+
+@dataclass(frozen=True)
 class NeedsCloud:
     why: str
 
@@ -44,18 +62,22 @@ class NotHere:
 
 
 DEPLOYS = NeedsCloud("deploys, diffs or destroys real stacks: AWS, Azure or Google credentials")
+# The `make synth` that runs for real: every variable of the target set, relative output paths.
+MAKE_SYNTH = "make synth PROJECT=path/to/project OUT=build/cdk.out TF_OUT=build/cdktf.out CONTEXT='\"region\": \"eu-west-1\"'"
+# What make runs for MAKE_SYNTH (and for every Synth command): app.py in the repository's interpreter.
+APP_PY = [".venv/bin/python", "app.py"]
 COMMANDS = {
-    "make synth": Run(),
+    "make synth": Synth(),
     "make test": NotHere("the test suite itself"),
-    "make synth PROJECT=examples/factory-floor-azure": Run(),
-    "make synth PROJECT=examples/factory-floor-aws-azure": Run(),
-    "make synth PROJECT=examples/factory-floor-gcp": Run(),
-    "make synth PROJECT=path/to/project": Run(),
-    "make synth PROJECT=path/to/project OUT=build/cdk.out TF_OUT=build/cdktf.out CONTEXT='\"region\": \"eu-west-1\"'": Run(),
+    "make synth PROJECT=examples/factory-floor-azure": Synth(),
+    "make synth PROJECT=examples/factory-floor-aws-azure": Synth(),
+    "make synth PROJECT=examples/factory-floor-gcp": Synth(),
+    "make synth PROJECT=path/to/project": Synth(),
+    MAKE_SYNTH: Run(),
     "CDK_CONTEXT_JSON='{\"project\": \"path/to/project\", \"tf_outdir\": \"build/cdktf.out\"}' "
-    "CDK_OUTDIR=build/cdk.out .venv/bin/python app.py": Run(),
+    "CDK_OUTDIR=build/cdk.out .venv/bin/python app.py": Synth(),
     "node_modules/.bin/cdk synth -c project=path/to/project": Run(),
-    "make -C path/to/repo synth PROJECT=$PWD/my-twin OUT=$PWD/cdk.out TF_OUT=$PWD/cdktf.out": Run(outside=True),
+    "make -C path/to/repo synth PROJECT=$PWD/my-twin OUT=$PWD/cdk.out TF_OUT=$PWD/cdktf.out": Synth(outside=True),
     "make deploy PROJECT=path/to/project DRY_RUN=1": Run(),
     "make deploy PROJECT=path/to/project": DEPLOYS,
     "make diff PROJECT=path/to/project": DEPLOYS,
@@ -65,7 +87,8 @@ COMMANDS = {
     ".venv/bin/python -m cdk_app --help": Run(),
     ".venv/bin/python -m twin_ops migrate path/to/old-project path/to/new-project": Run(),
     "make synth PROJECT=path/to/project CONTEXT='\"pipeline\": \"true\", \"repository\": \"owner/repo\", "
-    "\"connection_arn\": \"arn:aws:codeconnections:eu-central-1:111111111111:connection/example\"'": Run(),
+    "\"connection_arn\": \"arn:aws:codeconnections:eu-central-1:111111111111:connection/example\"'": Run(),  # the pipeline
+    # names the project by its path in the repository: a synth of a cached copy elsewhere refuses it
     "node_modules/.bin/cdk deploy <twin>-pipeline -c project=path/to/project -c pipeline=true -c repository=owner/repo "
     "-c connection_arn=arn:aws:codeconnections:…": NeedsCloud(
         "deploys the pipeline stack: AWS credentials and a CodeConnections connection"
@@ -147,7 +170,7 @@ def test_every_readme_block_is_labelled():
 
 def test_every_readme_command_is_known_to_this_test():
     unknown = [command for command in readme_commands() if command not in COMMANDS]
-    assert unknown == [], "add each new README command to COMMANDS: Run() or NeedsCloud(reason)"
+    assert unknown == [], "add each new README command to COMMANDS: Run(), Synth() or NeedsCloud(reason)"
     stale = [command for command in COMMANDS if command not in readme_commands()]
     assert stale == [], "the README no longer shows these commands"
 
@@ -176,10 +199,10 @@ def runnable(command: str, fresh_clone: Path) -> str:
             .replace("path/to/old-project", OLD_PROJECT_STAND_IN).replace("path/to/new-project", "build/migrated"))
 
 
-def assert_synth_outputs_exist(ran: Ran, cwd: Path) -> None:
+def assert_synth_outputs_exist(report: str, cwd: Path) -> None:
     """Every stack row of the synth summary names a file that was written."""
-    rows = re.findall(r"^\S+\s+(?:AWS|Azure|Google Cloud)\s+\d+\s+(\S+)", ran.stderr, flags=re.M)
-    assert rows, ran.output[-3000:]
+    rows = re.findall(r"^\S+\s+(?:AWS|Azure|Google Cloud)\s+\d+\s+(\S+)", report, flags=re.M)
+    assert rows, report[-3000:]
     for output in rows:
         assert (cwd / output).is_file(), output
 
@@ -202,7 +225,7 @@ def test_readme_command_runs_as_written(command, fresh_clone, outside, ran_befor
     assert ran.returncode == 0, ran.output[-4000:]
     assert "Traceback" not in ran.output
     if "synth" in command or "app.py" in command:
-        assert_synth_outputs_exist(ran, cwd)
+        assert_synth_outputs_exist(ran.stderr, cwd)
     if "feature flags" in ran.output:
         pytest.fail("the CDK CLI reports unconfigured feature flags:\n" + ran.output[-2000:])
     if " migrate " in command:
@@ -217,3 +240,45 @@ def test_readme_command_runs_as_written(command, fresh_clone, outside, ran_befor
 def test_every_subcommand_has_a_working_help(subcommand, fresh_clone):
     ran = run_shell(f".venv/bin/python -m twin_ops {subcommand} --help", fresh_clone, timeout=120)
     assert ran.returncode == 0 and ran.stdout.startswith("usage:"), ran.output
+
+
+def expanded(command: str, cwd: Path) -> tuple[dict[str, str], list[str], Path]:
+    """The environment and arguments of the one command line `command` runs, and where it runs:
+    as make expands it (`make -n`: nothing runs), or the line itself."""
+    tokens = shlex.split(command)
+    if tokens[0] != "make":
+        line, where = command, cwd
+    else:
+        ran = run_shell("make -n " + command.removeprefix("make "), cwd, timeout=60)
+        assert ran.returncode == 0, ran.output
+        lines = [line for line in ran.stdout.replace("\\\n", " ").splitlines() if line.strip() and not line.startswith("make")]
+        assert len(lines) == 1, ran.stdout  # the synth alone: the installs are up to date
+        (line,) = lines
+        where = cwd / tokens[tokens.index("-C") + 1] if "-C" in tokens else cwd
+    words = shlex.split(line)
+    environment = {}
+    while words and re.match(r"^[A-Z_]+=", words[0]):
+        name, value = words.pop(0).split("=", 1)
+        environment[name] = value
+    return environment, words, where
+
+
+@pytest.mark.parametrize("command", [c for c, kind in COMMANDS.items() if isinstance(kind, Synth)])
+def test_readme_synth_runs_what_make_synth_runs(command, fresh_clone, outside):
+    """The command line is app.py's, which MAKE_SYNTH runs for real; its settings synthesize."""
+    assert isinstance(COMMANDS[MAKE_SYNTH], Run)
+    cwd = outside if COMMANDS[command].outside else fresh_clone
+    environment, arguments, where = expanded(runnable(command, fresh_clone).replace("$PWD", str(cwd)), cwd)
+    assert arguments == APP_PY, arguments
+    assert set(environment) == {"CDK_OUTDIR", "CDK_CONTEXT_JSON"}, environment
+    context = json.loads(environment["CDK_CONTEXT_JSON"])
+    # The outputs go where the command says (make's defaults otherwise).
+    named = dict(re.findall(r"\b(OUT|TF_OUT)=(\S+)", runnable(command, fresh_clone).replace("$PWD", str(cwd))))
+    if command.startswith("make"):
+        assert (environment["CDK_OUTDIR"], context["tf_outdir"]) == (named.get("OUT", "cdk.out"), named.get("TF_OUT", "cdktf.out"))
+    project = where / context.pop("project")
+    assert project.is_dir() and project.resolve().is_relative_to(cwd.resolve()), project
+    context.pop("tf_outdir")
+    synth = synthesize_project(project, **context)
+    assert "Traceback" not in synth.report
+    assert_synth_outputs_exist(synth.report, where)

@@ -1,18 +1,20 @@
 """The projects whose synthesized twins are booted function by function and run on this machine.
 
-The bundled examples, plus seven provider maps. Six place (L1, L2, hot, cold, archive) as
-(a, b, c, a, b) for one permutation (a, b, c) of the three clouds: neighbours always differ, so
-every chain bridge exists, and over the six permutations each of them (L1 → L2, L2 → hot,
-hot → cold, cold → archive, and the device feedback L2 → L1) runs in all six ordered cloud pairs.
-L4 and L5 sit on different clouds in each, chosen so that, with the examples, the hot-reader,
-twin-update and dashboard connections take every pair they can. The seventh leaves L4 and L5 out
-("none"). `coverage()` computes what a set of projects covers from the topology, and the boot test
-asserts it against `universe()` (every provider map the clouds accept), so a new bridge kind,
-layer or placement fails that test until the matrix covers it.
+The bundled examples, a twin model alone (issue #23's Azure Digital Twins-only fixture), and nine
+provider maps. Six place (L1, L2, hot, cold, archive) as (a, b, c, a, b) for one permutation
+(a, b, c) of the three clouds: neighbours always differ, so every chain bridge exists, and over the
+six permutations each of them (L1 → L2, L2 → hot, hot → cold, cold → archive, and the device
+feedback L2 → L1) runs in all six ordered cloud pairs. L4 and L5 sit on different clouds in each,
+chosen so that, with the examples, the hot-reader, twin-update and dashboard connections take
+every pair they can. The seventh leaves L4 and L5 out ("none"), the last two leave storage tiers
+out (hot alone; cold without archive). `coverage()` computes what a set of projects covers from the
+topology, and the boot test asserts it against `universe()` (every provider map the clouds
+accept), so a new bridge kind, layer or placement ("none" included) fails that test until the
+matrix covers it.
 
-Every project has event checking, actions, the notification workflow, feedback and processors on:
-a mixed project copies the example whose L2 is on its L2 cloud (its events, action code and
-workflow are written for that cloud).
+Every project with a data path has event checking, actions, the notification workflow, feedback
+and processors on: a mixed project copies the example whose L2 is on its L2 cloud (its events,
+action code and workflow are written for that cloud).
 """
 
 from __future__ import annotations
@@ -44,7 +46,12 @@ MIXED: dict[str, tuple[str, ...]] = {
     "mx-az-gcp-aws": ("azure", "google", "aws", "azure", "google", "aws", "azure"),
     # No twin model and no dashboards (Google offers neither): the data path alone.
     "mx-gcp-no-twin": ("google", "google", "google", "google", "google", "none", "none"),
+    # Left-out storage tiers: hot storage alone (records expire by their TTL), cold without archive.
+    "mx-aws-hot-only": ("aws", "aws", "aws", "none", "none", "aws", "aws"),
+    "mx-gcp-no-archive": ("google", "google", "google", "google", "none", "none", "none"),
 }
+# A twin model alone (layers 1 to 3 and 5 "none"): the predecessor's Azure Digital Twins-only twin.
+MODEL_ONLY = {"regression_adt_only": REPO / "tests" / "compat" / "fixtures" / "regression_adt_only"}
 # The example whose events, actions and workflow are written for each L2 cloud.
 BASE_FOR_L2 = {Provider.AWS: "factory-floor", Provider.AZURE: "factory-floor-azure", Provider.GOOGLE: "factory-floor-gcp"}
 
@@ -59,12 +66,16 @@ class MatrixProject:
 
     @property
     def is_example(self) -> bool:
-        return self.providers is None
+        return self.name in EXAMPLES
+
+    @property
+    def has_data_path(self) -> bool:
+        return self.name not in MODEL_ONLY
 
     def write(self, target: Path) -> Path:
         """The project folder (a copy of its base example with its own providers and twin name)."""
         if self.providers is None:
-            return EXAMPLES_DIR / self.name
+            return MODEL_ONLY.get(self.name, EXAMPLES_DIR / self.name)
         l2 = CLOUD_KEYS[self.providers[Layer.L2.config_key]]
         base = EXAMPLES_DIR / BASE_FOR_L2[l2]
         config = json.loads((base / "config.json").read_text("utf-8"))
@@ -72,7 +83,7 @@ class MatrixProject:
 
 
 def matrix() -> list[MatrixProject]:
-    return [MatrixProject(name, None) for name in EXAMPLES] + [
+    return [MatrixProject(name, None) for name in (*EXAMPLES, *MODEL_ONLY)] + [
         MatrixProject(name, {layer.config_key: cloud for layer, cloud in zip(LAYER_ORDER, clouds, strict=True)})
         for name, clouds in MIXED.items()
     ]
@@ -100,10 +111,3 @@ def universe() -> tuple[set[Placement], set[Route]]:
         for providers in maps
         if not placement_problems([layer for layer, cloud in providers.items() if cloud is not None])
     )
-
-
-# Issue #23: twins without a data path (a model alone) or without cold storage synthesize and are
-# checked (tests/compat/test_regressions.py), but no matrix project runs them locally yet.
-NOT_IN_MATRIX_YET: set[Placement] = {
-    (layer, None) for layer in (Layer.L1, Layer.L2, Layer.L3_HOT, Layer.L3_COLD, Layer.L3_ARCHIVE)
-}

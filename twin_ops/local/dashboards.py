@@ -93,10 +93,7 @@ def _run(target: Mapping[str, Any], source: Source, platform: Any, macros: Mappi
 
 
 def _twinmaker(target: Mapping[str, Any], platform: Any, now: datetime) -> tuple[str, list[dict[str, Any]]]:
-    component = next(
-        (c for c in platform.twinmaker.components
-         if (c.entity_id, c.component) == (target["entityId"], target["componentName"])), None,
-    )
+    component = platform.twinmaker.component(target["entityId"], target["componentName"])
     if component is None:
         raise DeploymentError(f"TwinMaker has no component {target['componentName']} in entity {target['entityId']}")
     values = platform.twinmaker.history(component, format_timestamp(now - RANGE), format_timestamp(now),

@@ -103,7 +103,7 @@ class LocalDeployment:
             else:
                 tf = self.output.terraform[stack]
                 for kind, block in tf.resources.items():
-                    if kind in TF_PROVISIONERS or "zip_deploy_file" in next(iter(block.values()), {}):
+                    if kind in TF_PROVISIONERS or _GOOGLE_IAM_MEMBER.match(kind) or "zip_deploy_file" in next(iter(block.values()), {}):
                         for resource_name in block:
                             self._ensure(stack, f"{kind}.{resource_name}")
 
@@ -154,13 +154,42 @@ class LocalDeployment:
                 properties = self.output.terraform[stack].resource(kind, name)
                 local = LocalResource(stack, resource_id, kind)
                 provisioner = TF_PROVISIONERS.get(kind) or (
-                    _azure_function_app if "zip_deploy_file" in properties else _tf_generic
+                    _azure_function_app if "zip_deploy_file" in properties else
+                    _google_iam_member if _GOOGLE_IAM_MEMBER.match(kind) else _tf_generic
                 )
             local.attributes.update(provisioner(self, local, properties))
             self.resources[key] = local
             return local
         finally:
             self._provisioning.discard(key)
+
+    def role_statements(self, function: SynthFunction) -> list[dict[str, Any]]:
+        """The IAM statements a Lambda function's role holds (its inline policies and the
+        AWS::IAM::Policy resources attached to it), with local ARNs: what its host checks each SDK
+        call against (function_host.guard_sdk). AWS managed policies (the basic execution role's
+        logs) are not read: no function calls CloudWatch Logs itself."""
+        role = (function.resource.get("Properties") or {}).get("Role")
+        role_id = role["Fn::GetAtt"][0] if isinstance(role, dict) and "Fn::GetAtt" in role else None
+        documents = []
+        for logical_id, resource in self.output.cloudformation[function.stack].resources.items():
+            properties = resource.get("Properties") or {}
+            if logical_id == role_id:
+                documents += [policy["PolicyDocument"] for policy in properties.get("Policies", [])]
+            elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") and {"Ref": role_id} in properties.get("Roles", []):
+                documents.append(properties["PolicyDocument"])
+        statements = [statement for document in documents for statement in self.value(function.stack, document)["Statement"]]
+        for statement in statements:
+            if "Condition" in statement:
+                raise DeploymentError(f"{function.label}: an IAM statement with a Condition is not evaluated locally: {statement}")
+        return statements
+
+    def secret_arns(self) -> dict[str, str]:
+        """Secrets Manager's name → ARN, read once: a grant on a secret names its ARN."""
+        if not hasattr(self, "_secret_arns"):
+            self._secret_arns: dict[str, str] = {}
+            for page in self.aws("secretsmanager").get_paginator("list_secrets").paginate():
+                self._secret_arns.update({secret["Name"]: secret["ARN"] for secret in page["SecretList"]})
+        return self._secret_arns
 
     # -- AWS clients on moto
 
@@ -191,6 +220,8 @@ class LocalDeployment:
             return self.ssm_value(config["name"])
         if kind == "aws_secretsmanager_secret_version" and reference.attribute == "secret_string":
             return self.aws("secretsmanager").get_secret_value(SecretId=config["secret_id"])["SecretString"]
+        if kind == "google_project":
+            return {"number": "123456789012", "project_id": self.endpoints.gcp_project}[reference.attribute]
         if kind == "azurerm_client_config":
             return {"tenant_id": GUID, "object_id": GUID, "client_id": GUID, "subscription_id": GUID}[reference.attribute]
         raise DeploymentError(f"data source {kind}.{reference.attribute} is not available locally ({reference.stack})")
@@ -690,7 +721,34 @@ def _google_service_account(d: LocalDeployment, r: LocalResource, p: Mapping[str
     account = _tf(d, r, p, "account_id")
     email = f"{account}@{d.endpoints.gcp_project}.iam.gserviceaccount.com"
     return {"id": f"projects/{d.endpoints.gcp_project}/serviceAccounts/{email}", "email": email, "name": email,
+            "project": d.endpoints.gcp_project,
             "member": f"serviceAccount:{email}", "unique_id": str(uuid.uuid4().int)[:21]}
+
+
+# The bindings on what the stand-ins serve (Firestore through the project, Pub/Sub, Secret
+# Manager), and the argument naming the resource each is on. Cloud Storage (the emulator) and
+# Cloud Run's invoker bindings are not checked locally.
+_GOOGLE_IAM_MEMBER = re.compile(r"^google_(project|pubsub_topic|pubsub_subscription|secret_manager_secret)_iam_member$")
+_IAM_TARGETS = (("project", "projects/{}"), ("topic", "{}"), ("subscription", "{}"), ("secret_id", "{}"))
+
+
+def _google_iam_member(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    key, form = next((key, form) for key, form in _IAM_TARGETS if key in p)
+    target = _tf(d, r, p, key)
+    if key == "subscription" and not target.startswith("projects/"):
+        target = f"projects/{d.endpoints.gcp_project}/subscriptions/{target}"
+    condition = (p.get("condition") or {}).get("expression")
+    try:
+        d.platform.google_iam.bind(_tf(d, r, p, "role"), _tf(d, r, p, "member"), form.format(target), condition)
+    except ValueError as exc:
+        raise DeploymentError(f"{r.stack}/{r.resource_id}: {exc}") from None
+    return {"id": f"{target}/{r.resource_id}", "etag": "local"}
+
+
+def _google_custom_role(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
+    name = f"projects/{d.endpoints.gcp_project}/roles/{_tf(d, r, p, 'role_id')}"
+    d.platform.google_iam.custom_roles[name] = set(p.get("permissions", []))
+    return {"id": name, "name": name}
 
 
 TF_PROVISIONERS: dict[str, Callable[[LocalDeployment, LocalResource, Mapping[str, Any]], dict[str, str]]] = {
@@ -725,5 +783,6 @@ TF_PROVISIONERS: dict[str, Callable[[LocalDeployment, LocalResource, Mapping[str
     "google_storage_bucket": _google_bucket,
     "google_workflows_workflow": _google_workflow,
     "google_service_account": _google_service_account,
+    "google_project_iam_custom_role": _google_custom_role,
 }
 

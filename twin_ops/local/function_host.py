@@ -43,6 +43,7 @@ import importlib.util
 import json
 import os
 import queue
+import re
 import socket
 import ssl
 import sys
@@ -212,6 +213,11 @@ class Reporter:
         if url:
             threading.Thread(target=self._loop, daemon=True).start()
 
+    def event(self, kind: str, data: Any) -> None:
+        """Something the platform reacts to (an object written to S3), not an invocation."""
+        if self._url:
+            self._queue.put({"label": self._label, "event": kind, "data": data})
+
     def report(self, function: str, ok: bool, result: Any = None, error: str | None = None,
                disposition: str | None = None) -> None:
         """`disposition` of a failed invocation the host itself retries: "retry" or "dead-letter"."""
@@ -339,6 +345,7 @@ class QuietHandler(BaseHTTPRequestHandler):
 
 
 def serve_lambda(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
+    guard_sdk(spec, reporter)
     ((name, handler),) = start_lambda(spec, Path(spec["code"]))
     Clock.install(Path(spec["code"]))
 
@@ -360,6 +367,104 @@ def serve_lambda(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
     # Lambda runs concurrent invocations side by side (one instance each): a single-threaded server
     # would hold a Function URL request behind another caller's idle keep-alive connection.
     return _http_server(spec, Invoke)
+
+
+# -- AWS: the SDK's calls at the function's boundary (IAM grants, S3 writes)
+
+# IAM actions whose name is not the API operation's (Service Authorization Reference), and IAM
+# service prefixes that are not the API's signing name.
+IAM_ACTIONS = {"lambda:Invoke": "lambda:InvokeFunction", "s3:ListObjectsV2": "s3:ListBucket", "s3:ListObjects": "s3:ListBucket",
+               "s3:HeadObject": "s3:GetObject", "s3:HeadBucket": "s3:ListBucket", "s3:CopyObject": "s3:PutObject"}
+IAM_PREFIXES = {"iotdata": "iot"}
+
+
+def iam_requests(service: str, operation: str, params: dict[str, Any], region: str, account: str,
+                 secrets: dict[str, str]) -> list[tuple[str, str]]:
+    """(IAM action, resource ARN) pairs an SDK call needs allowed, as IAM authorizes it."""
+    action = IAM_ACTIONS.get(f"{service}:{operation}", f"{service}:{operation}")
+    base = f"arn:aws:{service}:{region}:{account}"
+    if service == "dynamodb":
+        index = f"/index/{params['IndexName']}" if "IndexName" in params else ""
+        return [(action, f"{base}:table/{table}{index}") for table in (list(params.get("RequestItems") or {}) or [params.get("TableName")])]
+    if service == "s3":
+        bucket = f"arn:aws:s3:::{params.get('Bucket')}"
+        pairs = [(action, f"{bucket}/{params['Key']}" if "Key" in params else bucket)]
+        if operation == "CopyObject":
+            source = params["CopySource"]
+            source = f"{source['Bucket']}/{source['Key']}" if isinstance(source, dict) else str(source).lstrip("/")
+            pairs.append(("s3:GetObject", f"arn:aws:s3:::{source}"))
+        return pairs
+    name = str(params.get("FunctionName") or params.get("SecretId") or params.get("stateMachineArn") or params.get("Name") or "")
+    resource = {
+        "lambda": name if name.startswith("arn:") else f"{base}:function:{name}",
+        "sqs": f"{base}:{str(params.get('QueueUrl') or params.get('QueueName')).rstrip('/').rsplit('/', 1)[-1]}",
+        "secretsmanager": name if name.startswith("arn:") else secrets.get(name, f"{base}:secret:{name}"),
+        "ssm": f"{base}:parameter/{name.lstrip('/')}",
+        "iot": f"{base}:topic/{params['topic']}" if "topic" in params else f"{base}:thing/{params.get('thingName')}",
+        "states": name,
+    }.get(service, "*")
+    return [(action, resource)]
+
+
+def _wildcards(patterns: Any, value: str, fold: bool) -> bool:
+    """IAM's `*` and `?` wildcards (nothing else is special); actions compare case-insensitively."""
+    for pattern in [patterns] if isinstance(patterns, str) else patterns:
+        regex = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
+        if re.fullmatch(regex, value, re.IGNORECASE if fold else 0):
+            return True
+    return False
+
+
+def allowed(statements: list[dict[str, Any]], action: str, resource: str) -> bool:
+    """IAM's decision for one identity's policy statements: an explicit Deny wins, else an Allow
+    is needed (no statement: denied). Action/NotAction and Resource/NotResource; a statement with
+    a Condition is refused when the policies are read (twin_ops/local/grants.py)."""
+    def applies(statement: dict[str, Any]) -> bool:
+        acts = (not _wildcards(statement["NotAction"], action, True) if "NotAction" in statement
+                else _wildcards(statement.get("Action", []), action, True))
+        on = (not _wildcards(statement["NotResource"], resource, False) if "NotResource" in statement
+              else _wildcards(statement.get("Resource", []), resource, False))
+        return acts and on
+
+    effects = {statement.get("Effect") for statement in statements if applies(statement)}
+    return "Allow" in effects and "Deny" not in effects
+
+
+def guard_sdk(spec: dict[str, Any], reporter: Reporter) -> None:
+    """Every botocore client of this function checks its call against the function role's
+    policies before sending it (AccessDenied, as IAM answers, reported to the runner), and reports
+    each object it wrote to S3 (S3's event notifications and replication react to writes)."""
+    import botocore.handlers
+    from botocore.awsrequest import AWSResponse
+
+    grants = spec.get("grants")
+
+    def before_parameters(params: dict[str, Any], model: Any, context: dict[str, Any], **kwargs: Any) -> None:
+        service = model.service_model.signing_name
+        context["dt_call"] = (IAM_PREFIXES.get(service, service), model.name, dict(params))
+
+    def before_call(model: Any, context: dict[str, Any], **kwargs: Any) -> Any:
+        if grants is None or "dt_call" not in context:
+            return None
+        service, operation, params = context["dt_call"]
+        for action, resource in iam_requests(service, operation, params, os.environ.get("AWS_REGION", ""), grants["account"],
+                                             grants["secrets"]):
+            if not allowed(grants["statements"], action, resource):
+                message = (f"User: {grants['principal']} is not authorized to perform: {action} on resource: {resource} "
+                           f"because no identity-based policy allows the {action} action")
+                reporter.report("IAM", False, error=f"AccessDenied: {message}")
+                code = "AccessDenied" if service == "s3" else "AccessDeniedException"
+                return AWSResponse("", 403, {}, None), {"Error": {"Code": code, "Message": message},
+                                                         "ResponseMetadata": {"HTTPStatusCode": 403}}
+        return None
+
+    def after_s3(http_response: Any, model: Any, context: dict[str, Any], **kwargs: Any) -> None:
+        if model.name in ("PutObject", "CopyObject", "CompleteMultipartUpload") and http_response.status_code < 300:
+            params = context["dt_call"][2]
+            reporter.event("s3-created", {"bucket": params["Bucket"], "key": params["Key"]})
+
+    botocore.handlers.BUILTIN_HANDLERS.extend(
+        [("before-parameter-build", before_parameters), ("before-call", before_call), ("after-call.s3", after_s3)])
 
 
 # -- Azure: a Function App on the Functions host
@@ -559,11 +664,21 @@ class KeptAlive:
             return response.status, payload
 
 
+# An idle queue is polled again after 0.1 s, doubling up to `maxPollingInterval` (host.json; one
+# minute by default), compressed here to one second: every poll is a request Azurite must serve.
+IDLE_POLL = (0.1, 1.0)
+
+
+def _seconds(text: str) -> float:
+    hours, minutes, seconds = (float(part) for part in str(text).split(":"))
+    return hours * 3600 + minutes * 60 + seconds
+
+
 class QueuePoller:
-    """The Functions host's queue trigger: dequeue a batch (`batchSize`, 16), run its messages on the
-    app's worker threads, fetch the next batch once no more than `newBatchThreshold` (half) wait; delete
-    each message that ran, make a failed one visible again, and move it to the poison queue after
-    `maxDequeueCount` (host.json, extensions.queues)."""
+    """The Functions host's queue trigger: dequeue a batch (`batchSize`, 16) leased for ten minutes,
+    as the host does, run its messages on the app's worker threads, fetch the next batch once no more
+    than `newBatchThreshold` (half) wait; delete each message that ran, make a failed one visible
+    again, and move it to the poison queue after `maxDequeueCount` (host.json, extensions.queues)."""
 
     def __init__(self, queue_url: str, name: str, function: Any, reporter: Reporter, settings: dict[str, Any],
                  client_id: str | None, pool: Any) -> None:
@@ -571,6 +686,7 @@ class QueuePoller:
         self._max_dequeue = int(settings.get("maxDequeueCount", 5))
         self._batch = max(1, min(32, int(settings.get("batchSize", 16))))
         self._threshold = int(settings.get("newBatchThreshold", self._batch // 2))
+        self._max_idle = min(IDLE_POLL[1], _seconds(settings.get("maxPollingInterval", "00:01:00")))
         self._client_id = client_id  # the connection's identity (`<connection>__clientId`)
         self._token: tuple[str, float] | None = None
         self._http = KeptAlive()
@@ -579,7 +695,7 @@ class QueuePoller:
 
     def run(self) -> None:
         pool = self._pool
-        idle = 0.02
+        idle = IDLE_POLL[0]
         while True:
             try:
                 messages = self._receive()
@@ -589,9 +705,9 @@ class QueuePoller:
                 continue
             if not messages:
                 time.sleep(idle)
-                idle = min(idle * 2, 0.25)
+                idle = min(idle * 2, self._max_idle)
                 continue
-            idle = 0.02
+            idle = IDLE_POLL[0]
             for message in messages:
                 self._running.acquire()
                 pool.submit(self._run_one, *message)
@@ -627,7 +743,7 @@ class QueuePoller:
             self._running.release()
 
     def _receive(self) -> list[tuple[str, str, int, str]]:
-        _, payload = self._call("GET", f"{self._url}/messages?numofmessages={self._batch}&visibilitytimeout=60")
+        _, payload = self._call("GET", f"{self._url}/messages?numofmessages={self._batch}&visibilitytimeout=600")
         root = ET.fromstring(payload)
         return [
             (m.findtext("MessageId"), m.findtext("PopReceipt"), int(m.findtext("DequeueCount") or 1), m.findtext("MessageText") or "")
@@ -680,7 +796,7 @@ def serve_google_function(spec: dict[str, Any], reporter: Reporter):
         loader = importlib.util.spec_from_file_location("dt_local_google_clients", location)
         standins = importlib.util.module_from_spec(loader)
         loader.loader.exec_module(standins)
-        standins.install(clients, spec["google_clients"]["url"])
+        standins.install(clients, spec["google_clients"]["url"], spec["google_clients"]["principal"])
     Clock.install(code)
     outage = Outage()
 

@@ -23,11 +23,6 @@ from twin_ops.local.output import SynthFunction
 FUNCTION_HOST = Path(__file__).resolve().parent / "function_host.py"
 
 
-def platform_environment(function: SynthFunction, name: str, region: str) -> dict[str, str]:
-    """The variables the platform sets for `function` (deployed as `name`)."""
-    return local_cloud(function.cloud).platform_environment(function, name, region)
-
-
 def boot_job(function: SynthFunction, environment: Mapping[str, str]) -> dict[str, Any]:
     """A job for function_host.py: start `function` with exactly `environment`."""
     return {

@@ -19,7 +19,10 @@ from types import SimpleNamespace
 from typing import Any
 
 
-def install(clients: Any, url: str) -> None:
+def install(clients: Any, url: str, principal: str) -> None:
+    """`principal`: the function's service account, sent with each call for the stand-ins' IAM check."""
+    global _PRINCIPAL
+    _PRINCIPAL = principal
     cache: dict[str, FirestoreClient] = {}
     lock = threading.Lock()
 
@@ -32,9 +35,12 @@ def install(clients: Any, url: str) -> None:
     clients.secret_manager = lambda: SecretManager(url)
 
 
+_PRINCIPAL = ""
+
+
 def _call(url: str, path: str, body: Any) -> Any:
     request = urllib.request.Request(f"{url}{path}", data=json.dumps(body, default=_encode).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", "X-Dt-Local-Principal": _PRINCIPAL})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read(), object_hook=_decode)
 

@@ -52,7 +52,7 @@ class FunctionHosts:
 
     def start(self, function: SynthFunction, environment: Mapping[str, str], listener: socket.socket | None = None,
               tls: Mapping[str, str] | None = None, hosts: Mapping[str, str] | None = None,
-              google_clients_url: str | None = None) -> Host:
+              google_clients_url: str | None = None, grants: Mapping[str, Any] | None = None, principal: str = "") -> Host:
         """`listener`: a listening socket the host serves on (handed over, then closed here);
         without one the host picks a free port."""
         slug = function.label.replace("/", "__").replace(".", "_")
@@ -63,7 +63,9 @@ class FunctionHosts:
             "listen_fd": listener.fileno() if listener is not None else None,
             "tls": dict(tls) if tls else None,
             "hosts": dict(hosts or {}),
-            "google_clients": {"module": str(GOOGLE_CLIENTS), "url": google_clients_url} if google_clients_url else None,
+            "grants": grants,
+            "google_clients": ({"module": str(GOOGLE_CLIENTS), "url": google_clients_url, "principal": principal}
+                               if google_clients_url else None),
         }
         spec_file, log = self._dir / f"{slug}.json", self._dir / f"{slug}.log"
         spec_file.write_text(json.dumps(spec), "utf-8")

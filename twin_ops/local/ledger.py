@@ -36,6 +36,7 @@ class Ledger:
         self._busy = 0
         self._last_activity = time.monotonic()
         self.classify: Classifier = lambda label, function: None
+        self.events: dict[str, Callable[[Any], None]] = {}  # what the platform does on a host's event (an S3 write)
 
     def add(self, name: str, amount: int = 1) -> None:
         with self._lock:
@@ -88,6 +89,9 @@ class Ledger:
     def report(self, reports: list[dict[str, Any]]) -> None:
         """Invocation reports of the function hosts."""
         for report in reports:
+            if "event" in report:
+                self.events[report["event"]](report["data"])
+                continue
             if report.get("function") == OUTAGE:
                 self.add("receiver 503s")
                 continue

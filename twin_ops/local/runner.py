@@ -211,6 +211,8 @@ class LocalRun:
         self.functions = [function for function in self.output.functions if function.is_python]
         self._start_platform()
         self._deploy()
+        if not self.topology.placed(Layer.L1):
+            return self._model_only()
         self._start_hosts()
         self._wire_triggers()
         device_ids = [device.id for device in self.config.devices][: self.request.devices or None]
@@ -270,7 +272,7 @@ class LocalRun:
             resource["name"] for stack in self.output.terraform.values()
             for resource in stack.resources.get("azurerm_storage_account", {}).values()
         })
-        devices_on_mqtt = local_cloud(self.topology.cloud(Layer.L1)).devices_over_mqtt
+        devices_on_mqtt = self.topology.placed(Layer.L1) and local_cloud(self.topology.cloud(Layer.L1)).devices_over_mqtt
         with ThreadPoolExecutor(max_workers=4) as pool:  # the servers start side by side
             mqtt = pool.submit(services.broker, self.request.mosquitto) if devices_on_mqtt else None
             moto = pool.submit(services.moto) if needs_aws else None
@@ -312,9 +314,10 @@ class LocalRun:
         platform.digital_twins = azure_standins.DigitalTwins(servers.azure)
         platform.iot_hub = azure_standins.IotHub(servers.azure, ledger)
         platform.logic_apps = azure_standins.LogicApps(servers.azure, ledger, self.tls)
-        platform.firestore = google_standins.Firestore(servers.google)
-        platform.pubsub = google_standins.PubSub(servers.google, ledger)
-        platform.secret_manager = google_standins.SecretManager(servers.google)
+        platform.google_iam = google_standins.GoogleIam(ledger, self.endpoints.gcp_project)
+        platform.firestore = google_standins.Firestore(servers.google, platform.google_iam, self.endpoints.gcp_project)
+        platform.pubsub = google_standins.PubSub(servers.google, ledger, platform.google_iam)
+        platform.secret_manager = google_standins.SecretManager(servers.google, platform.google_iam)
         platform.metadata = google_standins.Metadata(servers.metadata, self.endpoints.gcp_project)
         platform.workflows = google_standins.Workflows(servers.googleapis, ledger)
         for name in vars(servers):
@@ -336,6 +339,16 @@ class LocalRun:
         self._deployment_ref.append(self.deployment)
         self.deployment.deploy()
 
+    def _model_only(self) -> LocalRunResult:
+        """A twin model alone (layers 1 to 3 "none"): no data path, so nothing runs; its deployment
+        loaded the model as the twin service would (Azure Digital Twins: the models through the DTDL
+        parser, each twin of a model they define; TwinMaker: the entities and component types)."""
+        twins = sum(len(instance.twins) for instance in self.platform.digital_twins.instances.values())
+        twins += sum(1 for resource in self.deployment.resources.values() if resource.resource_type == "AWS::IoTTwinMaker::Entity")
+        note = "a twin model alone (layers 1 to 3 are none): no data path, nothing to run"
+        self.echo(f"nothing to run: {note}; the twin model loads ({_plural(twins, 'twin')})")
+        return LocalRunResult([Row("twins of the model loaded", twins, None, note)], [], dict(self.timings))
+
     def _environment(self, function: SynthFunction) -> dict[str, str]:
         """The platform's variables, the function's synthesized settings, then where its SDKs find
         the local services and the run's CA."""
@@ -355,7 +368,7 @@ class LocalRun:
         for function in self.functions:
             self.hosts.start(
                 function, self._environment(function), listener=self.listeners.get(function.label), hosts=routes,
-                **local_cloud(function.cloud).host_options(self),
+                **local_cloud(function.cloud).host_options(self, function),
             )
         self.hosts.wait_ready()
         for function in self.functions:
@@ -388,8 +401,7 @@ class LocalRun:
         for label, topic, _ in deployment.google_triggers:
             host = self.hosts.hosts[label]
             platform.pubsub.add_subscription(f"eventarc-{label}", topic, push=self._cloud_event_push(host.url, topic), workers=2)
-        platform.s3.start()
-        self.exit.callback(platform.s3.stop)
+        self.ledger.events["s3-created"] = lambda event: platform.s3.created(event["bucket"], event["key"])
 
     def _cloud_event_push(self, url: str, topic: str) -> Callable[[dict], bool]:
         def push(message: dict) -> bool:
@@ -542,7 +554,7 @@ class LocalRun:
                     container, _, blob_prefix = prefix.partition("/")
                     if container not in details["containers"]:
                         continue
-                    for name, modified in census.blob_modified(self.deployment, account, container):
+                    for name, _, modified in census.list_blobs(self.deployment, account, container):
                         if name.startswith(blob_prefix) and (now - modified).total_seconds() > days * DAY:
                             url = f"{self.endpoints.azurite['blob']}/{account}/{container}/{urllib.parse.quote(name)}?comp=tier"
                             self.deployment.azurite("PUT", url, headers={"x-ms-access-tier": "Archive"})
@@ -573,23 +585,25 @@ class LocalRun:
         self.gcs_classes: dict[tuple[str, str], str] = {}
         hot_days, cold_days = self.config.twin.hot_storage_size_in_days, self.config.twin.cold_storage_size_in_days
         tiers = {self.topology.stack_name(Layer.L3_COLD), self.topology.stack_name(Layer.L3_ARCHIVE)}
-        self._compress(Layer.L3_HOT, (hot_days + 1) * DAY, (BridgeKind.HOT_TO_COLD,))
-        self._settle(lambda: census.tiered_payloads(self.deployment, tiers, self.gcs_classes)["cold"].of(expected) >= len(expected),
-                     "records to reach the cold tier")
-        self._settle(lambda: True, "the movers to finish")
-        cold = census.tiered_payloads(self.deployment, tiers, self.gcs_classes)["cold"]
-        left_hot = census.Tally()
-        left_hot.add(census.identities(self._hot()))
-        self.timings["hot→cold"] = self._lap()
-
-        offset = (hot_days + cold_days + 2) * DAY
-        self._compress(Layer.L3_COLD, offset, (BridgeKind.COLD_TO_ARCHIVE,))
-        self._settle(lambda: True, "the cold→archive movers")
-        self._lifecycle(offset)
-        self._settle(lambda: census.tiered_payloads(self.deployment, tiers, self.gcs_classes)["archive"].of(expected) >= len(expected),
-                     "records to reach the archive tier")
-        archive = census.tiered_payloads(self.deployment, tiers, self.gcs_classes)["archive"]
-        self.timings["cold→archive"] = self._lap()
+        cold = archive = left_hot = census.Tally()
+        if self.topology.placed(Layer.L3_COLD):
+            self._compress(Layer.L3_HOT, (hot_days + 1) * DAY, (BridgeKind.HOT_TO_COLD,))
+            self._settle(lambda: census.tiered_payloads(self.deployment, tiers, self.gcs_classes)["cold"].of(expected) >= len(expected),
+                         "records to reach the cold tier")
+            self._settle(lambda: True, "the movers to finish")
+            cold = census.tiered_payloads(self.deployment, tiers, self.gcs_classes)["cold"]
+            left_hot = census.Tally()
+            left_hot.add(census.identities(self._hot()))
+            self.timings["hot→cold"] = self._lap()
+        if self.topology.placed(Layer.L3_ARCHIVE):
+            offset = (hot_days + cold_days + 2) * DAY
+            self._compress(Layer.L3_COLD, offset, (BridgeKind.COLD_TO_ARCHIVE,))
+            self._settle(lambda: True, "the cold→archive movers")
+            self._lifecycle(offset)
+            self._settle(lambda: census.tiered_payloads(self.deployment, tiers, self.gcs_classes)["archive"].of(expected) >= len(expected),
+                         "records to reach the archive tier")
+            archive = census.tiered_payloads(self.deployment, tiers, self.gcs_classes)["archive"]
+            self.timings["cold→archive"] = self._lap()
 
         fired = [(rule, record) for record in stored for rule in self.config.events if census.rule_holds(rule.condition, record)]
         feedback_expected = sum(1 for rule, _ in fired if rule.action.feedback is not None)
@@ -607,9 +621,9 @@ class LocalRun:
             Row("stored hot", hot.of(expected), published, f"{len(stored)} items, {hot.duplicates} duplicates"),
             twin_row,
             dashboards_row,
-            Row("moved to cold", cold.of(expected), published,
-                f"{cold.duplicates} duplicates; {left_hot.of(expected)} left in hot"),
-            Row("archived", archive.of(expected), published, f"{archive.duplicates} duplicates"),
+            _tier(self.topology, Layer.L3_COLD, "moved to cold", cold.of(expected), published,
+                  f"{cold.duplicates} duplicates; {left_hot.of(expected)} left in hot"),
+            _tier(self.topology, Layer.L3_ARCHIVE, "archived", archive.of(expected), published, f"{archive.duplicates} duplicates"),
             Row("events fired", counts["events fired"], len(fired)),
             Row("actions run", counts["actions run"], actions_expected, _plural(counts["workflow executions"], "workflow run")),
         ]
@@ -675,6 +689,12 @@ class LocalRun:
         note = (f"{shown.panels} panels over {shown.source}; {current}/{len(latest)} latest-values panels current"
                 + (f"; {left_out} records of devices in no entity" if left_out else ""))
         return Row(name, shown.history.of(on_dashboard), len(on_dashboard), note)
+
+
+def _tier(topology: Any, layer: Layer, name: str, count: int, expected: int, note: str) -> Row:
+    if topology.placed(layer):
+        return Row(name, count, expected, note)
+    return Row(name, 0, None, f"no {layer.title} ({layer.config_key} is none): nothing moves there")
 
 
 def _plural(count: int, noun: str) -> str:

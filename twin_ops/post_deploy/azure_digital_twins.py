@@ -29,7 +29,7 @@ from urllib.parse import quote, urlsplit
 from twin_model.config.adt_graph import twin_model
 from twin_model.config.model import Layer, ProjectConfig
 from twin_model.topology import Topology, TwinStack
-from twin_ops.post_deploy import LocalTwin, PostDeployRequest
+from twin_ops.post_deploy import LocalTwin, PostDeployError, PostDeployRequest
 from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane, EntraTokens, resource_path
 from twin_ops.post_deploy.dtdl_upload_order import batches
 from twin_ops.post_deploy.terraform_state import StackState
@@ -268,4 +268,7 @@ def run_locally(local: LocalTwin, stack: TwinStack) -> None:
     (its twins answer 404, as in Azure Digital Twins)."""
     models, twins = twin_model(local.config)
     for instance in local.resource_names(stack.name, "azurerm_digital_twins_instance"):
-        local.platform.digital_twins.add(instance, models, twins.get("twins", []))
+        try:
+            local.platform.digital_twins.add(instance, models, twins.get("twins", []))
+        except ValueError as exc:  # models the DTDL parser refuses, twins of models not uploaded
+            raise PostDeployError(str(exc)) from None

@@ -42,8 +42,9 @@ class LocalCloud(Protocol):
     def host_environment(self, run: LocalRun, function: SynthFunction) -> dict[str, str]:
         """Where the function's SDKs find this cloud's services on this machine, and the run's CA."""
 
-    def host_options(self, run: LocalRun) -> dict[str, Any]:
-        """What the function host needs besides the environment (its TLS, the Google clients' endpoint)."""
+    def host_options(self, run: LocalRun, function: SynthFunction) -> dict[str, Any]:
+        """What the function host needs besides the environment: its TLS, the Google clients' endpoint,
+        the grants its SDK calls are checked against (the synthesized role or identity)."""
 
     def attach(self, run: LocalRun, function: SynthFunction, url: str) -> None:
         """Hand a started host to whatever invokes the function on this platform."""

@@ -49,8 +49,15 @@ class AwsLocal:
             "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
         }
 
-    def host_options(self, run: LocalRun) -> dict[str, Any]:
-        return {}
+    def host_options(self, run: LocalRun, function: SynthFunction) -> dict[str, Any]:
+        """The role's synthesized statements, which each SDK call of the function is checked against."""
+        from twin_ops.local.deployment import ACCOUNT
+
+        name = function.resolve(function.name, run.deployment.resolve)
+        return {"grants": {
+            "statements": run.deployment.role_statements(function), "account": ACCOUNT, "secrets": run.deployment.secret_arns(),
+            "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/{function.resource_id}-role/{name}",
+        }}
 
     def attach(self, run: LocalRun, function: SynthFunction, url: str) -> None:
         run.platform.lambdas.attach(str(function.resolve(function.name, run.deployment.resolve)), url, function.entry)

@@ -47,7 +47,7 @@ class AzureLocal:
             "WEBSITE_HOSTNAME": f"127.0.0.1:{run.endpoints.host_ports[function.label]}",
         }
 
-    def host_options(self, run: LocalRun) -> dict[str, Any]:
+    def host_options(self, run: LocalRun, function: SynthFunction) -> dict[str, Any]:
         return {"tls": {"cert": str(run.tls.cert_file), "key": str(run.tls.key_file)}}  # Function Apps serve HTTPS
 
     def attach(self, run: LocalRun, function: SynthFunction, url: str) -> None:
@@ -120,9 +120,7 @@ class AzureLocal:
                 routes = {f["name"] for f in json.loads(run.call(f"{host.url}/admin/functions", None, "GET"))}
                 if route.replace("-", "_") in routes:
                     environment = function.environment(run.deployment.resolve)
-                    vault = environment["KEY_VAULT_URI"].rstrip("/").rsplit("/", 1)[-1]
-                    token = run.platform.key_vault.vaults[vault][environment["INBOUND_TOKEN_SECRET"]]
-                    return f"{host.url}/api/{route}", token
+                    return f"{host.url}/api/{route}", self.bridge_token(run, environment, environment["INBOUND_TOKEN_SECRET"])
         return None
 
     def dashboard_source(self, deployment: LocalDeployment, stack: str, platform: Any) -> Source:

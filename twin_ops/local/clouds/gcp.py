@@ -50,8 +50,11 @@ class GoogleLocal:
             **({"STORAGE_EMULATOR_HOST": run.endpoints.gcs} if run.endpoints.gcs else {}),
         }
 
-    def host_options(self, run: LocalRun) -> dict[str, Any]:
-        return {"google_clients_url": run.platform.servers.google.url}  # Firestore, Pub/Sub, Secret Manager clients
+    def host_options(self, run: LocalRun, function: SynthFunction) -> dict[str, Any]:
+        """The Firestore, Pub/Sub and Secret Manager clients' endpoint, and the service account whose
+        IAM bindings each call is checked against."""
+        account = function.resolve(function.resource["service_config"]["service_account_email"], run.deployment.resolve)
+        return {"google_clients_url": run.platform.servers.google.url, "principal": account}
 
     def attach(self, run: LocalRun, function: SynthFunction, url: str) -> None:
         """Nothing: Eventarc and HTTP triggers reach the host on its own port."""

@@ -15,7 +15,6 @@ _SFN; everything else goes to moto (AWS_ENDPOINT_URL).
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import queue
 import re
@@ -26,8 +25,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+from twin_ops.local.function_host import KeptAlive
 from twin_ops.local.http import LocalServer, Request, Response
 from twin_ops.local.ledger import Ledger
 
@@ -39,30 +39,14 @@ ASYNC_CONCURRENCY = 4
 
 
 class HostClient:
-    """POSTs JSON to a function host, one keep-alive connection per thread."""
+    """POSTs JSON to a function host, on one kept-alive connection per thread."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        parts = urlsplit(url)
-        self._host, self._port = parts.hostname, parts.port
-        self._local = threading.local()
+        self.url, self._http = url, KeptAlive()
 
     def post(self, path: str, body: Any, timeout: float = 600.0) -> Any:
-        for attempt in (1, 2):
-            connection = getattr(self._local, "connection", None)
-            if connection is None:
-                connection = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
-                self._local.connection = connection
-            try:
-                connection.request("POST", path, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-                response = connection.getresponse()
-                return json.loads(response.read())
-            except (http.client.HTTPException, OSError):
-                connection.close()
-                self._local.connection = None
-                if attempt == 2:
-                    raise
-        return None
+        return json.loads(self._http.call("POST", self.url + path, json.dumps(body).encode(),
+                                          {"Content-Type": "application/json"}, timeout)[1])
 
 
 @dataclass
@@ -358,45 +342,30 @@ class S3Rules:
 
 class S3Behaviours:
     """What S3 does after a write, which moto leaves out: event notifications to functions and
-    replication to another bucket (watched by polling), and lifecycle expiration (on demand)."""
+    replication to another bucket, on each write a function host reports (function_host.guard_sdk),
+    and lifecycle expiration (on demand)."""
 
     def __init__(self, s3: Callable[[], Any], lambdas: LambdaService, ledger: Ledger, region: str) -> None:
         self._s3, self._lambdas, self._ledger, self._region = s3, lambdas, ledger, region
         self.buckets: dict[str, S3Rules] = {}
-        self._seen: dict[str, set[str]] = {}
-        self._stop = threading.Event()
 
-    def start(self) -> None:
-        if any(rules.notifications or rules.replication for rules in self.buckets.values()):
-            threading.Thread(target=self._watch, name="s3-events", daemon=True).start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.3):
-            for bucket, rules in self.buckets.items():
-                if rules.notifications or rules.replication:
-                    try:
-                        self.poll(bucket, rules)
-                    except Exception as exc:  # noqa: BLE001 - keep watching; the ledger shows it
-                        self._ledger.fail(f"S3 events of {bucket}", f"{type(exc).__name__}: {exc}")
-
-    def poll(self, bucket: str, rules: S3Rules) -> None:
-        seen = self._seen.setdefault(bucket, set())
-        for page in self._s3().get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            for item in page.get("Contents", []):
-                key = item["Key"]
-                if key in seen:
-                    continue
-                seen.add(key)
-                for prefix, destination, storage_class in rules.replication:
-                    if key.startswith(prefix):
-                        self._s3().copy_object(Bucket=destination, Key=key, CopySource={"Bucket": bucket, "Key": key},
-                                               StorageClass=storage_class)
-                for event_prefix, function in rules.notifications:
-                    if "ObjectCreated:Put".startswith(event_prefix.rstrip("*").removeprefix("s3:")):
-                        self._lambdas.invoke_async(function, {"Records": [self._event(bucket, item)]})
+    def created(self, bucket: str, key: str) -> None:
+        rules = self.buckets.get(bucket)
+        if rules is None or not (rules.notifications or rules.replication):
+            return
+        try:
+            for prefix, destination, storage_class in rules.replication:
+                if key.startswith(prefix):
+                    self._s3().copy_object(Bucket=destination, Key=key, CopySource={"Bucket": bucket, "Key": key},
+                                           StorageClass=storage_class)
+                    self.created(destination, key)
+            for event_prefix, function in rules.notifications:
+                if "ObjectCreated:Put".startswith(event_prefix.rstrip("*").removeprefix("s3:")):
+                    head = self._s3().head_object(Bucket=bucket, Key=key)
+                    item = {"Key": key, "Size": head["ContentLength"], "ETag": head["ETag"]}
+                    self._lambdas.invoke_async(function, {"Records": [self._event(bucket, item)]})
+        except Exception as exc:  # noqa: BLE001 - the ledger shows it
+            self._ledger.fail(f"S3 events of {bucket}", f"{type(exc).__name__}: {exc}")
 
     def _event(self, bucket: str, item: Mapping[str, Any]) -> dict[str, Any]:
         return {
@@ -411,8 +380,6 @@ class S3Behaviours:
         for bucket, rules in self.buckets.items():
             if rules.expiration_days is None:
                 continue
-            if rules.notifications or rules.replication:
-                self.poll(bucket, rules)  # nothing written since the last poll goes unseen
             cutoff = now - timedelta(days=rules.expiration_days)
             for page in self._s3().get_paginator("list_objects_v2").paginate(Bucket=bucket):
                 for item in page.get("Contents", []):
@@ -546,6 +513,8 @@ class TwinMaker:
         self._lambdas = lambdas
         self.workspace = ""
         self.registry: Any = None  # twinmaker_registry.TwinMakerRegistry, made with the workspace
+        self._index: dict[tuple[str, str], TwinComponent] = {}
+        self._indexed = -1  # entities the index was built from
 
     @property
     def components(self) -> list[TwinComponent]:
@@ -563,6 +532,13 @@ class TwinMaker:
                               for n, d in (kind.get("propertyDefinitions") or {}).items()}
                     found.append(TwinComponent(entity_id, name, device, reader["arn"], series))
         return found
+
+    def component(self, entity_id: str, name: str) -> TwinComponent | None:
+        """The entity's component, looked up in an index (a dashboard asks once per panel)."""
+        size = len(self.registry.entities) if self.registry is not None else 0
+        if self._indexed != size:  # entities change only when the aws-twinmaker-entities step runs
+            self._index, self._indexed = {(c.entity_id, c.component): c for c in self.components}, size
+        return self._index.get((entity_id, name))
 
     def history(self, component: TwinComponent, start: str, end: str, properties: list[str] | None = None,
                 newest: bool = False) -> list[dict[str, Any]]:

@@ -26,12 +26,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from twin_ops.local.http import LocalServer, Request, Response
 from twin_ops.local.ledger import Ledger
 from twin_ops.local.tls import LocalTls
+
+if TYPE_CHECKING:
+    from twin_model.config.dtdl_object_model import ObjectModel
 
 TENANT = "00000000-0000-4000-8000-00000000a2e0"
 ISSUER = f"https://sts.windows.net/{TENANT}/"
@@ -147,7 +150,9 @@ class Cosmos:
     def __init__(self, server: LocalServer) -> None:
         self._url = server.url
         self._lock = threading.Lock()
-        self.containers: dict[tuple[str, str, str], dict[tuple[str, str], dict]] = {}
+        # Items by logical partition, as the service keeps them: a query with a partition key reads
+        # one partition only (the readers' per-device queries stay cheap at 10,000 items).
+        self.containers: dict[tuple[str, str, str], dict[Any, dict[str, dict]]] = {}
         self.partition_keys: dict[tuple[str, str, str], str] = {}
         self.grants: list[tuple[str, str, str]] = []  # (principal id, role definition id, scope "<account>/dbs/<db>/colls/<c>")
         base = "/cosmos/{account}/dbs/{database}/colls/{container}/docs"
@@ -167,9 +172,12 @@ class Cosmos:
         account_scope = scope.split("/databaseAccounts/", 1)[-1].strip("/")
         self.grants.append((principal, role_definition_id.rsplit("/", 1)[-1], account_scope))
 
+    def count(self, account: str, database: str, container: str) -> int:
+        return sum(len(items) for items in self.containers[(account, database, container)].values())
+
     def items(self, account: str, database: str, container: str) -> list[dict]:
         with self._lock:
-            return [dict(item) for item in self.containers[(account, database, container)].values()]
+            return [dict(item) for items in self.containers[(account, database, container)].values() for item in items.values()]
 
     @staticmethod
     def _error(status: int, code: str, message: str) -> Response:
@@ -252,11 +260,11 @@ class Cosmos:
             return self._error(400, "BadRequest", "PartitionKey value must be supplied for this operation.")
         if partition != item.get(self.partition_keys[key]):
             return self._error(400, "BadRequest", "PartitionKey extracted from document doesn't match the one specified in the header")
-        if not upsert and (partition, item["id"]) in items:
+        if not upsert and item["id"] in items.get(partition, {}):
             return self._error(409, "Conflict", "Entity with the specified id already exists in the system.")
         stored = {**item, "_rid": uuid.uuid4().hex[:12], "_etag": f'"{uuid.uuid4()}"', "_ts": int(time.time())}
         with self._lock:
-            items[(partition, item["id"])] = stored
+            items.setdefault(partition, {})[item["id"]] = stored
         return Response(201, stored)
 
     def _delete(self, request: Request) -> Response:
@@ -271,7 +279,7 @@ class Cosmos:
         if not valid or request.header("x-ms-documentdb-partitionkey") is None:
             return self._error(400, "BadRequest", "PartitionKey value must be supplied for this operation.")
         with self._lock:
-            removed = items.pop((partition, request.params["item"]), None)
+            removed = items.get(partition, {}).pop(request.params["item"], None)
         return Response(204, b"") if removed else self._error(404, "NotFound", "Entity with the specified id does not exist in the system.")
 
     def _query(self, request: Request, items: dict, partition: Any) -> Response:
@@ -294,10 +302,10 @@ class Cosmos:
             return self._error(400, "BadRequest", "Cross partition query is required but disabled. Please set "
                                                   "x-ms-documentdb-query-enablecrosspartition to true.")
         with self._lock:
+            partitions = list(items.values()) if request.header("x-ms-documentdb-partitionkey") is None else [items.get(partition, {})]
             found = [
-                dict(item) for (item_partition, _), item in items.items()
-                if (request.header("x-ms-documentdb-partitionkey") is None or item_partition == partition)
-                and all(name in item and compare(item[name], value) for name, compare, value in conditions)
+                dict(item) for within in partitions for item in within.values()
+                if all(name in item and compare(item[name], value) for name, compare, value in conditions)
             ]
         if match.group("order"):
             found.sort(key=lambda item: item.get(match.group("order")), reverse=match.group("direction").upper() == "DESC")
@@ -308,10 +316,23 @@ class Cosmos:
 
 @dataclass
 class TwinInstance:
-    models: dict[str, set[str]]  # model id → property names it declares
+    model: ObjectModel  # the official DTDL parser's object model of the instance's models
     twins: dict[str, dict[str, Any]]
     updates: dict[str, int] = field(default_factory=dict)
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # model id → its DTDL
+
+    def writable(self, twin: Mapping[str, Any], path: str) -> bool:
+        """Whether a patch may write `path` (`/<property>` or `/<component>/<property>`) of `twin`:
+        a Property its model declares or inherits (never a Telemetry, which twins do not hold)."""
+        interface = self.model.interface(twin["$metadata"]["$model"])
+        parts = path.lstrip("/").split("/")
+        if interface is None:
+            return False
+        if len(parts) == 1:
+            return parts[0] in self.model.names(interface, "properties")
+        component = self.model.contents(interface, "components").get(parts[0])
+        schema = self.model.interface(component.get("schema")) if component else None
+        return len(parts) == 2 and schema is not None and parts[1] in self.model.names(schema, "properties")
 
 
 class DigitalTwins:
@@ -327,12 +348,20 @@ class DigitalTwins:
         return f"{self._server.address}/adt/{instance}"
 
     def add(self, instance: str, models: list[dict], twins: list[dict]) -> None:
-        declared = {
-            model["@id"]: {item["name"] for item in model.get("contents", []) if item.get("@type") in ("Property", "Telemetry")}
-            for model in models
-        }
-        self.instances[instance] = TwinInstance(declared, {twin["$dtId"]: {**twin, "$etag": f'W/"{uuid.uuid4()}"'} for twin in twins},
-                                                definitions={model["@id"]: model for model in models})
+        """The instance with `models` as the official DTDL parser reads them (inheritance resolved,
+        contents in either form); models it refuses are refused here, as the upload would be."""
+        from twin_model.config.dtdl_object_model import ObjectModel
+        from twin_model.config.dtdl_parser import models_text, run
+
+        parsed = run(models_text(models)) if models else {"ok": True, "model": {}}  # a new instance holds no models
+        if parsed.get("ok") is not True:
+            raise ValueError(f"Azure Digital Twins {instance}: the DTDL parser refuses the models: {parsed}")
+        model = ObjectModel(parsed["model"])
+        unknown = sorted({twin["$metadata"]["$model"] for twin in twins if model.interface(twin["$metadata"]["$model"]) is None})
+        if unknown:
+            raise ValueError(f"Azure Digital Twins {instance}: twins of models not uploaded: {', '.join(unknown)}")
+        self.instances[instance] = TwinInstance(model, {twin["$dtId"]: {**twin, "$etag": f'W/"{uuid.uuid4()}"'} for twin in twins},
+                                                definitions={m["@id"]: m for m in models})
 
     def _patch(self, request: Request) -> Response:
         instance = self.instances.get(request.params["instance"])
@@ -347,18 +376,18 @@ class DigitalTwins:
             match = request.header("If-Match")
             if match not in (None, "*", twin.get("$etag")):
                 return Response(412, {"error": {"code": "PreconditionFailed", "message": "the twin changed"}})
-            declared = instance.models.get(twin["$metadata"]["$model"], set())
             operations = request.json()
             for operation in operations:
-                name = operation["path"].lstrip("/").split("/")[0]
-                if name not in declared:
-                    return Response(400, {"error": {"code": "ValidationFailed", "message": f"{name} is not in the twin's model"}})
+                if not instance.writable(twin, operation["path"]):
+                    return Response(400, {"error": {"code": "ValidationFailed",
+                                                    "message": f"{operation['path']} is not a property of the twin's model"}})
             for operation in operations:
-                name = operation["path"].lstrip("/").split("/")[0]
+                *parents, name = operation["path"].lstrip("/").split("/")
+                target = twin.setdefault(parents[0], {"$metadata": {}}) if parents else twin
                 if operation["op"] in ("add", "replace"):
-                    twin[name] = operation["value"]
+                    target[name] = operation["value"]
                 elif operation["op"] == "remove":
-                    twin.pop(name, None)
+                    target.pop(name, None)
             instance.updates[twin["$dtId"]] = instance.updates.get(twin["$dtId"], 0) + 1
             twin["$etag"] = f'W/"{uuid.uuid4()}"'
         return Response(204, b"")

@@ -30,6 +30,51 @@ from twin_ops.local.ledger import Ledger
 from twin_ops.local.standins.azure import entra_token
 
 PUSH_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0)  # Pub/Sub backs off 10 s → 600 s: compressed
+# The permissions of the predefined roles the output grants (IAM's roles reference), for the calls
+# the stand-ins serve.
+ROLE_PERMISSIONS = {
+    "roles/datastore.user": {f"datastore.entities.{verb}" for verb in ("create", "delete", "get", "list", "update")},
+    "roles/pubsub.publisher": {"pubsub.topics.publish"},
+    "roles/pubsub.viewer": {"pubsub.topics.get", "pubsub.topics.list", "pubsub.subscriptions.get", "pubsub.subscriptions.list"},
+    "roles/pubsub.subscriber": {"pubsub.subscriptions.consume", "pubsub.topics.attachSubscription"},
+    "roles/secretmanager.secretAccessor": {"secretmanager.versions.access"},
+}
+PRINCIPAL_HEADER = "X-Dt-Local-Principal"  # the calling function's service account (google_clients.py)
+_CONDITION = re.compile(r'^resource\.name\.(endsWith|startsWith)\("([^"]*)"\)$')
+
+
+class GoogleIam:
+    """The output's IAM bindings (`google_*_iam_member`, custom roles), checked on each call a
+    function makes to a stand-in: the member must hold a role with the permission on the resource
+    or its project, its condition (`resource.name.endsWith/startsWith`) holding; else 403
+    PERMISSION_DENIED, as Google answers, and a failure of the run."""
+
+    def __init__(self, ledger: Ledger, project: str) -> None:
+        self._ledger, self._project = ledger, project
+        self.bindings: list[tuple[str, str, str, str | None]] = []  # (role, member, resource, condition)
+        self.custom_roles: dict[str, set[str]] = {}  # projects/<p>/roles/<id> → permissions
+
+    def bind(self, role: str, member: str, resource: str, condition: str | None) -> None:
+        if condition is not None and not _CONDITION.match(condition):
+            raise ValueError(f"IAM condition not evaluated locally: {condition}")
+        self.bindings.append((role, member, resource, condition))
+
+    def _holds(self, binding: tuple[str, str, str, str | None], member: str, permission: str, resource: str) -> bool:
+        role, who, where, condition = binding
+        if who not in (member, "allUsers") or where not in (resource, f"projects/{self._project}"):
+            return False
+        if permission not in ROLE_PERMISSIONS.get(role, self.custom_roles.get(role, set())):
+            return False
+        match = _CONDITION.match(condition) if condition else None
+        return match is None or (str.endswith if match.group(1) == "endsWith" else str.startswith)(resource, match.group(2))
+
+    def refused(self, request: Request, permission: str, resource: str) -> Response | None:
+        caller = request.header(PRINCIPAL_HEADER)
+        if caller is None or any(self._holds(b, f"serviceAccount:{caller}", permission, resource) for b in self.bindings):
+            return None
+        message = f"Permission '{permission}' denied on resource '{resource}' (or it may not exist)."
+        self._ledger.fail(f"Google IAM ({caller})", message)
+        return Response(403, {"error": {"code": 403, "message": message, "status": "PERMISSION_DENIED"}})
 
 
 class Firestore:
@@ -38,8 +83,8 @@ class Firestore:
         ">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "!=": lambda a, b: a != b,
     }
 
-    def __init__(self, server: LocalServer) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, server: LocalServer, iam: GoogleIam, project: str) -> None:
+        self._lock, self._iam, self._project = threading.Lock(), iam, project
         self.databases: dict[str, dict[str, dict[str, dict]]] = {}
         server.route("POST", "/firestore/{database}/commit", self._commit)
         server.route("POST", "/firestore/{database}/query", self._query)
@@ -47,11 +92,19 @@ class Firestore:
     def add(self, database: str) -> None:
         self.databases.setdefault(database, {})
 
+    def count(self, database: str) -> int:
+        return sum(len(collection) for collection in self.databases.get(database, {}).values())
+
     def documents(self, database: str) -> list[dict]:
         with self._lock:
             return [dict(doc) for collection in self.databases.get(database, {}).values() for doc in collection.values()]
 
     def _commit(self, request: Request) -> Response:
+        database_name = f"projects/{self._project}/databases/{request.params['database']}"
+        for verb in sorted({"delete" if write["op"] == "delete" else "update" for write in request.json()["writes"]}):
+            refused = self._iam.refused(request, f"datastore.entities.{verb}", database_name)
+            if refused is not None:
+                return refused
         database = self.databases.get(request.params["database"])
         if database is None:
             return Response(404, {"error": f"no database {request.params['database']}"})
@@ -65,6 +118,9 @@ class Firestore:
         return Response(200, {})
 
     def _query(self, request: Request) -> Response:
+        refused = self._iam.refused(request, "datastore.entities.list", f"projects/{self._project}/databases/{request.params['database']}")
+        if refused is not None:
+            return refused
         database = self.databases.get(request.params["database"])
         if database is None:
             return Response(404, {"error": f"no database {request.params['database']}"})
@@ -104,8 +160,8 @@ class Subscription:
 
 
 class PubSub:
-    def __init__(self, server: LocalServer, ledger: Ledger) -> None:
-        self._ledger = ledger
+    def __init__(self, server: LocalServer, ledger: Ledger, iam: GoogleIam) -> None:
+        self._ledger, self._iam = ledger, iam
         self._lock = threading.Lock()
         self.topics: dict[str, list[Subscription]] = {}
         self.subscriptions: dict[str, Subscription] = {}
@@ -158,6 +214,9 @@ class PubSub:
 
     def _api_publish(self, request: Request) -> Response:
         body = request.json()
+        refused = self._iam.refused(request, "pubsub.topics.publish", body["topic"])
+        if refused is not None:
+            return refused
         try:
             message_id = self.publish(body["topic"], base64.b64decode(body["data"]), body.get("attributes"))
         except KeyError as exc:
@@ -166,6 +225,9 @@ class PubSub:
 
     def _api_subscriptions(self, request: Request) -> Response:
         topic = request.json()["topic"]
+        refused = self._iam.refused(request, "pubsub.topics.get", topic)
+        if refused is not None:
+            return refused
         if topic not in self.topics:
             return Response(404, {"error": f"no topic {topic}"})
         return Response(200, {"subscriptions": [subscription.name for subscription in self.topics[topic]]})
@@ -216,13 +278,17 @@ def parse_filter(text: str) -> Callable[[Mapping[str, str]], bool]:
 
 
 class SecretManager:
-    def __init__(self, server: LocalServer) -> None:
+    def __init__(self, server: LocalServer, iam: GoogleIam) -> None:
+        self._iam = iam
         self.secrets: dict[str, str] = {}  # projects/<p>/secrets/<id> → latest value
         server.route("POST", "/secret-manager/access", self._access)
 
     def _access(self, request: Request) -> Response:
         name = request.json()["name"]
         secret = name.split("/versions/")[0]
+        refused = self._iam.refused(request, "secretmanager.versions.access", secret)
+        if refused is not None:
+            return refused
         if secret not in self.secrets:
             return Response(404, {"error": f"secret {secret} not found"})
         return Response(200, {"name": f"{secret}/versions/1", "data": base64.b64encode(self.secrets[secret].encode()).decode()})
