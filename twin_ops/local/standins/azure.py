@@ -394,8 +394,10 @@ class DigitalTwins:
 
     def _model(self, request: Request) -> Response:
         """GET /models/{id}?includeModelDefinition=true: the model's DTDL under `model`."""
+        if not _bearer(request, "https://digitaltwins.azure.net"):
+            return Response(401, {"error": {"code": "Unauthorized"}})
         instance = self.instances.get(request.params["instance"])
-        model = instance.definitions.get(request.params["model"]) if instance and _bearer(request) else None
+        model = instance.definitions.get(request.params["model"]) if instance else None
         if model is None:
             return Response(404, {"error": {"code": "ModelNotFound", "message": request.params["model"]}})
         answer: dict[str, Any] = {"id": model["@id"], "decommissioned": False}
