@@ -16,6 +16,7 @@ import subprocess
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from typing import Any
 
 GRACE_SECONDS = 10.0  # how long a stopped child may take to end cleanly
 STOPPING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -56,8 +57,15 @@ def run(command: Sequence[str], cwd: str | os.PathLike[str] | None = None, captu
         grace: float = GRACE_SECONDS) -> subprocess.CompletedProcess[str]:
     """`command` in a process group of its own, ended with the caller (OSError when it cannot start)."""
     pipe = subprocess.PIPE if capture else None
-    with subprocess.Popen(command, cwd=cwd, stdout=pipe, stderr=pipe, text=True, process_group=0) as process:
+    held = _HeldSignals()
+    try:
+        process = subprocess.Popen(command, cwd=cwd, stdout=pipe, stderr=pipe, text=True, process_group=0)
+    except BaseException:
+        held.release()
+        raise
+    with process:
         try:
+            held.release()  # a signal that came while the child started acts now, with the child known
             out, err = process.communicate()
         except BaseException as stop:
             _end_group(process, signal.SIGTERM if isinstance(stop, Stopped) else signal.SIGINT, grace)
@@ -65,6 +73,32 @@ def run(command: Sequence[str], cwd: str | os.PathLike[str] | None = None, captu
         finally:
             _kill_group(process.pid)
     return subprocess.CompletedProcess(list(command), process.returncode, out, err)
+
+
+class _HeldSignals:
+    """Ctrl-C, SIGTERM and SIGHUP wait while a child starts: raised inside Popen, they would leave the
+    child running unseen, still holding the command's output open (a tool that ignores SIGTERM then
+    keeps the caller waiting for ever)."""
+
+    SIGNALS = (signal.SIGINT, *STOPPING_SIGNALS)
+
+    def __init__(self) -> None:
+        self._pending: list[int] = []
+        self._previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {signum: signal.signal(signum, self._hold) for signum in self.SIGNALS}
+
+    def _hold(self, signum: int, frame: object) -> None:
+        self._pending.append(signum)
+
+    def release(self) -> None:
+        """The handlers as they were, then the signals that came meanwhile, delivered to them."""
+        previous, self._previous = self._previous, {}
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        pending, self._pending = self._pending, []
+        for signum in dict.fromkeys(pending):
+            signal.raise_signal(signum)
 
 
 def _end_group(process: subprocess.Popen[str], signum: int, grace: float) -> None:

@@ -174,3 +174,45 @@ def test_a_tool_that_ignores_the_signal_is_killed_after_the_grace_period(tmp_pat
     _, err = process.communicate(timeout=60)
     assert process.returncode == 143 and time.monotonic() - started < 10, err
     wait_for(lambda: not alive(pids_in(pids)[0]), 5, "the step to be killed")
+
+
+SIGNAL_WHILE_STARTING = """\
+import os, signal, subprocess, sys
+import twin_ops.processes as p
+
+class Starting(subprocess.Popen):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        os.kill(os.getpid(), int(sys.argv[2]))  # the signal comes before Popen has returned
+
+p.subprocess.Popen = Starting
+with p.stopping_on_signals():
+    try:
+        p.run([sys.argv[1]], grace=1.0)
+    except KeyboardInterrupt as stop:
+        sys.exit(p.exit_code(stop))
+sys.exit(0)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_signal_while_the_child_starts_still_ends_it(tmp_path, reaped, signum):
+    """Raised inside Popen, the signal once left the child unknown and running, holding the command's
+    output open: a tool that ignores SIGTERM kept its caller waiting for ever."""
+    pids = tmp_path / "pids"
+    step = tool(tmp_path, "step", f"#!/bin/sh\ntrap '' INT TERM\necho $$ >> \"{pids}\"\nwhile :; do sleep 1; done\n")
+    process = subprocess.Popen([sys.executable, "-c", SIGNAL_WHILE_STARTING, str(step), str(int(signum))], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reaped.append(process)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signum, err
+    # the step may be killed before it wrote its pid: look for it by its command line
+    wait_for(lambda: not running(str(step)), 5, "the step to be killed")
+
+
+def running(command_part: str) -> bool:
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with suppress(OSError):
+            if command_part.encode() in cmdline.read_bytes() and (cmdline.parent / "stat").read_text().split(")")[-1].split()[0] != "Z":
+                return True
+    return False
