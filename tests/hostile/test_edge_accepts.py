@@ -46,7 +46,9 @@ def test_all_aws_with_a_digit_first_name_and_ids_at_their_limits(tmp_path, monke
     config["digital_twin_name"] = "9lives"
     write(project, "config.json", config)
     twin = "t9lives-" + hashlib.sha256(b"9lives").hexdigest()[:4]  # the README's mapping rule
-    long_device = "d" * (128 - len(twin) - 1)  # `<twin>-<device>`: an IoT thing name of 128
+    # the device's certificate carries its id as common name: at most 64 characters (RFC 5280,
+    # ub-common-name); `<twin>-<device>`, the IoT thing name, stays within its 128
+    long_device = "d" * 64
     long_action = "a" * (63 - len(twin) - len("-action-"))  # `<twin>-action-<name>`: 63
     devices = read(project, "config_iot_devices.json")
     devices.append({"id": long_device, "properties": [{"name": "p" * 256, "dataType": "DOUBLE"}],

@@ -39,6 +39,12 @@ class DeviceLink(Protocol):
     def close(self) -> None: ...
 
 
+class FeedbackReader(Protocol):
+    """Feedback read for every device at once; it delivers until closed."""
+
+    def close(self) -> None: ...
+
+
 @runtime_checkable
 class CloudOps(Protocol):
     def open(self, reach: Reach) -> Any:
@@ -59,6 +65,10 @@ class CloudOps(Protocol):
         self, config: SimulatorConfig, device: DeviceCredentials, folder: Path, deliver: FeedbackCallback
     ) -> DeviceLink:
         """The simulator's connection of one device to L1 on this cloud, its feedback to `deliver`."""
+
+    def open_feedback(self, config: SimulatorConfig, deliver: FeedbackCallback) -> FeedbackReader | None:
+        """Feedback read once for every device (Google's one subscription); None where each device's
+        link hears its own."""
 
 
 def cloud_ops(provider: Provider) -> CloudOps:

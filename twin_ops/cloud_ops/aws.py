@@ -9,7 +9,7 @@ from twin_contract import aws_names
 from twin_model.config.model import Layer, ProjectConfig, Provider
 from twin_model.topology import BridgeKind, Topology
 from twin_ops.cloud_clients import open_aws
-from twin_ops.cloud_ops import DeviceLink, FeedbackCallback, Reach
+from twin_ops.cloud_ops import DeviceLink, FeedbackCallback, FeedbackReader, Reach
 from twin_ops.dead_letters import DeadLetter, Kind
 from twin_ops.redrive import aws as redrive
 from twin_ops.redrive.engine import Deliver, Source
@@ -73,6 +73,9 @@ class AwsOps:
         from twin_ops.simulator.sessions import aws_session
 
         return MqttLink(aws_session(config, device, folder), deliver)
+
+    def open_feedback(self, config: SimulatorConfig, deliver: FeedbackCallback) -> FeedbackReader | None:
+        return None  # each device's link hears its own feedback
 
 
 OPS = AwsOps()

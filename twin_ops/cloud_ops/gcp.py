@@ -9,7 +9,7 @@ from twin_contract import gcp_names
 from twin_model.config.model import Layer, ProjectConfig, Provider
 from twin_model.topology import Topology
 from twin_ops.cloud_clients import open_google
-from twin_ops.cloud_ops import DeviceLink, FeedbackCallback, Reach
+from twin_ops.cloud_ops import DeviceLink, FeedbackCallback, FeedbackReader, Reach
 from twin_ops.dead_letters import DeadLetter, Kind
 from twin_ops.redrive import gcp as redrive
 from twin_ops.redrive.engine import Deliver, Source
@@ -52,6 +52,13 @@ class GoogleOps:
         if config.pubsub is None:
             raise SimulatorError("the simulator's configuration has no Pub/Sub topic: run the gcp-device-registry post-deploy step")
         return PubSubLink(config.pubsub.topic, device.device_id)  # feedback: the one subscription (simulator/run.py)
+
+    def open_feedback(self, config: SimulatorConfig, deliver: FeedbackCallback) -> FeedbackReader | None:
+        if config.pubsub is None or not config.pubsub.feedback_subscription:
+            return None
+        from twin_ops.simulator.pubsub_link import PubSubFeedback
+
+        return PubSubFeedback(config.pubsub.feedback_subscription, deliver)
 
 
 OPS = GoogleOps()

@@ -14,15 +14,17 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from twin_model.config.model import Provider
 from twin_ops.simulator.config import DeviceCredentials, SimulatorConfig, auth_dir, read_config
 from twin_ops.simulator.errors import SimulatorError
 from twin_ops.simulator.payloads import load_payloads, messages_for, stamped
 
 Deliver = Callable[[str, str], None]  # (device id, feedback text)
 
+
+if TYPE_CHECKING:
+    from twin_ops.cloud_ops import FeedbackReader
 
 class DeviceLink(Protocol):
     def send(self, payload: bytes) -> None: ...
@@ -31,7 +33,7 @@ class DeviceLink(Protocol):
 
 
 LinkOpener = Callable[[SimulatorConfig, DeviceCredentials, Path, Deliver], DeviceLink]
-FeedbackOpener = Callable[[SimulatorConfig, Deliver], "DeviceLink | None"]
+FeedbackOpener = Callable[[SimulatorConfig, Deliver], "FeedbackReader | None"]
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,11 @@ def open_cloud_link(config: SimulatorConfig, device: DeviceCredentials, folder: 
     return cloud_ops(config.cloud).open_device_link(config, device, folder, deliver)
 
 
-def open_cloud_feedback(config: SimulatorConfig, deliver: Deliver) -> DeviceLink | None:
-    """Feedback read once for every device (Google's one subscription); None elsewhere: each
-    device's link hears its own."""
-    if config.cloud is Provider.GOOGLE and config.pubsub is not None and config.pubsub.feedback_subscription:
-        from twin_ops.simulator.pubsub_link import PubSubFeedback
+def open_cloud_feedback(config: SimulatorConfig, deliver: Deliver) -> FeedbackReader | None:
+    """Feedback read once for every device where the cloud has one reader (Google); None elsewhere."""
+    from twin_ops.cloud_ops import cloud_ops
 
-        return PubSubFeedback(config.pubsub.feedback_subscription, deliver)
-    return None
+    return cloud_ops(config.cloud).open_feedback(config, deliver)
 
 
 def simulate(
