@@ -8,6 +8,8 @@ true/false, True/False or TRUE/FALSE, null, list, map), written out here by hand
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 import shutil
 from pathlib import Path
 
@@ -22,8 +24,8 @@ from tests.conftest import REPO
 WORKFLOW = "state_machines/google_cloud_workflow.yaml"
 
 
-@pytest.fixture
-def events_read(monkeypatch):
+@contextmanager
+def yaml_events_counted() -> Iterator[Callable[[], int]]:
     """How many YAML events the reader consumed: a limit that holds while reading stops the stream at
     the limit, before the rest of the document is parsed (deterministic, unlike a clock)."""
     consumed = [0]
@@ -34,8 +36,17 @@ def events_read(monkeypatch):
             consumed[0] += 1
             yield event
 
-    monkeypatch.setattr(yaml, "parse", counted)
-    return lambda: consumed[0]
+    yaml.parse = counted
+    try:
+        yield lambda: consumed[0]
+    finally:
+        yaml.parse = parse
+
+
+@pytest.fixture
+def events_read():
+    with yaml_events_counted() as consumed:
+        yield consumed
 
 
 def read(text: str, **limits: int) -> tuple[bool, object, list[tuple[str, str]], list[tuple[str, str]]]:

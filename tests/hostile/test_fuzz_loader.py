@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from twin_model.config import ProjectConfig, ProjectConfigError, load_project
 from twin_model.config.names import resource_name
 from tests.conftest import EXAMPLE
+from tests.config.test_yaml_documents import yaml_events_counted
 
 FILES = [
     "config.json",
@@ -232,20 +232,9 @@ def test_any_text_read_as_yaml_is_json_or_a_report(text):
 def test_any_nesting_is_decided_at_the_limit(depth, opener):
     count("yaml_depth")
     closer = {"[": "]", "{a: ": "}", "- ": "", "[\n": "]\n", "{? ": "}"}[opener]
-    consumed = 0
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        nonlocal consumed
-        for event in parse(*args, **kwargs):
-            consumed += 1
-            yield event
-
-    parse = yaml.parse
-    yaml.parse = counted
-    try:
+    with yaml_events_counted() as events:
         ok, _ = parse_yaml(opener * depth + "x" + closer * depth, "w.yaml", Problems())
-    finally:
-        yaml.parse = parse
+    consumed = events()
     assert not ok or depth <= MAX_DEPTH
     # too deep is decided at the 65th level: the reader never reads the rest (stream, document, a key
     # per map level)
