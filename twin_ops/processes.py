@@ -6,6 +6,10 @@ SIGTERM and SIGHUP into `Stopped`, a KeyboardInterrupt, and unwinds as for Ctrl-
 runs in a process group of its own, which gets the same signal when the command is stopped
 (terraform then releases its state lock), SIGKILL after a grace period, and SIGKILL for whatever
 of the group outlives the child in any case (a background process a script left behind).
+
+A signal the command was started with ignored stays ignored, as Python does for Ctrl-C: `nohup`
+ignores SIGHUP so that the command outlives its terminal, and a shell script's background job
+ignores Ctrl-C; the children inherit that, and the other signals still stop the command.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ class Stopped(KeyboardInterrupt):
 
 @contextmanager
 def stopping_on_signals() -> Iterator[None]:
-    """Within: SIGTERM and SIGHUP raise Stopped in the main thread (Ctrl-C already raises KeyboardInterrupt)."""
+    """Within: SIGTERM and SIGHUP raise Stopped in the main thread (Ctrl-C already raises KeyboardInterrupt),
+    unless the command was started with them ignored (`nohup`)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -40,7 +45,8 @@ def stopping_on_signals() -> Iterator[None]:
     def stop(signum: int, frame: object) -> None:
         raise Stopped(signum)
 
-    previous = {signum: signal.signal(signum, stop) for signum in STOPPING_SIGNALS}
+    previous = {signum: signal.signal(signum, stop) for signum in STOPPING_SIGNALS
+                if signal.getsignal(signum) is not signal.SIG_IGN}
     try:
         yield
     finally:

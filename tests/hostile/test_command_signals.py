@@ -65,13 +65,36 @@ def tool(folder: Path, name: str, script: str) -> Path:
     return path
 
 
-def command(args: list[str], cwd: Path, driver: str | None = None) -> subprocess.Popen[str]:
+def as_from_a_terminal(ignored: tuple[int, ...] = ()) -> None:
+    """In the child before exec: Ctrl-C acts, as for a terminal's foreground job, whatever the test
+    runner inherited (a shell script's background job, such as `make test &`, ignores SIGINT, and so
+    would every command it starts); `ignored` as `nohup` would ignore SIGHUP."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    for signum in ignored:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+def command(args: list[str], cwd: Path, driver: str | None = None, ignored: tuple[int, ...] = ()) -> subprocess.Popen[str]:
     """`python -m twin_ops ARGS` (or a driver script calling its main), in a session of its own so the
-    test can clean up after a failure."""
+    test can clean up after a failure, started as from a terminal (with `ignored` ignored)."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "AWS_EC2_METADATA_DISABLED": "true"}
     argv = [sys.executable, "-c", driver, *args] if driver else [sys.executable, "-m", "twin_ops", *args]
     return subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: as_from_a_terminal(ignored))
+
+
+def test_the_commands_start_with_ctrl_c_acting_even_when_the_test_runner_ignores_it(tmp_path, reaped):
+    """`make test &` from a script runs pytest with SIGINT ignored; the Ctrl-C tests below then
+    hung 60 s each (Python keeps an inherited SIG_IGN), unless the command starts as from a terminal."""
+    driver = "import signal, sys; sys.exit(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process = command([], tmp_path, driver=driver)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    reaped.append(process)
+    process.communicate(timeout=60)
+    assert process.returncode == 1
 
 
 def session(sid: int) -> list[int]:
@@ -160,6 +183,22 @@ def test_a_deploy_stopped_with_sigterm_ends_its_step(tmp_path, reaped):
     wait_for(lambda: not any(alive(pid) for pid in pids_in(pids)), 5, "the step and its background process to end")
 
 
+def test_a_deploy_under_nohup_outlives_a_hangup_and_still_stops_on_sigterm(tmp_path, reaped):
+    """`nohup` ignores SIGHUP so that a deploy outlives its terminal: the command keeps it ignored.
+    SIGHUP then SIGTERM: a command that handled SIGHUP would stop with it first (129)."""
+    pids = tmp_path / "pids"
+    step = tool(tmp_path, "step", LONG_TOOL.format(pids=pids))
+    process = command([str(step), str(EXAMPLE)], tmp_path, driver=DEPLOY_DRIVER, ignored=(signal.SIGHUP,))
+    reaped.append(process)
+    wait_for(lambda: len(pids_in(pids)) == 2, 60, "the step to start")
+    process.send_signal(signal.SIGHUP)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert "interrupted (SIGTERM)" in err, err
+    wait_for(lambda: not any(alive(pid) for pid in pids_in(pids)), 5, "the step and its background process to end")
+
+
 def test_a_tool_that_ignores_the_signal_is_killed_after_the_grace_period(tmp_path, reaped):
     """terraform may take its time to release a lock; a tool that never ends is killed all the same."""
     pids = tmp_path / "pids"
@@ -202,7 +241,7 @@ def test_a_signal_while_the_child_starts_still_ends_it(tmp_path, reaped, signum)
     pids = tmp_path / "pids"
     step = tool(tmp_path, "step", f"#!/bin/sh\ntrap '' INT TERM\necho $$ >> \"{pids}\"\nwhile :; do sleep 1; done\n")
     process = subprocess.Popen([sys.executable, "-c", SIGNAL_WHILE_STARTING, str(step), str(int(signum))], cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=as_from_a_terminal)
     reaped.append(process)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 128 + signum, err
