@@ -50,9 +50,9 @@ synth: install
 # is made once: a synth keeps one core busy between Python and jsii's Node process, so two workers
 # use a 2-core machine. Files go out in collection order, the slow ones first (tests/conftest.py),
 # so that no long file starts last. TEST_WORKERS=0 runs everything in this process.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 test: install $(CHECKOV_VENV)/.installed
-	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
+	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 
 # Mutation testing of the security and data-integrity cores (mutation/run.py; README, Mutation
 # testing): cosmic-ray, pinned, in its own virtualenv. It mutates files in place, one at a time:

@@ -49,6 +49,8 @@ from tests import synth_cache
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+pytest_plugins = ["tests.cpu_profile"]  # --cpu-table=FILE: CPU and wall seconds per test file
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "factory-floor"
 ALL_AWS = {

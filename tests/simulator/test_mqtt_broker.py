@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,6 +16,7 @@ from twin_model.config.model import Provider
 from twin_contract.devices import client_id
 from twin_ops.post_deploy.auth_files import prepare_auth_dir, write_file, write_simulator_config
 from twin_ops.simulator.config import DeviceCredentials, MqttBroker, SimulatorConfig
+from twin_ops.simulator import mqtt_link
 from twin_ops.simulator.mqtt_link import MqttLinkError
 from twin_ops.simulator.run import SimulationRequest, simulate
 from tests.conftest import EXAMPLE
@@ -71,11 +73,16 @@ def test_aws_device_publishes_with_its_certificate_and_shows_feedback(tmp_path, 
     assert "2 messages sent" in out.err
 
 
-def test_a_certificate_from_another_authority_is_refused(tmp_path, broker):
+def test_a_certificate_from_another_authority_is_refused(tmp_path, broker, monkeypatch):
+    """Refused on the first connection and on each of the JITP reconnections (AWS IoT Core provisions
+    a device on its first connection and drops it): the waits between are recorded, not slept."""
+    waits: list[float] = []
+    monkeypatch.setattr(mqtt_link, "time", SimpleNamespace(sleep=waits.append))
     stranger = TestAuthority(tmp_path, name="other-ca")
     project = aws_project(tmp_path, broker, stranger)
     with pytest.raises(MqttLinkError, match="press-01: 127.0.0.1 refused the connection"):
         simulate(SimulationRequest(project, device=DEVICE, feedback_wait=0), echo=lambda line: None)
+    assert waits == [2.0, 5.0, 10.0]  # IoT Core needs a moment before the next attempt (sessions.py)
 
 
 def test_azure_device_sends_json_with_sas_and_hears_desired_feedback(tmp_path, broker):
