@@ -147,12 +147,11 @@ def _app_synth(project: Path, folder: Path, context: dict) -> tuple[object, str]
     return built[0], report.getvalue()
 
 
-class Synthesized:
+class Synthesized(synth_cache.Entry):
     """One synthesized run of the shared cache (see the module docstring): files first, objects on demand."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.project = folder / "project"
+        super().__init__(folder)
         self.outdir = folder / "cdk.out"
         meta = json.loads((folder / "meta.json").read_text())
         self.tf_outdir = Path(meta["tf_outdir"])
@@ -166,18 +165,6 @@ class Synthesized:
         from aws_cdk import cx_api
 
         return cx_api.CloudAssembly(str(self.outdir))
-
-    @cached_property
-    def config(self):
-        from twin_model.config import load_project
-
-        return load_project(self.project)
-
-    @cached_property
-    def topology(self):
-        from twin_model.topology import plan_project
-
-        return plan_project(self.config)
 
     @property
     def aws_layers(self) -> set:

@@ -23,6 +23,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,28 @@ def entry(name: str, produce: Callable[[Path], Any]) -> Path:
 def live(folder: Path) -> Any:
     """What `produce` returned for this entry, if this process made it; else None."""
     return _LIVE.get(folder)
+
+
+class Entry:
+    """An entry's folder and the project it was made from (its copy `folder/project` unless told),
+    with the project's validated config and topology computed on first use: the base of every
+    kind's result."""
+
+    def __init__(self, folder: Path, project: Path | None = None) -> None:
+        self.folder = folder
+        self.project = project or folder / "project"
+
+    @cached_property
+    def config(self):  # twin_model.config.model.ProjectConfig
+        from twin_model.config import load_project
+
+        return load_project(self.project)
+
+    @cached_property
+    def topology(self):  # twin_model.topology.Topology
+        from twin_model.topology import plan_project
+
+        return plan_project(self.config)
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -50,8 +50,10 @@ def mixed_plans(fresh_clone, tmp_path_factory):
     assert set(settings) == {"CDK_OUTDIR", "CDK_CONTEXT_JSON"}, synth
     context = json.loads(settings["CDK_CONTEXT_JSON"])
     made = synthesize_project(fresh_clone / context.pop("project"), **{k: v for k, v in context.items() if k != "tf_outdir"})
-    shutil.copytree(made.outdir, fresh_clone / settings["CDK_OUTDIR"])
-    shutil.copytree(made.tf_outdir, fresh_clone / context["tf_outdir"])
+    # The clone is the worker's: a README command run there before may have written TF_OUT already.
+    for source, target in ((made.outdir, fresh_clone / settings["CDK_OUTDIR"]), (made.tf_outdir, fresh_clone / context["tf_outdir"])):
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(source, target)
     return plans, out
 
 

@@ -31,27 +31,14 @@ def providers(l1: str, l2: str, hot: str, cold: str, archive: str, l4: str = "aw
     }
 
 
-class TerraformSynth:
+class TerraformSynth(synth_cache.Entry):
     """A Terraform-only synth from the shared cache (tests/conftest.py): the files, config and
     topology; `stacks` (Layer → TerraformStack construct) only in the process that made it, else
     by a synth of its own (slow: prefer the files)."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.project = folder / "project"
+        super().__init__(folder)
         self.tf_outdir = folder / "cdktf.out"
-
-    @cached_property
-    def config(self):
-        from twin_model.config import load_project
-
-        return load_project(self.project)
-
-    @cached_property
-    def topology(self):
-        from twin_model.topology import plan_project
-
-        return plan_project(self.config)
 
     @cached_property
     def stacks(self) -> dict:

@@ -7,7 +7,6 @@ Synth step run elsewhere can be compared file by file with these outputs.
 from __future__ import annotations
 
 import json
-from functools import cached_property
 from pathlib import Path
 
 from tests import synth_cache
@@ -40,10 +39,11 @@ GCP_CONTEXT = {
 }
 
 
-class PipelineSynth:
+class PipelineSynth(synth_cache.Entry):
     """A pipeline synth from the shared cache (tests/conftest.py), read from its files."""
 
     def __init__(self, example: str, folder: Path) -> None:
+        super().__init__(folder, REPO / example)
         self.example = example  # the project folder, relative to the repository (as the pipeline checks it out)
         self.outdir = folder / "cdk.out"  # the cloud assembly; the Terraform stacks are in outdir/cdktf.out
         meta = json.loads((folder / "meta.json").read_text())
@@ -51,18 +51,6 @@ class PipelineSynth:
         self.stack_name: str = meta["pipeline_stack"]
         self.aws_stack_names: list[str] = meta["aws_stacks"]
         self._nag: list[str] = meta["nag"]
-
-    @cached_property
-    def config(self):
-        from twin_model.config import load_project
-
-        return load_project(REPO / self.example)
-
-    @cached_property
-    def topology(self):
-        from twin_model.topology import plan_project
-
-        return plan_project(self.config)
 
     @property
     def template(self) -> dict:
