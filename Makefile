@@ -46,10 +46,11 @@ synth: install
 	CDK_OUTDIR=$(OUT) CDK_CONTEXT_JSON='{"project": "$(PROJECT)", "tf_outdir": "$(TF_OUT)"$(if $(CONTEXT),$(comma) $(CONTEXT))}' \
 		$(BIN)/python app.py
 
-# Two pytest workers (pytest-xdist), each taking whole test files so that a module's shared synth
-# is made once: a synth keeps one core busy between Python and jsii's Node process, so two workers
-# use a 2-core machine. Files go out in collection order, the slow ones first (tests/conftest.py),
-# so that no long file starts last. TEST_WORKERS=0 runs everything in this process.
+# Three pytest workers (pytest-xdist) on a 2-core machine: about half of the suite waits (local
+# runs, servers starting, subprocesses), so a third worker fills the cores. They steal work from
+# each other test by test (worksteal): the synths are shared on disk by all workers
+# (tests/synth_cache.py), so no file needs to stay on one worker, and no long file runs alone at
+# the end. TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= 3
 test: install $(CHECKOV_VENV)/.installed
 	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)

@@ -83,9 +83,9 @@ SLOW_MARKERS = ("runs", "commands", "slow")
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The files with slow tests first, in the order of SLOW_MARKERS, each file's tests kept together.
 
-    `make test` gives each of its two workers whole files in this order (`--dist loadfile
-    --no-loadscope-reorder`), and the run lasts until the last file ends: a long file taken last
-    would run alone while the other worker idles; started first, the short files fill in around it.
+    `make test`'s workers steal work (`--dist worksteal`): each starts on a contiguous share of
+    this order and an idle one takes half of what another has left, from its end. Slow tests first
+    keep the long ones off the end of the run, where one would run alone while the others idle.
     """
     rank: dict[str, int] = {}
     for item in items:

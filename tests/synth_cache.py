@@ -22,12 +22,16 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 VARIABLE = "TWIN_TESTS_SYNTH_CACHE"
+# When set, each entry made appends a line to this file: seconds of wall and CPU (this process
+# and its live descendants, the jsii kernel included), the worker, the entry's name and project.
+LOG_VARIABLE = "TWIN_TESTS_SYNTH_LOG"
 DONE = ".done"
 _LIVE: dict[Path, Any] = {}
 
@@ -74,11 +78,39 @@ def entry(name: str, produce: Callable[[Path], Any]) -> Path:
             if not (folder / DONE).is_file():
                 shutil.rmtree(folder, ignore_errors=True)
                 folder.mkdir()
+                started = _clock()
                 _LIVE[folder] = produce(folder)
                 (folder / DONE).write_text("")
+                _log(name, folder, started)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return folder
+
+
+def _clock() -> tuple[float, float]:
+    from tests.cpu_profile import tree_cpu
+
+    return time.monotonic(), tree_cpu() if os.environ.get(LOG_VARIABLE) else 0.0
+
+
+def _log(name: str, folder: Path, started: tuple[float, float]) -> None:
+    log = os.environ.get(LOG_VARIABLE)
+    if not log:
+        return
+    wall, cpu = (now - then for now, then in zip(_clock(), started, strict=True))
+    line = f"{wall:.1f}\t{cpu:.1f}\t{os.environ.get('PYTEST_XDIST_WORKER', '-')}\t{name}\t{_project_name(folder / 'project')}\n"
+    with open(log, "a") as file:
+        file.write(line)
+
+
+def _project_name(project: Path) -> str:
+    """The twin's name and provider map (L1 … L5), for a reader to match the entry to its tests."""
+    try:
+        name = json.loads((project / "config.json").read_text()).get("digital_twin_name", "?")
+        providers = json.loads((project / "config_providers.json").read_text())
+    except (OSError, ValueError, AttributeError):
+        return "?"
+    return f"{name} {' '.join(str(value) for value in providers.values())}"
 
 
 def live(folder: Path) -> Any:
