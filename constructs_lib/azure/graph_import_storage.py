@@ -5,8 +5,9 @@ relationships from a blob and writes its output log to another; the instance rea
 system-assigned identity, so that identity gets Storage Blob Data Contributor (read the input, write
 the log) on this one container, and so does the deployer, who runs the azure-digital-twins step
 (writes the input, reads the log). Nothing else: no account-wide role, no shared keys, no public
-access. The container exists for 10 devices as for 100,000 (the stack must not depend on the fleet);
-small graphs are loaded per request and leave it empty.
+access. Import files and logs are deleted a month after they were written. The container exists
+for 10 devices as for 100,000 (the stack must not depend on the fleet); small graphs are loaded per
+request and leave it empty.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from constructs_lib.azure.placement import AzurePlacement
 from constructs_lib.azure.storage_account import storage_account
 
 CONTAINER = "graph-import"
+KEEP_DAYS = 30  # an import file and its output log are read during the deploy; kept a month to look into
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class GraphImportStorage(Construct):
     def __init__(self, scope: Construct, id: str, props: GraphImportStorageProps) -> None:
         super().__init__(scope, id)
         from cdktn_provider_azurerm.storage_container import StorageContainer
+        from cdktn_provider_azurerm.storage_management_policy import StorageManagementPolicy
 
         account = storage_account(
             self,
@@ -47,6 +50,11 @@ class GraphImportStorage(Construct):
         container = StorageContainer(
             self, "Container", name=CONTAINER, storage_account_id=account.id, container_access_type="private"
         )
+        StorageManagementPolicy(self, "Expiry", storage_account_id=account.id, rule=[{
+            "name": "import-files-expire", "enabled": True,
+            "filters": {"blobTypes": ["blockBlob", "appendBlob"], "prefixMatch": [f"{CONTAINER}/"]},
+            "actions": {"baseBlob": {"deleteAfterDaysSinceModificationGreaterThan": KEEP_DAYS}},
+        }])
         self.container_id = container.id
         self.container_url = f"{account.primary_blob_endpoint}{CONTAINER}"
         roles.grant(self, "InstanceRunsImports", role=roles.BLOB_DATA_CONTRIBUTOR,

@@ -259,6 +259,10 @@ def test_l4_digital_twins_and_generated_dtdl(azure_example):
     assert "${data.azurerm_client_config.client.object_id}" in {g["principal_id"] for g in grants}  # the deployer
     assert re.fullmatch(r"\$\{azurerm_storage_account\.GraphImport_\w+\.primary_blob_endpoint\}graph-import",
                         tf["output"]["graph_import_container_url"]["value"])
+    assert has(text, "azurerm_storage_management_policy", {"rule": [{
+        "name": "import-files-expire", "filters": {"prefix_match": ["graph-import/"], "blob_types": ["blockBlob", "appendBlob"]},
+        "actions": {"base_blob": {"delete_after_days_since_modification_greater_than": 30}},
+    }]})
 
 
 def test_l5_grafana_reads_the_twin_only(azure_example):
