@@ -22,6 +22,7 @@ from runtime.azure.blob_storage import shared_key
 from tests.conftest import EXAMPLE
 from tests.deploy.adt_standin import DigitalTwinsStandIn
 from tests.deploy.azure_fakes import token_for
+from twin_contract.dtdl import entity_model_id
 from twin_model.config import generated_dtdl as dtdl
 from twin_model.config import load_project
 from twin_ops.azure_storage import BlobService
@@ -241,3 +242,17 @@ def test_the_output_log_names_each_failed_element():
         b"not json",
     ])
     assert failed_entries(log) == {"Twins a": "C: m", "Models line 3": '{"section": "Models", "reason": "r"}'}
+
+
+def test_up_to_a_thousand_creations_go_per_request_and_more_by_one_job(azurite, example):
+    models, _ = example
+    entity = entity_model_id("factory-floor")
+    assert entity in {m["@id"] for m in models}
+    small = {"twins": [{"$dtId": f"e{n:04d}", "$metadata": {"$model": entity}} for n in range(1000)], "relationships": []}
+    twin = Twin(azurite)
+    assert twin.upload(models, small).import_job is None
+    assert twin.service.calls["PUT /digitaltwins/{id}"] == 1000 and "PUT /jobs/imports/{id}" not in twin.service.calls
+    large = {"twins": [{"$dtId": f"e{n:04d}", "$metadata": {"$model": entity}} for n in range(1000, 2001)], "relationships": []}
+    other = Twin(azurite)
+    result = other.upload(models, large)
+    assert result.import_job and result.twins_created == 1001 and "PUT /digitaltwins/{id}" not in other.service.calls
