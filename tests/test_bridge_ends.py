@@ -225,3 +225,14 @@ def test_a_bridge_with_an_end_no_function_was_bound_to_stops_the_synth():
     sender.bind_receiver(contract.INGESTION, {"url": "https://ingestion"})
     with pytest.raises(BridgeWiringError, match="nothing sends on azure_l2_to_aws_l1_feedback: no feedback"):
         sender.check_bound()
+
+
+@pytest.mark.parametrize("stack", ["cdk_app.stacks.aws.base:AwsLayerStack", "cdk_app.stacks.azure.base:AzureLayerStack",
+                                   "cdk_app.stacks.gcp.base:GcpLayerStack"])
+def test_every_cloud_checks_its_bridges_were_bound_when_a_stack_completes(stack):
+    """The builders call `complete()` once per stack (cdk_app/stacks/aws/__init__.py, terraform/__init__.py)."""
+    import importlib
+
+    module, name = stack.split(":")
+    source = inspect.getsource(getattr(importlib.import_module(module), name).complete)
+    assert "self.bridges.check_bound()" in source
