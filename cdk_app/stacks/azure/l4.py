@@ -18,7 +18,6 @@ from constructs import Construct
 
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureTwinOutputs, DashboardSource
-from twin_model.topology import BridgeKind
 from constructs_lib.azure.digital_twins import DigitalTwins, DigitalTwinsProps
 from constructs_lib.azure.graph_import_storage import GraphImportStorage, GraphImportStorageProps
 from constructs_lib.azure.scene_storage import SceneStorage, SceneStorageProps
@@ -45,17 +44,17 @@ class AzureTwinStack(AzureLayerStack):
         TerraformOutput(self, GRAPH_IMPORT_OUTPUT, value=graph_import.container_url,
                         description="blob container of the Azure Digital Twins import jobs (large graphs)")
         functions, settings = [], {}
-        update_bridge = self.topology.bridge(BridgeKind.L2_TO_TWIN_UPDATE)
-        if update_bridge is not None:
+        updates = self.bridges.inbound(contract.ADT_UPDATER) is not None  # L2 on another cloud
+        if updates:
             functions.append(contract.ADT_UPDATER)
             settings[contract.ADT_URL] = twins.url
-            settings[contract.UPDATER_TOKEN_SECRET] = self.bridges.token_secret(update_bridge)
+            settings[contract.UPDATER_TOKEN_SECRET] = self.bridges.inbound_token(contract.ADT_UPDATER)
             twins.grant(self, "UpdaterUpdatesTwins", self.identity.principal_id, write=True)
-        reader_bridge = self.topology.bridge(BridgeKind.HOT_TO_L4_READER)
+        connects = bool(self.bridges.outbound(contract.DT_DATA_CONNECTOR))  # L3 hot on another cloud
         dashboard = None
-        if reader_bridge is not None:
+        if connects:
             functions.append(contract.DT_DATA_CONNECTOR)
-            self.bridges.send(reader_bridge, settings)
+            self.bridges.bind_sender(contract.DT_DATA_CONNECTOR, settings)
             token = generated_token(self, "DashboardConnectorToken")
             settings[contract.INBOUND_TOKEN_SECRET] = self.ensure_vault().secret(
                 self, "DashboardConnectorSecret", name=DASHBOARD_CONNECTOR_SECRET, value=token,
@@ -63,10 +62,10 @@ class AzureTwinStack(AzureLayerStack):
             )
         if functions:
             # The ADT updater reads which properties each twin declares from its model in the instance.
-            host = self.add_function_host(tuple(functions), settings, processing=update_bridge is not None)
-            if update_bridge is not None:
-                self.bridges.receive(update_bridge, {URL_KEY: host.function_url(contract.ADT_UPDATER.route)})
-            if reader_bridge is not None:
+            host = self.add_function_host(tuple(functions), settings, processing=updates)
+            if updates:
+                self.bridges.bind_receiver(contract.ADT_UPDATER, {URL_KEY: host.function_url(contract.ADT_UPDATER.route)})
+            if connects:
                 dashboard = DashboardSource(
                     host.function_url(contract.DT_DATA_CONNECTOR.route), host.function_url(contract.DT_DATA_CONNECTOR_LAST_ENTRY.route),
                     self.names.key_vault(), DASHBOARD_CONNECTOR_SECRET,
