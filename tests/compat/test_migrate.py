@@ -18,6 +18,7 @@ import pytest
 
 from twin_model.config import load_project
 from tests.compat.conftest import FIXTURES, PROVIDER_KEYS, run_entry_point
+from tests.snapshot_utils import without_traces
 from twin_ops.cli import main as cli
 from twin_ops.migrate.plan import plan
 
@@ -279,16 +280,6 @@ def outputs(run) -> dict[str, object]:
                 found[f"{root.name}/{HASH.sub('<asset hash>', path.relative_to(root).as_posix())}"] = content
     assert len(found) > 10
     return found
-
-
-def without_traces(metadata: str) -> str:
-    """A cloud assembly's metadata without its `trace` entries: the call stacks of the process that
-    synthesized (cdk-nag's acknowledgments carry one), which depend on that process, not the stacks."""
-    entries = json.loads(metadata)
-    for path_entries in entries.values():
-        for entry in path_entries:
-            entry.pop("trace", None)
-    return json.dumps(entries, indent=1, sort_keys=True)
 
 
 def first_difference(got: dict[str, object], expected: dict[str, object]) -> str:
