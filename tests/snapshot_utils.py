@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from syrupy.matchers import path_value
@@ -16,3 +17,13 @@ asset_hash_matcher = path_value(
     strict=False,
 )
 
+
+def without_traces(metadata: str) -> str:
+    """A cloud assembly's metadata file without its `trace` entries. A trace is the call stack that
+    added the entry, the synthesizing Python caller's frames included (aws-cdk-lib appends jsii's host
+    stack trace): it depends on which test asked for the synth first, not on the stacks."""
+    entries = json.loads(metadata)
+    for path_entries in entries.values():
+        for entry in path_entries:
+            entry.pop("trace", None)
+    return json.dumps(entries, indent=1, sort_keys=True)

@@ -12,6 +12,7 @@ import pytest
 
 from bench.projects import ALL_AWS, MIXED, write_project
 from tests.conftest import synthesize_project
+from tests.snapshot_utils import without_traces
 
 FEW = 40
 MAX_RESOURCES = 450  # budget per template (CloudFormation's hard limit is 500)
@@ -25,8 +26,11 @@ def synth(tmp_path_factory, devices: int, providers: dict[str, str]):
 
 def stack_files(synthesized) -> dict[str, bytes]:
     """Every template and stack file of a synth, by its path in the output: CloudFormation
-    templates (nested ones included) and asset manifests, and every file of every Terraform stack."""
+    templates (nested ones included), asset manifests and metadata (without call-stack traces), and
+    every file of every Terraform stack."""
     files = {f"cdk.out/{p.name}": p.read_bytes() for p in synthesized.outdir.glob("*.json") if p.name != "tree.json"}
+    for name in [name for name in files if name.endswith(".metadata.json")]:
+        files[name] = without_traces(files[name].decode("utf-8")).encode()
     for path in (synthesized.tf_outdir / "stacks").rglob("*"):
         if path.is_file():
             files[f"cdktf.out/{path.relative_to(synthesized.tf_outdir)}"] = path.read_bytes()

@@ -18,6 +18,7 @@ import pytest
 
 from twin_model.config import load_project
 from tests.compat.conftest import FIXTURES, PROVIDER_KEYS, run_entry_point
+from tests.snapshot_utils import without_traces
 from twin_ops.cli import main as cli
 from twin_ops.migrate.plan import plan
 
@@ -255,7 +256,8 @@ def test_the_migrated_project_synthesizes_the_same_stacks(synthesized, migrated,
     shutil.copytree(new, project)
     run = run_entry_point(project, name)
     assert run.code == 0, run.stderr[-3000:]
-    assert outputs(run) == outputs(original)
+    migrated_files, original_files = outputs(run), outputs(original)
+    assert migrated_files == original_files, first_difference(migrated_files, original_files)
 
 
 HASH = re.compile(r"\b[0-9a-f]{64}\b")
@@ -273,9 +275,21 @@ def outputs(run) -> dict[str, object]:
                     content: object = HASH.sub("<asset hash>", data.decode("utf-8"))
                 except UnicodeDecodeError:
                     content = data
+                if path.name.endswith(".metadata.json") and isinstance(content, str):
+                    content = without_traces(content)
                 found[f"{root.name}/{HASH.sub('<asset hash>', path.relative_to(root).as_posix())}"] = content
     assert len(found) > 10
     return found
+
+
+def first_difference(got: dict[str, object], expected: dict[str, object]) -> str:
+    """Which files differ, and the first differing line of the first one (pytest's dict diff hides it)."""
+    keys = sorted(set(got) ^ set(expected)) or sorted(k for k in got if got[k] != expected[k])
+    first = keys[0]
+    got_lines, expected_lines = (str(side.get(first, "<missing>")).splitlines() for side in (got, expected))
+    line = next((n for n, (a, b) in enumerate(zip(got_lines, expected_lines, strict=False)) if a != b),
+                min(len(got_lines), len(expected_lines)))
+    return f"{len(keys)} files differ: {keys[:10]}; {first} line {line + 1}: {got_lines[line:line + 3]} != {expected_lines[line:line + 3]}"
 
 
 # --- refusals ----------------------------------------------------------------------------------------
