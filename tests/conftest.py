@@ -78,6 +78,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get(synth_cache.VARIABLE):
         return
     memory = MEMORY_TMP if MEMORY_TMP.is_dir() and os.access(MEMORY_TMP, os.W_OK) else None
+    if memory:  # a run that was killed left its cache in memory: gone after a day (no run lasts one)
+        for stale in memory.glob("twin-synths-*"):
+            with contextlib.suppress(OSError):
+                if time.time() - stale.stat().st_mtime > 86400:
+                    shutil.rmtree(stale, ignore_errors=True)
     os.environ[synth_cache.VARIABLE] = tempfile.mkdtemp(prefix="twin-synths-", dir=memory)
     config._twin_synth_cache = os.environ[synth_cache.VARIABLE]  # type: ignore[attr-defined]
 
