@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands.conftest import copy_repository, run_shell
+from tests import synth_cache
+from tests.commands.conftest import REPO, copy_repository, run_shell
 from tests.pipeline.synth import GCP_CONTEXT, GCP_EXAMPLE, build_spec, pipeline_actions, project_of_action, synth_pipeline
 
 pytestmark = pytest.mark.commands
@@ -39,13 +40,18 @@ def synth_commands(local) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def pipeline_run(synth_commands, fresh_clone, tmp_path_factory):
-    # A copy of its own: other command tests may leave outputs in the shared clone.
-    checkout = copy_repository(tmp_path_factory.mktemp("checkout") / "repo")
+def pipeline_run(synth_commands, fresh_clone):
+    """The Synth step run once per test run, whichever worker asks first (a synth's worth of CPU: the
+    shared synth cache holds it), in a copy of its own: other command tests may leave outputs in the
+    shared clone."""
     script = "\n".join(["set -e", CODEBUILD_ENVIRONMENT, *synth_commands])
-    ran = run_shell(script, checkout, timeout=900)
-    assert ran.returncode == 0, ran.output[-4000:]
-    return checkout / "cdk.out"
+
+    def produce(folder: Path) -> None:
+        ran = run_shell(script, copy_repository(folder / "repo"), timeout=900)
+        assert ran.returncode == 0, ran.output[-4000:]
+
+    folder = synth_cache.entry(synth_cache.key("pipeline-step", REPO / GCP_EXAMPLE, {"script": script}), produce)
+    return folder / "repo" / "cdk.out"
 
 
 def test_the_synth_step_installs_then_runs_what_make_synth_runs(synth_commands):
