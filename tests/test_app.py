@@ -1,7 +1,8 @@
 """End to end through the real entry point: `python app.py` as the CDK CLI runs it.
 
 Three subprocess runs (a bad project, the all-AWS example, a multi-cloud variant), each shared by
-the tests of its module-scoped fixture; plus two in-process synths for stack placement.
+the tests of its module-scoped fixture (the two synths through the shared synth cache, so once per
+test run in whichever worker asks first); plus two in-process synths for stack placement.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from twin_model.config.model import Layer
+from tests import synth_cache
 from tests.conftest import ALL_AWS, EXAMPLE, REPO, WITHOUT_EVENTS, write_project
 
 TWIN = "factory-floor"
@@ -85,6 +87,19 @@ def run_app(project: Path, workdir: Path, **env: str) -> Run:
     return Run(done.returncode, done.stderr, out, tf, done.stdout)
 
 
+def run_app_once(project: Path, **env: str) -> Run:
+    """run_app once per test run, whichever worker asks first (the shared synth cache holds its
+    output): a module's tests may be spread over several workers."""
+
+    def produce(folder: Path) -> None:
+        ran = run_app(project, folder, **env)
+        synth_cache.write_json(folder / "run.json", {"returncode": ran.returncode, "stderr": ran.stderr, "stdout": ran.stdout})
+
+    folder = synth_cache.entry(synth_cache.key("app-py", project, env), produce)
+    ran = json.loads((folder / "run.json").read_text())
+    return Run(ran["returncode"], ran["stderr"], folder / "out", folder / "tf", ran["stdout"])
+
+
 def providers_by_stack(providers: dict) -> dict[str, str]:
     return {f"{TWIN}-{layer.value}": providers[layer.config_key] for layer in Layer}
 
@@ -120,8 +135,8 @@ def test_bad_project_writes_nothing(bad_run):
 
 
 @pytest.fixture(scope="module")
-def aws_run(tmp_path_factory) -> Run:
-    return run_app(EXAMPLE, tmp_path_factory.mktemp("aws"))
+def aws_run() -> Run:
+    return run_app_once(EXAMPLE)
 
 
 def test_all_aws_example_synthesizes_seven_cloudformation_stacks(aws_run):
@@ -159,7 +174,7 @@ def multi_run(tmp_path_factory) -> Run:
     workdir = tmp_path_factory.mktemp("multi")
     administrator = {"admin_email": ALARM_EMAIL, "admin_first_name": "Ada", "admin_last_name": "Lovelace"}
     project = write_project(workdir / "project", MULTI_CLOUD, **WITHOUT_EVENTS, config_user=administrator)
-    return run_app(project, workdir, AWS_REGION="ap-southeast-2", CDK_DEFAULT_REGION="us-east-1")
+    return run_app_once(project, AWS_REGION="ap-southeast-2", CDK_DEFAULT_REGION="us-east-1")
 
 
 def test_multi_cloud_puts_each_stack_on_its_side(multi_run):
