@@ -92,9 +92,9 @@ def site(names: tuple[str, ...], tmp_path_factory) -> Path:
     return _SITES[names]
 
 
-# Last project first: tests/runs/test_local_runs.py takes them first to last on the other worker
-# (`make test` starts both files first), so each worker synthesizes half the matrix for both files
-# instead of one waiting for the other's synth of the same project.
+# Last project first: tests/runs/test_local_runs.py takes them first to last (`make test` starts the
+# `runs` files first, and its workers steal work), so two workers running the two files synthesize
+# half the matrix each instead of one waiting for the other's synth of the same project.
 @pytest.mark.parametrize("name", list(PROJECTS)[::-1])
 def test_every_function_starts_with_its_synthesized_settings(name, matrix_synth, tmp_path, tmp_path_factory):
     synth = matrix_synth(name)
