@@ -220,7 +220,8 @@ class Reporter:
 
     def report(self, function: str, ok: bool, result: Any = None, error: str | None = None,
                disposition: str | None = None) -> None:
-        """`disposition` of a failed invocation the host itself retries: "retry" or "dead-letter"."""
+        """`disposition` of a failed invocation the host itself retries: "retry" or "dead-letter";
+        "denied": a call the function's grants refuse (final: no retry changes the grants)."""
         if self._url:
             self._queue.put({"label": self._label, "function": function, "ok": ok,
                              "result": summary(result), "error": error, "disposition": disposition})
@@ -452,7 +453,7 @@ def guard_sdk(spec: dict[str, Any], reporter: Reporter) -> None:
             if not allowed(grants["statements"], action, resource):
                 message = (f"User: {grants['principal']} is not authorized to perform: {action} on resource: {resource} "
                            f"because no identity-based policy allows the {action} action")
-                reporter.report("IAM", False, error=f"AccessDenied: {message}")
+                reporter.report("IAM", False, error=f"AccessDenied: {message}", disposition="denied")
                 code = "AccessDenied" if service == "s3" else "AccessDeniedException"
                 return AWSResponse("", 403, {}, None), {"Error": {"Code": code, "Message": message},
                                                          "ResponseMetadata": {"HTTPStatusCode": 403}}

@@ -52,7 +52,7 @@ from twin_ops.local.deployment import Endpoints, LocalDeployment
 from twin_ops.local.fleet import Message, messages, scaled_project
 from twin_ops.local.hosts import FunctionHosts
 from twin_ops.local.http import LocalServer, Response
-from twin_ops.local.ledger import DEAD_LETTER, ERROR, RETRY, Ledger
+from twin_ops.local.ledger import DEAD_LETTER, ERROR, RETRY, Failure, Ledger
 from twin_ops.local.mqtt import MqttClient
 from twin_ops.local.output import SynthFunction, SynthOutput
 from twin_ops.local.services import Services, listening_socket
@@ -64,6 +64,12 @@ from twin_ops.local.tls import make_tls
 # After an injected outage ends, a sender may still fail once: its last retry waited within the
 # sender's deadline (25 s by default, runtime/core/http_client.py), plus slack for a loaded machine.
 OUTAGE_GRACE = 30.0
+# A run that cannot pass ends early: FINAL_GRACE seconds after its first final failure (a dead
+# letter, a refused grant), ERROR_QUIET seconds after a function error once nothing is in flight
+# (the platforms redeliver within a second or two here: compressed retry delays, queue visibility).
+FINAL_GRACE = 2.0
+ERROR_QUIET = 5.0
+SETTLE_POLL = 0.1  # seconds between two looks at the stores while waiting
 PUBLISHERS = 16  # devices sending at once
 DAY = 86_400.0
 # Counted per invocation from the runtime contract's function names (docs/runtime-contract.md):
@@ -198,6 +204,7 @@ class LocalRun:
         self.outages: list[tuple[float, float]] = []  # (start, end) of each injected receiver outage
         self.timings: dict[str, float] = {}
         self.started = time.monotonic()
+        self.gave_up = False  # a wait ended without what it waited for
 
     # -- stages
 
@@ -458,19 +465,40 @@ class LocalRun:
         return census.hot_records(self.deployment, self.topology.stack_name(Layer.L3_HOT))
 
     def _settle(self, reached: Callable[[], bool], what: str, progress: "Progress | None" = None, quiet: float = 30.0) -> bool:
-        """Wait until `reached` and nothing is in flight; give up after the timeout, or once
-        nothing has moved for `quiet` seconds."""
+        """Wait until `reached` and nothing is in flight; give up after the timeout, once nothing
+        has moved for `quiet` seconds, or as soon as the run cannot pass any more (`_hopeless`)."""
         deadline = time.monotonic() + self.request.timeout
         while time.monotonic() < deadline:
             if progress:
                 progress.show()
-            if self.ledger.busy == 0 and self.ledger.quiet_for() > 0.5 and reached():  # cheap checks first: reached() reads the stores
+            busy, calm = self.ledger.busy, self.ledger.quiet_for()
+            if busy == 0 and calm > 0.5 and reached():  # cheap checks first: reached() reads the stores
                 return True
-            if self.ledger.quiet_for() > quiet and self.ledger.busy == 0 and not reached():
+            if self._hopeless(busy, calm):  # what still moves cannot make the run pass: stop waiting for it
+                if reached():
+                    return True
+                break
+            if busy == 0 and calm > quiet and not reached():
                 break  # nothing moves any more
-            time.sleep(0.25)
+            time.sleep(SETTLE_POLL)
         self.echo(f"warning: gave up waiting for {what}")
+        self.gave_up = True
         return False
+
+    def _hopeless(self, busy: int, calm: float) -> bool:
+        """The run cannot pass any more, and waiting would only count more of a failed run: a
+        final failure (a dead letter, a call the grants refuse) came FINAL_GRACE seconds ago; or
+        a function error no outage excuses, with nothing in flight for ERROR_QUIET seconds (a
+        redelivery would have come by then; after a wait gave up, half a second)."""
+        doomed_at = self.ledger.doomed_at
+        if doomed_at is not None and time.monotonic() - doomed_at > FINAL_GRACE and calm > 0.5:
+            return True
+        return busy == 0 and calm > (0.5 if self.gave_up else ERROR_QUIET) and bool(self._unexcused_errors())
+
+    def _unexcused_errors(self) -> list[Failure]:
+        """Function errors outside the injected receiver outages (and their grace)."""
+        return [f for f in self.ledger.failures if f.kind == ERROR
+                and not any(start <= f.at <= end + OUTAGE_GRACE for start, end in self.outages)]
 
     # -- fault injection and time compression
 
@@ -652,10 +680,11 @@ class LocalRun:
         receiver answers 503, until its last retry may have ended), which must all have been
         retried to success: no dead letter, and every record at every hop."""
         errors = [f for f in self.ledger.failures if f.kind == ERROR]
-        excused = [f for f in errors if any(start <= f.at <= end + OUTAGE_GRACE for start, end in self.outages)]
-        note = f"{len(excused)} during the injected receiver outages, all retried" if excused else ""
+        unexcused = len(self._unexcused_errors())
+        excused = len(errors) - unexcused
+        note = f"{excused} during the injected receiver outages, all retried" if excused else ""
         return [
-            Row("function errors", len(errors) - len(excused), 0, note),
+            Row("function errors", unexcused, 0, note),
             Row("retries", self.ledger.get(RETRY), None),
             Row("dead-lettered", self.ledger.get(DEAD_LETTER), 0),
         ]

@@ -73,7 +73,7 @@ class GoogleIam:
         if caller is None or any(self._holds(b, f"serviceAccount:{caller}", permission, resource) for b in self.bindings):
             return None
         message = f"Permission '{permission}' denied on resource '{resource}' (or it may not exist)."
-        self._ledger.fail(f"Google IAM ({caller})", message)
+        self._ledger.fail(f"Google IAM ({caller})", message, final=True)
         return Response(403, {"error": {"code": 403, "message": message, "status": "PERMISSION_DENIED"}})
 
 
