@@ -32,11 +32,15 @@ may make an HTTP endpoint answer 503 for a while (POST /__local/outage) to test 
 an invocation with the clock moved forward (header X-Dt-Local-Clock-Offset, seconds) to compress
 time for movers. `hosts` maps cloud host names (host:port) the code reaches to local servers, as
 the machine's resolver would; `google_clients` installs the stand-ins of Google's gRPC services.
+
+`fork SPEC...` serves each spec in a child of one interpreter that imported the platforms'
+libraries once (a run starts a dozen hosts or more: each paid for the same imports).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as datetime_module
 import importlib
 import importlib.util
@@ -855,9 +859,102 @@ def serve(spec: dict[str, Any]) -> None:
     server = SERVERS[spec["cloud"]](spec, reporter)
     port = server.server_port if hasattr(server, "server_port") else server.server_address[1]
     ready = Path(spec["ready_file"])
-    ready.with_suffix(".tmp").write_text(json.dumps({"port": port}), "utf-8")
+    ready.with_suffix(".tmp").write_text(json.dumps({"port": port, "pid": os.getpid()}), "utf-8")
     ready.with_suffix(".tmp").replace(ready)  # whole or not at all: the runner polls for it
     server.serve_forever()
+
+
+# -- many hosts from one interpreter: what every host imports, imported once, then one fork per host
+
+# The platforms' own libraries (the Lambda runtime's boto3, the Functions worker's azure.functions,
+# Cloud Functions' framework): importing them before the fork changes nothing a function can
+# import, only who pays for it. No session, client or thread is made before the fork: each host
+# makes its own (guard_sdk must see every botocore session its function makes).
+PRELOAD = {"aws": ("boto3", "botocore.client"), "azure": ("azure.functions",),
+           "google": ("functions_framework", "werkzeug.serving", "google.cloud.storage")}
+PR_SET_PDEATHSIG = 1
+
+
+def fork_hosts(spec_files: list[Path]) -> int:
+    """Serve each spec in a child forked from this process after PRELOAD: each child keeps only
+    its own listening socket, its own log, and its spec's environment (`serve` clears the rest).
+    SIGTERM ends every child, then this process; a child's exit is written to `<ready>.exit`."""
+    import signal
+
+    specs = [json.loads(path.read_text("utf-8")) for path in spec_files]
+    for cloud in sorted({spec["cloud"] for spec in specs}):
+        for module in PRELOAD[cloud]:
+            with contextlib.suppress(ImportError):  # the function's own import reports it, as its cloud would
+                importlib.import_module(module)
+    listeners = {int(spec["listen_fd"]) for spec in specs if spec.get("listen_fd") is not None}
+    children: dict[int, dict[str, Any]] = {}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    for spec in specs:
+        pid = os.fork()
+        if pid == 0:
+            _host_child(spec, listeners)
+        children[pid] = spec
+    for fd in listeners:  # each is its child's alone now
+        os.close(fd)
+
+    def signal_all(signum: int) -> None:
+        for child in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signum)
+
+    def stop(signum: int, frame: Any) -> None:
+        signal_all(signal.SIGTERM)
+        deadline = time.monotonic() + 5.0
+        while children and time.monotonic() < deadline:
+            try:
+                child, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if child:
+                children.pop(child, None)
+            else:
+                time.sleep(0.02)
+        signal_all(signal.SIGKILL)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while children:
+        try:
+            child, status = os.wait()
+        except ChildProcessError:
+            break
+        spec = children.pop(child, None)
+        if spec is not None:
+            Path(spec["ready_file"] + ".exit").write_text(str(os.waitstatus_to_exitcode(status)), "utf-8")
+    return 0
+
+
+def _host_child(spec: dict[str, Any], listeners: set[int]) -> None:
+    """In a forked child: die with the parent, keep only this host's socket, log to its file, serve."""
+    import ctypes
+    import signal
+
+    code = 1
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        for fd in listeners - {spec.get("listen_fd")}:
+            os.close(fd)
+        log = os.open(spec["log_file"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        serve(spec)
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def main() -> int:
@@ -874,7 +971,10 @@ def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "serve":
         serve(json.loads(Path(sys.argv[2]).read_text("utf-8")))
         return 0
-    print(f"usage: {Path(__file__).name} boot JOBS.json RESULTS.json [SITE] | serve SPEC.json", file=sys.stderr)
+    if len(sys.argv) >= 3 and sys.argv[1] == "fork":
+        return fork_hosts([Path(name) for name in sys.argv[2:]])
+    print(f"usage: {Path(__file__).name} boot JOBS.json RESULTS.json [SITE] | serve SPEC.json | fork SPEC.json...",
+          file=sys.stderr)
     return 2
 
 
