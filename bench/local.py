@@ -84,8 +84,9 @@ class ProcessCpu:
                 except OSError:
                     continue
                 known = self._seen.get(pid, ("", 0.0))[0]
-                # A zombie's command line is empty; a forked host is known once its ready file names it.
-                kind = known if known and not (known == HOST_SERVER and command[0]) else self._kind(pid, command)
+                # A zombie's command line is empty; a child seen between its fork and its exec has its
+                # parent's; a forked host is known once its ready file names it.
+                kind = known if known and not command[0] else self._kind(pid, command)
                 self._seen[pid] = (kind, (int(fields[11]) + int(fields[12])) / self.TICK)
 
     @staticmethod
