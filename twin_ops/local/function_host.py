@@ -19,7 +19,9 @@ its own `runtime` package). A job: {"label", "cloud", "code", "entry", "layers",
 - google: functions-framework's own `create_app(target, source=main.py, signature_type)`, as
   Cloud Functions gen2 starts the container.
 
-`serve SPEC` starts one function (a job plus "ready_file", "report_url", "listen_fd", "tls", "hosts",
+`fork SPEC...` serves each spec in a child of one interpreter that imported the platforms'
+libraries once (a run starts a dozen hosts or more: each paid for the same imports). Each child
+serves one function (a job plus "ready_file", "report_url", "listen_fd", "tls", "hosts",
 "google_clients") and plays its platform's part for the local run:
 - aws: POST /invoke {"event", "context", "clock_offset"} runs the handler (one at a time, as a
   Lambda instance does) and answers {"ok", "result"} or {"ok": false, "errorType", "errorMessage"};
@@ -32,9 +34,6 @@ may make an HTTP endpoint answer 503 for a while (POST /__local/outage) to test 
 an invocation with the clock moved forward (header X-Dt-Local-Clock-Offset, seconds) to compress
 time for movers. `hosts` maps cloud host names (host:port) the code reaches to local servers, as
 the machine's resolver would; `google_clients` installs the stand-ins of Google's gRPC services.
-
-`fork SPEC...` serves each spec in a child of one interpreter that imported the platforms'
-libraries once (a run starts a dozen hosts or more: each paid for the same imports).
 """
 
 from __future__ import annotations
@@ -734,11 +733,11 @@ class QueuePoller:
                 self._reporter.report(self._name, False, error=f"{type(exc).__name__}: {exc}"[:500],
                                       disposition="dead-letter" if last else "retry")
                 if last:
-                    self._call("POST", f"{self._url}-poison/messages", _queue_message(text), allow=(404,))
+                    self._call("POST", f"{self._url}-poison/messages", queue_message(text), allow=(404,))
                     self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
                 else:  # visible again soon (compressed: the host would wait the visibility timeout)
                     self._call("PUT", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}&visibilitytimeout=1",
-                               _queue_message(text))
+                               queue_message(text))
                 return
             self._reporter.report(self._name, True, result)
             self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
@@ -781,7 +780,7 @@ def _quote(text: str) -> str:
     return quote(text, safe="")
 
 
-def _queue_message(text: str) -> bytes:
+def queue_message(text: str) -> bytes:
     from xml.sax.saxutils import escape
 
     return f"<QueueMessage><MessageText>{escape(text)}</MessageText></QueueMessage>".encode()
@@ -968,13 +967,9 @@ def main() -> int:
         results = [boot(job) for job in jobs]  # the functions' own prints go to stdout, results to the file
         Path(sys.argv[3]).write_text(json.dumps(results), "utf-8")
         return 0
-    if len(sys.argv) == 3 and sys.argv[1] == "serve":
-        serve(json.loads(Path(sys.argv[2]).read_text("utf-8")))
-        return 0
     if len(sys.argv) >= 3 and sys.argv[1] == "fork":
         return fork_hosts([Path(name) for name in sys.argv[2:]])
-    print(f"usage: {Path(__file__).name} boot JOBS.json RESULTS.json [SITE] | serve SPEC.json | fork SPEC.json...",
-          file=sys.stderr)
+    print(f"usage: {Path(__file__).name} boot JOBS.json RESULTS.json [SITE] | fork SPEC.json...", file=sys.stderr)
     return 2
 
 

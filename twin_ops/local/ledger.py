@@ -82,6 +82,21 @@ class Ledger:
             self._busy -= 1
             self._last_activity = time.monotonic()
 
+    def execute(self, where: str, run: Callable[[], Any]) -> None:
+        """A workflow execution (Step Functions, Logic Apps, Workflows), run in the background as
+        the service runs it: in flight until it ends, counted once it succeeded, a failure of `where` else."""
+        def execution() -> None:
+            try:
+                run()
+                self.add("workflow executions")
+            except Exception as exc:  # noqa: BLE001 - a failed execution, as the service's history records it
+                self.fail(where, f"{type(exc).__name__}: {exc}")
+            finally:
+                self.end()
+
+        self.begin()
+        threading.Thread(target=execution, daemon=True).start()
+
     @property
     def busy(self) -> int:
         with self._lock:

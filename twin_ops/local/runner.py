@@ -16,6 +16,7 @@ Nothing here names a layer's functions or a combination: the topology and the ou
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -50,6 +51,7 @@ from twin_ops.local import census, dashboards
 from twin_ops.local.clouds import local_cloud
 from twin_ops.local.deployment import Endpoints, LocalDeployment
 from twin_ops.local.fleet import Message, messages, scaled_project
+from twin_ops.local.function_host import queue_message
 from twin_ops.local.hosts import FunctionHosts
 from twin_ops.local.http import LocalServer, Response
 from twin_ops.local.ledger import DEAD_LETTER, ERROR, RETRY, Failure, Ledger
@@ -397,12 +399,7 @@ class LocalRun:
             url = f"{self.endpoints.azurite['queue']}/{account}/{queue_name}"
 
             def enqueue(event: dict, url: str = url) -> None:
-                import base64
-                from xml.sax.saxutils import escape
-
-                text = base64.b64encode(json.dumps(event).encode()).decode()
-                message = f"<QueueMessage><MessageText>{escape(text)}</MessageText></QueueMessage>"
-                deployment.azurite("POST", f"{url}/messages", message.encode())
+                deployment.azurite("POST", f"{url}/messages", queue_message(base64.b64encode(json.dumps(event).encode()).decode()))
 
             platform.iot_hub.route_telemetry(hub, enqueue, lambda: None)
         for label, topic, _ in deployment.google_triggers:
@@ -449,7 +446,7 @@ class LocalRun:
                     done, pending = wait(pending, timeout=0.2)
                     for future in done:
                         future.result()  # a device that cannot send stops the run
-                    progress.tick()
+                    progress.show()
         self.timings["publish"] = self._lap()
         hot_stack = self.topology.stack_name(Layer.L3_HOT)
         self._settle(lambda: census.hot_count(self.deployment, hot_stack) >= len(sent), "records to reach the hot store", progress)
@@ -752,10 +749,6 @@ class Progress:
         if counts["function errors"]:
             parts.append(f"errors {counts['function errors']}")
         return " │ ".join(parts)
-
-    def tick(self) -> None:
-        if time.monotonic() - self._last > (0.2 if self._run.request.live else 2.0):
-            self.show()
 
     def show(self) -> None:
         now = time.monotonic()
