@@ -221,6 +221,13 @@ class Reporter:
         if self._url:
             self._queue.put({"label": self._label, "event": kind, "data": data})
 
+    def failed(self, function: str, exc: BaseException, disposition: str | None = None) -> str:
+        """Log the traceback, report the error; returns it ("<type>: <message>")."""
+        traceback.print_exc()
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        self.report(function, False, error=error, disposition=disposition)
+        return error
+
     def report(self, function: str, ok: bool, result: Any = None, error: str | None = None,
                disposition: str | None = None) -> None:
         """`disposition` of a failed invocation the host itself retries: "retry" or "dead-letter";
@@ -363,9 +370,8 @@ def serve_lambda(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
                 answer = {"ok": True, "result": result}
                 reporter.report(name, True, result)
             except Exception as exc:
-                traceback.print_exc()
+                reporter.failed(name, exc)
                 answer = {"ok": False, "errorType": type(exc).__name__, "errorMessage": str(exc)[:2000]}
-                reporter.report(name, False, error=f"{type(exc).__name__}: {exc}"[:500])
             _answer(self, 200, json.dumps(answer, default=str).encode())
 
     # Lambda runs concurrent invocations side by side (one instance each): a single-threaded server
@@ -542,8 +548,7 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
                     try:
                         response = function.get_user_function()(**{function.get_trigger().name: request})
                     except Exception as exc:
-                        traceback.print_exc()
-                        reporter.report(name, False, error=f"{type(exc).__name__}: {exc}"[:500])
+                        reporter.failed(name, exc)
                         return _answer(self, 500, b'{"error": {"code": "internal_error"}}')
                     status = response.status_code
                     payload = response.get_body()
@@ -561,9 +566,7 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
                 reporter.report(name, True, result)
                 _answer(self, 200, json.dumps({"result": summary(result)}).encode())
             except Exception as exc:
-                traceback.print_exc()
-                reporter.report(name, False, error=f"{type(exc).__name__}: {exc}"[:500])
-                _answer(self, 500, json.dumps({"error": f"{type(exc).__name__}: {exc}"[:500]}).encode())
+                _answer(self, 500, json.dumps({"error": reporter.failed(name, exc)}).encode())
 
     server = _http_server(spec, Host)
     if spec.get("tls"):
@@ -728,10 +731,8 @@ class QueuePoller:
             try:
                 result = self._function.get_user_function()(**{self._function.get_trigger().name: message})
             except Exception as exc:
-                traceback.print_exc()
                 last = dequeue_count >= self._max_dequeue
-                self._reporter.report(self._name, False, error=f"{type(exc).__name__}: {exc}"[:500],
-                                      disposition="dead-letter" if last else "retry")
+                self._reporter.failed(self._name, exc, "dead-letter" if last else "retry")
                 if last:
                     self._call("POST", f"{self._url}-poison/messages", queue_message(text), allow=(404,))
                     self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
