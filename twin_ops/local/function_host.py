@@ -888,12 +888,13 @@ def fork_hosts(spec_files: list[Path]) -> int:
                 importlib.import_module(module)
     listeners = {int(spec["listen_fd"]) for spec in specs if spec.get("listen_fd") is not None}
     children: dict[int, dict[str, Any]] = {}
+    parent = os.getpid()
     sys.stdout.flush()
     sys.stderr.flush()
     for spec in specs:
         pid = os.fork()
         if pid == 0:
-            _host_child(spec, listeners)
+            _host_child(spec, listeners, parent)
         children[pid] = spec
     for fd in listeners:  # each is its child's alone now
         os.close(fd)
@@ -931,7 +932,7 @@ def fork_hosts(spec_files: list[Path]) -> int:
     return 0
 
 
-def _host_child(spec: dict[str, Any], listeners: set[int]) -> None:
+def _host_child(spec: dict[str, Any], listeners: set[int], parent: int) -> None:
     """In a forked child: die with the parent, keep only this host's socket, log to its file, serve."""
     import ctypes
     import signal
@@ -941,6 +942,8 @@ def _host_child(spec: dict[str, Any], listeners: set[int]) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent ended before the line above
+            return
         for fd in listeners - {spec.get("listen_fd")}:
             os.close(fd)
         log = os.open(spec["log_file"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)

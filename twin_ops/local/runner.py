@@ -179,6 +179,7 @@ class LocalRunResult:
     failures: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # everything the ledger counted (503s answered, retries…)
     by_function: dict[str, dict[str, int]] = field(default_factory=dict)  # "<label>:<function>" → errors, retries, dead-lettered
+    ended_early: str = ""  # why the waits stopped before the timeout: the run could not pass any more
 
     @property
     def ok(self) -> bool:
@@ -207,6 +208,7 @@ class LocalRun:
         self.timings: dict[str, float] = {}
         self.started = time.monotonic()
         self.gave_up = False  # a wait ended without what it waited for
+        self.ended_early = ""  # why the run stopped waiting before its timeout: it could not pass any more
 
     # -- stages
 
@@ -474,7 +476,10 @@ class LocalRun:
             if self._hopeless(busy, calm):  # what still moves cannot make the run pass: stop waiting for it
                 if reached():
                     return True
-                break
+                self.ended_early = self.ended_early or self._why_hopeless()
+                self.echo(f"not waiting for {what}: {self.ended_early}")
+                self.gave_up = True
+                return False
             if busy == 0 and calm > quiet and not reached():
                 break  # nothing moves any more
             time.sleep(SETTLE_POLL)
@@ -491,6 +496,12 @@ class LocalRun:
         if doomed_at is not None and time.monotonic() - doomed_at > FINAL_GRACE and calm > 0.5:
             return True
         return busy == 0 and calm > (0.5 if self.gave_up else ERROR_QUIET) and bool(self._unexcused_errors())
+
+    def _why_hopeless(self) -> str:
+        final = next((f for f in self.ledger.failures if f.final), None)
+        if final is not None:
+            return f"{'a dead letter' if final.kind == DEAD_LETTER else 'a refused grant'} ({final.where}) fails the run"
+        return f"{_plural(len(self._unexcused_errors()), 'function error')} and nothing in flight"
 
     def _unexcused_errors(self) -> list[Failure]:
         """Function errors outside the injected receiver outages (and their grace)."""
@@ -669,7 +680,8 @@ class LocalRun:
         return LocalRunResult(rows, problems, dict(self.timings),
                               {"stored hot": hot.duplicates, "moved to cold": cold.duplicates, "archived": archive.duplicates},
                               failures, dict(self.ledger.counts),
-                              {where: dict(counts) for where, counts in sorted(self.ledger.by_function.items())})
+                              {where: dict(counts) for where, counts in sorted(self.ledger.by_function.items())},
+                              self.ended_early)
 
     def _failure_rows(self) -> list[Row]:
         """Function errors, retries and dead letters: a run passes only without errors and dead
@@ -780,5 +792,7 @@ def render(result: LocalRunResult, title: str) -> str:
     lines += [f"  {failure}" for failure in result.failures[:10]]
     timings = ", ".join(f"{name} {seconds:g} s" for name, seconds in result.timings.items())
     lines.append(f"timings: {timings}")
+    if result.ended_early:
+        lines.append(f"ended early: {result.ended_early}")
     lines.append("every record accounted for" if result.ok else "NOT every record accounted for: " + "; ".join(result.problems))
     return "\n".join(lines)
