@@ -159,7 +159,7 @@ def test_a_call_the_synthesized_role_does_not_allow_fails_the_run_naming_action_
                for failure in result.failures), report
     # The refusal is final (grants do not change during a run): the run stops waiting for records
     # that cannot come, instead of waiting out its timeout at every stage.
-    assert result.ended_early.startswith("a refused grant (IAM)"), report
+    assert result.ended_early == f"a refused grant ({persister.label}:IAM) fails the run", report
 
 
 def test_a_call_the_synthesized_iam_bindings_do_not_allow_fails_the_run(matrix_synth, tmp_path):
