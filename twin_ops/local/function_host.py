@@ -41,6 +41,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as datetime_module
+import http.client
 import importlib
 import importlib.util
 import json
@@ -53,8 +54,6 @@ import sys
 import threading
 import time
 import traceback
-import urllib.error
-import urllib.request
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
@@ -213,6 +212,7 @@ class Reporter:
     def __init__(self, url: str | None, label: str) -> None:
         self._url, self._label = url, label
         self._queue: queue.Queue = queue.Queue()
+        self._http = KeptAlive()
         if url:
             threading.Thread(target=self._loop, daemon=True).start()
 
@@ -242,11 +242,9 @@ class Reporter:
             time.sleep(0.05)
             while not self._queue.empty():
                 batch.append(self._queue.get())
-            try:
-                request = urllib.request.Request(self._url, data=json.dumps(batch).encode(), method="POST",
-                                                 headers={"Content-Type": "application/json"})
-                urllib.request.urlopen(request, timeout=10).read()
-            except OSError as exc:
+            try:  # one kept-alive connection: a new one per batch cost the runner a thread each
+                self._http.call("POST", self._url, json.dumps(batch).encode(), {"Content-Type": "application/json"}, 10)
+            except (OSError, http.client.HTTPException) as exc:
                 print(f"function host: cannot report to the runner: {exc}", file=sys.stderr)
 
 
@@ -635,12 +633,10 @@ class KeptAlive:
 
     def __init__(self, context: ssl.SSLContext | None = None) -> None:
         self._local = threading.local()
-        self._context = context or ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
+        self._context = context  # made on the first HTTPS call when not given: loading the trust store costs
 
     def call(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
              timeout: float = 30.0) -> tuple[int, bytes]:
-        import http.client
-
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc)
         connections = self._local.__dict__.setdefault("open", {})
@@ -649,6 +645,8 @@ class KeptAlive:
             reused = key in connections
             connection = connections.pop(key, None)
             if connection is None:
+                if parts.scheme == "https" and self._context is None:
+                    self._context = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
                 connection = (http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=self._context)
                               if parts.scheme == "https" else http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout))
             try:
