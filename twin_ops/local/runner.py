@@ -142,8 +142,9 @@ class LocalRunRequest:
     echo: Callable[[str], None] = print
     live: bool = False  # rewrite one progress line (a terminal) instead of printing progress lines
     # Called once the twin runs, before the devices publish, with every bridge receiver (tests
-    # attack them there: the run must hold, and count nothing of it).
-    during: Callable[[list["Receiver"]], None] | None = None
+    # attack them there: the run must hold, and count nothing of it); what it returns, if anything,
+    # is called once the run ends, before its hosts stop (attacks still waiting for an answer).
+    during: Callable[[list["Receiver"]], Callable[[], None] | None] | None = None
     mosquitto: bool = True  # the device broker: mosquitto when installed; False: amqtt, the one `make install` brings
 
 
@@ -229,7 +230,9 @@ class LocalRun:
         device_ids = [device.id for device in self.config.devices][: self.request.devices or None]
         sent = messages(project, device_ids, self.request.messages)
         if self.request.during is not None:
-            self.request.during(self.receivers())
+            finish = self.request.during(self.receivers())
+            if finish is not None:
+                self.exit.callback(finish)  # before the hosts stop: the exit stack runs last in, first out
         self._publish(sent)
         return self._account(sent)
 
