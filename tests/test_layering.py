@@ -93,3 +93,56 @@ def test_code_and_docs_cite_only_documents_in_the_repository() -> None:
         if (REPO / name).is_file() and OUTSIDE_CITATION.search(line)
     )
     assert citing == [], "cite docs/design.md (or another file of the repository) instead"
+
+
+# The bridge interface per cloud and its shared rules: the only stack modules that may name a bridge.
+BRIDGE_ENDS = ("bridge_rules.py", "bridge_endpoints.py")
+# What binds one bridge: a topology lookup by kind, and the per-bridge calls under the role bindings.
+BRIDGE_LOOKUPS = ("bridge", "required_bridge", "has")
+PER_BRIDGE_CALLS = ("token_secret", "receive", "send")
+
+
+def bridge_kind_uses(path: Path) -> list[str]:
+    """Where a module names a bridge kind or binds a bridge by hand, as `line: what`."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Name) and node.id == "BridgeKind" or isinstance(node, ast.Attribute) and node.attr == "BridgeKind":
+            found.append(f"{node.lineno}: BridgeKind")
+        elif isinstance(node, ast.ImportFrom) and any(alias.name in ("BridgeKind", "WIRES", "SPECS", "BRIDGES") for alias in node.names):
+            found.append(f"{node.lineno}: imports {', '.join(alias.name for alias in node.names)}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            owner_name = owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else ""
+            if node.func.attr in BRIDGE_LOOKUPS and owner_name == "topology":
+                found.append(f"{node.lineno}: topology.{node.func.attr}()")
+            if node.func.attr in PER_BRIDGE_CALLS and owner_name == "bridges":
+                found.append(f"{node.lineno}: bridges.{node.func.attr}()")
+    return found
+
+
+def test_no_stack_names_a_bridge_kind():
+    """Adding a bridge kind touches the spec (WIRES, BRIDGES), the bridge ends per cloud and the
+    handlers, never a stack (docs/design.md §4): a stack builds its functions by role, and the
+    ends bind each bridge of the topology to the role's function."""
+    stacks = [p for p in python_files("cdk_app/stacks") if p.name not in BRIDGE_ENDS]
+    assert len(stacks) > 40  # every cloud's stacks, bases and helpers
+    bad = [f"{path.relative_to(REPO)}:{use}" for path in stacks for use in bridge_kind_uses(path)]
+    assert bad == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "bridge = self.ctx.topology.bridge(BridgeKind.L2_TO_HOT)",
+        "bridge = topology.required_bridge(kind)",
+        "from twin_model.topology import BridgeKind",
+        "self.bridges.send(bridge, settings)",
+        "settings[X] = self.bridges.token_secret(bridge)",
+    ],
+)
+def test_the_stack_rule_sees_a_bridge_named_by_hand(tmp_path: Path, line: str):
+    module = tmp_path / "l9.py"
+    module.write_text(f"def build(self, topology, settings, kind, X):\n    {line}\n")
+    assert bridge_kind_uses(module) != []

@@ -1,7 +1,7 @@
 """What both ends of each kind of bridge agree on at run time: the single table of bridge wires.
 
-The topology (twin_model/topology.py, `BRIDGES`) says where a kind exists and which stacks hold
-its ends; this table says what its ends exchange: the connection id's layer segments, the
+The topology (twin_model/topology.py, `BRIDGES`) says where a kind exists, which stacks hold its
+ends and which function role is at each; this table says what its ends exchange: the connection id's layer segments, the
 endpoints the receiver publishes (registry keys), the prefix of the sender's settings, and the
 `target_layer` of the telemetry envelopes it carries. The synth and the runtime both read it, so
 no row is written twice (docs/design.md §4).

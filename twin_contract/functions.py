@@ -166,6 +166,10 @@ DT_DATA_CONNECTOR_LAST_ENTRY = FunctionRole(
     "dt_data_connector_last_entry", ((AWS, "dt_data_connector_last_entry"), (AZURE, "dt_data_connector"))
 )
 
+# Grafana's data source: the sending end of the dashboard readers' bridge, a managed service's, so
+# no handler of ours runs it (not in ROLES; the bridge alarms count no sender line for it).
+DASHBOARD_SOURCE = FunctionRole("dashboard_source", ())
+
 ROLES: tuple[FunctionRole, ...] = (
     DISPATCHER, CONNECTOR, INGESTION, PROCESSOR, PERSISTER, EVENT_CHECKER, EVENT_ACTION, FEEDBACK,
     FEEDBACK_RECEIVER, HOT_WRITER, HOT_READER, HOT_READER_LAST_ENTRY, HOT_TO_COLD, COLD_WRITER, COLD_TO_ARCHIVE,

@@ -2,19 +2,22 @@
 
 A pure function of the providers and the project's features; stacks and constructs only ask the
 topology. Every bridge is one row of BRIDGES (docs/design.md, "Bridges"), its wire one row of
-twin_contract/bridges.py; each cloud's bridge ends (cdk_app/stacks/<cloud>/bridge_ends.py) bind
-them in the stacks. Every stack is one entry of DEPLOY_ORDER: a placed layer's own stack, or a part split off a
-layer so that every receiver is deployed before its sender (docs/design.md §4, "Deploy order").
+twin_contract/bridges.py; the row names the function role at each end, and each cloud's bridge
+ends (cdk_app/stacks/<cloud>/bridge_endpoints.py) bind every bridge of a stack to the function the
+stack registered for that role (stacks never name a bridge kind). Every stack is one entry of
+DEPLOY_ORDER: a placed layer's own stack, or a part split off a layer so that every receiver is
+deployed before its sender (docs/design.md §4, "Deploy order").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from twin_model.config.model import Layer, OptimizationFlags, ProjectConfig, Provider, Providers
 from twin_contract import functions as contract
+from twin_contract.functions import FunctionRole
 from twin_contract.bridges import WIRES, BridgeWire
 from twin_contract.bridges import BridgeKind as BridgeKind  # a bridge's kind is part of the contract
 from twin_contract.registry import URL_KEY
@@ -67,8 +70,12 @@ class BridgeSpec:
     `source`/`target` are the layers the data leaves and enters (they name the connection id);
     `sender`/`receiver` are the layers whose stacks hold the calling side and the endpoint. They
     differ for the reader bridges, where L4 or L5 calls L3 hot and the data flows back.
-    `receiver_part` names the stack split off the receiving layer that holds the endpoint. What
-    the ends exchange (id segments, endpoints, setting prefix) is the kind's row of
+    `receiver_part` names the stack split off the receiving layer that holds the endpoint.
+    `sender_role`/`receiver_role` are the functions at the ends (twin_contract/functions.py): the
+    stacks register their functions by role and the bridge ends bind this bridge to them, so a
+    kind between functions the layers already have changes no stack. A receiving role receives
+    one bridge in a twin (one token setting); a sending role may send on several (the persister).
+    What the ends exchange (id segments, endpoints, setting prefix) is the kind's row of
     twin_contract/bridges.py `WIRES`, which the runtime reads too.
     """
 
@@ -79,10 +86,15 @@ class BridgeSpec:
     sender: Layer
     receiver: Layer
     exists: Callable[[Providers, Features], bool]
+    sender_role: FunctionRole = field(kw_only=True)
+    receiver_role: FunctionRole = field(kw_only=True)
     receiver_part: Part | None = None
-    # The sender is one of the twin's functions (runtime/core's sender, whose metric line the
-    # bridge alarms count); False where a managed service calls the receiver (Grafana).
-    sent_by_function: bool = True
+
+    @property
+    def sent_by_function(self) -> bool:
+        """The sender is one of the twin's functions (runtime/core's sender, whose metric line the
+        bridge alarms count); False where a managed service calls the receiver (Grafana)."""
+        return bool(self.sender_role.modules)
 
     @property
     def wire(self) -> BridgeWire:
@@ -109,24 +121,29 @@ BRIDGES: tuple[BridgeSpec, ...] = (
     BridgeSpec(
         BridgeKind.L1_TO_L2, "Connector → Ingestion",
         Layer.L1, Layer.L2, Layer.L1, Layer.L2, _differ(Layer.L1, Layer.L2),
+        sender_role=contract.CONNECTOR, receiver_role=contract.INGESTION,
     ),
     BridgeSpec(
         BridgeKind.L2_TO_HOT, "Persister → Hot writer",
         Layer.L2, Layer.L3_HOT, Layer.L2, Layer.L3_HOT, _differ(Layer.L2, Layer.L3_HOT),
+        sender_role=contract.PERSISTER, receiver_role=contract.HOT_WRITER,
     ),
     BridgeSpec(
         BridgeKind.HOT_TO_COLD, "Hot→cold mover → Cold writer",
         Layer.L3_HOT, Layer.L3_COLD, Layer.L3_HOT, Layer.L3_COLD,
         _differ(Layer.L3_HOT, Layer.L3_COLD),
+        sender_role=contract.HOT_TO_COLD, receiver_role=contract.COLD_WRITER,
     ),
     BridgeSpec(
         BridgeKind.COLD_TO_ARCHIVE, "Cold→archive mover → Archive writer",
         Layer.L3_COLD, Layer.L3_ARCHIVE, Layer.L3_COLD, Layer.L3_ARCHIVE,
         _differ(Layer.L3_COLD, Layer.L3_ARCHIVE),
+        sender_role=contract.COLD_TO_ARCHIVE, receiver_role=contract.ARCHIVE_WRITER,
     ),
     BridgeSpec(
         BridgeKind.HOT_TO_L4_READER, "DT Data Connector → Hot reader",
         Layer.L3_HOT, Layer.L4, Layer.L4, Layer.L3_HOT, _differ(Layer.L3_HOT, Layer.L4),
+        sender_role=contract.DT_DATA_CONNECTOR, receiver_role=contract.HOT_READER,
     ),
     # Azure Digital Twins holds live values, so the persister pushes them; TwinMaker pulls through
     # the hot reader instead and needs no such bridge.
@@ -134,6 +151,7 @@ BRIDGES: tuple[BridgeSpec, ...] = (
         BridgeKind.L2_TO_TWIN_UPDATE, "Persister → ADT updater",
         Layer.L2, Layer.L4, Layer.L2, Layer.L4,
         lambda p, f: p.get(Layer.L4) is Provider.AZURE and p.get(Layer.L2) not in (None, Provider.AZURE),
+        sender_role=contract.PERSISTER, receiver_role=contract.ADT_UPDATER,
     ),
     # Event feedback goes back to the device through L1's own device service; the receiver is a
     # stack split off L1 (Part.L1_FEEDBACK), deployed before L2 as every receiver before its sender.
@@ -141,6 +159,7 @@ BRIDGES: tuple[BridgeSpec, ...] = (
         BridgeKind.L2_TO_L1_FEEDBACK, "Feedback → Feedback receiver",
         Layer.L2, Layer.L1, Layer.L2, Layer.L1,
         lambda p, f: f.device_feedback and _apart(p, Layer.L1, Layer.L2),
+        sender_role=contract.FEEDBACK, receiver_role=contract.FEEDBACK_RECEIVER,
         receiver_part=Part.L1_FEEDBACK,
     ),
     # Dashboards not on the twin's cloud have no native data source: Grafana reads the hot store
@@ -149,7 +168,7 @@ BRIDGES: tuple[BridgeSpec, ...] = (
         BridgeKind.HOT_TO_L5_DASHBOARD, "Grafana → Dashboard readers",
         Layer.L3_HOT, Layer.L5, Layer.L5, Layer.L3_HOT,
         lambda p, f: _apart(p, Layer.L4, Layer.L5),
-        sent_by_function=False,
+        sender_role=contract.DASHBOARD_SOURCE, receiver_role=contract.DASHBOARD_READER,
     ),
 )
 SPECS = {spec.kind: spec for spec in BRIDGES}
@@ -187,6 +206,14 @@ class Bridge:
     @property
     def sent_by_function(self) -> bool:
         return self.spec.sent_by_function
+
+    @property
+    def sender_role(self) -> FunctionRole:
+        return self.spec.sender_role
+
+    @property
+    def receiver_role(self) -> FunctionRole:
+        return self.spec.receiver_role
 
     @property
     def crosses_clouds(self) -> bool:

@@ -1,9 +1,9 @@
 """The persister: stores processed records in the hot tier, then hands them to the event checker.
 
 With the hot table on AWS it writes straight to DynamoDB; with the hot tier on another cloud it
-posts to that cloud's hot writer over the L2→L3 hot bridge.
-With the twin on Azure Digital Twins, the records also go to its ADT updater (the L2→L4
-twin-update bridge), which keeps the twins' live values current.
+posts to that cloud's hot writer over the L2→L3 hot bridge. Every bridge it sends on (that one,
+and with the twin on Azure Digital Twins the L2→L4 twin-update bridge to its ADT updater) is
+bound by `bridges`: which ones is the topology's business, not the construct's.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from constructs_lib.aws.destination import Local, Remote
 from constructs_lib.aws.l3_hot_table import WRITE_ACTIONS
 from constructs_lib.aws.twin_function import FunctionLink, TwinFunction, TwinFunctionProps
 from twin_contract import functions as contract
@@ -27,9 +26,9 @@ class PersisterProps:
     twin_name: str
     bundle: Path
     hot_retention_days: int
-    hot: Local[dynamodb.ITable] | Remote  # Remote: the L2→L3 hot bridge
+    hot_table: dynamodb.ITable | None  # None: the hot tier is on another cloud, reached over `bridges`
+    bridges: FunctionLink  # binds every bridge the persister sends on (none when all is on AWS)
     event_checker: lambda_.IFunction | None = None
-    twin_updates: FunctionLink | None = None  # sends on the L2→L4 twin-update bridge (L4 on Azure)
     debug: bool = False
 
 
@@ -39,9 +38,9 @@ class Persister(Construct):
     def __init__(self, scope: Construct, id: str, props: PersisterProps) -> None:
         super().__init__(scope, id)
         environment = {}
-        if isinstance(props.hot, Local):
+        if props.hot_table is not None:
             environment = {
-                contract.HOT_TABLE_NAME: props.hot.resource.table_name,
+                contract.HOT_TABLE_NAME: props.hot_table.table_name,
                 contract.HOT_RETENTION_DAYS: str(props.hot_retention_days),
             }
         if props.event_checker is not None:
@@ -59,12 +58,10 @@ class Persister(Construct):
                 description=f"{props.twin_name} persister: processed records → hot storage",
             ),
         ).function
-        match props.hot:
-            case Local(table):
-                self.function.add_to_role_policy(iam.PolicyStatement(actions=list(WRITE_ACTIONS), resources=[table.table_arn]))
-            case Remote(send):
-                send(self.function)
-        if props.twin_updates is not None:
-            props.twin_updates(self.function)
+        if props.hot_table is not None:
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(WRITE_ACTIONS), resources=[props.hot_table.table_arn])
+            )
+        props.bridges(self.function)
         if props.event_checker is not None:
             props.event_checker.grant_invoke_latest_version(self.function)

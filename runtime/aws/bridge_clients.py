@@ -4,5 +4,5 @@ from runtime.aws.environment import SOURCE_CLOUD
 from runtime.aws.secrets import get_secret
 from runtime.core.bridge_clients import BridgeClients
 
-BRIDGES = BridgeClients(SOURCE_CLOUD, get_secret)
+BRIDGE_CLIENTS = BridgeClients(SOURCE_CLOUD, get_secret)
 

@@ -16,14 +16,14 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from runtime.aws import clients
-from runtime.aws.bridge_clients import BRIDGES
+from runtime.aws.bridge_clients import BRIDGE_CLIENTS
 from runtime.aws.environment import handler_environment, runs_as
 from runtime.core.moving import StoredObject, forward_objects
 from twin_contract import functions as s
 
 _env = handler_environment()
 COLD_BUCKET_NAME = _env.required(s.COLD_BUCKET_NAME)
-_client = BRIDGES.remote_client(_env)
+_client = BRIDGE_CLIENTS.remote_client(_env)
 _env.check()
 
 

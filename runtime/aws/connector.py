@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.aws.bridge_clients import BRIDGES
+from runtime.aws.bridge_clients import BRIDGE_CLIENTS
 from runtime.aws.environment import handler_environment, runs_as
 from runtime.core.telemetry import normalized_records
 from twin_contract.functions import CONNECTOR
 from twin_contract.wire import PROCESSING_LAYER
 
 _env = handler_environment()
-_sender = BRIDGES.remote_sender(_env, PROCESSING_LAYER)
+_sender = BRIDGE_CLIENTS.remote_sender(_env, PROCESSING_LAYER)
 _env.check()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from runtime.aws.bridge_clients import BRIDGES
+from runtime.aws.bridge_clients import BRIDGE_CLIENTS
 from runtime.aws.environment import SOURCE_CLOUD, handler_environment, runs_as
 from runtime.aws.iot_devices import IotCoreDevices
 from runtime.core.feedback import BridgeDevices, DevicePort, send_feedback
@@ -28,7 +28,7 @@ _env.check()
 @functools.cache
 def _devices() -> DevicePort:
     if BRIDGE_URL:
-        return BridgeDevices(BRIDGES.client(BRIDGE_URL, BRIDGE_TOKEN_SECRET), SOURCE_CLOUD)
+        return BridgeDevices(BRIDGE_CLIENTS.client(BRIDGE_URL, BRIDGE_TOKEN_SECRET), SOURCE_CLOUD)
     return IotCoreDevices(TWIN_NAME)
 
 

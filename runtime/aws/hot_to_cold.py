@@ -10,7 +10,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from runtime.aws.bridge_clients import BRIDGES
+from runtime.aws.bridge_clients import BRIDGE_CLIENTS
 from runtime.aws.dynamodb_store import from_dynamodb
 from runtime.aws.environment import SOURCE_CLOUD, handler_environment, runs_as
 from runtime.aws.object_storage import put_payload
@@ -32,7 +32,7 @@ _deserializer = TypeDeserializer()
 _deliver = payload_sink(
     MODE,
     lambda: lambda payload: put_payload(SETTINGS[s.COLD_BUCKET_NAME], payload, COLD_STORAGE_CLASS),
-    lambda: BRIDGES.client(SETTINGS[s.REMOTE_URL], SETTINGS[s.REMOTE_TOKEN_SECRET]),
+    lambda: BRIDGE_CLIENTS.client(SETTINGS[s.REMOTE_URL], SETTINGS[s.REMOTE_TOKEN_SECRET]),
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.aws.bridge_clients import BRIDGES
+from runtime.aws.bridge_clients import BRIDGE_CLIENTS
 from runtime.aws.dynamodb_store import DynamoHotStore
 from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.lambda_invoke import invoke_async
@@ -23,11 +23,11 @@ MODE, SETTINGS = _env.mode(
 )
 EVENT_CHECKER_FUNCTION_NAME = _env.optional(s.EVENT_CHECKER_FUNCTION_NAME)
 persist = Persister(
-    store=BRIDGES.records_sink(
+    store=BRIDGE_CLIENTS.records_sink(
         MODE, SETTINGS, lambda: DynamoHotStore(SETTINGS[s.HOT_TABLE_NAME], SETTINGS[s.HOT_RETENTION_DAYS]),
         HOT_STORAGE_LAYER,
     ),
-    update_twin=BRIDGES.optional_records(_env, TWIN_UPDATE_LAYER, s.TWIN_UPDATE),
+    update_twin=BRIDGE_CLIENTS.optional_records(_env, TWIN_UPDATE_LAYER, s.TWIN_UPDATE),
     check_events=(lambda records: invoke_async(EVENT_CHECKER_FUNCTION_NAME, records)) if EVENT_CHECKER_FUNCTION_NAME else None,
 )
 _env.check()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from runtime.aws.bridge_clients import BRIDGES
+from runtime.aws.bridge_clients import BRIDGE_CLIENTS
 from runtime.aws.environment import handler_environment, runs_as
 from runtime.aws.lambda_invoke import invoke_sync
 from runtime.core.http_client import InterCloudClient, validate_url
@@ -38,4 +38,4 @@ class TwinDataConnector:
 
     @functools.cached_property
     def _client(self) -> InterCloudClient:
-        return BRIDGES.client(self._settings[s.REMOTE_URL], self._settings[s.REMOTE_TOKEN_SECRET])
+        return BRIDGE_CLIENTS.client(self._settings[s.REMOTE_URL], self._settings[s.REMOTE_TOKEN_SECRET])

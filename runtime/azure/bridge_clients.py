@@ -4,4 +4,4 @@ from runtime.azure.environment import SOURCE_CLOUD
 from runtime.azure.keyvault import get_secret
 from runtime.core.bridge_clients import BridgeClients
 
-BRIDGES = BridgeClients(SOURCE_CLOUD, get_secret)
+BRIDGE_CLIENTS = BridgeClients(SOURCE_CLOUD, get_secret)

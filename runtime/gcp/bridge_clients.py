@@ -4,4 +4,4 @@ from runtime.core.bridge_clients import BridgeClients
 from runtime.gcp.environment import SOURCE_CLOUD
 from runtime.gcp.secrets import get_secret
 
-BRIDGES = BridgeClients(SOURCE_CLOUD, get_secret)
+BRIDGE_CLIENTS = BridgeClients(SOURCE_CLOUD, get_secret)

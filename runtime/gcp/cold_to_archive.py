@@ -19,7 +19,7 @@ from typing import Any
 from runtime.core.config import positive_int
 from runtime.core.moving import StoredObject, forward_objects
 from runtime.gcp import clients
-from runtime.gcp.bridge_clients import BRIDGES
+from runtime.gcp.bridge_clients import BRIDGE_CLIENTS
 from runtime.gcp.environment import handler_environment
 from runtime.gcp.http_io import internal
 from twin_contract import functions as s
@@ -29,7 +29,7 @@ TIME_BUDGET_SECONDS = 480.0
 _env = handler_environment()
 COLD_BUCKET_NAME = _env.required(s.COLD_BUCKET_NAME)
 COLD_RETENTION_DAYS = _env.required(s.COLD_RETENTION_DAYS, parse=positive_int)
-_client = BRIDGES.remote_client(_env)
+_client = BRIDGE_CLIENTS.remote_client(_env)
 _env.check()
 
 

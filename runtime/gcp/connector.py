@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.core.telemetry import normalized_records
-from runtime.gcp.bridge_clients import BRIDGES
+from runtime.gcp.bridge_clients import BRIDGE_CLIENTS
 from runtime.gcp.environment import handler_environment
 from runtime.gcp.http_io import internal
 from twin_contract.wire import PROCESSING_LAYER
 
 _env = handler_environment()
-_sender = BRIDGES.remote_sender(_env, PROCESSING_LAYER)
+_sender = BRIDGE_CLIENTS.remote_sender(_env, PROCESSING_LAYER)
 _env.check()
 
 

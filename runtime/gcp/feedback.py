@@ -13,7 +13,7 @@ from typing import Any
 
 from runtime.core.feedback import BridgeDevices, DevicePort, send_feedback
 from runtime.core.http_client import validate_url
-from runtime.gcp.bridge_clients import BRIDGES
+from runtime.gcp.bridge_clients import BRIDGE_CLIENTS
 from runtime.gcp.environment import SOURCE_CLOUD, handler_environment
 from runtime.gcp.http_io import internal
 from runtime.gcp.pubsub_devices import DeviceList, PubSubDevices
@@ -30,7 +30,7 @@ _env.check()
 @functools.cache
 def _devices() -> DevicePort:
     if MODE == "bridge":
-        client = BRIDGES.client(SETTINGS[s.DEVICE_FEEDBACK_URL], SETTINGS[s.DEVICE_FEEDBACK_TOKEN_SECRET])
+        client = BRIDGE_CLIENTS.client(SETTINGS[s.DEVICE_FEEDBACK_URL], SETTINGS[s.DEVICE_FEEDBACK_TOKEN_SECRET])
         return BridgeDevices(client, SOURCE_CLOUD)
     return PubSubDevices(SETTINGS[s.FEEDBACK_TOPIC], DeviceList(SETTINGS[s.DEVICE_REGISTRY_BUCKET]))
 

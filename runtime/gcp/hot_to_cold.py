@@ -18,7 +18,7 @@ from runtime.core.config import positive_int
 from runtime.core.http_client import validate_url
 from runtime.core.moving import move_records, payload_sink
 from twin_contract.wire import format_timestamp
-from runtime.gcp.bridge_clients import BRIDGES
+from runtime.gcp.bridge_clients import BRIDGE_CLIENTS
 from runtime.gcp.environment import SOURCE_CLOUD, handler_environment
 from runtime.gcp.http_io import internal
 from runtime.gcp.object_storage import put_payload
@@ -40,7 +40,7 @@ _env.check()
 _deliver = payload_sink(
     MODE,
     lambda: lambda payload: put_payload(SETTINGS[s.COLD_BUCKET_NAME], payload),
-    lambda: BRIDGES.client(SETTINGS[s.REMOTE_URL], SETTINGS[s.REMOTE_TOKEN_SECRET]),
+    lambda: BRIDGE_CLIENTS.client(SETTINGS[s.REMOTE_URL], SETTINGS[s.REMOTE_TOKEN_SECRET]),
 )
 
 

@@ -10,7 +10,7 @@ from runtime.core.config import positive_int
 from runtime.core.http_client import validate_url
 from runtime.core.persister import Persister
 from runtime.gcp import internal
-from runtime.gcp.bridge_clients import BRIDGES
+from runtime.gcp.bridge_clients import BRIDGE_CLIENTS
 from runtime.gcp.environment import handler_environment
 from runtime.gcp.http_io import internal as serve_internal
 from runtime.gcp.store import hot_store
@@ -24,12 +24,12 @@ MODE, SETTINGS = _env.mode(
 )
 EVENT_CHECKER_URL = _env.optional(s.EVENT_CHECKER_URL, parse=validate_url)
 persister = Persister(
-    store=BRIDGES.records_sink(
+    store=BRIDGE_CLIENTS.records_sink(
         MODE, SETTINGS,
         lambda: hot_store(SETTINGS[s.HOT_DATABASE], SETTINGS[s.HOT_COLLECTION], SETTINGS[s.HOT_RETENTION_DAYS]),
         HOT_STORAGE_LAYER,
     ),
-    update_twin=BRIDGES.optional_records(_env, TWIN_UPDATE_LAYER, s.TWIN_UPDATE),
+    update_twin=BRIDGE_CLIENTS.optional_records(_env, TWIN_UPDATE_LAYER, s.TWIN_UPDATE),
     check_events=(lambda records: internal.call(EVENT_CHECKER_URL, records)) if EVENT_CHECKER_URL else None,
 )
 _env.check()

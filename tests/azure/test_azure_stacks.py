@@ -247,6 +247,22 @@ def test_l4_digital_twins_and_generated_dtdl(azure_example):
     assert {d.id for d in azure_example.config.devices} <= ids and "plant-linz" in ids
     assert {"$sourceId": "press-01-station", "$targetId": "press-01"}.items() <= next(
         r for r in twins["relationships"] if r["$targetId"] == "press-01").items()
+    # Import jobs (large graphs): the instance's identity and the deployer may use one container, nothing wider.
+    tf = azure_example.terraform(stack("l4"))
+    containers = {key: c for key, c in tf["resource"]["azurerm_storage_container"].items() if c["name"] == "graph-import"}
+    (container_key,) = containers
+    grants = [g for g in tf["resource"]["azurerm_role_assignment"].values() if container_key in g["scope"]]
+    assert sorted(g["role_definition_name"] for g in grants) == ["Storage Blob Data Contributor"] * 2
+    assert {g["scope"] for g in grants} == {f"${{azurerm_storage_container.{container_key}.id}}"}
+    (instance_key,) = tf["resource"]["azurerm_digital_twins_instance"]
+    assert f"${{azurerm_digital_twins_instance.{instance_key}.identity[0].principal_id}}" in {g["principal_id"] for g in grants}
+    assert "${data.azurerm_client_config.client.object_id}" in {g["principal_id"] for g in grants}  # the deployer
+    assert re.fullmatch(r"\$\{azurerm_storage_account\.GraphImport_\w+\.primary_blob_endpoint\}graph-import",
+                        tf["output"]["graph_import_container_url"]["value"])
+    assert has(text, "azurerm_storage_management_policy", {"rule": [{
+        "name": "import-files-expire", "filters": {"prefix_match": ["graph-import/"], "blob_types": ["blockBlob", "appendBlob"]},
+        "actions": {"base_blob": {"delete_after_days_since_modification_greater_than": 30}},
+    }]})
 
 
 def test_l5_grafana_reads_the_twin_only(azure_example):

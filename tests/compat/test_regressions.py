@@ -96,7 +96,11 @@ def test_a_twin_that_is_only_azure_digital_twins(synthesized):
     assert stack_names(run) == {"adt-only-l4"}
     l4 = run.terraform("adt-only-l4")
     assert set(l4["resource"]) == {"azurerm_resource_group", "azurerm_user_assigned_identity",
-                                   "azurerm_digital_twins_instance", "azurerm_monitor_action_group"}
+                                   "azurerm_digital_twins_instance", "azurerm_monitor_action_group",
+                                   # the import jobs' container (large graphs), its files' expiry, the instance's and
+                                   # the deployer's roles on it
+                                   "azurerm_storage_account", "azurerm_storage_container", "azurerm_role_assignment",
+                                   "azurerm_storage_management_policy"}
     models, graph = run.twin_graph()
     assert {m["@id"] for m in models} >= {"dtmi:example:coldstore:Room;1", "dtmi:example:coldstore:Chiller;1"}
     assert {t["$dtId"] for t in graph["twins"]} == {"room-a", "chiller-1", "chiller-2", "door-sensor"}

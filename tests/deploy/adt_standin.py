@@ -12,7 +12,24 @@ reference-service-limits, how-to-manage-twin), written here without the code und
   Interface) declares;
 - relationship create: source and target twins exist, the source's model declares the relationship,
   the target twin's model is the relationship's target or extends it, and every property sent is one
-  the relationship declares.
+  the relationship declares;
+- query (Query Twins): the two queries the step sends, `SELECT * FROM DIGITALTWINS` and `SELECT *
+  FROM RELATIONSHIPS`, 1,000 results a page with a `continuationToken`; any other is 400
+  SqlQueryError (the stand-in has no query engine);
+- delete: a relationship or twin that is not there is 404; a twin that still has a relationship,
+  outgoing or incoming, is 400 RelationshipsNotDeleted (DigitalTwins Delete);
+- import jobs (Jobs API: ImportJobs Add / Get, concepts-apis-sdks "Bulk import"): `inputBlobUri`
+  and `outputBlobUri` are required and must lie in the container the instance's identity holds a
+  blob role on (else the job fails), a job id is used once, and one job runs at a time (400
+  JobLimitReached). The job is `notstarted`, then `running` at the first read, and done at the
+  second. Its NDJSON input must be a `Header` section with a `fileVersion`, then at most one each of
+  `Models`, `Twins`, `Relationships` in that order, one JSON object a line: anything else fails the
+  whole job before it imports anything. Elements are then created one by one with the checks of the
+  per-request calls above; an element that exists already, a twin of an unknown model, a relationship
+  to a missing twin fail that element only (logged, the others go on; the job ends `failed` when any
+  did: jobs are not atomic). The output log is an append blob of JSON lines with the documented
+  envelope (timestamp, jobId, jobType, logType, details); the documentation shows no Error line, so
+  the stand-in's Error details (`section`, `id`, `code`, `message`) are its own choice.
 """
 
 from __future__ import annotations
@@ -24,6 +41,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 MAX_MODELS_PER_REQUEST = 250
 PAGE_SIZE = 100
+QUERY_PAGE_SIZE = 1000  # reference-service-limits: query items per page
+QUERIES = {"SELECT * FROM DIGITALTWINS": "twins", "SELECT * FROM RELATIONSHIPS": "relationships"}
+SECTION_ORDER = ("Models", "Twins", "Relationships")
+ID_AFTER = ("digitaltwins", "relationships", "imports")  # route segments an id follows (for `calls`)
 
 
 def _listed(value) -> list:
@@ -42,6 +63,10 @@ class DigitalTwinsStandIn:
     patches: list = field(default_factory=list)
     model_requests: list = field(default_factory=list)  # ids per accepted model request
     refusals: list = field(default_factory=list)  # (status, code, reason) of refused writes
+    calls: dict = field(default_factory=dict)  # "METHOD /route" → requests answered
+    jobs: dict = field(default_factory=dict)  # import job id → job
+    import_container: str | None = None  # the container URL the instance's identity may read and write
+    storage: object = None  # a twin_ops.azure_storage.BlobService of that container's account (Azurite)
 
     # --- the transport ---------------------------------------------------------------------------
 
@@ -50,6 +75,15 @@ class DigitalTwinsStandIn:
         segments = [unquote(s) for s in parts.path.strip("/").split("/")]
         payload = json.loads(body) if body else None
         query = parse_qs(parts.query)
+        route = "/".join("{id}" if i and segments[i - 1] in ID_AFTER else s for i, s in enumerate(segments))
+        self.calls[f"{method} /{route}"] = self.calls.get(f"{method} /{route}", 0) + 1
+        if segments == ["query"] and method == "POST":
+            return self._query(payload or {})
+        if segments[:2] == ["jobs", "imports"] and len(segments) == 3:
+            if method == "PUT":
+                return self._create_job(segments[2], payload or {})
+            if method == "GET":
+                return self._read_job(segments[2])
         if segments == ["models"] and method == "GET":
             return self._list_models(int(query.get("continuationToken", ["0"])[0]))
         if segments == ["models"] and method == "POST":
@@ -63,8 +97,15 @@ class DigitalTwinsStandIn:
                 return self._add_twin(twin_id, payload, headers)
             if method == "PATCH":
                 return self._patch_twin(twin_id, payload)
+            if method == "DELETE":
+                return self._delete_twin(twin_id)
         if len(segments) == 4 and segments[0] == "digitaltwins" and segments[2] == "relationships" and method == "PUT":
             return self._add_relationship(segments[1], segments[3], payload, headers)
+        if len(segments) == 4 and segments[0] == "digitaltwins" and segments[2] == "relationships" and method == "DELETE":
+            if (segments[1], segments[3]) not in self.relationships:
+                return self._refuse(404, "RelationshipNotFound", f"{segments[1]}/{segments[3]}")
+            del self.relationships[(segments[1], segments[3])]
+            return 204, {}, b""
         return self._refuse(404, "NotFound", f"{method} {parts.path}")
 
     def _refuse(self, status, code, reason):
@@ -187,6 +228,171 @@ class DigitalTwinsStandIn:
         self.relationships[(source, relationship_id)] = {**copy.deepcopy(body), "$sourceId": source,
                                                          "$relationshipId": relationship_id}
         return 200, {}, json.dumps(body).encode()
+
+
+    # --- query and delete -------------------------------------------------------------------------
+
+    def _query(self, body):
+        kind = QUERIES.get(body.get("query"))
+        if kind is None:
+            return self._refuse(400, "SqlQueryError", f"the stand-in answers only {sorted(QUERIES)}")
+        items = list(self.twins.values()) if kind == "twins" else list(self.relationships.values())
+        start = int(body.get("continuationToken") or 0)
+        page = {"value": copy.deepcopy(items[start : start + QUERY_PAGE_SIZE]), "continuationToken": None}
+        if start + QUERY_PAGE_SIZE < len(items):
+            page["continuationToken"] = str(start + QUERY_PAGE_SIZE)
+        return 200, {}, json.dumps(page).encode()
+
+    def _delete_twin(self, twin_id):
+        if twin_id not in self.twins:
+            return self._refuse(404, "DigitalTwinNotFound", twin_id)
+        if any(twin_id in (source, body["$targetId"]) for (source, _), body in self.relationships.items()):
+            return self._refuse(400, "RelationshipsNotDeleted", f"{twin_id} still has relationships")
+        del self.twins[twin_id]
+        return 204, {}, b""
+
+    # --- import jobs ------------------------------------------------------------------------------
+
+    def _create_job(self, job_id, body):
+        if not isinstance(body.get("inputBlobUri"), str) or not isinstance(body.get("outputBlobUri"), str):
+            return self._refuse(400, "ValidationFailed", "inputBlobUri and outputBlobUri are required")
+        if job_id in self.jobs:
+            return self._refuse(400, "ValidationFailed", f"import job {job_id} exists")
+        if any(job["status"] in ("notstarted", "running") for job in self.jobs.values()):
+            return self._refuse(400, "JobLimitReached", "one bulk job at a time")
+        self.jobs[job_id] = {"id": job_id, "inputBlobUri": body["inputBlobUri"], "outputBlobUri": body["outputBlobUri"],
+                             "createdDateTime": "2026-01-01T00:00:00Z", "status": "notstarted"}
+        return 201, {}, json.dumps(self.jobs[job_id]).encode()
+
+    def _read_job(self, job_id):
+        job = self.jobs.get(job_id)
+        if job is None:
+            return self._refuse(404, "ImportJobNotFound", job_id)
+        if job["status"] == "notstarted":
+            job["status"] = "running"
+        elif job["status"] == "running":
+            self._execute(job)
+        return 200, {}, json.dumps(job).encode()
+
+    def _blob(self, uri):
+        """(container, name) of a blob the instance's identity reaches, or None."""
+        prefix = (self.import_container or "").rstrip("/") + "/"
+        if self.import_container is None or not uri.startswith(prefix):
+            return None
+        return urlsplit(self.import_container).path.strip("/").split("/")[-1], unquote(uri[len(prefix):])
+
+    def _execute(self, job):
+        source, target = self._blob(job["inputBlobUri"]), self._blob(job["outputBlobUri"])
+        if source is None or target is None:
+            job.update(status="failed", error={"code": "Forbidden", "message": "the instance's identity cannot reach the blobs"})
+            return
+        log = []
+
+        def entry(log_type, details):
+            log.append({"timestamp": "2026-01-01T00:00:00Z", "jobId": job["id"], "jobType": "Import",
+                        "logType": log_type, "details": details})
+
+        entry("Info", {"status": "Started"})
+        data = self.storage.get(*source)
+        sections, problem = _sections(data)
+        failures = 0
+        if problem is not None:
+            job.update(status="failed", error={"code": "ValidationFailed", "message": problem})
+            entry("Error", {"code": "ValidationFailed", "message": problem})
+        else:
+            for name, items in sections:
+                entry("Info", {"section": name, "status": "Started"})
+                failed = {"Models": self._import_models, "Twins": self._import_twins,
+                          "Relationships": self._import_relationships}[name](items)
+                for element, code, message in failed:
+                    entry("Error", {"section": name, "id": element, "code": code, "message": message})
+                failures += len(failed)
+                entry("Info", {"section": name, "status": "Failed" if failed else "Succeeded"})
+            if failures:
+                job.update(status="failed", error={"code": "ImportFailed", "message": f"{failures} elements failed"})
+            else:
+                job["status"] = "succeeded"
+        entry("Info", {"status": "Failed" if job["status"] == "failed" else "Succeeded"})
+        text = "".join(json.dumps(line) + "\n" for line in log).encode()
+        container, name = target
+        self.storage.call("PUT", f"{container}/{name}", headers={"x-ms-blob-type": "AppendBlob"})
+        self.storage.call("PUT", f"{container}/{name}", {"comp": "appendblock"}, body=text)
+        job["finishedDateTime"] = "2026-01-01T00:01:00Z"
+
+    def _import_models(self, models):
+        failed = []
+        defined = set().union(*(_defined(m) for m in self.models.values())) if self.models else set()
+        fresh = [m for m in models if m.get("@id") not in self.models]
+        failed += [(m.get("@id"), "ModelAlreadyExists", "the model exists") for m in models if m.get("@id") in self.models]
+        for model in fresh:
+            defined |= _defined(model)
+        for model in fresh:
+            missing = _needed(model) - defined
+            if missing:
+                failed.append((model["@id"], "DTDLParserError", f"needs {sorted(missing)}"))
+            else:
+                self.models[model["@id"]] = copy.deepcopy(model)
+        return failed
+
+    def _import_twins(self, twins):
+        failed = []
+        for twin in twins:
+            twin_id = twin.get("$dtId")
+            if not isinstance(twin_id, str):
+                failed.append((None, "ValidationFailed", "a twin without $dtId"))
+                continue
+            if twin_id in self.twins:
+                failed.append((twin_id, "DigitalTwinAlreadyExists", "import jobs only create"))
+                continue
+            status, headers, payload = self._add_twin(twin_id, {k: v for k, v in twin.items() if k != "$dtId"}, {})
+            if status >= 400:
+                failed.append((twin_id, headers["x-ms-error-code"], json.loads(payload)["error"]["message"]))
+        return failed
+
+    def _import_relationships(self, relationships):
+        failed = []
+        for relationship in relationships:
+            source, relationship_id = relationship.get("$dtId"), relationship.get("$relationshipId")
+            element = f"{source}/{relationship_id}"
+            if not isinstance(source, str) or not isinstance(relationship_id, str):
+                failed.append((element, "ValidationFailed", "a relationship needs $dtId and $relationshipId"))
+                continue
+            if (source, relationship_id) in self.relationships:
+                failed.append((element, "RelationshipAlreadyExists", "import jobs only create"))
+                continue
+            body = {k: v for k, v in relationship.items() if k not in ("$dtId", "$relationshipId")}
+            status, headers, payload = self._add_relationship(source, relationship_id, body, {})
+            if status >= 400:
+                failed.append((element, headers["x-ms-error-code"], json.loads(payload)["error"]["message"]))
+        return failed
+
+
+def _sections(data):
+    """([(section, [objects])], None) of an import file, or ([], why it is refused)."""
+    if data is None:
+        return [], "the input blob does not exist"
+    try:
+        lines = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+    except (ValueError, UnicodeDecodeError) as exc:
+        return [], f"the input is not NDJSON ({exc})"
+    if not all(isinstance(line, dict) for line in lines):
+        return [], "every line must be a JSON object"
+    if lines[:1] != [{"Section": "Header"}] or len(lines) < 2 or "fileVersion" not in lines[1]:
+        return [], "the file must start with a Header section and its fileVersion"
+    sections, order = [], []
+    for line in lines[2:]:
+        if set(line) == {"Section"}:
+            if line["Section"] not in SECTION_ORDER or line["Section"] in order:
+                return [], f"unknown or repeated section {line['Section']!r}"
+            order.append(line["Section"])
+            sections.append((line["Section"], []))
+        elif not sections:
+            return [], "an element outside a section"
+        else:
+            sections[-1][1].append(line)
+    if order != sorted(order, key=SECTION_ORDER.index):
+        return [], f"sections out of order: {order} (Models, Twins, Relationships)"
+    return sections, None
 
 
 def _defined(model) -> set:

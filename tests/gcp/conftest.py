@@ -49,7 +49,7 @@ def gcp_runtime(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(identity, "fetch_id_token", lambda audience: f"id-token-for-{audience}")
     monkeypatch.setattr(identity, "_id_tokens", {})
     secrets.CACHE.clear()
-    monkeypatch.setattr(bridge_clients.BRIDGES, "retry_policy", FAST_RETRIES)
+    monkeypatch.setattr(bridge_clients.BRIDGE_CLIENTS, "retry_policy", FAST_RETRIES)
     return state
 
 

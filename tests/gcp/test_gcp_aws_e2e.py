@@ -31,7 +31,7 @@ def aws(monkeypatch: pytest.MonkeyPatch):
     from runtime.aws import bridge_clients, clients, secrets
     from tests.gcp.gcp_runtime import FAST_RETRIES
 
-    monkeypatch.setattr(bridge_clients.BRIDGES, "retry_policy", FAST_RETRIES)
+    monkeypatch.setattr(bridge_clients.BRIDGE_CLIENTS, "retry_policy", FAST_RETRIES)
     secrets.CACHE.clear()
     with mock_aws():
         clients.client.cache_clear()

@@ -65,7 +65,7 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     for name in HANDLER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(bridge_clients.BRIDGES, "retry_policy", FAST_RETRIES)
+    monkeypatch.setattr(bridge_clients.BRIDGE_CLIENTS, "retry_policy", FAST_RETRIES)
     secrets.CACHE.clear()
 
 

@@ -124,7 +124,7 @@ def test_dt_data_connector_retries_on_network_error(load_handler, serve, token_s
 
 
 def test_dt_data_connector_timeout_handling(load_handler, serve, token_secret: str, monkeypatch) -> None:
-    monkeypatch.setattr(bridge_clients.BRIDGES, "retry_policy", RetryPolicy(max_attempts=2, initial_delay=0.01, timeout=0.05))
+    monkeypatch.setattr(bridge_clients.BRIDGE_CLIENTS, "retry_policy", RetryPolicy(max_attempts=2, initial_delay=0.01, timeout=0.05))
 
     def too_slow(request: RecordedRequest) -> Reply:
         time.sleep(0.15)

@@ -44,6 +44,7 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
     azure_twin = ctx.l4() is Provider.AZURE
     found: list[Device] = []
     seen: dict[str, str] = {}  # folded id → id
+    checked = CheckedEntries(ctx)
     for i, item in enumerate(raw):
         parts = (i,)
         if not isinstance(item, dict):
@@ -68,12 +69,12 @@ def devices(ctx: LoadContext, raw: Any) -> tuple[Device, ...]:
                 device_id = None
             else:
                 seen[key] = device_id
-        props = _properties(ctx, item, parts, file)
-        consts = _const_properties(ctx, item, parts, file)
+        props = _properties(ctx, item, parts, file, checked)
+        consts = _const_properties(ctx, item, parts, file, checked)
         if device_id is not None and azure_twin:
             ctx.twin_names += [(device_id, name, file, here) for here, name in _named(item, parts)]
         names = [p.name for p in props] + [c.name for c in consts]
-        for dup in sorted({n for n in names if names.count(n) > 1}):
+        for dup in sorted({n for n in names if names.count(n) > 1}) if len(set(names)) < len(names) else ():
             ctx.add(file, parts, f"unique property names ({dup!r} appears twice)")
         if len(names) > MAX_PROPERTIES_PER_DEVICE:
             ctx.add(file, parts, f"at most {MAX_PROPERTIES_PER_DEVICE} properties and constProperties per device")
@@ -112,39 +113,117 @@ def property_entries(
         return
     for j, entry in enumerate(raw):
         here = parts + (key, j)
-        if not isinstance(entry, dict) or (needs and needs not in entry):
-            ctx.add(file, here, f"an object {shape}")
-            continue
-        ctx.check_keys(entry, here, file, known)
-        yield here, entry, property_name(ctx, entry, here, file), property_data_type(ctx, entry, here, file)
+        checked = property_entry(ctx, entry, here, file, shape, known, needs=needs)
+        if checked is not None:
+            yield (here, *checked)
 
 
-def _properties(ctx: LoadContext, item: JsonObject, parts: PathParts, file: str) -> tuple[DeviceProperty, ...]:
-    if not isinstance(item.get("properties"), list):
+def property_entry(
+    ctx: LoadContext, entry: Any, here: PathParts, file: str, shape: str, known: tuple[str, ...], *, needs: str = ""
+) -> tuple[JsonObject, str | None, str | None] | None:
+    """One object of a property array (at `here`) as (the object, its checked name, its checked
+    dataType), or None (reported) when it is not an object of that shape."""
+    if not isinstance(entry, dict) or (needs and needs not in entry):
+        ctx.add(file, here, f"an object {shape}")
+        return None
+    ctx.check_keys(entry, here, file, known)
+    return entry, property_name(ctx, entry, here, file), property_data_type(ctx, entry, here, file)
+
+
+PlainEntry = tuple[str, str, bool, type, Any]
+_PLAIN_VALUES = (str, int, float, bool, type(None))
+
+
+def plain_entry(entry: Any, value_key: str) -> PlainEntry | None:
+    """A hashable key of a property object whose check depends on its content alone: exactly
+    `name`, `dataType` (strings) and optionally `value_key` (a scalar; its type is part of the key,
+    `1`, `1.0` and `true` being different values to value_problem). None for anything else."""
+    if type(entry) is not dict:
+        return None
+    has_value = value_key in entry
+    if len(entry) != 2 + has_value:
+        return None
+    name, data_type, value = entry.get("name"), entry.get("dataType"), entry.get(value_key)
+    if type(name) is not str or type(data_type) is not str or type(value) not in _PLAIN_VALUES:
+        return None
+    return name, data_type, has_value, type(value), value
+
+
+class CheckedEntries:
+    """Property objects found valid, by their content: a fleet repeats a handful of them (100,000
+    devices, five schemas), so each distinct one is checked once. Only an object that produced a
+    property and neither a problem nor a warning is kept, so a hit is what the full check gives."""
+
+    def __init__(self, ctx: LoadContext) -> None:
+        self._ctx = ctx
+        self._found: dict[PlainEntry, Any] = {}
+
+    def get(self, key: PlainEntry | None) -> Any:
+        return self._found.get(key) if key is not None else None
+
+    def mark(self) -> tuple[int, int]:
+        return len(self._ctx.problems), len(self._ctx.warnings)
+
+    def keep(self, key: PlainEntry | None, mark: tuple[int, int], checked: Any) -> None:
+        if key is not None and mark == self.mark():
+            self._found[key] = checked
+
+
+PROPERTY_SHAPE, PROPERTY_KEYS = "{name, dataType, initValue?}", ("name", "dataType", "initValue")
+
+
+def _properties(ctx: LoadContext, item: JsonObject, parts: PathParts, file: str, checked: CheckedEntries) -> tuple[DeviceProperty, ...]:
+    raw = item.get("properties")
+    if not isinstance(raw, list):
         ctx.add(file, parts + ("properties",), "an array of {name, dataType, initValue?}")
         return ()
     result = []
-    entries = property_entries(ctx, item, "properties", parts, file, "{name, dataType, initValue?}", ("name", "dataType", "initValue"))
-    for here, entry, name, data_type in entries:
+    for j, entry in enumerate(raw):
+        key = plain_entry(entry, "initValue")
+        if (hit := checked.get(key)) is not None:
+            result.append(hit)
+            continue
+        mark, here = checked.mark(), parts + ("properties", j)
+        found = property_entry(ctx, entry, here, file, PROPERTY_SHAPE, PROPERTY_KEYS)
+        if found is None:
+            continue
+        entry, name, data_type = found
         value = entry.get("initValue")
         if data_type and value is not None and (problem := value_problem(value, data_type)):
             ctx.add(file, here + ("initValue",), problem)
         elif name and data_type:
             result.append(DeviceProperty(name, data_type, value))
+            checked.keep(key, mark, result[-1])
     return tuple(result)
 
 
 CONST_SHAPE, CONST_KEYS = "{name, dataType, value}", ("name", "dataType", "value")
 
 
-def _const_properties(ctx: LoadContext, item: JsonObject, parts: PathParts, file: str) -> tuple[ConstProperty, ...]:
+def _const_properties(
+    ctx: LoadContext, item: JsonObject, parts: PathParts, file: str, checked: CheckedEntries
+) -> tuple[ConstProperty, ...]:
+    raw = item.get("constProperties", [])
+    if not isinstance(raw, list):
+        ctx.add(file, parts + ("constProperties",), f"an array of {CONST_SHAPE}")
+        return ()
     result = []
-    for here, entry, name, data_type in property_entries(ctx, item, "constProperties", parts, file, CONST_SHAPE, CONST_KEYS, needs="value"):
+    for j, entry in enumerate(raw):
+        key = plain_entry(entry, "value")
+        if (hit := checked.get(key)) is not None:
+            result.append(hit)
+            continue
+        mark, here = checked.mark(), parts + ("constProperties", j)
+        found = property_entry(ctx, entry, here, file, CONST_SHAPE, CONST_KEYS, needs="value")
+        if found is None:
+            continue
+        entry, name, data_type = found
         value = entry["value"]
         if data_type and (problem := value_problem(value, data_type, constant=True)):
             ctx.add(file, here + ("value",), problem)
         elif name and data_type:
             result.append(ConstProperty(name, data_type, value))
+            checked.keep(key, mark, result[-1])
     return tuple(result)
 
 

@@ -61,11 +61,13 @@ def parse(text: str, file: str, problems: Problems) -> tuple[bool, Any]:
     duplicates: dict[int, list[str]] = {}
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj: dict[str, Any] = {}
-        for key, value in items:
-            if key in obj:
-                duplicates.setdefault(id(obj), []).append(key)
-            obj[key] = value
+        obj = dict(items)  # the last value of a repeated key wins, as json.loads would keep it
+        if len(obj) != len(items):  # a key repeats: name each repetition (dict() built it in C)
+            seen: set[str] = set()
+            for key, _ in items:
+                if key in seen:
+                    duplicates.setdefault(id(obj), []).append(key)
+                seen.add(key)
         return obj
 
     decoded, value = _decode(
@@ -84,7 +86,42 @@ def parse(text: str, file: str, problems: Problems) -> tuple[bool, Any]:
     )
     if not decoded:
         return False, None
+    if not duplicates and _clean(text, value):
+        return True, value
     return check_tree(value, duplicates, file, problems), value
+
+
+def _clean(text: str, value: Any) -> bool:
+    """True when the document holds nothing check_tree would report, decided without visiting
+    every string (a fleet file holds millions): the same rules, read off the text.
+
+    A decoded string (key or value) differs from its characters in the text only where the text
+    has an escape, and only a `\\uXXXX` escape can yield NUL, a lone surrogate or a character of a
+    CDK token marker (the others yield `"`, `\\`, `/` and control characters), so a text without
+    `\\u`, without NUL, encodable as UTF-8 and without a token marker has no string check_tree
+    would refuse. Refused numbers are found by their type, depth by walking the containers only.
+    Anything else — or any doubt — falls back to check_tree, which reports with paths."""
+    if "\\u" in text or "\x00" in text or TOKEN_MARKER.search(text):
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    if type(value) is Refused:
+        return False
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        node, depth = pending.pop()
+        children = node.values() if type(node) is dict else node if type(node) is list else ()
+        if children and depth >= MAX_DEPTH:  # its children would sit deeper than MAX_DEPTH
+            return False
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                pending.append((child, depth + 1))
+            elif kind is Refused:
+                return False
+    return True
 
 
 def _decode(

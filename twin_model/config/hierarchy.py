@@ -178,7 +178,8 @@ def tree_file(ctx: LoadContext, file: str, raw: Any) -> tuple[HierarchyEntity, .
         if len(components) > MAX_COMPONENTS_PER_ENTITY:
             ctx.add(file, parts + ("children",), f"at most {MAX_COMPONENTS_PER_ENTITY} components per entity (TwinMaker quota)")
         component_names = [c.name for c in components]
-        for dup in sorted({n for n in component_names if component_names.count(n) > 1}):
+        repeated = len(set(component_names)) < len(component_names)
+        for dup in sorted({n for n in component_names if component_names.count(n) > 1}) if repeated else ():
             ctx.add(file, parts + ("children",), f"unique component names ({dup!r} appears twice)")
         return HierarchyEntity(entity_id, tuple(children), tuple(components))
 
@@ -235,6 +236,6 @@ def _component_properties(
             if ctx.l4() is Provider.AZURE:  # the device's twin holds its components' constants too
                 ctx.twin_names.append((device_id, name, file, here + ("name",)))
     names = [p.name for p in props] + [c.name for c in consts]
-    for dup in sorted({n for n in names if names.count(n) > 1}):
+    for dup in sorted({n for n in names if names.count(n) > 1}) if len(set(names)) < len(names) else ():
         ctx.add(file, parts, f"unique property names ({dup!r} appears twice)")
     return tuple(props), tuple(consts)

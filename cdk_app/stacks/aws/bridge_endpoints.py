@@ -8,7 +8,7 @@ environment, with read access to that one secret (or, for Grafana, in the stack'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import TypeAlias
 
 from aws_cdk import Stack
@@ -19,17 +19,18 @@ from cdk_app.stacks.bridge_rules import BridgeRules
 from cdk_app.stacks.context import LayerContext
 from constructs_lib.aws.inter_cloud_receiver import InterCloudReceiver, InterCloudReceiverProps
 from constructs_lib.aws.inter_cloud_sender import InterCloudSender, InterCloudSenderProps
-from twin_contract.bridges import BridgeKind
+from twin_contract import functions as contract
 from twin_contract.registry import token_secret_name
 from twin_model.topology import Bridge
 
-# Construct ids of a receiver's registry entries where the stack itself is their scope.
-_RECEIVER_IDS = {BridgeKind.HOT_TO_L4_READER: "ReaderEndpoints", BridgeKind.HOT_TO_L5_DASHBOARD: "DashboardEndpoints"}
+# Construct ids of a receiver's registry entries where the stack itself is their scope, by the
+# receiving role (functions of a construct that is no receiver of its own: the reader pairs).
+_RECEIVER_IDS = {contract.HOT_READER.name: "ReaderEndpoints", contract.DASHBOARD_READER.name: "DashboardEndpoints"}
 
 AwsCaller: TypeAlias = "lambda_.Function | MutableMapping[str, str]"
 
 
-class AwsBridgeEndpoints(BridgeRules):
+class AwsBridgeEndpoints(BridgeRules[lambda_.IFunction, AwsCaller]):
     """`BridgeEnds[lambda_.IFunction, AwsCaller]`: receivers are functions, senders a function or the
     settings of a sender that is no function (Grafana's data source, in the stack's outputs)."""
 
@@ -47,7 +48,7 @@ class AwsBridgeEndpoints(BridgeRules):
         self.check_receiving(bridge, endpoints)
         InterCloudReceiver(
             scope or self.stack,
-            "Endpoint" if scope else _RECEIVER_IDS.get(bridge.kind, f"Endpoints-{bridge.kind.value}"),
+            "Endpoint" if scope else _RECEIVER_IDS.get(bridge.receiver_role.name, f"Endpoints-{bridge.kind.value}"),
             InterCloudReceiverProps(
                 twin_name=self.ctx.twin,
                 connection_id=bridge.connection_id,
@@ -77,7 +78,3 @@ class AwsBridgeEndpoints(BridgeRules):
         for name, value in settings.items():
             caller.add_environment(name, value)
         token.grant_read(caller)
-
-    def sender_of(self, bridge: Bridge, url_key: str | None = None) -> Callable[[lambda_.Function], None]:
-        """`send` for a construct that creates the sending function itself (it calls this with it)."""
-        return lambda function: self.send(bridge, function, url_key)

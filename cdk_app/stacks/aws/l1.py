@@ -13,7 +13,6 @@ from constructs import Construct
 from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsIngestionOutputs, AwsProcessingOutputs
-from twin_model.topology import Bridge, BridgeKind
 from constructs_lib.aws.l1_device_fleet import DeviceFleet, DeviceFleetProps
 from constructs_lib.aws.l1_telemetry_rule import TelemetryRule, TelemetryRuleProps
 from constructs_lib.aws.twin_function import TwinFunction, TwinFunctionProps
@@ -29,8 +28,7 @@ class L1Stack(AwsLayerStack):
         super().__init__(scope, ctx, **kwargs)
         ctx = self.ctx
         self.devices = DeviceFleet(self, "Devices", DeviceFleetProps(ctx.twin, ctx.debug))
-        bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)
-        self.connector = self._connector(bridge) if bridge else None
+        self.connector = self._connector() if self.bridges.outbound(contract.CONNECTOR) else None
         target = self.connector or ctx.upstream.require(Layer.L2, AwsProcessingOutputs, ctx.stack_name).processor
         self.dispatcher = self._function(
             "Dispatcher", "dispatcher", {contract.TARGET_FUNCTION_NAME: target.function_name}, "IoT telemetry → L2"
@@ -39,9 +37,10 @@ class L1Stack(AwsLayerStack):
         self.telemetry_rule = TelemetryRule(self, "TelemetryRule", TelemetryRuleProps(ctx.twin, self.dispatcher, ctx.debug))
         self.outputs = AwsIngestionOutputs()
 
-    def _connector(self, bridge: Bridge) -> lambda_.Function:
-        connector = self._function("Connector", "connector", {}, f"L1 → {bridge.receiver_cloud.value} L2 Ingestion")
-        self.bridges.send(bridge, connector)
+    def _connector(self) -> lambda_.Function:
+        l2_cloud = self.ctx.topology.cloud(Layer.L2).value
+        connector = self._function("Connector", "connector", {}, f"L1 → {l2_cloud} L2 Ingestion")
+        self.bridges.bind_sender(contract.CONNECTOR, connector)
         return connector
 
     def _function(self, id: str, role_name: str, environment: dict[str, str], purpose: str) -> lambda_.Function:

@@ -12,9 +12,9 @@ from constructs import Construct
 
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsFeedbackOutputs
-from twin_model.topology import BridgeKind
 from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
 from constructs_lib.aws.iot_device_feedback_access import grant_device_feedback
+from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 from cdk_app.stacks.context import LayerContext
 
@@ -25,14 +25,13 @@ class L1FeedbackStack(AwsLayerStack):
     def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
         super().__init__(scope, ctx, **kwargs)
         twin = self.ctx.twin
-        bridge = self.ctx.topology.required_bridge(BridgeKind.L2_TO_L1_FEEDBACK)
         self.receiver = BridgeReceiverFunction(
             self,
             "FeedbackReceiver",
             BridgeReceiverFunctionProps(
                 twin_name=twin,
                 bundle=self.bundles.runtime,
-                receive=lambda function, scope: self.bridges.receive(bridge, {URL_KEY: function}, scope),
+                receive=lambda function, scope: self.bridges.bind_receiver(contract.FEEDBACK_RECEIVER, {URL_KEY: function}, scope),
                 role_name="feedback-receiver",
                 function_id="Receiver",
                 description=f"{twin} feedback receiver: feedback from the remote L2 → device topics",

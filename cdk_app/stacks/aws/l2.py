@@ -15,7 +15,6 @@ from twin_model.config.model import Layer
 from twin_model.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsHotOutputs, AwsProcessingOutputs
-from twin_model.topology import BridgeKind
 from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
 from constructs_lib.aws.l2_event_checker import EventChecker, EventCheckerProps
 from constructs_lib.aws.l2_persister import Persister, PersisterProps
@@ -32,12 +31,10 @@ class L2Stack(AwsLayerStack):
     def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
         super().__init__(scope, ctx, **kwargs)
         ctx, bundles = self.ctx, self.bundles
-        config, topology = ctx.config, ctx.topology
+        config = ctx.config
         debug = config.twin.debug
         self.event_checker = self._event_checker() if config.flags.use_event_checking else None
 
-        hot_bridge = topology.bridge(BridgeKind.L2_TO_HOT)
-        twin_update = topology.bridge(BridgeKind.L2_TO_TWIN_UPDATE)
         self.persister = Persister(
             self,
             "Persister",
@@ -45,9 +42,10 @@ class L2Stack(AwsLayerStack):
                 twin_name=ctx.twin,
                 bundle=bundles.runtime,
                 hot_retention_days=config.twin.hot_storage_size_in_days,
-                hot=self.destination(hot_bridge, lambda: ctx.upstream.require(Layer.L3_HOT, AwsHotOutputs, ctx.stack_name).table.table),
+                hot_table=None if self.bridges.reaches(Layer.L3_HOT)
+                else ctx.upstream.require(Layer.L3_HOT, AwsHotOutputs, ctx.stack_name).table.table,
+                bridges=self.bridges.sender(contract.PERSISTER),
                 event_checker=self.event_checker.function if self.event_checker else None,
-                twin_updates=self.bridges.sender_of(twin_update) if twin_update else None,
                 debug=debug,
             ),
         ).function
@@ -68,7 +66,6 @@ class L2Stack(AwsLayerStack):
         self.persister.grant_invoke_latest_version(self.processor)
 
         # The receiving end of the L1→L2 bridge: accepted records go to the processor asynchronously.
-        l1_bridge = topology.bridge(BridgeKind.L1_TO_L2)
         self.ingestion = (
             BridgeReceiverFunction(
                 self,
@@ -76,7 +73,7 @@ class L2Stack(AwsLayerStack):
                 BridgeReceiverFunctionProps(
                     twin_name=ctx.twin,
                     bundle=bundles.runtime,
-                    receive=lambda function, scope: self.bridges.receive(l1_bridge, {URL_KEY: function}, scope),
+                    receive=lambda function, scope: self.bridges.bind_receiver(contract.INGESTION, {URL_KEY: function}, scope),
                     role_name="ingestion",
                     function_id="Ingestion",
                     description=f"{ctx.twin} ingestion: remote L1 telemetry → processor",
@@ -85,14 +82,13 @@ class L2Stack(AwsLayerStack):
                     debug=debug,
                 ),
             ).function
-            if l1_bridge
+            if self.bridges.inbound(contract.INGESTION)
             else None
         )
         self.outputs = AwsProcessingOutputs(processor=self.processor)
 
     def _event_checker(self) -> EventChecker:
         config = self.ctx.config
-        feedback = self.ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)  # L1 on another cloud
         invoked, workflow = [], []
         for rule in config.events:
             action = rule.action
@@ -118,7 +114,8 @@ class L2Stack(AwsLayerStack):
                     if config.flags.trigger_notification_workflow and config.workflow_definition is not None else None
                 ),
                 device_feedback=config.flags.return_feedback_to_device,
-                feedback_bridge=self.bridges.sender_of(feedback) if feedback else None,
+                # L1 on another cloud: the feedback function reaches it over its bridges.
+                feedback_bridge=self.bridges.sender(contract.FEEDBACK) if self.bridges.outbound(contract.FEEDBACK) else None,
                 debug=config.twin.debug,
             ),
         )

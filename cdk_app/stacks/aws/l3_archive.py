@@ -8,7 +8,6 @@ from constructs import Construct
 
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsArchiveOutputs
-from twin_model.topology import BridgeKind
 from constructs_lib.aws.l3_hardened_bucket import HardenedBucket, HardenedBucketProps
 from twin_contract import functions as contract
 from cdk_app.stacks.context import LayerContext
@@ -25,8 +24,7 @@ class L3ArchiveStack(AwsLayerStack):
     def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
         super().__init__(scope, ctx, **kwargs)
         debug = self.ctx.config.twin.debug
-        bridge_from_cold = self.ctx.topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
-        replicated_into = bridge_from_cold is None
+        replicated_into = self.bridges.inbound(contract.ARCHIVE_WRITER) is None
         self.bucket = HardenedBucket(
             self,
             "Archive",
@@ -41,6 +39,6 @@ class L3ArchiveStack(AwsLayerStack):
                 ),
             ),
         ).bucket
-        if bridge_from_cold:
-            self.mover_writer("ArchiveWriter", "archive-writer", self.bucket, contract.ARCHIVE_BUCKET_NAME, bridge_from_cold)
+        if not replicated_into:
+            self.mover_writer("ArchiveWriter", contract.ARCHIVE_WRITER, self.bucket, contract.ARCHIVE_BUCKET_NAME)
         self.outputs = AwsArchiveOutputs(bucket=self.bucket)

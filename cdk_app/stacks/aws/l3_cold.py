@@ -8,7 +8,6 @@ from constructs import Construct
 from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsArchiveOutputs, AwsColdOutputs
-from twin_model.topology import BridgeKind
 from constructs_lib.aws.l3_cold_storage import ColdStorage, ColdStorageProps
 from constructs_lib.aws.l3_cold_to_archive_forwarder import ColdToArchiveForwarder, ColdToArchiveForwarderProps
 from twin_contract import functions as contract
@@ -22,10 +21,9 @@ class L3ColdStack(AwsLayerStack):
     def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: Environment) -> None:
         super().__init__(scope, ctx, **kwargs)
         twin, settings = self.ctx.twin, self.ctx.config.twin
-        topology = self.ctx.topology
-        bridge_to_archive = topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
+        archived_remotely = self.bridges.reaches(Layer.L3_ARCHIVE)
         archive = (
-            None if bridge_to_archive
+            None if archived_remotely
             else self.ctx.upstream.require(Layer.L3_ARCHIVE, AwsArchiveOutputs, self.ctx.stack_name).bucket
         )
         self.bucket = ColdStorage(
@@ -35,10 +33,10 @@ class L3ColdStack(AwsLayerStack):
                 cold_storage_days=settings.cold_storage_size_in_days,
                 debug=settings.debug,
                 archive_bucket=archive,
-                archived_remotely=bridge_to_archive is not None,
+                archived_remotely=archived_remotely,
             ),
         ).bucket
-        if bridge_to_archive:
+        if archived_remotely:
             ColdToArchiveForwarder(
                 self,
                 "ColdToArchive",
@@ -46,11 +44,10 @@ class L3ColdStack(AwsLayerStack):
                     twin_name=twin,
                     bundle=self.bundles.runtime,
                     cold_bucket=self.bucket,
-                    archive_writer=self.bridges.sender_of(bridge_to_archive),
+                    archive_writer=self.bridges.sender(contract.COLD_TO_ARCHIVE),
                     debug=settings.debug,
                 ),
             )
-        bridge_from_hot = topology.bridge(BridgeKind.HOT_TO_COLD)
-        if bridge_from_hot:
-            self.mover_writer("ColdWriter", "cold-writer", self.bucket, contract.COLD_BUCKET_NAME, bridge_from_hot)
+        if self.bridges.inbound(contract.COLD_WRITER):
+            self.mover_writer("ColdWriter", contract.COLD_WRITER, self.bucket, contract.COLD_BUCKET_NAME)
         self.outputs = AwsColdOutputs(bucket=self.bucket)

@@ -8,7 +8,6 @@ from constructs import Construct
 from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsColdOutputs, AwsHotOutputs
-from twin_model.topology import BridgeKind
 from constructs_lib.aws.bridge_receiver_function import BridgeReceiverFunction, BridgeReceiverFunctionProps
 from constructs_lib.aws.l3_hot_readers import HotReaders, HotReadersProps
 from constructs_lib.aws.l3_hot_table import HotTable, HotTableProps
@@ -38,7 +37,6 @@ class L3HotStack(AwsLayerStack):
         self.hot_reader = readers.hot_reader.function
         self.hot_reader_last_entry = readers.last_entry_reader.function
 
-        bridge_to_cold = topology.bridge(BridgeKind.HOT_TO_COLD)
         if topology.placed(Layer.L3_COLD):  # no cold tier: records expire by their TTL, nothing moves them
             HotToColdMover(
                 self,
@@ -49,22 +47,22 @@ class L3HotStack(AwsLayerStack):
                     hot_table=hot_table,
                     debug=settings.debug,
                     cold=self.destination(
-                        bridge_to_cold,
+                        Layer.L3_COLD,
+                        contract.HOT_TO_COLD,
                         lambda: self.ctx.upstream.require(Layer.L3_COLD, AwsColdOutputs, self.ctx.stack_name).bucket,
                     ),
                 ),
             )
 
         # With L2 on AWS the persister writes to the table itself; from elsewhere it posts here.
-        bridge_from_l2 = topology.bridge(BridgeKind.L2_TO_HOT)
-        if bridge_from_l2:
+        if self.bridges.inbound(contract.HOT_WRITER):
             BridgeReceiverFunction(
                 self,
                 "HotWriter",
                 BridgeReceiverFunctionProps(
                     twin_name=twin,
                     bundle=bundle,
-                    receive=lambda function, scope: self.bridges.receive(bridge_from_l2, {URL_KEY: function}, scope),
+                    receive=lambda function, scope: self.bridges.bind_receiver(contract.HOT_WRITER, {URL_KEY: function}, scope),
                     role_name="hot-writer",
                     function_id="Writer",
                     description=f"{twin} L3 hot writer: records from the remote L2",
@@ -77,23 +75,20 @@ class L3HotStack(AwsLayerStack):
                 ),
             )
 
-        bridge_to_l4 = topology.bridge(BridgeKind.HOT_TO_L4_READER)
-        if bridge_to_l4:
-            self.bridges.receive(
-                bridge_to_l4,
-                {URL_KEY: self.hot_reader, LAST_ENTRY_URL_KEY: self.hot_reader_last_entry},
-            )
+        # The readers exist anyway (TwinMaker on AWS calls them); L4 elsewhere calls them over its bridge.
+        self.bridges.bind_receiver(
+            contract.HOT_READER, {URL_KEY: self.hot_reader, LAST_ENTRY_URL_KEY: self.hot_reader_last_entry}
+        )
         # Grafana off the twin's cloud reads through a reader pair of its own, with its own token.
-        bridge_to_l5 = topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
-        if bridge_to_l5:
+        if self.bridges.inbound(contract.DASHBOARD_READER):
             dashboard = HotReaders(
                 self,
                 "DashboardReaders",
                 HotReadersProps(twin_name=twin, bundle=bundle, hot_table=hot_table, debug=settings.debug,
                                 role_prefix="dashboard-reader"),
             )
-            self.bridges.receive(
-                bridge_to_l5,
+            self.bridges.bind_receiver(
+                contract.DASHBOARD_READER,
                 {URL_KEY: dashboard.hot_reader.function, LAST_ENTRY_URL_KEY: dashboard.last_entry_reader.function},
             )
         self.outputs = AwsHotOutputs(

@@ -10,11 +10,11 @@ from twin_model.config import scenes
 from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsHotOutputs, AwsTwinOutputs
-from twin_model.topology import BridgeKind
 from constructs_lib.aws.l4_dt_data_connector import DigitalTwinDataConnector, DigitalTwinDataConnectorProps
 from constructs_lib.aws.l4_scene import TwinScene, TwinSceneProps
 from constructs_lib.aws.l4_twinmaker_workspace import TwinMakerWorkspace, TwinMakerWorkspaceProps
 from cdk_app.stacks.context import LayerContext
+from twin_contract import functions as contract
 
 
 class L4Stack(AwsLayerStack):
@@ -29,15 +29,14 @@ class L4Stack(AwsLayerStack):
         super().__init__(scope, ctx, **kwargs)
         config = self.ctx.config
         twin, debug = self.ctx.twin, config.twin.debug
-        bridge_to_hot = self.ctx.topology.bridge(BridgeKind.HOT_TO_L4_READER)
-        if bridge_to_hot:
+        if self.bridges.outbound(contract.DT_DATA_CONNECTOR):
             connector = DigitalTwinDataConnector(
                 self,
                 "DigitalTwinDataConnector",
                 DigitalTwinDataConnectorProps(
                     twin_name=twin,
                     bundle=self.bundles.runtime,
-                    hot_reader=lambda function, key: self.bridges.send(bridge_to_hot, function, key),
+                    hot_reader=lambda function, key: self.bridges.bind_sender(contract.DT_DATA_CONNECTOR, function, key),
                     debug=debug,
                 ),
             )

@@ -15,9 +15,9 @@ from constructs import Construct
 from twin_model.config.model import Layer
 from cdk_app.stacks.aws.base import AwsLayerStack
 from cdk_app.stacks.aws.outputs import AwsDashboardOutputs, AwsTwinOutputs
-from twin_model.topology import BridgeKind
 from constructs_lib.aws.l5_grafana_workspace import GrafanaWorkspace, GrafanaWorkspaceProps, TwinMakerSource
 from twin_contract import dashboards
+from twin_contract import functions as contract
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 from cdk_app.stacks.context import LayerContext
 
@@ -37,10 +37,9 @@ class L5Stack(AwsLayerStack):
             self._output(dashboards.AWS_TWINMAKER_WORKSPACE_ID, twin_model.workspace_id, "the twin's TwinMaker workspace")
             self._output(dashboards.AWS_TWINMAKER_DASHBOARD_ROLE, self.grafana.dashboard_role.role_arn,
                          "the role Grafana's TwinMaker data source assumes")
-        bridge = self.ctx.topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
-        if bridge is not None:
-            settings: dict[str, str] = {}
-            self.bridges.send(bridge, settings)
+        settings: dict[str, str] = {}
+        # The twin on another cloud: Grafana reads the hot store over the dashboard readers' bridge.
+        for bridge in self.bridges.bind_sender(contract.DASHBOARD_SOURCE, settings):
             self._output(dashboards.AWS_READER_URL, settings[bridge.url_setting(URL_KEY)], f"range reads ({bridge.connection_id})")
             self._output(dashboards.AWS_READER_LAST_ENTRY_URL, settings[bridge.url_setting(LAST_ENTRY_URL_KEY)],
                          f"latest values ({bridge.connection_id})")

@@ -67,7 +67,9 @@ class AzureLayerStack(TerraformLayerStack):
         self.host: FunctionHost | None = None
 
     def complete(self) -> None:
-        """Alerts on what the layer made, and the action group or workbook where this stack holds them."""
+        """Alerts on what the layer made, and the action group or workbook where this stack holds
+        them. Every bridge with an end here must have been bound by then."""
+        self.bridges.check_bound()
         self.outputs = replace(self.outputs, health=add_monitoring(self))
 
     def layer_outputs(self, kind: type[Outputs], **fields: Any) -> Outputs:

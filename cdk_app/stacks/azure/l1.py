@@ -9,7 +9,7 @@ from constructs import Construct
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureFeedbackOutputs, AzureIngestionOutputs, AzureProcessingOutputs
-from twin_model.topology import BridgeKind, Part
+from twin_model.topology import Part
 from constructs_lib.azure import roles
 from constructs_lib.azure.device_enrollment import CONTAINER as ENROLLMENT_CONTAINER
 from constructs_lib.azure.device_enrollment import DeviceEnrollment, DeviceEnrollmentProps
@@ -26,14 +26,14 @@ ENROLLMENT_KEYS = {"primary": "device-enrollment-primary", "secondary": "device-
 class AzureIngestionStack(AzureLayerStack):
     def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
-        bridge = self.topology.bridge(BridgeKind.L1_TO_L2)
+        connects = bool(self.bridges.outbound(contract.CONNECTOR))  # L2 on another cloud
         functions, queues = [contract.DISPATCHER], [TELEMETRY_QUEUE]
         settings: dict[str, str] = {}
-        processing = None if bridge is not None else self.require(Layer.L2, AzureProcessingOutputs)
-        if bridge is not None:
+        processing = None if connects else self.require(Layer.L2, AzureProcessingOutputs)
+        if connects:
             functions.append(contract.CONNECTOR)
             queues.append(CONNECTOR_QUEUE)
-            self.bridges.send(bridge, settings)
+            self.bridges.bind_sender(contract.CONNECTOR, settings)
         host = self.add_function_host(tuple(functions), settings, queues=tuple(queues))
         if processing is None:
             host.app.add_override(f"app_settings.{contract.TARGET_QUEUE_URL}", host.queue_urls[CONNECTOR_QUEUE])

@@ -12,7 +12,6 @@ from constructs import Construct
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.l2 import iot_hub_host
 from cdk_app.stacks.azure.outputs import AzureFeedbackOutputs
-from twin_model.topology import BridgeKind
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 from cdk_app.stacks.context import LayerContext
@@ -22,11 +21,10 @@ from cdk_app.stacks.terraform.terraform_settings import TerraformSettings
 class AzureFeedbackStack(AzureLayerStack):
     def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
-        bridge = self.topology.required_bridge(BridgeKind.L2_TO_L1_FEEDBACK)
         settings = {
-            contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(bridge),
+            contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token(contract.FEEDBACK_RECEIVER),
             contract.IOT_HUB_HOST: iot_hub_host(self.ctx.twin),
         }
         host = self.add_function_host((contract.FEEDBACK_RECEIVER,), settings)
-        self.bridges.receive(bridge, {URL_KEY: host.function_url(contract.FEEDBACK_RECEIVER.route)})
+        self.bridges.bind_receiver(contract.FEEDBACK_RECEIVER, {URL_KEY: host.function_url(contract.FEEDBACK_RECEIVER.route)})
         self.outputs = self.layer_outputs(AzureFeedbackOutputs)

@@ -16,7 +16,6 @@ from constructs import Construct
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureHotOutputs, AzureProcessingOutputs, AzureTwinOutputs
-from twin_model.topology import BridgeKind
 from constructs_lib.azure.event_workflow import EventWorkflow, EventWorkflowProps
 from constructs_lib.azure.naming import AzureNames
 from constructs_lib.tokens import generated_token
@@ -51,10 +50,7 @@ class AzureProcessingStack(AzureLayerStack):
         queues = [PROCESSOR_QUEUE, PERSISTER_QUEUE]
         settings: dict[str, str] = {}
 
-        hot_bridge = self.topology.bridge(BridgeKind.L2_TO_HOT)
-        if hot_bridge is not None:
-            self.bridges.send(hot_bridge, settings)
-        else:
+        if not self.bridges.reaches(Layer.L3_HOT):  # else the persister's bridge reaches it
             hot = self.require(Layer.L3_HOT, AzureHotOutputs).hot_store
             hot.grant(self, "PersisterWritesHot", self.identity.principal_id, write=True)
             settings.update(
@@ -65,6 +61,7 @@ class AzureProcessingStack(AzureLayerStack):
                     contract.HOT_RETENTION_DAYS: str(self.config.twin.hot_storage_size_in_days),
                 }
             )
+        self.bridges.bind_sender(contract.PERSISTER, settings)
         twin = self.upstream(Layer.L4, AzureTwinOutputs)
         if twin is not None:  # L4 on Azure (deployed before L2): the persister updates the twins directly
             twin.twins.grant(self, "PersisterUpdatesTwins", self.identity.principal_id, write=True)
@@ -76,15 +73,14 @@ class AzureProcessingStack(AzureLayerStack):
         if feedback:
             functions.append(contract.FEEDBACK)
             queues.append(FEEDBACK_QUEUE)
-            feedback_bridge = self.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
-            if feedback_bridge is None:  # L1 on Azure: the hub of this twin
+            if not self.bridges.outbound(contract.FEEDBACK):  # L1 on Azure: the hub of this twin
                 settings[contract.IOT_HUB_HOST] = iot_hub_host(self.ctx.twin)
             else:
-                self.bridges.send(feedback_bridge, settings)
-        ingestion = self.topology.bridge(BridgeKind.L1_TO_L2)
-        if ingestion is not None:
+                self.bridges.bind_sender(contract.FEEDBACK, settings)
+        ingestion = self.bridges.inbound(contract.INGESTION) is not None  # L1 on another cloud
+        if ingestion:
             functions.append(contract.INGESTION)
-            settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.token_secret(ingestion)
+            settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token(contract.INGESTION)
         if flags.trigger_notification_workflow and self.config.workflow_definition is not None:
             definition = json.loads(self.config.workflow_definition)["definition"]
             workflow = EventWorkflow(
@@ -102,8 +98,8 @@ class AzureProcessingStack(AzureLayerStack):
             )
         # The host adds <QUEUE>_QUEUE_URL settings for its queues (PROCESSOR_QUEUE_URL, ...).
         host = self.add_function_host(tuple(functions), settings, queues=tuple(queues), processing=True)
-        if ingestion is not None:
-            self.bridges.receive(ingestion, {URL_KEY: host.function_url(contract.INGESTION.route)})
+        if ingestion:
+            self.bridges.bind_receiver(contract.INGESTION, {URL_KEY: host.function_url(contract.INGESTION.route)})
         self.outputs = self.layer_outputs(
             AzureProcessingOutputs,
             processor_queue_id=host.queue_ids[PROCESSOR_QUEUE],

@@ -12,7 +12,6 @@ from constructs import Construct
 from twin_model.config.model import Layer, Provider
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureArchiveOutputs
-from twin_model.topology import BridgeKind
 from constructs_lib.azure.blob_tier_store import ARCHIVE_CONTAINER, BlobTierStore, BlobTierStoreProps, blob_container, grant_writer
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
@@ -32,18 +31,17 @@ class AzureArchiveStack(AzureLayerStack):
                 archive_cold_after_days=self.config.twin.cold_storage_size_in_days if cold_here else None,
             ),
         )
-        bridge = self.topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
-        if bridge is not None:
+        if self.bridges.inbound(contract.ARCHIVE_WRITER):  # cold on another cloud
             container = blob_container(self, "Archive", account_id=self.store.account.id, name=ARCHIVE_CONTAINER)
             grant_writer(self, "WriterArchive", container_id=container.id, principal_id=self.identity.principal_id)
             host = self.add_function_host(
                 (contract.ARCHIVE_WRITER,),
                 {
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token(contract.ARCHIVE_WRITER),
                     contract.ARCHIVE_CONTAINER_URL: f"{self.store.blob_endpoint}{ARCHIVE_CONTAINER}",
                 },
             )
-            self.bridges.receive(bridge, {URL_KEY: host.function_url(contract.ARCHIVE_WRITER.route)})
+            self.bridges.bind_receiver(contract.ARCHIVE_WRITER, {URL_KEY: host.function_url(contract.ARCHIVE_WRITER.route)})
         self.outputs = self.layer_outputs(
             AzureArchiveOutputs, account_id=self.store.account.id, blob_endpoint=self.store.blob_endpoint
         )

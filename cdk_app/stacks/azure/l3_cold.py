@@ -9,7 +9,6 @@ from constructs import Construct
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureArchiveOutputs, AzureColdOutputs
-from twin_model.topology import BridgeKind
 from constructs_lib.azure.blob_tier_store import COLD_CONTAINER, BlobTierStore, BlobTierStoreProps, blob_container, grant_writer
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
@@ -28,20 +27,19 @@ class AzureColdStack(AzureLayerStack):
             account_id, blob_endpoint = self.store.account.id, self.store.blob_endpoint
         container = blob_container(self, "Cold", account_id=account_id, name=COLD_CONTAINER)
         container_url = f"{blob_endpoint}{COLD_CONTAINER}"
-        receiving = self.topology.bridge(BridgeKind.HOT_TO_COLD)
-        sending = self.topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
-        if receiving is not None or sending is not None:
+        receiving = self.bridges.inbound(contract.COLD_WRITER) is not None  # hot on another cloud
+        sending = self.bridges.reaches(Layer.L3_ARCHIVE)  # archive on another cloud
+        if receiving or sending:
             grant_writer(self, "FunctionsCold", container_id=container.id, principal_id=self.identity.principal_id)
             functions, settings = [], {contract.COLD_CONTAINER_URL: container_url}
-            if receiving is not None:
+            if receiving:
                 functions.append(contract.COLD_WRITER)
-                settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.token_secret(receiving)
-            if sending is not None:
+                settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token(contract.COLD_WRITER)
+            if sending:
                 functions.append(contract.COLD_TO_ARCHIVE)
-                self.bridges.send(sending, settings)
+                self.bridges.bind_sender(contract.COLD_TO_ARCHIVE, settings)
                 settings[contract.COLD_RETENTION_DAYS] = str(self.config.twin.cold_storage_size_in_days)
             host = self.add_function_host(tuple(functions), settings)
-            if receiving is not None:
-                self.bridges.receive(receiving, {URL_KEY: host.function_url(contract.COLD_WRITER.route)})
+            self.bridges.bind_receiver(contract.COLD_WRITER, {URL_KEY: host.function_url(contract.COLD_WRITER.route)})
         # Otherwise the hot tier's mover writes here directly and tiering is native.
         self.outputs = self.layer_outputs(AzureColdOutputs, container_id=container.id, container_url=container_url)

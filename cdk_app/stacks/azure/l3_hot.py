@@ -12,7 +12,6 @@ from constructs import Construct
 from twin_model.config.model import Layer
 from cdk_app.stacks.azure.base import AzureLayerStack
 from cdk_app.stacks.azure.outputs import AzureColdOutputs, AzureHotOutputs, DashboardSource
-from twin_model.topology import BridgeKind
 from constructs_lib.azure.blob_tier_store import grant_writer
 from constructs_lib.azure.cosmos_hot_store import CosmosHotStore, CosmosHotStoreProps
 from constructs_lib.tokens import generated_token
@@ -43,48 +42,45 @@ class AzureHotStack(AzureLayerStack):
         functions = [contract.HOT_READER]
         if self.topology.placed(Layer.L3_COLD):  # no cold tier: records expire by their TTL, nothing moves them
             functions.append(contract.HOT_TO_COLD)
-        reader_bridge = self.topology.bridge(BridgeKind.HOT_TO_L4_READER)
         vault = self.ensure_vault()
-        if reader_bridge is not None:
-            reader_secret = settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.token_secret(reader_bridge)
+        if self.bridges.inbound(contract.HOT_READER):  # L4 on another cloud reads over its bridge
+            reader_secret = settings[contract.INBOUND_TOKEN_SECRET] = self.bridges.inbound_token(contract.HOT_READER)
         else:
             token = generated_token(self, "DashboardReaderToken")
             reader_secret = settings[contract.INBOUND_TOKEN_SECRET] = vault.secret(
                 self, "DashboardReaderSecret", name=DASHBOARD_READER_SECRET, value=token,
                 content_type="token of the hot reader for dashboards (L5)",
             )
-        dashboard_bridge = self.topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
-        if dashboard_bridge is not None:  # Grafana not on the twin's cloud: readers with a token of their own
+        # One app, several receivers: each has a token setting of its own.
+        if self.bridges.inbound(contract.DASHBOARD_READER):  # Grafana not on the twin's cloud: readers with a token of their own
             functions.append(contract.DASHBOARD_READER)
-            settings[contract.DASHBOARD_TOKEN_SECRET] = self.bridges.token_secret(dashboard_bridge)
-        writer_bridge = self.topology.bridge(BridgeKind.L2_TO_HOT)
-        if writer_bridge is not None:
+            settings[contract.DASHBOARD_TOKEN_SECRET] = self.bridges.inbound_token(contract.DASHBOARD_READER)
+        if self.bridges.inbound(contract.HOT_WRITER):  # L2 on another cloud
             functions.append(contract.HOT_WRITER)
-            settings[contract.WRITER_TOKEN_SECRET] = self.bridges.token_secret(writer_bridge)
-        cold_bridge = self.topology.bridge(BridgeKind.HOT_TO_COLD)
-        if cold_bridge is not None:
-            self.bridges.send(cold_bridge, settings)
+            settings[contract.WRITER_TOKEN_SECRET] = self.bridges.inbound_token(contract.HOT_WRITER)
+        if self.bridges.reaches(Layer.L3_COLD):
+            self.bridges.bind_sender(contract.HOT_TO_COLD, settings)
         elif self.topology.placed(Layer.L3_COLD):
             cold = self.require(Layer.L3_COLD, AzureColdOutputs)
             grant_writer(self, "MoverWritesCold", container_id=cold.container_id, principal_id=self.identity.principal_id)
             settings[contract.COLD_CONTAINER_URL] = cold.container_url
         host = self.add_function_host(tuple(functions), settings)
-        if reader_bridge is not None:
-            self.bridges.receive(
-                reader_bridge,
-                {
-                    URL_KEY: host.function_url(contract.HOT_READER.route),
-                    LAST_ENTRY_URL_KEY: host.function_url(contract.HOT_READER_LAST_ENTRY.route),
-                },
-            )
-        if writer_bridge is not None:
-            self.bridges.receive(writer_bridge, {URL_KEY: host.function_url(contract.HOT_WRITER.route)})
-        if dashboard_bridge is not None:
-            self.bridges.receive(
-                dashboard_bridge,
-                {URL_KEY: host.function_url(contract.DASHBOARD_READER.route),
-                 LAST_ENTRY_URL_KEY: host.function_url(contract.DASHBOARD_READER_LAST_ENTRY.route)},
-            )
+        # Each receiving function, bound to the bridge its role receives here if the topology made one.
+        self.bridges.bind_receiver(
+            contract.HOT_READER,
+            {
+                URL_KEY: host.function_url(contract.HOT_READER.route),
+                LAST_ENTRY_URL_KEY: host.function_url(contract.HOT_READER_LAST_ENTRY.route),
+            },
+        )
+        self.bridges.bind_receiver(contract.HOT_WRITER, {URL_KEY: host.function_url(contract.HOT_WRITER.route)})
+        self.bridges.bind_receiver(
+            contract.DASHBOARD_READER,
+            {
+                URL_KEY: host.function_url(contract.DASHBOARD_READER.route),
+                LAST_ENTRY_URL_KEY: host.function_url(contract.DASHBOARD_READER_LAST_ENTRY.route),
+            },
+        )
         self.outputs = self.layer_outputs(
             AzureHotOutputs,
             hot_store=hot_store,

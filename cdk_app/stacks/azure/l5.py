@@ -25,9 +25,9 @@ from cdk_app.stacks.azure.outputs import (
     DashboardSource,
 )
 from cdk_app.stacks.outputs import LayerWiringError
-from twin_model.topology import BridgeKind
 from constructs_lib.azure.managed_grafana import ManagedGrafana, ManagedGrafanaProps
 from twin_contract import dashboards
+from twin_contract import functions as contract
 from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 from twin_contract.wire import TOKEN_HEADER
 from cdk_app.stacks.context import LayerContext
@@ -61,10 +61,10 @@ class AzureDashboardStack(AzureLayerStack):
         self.outputs = self.layer_outputs(AzureDashboardOutputs)
 
     def _reader_source(self) -> DashboardSource:
-        bridge = self.topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
-        if bridge is not None:  # the twin is on another cloud
-            settings: dict[str, str] = {}
-            self.bridges.send(bridge, settings)
+        settings: dict[str, str] = {}
+        bridges = self.bridges.bind_sender(contract.DASHBOARD_SOURCE, settings)
+        if bridges:  # the twin is on another cloud: Grafana reads the hot store over this bridge
+            bridge = bridges[0]  # one data source reads one hot store
             return DashboardSource(
                 settings[bridge.url_setting(URL_KEY)], settings[bridge.url_setting(LAST_ENTRY_URL_KEY)],
                 self.names.key_vault(), settings[bridge.token_setting],

@@ -91,7 +91,9 @@ class GcpLayerStack(TerraformLayerStack):
     def complete(self) -> None:
         """Alert on what the layer made (and hold the channels or dashboard where this stack does),
         then enable only the APIs this stack's resources use (known once the layer is built), and
-        make every Google resource wait for them: a fresh project has them off."""
+        make every Google resource wait for them: a fresh project has them off. Every bridge with
+        an end here must have been bound by then."""
+        self.bridges.check_bound()
         self.outputs = replace(self.outputs, health=add_monitoring(self))
         apis = ProjectApis(
             self, "Apis", ProjectApisProps(services=tuple(sorted(self._apis_needed)), project=self.settings.gcp_project)

@@ -8,7 +8,7 @@ from constructs import Construct
 from twin_model.config.model import Layer
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpFeedbackOutputs, GcpIngestionOutputs, GcpProcessingOutputs
-from twin_model.topology import BridgeKind, Part
+from twin_model.topology import Part
 from constructs_lib.gcp.grants import PUBSUB_PUBLISHER, PUBSUB_SUBSCRIBER, grant_subscription, grant_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.naming import service_account_id
@@ -51,24 +51,26 @@ class GcpL1Stack(GcpLayerStack):
         )
         grant_topic(self, "DispatcherMayDeadLetter", topic=self.telemetry.dead_letter_topic.id,
                     role=PUBSUB_PUBLISHER, member=self.account.member)
-        bridge = ctx.topology.bridge(BridgeKind.L1_TO_L2)
-        if bridge is None:
+        bridges = self.bridges.outbound(contract.CONNECTOR)  # L2 on another cloud
+        if not bridges:
             processing = self.require(Layer.L2, GcpProcessingOutputs)
             # L2 is deployed first; this stack grants its own account the right to call the processor.
             grant_invoke(self, "MayInvokeProcessor", processing.processor.service, self.region, self.account.member)
             target_url = processing.processor.url
             feedback = processing.feedback  # when L2 on Google sends device feedback
         else:
-            bridge_back = ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
-            # The receiver split off L1 holds the feedback topic.
-            feedback = self.require(Layer.L1, GcpFeedbackOutputs, Part.L1_FEEDBACK).feedback if bridge_back else None
+            # The receiver split off L1, where there is one, holds the feedback topic.
+            has_part = ctx.topology.stack(Layer.L1, Part.L1_FEEDBACK) is not None
+            feedback = self.require(Layer.L1, GcpFeedbackOutputs, Part.L1_FEEDBACK).feedback if has_part else None
             connector_env: dict[str, str] = {}
-            self.bridges.send(bridge, connector_env)
+            self.bridges.bind_sender(contract.CONNECTOR, connector_env)
+            receivers = ", ".join(sorted({b.receiver_cloud.value for b in bridges}))
+            ids = ", ".join(b.connection_id for b in bridges)
             self.connector = self.function(
                 "Connector",
                 "connector",
                 environment=connector_env,
-                description=f"Forwards telemetry to the ingestion on {bridge.receiver_cloud.value} ({bridge.connection_id})",
+                description=f"Forwards telemetry to the ingestion on {receivers} ({ids})",
             )
             target_url = self.connector.url
         self.dispatcher = self.function(

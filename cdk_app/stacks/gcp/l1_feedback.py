@@ -13,7 +13,6 @@ from constructs import Construct
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import DeviceFeedback, GcpFeedbackOutputs
 from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
-from twin_model.topology import BridgeKind
 from twin_contract import functions as contract
 from twin_contract.registry import URL_KEY
 from cdk_app.stacks.context import LayerContext
@@ -27,19 +26,19 @@ class GcpFeedbackStack(GcpLayerStack):
 
     def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
-        bridge = ctx.topology.required_bridge(BridgeKind.L2_TO_L1_FEEDBACK)
+        bridge = self.bridges.required_inbound(contract.FEEDBACK_RECEIVER)
         self.topic = device_feedback_topic(self)
         self.receiver = self.function(
             "FeedbackReceiver",
             "feedback-receiver",
             public=True,
             environment={
-                contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(bridge),
+                contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token(contract.FEEDBACK_RECEIVER),
                 **device_feedback_settings(self, self.topic),
             },
             description=f"Delivers feedback sent from {bridge.sender_cloud.value} to the devices ({bridge.connection_id})",
         )
-        self.bridges.receive(bridge, {URL_KEY: self.receiver.url})
+        self.bridges.bind_receiver(contract.FEEDBACK_RECEIVER, {URL_KEY: self.receiver.url})
         self.outputs = GcpFeedbackOutputs(
             feedback=DeviceFeedback(self.topic.subscription.name, self.account.member),
             endpoints=dict(self.bridges.published),

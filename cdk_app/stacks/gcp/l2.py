@@ -14,7 +14,6 @@ from twin_model.config.model import Layer
 from twin_model.config.twin_info import TWIN_INFO_VARIABLE, twin_info_json
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import DeviceFeedback, GcpHotOutputs, GcpProcessingOutputs
-from twin_model.topology import BridgeKind
 from cdk_app.stacks.gcp.device_feedback import device_feedback_settings, device_feedback_topic
 from constructs_lib.gcp.layer_service_account import ProjectRole
 from constructs_lib.gcp.feedback_topic import FeedbackTopic
@@ -55,13 +54,12 @@ class GcpL2Stack(GcpLayerStack):
 
     def __init__(self, scope: Construct, ctx: LayerContext, **kwargs: TerraformSettings) -> None:
         super().__init__(scope, ctx, **kwargs)
-        config, topology = ctx.config, ctx.topology
+        config = ctx.config
         self.feedback_topic: FeedbackTopic | None = None
         self.workflow: NotificationWorkflow | None = None
         self.event_checker = self._build_event_checking() if config.flags.use_event_checking else None
 
-        hot_bridge = topology.bridge(BridgeKind.L2_TO_HOT)
-        if hot_bridge is None:
+        if not self.bridges.reaches(Layer.L3_HOT):  # else the persister's bridge reaches it
             hot = self.require(Layer.L3_HOT, GcpHotOutputs)
             self.require_apis("firestore.googleapis.com")
             persister_env = {
@@ -71,10 +69,7 @@ class GcpL2Stack(GcpLayerStack):
             }
         else:
             persister_env = {}
-            self.bridges.send(hot_bridge, persister_env)
-        twin_bridge = topology.bridge(BridgeKind.L2_TO_TWIN_UPDATE)
-        if twin_bridge is not None:
-            self.bridges.send(twin_bridge, persister_env)
+        self.bridges.bind_sender(contract.PERSISTER, persister_env)
         if self.event_checker is not None:
             persister_env[contract.EVENT_CHECKER_URL] = self.event_checker.url
         self.persister = self.function(
@@ -87,19 +82,19 @@ class GcpL2Stack(GcpLayerStack):
             environment={contract.PERSISTER_URL: self.persister.url},
             description="Runs each device's processor from the project bundle",
         )
-        ingestion_bridge = topology.bridge(BridgeKind.L1_TO_L2)
+        ingestion_bridge = self.bridges.inbound(contract.INGESTION)  # L1 on another cloud
         if ingestion_bridge is not None:
             self.ingestion = self.function(
                 "Ingestion",
                 "ingestion",
                 public=True,
                 environment={
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(ingestion_bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token(contract.INGESTION),
                     contract.PROCESSOR_URL: self.processor.url,
                 },
                 description=f"Receives telemetry from {ingestion_bridge.sender_cloud.value} ({ingestion_bridge.connection_id})",
             )
-            self.bridges.receive(ingestion_bridge, {URL_KEY: self.ingestion.url})
+            self.bridges.bind_receiver(contract.INGESTION, {URL_KEY: self.ingestion.url})
         self.outputs = GcpProcessingOutputs(
             processor=self.processor,
             feedback=DeviceFeedback(self.feedback_topic.subscription.name, self.account.member)
@@ -139,13 +134,12 @@ class GcpL2Stack(GcpLayerStack):
             )
             environment[contract.WORKFLOW_NAME] = workflow.id
         if config.flags.return_feedback_to_device:
-            feedback_bridge = self.ctx.topology.bridge(BridgeKind.L2_TO_L1_FEEDBACK)
-            if feedback_bridge is None:  # L1 on Google too: the feedback topic lives here
+            if not self.bridges.outbound(contract.FEEDBACK):  # L1 on Google too: the feedback topic lives here
                 self.feedback_topic = topic = device_feedback_topic(self)
                 feedback_env = device_feedback_settings(self, topic)
             else:  # L1 elsewhere: its feedback receiver, deployed before this stack
                 feedback_env = {}
-                self.bridges.send(feedback_bridge, feedback_env)
+                self.bridges.bind_sender(contract.FEEDBACK, feedback_env)
             self.feedback = self.function(
                 "FeedbackFunction",
                 "event-feedback",

@@ -7,7 +7,6 @@ from constructs import Construct
 
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpArchiveOutputs
-from twin_model.topology import BridgeKind
 from constructs_lib.gcp.grants import OBJECT_USER, grant_bucket
 from constructs_lib.gcp.tier_bucket import TierBucket, TierBucketProps
 from twin_contract import functions as contract
@@ -29,7 +28,7 @@ class GcpL3ArchiveStack(GcpLayerStack):
             "Archive",
             TierBucketProps(bucket_name=self.bucket_name("archive"), location=self.region, storage_class="ARCHIVE", debug=self.debug),
         )
-        writer_bridge = ctx.topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
+        writer_bridge = self.bridges.inbound(contract.ARCHIVE_WRITER)  # cold on another cloud
         if writer_bridge is not None:
             grant_bucket(self, "WriterMayUseObjects", bucket=self.bucket.name, role=OBJECT_USER, member=self.account.member)
             self.archive_writer = self.function(
@@ -38,10 +37,10 @@ class GcpL3ArchiveStack(GcpLayerStack):
                 public=True,
                 environment={
                     contract.ARCHIVE_BUCKET_NAME: self.bucket.name,
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(writer_bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token(contract.ARCHIVE_WRITER),
                 },
                 description=f"Stores mover payloads from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
             )
-            self.bridges.receive(writer_bridge, {URL_KEY: self.archive_writer.url})
+            self.bridges.bind_receiver(contract.ARCHIVE_WRITER, {URL_KEY: self.archive_writer.url})
         TerraformOutput(self, "archive_bucket", value=self.bucket.name)
         self.outputs = GcpArchiveOutputs(endpoints=dict(self.bridges.published))

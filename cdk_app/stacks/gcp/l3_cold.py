@@ -10,7 +10,6 @@ from constructs import Construct
 from twin_model.config.model import Layer, Provider
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpColdOutputs
-from twin_model.topology import BridgeKind
 from constructs_lib.gcp.grants import OBJECT_USER, grant_bucket
 from constructs_lib.gcp.tier_bucket import ClassChange, TierBucket, TierBucketProps
 from twin_contract import functions as contract
@@ -40,9 +39,9 @@ class GcpL3ColdStack(GcpLayerStack):
                 debug=self.debug,
             ),
         )
-        writer_bridge = topology.bridge(BridgeKind.HOT_TO_COLD)
-        archive_bridge = topology.bridge(BridgeKind.COLD_TO_ARCHIVE)
-        if writer_bridge is not None or archive_bridge is not None:
+        writer_bridge = self.bridges.inbound(contract.COLD_WRITER)  # hot on another cloud
+        archived_remotely = self.bridges.reaches(Layer.L3_ARCHIVE)
+        if writer_bridge is not None or archived_remotely:
             # The writer and the mover run as the layer's account: objects of this bucket only.
             grant_bucket(self, "LayerMayUseObjects", bucket=self.bucket.name, role=OBJECT_USER, member=self.account.member)
 
@@ -53,18 +52,18 @@ class GcpL3ColdStack(GcpLayerStack):
                 public=True,
                 environment={
                     contract.COLD_BUCKET_NAME: self.bucket.name,
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(writer_bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token(contract.COLD_WRITER),
                 },
                 description=f"Stores mover payloads from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
             )
-            self.bridges.receive(writer_bridge, {URL_KEY: self.cold_writer.url})
+            self.bridges.bind_receiver(contract.COLD_WRITER, {URL_KEY: self.cold_writer.url})
 
-        if archive_bridge is not None:
+        if archived_remotely:
             mover_env = {
                 contract.COLD_BUCKET_NAME: self.bucket.name,
                 contract.COLD_RETENTION_DAYS: str(config.twin.cold_storage_size_in_days),
             }
-            self.bridges.send(archive_bridge, mover_env)
+            self.bridges.bind_sender(contract.COLD_TO_ARCHIVE, mover_env)
             self.mover = self.scheduled_mover(
                 "ColdToArchive",
                 "cold-to-archive",

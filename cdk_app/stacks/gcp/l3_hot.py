@@ -15,7 +15,6 @@ from constructs import Construct
 from twin_model.config.model import Layer
 from cdk_app.stacks.gcp.base import GcpLayerStack
 from cdk_app.stacks.gcp.outputs import GcpColdOutputs, GcpHotOutputs
-from twin_model.topology import Bridge, BridgeKind
 from constructs_lib.gcp.firestore_hot_store import FirestoreHotStore, FirestoreHotStoreProps
 from constructs_lib.gcp.grants import custom_role, grant_bucket
 from constructs_lib.gcp.layer_service_account import ProjectRole
@@ -65,7 +64,7 @@ class GcpL3HotStack(GcpLayerStack):
         store_env = {contract.HOT_DATABASE: self.store.database_name, contract.HOT_COLLECTION: HOT_COLLECTION}
         retention = str(config.twin.hot_storage_size_in_days)
 
-        writer_bridge = topology.bridge(BridgeKind.L2_TO_HOT)
+        writer_bridge = self.bridges.inbound(contract.HOT_WRITER)  # L2 on another cloud
         if writer_bridge is not None:
             self.hot_writer = self.function(
                 "HotWriter",
@@ -73,15 +72,14 @@ class GcpL3HotStack(GcpLayerStack):
                 public=True,
                 environment={
                     **store_env, contract.HOT_RETENTION_DAYS: retention,
-                    contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(writer_bridge),
+                    contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token(contract.HOT_WRITER),
                 },
                 description=f"Stores telemetry sent from {writer_bridge.sender_cloud.value} ({writer_bridge.connection_id})",
             )
-            self.bridges.receive(writer_bridge, {URL_KEY: self.hot_writer.url})
+            self.bridges.bind_receiver(contract.HOT_WRITER, {URL_KEY: self.hot_writer.url})
 
-        reader_bridge = topology.bridge(BridgeKind.HOT_TO_L4_READER)
-        if reader_bridge is not None:
-            reader_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(reader_bridge)}
+        if self.bridges.inbound(contract.HOT_READER):  # L4 on another cloud
+            reader_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token(contract.HOT_READER)}
             self.hot_reader = self.function(
                 "HotReader", "hot-reader", public=True, environment=reader_env, description="Range reads of the hot store for the twin"
             )
@@ -92,11 +90,13 @@ class GcpL3HotStack(GcpLayerStack):
                 environment=reader_env,
                 description="Newest record of a device for the twin",
             )
-            self.bridges.receive(reader_bridge, {URL_KEY: self.hot_reader.url, LAST_ENTRY_URL_KEY: self.hot_reader_last_entry.url})
+            self.bridges.bind_receiver(
+                contract.HOT_READER, {URL_KEY: self.hot_reader.url, LAST_ENTRY_URL_KEY: self.hot_reader_last_entry.url}
+            )
 
-        dashboard_bridge = topology.bridge(BridgeKind.HOT_TO_L5_DASHBOARD)
+        dashboard_bridge = self.bridges.inbound(contract.DASHBOARD_READER)
         if dashboard_bridge is not None:  # Grafana not on the twin's cloud: readers with a token of their own
-            dashboard_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.token_secret(dashboard_bridge)}
+            dashboard_env = {**store_env, contract.INBOUND_TOKEN_SECRET: self.bridges.inbound_token(contract.DASHBOARD_READER)}
             self.dashboard_reader = self.function(
                 "DashboardReader", "dashboard-reader", entry_point="hot_reader", public=True, environment=dashboard_env,
                 description=f"Range reads of the hot store for dashboards on {dashboard_bridge.sender_cloud.value}",
@@ -106,19 +106,19 @@ class GcpL3HotStack(GcpLayerStack):
                 public=True, environment=dashboard_env,
                 description=f"Newest record of a device for dashboards on {dashboard_bridge.sender_cloud.value}",
             )
-            self.bridges.receive(
-                dashboard_bridge,
+            self.bridges.bind_receiver(
+                contract.DASHBOARD_READER,
                 {URL_KEY: self.dashboard_reader.url, LAST_ENTRY_URL_KEY: self.dashboard_reader_last_entry.url},
             )
 
         self.mover = None
         if topology.placed(Layer.L3_COLD):  # no cold tier: records expire by their TTL, nothing moves them
-            self.mover = self._hot_to_cold_mover(topology.bridge(BridgeKind.HOT_TO_COLD), store_env, retention)
+            self.mover = self._hot_to_cold_mover(store_env, retention)
         TerraformOutput(self, "hot_database", value=self.store.database_name)
         self.outputs = GcpHotOutputs(store=self.store, endpoints=dict(self.bridges.published))
 
-    def _hot_to_cold_mover(self, cold_bridge: Bridge | None, store_env: dict[str, Any], retention: str) -> TwinFunction:
-        if cold_bridge is None:
+    def _hot_to_cold_mover(self, store_env: dict[str, Any], retention: str) -> TwinFunction:
+        if not self.bridges.reaches(Layer.L3_COLD):  # else the mover's bridge reaches it
             cold = self.require(Layer.L3_COLD, GcpColdOutputs)
             writer = custom_role(
                 self,
@@ -133,7 +133,7 @@ class GcpL3HotStack(GcpLayerStack):
             mover_env = {contract.COLD_BUCKET_NAME: cold.bucket_name}
         else:
             mover_env = {}
-            self.bridges.send(cold_bridge, mover_env)
+            self.bridges.bind_sender(contract.HOT_TO_COLD, mover_env)
         return self.scheduled_mover(
             "HotToCold",
             "hot-to-cold",

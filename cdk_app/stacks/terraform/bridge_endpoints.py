@@ -16,7 +16,7 @@ from constructs_lib.inter_cloud_endpoint import InterCloudEndpoint
 from twin_model.topology import Bridge
 
 
-class TerraformBridgeEndpoints(BridgeRules):
+class TerraformBridgeEndpoints(BridgeRules[str, MutableMapping[str, str]]):
     """`BridgeEnds[str, MutableMapping[str, str]]`: receivers are URL references, senders the settings
     their function will be created with. `published`: this stack's endpoints for the outputs."""
 

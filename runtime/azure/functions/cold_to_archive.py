@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import azure.functions as func
 
 from runtime.azure.blob_storage import BlobContainer
-from runtime.azure.bridge_clients import BRIDGES
+from runtime.azure.bridge_clients import BRIDGE_CLIENTS
 from runtime.azure.environment import handler_environment
 from runtime.azure.functions._shared import on_schedule
 from runtime.core.config import positive_int
@@ -23,7 +23,7 @@ SCHEDULE = "0 41 3 * * *"  # daily, 03:41 UTC
 _env = handler_environment()
 COLD_CONTAINER_URL = _env.required(s.COLD_CONTAINER_URL)
 COLD_RETENTION_DAYS = _env.required(s.COLD_RETENTION_DAYS, parse=positive_int)
-_client = BRIDGES.remote_client(_env)
+_client = BRIDGE_CLIENTS.remote_client(_env)
 _env.check()
 
 bp = func.Blueprint()

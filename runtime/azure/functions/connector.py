@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from runtime.azure.bridge_clients import BRIDGES
+from runtime.azure.bridge_clients import BRIDGE_CLIENTS
 from runtime.azure.environment import handler_environment
 from runtime.azure.functions._shared import message_json, on_queue
 from runtime.core.telemetry import normalized_records
@@ -16,7 +16,7 @@ from twin_contract.functions import CONNECTOR
 from twin_contract.wire import PROCESSING_LAYER
 
 _env = handler_environment()
-_sender = BRIDGES.remote_sender(_env, PROCESSING_LAYER)
+_sender = BRIDGE_CLIENTS.remote_sender(_env, PROCESSING_LAYER)
 _env.check()
 
 bp = func.Blueprint()

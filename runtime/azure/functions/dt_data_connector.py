@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from runtime.azure.bridge_clients import BRIDGES
+from runtime.azure.bridge_clients import BRIDGE_CLIENTS
 from runtime.azure.environment import handler_environment
 from runtime.azure.functions._shared import on_post
 from runtime.azure.http import serve
@@ -16,8 +16,8 @@ from twin_contract.registry import LAST_ENTRY_URL_KEY
 
 _env = handler_environment()
 INBOUND_TOKEN_SECRET = _env.required(s.INBOUND_TOKEN_SECRET)
-_range_client = BRIDGES.remote_client(_env)
-_latest_client = BRIDGES.remote_client(_env, key=LAST_ENTRY_URL_KEY)
+_range_client = BRIDGE_CLIENTS.remote_client(_env)
+_latest_client = BRIDGE_CLIENTS.remote_client(_env, key=LAST_ENTRY_URL_KEY)
 _env.check()
 
 bp = func.Blueprint()

@@ -14,7 +14,7 @@ from typing import Any
 
 import azure.functions as func
 
-from runtime.azure.bridge_clients import BRIDGES
+from runtime.azure.bridge_clients import BRIDGE_CLIENTS
 from runtime.azure.environment import handler_environment, project_bundle_dir
 from runtime.azure.functions._shared import message_json, on_queue
 from runtime.azure.keyvault import get_secret
@@ -61,7 +61,7 @@ def _start(rule: EventRule, data: dict[str, Any]) -> None:
     if action["type"] in QUEUE_ACTIONS:
         QueueClient(ACTION_QUEUE_URL).send({"action": action["functionName"], **data})
         return
-    workflow = BRIDGES.client(get_secret(WORKFLOW_URL_SECRET), ACTION_TOKEN_SECRET)
+    workflow = BRIDGE_CLIENTS.client(get_secret(WORKFLOW_URL_SECRET), ACTION_TOKEN_SECRET)
     workflow.post({
         **http_workflow_input(data, action_url(action["functionName"]), action_url(action["functionNameB"])),
         ACTION_TOKEN: get_secret(ACTION_TOKEN_SECRET),

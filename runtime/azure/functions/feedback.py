@@ -12,7 +12,7 @@ import functools
 
 import azure.functions as func
 
-from runtime.azure.bridge_clients import BRIDGES
+from runtime.azure.bridge_clients import BRIDGE_CLIENTS
 from runtime.azure.environment import SOURCE_CLOUD, handler_environment
 from runtime.azure.functions._shared import message_json, on_queue
 from runtime.azure.iot_hub_devices import IotHubDevices
@@ -34,7 +34,7 @@ bp = func.Blueprint()
 @functools.cache
 def _devices() -> DevicePort:
     if MODE == "bridge":
-        client = BRIDGES.client(SETTINGS[s.DEVICE_FEEDBACK_URL], SETTINGS[s.DEVICE_FEEDBACK_TOKEN_SECRET])
+        client = BRIDGE_CLIENTS.client(SETTINGS[s.DEVICE_FEEDBACK_URL], SETTINGS[s.DEVICE_FEEDBACK_TOKEN_SECRET])
         return BridgeDevices(client, SOURCE_CLOUD)
     return IotHubDevices(SETTINGS[s.IOT_HUB_HOST])
 

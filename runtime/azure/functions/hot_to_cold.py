@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import azure.functions as func
 
 from runtime.azure.blob_storage import COOL, BlobContainer, put_payload
-from runtime.azure.bridge_clients import BRIDGES
+from runtime.azure.bridge_clients import BRIDGE_CLIENTS
 from runtime.azure.environment import SOURCE_CLOUD, handler_environment
 from runtime.azure.functions._shared import cosmos_store, on_schedule
 from runtime.core.config import positive_int
@@ -39,7 +39,7 @@ def move(now: datetime | None = None, store=None, container: BlobContainer | Non
     deliver = payload_sink(
         MODE,
         lambda: lambda payload: put_payload(container or BlobContainer(SETTINGS[s.COLD_CONTAINER_URL]), payload, COOL),
-        lambda: BRIDGES.client(SETTINGS[s.REMOTE_URL], SETTINGS[s.REMOTE_TOKEN_SECRET]),
+        lambda: BRIDGE_CLIENTS.client(SETTINGS[s.REMOTE_URL], SETTINGS[s.REMOTE_TOKEN_SECRET]),
     )
     objects = move_records(records, SOURCE_CLOUD, deliver, lambda payload: store.remove(payload.records))
     return {"records": len(records), "objects": objects}

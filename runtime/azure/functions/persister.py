@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from runtime.azure.bridge_clients import BRIDGES
+from runtime.azure.bridge_clients import BRIDGE_CLIENTS
 from runtime.azure.digital_twins import TwinUpdater
 from runtime.azure.environment import handler_environment
 from runtime.azure.functions._shared import cosmos_store, message_json, on_queue
@@ -26,7 +26,7 @@ MODE, SETTINGS = _env.mode(
 ADT_URL = _env.optional(s.ADT_URL, parse=validate_url)
 EVENT_CHECKER_QUEUE_URL = _env.optional(s.EVENT_CHECKER_QUEUE_URL)
 persister = Persister(
-    store=BRIDGES.records_sink(MODE, SETTINGS, lambda: cosmos_store(_env, writable=True), HOT_STORAGE_LAYER),
+    store=BRIDGE_CLIENTS.records_sink(MODE, SETTINGS, lambda: cosmos_store(_env, writable=True), HOT_STORAGE_LAYER),
     update_twin=(lambda records: TwinUpdater(ADT_URL).update(records)) if ADT_URL else None,
     check_events=(lambda records: QueueClient(EVENT_CHECKER_QUEUE_URL).send(records)) if EVENT_CHECKER_QUEUE_URL else None,
 )

@@ -35,7 +35,7 @@ def azure_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     identity.use_provider(lambda resource: (f"mi-token-for-{resource}", time.time() + 3600))
     keyvault.clear_cache()
-    monkeypatch.setattr(bridge_clients.BRIDGES, "retry_policy", FAST_RETRIES)
+    monkeypatch.setattr(bridge_clients.BRIDGE_CLIENTS, "retry_policy", FAST_RETRIES)
 
 
 @pytest.fixture

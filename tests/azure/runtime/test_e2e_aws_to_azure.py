@@ -46,7 +46,7 @@ def aws(monkeypatch):
     from runtime.aws import bridge_clients, clients, secrets
     from tests.azure.runtime.conftest import FAST_RETRIES
 
-    monkeypatch.setattr(bridge_clients.BRIDGES, "retry_policy", FAST_RETRIES)
+    monkeypatch.setattr(bridge_clients.BRIDGE_CLIENTS, "retry_policy", FAST_RETRIES)
     secrets.CACHE.clear()
     with moto.mock_aws():
         clients.client.cache_clear()
