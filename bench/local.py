@@ -33,6 +33,7 @@ from twin_ops.local.runner import LocalRunRequest, LocalRunResult, render, run_l
 RESULTS = REPO / "bench" / "local.md"
 BUDGET_SECONDS = 60.0  # the bundled example, 1,000 records
 TARGET_RECORDS_PER_SECOND = 500.0  # the 10,000-record fleet
+HOST_SERVER = "function host server (imports once, forks the hosts)"
 
 
 @dataclass(frozen=True)
@@ -82,16 +83,24 @@ class ProcessCpu:
                                 for child in (task / "children").read_text().split()]
                 except OSError:
                     continue
-                kind = self._seen[pid][0] if pid in self._seen else self._kind(pid, command)  # a zombie's command line is empty
+                known = self._seen.get(pid, ("", 0.0))[0]
+                # A zombie's command line is empty; a child seen between its fork and its exec has its
+                # parent's; a forked host is known once its ready file names it.
+                kind = known if known and not command[0] else self._kind(pid, command)
                 self._seen[pid] = (kind, (int(fields[11]) + int(fields[12])) / self.TICK)
 
     @staticmethod
     def _kind(pid: int, command: list[str]) -> str:
         if pid == os.getpid():
             return "runner (stand-ins, Lambda service, triggers, census)"
-        if "serve" in command and any(part.endswith(".json") for part in command):
-            spec = json.loads(Path(next(part for part in command if part.endswith(".json"))).read_text())
-            return f"{spec['cloud']} function host {spec['label'].split('/')[0]}"
+        if "fork" in command and any(part.endswith(".json") for part in command):  # the host server, or a host it forked
+            for part in command:
+                if part.endswith(".json"):
+                    spec = json.loads(Path(part).read_text())
+                    ready = Path(spec["ready_file"])
+                    if ready.is_file() and json.loads(ready.read_text()).get("pid") == pid:
+                        return f"{spec['cloud']} function host {spec['label'].split('/')[0]}"
+            return HOST_SERVER
         text = " ".join(command)
         for name in ("moto", "azurite", "mosquitto", "amqtt", "broker", "asl_validator", "dtdl"):
             if name in text:

@@ -22,7 +22,8 @@ def invoke_async(function_name: str, payload: Any) -> int:
     """Invoke `function_name` with `payload` (a list is split to fit); returns the invoke count."""
     parts = _split(payload)
     for part in parts:
-        clients.client("lambda").invoke(FunctionName=function_name, InvocationType="Event", Payload=part)
+        response = clients.client("lambda").invoke(FunctionName=function_name, InvocationType="Event", Payload=part)
+        response["Payload"].read()  # empty; read to its end, the connection goes back to the pool
     return len(parts)
 
 

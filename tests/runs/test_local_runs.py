@@ -157,6 +157,9 @@ def test_a_call_the_synthesized_role_does_not_allow_fails_the_run_naming_action_
     assert {row.name: row.count for row in result.rows}["stored hot"] == 0, report
     assert any("not authorized to perform: dynamodb:BatchWriteItem on resource: arn:aws:dynamodb:" in failure
                for failure in result.failures), report
+    # The refusal is final (grants do not change during a run): the run stops waiting for records
+    # that cannot come, instead of waiting out its timeout at every stage.
+    assert result.ended_early == f"a refused grant ({persister.label}:IAM) fails the run", report
 
 
 def test_a_call_the_synthesized_iam_bindings_do_not_allow_fails_the_run(matrix_synth, tmp_path):
@@ -180,3 +183,4 @@ def test_a_call_the_synthesized_iam_bindings_do_not_allow_fails_the_run(matrix_s
     assert {row.name: row.count for row in result.rows}["stored hot"] == 0, report
     assert any("Permission 'datastore.entities.update' denied on resource 'projects/" in failure and "/databases/" in failure
                for failure in result.failures), report
+    assert result.ended_early.startswith("a refused grant (Google IAM"), report

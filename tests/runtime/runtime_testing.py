@@ -31,21 +31,38 @@ class LambdaContext:
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
 
 
+class InvokePayload(io.BytesIO):
+    """An invoke response's Payload that knows whether it was read to its end."""
+
+    drained = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.drained = self.drained or self.tell() == len(self.getbuffer())
+        return data
+
+
 class FakeLambda:
     """The Lambda API at the boto3 boundary: invokes of routed functions run in-process."""
 
     def __init__(self) -> None:
         self.routes: dict[str, Callable[..., Any]] = {}
         self.calls: list[tuple[str, str, Any]] = []
+        self.payloads: list[InvokePayload] = []
 
     def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:
         event = json.loads(Payload)
         self.calls.append((FunctionName, InvocationType, event))
         handler = self.routes.get(FunctionName)
         result = handler(event, LambdaContext(FunctionName)) if handler else None
-        if InvocationType == "Event":
-            return {"StatusCode": 202}
-        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(result).encode())}
+        # Lambda answers every invoke with a Payload stream (empty for Event): unread, botocore keeps
+        # its connection out of the pool, so every invoke would open a new one.
+        payload = InvokePayload(b"" if InvocationType == "Event" else json.dumps(result).encode())
+        self.payloads.append(payload)
+        return {"StatusCode": 202 if InvocationType == "Event" else 200, "Payload": payload}
+
+    def unread_payloads(self) -> int:
+        return sum(not payload.drained for payload in self.payloads)
 
     def events_for(self, function_name: str) -> list[Any]:
         return [event for name, _, event in self.calls if name == function_name]

@@ -229,3 +229,4 @@ def test_async_invokes_split_a_batch_that_exceeds_the_payload_limit(load_handler
     payloads = [json.dumps(event).encode() for _, _, event in fake_lambda.calls]
     assert count == len(payloads) > 1 and all(len(p) <= MAX_ASYNC_PAYLOAD_BYTES <= 256 * 1024 for p in payloads)
     assert [r["n"] for _, _, event in fake_lambda.calls for r in event] == list(range(100))
+    assert fake_lambda.unread_payloads() == 0  # each answer read, so its connection goes back to the pool

@@ -19,7 +19,9 @@ its own `runtime` package). A job: {"label", "cloud", "code", "entry", "layers",
 - google: functions-framework's own `create_app(target, source=main.py, signature_type)`, as
   Cloud Functions gen2 starts the container.
 
-`serve SPEC` starts one function (a job plus "ready_file", "report_url", "listen_fd", "tls", "hosts",
+`fork SPEC...` serves each spec in a child of one interpreter that imported the platforms'
+libraries once (a run starts a dozen hosts or more: each paid for the same imports). Each child
+serves one function (a job plus "ready_file", "report_url", "listen_fd", "tls", "hosts",
 "google_clients") and plays its platform's part for the local run:
 - aws: POST /invoke {"event", "context", "clock_offset"} runs the handler (one at a time, as a
   Lambda instance does) and answers {"ok", "result"} or {"ok": false, "errorType", "errorMessage"};
@@ -37,7 +39,9 @@ the machine's resolver would; `google_clients` installs the stand-ins of Google'
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as datetime_module
+import http.client
 import importlib
 import importlib.util
 import json
@@ -50,8 +54,6 @@ import sys
 import threading
 import time
 import traceback
-import urllib.error
-import urllib.request
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
@@ -210,6 +212,7 @@ class Reporter:
     def __init__(self, url: str | None, label: str) -> None:
         self._url, self._label = url, label
         self._queue: queue.Queue = queue.Queue()
+        self._http = KeptAlive()
         if url:
             threading.Thread(target=self._loop, daemon=True).start()
 
@@ -218,9 +221,17 @@ class Reporter:
         if self._url:
             self._queue.put({"label": self._label, "event": kind, "data": data})
 
+    def failed(self, function: str, exc: BaseException, disposition: str | None = None) -> str:
+        """Log the traceback, report the error; returns it ("<type>: <message>")."""
+        traceback.print_exc()
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        self.report(function, False, error=error, disposition=disposition)
+        return error
+
     def report(self, function: str, ok: bool, result: Any = None, error: str | None = None,
                disposition: str | None = None) -> None:
-        """`disposition` of a failed invocation the host itself retries: "retry" or "dead-letter"."""
+        """`disposition` of a failed invocation the host itself retries: "retry" or "dead-letter";
+        "denied": a call the function's grants refuse (final: no retry changes the grants)."""
         if self._url:
             self._queue.put({"label": self._label, "function": function, "ok": ok,
                              "result": summary(result), "error": error, "disposition": disposition})
@@ -231,11 +242,9 @@ class Reporter:
             time.sleep(0.05)
             while not self._queue.empty():
                 batch.append(self._queue.get())
-            try:
-                request = urllib.request.Request(self._url, data=json.dumps(batch).encode(), method="POST",
-                                                 headers={"Content-Type": "application/json"})
-                urllib.request.urlopen(request, timeout=10).read()
-            except OSError as exc:
+            try:  # one kept-alive connection: a new one per batch cost the runner a thread each
+                self._http.call("POST", self._url, json.dumps(batch).encode(), {"Content-Type": "application/json"}, 10)
+            except (OSError, http.client.HTTPException) as exc:
                 print(f"function host: cannot report to the runner: {exc}", file=sys.stderr)
 
 
@@ -359,9 +368,8 @@ def serve_lambda(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
                 answer = {"ok": True, "result": result}
                 reporter.report(name, True, result)
             except Exception as exc:
-                traceback.print_exc()
+                reporter.failed(name, exc)
                 answer = {"ok": False, "errorType": type(exc).__name__, "errorMessage": str(exc)[:2000]}
-                reporter.report(name, False, error=f"{type(exc).__name__}: {exc}"[:500])
             _answer(self, 200, json.dumps(answer, default=str).encode())
 
     # Lambda runs concurrent invocations side by side (one instance each): a single-threaded server
@@ -452,7 +460,7 @@ def guard_sdk(spec: dict[str, Any], reporter: Reporter) -> None:
             if not allowed(grants["statements"], action, resource):
                 message = (f"User: {grants['principal']} is not authorized to perform: {action} on resource: {resource} "
                            f"because no identity-based policy allows the {action} action")
-                reporter.report("IAM", False, error=f"AccessDenied: {message}")
+                reporter.report("IAM", False, error=f"AccessDenied: {message}", disposition="denied")
                 code = "AccessDenied" if service == "s3" else "AccessDeniedException"
                 return AWSResponse("", 403, {}, None), {"Error": {"Code": code, "Message": message},
                                                          "ResponseMetadata": {"HTTPStatusCode": 403}}
@@ -538,8 +546,7 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
                     try:
                         response = function.get_user_function()(**{function.get_trigger().name: request})
                     except Exception as exc:
-                        traceback.print_exc()
-                        reporter.report(name, False, error=f"{type(exc).__name__}: {exc}"[:500])
+                        reporter.failed(name, exc)
                         return _answer(self, 500, b'{"error": {"code": "internal_error"}}')
                     status = response.status_code
                     payload = response.get_body()
@@ -557,9 +564,7 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
                 reporter.report(name, True, result)
                 _answer(self, 200, json.dumps({"result": summary(result)}).encode())
             except Exception as exc:
-                traceback.print_exc()
-                reporter.report(name, False, error=f"{type(exc).__name__}: {exc}"[:500])
-                _answer(self, 500, json.dumps({"error": f"{type(exc).__name__}: {exc}"[:500]}).encode())
+                _answer(self, 500, json.dumps({"error": reporter.failed(name, exc)}).encode())
 
     server = _http_server(spec, Host)
     if spec.get("tls"):
@@ -628,12 +633,10 @@ class KeptAlive:
 
     def __init__(self, context: ssl.SSLContext | None = None) -> None:
         self._local = threading.local()
-        self._context = context or ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
+        self._context = context  # made on the first HTTPS call when not given: loading the trust store costs
 
     def call(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
              timeout: float = 30.0) -> tuple[int, bytes]:
-        import http.client
-
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc)
         connections = self._local.__dict__.setdefault("open", {})
@@ -642,6 +645,8 @@ class KeptAlive:
             reused = key in connections
             connection = connections.pop(key, None)
             if connection is None:
+                if parts.scheme == "https" and self._context is None:
+                    self._context = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
                 connection = (http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=self._context)
                               if parts.scheme == "https" else http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout))
             try:
@@ -724,16 +729,14 @@ class QueuePoller:
             try:
                 result = self._function.get_user_function()(**{self._function.get_trigger().name: message})
             except Exception as exc:
-                traceback.print_exc()
                 last = dequeue_count >= self._max_dequeue
-                self._reporter.report(self._name, False, error=f"{type(exc).__name__}: {exc}"[:500],
-                                      disposition="dead-letter" if last else "retry")
+                self._reporter.failed(self._name, exc, "dead-letter" if last else "retry")
                 if last:
-                    self._call("POST", f"{self._url}-poison/messages", _queue_message(text), allow=(404,))
+                    self._call("POST", f"{self._url}-poison/messages", queue_message(text), allow=(404,))
                     self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
                 else:  # visible again soon (compressed: the host would wait the visibility timeout)
                     self._call("PUT", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}&visibilitytimeout=1",
-                               _queue_message(text))
+                               queue_message(text))
                 return
             self._reporter.report(self._name, True, result)
             self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
@@ -776,7 +779,7 @@ def _quote(text: str) -> str:
     return quote(text, safe="")
 
 
-def _queue_message(text: str) -> bytes:
+def queue_message(text: str) -> bytes:
     from xml.sax.saxutils import escape
 
     return f"<QueueMessage><MessageText>{escape(text)}</MessageText></QueueMessage>".encode()
@@ -854,9 +857,105 @@ def serve(spec: dict[str, Any]) -> None:
     server = SERVERS[spec["cloud"]](spec, reporter)
     port = server.server_port if hasattr(server, "server_port") else server.server_address[1]
     ready = Path(spec["ready_file"])
-    ready.with_suffix(".tmp").write_text(json.dumps({"port": port}), "utf-8")
+    ready.with_suffix(".tmp").write_text(json.dumps({"port": port, "pid": os.getpid()}), "utf-8")
     ready.with_suffix(".tmp").replace(ready)  # whole or not at all: the runner polls for it
     server.serve_forever()
+
+
+# -- many hosts from one interpreter: what every host imports, imported once, then one fork per host
+
+# The platforms' own libraries (the Lambda runtime's boto3, the Functions worker's azure.functions,
+# Cloud Functions' framework): importing them before the fork changes nothing a function can
+# import, only who pays for it. No session, client or thread is made before the fork: each host
+# makes its own (guard_sdk must see every botocore session its function makes).
+PRELOAD = {"aws": ("boto3", "botocore.client"), "azure": ("azure.functions",),
+           "google": ("functions_framework", "werkzeug.serving", "google.cloud.storage")}
+PR_SET_PDEATHSIG = 1
+
+
+def fork_hosts(spec_files: list[Path]) -> int:
+    """Serve each spec in a child forked from this process after PRELOAD: each child keeps only
+    its own listening socket, its own log, and its spec's environment (`serve` clears the rest).
+    SIGTERM ends every child, then this process; a child's exit is written to `<ready>.exit`."""
+    import signal
+
+    specs = [json.loads(path.read_text("utf-8")) for path in spec_files]
+    for cloud in sorted({spec["cloud"] for spec in specs}):
+        for module in PRELOAD[cloud]:
+            with contextlib.suppress(ImportError):  # the function's own import reports it, as its cloud would
+                importlib.import_module(module)
+    listeners = {int(spec["listen_fd"]) for spec in specs if spec.get("listen_fd") is not None}
+    children: dict[int, dict[str, Any]] = {}
+    parent = os.getpid()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    for spec in specs:
+        pid = os.fork()
+        if pid == 0:
+            _host_child(spec, listeners, parent)
+        children[pid] = spec
+    for fd in listeners:  # each is its child's alone now
+        os.close(fd)
+
+    def signal_all(signum: int) -> None:
+        for child in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signum)
+
+    def stop(signum: int, frame: Any) -> None:
+        signal_all(signal.SIGTERM)
+        deadline = time.monotonic() + 5.0
+        while children and time.monotonic() < deadline:
+            try:
+                child, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if child:
+                children.pop(child, None)
+            else:
+                time.sleep(0.02)
+        signal_all(signal.SIGKILL)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while children:
+        try:
+            child, status = os.wait()
+        except ChildProcessError:
+            break
+        spec = children.pop(child, None)
+        if spec is not None:
+            Path(spec["ready_file"] + ".exit").write_text(str(os.waitstatus_to_exitcode(status)), "utf-8")
+    return 0
+
+
+def _host_child(spec: dict[str, Any], listeners: set[int], parent: int) -> None:
+    """In a forked child: die with the parent, keep only this host's socket, log to its file, serve."""
+    import ctypes
+    import signal
+
+    code = 1
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent ended before the line above
+            return
+        for fd in listeners - {spec.get("listen_fd")}:
+            os.close(fd)
+        log = os.open(spec["log_file"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        serve(spec)
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def main() -> int:
@@ -870,10 +969,9 @@ def main() -> int:
         results = [boot(job) for job in jobs]  # the functions' own prints go to stdout, results to the file
         Path(sys.argv[3]).write_text(json.dumps(results), "utf-8")
         return 0
-    if len(sys.argv) == 3 and sys.argv[1] == "serve":
-        serve(json.loads(Path(sys.argv[2]).read_text("utf-8")))
-        return 0
-    print(f"usage: {Path(__file__).name} boot JOBS.json RESULTS.json [SITE] | serve SPEC.json", file=sys.stderr)
+    if len(sys.argv) >= 3 and sys.argv[1] == "fork":
+        return fork_hosts([Path(name) for name in sys.argv[2:]])
+    print(f"usage: {Path(__file__).name} boot JOBS.json RESULTS.json [SITE] | fork SPEC.json...", file=sys.stderr)
     return 2
 
 

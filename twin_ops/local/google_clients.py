@@ -152,10 +152,6 @@ class Publisher:
         })
         return Done(answer["messageId"])
 
-    def list_topic_subscriptions(self, request: dict | None = None, topic: str | None = None) -> list[str]:
-        """The subscription paths attached to a topic (the pager iterates as this list does)."""
-        return _call(self._url, "/pubsub/subscriptions", {"topic": topic or (request or {})["topic"]})["subscriptions"]
-
 
 class SecretManager:
     def __init__(self, url: str) -> None:

@@ -1,10 +1,12 @@
-"""Function hosts: one `python -I function_host.py serve` process per Lambda function, Azure
-Function App or Cloud Function, started together and stopped by `close()`."""
+"""Function hosts: one process per Lambda function, Azure Function App or Cloud Function, each
+forked from one `python -I function_host.py fork` interpreter that imported the platforms'
+libraries once (function_host.fork_hosts); started together and stopped by `close()`."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -27,20 +29,16 @@ class HostError(RuntimeError):
 @dataclass
 class Host:
     function: SynthFunction
-    process: subprocess.Popen
+    spec_file: Path
     ready_file: Path
     log: Path
     url: str = ""
     port: int = 0
+    pid: int = 0
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+    @property
+    def exit_file(self) -> Path:
+        return Path(f"{self.ready_file}.exit")
 
 
 class FunctionHosts:
@@ -49,16 +47,21 @@ class FunctionHosts:
         self._dir.mkdir(parents=True, exist_ok=True)
         self._report_url = report_url
         self.hosts: dict[str, Host] = {}
+        self._listeners: list[socket.socket] = []
+        self._process: subprocess.Popen | None = None
+        self._log = self._dir / "hosts.log"
 
     def start(self, function: SynthFunction, environment: Mapping[str, str], listener: socket.socket | None = None,
               tls: Mapping[str, str] | None = None, hosts: Mapping[str, str] | None = None,
               google_clients_url: str | None = None, grants: Mapping[str, Any] | None = None, principal: str = "") -> Host:
-        """`listener`: a listening socket the host serves on (handed over, then closed here);
-        without one the host picks a free port."""
+        """Add a host; every host starts at `wait_ready`. `listener`: a listening socket the host
+        serves on (handed over, then closed here); without one the host picks a free port."""
         slug = function.label.replace("/", "__").replace(".", "_")
+        spec_file, log, ready = self._dir / f"{slug}.json", self._dir / f"{slug}.log", self._dir / f"{slug}.ready"
         spec: dict[str, Any] = {
             **boot_job(function, environment),
-            "ready_file": str(self._dir / f"{slug}.ready"),
+            "ready_file": str(ready),
+            "log_file": str(log),
             "report_url": self._report_url,
             "listen_fd": listener.fileno() if listener is not None else None,
             "tls": dict(tls) if tls else None,
@@ -67,39 +70,56 @@ class FunctionHosts:
             "google_clients": ({"module": str(GOOGLE_CLIENTS), "url": google_clients_url, "principal": principal}
                                if google_clients_url else None),
         }
-        spec_file, log = self._dir / f"{slug}.json", self._dir / f"{slug}.log"
         spec_file.write_text(json.dumps(spec), "utf-8")
-        Path(spec["ready_file"]).unlink(missing_ok=True)
-        with log.open("wb") as handle:
-            process = subprocess.Popen(
-                [sys.executable, "-I", str(FUNCTION_HOST), "serve", str(spec_file)],
-                stdout=handle, stderr=subprocess.STDOUT, cwd=self._dir, start_new_session=True,
-                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                pass_fds=(listener.fileno(),) if listener is not None else (),
-            )
+        for stale in (ready, Path(f"{ready}.exit")):
+            stale.unlink(missing_ok=True)
         if listener is not None:
-            listener.close()  # the host holds it now
-        host = Host(function, process, Path(spec["ready_file"]), log)
-        self.hosts[function.label] = host
+            self._listeners.append(listener)
+        host = self.hosts[function.label] = Host(function, spec_file, ready, log)
         return host
 
+    def _launch(self) -> None:
+        with self._log.open("wb") as handle:
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", str(FUNCTION_HOST), "fork", *(str(host.spec_file) for host in self.hosts.values())],
+                stdout=handle, stderr=subprocess.STDOUT, cwd=self._dir, start_new_session=True,
+                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                pass_fds=tuple(listener.fileno() for listener in self._listeners),
+            )
+        for listener in self._listeners:
+            listener.close()  # the hosts hold them now
+        self._listeners.clear()
+
     def wait_ready(self, timeout: float = 120.0) -> None:
+        if self._process is None:
+            self._launch()
+        assert self._process is not None
         deadline = time.monotonic() + timeout
         for host in self.hosts.values():
             while not host.ready_file.is_file():
-                if host.process.poll() is not None:
-                    raise HostError(f"{host.function.label} did not start (exit {host.process.returncode}):\n"
-                                    f"{host.log.read_text(errors='replace')[-3000:]}")
+                if host.exit_file.is_file() or self._process.poll() is not None:
+                    code = host.exit_file.read_text() if host.exit_file.is_file() else f"host server {self._process.returncode}"
+                    log = host.log if host.log.is_file() else self._log
+                    raise HostError(f"{host.function.label} did not start (exit {code}):\n"
+                                    f"{log.read_text(errors='replace')[-3000:]}")
                 if time.monotonic() > deadline:
                     raise HostError(f"{host.function.label} did not start within {timeout:g} s (log: {host.log})")
-                time.sleep(0.05)
-            host.port = json.loads(host.ready_file.read_text("utf-8"))["port"]
+                time.sleep(0.02)
+            ready = json.loads(host.ready_file.read_text("utf-8"))
+            host.port, host.pid = ready["port"], ready["pid"]
             scheme = "https" if host.function.cloud.value == "azure" else "http"
             host.url = f"{scheme}://127.0.0.1:{host.port}"
 
     def close(self) -> None:
-        for host in self.hosts.values():  # all at once: each may take a moment to exit
-            if host.process.poll() is None:
-                host.process.terminate()
-        for host in self.hosts.values():
-            host.stop()
+        """SIGTERM to the host server, which ends every host it forked (SIGKILL to all of them after 10 s)."""
+        for listener in self._listeners:
+            listener.close()
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Mapping
@@ -51,6 +52,16 @@ Handler = Callable[[Request], Response]
 
 
 MAX_BODY = 6 * 1024 * 1024  # Lambda's request payload limit (Function URLs and the Invoke API)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up before its answer (a timed-out or stopped caller) is its business,
+        as for a real endpoint: no traceback on the run's output. Anything else is printed."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class LocalServer:
@@ -103,8 +114,7 @@ class LocalServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve  # noqa: N815
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Dispatch)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), Dispatch)
         if tls is not None:
             serve_tls(self._server, str(tls.cert_file), str(tls.key_file))
         # A short poll interval: stop() waits up to one interval, for each of a run's servers.

@@ -22,6 +22,7 @@ class Failure:
     error: str
     at: float = field(default_factory=time.monotonic)
     kind: str = ERROR  # or DEAD_LETTER: the platform gave the message up (dead-letter queue, poison queue, dropped)
+    final: bool = False  # no retry can undo it: a dead letter, or a call the grants refuse (they do not change in a run)
 
 
 class Ledger:
@@ -37,6 +38,7 @@ class Ledger:
         self._last_activity = time.monotonic()
         self.classify: Classifier = lambda label, function: None
         self.events: dict[str, Callable[[Any], None]] = {}  # what the platform does on a host's event (an S3 write)
+        self.doomed_at: float | None = None  # when the first final failure came: the run cannot pass any more
 
     def add(self, name: str, amount: int = 1) -> None:
         with self._lock:
@@ -47,9 +49,10 @@ class Ledger:
         with self._lock:
             return self.counts[name]
 
-    def fail(self, where: str, error: str) -> None:
-        """A function (or a platform step: a workflow, a push) failed once."""
-        self._record(where, ERROR, error)
+    def fail(self, where: str, error: str, final: bool = False) -> None:
+        """A function (or a platform step: a workflow, a push) failed once; `final`: a call its
+        grants refuse, which every retry would see refused again."""
+        self._record(where, ERROR, error, final)
 
     def retry(self, where: str) -> None:
         """The platform runs a failed invocation again (async retry, redelivery, dequeue)."""
@@ -57,12 +60,14 @@ class Ledger:
 
     def dead_letter(self, where: str, error: str) -> None:
         """The platform gave a message up after its last attempt (on-failure destination, poison queue, drop)."""
-        self._record(where, DEAD_LETTER, error)
+        self._record(where, DEAD_LETTER, error, True)
 
-    def _record(self, where: str, kind: str, error: str | None = None) -> None:
+    def _record(self, where: str, kind: str, error: str | None = None, final: bool = False) -> None:
         with self._lock:
             if error is not None:
-                self.failures.append(Failure(where, error, kind=kind))
+                self.failures.append(Failure(where, error, kind=kind, final=final))
+                if final and self.doomed_at is None:
+                    self.doomed_at = time.monotonic()
             self.counts["function errors" if kind == ERROR else kind] += 1
             self.by_function.setdefault(where, Counter())[kind] += 1
             self._last_activity = time.monotonic()
@@ -76,6 +81,21 @@ class Ledger:
         with self._lock:
             self._busy -= 1
             self._last_activity = time.monotonic()
+
+    def execute(self, where: str, run: Callable[[], Any]) -> None:
+        """A workflow execution (Step Functions, Logic Apps, Workflows), run in the background as
+        the service runs it: in flight until it ends, counted once it succeeded, a failure of `where` else."""
+        def execution() -> None:
+            try:
+                run()
+                self.add("workflow executions")
+            except Exception as exc:  # noqa: BLE001 - a failed execution, as the service's history records it
+                self.fail(where, f"{type(exc).__name__}: {exc}")
+            finally:
+                self.end()
+
+        self.begin()
+        threading.Thread(target=execution, daemon=True).start()
 
     @property
     def busy(self) -> int:
@@ -97,7 +117,7 @@ class Ledger:
                 continue
             if not report.get("ok"):
                 where = f"{report.get('label')}:{report.get('function')}"
-                self.fail(where, str(report.get("error")))
+                self.fail(where, str(report.get("error")), final=report.get("disposition") == "denied")
                 if report.get("disposition") == "retry":
                     self.retry(where)
                 elif report.get("disposition") == "dead-letter":

@@ -16,6 +16,7 @@ Nothing here names a layer's functions or a combination: the topology and the ou
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -50,9 +51,10 @@ from twin_ops.local import census, dashboards
 from twin_ops.local.clouds import local_cloud
 from twin_ops.local.deployment import Endpoints, LocalDeployment
 from twin_ops.local.fleet import Message, messages, scaled_project
+from twin_ops.local.function_host import queue_message
 from twin_ops.local.hosts import FunctionHosts
 from twin_ops.local.http import LocalServer, Response
-from twin_ops.local.ledger import DEAD_LETTER, ERROR, RETRY, Ledger
+from twin_ops.local.ledger import DEAD_LETTER, ERROR, RETRY, Failure, Ledger
 from twin_ops.local.mqtt import MqttClient
 from twin_ops.local.output import SynthFunction, SynthOutput
 from twin_ops.local.services import Services, listening_socket
@@ -64,6 +66,12 @@ from twin_ops.local.tls import make_tls
 # After an injected outage ends, a sender may still fail once: its last retry waited within the
 # sender's deadline (25 s by default, runtime/core/http_client.py), plus slack for a loaded machine.
 OUTAGE_GRACE = 30.0
+# A run that cannot pass ends early: FINAL_GRACE seconds after its first final failure (a dead
+# letter, a refused grant), ERROR_QUIET seconds after a function error once nothing is in flight
+# (the platforms redeliver within a second or two here: compressed retry delays, queue visibility).
+FINAL_GRACE = 2.0
+ERROR_QUIET = 5.0
+SETTLE_POLL = 0.1  # seconds between two looks at the stores while waiting
 PUBLISHERS = 16  # devices sending at once
 DAY = 86_400.0
 # Counted per invocation from the runtime contract's function names (docs/runtime-contract.md):
@@ -134,8 +142,9 @@ class LocalRunRequest:
     echo: Callable[[str], None] = print
     live: bool = False  # rewrite one progress line (a terminal) instead of printing progress lines
     # Called once the twin runs, before the devices publish, with every bridge receiver (tests
-    # attack them there: the run must hold, and count nothing of it).
-    during: Callable[[list["Receiver"]], None] | None = None
+    # attack them there: the run must hold, and count nothing of it); what it returns, if anything,
+    # is called once the run ends, before its hosts stop (attacks still waiting for an answer).
+    during: Callable[[list["Receiver"]], Callable[[], None] | None] | None = None
     mosquitto: bool = True  # the device broker: mosquitto when installed; False: amqtt, the one `make install` brings
 
 
@@ -171,6 +180,7 @@ class LocalRunResult:
     failures: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # everything the ledger counted (503s answered, retries…)
     by_function: dict[str, dict[str, int]] = field(default_factory=dict)  # "<label>:<function>" → errors, retries, dead-lettered
+    ended_early: str = ""  # why the waits stopped before the timeout: the run could not pass any more
 
     @property
     def ok(self) -> bool:
@@ -198,6 +208,8 @@ class LocalRun:
         self.outages: list[tuple[float, float]] = []  # (start, end) of each injected receiver outage
         self.timings: dict[str, float] = {}
         self.started = time.monotonic()
+        self.gave_up = False  # a wait ended without what it waited for
+        self.ended_early = ""  # why the run stopped waiting before its timeout: it could not pass any more
 
     # -- stages
 
@@ -218,7 +230,9 @@ class LocalRun:
         device_ids = [device.id for device in self.config.devices][: self.request.devices or None]
         sent = messages(project, device_ids, self.request.messages)
         if self.request.during is not None:
-            self.request.during(self.receivers())
+            finish = self.request.during(self.receivers())
+            if finish is not None:
+                self.exit.callback(finish)  # before the hosts stop: the exit stack runs last in, first out
         self._publish(sent)
         return self._account(sent)
 
@@ -390,12 +404,7 @@ class LocalRun:
             url = f"{self.endpoints.azurite['queue']}/{account}/{queue_name}"
 
             def enqueue(event: dict, url: str = url) -> None:
-                import base64
-                from xml.sax.saxutils import escape
-
-                text = base64.b64encode(json.dumps(event).encode()).decode()
-                message = f"<QueueMessage><MessageText>{escape(text)}</MessageText></QueueMessage>"
-                deployment.azurite("POST", f"{url}/messages", message.encode())
+                deployment.azurite("POST", f"{url}/messages", queue_message(base64.b64encode(json.dumps(event).encode()).decode()))
 
             platform.iot_hub.route_telemetry(hub, enqueue, lambda: None)
         for label, topic, _ in deployment.google_triggers:
@@ -442,7 +451,7 @@ class LocalRun:
                     done, pending = wait(pending, timeout=0.2)
                     for future in done:
                         future.result()  # a device that cannot send stops the run
-                    progress.tick()
+                    progress.show()
         self.timings["publish"] = self._lap()
         hot_stack = self.topology.stack_name(Layer.L3_HOT)
         self._settle(lambda: census.hot_count(self.deployment, hot_stack) >= len(sent), "records to reach the hot store", progress)
@@ -458,19 +467,49 @@ class LocalRun:
         return census.hot_records(self.deployment, self.topology.stack_name(Layer.L3_HOT))
 
     def _settle(self, reached: Callable[[], bool], what: str, progress: "Progress | None" = None, quiet: float = 30.0) -> bool:
-        """Wait until `reached` and nothing is in flight; give up after the timeout, or once
-        nothing has moved for `quiet` seconds."""
+        """Wait until `reached` and nothing is in flight; give up after the timeout, once nothing
+        has moved for `quiet` seconds, or as soon as the run cannot pass any more (`_hopeless`)."""
         deadline = time.monotonic() + self.request.timeout
         while time.monotonic() < deadline:
             if progress:
                 progress.show()
-            if self.ledger.busy == 0 and self.ledger.quiet_for() > 0.5 and reached():  # cheap checks first: reached() reads the stores
+            busy, calm = self.ledger.busy, self.ledger.quiet_for()
+            if busy == 0 and calm > 0.5 and reached():  # cheap checks first: reached() reads the stores
                 return True
-            if self.ledger.quiet_for() > quiet and self.ledger.busy == 0 and not reached():
+            if self._hopeless(busy, calm):  # what still moves cannot make the run pass: stop waiting for it
+                if reached():
+                    return True
+                self.ended_early = self.ended_early or self._why_hopeless()
+                self.echo(f"not waiting for {what}: {self.ended_early}")
+                self.gave_up = True
+                return False
+            if busy == 0 and calm > quiet and not reached():
                 break  # nothing moves any more
-            time.sleep(0.25)
+            time.sleep(SETTLE_POLL)
         self.echo(f"warning: gave up waiting for {what}")
+        self.gave_up = True
         return False
+
+    def _hopeless(self, busy: int, calm: float) -> bool:
+        """The run cannot pass any more, and waiting would only count more of a failed run: a
+        final failure (a dead letter, a call the grants refuse) came FINAL_GRACE seconds ago; or
+        a function error no outage excuses, with nothing in flight for ERROR_QUIET seconds (a
+        redelivery would have come by then; after a wait gave up, half a second)."""
+        doomed_at = self.ledger.doomed_at
+        if doomed_at is not None and time.monotonic() - doomed_at > FINAL_GRACE and calm > 0.5:
+            return True
+        return busy == 0 and calm > (0.5 if self.gave_up else ERROR_QUIET) and bool(self._unexcused_errors())
+
+    def _why_hopeless(self) -> str:
+        final = next((f for f in self.ledger.failures if f.final), None)
+        if final is not None:
+            return f"{'a dead letter' if final.kind == DEAD_LETTER else 'a refused grant'} ({final.where}) fails the run"
+        return f"{_plural(len(self._unexcused_errors()), 'function error')} and nothing in flight"
+
+    def _unexcused_errors(self) -> list[Failure]:
+        """Function errors outside the injected receiver outages (and their grace)."""
+        return [f for f in self.ledger.failures if f.kind == ERROR
+                and not any(start <= f.at <= end + OUTAGE_GRACE for start, end in self.outages)]
 
     # -- fault injection and time compression
 
@@ -644,7 +683,8 @@ class LocalRun:
         return LocalRunResult(rows, problems, dict(self.timings),
                               {"stored hot": hot.duplicates, "moved to cold": cold.duplicates, "archived": archive.duplicates},
                               failures, dict(self.ledger.counts),
-                              {where: dict(counts) for where, counts in sorted(self.ledger.by_function.items())})
+                              {where: dict(counts) for where, counts in sorted(self.ledger.by_function.items())},
+                              self.ended_early)
 
     def _failure_rows(self) -> list[Row]:
         """Function errors, retries and dead letters: a run passes only without errors and dead
@@ -652,10 +692,11 @@ class LocalRun:
         receiver answers 503, until its last retry may have ended), which must all have been
         retried to success: no dead letter, and every record at every hop."""
         errors = [f for f in self.ledger.failures if f.kind == ERROR]
-        excused = [f for f in errors if any(start <= f.at <= end + OUTAGE_GRACE for start, end in self.outages)]
-        note = f"{len(excused)} during the injected receiver outages, all retried" if excused else ""
+        unexcused = len(self._unexcused_errors())
+        excused = len(errors) - unexcused
+        note = f"{excused} during the injected receiver outages, all retried" if excused else ""
         return [
-            Row("function errors", len(errors) - len(excused), 0, note),
+            Row("function errors", unexcused, 0, note),
             Row("retries", self.ledger.get(RETRY), None),
             Row("dead-lettered", self.ledger.get(DEAD_LETTER), 0),
         ]
@@ -724,10 +765,6 @@ class Progress:
             parts.append(f"errors {counts['function errors']}")
         return " │ ".join(parts)
 
-    def tick(self) -> None:
-        if time.monotonic() - self._last > (0.2 if self._run.request.live else 2.0):
-            self.show()
-
     def show(self) -> None:
         now = time.monotonic()
         if now - self._last < (0.2 if self._run.request.live else 2.0):
@@ -758,5 +795,7 @@ def render(result: LocalRunResult, title: str) -> str:
     lines += [f"  {failure}" for failure in result.failures[:10]]
     timings = ", ".join(f"{name} {seconds:g} s" for name, seconds in result.timings.items())
     lines.append(f"timings: {timings}")
+    if result.ended_early:
+        lines.append(f"ended early: {result.ended_early}")
     lines.append("every record accounted for" if result.ok else "NOT every record accounted for: " + "; ".join(result.problems))
     return "\n".join(lines)

@@ -71,6 +71,7 @@ def _json(body: str) -> dict:
 
 def _invoke_async(lambda_client: Any, function: str, payload: Any) -> None:
     answer = lambda_client.invoke(FunctionName=function, InvocationType="Event", Payload=json.dumps(payload).encode())
+    answer["Payload"].read()  # empty; read to its end, the connection goes back to the pool for the next event
     if answer.get("StatusCode") != 202:
         raise RuntimeError(f"{function}: asynchronous invoke answered {answer.get('StatusCode')}")
 

@@ -408,18 +408,9 @@ class StepFunctions:
         if arn not in self.machines:
             return Response(400, {"__type": "StateMachineDoesNotExist", "message": arn})
         execution = f"{arn.replace(':stateMachine:', ':execution:')}:{body.get('name') or uuid.uuid4().hex}"
-        self._ledger.begin()
-        threading.Thread(target=self._run, args=(arn, json.loads(body.get("input") or "{}")), daemon=True).start()
+        data = json.loads(body.get("input") or "{}")
+        self._ledger.execute(f"state machine {arn.rsplit(':', 1)[-1]}", lambda: run_state_machine(self.machines[arn], data, self._lambdas))
         return Response(200, {"executionArn": execution, "startDate": time.time()}, {"Content-Type": "application/x-amz-json-1.0"})
-
-    def _run(self, arn: str, data: Any) -> None:
-        try:
-            run_state_machine(self.machines[arn], data, self._lambdas)
-            self._ledger.add("workflow executions")
-        except Exception as exc:  # noqa: BLE001 - a failed execution, as Step Functions records it
-            self._ledger.fail(f"state machine {arn.rsplit(':', 1)[-1]}", f"{type(exc).__name__}: {exc}")
-        finally:
-            self._ledger.end()
 
 
 def run_state_machine(definition: Mapping[str, Any], data: Any, lambdas: LambdaService) -> Any:

@@ -508,30 +508,24 @@ class LogicApps:
         workflow = self.workflows.get(request.params["workflow"])
         if workflow is None or request.query.get("sig") != self._signatures.get(request.params["workflow"]):
             return Response(401, {"error": {"code": "AuthorizationFailed"}})
-        self._ledger.begin()
-        threading.Thread(target=self._run, args=(request.params["workflow"], workflow, request.json()), daemon=True).start()
+        trigger_body = request.json()
+        self._ledger.execute(f"logic app {request.params['workflow']}", lambda: self._run(workflow, trigger_body))
         return Response(202, {})
 
-    def _run(self, name: str, workflow: LogicApp, trigger_body: Any) -> None:
+    def _run(self, workflow: LogicApp, trigger_body: Any) -> None:
         outputs: dict[str, dict] = {}
-        try:
-            pending = dict(workflow.actions)
-            while pending:
-                ready = [n for n, a in pending.items() if all(
-                    outputs.get(after, {}).get("status") in statuses for after, statuses in (a.get("runAfter") or {}).items()
-                )]
-                if not ready:
-                    break  # the rest waits on actions that did not end as they require
-                for action_name in ready:
-                    action = pending.pop(action_name)
-                    outputs[action_name] = self._run_action(action, trigger_body, outputs)
-                    if outputs[action_name]["status"] != "Succeeded":
-                        raise RuntimeError(f"action {action_name}: {outputs[action_name].get('error')}")
-            self._ledger.add("workflow executions")
-        except Exception as exc:  # noqa: BLE001 - a failed run, as the run history would show
-            self._ledger.fail(f"logic app {name}", f"{type(exc).__name__}: {exc}")
-        finally:
-            self._ledger.end()
+        pending = dict(workflow.actions)
+        while pending:
+            ready = [n for n, a in pending.items() if all(
+                outputs.get(after, {}).get("status") in statuses for after, statuses in (a.get("runAfter") or {}).items()
+            )]
+            if not ready:
+                break  # the rest waits on actions that did not end as they require
+            for action_name in ready:
+                action = pending.pop(action_name)
+                outputs[action_name] = self._run_action(action, trigger_body, outputs)
+                if outputs[action_name]["status"] != "Succeeded":
+                    raise RuntimeError(f"action {action_name}: {outputs[action_name].get('error')}")
 
     def _run_action(self, action: Mapping[str, Any], trigger_body: Any, outputs: dict[str, dict]) -> dict[str, Any]:
         if action.get("type") != "Http":

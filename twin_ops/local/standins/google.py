@@ -73,7 +73,7 @@ class GoogleIam:
         if caller is None or any(self._holds(b, f"serviceAccount:{caller}", permission, resource) for b in self.bindings):
             return None
         message = f"Permission '{permission}' denied on resource '{resource}' (or it may not exist)."
-        self._ledger.fail(f"Google IAM ({caller})", message)
+        self._ledger.fail(f"Google IAM ({caller})", message, final=True)
         return Response(403, {"error": {"code": 403, "message": message, "status": "PERMISSION_DENIED"}})
 
 
@@ -166,7 +166,6 @@ class PubSub:
         self.topics: dict[str, list[Subscription]] = {}
         self.subscriptions: dict[str, Subscription] = {}
         server.route("POST", "/pubsub/publish", self._api_publish)
-        server.route("POST", "/pubsub/subscriptions", self._api_subscriptions)
 
     def add_topic(self, topic: str) -> None:
         self.topics.setdefault(topic, [])
@@ -222,15 +221,6 @@ class PubSub:
         except KeyError as exc:
             return Response(404, {"error": str(exc)})
         return Response(200, {"messageId": message_id})
-
-    def _api_subscriptions(self, request: Request) -> Response:
-        topic = request.json()["topic"]
-        refused = self._iam.refused(request, "pubsub.topics.get", topic)
-        if refused is not None:
-            return refused
-        if topic not in self.topics:
-            return Response(404, {"error": f"no topic {topic}"})
-        return Response(200, {"subscriptions": [subscription.name for subscription in self.topics[topic]]})
 
     def close(self) -> None:
         """Ends the push workers."""
@@ -335,18 +325,8 @@ class Workflows:
             return Response(404, {"error": {"code": 404, "message": f"no workflow {path}"}})
         workflow = path.removesuffix("/executions")
         argument = json.loads(request.json().get("argument") or "null")
-        self._ledger.begin()
-        threading.Thread(target=self._run, args=(workflow, argument), daemon=True).start()
+        self._ledger.execute(f"workflow {workflow.rsplit('/', 1)[-1]}", lambda: run_workflow(self.workflows[workflow], argument))
         return Response(200, {"name": f"{workflow}/executions/{uuid.uuid4()}", "state": "ACTIVE"})
-
-    def _run(self, workflow: str, argument: Any) -> None:
-        try:
-            run_workflow(self.workflows[workflow], argument)
-            self._ledger.add("workflow executions")
-        except Exception as exc:  # noqa: BLE001 - a failed execution, as Workflows records it
-            self._ledger.fail(f"workflow {workflow.rsplit('/', 1)[-1]}", f"{type(exc).__name__}: {exc}")
-        finally:
-            self._ledger.end()
 
 
 def run_workflow(definition: Mapping[str, Any], argument: Any) -> Any:
