@@ -64,6 +64,8 @@ def test_stopping_a_run_ends_every_process_it_started(matrix_synth, tmp_path, si
     driver = subprocess.Popen(
         [sys.executable, "-c", DRIVER, str(synth.config.root), str(synth.outdir), str(synth.tf_outdir), str(workdir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        # as a terminal's foreground job: Ctrl-C acts even when the test runner was started ignoring it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 180

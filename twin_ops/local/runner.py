@@ -98,8 +98,9 @@ class LocalRunStopped(BaseException):
 
 @contextmanager
 def _stopped_by_signals() -> Iterator[None]:
-    """SIGTERM and SIGINT raise LocalRunStopped once; a second signal during the cleanup is
-    ignored (the cleanup ends what the run started, then the caller exits)."""
+    """SIGTERM and SIGINT raise LocalRunStopped once (unless the run was started with them ignored);
+    a second signal during the cleanup is ignored (the cleanup ends what the run started, then the
+    caller exits)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -109,7 +110,10 @@ def _stopped_by_signals() -> Iterator[None]:
             signal.signal(other, signal.SIG_IGN)
         raise LocalRunStopped(signum)
 
-    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    # A signal the command was started with ignored stays ignored (a shell script's background job
+    # ignores Ctrl-C), as for the other operator commands (twin_ops/processes.py).
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)
+                if signal.getsignal(signum) is not signal.SIG_IGN}
     try:
         yield
     finally:
