@@ -23,6 +23,7 @@ from runtime.core.mover import MoverPayload
 
 API_VERSION = "2021-08-06"
 COOL, ARCHIVE = "Cool", "Archive"
+BLOB_ARCHIVED = "BlobArchived"  # the error code of a write to an archived blob
 
 Signer = Callable[[str, str, dict[str, str]], dict[str, str]]  # (method, url, headers) → auth headers
 
@@ -83,6 +84,16 @@ class BlobContainer:
         headers = {"x-ms-blob-type": "BlockBlob", "x-ms-access-tier": tier, "Content-Type": "application/json"}
         self._call("PUT", self._blob_url(name), headers, body)
 
+    def put_once(self, name: str, document: Any, tier: str) -> None:
+        """`put_json` for a name that says its content (a mover payload's key): a blob of that name
+        already archived holds this content, and Blob Storage refuses to overwrite an archived
+        blob (409 BlobArchived), so a retry of a write whose answer was lost is done already."""
+        try:
+            self.put_json(name, document, tier)
+        except rest.AzureRestError as exc:
+            if (exc.status, exc.code) != (409, BLOB_ARCHIVED):
+                raise
+
     def get_json(self, name: str) -> Any:
         return json.loads(self._call("GET", self._blob_url(name))[2])
 
@@ -108,5 +119,6 @@ class BlobContainer:
 
 
 def put_payload(container: BlobContainer, payload: MoverPayload, tier: str) -> None:
-    """The same key for the same content: a retried move overwrites instead of duplicating."""
-    container.put_json(payload.object_key, payload.to_dict(), tier)
+    """The same key for the same content: a retried move overwrites instead of duplicating (or
+    finds the blob archived already: the first attempt wrote it)."""
+    container.put_once(payload.object_key, payload.to_dict(), tier)

@@ -18,7 +18,8 @@ from pathlib import Path
 import azure.functions as func
 import pytest
 
-from runtime.azure.blob_storage import ARCHIVE, COOL, BlobContainer, shared_key
+from runtime.azure.blob_storage import ARCHIVE, COOL, BlobContainer, put_payload, shared_key
+from runtime.azure.rest import AzureRestError
 from runtime.core.mover import build_payloads
 from twin_ops.local.services import free_port, wait_for_port
 
@@ -110,6 +111,19 @@ def test_archive_tier_is_accepted(container):
     payload = build_payloads(RECORDS, "aws")[0]
     container.put_json(payload.object_key, payload.to_dict(), ARCHIVE)
     assert next(container.list()).tier == ARCHIVE
+
+
+def test_a_retried_archive_write_finds_its_blob_archived_and_succeeds(container):
+    """The first write archived the blob but its answer was lost (a timeout): Blob Storage refuses
+    to overwrite an archived blob (409 BlobArchived), and the retry must not fail on it."""
+    payload = build_payloads(RECORDS, "aws")[0]
+    put_payload(container, payload, ARCHIVE)
+    put_payload(container, payload, ARCHIVE)
+    items = list(container.list())
+    assert [(i.name, i.tier) for i in items] == [(payload.object_key, ARCHIVE)]
+    with pytest.raises(AzureRestError) as refused:  # the emulator refuses the overwrite, as Blob Storage does
+        container.put_json(payload.object_key, payload.to_dict(), ARCHIVE)
+    assert (refused.value.status, refused.value.code) == (409, "BlobArchived")
 
 
 def test_hot_to_cold_mover_writes_cool_blobs_then_removes_from_cosmos(container, load_function):
