@@ -73,3 +73,9 @@ def test_each_forked_host_sees_only_its_own_environment_and_stopping_the_server_
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     assert not any(alive(pid) for pid in pids)
+
+
+def test_an_http_function_that_fails_reports_its_status_as_the_error():
+    from twin_ops.local.function_host import http_error
+
+    assert [http_error(status) for status in (200, 404, 499, 500, 503)] == [None, None, None, "HTTP 500", "HTTP 503"]

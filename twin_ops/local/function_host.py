@@ -550,7 +550,7 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
                         return _answer(self, 500, b'{"error": {"code": "internal_error"}}')
                     status = response.status_code
                     payload = response.get_body()
-                    reporter.report(name, status < 500, _json_or_none(payload) if status < 300 else None)
+                    reporter.report(name, status < 500, _json_or_none(payload) if status < 300 else None, http_error(status))
                     return _answer(self, status, payload, response.mimetype or "application/json")
             _answer(self, 404, b'{"error": {"code": "not_found"}}')
 
@@ -617,6 +617,12 @@ def _query(text: str) -> list[tuple[str, str]]:
     from urllib.parse import parse_qsl
 
     return parse_qsl(text, keep_blank_values=True)
+
+
+def http_error(status: int) -> str | None:
+    """The error an HTTP function's answer reports: its status when the function failed (5xx), so
+    the run's table says more than `None` (the function's own log has the traceback)."""
+    return f"HTTP {status}" if status >= 500 else None
 
 
 def _json_or_none(payload: bytes) -> Any:
@@ -830,8 +836,7 @@ def serve_google_function(spec: dict[str, Any], reporter: Reporter):
         with Clock.shifted(float(environ.get("HTTP_" + CLOCK_HEADER.upper().replace("-", "_")) or 0)):
             body = b"".join(app(environ, capture))
         status = captured.get("status", 500)
-        reporter.report(name, status < 500, _json_or_none(body) if status < 300 else None,
-                        None if status < 500 else f"HTTP {status}")
+        reporter.report(name, status < 500, _json_or_none(body) if status < 300 else None, http_error(status))
         return [body]
 
     from werkzeug.serving import WSGIRequestHandler
