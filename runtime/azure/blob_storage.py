@@ -84,16 +84,6 @@ class BlobContainer:
         headers = {"x-ms-blob-type": "BlockBlob", "x-ms-access-tier": tier, "Content-Type": "application/json"}
         self._call("PUT", self._blob_url(name), headers, body)
 
-    def put_once(self, name: str, document: Any, tier: str) -> None:
-        """`put_json` for a name that says its content (a mover payload's key): a blob of that name
-        already archived holds this content, and Blob Storage refuses to overwrite an archived
-        blob (409 BlobArchived), so a retry of a write whose answer was lost is done already."""
-        try:
-            self.put_json(name, document, tier)
-        except rest.AzureRestError as exc:
-            if (exc.status, exc.code) != (409, BLOB_ARCHIVED):
-                raise
-
     def get_json(self, name: str) -> Any:
         return json.loads(self._call("GET", self._blob_url(name))[2])
 
@@ -119,6 +109,11 @@ class BlobContainer:
 
 
 def put_payload(container: BlobContainer, payload: MoverPayload, tier: str) -> None:
-    """The same key for the same content: a retried move overwrites instead of duplicating (or
-    finds the blob archived already: the first attempt wrote it)."""
-    container.put_once(payload.object_key, payload.to_dict(), tier)
+    """The same key for the same content: a retried move overwrites instead of duplicating. A blob
+    of that key already archived holds this content, and Blob Storage refuses to overwrite an
+    archived blob (409 BlobArchived): the retry of a write whose answer was lost is done already."""
+    try:
+        container.put_json(payload.object_key, payload.to_dict(), tier)
+    except rest.AzureRestError as exc:
+        if (exc.status, exc.code) != (409, BLOB_ARCHIVED):
+            raise
