@@ -11,14 +11,12 @@ import base64
 import copy
 import json
 import os
-import shutil
-import subprocess
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from runtime.azure.blob_storage import shared_key
+from tests.azurite_blob import azurite_blob
 from tests.conftest import EXAMPLE
 from tests.deploy.adt_standin import DigitalTwinsStandIn
 from tests.deploy.azure_fakes import token_for
@@ -26,7 +24,6 @@ from twin_contract.dtdl import entity_model_id
 from twin_model.config import generated_dtdl as dtdl
 from twin_model.config import load_project
 from twin_ops.azure_storage import BlobService
-from twin_ops.local.services import free_port, wait_for_port
 from twin_ops.post_deploy import azure_digital_twins as step
 from twin_ops.post_deploy.adt_import_jobs import BulkImporter, ImportJobsApi, failed_entries, import_file
 from twin_ops.post_deploy.azure_data_plane import DIGITAL_TWINS_SCOPE, AzureDataPlane
@@ -36,31 +33,14 @@ ACCOUNT = "adtimports"
 KEY = base64.b64encode(b"adt-import-tests-" + b"k" * 47).decode()
 CONTAINER = "graph-import"
 CONTAINER_URL = f"https://{ACCOUNT}.blob.core.windows.net/{CONTAINER}"  # as the L4 stack's output names it
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def azurite(tmp_path_factory):
-    local = REPO / "node_modules" / ".bin" / "azurite-blob"
-    if not local.exists() or shutil.which("node") is None:
-        pytest.fail("Azurite is not installed: run `make install` (npm ci puts it into node_modules)")
-    port = free_port()
-    process = subprocess.Popen(
-        [str(local), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
-         str(tmp_path_factory.mktemp("azurite")), "--silent", "--skipApiVersionCheck", "--loose"],
-        env={**os.environ, "AZURITE_ACCOUNTS": f"{ACCOUNT}:{KEY}"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, process, "Azurite", Path(os.devnull), timeout=60)
-        service = BlobService(f"http://127.0.0.1:{port}/{ACCOUNT}", shared_key(ACCOUNT, KEY))
+    with azurite_blob(tmp_path_factory.mktemp("azurite"), ACCOUNT, KEY) as endpoint:
+        service = BlobService(endpoint, shared_key(ACCOUNT, KEY))
         service.create_container(CONTAINER)
         yield service
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class CountedBlobs:

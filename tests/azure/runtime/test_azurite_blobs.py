@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
-import subprocess
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import azure.functions as func
 import pytest
@@ -21,11 +17,10 @@ import pytest
 from runtime.azure.blob_storage import ARCHIVE, COOL, BlobContainer, put_payload, shared_key
 from runtime.azure.rest import AzureRestError
 from runtime.core.mover import build_payloads
-from twin_ops.local.services import free_port, wait_for_port
+from tests.azurite_blob import azurite_blob
 
 ACCOUNT = "devstoreaccount1"
 KEY = base64.b64encode(b"azure-twin-tests-" + b"k" * 47).decode()
-REPO = Path(__file__).resolve().parents[3]
 RECORDS = [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{i}.000Z", "record_id": f"{i:032x}", "t": i}
            for i in range(3)]
 
@@ -34,26 +29,8 @@ RECORDS = [{"device_id": "d1", "timestamp": f"2026-01-01T10:00:0{i}.000Z", "reco
 
 @pytest.fixture(scope="module")
 def azurite(tmp_path_factory):
-    local = REPO / "node_modules" / ".bin" / "azurite-blob"
-    if not local.exists() or shutil.which("node") is None:
-        pytest.fail("Azurite is not installed: run `make install` (npm ci puts it into node_modules)")
-    port = free_port()
-    env = {**os.environ, "AZURITE_ACCOUNTS": f"{ACCOUNT}:{KEY}"}
-    process = subprocess.Popen(
-        [str(local), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
-         str(tmp_path_factory.mktemp("azurite")), "--silent", "--skipApiVersionCheck", "--loose"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, process, "Azurite", Path(os.devnull), timeout=60)
-    except Exception:
-        process.kill()
-        process.wait()
-        raise
-    yield f"http://127.0.0.1:{port}/{ACCOUNT}"
-    # Azurite's SIGTERM waits for the keep-alive connections this process holds: its data is a
-    # scratch folder, so kill it.
-    process.kill()
-    process.wait()
+    with azurite_blob(tmp_path_factory.mktemp("azurite"), ACCOUNT, KEY) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
