@@ -140,12 +140,10 @@ def onboard_devices(
         lines += [{"id": d, "importMode": "delete"} for d in result.deleted]
         blobs.put(container, IMPORT_BLOB, "\n".join(json.dumps(line, separators=(",", ":")) for line in lines).encode())
         blobs.delete(container, ERRORS_BLOB)  # an earlier job's errors are not this one's
-        job = _run_job(hub, {
+        _run_job(hub, {
             "type": "import", "inputBlobContainerUri": container, "outputBlobContainerUri": container,
             "inputBlobName": IMPORT_BLOB, "storageAuthenticationType": "identityBased",
         }, sleep)
-        if job.get("status") != "completed":
-            raise PostDeployError(f"IoT Hub import job {job.get('jobId')} {job.get('status')}: {job.get('failureReason')}")
         result.failed = _errors(blobs.get(container, ERRORS_BLOB))
         folder = prepare_auth_dir(project)
         for device in wanted:
@@ -167,17 +165,16 @@ def _simulator_config(twin: str, device_ids: Sequence[str], manifest: dict) -> S
 
 
 def _export(hub: IotHubJobs, blobs: Blobs, container: str, sleep: Callable[[float], None]) -> set[str]:
-    job = _run_job(hub, {
+    _run_job(hub, {
         "type": "export", "outputBlobContainerUri": container, "outputBlobName": EXPORT_BLOB,
         "excludeKeysInExport": True, "storageAuthenticationType": "identityBased",
     }, sleep)
-    if job.get("status") != "completed":
-        raise PostDeployError(f"IoT Hub export job {job.get('jobId')} {job.get('status')}: {job.get('failureReason')}")
     exported = blobs.get(container, EXPORT_BLOB) or b""
     return {json.loads(line)["id"] for line in exported.decode("utf-8").splitlines() if line.strip()}
 
 
 def _run_job(hub: IotHubJobs, body: dict, sleep: Callable[[float], None]) -> dict:
+    """The job, polled until it finished; PostDeployError unless it completed."""
     job = hub.create_job(body)
     waited, waits = 0.0, iter(JOB_POLL_SECONDS)
     while job.get("status") not in FINISHED:
@@ -187,6 +184,8 @@ def _run_job(hub: IotHubJobs, body: dict, sleep: Callable[[float], None]) -> dic
         sleep(wait)
         waited += wait
         job = hub.get_job(job["jobId"])
+    if job.get("status") != "completed":
+        raise PostDeployError(f"IoT Hub {body['type']} job {job.get('jobId')} {job.get('status')}: {job.get('failureReason')}")
     return job
 
 
