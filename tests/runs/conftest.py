@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import Synthesized, synthesize_project
 from tests.runs.matrix import MatrixProject, matrix
+from twin_ops.local import services
 
 PROJECTS = {project.name: project for project in matrix()}
 
@@ -20,3 +21,10 @@ def synthesize_matrix_project(project: MatrixProject, tmp_path_factory) -> Synth
 def matrix_synth(tmp_path_factory):
     """matrix_synth(name) -> Synthesized (the examples are the same entries as the rest of the suite's)."""
     return lambda name: synthesize_matrix_project(PROJECTS[name], tmp_path_factory)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kept_servers():
+    """The servers the runs of this process share (LocalRunRequest.keep_servers), stopped at its end."""
+    yield
+    services.close_kept()

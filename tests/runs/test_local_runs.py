@@ -40,7 +40,7 @@ READ_HOPS = {Layer.L4: "readable through the twin", Layer.L5: "shown on the dash
 def run(synth, tmp_path, **options):
     request = LocalRunRequest(
         synth.config.root, messages=MESSAGES, synthesized=(synth.outdir, synth.tf_outdir), workdir=tmp_path,
-        timeout=120, echo=lambda line: None, mosquitto=False, **options,  # the broker `make install` brings
+        timeout=120, echo=lambda line: None, mosquitto=False, keep_servers=True, **options,  # the broker `make install` brings
     )
     return run_local(request)
 
@@ -120,7 +120,7 @@ def test_a_function_error_fails_the_run_even_when_its_retry_carries_every_record
     template_file.write_text(json.dumps(template), "utf-8")
 
     result = run_local(LocalRunRequest(synth.config.root, messages=1, synthesized=(cdk_out, synth.tf_outdir),
-                                       workdir=tmp_path / "run", timeout=120, echo=lambda line: None))
+                                       workdir=tmp_path / "run", timeout=120, echo=lambda line: None, keep_servers=True))
     report = render(result, "factory-floor with a failing processor")
     counts = {row.name: row.count for row in result.rows}
     assert counts["stored hot"] == counts["published"] > 0, report  # the retry carried the record
@@ -151,7 +151,7 @@ def test_a_call_the_synthesized_role_does_not_allow_fails_the_run_naming_action_
     template_file.write_text(json.dumps(template), "utf-8")
 
     result = run_local(LocalRunRequest(synth.config.root, messages=1, synthesized=(cdk_out, synth.tf_outdir),
-                                       workdir=tmp_path / "run", timeout=60, echo=lambda line: None))
+                                       workdir=tmp_path / "run", timeout=60, echo=lambda line: None, keep_servers=True))
     report = render(result, "factory-floor without the persister's DynamoDB grant")
     assert not result.ok, report
     assert {row.name: row.count for row in result.rows}["stored hot"] == 0, report
@@ -177,7 +177,7 @@ def test_a_call_the_synthesized_iam_bindings_do_not_allow_fails_the_run(matrix_s
     stack_file.write_text(json.dumps(stack), "utf-8")
 
     result = run_local(LocalRunRequest(synth.config.root, messages=1, synthesized=(synth.outdir, tf_out),
-                                       workdir=tmp_path / "run", timeout=60, echo=lambda line: None))
+                                       workdir=tmp_path / "run", timeout=60, echo=lambda line: None, keep_servers=True))
     report = render(result, "factory-floor-gcp without L2's Firestore binding")
     assert not result.ok, report
     assert {row.name: row.count for row in result.rows}["stored hot"] == 0, report

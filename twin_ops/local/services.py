@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,11 +147,20 @@ class Process:
                 self.process.wait(timeout=10)
 
 
+_KEPT: dict[str, tuple[Process, str]] = {}  # servers kept between runs (`keep`): name → (process, URL)
+
+
+def close_kept() -> None:
+    """Stop the servers kept between runs."""
+    while _KEPT:
+        _KEPT.popitem()[1][0].stop()
+
+
 class Services:
     """Starts servers on demand; `close()` stops every one it started."""
 
-    def __init__(self, workdir: Path, tls: LocalTls) -> None:
-        self._dir, self._tls = workdir, tls
+    def __init__(self, workdir: Path, tls: LocalTls, keep: bool = False) -> None:
+        self._dir, self._tls, self._keep = workdir, tls, keep
         self._processes: list[Process] = []
         self._closers: list = []
         self.broker_name = ""
@@ -180,7 +190,19 @@ class Services:
         return port
 
     def moto(self) -> str:
-        return _on_free_ports(self._moto)
+        """With `keep`, one moto server serves this process's runs one after another, reset (every
+        backend emptied, as new) at each run's start: a start and its backends' imports cost 1.3 s of
+        CPU, more than a test's run asks of it. `close_kept()` stops it."""
+        kept = _KEPT.get("moto")
+        if self._keep and kept is not None and kept[0].process.poll() is None:
+            urllib.request.urlopen(urllib.request.Request(f"{kept[1]}/moto-api/reset", method="POST"), timeout=30).read()
+            return kept[1]
+        url = _on_free_ports(self._moto)
+        if self._keep:  # the other servers start meanwhile: this one is found by name
+            process = next(p for p in self._processes if p.name == "moto")
+            self._processes.remove(process)
+            _KEPT["moto"] = (process, url)
+        return url
 
     def _moto(self) -> str:
         port = free_port()
