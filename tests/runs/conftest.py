@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import Synthesized, synthesize_project
 from tests.runs.matrix import MatrixProject, matrix
 from twin_ops.local import services
+from twin_ops.local.function_platform import close_booters
 
 PROJECTS = {project.name: project for project in matrix()}
 
@@ -25,6 +26,8 @@ def matrix_synth(tmp_path_factory):
 
 @pytest.fixture(scope="session", autouse=True)
 def kept_servers():
-    """The servers the runs of this process share (LocalRunRequest.keep_servers), stopped at its end."""
+    """The servers the runs of this process share (LocalRunRequest.keep_servers) and the boot
+    matrix's interpreters (function_platform.boot), stopped at its end."""
     yield
     services.close_kept()
+    close_booters()

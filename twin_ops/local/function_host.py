@@ -4,9 +4,9 @@ It imports nothing of this repository: the code it runs comes from the synthesiz
 (the asset directory or unpacked archive of each function), so a bundle that lacks a module, or a
 setting the code needs but the template does not give, fails here as it would in the cloud.
 
-`boot JOBS RESULTS [SITE]` (JSON files: a list of jobs in, one result per job out; SITE, for a
-`python -I -S` start, the only folder of packages besides the stdlib) starts each function
-in turn, in the same process but isolated: the environment is exactly the job's, and every module
+`boot [SITE]` reads "JOBS RESULTS" lines (JSON files: a list of jobs in, one result per job out;
+SITE, for a `python -I -S` start, the only folder of packages besides the stdlib) and starts each
+function in turn, batch after batch, in the same process but isolated: the environment is exactly the job's, and every module
 of the previous function's code is forgotten before the next one is imported (every bundle has
 its own `runtime` package). A job: {"label", "cloud", "code", "entry", "layers", "environment",
 "signature_type"}.
@@ -41,6 +41,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as datetime_module
+import functools
 import http.client
 import importlib
 import importlib.util
@@ -136,13 +137,16 @@ def start_google_function(job: dict[str, Any], code: Path) -> list[tuple[str, An
 STARTERS = {"aws": start_lambda, "azure": start_azure_app, "google": start_google_function}
 
 
+_real = functools.lru_cache(maxsize=None)(os.path.realpath)  # Path.resolve(), once a path: a boot process lives for many jobs
+
+
 def forget(code: Path, layers: list[Path]) -> None:
     """Drop every module loaded from this function's code, and its directories from sys.path."""
-    roots = [str(path.resolve()) for path in (code, *layers)]
+    roots = [_real(path) for path in (code, *layers)]
     for name, module in list(sys.modules.items()):
         location = getattr(module, "__file__", None) or ""
         search = list(getattr(module, "__path__", None) or [])
-        if any(str(Path(place).resolve()).startswith(root) for place in (location, *search) if place for root in roots):
+        if any(_real(place).startswith(root) for place in (location, *search) if place for root in roots):
             del sys.modules[name]
     sys.path[:] = [entry for entry in sys.path if entry in BASE_PATH]
 
@@ -964,19 +968,22 @@ def _host_child(spec: dict[str, Any], listeners: set[int], parent: int) -> None:
 
 
 def main() -> int:
-    if len(sys.argv) in (4, 5) and sys.argv[1] == "boot":
-        if len(sys.argv) == 5:  # started with -S: SITE is the only place for packages beyond the stdlib
+    if len(sys.argv) in (2, 3) and sys.argv[1] == "boot":
+        if len(sys.argv) == 3:  # started with -S: SITE is the only place for packages beyond the stdlib
             import site
 
-            site.addsitedir(sys.argv[4])
+            site.addsitedir(sys.argv[2])
             BASE_PATH[:] = sys.path
-        jobs = json.loads(Path(sys.argv[2]).read_text("utf-8"))
-        results = [boot(job) for job in jobs]  # the functions' own prints go to stdout, results to the file
-        Path(sys.argv[3]).write_text(json.dumps(results), "utf-8")
+        answers = os.fdopen(os.dup(1), "w")
+        os.dup2(2, 1)  # the functions' own prints go to stderr, the answers (one line a batch) to stdout
+        for line in sys.stdin:  # "JOBS.json RESULTS.json", a batch a line, until the caller closes stdin
+            jobs, results = line.split()
+            Path(results).write_text(json.dumps([boot(job) for job in json.loads(Path(jobs).read_text("utf-8"))]), "utf-8")
+            print(results, file=answers, flush=True)
         return 0
     if len(sys.argv) >= 3 and sys.argv[1] == "fork":
         return fork_hosts([Path(name) for name in sys.argv[2:]])
-    print(f"usage: {Path(__file__).name} boot JOBS.json RESULTS.json [SITE] | fork SPEC.json...", file=sys.stderr)
+    print(f"usage: {Path(__file__).name} boot [SITE] (JOBS.json RESULTS.json lines on stdin) | fork SPEC.json...", file=sys.stderr)
     return 2
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,24 +38,42 @@ def boot_job(function: SynthFunction, environment: Mapping[str, str]) -> dict[st
     }
 
 
+_BOOTERS: dict[Path | None, tuple[subprocess.Popen, Path]] = {}  # boot interpreters, by site, until close_booters()
+
+
 def boot(jobs: Sequence[Mapping[str, Any]], timeout: float = 300.0, site: Path | None = None) -> list[dict[str, Any]]:
     """Start every job's function in one isolated interpreter (`python -I`, nothing of this
     repository on its path); one result per job: {"label", "ok", "functions", "error"}.
     With `site`, the interpreter also skips this virtualenv (`-S`): the standard library and the
-    packages linked in `site` are all the functions can import (what their cloud provides)."""
-    with tempfile.TemporaryDirectory(prefix="dt-boot-") as scratch:
-        jobs_file, results_file = Path(scratch) / "jobs.json", Path(scratch) / "results.json"
-        jobs_file.write_text(json.dumps(list(jobs)), "utf-8")
-        isolation = ["-I"] if site is None else ["-I", "-S"]
-        completed = subprocess.run(
-            [sys.executable, *isolation, str(FUNCTION_HOST), "boot", str(jobs_file), str(results_file),
-             *([str(site)] if site is not None else [])],
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
-            cwd=scratch,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        if completed.returncode != 0 or not results_file.is_file():
-            raise RuntimeError(f"the function host failed (exit {completed.returncode}): {completed.stderr[-2000:]}")
-        return json.loads(results_file.read_text("utf-8"))
+    packages linked in `site` are all the functions can import (what their cloud provides).
+    The interpreter stays for the next boot with the same site, as between the jobs of one boot
+    (each job forgets the previous bundles' modules, what the site provides stays imported): a
+    start and the platform's imports cost more than most bundles; `close_booters()` ends them."""
+    if site not in _BOOTERS or _BOOTERS[site][0].poll() is not None:
+        scratch = Path(tempfile.mkdtemp(prefix="dt-boot-"))
+        with (scratch / "stderr.log").open("wb") as log:
+            _BOOTERS[site] = subprocess.Popen(
+                [sys.executable, *(["-I"] if site is None else ["-I", "-S"]), str(FUNCTION_HOST), "boot", *([str(site)] if site else [])],
+                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}, cwd=scratch,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
+            ), scratch
+    process, scratch = _BOOTERS[site]
+    assert process.stdin is not None and process.stdout is not None
+    jobs_file, results_file = scratch / "jobs.json", scratch / "results.json"
+    jobs_file.write_text(json.dumps(list(jobs)), "utf-8")
+    process.stdin.write(f"{jobs_file} {results_file}\n")
+    process.stdin.flush()
+    if not select.select([process.stdout], [], [], timeout)[0] or process.stdout.readline().strip() != str(results_file):
+        process.kill()
+        raise RuntimeError(f"the function host failed (exit {process.wait()}): "
+                           f"{(scratch / 'stderr.log').read_text(errors='replace')[-2000:]}")
+    return json.loads(results_file.read_text("utf-8"))
+
+
+def close_booters() -> None:
+    """End the boot interpreters (closing its input ends one) and remove their scratch folders."""
+    while _BOOTERS:
+        process, scratch = _BOOTERS.popitem()[1]
+        process.stdin.close()  # type: ignore[union-attr]
+        process.wait(timeout=30)
+        shutil.rmtree(scratch, ignore_errors=True)
