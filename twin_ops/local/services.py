@@ -6,6 +6,7 @@ Each is started only when the twin needs it, on a free loopback port, and stoppe
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import os
@@ -154,6 +155,9 @@ def close_kept() -> None:
     """Stop the servers kept between runs."""
     while _KEPT:
         _KEPT.popitem()[1][0].stop()
+
+
+atexit.register(close_kept)  # a process that kept a server and exits without close_kept() leaves no orphan
 
 
 class Services:
