@@ -162,9 +162,9 @@ class Synthesized(synth_cache.Entry):
     """One synthesized run of the shared cache (see the module docstring): files first, objects on demand."""
 
     def __init__(self, folder: Path) -> None:
-        super().__init__(folder)
-        self.outdir = folder / "cdk.out"
         meta = json.loads((folder / "meta.json").read_text())
+        super().__init__(folder, Path(meta["project"]) if meta.get("project") else None)
+        self.outdir = folder / "cdk.out"
         self.tf_outdir = Path(meta["tf_outdir"])
         self.context = meta["context"]
         self._nag = meta["nag"]
@@ -209,16 +209,21 @@ class Synthesized(synth_cache.Entry):
         return made[0].aws_stacks
 
 
-def synthesize_project(project: Path, workdir: Path | None = None, *, nag: bool = True, **context: str) -> Synthesized:
+def synthesize_project(
+    project: Path, workdir: Path | None = None, *, nag: bool = True, in_place: bool = False, **context: str
+) -> Synthesized:
     """The App synth of `project` with `context`, from the shared cache (`workdir` is not used:
     the cache keeps the project and its output). `nag=False` skips cdk-nag (about a sixth of an
-    AWS synth) for a synth whose tests never ask for findings; the first asker decides."""
+    AWS synth) for a synth whose tests never ask for findings; the first asker decides.
+    `in_place=True` synthesizes the project where it is, not a copy (a pipeline synth checks
+    that its project lies in the repository): its path is then part of the key."""
 
     def produce(folder: Path) -> object:
-        copy = shutil.copytree(project, folder / "project", symlinks=True)
-        result, report = _app_synth(copy, folder, context)
+        source = project if in_place else shutil.copytree(project, folder / "project", symlinks=True)
+        result, report = _app_synth(source, folder, context)
         stacks = result.aws_stacks
         synth_cache.write_json(folder / "meta.json", {
+            "project": str(source) if in_place else None,
             "tf_outdir": str(folder / "cdktf.out"),
             "context": context,
             "report": report,
@@ -227,7 +232,8 @@ def synthesize_project(project: Path, workdir: Path | None = None, *, nag: bool 
         })
         return result, report
 
-    return Synthesized(synth_cache.entry(synth_cache.key("app", project, context), produce))
+    where = {"path": str(project.resolve())} if in_place else {}
+    return Synthesized(synth_cache.entry(synth_cache.key("app", project, context, **where), produce))
 
 
 def synthesize_example(name: str, tmp_path_factory=None) -> Synthesized:
