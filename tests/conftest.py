@@ -20,12 +20,16 @@ code, computed once when the entry is made, nested stacks included).
 Only `aws_stacks` (the construct objects, for construct attributes) costs a synth of its own in a
 worker that did not make the entry: prefer the templates.
 
-`nag=False` skips cdk-nag for a synth no test asks findings of (the first asker decides).
+`nag=False` skips cdk-nag for a synth no test asks findings of (the first asker decides);
+`in_place=True` synthesizes the project where it is instead of a copy (a pipeline synth requires
+a project inside the repository).
 
 The other kinds of synth use the same cache: `tests.gcp.synth.synth_terraform(project)` (Terraform
 stacks only), `tests.pipeline.synth.synth_pipeline(example, **context)` (pipeline=true) and
 `tests.compat.conftest.run_entry_point(project, name)` (cdk_app.main.run, with its exit code and
-stderr). A new kind calls `tests.synth_cache.entry(key(kind, project, context), produce)`.
+stderr) and `tests.commands.conftest.run_once(command, project)` (a real entry-point process, e.g.
+the CDK CLI, in a copy of the repository: its exit code, output and files, for every test file
+that checks that run). A new kind calls `tests.synth_cache.entry(key(kind, project, context), produce)`.
 cfn-lint runs once per distinct template as well (`tests.aws.cfn_lint_errors`, cached by hash).
 """
 
