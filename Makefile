@@ -18,20 +18,29 @@ unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install install-checkov synth test check lint bench bench-dtdl bench-local deploy diff destroy local clean mutate
 
-install: $(VENV)/.installed node_modules/.installed
+# The Python and the npm installs are independent, so they run side by side (`-j`). uv installs the
+# pinned packages: ~38 s instead of pip's ~90 s for `.[dev]` on an empty cache, ~12 s instead of ~26 s
+# for checkov (7 December, this machine). UV_NATIVE_TLS: the system's certificate store, as pip uses.
+UV       := $(BIN)/uv
+UV_PIP   := UV_NATIVE_TLS=1 $(UV) pip install --quiet --no-compile
+install:
+	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed node_modules/.installed
 
 # checkov pins an old boto3, so it gets its own virtualenv; the Terraform scan tests use it (and
 # fail, saying so, when it is missing: `make test` installs it).
 CHECKOV_VENV := .venv-checkov
 install-checkov: $(CHECKOV_VENV)/.installed
-$(CHECKOV_VENV)/.installed:
+$(CHECKOV_VENV)/.installed: | $(UV)
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --no-compile checkov==3.2.469
+	$(UV_PIP) --python $(CHECKOV_VENV)/bin/python checkov==3.2.469
 	touch $@
 
-$(VENV)/.installed: setup.py
+$(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.9.17
+
+$(VENV)/.installed: setup.py | $(UV)
+	$(UV_PIP) --python $(BIN)/python -e '.[dev]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -52,16 +61,17 @@ synth: install
 # (tests/synth_cache.py), so no file needs to stay on one worker, and no long file runs alone at
 # the end. TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= 3
-test: install $(CHECKOV_VENV)/.installed
+test:
+	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 
 # Mutation testing of the security and data-integrity cores (mutation/run.py; README, Mutation
 # testing): cosmic-ray, pinned, in its own virtualenv. It mutates files in place, one at a time:
 # run nothing else in this checkout meanwhile.
 MUTATE_VENV := .venv-mutate
-$(MUTATE_VENV)/.installed:
+$(MUTATE_VENV)/.installed: | $(UV)
 	test -x $(MUTATE_VENV)/bin/python || $(PYTHON) -m venv $(MUTATE_VENV)
-	$(MUTATE_VENV)/bin/pip install --quiet --disable-pip-version-check cosmic-ray==8.7.0
+	$(UV_PIP) --python $(MUTATE_VENV)/bin/python cosmic-ray==8.7.0
 	touch $@
 
 mutate: install $(MUTATE_VENV)/.installed

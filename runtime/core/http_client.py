@@ -22,6 +22,7 @@ import logging
 import math
 import random
 import socket
+import ssl
 import threading
 import time
 from collections import defaultdict
@@ -40,8 +41,11 @@ from twin_contract.wire import TOKEN_HEADER
 logger = logging.getLogger(__name__)
 
 Origin = tuple[str, str, int]
-# Errors of a pooled connection the server closed while it sat idle: resend on a new one.
-_STALE_CONNECTION_ERRORS = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+# Errors of a pooled connection the server closed while it sat idle: resend on a new one. Over TLS
+# a server that closes without close_notify ends the next read in SSLEOFError (OpenSSL 3), one that
+# sends it in SSLZeroReturnError.
+_STALE_CONNECTION_ERRORS = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, ssl.SSLEOFError,
+                            ssl.SSLZeroReturnError)
 # Error answers are read only far enough to find their `error.code`.
 MAX_ERROR_BODY_BYTES = 64 * 1024
 # Header values must be visible ASCII: anything else would be mangled or refused by http.client.

@@ -4,6 +4,7 @@ in-process Lambda fake, and real HTTP servers on 127.0.0.1 standing in for other
 from __future__ import annotations
 
 import importlib
+import ssl
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -134,8 +135,8 @@ def serve() -> Callable[[Callable[[RecordedRequest], Reply]], LoopbackServer]:
     """Start loopback servers; all are stopped after the test."""
     servers: list[LoopbackServer] = []
 
-    def start(respond: Callable[[RecordedRequest], Reply]) -> LoopbackServer:
-        servers.append(LoopbackServer(respond).start())
+    def start(respond: Callable[[RecordedRequest], Reply], tls: ssl.SSLContext | None = None) -> LoopbackServer:
+        servers.append(LoopbackServer(respond, tls=tls).start())
         return servers[-1]
 
     yield start

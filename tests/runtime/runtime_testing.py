@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import logging
 import io
+import logging
+import ssl
 import json
 import threading
 import uuid
@@ -86,6 +87,7 @@ class LoopbackServer:
     respond: Callable[[RecordedRequest], Reply | None]
     requests: list[RecordedRequest] = field(default_factory=list)
     close_after_reply: bool = False  # drop the connection silently after each reply
+    tls: ssl.SSLContext | None = None  # serve HTTPS with this server context
 
     def start(self) -> LoopbackServer:
         owner = self
@@ -114,12 +116,14 @@ class LoopbackServer:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
         return self
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self._server.server_address[1]}/"
 
     def stop(self) -> None:
         self._server.shutdown()

@@ -2,11 +2,13 @@
 
 import json
 import socket
+import ssl
 from collections.abc import Callable
 
 import pytest
 
 from runtime.core.http_client import DeliveryError, InterCloudClient, RetryPolicy, validate_url
+from twin_ops.local.tls import make_tls
 from tests.runtime.runtime_testing import RecordedRequest, Reply, json_reply
 
 TOKEN = "top-secret-token"
@@ -123,6 +125,23 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_without_an_attemp
     server.close_after_reply = True  # like a receiver's idle timeout, without telling the client
     sleeps = Sleeps()
     sender = client(server.url, sleeps)
+    assert [sender.post({"n": n}) for n in range(3)] == [{"ok": True}] * 3
+    assert len(server.requests) == 3 and sleeps == []
+
+
+def test_a_tls_connection_the_server_closed_while_idle_is_replaced_without_an_attempt(
+    serve, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over TLS the reused connection's read ends in an EOF without close_notify (ssl.SSLEOFError)."""
+    tls = make_tls(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls.cert_file, tls.key_file)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls.ca_file))  # the client's default context trusts the test CA
+    server = serve(scripted(), tls=context)
+    server.close_after_reply = True
+    sleeps = Sleeps()
+    sender = client(server.url, sleeps)
+    assert server.url.startswith("https://")
     assert [sender.post({"n": n}) for n in range(3)] == [{"ok": True}] * 3
     assert len(server.requests) == 3 and sleeps == []
 
