@@ -120,7 +120,7 @@ def bad_run(tmp_path_factory) -> Run:
     project = write_project(
         workdir / "project", {**ALL_AWS, "layer_4_provider": "google"}, config_iot_devices=devices
     )
-    return run_app(project, workdir)
+    return run_app_once(project)  # once per test run, though its two tests may run on two workers
 
 
 def test_bad_project_exits_1_with_one_report_naming_file_and_path(bad_run):
