@@ -49,7 +49,10 @@ from unittest import mock
 
 import pytest
 
-from tests import synth_cache
+from tests import bytecode_lock, synth_cache
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # workers start together: one compiles, the others read
+    bytecode_lock.install(synth_cache.root() / "bytecode-locks")
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 # One V8 background thread for every Node process of the run (the jsii kernel behind each synth,

@@ -58,7 +58,7 @@ class EntryPointRun:
     stderr: str
     outdir: Path
     tf_outdir: Path
-    nag: dict[str, list[str]]
+    nag: dict[str, list[str]] | None  # None when made with nag=False (the first asker decides)
     project: Path  # the copy the entry point read
 
     def twin_graph(self) -> tuple[list[dict], dict]:
@@ -105,8 +105,9 @@ class EntryPointRun:
         return self.outdir / ".bundles"
 
 
-def run_entry_point(project: Path, name: str) -> EntryPointRun:
-    """`project` through the entry point, from the shared synth cache (tests/conftest.py)."""
+def run_entry_point(project: Path, name: str, *, nag: bool = True) -> EntryPointRun:
+    """`project` through the entry point, from the shared synth cache (tests/conftest.py).
+    `nag=False` skips cdk-nag for a run whose tests never ask its findings (as synthesize_project)."""
 
     def produce(folder: Path) -> None:
         from cdk_app import main
@@ -123,8 +124,8 @@ def run_entry_point(project: Path, name: str) -> EntryPointRun:
 
         with contextlib.redirect_stderr(stderr), mock.patch.object(main, "synthesize", keep):
             code = main.run({"project": str(copy), "tf_outdir": str(folder / "cdktf.out")}, str(folder / "cdk.out"))
-        nag = nag_report(built[0].aws_stacks) if built else {}
-        (folder / "run.json").write_text(json.dumps({"code": code, "stderr": stderr.getvalue(), "nag": nag}))
+        findings = (nag_report(built[0].aws_stacks) if built else {}) if nag else None
+        (folder / "run.json").write_text(json.dumps({"code": code, "stderr": stderr.getvalue(), "nag": findings}))
 
     folder = synth_cache.entry(synth_cache.key("entry-point", project, {}, name=name), produce)
     ran = json.loads((folder / "run.json").read_text())

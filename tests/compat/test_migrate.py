@@ -254,7 +254,7 @@ def test_the_migrated_project_synthesizes_the_same_stacks(synthesized, migrated,
     _, new, _ = migrated(name)
     project = tmp_path / name
     shutil.copytree(new, project)
-    run = run_entry_point(project, name)
+    run = run_entry_point(project, name, nag=False)  # compared by its files, not its findings
     assert run.code == 0, run.stderr[-3000:]
     migrated_files, original_files = outputs(run), outputs(original)
     assert migrated_files == original_files, first_difference(migrated_files, original_files)
