@@ -24,7 +24,7 @@ unexport PYTHONDONTWRITEBYTECODE
 UV       := $(BIN)/uv
 UV_PIP   := UV_NATIVE_TLS=1 $(UV) pip install --quiet --no-compile
 install:
-	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed node_modules/.installed
+	@$(MAKE) -s --no-print-directory -j3 $(VENV)/.installed node_modules/.installed
 
 # checkov pins an old boto3, so it gets its own virtualenv; the Terraform scan tests use it (and
 # fail, saying so, when it is missing: `make test` installs it).
@@ -62,7 +62,7 @@ synth: install
 # the end. TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= 3
 test:
-	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
+	@$(MAKE) -s --no-print-directory -j3 $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 
 # Mutation testing of the security and data-integrity cores (mutation/run.py; README, Mutation

@@ -20,12 +20,16 @@ code, computed once when the entry is made, nested stacks included).
 Only `aws_stacks` (the construct objects, for construct attributes) costs a synth of its own in a
 worker that did not make the entry: prefer the templates.
 
-`nag=False` skips cdk-nag for a synth no test asks findings of (the first asker decides).
+`nag=False` skips cdk-nag for a synth no test asks findings of (the first asker decides);
+`in_place=True` synthesizes the project where it is instead of a copy (a pipeline synth requires
+a project inside the repository).
 
 The other kinds of synth use the same cache: `tests.gcp.synth.synth_terraform(project)` (Terraform
 stacks only), `tests.pipeline.synth.synth_pipeline(example, **context)` (pipeline=true) and
 `tests.compat.conftest.run_entry_point(project, name)` (cdk_app.main.run, with its exit code and
-stderr). A new kind calls `tests.synth_cache.entry(key(kind, project, context), produce)`.
+stderr) and `tests.commands.conftest.run_once(command, project)` (a real entry-point process, e.g.
+the CDK CLI, in a copy of the repository: its exit code, output and files, for every test file
+that checks that run). A new kind calls `tests.synth_cache.entry(key(kind, project, context), produce)`.
 cfn-lint runs once per distinct template as well (`tests.aws.cfn_lint_errors`, cached by hash).
 """
 
@@ -51,6 +55,12 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # workers start together: one compile
     bytecode_lock.install(synth_cache.root() / "bytecode-locks")
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+# One V8 background thread for every Node process of the run (the jsii kernel behind each synth,
+# in this process and in every entry point a test starts; the CDK CLI; the servers): with V8's
+# default pool of four, a cold synth of the all-AWS example cost about 8.7 CPU-s on this 2-core
+# machine, with one about 6 (same templates, and less wall time too). A NODE_OPTIONS already set
+# is left as it is.
+os.environ.setdefault("NODE_OPTIONS", "--v8-pool-size=1")
 
 pytest_plugins = ["tests.cpu_profile"]  # --cpu-table=FILE: CPU and wall seconds per test file
 
@@ -165,9 +175,9 @@ class Synthesized(synth_cache.Entry):
     """One synthesized run of the shared cache (see the module docstring): files first, objects on demand."""
 
     def __init__(self, folder: Path) -> None:
-        super().__init__(folder)
-        self.outdir = folder / "cdk.out"
         meta = json.loads((folder / "meta.json").read_text())
+        super().__init__(folder, Path(meta["project"]) if meta.get("project") else None)
+        self.outdir = folder / "cdk.out"
         self.tf_outdir = Path(meta["tf_outdir"])
         self.context = meta["context"]
         self._nag = meta["nag"]
@@ -212,16 +222,21 @@ class Synthesized(synth_cache.Entry):
         return made[0].aws_stacks
 
 
-def synthesize_project(project: Path, workdir: Path | None = None, *, nag: bool = True, **context: str) -> Synthesized:
+def synthesize_project(
+    project: Path, workdir: Path | None = None, *, nag: bool = True, in_place: bool = False, **context: str
+) -> Synthesized:
     """The App synth of `project` with `context`, from the shared cache (`workdir` is not used:
     the cache keeps the project and its output). `nag=False` skips cdk-nag (about a sixth of an
-    AWS synth) for a synth whose tests never ask for findings; the first asker decides."""
+    AWS synth) for a synth whose tests never ask for findings; the first asker decides.
+    `in_place=True` synthesizes the project where it is, not a copy (a pipeline synth checks
+    that its project lies in the repository): its path is then part of the key."""
 
     def produce(folder: Path) -> object:
-        copy = shutil.copytree(project, folder / "project", symlinks=True)
-        result, report = _app_synth(copy, folder, context)
+        source = project if in_place else shutil.copytree(project, folder / "project", symlinks=True)
+        result, report = _app_synth(source, folder, context)
         stacks = result.aws_stacks
         synth_cache.write_json(folder / "meta.json", {
+            "project": str(source) if in_place else None,
             "tf_outdir": str(folder / "cdktf.out"),
             "context": context,
             "report": report,
@@ -230,7 +245,8 @@ def synthesize_project(project: Path, workdir: Path | None = None, *, nag: bool 
         })
         return result, report
 
-    return Synthesized(synth_cache.entry(synth_cache.key("app", project, context), produce))
+    where = {"path": str(project.resolve())} if in_place else {}
+    return Synthesized(synth_cache.entry(synth_cache.key("app", project, context, **where), produce))
 
 
 def synthesize_example(name: str, tmp_path_factory=None) -> Synthesized:

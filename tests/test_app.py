@@ -1,8 +1,11 @@
 """End to end through the real entry point: `python app.py` as the CDK CLI runs it.
 
 Three subprocess runs (a bad project, the all-AWS example, a multi-cloud variant), each shared by
-the tests of its module-scoped fixture (the two synths through the shared synth cache, so once per
-test run in whichever worker asks first); plus two in-process synths for stack placement.
+the tests of its module-scoped fixture; plus two in-process synths for stack placement. The
+all-AWS example is the README's `node_modules/.bin/cdk synth -c project=…` run in a copy of the
+repository (the CDK CLI starting `python3 app.py`, which switches to `.venv/bin/python`), made once
+per test run for this module and tests/commands/test_readme_commands.py (tests.commands.conftest.
+run_once); the multi-cloud run goes through the shared synth cache, so once per test run too.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pytest
 
 from twin_model.config.model import Layer
 from tests import synth_cache
+from tests.commands.conftest import CDK_CLI_PROJECT, CDK_CLI_SYNTH, run_once
 from tests.conftest import ALL_AWS, EXAMPLE, REPO, WITHOUT_EVENTS, write_project
 
 TWIN = "factory-floor"
@@ -43,6 +47,7 @@ class Run:
     out: Path
     tf: Path
     stdout: str = ""
+    cwd: Path = REPO  # where it ran: the printed paths are relative to it (or absolute)
 
     def succeeded(self) -> "Run":
         assert self.returncode == 0, f"app.py exited {self.returncode}:\n{self.stderr[-3000:]}"
@@ -115,7 +120,7 @@ def bad_run(tmp_path_factory) -> Run:
     project = write_project(
         workdir / "project", {**ALL_AWS, "layer_4_provider": "google"}, config_iot_devices=devices
     )
-    return run_app(project, workdir)
+    return run_app_once(project)  # once per test run, though its two tests may run on two workers
 
 
 def test_bad_project_exits_1_with_one_report_naming_file_and_path(bad_run):
@@ -136,7 +141,10 @@ def test_bad_project_writes_nothing(bad_run):
 
 @pytest.fixture(scope="module")
 def aws_run() -> Run:
-    return run_app_once(EXAMPLE)
+    """The README's CDK CLI synth of the all-AWS example: its outputs where the CLI and cdk.json put them."""
+    assert REPO / CDK_CLI_PROJECT == EXAMPLE
+    ran = run_once(CDK_CLI_SYNTH, CDK_CLI_PROJECT)
+    return Run(ran.returncode, ran.stderr, ran.cwd / "cdk.out", ran.cwd / "cdktf.out", ran.stdout, cwd=ran.cwd)
 
 
 def test_all_aws_example_synthesizes_seven_cloudformation_stacks(aws_run):
@@ -154,7 +162,7 @@ def test_all_aws_example_prints_the_summary_table(aws_run):
     for row in rows:
         name, cloud, count, output = row.split()
         assert cloud == "AWS" and count.isdigit()
-        assert output == str(aws_run.template(name))
+        assert aws_run.cwd / output == aws_run.template(name)
     assert "bridges: none (neighbouring layers share a cloud)" in aws_run.stderr
     assert "Traceback" not in aws_run.stderr
 
@@ -163,7 +171,8 @@ def test_all_aws_example_writes_the_topology_diagram(aws_run):
     diagram = (aws_run.succeeded().out / "topology.md").read_text()
     assert "```mermaid\nflowchart LR\n" in diagram
     assert 'subgraph aws["AWS"]' in diagram
-    assert f"topology diagram: {aws_run.out / 'topology.md'}" in aws_run.stderr
+    (named,) = [line.removeprefix("topology diagram: ") for line in aws_run.stderr.splitlines() if line.startswith("topology diagram: ")]
+    assert aws_run.cwd / named == aws_run.out / "topology.md"
 
 
 # --- (c) a multi-cloud variant -------------------------------------------------------------------

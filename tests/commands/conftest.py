@@ -9,6 +9,7 @@ install). Commands get the system PATH only and no cloud credentials.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,8 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from tests import synth_cache
+
 REPO = Path(__file__).resolve().parents[2]
 INSTALLED = (".venv", ".venv-checkov", "node_modules")
+# The README's `cdk synth -c project=path/to/project` with the all-AWS example as the project: run
+# once (run_once) for the README's test and tests/test_app.py, which checks what it synthesized.
+CDK_CLI_PROJECT = "examples/factory-floor"
+CDK_CLI_SYNTH = f"node_modules/.bin/cdk synth -c project={CDK_CLI_PROJECT}"
 # Prefixes of variables that would hand a command cloud credentials or point it at an account.
 CLOUD_VARIABLES = ("AWS_", "CDK_", "ARM_", "AZURE_", "GOOGLE_", "CLOUDSDK_", "GCLOUD_")
 
@@ -70,6 +77,31 @@ def copy_repository(target: Path) -> Path:
         if (REPO / name).exists():
             (target / name).symlink_to(REPO / name)
     return target
+
+
+@dataclass(frozen=True)
+class SharedRun(Ran):
+    """A command run once per test run in a copy of the repository of its own (`cwd`), kept with its
+    outputs in the shared synth cache for every test that asserts on it."""
+
+    cwd: Path = REPO
+
+
+def run_once(command: str, project: str) -> SharedRun:
+    """`command` run as `run_shell` runs it, once per test run whichever worker or module asks first.
+
+    For an entry point that several test files check (the README's command, and what its outputs
+    hold): one real process, its exit code, output and files shared. `project` (relative to the
+    repository) is the project the command reads: the entry is keyed by its files and the command.
+    """
+
+    def produce(folder: Path) -> None:
+        ran = run_shell(command, copy_repository(folder / "repo"))
+        synth_cache.write_json(folder / "run.json", {"returncode": ran.returncode, "stdout": ran.stdout, "stderr": ran.stderr})
+
+    folder = synth_cache.entry(synth_cache.key("entry-point-run", REPO / project, {"command": command}), produce)
+    ran = json.loads((folder / "run.json").read_text())
+    return SharedRun(command, ran["returncode"], ran["stdout"], ran["stderr"], cwd=folder / "repo")
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,17 @@ itself needs a cloud.
 
 Each entry point runs for real once (`Run`): `make synth` with every variable, the CDK CLI (which
 runs `python3 app.py`, so app.py's own switch to `.venv/bin/python` too), `make local`, `make
-deploy`, `python -m twin_ops` and `python -m cdk_app`; the pipeline synth runs for real too. The other synth commands (`Synth`) differ
+deploy`, `python -m twin_ops` and `python -m cdk_app`. The other synth commands (`Synth`) differ
 from the `make synth` run only in their project, paths and context: their command line as make
 expands it (`make -n`) must be `.venv/bin/python app.py` with the environment that run had, and
 that environment's context is then synthesized in-process (cdk_app.main.run) from the shared
 synth cache, whose report must name the files it wrote. A synth costs a minute of CPU; a second
-process would only start the same interpreter and jsii again.
+process would only start the same interpreter and jsii again. The pipeline's `make synth` is one
+of them: the pipeline's own Synth step runs that command line with `pipeline=true` for real
+(tests/commands/test_pipeline_synth_step.py).
+
+The CDK CLI's run is shared (`Run(shared=...)`, tests.commands.conftest.run_once): tests/test_app.py
+asserts on the same process's output and files (the all-AWS example, as the CDK CLI runs app.py).
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands.conftest import REPO, Ran, run_shell
+from tests.commands.conftest import CDK_CLI_PROJECT, REPO, Ran, run_once, run_shell
 from tests.conftest import synthesize_project
+from tests.synth_cache import tree_digest
 
 pytestmark = pytest.mark.commands
 
@@ -39,16 +45,26 @@ OLD_PROJECT_STAND_IN = "tests/compat/fixtures/predecessor_a"  # a project of the
 
 @dataclass(frozen=True)
 class Run:
-    """Runs without credentials; `outside` runs it from a directory outside the repository."""
+    """Runs without credentials; `outside` runs it from a directory outside the repository.
+
+    `shared` names the project standing in for path/to/project when another test file asserts on
+    the same run: it then runs once per test run in a copy of its own (run_once).
+    """
 
     outside: bool = False
+    shared: str | None = None
 
 
 @dataclass(frozen=True)
 class Synth:
-    """A synth through the entry point of `make synth` (run for real by MAKE_SYNTH), checked in-process."""
+    """A synth through the entry point of `make synth` (run for real by MAKE_SYNTH), checked in-process.
+
+    `in_place`: synthesized where the project is in the repository, not from a copy (the pipeline
+    names the project by that path and refuses one elsewhere).
+    """
 
     outside: bool = False
+    in_place: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,7 +92,8 @@ COMMANDS = {
     MAKE_SYNTH: Run(),
     "CDK_CONTEXT_JSON='{\"project\": \"path/to/project\", \"tf_outdir\": \"build/cdktf.out\"}' "
     "CDK_OUTDIR=build/cdk.out .venv/bin/python app.py": Synth(),
-    "node_modules/.bin/cdk synth -c project=path/to/project": Run(),
+    # The all-AWS example: tests/test_app.py checks this run's stacks, summary table and diagram.
+    "node_modules/.bin/cdk synth -c project=path/to/project": Run(shared=CDK_CLI_PROJECT),
     "make -C path/to/repo synth PROJECT=$PWD/my-twin OUT=$PWD/cdk.out TF_OUT=$PWD/cdktf.out": Synth(outside=True),
     "make deploy PROJECT=path/to/project DRY_RUN=1": Run(),
     "make deploy PROJECT=path/to/project": DEPLOYS,
@@ -87,8 +104,7 @@ COMMANDS = {
     ".venv/bin/python -m cdk_app --help": Run(),
     ".venv/bin/python -m twin_ops migrate path/to/old-project path/to/new-project": Run(),
     "make synth PROJECT=path/to/project CONTEXT='\"pipeline\": \"true\", \"repository\": \"owner/repo\", "
-    "\"connection_arn\": \"arn:aws:codeconnections:eu-central-1:111111111111:connection/example\"'": Run(),  # the pipeline
-    # names the project by its path in the repository: a synth of a cached copy elsewhere refuses it
+    "\"connection_arn\": \"arn:aws:codeconnections:eu-central-1:111111111111:connection/example\"'": Synth(in_place=True),
     "node_modules/.bin/cdk deploy <twin>-pipeline -c project=path/to/project -c pipeline=true -c repository=owner/repo "
     "-c connection_arn=arn:aws:codeconnections:…": NeedsCloud(
         "deploys the pipeline stack: AWS credentials and a CodeConnections connection"
@@ -195,7 +211,9 @@ def outside(tmp_path_factory, fresh_clone) -> Path:
 
 
 def runnable(command: str, fresh_clone: Path) -> str:
-    return (command.replace("path/to/project", PROJECT_STAND_IN).replace("path/to/repo", str(fresh_clone))
+    kind = COMMANDS.get(command)
+    project = kind.shared if isinstance(kind, Run) and kind.shared else PROJECT_STAND_IN
+    return (command.replace("path/to/project", project).replace("path/to/repo", str(fresh_clone))
             .replace("path/to/old-project", OLD_PROJECT_STAND_IN).replace("path/to/new-project", "build/migrated"))
 
 
@@ -220,8 +238,9 @@ def test_readme_command_runs_as_written(command, fresh_clone, outside, ran_befor
     cwd = outside if kind.outside else fresh_clone
     key = (runnable(command, fresh_clone), cwd)
     if key not in ran_before:
-        ran_before[key] = run_shell(key[0], cwd)
+        ran_before[key] = run_once(key[0], kind.shared) if kind.shared else run_shell(key[0], cwd)
     ran = ran_before[key]
+    cwd = getattr(ran, "cwd", cwd)  # a shared run ran in a copy of its own
     assert ran.returncode == 0, ran.output[-4000:]
     assert "Traceback" not in ran.output
     if "synth" in command or "app.py" in command:
@@ -279,6 +298,10 @@ def test_readme_synth_runs_what_make_synth_runs(command, fresh_clone, outside):
     project = where / context.pop("project")
     assert project.is_dir() and project.resolve().is_relative_to(cwd.resolve()), project
     context.pop("tf_outdir")
-    synth = synthesize_project(project, **context)
+    if COMMANDS[command].in_place:  # the repository's own copy of the project, synthesized where it is
+        in_repository = REPO / project.relative_to(cwd)
+        assert tree_digest(in_repository) == tree_digest(project), in_repository
+        project = in_repository
+    synth = synthesize_project(project, in_place=COMMANDS[command].in_place, **context)
     assert "Traceback" not in synth.report
     assert_synth_outputs_exist(synth.report, where)
