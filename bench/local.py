@@ -59,6 +59,7 @@ class ProcessCpu:
 
     def __init__(self) -> None:
         self._seen: dict[int, tuple[str, float]] = {}
+        self._kinds: dict[int, tuple[list[str], str]] = {}  # the command line each kind was found for
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -85,8 +86,16 @@ class ProcessCpu:
                     continue
                 known = self._seen.get(pid, ("", 0.0))[0]
                 # A zombie's command line is empty; a child seen between its fork and its exec has its
-                # parent's; a forked host is known once its ready file names it.
-                kind = known if known and not command[0] else self._kind(pid, command)
+                # parent's; a forked host is known once its ready file names it. Otherwise a kind once
+                # found stays (this loop runs in the runner, whose CPU it would add to).
+                cached = self._kinds.get(pid)
+                if known and not command[0]:
+                    kind = known
+                elif cached and cached[0] == command and cached[1] != HOST_SERVER:
+                    kind = cached[1]
+                else:
+                    kind = self._kind(pid, command)
+                    self._kinds[pid] = (command, kind)
                 self._seen[pid] = (kind, (int(fields[11]) + int(fields[12])) / self.TICK)
 
     @staticmethod

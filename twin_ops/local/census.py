@@ -104,7 +104,10 @@ def tiered_payloads(deployment: LocalDeployment, stacks: set[str], gcs_classes: 
             s3 = deployment.aws("s3")
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
                 for item in page.get("Contents", []):
-                    take(_s3_body(s3, bucket, item["Key"]), item.get("StorageClass", "STANDARD"))
+                    key = (s3.meta.endpoint_url, bucket, item["Key"], item.get("ETag", ""))  # the ETag follows the content
+                    if key not in _BLOBS:
+                        _BLOBS[key] = _s3_body(s3, bucket, item["Key"])
+                    take(_BLOBS[key], item.get("StorageClass", "STANDARD"))
     for account, details in deployment.storage_accounts.items():
         if details["stack"] in stacks:
             for container in sorted(details["containers"]):
@@ -142,7 +145,8 @@ def list_blobs(deployment: LocalDeployment, account: str, container: str) -> lis
             return blobs
 
 
-_BLOBS: dict[tuple[str, str, str, str], bytes] = {}
+# Bodies read once, by (endpoint, container or bucket, name[, ETag]): a census runs again each time a wait polls it.
+_BLOBS: dict[tuple[str, ...], bytes] = {}
 
 
 REHYDRATE_CONTAINER = "dt-local-rehydrated"
