@@ -142,6 +142,21 @@ def test_a_device_provisions_itself_on_first_connection_into_the_fleet_group_wit
     assert iot.describe_certificate(certificateId=principal.rsplit("/", 1)[-1])["certificateDescription"]["status"] == "ACTIVE"
 
 
+@pytest.mark.parametrize("missing", ["policy", "group"])
+def test_a_template_naming_a_policy_or_group_that_does_not_exist_fails_provisioning(tmp_path, aws, missing):
+    """JITP makes neither by name: the attach (or the add to the group) fails, and the device is no
+    member of any group (the stand-in checks through those calls, without a look-up first)."""
+    secrets, iot = aws
+    onboard_devices(tmp_path, TWIN, DEVICES[:1], secrets, iot)
+    if missing == "policy":
+        iot.delete_policy(policyName=fleet_policy_name(TWIN))
+    else:
+        iot.delete_thing_group(thingGroupName=thing_group_name(TWIN))
+    pem = (tmp_path / "iot_devices_auth" / DEVICES[0] / "certificate.pem.crt").read_text()
+    with pytest.raises(iot.exceptions.ResourceNotFoundException):
+        jitp.connect(iot, pem, TEMPLATES, [stored_ca(secrets).certificate_pem])
+
+
 def test_a_rerun_keeps_the_ca_and_every_certificate(tmp_path, aws):
     secrets, iot = aws
     onboard_devices(tmp_path, TWIN, DEVICES, secrets, iot)

@@ -105,8 +105,7 @@ def tiered_payloads(deployment: LocalDeployment, stacks: set[str], gcs_classes: 
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
                 for item in page.get("Contents", []):
                     key = (s3.meta.endpoint_url, bucket, item["Key"], item.get("ETag", ""))  # the ETag follows the content
-                    if key not in _BLOBS:
-                        _BLOBS[key] = _s3_body(s3, bucket, item["Key"])
+                    _BLOBS[key] = _BLOBS[key] if key in _BLOBS else _s3_body(s3, bucket, item["Key"])
                     take(_BLOBS[key], item.get("StorageClass", "STANDARD"))
     for account, details in deployment.storage_accounts.items():
         if details["stack"] in stacks:
@@ -145,8 +144,7 @@ def list_blobs(deployment: LocalDeployment, account: str, container: str) -> lis
             return blobs
 
 
-# Bodies read once, by (endpoint, container or bucket, name[, ETag]): a census runs again each time a wait polls it.
-_BLOBS: dict[tuple[str, ...], bytes] = {}
+_BLOBS: dict[tuple[str, ...], bytes] = {}  # bodies by (endpoint, container or bucket, name[, ETag]): a census runs each poll
 
 
 REHYDRATE_CONTAINER = "dt-local-rehydrated"

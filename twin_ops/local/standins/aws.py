@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from twin_ops.local.function_host import KeptAlive
 from twin_ops.local.http import LocalServer, Request, Response
@@ -76,8 +76,7 @@ class LambdaService:
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
 
     def add(self, name: str, label: str) -> LocalLambda:
-        function = self._functions.setdefault(name, LocalLambda(name, self.arn(name), label))
-        return function
+        return self._functions.setdefault(name, LocalLambda(name, self.arn(name), label))
 
     def function(self, name_or_arn: str) -> LocalLambda:
         name = name_or_arn.split(":function:", 1)[-1].split(":", 1)[0] if ":function:" in name_or_arn else name_or_arn
@@ -253,8 +252,6 @@ class IotCore:
         server.route("POST", "/topics/{path*}", self._publish)
 
     def _publish(self, request: Request) -> Response:
-        from urllib.parse import unquote
-
         if self.mqtt is not None:  # without a broker (no device on IoT Core) the message reaches no one, as there
             self.mqtt.publish(unquote(request.params["path"]), request.body, qos=int(request.query.get("qos", "1")))
         return Response(200, {})

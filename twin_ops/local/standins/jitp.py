@@ -158,21 +158,19 @@ def _run_template(iot: Any, template: dict, certificate_pem: str, certificate_id
         if resource["Type"] == "AWS::IoT::Certificate":
             iot.update_certificate(certificateId=certificate_id_, newStatus=properties.get("Status", "ACTIVE"))
         elif resource["Type"] == "AWS::IoT::Policy":
-            iot.get_policy(policyName=properties["PolicyName"])  # must exist: JITP makes no policy by name
+            # A missing policy fails the attach (JITP makes none by name): no look-up first, a call less a device.
             iot.attach_policy(policyName=properties["PolicyName"], target=certificate_arn)
     for thing in things:
         properties, override = thing.get("Properties") or {}, thing.get("OverrideSettings") or {}
         name = properties["ThingName"]
         attributes = {k: str(v) for k, v in (properties.get("AttributePayload") or {}).items()}
         try:
-            current = iot.describe_thing(thingName=name)
+            iot.describe_thing(thingName=name)
         except iot.exceptions.ResourceNotFoundException:
             iot.create_thing(thingName=name, attributePayload={"attributes": attributes})
         else:
             merge = override.get("AttributePayload", "REPLACE") == "MERGE"
             iot.update_thing(thingName=name, attributePayload={"attributes": attributes, "merge": merge})
-            del current
-        for group in properties.get("ThingGroups") or []:
-            iot.describe_thing_group(thingGroupName=group)  # must exist
+        for group in properties.get("ThingGroups") or []:  # one that does not exist fails the add
             iot.add_thing_to_thing_group(thingGroupName=group, thingName=name)
         iot.attach_thing_principal(thingName=name, principal=certificate_arn)
