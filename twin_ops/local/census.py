@@ -59,7 +59,6 @@ def hot_records(deployment: LocalDeployment, stack: str) -> list[dict[str, Any]]
     for table, owner in deployment.dynamo_tables.items():
         if owner == stack:
             from boto3.dynamodb.types import TypeDeserializer
-
             plain_value = TypeDeserializer()
             for page in deployment.aws("dynamodb").get_paginator("scan").paginate(TableName=table):
                 items += [{k: plain_value.deserialize(v) for k, v in item.items()} for item in page["Items"]]
@@ -105,8 +104,7 @@ def tiered_payloads(deployment: LocalDeployment, stacks: set[str], gcs_classes: 
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
                 for item in page.get("Contents", []):
                     key = (s3.meta.endpoint_url, bucket, item["Key"], item.get("ETag", ""))  # the ETag follows the content
-                    _BLOBS[key] = _BLOBS[key] if key in _BLOBS else _s3_body(s3, bucket, item["Key"])
-                    take(_BLOBS[key], item.get("StorageClass", "STANDARD"))
+                    take(_BLOBS.get(key) or _BLOBS.setdefault(key, _s3_body(s3, bucket, item["Key"])), item.get("StorageClass", "STANDARD"))
     for account, details in deployment.storage_accounts.items():
         if details["stack"] in stacks:
             for container in sorted(details["containers"]):
