@@ -59,6 +59,7 @@ def hot_records(deployment: LocalDeployment, stack: str) -> list[dict[str, Any]]
     for table, owner in deployment.dynamo_tables.items():
         if owner == stack:
             from boto3.dynamodb.types import TypeDeserializer
+
             plain_value = TypeDeserializer()
             for page in deployment.aws("dynamodb").get_paginator("scan").paginate(TableName=table):
                 items += [{k: plain_value.deserialize(v) for k, v in item.items()} for item in page["Items"]]
@@ -103,8 +104,7 @@ def tiered_payloads(deployment: LocalDeployment, stacks: set[str], gcs_classes: 
             s3 = deployment.aws("s3")
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
                 for item in page.get("Contents", []):
-                    key = (s3.meta.endpoint_url, bucket, item["Key"], item.get("ETag", ""))  # the ETag follows the content
-                    take(_BLOBS.get(key) or _BLOBS.setdefault(key, _s3_body(s3, bucket, item["Key"])), item.get("StorageClass", "STANDARD"))
+                    take(_s3_body(s3, bucket, item["Key"], item.get("ETag", "")), item.get("StorageClass", "STANDARD"))
     for account, details in deployment.storage_accounts.items():
         if details["stack"] in stacks:
             for container in sorted(details["containers"]):
@@ -117,13 +117,17 @@ def tiered_payloads(deployment: LocalDeployment, stacks: set[str], gcs_classes: 
     return tallies
 
 
-def _s3_body(s3: Any, bucket: str, key: str) -> bytes:
-    """An object's body; an archived one is restored first, as reading Deep Archive requires."""
-    try:
-        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except s3.exceptions.InvalidObjectState:
-        s3.restore_object(Bucket=bucket, Key=key, RestoreRequest={"Days": 1, "GlacierJobParameters": {"Tier": "Bulk"}})
-        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+def _s3_body(s3: Any, bucket: str, key: str, etag: str) -> bytes:
+    """An object's body, read once per ETag (a census runs at each poll; the ETag follows the
+    content); an archived one is restored first, as reading Deep Archive requires."""
+    cached = (s3.meta.endpoint_url, bucket, key, etag)
+    if cached not in _BLOBS:
+        try:
+            _BLOBS[cached] = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except s3.exceptions.InvalidObjectState:
+            s3.restore_object(Bucket=bucket, Key=key, RestoreRequest={"Days": 1, "GlacierJobParameters": {"Tier": "Bulk"}})
+            _BLOBS[cached] = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return _BLOBS[cached]
 
 
 def list_blobs(deployment: LocalDeployment, account: str, container: str) -> list[tuple[str, str | None, datetime]]:
@@ -142,7 +146,7 @@ def list_blobs(deployment: LocalDeployment, account: str, container: str) -> lis
             return blobs
 
 
-_BLOBS: dict[tuple[str, ...], bytes] = {}  # bodies by (endpoint, container or bucket, name[, ETag]): a census runs each poll
+_BLOBS: dict[tuple[str, ...], bytes] = {}  # bodies by (endpoint, account, container, name) or (endpoint, bucket, key, ETag)
 
 
 REHYDRATE_CONTAINER = "dt-local-rehydrated"

@@ -173,8 +173,8 @@ def _export(hub: IotHubJobs, blobs: Blobs, container: str, sleep: Callable[[floa
     return {json.loads(line)["id"] for line in exported.decode("utf-8").splitlines() if line.strip()}
 
 
-def _run_job(hub: IotHubJobs, body: dict, sleep: Callable[[float], None]) -> dict:
-    """The job, polled until it finished; PostDeployError unless it completed."""
+def _run_job(hub: IotHubJobs, body: dict, sleep: Callable[[float], None]) -> None:
+    """Creates the job and polls it until it finished; PostDeployError unless it completed."""
     job = hub.create_job(body)
     waited, waits = 0.0, iter(JOB_POLL_SECONDS)
     while job.get("status") not in FINISHED:
@@ -186,7 +186,6 @@ def _run_job(hub: IotHubJobs, body: dict, sleep: Callable[[float], None]) -> dic
         job = hub.get_job(job["jobId"])
     if job.get("status") != "completed":
         raise PostDeployError(f"IoT Hub {body['type']} job {job.get('jobId')} {job.get('status')}: {job.get('failureReason')}")
-    return job
 
 
 def _errors(log: bytes | None) -> dict[str, str]:
