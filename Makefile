@@ -39,8 +39,15 @@ $(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.9.17
 
+# aws-cdk-lib and its dependency aws-cdk.cloud-assembly-schema both ship
+# aws_cdk/cloud_assembly_schema/__init__.py, and jsii needs aws-cdk-lib's (its struct types name
+# aws-cdk-lib). pip installs dependencies first, so aws-cdk-lib's copy won; uv installs in parallel
+# and either may win. Reinstalling aws-cdk-lib alone, at the version just installed, makes it win
+# (tests/test_installed_packages.py).
 $(VENV)/.installed: setup.py | $(UV)
 	$(UV_PIP) --python $(BIN)/python -e '.[dev]'
+	$(UV_PIP) --python $(BIN)/python --no-deps --reinstall-package aws-cdk-lib \
+		"aws-cdk-lib==$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("aws-cdk-lib"))')"
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
