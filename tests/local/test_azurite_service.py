@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import time
 
 from twin_ops.local.function_host import KeptAlive, queue_message
 from twin_ops.local.services import Services
@@ -35,3 +36,30 @@ def test_azurite_writes_queue_messages_to_files_of_the_run_folder(tmp_path):
     finally:
         services.close()
     assert not any(name.startswith("__azurite") for name in os.listdir(tmp_path))  # nothing in the run folder's root
+
+
+def test_azurite_runs_without_telemetry(tmp_path, monkeypatch):
+    """Azurite 3.35 and later record every request for Microsoft's telemetry service unless told not
+    to (--disableTelemetry): CPU per request for nothing the run needs, data sent off the machine,
+    and what it could not send spooled into the temporary folder (Microsoft-AzureMonitor-*)."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))  # Azurite inherits the environment: node's os.tmpdir()
+    tls = make_tls(tmp_path / "tls")
+    services = Services(tmp_path, tls)
+    try:
+        queue = services.azurite(["account1"])["queue"]
+        http = KeptAlive(ssl.create_default_context(cafile=str(tls.ca_file)))
+        headers = {"x-ms-version": "2021-08-06", "Authorization": f"Bearer {entra_token('https://storage.azure.com/')[0]}"}
+        status, _ = http.call("PUT", f"{queue}/account1/work", b"", {**headers, "Content-Length": "0"})
+        assert status == 201
+        deadline = time.monotonic() + 5  # with telemetry, its spool appears within a second or two
+        while time.monotonic() < deadline and not spooled(scratch):
+            time.sleep(0.1)
+    finally:
+        services.close()
+    assert not spooled(scratch)
+
+
+def spooled(folder):
+    return [name for name in os.listdir(folder) if name.startswith("Microsoft-AzureMonitor")]

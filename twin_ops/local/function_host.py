@@ -210,6 +210,13 @@ def route_hosts(overrides: dict[str, str]) -> None:
     socket.getaddrinfo = getaddrinfo
 
 
+# Seconds a host gathers reports before it sends them, as a platform ships its logs in batches: at
+# 0.05 s a busy host sent about one request per record, a third of what the runner served while
+# records flowed. Below the runner's half second of calm (runner.py `_settle`), so a host that still
+# works keeps the run from settling.
+REPORT_INTERVAL = 0.25
+
+
 class Reporter:
     """Sends every invocation's outcome to the runner, in batches, off the invocation's path."""
 
@@ -243,7 +250,7 @@ class Reporter:
     def _loop(self) -> None:
         while True:
             batch = [self._queue.get()]
-            time.sleep(0.05)
+            time.sleep(REPORT_INTERVAL)
             while not self._queue.empty():
                 batch.append(self._queue.get())
             try:  # one kept-alive connection: a new one per batch cost the runner a thread each
@@ -637,28 +644,33 @@ def _json_or_none(payload: bytes) -> Any:
 
 
 class KeptAlive:
-    """HTTP(S) requests on one kept-alive connection per thread and endpoint, with one TLS context
-    (the trust store of SSL_CERT_FILE loaded once): the platform's own calls, made thousands of
-    times a run, without a TLS handshake each."""
+    """HTTP(S) requests on kept-alive connections, idle ones shared by every thread (a connection
+    serves one request at a time), with one TLS context (the trust store of SSL_CERT_FILE loaded
+    once): the platform's own calls, made thousands of times a run, without a TLS handshake each,
+    also from threads that live for one call (a workflow execution's)."""
 
     def __init__(self, context: ssl.SSLContext | None = None) -> None:
-        self._local = threading.local()
+        self._idle: dict[tuple[str, str], list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
         self._context = context  # made on the first HTTPS call when not given: loading the trust store costs
 
     def call(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
              timeout: float = 30.0) -> tuple[int, bytes]:
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc)
-        connections = self._local.__dict__.setdefault("open", {})
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         while True:
-            reused = key in connections
-            connection = connections.pop(key, None)
+            with self._lock:
+                idle = self._idle.get(key)
+                connection = idle.pop() if idle else None
+            reused = connection is not None
             if connection is None:
                 if parts.scheme == "https" and self._context is None:
                     self._context = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
                 connection = (http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=self._context)
                               if parts.scheme == "https" else http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout))
+            elif connection.sock is not None:
+                connection.sock.settimeout(timeout)
             try:
                 connection.request(method, target, body=body, headers=headers or {})
                 response = connection.getresponse()
@@ -675,7 +687,8 @@ class KeptAlive:
             if (response.getheader("Connection") or "").lower() == "close":
                 connection.close()
             else:
-                connections[key] = connection
+                with self._lock:
+                    self._idle.setdefault(key, []).append(connection)
             return response.status, payload
 
 

@@ -229,9 +229,11 @@ class Services:
         # removes the deleted messages' extents one by one from an indexed LokiJS collection, in
         # quadratic time without yielding: at 300 devices × 10 messages it held Azurite at full CPU,
         # answering nothing, for 22 s, past the functions' storage timeout (15 s). On disk, messages
-        # share a few extent files.
+        # share a few extent files. No telemetry: Azurite (3.35 and later) otherwise records every request
+        # for Microsoft's telemetry service, compresses and sends it (or spools it under /tmp when it cannot).
         process = self._spawn("azurite", [
-            str(AZURITE), "--silent", "--location", str(self._dir / "azurite"), "--skipApiVersionCheck", "--disableProductStyleUrl",
+            str(AZURITE), "--silent", "--disableTelemetry", "--location", str(self._dir / "azurite"), "--skipApiVersionCheck",
+            "--disableProductStyleUrl",
             "--blobHost", "127.0.0.1", "--blobPort", str(blob), "--queueHost", "127.0.0.1", "--queuePort", str(queue),
             "--tableHost", "127.0.0.1", "--tablePort", str(free_port()),
             "--oauth", "basic", "--cert", str(self._tls.cert_file), "--key", str(self._tls.key_file),

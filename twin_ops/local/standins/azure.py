@@ -13,14 +13,13 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import re
 import secrets
 import ssl
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from twin_ops.local.function_host import KeptAlive
 from twin_ops.local.http import LocalServer, Request, Response
 from twin_ops.local.ledger import Ledger
 from twin_ops.local.tls import LocalTls
@@ -494,7 +494,9 @@ class LogicApps:
 
     def __init__(self, server: LocalServer, ledger: Ledger, tls: LocalTls) -> None:
         self._url, self._ledger = server.url, ledger
-        self._context = ssl.create_default_context(cafile=str(tls.ca_file))
+        # Kept-alive connections, shared by the executions (a thread each): a new one per Http action
+        # cost both ends a TLS handshake and the Function App a thread.
+        self._http = KeptAlive(ssl.create_default_context(cafile=str(tls.ca_file)))
         self.workflows: dict[str, LogicApp] = {}
         self._signatures: dict[str, str] = {}
         server.route("POST", "/logicapps/{workflow}/triggers/{trigger}/invoke", self._invoke)
@@ -533,16 +535,15 @@ class LogicApps:
         inputs = evaluate_expression(action["inputs"], trigger_body, outputs)
         body = inputs.get("body")
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(inputs["uri"], data=data, method=inputs.get("method", "POST"),
-                                         headers={str(k): str(v) for k, v in (inputs.get("headers") or {}).items()})
+        headers = {str(k): str(v) for k, v in (inputs.get("headers") or {}).items()}
+        if data is not None and not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = "application/json"
         try:
-            with urllib.request.urlopen(request, timeout=60, context=self._context) as response:
-                payload = response.read()
-                status = response.status
-        except urllib.error.HTTPError as exc:
-            return {"status": "Failed", "error": f"HTTP {exc.code}", "statusCode": exc.code}
-        except OSError as exc:
+            status, payload = self._http.call(inputs.get("method", "POST"), inputs["uri"], data, headers, timeout=60)
+        except (OSError, http.client.HTTPException) as exc:
             return {"status": "Failed", "error": f"{type(exc).__name__}: {exc}"}
+        if status >= 400:
+            return {"status": "Failed", "error": f"HTTP {status}", "statusCode": status}
         try:
             parsed = json.loads(payload) if payload else None
         except ValueError:
