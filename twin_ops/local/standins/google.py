@@ -125,11 +125,11 @@ class Firestore:
         if database is None:
             return Response(404, {"error": f"no database {request.params['database']}"})
         query = request.json()
-        with self._lock:
-            documents = [(doc_id, dict(doc)) for doc_id, doc in database.get(query["collection"], {}).items()]
-        for name, op, value in query["filters"]:
-            compare = self.OPERATORS[op]
-            documents = [(i, d) for i, d in documents if name in d and _comparable(d[name], value) and compare(d[name], value)]
+        filters = [(name, self.OPERATORS[op], value) for name, op, value in query["filters"]]
+        with self._lock:  # only the matches are copied: a device's query must not copy a fleet's documents
+            documents = [(doc_id, dict(doc)) for doc_id, doc in database.get(query["collection"], {}).items()
+                         if all(name in doc and _comparable(doc[name], value) and compare(doc[name], value)
+                                for name, compare, value in filters)]
         if query["order"]:
             field_name, direction = query["order"]
             documents = [(i, d) for i, d in documents if field_name in d]
