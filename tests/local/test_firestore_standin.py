@@ -18,13 +18,21 @@ def store() -> Firestore:
 
 
 def write(firestore: Firestore, *writes: tuple[str, str, dict | None]) -> None:
-    firestore._commit(request({"writes": [{"op": op, "collection": "hot", "id": doc_id, **({"data": data} if data else {})}
-                                          for op, doc_id, data in writes]}))
+    firestore._commit(
+        request(
+            {"writes": [{"op": op, "collection": "hot", "id": doc_id, **({"data": data} if data else {})} for op, doc_id, data in writes]}
+        )
+    )
 
 
 def ids_of(firestore: Firestore, device: str) -> list[str]:
-    query = {"collection": "hot", "filters": [["device_id", "==", device], ["t", "<", 9]], "order": ["t", "ASCENDING"],
-             "start_after": None, "limit": None}
+    query = {
+        "collection": "hot",
+        "filters": [["device_id", "==", device], ["t", "<", 9]],
+        "order": ["t", "ASCENDING"],
+        "start_after": None,
+        "limit": None,
+    }
     return [document["id"] for document in firestore._query(request(query)).body]
 
 
