@@ -9,8 +9,10 @@ where it is, so it does not stop the objects after it.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,9 @@ from runtime.core.receiver import receipt
 logger = logging.getLogger(__name__)
 
 Deliver = Callable[[MoverPayload], Any]
+# Payloads a mover sends at once: enough to hide the round trips' latency, few enough to stay far
+# below a serverless store's throughput (Cosmos DB serverless: 5,000 RU/s; a delete costs about 5).
+MOVERS_IN_FLIGHT = 4
 
 
 def payload_sink(
@@ -45,12 +50,26 @@ def move_records(
     delivered: Callable[[MoverPayload], Any] | None = None,
 ) -> int:
     """Group records per device and day into payloads and deliver each; `delivered(payload)` runs
-    after each delivery (removing its records from the hot store). Returns the payload count."""
+    after its delivery (removing its records from the hot store). Returns the payload count.
+
+    A payload per device and day makes a run of a large fleet thousands of round trips (a write,
+    then a delete per record on Cosmos DB), each waiting on the network: MOVERS_IN_FLIGHT payloads
+    move side by side. The first error raises once the payloads in flight ended; the ones not
+    started stay where they are for the next run."""
     payloads = build_payloads(records, source_cloud)
-    for payload in payloads:
+
+    def move(payload: MoverPayload) -> None:
         deliver(payload)
         if delivered is not None:
             delivered(payload)
+
+    with ThreadPoolExecutor(max_workers=MOVERS_IN_FLIGHT, thread_name_prefix="mover") as pool:
+        # Each in its own copy of the caller's context: the logs keep the function's role.
+        futures = [pool.submit(contextvars.copy_context().run, move, payload) for payload in payloads]
+        for future in futures:
+            if future.exception() is not None:
+                pool.shutdown(cancel_futures=True)
+                future.result()
     logger.info("moved %d records in %d objects", len(records), len(payloads), extra={"count": len(records)})
     return len(payloads)
 

@@ -84,13 +84,13 @@ class FirestoreHotStore:
         found = [from_document(snapshot.to_dict()) for snapshot in query.stream()]
         return found[0] if found else None
 
-    def older_than(self, cutoff: str, limit: int) -> list[dict[str, Any]]:
-        """The oldest records of every device with a timestamp before `cutoff` (for the mover)."""
-        query = (
-            self._documents.where(filter=field_filter("timestamp", "<", cutoff))
-            .order_by("timestamp", direction=ASCENDING)
-            .limit(limit)
-        )
+    def older_than(self, cutoff: str, limit: int, device_id: str | None = None) -> list[dict[str, Any]]:
+        """The oldest records with a timestamp before `cutoff`, of every device or of `device_id`
+        (for the mover; the device's query uses the device_id + timestamp index)."""
+        query = self._documents
+        if device_id is not None:
+            query = query.where(filter=field_filter("device_id", "==", device_id))
+        query = query.where(filter=field_filter("timestamp", "<", cutoff)).order_by("timestamp", direction=ASCENDING).limit(limit)
         return [from_document(snapshot.to_dict()) for snapshot in query.stream()]
 
     def delete(self, records: Sequence[Mapping[str, Any]]) -> None:

@@ -25,7 +25,8 @@ from runtime.gcp.object_storage import put_payload
 from runtime.gcp.store import hot_store, store_settings
 from twin_contract import functions as s
 
-PAGE_SIZE = 1000
+PAGE_SIZE = 1000  # records of one query (the oldest of all devices, or of one device)
+MOVE_BATCH = 20_000  # records moved in one round, at most (the function's memory)
 TIME_BUDGET_SECONDS = 480.0  # the function's timeout is 540 s
 
 _env = handler_environment()
@@ -49,13 +50,28 @@ def move(_: Any = None, now: datetime | None = None, clock=time.monotonic) -> di
     cutoff = format_timestamp((now or datetime.now(timezone.utc)) - timedelta(days=HOT_RETENTION_DAYS))
     started, moved, objects = clock(), 0, 0
     while clock() - started < TIME_BUDGET_SECONDS:
-        records = store.older_than(cutoff, PAGE_SIZE)
-        if not records:
+        oldest = store.older_than(cutoff, PAGE_SIZE)
+        if not oldest:
             break
+        records = _of_devices(store, cutoff, oldest)
         objects += move_records(records, SOURCE_CLOUD, _deliver)
         store.delete(records)
         moved += len(records)
     return {"records": moved, "objects": objects}
+
+
+def _of_devices(store: Any, cutoff: str, oldest: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The expired records of the devices in the oldest page, device by device, up to MOVE_BATCH.
+
+    A page in time order interleaves every device that sent then: a fleet's page holds about one
+    record per device, and moved as it is would make one object per record. Read per device, a
+    device and day make one object (up to PAGE_SIZE records; the rest moves on a next round)."""
+    records: list[dict[str, Any]] = []
+    for device_id in dict.fromkeys(record["device_id"] for record in oldest):
+        if records and len(records) + PAGE_SIZE > MOVE_BATCH:
+            break  # the page's other devices come back in the next oldest page
+        records += store.older_than(cutoff, PAGE_SIZE, device_id)
+    return records
 
 
 def handler(request: Any) -> tuple[str, int, dict[str, str]]:

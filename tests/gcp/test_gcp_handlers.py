@@ -213,6 +213,25 @@ def test_hot_to_cold_moves_expired_records_into_the_cold_bucket(gcp_runtime, ser
     assert [r["timestamp"] for r in store.older_than("9999", 10)] == [recent]  # only the recent record is left
 
 
+def test_hot_to_cold_makes_one_object_per_device_when_devices_interleave_in_time(
+        gcp_runtime, serve_function, storage_emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fleet's oldest page holds about one record per device: moved page by page, every record
+    would become an object of its own."""
+    from runtime.gcp.firestore_store import FirestoreHotStore
+
+    storage_emulator.create_bucket("cold")
+    store = FirestoreHotStore(gcp_runtime.firestore, "hot-data", 30)
+    store.put([rec(f"d{second % 3}", second) for second in range(9)])  # d0, d1, d2, d0, d1, ...
+    mover = serve_function("hot_to_cold", HOT_RETENTION_DAYS=30, COLD_BUCKET_NAME="cold", **STORE)
+    monkeypatch.setattr(mover.module, "PAGE_SIZE", 3)  # a page of three, one record of each device
+    request = urllib.request.Request(mover.url, data=b"{}", method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read()) == {"records": 9, "objects": 3}
+    assert sorted(blob.name for blob in storage_emulator.list_blobs("cold")) == [
+        cold_object_key([rec(f"d{device}", second) for second in range(device, 9, 3)]) for device in range(3)]
+    assert store.older_than("9999", 10) == []
+
+
 def test_persister_updates_azure_twins_when_l4_is_azure(gcp_runtime, serve_function, recorder) -> None:
     updater = recorder(body={"status": "received", "trace_id": "t", "count": 1})
     gcp_runtime.secret_manager.values["projects/p/secrets/twin-update"] = "twin-update-token"

@@ -12,10 +12,12 @@ import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +25,7 @@ from twin_ops.local.deployment import LocalDeployment
 
 MOVER_SCHEMA = "dt.mover.v1"
 ARCHIVE_TIERS = {"DEEP_ARCHIVE", "GLACIER", "Archive", "ARCHIVE"}
+READERS = 8  # object bodies read at once by a census
 
 Identity = tuple[str, str]  # (device_id, timestamp)
 
@@ -99,21 +102,27 @@ def tiered_payloads(deployment: LocalDeployment, stacks: set[str], gcs_classes: 
         if isinstance(document, dict) and document.get("schema") == MOVER_SCHEMA:
             tallies["archive" if tier in ARCHIVE_TIERS else "cold"].add(identities(document.get("records", [])))
 
+    reads: list[tuple[Callable[[], bytes], str]] = []  # (the object's body, its tier) of every object listed
     for bucket, owner in deployment.s3_buckets.items():
         if owner in stacks:
             s3 = deployment.aws("s3")
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-                for item in page.get("Contents", []):
-                    take(_s3_body(s3, bucket, item["Key"], item.get("ETag", "")), item.get("StorageClass", "STANDARD"))
+                reads += [(partial(_s3_body, s3, bucket, item["Key"], item.get("ETag", "")), item.get("StorageClass", "STANDARD"))
+                          for item in page.get("Contents", [])]
     for account, details in deployment.storage_accounts.items():
         if details["stack"] in stacks:
             for container in sorted(details["containers"]):
-                for name, tier, _ in list_blobs(deployment, account, container):
-                    take(get_blob(deployment, account, container, name), tier or "Hot")
+                reads += [(partial(get_blob, deployment, account, container, name), tier or "Hot")
+                          for name, tier, _ in list_blobs(deployment, account, container)]
     for bucket, details in deployment.gcs_buckets.items():
         if details["stack"] in stacks:
-            for blob in deployment.gcs().list_blobs(bucket):
-                take(blob.download_as_bytes(), gcs_classes.get((bucket, blob.name), details["class"]))
+            reads += [(blob.download_as_bytes, gcs_classes.get((bucket, blob.name), details["class"]))
+                      for blob in deployment.gcs().list_blobs(bucket)]
+    # A body is read once (cached after), but a fleet's first census reads thousands of objects:
+    # side by side, each read waits on its store rather than on the one before it.
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        for body, tier in pool.map(lambda read: (read[0](), read[1]), reads):
+            take(body, tier)
     return tallies
 
 

@@ -122,14 +122,32 @@ def _on_free_ports(start: Callable[[], T], attempts: int = 3) -> T:
     raise AssertionError("unreachable")
 
 
-# moto's server with IoT certificate ids as IoT Core makes them (the SHA-256 of the DER), which the
-# JITP stand-in looks certificates up by (twin_ops/local/standins/jitp.py); no log line per request
-# (a sixth of moto's CPU in a fleet's run went to writing them).
-MOTO_SERVER = (
-    "import sys; from moto.core.config import default_user_config; "
-    "default_user_config['iot']['use_valid_cert'] = True; from werkzeug.serving import WSGIRequestHandler; "
-    "WSGIRequestHandler.log_request = lambda *args, **kwargs: None; from moto.server import main; main(sys.argv[1:])"
-)
+def serve_moto(argv: Sequence[str]) -> None:
+    """moto's server (MOTO_SERVER runs it in a process of its own) with IoT certificate ids as IoT
+    Core makes them (the SHA-256 of the DER), which the JITP stand-in looks certificates up by
+    (twin_ops/local/standins/jitp.py); no log line per request (a sixth of moto's CPU in a fleet's
+    run went to writing them). And two look-ups moto redoes at every request done once: the list of
+    its service packages (a listdir and 180 stats, under its global lock) and a response class's
+    method names (inspect.getmembers): 60% of its CPU a request, and a fleet's onboarding makes
+    10 requests a device (JITP)."""
+    import functools
+
+    import moto.backends
+    import moto.core.responses
+    from moto.core.config import default_user_config
+    from moto.server import main
+    from werkzeug.serving import WSGIRequestHandler
+
+    default_user_config["iot"]["use_valid_cert"] = True
+    WSGIRequestHandler.log_request = lambda *args, **kwargs: None
+    modules = tuple(moto.backends.list_of_moto_modules())  # the installed packages: fixed while it runs
+    moto.backends.list_of_moto_modules = lambda: modules
+    moto.core.responses.method_names_from_class = functools.cache(moto.core.responses.method_names_from_class)
+    main(list(argv))
+
+
+MOTO_SERVER = "import sys; from twin_ops.local.services import serve_moto; serve_moto(sys.argv[1:])"
+
 
 @dataclass
 class Process:

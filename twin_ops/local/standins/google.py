@@ -86,6 +86,10 @@ class Firestore:
     def __init__(self, server: LocalServer, iam: GoogleIam, project: str) -> None:
         self._lock, self._iam, self._project = threading.Lock(), iam, project
         self.databases: dict[str, dict[str, dict[str, dict]]] = {}
+        # Document ids by the value of a field an equality filter asked for, (database, collection,
+        # field) → value → ids, kept up to date by every write once built: a fleet's readers and
+        # movers query device by device, and a scan of every document per query grows with the fleet.
+        self._indexes: dict[tuple[str, str, str], dict[Any, set[str]]] = {}
         server.route("POST", "/firestore/{database}/commit", self._commit)
         server.route("POST", "/firestore/{database}/query", self._query)
 
@@ -111,11 +115,26 @@ class Firestore:
         with self._lock:
             for write in request.json()["writes"]:
                 collection = database.setdefault(write["collection"], {})
+                old = collection.pop(write["id"], None)
                 if write["op"] == "set":
                     collection[write["id"]] = write["data"]
-                else:
-                    collection.pop(write["id"], None)
+                for (name, within, field_name), index in self._indexes.items():
+                    if (name, within) == (request.params["database"], write["collection"]):
+                        if old is not None and _indexable(old.get(field_name)):
+                            index.get(old[field_name], set()).discard(write["id"])
+                        if write["op"] == "set" and _indexable(write["data"].get(field_name)):
+                            index.setdefault(write["data"][field_name], set()).add(write["id"])
         return Response(200, {})
+
+    def _matching(self, database: str, collection: dict[str, dict], collection_name: str, field_name: str, value: Any) -> list[str]:
+        """Ids of the documents whose `field_name` may equal `value` (under the lock)."""
+        index = self._indexes.get((database, collection_name, field_name))
+        if index is None:
+            index = self._indexes[(database, collection_name, field_name)] = {}
+            for doc_id, doc in collection.items():
+                if _indexable(doc.get(field_name)):
+                    index.setdefault(doc[field_name], set()).add(doc_id)
+        return sorted(index.get(value, ()))  # as Firestore answers without an order: by document id
 
     def _query(self, request: Request) -> Response:
         refused = self._iam.refused(request, "datastore.entities.list", f"projects/{self._project}/databases/{request.params['database']}")
@@ -125,11 +144,14 @@ class Firestore:
         if database is None:
             return Response(404, {"error": f"no database {request.params['database']}"})
         query = request.json()
-        with self._lock:
-            documents = [(doc_id, dict(doc)) for doc_id, doc in database.get(query["collection"], {}).items()]
-        for name, op, value in query["filters"]:
-            compare = self.OPERATORS[op]
-            documents = [(i, d) for i, d in documents if name in d and _comparable(d[name], value) and compare(d[name], value)]
+        filters = [(name, self.OPERATORS[op], value) for name, op, value in query["filters"]]
+        equal = next(((name, value) for name, op, value in query["filters"] if op == "==" and _indexable(value)), None)
+        with self._lock:  # only the matches are copied: a device's query must not copy a fleet's documents
+            collection = database.get(query["collection"], {})
+            ids = self._matching(request.params["database"], collection, query["collection"], *equal) if equal else list(collection)
+            documents = [(doc_id, dict(collection[doc_id])) for doc_id in ids
+                         if all(name in collection[doc_id] and _comparable(collection[doc_id][name], value)
+                                and compare(collection[doc_id][name], value) for name, compare, value in filters)]
         if query["order"]:
             field_name, direction = query["order"]
             documents = [(i, d) for i, d in documents if field_name in d]
@@ -141,6 +163,10 @@ class Firestore:
         if query["limit"] is not None:
             documents = documents[: int(query["limit"])]
         return Response(200, [{"id": doc_id, "data": data} for doc_id, data in documents])
+
+
+def _indexable(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool))
 
 
 def _comparable(a: Any, b: Any) -> bool:
