@@ -84,7 +84,7 @@ class AzureLocal:
     def twin_row(self, run: LocalRun, expected: set[census.Identity]) -> Row:
         """The reader the dashboards use (the Digital Twin Data Connector, else the hot reader),
         and the twins' live values in Azure Digital Twins."""
-        from twin_ops.local import census
+        from twin_ops.local import census, dashboards
         from twin_ops.local.runner import Row
 
         times = sorted(timestamp for _, timestamp in expected)
@@ -104,9 +104,7 @@ class AzureLocal:
                     read.add({(device.id, item["timestamp"]) for item in answer})
         instances = run.platform.digital_twins.instances.values()
         updates = sum(sum(instance.updates.values()) for instance in instances)
-        latest: dict[str, str] = {}
-        for device_id, timestamp in expected:
-            latest[device_id] = max(latest.get(device_id, ""), timestamp)
+        latest = dashboards.newest(expected)
         current = sum(
             1 for instance in instances
             for device_id, timestamp in latest.items() if instance.twins.get(device_id, {}).get("lastUpdate") == timestamp
