@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import operator as operator_module
 import re
-import ssl
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -21,7 +20,9 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
+from twin_contract.wire import TOKEN_HEADER
 from twin_ops.local.deployment import LocalDeployment
+from twin_ops.local.function_host import KeptAlive
 
 MOVER_SCHEMA = "dt.mover.v1"
 ARCHIVE_TIERS = {"DEEP_ARCHIVE", "GLACIER", "Archive", "ARCHIVE"}
@@ -184,16 +185,16 @@ def get_blob(deployment: LocalDeployment, account: str, container: str, name: st
     return _BLOBS[key]
 
 
-def reader_items(url: str, token: str, query: dict[str, Any], ca: ssl.SSLContext) -> list[dict[str, Any]]:
+def reader_items(http: KeptAlive, url: str, token: str, query: dict[str, Any]) -> list[dict[str, Any]]:
     """Every item a neutral range query answers (paging through next_token)."""
     items, cursor = [], None
     for _ in range(10_000):
         body = {**query, **({"next_token": cursor} if cursor else {})}
-        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
-            "Content-Type": "application/json", "X-Inter-Cloud-Token": token,
-        })
-        with urllib.request.urlopen(request, timeout=60, context=ca) as response:
-            answer = json.loads(response.read())
+        status, payload = http.call("POST", url, json.dumps(body).encode(),
+                                    {"Content-Type": "application/json", TOKEN_HEADER: token}, timeout=60)
+        if status != 200:
+            raise RuntimeError(f"POST {url} answered HTTP {status}: {payload[:200]!r}")
+        answer = json.loads(payload)
         items += answer.get("items", [])
         cursor = answer.get("next_token")
         if not cursor:

@@ -12,8 +12,6 @@ filled in, or the TwinMaker plugin's ComponentHistory through TwinMaker's dataRe
 from __future__ import annotations
 
 import json
-import ssl
-import urllib.request
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from twin_contract.wire import format_timestamp
 from twin_ops.local import census
 from twin_ops.local.clouds import local_cloud
 from twin_ops.local.deployment import DeploymentError, LocalDeployment
+from twin_ops.local.function_host import KeptAlive
 from twin_ops.post_deploy.grafana import ReaderSource, Source, device_series, twin_dashboard
 
 HISTORY_PANELS = ("timeseries", "state-timeline")
@@ -48,7 +47,7 @@ def data_source(deployment: LocalDeployment, topology: Topology, platform: Any) 
     return local_cloud(topology.cloud(Layer.L5)).dashboard_source(deployment, topology.stack_name(Layer.L5), platform)
 
 
-def shown(config: ProjectConfig, source: Source, platform: Any, ca: ssl.SSLContext, now: datetime | None = None) -> Shown:
+def shown(config: ProjectConfig, source: Source, platform: Any, http: KeptAlive, now: datetime | None = None) -> Shown:
     """Run every panel's query of the twin's dashboard over its default time range."""
     now = now or datetime.now(timezone.utc)
     macros = {"${__from:date:iso}": format_timestamp(now - RANGE), "${__to:date:iso}": format_timestamp(now)}
@@ -57,7 +56,7 @@ def shown(config: ProjectConfig, source: Source, platform: Any, ca: ssl.SSLConte
                for target in panel["targets"]]
     history, latest = census.Tally(), {}
     with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:  # a dashboard's panels load side by side
-        answers = list(pool.map(lambda query: _run(query[1], source, platform, macros, ca, now), queries))
+        answers = list(pool.map(lambda query: _run(query[1], source, platform, macros, http, now), queries))
     panels = len(queries)  # one query per panel
     for (kind, _), (device, rows) in zip(queries, answers, strict=True):
         if kind == LATEST_PANEL:
@@ -70,7 +69,7 @@ def shown(config: ProjectConfig, source: Source, platform: Any, ca: ssl.SSLConte
     return Shown(history, latest, panels, kind)
 
 
-def _run(target: Mapping[str, Any], source: Source, platform: Any, macros: Mapping[str, str], ca: ssl.SSLContext,
+def _run(target: Mapping[str, Any], source: Source, platform: Any, macros: Mapping[str, str], http: KeptAlive,
          now: datetime) -> tuple[str, list[dict[str, Any]]]:
     """(device, rows with a `timestamp`) of one panel query."""
     if target["datasource"]["type"] == dashboards.TWINMAKER_PLUGIN:
@@ -82,9 +81,10 @@ def _run(target: Mapping[str, Any], source: Source, platform: Any, macros: Mappi
     datasource = source.datasource("")
     headers = {"Content-Type": target["url_options"]["body_content_type"],
                datasource["jsonData"]["httpHeaderName1"]: datasource["secureJsonData"]["httpHeaderValue1"]}
-    request = urllib.request.Request(target["url"], data=body.encode(), method=target["url_options"]["method"], headers=headers)
-    with urllib.request.urlopen(request, timeout=60, context=ca if target["url"].startswith("https") else None) as response:
-        answer = json.loads(response.read())
+    status, payload = http.call(target["url_options"]["method"], target["url"], body.encode(), headers, timeout=60)
+    if status != 200:
+        raise DeploymentError(f"{target['url']} answered HTTP {status}: {payload[:200]!r}")
+    answer = json.loads(payload)
     selected = answer
     for key in filter(None, target["root_selector"].split(".")):
         selected = selected[key]

@@ -356,6 +356,10 @@ def _answer(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_t
 class QuietHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = READ_TIMEOUT
+    # An answer goes out in two writes (headers, then body): with Nagle on, the body waits for the
+    # caller's delayed ACK of the headers, 40 ms on every kept-alive request (a cloud's front end
+    # answers at once).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass

@@ -74,6 +74,7 @@ class LocalServer:
         class Dispatch(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             timeout = READ_TIMEOUT
+            disable_nagle_algorithm = True  # no delayed-ACK wait on kept-alive answers (function_host.QuietHandler)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass

@@ -51,7 +51,7 @@ from twin_ops.local import census, dashboards
 from twin_ops.local.clouds import local_cloud
 from twin_ops.local.deployment import Endpoints, LocalDeployment
 from twin_ops.local.fleet import Message, messages, scaled_project
-from twin_ops.local.function_host import queue_message
+from twin_ops.local.function_host import KeptAlive, queue_message
 from twin_ops.local.hosts import FunctionHosts
 from twin_ops.local.http import LocalServer, Response
 from twin_ops.local.ledger import DEAD_LETTER, ERROR, RETRY, Failure, Ledger
@@ -268,6 +268,7 @@ class LocalRun:
         ]
         self.tls = make_tls(self.workdir / "tls", [*hub_names, google_standins.Workflows.HOST])
         self.ca = ssl.create_default_context(cafile=str(self.tls.ca_file))
+        self.http = KeptAlive(self.ca)  # the twin's and dashboards' thousands of reads: no TLS handshake each
         services = Services(self.workdir, self.tls, self.request.keep_servers)
         self.exit.callback(services.close)
         tf_kinds = {kind for stack in self.output.terraform.values() for kind in stack.resources}
@@ -726,7 +727,7 @@ class LocalRun:
         source = dashboards.data_source(self.deployment, self.topology, self.platform)
         devices = dashboards.devices_shown(self.config, source)
         on_dashboard = {identity for identity in expected if identity[0] in devices}
-        shown = dashboards.shown(self.config, source, self.platform, self.ca)
+        shown = dashboards.shown(self.config, source, self.platform, self.http)
         latest = dashboards.newest(on_dashboard)
         current = sum(1 for device, timestamp in latest.items() if census.plain(shown.latest.get(device, "")) == timestamp)
         if current < len(latest):
