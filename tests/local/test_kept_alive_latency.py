@@ -5,7 +5,6 @@ the headers, 40 ms a request (the twin stage's 5,000 dataReader reads took 100 s
 from __future__ import annotations
 
 import ssl
-import statistics
 import threading
 import time
 
@@ -20,7 +19,9 @@ CALLS = 15
 DELAYED_ACK = 0.040  # Linux's shortest delayed ACK
 
 
-def median_call(http: KeptAlive, url: str) -> float:
+def fastest_call(http: KeptAlive, url: str) -> float:
+    """The fastest of CALLS kept-alive calls: with Nagle on, every one waits for the delayed ACK; without
+    it, a busy machine slows some calls but not all of them (a median could cross the bar under load)."""
     http.call("POST", url, b"{}")  # connects (a new connection ACKs at once)
     took = []
     for _ in range(CALLS):
@@ -28,7 +29,7 @@ def median_call(http: KeptAlive, url: str) -> float:
         status, _ = http.call("POST", url, b'{"device_id": "d"}', {"Content-Type": "application/json"})
         took.append(time.perf_counter() - started)
         assert status == 200
-    return statistics.median(took)
+    return min(took)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def test_a_stand_in_answers_a_kept_alive_request_without_waiting_for_an_ack(tls,
     server.start()
     try:
         http = KeptAlive(ssl.create_default_context(cafile=str(tls.ca_file)) if secure else None)
-        assert median_call(http, f"{server.url}/read") < DELAYED_ACK / 2
+        assert fastest_call(http, f"{server.url}/read") < DELAYED_ACK / 2
     finally:
         server.stop()
 
@@ -62,7 +63,7 @@ def test_a_function_host_answers_a_kept_alive_request_without_waiting_for_an_ack
     try:
         http = KeptAlive(ssl.create_default_context(cafile=str(tls.ca_file)) if secure else None)
         url = f"{'https' if secure else 'http'}://127.0.0.1:{server.server_address[1]}/invoke"
-        assert median_call(http, url) < DELAYED_ACK / 2
+        assert fastest_call(http, url) < DELAYED_ACK / 2
     finally:
         server.shutdown()
         server.server_close()
