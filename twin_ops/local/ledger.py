@@ -38,6 +38,7 @@ class Ledger:
         self._last_activity = time.monotonic()
         self.classify: Classifier = lambda label, function: None
         self.events: dict[str, Callable[[Any], None]] = {}  # what the platform does on a host's event (an S3 write)
+        self._stalled: dict[str, int] = {}  # a counter's value when a wait_for_room gave up on it
         self.doomed_at: float | None = None  # when the first final failure came: the run cannot pass any more
 
     def add(self, name: str, amount: int = 1) -> None:
@@ -96,6 +97,19 @@ class Ledger:
 
         self.begin()
         threading.Thread(target=execution, daemon=True).start()
+
+    def wait_for_room(self, ahead: str, behind: str, limit: int, stall: float = 5.0, poll: float = 0.05) -> None:
+        """Block while counter `ahead` leads `behind` by `limit` or more. Once `behind` stood still
+        for `stall` seconds, nobody waits until it moves again: records that stopped moving (an
+        outage, a failing function) must not hold back the rest."""
+        behind_at, since = self.get(behind), time.monotonic()
+        while self.get(ahead) - behind_at >= limit and self._stalled.get(behind) != behind_at:
+            time.sleep(poll)
+            now = self.get(behind)
+            if now != behind_at:
+                behind_at, since = now, time.monotonic()
+            elif time.monotonic() - since >= stall:
+                self._stalled[behind] = behind_at
 
     @property
     def busy(self) -> int:

@@ -73,6 +73,11 @@ FINAL_GRACE = 2.0
 ERROR_QUIET = 5.0
 SETTLE_POLL = 0.1  # seconds between two looks at the stores while waiting
 PUBLISHERS = 16  # devices sending at once
+# Records the devices may have published ahead of processing. Devices that ran the whole fleet's
+# messages ahead of L2 left 10,000 waiting in its queue, and an emulator's cost per message grows
+# with what waits (Azurite scans its account's messages on every queue call): processing fell to
+# ~20 records/s. A closed loop, as a load generator runs, keeps the backlog at what the twin absorbs.
+IN_FLIGHT = 256
 DAY = 86_400.0
 # Counted per invocation from the runtime contract's function names (docs/runtime-contract.md):
 # a module/entry point/Azure function name, or the user's action code conventions (README).
@@ -466,6 +471,7 @@ class LocalRun:
 
     def _send(self, link: Any, queued: list[Message]) -> None:
         for message in queued:
+            self.ledger.wait_for_room("published", "processed", IN_FLIGHT)
             link.send(json.dumps(message.body).encode())
             self.ledger.add("published")
 
