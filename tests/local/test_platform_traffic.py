@@ -3,6 +3,7 @@ request it makes is one the runner or a Function App must serve, on the same two
 
 - a host's invocation reports go to the runner in batches (`REPORT_INTERVAL`), not one request
   every few records;
+- events (an S3 write the runner replicates) go at once, and the runner's reaction is in flight;
 - `KeptAlive` shares its idle connections between threads: a caller whose every call runs on a new
   thread (a Logic App execution's Http actions) reuses them instead of a TCP and TLS handshake each.
 """
@@ -15,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from twin_ops.local.function_host import KeptAlive, Reporter
 from twin_ops.local.http import LocalServer, Response
+from twin_ops.local.ledger import Ledger
 
 
 def test_a_host_sends_the_reports_of_a_fifth_of_a_second_in_one_request():
@@ -34,6 +36,30 @@ def test_a_host_sends_the_reports_of_a_fifth_of_a_second_in_one_request():
         server.stop()
     assert [report["result"] for batch in batches for report in batch] == list(range(10))  # every one, in order
     assert len(batches) <= 2  # at 0.05 s a batch, these made five requests or more
+
+
+def test_an_event_reaches_the_runner_without_waiting_for_a_batch(monkeypatch):
+    """The runner acts on an event (S3 replication); an event held for a batch arrived after the
+    run had settled and the object's lifecycle expiry had deleted it (NoSuchKey on the copy)."""
+    monkeypatch.setattr("twin_ops.local.function_host.REPORT_INTERVAL", 60.0)
+    arrived = threading.Event()
+    server = LocalServer("control")
+    server.route("POST", "/report", lambda request: (arrived.set(), Response(200, {}))[1])
+    server.start()
+    try:
+        Reporter(f"{server.url}/report", "stack/function").event("s3-created", {"bucket": "b", "key": "k"})
+        assert arrived.wait(10), "the event waited for the batch interval"
+    finally:
+        server.stop()
+
+
+def test_the_runner_reacting_to_a_report_counts_as_in_flight():
+    """A run settles once nothing is in flight: the replication a reported S3 write starts must hold it."""
+    ledger = Ledger()
+    seen = []
+    ledger.events["s3-created"] = lambda data: seen.append(ledger.busy)
+    ledger.report([{"label": "stack/function", "event": "s3-created", "data": {}}])
+    assert seen == [1] and ledger.busy == 0
 
 
 class _Peers(BaseHTTPRequestHandler):

@@ -213,7 +213,8 @@ def route_hosts(overrides: dict[str, str]) -> None:
 # Seconds a host gathers reports before it sends them, as a platform ships its logs in batches: at
 # 0.05 s a busy host sent about one request per record, a third of what the runner served while
 # records flowed. Below the runner's half second of calm (runner.py `_settle`), so a host that still
-# works keeps the run from settling.
+# works keeps the run from settling. Events (an S3 write) go at once: the runner acts on them, and
+# a run that settled before an object's replication came deleted it (lifecycle expiry) first.
 REPORT_INTERVAL = 0.25
 
 
@@ -223,6 +224,7 @@ class Reporter:
     def __init__(self, url: str | None, label: str) -> None:
         self._url, self._label = url, label
         self._queue: queue.Queue = queue.Queue()
+        self._urgent = threading.Event()  # an event waits for no batch: the platform acts on it (S3 replication)
         self._http = KeptAlive()
         if url:
             threading.Thread(target=self._loop, daemon=True).start()
@@ -231,6 +233,7 @@ class Reporter:
         """Something the platform reacts to (an object written to S3), not an invocation."""
         if self._url:
             self._queue.put({"label": self._label, "event": kind, "data": data})
+            self._urgent.set()
 
     def failed(self, function: str, exc: BaseException, disposition: str | None = None) -> str:
         """Log the traceback, report the error; returns it ("<type>: <message>")."""
@@ -250,7 +253,8 @@ class Reporter:
     def _loop(self) -> None:
         while True:
             batch = [self._queue.get()]
-            time.sleep(REPORT_INTERVAL)
+            self._urgent.wait(REPORT_INTERVAL)
+            self._urgent.clear()
             while not self._queue.empty():
                 batch.append(self._queue.get())
             try:  # one kept-alive connection: a new one per batch cost the runner a thread each

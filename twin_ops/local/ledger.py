@@ -121,7 +121,15 @@ class Ledger:
             return time.monotonic() - self._last_activity
 
     def report(self, reports: list[dict[str, Any]]) -> None:
-        """Invocation reports of the function hosts."""
+        """Invocation reports of the function hosts. What the platform does on an event (S3
+        replication, a notification's invoke) is in flight until done: a run must not settle on it."""
+        self.begin()
+        try:
+            self._report(reports)
+        finally:
+            self.end()
+
+    def _report(self, reports: list[dict[str, Any]]) -> None:
         for report in reports:
             if "event" in report:
                 self.events[report["event"]](report["data"])
