@@ -151,7 +151,8 @@ def test_the_readmes_benchmark_claims_hold_for_the_recorded_figures():
     for run in runs:
         devices, messages = (_number(n) for n in run["devices × messages"].split("×"))
         assert _number(run["records"]) == devices * messages
-        assert abs(_number(run["records/s"]) - _number(run["records"]) / _number(run["run after synth s"])) <= 0.5
+        wall = _number(run["run after synth s"])  # rounded to 0.1 s; records/s to a whole number, from the unrounded wall
+        assert abs(_number(run["records/s"]) - _number(run["records"]) / wall) <= 0.5 + _number(run["records"]) / wall**2 * 0.05
         assert run["every record accounted for"] == "yes"
         cells = ("project", "devices × messages", "records", "synth s", "run after synth s", "records/s")
         assert "| " + " | ".join(run[cell] for cell in cells) + " |" in readme
