@@ -68,8 +68,10 @@ def tool(folder: Path, name: str, script: str) -> Path:
 def as_from_a_terminal(ignored: tuple[int, ...] = ()) -> None:
     """In the child before exec: Ctrl-C acts, as for a terminal's foreground job, whatever the test
     runner inherited (a shell script's background job, such as `make test &`, ignores SIGINT, and so
-    would every command it starts); `ignored` as `nohup` would ignore SIGHUP."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    would every command it starts; a test run under `nohup` ignores SIGHUP); `ignored` as `nohup`
+    would ignore SIGHUP."""
+    for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
     for signum in ignored:
         signal.signal(signum, signal.SIG_IGN)
 
