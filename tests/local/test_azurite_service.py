@@ -12,6 +12,9 @@ from __future__ import annotations
 import os
 import ssl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from twin_ops.local.function_host import KeptAlive, queue_message
 from twin_ops.local.services import Services
@@ -19,22 +22,30 @@ from twin_ops.local.standins.azure import entra_token
 from twin_ops.local.tls import make_tls
 
 
-def test_azurite_writes_queue_messages_to_files_of_the_run_folder(tmp_path):
+@contextmanager
+def queue_created(tmp_path: Path) -> Iterator[tuple[KeptAlive, str, dict[str, str]]]:
+    """The run's Azurite with the queue `work` of account1: a client, the queue's URL, the headers
+    a call needs. Azurite stops on the way out."""
     tls = make_tls(tmp_path / "tls")
     services = Services(tmp_path, tls)
     try:
-        queue = services.azurite(["account1"])["queue"]
+        queue = f"{services.azurite(['account1'])['queue']}/account1/work"
         http = KeptAlive(ssl.create_default_context(cafile=str(tls.ca_file)))
         headers = {"x-ms-version": "2021-08-06", "Authorization": f"Bearer {entra_token('https://storage.azure.com/')[0]}"}
-        status, _ = http.call("PUT", f"{queue}/account1/work", b"", {**headers, "Content-Length": "0"})
+        status, _ = http.call("PUT", queue, b"", {**headers, "Content-Length": "0"})
         assert status == 201
+        yield http, queue, headers
+    finally:
+        services.close()
+
+
+def test_azurite_writes_queue_messages_to_files_of_the_run_folder(tmp_path):
+    with queue_created(tmp_path) as (http, queue, headers):
         body = queue_message("aGVsbG8=" * 64)
-        status, _ = http.call("POST", f"{queue}/account1/work/messages", body, {**headers, "Content-Length": str(len(body))})
+        status, _ = http.call("POST", f"{queue}/messages", body, {**headers, "Content-Length": str(len(body))})
         assert status == 201
         stored = tmp_path / "azurite" / "__queuestorage__"
         assert stored.is_dir() and sum(path.stat().st_size for path in stored.rglob("*") if path.is_file()) >= len("aGVsbG8=" * 64)
-    finally:
-        services.close()
     assert not any(name.startswith("__azurite") for name in os.listdir(tmp_path))  # nothing in the run folder's root
 
 
@@ -45,19 +56,10 @@ def test_azurite_runs_without_telemetry(tmp_path, monkeypatch):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))  # Azurite inherits the environment: node's os.tmpdir()
-    tls = make_tls(tmp_path / "tls")
-    services = Services(tmp_path, tls)
-    try:
-        queue = services.azurite(["account1"])["queue"]
-        http = KeptAlive(ssl.create_default_context(cafile=str(tls.ca_file)))
-        headers = {"x-ms-version": "2021-08-06", "Authorization": f"Bearer {entra_token('https://storage.azure.com/')[0]}"}
-        status, _ = http.call("PUT", f"{queue}/account1/work", b"", {**headers, "Content-Length": "0"})
-        assert status == 201
+    with queue_created(tmp_path):
         deadline = time.monotonic() + 5  # with telemetry, its spool appears within a second or two
         while time.monotonic() < deadline and not spooled(scratch):
             time.sleep(0.1)
-    finally:
-        services.close()
     assert not spooled(scratch)
 
 
