@@ -49,8 +49,10 @@ def spec(tmp_path_factory) -> dict:
             "listeners": [{"port": 1883, "require_certificate": True}]}
 
 
-async def _broker_with_fleet(spec: dict) -> tuple[object, list[tuple[str, str, int]], dict[str, SimpleNamespace]]:
-    broker = _broker_class({"127.0.0.1:1883"})(broker_config(spec))
+async def _broker_with_fleet(spec: dict, amqtts_own: bool = False) -> tuple[object, list[tuple[str, str, int]], dict[str, SimpleNamespace]]:
+    from amqtt.broker import Broker
+
+    broker = (Broker if amqtts_own else _broker_class({"127.0.0.1:1883"}))(broker_config(spec))
     sent: list[tuple[str, str, int]] = []
     sessions = {}
     subscriptions = [(f"d{index:04d}", f"dt/t/d{index:04d}/feedback") for index in range(FLEET)] + list(FILTERS.items())
@@ -68,9 +70,10 @@ async def _deliver(broker, topic: str) -> None:
     await asyncio.gather(*tasks)
 
 
-def test_each_message_reaches_exactly_the_matching_subscriptions_at_their_qos(spec):
+@pytest.mark.parametrize("amqtts_own", [False, True], ids=["ours", "amqtt's own"])
+def test_each_message_reaches_exactly_the_matching_subscriptions_at_their_qos(spec, amqtts_own):
     async def scenario() -> None:
-        broker, sent, _ = await _broker_with_fleet(spec)
+        broker, sent, _ = await _broker_with_fleet(spec, amqtts_own)
         for topic, receivers in EXPECTED.items():
             sent.clear()
             await _deliver(broker, topic)
@@ -106,7 +109,29 @@ def test_an_unsubscribed_or_disconnected_client_gets_nothing_and_a_persistent_on
         kept = sessions["d0007"].retained_messages
         assert kept.qsize() == 1 and kept.get_nowait().topic == "dt/t/d0007/feedback"  # MQTT 3.1.2.4: QoS 1, kept
         assert await broker.add_subscription(("dt/t/+/telemetry", 1), sessions["rule"]) == 1  # subscribed again
+        tried: list[str] = []
+        matches = broker._matches
+        broker._matches = lambda topic, topic_filter: tried.append(topic_filter) or matches(topic, topic_filter)
         await _deliver(broker, "dt/t/d0007/telemetry")
         assert [client for client, _, _ in sent] == ["rule"]
+        assert "dt/t/#" not in tried  # its last subscriber gone, no message tries it any more
+
+    asyncio.run(scenario())
+
+
+def test_a_connection_costs_nothing_per_topic_filter_when_no_message_is_retained(spec):
+    """amqtt passes every topic filter of the broker to the retained-message publisher at each
+    connection (and logs the subscriptions' repr after each SUBSCRIBE, with debug off too)."""
+    async def scenario() -> None:
+        broker, sent, sessions = await _broker_with_fleet(spec)
+        assert len(repr(broker._subscriptions)) < 40  # not every session's repr
+        logged: list[str] = []
+        broker.logger.debug = logged.append
+        for topic_filter in list(broker._subscriptions):
+            await broker._publish_retained_messages_for_subscription((topic_filter, 0), sessions["rule"])
+        assert logged == [] and sent == []
+        await broker.retain_message(None, "dt/t/d0007/telemetry", b"{}", 1)  # a retained message still reaches a new subscriber
+        await broker._publish_retained_messages_for_subscription(("dt/t/+/telemetry", 1), sessions["rule"])
+        assert sent == [("rule", "dt/t/d0007/telemetry", 1)]
 
     asyncio.run(scenario())
