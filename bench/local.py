@@ -195,16 +195,21 @@ class LocalBench:
 @dataclass(frozen=True)
 class EntryFloor:
     broker: str
+    devices: int
     records: int  # delivered to the IoT rule
-    seconds: float
+    seconds: float  # publishing, the devices connected
     cpu: Counter  # CPU seconds while publishing: the broker's, and DEVICES
+    link_seconds: float = 0.0  # the devices' certificates and TLS connections, before
+    link_cpu: float = 0.0  # CPU seconds of every process meanwhile
     load: float = 0.0
 
     def line(self) -> str:
         per_record = ", ".join(f"{kind} {1000 * seconds / self.records:.2f}" for kind, seconds in self.cpu.most_common())
         return (f"Entry floor ({self.records:,} records, devices' MQTT publish over TLS → {self.broker} → the IoT rule's "
                 f"subscription, nothing after it): {self.records / self.seconds:.0f} records/s, "
-                f"{1000 * sum(self.cpu.values()) / self.records:.2f} ms CPU per record ({per_record}), load {self.load:.1f}.")
+                f"{1000 * sum(self.cpu.values()) / self.records:.2f} ms CPU per record ({per_record}); before them, "
+                f"{self.devices:,} devices' certificates and connections: {self.link_seconds:.1f} s, {self.link_cpu:.1f} CPU-s; "
+                f"load {self.load:.1f}.")
 
 
 def entry_floor(project: Path, devices: int, messages: int, workdir: Path, mosquitto: bool = True,
@@ -241,20 +246,23 @@ def entry_floor(project: Path, devices: int, messages: int, workdir: Path, mosqu
         rule.mqtt = stack.enter_context(contextlib.closing(MqttClient(
             run.mqtt_port, "dt-local-platform", tls.ca_file, *tls.client_certificate(workdir / "tls", "dt-local-platform"))))
         rule.add_rule(telemetry_sql(config.name), ["dispatcher"], None)
-        links, close = local_cloud(Provider.AWS).device_links(run, list(by_device), lambda device, text: None)
-        stack.callback(close)
         with ProcessCpu() as cpu, ThreadPoolExecutor(max_workers=PUBLISHERS) as pool:
             cpu.sample()
             before, load, started = cpu.by_kind(), os.getloadavg()[0], time.perf_counter()
+            links, close = local_cloud(Provider.AWS).device_links(run, list(by_device), lambda device, text: None)
+            stack.callback(close)
+            cpu.sample()
+            linked, link_seconds, started = cpu.by_kind(), time.perf_counter() - started, time.perf_counter()
             for future in [pool.submit(send, links[device], payloads) for device, payloads in by_device.items()]:
                 future.result()
             if not everything.wait(timeout):
                 raise RuntimeError(f"entry floor: the IoT rule got {arrived['dispatcher']} of {sent} records")
             seconds = time.perf_counter() - started
             cpu.sample()
-            spent = cpu.by_kind() - before
-    return EntryFloor(services.broker_name, arrived["dispatcher"], seconds,
-                      Counter({services.broker_name: spent[services.broker_name], DEVICES: spent[RUNNER]}), load)
+            spent = cpu.by_kind() - linked
+    return EntryFloor(services.broker_name, len(by_device), arrived["dispatcher"], seconds,
+                      Counter({services.broker_name: spent[services.broker_name], DEVICES: spent[RUNNER]}),
+                      link_seconds, sum((linked - before).values()), load)
 
 
 def markdown(benches: list[LocalBench], floor: EntryFloor | None = None) -> str:
