@@ -6,8 +6,9 @@ devices on AWS IoT Core, processing and the hot store on Azure, cold on AWS, arc
 1,000 devices × 10 messages (10,000 records; issue #25: at least 500 records/s after the synth).
 Devices beyond a project's own are cloned from them. Each synth is timed on its own (`python
 app.py` in a fresh process, as the runner does), then the run over that output — services, hosts,
-publishing, every hop counted, time compressed through cold and archive — per stage. Results go to
-bench/local.md.
+publishing, every hop counted, time compressed through cold and archive — per stage. Last, the
+entry floor: the fleet case's records through their first hop alone (`entry_floor`; `--floor` runs
+only it). Results go to bench/local.md.
 """
 
 from __future__ import annotations
