@@ -9,8 +9,10 @@ the functions' storage timeout (15 s): 91 function errors. On disk, messages sha
 
 from __future__ import annotations
 
+import json
 import os
 import ssl
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,3 +67,76 @@ def test_azurite_runs_without_telemetry(tmp_path, monkeypatch):
 
 def spooled(folder):
     return [name for name in os.listdir(folder) if name.startswith("Microsoft-AzureMonitor")]
+
+
+# LokiJS (Azurite's database) rebuilt every index of a collection whenever an array of documents was
+# removed, an empty one too: Azurite removes a queue's expired messages (mostly none) before each
+# dequeue, peek, delete and update. twin_ops/local/azurite_loki.js, loaded into Azurite, removes an
+# empty array as nothing and an array of one as a single document. The script below runs LokiJS as
+# Azurite loads it, with or without the preload, and reports the rebuilds and what the collection answers.
+LOKI_SCRIPT = r"""
+const path = require("path"), fs = require("fs");
+const [azurite, preload] = process.argv.slice(1);
+process.argv[1] = azurite;
+const Loki = require(require.resolve("lokijs", { paths: [path.dirname(fs.realpathSync(azurite))] }));
+if (preload) require(preload);
+const coll = new Loki("t", { persistenceMethod: "memory" }).addCollection("m", { indices: ["queueName", "visibleTime"] });
+let rebuilds = 0;
+const ensureIndex = Loki.Collection.prototype.ensureIndex;
+Loki.Collection.prototype.ensureIndex = function (p, force) {
+  if (force || !this.binaryIndices[p] || this.binaryIndices[p].dirty) rebuilds++;
+  return ensureIndex.call(this, p, force);
+};
+for (let i = 0; i < 50; i++) coll.insert({ queueName: "q" + (i % 3), visibleTime: (i * 7) % 11, n: i });
+rebuilds = 0;
+coll.remove(coll.find({ queueName: "none" }));
+const empty = rebuilds;
+coll.remove(coll.find({ n: 10 }));
+coll.remove([coll.findOne({ n: 20 }).$loki]);
+const single = rebuilds - empty;
+coll.remove(coll.find({ n: { $in: [30, 31] } }));
+const sorted = (docs) => docs.map((d) => d.n).sort((a, b) => a - b);
+console.log(JSON.stringify({
+  empty, single, count: coll.count(), q1: sorted(coll.find({ queueName: "q1" })),
+  early: sorted(coll.find({ visibleTime: { $lte: 1 } })),
+  indexes: ["queueName", "visibleTime"].map((p) => coll.checkIndex(p, { randomSampling: false, repair: false })),
+}));
+"""
+REMOVED = {10, 20, 30, 31}
+
+
+def run_loki(preload: Path | None) -> dict:
+    from twin_ops.local.services import AZURITE
+
+    command = ["node", "-e", LOKI_SCRIPT, str(AZURITE.resolve()), str(preload or "")]
+    return json.loads(subprocess.run(command, capture_output=True, text=True, check=True, timeout=60).stdout)
+
+
+def test_azurite_loki_preload_removes_without_rebuilding_indexes_and_answers_the_same():
+    from twin_ops.local.services import AZURITE_LOKI
+
+    expected = {  # 50 documents n = 0..49, queue q(n % 3), visible at (7n) % 11; four removed
+        "count": 46,
+        "q1": [n for n in range(50) if n % 3 == 1 and n not in REMOVED],
+        "early": [n for n in range(50) if (7 * n) % 11 <= 1 and n not in REMOVED],
+        "indexes": [True, True],  # each binary index still sorted and complete
+    }
+    plain, preloaded = run_loki(None), run_loki(AZURITE_LOKI)
+    assert {key: plain[key] for key in expected} == expected  # the script reads LokiJS right
+    assert (plain["empty"], plain["single"]) == (2, 4)  # as Azurite runs it: both indexes rebuilt at each removal
+    assert {key: preloaded[key] for key in expected} == expected
+    assert (preloaded["empty"], preloaded["single"]) == (0, 0)
+
+
+def test_azurite_starts_with_the_loki_preload(tmp_path):
+    from twin_ops.local.services import AZURITE_LOKI
+
+    services = Services(tmp_path, make_tls(tmp_path / "tls"))
+    try:
+        services.azurite(["account1"])
+        (azurite,) = [started for started in services._processes if started.name == "azurite"]  # noqa: SLF001
+        environment = Path(f"/proc/{azurite.process.pid}/environ").read_bytes().split(b"\0")
+    finally:
+        services.close()
+    options = next(entry for entry in environment if entry.startswith(b"NODE_OPTIONS=")).decode()
+    assert f'--require "{AZURITE_LOKI}"' in options

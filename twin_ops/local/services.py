@@ -27,6 +27,7 @@ from twin_ops.local import broker
 from twin_ops.local.tls import LocalTls
 
 AZURITE = REPO_ROOT / "node_modules" / ".bin" / "azurite"
+AZURITE_LOKI = Path(__file__).with_name("azurite_loki.js")  # loaded into Azurite: see Services._azurite
 T = TypeVar("T")
 
 
@@ -246,16 +247,22 @@ class Services:
         # queue message is an extent of its own, and the queue's garbage collection, once a minute,
         # removes the deleted messages' extents one by one from an indexed LokiJS collection, in
         # quadratic time without yielding: at 300 devices × 10 messages it held Azurite at full CPU,
-        # answering nothing, for 22 s, past the functions' storage timeout (15 s). On disk, messages
-        # share a few extent files. No telemetry: Azurite (3.35 and later) otherwise records every request
-        # for Microsoft's telemetry service, compresses and sends it (or spools it under /tmp when it cannot).
+        # answering nothing, for 22 s, past the functions' storage timeout (15 s); with AZURITE_LOKI
+        # the queues kept up, but the hot→cold stage stalled (Azurite at 154 CPU-s instead of 35, 92
+        # function errors). On disk, messages share a few extent files. AZURITE_LOKI: LokiJS's index
+        # rebuilds on every queue call gone (see the file). No telemetry: Azurite (3.35 and later)
+        # otherwise records every request for Microsoft's telemetry service, compresses and sends it
+        # (or spools it under /tmp when it cannot). Strict: no --loose (it would accept headers and
+        # parameters the service refuses).
+        preload = f'--require "{AZURITE_LOKI}"'
         process = self._spawn("azurite", [
             str(AZURITE), "--silent", "--disableTelemetry", "--location", str(self._dir / "azurite"), "--skipApiVersionCheck",
             "--disableProductStyleUrl",
             "--blobHost", "127.0.0.1", "--blobPort", str(blob), "--queueHost", "127.0.0.1", "--queuePort", str(queue),
             "--tableHost", "127.0.0.1", "--tablePort", str(free_port()),
             "--oauth", "basic", "--cert", str(self._tls.cert_file), "--key", str(self._tls.key_file),
-        ], env={"AZURITE_ACCOUNTS": keys}, grace=1.0)  # scratch files, nothing to keep; it waits for idle keep-alive clients
+        ], env={"AZURITE_ACCOUNTS": keys, "NODE_OPTIONS": f"{os.environ.get('NODE_OPTIONS', '')} {preload}".strip()},
+            grace=1.0)  # scratch files, nothing to keep; it waits for idle keep-alive clients
         for port in (blob, queue):
             self._wait(port, process, "Azurite")
         return {"blob": f"https://127.0.0.1:{blob}", "queue": f"https://127.0.0.1:{queue}"}
