@@ -11,6 +11,7 @@ the run with one line naming it.
 from __future__ import annotations
 
 import base64
+import functools
 import importlib
 import json
 import re
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from twin_model.config.model import ProjectConfig, Provider
+from twin_model.config.model import ProjectConfig
 from twin_model.deploy_plan import deploy_plan
 from twin_model.topology import Topology
 from twin_ops.local.function_host import KeptAlive
@@ -81,6 +82,7 @@ class LocalDeployment:
         self.event_routes: list[tuple[str, str, str]] = []  # (hub name, storage account, queue)
         self.iot_rules: list[tuple[str, list[str]]] = []  # (sql, function ARNs)
         self.functions_by_label: dict[str, SynthFunction] = {f.label: f for f in output.functions}
+        self._aws_clients: dict[str, Any] = {}
 
     # -- driving
 
@@ -134,7 +136,7 @@ class LocalDeployment:
 
     def value(self, stack: str, raw: Any) -> Any:
         """A property of `stack` with its references resolved."""
-        return self.output.evaluate(stack, Provider.AWS, raw, self.resolve)
+        return self.output.evaluate(stack, raw, self.resolve)
 
     def _ensure(self, stack: str, resource_id: str) -> LocalResource:
         key = (stack, resource_id)
@@ -183,21 +185,17 @@ class LocalDeployment:
                 raise DeploymentError(f"{function.label}: an IAM statement with a Condition is not evaluated locally: {statement}")
         return statements
 
+    @functools.cached_property
     def secret_arns(self) -> dict[str, str]:
-        """Secrets Manager's name → ARN, read once: a grant on a secret names its ARN."""
-        if not hasattr(self, "_secret_arns"):
-            self._secret_arns: dict[str, str] = {}
-            for page in self.aws("secretsmanager").get_paginator("list_secrets").paginate():
-                self._secret_arns.update({secret["Name"]: secret["ARN"] for secret in page["SecretList"]})
-        return self._secret_arns
+        """Secrets Manager's name → ARN, read once (after the deploy): a grant on a secret names its ARN."""
+        pages = self.aws("secretsmanager").get_paginator("list_secrets").paginate()
+        return {secret["Name"]: secret["ARN"] for page in pages for secret in page["SecretList"]}
 
     # -- AWS clients on moto
 
     def aws(self, service: str) -> Any:
         import boto3
 
-        if not hasattr(self, "_aws_clients"):
-            self._aws_clients: dict[str, Any] = {}
         if service not in self._aws_clients:
             if self.endpoints.moto is None:
                 raise DeploymentError(f"the twin needs AWS {service} but no local AWS endpoint runs")

@@ -29,7 +29,6 @@ LAMBDA_FUNCTION = "AWS::Lambda::Function"
 NESTED_STACK = "AWS::CloudFormation::Stack"
 GOOGLE_FUNCTION = "google_cloudfunctions2_function"
 PSEUDO_PARAMETER = "AWS::PseudoParameter"
-SSM_DYNAMIC_REFERENCE = "resolve:ssm"
 REMOTE_STATE = "terraform_remote_state"
 REMOTE_STATE_PREFIX = "cross-stack-reference-input-"
 
@@ -58,13 +57,6 @@ class Reference:
 
 
 Resolver = Callable[[Reference], str]
-
-
-class _Unknown(str):
-    """A value not resolved yet: splitting it yields more of it, so any Fn::Select picks one."""
-
-    def split(self, sep: str | None = None, maxsplit: int = -1) -> list[str]:  # noqa: ARG002
-        return [_Unknown()] * 64
 
 
 @dataclass(frozen=True)
@@ -97,26 +89,15 @@ class SynthFunction:
     def label(self) -> str:
         return f"{self.stack}/{self.resource_id}"
 
-    def references(self) -> list[Reference]:
-        """Every deploy-time value the settings need."""
-        found: list[Reference] = []
-
-        def collect(reference: Reference) -> str:
-            found.append(reference)
-            return _Unknown()
-
-        self.environment(collect)
-        return found
-
     def environment(self, resolve: Resolver) -> dict[str, str]:
         """The settings with every reference replaced by `resolve(reference)`."""
         assert self._output is not None
-        return {name: self._output.evaluate(self.stack, self.cloud, value, resolve) for name, value in self.settings.items()}
+        return {name: self._output.evaluate(self.stack, value, resolve) for name, value in self.settings.items()}
 
     def resolve(self, value: Any, resolve: Resolver) -> Any:
         """Any value of this function's stack (e.g. its name) with references resolved."""
         assert self._output is not None
-        return self._output.evaluate(self.stack, self.cloud, value, resolve)
+        return self._output.evaluate(self.stack, value, resolve)
 
 
 @dataclass
@@ -126,6 +107,10 @@ class CloudFormationStack:
     template: dict
     parent: "CloudFormationStack | None" = None
     parent_resource: Mapping[str, Any] | None = None  # the AWS::CloudFormation::Stack resource in the parent
+
+    @property
+    def root(self) -> "CloudFormationStack":
+        return self if self.parent is None else self.parent.root
 
     @property
     def resources(self) -> dict[str, dict]:
@@ -171,11 +156,8 @@ class SynthOutput:
 
     def aws_region(self, stack: str) -> str | None:
         """The region a CloudFormation stack deploys to (the assembly manifest's environment)."""
-        top = self.cloudformation[stack]
-        while top.parent is not None:
-            top = top.parent
         manifest = json.loads((self.cdk_out / "manifest.json").read_text("utf-8")) if self.cdk_out else {}
-        environment = manifest.get("artifacts", {}).get(top.name, {}).get("environment", "")
+        environment = manifest.get("artifacts", {}).get(self.cloudformation[stack].root.name, {}).get("environment", "")
         region = environment.rsplit("/", 1)[-1] if environment.startswith("aws://") else ""
         return None if region in ("", "unknown-region") else region
 
@@ -252,10 +234,7 @@ class SynthOutput:
 
     def _asset_by_key(self, stack: CloudFormationStack, key: str) -> Path:
         assert self.cdk_out is not None
-        top = stack
-        while top.parent is not None:
-            top = top.parent
-        manifest = self.cdk_out / f"{top.name}.assets.json"
+        manifest = self.cdk_out / f"{stack.root.name}.assets.json"
         files = json.loads(manifest.read_text("utf-8")).get("files", {}) if manifest.is_file() else {}
         for entry in files.values():
             if any(destination.get("objectKey") == key for destination in entry.get("destinations", {}).values()):
@@ -322,7 +301,7 @@ class SynthOutput:
 
     # -- evaluating settings
 
-    def evaluate(self, stack: str, cloud: Provider, value: Any, resolve: Resolver) -> Any:
+    def evaluate(self, stack: str, value: Any, resolve: Resolver) -> Any:
         if stack in self.cloudformation:
             return self._cloudformation_value(self.cloudformation[stack], value, resolve)
         return self._terraform_value(self.terraform[stack], value, resolve)

@@ -55,7 +55,7 @@ class AwsLocal:
 
         name = function.resolve(function.name, run.deployment.resolve)
         return {"grants": {
-            "statements": run.deployment.role_statements(function), "account": ACCOUNT, "secrets": run.deployment.secret_arns(),
+            "statements": run.deployment.role_statements(function), "account": ACCOUNT, "secrets": run.deployment.secret_arns,
             "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/{function.resource_id}-role/{name}",
         }}
 

@@ -136,7 +136,7 @@ class AzureLocal:
         spec = read_spec(terraform.directory)
         outputs = terraform.config.get("output", {})
         url, last_entry_url = (
-            str(deployment.output.evaluate(stack, Provider.AZURE, outputs[name]["value"], deployment.resolve))
+            str(deployment.output.evaluate(stack, outputs[name]["value"], deployment.resolve))
             for name in (spec.url_output, spec.last_entry_url_output)
         )
         token = platform.key_vault.vaults.get(spec.token_vault, {}).get(spec.token_secret)
