@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from operator import eq, ge, gt, le, lt, ne
 from typing import Any
 
 from twin_ops.local.http import LocalServer, Request, Response
@@ -78,10 +79,7 @@ class GoogleIam:
 
 
 class Firestore:
-    OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-        "==": lambda a, b: a == b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-        ">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "!=": lambda a, b: a != b,
-    }
+    OPERATORS: dict[str, Callable[[Any, Any], bool]] = {"==": eq, "<": lt, "<=": le, ">": gt, ">=": ge, "!=": ne}
 
     def __init__(self, server: LocalServer, iam: GoogleIam, project: str) -> None:
         self._lock, self._iam, self._project = threading.Lock(), iam, project
