@@ -97,11 +97,9 @@ class LocalDeployment:
             if stack not in self.output.cloudformation and stack not in self.output.terraform:
                 continue
             if stack in self.output.cloudformation:
-                names = [n for n in self.output.cloudformation if n == stack or n.startswith(f"{stack}/")]
-                for name in names:
-                    for logical_id, resource in self.output.cloudformation[name].resources.items():
-                        if resource.get("Type") in CFN_PROVISIONERS:
-                            self._ensure(name, logical_id)
+                for logical_id, resource in self.output.cloudformation[stack].resources.items():
+                    if resource.get("Type") in CFN_PROVISIONERS:
+                        self._ensure(stack, logical_id)
             else:
                 tf = self.output.terraform[stack]
                 for kind, block in tf.resources.items():
@@ -119,7 +117,7 @@ class LocalDeployment:
         if reference.resource_type == PSEUDO_PARAMETER:
             return {
                 "AWS::Region": self.endpoints.region, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws",
-                "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": reference.stack.split("/")[0], "AWS::NoValue": "",
+                "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": reference.stack, "AWS::NoValue": "",
             }[reference.attribute]
         if reference.resource_type.startswith("AWS::SSM::Parameter::Value") or reference.resource_type == "resolve:ssm":
             name = reference.properties.get("Default") or reference.properties.get("Name")
@@ -265,12 +263,12 @@ def _token(length: int = 48) -> str:
 
 def _cfn_generic(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     service = r.resource_type.split("::")[1].lower() if r.resource_type.startswith("AWS::") else "local"
-    name = f"{r.stack.split('/')[0]}-{r.resource_id}"
+    name = f"{r.stack}-{r.resource_id}"
     return {"Ref": name, "Arn": f"arn:aws:{service}:{d.endpoints.region}:{ACCOUNT}:{name}"}
 
 
 def _cfn_name(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any], key: str, lower: bool = False) -> str:
-    name = d.value(r.stack, p[key]) if key in p else f"{r.stack.split('/')[0]}-{r.resource_id}"[:63]
+    name = d.value(r.stack, p[key]) if key in p else f"{r.stack}-{r.resource_id}"[:63]
     return name.lower() if lower else name
 
 
@@ -311,17 +309,12 @@ def _event_source_mapping(d: LocalDeployment, r: LocalResource, p: Mapping[str, 
 
 def _dynamodb_table(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name = _cfn_name(d, r, p, "TableName")
-    arguments: dict[str, Any] = {
-        "TableName": name, "KeySchema": p["KeySchema"], "AttributeDefinitions": p["AttributeDefinitions"],
-        "BillingMode": p.get("BillingMode", "PAY_PER_REQUEST"),
-    }
-    if arguments["BillingMode"] == "PROVISIONED":
-        arguments["ProvisionedThroughput"] = p["ProvisionedThroughput"]
-    d.aws("dynamodb").create_table(**arguments)
+    d.aws("dynamodb").create_table(TableName=name, KeySchema=p["KeySchema"], AttributeDefinitions=p["AttributeDefinitions"],
+                                   BillingMode=p.get("BillingMode", "PAY_PER_REQUEST"))
     ttl = p.get("TimeToLiveSpecification") or {}
     if ttl.get("Enabled"):
         d.platform.dynamo_ttl.tables[name] = ttl["AttributeName"]
-    d.dynamo_tables[name] = r.stack.split("/")[0]
+    d.dynamo_tables[name] = r.stack
     arn = f"arn:aws:dynamodb:{d.endpoints.region}:{ACCOUNT}:table/{name}"
     return {"Ref": name, "Arn": arn, "StreamArn": f"{arn}/stream/local"}
 
@@ -340,7 +333,7 @@ def _s3_bucket(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> di
     for rule in (p.get("LifecycleConfiguration") or {}).get("Rules", []):
         if rule.get("Status") == "Enabled" and rule.get("ExpirationInDays"):
             rules.expiration_days = int(rule["ExpirationInDays"])
-    d.s3_buckets[name] = r.stack.split("/")[0]
+    d.s3_buckets[name] = r.stack
     attributes = {"Ref": name, "Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"}
     d.resources[(r.stack, r.resource_id)] = LocalResource(r.stack, r.resource_id, r.resource_type, attributes)
     for rule in (p.get("ReplicationConfiguration") or {}).get("Rules", []):
@@ -372,11 +365,8 @@ def _sqs_queue(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> di
 
 def _secret(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name = _cfn_name(d, r, p, "Name")
-    if "SecretString" in p:
-        value = d.value(r.stack, p["SecretString"])
-    else:
-        generate = p.get("GenerateSecretString") or {}
-        value = _token(int(generate.get("PasswordLength", 32)))
+    generated = _token(int((p.get("GenerateSecretString") or {}).get("PasswordLength", 32)))
+    value = d.value(r.stack, p["SecretString"]) if "SecretString" in p else generated
     arn = d.aws("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
     return {"Ref": arn, "Id": arn, "Name": name}
 
@@ -390,13 +380,8 @@ def _ssm_parameter(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -
 
 def _state_machine(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name = _cfn_name(d, r, p, "StateMachineName")
-    if "Definition" in p:
-        definition = d.value(r.stack, p["Definition"])
-    elif "DefinitionString" in p:
-        definition = json.loads(d.value(r.stack, p["DefinitionString"]))
-    else:
-        key = p["DefinitionS3Location"]["Key"]
-        definition = json.loads(d.output._asset_by_key(d.output.cloudformation[r.stack], key).read_text("utf-8"))
+    key = p["DefinitionS3Location"]["Key"]  # DefinitionBody.from_file: the definition is an asset
+    definition = json.loads(d.output._asset_by_key(d.output.cloudformation[r.stack], key).read_text("utf-8"))
     arn = f"arn:aws:states:{d.endpoints.region}:{ACCOUNT}:stateMachine:{name}"
     d.platform.step_functions.machines[arn] = definition
     return {"Ref": arn, "Arn": arn, "Name": name}
@@ -523,9 +508,7 @@ def _azure_storage_account(d: LocalDeployment, r: LocalResource, p: Mapping[str,
 
 
 def _account_of(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> str:
-    if "storage_account_id" in p:
-        return _tf(d, r, p, "storage_account_id").rsplit("/", 1)[-1]
-    return _tf(d, r, p, "storage_account_name")
+    return _tf(d, r, p, "storage_account_id").rsplit("/", 1)[-1]
 
 
 def _azure_queue(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
@@ -545,7 +528,7 @@ def _azure_container(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any])
 
 
 def _azure_management_policy(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
-    account = _tf(d, r, p, "storage_account_id").rsplit("/", 1)[-1]
+    account = _account_of(d, r, p)
     for rule in p.get("rule", []):
         if rule.get("enabled", True):
             days = ((rule.get("actions") or {}).get("base_blob") or {}).get("tier_to_archive_after_days_since_modification_greater_than")
@@ -652,7 +635,9 @@ def _google_topic(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) ->
 def _google_subscription(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name = _tf(d, r, p, "name")
     subscription = f"projects/{d.endpoints.gcp_project}/subscriptions/{name}"
-    d.platform.pubsub.add_subscription(subscription, _tf(d, r, p, "topic"), p.get("filter", ""))
+    if p.get("filter"):  # the stacks make none: every message goes to every subscription
+        raise DeploymentError(f"{r.stack}/{r.resource_id}: subscription filters are not run locally")
+    d.platform.pubsub.add_subscription(subscription, _tf(d, r, p, "topic"))
     return {"id": subscription, "name": name}
 
 

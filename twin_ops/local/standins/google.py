@@ -175,7 +175,6 @@ def _comparable(a: Any, b: Any) -> bool:
 class Subscription:
     name: str
     topic: str
-    filter: Callable[[Mapping[str, str]], bool]
     push: Callable[[dict], bool] | None = None  # Eventarc: deliver, True when acknowledged
     listeners: list[Callable[[dict], None]] = field(default_factory=list)
     backlog: list[dict] = field(default_factory=list)
@@ -194,9 +193,9 @@ class PubSub:
     def add_topic(self, topic: str) -> None:
         self.topics.setdefault(topic, [])
 
-    def add_subscription(self, name: str, topic: str, filter_text: str = "", push: Callable[[dict], bool] | None = None,
+    def add_subscription(self, name: str, topic: str, push: Callable[[dict], bool] | None = None,
                          workers: int = 1) -> Subscription:
-        subscription = Subscription(name, topic, parse_filter(filter_text), push)
+        subscription = Subscription(name, topic, push)
         self.topics.setdefault(topic, []).append(subscription)
         self.subscriptions[name] = subscription
         if push is not None:
@@ -221,8 +220,6 @@ class PubSub:
                    "messageId": str(uuid.uuid4().int % 10**16),
                    "publishTime": datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")}
         for subscription in self.topics[topic]:
-            if not subscription.filter(message["attributes"]):
-                continue
             if subscription.push is not None:
                 self._ledger.begin()
                 subscription.inbox.put((message, 0))
@@ -273,22 +270,6 @@ class PubSub:
                 self._ledger.dead_letter(f"push to {subscription.name}",
                                          f"message {message['messageId']} undelivered after {attempt + 1} attempts")
                 self._ledger.end()
-
-
-_FILTER = re.compile(r'^attributes\.(?P<name>[\w.-]+)\s*=\s*"(?P<value>[^"]*)"$')
-
-
-def parse_filter(text: str) -> Callable[[Mapping[str, str]], bool]:
-    """Pub/Sub subscription filters of the form `attributes.<name> = "<value>"` (joined by AND)."""
-    if not text.strip():
-        return lambda attributes: True
-    terms = []
-    for part in re.split(r"\s+AND\s+", text.strip()):
-        match = _FILTER.match(part.strip())
-        if match is None:
-            raise ValueError(f"subscription filter not supported locally: {text}")
-        terms.append((match.group("name"), match.group("value")))
-    return lambda attributes: all(attributes.get(name) == value for name, value in terms)
 
 
 class SecretManager:
