@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from operator import eq, ge, gt, le, lt, ne
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from twin_ops.local.function_host import KeptAlive
 from twin_ops.local.http import LocalServer, Request, Response
@@ -448,7 +448,7 @@ class IotHub:
 
         def on_message(topic: str, payload: bytes) -> None:
             parts = topic.split("/")
-            device, properties = parts[1], _property_bag("/".join(parts[4:]))
+            device, properties = parts[1], dict(parse_qsl("/".join(parts[4:]), keep_blank_values=True))
             now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             json_content = properties.get("$.ct", "").startswith("application/json")
             try:
@@ -468,12 +468,6 @@ class IotHub:
             })
 
         self.mqtt.subscribe("devices/+/messages/events/#", on_message)
-
-
-def _property_bag(text: str) -> dict[str, str]:
-    from urllib.parse import parse_qsl
-
-    return dict(parse_qsl(text, keep_blank_values=True))
 
 
 @dataclass
