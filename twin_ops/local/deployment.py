@@ -67,8 +67,7 @@ class LocalDeployment:
                  config: ProjectConfig, workdir: Path) -> None:
         self.output, self.topology, self.endpoints, self.platform = output, topology, endpoints, platform
         self.config, self.workdir = config, workdir  # the devices and twin graph the post-deploy steps load (§7a)
-        self._ca = ssl.create_default_context(cafile=str(tls_ca))
-        self._http = KeptAlive(self._ca)  # thousands of blob reads in a fleet's census: no handshake each
+        self._http = KeptAlive(ssl.create_default_context(cafile=str(tls_ca)))  # a fleet census reads thousands of blobs: no handshake each
         self.resources: dict[tuple[str, str], LocalResource] = {}
         self._provisioning: set[tuple[str, str]] = set()
         self.storage_accounts: dict[str, dict[str, Any]] = {}  # azure account → {"containers": set, "policies": [...]}
@@ -94,15 +93,12 @@ class LocalDeployment:
             if item.post_deploy is not None:
                 importlib.import_module(f"twin_ops.post_deploy.{item.post_deploy.module}").run_locally(self, item.stack)
                 continue
-            if stack not in self.output.cloudformation and stack not in self.output.terraform:
-                continue
             if stack in self.output.cloudformation:
                 for logical_id, resource in self.output.cloudformation[stack].resources.items():
                     if resource.get("Type") in CFN_PROVISIONERS:
                         self._ensure(stack, logical_id)
-            else:
-                tf = self.output.terraform[stack]
-                for kind, block in tf.resources.items():
+            elif stack in self.output.terraform:
+                for kind, block in self.output.terraform[stack].resources.items():
                     if kind in TF_PROVISIONERS or _GOOGLE_IAM_MEMBER.match(kind) or "zip_deploy_file" in next(iter(block.values()), {}):
                         for resource_name in block:
                             self._ensure(stack, f"{kind}.{resource_name}")
