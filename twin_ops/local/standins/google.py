@@ -179,7 +179,7 @@ class Subscription:
     listeners: list[Callable[[dict], None]] = field(default_factory=list)
     backlog: list[dict] = field(default_factory=list)
     inbox: queue.Queue = field(default_factory=queue.Queue)
-    workers: int = 0
+    workers: int = 0  # push threads (a pull subscription has none)
 
 
 class PubSub:
@@ -193,16 +193,12 @@ class PubSub:
     def add_topic(self, topic: str) -> None:
         self.topics.setdefault(topic, [])
 
-    def add_subscription(self, name: str, topic: str, push: Callable[[dict], bool] | None = None,
-                         workers: int = 1) -> Subscription:
-        subscription = Subscription(name, topic, push)
+    def add_subscription(self, name: str, topic: str, push: Callable[[dict], bool] | None = None, workers: int = 1) -> None:
+        subscription = Subscription(name, topic, push, workers=workers if push is not None else 0)
         self.topics.setdefault(topic, []).append(subscription)
         self.subscriptions[name] = subscription
-        if push is not None:
-            subscription.workers = workers
-            for _ in range(workers):
-                threading.Thread(target=self._push_loop, args=(subscription,), daemon=True).start()
-        return subscription
+        for _ in range(subscription.workers):
+            threading.Thread(target=self._push_loop, args=(subscription,), daemon=True).start()
 
     def listen(self, subscription: str, listener: Callable[[dict], None]) -> None:
         """A streaming pull: `listener` gets every message (backlog first), acknowledged on return."""
@@ -246,9 +242,8 @@ class PubSub:
     def close(self) -> None:
         """Ends the push workers."""
         for subscription in self.subscriptions.values():
-            if subscription.push is not None:
-                for _ in range(subscription.workers):
-                    subscription.inbox.put(None)
+            for _ in range(subscription.workers):
+                subscription.inbox.put(None)
 
     def _push_loop(self, subscription: Subscription) -> None:
         while True:
