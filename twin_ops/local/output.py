@@ -90,8 +90,7 @@ class SynthFunction:
 
     def environment(self, resolve: Resolver) -> dict[str, str]:
         """The settings with every reference replaced by `resolve(reference)`."""
-        assert self._output is not None
-        return {name: self._output.evaluate(self.stack, value, resolve) for name, value in self.settings.items()}
+        return {name: self.resolve(value, resolve) for name, value in self.settings.items()}
 
     def resolve(self, value: Any, resolve: Resolver) -> Any:
         """Any value of this function's stack (e.g. its name) with references resolved."""
