@@ -83,6 +83,21 @@ def test_a_substituted_value_is_literal_and_special_characters_have_variables():
     assert allowed([policy], "iot:Publish", "lit/*", Connection("c")) and not allowed([policy], "iot:Publish", "lit/x", Connection("c"))
 
 
+def test_a_condition_with_several_values_matches_any_of_them_and_a_negated_one_none_of_them():
+    # IAM's condition rules ("Creating a condition with multiple keys or values"): several values of
+    # one key are ORed; for a negated operator (StringNotEquals, ArnNotLike, ...) the key must match
+    # none of them.
+    def policy(operator):
+        return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iot:Connect", "Resource": "*",
+                                                         "Condition": {operator: {"iot:ClientId": ["a", "b*"]}}}]}
+
+    for client, like, not_like in (("a", True, False), ("bee", True, False), ("c", False, True)):
+        assert allowed([policy("StringLike")], "iot:Connect", client, Connection(client)) is like, client
+        assert allowed([policy("StringNotLike")], "iot:Connect", client, Connection(client)) is not_like, client
+    assert not allowed([policy("StringNotEquals")], "iot:Connect", "a", Connection("a"))
+    assert allowed([policy("StringNotEquals")], "iot:Connect", "c", Connection("c"))
+
+
 def test_variables_are_literal_in_old_documents_and_unknown_elements_are_refused():
     old = {"Version": "2008-10-17", "Statement": [
         {"Effect": "Allow", "Action": "iot:Connect", "Resource": f"{PREFIX}client/${{iot:ClientId}}"}]}

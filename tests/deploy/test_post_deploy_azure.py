@@ -156,14 +156,20 @@ def test_a_partial_failure_names_its_devices_and_a_rerun_finishes_without_duplic
 
 
 def test_the_stand_in_refuses_what_the_hub_refuses():
-    hub = IotHubRegistry(MemoryBlobs())
+    blobs = MemoryBlobs()
+    hub = IotHubRegistry(blobs)
     auth = {"Authorization": "Bearer t"}
-    assert hub.handle("GET", "/devices/d", {"api-version": "2020-01-01"}, auth, b"")[0] == 400
-    assert hub.handle("GET", "/devices/d", {"api-version": "2021-04-12"}, {}, b"")[0] == 401
+    assert hub.handle("GET", "/jobs/j", {"api-version": "2020-01-01"}, auth, b"")[0] == 400
+    assert hub.handle("GET", "/jobs/j", {"api-version": "2021-04-12"}, {}, b"")[0] == 401
     sas = json.dumps({"type": "export", "outputBlobContainerUri": CONTAINER, "storageAuthenticationType": "keyBased"})
     assert hub.handle("POST", "/jobs/create", {"api-version": "2021-04-12"}, auth, sas.encode())[0] == 400
-    short_key = json.dumps({"authentication": {"type": "sas", "symmetricKey": {"primaryKey": "c2hvcnQ=", "secondaryKey": "c2hvcnQ="}}})
-    assert hub.handle("PUT", "/devices/d", {"api-version": "2021-04-12"}, auth, short_key.encode())[0] == 400
+    # An imported identity whose key is base64 of 5 bytes (16 to 64 are taken): its line fails, the job does not.
+    short_key = {"id": "d", "authentication": {"type": "sas", "symmetricKey": {"primaryKey": "c2hvcnQ=", "secondaryKey": "c2hvcnQ="}}}
+    blobs.put(CONTAINER, "devices.txt", json.dumps(short_key).encode())
+    job = json.dumps({"type": "import", "inputBlobContainerUri": CONTAINER, "outputBlobContainerUri": CONTAINER,
+                      "storageAuthenticationType": "identityBased"})
+    assert hub.handle("POST", "/jobs/create", {"api-version": "2021-04-12"}, auth, job.encode())[0] == 200
+    assert json.loads(blobs.get(CONTAINER, "importErrors.log"))["errorCode"] == "ArgumentInvalid" and hub.devices == {}
 
 
 # ---- Azure Digital Twins ------------------------------------------------------------------------

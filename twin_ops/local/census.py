@@ -13,7 +13,6 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from functools import partial
@@ -31,25 +30,22 @@ READERS = 8  # object bodies read at once by a census
 Identity = tuple[str, str]  # (device_id, timestamp)
 
 
-@dataclass
-class Tally:
+class Tally(Counter[Identity]):
     """Identities found, with how often each was found (a count above 1 is a duplicate)."""
 
-    found: Counter = field(default_factory=Counter)
-
     def add(self, identities: Iterable[Identity]) -> None:
-        self.found.update(identities)
+        self.update(identities)
 
     @property
     def distinct(self) -> set[Identity]:
-        return set(self.found)
+        return set(self)
 
     @property
     def duplicates(self) -> int:
-        return sum(count - 1 for count in self.found.values() if count > 1)
+        return sum(count - 1 for count in self.values() if count > 1)
 
     def of(self, expected: set[Identity]) -> int:
-        return len(self.distinct & expected)
+        return len(self.keys() & expected)
 
 
 def plain(timestamp: str) -> str:

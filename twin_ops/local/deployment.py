@@ -11,6 +11,7 @@ the run with one line naming it.
 from __future__ import annotations
 
 import base64
+import functools
 import importlib
 import json
 import re
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from twin_model.config.model import ProjectConfig, Provider
+from twin_model.config.model import ProjectConfig
 from twin_model.deploy_plan import deploy_plan
 from twin_model.topology import Topology
 from twin_ops.local.function_host import KeptAlive
@@ -66,8 +67,7 @@ class LocalDeployment:
                  config: ProjectConfig, workdir: Path) -> None:
         self.output, self.topology, self.endpoints, self.platform = output, topology, endpoints, platform
         self.config, self.workdir = config, workdir  # the devices and twin graph the post-deploy steps load (§7a)
-        self._ca = ssl.create_default_context(cafile=str(tls_ca))
-        self._http = KeptAlive(self._ca)  # thousands of blob reads in a fleet's census: no handshake each
+        self._http = KeptAlive(ssl.create_default_context(cafile=str(tls_ca)))  # a fleet census reads thousands of blobs: no handshake each
         self.resources: dict[tuple[str, str], LocalResource] = {}
         self._provisioning: set[tuple[str, str]] = set()
         self.storage_accounts: dict[str, dict[str, Any]] = {}  # azure account → {"containers": set, "policies": [...]}
@@ -81,6 +81,7 @@ class LocalDeployment:
         self.event_routes: list[tuple[str, str, str]] = []  # (hub name, storage account, queue)
         self.iot_rules: list[tuple[str, list[str]]] = []  # (sql, function ARNs)
         self.functions_by_label: dict[str, SynthFunction] = {f.label: f for f in output.functions}
+        self._aws_clients: dict[str, Any] = {}
 
     # -- driving
 
@@ -92,17 +93,12 @@ class LocalDeployment:
             if item.post_deploy is not None:
                 importlib.import_module(f"twin_ops.post_deploy.{item.post_deploy.module}").run_locally(self, item.stack)
                 continue
-            if stack not in self.output.cloudformation and stack not in self.output.terraform:
-                continue
             if stack in self.output.cloudformation:
-                names = [n for n in self.output.cloudformation if n == stack or n.startswith(f"{stack}/")]
-                for name in names:
-                    for logical_id, resource in self.output.cloudformation[name].resources.items():
-                        if resource.get("Type") in CFN_PROVISIONERS:
-                            self._ensure(name, logical_id)
-            else:
-                tf = self.output.terraform[stack]
-                for kind, block in tf.resources.items():
+                for logical_id, resource in self.output.cloudformation[stack].resources.items():
+                    if resource.get("Type") in CFN_PROVISIONERS:
+                        self._ensure(stack, logical_id)
+            elif stack in self.output.terraform:
+                for kind, block in self.output.terraform[stack].resources.items():
                     if kind in TF_PROVISIONERS or _GOOGLE_IAM_MEMBER.match(kind) or "zip_deploy_file" in next(iter(block.values()), {}):
                         for resource_name in block:
                             self._ensure(stack, f"{kind}.{resource_name}")
@@ -117,7 +113,7 @@ class LocalDeployment:
         if reference.resource_type == PSEUDO_PARAMETER:
             return {
                 "AWS::Region": self.endpoints.region, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws",
-                "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": reference.stack.split("/")[0], "AWS::NoValue": "",
+                "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": reference.stack, "AWS::NoValue": "",
             }[reference.attribute]
         if reference.resource_type.startswith("AWS::SSM::Parameter::Value") or reference.resource_type == "resolve:ssm":
             name = reference.properties.get("Default") or reference.properties.get("Name")
@@ -134,7 +130,7 @@ class LocalDeployment:
 
     def value(self, stack: str, raw: Any) -> Any:
         """A property of `stack` with its references resolved."""
-        return self.output.evaluate(stack, Provider.AWS, raw, self.resolve)
+        return self.output.evaluate(stack, raw, self.resolve)
 
     def _ensure(self, stack: str, resource_id: str) -> LocalResource:
         key = (stack, resource_id)
@@ -183,21 +179,17 @@ class LocalDeployment:
                 raise DeploymentError(f"{function.label}: an IAM statement with a Condition is not evaluated locally: {statement}")
         return statements
 
+    @functools.cached_property
     def secret_arns(self) -> dict[str, str]:
-        """Secrets Manager's name → ARN, read once: a grant on a secret names its ARN."""
-        if not hasattr(self, "_secret_arns"):
-            self._secret_arns: dict[str, str] = {}
-            for page in self.aws("secretsmanager").get_paginator("list_secrets").paginate():
-                self._secret_arns.update({secret["Name"]: secret["ARN"] for secret in page["SecretList"]})
-        return self._secret_arns
+        """Secrets Manager's name → ARN, read once (after the deploy): a grant on a secret names its ARN."""
+        pages = self.aws("secretsmanager").get_paginator("list_secrets").paginate()
+        return {secret["Name"]: secret["ARN"] for page in pages for secret in page["SecretList"]}
 
     # -- AWS clients on moto
 
     def aws(self, service: str) -> Any:
         import boto3
 
-        if not hasattr(self, "_aws_clients"):
-            self._aws_clients: dict[str, Any] = {}
         if service not in self._aws_clients:
             if self.endpoints.moto is None:
                 raise DeploymentError(f"the twin needs AWS {service} but no local AWS endpoint runs")
@@ -267,12 +259,12 @@ def _token(length: int = 48) -> str:
 
 def _cfn_generic(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     service = r.resource_type.split("::")[1].lower() if r.resource_type.startswith("AWS::") else "local"
-    name = f"{r.stack.split('/')[0]}-{r.resource_id}"
+    name = f"{r.stack}-{r.resource_id}"
     return {"Ref": name, "Arn": f"arn:aws:{service}:{d.endpoints.region}:{ACCOUNT}:{name}"}
 
 
 def _cfn_name(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any], key: str, lower: bool = False) -> str:
-    name = d.value(r.stack, p[key]) if key in p else f"{r.stack.split('/')[0]}-{r.resource_id}"[:63]
+    name = d.value(r.stack, p[key]) if key in p else f"{r.stack}-{r.resource_id}"[:63]
     return name.lower() if lower else name
 
 
@@ -313,17 +305,12 @@ def _event_source_mapping(d: LocalDeployment, r: LocalResource, p: Mapping[str, 
 
 def _dynamodb_table(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name = _cfn_name(d, r, p, "TableName")
-    arguments: dict[str, Any] = {
-        "TableName": name, "KeySchema": p["KeySchema"], "AttributeDefinitions": p["AttributeDefinitions"],
-        "BillingMode": p.get("BillingMode", "PAY_PER_REQUEST"),
-    }
-    if arguments["BillingMode"] == "PROVISIONED":
-        arguments["ProvisionedThroughput"] = p["ProvisionedThroughput"]
-    d.aws("dynamodb").create_table(**arguments)
+    d.aws("dynamodb").create_table(TableName=name, KeySchema=p["KeySchema"], AttributeDefinitions=p["AttributeDefinitions"],
+                                   BillingMode=p.get("BillingMode", "PAY_PER_REQUEST"))
     ttl = p.get("TimeToLiveSpecification") or {}
     if ttl.get("Enabled"):
         d.platform.dynamo_ttl.tables[name] = ttl["AttributeName"]
-    d.dynamo_tables[name] = r.stack.split("/")[0]
+    d.dynamo_tables[name] = r.stack
     arn = f"arn:aws:dynamodb:{d.endpoints.region}:{ACCOUNT}:table/{name}"
     return {"Ref": name, "Arn": arn, "StreamArn": f"{arn}/stream/local"}
 
@@ -342,7 +329,7 @@ def _s3_bucket(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> di
     for rule in (p.get("LifecycleConfiguration") or {}).get("Rules", []):
         if rule.get("Status") == "Enabled" and rule.get("ExpirationInDays"):
             rules.expiration_days = int(rule["ExpirationInDays"])
-    d.s3_buckets[name] = r.stack.split("/")[0]
+    d.s3_buckets[name] = r.stack
     attributes = {"Ref": name, "Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"}
     d.resources[(r.stack, r.resource_id)] = LocalResource(r.stack, r.resource_id, r.resource_type, attributes)
     for rule in (p.get("ReplicationConfiguration") or {}).get("Rules", []):
@@ -374,11 +361,8 @@ def _sqs_queue(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> di
 
 def _secret(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name = _cfn_name(d, r, p, "Name")
-    if "SecretString" in p:
-        value = d.value(r.stack, p["SecretString"])
-    else:
-        generate = p.get("GenerateSecretString") or {}
-        value = _token(int(generate.get("PasswordLength", 32)))
+    generated = _token(int((p.get("GenerateSecretString") or {}).get("PasswordLength", 32)))
+    value = d.value(r.stack, p["SecretString"]) if "SecretString" in p else generated
     arn = d.aws("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
     return {"Ref": arn, "Id": arn, "Name": name}
 
@@ -392,13 +376,8 @@ def _ssm_parameter(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -
 
 def _state_machine(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name = _cfn_name(d, r, p, "StateMachineName")
-    if "Definition" in p:
-        definition = d.value(r.stack, p["Definition"])
-    elif "DefinitionString" in p:
-        definition = json.loads(d.value(r.stack, p["DefinitionString"]))
-    else:
-        key = p["DefinitionS3Location"]["Key"]
-        definition = json.loads(d.output._asset_by_key(d.output.cloudformation[r.stack], key).read_text("utf-8"))
+    key = p["DefinitionS3Location"]["Key"]  # DefinitionBody.from_file: the definition is an asset
+    definition = json.loads(d.output._asset_by_key(d.output.cloudformation[r.stack], key).read_text("utf-8"))
     arn = f"arn:aws:states:{d.endpoints.region}:{ACCOUNT}:stateMachine:{name}"
     d.platform.step_functions.machines[arn] = definition
     return {"Ref": arn, "Arn": arn, "Name": name}
@@ -525,9 +504,7 @@ def _azure_storage_account(d: LocalDeployment, r: LocalResource, p: Mapping[str,
 
 
 def _account_of(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> str:
-    if "storage_account_id" in p:
-        return _tf(d, r, p, "storage_account_id").rsplit("/", 1)[-1]
-    return _tf(d, r, p, "storage_account_name")
+    return _tf(d, r, p, "storage_account_id").rsplit("/", 1)[-1]
 
 
 def _azure_queue(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
@@ -547,7 +524,7 @@ def _azure_container(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any])
 
 
 def _azure_management_policy(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
-    account = _tf(d, r, p, "storage_account_id").rsplit("/", 1)[-1]
+    account = _account_of(d, r, p)
     for rule in p.get("rule", []):
         if rule.get("enabled", True):
             days = ((rule.get("actions") or {}).get("base_blob") or {}).get("tier_to_archive_after_days_since_modification_greater_than")
@@ -654,7 +631,9 @@ def _google_topic(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) ->
 def _google_subscription(d: LocalDeployment, r: LocalResource, p: Mapping[str, Any]) -> dict[str, str]:
     name = _tf(d, r, p, "name")
     subscription = f"projects/{d.endpoints.gcp_project}/subscriptions/{name}"
-    d.platform.pubsub.add_subscription(subscription, _tf(d, r, p, "topic"), p.get("filter", ""))
+    if p.get("filter"):  # the stacks make none: every message goes to every subscription
+        raise DeploymentError(f"{r.stack}/{r.resource_id}: subscription filters are not run locally")
+    d.platform.pubsub.add_subscription(subscription, _tf(d, r, p, "topic"))
     return {"id": subscription, "name": name}
 
 

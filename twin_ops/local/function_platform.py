@@ -32,7 +32,6 @@ def boot_job(function: SynthFunction, environment: Mapping[str, str]) -> dict[st
         "cloud": function.cloud.value,
         "code": str(function.code),
         "entry": function.entry,
-        "layers": [str(layer) for layer in function.layers],
         "environment": dict(environment),
         "signature_type": local_cloud(function.cloud).signature_type(function),
     }

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-import threading
 import urllib.request
 from types import SimpleNamespace
 from typing import Any
@@ -23,14 +22,7 @@ def install(clients: Any, url: str, principal: str) -> None:
     """`principal`: the function's service account, sent with each call for the stand-ins' IAM check."""
     global _PRINCIPAL
     _PRINCIPAL = principal
-    cache: dict[str, FirestoreClient] = {}
-    lock = threading.Lock()
-
-    def firestore(database: str) -> FirestoreClient:
-        with lock:
-            return cache.setdefault(database, FirestoreClient(url, database))
-
-    clients.firestore = firestore
+    clients.firestore = lambda database: FirestoreClient(url, database)  # holds no connection: nothing to reuse
     clients.publisher = lambda: Publisher(url)
     clients.secret_manager = lambda: SecretManager(url)
 

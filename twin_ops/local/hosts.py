@@ -53,7 +53,7 @@ class FunctionHosts:
 
     def start(self, function: SynthFunction, environment: Mapping[str, str], listener: socket.socket | None = None,
               tls: Mapping[str, str] | None = None, hosts: Mapping[str, str] | None = None,
-              google_clients_url: str | None = None, grants: Mapping[str, Any] | None = None, principal: str = "") -> Host:
+              google_clients_url: str | None = None, grants: Mapping[str, Any] | None = None, principal: str = "") -> None:
         """Add a host; every host starts at `wait_ready`. `listener`: a listening socket the host
         serves on (handed over, then closed here); without one the host picks a free port."""
         slug = function.label.replace("/", "__").replace(".", "_")
@@ -71,12 +71,11 @@ class FunctionHosts:
                                if google_clients_url else None),
         }
         spec_file.write_text(json.dumps(spec), "utf-8")
-        for stale in (ready, Path(f"{ready}.exit")):
-            stale.unlink(missing_ok=True)
         if listener is not None:
             self._listeners.append(listener)
         host = self.hosts[function.label] = Host(function, spec_file, ready, log)
-        return host
+        for stale in (ready, host.exit_file):
+            stale.unlink(missing_ok=True)
 
     def _launch(self) -> None:
         with self._log.open("wb") as handle:

@@ -1,9 +1,10 @@
 """The synthesized output as the clouds read it: every function's code, entry point and settings.
 
-Reads `cdk.out/*.template.json` (and nested templates) with their asset directories, and
+Reads `cdk.out/*.template.json` with their asset directories, and
 `cdktf.out/stacks/<stack>/cdk.tf.json` with their archives. Nothing here knows which layer built
 a function or what it does: the output says it all, so a new function or bridge is covered
-without a change here.
+without a change here. What the stacks never make (nested stacks, Lambda layers, remote states
+other than CDK Terrain's cross-stack references) stops the reader with an OutputError.
 
 Values a cloud only knows at deploy time stay `Reference`s (a CloudFormation `Ref`/`Fn::GetAtt`,
 a parameter or pseudo parameter, a dynamic reference; a Terraform `${...}` of a resource or data
@@ -26,10 +27,8 @@ from typing import Any
 from twin_model.config.model import Provider
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
-NESTED_STACK = "AWS::CloudFormation::Stack"
 GOOGLE_FUNCTION = "google_cloudfunctions2_function"
 PSEUDO_PARAMETER = "AWS::PseudoParameter"
-SSM_DYNAMIC_REFERENCE = "resolve:ssm"
 REMOTE_STATE = "terraform_remote_state"
 REMOTE_STATE_PREFIX = "cross-stack-reference-input-"
 
@@ -60,18 +59,11 @@ class Reference:
 Resolver = Callable[[Reference], str]
 
 
-class _Unknown(str):
-    """A value not resolved yet: splitting it yields more of it, so any Fn::Select picks one."""
-
-    def split(self, sep: str | None = None, maxsplit: int = -1) -> list[str]:  # noqa: ARG002
-        return [_Unknown()] * 64
-
-
 @dataclass(frozen=True)
 class SynthFunction:
     """One function as its cloud starts it.
 
-    AWS: a Lambda function (`entry` = its handler, `layers` = layer code directories).
+    AWS: a Lambda function (`entry` = its handler).
     Azure: a Function App (`entry` = `function_app`, the module the Functions host indexes; its
     `DT_FUNCTIONS` app setting names the function modules the app registers).
     Google: a Cloud Function (`entry` = its entry point in `main.py`).
@@ -86,7 +78,6 @@ class SynthFunction:
     entry: str
     settings: Mapping[str, Any]  # raw: strings, CloudFormation intrinsics, Terraform interpolations
     resource: Mapping[str, Any] = field(compare=False, hash=False)
-    layers: tuple[Path, ...] = ()
     _output: "SynthOutput | None" = field(default=None, compare=False, hash=False, repr=False)
 
     @property
@@ -97,26 +88,14 @@ class SynthFunction:
     def label(self) -> str:
         return f"{self.stack}/{self.resource_id}"
 
-    def references(self) -> list[Reference]:
-        """Every deploy-time value the settings need."""
-        found: list[Reference] = []
-
-        def collect(reference: Reference) -> str:
-            found.append(reference)
-            return _Unknown()
-
-        self.environment(collect)
-        return found
-
     def environment(self, resolve: Resolver) -> dict[str, str]:
         """The settings with every reference replaced by `resolve(reference)`."""
-        assert self._output is not None
-        return {name: self._output.evaluate(self.stack, self.cloud, value, resolve) for name, value in self.settings.items()}
+        return {name: self.resolve(value, resolve) for name, value in self.settings.items()}
 
     def resolve(self, value: Any, resolve: Resolver) -> Any:
         """Any value of this function's stack (e.g. its name) with references resolved."""
         assert self._output is not None
-        return self._output.evaluate(self.stack, self.cloud, value, resolve)
+        return self._output.evaluate(self.stack, value, resolve)
 
 
 @dataclass
@@ -124,8 +103,6 @@ class CloudFormationStack:
     name: str
     path: Path
     template: dict
-    parent: "CloudFormationStack | None" = None
-    parent_resource: Mapping[str, Any] | None = None  # the AWS::CloudFormation::Stack resource in the parent
 
     @property
     def resources(self) -> dict[str, dict]:
@@ -171,11 +148,8 @@ class SynthOutput:
 
     def aws_region(self, stack: str) -> str | None:
         """The region a CloudFormation stack deploys to (the assembly manifest's environment)."""
-        top = self.cloudformation[stack]
-        while top.parent is not None:
-            top = top.parent
         manifest = json.loads((self.cdk_out / "manifest.json").read_text("utf-8")) if self.cdk_out else {}
-        environment = manifest.get("artifacts", {}).get(top.name, {}).get("environment", "")
+        environment = manifest.get("artifacts", {}).get(stack, {}).get("environment", "")
         region = environment.rsplit("/", 1)[-1] if environment.startswith("aws://") else ""
         return None if region in ("", "unknown-region") else region
 
@@ -184,31 +158,9 @@ class SynthOutput:
     def _read_cloudformation(self, cdk_out: Path) -> None:
         for template_path in sorted(cdk_out.glob("*.template.json")):
             if template_path.name.endswith(".nested.template.json"):
-                continue
+                raise OutputError(f"{template_path.name}: nested stacks are not read here")
             name = template_path.name.removesuffix(".template.json")
             self.cloudformation[name] = CloudFormationStack(name, template_path, json.loads(template_path.read_text("utf-8")))
-        # Nested stacks: the parent names the child template in its resource's metadata.
-        pending = list(self.cloudformation.values())
-        while pending:
-            parent = pending.pop()
-            for logical_id, resource in parent.resources.items():
-                if resource.get("Type") != NESTED_STACK:
-                    continue
-                child_file = (resource.get("Metadata") or {}).get("aws:asset:path")
-                child_path = cdk_out / child_file if child_file else self._nested_template(parent, resource)
-                if child_path is None or not child_path.is_file():
-                    continue
-                child = CloudFormationStack(
-                    f"{parent.name}/{logical_id}", child_path, json.loads(child_path.read_text("utf-8")), parent, resource
-                )
-                self.cloudformation[child.name] = child
-                pending.append(child)
-
-    def _nested_template(self, parent: CloudFormationStack, resource: Mapping[str, Any]) -> Path | None:
-        """The child template of a nested stack: the asset whose S3 key ends its TemplateURL."""
-        url = json.dumps((resource.get("Properties") or {}).get("TemplateURL"))
-        match = re.search(r"/([0-9a-f]{64}\.json)", url)
-        return self._asset_by_key(parent, match.group(1)) if match else None
 
     @property
     def functions(self) -> list[SynthFunction]:
@@ -223,6 +175,8 @@ class SynthOutput:
                 code = self._lambda_code(stack, resource)
                 if code is None:  # inline code (ZipFile): no asset
                     continue
+                if properties.get("Layers"):
+                    raise OutputError(f"{stack.name}/{logical_id}: Lambda layers are not read here")
                 yield SynthFunction(
                     cloud=Provider.AWS,
                     stack=stack.name,
@@ -233,42 +187,25 @@ class SynthOutput:
                     entry=str(properties.get("Handler", "")),
                     settings=dict((properties.get("Environment") or {}).get("Variables") or {}),
                     resource=resource,
-                    layers=tuple(self._layer_code(stack, layer) for layer in properties.get("Layers") or ()),
                     _output=self,
                 )
 
     def _lambda_code(self, stack: CloudFormationStack, resource: Mapping[str, Any]) -> Path | None:
-        """The asset directory: the `aws:asset:path` metadata (the CDK CLI adds it) or the asset
-        manifest entry of the code's S3 key (what `python app.py` alone writes)."""
-        assert self.cdk_out is not None
-        metadata_path = (resource.get("Metadata") or {}).get("aws:asset:path")
-        if metadata_path:
-            return self.cdk_out / metadata_path
-        code = (resource.get("Properties") or {}).get("Code") or (resource.get("Properties") or {}).get("Content") or {}
-        key = code.get("S3Key")
+        """The asset directory: the asset manifest's entry of the code's S3 key (`python app.py` and
+        the CDK CLI both write the manifest)."""
+        key = ((resource.get("Properties") or {}).get("Code") or {}).get("S3Key")
         if not isinstance(key, str):
             return None
         return self._asset_by_key(stack, key)
 
     def _asset_by_key(self, stack: CloudFormationStack, key: str) -> Path:
         assert self.cdk_out is not None
-        top = stack
-        while top.parent is not None:
-            top = top.parent
-        manifest = self.cdk_out / f"{top.name}.assets.json"
+        manifest = self.cdk_out / f"{stack.name}.assets.json"
         files = json.loads(manifest.read_text("utf-8")).get("files", {}) if manifest.is_file() else {}
         for entry in files.values():
             if any(destination.get("objectKey") == key for destination in entry.get("destinations", {}).values()):
                 return self.cdk_out / entry["source"]["path"]
         raise OutputError(f"{stack.name}: no asset in {manifest.name} has the S3 key {key}")
-
-    def _layer_code(self, stack: CloudFormationStack, layer: Any) -> Path:
-        if isinstance(layer, dict) and "Ref" in layer and layer["Ref"] in stack.resources:
-            version = stack.resources[layer["Ref"]]
-            path = self._lambda_code(stack, version)
-            if path is not None:
-                return path
-        raise OutputError(f"{stack.name}: a Lambda layer that is not an asset of this output: {json.dumps(layer)}")
 
     def _azure_apps(self) -> Iterator[SynthFunction]:
         for stack in self.terraform.values():
@@ -322,7 +259,7 @@ class SynthOutput:
 
     # -- evaluating settings
 
-    def evaluate(self, stack: str, cloud: Provider, value: Any, resolve: Resolver) -> Any:
+    def evaluate(self, stack: str, value: Any, resolve: Resolver) -> Any:
         if stack in self.cloudformation:
             return self._cloudformation_value(self.cloudformation[stack], value, resolve)
         return self._terraform_value(self.terraform[stack], value, resolve)
@@ -384,12 +321,8 @@ class SynthOutput:
     def _ref(self, stack: CloudFormationStack, name: str, resolve: Resolver) -> Any:
         if name.startswith("AWS::"):
             return resolve(Reference(stack.name, PSEUDO_PARAMETER, name, name))
-        parameters = stack.template.get("Parameters", {})
-        if name in parameters:
-            passed = ((stack.parent_resource or {}).get("Properties") or {}).get("Parameters") or {}
-            if stack.parent is not None and name in passed:
-                return self._cloudformation_value(stack.parent, passed[name], resolve)
-            parameter = parameters[name]
+        parameter = stack.template.get("Parameters", {}).get(name)
+        if parameter is not None:
             return resolve(Reference(stack.name, str(parameter.get("Type", "String")), "Ref", name, parameter))
         return self._resource_reference(stack, name, "Ref", resolve)
 
@@ -423,20 +356,12 @@ class SynthOutput:
         raise OutputError(f"{stack.name}: the expression ${{{expression}}} is not a resource attribute this reader follows")
 
     def _remote_output(self, stack: TerraformStack, state: str, output: str, resolve: Resolver) -> Any:
-        source = self._remote_stack(stack, state)
+        """An output of the stack `data.terraform_remote_state.<state>` reads: CDK Terrain names the
+        data source after that stack."""
+        source = self.terraform.get(state.removeprefix(REMOTE_STATE_PREFIX))
+        if source is None:
+            raise OutputError(f"{stack.name}: the remote state {state} is not a cross-stack reference of this output")
         outputs = source.config.get("output", {})
         if output not in outputs:
             raise OutputError(f"{stack.name}: {source.name} has no output {output}")
         return self._terraform_value(source, outputs[output]["value"], resolve)
-
-    def _remote_stack(self, stack: TerraformStack, state: str) -> TerraformStack:
-        """The stack whose state `data.terraform_remote_state.<state>` reads: CDK Terrain names the
-        data source after it; else the backend's key, prefix or path names its state file."""
-        named = state.removeprefix(REMOTE_STATE_PREFIX)
-        if named in self.terraform:
-            return self.terraform[named]
-        config = json.dumps(stack.resource(REMOTE_STATE, state, data=True).get("config", {}))
-        candidates = [other for other in self.terraform if other != stack.name and other in config]
-        if not candidates:
-            raise OutputError(f"{stack.name}: cannot tell which stack the remote state {state} reads")
-        return self.terraform[max(candidates, key=len)]  # twin-l3-hot, not a shorter name inside it

@@ -4,7 +4,8 @@ The runner (twin_ops/local/runner.py) walks the synthesized output and the topol
 cloud of each function, stack or layer what its platform does: the variables it sets, how a
 function is reached, how devices connect, what runs on a timer, how the twin and the dashboards
 are read. A cloud implements LocalCloud in the module of its runtime package's name (`aws`,
-`azure`, `gcp`), so the runner names no cloud.
+`azure`, `gcp`), so the runner names no cloud; it inherits the defaults of the two methods that
+have one.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class LocalCloud(Protocol):
         a setting the code needs and the template does not give must fail at start, as in the cloud."""
 
     def signature_type(self, function: SynthFunction) -> str | None:
-        """How the function framework starts the function, where the platform has a choice."""
+        """How the function framework starts the function, where the platform has a choice (None: no choice)."""
+        return None
 
     def host_environment(self, run: LocalRun, function: SynthFunction) -> dict[str, str]:
         """Where the function's SDKs find this cloud's services on this machine, and the run's CA."""
@@ -47,7 +49,9 @@ class LocalCloud(Protocol):
         the grants its SDK calls are checked against (the synthesized role or identity)."""
 
     def attach(self, run: LocalRun, function: SynthFunction, url: str) -> None:
-        """Hand a started host to whatever invokes the function on this platform."""
+        """Hand a started host to whatever invokes the function on this platform (by default nothing:
+        its triggers reach the host on its own port)."""
+        return None
 
     def entry_name(self, function: SynthFunction, invoked: str) -> str:
         """The name an invocation counts under (the runner's ROLES): module, entry point or function."""

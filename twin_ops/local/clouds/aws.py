@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from twin_ops.local import devices
-from twin_ops.local.clouds import Deliver
+from twin_ops.local.clouds import Deliver, LocalCloud
 from twin_ops.local.output import SynthFunction
 from twin_ops.post_deploy.aws_grafana_dashboards import aws_source
 from twin_ops.post_deploy.grafana import Source
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from twin_ops.local.runner import LocalRun, Row
 
 
-class AwsLocal:
+class AwsLocal(LocalCloud):
     devices_over_mqtt = True
     serves_http = False
 
@@ -36,9 +36,6 @@ class AwsLocal:
             "_HANDLER": function.entry,
             "TZ": ":UTC",
         }
-
-    def signature_type(self, function: SynthFunction) -> str | None:
-        return None
 
     def host_environment(self, run: LocalRun, function: SynthFunction) -> dict[str, str]:
         """AWS APIs on moto, the ones moto does not serve (Lambda, IoT data plane, Step Functions) on the runner's."""
@@ -55,7 +52,7 @@ class AwsLocal:
 
         name = function.resolve(function.name, run.deployment.resolve)
         return {"grants": {
-            "statements": run.deployment.role_statements(function), "account": ACCOUNT, "secrets": run.deployment.secret_arns(),
+            "statements": run.deployment.role_statements(function), "account": ACCOUNT, "secrets": run.deployment.secret_arns,
             "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/{function.resource_id}-role/{name}",
         }}
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from twin_model.config.model import Layer, Provider
 from twin_ops.local import devices
-from twin_ops.local.clouds import CLOCK_HEADER, Deliver
+from twin_ops.local.clouds import CLOCK_HEADER, Deliver, LocalCloud
 from twin_ops.local.output import SynthFunction
 from twin_ops.post_deploy.azure_grafana_dashboards import read_spec
 from twin_ops.post_deploy.grafana import ReaderSource, Source
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 PARALLEL_READS = 4  # the twin's reads side by side, as AWS's twin_row and the dashboards run theirs
 
 
-class AzureLocal:
+class AzureLocal(LocalCloud):
     devices_over_mqtt = True
     serves_http = True
 
@@ -39,9 +39,6 @@ class AzureLocal:
             "WEBSITE_SITE_NAME": name,
         }
 
-    def signature_type(self, function: SynthFunction) -> str | None:
-        return None
-
     def host_environment(self, run: LocalRun, function: SynthFunction) -> dict[str, str]:
         """The managed identity endpoint of the stand-in, and the app's own host name."""
         return {
@@ -51,9 +48,6 @@ class AzureLocal:
 
     def host_options(self, run: LocalRun, function: SynthFunction) -> dict[str, Any]:
         return {"tls": {"cert": str(run.tls.cert_file), "key": str(run.tls.key_file)}}  # Function Apps serve HTTPS
-
-    def attach(self, run: LocalRun, function: SynthFunction, url: str) -> None:
-        """Nothing: queue and HTTP triggers reach the host on its own port."""
 
     def bridge_token(self, run: LocalRun, environment: dict[str, str], secret: str) -> str:
         token: str = run.platform.key_vault.vaults[environment["KEY_VAULT_URI"].rstrip("/").rsplit("/", 1)[-1]][secret]
@@ -136,7 +130,7 @@ class AzureLocal:
         spec = read_spec(terraform.directory)
         outputs = terraform.config.get("output", {})
         url, last_entry_url = (
-            str(deployment.output.evaluate(stack, Provider.AZURE, outputs[name]["value"], deployment.resolve))
+            str(deployment.output.evaluate(stack, outputs[name]["value"], deployment.resolve))
             for name in (spec.url_output, spec.last_entry_url_output)
         )
         token = platform.key_vault.vaults.get(spec.token_vault, {}).get(spec.token_secret)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from twin_model.clouds import CLOUDS
 from twin_model.config.model import Layer, Provider
 from twin_ops.local import devices
-from twin_ops.local.clouds import CLOCK_HEADER, Deliver
+from twin_ops.local.clouds import CLOCK_HEADER, Deliver, LocalCloud
 from twin_ops.local.output import SynthFunction
 from twin_ops.post_deploy.grafana import Source
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 CLOUDEVENT, HTTP = "cloudevent", "http"
 
 
-class GoogleLocal:
+class GoogleLocal(LocalCloud):
     devices_over_mqtt = False  # devices publish to the telemetry topic
     serves_http = True
 
@@ -55,9 +55,6 @@ class GoogleLocal:
         IAM bindings each call is checked against."""
         account = function.resolve(function.resource["service_config"]["service_account_email"], run.deployment.resolve)
         return {"google_clients_url": run.platform.servers.google.url, "principal": account}
-
-    def attach(self, run: LocalRun, function: SynthFunction, url: str) -> None:
-        """Nothing: Eventarc and HTTP triggers reach the host on its own port."""
 
     def bridge_token(self, run: LocalRun, environment: dict[str, str], secret: str) -> str:
         token: str = run.platform.secret_manager.secrets[secret.split("/versions/")[0]]

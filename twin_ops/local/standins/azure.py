@@ -25,8 +25,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from operator import eq, ge, gt, le, lt, ne
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from twin_ops.local.function_host import KeptAlive
 from twin_ops.local.http import LocalServer, Request, Response
@@ -134,10 +135,7 @@ class Cosmos:
         r"(?:\s+ORDER\s+BY\s+c\.(?P<order>\w+)\s+(?P<direction>ASC|DESC))?$", re.I | re.S,
     )
     CONDITION = re.compile(r"^c\.(?P<field>\w+)\s*(?P<op>=|!=|<=|>=|<|>)\s*(?P<parameter>@\w+)$")
-    OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-        "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-        "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
-    }
+    OPERATORS: dict[str, Callable[[Any, Any], bool]] = {"=": eq, "!=": ne, "<": lt, "<=": le, ">": gt, ">=": ge}
     AUDIENCE = "https://cosmos.azure.com"
     ACTION = "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/"
     # The built-in data-plane roles' actions (Cosmos DB Built-in Data Reader / Contributor).
@@ -184,7 +182,7 @@ class Cosmos:
         return Response(status, {"code": code, "message": message})
 
     def _refused(self, request: Request, action: str, content_type: str | None) -> Response | None:
-        """The service's checks, in its order: authentication, headers, authorization."""
+        """The service's checks, in its order: authentication, headers, authorization, the container."""
         authorization = unquote(request.header("Authorization") or "")
         fields = dict(part.partition("=")[::2] for part in authorization.split("&")) if "&" in authorization else {}
         if fields.get("type") != "aad" or fields.get("ver") != "1.0" or not fields.get("sig"):
@@ -212,6 +210,8 @@ class Cosmos:
             return self._error(403, "Forbidden", f"Request blocked by Auth {request.params['account']} : Request is blocked because "
                                                  f"principal [{principal}] does not have required RBAC permissions to perform action "
                                                  f"[{self.ACTION}{action}] on resource [{scope}].")
+        if self._key(request) not in self.containers:
+            return self._error(404, "NotFound", "Resource Not Found")
         return None
 
     def _allows(self, role: str, action: str) -> bool:
@@ -229,9 +229,9 @@ class Cosmos:
             return False, None
         return (isinstance(value, list) and len(value) == 1), (value[0] if isinstance(value, list) and value else None)
 
-    def _container(self, request: Request) -> tuple[tuple[str, str, str], dict] | None:
-        key = (request.params["account"], request.params["database"], request.params["container"])
-        return (key, self.containers[key]) if key in self.containers else None
+    @staticmethod
+    def _key(request: Request) -> tuple[str, str, str]:
+        return request.params["account"], request.params["database"], request.params["container"]
 
     def _post(self, request: Request) -> Response:
         is_query = (request.header("x-ms-documentdb-isquery") or "").lower() == "true"
@@ -240,10 +240,8 @@ class Cosmos:
         refused = self._refused(request, action, "application/query+json" if is_query else "application/json")
         if refused is not None:
             return refused
-        found = self._container(request)
-        if found is None:
-            return self._error(404, "NotFound", "Resource Not Found")
-        key, items = found
+        key = self._key(request)
+        items = self.containers[key]
         valid, partition = self._partition(request)
         if not valid:
             return self._error(400, "BadRequest", "Partition key provided either doesn't correspond to definition in the collection "
@@ -271,10 +269,7 @@ class Cosmos:
         refused = self._refused(request, "items/delete", None)
         if refused is not None:
             return refused
-        found = self._container(request)
-        if found is None:
-            return self._error(404, "NotFound", "Resource Not Found")
-        _, items = found
+        items = self.containers[self._key(request)]
         valid, partition = self._partition(request)
         if not valid or request.header("x-ms-documentdb-partitionkey") is None:
             return self._error(400, "BadRequest", "PartitionKey value must be supplied for this operation.")
@@ -453,7 +448,7 @@ class IotHub:
 
         def on_message(topic: str, payload: bytes) -> None:
             parts = topic.split("/")
-            device, properties = parts[1], _property_bag("/".join(parts[4:]))
+            device, properties = parts[1], dict(parse_qsl("/".join(parts[4:]), keep_blank_values=True))
             now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             json_content = properties.get("$.ct", "").startswith("application/json")
             try:
@@ -473,12 +468,6 @@ class IotHub:
             })
 
         self.mqtt.subscribe("devices/+/messages/events/#", on_message)
-
-
-def _property_bag(text: str) -> dict[str, str]:
-    from urllib.parse import parse_qsl
-
-    return dict(parse_qsl(text, keep_blank_values=True))
 
 
 @dataclass

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from operator import eq, ge, gt, le, lt, ne
 from typing import Any
 
 from twin_ops.local.http import LocalServer, Request, Response
@@ -78,10 +79,7 @@ class GoogleIam:
 
 
 class Firestore:
-    OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-        "==": lambda a, b: a == b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-        ">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "!=": lambda a, b: a != b,
-    }
+    OPERATORS: dict[str, Callable[[Any, Any], bool]] = {"==": eq, "<": lt, "<=": le, ">": gt, ">=": ge, "!=": ne}
 
     def __init__(self, server: LocalServer, iam: GoogleIam, project: str) -> None:
         self._lock, self._iam, self._project = threading.Lock(), iam, project
@@ -177,12 +175,11 @@ def _comparable(a: Any, b: Any) -> bool:
 class Subscription:
     name: str
     topic: str
-    filter: Callable[[Mapping[str, str]], bool]
     push: Callable[[dict], bool] | None = None  # Eventarc: deliver, True when acknowledged
     listeners: list[Callable[[dict], None]] = field(default_factory=list)
     backlog: list[dict] = field(default_factory=list)
     inbox: queue.Queue = field(default_factory=queue.Queue)
-    workers: int = 0
+    workers: int = 0  # push threads (a pull subscription has none)
 
 
 class PubSub:
@@ -196,16 +193,12 @@ class PubSub:
     def add_topic(self, topic: str) -> None:
         self.topics.setdefault(topic, [])
 
-    def add_subscription(self, name: str, topic: str, filter_text: str = "", push: Callable[[dict], bool] | None = None,
-                         workers: int = 1) -> Subscription:
-        subscription = Subscription(name, topic, parse_filter(filter_text), push)
+    def add_subscription(self, name: str, topic: str, push: Callable[[dict], bool] | None = None, workers: int = 1) -> None:
+        subscription = Subscription(name, topic, push, workers=workers if push is not None else 0)
         self.topics.setdefault(topic, []).append(subscription)
         self.subscriptions[name] = subscription
-        if push is not None:
-            subscription.workers = workers
-            for _ in range(workers):
-                threading.Thread(target=self._push_loop, args=(subscription,), daemon=True).start()
-        return subscription
+        for _ in range(subscription.workers):
+            threading.Thread(target=self._push_loop, args=(subscription,), daemon=True).start()
 
     def listen(self, subscription: str, listener: Callable[[dict], None]) -> None:
         """A streaming pull: `listener` gets every message (backlog first), acknowledged on return."""
@@ -223,8 +216,6 @@ class PubSub:
                    "messageId": str(uuid.uuid4().int % 10**16),
                    "publishTime": datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")}
         for subscription in self.topics[topic]:
-            if not subscription.filter(message["attributes"]):
-                continue
             if subscription.push is not None:
                 self._ledger.begin()
                 subscription.inbox.put((message, 0))
@@ -251,9 +242,8 @@ class PubSub:
     def close(self) -> None:
         """Ends the push workers."""
         for subscription in self.subscriptions.values():
-            if subscription.push is not None:
-                for _ in range(subscription.workers):
-                    subscription.inbox.put(None)
+            for _ in range(subscription.workers):
+                subscription.inbox.put(None)
 
     def _push_loop(self, subscription: Subscription) -> None:
         while True:
@@ -275,22 +265,6 @@ class PubSub:
                 self._ledger.dead_letter(f"push to {subscription.name}",
                                          f"message {message['messageId']} undelivered after {attempt + 1} attempts")
                 self._ledger.end()
-
-
-_FILTER = re.compile(r'^attributes\.(?P<name>[\w.-]+)\s*=\s*"(?P<value>[^"]*)"$')
-
-
-def parse_filter(text: str) -> Callable[[Mapping[str, str]], bool]:
-    """Pub/Sub subscription filters of the form `attributes.<name> = "<value>"` (joined by AND)."""
-    if not text.strip():
-        return lambda attributes: True
-    terms = []
-    for part in re.split(r"\s+AND\s+", text.strip()):
-        match = _FILTER.match(part.strip())
-        if match is None:
-            raise ValueError(f"subscription filter not supported locally: {text}")
-        terms.append((match.group("name"), match.group("value")))
-    return lambda attributes: all(attributes.get(name) == value for name, value in terms)
 
 
 class SecretManager:

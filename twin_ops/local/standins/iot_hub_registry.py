@@ -3,8 +3,8 @@
 No emulator of IoT Hub's service API exists, so this imitates the documented REST API
 (api-version 2021-04-12: "Import and export IoT Hub device identities in bulk", "Devices") and
 refuses what the service refuses:
-- `GET/PUT/DELETE /devices/{id}`, `GET /statistics/devices`, `POST /jobs/create`, `GET /jobs/{id}`;
-  another api-version, a missing bearer token or an unknown route is an error;
+- `POST /jobs/create`, `GET /jobs/{id}` (what the azure-device-identities step calls); another
+  api-version, a missing bearer token or another route is an error;
 - a device id is at most 128 characters of ASCII letters, digits and `- . % _ * ? ! ( ) , : = @ $ '`;
   a symmetric key is base64 of 16 to 64 bytes;
 - a job names its containers by URL and authenticates with the hub's managed identity
@@ -72,32 +72,12 @@ class IotHubRegistry:
             return _error(401, "IotHubUnauthorizedAccess", "a bearer token is required")
         parts = path.strip("/").split("/")
         with self._lock:
-            if parts == ["statistics", "devices"] and method == "GET":
-                enabled = sum(d["status"] == "enabled" for d in self.devices.values())
-                return 200, {}, {"totalDeviceCount": len(self.devices), "enabledDeviceCount": enabled,
-                                 "disabledDeviceCount": len(self.devices) - enabled}
             if parts == ["jobs", "create"] and method == "POST":
                 return self._create_job(json.loads(body or b"null"))
             if len(parts) == 2 and parts[0] == "jobs" and method == "GET":
                 job = self.jobs.get(parts[1])
                 return (200, {}, job) if job else _error(404, "JobNotFound", f"no job {parts[1]}")
-            if len(parts) == 2 and parts[0] == "devices":
-                return self._device(method, parts[1], json.loads(body or b"null"))
         return _error(404, "NotFound", f"{method} {path} is not imitated")
-
-    def _device(self, method: str, device_id: str, body: Any) -> tuple[int, dict[str, str], Any]:
-        if method == "GET":
-            device = self.devices.get(device_id)
-            return (200, {}, device) if device else _error(404, "DeviceNotFound", f"device {device_id} not found")
-        if method == "DELETE":
-            return (204, {}, None) if self.devices.pop(device_id, None) else _error(404, "DeviceNotFound", device_id)
-        if method == "PUT":
-            try:
-                self._apply({**(body or {}), "id": device_id, "importMode": "createOrUpdate"})
-            except _LineError as error:
-                return _error(400, error.code, error.status)
-            return 200, {}, self.devices[device_id]
-        return _error(405, "MethodNotAllowed", method)
 
     # -- jobs
 
@@ -181,11 +161,8 @@ class IotHubRegistry:
 
 
 def _route(path: str) -> str:
-    """`/devices/{id}`, `/jobs/{id}`, or the path itself: what `calls` counts by."""
-    parts = path.strip("/").split("/")
-    if len(parts) == 2 and parts[0] in ("devices", "jobs") and path != "/jobs/create":
-        return f"/{parts[0]}/{{id}}"
-    return path
+    """`/jobs/{id}`, or the path itself: what `calls` counts by."""
+    return "/jobs/{id}" if path.startswith("/jobs/") and path != "/jobs/create" else path
 
 
 def _key_ok(key: object) -> bool:

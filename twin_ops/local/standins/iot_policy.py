@@ -212,7 +212,6 @@ _OPERATORS = {
     "ArnNotLike": lambda wanted, have: not _glob(wanted, have),
     "Bool": lambda wanted, have: have.lower() == wanted.lower(),
 }
-_NEGATED = {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike"}
 
 
 def _conditions_hold(conditions: Any, context: Mapping[str, str], version: str) -> bool:
@@ -242,8 +241,8 @@ def _conditions_hold(conditions: Any, context: Mapping[str, str], version: str) 
             # Like operators keep substituted text literal; the others compare plain text.
             values = marked if base.endswith("Like") else [v.replace("\x01", "") for v in marked]
             check = _OPERATORS[base]
-            # Several values: any of them may match; a negated operator needs all of them to hold.
-            held = all(check(v, have) for v in values) if base in _NEGATED else any(check(v, have) for v in values)
+            # Several values: any of them may match; a negated operator (…Not…) needs all of them to hold.
+            held = all(check(v, have) for v in values) if "Not" in base else any(check(v, have) for v in values)
             if not held:
                 return False
     return True
