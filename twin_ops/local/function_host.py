@@ -45,6 +45,7 @@ import functools
 import http.client
 import importlib
 import importlib.util
+import io
 import json
 import os
 import queue
@@ -494,13 +495,28 @@ def guard_sdk(spec: dict[str, Any], reporter: Reporter) -> None:
                                                          "ResponseMetadata": {"HTTPStatusCode": 403}}
         return None
 
-    def after_s3(http_response: Any, model: Any, context: dict[str, Any], **kwargs: Any) -> None:
+    def after_s3(http_response: Any, parsed: Any, model: Any, context: dict[str, Any], **kwargs: Any) -> None:
         if model.name in ("PutObject", "CopyObject", "CompleteMultipartUpload") and http_response.status_code < 300:
             params = context["dt_call"][2]
-            reporter.event("s3-created", {"bucket": params["Bucket"], "key": params["Key"]})
+            event = {"bucket": params["Bucket"], "key": params["Key"]}
+            size = _body_size(params.get("Body"))
+            if model.name == "PutObject" and size is not None and parsed.get("ETag"):
+                event.update(size=size, etag=parsed["ETag"])  # S3's notification carries both: known from the write
+            reporter.event("s3-created", event)
 
     botocore.handlers.BUILTIN_HANDLERS.extend(
         [("before-parameter-build", before_parameters), ("before-call", before_call), ("after-call.s3", after_s3)])
+
+
+def _body_size(body: Any) -> int | None:
+    """A PutObject body's size (botocore has made bytes a BytesIO by then); None for a stream."""
+    if isinstance(body, str):
+        return len(body.encode())
+    if isinstance(body, (bytes, bytearray)):
+        return len(body)
+    if isinstance(body, io.BytesIO):
+        return body.getbuffer().nbytes
+    return None
 
 
 # -- Azure: a Function App on the Functions host
