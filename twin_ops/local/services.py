@@ -177,9 +177,9 @@ def kept_alive_handler(base: type) -> type:
             self._keep = not self.headers.get("Transfer-Encoding") and length.isdigit()
             if not self._keep:
                 return super().run_wsgi()
-            if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":  # the client waits for it to send the body
-                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-                del self.headers["Expect"]
+            # http.server answered a client's "Expect: 100-continue" (it waits for it to send the body)
+            # when it parsed the request: werkzeug would answer it a second time
+            del self.headers["Expect"]
             connection = self.rfile
             self.rfile = io.BytesIO(connection.read(int(length)))  # werkzeug's drain after the answer reads this, never the socket
             try:
