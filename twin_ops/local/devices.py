@@ -144,16 +144,14 @@ class MqttFleet:
             if message is not None:
                 self._deliver(session.device_id, session.feedback_text(bytes(message.data)))
 
-    def call(self, coroutine: Any, timeout: float | None = LINK_TIMEOUT) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+    def call(self, coroutine: Any) -> Any:
+        """Run `coroutine` on the fleet's loop; its result (it times its own waits)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
 
 class FleetLink:
     def __init__(self, fleet: MqttFleet, session: Any, client: Any) -> None:
         self._fleet, self._session, self._client = fleet, session, client
-
-    def send(self, payload: bytes) -> None:
-        self._fleet.call(self._publish(payload))
 
     def send_all(self, payloads: list[bytes], room: Callable[[], bool], wait: Callable[[], None], sent: Callable[[], None]) -> None:
         """`send_all` on the fleet's loop: one hand-over a device, not one a message."""
@@ -166,7 +164,7 @@ class FleetLink:
                 await self._publish(payload)
                 sent()
 
-        self._fleet.call(device(), None)
+        self._fleet.call(device())
 
     async def _publish(self, payload: bytes) -> None:
         from amqtt.mqtt.constants import QOS_1
@@ -181,8 +179,8 @@ class FleetLink:
 def send_all(link: Any, payloads: list[bytes], room: Callable[[], bool], wait: Callable[[], None], sent: Callable[[], None]) -> None:
     """A device's messages in order, each once there is `room` for it (else after `wait`, which
     blocks until there is), `sent` once acknowledged. A fleet's MQTT link sends them on the fleet's
-    loop (16 publishing threads, each handing every message to the loop and waking for its PUBACK,
-    cost the runner more CPU than the publishing did)."""
+    loop, handed over once a device (the runner's publishing threads handed over every message and
+    woke for its PUBACK)."""
     if isinstance(link, FleetLink):
         return link.send_all(payloads, room, wait, sent)
     for payload in payloads:
