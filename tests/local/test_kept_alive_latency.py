@@ -109,13 +109,16 @@ def test_a_stand_in_writes_its_answer_in_one_send(monkeypatch):
     server.route("POST", "/read", lambda request: Response(200, {"items": [{"timestamp": "t"}] * 20}))
     server.start()
     writes: list[bytes] = []
-    for name in ("send", "sendall"):
-        def counted(self, data, *args, _original=getattr(socket.socket, name)):
+
+    def counting(original):
+        def counted(self, data, *args):
             if self.getsockname()[1] == server.port:  # the server's side of the connection
                 writes.append(bytes(data))
-            return _original(self, data, *args)
+            return original(self, data, *args)
+        return counted
 
-        monkeypatch.setattr(socket.socket, name, counted)
+    for name in ("send", "sendall"):
+        monkeypatch.setattr(socket.socket, name, counting(getattr(socket.socket, name)))
     try:
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         connection.request("POST", "/read", b"{}", {"Content-Type": "application/json"})
