@@ -39,7 +39,7 @@ def test_the_runner_row_leaves_out_the_cpu_of_reading_proc():
     """ProcessCpu reads /proc inside the runner's process; what that costs is not the runner's work."""
     import time
 
-    from bench.local import RUNNER, ProcessCpu
+    from bench.local import RUNNER, SAMPLING, ProcessCpu
 
     with ProcessCpu() as cpu:
         cpu.sample()
@@ -47,4 +47,6 @@ def test_the_runner_row_leaves_out_the_cpu_of_reading_proc():
         while time.thread_time() - started < 0.5:  # only sampling: half a CPU-second of it
             cpu.sample()
         spent = cpu.by_kind()[RUNNER] - before
+        sampling = cpu.by_kind()[SAMPLING]
     assert spent < 0.15  # clock ticks and the loop around the samples; 0.5 s or more when counted
+    assert 0.5 <= sampling < 0.7  # in a row of its own: the table's total is every process's CPU still
