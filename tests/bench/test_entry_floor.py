@@ -49,4 +49,4 @@ def test_the_runner_row_leaves_out_the_cpu_of_reading_proc():
         spent = cpu.by_kind()[RUNNER] - before
         sampling = cpu.by_kind()[SAMPLING]
     assert spent < 0.15  # clock ticks and the loop around the samples; 0.5 s or more when counted
-    assert 0.5 <= sampling < 0.7  # in a row of its own: the table's total is every process's CPU still
+    assert 0.4 < sampling < 1.0  # in a row of its own (the loop around the samples is not in it): the total stays every CPU-second
