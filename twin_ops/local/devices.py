@@ -151,22 +151,9 @@ class MqttFleet:
 
 class FleetLink:
     def __init__(self, fleet: MqttFleet, session: Any, client: Any) -> None:
-        self._fleet, self._session, self._client = fleet, session, client
+        self.fleet, self._session, self._client = fleet, session, client
 
-    def send_all(self, payloads: list[bytes], room: Callable[[], bool], wait: Callable[[], None], sent: Callable[[], None]) -> None:
-        """`send_all` on the fleet's loop: one hand-over a device, not one a message."""
-        async def device() -> None:
-            for payload in payloads:
-                if not room():
-                    async with self._fleet.waiting:  # one device waits on a thread, the others behind it
-                        if not room():
-                            await asyncio.to_thread(wait)
-                await self._publish(payload)
-                sent()
-
-        self._fleet.call(device())
-
-    async def _publish(self, payload: bytes) -> None:
+    async def publish(self, payload: bytes) -> None:
         from amqtt.mqtt.constants import QOS_1
 
         try:
@@ -180,13 +167,24 @@ def send_all(link: Any, payloads: list[bytes], room: Callable[[], bool], wait: C
     """A device's messages in order, each once there is `room` for it (else after `wait`, which
     blocks until there is), `sent` once acknowledged. A fleet's MQTT link sends them on the fleet's
     loop, handed over once a device (the runner's publishing threads handed over every message and
-    woke for its PUBACK)."""
-    if isinstance(link, FleetLink):
-        return link.send_all(payloads, room, wait, sent)
-    for payload in payloads:
-        wait()
-        link.send(payload)
-        sent()
+    woke for its PUBACK); one device at a time waits for room, on a thread, the others behind it."""
+    if not isinstance(link, FleetLink):
+        for payload in payloads:
+            wait()
+            link.send(payload)
+            sent()
+        return
+
+    async def device() -> None:
+        for payload in payloads:
+            if not room():
+                async with link.fleet.waiting:
+                    if not room():
+                        await asyncio.to_thread(wait)
+            await link.publish(payload)
+            sent()
+
+    link.fleet.call(device())
 
 
 def pubsub_links(topology: Topology, deployment: Any, platform: Any, device_ids: list[str], deliver: Deliver) -> dict[str, Any]:
