@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import operator as operator_module
 import re
+import threading
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -155,6 +156,7 @@ _BLOBS: dict[tuple[str, ...], bytes] = {}  # bodies by (endpoint, account, conta
 
 REHYDRATE_CONTAINER = "dt-local-rehydrated"
 _SCRATCH: set[tuple[str, str]] = set()  # (endpoint, account) whose scratch container exists
+_SCRATCH_LOCK = threading.Lock()
 
 
 def get_blob(deployment: LocalDeployment, account: str, container: str, name: str, tier: str | None) -> bytes:
@@ -170,9 +172,10 @@ def get_blob(deployment: LocalDeployment, account: str, container: str, name: st
         _BLOBS[key] = deployment.azurite("GET", source, allow=())
         return _BLOBS[key]
     scratch = f"{base}/{account}/{REHYDRATE_CONTAINER}"
-    if (base, account) not in _SCRATCH:  # created once (409: another reader just created it)
-        deployment.azurite("PUT", f"{scratch}?restype=container")
-        _SCRATCH.add((base, account))
+    with _SCRATCH_LOCK:  # created once, before any reader copies into it
+        if (base, account) not in _SCRATCH:
+            deployment.azurite("PUT", f"{scratch}?restype=container")
+            _SCRATCH.add((base, account))
     copy = f"{scratch}/{quote(container)}/{quote(name)}"
     deployment.azurite("PUT", copy, headers={"x-ms-copy-source": source, "x-ms-access-tier": "Cool",
                                              "x-ms-rehydrate-priority": "High"}, allow=())
