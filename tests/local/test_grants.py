@@ -4,9 +4,11 @@ the Service Authorization Reference, written here by hand."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 
-from twin_ops.local.function_host import allowed, iam_requests
+from twin_ops.local.function_host import allowed, iam_decisions, iam_requests
 
 TABLE = "arn:aws:dynamodb:eu-central-1:123456789012:table/hot"
 PUT_COLD = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::cold/*"}
@@ -52,3 +54,22 @@ def test_iam_decides_as_documented(statements, action, resource, expected):
 ])
 def test_each_call_needs_the_action_and_resource_iam_authorizes(service, operation, params, expected):
     assert iam_requests(service, operation, params, "r", "1", {"t/token": f"{SECRET}-AbC123"}) == expected
+
+
+def test_a_functions_decisions_are_made_once_a_pair_and_stay_iams():
+    """The host decides each (action, resource) once (function_host.iam_decisions): every pair still
+    gets its own decision, the same as IAM's, asked in any order and again."""
+    statements = [WRITE, PUT_COLD, {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::cold/private/*"}]
+    pairs = [  # (action, resource, IAM's decision), each asked twice, neighbours differing in one part
+        ("dynamodb:PutItem", TABLE, True), ("dynamodb:Query", TABLE, False), ("dynamodb:PutItem", TABLE + "-x", False),
+        ("s3:PutObject", "arn:aws:s3:::cold/a.json", True), ("s3:PutObject", "arn:aws:s3:::cold/private/a.json", False),
+        ("s3:GetObject", "arn:aws:s3:::cold/a.json", False), ("s3:PutObject", "arn:aws:s3:::cold/b.json", True),
+    ]
+    decide = iam_decisions(statements)
+    assert [decide(action, resource) for action, resource, _ in pairs * 2] == [expected for _, _, expected in pairs * 2]
+    calls = []
+    counted = iam_decisions([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}])
+    with mock.patch("twin_ops.local.function_host._wildcards", side_effect=lambda *a: calls.append(a) or True):
+        for _ in range(3):
+            counted("s3:PutObject", "arn:aws:s3:::cold/a.json")
+    assert len(calls) == 2  # the Action and the Resource of one statement, matched once for the three calls

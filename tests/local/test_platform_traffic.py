@@ -10,9 +10,14 @@ request it makes is one the runner or a Function App must serve, on the same two
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 from twin_ops.local.function_host import KeptAlive, Reporter
 from twin_ops.local.http import LocalServer, Response
@@ -93,3 +98,63 @@ def test_calls_from_threads_that_live_for_one_call_share_one_connection():
         server.server_close()
     assert len(_Peers.peers) == 5
     assert len(set(_Peers.peers)) == 1  # one client port: one connection for the five calls
+
+
+class _S3:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def head_object(self, Bucket: str, Key: str) -> dict:  # noqa: N803 - boto3's names
+        self.calls.append(f"HeadObject {Bucket}/{Key}")
+        return {"ContentLength": 7, "ETag": '"from-head"'}
+
+
+def test_an_s3_notification_takes_size_and_etag_from_the_write_without_reading_the_object_again():
+    """S3 notifies with the object's size and ETag, which the write reported (function_host.guard_sdk):
+    a HeadObject per write was a moto request and an SDK call in the runner that the cloud never makes.
+    A write that reported neither (a multipart upload) is read once."""
+    from twin_ops.local.standins.aws import S3Behaviours, S3Rules
+
+    s3, invoked = _S3(), []
+    behaviours = S3Behaviours(lambda: s3, SimpleNamespace(invoke_async=lambda f, event: invoked.append(event)), Ledger(), "r")
+    behaviours.buckets["cold"] = S3Rules(notifications=[("s3:ObjectCreated:*", "arn:aws:lambda:r:1:function:archiver")])
+    behaviours.reported({"bucket": "cold", "key": "a b.json", "size": 1234, "etag": '"abc"'})  # as a host reports a write
+    assert s3.calls == []
+    behaviours.reported({"bucket": "cold", "key": "c.json"})
+    assert s3.calls == ["HeadObject cold/c.json"]
+    objects = [event["Records"][0]["s3"]["object"] for event in invoked]
+    assert objects == [{"key": "a%20b.json", "size": 1234, "eTag": "abc"}, {"key": "c.json", "size": 7, "eTag": "from-head"}]
+
+
+WRITE_PROBE = textwrap.dedent("""
+    import json
+    import boto3
+    from botocore.stub import Stubber
+    from twin_ops.local import function_host
+
+    events = []
+    reporter = type("R", (), {"event": lambda self, kind, data: events.append([kind, data])})()
+    function_host.guard_sdk({"grants": None}, reporter)
+    s3 = boto3.client("s3", region_name="eu-central-1", aws_access_key_id="k", aws_secret_access_key="s")
+    with Stubber(s3) as stub:
+        stub.add_response("put_object", {"ETag": '"9a0364b9e99bb480dd25e1f0284c8555"'})
+        s3.put_object(Bucket="cold", Key="k.json", Body=b"content")
+        stub.add_response("put_object", {"ETag": '"9a0364b9e99bb480dd25e1f0284c8555"'})
+        s3.put_object(Bucket="cold", Key="s.json", Body="content")
+        stub.add_response("copy_object", {"CopyObjectResult": {"ETag": '"e"'}})
+        s3.copy_object(Bucket="cold", Key="c.json", CopySource={"Bucket": "hot", "Key": "k.json"})
+    print(json.dumps(events))
+""")
+
+
+def test_a_hosts_s3_write_reports_the_objects_size_and_etag():
+    """Probed in a process of its own: guard_sdk hooks every botocore client of the process."""
+    completed = subprocess.run([sys.executable, "-c", WRITE_PROBE], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    events = json.loads(completed.stdout.strip().splitlines()[-1])
+    etag = '"9a0364b9e99bb480dd25e1f0284c8555"'
+    assert events == [
+        ["s3-created", {"bucket": "cold", "key": "k.json", "size": 7, "etag": etag}],
+        ["s3-created", {"bucket": "cold", "key": "s.json", "size": 7, "etag": etag}],
+        ["s3-created", {"bucket": "cold", "key": "c.json"}],  # a copy's size is the source's: the runner reads it
+    ]

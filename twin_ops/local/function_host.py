@@ -45,6 +45,7 @@ import functools
 import http.client
 import importlib
 import importlib.util
+import io
 import json
 import os
 import queue
@@ -56,6 +57,7 @@ import threading
 import time
 import traceback
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
@@ -457,6 +459,13 @@ def allowed(statements: list[dict[str, Any]], action: str, resource: str) -> boo
     return "Allow" in effects and "Deny" not in effects
 
 
+def iam_decisions(statements: list[dict[str, Any]]) -> Callable[[str, str], bool]:
+    """`allowed` for one identity's statements, decided once per (action, resource) pair: the role's
+    policies do not change while its function runs, and its calls repeat the same pairs (the
+    dispatcher invokes one function per record). Bounded: a writer's keys are new at every call."""
+    return functools.lru_cache(maxsize=4096)(functools.partial(allowed, statements))
+
+
 def guard_sdk(spec: dict[str, Any], reporter: Reporter) -> None:
     """Every botocore client of this function checks its call against the function role's
     policies before sending it (AccessDenied, as IAM answers, reported to the runner), and reports
@@ -465,18 +474,19 @@ def guard_sdk(spec: dict[str, Any], reporter: Reporter) -> None:
     from botocore.awsrequest import AWSResponse
 
     grants = spec.get("grants")
+    decide = iam_decisions(grants["statements"]) if grants is not None else None
 
     def before_parameters(params: dict[str, Any], model: Any, context: dict[str, Any], **kwargs: Any) -> None:
         service = model.service_model.signing_name
         context["dt_call"] = (IAM_PREFIXES.get(service, service), model.name, dict(params))
 
     def before_call(model: Any, context: dict[str, Any], **kwargs: Any) -> Any:
-        if grants is None or "dt_call" not in context:
+        if grants is None or decide is None or "dt_call" not in context:
             return None
         service, operation, params = context["dt_call"]
         for action, resource in iam_requests(service, operation, params, os.environ.get("AWS_REGION", ""), grants["account"],
                                              grants["secrets"]):
-            if not allowed(grants["statements"], action, resource):
+            if not decide(action, resource):
                 message = (f"User: {grants['principal']} is not authorized to perform: {action} on resource: {resource} "
                            f"because no identity-based policy allows the {action} action")
                 reporter.report("IAM", False, error=f"AccessDenied: {message}", disposition="denied")
@@ -485,13 +495,28 @@ def guard_sdk(spec: dict[str, Any], reporter: Reporter) -> None:
                                                          "ResponseMetadata": {"HTTPStatusCode": 403}}
         return None
 
-    def after_s3(http_response: Any, model: Any, context: dict[str, Any], **kwargs: Any) -> None:
+    def after_s3(http_response: Any, parsed: Any, model: Any, context: dict[str, Any], **kwargs: Any) -> None:
         if model.name in ("PutObject", "CopyObject", "CompleteMultipartUpload") and http_response.status_code < 300:
             params = context["dt_call"][2]
-            reporter.event("s3-created", {"bucket": params["Bucket"], "key": params["Key"]})
+            event = {"bucket": params["Bucket"], "key": params["Key"]}
+            size = _body_size(params.get("Body"))
+            if model.name == "PutObject" and size is not None and parsed.get("ETag"):
+                event.update(size=size, etag=parsed["ETag"])  # S3's notification carries both: known from the write
+            reporter.event("s3-created", event)
 
     botocore.handlers.BUILTIN_HANDLERS.extend(
         [("before-parameter-build", before_parameters), ("before-call", before_call), ("after-call.s3", after_s3)])
+
+
+def _body_size(body: Any) -> int | None:
+    """A PutObject body's size (botocore has made bytes a BytesIO by then); None for a stream."""
+    if isinstance(body, str):
+        return len(body.encode())
+    if isinstance(body, (bytes, bytearray)):
+        return len(body)
+    if isinstance(body, io.BytesIO):
+        return body.getbuffer().nbytes
+    return None
 
 
 # -- Azure: a Function App on the Functions host

@@ -422,7 +422,7 @@ class LocalRun:
         for label, topic, _ in deployment.google_triggers:
             host = self.hosts.hosts[label]
             platform.pubsub.add_subscription(f"eventarc-{label}", topic, push=self._cloud_event_push(host.url, topic), workers=2)
-        self.ledger.events["s3-created"] = lambda event: platform.s3.created(event["bucket"], event["key"])
+        self.ledger.events["s3-created"] = platform.s3.reported
 
     def _cloud_event_push(self, url: str, topic: str) -> Callable[[dict], bool]:
         def push(message: dict) -> bool:

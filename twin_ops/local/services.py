@@ -20,7 +20,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from twin_model.paths import REPO_ROOT
 from twin_ops.local import broker
@@ -127,24 +127,72 @@ def serve_moto(argv: Sequence[str]) -> None:
     """moto's server (MOTO_SERVER runs it in a process of its own) with IoT certificate ids as IoT
     Core makes them (the SHA-256 of the DER), which the JITP stand-in looks certificates up by
     (twin_ops/local/standins/jitp.py); no log line per request (a sixth of moto's CPU in a fleet's
-    run went to writing them). And two look-ups moto redoes at every request done once: the list of
-    its service packages (a listdir and 180 stats, under its global lock) and a response class's
-    method names (inspect.getmembers): 60% of its CPU a request, and a fleet's onboarding makes
-    10 requests a device (JITP)."""
+    run went to writing them). And what moto redoes at every request done once: the list of its
+    service packages (a listdir and 180 stats, under its global lock), a response class's method
+    names (inspect.getmembers), and the backend of a host name (a regex of every backend tried in
+    turn): 60% of its CPU a request, and a fleet's onboarding makes 10 requests a device (JITP).
+    Connections are kept alive, as AWS's endpoints keep them (`KeptAliveHandler`)."""
     import functools
 
     import moto.backends
     import moto.core.responses
+    import moto.server
     from moto.core.config import default_user_config
-    from moto.server import main
-    from werkzeug.serving import WSGIRequestHandler
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     default_user_config["iot"]["use_valid_cert"] = True
-    WSGIRequestHandler.log_request = lambda *args, **kwargs: None
     modules = tuple(moto.backends.list_of_moto_modules())  # the installed packages: fixed while it runs
     moto.backends.list_of_moto_modules = lambda: modules
     moto.core.responses.method_names_from_class = functools.cache(moto.core.responses.method_names_from_class)
-    main(list(argv))
+    backend_of = DomainDispatcherApplication.get_backend_for_host
+    backends: dict[str | None, Any] = {}  # host name → backend: the URL patterns are fixed while it runs
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host not in backends:
+            backends[host] = backend_of(self, host)
+        return backends[host]
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host
+    moto.server.MotoRequestHandler = kept_alive_handler(moto.server.MotoRequestHandler)
+    moto.server.main(list(argv))
+
+
+def kept_alive_handler(base: type) -> type:
+    """werkzeug's development server (moto's) closes the connection after every answer, since it
+    cannot tell where an unread request body ends: every SDK call of the functions and the runner
+    paid for a new connection, and moto for a new thread. This handler reads the body
+    (Content-Length) before the app runs, so the connection is kept for the next request, as an
+    AWS endpoint keeps it; a chunked body keeps werkzeug's close. No log line per request."""
+    import io
+
+    class KeptAliveHandler(base):  # type: ignore[misc, valid-type]
+        disable_nagle_algorithm = True  # an answer goes out in two writes: no delayed-ACK wait on a kept connection
+        _keep = False
+
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def run_wsgi(self) -> None:
+            length = self.headers.get("Content-Length") or "0"
+            self._keep = not self.headers.get("Transfer-Encoding") and length.isdigit()
+            if not self._keep:
+                return super().run_wsgi()
+            # http.server answered a client's "Expect: 100-continue" (it waits for it to send the body)
+            # when it parsed the request: werkzeug would answer it a second time
+            del self.headers["Expect"]
+            connection = self.rfile
+            self.rfile = io.BytesIO(connection.read(int(length)))  # werkzeug's drain after the answer reads this, never the socket
+            try:
+                super().run_wsgi()
+            finally:
+                self.rfile = connection
+
+        def send_header(self, keyword: str, value: str) -> None:
+            if self._keep and keyword.lower() == "connection" and value.lower() == "close":
+                return  # werkzeug's "always close": the request's own Connection header still decides
+            super().send_header(keyword, value)
+
+    return KeptAliveHandler
 
 
 MOTO_SERVER = "import sys; from twin_ops.local.services import serve_moto; serve_moto(sys.argv[1:])"

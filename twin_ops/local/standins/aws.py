@@ -346,20 +346,28 @@ class S3Behaviours:
         self._s3, self._lambdas, self._ledger, self._region = s3, lambdas, ledger, region
         self.buckets: dict[str, S3Rules] = {}
 
-    def created(self, bucket: str, key: str) -> None:
+    def reported(self, event: Mapping[str, Any]) -> None:
+        """A function host's report of its write (function_host.guard_sdk)."""
+        self.created(event["bucket"], event["key"], event.get("size"), event.get("etag"))
+
+    def created(self, bucket: str, key: str, size: int | None = None, etag: str | None = None) -> None:
+        """An object was written (`size` and `etag` as the write reported them: S3 knows them without
+        reading the object again; a write that did not report them is read with HeadObject)."""
         rules = self.buckets.get(bucket)
         if rules is None or not (rules.notifications or rules.replication):
             return
         try:
             for prefix, destination, storage_class in rules.replication:
                 if key.startswith(prefix):
-                    self._s3().copy_object(Bucket=destination, Key=key, CopySource={"Bucket": bucket, "Key": key},
-                                           StorageClass=storage_class)
-                    self.created(destination, key)
+                    copied = self._s3().copy_object(Bucket=destination, Key=key, CopySource={"Bucket": bucket, "Key": key},
+                                                    StorageClass=storage_class)
+                    self.created(destination, key, size, copied.get("CopyObjectResult", {}).get("ETag") if size is not None else None)
             for event_prefix, function in rules.notifications:
                 if "ObjectCreated:Put".startswith(event_prefix.rstrip("*").removeprefix("s3:")):
-                    head = self._s3().head_object(Bucket=bucket, Key=key)
-                    item = {"Key": key, "Size": head["ContentLength"], "ETag": head["ETag"]}
+                    if size is None or etag is None:
+                        head = self._s3().head_object(Bucket=bucket, Key=key)
+                        size, etag = head["ContentLength"], head["ETag"]
+                    item = {"Key": key, "Size": size, "ETag": etag}
                     self._lambdas.invoke_async(function, {"Records": [self._event(bucket, item)]})
         except Exception as exc:  # noqa: BLE001 - the ledger shows it
             self._ledger.fail(f"S3 events of {bucket}", f"{type(exc).__name__}: {exc}")
