@@ -36,10 +36,6 @@ class Tally(Counter[Identity]):
         self.update(identities)
 
     @property
-    def distinct(self) -> set[Identity]:
-        return set(self)
-
-    @property
     def duplicates(self) -> int:
         return sum(count - 1 for count in self.values() if count > 1)
 
