@@ -411,14 +411,14 @@ class LocalRun:
     def _wire_triggers(self) -> None:
         platform, deployment = self.platform, self.deployment
         for sql, targets in deployment.iot_rules:
-            platform.iot.add_rule(sql, targets, "ingested")
+            platform.iot.add_rule(sql, targets)
         for hub, account, queue_name in deployment.event_routes:
             url = f"{self.endpoints.azurite['queue']}/{account}/{queue_name}"
 
             def enqueue(event: dict, url: str = url) -> None:
                 deployment.azurite("POST", f"{url}/messages", queue_message(base64.b64encode(json.dumps(event).encode()).decode()))
 
-            platform.iot_hub.route_telemetry(hub, enqueue, lambda: None)
+            platform.iot_hub.route_telemetry(hub, enqueue)
         for label, topic, _ in deployment.google_triggers:
             host = self.hosts.hosts[label]
             platform.pubsub.add_subscription(f"eventarc-{label}", topic, push=self._cloud_event_push(host.url, topic), workers=2)
@@ -535,10 +535,8 @@ class LocalRun:
                 continue
             sender_stack = self.topology.sender_stack(bridge).name
             for function in self.functions:
-                if not in_stack(function, sender_stack):
-                    continue
                 setting = bridge.url_setting()
-                if setting not in function.settings:
+                if function.stack != sender_stack or setting not in function.settings:
                     continue
                 url = function.environment(self.deployment.resolve)[setting]
                 self._break(url, seconds)
@@ -551,7 +549,7 @@ class LocalRun:
         for bridge in self.topology.bridges:
             sender_stack = self.topology.sender_stack(bridge).name
             for function in self.functions:
-                if not in_stack(function, sender_stack) or bridge.token_setting not in function.settings:
+                if function.stack != sender_stack or bridge.token_setting not in function.settings:
                     continue
                 environment = function.environment(self.deployment.resolve)
                 token = local_cloud(function.cloud).bridge_token(self, environment, environment[bridge.token_setting])
@@ -753,11 +751,6 @@ def _tier(topology: Any, layer: Layer, name: str, count: int, expected: int, not
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def in_stack(function: SynthFunction, stack: str) -> bool:
-    """The function belongs to `stack` or one of its nested stacks (not to `<stack>-feedback`)."""
-    return function.stack == stack or function.stack.startswith(f"{stack}/")
 
 
 class Progress:
