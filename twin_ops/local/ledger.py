@@ -155,17 +155,14 @@ class Ledger:
 
 def count_of(counter: str, result: Any) -> int:
     """How many a successful invocation counts for: processors return their records (a list, or
-    {"count"}), event checkers the rules that fired (a number or {"fired"}); others count once."""
-    if counter == "processed":
-        if isinstance(result, (int, float)):
-            return int(result)
-        if isinstance(result, dict) and "count" in result:
-            return int(result["count"])
+    {"count"}), event checkers the rules that fired (a number or {"fired"}); others count once.
+    Without a count, a processor's run counts once, an event checker's none."""
+    if counter not in COUNTED_BY:
         return 1
-    if counter == "events fired":
-        if isinstance(result, (int, float)):
-            return int(result)
-        if isinstance(result, dict):
-            return int(result.get("fired", 0))
-        return 0
-    return 1
+    key, default = COUNTED_BY[counter]
+    if isinstance(result, (int, float)):
+        return int(result)
+    return int(result.get(key, default)) if isinstance(result, dict) else default
+
+
+COUNTED_BY = {"processed": ("count", 1), "events fired": ("fired", 0)}  # counter → (result key, count without one)

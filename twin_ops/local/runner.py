@@ -659,7 +659,8 @@ class LocalRun:
         feedback_expected = sum(1 for rule, _ in fired if rule.action.feedback is not None)
         # A rule runs its function, a workflow rule its two (functionName, then functionNameB).
         actions_expected = sum(2 if rule.action.function_name_b else 1 for rule, _ in fired)
-        feedback_path = self._feedback_path()
+        # Rule feedback reaches the devices from L2 on their cloud, or over the feedback connection.
+        feedback_path = self.topology.cloud(Layer.L1) is self.topology.cloud(Layer.L2) or self.topology.has(BridgeKind.L2_TO_L1_FEEDBACK)
         if feedback_expected and feedback_path:
             self._settle(lambda: self.ledger.get("feedback received") >= feedback_expected, "feedback to reach the devices", quiet=5.0)
         counts = self.ledger.counts
@@ -712,10 +713,6 @@ class LocalRun:
             Row("dead-lettered", self.ledger.get(DEAD_LETTER), 0),
         ]
 
-    def _feedback_path(self) -> bool:
-        """Whether rule feedback can reach the devices: L2 on the devices' cloud, or the feedback connection."""
-        return self.topology.cloud(Layer.L1) is self.topology.cloud(Layer.L2) or self.topology.has(BridgeKind.L2_TO_L1_FEEDBACK)
-
     def _twin(self, expected: set[census.Identity]) -> Row:
         """Records readable through L4, read as the twin's clients read it (twin_ops/local/clouds)."""
         name = "readable through the twin"
@@ -755,8 +752,6 @@ def _plural(count: int, noun: str) -> str:
 
 class Progress:
     """One line per hop, rewritten in place on a terminal, printed every few seconds otherwise."""
-
-    HOPS = ("published", "ingested", "processed", "events fired", "actions run", "feedback received")
 
     def __init__(self, run: LocalRun, total: int) -> None:
         self._run, self._total, self._last = run, total, 0.0
