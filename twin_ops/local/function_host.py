@@ -62,6 +62,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
+from xml.sax.saxutils import escape
 
 BASE_PATH = list(sys.path)
 CLOCK_HEADER = "X-Dt-Local-Clock-Offset"
@@ -338,11 +339,6 @@ def refusal(status: int, reason: str) -> bytes:
     return json.dumps({"error": {"code": "too_large" if status == 413 else "bad_request", "message": reason}}).encode()
 
 
-def _json_body(handler: BaseHTTPRequestHandler) -> Any:
-    length = int(handler.headers.get("Content-Length") or 0)
-    return json.loads(handler.rfile.read(length) or b"null")
-
-
 def _answer(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str = "application/json",
             headers: dict[str, str] | None = None) -> None:
     handler.send_response(status)
@@ -376,7 +372,7 @@ def serve_lambda(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
 
     class Invoke(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802
-            request = _json_body(self)
+            request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
             context = SimpleNamespace(**request.get("context", {}), get_remaining_time_in_millis=lambda: 30_000)
             try:
                 with Clock.shifted(float(request.get("clock_offset") or 0)):
@@ -817,8 +813,6 @@ class QueuePoller:
 
 
 def queue_message(text: str) -> bytes:
-    from xml.sax.saxutils import escape
-
     return f"<QueueMessage><MessageText>{escape(text)}</MessageText></QueueMessage>".encode()
 
 
@@ -826,7 +820,7 @@ def queue_message(text: str) -> bytes:
 
 
 def serve_google_function(spec: dict[str, Any], reporter: Reporter):
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
     code = Path(spec["code"])
     ((name, app),) = start_google_function(spec, code)
@@ -869,8 +863,6 @@ def serve_google_function(spec: dict[str, Any], reporter: Reporter):
         status = captured.get("status", 500)
         reporter.report(name, status < 500, _json_or_none(body) if status < 300 else None, http_error(status))
         return [body]
-
-    from werkzeug.serving import WSGIRequestHandler
 
     class Handler(WSGIRequestHandler):
         timeout = READ_TIMEOUT

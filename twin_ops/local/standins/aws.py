@@ -38,17 +38,6 @@ DEFAULT_ASYNC_RETRIES = 2
 ASYNC_CONCURRENCY = 4
 
 
-class HostClient:
-    """POSTs JSON to a function host, on one kept-alive connection per thread."""
-
-    def __init__(self, url: str) -> None:
-        self.url, self._http = url, KeptAlive()
-
-    def post(self, path: str, body: Any, timeout: float = 600.0) -> Any:
-        return json.loads(self._http.call("POST", self.url + path, json.dumps(body).encode(),
-                                          {"Content-Type": "application/json"}, timeout)[1])
-
-
 @dataclass
 class LocalLambda:
     name: str
@@ -57,7 +46,7 @@ class LocalLambda:
     retries: int = DEFAULT_ASYNC_RETRIES
     on_failure: str | None = None  # an SQS queue ARN
     entry: str = ""  # the handler, as the function host reports it
-    host: HostClient | None = None
+    host: str | None = None  # the URL of its function host
     inbox: queue.Queue = field(default_factory=queue.Queue)
 
     @property
@@ -70,6 +59,7 @@ class LambdaService:
         self._ledger, self._sqs, self.region, self.account = ledger, sqs, region, account
         self._functions: dict[str, LocalLambda] = {}
         self._url_outage: dict[str, float] = {}
+        self._http = KeptAlive()  # kept-alive connections to the function hosts
 
     def arn(self, name: str) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
@@ -85,7 +75,7 @@ class LambdaService:
 
     def attach(self, name: str, url: str, entry: str) -> None:
         function = self._functions[name]
-        function.host, function.entry = HostClient(url), entry
+        function.host, function.entry = url, entry
         for index in range(ASYNC_CONCURRENCY):
             threading.Thread(target=self._work, args=(function,), name=f"lambda-{name}-{index}", daemon=True).start()
 
@@ -99,11 +89,11 @@ class LambdaService:
         function = self.function(target)
         if function.host is None:
             raise RuntimeError(f"function {function.name} is not running")
-        answer = function.host.post("/invoke", {
+        answer = json.loads(self._http.call("POST", f"{function.host}/invoke", json.dumps({
             "event": event, "clock_offset": clock_offset,
             "context": {"function_name": function.name, "invoked_function_arn": function.arn,
                         "aws_request_id": str(uuid.uuid4()), "memory_limit_in_mb": 256},
-        })
+        }).encode(), {"Content-Type": "application/json"}, 600.0)[1])
         if answer.get("ok"):
             return True, answer.get("result")
         return False, f"{answer.get('errorType')}: {answer.get('errorMessage')}"
