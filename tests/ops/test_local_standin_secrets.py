@@ -60,3 +60,21 @@ def test_a_logic_app_runs_only_for_its_exact_signature() -> None:
     misses = near_misses(query["sig"])
     assert {miss: call(value) for miss, value in misses.items()} == {miss: 401 for miss in misses}
     assert call(query["sig"]) == 202
+
+
+def test_a_logic_app_refuses_a_trigger_it_does_not_have() -> None:
+    """The workflow's signature on a callback URL naming another trigger (a renamed trigger, the
+    designer's default name): the service refuses it, 404 WorkflowTriggerNotFound, and runs nothing."""
+    routes = Routes()
+    apps = LogicApps(routes, Ledger(), SimpleNamespace(ca_file=ssl.get_default_verify_paths().cafile))  # type: ignore[arg-type]
+    apps.workflows["notify"] = LogicApp(trigger="manual", actions={})
+    url = urlsplit(apps.callback_url("notify", "manual"))
+    invoke = routes.handlers[("POST", "/logicapps/{workflow}/triggers/{trigger}/invoke")]
+
+    def call(trigger: str) -> Any:
+        path = url.path.replace("/triggers/manual/", f"/triggers/{trigger}/")
+        return invoke(Request("POST", path, dict(parse_qsl(url.query)), {}, b"{}", {"workflow": "notify", "trigger": trigger}))
+
+    refused = call("When_a_HTTP_request_is_received")
+    assert (refused.status, refused.body.get("error", {}).get("code")) == (404, "WorkflowTriggerNotFound")
+    assert call("manual").status == 202

@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import operator as operator_module
 import re
-import urllib.error
-import urllib.request
+import threading
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -20,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from twin_contract.wire import TOKEN_HEADER
-from twin_ops.local.deployment import LocalDeployment
+from twin_ops.local.deployment import DeploymentError, LocalDeployment
 from twin_ops.local.function_host import KeptAlive
 
 MOVER_SCHEMA = "dt.mover.v1"
@@ -35,10 +34,6 @@ class Tally(Counter[Identity]):
 
     def add(self, identities: Iterable[Identity]) -> None:
         self.update(identities)
-
-    @property
-    def distinct(self) -> set[Identity]:
-        return set(self)
 
     @property
     def duplicates(self) -> int:
@@ -109,7 +104,7 @@ def tiered_payloads(deployment: LocalDeployment, stacks: set[str], gcs_classes: 
     for account, details in deployment.storage_accounts.items():
         if details["stack"] in stacks:
             for container in sorted(details["containers"]):
-                reads += [(partial(get_blob, deployment, account, container, name), tier or "Hot")
+                reads += [(partial(get_blob, deployment, account, container, name, tier), tier or "Hot")
                           for name, tier, _ in list_blobs(deployment, account, container)]
     for bucket, details in deployment.gcs_buckets.items():
         if details["stack"] in stacks:
@@ -156,28 +151,32 @@ _BLOBS: dict[tuple[str, ...], bytes] = {}  # bodies by (endpoint, account, conta
 
 
 REHYDRATE_CONTAINER = "dt-local-rehydrated"
+_SCRATCH: set[tuple[str, str]] = set()  # (endpoint, account) whose scratch container exists
+_SCRATCH_LOCK = threading.Lock()
 
 
-def get_blob(deployment: LocalDeployment, account: str, container: str, name: str) -> bytes:
-    """A blob's content. An Archive-tier blob cannot be read (409 BlobArchived): it is copied to
-    an online tier in a scratch container first (Azure's rehydration by copy), read, and deleted."""
+def get_blob(deployment: LocalDeployment, account: str, container: str, name: str, tier: str | None) -> bytes:
+    """A blob's content. An Archive-tier blob (its tier as List Blobs gave it) cannot be read (409
+    BlobArchived): it is copied to an online tier in a scratch container first (Azure's rehydration
+    by copy), read, and deleted."""
     base = deployment.endpoints.azurite["blob"]
     key = (base, account, container, name)
     if key in _BLOBS:  # blobs never change under a key (mover keys are content-derived)
         return _BLOBS[key]
     source = f"{base}/{account}/{container}/{quote(name)}"
-    try:
+    if tier != "Archive":
         _BLOBS[key] = deployment.azurite("GET", source, allow=())
-    except urllib.error.HTTPError as exc:
-        if exc.code != 409:
-            raise
-        scratch = f"{base}/{account}/{REHYDRATE_CONTAINER}"
-        deployment.azurite("PUT", f"{scratch}?restype=container")
-        copy = f"{scratch}/{quote(container)}/{quote(name)}"
-        deployment.azurite("PUT", copy, headers={"x-ms-copy-source": source, "x-ms-access-tier": "Cool",
-                                                 "x-ms-rehydrate-priority": "High"}, allow=())
-        _BLOBS[key] = deployment.azurite("GET", copy, allow=())
-        deployment.azurite("DELETE", copy, allow=(404,))
+        return _BLOBS[key]
+    scratch = f"{base}/{account}/{REHYDRATE_CONTAINER}"
+    with _SCRATCH_LOCK:  # created once, before any reader copies into it
+        if (base, account) not in _SCRATCH:
+            deployment.azurite("PUT", f"{scratch}?restype=container")
+            _SCRATCH.add((base, account))
+    copy = f"{scratch}/{quote(container)}/{quote(name)}"
+    deployment.azurite("PUT", copy, headers={"x-ms-copy-source": source, "x-ms-access-tier": "Cool",
+                                             "x-ms-rehydrate-priority": "High"}, allow=())
+    _BLOBS[key] = deployment.azurite("GET", copy, allow=())
+    deployment.azurite("DELETE", copy, allow=(404,))
     return _BLOBS[key]
 
 
@@ -189,13 +188,13 @@ def reader_items(http: KeptAlive, url: str, token: str, query: dict[str, Any]) -
         status, payload = http.call("POST", url, json.dumps(body).encode(),
                                     {"Content-Type": "application/json", TOKEN_HEADER: token}, timeout=60)
         if status != 200:
-            raise RuntimeError(f"POST {url} answered HTTP {status}: {payload[:200]!r}")
+            raise DeploymentError(f"POST {url} answered HTTP {status}: {payload[:200]!r}")
         answer = json.loads(payload)
         items += answer.get("items", [])
         cursor = answer.get("next_token")
         if not cursor:
             return items
-    raise RuntimeError("the reader did not finish paging")
+    raise DeploymentError(f"POST {url} did not finish paging")
 
 
 OPERATORS = {"<": operator_module.lt, ">": operator_module.gt, "==": operator_module.eq}

@@ -496,11 +496,17 @@ class LogicApps:
                 f"?api-version=2016-10-01&sp=%2Ftriggers%2F{trigger}%2Frun&sv=1.0&sig={signature}")
 
     def _invoke(self, request: Request) -> Response:
-        workflow = self.workflows.get(request.params["workflow"])
-        if workflow is None or request.query.get("sig") != self._signatures.get(request.params["workflow"]):
+        name, trigger = request.params["workflow"], request.params["trigger"]
+        workflow = self.workflows.get(name)
+        if workflow is None or request.query.get("sig") != self._signatures.get(name):
             return Response(401, {"error": {"code": "AuthorizationFailed"}})
+        # A trigger the workflow does not have: the service answers WorkflowTriggerNotFound (its message quoted in Microsoft
+        # Learn's Partner Center co-sell connectors FAQ) with ARM's 404 (the REST reference lists only "Other Status Codes").
+        if trigger != workflow.trigger:
+            message = f"The workflow '{name}' trigger '{trigger}' could not be found."
+            return Response(404, {"error": {"code": "WorkflowTriggerNotFound", "message": message}})
         trigger_body = request.json()
-        self._ledger.execute(f"logic app {request.params['workflow']}", lambda: self._run(workflow, trigger_body))
+        self._ledger.execute(f"logic app {name}", lambda: self._run(workflow, trigger_body))
         return Response(202, {})
 
     def _run(self, workflow: LogicApp, trigger_body: Any) -> None:
