@@ -252,7 +252,7 @@ def entry_floor(project: Path, devices: int, messages: int, workdir: Path, mosqu
         rule = IotCore(SimpleNamespace(invoke_async=invoke_async), Ledger())
         rule.mqtt = stack.enter_context(contextlib.closing(MqttClient(
             run.mqtt_port, "dt-local-platform", tls.ca_file, *tls.client_certificate(workdir / "tls", "dt-local-platform"))))
-        rule.add_rule(telemetry_sql(config.name), ["dispatcher"], None)
+        rule.add_rule(telemetry_sql(config.name), ["dispatcher"])
         with ProcessCpu() as cpu, ThreadPoolExecutor(max_workers=PUBLISHERS) as pool:
             cpu.sample()
             before, load, started = cpu.by_kind(), os.getloadavg()[0], time.perf_counter()

@@ -74,3 +74,21 @@ def test_a_stalled_pipeline_holds_the_publishers_back_once_not_at_every_message(
     clock.at.append((clock.now + 1.0, lambda: ledger.add("processed", 3)))
     ledger.wait_for_room("published", "processed", 10, stall=5.0, poll=0.5)
     assert clock.slept == 6.0
+
+
+# What a successful invocation counts for, from the runtime contract: a processor returns its
+# records (a list, which the host reports as its length, or {"count"}), an event checker the rules
+# that fired (a number or {"fired"}); every other role counts once, whatever it returns.
+COUNTS = [
+    ("processed", 3, 3), ("processed", {"count": 2, "failed": 9}, 2), ("processed", {"failed": 9}, 1), ("processed", None, 1),
+    ("events fired", 2, 2), ("events fired", {"fired": 1}, 1), ("events fired", {}, 0), ("events fired", None, 0),
+    ("ingested", 7, 1), ("actions run", {"count": 4, "fired": 4}, 1),
+]
+
+
+@pytest.mark.parametrize("counter, result, expected", COUNTS)
+def test_an_invocation_counts_its_records_or_fired_rules_else_once(counter, result, expected):
+    ledger = Ledger()
+    ledger.classify = lambda label, function: counter
+    ledger.report([{"label": "stack/fn", "function": "handler", "ok": True, "result": result}])
+    assert ledger.get(counter) == expected

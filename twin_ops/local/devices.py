@@ -7,7 +7,7 @@ run uses is L1's cloud's choice (`LocalCloud.device_links`, twin_ops/local/cloud
 - Azure IoT Hub: the device identities the `azure-device-identities` post-deploy step registers
   (its local counterpart, twin_ops/post_deploy), and an X.509 client certificate per device, CN =
   the device id (IoT Hub's CA authentication);
-- Google: the L1 telemetry topic, and each device's filtered feedback subscription.
+- Google: the L1 telemetry topic, and the twin's one feedback subscription, read for every device.
 MQTT links are amqtt clients on one asyncio loop, opened side by side.
 """
 

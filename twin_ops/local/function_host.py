@@ -8,11 +8,10 @@ setting the code needs but the template does not give, fails here as it would in
 SITE, for a `python -I -S` start, the only folder of packages besides the stdlib) and starts each
 function in turn, batch after batch, in the same process but isolated: the environment is exactly the job's, and every module
 of the previous function's code is forgotten before the next one is imported (every bundle has
-its own `runtime` package). A job: {"label", "cloud", "code", "entry", "layers", "environment",
-"signature_type"}.
+its own `runtime` package). A job: {"label", "cloud", "code", "entry", "environment", "signature_type"}.
 
-- aws: the Lambda Python runtime's bootstrap: the code directory, then the layers, first on
-  sys.path; `handler` = "<module path>.<attribute>", imported, the attribute must be callable.
+- aws: the Lambda Python runtime's bootstrap: the code directory first on sys.path (output.py
+  refuses layers); `handler` = "<module path>.<attribute>", imported, it must be callable.
 - azure: the Functions Python worker's indexing (programming model v2): the app root on sys.path,
   `function_app.py` imported, every `FunctionApp` in it asked for its functions, each with a
   trigger and a callable.
@@ -62,7 +61,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
+from xml.sax.saxutils import escape
 
 BASE_PATH = list(sys.path)
 CLOCK_HEADER = "X-Dt-Local-Clock-Offset"
@@ -90,11 +90,11 @@ def boot(job: dict[str, Any]) -> dict[str, Any]:
             "traceback": traceback.format_exc(limit=-8),
         }
     finally:
-        forget(code, [Path(layer) for layer in job.get("layers", ())])
+        forget(code)
 
 
 def start_lambda(job: dict[str, Any], code: Path) -> list[tuple[str, Any]]:
-    sys.path[:0] = [str(code), *job.get("layers", ())]
+    sys.path.insert(0, str(code))
     module_name, _, attribute = job["entry"].rpartition(".")
     if not module_name:
         raise ValueError(f"handler {job['entry']!r} is not <module>.<function>")
@@ -142,13 +142,13 @@ STARTERS = {"aws": start_lambda, "azure": start_azure_app, "google": start_googl
 _real = functools.lru_cache(maxsize=None)(os.path.realpath)  # Path.resolve(), once a path: a boot process lives for many jobs
 
 
-def forget(code: Path, layers: list[Path]) -> None:
-    """Drop every module loaded from this function's code, and its directories from sys.path."""
-    roots = [_real(path) for path in (code, *layers)]
+def forget(code: Path) -> None:
+    """Drop every module loaded from this function's code, and its directory from sys.path."""
+    root = _real(code)
     for name, module in list(sys.modules.items()):
         location = getattr(module, "__file__", None) or ""
         search = list(getattr(module, "__path__", None) or [])
-        if any(_real(place).startswith(root) for place in (location, *search) if place for root in roots):
+        if any(_real(place).startswith(root) for place in (location, *search) if place):
             del sys.modules[name]
     sys.path[:] = [entry for entry in sys.path if entry in BASE_PATH]
 
@@ -183,17 +183,13 @@ class Clock:
                 module.datetime = ShiftedDatetime
 
     @classmethod
+    @contextlib.contextmanager
     def shifted(cls, seconds: float):
-        clock = cls
-
-        class Shift:
-            def __enter__(self):
-                clock._local.seconds = seconds
-
-            def __exit__(self, *exc):
-                clock._local.seconds = 0.0
-
-        return Shift()
+        cls._local.seconds = seconds
+        try:
+            yield
+        finally:
+            cls._local.seconds = 0.0
 
 
 def route_hosts(overrides: dict[str, str]) -> None:
@@ -343,11 +339,6 @@ def refusal(status: int, reason: str) -> bytes:
     return json.dumps({"error": {"code": "too_large" if status == 413 else "bad_request", "message": reason}}).encode()
 
 
-def _json_body(handler: BaseHTTPRequestHandler) -> Any:
-    length = int(handler.headers.get("Content-Length") or 0)
-    return json.loads(handler.rfile.read(length) or b"null")
-
-
 def _answer(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str = "application/json",
             headers: dict[str, str] | None = None) -> None:
     handler.send_response(status)
@@ -381,7 +372,7 @@ def serve_lambda(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
 
     class Invoke(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802
-            request = _json_body(self)
+            request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
             context = SimpleNamespace(**request.get("context", {}), get_remaining_time_in_millis=lambda: 30_000)
             try:
                 with Clock.shifted(float(request.get("clock_offset") or 0)):
@@ -584,7 +575,7 @@ def serve_azure_app(spec: dict[str, Any], reporter: Reporter) -> HTTPServer:
                 if match and (not methods or method in methods):
                     request = func.HttpRequest(
                         method, f"https://{self.headers.get('Host', 'localhost')}{self.path}",
-                        headers=dict(self.headers.items()), params=dict(_query(parts.query)),
+                        headers=dict(self.headers.items()), params=dict(parse_qsl(parts.query, keep_blank_values=True)),
                         route_params=match.groupdict(), body=body,
                     )
                     try:
@@ -651,16 +642,8 @@ def _http_server(spec: dict[str, Any], handler: type[BaseHTTPRequestHandler]) ->
 
 
 def _route_pattern(route: str):
-    import re
-
     pattern = re.sub(r"\{(\w+)(?::[^}]*)?\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", route.strip("/"))
     return re.compile(f"/api/{pattern}")
-
-
-def _query(text: str) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-
-    return parse_qsl(text, keep_blank_values=True)
 
 
 def http_error(status: int) -> str | None:
@@ -780,6 +763,7 @@ class QueuePoller:
     def _run_one(self, message_id: str, pop_receipt: str, dequeue_count: int, text: str) -> None:
         import azure.functions as func
 
+        leased = f"{self._url}/messages/{message_id}?popreceipt={quote(pop_receipt, safe='')}"
         try:
             message = func.QueueMessage(id=message_id, body=base64.b64decode(text), pop_receipt=pop_receipt)
             try:
@@ -789,13 +773,12 @@ class QueuePoller:
                 self._reporter.failed(self._name, exc, "dead-letter" if last else "retry")
                 if last:
                     self._call("POST", f"{self._url}-poison/messages", queue_message(text), allow=(404,))
-                    self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
+                    self._call("DELETE", leased)
                 else:  # visible again soon (compressed: the host would wait the visibility timeout)
-                    self._call("PUT", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}&visibilitytimeout=1",
-                               queue_message(text))
+                    self._call("PUT", f"{leased}&visibilitytimeout=1", queue_message(text))
                 return
             self._reporter.report(self._name, True, result)
-            self._call("DELETE", f"{self._url}/messages/{message_id}?popreceipt={_quote(pop_receipt)}")
+            self._call("DELETE", leased)
         except Exception as exc:  # noqa: BLE001 - the message stays in the queue and comes back after its visibility timeout
             print(f"queue {self._url}: message {message_id}: {exc}", file=sys.stderr)
         finally:
@@ -829,15 +812,7 @@ class QueuePoller:
         return self._token[0]
 
 
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")
-
-
 def queue_message(text: str) -> bytes:
-    from xml.sax.saxutils import escape
-
     return f"<QueueMessage><MessageText>{escape(text)}</MessageText></QueueMessage>".encode()
 
 
@@ -845,7 +820,7 @@ def queue_message(text: str) -> bytes:
 
 
 def serve_google_function(spec: dict[str, Any], reporter: Reporter):
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
     code = Path(spec["code"])
     ((name, app),) = start_google_function(spec, code)
@@ -888,8 +863,6 @@ def serve_google_function(spec: dict[str, Any], reporter: Reporter):
         status = captured.get("status", 500)
         reporter.report(name, status < 500, _json_or_none(body) if status < 300 else None, http_error(status))
         return [body]
-
-    from werkzeug.serving import WSGIRequestHandler
 
     class Handler(WSGIRequestHandler):
         timeout = READ_TIMEOUT

@@ -34,7 +34,6 @@ class Host:
     log: Path
     url: str = ""
     port: int = 0
-    pid: int = 0
 
     @property
     def exit_file(self) -> Path:
@@ -104,8 +103,7 @@ class FunctionHosts:
                 if time.monotonic() > deadline:
                     raise HostError(f"{host.function.label} did not start within {timeout:g} s (log: {host.log})")
                 time.sleep(0.02)
-            ready = json.loads(host.ready_file.read_text("utf-8"))
-            host.port, host.pid = ready["port"], ready["pid"]
+            host.port = json.loads(host.ready_file.read_text("utf-8"))["port"]
             scheme = "https" if host.function.cloud.value == "azure" else "http"
             host.url = f"{scheme}://127.0.0.1:{host.port}"
 

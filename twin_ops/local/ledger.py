@@ -125,47 +125,41 @@ class Ledger:
         replication, a notification's invoke) is in flight until done: a run must not settle on it."""
         self.begin()
         try:
-            self._report(reports)
+            for report in reports:
+                if "event" in report:
+                    self.events[report["event"]](report["data"])
+                    continue
+                if report.get("function") == OUTAGE:
+                    self.add("receiver 503s")
+                    continue
+                if not report.get("ok"):
+                    where = f"{report.get('label')}:{report.get('function')}"
+                    self.fail(where, str(report.get("error")), final=report.get("disposition") == "denied")
+                    if report.get("disposition") == "retry":
+                        self.retry(where)
+                    elif report.get("disposition") == "dead-letter":
+                        self.dead_letter(where, f"to the poison queue: {report.get('error')}")
+                    continue
+                counter = self.classify(report.get("label", ""), report.get("function", ""))
+                if counter is None:
+                    with self._lock:
+                        self._last_activity = time.monotonic()
+                    continue
+                self.add(counter, count_of(counter, report.get("result")))
         finally:
             self.end()
-
-    def _report(self, reports: list[dict[str, Any]]) -> None:
-        for report in reports:
-            if "event" in report:
-                self.events[report["event"]](report["data"])
-                continue
-            if report.get("function") == OUTAGE:
-                self.add("receiver 503s")
-                continue
-            if not report.get("ok"):
-                where = f"{report.get('label')}:{report.get('function')}"
-                self.fail(where, str(report.get("error")), final=report.get("disposition") == "denied")
-                if report.get("disposition") == "retry":
-                    self.retry(where)
-                elif report.get("disposition") == "dead-letter":
-                    self.dead_letter(where, f"to the poison queue: {report.get('error')}")
-                continue
-            counter = self.classify(report.get("label", ""), report.get("function", ""))
-            if counter is None:
-                with self._lock:
-                    self._last_activity = time.monotonic()
-                continue
-            self.add(counter, count_of(counter, report.get("result")))
 
 
 def count_of(counter: str, result: Any) -> int:
     """How many a successful invocation counts for: processors return their records (a list, or
-    {"count"}), event checkers the rules that fired (a number or {"fired"}); others count once."""
-    if counter == "processed":
-        if isinstance(result, (int, float)):
-            return int(result)
-        if isinstance(result, dict) and "count" in result:
-            return int(result["count"])
+    {"count"}), event checkers the rules that fired (a number or {"fired"}); others count once.
+    Without a count, a processor's run counts once, an event checker's none."""
+    if counter not in COUNTED_BY:
         return 1
-    if counter == "events fired":
-        if isinstance(result, (int, float)):
-            return int(result)
-        if isinstance(result, dict):
-            return int(result.get("fired", 0))
-        return 0
-    return 1
+    key, default = COUNTED_BY[counter]
+    if isinstance(result, (int, float)):
+        return int(result)
+    return int(result.get(key, default)) if isinstance(result, dict) else default
+
+
+COUNTED_BY = {"processed": ("count", 1), "events fired": ("fired", 0)}  # counter → (result key, count without one)

@@ -412,14 +412,14 @@ class LocalRun:
     def _wire_triggers(self) -> None:
         platform, deployment = self.platform, self.deployment
         for sql, targets in deployment.iot_rules:
-            platform.iot.add_rule(sql, targets, "ingested")
+            platform.iot.add_rule(sql, targets)
         for hub, account, queue_name in deployment.event_routes:
             url = f"{self.endpoints.azurite['queue']}/{account}/{queue_name}"
 
             def enqueue(event: dict, url: str = url) -> None:
                 deployment.azurite("POST", f"{url}/messages", queue_message(base64.b64encode(json.dumps(event).encode()).decode()))
 
-            platform.iot_hub.route_telemetry(hub, enqueue, lambda: None)
+            platform.iot_hub.route_telemetry(hub, enqueue)
         for label, topic, _ in deployment.google_triggers:
             host = self.hosts.hosts[label]
             platform.pubsub.add_subscription(f"eventarc-{label}", topic, push=self._cloud_event_push(host.url, topic), workers=2)
@@ -536,10 +536,8 @@ class LocalRun:
                 continue
             sender_stack = self.topology.sender_stack(bridge).name
             for function in self.functions:
-                if not in_stack(function, sender_stack):
-                    continue
                 setting = bridge.url_setting()
-                if setting not in function.settings:
+                if function.stack != sender_stack or setting not in function.settings:
                     continue
                 url = function.environment(self.deployment.resolve)[setting]
                 self._break(url, seconds)
@@ -552,7 +550,7 @@ class LocalRun:
         for bridge in self.topology.bridges:
             sender_stack = self.topology.sender_stack(bridge).name
             for function in self.functions:
-                if not in_stack(function, sender_stack) or bridge.token_setting not in function.settings:
+                if function.stack != sender_stack or bridge.token_setting not in function.settings:
                     continue
                 environment = function.environment(self.deployment.resolve)
                 token = local_cloud(function.cloud).bridge_token(self, environment, environment[bridge.token_setting])
@@ -662,7 +660,8 @@ class LocalRun:
         feedback_expected = sum(1 for rule, _ in fired if rule.action.feedback is not None)
         # A rule runs its function, a workflow rule its two (functionName, then functionNameB).
         actions_expected = sum(2 if rule.action.function_name_b else 1 for rule, _ in fired)
-        feedback_path = self._feedback_path()
+        # Rule feedback reaches the devices from L2 on their cloud, or over the feedback connection.
+        feedback_path = self.topology.cloud(Layer.L1) is self.topology.cloud(Layer.L2) or self.topology.has(BridgeKind.L2_TO_L1_FEEDBACK)
         if feedback_expected and feedback_path:
             self._settle(lambda: self.ledger.get("feedback received") >= feedback_expected, "feedback to reach the devices", quiet=5.0)
         counts = self.ledger.counts
@@ -715,10 +714,6 @@ class LocalRun:
             Row("dead-lettered", self.ledger.get(DEAD_LETTER), 0),
         ]
 
-    def _feedback_path(self) -> bool:
-        """Whether rule feedback can reach the devices: L2 on the devices' cloud, or the feedback connection."""
-        return self.topology.cloud(Layer.L1) is self.topology.cloud(Layer.L2) or self.topology.has(BridgeKind.L2_TO_L1_FEEDBACK)
-
     def _twin(self, expected: set[census.Identity]) -> Row:
         """Records readable through L4, read as the twin's clients read it (twin_ops/local/clouds)."""
         name = "readable through the twin"
@@ -756,15 +751,8 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def in_stack(function: SynthFunction, stack: str) -> bool:
-    """The function belongs to `stack` or one of its nested stacks (not to `<stack>-feedback`)."""
-    return function.stack == stack or function.stack.startswith(f"{stack}/")
-
-
 class Progress:
     """One line per hop, rewritten in place on a terminal, printed every few seconds otherwise."""
-
-    HOPS = ("published", "ingested", "processed", "events fired", "actions run", "feedback received")
 
     def __init__(self, run: LocalRun, total: int) -> None:
         self._run, self._total, self._last = run, total, 0.0

@@ -38,17 +38,6 @@ DEFAULT_ASYNC_RETRIES = 2
 ASYNC_CONCURRENCY = 4
 
 
-class HostClient:
-    """POSTs JSON to a function host, on one kept-alive connection per thread."""
-
-    def __init__(self, url: str) -> None:
-        self.url, self._http = url, KeptAlive()
-
-    def post(self, path: str, body: Any, timeout: float = 600.0) -> Any:
-        return json.loads(self._http.call("POST", self.url + path, json.dumps(body).encode(),
-                                          {"Content-Type": "application/json"}, timeout)[1])
-
-
 @dataclass
 class LocalLambda:
     name: str
@@ -57,7 +46,7 @@ class LocalLambda:
     retries: int = DEFAULT_ASYNC_RETRIES
     on_failure: str | None = None  # an SQS queue ARN
     entry: str = ""  # the handler, as the function host reports it
-    host: HostClient | None = None
+    host: str | None = None  # the URL of its function host
     inbox: queue.Queue = field(default_factory=queue.Queue)
 
     @property
@@ -70,7 +59,7 @@ class LambdaService:
         self._ledger, self._sqs, self.region, self.account = ledger, sqs, region, account
         self._functions: dict[str, LocalLambda] = {}
         self._url_outage: dict[str, float] = {}
-        self._ready = threading.Event()
+        self._http = KeptAlive()  # kept-alive connections to the function hosts
 
     def arn(self, name: str) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
@@ -86,7 +75,7 @@ class LambdaService:
 
     def attach(self, name: str, url: str, entry: str) -> None:
         function = self._functions[name]
-        function.host, function.entry = HostClient(url), entry
+        function.host, function.entry = url, entry
         for index in range(ASYNC_CONCURRENCY):
             threading.Thread(target=self._work, args=(function,), name=f"lambda-{name}-{index}", daemon=True).start()
 
@@ -100,11 +89,11 @@ class LambdaService:
         function = self.function(target)
         if function.host is None:
             raise RuntimeError(f"function {function.name} is not running")
-        answer = function.host.post("/invoke", {
+        answer = json.loads(self._http.call("POST", f"{function.host}/invoke", json.dumps({
             "event": event, "clock_offset": clock_offset,
             "context": {"function_name": function.name, "invoked_function_arn": function.arn,
                         "aws_request_id": str(uuid.uuid4()), "memory_limit_in_mb": 256},
-        })
+        }).encode(), {"Content-Type": "application/json"}, 600.0)[1])
         if answer.get("ok"):
             return True, answer.get("result")
         return False, f"{answer.get('errorType')}: {answer.get('errorMessage')}"
@@ -213,7 +202,7 @@ class IotCore:
         self._lambdas, self._ledger = lambdas, ledger
         self.mqtt = None  # set by the runner: an MqttClient
 
-    def add_rule(self, sql: str, function_arns: list[str], ingest_counter: str | None) -> None:
+    def add_rule(self, sql: str, function_arns: list[str]) -> None:
         match = self.SELECT.match(sql)
         if match is None or match.group("where"):
             raise ValueError(f"topic rule SQL not supported locally: {sql}")
@@ -286,8 +275,7 @@ class DynamoTtl:
         self.tables: dict[str, str] = {}  # table name → TTL attribute
         self.mappings: dict[str, list[StreamMapping]] = {}  # table name → mappings of its stream
 
-    def sweep(self, now: datetime) -> int:
-        expired = 0
+    def sweep(self, now: datetime) -> None:
         for table, attribute in self.tables.items():
             keys = [k["AttributeName"] for k in self._dynamodb().describe_table(TableName=table)["Table"]["KeySchema"]]
             records = []
@@ -302,11 +290,9 @@ class DynamoTtl:
                 unprocessed = {table: batch}
                 while unprocessed.get(table):
                     unprocessed = self._dynamodb().batch_write_item(RequestItems=unprocessed).get("UnprocessedItems") or {}
-            expired += len(records)
             for mapping in self.mappings.get(table, []):
                 for start in range(0, len(records), mapping.batch_size):
                     self._deliver(mapping, records[start : start + mapping.batch_size])
-        return expired
 
     def _stream_record(self, table: str, key: dict, item: dict) -> dict[str, Any]:
         return {
@@ -347,12 +333,10 @@ class S3Behaviours:
         self.buckets: dict[str, S3Rules] = {}
 
     def reported(self, event: Mapping[str, Any]) -> None:
-        """A function host's report of its write (function_host.guard_sdk)."""
-        self.created(event["bucket"], event["key"], event.get("size"), event.get("etag"))
-
-    def created(self, bucket: str, key: str, size: int | None = None, etag: str | None = None) -> None:
-        """An object was written (`size` and `etag` as the write reported them: S3 knows them without
-        reading the object again; a write that did not report them is read with HeadObject)."""
+        """A function host's report of its write (function_host.guard_sdk): `size` and `etag` as the
+        write reported them (S3 knows them without reading the object again; a write that did not
+        report them is read with HeadObject)."""
+        bucket, key, size, etag = event["bucket"], event["key"], event.get("size"), event.get("etag")
         rules = self.buckets.get(bucket)
         if rules is None or not (rules.notifications or rules.replication):
             return
@@ -361,7 +345,8 @@ class S3Behaviours:
                 if key.startswith(prefix):
                     copied = self._s3().copy_object(Bucket=destination, Key=key, CopySource={"Bucket": bucket, "Key": key},
                                                     StorageClass=storage_class)
-                    self.created(destination, key, size, copied.get("CopyObjectResult", {}).get("ETag") if size is not None else None)
+                    self.reported({"bucket": destination, "key": key, "size": size,
+                                   "etag": copied.get("CopyObjectResult", {}).get("ETag") if size is not None else None})
             for event_prefix, function in rules.notifications:
                 if "ObjectCreated:Put".startswith(event_prefix.rstrip("*").removeprefix("s3:")):
                     if size is None or etag is None:
@@ -380,8 +365,7 @@ class S3Behaviours:
                    "object": {"key": quote(item["Key"]), "size": item.get("Size", 0), "eTag": item.get("ETag", "").strip('"')}},
         }
 
-    def expire(self, now: datetime) -> int:
-        removed = 0
+    def expire(self, now: datetime) -> None:
         for bucket, rules in self.buckets.items():
             if rules.expiration_days is None:
                 continue
@@ -390,8 +374,6 @@ class S3Behaviours:
                 for item in page.get("Contents", []):
                     if item["LastModified"] < cutoff:
                         self._s3().delete_object(Bucket=bucket, Key=item["Key"])
-                        removed += 1
-        return removed
 
 
 class StepFunctions:
@@ -427,17 +409,15 @@ def run_state_machine(definition: Mapping[str, Any], data: Any, lambdas: LambdaS
         if kind == "Task":
             parameters = _parameters(state["Parameters"], effective) if "Parameters" in state else effective
             resource = state["Resource"]
-            if resource == "arn:aws:states:::lambda:invoke":
-                ok, result = lambdas.invoke(parameters["FunctionName"], parameters.get("Payload"))
-                if not ok:
-                    raise RuntimeError(f"{state_name}: {result}")
-                result = {"ExecutedVersion": "$LATEST", "Payload": result, "StatusCode": 200}
-            elif ":lambda:" in resource and ":function:" in resource:
-                ok, result = lambdas.invoke(resource, parameters)
-                if not ok:
-                    raise RuntimeError(f"{state_name}: {result}")
-            else:
+            integrated = resource == "arn:aws:states:::lambda:invoke"  # else a function ARN: its bare result
+            if not integrated and not (":lambda:" in resource and ":function:" in resource):
                 raise ValueError(f"{state_name}: resource {resource} is not run locally")
+            ok, result = (lambdas.invoke(parameters["FunctionName"], parameters.get("Payload")) if integrated
+                          else lambdas.invoke(resource, parameters))
+            if not ok:
+                raise RuntimeError(f"{state_name}: {result}")
+            if integrated:
+                result = {"ExecutedVersion": "$LATEST", "Payload": result, "StatusCode": 200}
             if "ResultSelector" in state:
                 result = _parameters(state["ResultSelector"], result)
             data = _result(data, result, state.get("ResultPath", "$"))

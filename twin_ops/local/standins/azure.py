@@ -442,7 +442,7 @@ class IotHub:
         self.mqtt.publish(device_feedback_topic(device), json.dumps({**desired, "$version": self._versions[device]}).encode())
         return Response(200, {"deviceId": device, "properties": {"desired": desired}})
 
-    def route_telemetry(self, hub: str, enqueue: Callable[[dict], None], ingest: Callable[[], None]) -> None:
+    def route_telemetry(self, hub: str, enqueue: Callable[[dict], None]) -> None:
         """Device-to-cloud messages of `hub` (MQTT topic devices/<id>/messages/events/<properties>)
         → Event Grid events → `enqueue`."""
 

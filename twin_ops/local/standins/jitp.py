@@ -66,7 +66,10 @@ def connect(iot: Any, certificate_pem: str, templates: dict[str, dict], ca_certi
     `ca_certificates`: PEMs of the CAs that may be registered (moto cannot list CA certificates,
     so the caller names the candidates; each counts only when the registry holds it, ACTIVE).
     Raises ProvisioningRefused when the connection fails (a first connection always does)."""
-    known = _known(iot, certificate_pem)
+    try:  # the registry's description of the certificate, found by its id (moto: with `iot.use_valid_cert`)
+        known = iot.describe_certificate(certificateId=certificate_id(certificate_pem))["certificateDescription"]
+    except iot.exceptions.ResourceNotFoundException:
+        known = None
     if known is not None:
         if known["status"] != "ACTIVE":
             raise ProvisioningRefused(f"certificate {known['certificateId']} is {known['status']}")
@@ -83,15 +86,6 @@ def connect(iot: Any, certificate_pem: str, templates: dict[str, dict], ca_certi
                                           status="PENDING_ACTIVATION")
     _run_template(iot, template, certificate_pem, registered["certificateId"], registered["certificateArn"])
     raise ProvisioningRefused("provisioned just in time: connect again")
-
-
-def _known(iot: Any, certificate_pem: str) -> dict | None:
-    """The registry's description of the certificate, found by its id (moto needs its
-    `iot.use_valid_cert` setting for real ids)."""
-    try:
-        return iot.describe_certificate(certificateId=certificate_id(certificate_pem))["certificateDescription"]
-    except iot.exceptions.ResourceNotFoundException:
-        return None
 
 
 def _issuing_ca(iot: Any, certificate_pem: str, candidates: Sequence[str]) -> dict | None:
