@@ -36,7 +36,7 @@ from twin_model.config import load_project  # noqa: E402
 from twin_model.config.model import Provider  # noqa: E402
 from twin_ops.local import fleet  # noqa: E402
 from twin_ops.local.clouds import local_cloud  # noqa: E402
-from twin_ops.local.devices import LINK_TIMEOUT, send_all  # noqa: E402
+from twin_ops.local.devices import LINK_TIMEOUT  # noqa: E402
 from twin_ops.local.fleet import scaled_project  # noqa: E402
 from twin_ops.local.ledger import Ledger  # noqa: E402
 from twin_ops.local.mqtt import MqttClient  # noqa: E402
@@ -66,15 +66,12 @@ CASES = (Case("examples/factory-floor", 10, 100), Case("examples/factory-floor-a
 FLOOR = CASES[1]  # the entry floor: the fleet case's devices and messages
 RUNNER = "runner (stand-ins, Lambda service, triggers, census)"
 DEVICES = "devices + IoT rule (one process)"
-SAMPLING = "this table's reading of /proc (in the runner's process)"
 
 
 class ProcessCpu:
     """CPU seconds of every process the run starts (read from /proc every half second, so a process's
     last half second may be missed), by kind: the wall clock of a shared machine says little, the
-    CPU each part spends per record says where the time goes. Reading /proc runs in the runner's
-    process (a walk of its threads' children, ~4 ms a sample with a run's 86 threads) and is not the
-    runner's work: its CPU has a row of its own (SAMPLING), not in the runner's."""
+    CPU each part spends per record says where the time goes."""
 
     TICK = os.sysconf("SC_CLK_TCK")
 
@@ -82,7 +79,6 @@ class ProcessCpu:
         self._seen: dict[int, tuple[str, float]] = {}
         self._kinds: dict[int, tuple[list[str], str]] = {}  # the command line each kind was found for
         self._stop, self._lock = threading.Event(), threading.Lock()
-        self._own = 0.0  # CPU seconds spent sampling (in the runner's process)
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def __enter__(self) -> "ProcessCpu":
@@ -101,7 +97,6 @@ class ProcessCpu:
     def sample(self) -> None:
         """Read every process's CPU now (the loop does it every half second)."""
         with self._lock:
-            started = time.thread_time()
             pending = [os.getpid()]
             while pending:
                 pid = pending.pop()
@@ -125,7 +120,6 @@ class ProcessCpu:
                     kind = self._kind(pid, command)
                     self._kinds[pid] = (command, kind)
                 self._seen[pid] = (kind, (int(fields[11]) + int(fields[12])) / self.TICK)
-            self._own += time.thread_time() - started
 
     @staticmethod
     def _kind(pid: int, command: list[str]) -> str:
@@ -148,8 +142,7 @@ class ProcessCpu:
     def by_kind(self) -> Counter:
         totals: Counter = Counter()
         for pid, (kind, seconds) in self._seen.items():
-            totals[kind] += seconds - (self._before + self._own if pid == os.getpid() else 0.0)
-        totals[SAMPLING] = self._own
+            totals[kind] += seconds - (self._before if pid == os.getpid() else 0.0)
         return totals
 
 
@@ -243,7 +236,8 @@ def entry_floor(project: Path, devices: int, messages: int, workdir: Path, mosqu
                 everything.set()
 
     def send(link: Any, payloads: list[bytes]) -> None:
-        send_all(link, payloads, lambda: True, lambda: None, lambda: None)
+        for payload in payloads:
+            link.send(payload)
 
     tls = make_tls(workdir / "tls")
     with contextlib.ExitStack() as stack:

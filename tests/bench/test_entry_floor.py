@@ -33,20 +33,3 @@ def test_the_floor_line_gives_records_per_second_and_cpu_per_record_by_process()
     lines = markdown([bench], floor).splitlines()
     assert lines.index(floor.line()) == lines.index(bench.verdict()) + 2  # after the verdicts, a line of its own
     assert floor.line() not in markdown([bench])
-
-
-def test_the_runner_row_leaves_out_the_cpu_of_reading_proc():
-    """ProcessCpu reads /proc inside the runner's process; what that costs is not the runner's work."""
-    import time
-
-    from bench.local import RUNNER, SAMPLING, ProcessCpu
-
-    with ProcessCpu() as cpu:
-        cpu.sample()
-        before, started = cpu.by_kind()[RUNNER], time.thread_time()
-        while time.thread_time() - started < 0.5:  # only sampling: half a CPU-second of it
-            cpu.sample()
-        spent = cpu.by_kind()[RUNNER] - before
-        sampling = cpu.by_kind()[SAMPLING]
-    assert spent < 0.15  # clock ticks and the loop around the samples; 0.5 s or more when counted
-    assert 0.4 < sampling < 1.0  # in a row of its own (the loop around the samples is not in it): the total stays every CPU-second

@@ -97,34 +97,3 @@ def test_the_twins_reader_pages_are_read_on_one_kept_alive_connection(tls):
     assert [item["timestamp"] for item in items] == ["t1", "t2", "t3"] * 2
     assert asked == [("token-1", None), ("token-1", "p2"), ("token-1", "p3")] * 2
     assert len(connections) == 1
-
-
-def test_a_stand_in_writes_its_answer_in_one_send(monkeypatch):
-    """Status line, headers and body leave in one write (one TLS record on HTTPS): http.server wrote
-    the headers apart, a second send and a second read for the caller on every kept-alive answer."""
-    import http.client
-    import socket
-
-    server = LocalServer("one-write")
-    server.route("POST", "/read", lambda request: Response(200, {"items": [{"timestamp": "t"}] * 20}))
-    server.start()
-    writes: list[bytes] = []
-
-    def counting(original):
-        def counted(self, data, *args):
-            if self.getsockname()[1] == server.port:  # the server's side of the connection
-                writes.append(bytes(data))
-            return original(self, data, *args)
-        return counted
-
-    for name in ("send", "sendall"):
-        monkeypatch.setattr(socket.socket, name, counting(getattr(socket.socket, name)))
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-        connection.request("POST", "/read", b"{}", {"Content-Type": "application/json"})
-        response = connection.getresponse()
-        assert response.status == 200 and response.read().startswith(b'{"items": ')
-        connection.close()
-    finally:
-        server.stop()
-    assert len(writes) == 1 and writes[0].startswith(b"HTTP/1.1 200 ") and writes[0].endswith(b"}]}")

@@ -88,7 +88,6 @@ class MqttFleet:
         self._clients: list[Any] = []
         self._listeners: list[asyncio.Task[None]] = []
         self._loop = asyncio.new_event_loop()
-        self.waiting = asyncio.Lock()  # a device waiting for room (send_all)
         self._thread = threading.Thread(target=self._loop.run_forever, name="mqtt-fleet", daemon=True)
         self._thread.start()
 
@@ -145,46 +144,20 @@ class MqttFleet:
                 self._deliver(session.device_id, session.feedback_text(bytes(message.data)))
 
     def call(self, coroutine: Any) -> Any:
-        """Run `coroutine` on the fleet's loop; its result (it times its own waits)."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(LINK_TIMEOUT)
 
 
 class FleetLink:
     def __init__(self, fleet: MqttFleet, session: Any, client: Any) -> None:
-        self.fleet, self._session, self._client = fleet, session, client
+        self._fleet, self._session, self._client = fleet, session, client
 
-    async def publish(self, payload: bytes) -> None:
+    def send(self, payload: bytes) -> None:
         from amqtt.mqtt.constants import QOS_1
 
         try:
-            async with asyncio.timeout(LINK_TIMEOUT):
-                await self._client.publish(self._session.telemetry_topic, payload, qos=QOS_1)
+            self._fleet.call(self._client.publish(self._session.telemetry_topic, payload, qos=QOS_1))
         except Exception as error:
             raise MqttLinkError(f"{self._session.client_id}: publish failed: {error}") from error
-
-
-def send_all(link: Any, payloads: list[bytes], room: Callable[[], bool], wait: Callable[[], None], sent: Callable[[], None]) -> None:
-    """A device's messages in order, each once there is `room` for it (else after `wait`, which
-    blocks until there is), `sent` once acknowledged. A fleet's MQTT link sends them on the fleet's
-    loop, handed over once a device (the runner's publishing threads handed over every message and
-    woke for its PUBACK); one device at a time waits for room, on a thread, the others behind it."""
-    if not isinstance(link, FleetLink):
-        for payload in payloads:
-            wait()
-            link.send(payload)
-            sent()
-        return
-
-    async def device() -> None:
-        for payload in payloads:
-            if not room():
-                async with link.fleet.waiting:
-                    if not room():
-                        await asyncio.to_thread(wait)
-            await link.publish(payload)
-            sent()
-
-    link.fleet.call(device())
 
 
 def pubsub_links(topology: Topology, deployment: Any, platform: Any, device_ids: list[str], deliver: Deliver) -> dict[str, Any]:

@@ -75,9 +75,6 @@ class LocalServer:
             protocol_version = "HTTP/1.1"
             timeout = READ_TIMEOUT
             disable_nagle_algorithm = True  # no delayed-ACK wait on kept-alive answers (function_host.QuietHandler)
-            # An answer's status line, headers and body written together, sent on the flush after each
-            # request (http.server writes its headers apart, unbuffered: two TLS records, two sends).
-            wbufsize = -1
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass

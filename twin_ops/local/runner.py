@@ -50,7 +50,6 @@ from twin_contract.registry import LAST_ENTRY_URL_KEY, URL_KEY
 from twin_ops.local import census, dashboards
 from twin_ops.local.clouds import local_cloud
 from twin_ops.local.deployment import Endpoints, LocalDeployment
-from twin_ops.local.devices import send_all
 from twin_ops.local.fleet import Message, messages, scaled_project
 from twin_ops.local.function_host import KeptAlive, queue_message
 from twin_ops.local.hosts import FunctionHosts
@@ -472,10 +471,10 @@ class LocalRun:
         progress.done()
 
     def _send(self, link: Any, queued: list[Message]) -> None:
-        ledger = self.ledger
-        send_all(link, [json.dumps(message.body).encode() for message in queued],
-                 lambda: ledger.get("published") - ledger.get("processed") < IN_FLIGHT,
-                 lambda: ledger.wait_for_room("published", "processed", IN_FLIGHT), lambda: ledger.add("published"))
+        for message in queued:
+            self.ledger.wait_for_room("published", "processed", IN_FLIGHT)
+            link.send(json.dumps(message.body).encode())
+            self.ledger.add("published")
 
     def _hot(self) -> list[dict]:
         return census.hot_records(self.deployment, self.topology.stack_name(Layer.L3_HOT))
