@@ -56,6 +56,10 @@ MAX_BODY = 6 * 1024 * 1024  # Lambda's request payload limit (Function URLs and 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a burst of callers (every receiver of a run reading
+    # its token secret at once) overflowed it and some got "connection reset by peer". The runner
+    # hands the function hosts sockets listening with 128 too (services.listening_socket).
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up before its answer (a timed-out or stopped caller) is its business,
